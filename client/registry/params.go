@@ -1,0 +1,67 @@
+package registry
+
+import "github.com/gagliardetto/solana-go"
+
+// Hardware model ids used in HardwareClass.Model.
+const (
+	ModelCPU uint32 = iota
+	ModelRTX4090
+	ModelA100_80G
+	ModelH100
+	ModelH200
+	ModelB200
+)
+
+// Offence indexes ConfigParams.SlashBps.
+type Offence int
+
+const (
+	OffenceSpoofedHardware Offence = iota
+	OffenceFailedChallenge
+	OffenceDowntime
+	OffenceJobAbandonment
+)
+
+// IODecimals is the IO mint's decimals: 1 IO = 10^8 base units.
+const IODecimals = 8
+
+const (
+	hour = 3600
+	day  = 24 * hour
+	// bps is 100% in basis points.
+	bps = 10_000
+)
+
+// DefaultParams returns the registry's launch parameters (shared/notes/economics.md: io.net's
+// stake of 200 IO x max(1, multiplier), 14-day cooldown, 12 h probation, 30-day appeal window).
+func DefaultParams(keeper, treasury solana.PublicKey, oracles []solana.PublicKey, quorum uint8) ConfigParams {
+	p := ConfigParams{
+		Keeper:                keeper,
+		Treasury:              treasury,
+		BaseStake:             200 * 100_000_000,
+		UnstakeCooldownSecs:   14 * day,
+		ProbationSecs:         12 * hour,
+		HeartbeatIntervalSecs: 60,
+		AppealWindowSecs:      30 * day,
+		SlashBurnBps:          bps / 2,
+		SlashTreasuryBps:      bps / 4,
+		OracleCount:           uint8(len(oracles)),
+		OracleQuorum:          quorum,
+	}
+	copy(p.Oracles[:], oracles)
+	p.SlashBps[OffenceSpoofedHardware] = bps / 2
+	p.SlashBps[OffenceFailedChallenge] = bps / 10
+	p.SlashBps[OffenceDowntime] = bps / 100
+	p.SlashBps[OffenceJobAbandonment] = bps / 20
+	classes := []HardwareClass{
+		{Model: ModelCPU, MultiplierBps: bps},
+		{Model: ModelRTX4090, MultiplierBps: bps * 5 / 4},
+		{Model: ModelA100_80G, MultiplierBps: 5 * bps},
+		{Model: ModelH100, MultiplierBps: 10 * bps},
+		{Model: ModelH200, MultiplierBps: 12 * bps},
+		{Model: ModelB200, MultiplierBps: 30 * bps},
+	}
+	copy(p.HardwareClasses[:], classes)
+	p.HardwareClassCount = uint8(len(classes))
+	return p
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building and testing gpunet needs, skipping what is already there:
+# clang-19 (Debian) for the on-chain C, the localnet's npm packages, and the Go modules.
+# Used by `make deps` (and so by `make dev`, `make test` and CI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v clang-19 >/dev/null || missing+=(clang-19)
+command -v llvm-objdump-19 >/dev/null || missing+=(llvm-19)
+command -v make >/dev/null || missing+=(make)
+command -v cc >/dev/null || missing+=(gcc)
+if ((${#missing[@]})); then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "install-deps: need root or sudo to apt-get install ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  echo "install-deps: apt-get install ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v go >/dev/null || { echo "install-deps: Go >= 1.25 is required (https://go.dev/dl)" >&2; exit 1; }
+command -v node >/dev/null || { echo "install-deps: Node.js 20 is required" >&2; exit 1; }
+
+npm ci --prefix localnet --no-audit --no-fund --loglevel=error
+go mod download
