@@ -16,7 +16,7 @@ all: build
 
 # Installs toolchains and packages once; re-runs when the lock files change.
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): scripts/install-deps.sh localnet/package-lock.json go.sum
+$(DEPS_STAMP): scripts/install-deps.sh localnet/package-lock.json internal/sbpf/testdata/deploy/package-lock.json go.sum
 	scripts/install-deps.sh
 	@mkdir -p $(@D) && touch $@
 

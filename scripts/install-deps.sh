@@ -24,5 +24,7 @@ fi
 command -v go >/dev/null || { echo "install-deps: Go >= 1.25 is required (https://go.dev/dl)" >&2; exit 1; }
 command -v node >/dev/null || { echo "install-deps: Node.js 20 is required" >&2; exit 1; }
 
-npm ci --prefix localnet --no-audit --no-fund --loglevel=error
+for dir in localnet internal/sbpf/testdata/deploy; do
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+done
 go mod download
