@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "gpunet/error.h"
+#include "gpunet/mem.h"
 #include "gpunet/types.h"
 
 /* Errors: the program returns these codes as custom program errors. */
@@ -170,6 +171,17 @@ enum {
 };
 #define REGISTRY_INITIALIZE_CONFIG_SIGNERS 0x2u
 #define REGISTRY_INITIALIZE_CONFIG_WRITABLE 0x3u
+static inline uint64_t registry_check_initialize_config_accounts(const SolParameters *p) {
+  if (p->ka_num < 7) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[1].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* admin */
+  if (!p->ka[0].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* config */
+  if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* admin */
+  {
+    static const SolPubkey want __attribute__((aligned(8))) = {{0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0}}; /* 11111111111111111111111111111111 */
+    if (!gp_pubkey_eq(p->ka[6].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* system_program */
+  }
+  return 0;
+}
 typedef struct {
   registry_config_params_t params;
 } registry_initialize_config_args_t;
@@ -177,7 +189,7 @@ typedef struct {
 static inline uint64_t registry_decode_initialize_config_args(const uint8_t *data, uint64_t len, registry_initialize_config_args_t *out) {
   uint64_t off = 0;
   if (len - off < 760) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
-  __builtin_memcpy(&out->params, data + off, 760);
+  gp_memcpy(&out->params, data + off, 760);
   off += 760;
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
@@ -191,6 +203,12 @@ enum {
 };
 #define REGISTRY_UPDATE_CONFIG_SIGNERS 0x2u
 #define REGISTRY_UPDATE_CONFIG_WRITABLE 0x1u
+static inline uint64_t registry_check_update_config_accounts(const SolParameters *p) {
+  if (p->ka_num < 2) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[1].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* admin */
+  if (!p->ka[0].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* config */
+  return 0;
+}
 typedef struct {
   registry_config_params_t params;
 } registry_update_config_args_t;
@@ -198,7 +216,7 @@ typedef struct {
 static inline uint64_t registry_decode_update_config_args(const uint8_t *data, uint64_t len, registry_update_config_args_t *out) {
   uint64_t off = 0;
   if (len - off < 760) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
-  __builtin_memcpy(&out->params, data + off, 760);
+  gp_memcpy(&out->params, data + off, 760);
   off += 760;
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }

@@ -1,0 +1,47 @@
+#include "registry.h"
+
+#define BPS 10000u
+
+/* The rules a parameter set must follow, whoever sets it. */
+uint64_t registry_validate_params(const registry_config_params_t *params) {
+  const uint64_t bad = REGISTRY_ERR_INVALID_CONFIG_PARAMS;
+  if (params->oracle_count == 0 || params->oracle_count > 16) return bad;
+  if (params->oracle_quorum == 0 || params->oracle_quorum > params->oracle_count) return bad;
+  for (uint64_t i = 0; i < 16; i++) {
+    const SolPubkey *oracle = &params->oracles[i];
+    /* live oracles are set and distinct; the unused slots stay zero */
+    if ((i < params->oracle_count) == gp_pubkey_is_zero(oracle)) return bad;
+    for (uint64_t j = 0; j < i && i < params->oracle_count; j++)
+      if (gp_pubkey_eq(oracle, &params->oracles[j])) return bad;
+  }
+  if (params->hardware_class_count == 0 || params->hardware_class_count > 16) return bad;
+  for (uint64_t i = 0; i < params->hardware_class_count; i++) {
+    const registry_hardware_class_t *c = &params->hardware_classes[i];
+    if (c->multiplier_bps == 0) return bad;
+    for (uint64_t j = 0; j < i; j++)
+      if (params->hardware_classes[j].model == c->model) return bad;
+  }
+  if (params->base_stake == 0) return bad;
+  if (params->unstake_cooldown_secs <= 0 || params->probation_secs < 0 ||
+      params->heartbeat_interval_secs <= 0 || params->appeal_window_secs <= 0)
+    return bad;
+  for (uint64_t i = 0; i < 4; i++)
+    if (params->slash_bps[i] > BPS) return bad;
+  if ((uint32_t)params->slash_burn_bps + params->slash_treasury_bps > BPS) return bad;
+  return 0;
+}
+
+/* The Config account: owned by this program, the right size and discriminator, and at
+   the PDA ["config", bump] (its stored bump, so one 1,500-CU syscall). */
+uint64_t registry_load_config(const SolAccountInfo *account, const SolPubkey *program_id,
+                              registry_config_t **out) {
+  GP_TRY(gp_check_program_account(account, program_id, REGISTRY_CONFIG_DISCRIMINATOR,
+                                  REGISTRY_CONFIG_SIZE));
+  registry_config_t *config = (registry_config_t *)(void *)account->data;
+  uint8_t bump = config->bump;
+  SolSignerSeed seeds[2] = {{(const uint8_t *)REGISTRY_SEED_CONFIG, REGISTRY_SEED_CONFIG_LEN},
+                            {&bump, 1}};
+  GP_TRY(gp_check_pda(account, seeds, 2, program_id));
+  *out = config;
+  return 0;
+}

@@ -1,0 +1,3 @@
+#include "registry.h"
+
+GP_ENTRYPOINT(registry_process)
