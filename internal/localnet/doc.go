@@ -1,0 +1,12 @@
+// Package localnet starts the gpunet local chain (localnet/dist/main.js: a Solana
+// JSON-RPC + PubSub server on LiteSVM) for tests and tools.
+//
+// Start(t) gives each test its own chain on free ports with temporary state and keys
+// directories and stops it at t.Cleanup; Launch/Close do the same without a testing.TB,
+// for a TestMain that shares one chain per package. The package builds nothing: run
+// `make localnet-build` (or `npm --prefix localnet ci && npm --prefix localnet run build`)
+// first.
+//
+// Every key the localnet uses is a DEV-ONLY key derived from a public seed; Key(name)
+// reads them from the node's keys directory.
+package localnet

@@ -1,0 +1,160 @@
+package registry_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/gagliardetto/solana-go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/localnet"
+)
+
+// env is one localnet with the registry deployed by the real loader, shared by a test.
+type env struct {
+	ctx      context.Context
+	client   *chain.Client
+	prog     registry.Program
+	node     *localnet.Node
+	admin    solana.PrivateKey // the upgrade authority
+	ioMint   solana.PublicKey
+	iosdMint solana.PublicKey
+}
+
+func newEnv(t testing.TB) *env {
+	node := localnet.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	e := &env{
+		ctx:      ctx,
+		client:   chain.New(node.RPCURL),
+		prog:     registry.Program{ID: node.Programs["registry"]},
+		node:     node,
+		admin:    node.Key("upgrade-authority"),
+		ioMint:   node.Key("io-mint").PublicKey(),
+		iosdMint: node.Key("iosd-mint").PublicKey(),
+	}
+	e.client.RegisterErrors(e.prog.ID, registry.Errors)
+	return e
+}
+
+// funded returns a new keypair holding 10 SOL.
+func (e *env) funded(t testing.TB) solana.PrivateKey {
+	key := solana.NewWallet().PrivateKey
+	require.NoError(t, e.node.Airdrop(e.ctx, key.PublicKey(), 10*solana.LAMPORTS_PER_SOL))
+	return key
+}
+
+func (e *env) params() registry.ConfigParams {
+	oracles := []solana.PublicKey{solana.NewWallet().PublicKey(), solana.NewWallet().PublicKey(), solana.NewWallet().PublicKey()}
+	return registry.DefaultParams(solana.NewWallet().PublicKey(), solana.NewWallet().PublicKey(), oracles, 2)
+}
+
+func (e *env) initialize(t testing.TB, signer solana.PrivateKey, params registry.ConfigParams) error {
+	ix, err := e.prog.InitializeConfig(signer.PublicKey(), e.ioMint, e.iosdMint, params)
+	require.NoError(t, err)
+	_, err = e.client.Send(e.ctx, []solana.Instruction{ix}, signer)
+	return err
+}
+
+func (e *env) update(t testing.TB, signer solana.PrivateKey, params registry.ConfigParams) error {
+	ix, err := e.prog.UpdateConfig(signer.PublicKey(), params)
+	require.NoError(t, err)
+	_, err = e.client.Send(e.ctx, []solana.Instruction{ix}, signer)
+	return err
+}
+
+// The config round trip through the generated client: initialize, read back and decode,
+// update, and the errors each wrong caller gets.
+func TestConfigLifecycle(t *testing.T) {
+	e := newEnv(t)
+	params := e.params()
+
+	t.Run("only the upgrade authority may initialize", func(t *testing.T) {
+		err := e.initialize(t, e.funded(t), params)
+		require.ErrorIs(t, err, registry.ErrNotUpgradeAuthority)
+	})
+
+	t.Run("inconsistent params are refused", func(t *testing.T) {
+		bad := params
+		bad.OracleQuorum = bad.OracleCount + 1
+		require.ErrorIs(t, e.initialize(t, e.admin, bad), registry.ErrInvalidConfigParams)
+	})
+
+	t.Run("initialize", func(t *testing.T) {
+		require.NoError(t, e.initialize(t, e.admin, params))
+		config, err := e.prog.FetchConfig(e.ctx, e.client)
+		require.NoError(t, err)
+		require.Equal(t, e.admin.PublicKey(), config.Admin)
+		require.Equal(t, solana.PublicKey{}, config.PendingAdmin)
+		require.Equal(t, e.ioMint, config.IoMint)
+		require.Equal(t, e.iosdMint, config.IosdMint)
+		require.Equal(t, params, config.Params)
+		require.Equal(t, uint8(1), config.Version)
+		require.Equal(t, uint8(0), config.Paused)
+		_, bump, err := solana.FindProgramAddress([][]byte{[]byte("config")}, e.prog.ID)
+		require.NoError(t, err)
+		require.Equal(t, bump, config.Bump)
+	})
+
+	t.Run("re-initialization is refused", func(t *testing.T) {
+		again := params
+		again.BaseStake++ // a different transaction: an identical one would be deduplicated
+		require.ErrorIs(t, e.initialize(t, e.admin, again), registry.ErrAccountAlreadyInitialized)
+	})
+
+	t.Run("update by the admin", func(t *testing.T) {
+		next := params
+		next.BaseStake = 300 * 100_000_000
+		next.OracleQuorum = 3
+		require.NoError(t, e.update(t, e.admin, next))
+		config, err := e.prog.FetchConfig(e.ctx, e.client)
+		require.NoError(t, err)
+		require.Equal(t, next, config.Params)
+	})
+
+	t.Run("update by anyone else is refused", func(t *testing.T) {
+		err := e.update(t, e.funded(t), params)
+		require.ErrorIs(t, err, registry.ErrUnauthorized)
+		var ie *chain.InstructionError
+		require.ErrorAs(t, err, &ie)
+		require.Equal(t, uint32(6100), ie.Code)
+		require.Equal(t, e.prog.ID, ie.Program)
+	})
+
+	t.Run("update without the admin's signature is refused", func(t *testing.T) {
+		ix, err := e.prog.UpdateConfig(e.admin.PublicKey(), params)
+		require.NoError(t, err)
+		ix.Accounts()[1].IsSigner = false
+		payer := e.funded(t)
+		_, err = e.client.Send(e.ctx, []solana.Instruction{ix}, payer)
+		require.ErrorIs(t, err, registry.ErrMissingSigner)
+	})
+
+	t.Run("a spoofed config account is refused", func(t *testing.T) {
+		ix, err := e.prog.UpdateConfig(e.admin.PublicKey(), params)
+		require.NoError(t, err)
+		ix.Accounts()[0].PublicKey = e.ioMint
+		_, err = e.client.Send(e.ctx, []solana.Instruction{ix}, e.admin)
+		require.ErrorIs(t, err, registry.ErrInvalidAccountOwner)
+	})
+
+	t.Run("truncated instruction data is refused", func(t *testing.T) {
+		ix, err := e.prog.UpdateConfig(e.admin.PublicKey(), params)
+		require.NoError(t, err)
+		data, err := ix.Data()
+		require.NoError(t, err)
+		short := solana.NewInstruction(e.prog.ID, ix.Accounts(), data[:len(data)-1])
+		_, err = e.client.Send(e.ctx, []solana.Instruction{short}, e.admin)
+		require.ErrorIs(t, err, registry.ErrInvalidInstructionData)
+	})
+
+	t.Run("an unknown instruction is refused", func(t *testing.T) {
+		bogus := solana.NewInstruction(e.prog.ID, nil, []byte{1, 2, 3, 4, 5, 6, 7, 8})
+		_, err := e.client.Send(e.ctx, []solana.Instruction{bogus}, e.admin)
+		require.ErrorIs(t, err, registry.ErrInvalidInstruction)
+	})
+}
