@@ -123,13 +123,7 @@ func (l *linker) writeV0(entry uint64) []byte {
 			Addr: relOff, Off: relOff, Size: relSz, Link: shDynsym, Addralign: 8, Entsize: relSize},
 		{Name: shnames.add(".shstrtab"), Type: uint32(elf.SHT_STRTAB), Off: dynEnd, Addralign: 1},
 	}
-	b.Write(shnames.data)
-	sh[shShstrtab].Size = uint64(len(shnames.data))
-	b.align(8)
-	shoff := b.off()
-	for i := range sh {
-		b.put(&sh[i])
-	}
+	shoff := writeSectionHeaders(&b, sh, shnames, shShstrtab)
 
 	out := b.Bytes()
 	var head fileBuf

@@ -54,13 +54,7 @@ func (l *linker) writeV3(entry uint64, syms []Symbol) []byte {
 			Size: uint64(len(names.data)), Addralign: 1},
 		{Name: shnames.add(".shstrtab"), Type: uint32(elf.SHT_STRTAB), Off: shstrtabOff, Addralign: 1},
 	}
-	b.Write(shnames.data)
-	sh[shShstrtab].Size = uint64(len(shnames.data))
-	b.align(8)
-	shoff := b.off()
-	for i := range sh {
-		b.put(&sh[i])
-	}
+	shoff := writeSectionHeaders(&b, sh, shnames, shShstrtab)
 
 	out := b.Bytes()
 	var head fileBuf

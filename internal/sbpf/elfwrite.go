@@ -109,3 +109,16 @@ func symbolTable(syms []Symbol, names *strtab, textIndex uint16, textAddr uint64
 	}
 	return table, firstGlobal
 }
+
+// writeSectionHeaders appends the section-name table (the contents of section shstrtab,
+// whose offset sh already holds) and then the section headers, and returns their offset.
+func writeSectionHeaders(b *fileBuf, sh []elf.Section64, shnames *strtab, shstrtab int) uint64 {
+	b.Write(shnames.data)
+	sh[shstrtab].Size = uint64(len(shnames.data))
+	b.align(8)
+	shoff := b.off()
+	for i := range sh {
+		b.put(&sh[i])
+	}
+	return shoff
+}

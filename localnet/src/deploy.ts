@@ -37,7 +37,11 @@ export interface ProgramSpec {
 }
 
 /** Reads [programs.localnet] and checks each id is the dev key of NAME-program. */
-export function programsFromAnchorToml(tomlPath: string, deployDir: string): ProgramSpec[] {
+export function programsFromAnchorToml(
+  tomlPath: string,
+  deployDir: string,
+  onMissing: (name: string, id: string, path: string) => void = () => {},
+): ProgramSpec[] {
   if (!existsSync(tomlPath)) return [];
   const doc = parseToml(readFileSync(tomlPath, "utf8")) as { programs?: { localnet?: Record<string, unknown> } };
   const table = doc.programs?.localnet ?? {};
@@ -51,6 +55,7 @@ export function programsFromAnchorToml(tomlPath: string, deployDir: string): Pro
     }
     const path = join(deployDir, `${name}.so`);
     if (existsSync(path)) out.push({ name, path });
+    else onMissing(name, want, path);
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { Chain, lite, type Svm } from "./chain.js";
 import { ConfigError, parseArgs, type Config } from "./config.js";
 import { DeployError, deployProgram, programsFromAnchorToml, type ProgramSpec } from "./deploy.js";
-import { devKey, programKey, writeDevKeys } from "./devkeys.js";
+import { devKey, writeDevKeys } from "./devkeys.js";
 import { applyGenesis } from "./genesis.js";
 import { Ledger } from "./ledger.js";
 import { PubSub } from "./pubsub/server.js";
@@ -61,7 +61,9 @@ async function run(cfg: Config): Promise<void> {
     for (const [name, addr] of Object.entries(addrs)) log(`genesis ${name} ${addr}`);
   }
 
-  const specs: ProgramSpec[] = programsFromAnchorToml(cfg.anchorToml, cfg.deployDir);
+  const specs: ProgramSpec[] = programsFromAnchorToml(cfg.anchorToml, cfg.deployDir, (name, id, path) =>
+    log(`program ${name} ${id} not deployed (no ${path})`),
+  );
   if (!existsSync(cfg.anchorToml)) log(`no ${cfg.anchorToml}: deploying no Anchor programs`);
   for (const p of cfg.programs) {
     if (!existsSync(p.path)) throw new DeployError(`--program ${p.name}: ${p.path} does not exist`);
@@ -72,9 +74,6 @@ async function run(cfg: Config): Promise<void> {
     const r = await deployProgram(chain, spec);
     log(`program ${r.name} ${r.programId} ${r.action} (${r.size} bytes from ${spec.path})`);
     changed ||= r.action !== "unchanged";
-  }
-  for (const name of ["registry", "escrow", "economy"]) {
-    if (!specs.some((s) => s.name === name)) log(`program ${name} ${programKey(name).address} not deployed (no ${name}.so)`);
   }
   if (changed) chain.tick(); // programs are callable one slot after deployment
 
