@@ -15,7 +15,8 @@ go build -o target/bin/gpunet ./cmd/gpunet
 
 node localnet/dist/main.js --state "$state" --keys-dir "$keys" >"$log" 2>&1 &
 localnet=$!
-trap 'kill -INT $localnet 2>/dev/null; wait $localnet 2>/dev/null' EXIT INT TERM
+# TERM, not INT: a non-interactive shell starts background jobs with SIGINT ignored.
+trap 'kill -TERM $localnet 2>/dev/null; wait $localnet 2>/dev/null' EXIT INT TERM
 
 for _ in $(seq 1 300); do
   grep -q "localnet ready" "$log" 2>/dev/null && break
