@@ -22,6 +22,41 @@ func ParseAnyAccount(accountData []byte) (any, error) {
 			return nil, fmt.Errorf("failed to unmarshal account as Config: %w", err)
 		}
 		return value, nil
+	case Account_Provider:
+		value := new(Provider)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal account as Provider: %w", err)
+		}
+		return value, nil
+	case Account_Device:
+		value := new(Device)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal account as Device: %w", err)
+		}
+		return value, nil
+	case Account_UnstakeTicket:
+		value := new(UnstakeTicket)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal account as UnstakeTicket: %w", err)
+		}
+		return value, nil
+	case Account_ProofWindow:
+		value := new(ProofWindow)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal account as ProofWindow: %w", err)
+		}
+		return value, nil
+	case Account_SlashRecord:
+		value := new(SlashRecord)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal account as SlashRecord: %w", err)
+		}
+		return value, nil
 	default:
 		return nil, fmt.Errorf("unknown discriminator: %s", binary.FormatDiscriminator(discriminator))
 	}
@@ -40,6 +75,91 @@ func ParseAccount_Config(accountData []byte) (*Config, error) {
 	err = acc.UnmarshalWithDecoder(decoder)
 	if err != nil {
 		return nil, fmt.Errorf("failed to unmarshal account of type Config: %w", err)
+	}
+	return acc, nil
+}
+
+func ParseAccount_Provider(accountData []byte) (*Provider, error) {
+	decoder := binary.NewBorshDecoder(accountData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Account_Provider {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Account_Provider, binary.FormatDiscriminator(discriminator))
+	}
+	acc := new(Provider)
+	err = acc.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal account of type Provider: %w", err)
+	}
+	return acc, nil
+}
+
+func ParseAccount_Device(accountData []byte) (*Device, error) {
+	decoder := binary.NewBorshDecoder(accountData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Account_Device {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Account_Device, binary.FormatDiscriminator(discriminator))
+	}
+	acc := new(Device)
+	err = acc.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal account of type Device: %w", err)
+	}
+	return acc, nil
+}
+
+func ParseAccount_UnstakeTicket(accountData []byte) (*UnstakeTicket, error) {
+	decoder := binary.NewBorshDecoder(accountData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Account_UnstakeTicket {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Account_UnstakeTicket, binary.FormatDiscriminator(discriminator))
+	}
+	acc := new(UnstakeTicket)
+	err = acc.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal account of type UnstakeTicket: %w", err)
+	}
+	return acc, nil
+}
+
+func ParseAccount_ProofWindow(accountData []byte) (*ProofWindow, error) {
+	decoder := binary.NewBorshDecoder(accountData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Account_ProofWindow {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Account_ProofWindow, binary.FormatDiscriminator(discriminator))
+	}
+	acc := new(ProofWindow)
+	err = acc.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal account of type ProofWindow: %w", err)
+	}
+	return acc, nil
+}
+
+func ParseAccount_SlashRecord(accountData []byte) (*SlashRecord, error) {
+	decoder := binary.NewBorshDecoder(accountData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Account_SlashRecord {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Account_SlashRecord, binary.FormatDiscriminator(discriminator))
+	}
+	acc := new(SlashRecord)
+	err = acc.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal account of type SlashRecord: %w", err)
 	}
 	return acc, nil
 }

@@ -5,17 +5,52 @@ package registry
 
 // Account discriminators
 var (
-	Account_Config = [8]byte{155, 12, 170, 224, 30, 250, 204, 130}
+	Account_Config        = [8]byte{155, 12, 170, 224, 30, 250, 204, 130}
+	Account_Provider      = [8]byte{164, 180, 71, 17, 75, 216, 80, 195}
+	Account_Device        = [8]byte{153, 248, 23, 39, 83, 45, 68, 128}
+	Account_UnstakeTicket = [8]byte{131, 84, 209, 38, 145, 157, 181, 127}
+	Account_ProofWindow   = [8]byte{163, 111, 177, 61, 221, 28, 33, 160}
+	Account_SlashRecord   = [8]byte{107, 134, 175, 65, 150, 130, 94, 68}
 )
 
 // Event discriminators
 var (
-	Event_ConfigInitialized = [8]byte{181, 49, 200, 156, 19, 167, 178, 91}
-	Event_ConfigUpdated     = [8]byte{40, 241, 230, 122, 11, 19, 198, 194}
+	Event_ConfigInitialized    = [8]byte{181, 49, 200, 156, 19, 167, 178, 91}
+	Event_ConfigUpdated        = [8]byte{40, 241, 230, 122, 11, 19, 198, 194}
+	Event_AdminTransferStarted = [8]byte{31, 82, 117, 177, 147, 168, 210, 177}
+	Event_AdminTransferred     = [8]byte{255, 147, 182, 5, 199, 217, 38, 179}
+	Event_PauseSet             = [8]byte{175, 57, 198, 136, 192, 66, 204, 73}
+	Event_ProviderRegistered   = [8]byte{38, 209, 137, 78, 185, 19, 147, 14}
+	Event_DeviceRegistered     = [8]byte{221, 90, 2, 153, 72, 98, 71, 181}
+	Event_Staked               = [8]byte{11, 146, 45, 205, 230, 58, 213, 240}
+	Event_UnstakeRequested     = [8]byte{21, 253, 177, 85, 129, 206, 42, 152}
+	Event_UnstakeWithdrawn     = [8]byte{229, 15, 35, 180, 1, 18, 16, 19}
+	Event_DeviceDeregistered   = [8]byte{210, 167, 30, 59, 244, 7, 206, 145}
+	Event_DeviceStatusChanged  = [8]byte{47, 92, 8, 190, 132, 76, 125, 174}
+	Event_ProofRecorded        = [8]byte{55, 159, 128, 127, 158, 254, 93, 145}
+	Event_ProofCounted         = [8]byte{9, 70, 210, 2, 236, 61, 136, 45}
+	Event_DeviceSlashed        = [8]byte{117, 174, 155, 63, 129, 213, 75, 133}
+	Event_SlashReversed        = [8]byte{99, 255, 101, 245, 132, 42, 227, 51}
+	Event_SlashFinalized       = [8]byte{174, 217, 207, 147, 93, 218, 228, 7}
+	Event_DeviceJobSet         = [8]byte{72, 187, 64, 39, 2, 10, 69, 114}
 )
 
 // Instruction discriminators
 var (
 	Instruction_InitializeConfig = [8]byte{208, 127, 21, 1, 194, 190, 196, 70}
 	Instruction_UpdateConfig     = [8]byte{29, 158, 252, 191, 10, 83, 219, 99}
+	Instruction_TransferAdmin    = [8]byte{42, 242, 66, 106, 228, 10, 111, 156}
+	Instruction_AcceptAdmin      = [8]byte{112, 42, 45, 90, 116, 181, 13, 170}
+	Instruction_SetPause         = [8]byte{63, 32, 154, 2, 56, 103, 79, 45}
+	Instruction_RegisterProvider = [8]byte{254, 209, 54, 184, 46, 197, 109, 78}
+	Instruction_RegisterDevice   = [8]byte{210, 151, 56, 68, 22, 158, 90, 193}
+	Instruction_Stake            = [8]byte{206, 176, 202, 18, 200, 209, 179, 108}
+	Instruction_RequestUnstake   = [8]byte{44, 154, 110, 253, 160, 202, 54, 34}
+	Instruction_WithdrawUnstaked = [8]byte{19, 202, 68, 255, 216, 40, 205, 61}
+	Instruction_DeregisterDevice = [8]byte{23, 50, 159, 225, 222, 5, 173, 37}
+	Instruction_SubmitProof      = [8]byte{54, 241, 46, 84, 4, 212, 46, 94}
+	Instruction_Slash            = [8]byte{204, 141, 18, 161, 8, 177, 92, 142}
+	Instruction_ResolveAppeal    = [8]byte{225, 133, 69, 13, 240, 143, 68, 170}
+	Instruction_FinalizeSlash    = [8]byte{131, 223, 236, 198, 83, 146, 210, 121}
+	Instruction_SetDeviceJob     = [8]byte{33, 23, 202, 253, 224, 46, 200, 21}
 )

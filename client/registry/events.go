@@ -29,6 +29,118 @@ func ParseAnyEvent(eventData []byte) (any, error) {
 			return nil, fmt.Errorf("failed to unmarshal event as ConfigUpdated: %w", err)
 		}
 		return value, nil
+	case Event_AdminTransferStarted:
+		value := new(AdminTransferStarted)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as AdminTransferStarted: %w", err)
+		}
+		return value, nil
+	case Event_AdminTransferred:
+		value := new(AdminTransferred)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as AdminTransferred: %w", err)
+		}
+		return value, nil
+	case Event_PauseSet:
+		value := new(PauseSet)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as PauseSet: %w", err)
+		}
+		return value, nil
+	case Event_ProviderRegistered:
+		value := new(ProviderRegistered)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as ProviderRegistered: %w", err)
+		}
+		return value, nil
+	case Event_DeviceRegistered:
+		value := new(DeviceRegistered)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as DeviceRegistered: %w", err)
+		}
+		return value, nil
+	case Event_Staked:
+		value := new(Staked)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as Staked: %w", err)
+		}
+		return value, nil
+	case Event_UnstakeRequested:
+		value := new(UnstakeRequested)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as UnstakeRequested: %w", err)
+		}
+		return value, nil
+	case Event_UnstakeWithdrawn:
+		value := new(UnstakeWithdrawn)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as UnstakeWithdrawn: %w", err)
+		}
+		return value, nil
+	case Event_DeviceDeregistered:
+		value := new(DeviceDeregistered)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as DeviceDeregistered: %w", err)
+		}
+		return value, nil
+	case Event_DeviceStatusChanged:
+		value := new(DeviceStatusChanged)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as DeviceStatusChanged: %w", err)
+		}
+		return value, nil
+	case Event_ProofRecorded:
+		value := new(ProofRecorded)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as ProofRecorded: %w", err)
+		}
+		return value, nil
+	case Event_ProofCounted:
+		value := new(ProofCounted)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as ProofCounted: %w", err)
+		}
+		return value, nil
+	case Event_DeviceSlashed:
+		value := new(DeviceSlashed)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as DeviceSlashed: %w", err)
+		}
+		return value, nil
+	case Event_SlashReversed:
+		value := new(SlashReversed)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as SlashReversed: %w", err)
+		}
+		return value, nil
+	case Event_SlashFinalized:
+		value := new(SlashFinalized)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as SlashFinalized: %w", err)
+		}
+		return value, nil
+	case Event_DeviceJobSet:
+		value := new(DeviceJobSet)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as DeviceJobSet: %w", err)
+		}
+		return value, nil
 	default:
 		return nil, fmt.Errorf("unknown discriminator: %s", binary.FormatDiscriminator(discriminator))
 	}
@@ -64,6 +176,278 @@ func ParseEvent_ConfigUpdated(eventData []byte) (*ConfigUpdated, error) {
 	err = event.UnmarshalWithDecoder(decoder)
 	if err != nil {
 		return nil, fmt.Errorf("failed to unmarshal event of type ConfigUpdated: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_AdminTransferStarted(eventData []byte) (*AdminTransferStarted, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_AdminTransferStarted {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_AdminTransferStarted, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(AdminTransferStarted)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type AdminTransferStarted: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_AdminTransferred(eventData []byte) (*AdminTransferred, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_AdminTransferred {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_AdminTransferred, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(AdminTransferred)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type AdminTransferred: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_PauseSet(eventData []byte) (*PauseSet, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_PauseSet {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_PauseSet, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(PauseSet)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type PauseSet: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_ProviderRegistered(eventData []byte) (*ProviderRegistered, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_ProviderRegistered {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_ProviderRegistered, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(ProviderRegistered)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type ProviderRegistered: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_DeviceRegistered(eventData []byte) (*DeviceRegistered, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_DeviceRegistered {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_DeviceRegistered, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(DeviceRegistered)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type DeviceRegistered: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_Staked(eventData []byte) (*Staked, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_Staked {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_Staked, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(Staked)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type Staked: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_UnstakeRequested(eventData []byte) (*UnstakeRequested, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_UnstakeRequested {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_UnstakeRequested, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(UnstakeRequested)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type UnstakeRequested: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_UnstakeWithdrawn(eventData []byte) (*UnstakeWithdrawn, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_UnstakeWithdrawn {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_UnstakeWithdrawn, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(UnstakeWithdrawn)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type UnstakeWithdrawn: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_DeviceDeregistered(eventData []byte) (*DeviceDeregistered, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_DeviceDeregistered {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_DeviceDeregistered, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(DeviceDeregistered)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type DeviceDeregistered: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_DeviceStatusChanged(eventData []byte) (*DeviceStatusChanged, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_DeviceStatusChanged {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_DeviceStatusChanged, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(DeviceStatusChanged)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type DeviceStatusChanged: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_ProofRecorded(eventData []byte) (*ProofRecorded, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_ProofRecorded {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_ProofRecorded, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(ProofRecorded)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type ProofRecorded: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_ProofCounted(eventData []byte) (*ProofCounted, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_ProofCounted {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_ProofCounted, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(ProofCounted)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type ProofCounted: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_DeviceSlashed(eventData []byte) (*DeviceSlashed, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_DeviceSlashed {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_DeviceSlashed, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(DeviceSlashed)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type DeviceSlashed: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_SlashReversed(eventData []byte) (*SlashReversed, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_SlashReversed {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_SlashReversed, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(SlashReversed)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type SlashReversed: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_SlashFinalized(eventData []byte) (*SlashFinalized, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_SlashFinalized {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_SlashFinalized, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(SlashFinalized)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type SlashFinalized: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_DeviceJobSet(eventData []byte) (*DeviceJobSet, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_DeviceJobSet {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_DeviceJobSet, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(DeviceJobSet)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type DeviceJobSet: %w", err)
 	}
 	return event, nil
 }

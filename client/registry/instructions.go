@@ -73,7 +73,7 @@ func NewInitializeConfigInstruction(
 }
 
 // Builds a "update_config" instruction.
-// Replaces every parameter. Admin only.
+// Replaces every parameter. Admin only; allowed while paused.
 func NewUpdateConfigInstruction(
 	// Params:
 	paramsParam ConfigParams,
@@ -105,6 +105,678 @@ func NewUpdateConfigInstruction(
 		accounts__.Append(solanago.NewAccountMeta(configAccount, true, false))
 		// Account 1 "admin": Read-only, Signer, Required
 		accounts__.Append(solanago.NewAccountMeta(adminAccount, false, true))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		buf__.Bytes(),
+	), nil
+}
+
+// Builds a "transfer_admin" instruction.
+// First step of an admin transfer: names the pending admin.
+func NewTransferAdminInstruction(
+	// Params:
+	newAdminParam solanago.PublicKey,
+
+	// Accounts:
+	configAccount solanago.PublicKey,
+	adminAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	buf__ := new(bytes.Buffer)
+	enc__ := binary.NewBorshEncoder(buf__)
+
+	// Encode the instruction discriminator.
+	err := enc__.WriteBytes(Instruction_TransferAdmin[:], false)
+	if err != nil {
+		return nil, fmt.Errorf("failed to write instruction discriminator: %w", err)
+	}
+	{
+		// Serialize `newAdminParam`:
+		err = enc__.Encode(newAdminParam)
+		if err != nil {
+			return nil, errors.NewField("newAdminParam", err)
+		}
+	}
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, true, false))
+		// Account 1 "admin": Read-only, Signer, Required
+		accounts__.Append(solanago.NewAccountMeta(adminAccount, false, true))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		buf__.Bytes(),
+	), nil
+}
+
+// Builds a "accept_admin" instruction.
+// Second step: the pending admin signs and becomes admin.
+func NewAcceptAdminInstruction(
+	configAccount solanago.PublicKey,
+	newAdminAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, true, false))
+		// Account 1 "new_admin": Read-only, Signer, Required
+		accounts__.Append(solanago.NewAccountMeta(newAdminAccount, false, true))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		nil,
+	), nil
+}
+
+// Builds a "set_pause" instruction.
+// Pauses or resumes every non-admin instruction.
+func NewSetPauseInstruction(
+	// Params:
+	pausedParam bool,
+
+	// Accounts:
+	configAccount solanago.PublicKey,
+	adminAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	buf__ := new(bytes.Buffer)
+	enc__ := binary.NewBorshEncoder(buf__)
+
+	// Encode the instruction discriminator.
+	err := enc__.WriteBytes(Instruction_SetPause[:], false)
+	if err != nil {
+		return nil, fmt.Errorf("failed to write instruction discriminator: %w", err)
+	}
+	{
+		// Serialize `pausedParam`:
+		err = enc__.Encode(pausedParam)
+		if err != nil {
+			return nil, errors.NewField("pausedParam", err)
+		}
+	}
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, true, false))
+		// Account 1 "admin": Read-only, Signer, Required
+		accounts__.Append(solanago.NewAccountMeta(adminAccount, false, true))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		buf__.Bytes(),
+	), nil
+}
+
+// Builds a "register_provider" instruction.
+// Creates the provider account of a wallet.
+func NewRegisterProviderInstruction(
+	// Params:
+	metadataUriParam string,
+
+	// Accounts:
+	configAccount solanago.PublicKey,
+	providerAccount solanago.PublicKey,
+	ownerAccount solanago.PublicKey,
+	systemProgramAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	buf__ := new(bytes.Buffer)
+	enc__ := binary.NewBorshEncoder(buf__)
+
+	// Encode the instruction discriminator.
+	err := enc__.WriteBytes(Instruction_RegisterProvider[:], false)
+	if err != nil {
+		return nil, fmt.Errorf("failed to write instruction discriminator: %w", err)
+	}
+	{
+		// Serialize `metadataUriParam`:
+		err = enc__.Encode(metadataUriParam)
+		if err != nil {
+			return nil, errors.NewField("metadataUriParam", err)
+		}
+	}
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 1 "provider": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(providerAccount, true, false))
+		// Account 2 "owner": Writable, Signer, Required
+		accounts__.Append(solanago.NewAccountMeta(ownerAccount, true, true))
+		// Account 3 "system_program": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(systemProgramAccount, false, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		buf__.Bytes(),
+	), nil
+}
+
+// Builds a "register_device" instruction.
+// Registers a worker. The provider wallet AND the worker's own device key sign, so nobody // can claim someone else's worker. Creates the device and its stake vault.
+func NewRegisterDeviceInstruction(
+	// Params:
+	specParam DeviceSpec,
+
+	// Accounts:
+	configAccount solanago.PublicKey,
+	providerAccount solanago.PublicKey,
+	deviceAccount solanago.PublicKey,
+	vaultAccount solanago.PublicKey,
+	ownerAccount solanago.PublicKey,
+	deviceKeyAccount solanago.PublicKey,
+	ioMintAccount solanago.PublicKey,
+	tokenProgramAccount solanago.PublicKey,
+	systemProgramAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	buf__ := new(bytes.Buffer)
+	enc__ := binary.NewBorshEncoder(buf__)
+
+	// Encode the instruction discriminator.
+	err := enc__.WriteBytes(Instruction_RegisterDevice[:], false)
+	if err != nil {
+		return nil, fmt.Errorf("failed to write instruction discriminator: %w", err)
+	}
+	{
+		// Serialize `specParam`:
+		err = enc__.Encode(specParam)
+		if err != nil {
+			return nil, errors.NewField("specParam", err)
+		}
+	}
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 1 "provider": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(providerAccount, true, false))
+		// Account 2 "device": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(deviceAccount, true, false))
+		// Account 3 "vault": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(vaultAccount, true, false))
+		// Account 4 "owner": Writable, Signer, Required
+		accounts__.Append(solanago.NewAccountMeta(ownerAccount, true, true))
+		// Account 5 "device_key": Read-only, Signer, Required
+		accounts__.Append(solanago.NewAccountMeta(deviceKeyAccount, false, true))
+		// Account 6 "io_mint": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(ioMintAccount, false, false))
+		// Account 7 "token_program": Read-only, Non-signer, Required, Address: TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA
+		accounts__.Append(solanago.NewAccountMeta(tokenProgramAccount, false, false))
+		// Account 8 "system_program": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(systemProgramAccount, false, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		buf__.Bytes(),
+	), nil
+}
+
+// Builds a "stake" instruction.
+// Adds IO from the owner's token account to the device's vault.
+func NewStakeInstruction(
+	// Params:
+	amountParam uint64,
+
+	// Accounts:
+	configAccount solanago.PublicKey,
+	providerAccount solanago.PublicKey,
+	deviceAccount solanago.PublicKey,
+	vaultAccount solanago.PublicKey,
+	ownerAccount solanago.PublicKey,
+	ownerTokenAccount solanago.PublicKey,
+	tokenProgramAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	buf__ := new(bytes.Buffer)
+	enc__ := binary.NewBorshEncoder(buf__)
+
+	// Encode the instruction discriminator.
+	err := enc__.WriteBytes(Instruction_Stake[:], false)
+	if err != nil {
+		return nil, fmt.Errorf("failed to write instruction discriminator: %w", err)
+	}
+	{
+		// Serialize `amountParam`:
+		err = enc__.Encode(amountParam)
+		if err != nil {
+			return nil, errors.NewField("amountParam", err)
+		}
+	}
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 1 "provider": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(providerAccount, true, false))
+		// Account 2 "device": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(deviceAccount, true, false))
+		// Account 3 "vault": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(vaultAccount, true, false))
+		// Account 4 "owner": Read-only, Signer, Required
+		accounts__.Append(solanago.NewAccountMeta(ownerAccount, false, true))
+		// Account 5 "owner_token": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(ownerTokenAccount, true, false))
+		// Account 6 "token_program": Read-only, Non-signer, Required, Address: TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA
+		accounts__.Append(solanago.NewAccountMeta(tokenProgramAccount, false, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		buf__.Bytes(),
+	), nil
+}
+
+// Builds a "request_unstake" instruction.
+// Moves stake into the device's unstake ticket, withdrawable after the cooldown. A device // whose stake drops below its minimum leaves the Active set. Adding to a ticket restarts its cooldown.
+func NewRequestUnstakeInstruction(
+	// Params:
+	amountParam uint64,
+
+	// Accounts:
+	configAccount solanago.PublicKey,
+	providerAccount solanago.PublicKey,
+	deviceAccount solanago.PublicKey,
+	ticketAccount solanago.PublicKey,
+	ownerAccount solanago.PublicKey,
+	systemProgramAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	buf__ := new(bytes.Buffer)
+	enc__ := binary.NewBorshEncoder(buf__)
+
+	// Encode the instruction discriminator.
+	err := enc__.WriteBytes(Instruction_RequestUnstake[:], false)
+	if err != nil {
+		return nil, fmt.Errorf("failed to write instruction discriminator: %w", err)
+	}
+	{
+		// Serialize `amountParam`:
+		err = enc__.Encode(amountParam)
+		if err != nil {
+			return nil, errors.NewField("amountParam", err)
+		}
+	}
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 1 "provider": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(providerAccount, true, false))
+		// Account 2 "device": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(deviceAccount, true, false))
+		// Account 3 "ticket": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(ticketAccount, true, false))
+		// Account 4 "owner": Writable, Signer, Required
+		accounts__.Append(solanago.NewAccountMeta(ownerAccount, true, true))
+		// Account 5 "system_program": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(systemProgramAccount, false, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		buf__.Bytes(),
+	), nil
+}
+
+// Builds a "withdraw_unstaked" instruction.
+// Pays out the ticket after its cooldown and closes it.
+func NewWithdrawUnstakedInstruction(
+	configAccount solanago.PublicKey,
+	deviceAccount solanago.PublicKey,
+	ticketAccount solanago.PublicKey,
+	vaultAccount solanago.PublicKey,
+	ownerAccount solanago.PublicKey,
+	ownerTokenAccount solanago.PublicKey,
+	tokenProgramAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 1 "device": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(deviceAccount, true, false))
+		// Account 2 "ticket": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(ticketAccount, true, false))
+		// Account 3 "vault": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(vaultAccount, true, false))
+		// Account 4 "owner": Writable, Signer, Required
+		accounts__.Append(solanago.NewAccountMeta(ownerAccount, true, true))
+		// Account 5 "owner_token": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(ownerTokenAccount, true, false))
+		// Account 6 "token_program": Read-only, Non-signer, Required, Address: TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA
+		accounts__.Append(solanago.NewAccountMeta(tokenProgramAccount, false, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		nil,
+	), nil
+}
+
+// Builds a "deregister_device" instruction.
+// Retires a device with no stake, ticket, job or pending slash; closes its vault.
+func NewDeregisterDeviceInstruction(
+	configAccount solanago.PublicKey,
+	providerAccount solanago.PublicKey,
+	deviceAccount solanago.PublicKey,
+	vaultAccount solanago.PublicKey,
+	ownerAccount solanago.PublicKey,
+	tokenProgramAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 1 "provider": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(providerAccount, true, false))
+		// Account 2 "device": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(deviceAccount, true, false))
+		// Account 3 "vault": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(vaultAccount, true, false))
+		// Account 4 "owner": Writable, Signer, Required
+		accounts__.Append(solanago.NewAccountMeta(ownerAccount, true, true))
+		// Account 5 "token_program": Read-only, Non-signer, Required, Address: TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA
+		accounts__.Append(solanago.NewAccountMeta(tokenProgramAccount, false, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		nil,
+	), nil
+}
+
+// Builds a "submit_proof" instruction.
+// An oracle's attestation for one proof window of a device: proven uptime seconds, and // optionally a benchmark score and a challenge result. The window counts once a quorum of // distinct oracles attested it; the median of their values is recorded and the vote account closed.
+func NewSubmitProofInstruction(
+	// Params:
+	reportParam ProofReport,
+
+	// Accounts:
+	configAccount solanago.PublicKey,
+	deviceAccount solanago.PublicKey,
+	proofAccount solanago.PublicKey,
+	oracleAccount solanago.PublicKey,
+	systemProgramAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	buf__ := new(bytes.Buffer)
+	enc__ := binary.NewBorshEncoder(buf__)
+
+	// Encode the instruction discriminator.
+	err := enc__.WriteBytes(Instruction_SubmitProof[:], false)
+	if err != nil {
+		return nil, fmt.Errorf("failed to write instruction discriminator: %w", err)
+	}
+	{
+		// Serialize `reportParam`:
+		err = enc__.Encode(reportParam)
+		if err != nil {
+			return nil, errors.NewField("reportParam", err)
+		}
+	}
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 1 "device": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(deviceAccount, true, false))
+		// Account 2 "proof": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(proofAccount, true, false))
+		// Account 3 "oracle": Writable, Signer, Required
+		accounts__.Append(solanago.NewAccountMeta(oracleAccount, true, true))
+		// Account 4 "system_program": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(systemProgramAccount, false, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		buf__.Bytes(),
+	), nil
+}
+
+// Builds a "slash" instruction.
+// Moves the offence's share of the device's stake (then of its unstake ticket) into the slash // record's escrow and suspends the device. Signed by the keeper, or by a quorum of oracles (the // oracle account plus further oracle signers as remaining accounts). One slash per evidence hash.
+func NewSlashInstruction(
+	// Params:
+	offenceParam uint8,
+	evidenceHashParam [32]uint8,
+
+	// Accounts:
+	configAccount solanago.PublicKey,
+	deviceAccount solanago.PublicKey,
+	ticketAccount solanago.PublicKey,
+	vaultAccount solanago.PublicKey,
+	slashRecordAccount solanago.PublicKey,
+	slashEscrowAccount solanago.PublicKey,
+	authorityAccount solanago.PublicKey,
+	ioMintAccount solanago.PublicKey,
+	tokenProgramAccount solanago.PublicKey,
+	systemProgramAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	buf__ := new(bytes.Buffer)
+	enc__ := binary.NewBorshEncoder(buf__)
+
+	// Encode the instruction discriminator.
+	err := enc__.WriteBytes(Instruction_Slash[:], false)
+	if err != nil {
+		return nil, fmt.Errorf("failed to write instruction discriminator: %w", err)
+	}
+	{
+		// Serialize `offenceParam`:
+		err = enc__.Encode(offenceParam)
+		if err != nil {
+			return nil, errors.NewField("offenceParam", err)
+		}
+		// Serialize `evidenceHashParam`:
+		err = enc__.Encode(evidenceHashParam)
+		if err != nil {
+			return nil, errors.NewField("evidenceHashParam", err)
+		}
+	}
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 1 "device": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(deviceAccount, true, false))
+		// Account 2 "ticket": Writable, Signer, Required
+		accounts__.Append(solanago.NewAccountMeta(ticketAccount, true, true))
+		// Account 3 "vault": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(vaultAccount, true, false))
+		// Account 4 "slash_record": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(slashRecordAccount, true, false))
+		// Account 5 "slash_escrow": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(slashEscrowAccount, true, false))
+		// Account 6 "authority": Writable, Signer, Required
+		// The keeper, or the first oracle; pays the rent.
+		accounts__.Append(solanago.NewAccountMeta(authorityAccount, true, true))
+		// Account 7 "io_mint": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(ioMintAccount, false, false))
+		// Account 8 "token_program": Read-only, Non-signer, Required, Address: TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA
+		accounts__.Append(solanago.NewAccountMeta(tokenProgramAccount, false, false))
+		// Account 9 "system_program": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(systemProgramAccount, false, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		buf__.Bytes(),
+	), nil
+}
+
+// Builds a "resolve_appeal" instruction.
+// Admin reverses a slash within the appeal window: the stake goes back to the vault.
+func NewResolveAppealInstruction(
+	configAccount solanago.PublicKey,
+	deviceAccount solanago.PublicKey,
+	vaultAccount solanago.PublicKey,
+	slashRecordAccount solanago.PublicKey,
+	slashEscrowAccount solanago.PublicKey,
+	payerAccount solanago.PublicKey,
+	adminAccount solanago.PublicKey,
+	tokenProgramAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 1 "device": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(deviceAccount, true, false))
+		// Account 2 "vault": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(vaultAccount, true, false))
+		// Account 3 "slash_record": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(slashRecordAccount, true, false))
+		// Account 4 "slash_escrow": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(slashEscrowAccount, true, false))
+		// Account 5 "payer": Writable, Non-signer, Required
+		// Who paid the record's rent; gets it back.
+		accounts__.Append(solanago.NewAccountMeta(payerAccount, true, false))
+		// Account 6 "admin": Read-only, Signer, Required
+		accounts__.Append(solanago.NewAccountMeta(adminAccount, false, true))
+		// Account 7 "token_program": Read-only, Non-signer, Required, Address: TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA
+		accounts__.Append(solanago.NewAccountMeta(tokenProgramAccount, false, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		nil,
+	), nil
+}
+
+// Builds a "finalize_slash" instruction.
+// After the appeal window anyone finalizes a slash: burn, treasury and compensation shares.
+func NewFinalizeSlashInstruction(
+	configAccount solanago.PublicKey,
+	deviceAccount solanago.PublicKey,
+	slashRecordAccount solanago.PublicKey,
+	slashEscrowAccount solanago.PublicKey,
+	ioMintAccount solanago.PublicKey,
+	treasuryAccount solanago.PublicKey,
+	compensationPoolAccount solanago.PublicKey,
+	payerAccount solanago.PublicKey,
+	tokenProgramAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 1 "device": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(deviceAccount, true, false))
+		// Account 2 "slash_record": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(slashRecordAccount, true, false))
+		// Account 3 "slash_escrow": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(slashEscrowAccount, true, false))
+		// Account 4 "io_mint": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(ioMintAccount, true, false))
+		// Account 5 "treasury": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(treasuryAccount, true, false))
+		// Account 6 "compensation_pool": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(compensationPoolAccount, true, false))
+		// Account 7 "payer": Writable, Non-signer, Required
+		// Who paid the record's rent; gets it back.
+		accounts__.Append(solanago.NewAccountMeta(payerAccount, true, false))
+		// Account 8 "token_program": Read-only, Non-signer, Required, Address: TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA
+		accounts__.Append(solanago.NewAccountMeta(tokenProgramAccount, false, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		nil,
+	), nil
+}
+
+// Builds a "set_device_job" instruction.
+// The escrow program (its authority PDA signs) marks a device hired for a job, or free again // (job = default pubkey). Only hireable devices can be hired.
+func NewSetDeviceJobInstruction(
+	// Params:
+	jobParam solanago.PublicKey,
+
+	// Accounts:
+	configAccount solanago.PublicKey,
+	deviceAccount solanago.PublicKey,
+	escrowAuthorityAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	buf__ := new(bytes.Buffer)
+	enc__ := binary.NewBorshEncoder(buf__)
+
+	// Encode the instruction discriminator.
+	err := enc__.WriteBytes(Instruction_SetDeviceJob[:], false)
+	if err != nil {
+		return nil, fmt.Errorf("failed to write instruction discriminator: %w", err)
+	}
+	{
+		// Serialize `jobParam`:
+		err = enc__.Encode(jobParam)
+		if err != nil {
+			return nil, errors.NewField("jobParam", err)
+		}
+	}
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 1 "device": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(deviceAccount, true, false))
+		// Account 2 "escrow_authority": Read-only, Signer, Required
+		accounts__.Append(solanago.NewAccountMeta(escrowAuthorityAccount, false, true))
 	}
 
 	// Create the instruction.

@@ -33,16 +33,21 @@ const (
 )
 
 // DefaultParams returns the registry's launch parameters (shared/notes/economics.md: io.net's
-// stake of 200 IO x max(1, multiplier), 14-day cooldown, 12 h probation, 30-day appeal window).
-func DefaultParams(keeper, treasury solana.PublicKey, oracles []solana.PublicKey, quorum uint8) ConfigParams {
+// stake of 200 IO x max(1, multiplier), 14-day cooldown, 12 h probation, 30-day appeal window;
+// hourly proof windows, stale after 3 hours).
+func DefaultParams(keeper, treasury, compensationPool, escrowAuthority solana.PublicKey, oracles []solana.PublicKey, quorum uint8) ConfigParams {
 	p := ConfigParams{
 		Keeper:                keeper,
 		Treasury:              treasury,
+		CompensationPool:      compensationPool,
+		EscrowAuthority:       escrowAuthority,
 		BaseStake:             200 * 100_000_000,
 		UnstakeCooldownSecs:   14 * day,
 		ProbationSecs:         12 * hour,
 		HeartbeatIntervalSecs: 60,
 		AppealWindowSecs:      30 * day,
+		ProofWindowSecs:       hour,
+		MaxProofAgeSecs:       3 * hour,
 		SlashBurnBps:          bps / 2,
 		SlashTreasuryBps:      bps / 4,
 		OracleCount:           uint8(len(oracles)),

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 
 	"github.com/gagliardetto/solana-go"
@@ -16,13 +17,73 @@ type Program struct {
 	ID solana.PublicKey
 }
 
-// ConfigAddress is the Config PDA, ["config"].
-func (p Program) ConfigAddress() solana.PublicKey {
-	addr, _, err := solana.FindProgramAddress([][]byte{[]byte("config")}, p.ID)
+// Device statuses (Device.Status).
+const (
+	StatusProbation uint8 = iota
+	StatusActive
+	StatusHired
+	StatusSuspended
+	StatusDeregistered
+)
+
+// Slash record statuses (SlashRecord.Status).
+const (
+	SlashStatusPending uint8 = iota
+	SlashStatusReversed
+	SlashStatusFinalized
+)
+
+// Challenge results (ProofReport.Challenge).
+const (
+	ChallengeNone uint8 = iota
+	ChallengePassed
+	ChallengeFailed
+)
+
+func (p Program) pda(seeds ...[]byte) solana.PublicKey {
+	addr, _, err := solana.FindProgramAddress(seeds, p.ID)
 	if err != nil {
-		panic(fmt.Sprintf("no config address for program %s: %v", p.ID, err)) // cannot happen: a bump always exists in practice
+		panic(fmt.Sprintf("no program address for %q under %s: %v", seeds, p.ID, err)) // astronomically unlikely
 	}
 	return addr
+}
+
+// ConfigAddress is the Config PDA, ["config"].
+func (p Program) ConfigAddress() solana.PublicKey { return p.pda([]byte("config")) }
+
+// ProviderAddress is a wallet's Provider PDA, ["provider", owner].
+func (p Program) ProviderAddress(owner solana.PublicKey) solana.PublicKey {
+	return p.pda([]byte("provider"), owner[:])
+}
+
+// DeviceAddress is a worker's Device PDA, ["device", device_key].
+func (p Program) DeviceAddress(deviceKey solana.PublicKey) solana.PublicKey {
+	return p.pda([]byte("device"), deviceKey[:])
+}
+
+// VaultAddress is a device's stake vault, ["vault", device].
+func (p Program) VaultAddress(device solana.PublicKey) solana.PublicKey {
+	return p.pda([]byte("vault"), device[:])
+}
+
+// TicketAddress is a device's unstake ticket, ["ticket", device].
+func (p Program) TicketAddress(device solana.PublicKey) solana.PublicKey {
+	return p.pda([]byte("ticket"), device[:])
+}
+
+// ProofAddress collects the attestations of one window, ["proof", device, window u64 LE].
+func (p Program) ProofAddress(device solana.PublicKey, window uint64) solana.PublicKey {
+	return p.pda([]byte("proof"), device[:], binary.LittleEndian.AppendUint64(nil, window))
+}
+
+// SlashAddress is the record of one slash, ["slash", device, evidence_hash].
+func (p Program) SlashAddress(device solana.PublicKey, evidence [32]byte) solana.PublicKey {
+	return p.pda([]byte("slash"), device[:], evidence[:])
+}
+
+// SlashEscrowAddress holds a slash's tokens until it is resolved, ["slash_escrow", record].
+func (p Program) SlashEscrowAddress(record solana.PublicKey) solana.PublicKey {
+	return p.pda([]byte("slash_escrow"), record[:])
 }
 
 // ProgramDataAddress is the BPF Loader Upgradeable account holding the program's code and
@@ -37,14 +98,115 @@ func (p Program) ProgramDataAddress() solana.PublicKey {
 
 // InitializeConfig creates the Config; admin must be the program's upgrade authority.
 func (p Program) InitializeConfig(admin, ioMint, iosdMint solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
-	ix, err := NewInitializeConfigInstruction(params, p.ConfigAddress(), admin, p.ID, p.ProgramDataAddress(), ioMint, iosdMint, solana.SystemProgramID)
-	return p.retarget(ix, err)
+	return p.retarget(NewInitializeConfigInstruction(params, p.ConfigAddress(), admin, p.ID, p.ProgramDataAddress(), ioMint, iosdMint, solana.SystemProgramID))
 }
 
 // UpdateConfig replaces every parameter; admin must be the current admin.
 func (p Program) UpdateConfig(admin solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
-	ix, err := NewUpdateConfigInstruction(params, p.ConfigAddress(), admin)
-	return p.retarget(ix, err)
+	return p.retarget(NewUpdateConfigInstruction(params, p.ConfigAddress(), admin))
+}
+
+// TransferAdmin names the pending admin.
+func (p Program) TransferAdmin(admin, newAdmin solana.PublicKey) (solana.Instruction, error) {
+	return p.retarget(NewTransferAdminInstruction(newAdmin, p.ConfigAddress(), admin))
+}
+
+// AcceptAdmin makes the signing pending admin the admin.
+func (p Program) AcceptAdmin(newAdmin solana.PublicKey) (solana.Instruction, error) {
+	return p.retarget(NewAcceptAdminInstruction(p.ConfigAddress(), newAdmin))
+}
+
+// SetPause pauses or resumes the registry.
+func (p Program) SetPause(admin solana.PublicKey, paused bool) (solana.Instruction, error) {
+	return p.retarget(NewSetPauseInstruction(paused, p.ConfigAddress(), admin))
+}
+
+// RegisterProvider creates owner's Provider.
+func (p Program) RegisterProvider(owner solana.PublicKey, metadataURI string) (solana.Instruction, error) {
+	return p.retarget(NewRegisterProviderInstruction(metadataURI, p.ConfigAddress(), p.ProviderAddress(owner), owner, solana.SystemProgramID))
+}
+
+// RegisterDevice registers the worker deviceKey under owner's Provider; both sign.
+func (p Program) RegisterDevice(owner, deviceKey, ioMint solana.PublicKey, spec DeviceSpec) (solana.Instruction, error) {
+	device := p.DeviceAddress(deviceKey)
+	return p.retarget(NewRegisterDeviceInstruction(spec, p.ConfigAddress(), p.ProviderAddress(owner), device, p.VaultAddress(device),
+		owner, deviceKey, ioMint, solana.TokenProgramID, solana.SystemProgramID))
+}
+
+// Stake moves amount IO base units from ownerToken into the device's vault.
+func (p Program) Stake(owner, deviceKey, ownerToken solana.PublicKey, amount uint64) (solana.Instruction, error) {
+	device := p.DeviceAddress(deviceKey)
+	return p.retarget(NewStakeInstruction(amount, p.ConfigAddress(), p.ProviderAddress(owner), device, p.VaultAddress(device),
+		owner, ownerToken, solana.TokenProgramID))
+}
+
+// RequestUnstake moves amount of stake into the device's unstake ticket.
+func (p Program) RequestUnstake(owner, deviceKey solana.PublicKey, amount uint64) (solana.Instruction, error) {
+	device := p.DeviceAddress(deviceKey)
+	return p.retarget(NewRequestUnstakeInstruction(amount, p.ConfigAddress(), p.ProviderAddress(owner), device, p.TicketAddress(device),
+		owner, solana.SystemProgramID))
+}
+
+// WithdrawUnstaked pays the ticket out to ownerToken after its cooldown.
+func (p Program) WithdrawUnstaked(owner, deviceKey, ownerToken solana.PublicKey) (solana.Instruction, error) {
+	device := p.DeviceAddress(deviceKey)
+	return p.retarget(NewWithdrawUnstakedInstruction(p.ConfigAddress(), device, p.TicketAddress(device), p.VaultAddress(device),
+		owner, ownerToken, solana.TokenProgramID))
+}
+
+// DeregisterDevice retires an empty device.
+func (p Program) DeregisterDevice(owner, deviceKey solana.PublicKey) (solana.Instruction, error) {
+	device := p.DeviceAddress(deviceKey)
+	return p.retarget(NewDeregisterDeviceInstruction(p.ConfigAddress(), p.ProviderAddress(owner), device, p.VaultAddress(device),
+		owner, solana.TokenProgramID))
+}
+
+// SubmitProof is one oracle's attestation for one window of a device.
+func (p Program) SubmitProof(oracle, deviceKey solana.PublicKey, report ProofReport) (solana.Instruction, error) {
+	device := p.DeviceAddress(deviceKey)
+	return p.retarget(NewSubmitProofInstruction(report, p.ConfigAddress(), device, p.ProofAddress(device, report.Window), oracle, solana.SystemProgramID))
+}
+
+// Slash slashes a device for an offence with evidence. authority is the keeper, or the first
+// oracle of a quorum whose other members are cosigners (appended as signing accounts).
+func (p Program) Slash(authority, deviceKey, ioMint solana.PublicKey, offence Offence, evidence [32]byte, cosigners ...solana.PublicKey) (solana.Instruction, error) {
+	device := p.DeviceAddress(deviceKey)
+	record := p.SlashAddress(device, evidence)
+	ix, err := NewSlashInstruction(uint8(offence), evidence, p.ConfigAddress(), device, p.TicketAddress(device), p.VaultAddress(device),
+		record, p.SlashEscrowAddress(record), authority, ioMint, solana.TokenProgramID, solana.SystemProgramID)
+	if err != nil {
+		return nil, err
+	}
+	accounts := ix.Accounts()
+	for _, c := range cosigners {
+		accounts = append(accounts, solana.Meta(c).SIGNER())
+	}
+	data, err := ix.Data()
+	if err != nil {
+		return nil, err
+	}
+	return solana.NewInstruction(p.ID, accounts, data), nil
+}
+
+// ResolveAppeal reverses a pending slash (admin, within the appeal window).
+func (p Program) ResolveAppeal(admin, deviceKey solana.PublicKey, evidence [32]byte, payer solana.PublicKey) (solana.Instruction, error) {
+	device := p.DeviceAddress(deviceKey)
+	record := p.SlashAddress(device, evidence)
+	return p.retarget(NewResolveAppealInstruction(p.ConfigAddress(), device, p.VaultAddress(device), record, p.SlashEscrowAddress(record),
+		payer, admin, solana.TokenProgramID))
+}
+
+// FinalizeSlash splits a slash after its appeal window: burn, treasury, compensation.
+func (p Program) FinalizeSlash(deviceKey solana.PublicKey, evidence [32]byte, ioMint, treasury, compensationPool, payer solana.PublicKey) (solana.Instruction, error) {
+	device := p.DeviceAddress(deviceKey)
+	record := p.SlashAddress(device, evidence)
+	return p.retarget(NewFinalizeSlashInstruction(p.ConfigAddress(), device, record, p.SlashEscrowAddress(record),
+		ioMint, treasury, compensationPool, payer, solana.TokenProgramID))
+}
+
+// SetDeviceJob marks a device hired for job, or free (job = zero key); the escrow authority signs.
+func (p Program) SetDeviceJob(escrowAuthority, deviceKey, job solana.PublicKey) (solana.Instruction, error) {
+	return p.retarget(NewSetDeviceJobInstruction(job, p.ConfigAddress(), p.DeviceAddress(deviceKey), escrowAuthority))
 }
 
 // FetchConfig reads and decodes the Config account.
@@ -54,6 +216,24 @@ func (p Program) FetchConfig(ctx context.Context, c *chain.Client) (*Config, err
 		return nil, err
 	}
 	return ParseAccount_Config(data)
+}
+
+// FetchProvider reads and decodes owner's Provider.
+func (p Program) FetchProvider(ctx context.Context, c *chain.Client, owner solana.PublicKey) (*Provider, error) {
+	data, err := c.AccountData(ctx, p.ProviderAddress(owner))
+	if err != nil {
+		return nil, err
+	}
+	return ParseAccount_Provider(data)
+}
+
+// FetchDevice reads and decodes the Device of a device key.
+func (p Program) FetchDevice(ctx context.Context, c *chain.Client, deviceKey solana.PublicKey) (*Device, error) {
+	data, err := c.AccountData(ctx, p.DeviceAddress(deviceKey))
+	if err != nil {
+		return nil, err
+	}
+	return ParseAccount_Device(data)
 }
 
 func (p Program) retarget(ix solana.Instruction, err error) (solana.Instruction, error) {

@@ -22,6 +22,30 @@ var (
 	ErrUnauthorized              = &chain.CustomError{Program: "registry", Code: 6100, Name: "Unauthorized", Msg: "The signer is not the admin"}
 	ErrInvalidConfigParams       = &chain.CustomError{Program: "registry", Code: 6101, Name: "InvalidConfigParams", Msg: "Config parameters are out of range or inconsistent"}
 	ErrNotUpgradeAuthority       = &chain.CustomError{Program: "registry", Code: 6102, Name: "NotUpgradeAuthority", Msg: "Only the program's upgrade authority can initialize the config"}
+	ErrProgramPaused             = &chain.CustomError{Program: "registry", Code: 6103, Name: "ProgramPaused", Msg: "The registry is paused"}
+	ErrNoPendingAdmin            = &chain.CustomError{Program: "registry", Code: 6104, Name: "NoPendingAdmin", Msg: "The signer is not the pending admin"}
+	ErrInvalidMetadataUri        = &chain.CustomError{Program: "registry", Code: 6105, Name: "InvalidMetadataUri", Msg: "The metadata URI is empty, too long or not printable"}
+	ErrUnknownHardwareClass      = &chain.CustomError{Program: "registry", Code: 6106, Name: "UnknownHardwareClass", Msg: "The hardware model is not a configured class"}
+	ErrInvalidDeviceSpec         = &chain.CustomError{Program: "registry", Code: 6107, Name: "InvalidDeviceSpec", Msg: "The device spec is out of range"}
+	ErrWrongOwner                = &chain.CustomError{Program: "registry", Code: 6108, Name: "WrongOwner", Msg: "The account does not belong to this provider or owner"}
+	ErrDeviceDeregistered        = &chain.CustomError{Program: "registry", Code: 6109, Name: "DeviceDeregistered", Msg: "The device is deregistered"}
+	ErrDeviceSuspended           = &chain.CustomError{Program: "registry", Code: 6110, Name: "DeviceSuspended", Msg: "The device is suspended by a pending slash"}
+	ErrDeviceHired               = &chain.CustomError{Program: "registry", Code: 6111, Name: "DeviceHired", Msg: "The device is hired for a job"}
+	ErrInvalidAmount             = &chain.CustomError{Program: "registry", Code: 6112, Name: "InvalidAmount", Msg: "The amount must be greater than zero"}
+	ErrInsufficientStake         = &chain.CustomError{Program: "registry", Code: 6113, Name: "InsufficientStake", Msg: "The amount exceeds the device's stake"}
+	ErrUnstakeLocked             = &chain.CustomError{Program: "registry", Code: 6114, Name: "UnstakeLocked", Msg: "The unstake ticket's cooldown has not ended"}
+	ErrDeviceNotEmpty            = &chain.CustomError{Program: "registry", Code: 6115, Name: "DeviceNotEmpty", Msg: "The device still has stake, a ticket, a job or a pending slash"}
+	ErrNotOracle                 = &chain.CustomError{Program: "registry", Code: 6116, Name: "NotOracle", Msg: "The signer is not in the oracle set"}
+	ErrDuplicateVote             = &chain.CustomError{Program: "registry", Code: 6117, Name: "DuplicateVote", Msg: "This oracle already attested this window"}
+	ErrStaleProof                = &chain.CustomError{Program: "registry", Code: 6118, Name: "StaleProof", Msg: "The window is already counted or too old"}
+	ErrProofWindowNotClosed      = &chain.CustomError{Program: "registry", Code: 6119, Name: "ProofWindowNotClosed", Msg: "The window has not ended yet"}
+	ErrInvalidProof              = &chain.CustomError{Program: "registry", Code: 6120, Name: "InvalidProof", Msg: "The report is out of range"}
+	ErrUnauthorizedSlasher       = &chain.CustomError{Program: "registry", Code: 6121, Name: "UnauthorizedSlasher", Msg: "Slashing needs the keeper or a quorum of oracles"}
+	ErrInvalidOffence            = &chain.CustomError{Program: "registry", Code: 6122, Name: "InvalidOffence", Msg: "Unknown offence"}
+	ErrAppealWindowClosed        = &chain.CustomError{Program: "registry", Code: 6123, Name: "AppealWindowClosed", Msg: "The appeal window has ended"}
+	ErrAppealWindowOpen          = &chain.CustomError{Program: "registry", Code: 6124, Name: "AppealWindowOpen", Msg: "The appeal window has not ended"}
+	ErrSlashNotPending           = &chain.CustomError{Program: "registry", Code: 6125, Name: "SlashNotPending", Msg: "The slash is already reversed or finalized"}
+	ErrDeviceNotHireable         = &chain.CustomError{Program: "registry", Code: 6126, Name: "DeviceNotHireable", Msg: "The device is not active, is hired, or the registry is paused"}
 )
 
 // Errors maps each error code of the program to its error.
@@ -42,4 +66,28 @@ var Errors = chain.ErrorTable{
 	6100: ErrUnauthorized,
 	6101: ErrInvalidConfigParams,
 	6102: ErrNotUpgradeAuthority,
+	6103: ErrProgramPaused,
+	6104: ErrNoPendingAdmin,
+	6105: ErrInvalidMetadataUri,
+	6106: ErrUnknownHardwareClass,
+	6107: ErrInvalidDeviceSpec,
+	6108: ErrWrongOwner,
+	6109: ErrDeviceDeregistered,
+	6110: ErrDeviceSuspended,
+	6111: ErrDeviceHired,
+	6112: ErrInvalidAmount,
+	6113: ErrInsufficientStake,
+	6114: ErrUnstakeLocked,
+	6115: ErrDeviceNotEmpty,
+	6116: ErrNotOracle,
+	6117: ErrDuplicateVote,
+	6118: ErrStaleProof,
+	6119: ErrProofWindowNotClosed,
+	6120: ErrInvalidProof,
+	6121: ErrUnauthorizedSlasher,
+	6122: ErrInvalidOffence,
+	6123: ErrAppealWindowClosed,
+	6124: ErrAppealWindowOpen,
+	6125: ErrSlashNotPending,
+	6126: ErrDeviceNotHireable,
 }

@@ -83,6 +83,12 @@ type ConfigParams struct {
 	// IO token account that receives the treasury share of slashes.
 	Treasury solanago.PublicKey `json:"treasury"`
 
+	// IO token account that receives the renters' compensation share of slashes.
+	CompensationPool solanago.PublicKey `json:"compensationPool"`
+
+	// PDA of the escrow program that may mark devices hired.
+	EscrowAuthority solanago.PublicKey `json:"escrowAuthority"`
+
 	// Oracle keys; the first oracle_count are live, the rest zero.
 	Oracles [16]solanago.PublicKey `json:"oracles"`
 
@@ -94,6 +100,12 @@ type ConfigParams struct {
 	ProbationSecs         int64 `json:"probationSecs"`
 	HeartbeatIntervalSecs int64 `json:"heartbeatIntervalSecs"`
 	AppealWindowSecs      int64 `json:"appealWindowSecs"`
+
+	// Length of one uptime proof window.
+	ProofWindowSecs int64 `json:"proofWindowSecs"`
+
+	// Windows that started longer ago than this are stale.
+	MaxProofAgeSecs int64 `json:"maxProofAgeSecs"`
 
 	// The first hardware_class_count are live.
 	HardwareClasses [16]HardwareClass `json:"hardwareClasses"`
@@ -125,6 +137,16 @@ func (obj ConfigParams) MarshalWithEncoder(encoder *binary.Encoder) (err error) 
 	if err != nil {
 		return errors.NewField("Treasury", err)
 	}
+	// Serialize `CompensationPool`:
+	err = encoder.Encode(obj.CompensationPool)
+	if err != nil {
+		return errors.NewField("CompensationPool", err)
+	}
+	// Serialize `EscrowAuthority`:
+	err = encoder.Encode(obj.EscrowAuthority)
+	if err != nil {
+		return errors.NewField("EscrowAuthority", err)
+	}
 	// Serialize `Oracles`:
 	err = encoder.Encode(obj.Oracles)
 	if err != nil {
@@ -154,6 +176,16 @@ func (obj ConfigParams) MarshalWithEncoder(encoder *binary.Encoder) (err error) 
 	err = encoder.Encode(obj.AppealWindowSecs)
 	if err != nil {
 		return errors.NewField("AppealWindowSecs", err)
+	}
+	// Serialize `ProofWindowSecs`:
+	err = encoder.Encode(obj.ProofWindowSecs)
+	if err != nil {
+		return errors.NewField("ProofWindowSecs", err)
+	}
+	// Serialize `MaxProofAgeSecs`:
+	err = encoder.Encode(obj.MaxProofAgeSecs)
+	if err != nil {
+		return errors.NewField("MaxProofAgeSecs", err)
 	}
 	// Serialize `HardwareClasses`:
 	err = encoder.Encode(obj.HardwareClasses)
@@ -219,6 +251,16 @@ func (obj *ConfigParams) UnmarshalWithDecoder(decoder *binary.Decoder) (err erro
 	if err != nil {
 		return errors.NewField("Treasury", err)
 	}
+	// Deserialize `CompensationPool`:
+	err = decoder.Decode(&obj.CompensationPool)
+	if err != nil {
+		return errors.NewField("CompensationPool", err)
+	}
+	// Deserialize `EscrowAuthority`:
+	err = decoder.Decode(&obj.EscrowAuthority)
+	if err != nil {
+		return errors.NewField("EscrowAuthority", err)
+	}
 	// Deserialize `Oracles`:
 	err = decoder.Decode(&obj.Oracles)
 	if err != nil {
@@ -248,6 +290,16 @@ func (obj *ConfigParams) UnmarshalWithDecoder(decoder *binary.Decoder) (err erro
 	err = decoder.Decode(&obj.AppealWindowSecs)
 	if err != nil {
 		return errors.NewField("AppealWindowSecs", err)
+	}
+	// Deserialize `ProofWindowSecs`:
+	err = decoder.Decode(&obj.ProofWindowSecs)
+	if err != nil {
+		return errors.NewField("ProofWindowSecs", err)
+	}
+	// Deserialize `MaxProofAgeSecs`:
+	err = decoder.Decode(&obj.MaxProofAgeSecs)
+	if err != nil {
+		return errors.NewField("MaxProofAgeSecs", err)
 	}
 	// Deserialize `HardwareClasses`:
 	err = decoder.Decode(&obj.HardwareClasses)
@@ -302,6 +354,216 @@ func (obj *ConfigParams) Unmarshal(buf []byte) error {
 
 func UnmarshalConfigParams(buf []byte) (*ConfigParams, error) {
 	obj := new(ConfigParams)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// What a worker declares at registration; oracles' benchmarks check it.
+type DeviceSpec struct {
+	HardwareModel uint32 `json:"hardwareModel"`
+	VramGib       uint32 `json:"vramGib"`
+	GpuCount      uint16 `json:"gpuCount"`
+
+	// ISO 3166-1 numeric country code.
+	Region uint16 `json:"region"`
+
+	// 0: 1600/1200 MB/s, 1: 800/600, 2: 400/300, 3: 100/10.
+	BandwidthTier uint8    `json:"bandwidthTier"`
+	Padding       [3]uint8 `json:"padding"`
+}
+
+func (obj DeviceSpec) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `HardwareModel`:
+	err = encoder.Encode(obj.HardwareModel)
+	if err != nil {
+		return errors.NewField("HardwareModel", err)
+	}
+	// Serialize `VramGib`:
+	err = encoder.Encode(obj.VramGib)
+	if err != nil {
+		return errors.NewField("VramGib", err)
+	}
+	// Serialize `GpuCount`:
+	err = encoder.Encode(obj.GpuCount)
+	if err != nil {
+		return errors.NewField("GpuCount", err)
+	}
+	// Serialize `Region`:
+	err = encoder.Encode(obj.Region)
+	if err != nil {
+		return errors.NewField("Region", err)
+	}
+	// Serialize `BandwidthTier`:
+	err = encoder.Encode(obj.BandwidthTier)
+	if err != nil {
+		return errors.NewField("BandwidthTier", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj DeviceSpec) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding DeviceSpec: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *DeviceSpec) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `HardwareModel`:
+	err = decoder.Decode(&obj.HardwareModel)
+	if err != nil {
+		return errors.NewField("HardwareModel", err)
+	}
+	// Deserialize `VramGib`:
+	err = decoder.Decode(&obj.VramGib)
+	if err != nil {
+		return errors.NewField("VramGib", err)
+	}
+	// Deserialize `GpuCount`:
+	err = decoder.Decode(&obj.GpuCount)
+	if err != nil {
+		return errors.NewField("GpuCount", err)
+	}
+	// Deserialize `Region`:
+	err = decoder.Decode(&obj.Region)
+	if err != nil {
+		return errors.NewField("Region", err)
+	}
+	// Deserialize `BandwidthTier`:
+	err = decoder.Decode(&obj.BandwidthTier)
+	if err != nil {
+		return errors.NewField("BandwidthTier", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *DeviceSpec) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling DeviceSpec: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalDeviceSpec(buf []byte) (*DeviceSpec, error) {
+	obj := new(DeviceSpec)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// One oracle's attestation for one window.
+type ProofReport struct {
+	// Window index: the window covers [window * proof_window_secs, +proof_window_secs).
+	Window uint64 `json:"window"`
+
+	// Attested benchmark score, 0 if this report carries none.
+	BenchmarkScore uint64 `json:"benchmarkScore"`
+
+	// Seconds of the window the oracle saw the device up.
+	UptimeSecs uint32 `json:"uptimeSecs"`
+
+	// 0: no challenge this window, 1: passed, 2: failed.
+	Challenge uint8    `json:"challenge"`
+	Padding   [3]uint8 `json:"padding"`
+}
+
+func (obj ProofReport) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Window`:
+	err = encoder.Encode(obj.Window)
+	if err != nil {
+		return errors.NewField("Window", err)
+	}
+	// Serialize `BenchmarkScore`:
+	err = encoder.Encode(obj.BenchmarkScore)
+	if err != nil {
+		return errors.NewField("BenchmarkScore", err)
+	}
+	// Serialize `UptimeSecs`:
+	err = encoder.Encode(obj.UptimeSecs)
+	if err != nil {
+		return errors.NewField("UptimeSecs", err)
+	}
+	// Serialize `Challenge`:
+	err = encoder.Encode(obj.Challenge)
+	if err != nil {
+		return errors.NewField("Challenge", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj ProofReport) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding ProofReport: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *ProofReport) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Window`:
+	err = decoder.Decode(&obj.Window)
+	if err != nil {
+		return errors.NewField("Window", err)
+	}
+	// Deserialize `BenchmarkScore`:
+	err = decoder.Decode(&obj.BenchmarkScore)
+	if err != nil {
+		return errors.NewField("BenchmarkScore", err)
+	}
+	// Deserialize `UptimeSecs`:
+	err = decoder.Decode(&obj.UptimeSecs)
+	if err != nil {
+		return errors.NewField("UptimeSecs", err)
+	}
+	// Deserialize `Challenge`:
+	err = decoder.Decode(&obj.Challenge)
+	if err != nil {
+		return errors.NewField("Challenge", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *ProofReport) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling ProofReport: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalProofReport(buf []byte) (*ProofReport, error) {
+	obj := new(ProofReport)
 	err := obj.Unmarshal(buf)
 	if err != nil {
 		return nil, err
@@ -464,6 +726,972 @@ func UnmarshalConfig(buf []byte) (*Config, error) {
 	return obj, nil
 }
 
+// A provider, PDA ["provider", owner].
+type Provider struct {
+	Owner solanago.PublicKey `json:"owner"`
+
+	// Stake of all its devices (tickets excluded).
+	TotalStake uint64 `json:"totalStake"`
+	CreatedAt  int64  `json:"createdAt"`
+
+	// Registered, not deregistered, devices.
+	DeviceCount uint32 `json:"deviceCount"`
+	UriLen      uint16 `json:"uriLen"`
+	Version     uint8  `json:"version"`
+	Bump        uint8  `json:"bump"`
+
+	// UTF-8, uri_len bytes used.
+	MetadataUri [128]uint8 `json:"metadataUri"`
+	Reserved    [64]uint8  `json:"reserved"`
+}
+
+func (obj Provider) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Owner`:
+	err = encoder.Encode(obj.Owner)
+	if err != nil {
+		return errors.NewField("Owner", err)
+	}
+	// Serialize `TotalStake`:
+	err = encoder.Encode(obj.TotalStake)
+	if err != nil {
+		return errors.NewField("TotalStake", err)
+	}
+	// Serialize `CreatedAt`:
+	err = encoder.Encode(obj.CreatedAt)
+	if err != nil {
+		return errors.NewField("CreatedAt", err)
+	}
+	// Serialize `DeviceCount`:
+	err = encoder.Encode(obj.DeviceCount)
+	if err != nil {
+		return errors.NewField("DeviceCount", err)
+	}
+	// Serialize `UriLen`:
+	err = encoder.Encode(obj.UriLen)
+	if err != nil {
+		return errors.NewField("UriLen", err)
+	}
+	// Serialize `Version`:
+	err = encoder.Encode(obj.Version)
+	if err != nil {
+		return errors.NewField("Version", err)
+	}
+	// Serialize `Bump`:
+	err = encoder.Encode(obj.Bump)
+	if err != nil {
+		return errors.NewField("Bump", err)
+	}
+	// Serialize `MetadataUri`:
+	err = encoder.Encode(obj.MetadataUri)
+	if err != nil {
+		return errors.NewField("MetadataUri", err)
+	}
+	// Serialize `Reserved`:
+	err = encoder.Encode(obj.Reserved)
+	if err != nil {
+		return errors.NewField("Reserved", err)
+	}
+	return nil
+}
+
+func (obj Provider) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding Provider: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *Provider) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Owner`:
+	err = decoder.Decode(&obj.Owner)
+	if err != nil {
+		return errors.NewField("Owner", err)
+	}
+	// Deserialize `TotalStake`:
+	err = decoder.Decode(&obj.TotalStake)
+	if err != nil {
+		return errors.NewField("TotalStake", err)
+	}
+	// Deserialize `CreatedAt`:
+	err = decoder.Decode(&obj.CreatedAt)
+	if err != nil {
+		return errors.NewField("CreatedAt", err)
+	}
+	// Deserialize `DeviceCount`:
+	err = decoder.Decode(&obj.DeviceCount)
+	if err != nil {
+		return errors.NewField("DeviceCount", err)
+	}
+	// Deserialize `UriLen`:
+	err = decoder.Decode(&obj.UriLen)
+	if err != nil {
+		return errors.NewField("UriLen", err)
+	}
+	// Deserialize `Version`:
+	err = decoder.Decode(&obj.Version)
+	if err != nil {
+		return errors.NewField("Version", err)
+	}
+	// Deserialize `Bump`:
+	err = decoder.Decode(&obj.Bump)
+	if err != nil {
+		return errors.NewField("Bump", err)
+	}
+	// Deserialize `MetadataUri`:
+	err = decoder.Decode(&obj.MetadataUri)
+	if err != nil {
+		return errors.NewField("MetadataUri", err)
+	}
+	// Deserialize `Reserved`:
+	err = decoder.Decode(&obj.Reserved)
+	if err != nil {
+		return errors.NewField("Reserved", err)
+	}
+	return nil
+}
+
+func (obj *Provider) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling Provider: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalProvider(buf []byte) (*Provider, error) {
+	obj := new(Provider)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// A worker, PDA ["device", device_key]. Its IO sits in the vault PDA ["vault", device].
+type Device struct {
+	// The Provider account.
+	Provider solanago.PublicKey `json:"provider"`
+
+	// The provider's wallet.
+	Owner solanago.PublicKey `json:"owner"`
+
+	// The worker's own keypair.
+	DeviceKey solanago.PublicKey `json:"deviceKey"`
+
+	// The job it is hired for, default if none.
+	CurrentJob solanago.PublicKey `json:"currentJob"`
+	Stake      uint64             `json:"stake"`
+
+	// In its unstake ticket; vault balance = stake + pending_unstake.
+	PendingUnstake uint64 `json:"pendingUnstake"`
+
+	// Since registration or the last slash.
+	ProvenUptimeSecs uint64 `json:"provenUptimeSecs"`
+
+	// Median of the latest attested benchmarks.
+	BenchmarkScore uint64 `json:"benchmarkScore"`
+	RegisteredAt   int64  `json:"registeredAt"`
+
+	// The last window counted; older or equal windows are stale.
+	LastProofWindow uint64 `json:"lastProofWindow"`
+	LastProofSlot   uint64 `json:"lastProofSlot"`
+
+	// Hourly reward epoch of epoch_uptime_secs.
+	Epoch           uint64 `json:"epoch"`
+	EpochUptimeSecs uint64 `json:"epochUptimeSecs"`
+
+	// Exponential moving average of proven uptime per window.
+	UptimeEmaBps     uint32     `json:"uptimeEmaBps"`
+	ChallengesPassed uint32     `json:"challengesPassed"`
+	ChallengesFailed uint32     `json:"challengesFailed"`
+	Spec             DeviceSpec `json:"spec"`
+
+	// 0-10000, recomputed on-chain (see the registry README).
+	Reputation uint16 `json:"reputation"`
+	SlashCount uint16 `json:"slashCount"`
+
+	// Slashes neither reversed nor finalized.
+	PendingSlashes uint16 `json:"pendingSlashes"`
+
+	// 0 Probation, 1 Active, 2 Hired, 3 Suspended, 4 Deregistered.
+	Status    uint8     `json:"status"`
+	Version   uint8     `json:"version"`
+	Bump      uint8     `json:"bump"`
+	VaultBump uint8     `json:"vaultBump"`
+	Padding   [2]uint8  `json:"padding"`
+	Reserved  [64]uint8 `json:"reserved"`
+}
+
+func (obj Device) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Provider`:
+	err = encoder.Encode(obj.Provider)
+	if err != nil {
+		return errors.NewField("Provider", err)
+	}
+	// Serialize `Owner`:
+	err = encoder.Encode(obj.Owner)
+	if err != nil {
+		return errors.NewField("Owner", err)
+	}
+	// Serialize `DeviceKey`:
+	err = encoder.Encode(obj.DeviceKey)
+	if err != nil {
+		return errors.NewField("DeviceKey", err)
+	}
+	// Serialize `CurrentJob`:
+	err = encoder.Encode(obj.CurrentJob)
+	if err != nil {
+		return errors.NewField("CurrentJob", err)
+	}
+	// Serialize `Stake`:
+	err = encoder.Encode(obj.Stake)
+	if err != nil {
+		return errors.NewField("Stake", err)
+	}
+	// Serialize `PendingUnstake`:
+	err = encoder.Encode(obj.PendingUnstake)
+	if err != nil {
+		return errors.NewField("PendingUnstake", err)
+	}
+	// Serialize `ProvenUptimeSecs`:
+	err = encoder.Encode(obj.ProvenUptimeSecs)
+	if err != nil {
+		return errors.NewField("ProvenUptimeSecs", err)
+	}
+	// Serialize `BenchmarkScore`:
+	err = encoder.Encode(obj.BenchmarkScore)
+	if err != nil {
+		return errors.NewField("BenchmarkScore", err)
+	}
+	// Serialize `RegisteredAt`:
+	err = encoder.Encode(obj.RegisteredAt)
+	if err != nil {
+		return errors.NewField("RegisteredAt", err)
+	}
+	// Serialize `LastProofWindow`:
+	err = encoder.Encode(obj.LastProofWindow)
+	if err != nil {
+		return errors.NewField("LastProofWindow", err)
+	}
+	// Serialize `LastProofSlot`:
+	err = encoder.Encode(obj.LastProofSlot)
+	if err != nil {
+		return errors.NewField("LastProofSlot", err)
+	}
+	// Serialize `Epoch`:
+	err = encoder.Encode(obj.Epoch)
+	if err != nil {
+		return errors.NewField("Epoch", err)
+	}
+	// Serialize `EpochUptimeSecs`:
+	err = encoder.Encode(obj.EpochUptimeSecs)
+	if err != nil {
+		return errors.NewField("EpochUptimeSecs", err)
+	}
+	// Serialize `UptimeEmaBps`:
+	err = encoder.Encode(obj.UptimeEmaBps)
+	if err != nil {
+		return errors.NewField("UptimeEmaBps", err)
+	}
+	// Serialize `ChallengesPassed`:
+	err = encoder.Encode(obj.ChallengesPassed)
+	if err != nil {
+		return errors.NewField("ChallengesPassed", err)
+	}
+	// Serialize `ChallengesFailed`:
+	err = encoder.Encode(obj.ChallengesFailed)
+	if err != nil {
+		return errors.NewField("ChallengesFailed", err)
+	}
+	// Serialize `Spec`:
+	err = encoder.Encode(obj.Spec)
+	if err != nil {
+		return errors.NewField("Spec", err)
+	}
+	// Serialize `Reputation`:
+	err = encoder.Encode(obj.Reputation)
+	if err != nil {
+		return errors.NewField("Reputation", err)
+	}
+	// Serialize `SlashCount`:
+	err = encoder.Encode(obj.SlashCount)
+	if err != nil {
+		return errors.NewField("SlashCount", err)
+	}
+	// Serialize `PendingSlashes`:
+	err = encoder.Encode(obj.PendingSlashes)
+	if err != nil {
+		return errors.NewField("PendingSlashes", err)
+	}
+	// Serialize `Status`:
+	err = encoder.Encode(obj.Status)
+	if err != nil {
+		return errors.NewField("Status", err)
+	}
+	// Serialize `Version`:
+	err = encoder.Encode(obj.Version)
+	if err != nil {
+		return errors.NewField("Version", err)
+	}
+	// Serialize `Bump`:
+	err = encoder.Encode(obj.Bump)
+	if err != nil {
+		return errors.NewField("Bump", err)
+	}
+	// Serialize `VaultBump`:
+	err = encoder.Encode(obj.VaultBump)
+	if err != nil {
+		return errors.NewField("VaultBump", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	// Serialize `Reserved`:
+	err = encoder.Encode(obj.Reserved)
+	if err != nil {
+		return errors.NewField("Reserved", err)
+	}
+	return nil
+}
+
+func (obj Device) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding Device: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *Device) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Provider`:
+	err = decoder.Decode(&obj.Provider)
+	if err != nil {
+		return errors.NewField("Provider", err)
+	}
+	// Deserialize `Owner`:
+	err = decoder.Decode(&obj.Owner)
+	if err != nil {
+		return errors.NewField("Owner", err)
+	}
+	// Deserialize `DeviceKey`:
+	err = decoder.Decode(&obj.DeviceKey)
+	if err != nil {
+		return errors.NewField("DeviceKey", err)
+	}
+	// Deserialize `CurrentJob`:
+	err = decoder.Decode(&obj.CurrentJob)
+	if err != nil {
+		return errors.NewField("CurrentJob", err)
+	}
+	// Deserialize `Stake`:
+	err = decoder.Decode(&obj.Stake)
+	if err != nil {
+		return errors.NewField("Stake", err)
+	}
+	// Deserialize `PendingUnstake`:
+	err = decoder.Decode(&obj.PendingUnstake)
+	if err != nil {
+		return errors.NewField("PendingUnstake", err)
+	}
+	// Deserialize `ProvenUptimeSecs`:
+	err = decoder.Decode(&obj.ProvenUptimeSecs)
+	if err != nil {
+		return errors.NewField("ProvenUptimeSecs", err)
+	}
+	// Deserialize `BenchmarkScore`:
+	err = decoder.Decode(&obj.BenchmarkScore)
+	if err != nil {
+		return errors.NewField("BenchmarkScore", err)
+	}
+	// Deserialize `RegisteredAt`:
+	err = decoder.Decode(&obj.RegisteredAt)
+	if err != nil {
+		return errors.NewField("RegisteredAt", err)
+	}
+	// Deserialize `LastProofWindow`:
+	err = decoder.Decode(&obj.LastProofWindow)
+	if err != nil {
+		return errors.NewField("LastProofWindow", err)
+	}
+	// Deserialize `LastProofSlot`:
+	err = decoder.Decode(&obj.LastProofSlot)
+	if err != nil {
+		return errors.NewField("LastProofSlot", err)
+	}
+	// Deserialize `Epoch`:
+	err = decoder.Decode(&obj.Epoch)
+	if err != nil {
+		return errors.NewField("Epoch", err)
+	}
+	// Deserialize `EpochUptimeSecs`:
+	err = decoder.Decode(&obj.EpochUptimeSecs)
+	if err != nil {
+		return errors.NewField("EpochUptimeSecs", err)
+	}
+	// Deserialize `UptimeEmaBps`:
+	err = decoder.Decode(&obj.UptimeEmaBps)
+	if err != nil {
+		return errors.NewField("UptimeEmaBps", err)
+	}
+	// Deserialize `ChallengesPassed`:
+	err = decoder.Decode(&obj.ChallengesPassed)
+	if err != nil {
+		return errors.NewField("ChallengesPassed", err)
+	}
+	// Deserialize `ChallengesFailed`:
+	err = decoder.Decode(&obj.ChallengesFailed)
+	if err != nil {
+		return errors.NewField("ChallengesFailed", err)
+	}
+	// Deserialize `Spec`:
+	err = decoder.Decode(&obj.Spec)
+	if err != nil {
+		return errors.NewField("Spec", err)
+	}
+	// Deserialize `Reputation`:
+	err = decoder.Decode(&obj.Reputation)
+	if err != nil {
+		return errors.NewField("Reputation", err)
+	}
+	// Deserialize `SlashCount`:
+	err = decoder.Decode(&obj.SlashCount)
+	if err != nil {
+		return errors.NewField("SlashCount", err)
+	}
+	// Deserialize `PendingSlashes`:
+	err = decoder.Decode(&obj.PendingSlashes)
+	if err != nil {
+		return errors.NewField("PendingSlashes", err)
+	}
+	// Deserialize `Status`:
+	err = decoder.Decode(&obj.Status)
+	if err != nil {
+		return errors.NewField("Status", err)
+	}
+	// Deserialize `Version`:
+	err = decoder.Decode(&obj.Version)
+	if err != nil {
+		return errors.NewField("Version", err)
+	}
+	// Deserialize `Bump`:
+	err = decoder.Decode(&obj.Bump)
+	if err != nil {
+		return errors.NewField("Bump", err)
+	}
+	// Deserialize `VaultBump`:
+	err = decoder.Decode(&obj.VaultBump)
+	if err != nil {
+		return errors.NewField("VaultBump", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	// Deserialize `Reserved`:
+	err = decoder.Decode(&obj.Reserved)
+	if err != nil {
+		return errors.NewField("Reserved", err)
+	}
+	return nil
+}
+
+func (obj *Device) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling Device: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalDevice(buf []byte) (*Device, error) {
+	obj := new(Device)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// Stake on its way out, PDA ["ticket", device].
+type UnstakeTicket struct {
+	Device   solanago.PublicKey `json:"device"`
+	Owner    solanago.PublicKey `json:"owner"`
+	Amount   uint64             `json:"amount"`
+	UnlockAt int64              `json:"unlockAt"`
+	Version  uint8              `json:"version"`
+	Bump     uint8              `json:"bump"`
+	Padding  [6]uint8           `json:"padding"`
+}
+
+func (obj UnstakeTicket) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `Owner`:
+	err = encoder.Encode(obj.Owner)
+	if err != nil {
+		return errors.NewField("Owner", err)
+	}
+	// Serialize `Amount`:
+	err = encoder.Encode(obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	// Serialize `UnlockAt`:
+	err = encoder.Encode(obj.UnlockAt)
+	if err != nil {
+		return errors.NewField("UnlockAt", err)
+	}
+	// Serialize `Version`:
+	err = encoder.Encode(obj.Version)
+	if err != nil {
+		return errors.NewField("Version", err)
+	}
+	// Serialize `Bump`:
+	err = encoder.Encode(obj.Bump)
+	if err != nil {
+		return errors.NewField("Bump", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj UnstakeTicket) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding UnstakeTicket: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *UnstakeTicket) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `Owner`:
+	err = decoder.Decode(&obj.Owner)
+	if err != nil {
+		return errors.NewField("Owner", err)
+	}
+	// Deserialize `Amount`:
+	err = decoder.Decode(&obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	// Deserialize `UnlockAt`:
+	err = decoder.Decode(&obj.UnlockAt)
+	if err != nil {
+		return errors.NewField("UnlockAt", err)
+	}
+	// Deserialize `Version`:
+	err = decoder.Decode(&obj.Version)
+	if err != nil {
+		return errors.NewField("Version", err)
+	}
+	// Deserialize `Bump`:
+	err = decoder.Decode(&obj.Bump)
+	if err != nil {
+		return errors.NewField("Bump", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *UnstakeTicket) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling UnstakeTicket: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalUnstakeTicket(buf []byte) (*UnstakeTicket, error) {
+	obj := new(UnstakeTicket)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// Attestations collected for one window, PDA ["proof", device, window u64 LE].
+type ProofWindow struct {
+	Device solanago.PublicKey `json:"device"`
+
+	// The first oracle, who paid the rent and gets it back.
+	Payer  solanago.PublicKey `json:"payer"`
+	Window uint64             `json:"window"`
+
+	// Per oracle slot.
+	Benchmark [16]uint64 `json:"benchmark"`
+
+	// Per oracle slot.
+	Uptime [16]uint32 `json:"uptime"`
+
+	// Bit i: oracle i attested.
+	VotedMask uint16 `json:"votedMask"`
+
+	// Bit i: oracle i reported a challenge.
+	ChallengeMask uint16 `json:"challengeMask"`
+
+	// Bit i: and it passed.
+	ChallengePassMask uint16   `json:"challengePassMask"`
+	Votes             uint8    `json:"votes"`
+	Bump              uint8    `json:"bump"`
+	Version           uint8    `json:"version"`
+	Padding           [7]uint8 `json:"padding"`
+}
+
+func (obj ProofWindow) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `Payer`:
+	err = encoder.Encode(obj.Payer)
+	if err != nil {
+		return errors.NewField("Payer", err)
+	}
+	// Serialize `Window`:
+	err = encoder.Encode(obj.Window)
+	if err != nil {
+		return errors.NewField("Window", err)
+	}
+	// Serialize `Benchmark`:
+	err = encoder.Encode(obj.Benchmark)
+	if err != nil {
+		return errors.NewField("Benchmark", err)
+	}
+	// Serialize `Uptime`:
+	err = encoder.Encode(obj.Uptime)
+	if err != nil {
+		return errors.NewField("Uptime", err)
+	}
+	// Serialize `VotedMask`:
+	err = encoder.Encode(obj.VotedMask)
+	if err != nil {
+		return errors.NewField("VotedMask", err)
+	}
+	// Serialize `ChallengeMask`:
+	err = encoder.Encode(obj.ChallengeMask)
+	if err != nil {
+		return errors.NewField("ChallengeMask", err)
+	}
+	// Serialize `ChallengePassMask`:
+	err = encoder.Encode(obj.ChallengePassMask)
+	if err != nil {
+		return errors.NewField("ChallengePassMask", err)
+	}
+	// Serialize `Votes`:
+	err = encoder.Encode(obj.Votes)
+	if err != nil {
+		return errors.NewField("Votes", err)
+	}
+	// Serialize `Bump`:
+	err = encoder.Encode(obj.Bump)
+	if err != nil {
+		return errors.NewField("Bump", err)
+	}
+	// Serialize `Version`:
+	err = encoder.Encode(obj.Version)
+	if err != nil {
+		return errors.NewField("Version", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj ProofWindow) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding ProofWindow: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *ProofWindow) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `Payer`:
+	err = decoder.Decode(&obj.Payer)
+	if err != nil {
+		return errors.NewField("Payer", err)
+	}
+	// Deserialize `Window`:
+	err = decoder.Decode(&obj.Window)
+	if err != nil {
+		return errors.NewField("Window", err)
+	}
+	// Deserialize `Benchmark`:
+	err = decoder.Decode(&obj.Benchmark)
+	if err != nil {
+		return errors.NewField("Benchmark", err)
+	}
+	// Deserialize `Uptime`:
+	err = decoder.Decode(&obj.Uptime)
+	if err != nil {
+		return errors.NewField("Uptime", err)
+	}
+	// Deserialize `VotedMask`:
+	err = decoder.Decode(&obj.VotedMask)
+	if err != nil {
+		return errors.NewField("VotedMask", err)
+	}
+	// Deserialize `ChallengeMask`:
+	err = decoder.Decode(&obj.ChallengeMask)
+	if err != nil {
+		return errors.NewField("ChallengeMask", err)
+	}
+	// Deserialize `ChallengePassMask`:
+	err = decoder.Decode(&obj.ChallengePassMask)
+	if err != nil {
+		return errors.NewField("ChallengePassMask", err)
+	}
+	// Deserialize `Votes`:
+	err = decoder.Decode(&obj.Votes)
+	if err != nil {
+		return errors.NewField("Votes", err)
+	}
+	// Deserialize `Bump`:
+	err = decoder.Decode(&obj.Bump)
+	if err != nil {
+		return errors.NewField("Bump", err)
+	}
+	// Deserialize `Version`:
+	err = decoder.Decode(&obj.Version)
+	if err != nil {
+		return errors.NewField("Version", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *ProofWindow) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling ProofWindow: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalProofWindow(buf []byte) (*ProofWindow, error) {
+	obj := new(ProofWindow)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// A slash, PDA ["slash", device, evidence_hash]; its tokens sit in ["slash_escrow", slash_record] until resolved.
+type SlashRecord struct {
+	Device         solanago.PublicKey `json:"device"`
+	Payer          solanago.PublicKey `json:"payer"`
+	EvidenceHash   [32]uint8          `json:"evidenceHash"`
+	Amount         uint64             `json:"amount"`
+	CreatedAt      int64              `json:"createdAt"`
+	AppealDeadline int64              `json:"appealDeadline"`
+	Offence        uint8              `json:"offence"`
+
+	// 0 Pending, 1 Reversed, 2 Finalized.
+	Status     uint8    `json:"status"`
+	Version    uint8    `json:"version"`
+	Bump       uint8    `json:"bump"`
+	EscrowBump uint8    `json:"escrowBump"`
+	Padding    [3]uint8 `json:"padding"`
+}
+
+func (obj SlashRecord) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `Payer`:
+	err = encoder.Encode(obj.Payer)
+	if err != nil {
+		return errors.NewField("Payer", err)
+	}
+	// Serialize `EvidenceHash`:
+	err = encoder.Encode(obj.EvidenceHash)
+	if err != nil {
+		return errors.NewField("EvidenceHash", err)
+	}
+	// Serialize `Amount`:
+	err = encoder.Encode(obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	// Serialize `CreatedAt`:
+	err = encoder.Encode(obj.CreatedAt)
+	if err != nil {
+		return errors.NewField("CreatedAt", err)
+	}
+	// Serialize `AppealDeadline`:
+	err = encoder.Encode(obj.AppealDeadline)
+	if err != nil {
+		return errors.NewField("AppealDeadline", err)
+	}
+	// Serialize `Offence`:
+	err = encoder.Encode(obj.Offence)
+	if err != nil {
+		return errors.NewField("Offence", err)
+	}
+	// Serialize `Status`:
+	err = encoder.Encode(obj.Status)
+	if err != nil {
+		return errors.NewField("Status", err)
+	}
+	// Serialize `Version`:
+	err = encoder.Encode(obj.Version)
+	if err != nil {
+		return errors.NewField("Version", err)
+	}
+	// Serialize `Bump`:
+	err = encoder.Encode(obj.Bump)
+	if err != nil {
+		return errors.NewField("Bump", err)
+	}
+	// Serialize `EscrowBump`:
+	err = encoder.Encode(obj.EscrowBump)
+	if err != nil {
+		return errors.NewField("EscrowBump", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj SlashRecord) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding SlashRecord: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *SlashRecord) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `Payer`:
+	err = decoder.Decode(&obj.Payer)
+	if err != nil {
+		return errors.NewField("Payer", err)
+	}
+	// Deserialize `EvidenceHash`:
+	err = decoder.Decode(&obj.EvidenceHash)
+	if err != nil {
+		return errors.NewField("EvidenceHash", err)
+	}
+	// Deserialize `Amount`:
+	err = decoder.Decode(&obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	// Deserialize `CreatedAt`:
+	err = decoder.Decode(&obj.CreatedAt)
+	if err != nil {
+		return errors.NewField("CreatedAt", err)
+	}
+	// Deserialize `AppealDeadline`:
+	err = decoder.Decode(&obj.AppealDeadline)
+	if err != nil {
+		return errors.NewField("AppealDeadline", err)
+	}
+	// Deserialize `Offence`:
+	err = decoder.Decode(&obj.Offence)
+	if err != nil {
+		return errors.NewField("Offence", err)
+	}
+	// Deserialize `Status`:
+	err = decoder.Decode(&obj.Status)
+	if err != nil {
+		return errors.NewField("Status", err)
+	}
+	// Deserialize `Version`:
+	err = decoder.Decode(&obj.Version)
+	if err != nil {
+		return errors.NewField("Version", err)
+	}
+	// Deserialize `Bump`:
+	err = decoder.Decode(&obj.Bump)
+	if err != nil {
+		return errors.NewField("Bump", err)
+	}
+	// Deserialize `EscrowBump`:
+	err = decoder.Decode(&obj.EscrowBump)
+	if err != nil {
+		return errors.NewField("EscrowBump", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *SlashRecord) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling SlashRecord: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalSlashRecord(buf []byte) (*SlashRecord, error) {
+	obj := new(SlashRecord)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
 type ConfigInitialized struct {
 	Admin    solanago.PublicKey `json:"admin"`
 	IoMint   solanago.PublicKey `json:"ioMint"`
@@ -588,6 +1816,1241 @@ func (obj *ConfigUpdated) Unmarshal(buf []byte) error {
 
 func UnmarshalConfigUpdated(buf []byte) (*ConfigUpdated, error) {
 	obj := new(ConfigUpdated)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type AdminTransferStarted struct {
+	Admin        solanago.PublicKey `json:"admin"`
+	PendingAdmin solanago.PublicKey `json:"pendingAdmin"`
+}
+
+func (obj AdminTransferStarted) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Admin`:
+	err = encoder.Encode(obj.Admin)
+	if err != nil {
+		return errors.NewField("Admin", err)
+	}
+	// Serialize `PendingAdmin`:
+	err = encoder.Encode(obj.PendingAdmin)
+	if err != nil {
+		return errors.NewField("PendingAdmin", err)
+	}
+	return nil
+}
+
+func (obj AdminTransferStarted) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding AdminTransferStarted: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *AdminTransferStarted) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Admin`:
+	err = decoder.Decode(&obj.Admin)
+	if err != nil {
+		return errors.NewField("Admin", err)
+	}
+	// Deserialize `PendingAdmin`:
+	err = decoder.Decode(&obj.PendingAdmin)
+	if err != nil {
+		return errors.NewField("PendingAdmin", err)
+	}
+	return nil
+}
+
+func (obj *AdminTransferStarted) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling AdminTransferStarted: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalAdminTransferStarted(buf []byte) (*AdminTransferStarted, error) {
+	obj := new(AdminTransferStarted)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type AdminTransferred struct {
+	PreviousAdmin solanago.PublicKey `json:"previousAdmin"`
+	Admin         solanago.PublicKey `json:"admin"`
+}
+
+func (obj AdminTransferred) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `PreviousAdmin`:
+	err = encoder.Encode(obj.PreviousAdmin)
+	if err != nil {
+		return errors.NewField("PreviousAdmin", err)
+	}
+	// Serialize `Admin`:
+	err = encoder.Encode(obj.Admin)
+	if err != nil {
+		return errors.NewField("Admin", err)
+	}
+	return nil
+}
+
+func (obj AdminTransferred) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding AdminTransferred: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *AdminTransferred) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `PreviousAdmin`:
+	err = decoder.Decode(&obj.PreviousAdmin)
+	if err != nil {
+		return errors.NewField("PreviousAdmin", err)
+	}
+	// Deserialize `Admin`:
+	err = decoder.Decode(&obj.Admin)
+	if err != nil {
+		return errors.NewField("Admin", err)
+	}
+	return nil
+}
+
+func (obj *AdminTransferred) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling AdminTransferred: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalAdminTransferred(buf []byte) (*AdminTransferred, error) {
+	obj := new(AdminTransferred)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type PauseSet struct {
+	Admin   solanago.PublicKey `json:"admin"`
+	Paused  uint8              `json:"paused"`
+	Padding [7]uint8           `json:"padding"`
+}
+
+func (obj PauseSet) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Admin`:
+	err = encoder.Encode(obj.Admin)
+	if err != nil {
+		return errors.NewField("Admin", err)
+	}
+	// Serialize `Paused`:
+	err = encoder.Encode(obj.Paused)
+	if err != nil {
+		return errors.NewField("Paused", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj PauseSet) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding PauseSet: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *PauseSet) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Admin`:
+	err = decoder.Decode(&obj.Admin)
+	if err != nil {
+		return errors.NewField("Admin", err)
+	}
+	// Deserialize `Paused`:
+	err = decoder.Decode(&obj.Paused)
+	if err != nil {
+		return errors.NewField("Paused", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *PauseSet) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling PauseSet: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalPauseSet(buf []byte) (*PauseSet, error) {
+	obj := new(PauseSet)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type ProviderRegistered struct {
+	Provider solanago.PublicKey `json:"provider"`
+	Owner    solanago.PublicKey `json:"owner"`
+}
+
+func (obj ProviderRegistered) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Provider`:
+	err = encoder.Encode(obj.Provider)
+	if err != nil {
+		return errors.NewField("Provider", err)
+	}
+	// Serialize `Owner`:
+	err = encoder.Encode(obj.Owner)
+	if err != nil {
+		return errors.NewField("Owner", err)
+	}
+	return nil
+}
+
+func (obj ProviderRegistered) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding ProviderRegistered: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *ProviderRegistered) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Provider`:
+	err = decoder.Decode(&obj.Provider)
+	if err != nil {
+		return errors.NewField("Provider", err)
+	}
+	// Deserialize `Owner`:
+	err = decoder.Decode(&obj.Owner)
+	if err != nil {
+		return errors.NewField("Owner", err)
+	}
+	return nil
+}
+
+func (obj *ProviderRegistered) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling ProviderRegistered: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalProviderRegistered(buf []byte) (*ProviderRegistered, error) {
+	obj := new(ProviderRegistered)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type DeviceRegistered struct {
+	Device    solanago.PublicKey `json:"device"`
+	Provider  solanago.PublicKey `json:"provider"`
+	DeviceKey solanago.PublicKey `json:"deviceKey"`
+	Spec      DeviceSpec         `json:"spec"`
+}
+
+func (obj DeviceRegistered) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `Provider`:
+	err = encoder.Encode(obj.Provider)
+	if err != nil {
+		return errors.NewField("Provider", err)
+	}
+	// Serialize `DeviceKey`:
+	err = encoder.Encode(obj.DeviceKey)
+	if err != nil {
+		return errors.NewField("DeviceKey", err)
+	}
+	// Serialize `Spec`:
+	err = encoder.Encode(obj.Spec)
+	if err != nil {
+		return errors.NewField("Spec", err)
+	}
+	return nil
+}
+
+func (obj DeviceRegistered) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding DeviceRegistered: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *DeviceRegistered) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `Provider`:
+	err = decoder.Decode(&obj.Provider)
+	if err != nil {
+		return errors.NewField("Provider", err)
+	}
+	// Deserialize `DeviceKey`:
+	err = decoder.Decode(&obj.DeviceKey)
+	if err != nil {
+		return errors.NewField("DeviceKey", err)
+	}
+	// Deserialize `Spec`:
+	err = decoder.Decode(&obj.Spec)
+	if err != nil {
+		return errors.NewField("Spec", err)
+	}
+	return nil
+}
+
+func (obj *DeviceRegistered) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling DeviceRegistered: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalDeviceRegistered(buf []byte) (*DeviceRegistered, error) {
+	obj := new(DeviceRegistered)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type Staked struct {
+	Device solanago.PublicKey `json:"device"`
+	Amount uint64             `json:"amount"`
+	Stake  uint64             `json:"stake"`
+}
+
+func (obj Staked) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `Amount`:
+	err = encoder.Encode(obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	// Serialize `Stake`:
+	err = encoder.Encode(obj.Stake)
+	if err != nil {
+		return errors.NewField("Stake", err)
+	}
+	return nil
+}
+
+func (obj Staked) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding Staked: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *Staked) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `Amount`:
+	err = decoder.Decode(&obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	// Deserialize `Stake`:
+	err = decoder.Decode(&obj.Stake)
+	if err != nil {
+		return errors.NewField("Stake", err)
+	}
+	return nil
+}
+
+func (obj *Staked) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling Staked: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalStaked(buf []byte) (*Staked, error) {
+	obj := new(Staked)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type UnstakeRequested struct {
+	Device         solanago.PublicKey `json:"device"`
+	Amount         uint64             `json:"amount"`
+	PendingUnstake uint64             `json:"pendingUnstake"`
+	UnlockAt       int64              `json:"unlockAt"`
+}
+
+func (obj UnstakeRequested) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `Amount`:
+	err = encoder.Encode(obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	// Serialize `PendingUnstake`:
+	err = encoder.Encode(obj.PendingUnstake)
+	if err != nil {
+		return errors.NewField("PendingUnstake", err)
+	}
+	// Serialize `UnlockAt`:
+	err = encoder.Encode(obj.UnlockAt)
+	if err != nil {
+		return errors.NewField("UnlockAt", err)
+	}
+	return nil
+}
+
+func (obj UnstakeRequested) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding UnstakeRequested: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *UnstakeRequested) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `Amount`:
+	err = decoder.Decode(&obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	// Deserialize `PendingUnstake`:
+	err = decoder.Decode(&obj.PendingUnstake)
+	if err != nil {
+		return errors.NewField("PendingUnstake", err)
+	}
+	// Deserialize `UnlockAt`:
+	err = decoder.Decode(&obj.UnlockAt)
+	if err != nil {
+		return errors.NewField("UnlockAt", err)
+	}
+	return nil
+}
+
+func (obj *UnstakeRequested) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling UnstakeRequested: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalUnstakeRequested(buf []byte) (*UnstakeRequested, error) {
+	obj := new(UnstakeRequested)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type UnstakeWithdrawn struct {
+	Device solanago.PublicKey `json:"device"`
+	Amount uint64             `json:"amount"`
+}
+
+func (obj UnstakeWithdrawn) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `Amount`:
+	err = encoder.Encode(obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	return nil
+}
+
+func (obj UnstakeWithdrawn) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding UnstakeWithdrawn: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *UnstakeWithdrawn) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `Amount`:
+	err = decoder.Decode(&obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	return nil
+}
+
+func (obj *UnstakeWithdrawn) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling UnstakeWithdrawn: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalUnstakeWithdrawn(buf []byte) (*UnstakeWithdrawn, error) {
+	obj := new(UnstakeWithdrawn)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type DeviceDeregistered struct {
+	Device solanago.PublicKey `json:"device"`
+}
+
+func (obj DeviceDeregistered) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	return nil
+}
+
+func (obj DeviceDeregistered) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding DeviceDeregistered: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *DeviceDeregistered) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	return nil
+}
+
+func (obj *DeviceDeregistered) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling DeviceDeregistered: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalDeviceDeregistered(buf []byte) (*DeviceDeregistered, error) {
+	obj := new(DeviceDeregistered)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type DeviceStatusChanged struct {
+	Device  solanago.PublicKey `json:"device"`
+	From    uint8              `json:"from"`
+	To      uint8              `json:"to"`
+	Padding [6]uint8           `json:"padding"`
+}
+
+func (obj DeviceStatusChanged) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `From`:
+	err = encoder.Encode(obj.From)
+	if err != nil {
+		return errors.NewField("From", err)
+	}
+	// Serialize `To`:
+	err = encoder.Encode(obj.To)
+	if err != nil {
+		return errors.NewField("To", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj DeviceStatusChanged) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding DeviceStatusChanged: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *DeviceStatusChanged) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `From`:
+	err = decoder.Decode(&obj.From)
+	if err != nil {
+		return errors.NewField("From", err)
+	}
+	// Deserialize `To`:
+	err = decoder.Decode(&obj.To)
+	if err != nil {
+		return errors.NewField("To", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *DeviceStatusChanged) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling DeviceStatusChanged: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalDeviceStatusChanged(buf []byte) (*DeviceStatusChanged, error) {
+	obj := new(DeviceStatusChanged)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type ProofRecorded struct {
+	Device  solanago.PublicKey `json:"device"`
+	Oracle  solanago.PublicKey `json:"oracle"`
+	Window  uint64             `json:"window"`
+	Votes   uint8              `json:"votes"`
+	Padding [7]uint8           `json:"padding"`
+}
+
+func (obj ProofRecorded) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `Oracle`:
+	err = encoder.Encode(obj.Oracle)
+	if err != nil {
+		return errors.NewField("Oracle", err)
+	}
+	// Serialize `Window`:
+	err = encoder.Encode(obj.Window)
+	if err != nil {
+		return errors.NewField("Window", err)
+	}
+	// Serialize `Votes`:
+	err = encoder.Encode(obj.Votes)
+	if err != nil {
+		return errors.NewField("Votes", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj ProofRecorded) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding ProofRecorded: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *ProofRecorded) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `Oracle`:
+	err = decoder.Decode(&obj.Oracle)
+	if err != nil {
+		return errors.NewField("Oracle", err)
+	}
+	// Deserialize `Window`:
+	err = decoder.Decode(&obj.Window)
+	if err != nil {
+		return errors.NewField("Window", err)
+	}
+	// Deserialize `Votes`:
+	err = decoder.Decode(&obj.Votes)
+	if err != nil {
+		return errors.NewField("Votes", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *ProofRecorded) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling ProofRecorded: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalProofRecorded(buf []byte) (*ProofRecorded, error) {
+	obj := new(ProofRecorded)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type ProofCounted struct {
+	Device           solanago.PublicKey `json:"device"`
+	Window           uint64             `json:"window"`
+	UptimeSecs       uint64             `json:"uptimeSecs"`
+	BenchmarkScore   uint64             `json:"benchmarkScore"`
+	ProvenUptimeSecs uint64             `json:"provenUptimeSecs"`
+	Reputation       uint16             `json:"reputation"`
+	Challenge        uint8              `json:"challenge"`
+	Padding          [5]uint8           `json:"padding"`
+}
+
+func (obj ProofCounted) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `Window`:
+	err = encoder.Encode(obj.Window)
+	if err != nil {
+		return errors.NewField("Window", err)
+	}
+	// Serialize `UptimeSecs`:
+	err = encoder.Encode(obj.UptimeSecs)
+	if err != nil {
+		return errors.NewField("UptimeSecs", err)
+	}
+	// Serialize `BenchmarkScore`:
+	err = encoder.Encode(obj.BenchmarkScore)
+	if err != nil {
+		return errors.NewField("BenchmarkScore", err)
+	}
+	// Serialize `ProvenUptimeSecs`:
+	err = encoder.Encode(obj.ProvenUptimeSecs)
+	if err != nil {
+		return errors.NewField("ProvenUptimeSecs", err)
+	}
+	// Serialize `Reputation`:
+	err = encoder.Encode(obj.Reputation)
+	if err != nil {
+		return errors.NewField("Reputation", err)
+	}
+	// Serialize `Challenge`:
+	err = encoder.Encode(obj.Challenge)
+	if err != nil {
+		return errors.NewField("Challenge", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj ProofCounted) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding ProofCounted: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *ProofCounted) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `Window`:
+	err = decoder.Decode(&obj.Window)
+	if err != nil {
+		return errors.NewField("Window", err)
+	}
+	// Deserialize `UptimeSecs`:
+	err = decoder.Decode(&obj.UptimeSecs)
+	if err != nil {
+		return errors.NewField("UptimeSecs", err)
+	}
+	// Deserialize `BenchmarkScore`:
+	err = decoder.Decode(&obj.BenchmarkScore)
+	if err != nil {
+		return errors.NewField("BenchmarkScore", err)
+	}
+	// Deserialize `ProvenUptimeSecs`:
+	err = decoder.Decode(&obj.ProvenUptimeSecs)
+	if err != nil {
+		return errors.NewField("ProvenUptimeSecs", err)
+	}
+	// Deserialize `Reputation`:
+	err = decoder.Decode(&obj.Reputation)
+	if err != nil {
+		return errors.NewField("Reputation", err)
+	}
+	// Deserialize `Challenge`:
+	err = decoder.Decode(&obj.Challenge)
+	if err != nil {
+		return errors.NewField("Challenge", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *ProofCounted) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling ProofCounted: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalProofCounted(buf []byte) (*ProofCounted, error) {
+	obj := new(ProofCounted)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type DeviceSlashed struct {
+	Device         solanago.PublicKey `json:"device"`
+	SlashRecord    solanago.PublicKey `json:"slashRecord"`
+	EvidenceHash   [32]uint8          `json:"evidenceHash"`
+	Amount         uint64             `json:"amount"`
+	AppealDeadline int64              `json:"appealDeadline"`
+	Offence        uint8              `json:"offence"`
+	Padding        [7]uint8           `json:"padding"`
+}
+
+func (obj DeviceSlashed) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `SlashRecord`:
+	err = encoder.Encode(obj.SlashRecord)
+	if err != nil {
+		return errors.NewField("SlashRecord", err)
+	}
+	// Serialize `EvidenceHash`:
+	err = encoder.Encode(obj.EvidenceHash)
+	if err != nil {
+		return errors.NewField("EvidenceHash", err)
+	}
+	// Serialize `Amount`:
+	err = encoder.Encode(obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	// Serialize `AppealDeadline`:
+	err = encoder.Encode(obj.AppealDeadline)
+	if err != nil {
+		return errors.NewField("AppealDeadline", err)
+	}
+	// Serialize `Offence`:
+	err = encoder.Encode(obj.Offence)
+	if err != nil {
+		return errors.NewField("Offence", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj DeviceSlashed) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding DeviceSlashed: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *DeviceSlashed) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `SlashRecord`:
+	err = decoder.Decode(&obj.SlashRecord)
+	if err != nil {
+		return errors.NewField("SlashRecord", err)
+	}
+	// Deserialize `EvidenceHash`:
+	err = decoder.Decode(&obj.EvidenceHash)
+	if err != nil {
+		return errors.NewField("EvidenceHash", err)
+	}
+	// Deserialize `Amount`:
+	err = decoder.Decode(&obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	// Deserialize `AppealDeadline`:
+	err = decoder.Decode(&obj.AppealDeadline)
+	if err != nil {
+		return errors.NewField("AppealDeadline", err)
+	}
+	// Deserialize `Offence`:
+	err = decoder.Decode(&obj.Offence)
+	if err != nil {
+		return errors.NewField("Offence", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *DeviceSlashed) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling DeviceSlashed: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalDeviceSlashed(buf []byte) (*DeviceSlashed, error) {
+	obj := new(DeviceSlashed)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type SlashReversed struct {
+	Device      solanago.PublicKey `json:"device"`
+	SlashRecord solanago.PublicKey `json:"slashRecord"`
+	Amount      uint64             `json:"amount"`
+}
+
+func (obj SlashReversed) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `SlashRecord`:
+	err = encoder.Encode(obj.SlashRecord)
+	if err != nil {
+		return errors.NewField("SlashRecord", err)
+	}
+	// Serialize `Amount`:
+	err = encoder.Encode(obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	return nil
+}
+
+func (obj SlashReversed) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding SlashReversed: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *SlashReversed) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `SlashRecord`:
+	err = decoder.Decode(&obj.SlashRecord)
+	if err != nil {
+		return errors.NewField("SlashRecord", err)
+	}
+	// Deserialize `Amount`:
+	err = decoder.Decode(&obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	return nil
+}
+
+func (obj *SlashReversed) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling SlashReversed: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalSlashReversed(buf []byte) (*SlashReversed, error) {
+	obj := new(SlashReversed)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type SlashFinalized struct {
+	Device         solanago.PublicKey `json:"device"`
+	SlashRecord    solanago.PublicKey `json:"slashRecord"`
+	Burned         uint64             `json:"burned"`
+	ToTreasury     uint64             `json:"toTreasury"`
+	ToCompensation uint64             `json:"toCompensation"`
+}
+
+func (obj SlashFinalized) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `SlashRecord`:
+	err = encoder.Encode(obj.SlashRecord)
+	if err != nil {
+		return errors.NewField("SlashRecord", err)
+	}
+	// Serialize `Burned`:
+	err = encoder.Encode(obj.Burned)
+	if err != nil {
+		return errors.NewField("Burned", err)
+	}
+	// Serialize `ToTreasury`:
+	err = encoder.Encode(obj.ToTreasury)
+	if err != nil {
+		return errors.NewField("ToTreasury", err)
+	}
+	// Serialize `ToCompensation`:
+	err = encoder.Encode(obj.ToCompensation)
+	if err != nil {
+		return errors.NewField("ToCompensation", err)
+	}
+	return nil
+}
+
+func (obj SlashFinalized) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding SlashFinalized: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *SlashFinalized) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `SlashRecord`:
+	err = decoder.Decode(&obj.SlashRecord)
+	if err != nil {
+		return errors.NewField("SlashRecord", err)
+	}
+	// Deserialize `Burned`:
+	err = decoder.Decode(&obj.Burned)
+	if err != nil {
+		return errors.NewField("Burned", err)
+	}
+	// Deserialize `ToTreasury`:
+	err = decoder.Decode(&obj.ToTreasury)
+	if err != nil {
+		return errors.NewField("ToTreasury", err)
+	}
+	// Deserialize `ToCompensation`:
+	err = decoder.Decode(&obj.ToCompensation)
+	if err != nil {
+		return errors.NewField("ToCompensation", err)
+	}
+	return nil
+}
+
+func (obj *SlashFinalized) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling SlashFinalized: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalSlashFinalized(buf []byte) (*SlashFinalized, error) {
+	obj := new(SlashFinalized)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type DeviceJobSet struct {
+	Device solanago.PublicKey `json:"device"`
+	Job    solanago.PublicKey `json:"job"`
+}
+
+func (obj DeviceJobSet) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `Job`:
+	err = encoder.Encode(obj.Job)
+	if err != nil {
+		return errors.NewField("Job", err)
+	}
+	return nil
+}
+
+func (obj DeviceJobSet) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding DeviceJobSet: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *DeviceJobSet) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `Job`:
+	err = decoder.Decode(&obj.Job)
+	if err != nil {
+		return errors.NewField("Job", err)
+	}
+	return nil
+}
+
+func (obj *DeviceJobSet) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling DeviceJobSet: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalDeviceJobSet(buf []byte) (*DeviceJobSet, error) {
+	obj := new(DeviceJobSet)
 	err := obj.Unmarshal(buf)
 	if err != nil {
 		return nil, err

@@ -42,7 +42,7 @@ func InitRegistry(ctx context.Context, c *chain.Client, prog registry.Program, k
 	if !errors.Is(err, chain.ErrAccountNotFound) {
 		return false, err
 	}
-	names := []string{"upgrade-authority", "keeper", "treasury", "io-mint", "iosd-mint"}
+	names := []string{"upgrade-authority", "admin", "keeper", "treasury", "io-mint", "iosd-mint"}
 	for i := 1; i <= Oracles; i++ {
 		names = append(names, fmt.Sprintf("oracle-%d", i))
 	}
@@ -63,7 +63,10 @@ func InitRegistry(ctx context.Context, c *chain.Client, prog registry.Program, k
 		return false, err
 	}
 	oracles := []solana.PublicKey{pub["oracle-1"], pub["oracle-2"], pub["oracle-3"]}
-	params := registry.DefaultParams(pub["keeper"], treasury, oracles, 2)
+	// The localnet sends the renters' compensation share of slashes to the treasury too, and
+	// lets the dev admin key stand in for the escrow program's authority until escrow is
+	// deployed (update_config then names the escrow PDA).
+	params := registry.DefaultParams(pub["keeper"], treasury, treasury, pub["admin"], oracles, 2)
 	ix, err := prog.InitializeConfig(admin.PublicKey(), pub["io-mint"], pub["iosd-mint"], params)
 	if err != nil {
 		return false, err

@@ -1,59 +1,16 @@
 package registry_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/gagliardetto/solana-go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
-	"github.com/gpunet/gpunet/internal/localnet"
 )
 
-// env is one localnet with the registry deployed by the real loader, shared by a test.
-type env struct {
-	ctx      context.Context
-	client   *chain.Client
-	prog     registry.Program
-	node     *localnet.Node
-	admin    solana.PrivateKey // the upgrade authority
-	ioMint   solana.PublicKey
-	iosdMint solana.PublicKey
-}
-
-func newEnv(t testing.TB) *env {
-	node := localnet.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	e := &env{
-		ctx:      ctx,
-		client:   chain.New(node.RPCURL),
-		prog:     registry.Program{ID: node.Programs["registry"]},
-		node:     node,
-		admin:    node.Key("upgrade-authority"),
-		ioMint:   node.Key("io-mint").PublicKey(),
-		iosdMint: node.Key("iosd-mint").PublicKey(),
-	}
-	e.client.RegisterErrors(e.prog.ID, registry.Errors)
-	return e
-}
-
-// funded returns a new keypair holding 10 SOL.
-func (e *env) funded(t testing.TB) solana.PrivateKey {
-	key := solana.NewWallet().PrivateKey
-	require.NoError(t, e.node.Airdrop(e.ctx, key.PublicKey(), 10*solana.LAMPORTS_PER_SOL))
-	return key
-}
-
-func (e *env) params() registry.ConfigParams {
-	oracles := []solana.PublicKey{solana.NewWallet().PublicKey(), solana.NewWallet().PublicKey(), solana.NewWallet().PublicKey()}
-	return registry.DefaultParams(solana.NewWallet().PublicKey(), solana.NewWallet().PublicKey(), oracles, 2)
-}
-
-func (e *env) initialize(t testing.TB, signer solana.PrivateKey, params registry.ConfigParams) error {
+func (e *env) initializeAs(t testing.TB, signer solana.PrivateKey, params registry.ConfigParams) error {
 	ix, err := e.prog.InitializeConfig(signer.PublicKey(), e.ioMint, e.iosdMint, params)
 	require.NoError(t, err)
 	_, err = e.client.Send(e.ctx, []solana.Instruction{ix}, signer)
@@ -74,18 +31,18 @@ func TestConfigLifecycle(t *testing.T) {
 	params := e.params()
 
 	t.Run("only the upgrade authority may initialize", func(t *testing.T) {
-		err := e.initialize(t, e.funded(t), params)
+		err := e.initializeAs(t, e.funded(t), params)
 		require.ErrorIs(t, err, registry.ErrNotUpgradeAuthority)
 	})
 
 	t.Run("inconsistent params are refused", func(t *testing.T) {
 		bad := params
 		bad.OracleQuorum = bad.OracleCount + 1
-		require.ErrorIs(t, e.initialize(t, e.admin, bad), registry.ErrInvalidConfigParams)
+		require.ErrorIs(t, e.initializeAs(t, e.admin, bad), registry.ErrInvalidConfigParams)
 	})
 
 	t.Run("initialize", func(t *testing.T) {
-		require.NoError(t, e.initialize(t, e.admin, params))
+		require.NoError(t, e.initializeAs(t, e.admin, params))
 		config, err := e.prog.FetchConfig(e.ctx, e.client)
 		require.NoError(t, err)
 		require.Equal(t, e.admin.PublicKey(), config.Admin)
@@ -103,7 +60,7 @@ func TestConfigLifecycle(t *testing.T) {
 	t.Run("re-initialization is refused", func(t *testing.T) {
 		again := params
 		again.BaseStake++ // a different transaction: an identical one would be deduplicated
-		require.ErrorIs(t, e.initialize(t, e.admin, again), registry.ErrAccountAlreadyInitialized)
+		require.ErrorIs(t, e.initializeAs(t, e.admin, again), registry.ErrAccountAlreadyInitialized)
 	})
 
 	t.Run("update by the admin", func(t *testing.T) {

@@ -26,6 +26,30 @@
 #define REGISTRY_ERR_UNAUTHORIZED 6100 /* The signer is not the admin */
 #define REGISTRY_ERR_INVALID_CONFIG_PARAMS 6101 /* Config parameters are out of range or inconsistent */
 #define REGISTRY_ERR_NOT_UPGRADE_AUTHORITY 6102 /* Only the program's upgrade authority can initialize the config */
+#define REGISTRY_ERR_PROGRAM_PAUSED 6103 /* The registry is paused */
+#define REGISTRY_ERR_NO_PENDING_ADMIN 6104 /* The signer is not the pending admin */
+#define REGISTRY_ERR_INVALID_METADATA_URI 6105 /* The metadata URI is empty, too long or not printable */
+#define REGISTRY_ERR_UNKNOWN_HARDWARE_CLASS 6106 /* The hardware model is not a configured class */
+#define REGISTRY_ERR_INVALID_DEVICE_SPEC 6107 /* The device spec is out of range */
+#define REGISTRY_ERR_WRONG_OWNER 6108 /* The account does not belong to this provider or owner */
+#define REGISTRY_ERR_DEVICE_DEREGISTERED 6109 /* The device is deregistered */
+#define REGISTRY_ERR_DEVICE_SUSPENDED 6110 /* The device is suspended by a pending slash */
+#define REGISTRY_ERR_DEVICE_HIRED 6111 /* The device is hired for a job */
+#define REGISTRY_ERR_INVALID_AMOUNT 6112 /* The amount must be greater than zero */
+#define REGISTRY_ERR_INSUFFICIENT_STAKE 6113 /* The amount exceeds the device's stake */
+#define REGISTRY_ERR_UNSTAKE_LOCKED 6114 /* The unstake ticket's cooldown has not ended */
+#define REGISTRY_ERR_DEVICE_NOT_EMPTY 6115 /* The device still has stake, a ticket, a job or a pending slash */
+#define REGISTRY_ERR_NOT_ORACLE 6116 /* The signer is not in the oracle set */
+#define REGISTRY_ERR_DUPLICATE_VOTE 6117 /* This oracle already attested this window */
+#define REGISTRY_ERR_STALE_PROOF 6118 /* The window is already counted or too old */
+#define REGISTRY_ERR_PROOF_WINDOW_NOT_CLOSED 6119 /* The window has not ended yet */
+#define REGISTRY_ERR_INVALID_PROOF 6120 /* The report is out of range */
+#define REGISTRY_ERR_UNAUTHORIZED_SLASHER 6121 /* Slashing needs the keeper or a quorum of oracles */
+#define REGISTRY_ERR_INVALID_OFFENCE 6122 /* Unknown offence */
+#define REGISTRY_ERR_APPEAL_WINDOW_CLOSED 6123 /* The appeal window has ended */
+#define REGISTRY_ERR_APPEAL_WINDOW_OPEN 6124 /* The appeal window has not ended */
+#define REGISTRY_ERR_SLASH_NOT_PENDING 6125 /* The slash is already reversed or finalized */
+#define REGISTRY_ERR_DEVICE_NOT_HIREABLE 6126 /* The device is not active, is hired, or the registry is paused */
 _Static_assert(REGISTRY_ERR_INVALID_INSTRUCTION == GP_ERR_INVALID_INSTRUCTION, "IDL and SDK disagree on InvalidInstruction");
 _Static_assert(REGISTRY_ERR_INVALID_INSTRUCTION_DATA == GP_ERR_INVALID_INSTRUCTION_DATA, "IDL and SDK disagree on InvalidInstructionData");
 _Static_assert(REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS == GP_ERR_NOT_ENOUGH_ACCOUNTS, "IDL and SDK disagree on NotEnoughAccounts");
@@ -42,6 +66,20 @@ _Static_assert(REGISTRY_ERR_DUPLICATE_ACCOUNT == GP_ERR_DUPLICATE_ACCOUNT, "IDL 
 
 #define REGISTRY_SEED_CONFIG "config"
 #define REGISTRY_SEED_CONFIG_LEN 6
+#define REGISTRY_SEED_PROVIDER "provider"
+#define REGISTRY_SEED_PROVIDER_LEN 8
+#define REGISTRY_SEED_DEVICE "device"
+#define REGISTRY_SEED_DEVICE_LEN 6
+#define REGISTRY_SEED_VAULT "vault"
+#define REGISTRY_SEED_VAULT_LEN 5
+#define REGISTRY_SEED_TICKET "ticket"
+#define REGISTRY_SEED_TICKET_LEN 6
+#define REGISTRY_SEED_PROOF "proof"
+#define REGISTRY_SEED_PROOF_LEN 5
+#define REGISTRY_SEED_SLASH "slash"
+#define REGISTRY_SEED_SLASH_LEN 5
+#define REGISTRY_SEED_SLASH_ESCROW "slash_escrow"
+#define REGISTRY_SEED_SLASH_ESCROW_LEN 12
 
 /* A GPU model (or the CPU-only class) and its stake and reward multiplier. */
 typedef struct {
@@ -60,6 +98,10 @@ typedef struct {
   SolPubkey keeper;
   /* IO token account that receives the treasury share of slashes. */
   SolPubkey treasury;
+  /* IO token account that receives the renters' compensation share of slashes. */
+  SolPubkey compensation_pool;
+  /* PDA of the escrow program that may mark devices hired. */
+  SolPubkey escrow_authority;
   /* Oracle keys; the first oracle_count are live, the rest zero. */
   SolPubkey oracles[16];
   /* IO base units staked per device at multiplier 1x. */
@@ -69,6 +111,10 @@ typedef struct {
   int64_t probation_secs;
   int64_t heartbeat_interval_secs;
   int64_t appeal_window_secs;
+  /* Length of one uptime proof window. */
+  int64_t proof_window_secs;
+  /* Windows that started longer ago than this are stale. */
+  int64_t max_proof_age_secs;
   /* The first hardware_class_count are live. */
   registry_hardware_class_t hardware_classes[16];
   /* Share of stake slashed per offence: spoofed hardware, failed challenge, downtime, job abandonment. */
@@ -85,21 +131,63 @@ typedef struct {
 } registry_config_params_t;
 _Static_assert(offsetof(registry_config_params_t, keeper) == 0, "layout");
 _Static_assert(offsetof(registry_config_params_t, treasury) == 32, "layout");
-_Static_assert(offsetof(registry_config_params_t, oracles) == 64, "layout");
-_Static_assert(offsetof(registry_config_params_t, base_stake) == 576, "layout");
-_Static_assert(offsetof(registry_config_params_t, unstake_cooldown_secs) == 584, "layout");
-_Static_assert(offsetof(registry_config_params_t, probation_secs) == 592, "layout");
-_Static_assert(offsetof(registry_config_params_t, heartbeat_interval_secs) == 600, "layout");
-_Static_assert(offsetof(registry_config_params_t, appeal_window_secs) == 608, "layout");
-_Static_assert(offsetof(registry_config_params_t, hardware_classes) == 616, "layout");
-_Static_assert(offsetof(registry_config_params_t, slash_bps) == 744, "layout");
-_Static_assert(offsetof(registry_config_params_t, slash_burn_bps) == 752, "layout");
-_Static_assert(offsetof(registry_config_params_t, slash_treasury_bps) == 754, "layout");
-_Static_assert(offsetof(registry_config_params_t, oracle_count) == 756, "layout");
-_Static_assert(offsetof(registry_config_params_t, oracle_quorum) == 757, "layout");
-_Static_assert(offsetof(registry_config_params_t, hardware_class_count) == 758, "layout");
-_Static_assert(offsetof(registry_config_params_t, padding) == 759, "layout");
-_Static_assert(sizeof(registry_config_params_t) == 760, "layout");
+_Static_assert(offsetof(registry_config_params_t, compensation_pool) == 64, "layout");
+_Static_assert(offsetof(registry_config_params_t, escrow_authority) == 96, "layout");
+_Static_assert(offsetof(registry_config_params_t, oracles) == 128, "layout");
+_Static_assert(offsetof(registry_config_params_t, base_stake) == 640, "layout");
+_Static_assert(offsetof(registry_config_params_t, unstake_cooldown_secs) == 648, "layout");
+_Static_assert(offsetof(registry_config_params_t, probation_secs) == 656, "layout");
+_Static_assert(offsetof(registry_config_params_t, heartbeat_interval_secs) == 664, "layout");
+_Static_assert(offsetof(registry_config_params_t, appeal_window_secs) == 672, "layout");
+_Static_assert(offsetof(registry_config_params_t, proof_window_secs) == 680, "layout");
+_Static_assert(offsetof(registry_config_params_t, max_proof_age_secs) == 688, "layout");
+_Static_assert(offsetof(registry_config_params_t, hardware_classes) == 696, "layout");
+_Static_assert(offsetof(registry_config_params_t, slash_bps) == 824, "layout");
+_Static_assert(offsetof(registry_config_params_t, slash_burn_bps) == 832, "layout");
+_Static_assert(offsetof(registry_config_params_t, slash_treasury_bps) == 834, "layout");
+_Static_assert(offsetof(registry_config_params_t, oracle_count) == 836, "layout");
+_Static_assert(offsetof(registry_config_params_t, oracle_quorum) == 837, "layout");
+_Static_assert(offsetof(registry_config_params_t, hardware_class_count) == 838, "layout");
+_Static_assert(offsetof(registry_config_params_t, padding) == 839, "layout");
+_Static_assert(sizeof(registry_config_params_t) == 840, "layout");
+
+/* What a worker declares at registration; oracles' benchmarks check it. */
+typedef struct {
+  uint32_t hardware_model;
+  uint32_t vram_gib;
+  uint16_t gpu_count;
+  /* ISO 3166-1 numeric country code. */
+  uint16_t region;
+  /* 0: 1600/1200 MB/s, 1: 800/600, 2: 400/300, 3: 100/10. */
+  uint8_t bandwidth_tier;
+  uint8_t padding[3];
+} registry_device_spec_t;
+_Static_assert(offsetof(registry_device_spec_t, hardware_model) == 0, "layout");
+_Static_assert(offsetof(registry_device_spec_t, vram_gib) == 4, "layout");
+_Static_assert(offsetof(registry_device_spec_t, gpu_count) == 8, "layout");
+_Static_assert(offsetof(registry_device_spec_t, region) == 10, "layout");
+_Static_assert(offsetof(registry_device_spec_t, bandwidth_tier) == 12, "layout");
+_Static_assert(offsetof(registry_device_spec_t, padding) == 13, "layout");
+_Static_assert(sizeof(registry_device_spec_t) == 16, "layout");
+
+/* One oracle's attestation for one window. */
+typedef struct {
+  /* Window index: the window covers [window * proof_window_secs, +proof_window_secs). */
+  uint64_t window;
+  /* Attested benchmark score, 0 if this report carries none. */
+  uint64_t benchmark_score;
+  /* Seconds of the window the oracle saw the device up. */
+  uint32_t uptime_secs;
+  /* 0: no challenge this window, 1: passed, 2: failed. */
+  uint8_t challenge;
+  uint8_t padding[3];
+} registry_proof_report_t;
+_Static_assert(offsetof(registry_proof_report_t, window) == 0, "layout");
+_Static_assert(offsetof(registry_proof_report_t, benchmark_score) == 8, "layout");
+_Static_assert(offsetof(registry_proof_report_t, uptime_secs) == 16, "layout");
+_Static_assert(offsetof(registry_proof_report_t, challenge) == 20, "layout");
+_Static_assert(offsetof(registry_proof_report_t, padding) == 21, "layout");
+_Static_assert(sizeof(registry_proof_report_t) == 24, "layout");
 
 /* The registry's singleton configuration, PDA ["config"]. */
 #define REGISTRY_CONFIG_DISCRIMINATOR 0x82ccfa1ee0aa0c9bULL
@@ -124,13 +212,208 @@ _Static_assert(offsetof(registry_config_t, pending_admin) == 40, "layout");
 _Static_assert(offsetof(registry_config_t, io_mint) == 72, "layout");
 _Static_assert(offsetof(registry_config_t, iosd_mint) == 104, "layout");
 _Static_assert(offsetof(registry_config_t, params) == 136, "layout");
-_Static_assert(offsetof(registry_config_t, version) == 896, "layout");
-_Static_assert(offsetof(registry_config_t, bump) == 897, "layout");
-_Static_assert(offsetof(registry_config_t, paused) == 898, "layout");
-_Static_assert(offsetof(registry_config_t, padding) == 899, "layout");
-_Static_assert(offsetof(registry_config_t, reserved) == 904, "layout");
-_Static_assert(sizeof(registry_config_t) == 1160, "layout");
-#define REGISTRY_CONFIG_SIZE 1160
+_Static_assert(offsetof(registry_config_t, version) == 976, "layout");
+_Static_assert(offsetof(registry_config_t, bump) == 977, "layout");
+_Static_assert(offsetof(registry_config_t, paused) == 978, "layout");
+_Static_assert(offsetof(registry_config_t, padding) == 979, "layout");
+_Static_assert(offsetof(registry_config_t, reserved) == 984, "layout");
+_Static_assert(sizeof(registry_config_t) == 1240, "layout");
+#define REGISTRY_CONFIG_SIZE 1240
+
+/* A provider, PDA ["provider", owner]. */
+#define REGISTRY_PROVIDER_DISCRIMINATOR 0xc350d84b1147b4a4ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey owner;
+  /* Stake of all its devices (tickets excluded). */
+  uint64_t total_stake;
+  int64_t created_at;
+  /* Registered, not deregistered, devices. */
+  uint32_t device_count;
+  uint16_t uri_len;
+  uint8_t version;
+  uint8_t bump;
+  /* UTF-8, uri_len bytes used. */
+  uint8_t metadata_uri[128];
+  uint8_t reserved[64];
+} registry_provider_t;
+_Static_assert(offsetof(registry_provider_t, owner) == 8, "layout");
+_Static_assert(offsetof(registry_provider_t, total_stake) == 40, "layout");
+_Static_assert(offsetof(registry_provider_t, created_at) == 48, "layout");
+_Static_assert(offsetof(registry_provider_t, device_count) == 56, "layout");
+_Static_assert(offsetof(registry_provider_t, uri_len) == 60, "layout");
+_Static_assert(offsetof(registry_provider_t, version) == 62, "layout");
+_Static_assert(offsetof(registry_provider_t, bump) == 63, "layout");
+_Static_assert(offsetof(registry_provider_t, metadata_uri) == 64, "layout");
+_Static_assert(offsetof(registry_provider_t, reserved) == 192, "layout");
+_Static_assert(sizeof(registry_provider_t) == 256, "layout");
+#define REGISTRY_PROVIDER_SIZE 256
+
+/* A worker, PDA ["device", device_key]. Its IO sits in the vault PDA ["vault", device]. */
+#define REGISTRY_DEVICE_DISCRIMINATOR 0x80442d532717f899ULL
+typedef struct {
+  uint64_t discriminator;
+  /* The Provider account. */
+  SolPubkey provider;
+  /* The provider's wallet. */
+  SolPubkey owner;
+  /* The worker's own keypair. */
+  SolPubkey device_key;
+  /* The job it is hired for, default if none. */
+  SolPubkey current_job;
+  uint64_t stake;
+  /* In its unstake ticket; vault balance = stake + pending_unstake. */
+  uint64_t pending_unstake;
+  /* Since registration or the last slash. */
+  uint64_t proven_uptime_secs;
+  /* Median of the latest attested benchmarks. */
+  uint64_t benchmark_score;
+  int64_t registered_at;
+  /* The last window counted; older or equal windows are stale. */
+  uint64_t last_proof_window;
+  uint64_t last_proof_slot;
+  /* Hourly reward epoch of epoch_uptime_secs. */
+  uint64_t epoch;
+  uint64_t epoch_uptime_secs;
+  /* Exponential moving average of proven uptime per window. */
+  uint32_t uptime_ema_bps;
+  uint32_t challenges_passed;
+  uint32_t challenges_failed;
+  registry_device_spec_t spec;
+  /* 0-10000, recomputed on-chain (see the registry README). */
+  uint16_t reputation;
+  uint16_t slash_count;
+  /* Slashes neither reversed nor finalized. */
+  uint16_t pending_slashes;
+  /* 0 Probation, 1 Active, 2 Hired, 3 Suspended, 4 Deregistered. */
+  uint8_t status;
+  uint8_t version;
+  uint8_t bump;
+  uint8_t vault_bump;
+  uint8_t padding[2];
+  uint8_t reserved[64];
+} registry_device_t;
+_Static_assert(offsetof(registry_device_t, provider) == 8, "layout");
+_Static_assert(offsetof(registry_device_t, owner) == 40, "layout");
+_Static_assert(offsetof(registry_device_t, device_key) == 72, "layout");
+_Static_assert(offsetof(registry_device_t, current_job) == 104, "layout");
+_Static_assert(offsetof(registry_device_t, stake) == 136, "layout");
+_Static_assert(offsetof(registry_device_t, pending_unstake) == 144, "layout");
+_Static_assert(offsetof(registry_device_t, proven_uptime_secs) == 152, "layout");
+_Static_assert(offsetof(registry_device_t, benchmark_score) == 160, "layout");
+_Static_assert(offsetof(registry_device_t, registered_at) == 168, "layout");
+_Static_assert(offsetof(registry_device_t, last_proof_window) == 176, "layout");
+_Static_assert(offsetof(registry_device_t, last_proof_slot) == 184, "layout");
+_Static_assert(offsetof(registry_device_t, epoch) == 192, "layout");
+_Static_assert(offsetof(registry_device_t, epoch_uptime_secs) == 200, "layout");
+_Static_assert(offsetof(registry_device_t, uptime_ema_bps) == 208, "layout");
+_Static_assert(offsetof(registry_device_t, challenges_passed) == 212, "layout");
+_Static_assert(offsetof(registry_device_t, challenges_failed) == 216, "layout");
+_Static_assert(offsetof(registry_device_t, spec) == 220, "layout");
+_Static_assert(offsetof(registry_device_t, reputation) == 236, "layout");
+_Static_assert(offsetof(registry_device_t, slash_count) == 238, "layout");
+_Static_assert(offsetof(registry_device_t, pending_slashes) == 240, "layout");
+_Static_assert(offsetof(registry_device_t, status) == 242, "layout");
+_Static_assert(offsetof(registry_device_t, version) == 243, "layout");
+_Static_assert(offsetof(registry_device_t, bump) == 244, "layout");
+_Static_assert(offsetof(registry_device_t, vault_bump) == 245, "layout");
+_Static_assert(offsetof(registry_device_t, padding) == 246, "layout");
+_Static_assert(offsetof(registry_device_t, reserved) == 248, "layout");
+_Static_assert(sizeof(registry_device_t) == 312, "layout");
+#define REGISTRY_DEVICE_SIZE 312
+
+/* Stake on its way out, PDA ["ticket", device]. */
+#define REGISTRY_UNSTAKE_TICKET_DISCRIMINATOR 0x7fb59d9126d15483ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  SolPubkey owner;
+  uint64_t amount;
+  int64_t unlock_at;
+  uint8_t version;
+  uint8_t bump;
+  uint8_t padding[6];
+} registry_unstake_ticket_t;
+_Static_assert(offsetof(registry_unstake_ticket_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_unstake_ticket_t, owner) == 40, "layout");
+_Static_assert(offsetof(registry_unstake_ticket_t, amount) == 72, "layout");
+_Static_assert(offsetof(registry_unstake_ticket_t, unlock_at) == 80, "layout");
+_Static_assert(offsetof(registry_unstake_ticket_t, version) == 88, "layout");
+_Static_assert(offsetof(registry_unstake_ticket_t, bump) == 89, "layout");
+_Static_assert(offsetof(registry_unstake_ticket_t, padding) == 90, "layout");
+_Static_assert(sizeof(registry_unstake_ticket_t) == 96, "layout");
+#define REGISTRY_UNSTAKE_TICKET_SIZE 96
+
+/* Attestations collected for one window, PDA ["proof", device, window u64 LE]. */
+#define REGISTRY_PROOF_WINDOW_DISCRIMINATOR 0xa0211cdd3db16fa3ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  /* The first oracle, who paid the rent and gets it back. */
+  SolPubkey payer;
+  uint64_t window;
+  /* Per oracle slot. */
+  uint64_t benchmark[16];
+  /* Per oracle slot. */
+  uint32_t uptime[16];
+  /* Bit i: oracle i attested. */
+  uint16_t voted_mask;
+  /* Bit i: oracle i reported a challenge. */
+  uint16_t challenge_mask;
+  /* Bit i: and it passed. */
+  uint16_t challenge_pass_mask;
+  uint8_t votes;
+  uint8_t bump;
+  uint8_t version;
+  uint8_t padding[7];
+} registry_proof_window_t;
+_Static_assert(offsetof(registry_proof_window_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_proof_window_t, payer) == 40, "layout");
+_Static_assert(offsetof(registry_proof_window_t, window) == 72, "layout");
+_Static_assert(offsetof(registry_proof_window_t, benchmark) == 80, "layout");
+_Static_assert(offsetof(registry_proof_window_t, uptime) == 208, "layout");
+_Static_assert(offsetof(registry_proof_window_t, voted_mask) == 272, "layout");
+_Static_assert(offsetof(registry_proof_window_t, challenge_mask) == 274, "layout");
+_Static_assert(offsetof(registry_proof_window_t, challenge_pass_mask) == 276, "layout");
+_Static_assert(offsetof(registry_proof_window_t, votes) == 278, "layout");
+_Static_assert(offsetof(registry_proof_window_t, bump) == 279, "layout");
+_Static_assert(offsetof(registry_proof_window_t, version) == 280, "layout");
+_Static_assert(offsetof(registry_proof_window_t, padding) == 281, "layout");
+_Static_assert(sizeof(registry_proof_window_t) == 288, "layout");
+#define REGISTRY_PROOF_WINDOW_SIZE 288
+
+/* A slash, PDA ["slash", device, evidence_hash]; its tokens sit in ["slash_escrow", slash_record] until resolved. */
+#define REGISTRY_SLASH_RECORD_DISCRIMINATOR 0x445e829641af866bULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  SolPubkey payer;
+  uint8_t evidence_hash[32];
+  uint64_t amount;
+  int64_t created_at;
+  int64_t appeal_deadline;
+  uint8_t offence;
+  /* 0 Pending, 1 Reversed, 2 Finalized. */
+  uint8_t status;
+  uint8_t version;
+  uint8_t bump;
+  uint8_t escrow_bump;
+  uint8_t padding[3];
+} registry_slash_record_t;
+_Static_assert(offsetof(registry_slash_record_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_slash_record_t, payer) == 40, "layout");
+_Static_assert(offsetof(registry_slash_record_t, evidence_hash) == 72, "layout");
+_Static_assert(offsetof(registry_slash_record_t, amount) == 104, "layout");
+_Static_assert(offsetof(registry_slash_record_t, created_at) == 112, "layout");
+_Static_assert(offsetof(registry_slash_record_t, appeal_deadline) == 120, "layout");
+_Static_assert(offsetof(registry_slash_record_t, offence) == 128, "layout");
+_Static_assert(offsetof(registry_slash_record_t, status) == 129, "layout");
+_Static_assert(offsetof(registry_slash_record_t, version) == 130, "layout");
+_Static_assert(offsetof(registry_slash_record_t, bump) == 131, "layout");
+_Static_assert(offsetof(registry_slash_record_t, escrow_bump) == 132, "layout");
+_Static_assert(offsetof(registry_slash_record_t, padding) == 133, "layout");
+_Static_assert(sizeof(registry_slash_record_t) == 136, "layout");
+#define REGISTRY_SLASH_RECORD_SIZE 136
 
 #define REGISTRY_CONFIG_INITIALIZED_DISCRIMINATOR 0x5bb2a7139cc831b5ULL
 typedef struct {
@@ -153,8 +436,234 @@ typedef struct {
 } registry_config_updated_t;
 _Static_assert(offsetof(registry_config_updated_t, admin) == 8, "layout");
 _Static_assert(offsetof(registry_config_updated_t, params) == 40, "layout");
-_Static_assert(sizeof(registry_config_updated_t) == 800, "layout");
-#define REGISTRY_CONFIG_UPDATED_SIZE 800
+_Static_assert(sizeof(registry_config_updated_t) == 880, "layout");
+#define REGISTRY_CONFIG_UPDATED_SIZE 880
+
+#define REGISTRY_ADMIN_TRANSFER_STARTED_DISCRIMINATOR 0xb1d2a893b175521fULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey admin;
+  SolPubkey pending_admin;
+} registry_admin_transfer_started_t;
+_Static_assert(offsetof(registry_admin_transfer_started_t, admin) == 8, "layout");
+_Static_assert(offsetof(registry_admin_transfer_started_t, pending_admin) == 40, "layout");
+_Static_assert(sizeof(registry_admin_transfer_started_t) == 72, "layout");
+#define REGISTRY_ADMIN_TRANSFER_STARTED_SIZE 72
+
+#define REGISTRY_ADMIN_TRANSFERRED_DISCRIMINATOR 0xb326d9c705b693ffULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey previous_admin;
+  SolPubkey admin;
+} registry_admin_transferred_t;
+_Static_assert(offsetof(registry_admin_transferred_t, previous_admin) == 8, "layout");
+_Static_assert(offsetof(registry_admin_transferred_t, admin) == 40, "layout");
+_Static_assert(sizeof(registry_admin_transferred_t) == 72, "layout");
+#define REGISTRY_ADMIN_TRANSFERRED_SIZE 72
+
+#define REGISTRY_PAUSE_SET_DISCRIMINATOR 0x49cc42c088c639afULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey admin;
+  uint8_t paused;
+  uint8_t padding[7];
+} registry_pause_set_t;
+_Static_assert(offsetof(registry_pause_set_t, admin) == 8, "layout");
+_Static_assert(offsetof(registry_pause_set_t, paused) == 40, "layout");
+_Static_assert(offsetof(registry_pause_set_t, padding) == 41, "layout");
+_Static_assert(sizeof(registry_pause_set_t) == 48, "layout");
+#define REGISTRY_PAUSE_SET_SIZE 48
+
+#define REGISTRY_PROVIDER_REGISTERED_DISCRIMINATOR 0x0e9313b94e89d126ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey provider;
+  SolPubkey owner;
+} registry_provider_registered_t;
+_Static_assert(offsetof(registry_provider_registered_t, provider) == 8, "layout");
+_Static_assert(offsetof(registry_provider_registered_t, owner) == 40, "layout");
+_Static_assert(sizeof(registry_provider_registered_t) == 72, "layout");
+#define REGISTRY_PROVIDER_REGISTERED_SIZE 72
+
+#define REGISTRY_DEVICE_REGISTERED_DISCRIMINATOR 0xb547624899025addULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  SolPubkey provider;
+  SolPubkey device_key;
+  registry_device_spec_t spec;
+} registry_device_registered_t;
+_Static_assert(offsetof(registry_device_registered_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_device_registered_t, provider) == 40, "layout");
+_Static_assert(offsetof(registry_device_registered_t, device_key) == 72, "layout");
+_Static_assert(offsetof(registry_device_registered_t, spec) == 104, "layout");
+_Static_assert(sizeof(registry_device_registered_t) == 120, "layout");
+#define REGISTRY_DEVICE_REGISTERED_SIZE 120
+
+#define REGISTRY_STAKED_DISCRIMINATOR 0xf0d53ae6cd2d920bULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  uint64_t amount;
+  uint64_t stake;
+} registry_staked_t;
+_Static_assert(offsetof(registry_staked_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_staked_t, amount) == 40, "layout");
+_Static_assert(offsetof(registry_staked_t, stake) == 48, "layout");
+_Static_assert(sizeof(registry_staked_t) == 56, "layout");
+#define REGISTRY_STAKED_SIZE 56
+
+#define REGISTRY_UNSTAKE_REQUESTED_DISCRIMINATOR 0x982ace8155b1fd15ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  uint64_t amount;
+  uint64_t pending_unstake;
+  int64_t unlock_at;
+} registry_unstake_requested_t;
+_Static_assert(offsetof(registry_unstake_requested_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_unstake_requested_t, amount) == 40, "layout");
+_Static_assert(offsetof(registry_unstake_requested_t, pending_unstake) == 48, "layout");
+_Static_assert(offsetof(registry_unstake_requested_t, unlock_at) == 56, "layout");
+_Static_assert(sizeof(registry_unstake_requested_t) == 64, "layout");
+#define REGISTRY_UNSTAKE_REQUESTED_SIZE 64
+
+#define REGISTRY_UNSTAKE_WITHDRAWN_DISCRIMINATOR 0x13101201b4230fe5ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  uint64_t amount;
+} registry_unstake_withdrawn_t;
+_Static_assert(offsetof(registry_unstake_withdrawn_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_unstake_withdrawn_t, amount) == 40, "layout");
+_Static_assert(sizeof(registry_unstake_withdrawn_t) == 48, "layout");
+#define REGISTRY_UNSTAKE_WITHDRAWN_SIZE 48
+
+#define REGISTRY_DEVICE_DEREGISTERED_DISCRIMINATOR 0x91ce07f43b1ea7d2ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+} registry_device_deregistered_t;
+_Static_assert(offsetof(registry_device_deregistered_t, device) == 8, "layout");
+_Static_assert(sizeof(registry_device_deregistered_t) == 40, "layout");
+#define REGISTRY_DEVICE_DEREGISTERED_SIZE 40
+
+#define REGISTRY_DEVICE_STATUS_CHANGED_DISCRIMINATOR 0xae7d4c84be085c2fULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  uint8_t from;
+  uint8_t to;
+  uint8_t padding[6];
+} registry_device_status_changed_t;
+_Static_assert(offsetof(registry_device_status_changed_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_device_status_changed_t, from) == 40, "layout");
+_Static_assert(offsetof(registry_device_status_changed_t, to) == 41, "layout");
+_Static_assert(offsetof(registry_device_status_changed_t, padding) == 42, "layout");
+_Static_assert(sizeof(registry_device_status_changed_t) == 48, "layout");
+#define REGISTRY_DEVICE_STATUS_CHANGED_SIZE 48
+
+#define REGISTRY_PROOF_RECORDED_DISCRIMINATOR 0x915dfe9e7f809f37ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  SolPubkey oracle;
+  uint64_t window;
+  uint8_t votes;
+  uint8_t padding[7];
+} registry_proof_recorded_t;
+_Static_assert(offsetof(registry_proof_recorded_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_proof_recorded_t, oracle) == 40, "layout");
+_Static_assert(offsetof(registry_proof_recorded_t, window) == 72, "layout");
+_Static_assert(offsetof(registry_proof_recorded_t, votes) == 80, "layout");
+_Static_assert(offsetof(registry_proof_recorded_t, padding) == 81, "layout");
+_Static_assert(sizeof(registry_proof_recorded_t) == 88, "layout");
+#define REGISTRY_PROOF_RECORDED_SIZE 88
+
+#define REGISTRY_PROOF_COUNTED_DISCRIMINATOR 0x2d883dec02d24609ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  uint64_t window;
+  uint64_t uptime_secs;
+  uint64_t benchmark_score;
+  uint64_t proven_uptime_secs;
+  uint16_t reputation;
+  uint8_t challenge;
+  uint8_t padding[5];
+} registry_proof_counted_t;
+_Static_assert(offsetof(registry_proof_counted_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_proof_counted_t, window) == 40, "layout");
+_Static_assert(offsetof(registry_proof_counted_t, uptime_secs) == 48, "layout");
+_Static_assert(offsetof(registry_proof_counted_t, benchmark_score) == 56, "layout");
+_Static_assert(offsetof(registry_proof_counted_t, proven_uptime_secs) == 64, "layout");
+_Static_assert(offsetof(registry_proof_counted_t, reputation) == 72, "layout");
+_Static_assert(offsetof(registry_proof_counted_t, challenge) == 74, "layout");
+_Static_assert(offsetof(registry_proof_counted_t, padding) == 75, "layout");
+_Static_assert(sizeof(registry_proof_counted_t) == 80, "layout");
+#define REGISTRY_PROOF_COUNTED_SIZE 80
+
+#define REGISTRY_DEVICE_SLASHED_DISCRIMINATOR 0x854bd5813f9bae75ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  SolPubkey slash_record;
+  uint8_t evidence_hash[32];
+  uint64_t amount;
+  int64_t appeal_deadline;
+  uint8_t offence;
+  uint8_t padding[7];
+} registry_device_slashed_t;
+_Static_assert(offsetof(registry_device_slashed_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_device_slashed_t, slash_record) == 40, "layout");
+_Static_assert(offsetof(registry_device_slashed_t, evidence_hash) == 72, "layout");
+_Static_assert(offsetof(registry_device_slashed_t, amount) == 104, "layout");
+_Static_assert(offsetof(registry_device_slashed_t, appeal_deadline) == 112, "layout");
+_Static_assert(offsetof(registry_device_slashed_t, offence) == 120, "layout");
+_Static_assert(offsetof(registry_device_slashed_t, padding) == 121, "layout");
+_Static_assert(sizeof(registry_device_slashed_t) == 128, "layout");
+#define REGISTRY_DEVICE_SLASHED_SIZE 128
+
+#define REGISTRY_SLASH_REVERSED_DISCRIMINATOR 0x33e32a84f565ff63ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  SolPubkey slash_record;
+  uint64_t amount;
+} registry_slash_reversed_t;
+_Static_assert(offsetof(registry_slash_reversed_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_slash_reversed_t, slash_record) == 40, "layout");
+_Static_assert(offsetof(registry_slash_reversed_t, amount) == 72, "layout");
+_Static_assert(sizeof(registry_slash_reversed_t) == 80, "layout");
+#define REGISTRY_SLASH_REVERSED_SIZE 80
+
+#define REGISTRY_SLASH_FINALIZED_DISCRIMINATOR 0x07e4da5d93cfd9aeULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  SolPubkey slash_record;
+  uint64_t burned;
+  uint64_t to_treasury;
+  uint64_t to_compensation;
+} registry_slash_finalized_t;
+_Static_assert(offsetof(registry_slash_finalized_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_slash_finalized_t, slash_record) == 40, "layout");
+_Static_assert(offsetof(registry_slash_finalized_t, burned) == 72, "layout");
+_Static_assert(offsetof(registry_slash_finalized_t, to_treasury) == 80, "layout");
+_Static_assert(offsetof(registry_slash_finalized_t, to_compensation) == 88, "layout");
+_Static_assert(sizeof(registry_slash_finalized_t) == 96, "layout");
+#define REGISTRY_SLASH_FINALIZED_SIZE 96
+
+#define REGISTRY_DEVICE_JOB_SET_DISCRIMINATOR 0x72450a022740bb48ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  SolPubkey job;
+} registry_device_job_set_t;
+_Static_assert(offsetof(registry_device_job_set_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_device_job_set_t, job) == 40, "layout");
+_Static_assert(sizeof(registry_device_job_set_t) == 72, "layout");
+#define REGISTRY_DEVICE_JOB_SET_SIZE 72
 
 /* Creates the Config account. Only the program's upgrade authority may call it, so */
 /* nobody can front-run the deployer and make themselves admin. */
@@ -188,13 +697,13 @@ typedef struct {
 /* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
 static inline uint64_t registry_decode_initialize_config_args(const uint8_t *data, uint64_t len, registry_initialize_config_args_t *out) {
   uint64_t off = 0;
-  if (len - off < 760) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
-  gp_memcpy(&out->params, data + off, 760);
-  off += 760;
+  if (len - off < 840) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  gp_memcpy(&out->params, data + off, 840);
+  off += 840;
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
 
-/* Replaces every parameter. Admin only. */
+/* Replaces every parameter. Admin only; allowed while paused. */
 #define REGISTRY_IX_UPDATE_CONFIG 0x63db530abffc9e1dULL
 enum {
   REGISTRY_UPDATE_CONFIG_CONFIG = 0,
@@ -215,9 +724,525 @@ typedef struct {
 /* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
 static inline uint64_t registry_decode_update_config_args(const uint8_t *data, uint64_t len, registry_update_config_args_t *out) {
   uint64_t off = 0;
-  if (len - off < 760) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
-  gp_memcpy(&out->params, data + off, 760);
-  off += 760;
+  if (len - off < 840) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  gp_memcpy(&out->params, data + off, 840);
+  off += 840;
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* First step of an admin transfer: names the pending admin. */
+#define REGISTRY_IX_TRANSFER_ADMIN 0x9c6f0ae46a42f22aULL
+enum {
+  REGISTRY_TRANSFER_ADMIN_CONFIG = 0,
+  REGISTRY_TRANSFER_ADMIN_ADMIN = 1,
+  REGISTRY_TRANSFER_ADMIN_NUM_ACCOUNTS = 2
+};
+#define REGISTRY_TRANSFER_ADMIN_SIGNERS 0x2u
+#define REGISTRY_TRANSFER_ADMIN_WRITABLE 0x1u
+static inline uint64_t registry_check_transfer_admin_accounts(const SolParameters *p) {
+  if (p->ka_num < 2) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[1].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* admin */
+  if (!p->ka[0].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* config */
+  return 0;
+}
+typedef struct {
+  SolPubkey new_admin;
+} registry_transfer_admin_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_transfer_admin_args(const uint8_t *data, uint64_t len, registry_transfer_admin_args_t *out) {
+  uint64_t off = 0;
+  if (len - off < 32) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  gp_memcpy(&out->new_admin, data + off, 32);
+  off += 32;
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* Second step: the pending admin signs and becomes admin. */
+#define REGISTRY_IX_ACCEPT_ADMIN 0xaa0db5745a2d2a70ULL
+enum {
+  REGISTRY_ACCEPT_ADMIN_CONFIG = 0,
+  REGISTRY_ACCEPT_ADMIN_NEW_ADMIN = 1,
+  REGISTRY_ACCEPT_ADMIN_NUM_ACCOUNTS = 2
+};
+#define REGISTRY_ACCEPT_ADMIN_SIGNERS 0x2u
+#define REGISTRY_ACCEPT_ADMIN_WRITABLE 0x1u
+static inline uint64_t registry_check_accept_admin_accounts(const SolParameters *p) {
+  if (p->ka_num < 2) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[1].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* new_admin */
+  if (!p->ka[0].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* config */
+  return 0;
+}
+typedef struct { uint8_t unused; } registry_accept_admin_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_accept_admin_args(const uint8_t *data, uint64_t len, registry_accept_admin_args_t *out) {
+  uint64_t off = 0;
+  (void)data;
+  (void)out;
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* Pauses or resumes every non-admin instruction. */
+#define REGISTRY_IX_SET_PAUSE 0x2d4f6738029a203fULL
+enum {
+  REGISTRY_SET_PAUSE_CONFIG = 0,
+  REGISTRY_SET_PAUSE_ADMIN = 1,
+  REGISTRY_SET_PAUSE_NUM_ACCOUNTS = 2
+};
+#define REGISTRY_SET_PAUSE_SIGNERS 0x2u
+#define REGISTRY_SET_PAUSE_WRITABLE 0x1u
+static inline uint64_t registry_check_set_pause_accounts(const SolParameters *p) {
+  if (p->ka_num < 2) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[1].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* admin */
+  if (!p->ka[0].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* config */
+  return 0;
+}
+typedef struct {
+  uint8_t paused;
+} registry_set_pause_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_set_pause_args(const uint8_t *data, uint64_t len, registry_set_pause_args_t *out) {
+  uint64_t off = 0;
+  if (len - off < 1) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  __builtin_memcpy(&out->paused, data + off, 1);
+  off += 1;
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* Creates the provider account of a wallet. */
+#define REGISTRY_IX_REGISTER_PROVIDER 0x4e6dc52eb836d1feULL
+enum {
+  REGISTRY_REGISTER_PROVIDER_CONFIG = 0,
+  REGISTRY_REGISTER_PROVIDER_PROVIDER = 1,
+  REGISTRY_REGISTER_PROVIDER_OWNER = 2,
+  REGISTRY_REGISTER_PROVIDER_SYSTEM_PROGRAM = 3,
+  REGISTRY_REGISTER_PROVIDER_NUM_ACCOUNTS = 4
+};
+#define REGISTRY_REGISTER_PROVIDER_SIGNERS 0x4u
+#define REGISTRY_REGISTER_PROVIDER_WRITABLE 0x6u
+static inline uint64_t registry_check_register_provider_accounts(const SolParameters *p) {
+  if (p->ka_num < 4) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[2].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* owner */
+  if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* provider */
+  if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* owner */
+  {
+    static const SolPubkey want __attribute__((aligned(8))) = {{0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0}}; /* 11111111111111111111111111111111 */
+    if (!gp_pubkey_eq(p->ka[3].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* system_program */
+  }
+  return 0;
+}
+typedef struct {
+  SolBytes metadata_uri;
+} registry_register_provider_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_register_provider_args(const uint8_t *data, uint64_t len, registry_register_provider_args_t *out) {
+  uint64_t off = 0;
+  {
+    uint32_t n;
+    if (len - off < 4) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+    __builtin_memcpy(&n, data + off, 4);
+    off += 4;
+    if (len - off < n) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+    out->metadata_uri.addr = data + off;
+    out->metadata_uri.len = n;
+    off += n;
+  }
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* Registers a worker. The provider wallet AND the worker's own device key sign, so nobody */
+/* can claim someone else's worker. Creates the device and its stake vault. */
+#define REGISTRY_IX_REGISTER_DEVICE 0xc15a9e16443897d2ULL
+enum {
+  REGISTRY_REGISTER_DEVICE_CONFIG = 0,
+  REGISTRY_REGISTER_DEVICE_PROVIDER = 1,
+  REGISTRY_REGISTER_DEVICE_DEVICE = 2,
+  REGISTRY_REGISTER_DEVICE_VAULT = 3,
+  REGISTRY_REGISTER_DEVICE_OWNER = 4,
+  REGISTRY_REGISTER_DEVICE_DEVICE_KEY = 5,
+  REGISTRY_REGISTER_DEVICE_IO_MINT = 6,
+  REGISTRY_REGISTER_DEVICE_TOKEN_PROGRAM = 7,
+  REGISTRY_REGISTER_DEVICE_SYSTEM_PROGRAM = 8,
+  REGISTRY_REGISTER_DEVICE_NUM_ACCOUNTS = 9
+};
+#define REGISTRY_REGISTER_DEVICE_SIGNERS 0x30u
+#define REGISTRY_REGISTER_DEVICE_WRITABLE 0x1eu
+static inline uint64_t registry_check_register_device_accounts(const SolParameters *p) {
+  if (p->ka_num < 9) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[4].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* owner */
+  if (!p->ka[5].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* device_key */
+  if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* provider */
+  if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
+  if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* vault */
+  if (!p->ka[4].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* owner */
+  {
+    static const SolPubkey want __attribute__((aligned(8))) = {{6,221,246,225,215,101,161,147,217,203,225,70,206,235,121,172,28,180,133,237,95,91,55,145,58,140,245,133,126,255,0,169}}; /* TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA */
+    if (!gp_pubkey_eq(p->ka[7].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* token_program */
+  }
+  {
+    static const SolPubkey want __attribute__((aligned(8))) = {{0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0}}; /* 11111111111111111111111111111111 */
+    if (!gp_pubkey_eq(p->ka[8].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* system_program */
+  }
+  return 0;
+}
+typedef struct {
+  registry_device_spec_t spec;
+} registry_register_device_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_register_device_args(const uint8_t *data, uint64_t len, registry_register_device_args_t *out) {
+  uint64_t off = 0;
+  if (len - off < 16) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  __builtin_memcpy(&out->spec, data + off, 16);
+  off += 16;
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* Adds IO from the owner's token account to the device's vault. */
+#define REGISTRY_IX_STAKE 0x6cb3d1c812cab0ceULL
+enum {
+  REGISTRY_STAKE_CONFIG = 0,
+  REGISTRY_STAKE_PROVIDER = 1,
+  REGISTRY_STAKE_DEVICE = 2,
+  REGISTRY_STAKE_VAULT = 3,
+  REGISTRY_STAKE_OWNER = 4,
+  REGISTRY_STAKE_OWNER_TOKEN = 5,
+  REGISTRY_STAKE_TOKEN_PROGRAM = 6,
+  REGISTRY_STAKE_NUM_ACCOUNTS = 7
+};
+#define REGISTRY_STAKE_SIGNERS 0x10u
+#define REGISTRY_STAKE_WRITABLE 0x2eu
+static inline uint64_t registry_check_stake_accounts(const SolParameters *p) {
+  if (p->ka_num < 7) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[4].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* owner */
+  if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* provider */
+  if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
+  if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* vault */
+  if (!p->ka[5].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* owner_token */
+  {
+    static const SolPubkey want __attribute__((aligned(8))) = {{6,221,246,225,215,101,161,147,217,203,225,70,206,235,121,172,28,180,133,237,95,91,55,145,58,140,245,133,126,255,0,169}}; /* TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA */
+    if (!gp_pubkey_eq(p->ka[6].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* token_program */
+  }
+  return 0;
+}
+typedef struct {
+  uint64_t amount;
+} registry_stake_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_stake_args(const uint8_t *data, uint64_t len, registry_stake_args_t *out) {
+  uint64_t off = 0;
+  if (len - off < 8) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  __builtin_memcpy(&out->amount, data + off, 8);
+  off += 8;
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* Moves stake into the device's unstake ticket, withdrawable after the cooldown. A device */
+/* whose stake drops below its minimum leaves the Active set. Adding to a ticket restarts its cooldown. */
+#define REGISTRY_IX_REQUEST_UNSTAKE 0x2236caa0fd6e9a2cULL
+enum {
+  REGISTRY_REQUEST_UNSTAKE_CONFIG = 0,
+  REGISTRY_REQUEST_UNSTAKE_PROVIDER = 1,
+  REGISTRY_REQUEST_UNSTAKE_DEVICE = 2,
+  REGISTRY_REQUEST_UNSTAKE_TICKET = 3,
+  REGISTRY_REQUEST_UNSTAKE_OWNER = 4,
+  REGISTRY_REQUEST_UNSTAKE_SYSTEM_PROGRAM = 5,
+  REGISTRY_REQUEST_UNSTAKE_NUM_ACCOUNTS = 6
+};
+#define REGISTRY_REQUEST_UNSTAKE_SIGNERS 0x10u
+#define REGISTRY_REQUEST_UNSTAKE_WRITABLE 0x1eu
+static inline uint64_t registry_check_request_unstake_accounts(const SolParameters *p) {
+  if (p->ka_num < 6) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[4].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* owner */
+  if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* provider */
+  if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
+  if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* ticket */
+  if (!p->ka[4].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* owner */
+  {
+    static const SolPubkey want __attribute__((aligned(8))) = {{0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0}}; /* 11111111111111111111111111111111 */
+    if (!gp_pubkey_eq(p->ka[5].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* system_program */
+  }
+  return 0;
+}
+typedef struct {
+  uint64_t amount;
+} registry_request_unstake_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_request_unstake_args(const uint8_t *data, uint64_t len, registry_request_unstake_args_t *out) {
+  uint64_t off = 0;
+  if (len - off < 8) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  __builtin_memcpy(&out->amount, data + off, 8);
+  off += 8;
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* Pays out the ticket after its cooldown and closes it. */
+#define REGISTRY_IX_WITHDRAW_UNSTAKED 0x3dcd28d8ff44ca13ULL
+enum {
+  REGISTRY_WITHDRAW_UNSTAKED_CONFIG = 0,
+  REGISTRY_WITHDRAW_UNSTAKED_DEVICE = 1,
+  REGISTRY_WITHDRAW_UNSTAKED_TICKET = 2,
+  REGISTRY_WITHDRAW_UNSTAKED_VAULT = 3,
+  REGISTRY_WITHDRAW_UNSTAKED_OWNER = 4,
+  REGISTRY_WITHDRAW_UNSTAKED_OWNER_TOKEN = 5,
+  REGISTRY_WITHDRAW_UNSTAKED_TOKEN_PROGRAM = 6,
+  REGISTRY_WITHDRAW_UNSTAKED_NUM_ACCOUNTS = 7
+};
+#define REGISTRY_WITHDRAW_UNSTAKED_SIGNERS 0x10u
+#define REGISTRY_WITHDRAW_UNSTAKED_WRITABLE 0x3eu
+static inline uint64_t registry_check_withdraw_unstaked_accounts(const SolParameters *p) {
+  if (p->ka_num < 7) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[4].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* owner */
+  if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
+  if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* ticket */
+  if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* vault */
+  if (!p->ka[4].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* owner */
+  if (!p->ka[5].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* owner_token */
+  {
+    static const SolPubkey want __attribute__((aligned(8))) = {{6,221,246,225,215,101,161,147,217,203,225,70,206,235,121,172,28,180,133,237,95,91,55,145,58,140,245,133,126,255,0,169}}; /* TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA */
+    if (!gp_pubkey_eq(p->ka[6].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* token_program */
+  }
+  return 0;
+}
+typedef struct { uint8_t unused; } registry_withdraw_unstaked_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_withdraw_unstaked_args(const uint8_t *data, uint64_t len, registry_withdraw_unstaked_args_t *out) {
+  uint64_t off = 0;
+  (void)data;
+  (void)out;
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* Retires a device with no stake, ticket, job or pending slash; closes its vault. */
+#define REGISTRY_IX_DEREGISTER_DEVICE 0x25ad05dee19f3217ULL
+enum {
+  REGISTRY_DEREGISTER_DEVICE_CONFIG = 0,
+  REGISTRY_DEREGISTER_DEVICE_PROVIDER = 1,
+  REGISTRY_DEREGISTER_DEVICE_DEVICE = 2,
+  REGISTRY_DEREGISTER_DEVICE_VAULT = 3,
+  REGISTRY_DEREGISTER_DEVICE_OWNER = 4,
+  REGISTRY_DEREGISTER_DEVICE_TOKEN_PROGRAM = 5,
+  REGISTRY_DEREGISTER_DEVICE_NUM_ACCOUNTS = 6
+};
+#define REGISTRY_DEREGISTER_DEVICE_SIGNERS 0x10u
+#define REGISTRY_DEREGISTER_DEVICE_WRITABLE 0x1eu
+static inline uint64_t registry_check_deregister_device_accounts(const SolParameters *p) {
+  if (p->ka_num < 6) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[4].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* owner */
+  if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* provider */
+  if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
+  if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* vault */
+  if (!p->ka[4].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* owner */
+  {
+    static const SolPubkey want __attribute__((aligned(8))) = {{6,221,246,225,215,101,161,147,217,203,225,70,206,235,121,172,28,180,133,237,95,91,55,145,58,140,245,133,126,255,0,169}}; /* TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA */
+    if (!gp_pubkey_eq(p->ka[5].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* token_program */
+  }
+  return 0;
+}
+typedef struct { uint8_t unused; } registry_deregister_device_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_deregister_device_args(const uint8_t *data, uint64_t len, registry_deregister_device_args_t *out) {
+  uint64_t off = 0;
+  (void)data;
+  (void)out;
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* An oracle's attestation for one proof window of a device: proven uptime seconds, and */
+/* optionally a benchmark score and a challenge result. The window counts once a quorum of */
+/* distinct oracles attested it; the median of their values is recorded and the vote account closed. */
+#define REGISTRY_IX_SUBMIT_PROOF 0x5e2ed404542ef136ULL
+enum {
+  REGISTRY_SUBMIT_PROOF_CONFIG = 0,
+  REGISTRY_SUBMIT_PROOF_DEVICE = 1,
+  REGISTRY_SUBMIT_PROOF_PROOF = 2,
+  REGISTRY_SUBMIT_PROOF_ORACLE = 3,
+  REGISTRY_SUBMIT_PROOF_SYSTEM_PROGRAM = 4,
+  REGISTRY_SUBMIT_PROOF_NUM_ACCOUNTS = 5
+};
+#define REGISTRY_SUBMIT_PROOF_SIGNERS 0x8u
+#define REGISTRY_SUBMIT_PROOF_WRITABLE 0xeu
+static inline uint64_t registry_check_submit_proof_accounts(const SolParameters *p) {
+  if (p->ka_num < 5) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[3].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* oracle */
+  if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
+  if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* proof */
+  if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* oracle */
+  {
+    static const SolPubkey want __attribute__((aligned(8))) = {{0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0}}; /* 11111111111111111111111111111111 */
+    if (!gp_pubkey_eq(p->ka[4].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* system_program */
+  }
+  return 0;
+}
+typedef struct {
+  registry_proof_report_t report;
+} registry_submit_proof_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_submit_proof_args(const uint8_t *data, uint64_t len, registry_submit_proof_args_t *out) {
+  uint64_t off = 0;
+  if (len - off < 24) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  gp_memcpy(&out->report, data + off, 24);
+  off += 24;
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* Moves the offence's share of the device's stake (then of its unstake ticket) into the slash */
+/* record's escrow and suspends the device. Signed by the keeper, or by a quorum of oracles (the */
+/* oracle account plus further oracle signers as remaining accounts). One slash per evidence hash. */
+#define REGISTRY_IX_SLASH 0x8e5cb108a1128dccULL
+enum {
+  REGISTRY_SLASH_CONFIG = 0,
+  REGISTRY_SLASH_DEVICE = 1,
+  REGISTRY_SLASH_TICKET = 2,
+  REGISTRY_SLASH_VAULT = 3,
+  REGISTRY_SLASH_SLASH_RECORD = 4,
+  REGISTRY_SLASH_SLASH_ESCROW = 5,
+  REGISTRY_SLASH_AUTHORITY = 6,
+  REGISTRY_SLASH_IO_MINT = 7,
+  REGISTRY_SLASH_TOKEN_PROGRAM = 8,
+  REGISTRY_SLASH_SYSTEM_PROGRAM = 9,
+  REGISTRY_SLASH_NUM_ACCOUNTS = 10
+};
+#define REGISTRY_SLASH_SIGNERS 0x44u
+#define REGISTRY_SLASH_WRITABLE 0x7eu
+static inline uint64_t registry_check_slash_accounts(const SolParameters *p) {
+  if (p->ka_num < 10) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[2].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* ticket */
+  if (!p->ka[6].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* authority */
+  if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
+  if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* ticket */
+  if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* vault */
+  if (!p->ka[4].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* slash_record */
+  if (!p->ka[5].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* slash_escrow */
+  if (!p->ka[6].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* authority */
+  {
+    static const SolPubkey want __attribute__((aligned(8))) = {{6,221,246,225,215,101,161,147,217,203,225,70,206,235,121,172,28,180,133,237,95,91,55,145,58,140,245,133,126,255,0,169}}; /* TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA */
+    if (!gp_pubkey_eq(p->ka[8].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* token_program */
+  }
+  {
+    static const SolPubkey want __attribute__((aligned(8))) = {{0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0}}; /* 11111111111111111111111111111111 */
+    if (!gp_pubkey_eq(p->ka[9].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* system_program */
+  }
+  return 0;
+}
+typedef struct {
+  uint8_t offence;
+  uint8_t evidence_hash[32];
+} registry_slash_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_slash_args(const uint8_t *data, uint64_t len, registry_slash_args_t *out) {
+  uint64_t off = 0;
+  if (len - off < 1) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  __builtin_memcpy(&out->offence, data + off, 1);
+  off += 1;
+  if (len - off < 32) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  gp_memcpy(&out->evidence_hash, data + off, 32);
+  off += 32;
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* Admin reverses a slash within the appeal window: the stake goes back to the vault. */
+#define REGISTRY_IX_RESOLVE_APPEAL 0xaa448ff00d4585e1ULL
+enum {
+  REGISTRY_RESOLVE_APPEAL_CONFIG = 0,
+  REGISTRY_RESOLVE_APPEAL_DEVICE = 1,
+  REGISTRY_RESOLVE_APPEAL_VAULT = 2,
+  REGISTRY_RESOLVE_APPEAL_SLASH_RECORD = 3,
+  REGISTRY_RESOLVE_APPEAL_SLASH_ESCROW = 4,
+  REGISTRY_RESOLVE_APPEAL_PAYER = 5,
+  REGISTRY_RESOLVE_APPEAL_ADMIN = 6,
+  REGISTRY_RESOLVE_APPEAL_TOKEN_PROGRAM = 7,
+  REGISTRY_RESOLVE_APPEAL_NUM_ACCOUNTS = 8
+};
+#define REGISTRY_RESOLVE_APPEAL_SIGNERS 0x40u
+#define REGISTRY_RESOLVE_APPEAL_WRITABLE 0x3eu
+static inline uint64_t registry_check_resolve_appeal_accounts(const SolParameters *p) {
+  if (p->ka_num < 8) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[6].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* admin */
+  if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
+  if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* vault */
+  if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* slash_record */
+  if (!p->ka[4].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* slash_escrow */
+  if (!p->ka[5].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* payer */
+  {
+    static const SolPubkey want __attribute__((aligned(8))) = {{6,221,246,225,215,101,161,147,217,203,225,70,206,235,121,172,28,180,133,237,95,91,55,145,58,140,245,133,126,255,0,169}}; /* TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA */
+    if (!gp_pubkey_eq(p->ka[7].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* token_program */
+  }
+  return 0;
+}
+typedef struct { uint8_t unused; } registry_resolve_appeal_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_resolve_appeal_args(const uint8_t *data, uint64_t len, registry_resolve_appeal_args_t *out) {
+  uint64_t off = 0;
+  (void)data;
+  (void)out;
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* After the appeal window anyone finalizes a slash: burn, treasury and compensation shares. */
+#define REGISTRY_IX_FINALIZE_SLASH 0x79d29253c6ecdf83ULL
+enum {
+  REGISTRY_FINALIZE_SLASH_CONFIG = 0,
+  REGISTRY_FINALIZE_SLASH_DEVICE = 1,
+  REGISTRY_FINALIZE_SLASH_SLASH_RECORD = 2,
+  REGISTRY_FINALIZE_SLASH_SLASH_ESCROW = 3,
+  REGISTRY_FINALIZE_SLASH_IO_MINT = 4,
+  REGISTRY_FINALIZE_SLASH_TREASURY = 5,
+  REGISTRY_FINALIZE_SLASH_COMPENSATION_POOL = 6,
+  REGISTRY_FINALIZE_SLASH_PAYER = 7,
+  REGISTRY_FINALIZE_SLASH_TOKEN_PROGRAM = 8,
+  REGISTRY_FINALIZE_SLASH_NUM_ACCOUNTS = 9
+};
+#define REGISTRY_FINALIZE_SLASH_SIGNERS 0x0u
+#define REGISTRY_FINALIZE_SLASH_WRITABLE 0xfeu
+static inline uint64_t registry_check_finalize_slash_accounts(const SolParameters *p) {
+  if (p->ka_num < 9) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
+  if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* slash_record */
+  if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* slash_escrow */
+  if (!p->ka[4].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* io_mint */
+  if (!p->ka[5].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* treasury */
+  if (!p->ka[6].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* compensation_pool */
+  if (!p->ka[7].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* payer */
+  {
+    static const SolPubkey want __attribute__((aligned(8))) = {{6,221,246,225,215,101,161,147,217,203,225,70,206,235,121,172,28,180,133,237,95,91,55,145,58,140,245,133,126,255,0,169}}; /* TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA */
+    if (!gp_pubkey_eq(p->ka[8].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* token_program */
+  }
+  return 0;
+}
+typedef struct { uint8_t unused; } registry_finalize_slash_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_finalize_slash_args(const uint8_t *data, uint64_t len, registry_finalize_slash_args_t *out) {
+  uint64_t off = 0;
+  (void)data;
+  (void)out;
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* The escrow program (its authority PDA signs) marks a device hired for a job, or free again */
+/* (job = default pubkey). Only hireable devices can be hired. */
+#define REGISTRY_IX_SET_DEVICE_JOB 0x15c82ee0fdca1721ULL
+enum {
+  REGISTRY_SET_DEVICE_JOB_CONFIG = 0,
+  REGISTRY_SET_DEVICE_JOB_DEVICE = 1,
+  REGISTRY_SET_DEVICE_JOB_ESCROW_AUTHORITY = 2,
+  REGISTRY_SET_DEVICE_JOB_NUM_ACCOUNTS = 3
+};
+#define REGISTRY_SET_DEVICE_JOB_SIGNERS 0x4u
+#define REGISTRY_SET_DEVICE_JOB_WRITABLE 0x2u
+static inline uint64_t registry_check_set_device_job_accounts(const SolParameters *p) {
+  if (p->ka_num < 3) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[2].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* escrow_authority */
+  if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
+  return 0;
+}
+typedef struct {
+  SolPubkey job;
+} registry_set_device_job_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_set_device_job_args(const uint8_t *data, uint64_t len, registry_set_device_job_args_t *out) {
+  uint64_t off = 0;
+  if (len - off < 32) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  gp_memcpy(&out->job, data + off, 32);
+  off += 32;
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
 

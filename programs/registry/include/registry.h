@@ -1,6 +1,7 @@
 /* The registry program: providers, devices, stake, proofs, reputation and slashing.
    One file per instruction under src/; layouts and codes come from the generated
-   gen/registry_idl.h (idl/registry.json). */
+   gen/registry_idl.h (idl/registry.json). Shared rules live in src/config.c (parameters),
+   src/device.c (loading accounts, the status machine, reputation) and src/clock.c. */
 #ifndef REGISTRY_H
 #define REGISTRY_H
 
@@ -8,16 +9,90 @@
 
 #include "registry_idl.h"
 
-/* Layout version written into Config.version. */
-#define REGISTRY_CONFIG_VERSION 1
+/* Layout version written into every account. */
+#define REGISTRY_VERSION 1
+#define REGISTRY_BPS 10000u
+
+/* Device.status */
+enum {
+  REGISTRY_STATUS_PROBATION = 0,
+  REGISTRY_STATUS_ACTIVE = 1,
+  REGISTRY_STATUS_HIRED = 2,
+  REGISTRY_STATUS_SUSPENDED = 3,
+  REGISTRY_STATUS_DEREGISTERED = 4,
+};
+
+/* SlashRecord.status */
+enum { REGISTRY_SLASH_PENDING = 0, REGISTRY_SLASH_REVERSED = 1, REGISTRY_SLASH_FINALIZED = 2 };
+
+/* Offences index ConfigParams.slash_bps. */
+#define REGISTRY_OFFENCES 4
+
+/* ProofReport.challenge */
+enum { REGISTRY_CHALLENGE_NONE = 0, REGISTRY_CHALLENGE_PASSED = 1, REGISTRY_CHALLENGE_FAILED = 2 };
 
 uint64_t registry_process(const SolParameters *p);
+
+/* Instructions, one per file. */
 uint64_t registry_initialize_config(const SolParameters *p);
 uint64_t registry_update_config(const SolParameters *p);
+uint64_t registry_transfer_admin(const SolParameters *p);
+uint64_t registry_accept_admin(const SolParameters *p);
+uint64_t registry_set_pause(const SolParameters *p);
+uint64_t registry_register_provider(const SolParameters *p);
+uint64_t registry_register_device(const SolParameters *p);
+uint64_t registry_stake(const SolParameters *p);
+uint64_t registry_request_unstake(const SolParameters *p);
+uint64_t registry_withdraw_unstaked(const SolParameters *p);
+uint64_t registry_deregister_device(const SolParameters *p);
+uint64_t registry_submit_proof(const SolParameters *p);
+uint64_t registry_slash(const SolParameters *p);
+uint64_t registry_resolve_appeal(const SolParameters *p);
+uint64_t registry_finalize_slash(const SolParameters *p);
+uint64_t registry_set_device_job(const SolParameters *p);
 
-/* Config helpers (config.c). */
+/* config.c */
 uint64_t registry_validate_params(const registry_config_params_t *params);
+/* The Config, checked (owner, size, discriminator, PDA with its stored bump). */
 uint64_t registry_load_config(const SolAccountInfo *account, const SolPubkey *program_id,
                               registry_config_t **out);
+/* registry_load_config, and REGISTRY_ERR_PROGRAM_PAUSED while paused. */
+uint64_t registry_load_live_config(const SolAccountInfo *account, const SolPubkey *program_id,
+                                   registry_config_t **out);
+/* 0 if key is admin, REGISTRY_ERR_UNAUTHORIZED otherwise. */
+uint64_t registry_check_admin(const registry_config_t *config, const SolAccountInfo *admin);
+/* Index of key in the live oracle set, or -1. */
+int registry_oracle_index(const registry_config_params_t *params, const SolPubkey *key);
+
+/* device.c */
+/* The Provider of `owner`, checked (owner, size, discriminator, PDA, owner field). */
+uint64_t registry_load_provider(const SolAccountInfo *account, const SolPubkey *program_id,
+                                const SolPubkey *owner, registry_provider_t **out);
+/* A Device, checked (owner, size, discriminator, PDA ["device", device_key, bump]). */
+uint64_t registry_load_device(const SolAccountInfo *account, const SolPubkey *program_id,
+                              registry_device_t **out);
+/* registry_load_device, and REGISTRY_ERR_WRONG_OWNER unless owner is the device's owner. */
+uint64_t registry_load_owned_device(const SolAccountInfo *account, const SolPubkey *program_id,
+                                    const SolPubkey *owner, registry_device_t **out);
+/* The device's vault: the PDA ["vault", device, vault_bump], a token account of io_mint. */
+uint64_t registry_check_vault(const SolAccountInfo *vault, const SolAccountInfo *device,
+                              const registry_device_t *d, const registry_config_t *config,
+                              const SolPubkey *program_id);
+/* Signer seeds of a device's vault; seeds must have room for 3 entries. */
+void registry_vault_signer(const SolPubkey *device, const uint8_t *bump, SolSignerSeed seeds[3],
+                           SolSignerSeeds *signer);
+/* base_stake x max(1, multiplier) of the device's hardware class. */
+uint64_t registry_min_stake(const registry_config_params_t *params, uint32_t model, uint64_t *out);
+/* Recomputes status from the device's fields (deregistered stays; a pending slash suspends;
+   a job hires; probation served and minimum stake make it active), emitting
+   DeviceStatusChanged when it changes. */
+uint64_t registry_refresh_status(registry_device_t *d, const SolPubkey *device,
+                                 const registry_config_params_t *params);
+/* The reputation formula (registry README): uptime EMA, challenge record, tenure, slashes. */
+uint16_t registry_reputation(const registry_device_t *d);
+
+/* clock.c */
+/* The Clock sysvar's unix timestamp. */
+uint64_t registry_now(int64_t *out);
 
 #endif

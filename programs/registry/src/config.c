@@ -1,7 +1,5 @@
 #include "registry.h"
 
-#define BPS 10000u
-
 /* The rules a parameter set must follow, whoever sets it. */
 uint64_t registry_validate_params(const registry_config_params_t *params) {
   const uint64_t bad = REGISTRY_ERR_INVALID_CONFIG_PARAMS;
@@ -23,11 +21,12 @@ uint64_t registry_validate_params(const registry_config_params_t *params) {
   }
   if (params->base_stake == 0) return bad;
   if (params->unstake_cooldown_secs <= 0 || params->probation_secs < 0 ||
-      params->heartbeat_interval_secs <= 0 || params->appeal_window_secs <= 0)
+      params->heartbeat_interval_secs <= 0 || params->appeal_window_secs <= 0 ||
+      params->proof_window_secs <= 0 || params->max_proof_age_secs < params->proof_window_secs)
     return bad;
-  for (uint64_t i = 0; i < 4; i++)
-    if (params->slash_bps[i] > BPS) return bad;
-  if ((uint32_t)params->slash_burn_bps + params->slash_treasury_bps > BPS) return bad;
+  for (uint64_t i = 0; i < REGISTRY_OFFENCES; i++)
+    if (params->slash_bps[i] > REGISTRY_BPS) return bad;
+  if ((uint32_t)params->slash_burn_bps + params->slash_treasury_bps > REGISTRY_BPS) return bad;
   return 0;
 }
 
@@ -44,4 +43,20 @@ uint64_t registry_load_config(const SolAccountInfo *account, const SolPubkey *pr
   GP_TRY(gp_check_pda(account, seeds, 2, program_id));
   *out = config;
   return 0;
+}
+
+uint64_t registry_load_live_config(const SolAccountInfo *account, const SolPubkey *program_id,
+                                   registry_config_t **out) {
+  GP_TRY(registry_load_config(account, program_id, out));
+  return (*out)->paused ? REGISTRY_ERR_PROGRAM_PAUSED : 0;
+}
+
+uint64_t registry_check_admin(const registry_config_t *config, const SolAccountInfo *admin) {
+  return gp_pubkey_eq(admin->key, &config->admin) ? 0 : REGISTRY_ERR_UNAUTHORIZED;
+}
+
+int registry_oracle_index(const registry_config_params_t *params, const SolPubkey *key) {
+  for (int i = 0; i < params->oracle_count && i < 16; i++)
+    if (gp_pubkey_eq(key, &params->oracles[i])) return i;
+  return -1;
 }

@@ -40,7 +40,7 @@ uint64_t registry_initialize_config(const SolParameters *p) {
   gp_pubkey_copy(&c->io_mint, io_mint->key);
   gp_pubkey_copy(&c->iosd_mint, iosd_mint->key);
   gp_memcpy(&c->params, &args.params, sizeof c->params);
-  c->version = REGISTRY_CONFIG_VERSION;
+  c->version = REGISTRY_VERSION;
   c->bump = bump;
 
   registry_config_initialized_t ev = {.discriminator = REGISTRY_CONFIG_INITIALIZED_DISCRIMINATOR};

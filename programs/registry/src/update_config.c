@@ -7,7 +7,7 @@ uint64_t registry_update_config(const SolParameters *p) {
   const SolAccountInfo *admin = &p->ka[REGISTRY_UPDATE_CONFIG_ADMIN];
   registry_config_t *config;
   GP_TRY(registry_load_config(&p->ka[REGISTRY_UPDATE_CONFIG_CONFIG], p->program_id, &config));
-  if (!gp_pubkey_eq(admin->key, &config->admin)) return REGISTRY_ERR_UNAUTHORIZED;
+  GP_TRY(registry_check_admin(config, admin));
 
   registry_update_config_args_t args;
   GP_TRY(registry_decode_update_config_args(p->data + 8, p->data_len - 8, &args));

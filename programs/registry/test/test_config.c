@@ -29,6 +29,8 @@ static registry_config_params_t valid_params(void) {
   p.probation_secs = 12 * 3600;
   p.heartbeat_interval_secs = 60;
   p.appeal_window_secs = 30 * 86400;
+  p.proof_window_secs = 3600;
+  p.max_proof_age_secs = 3 * 3600;
   p.hardware_classes[0] = (registry_hardware_class_t){0, 10000};
   p.hardware_classes[1] = (registry_hardware_class_t){3, 100000};
   p.hardware_class_count = 2;
@@ -57,6 +59,8 @@ static void duplicate_model(registry_config_params_t *p) { p->hardware_classes[1
 static void zero_stake(registry_config_params_t *p) { p->base_stake = 0; }
 static void negative_cooldown(registry_config_params_t *p) { p->unstake_cooldown_secs = -1; }
 static void zero_heartbeat(registry_config_params_t *p) { p->heartbeat_interval_secs = 0; }
+static void zero_proof_window(registry_config_params_t *p) { p->proof_window_secs = 0; }
+static void proof_age_below_window(registry_config_params_t *p) { p->max_proof_age_secs = 3599; }
 static void slash_over_100(registry_config_params_t *p) { p->slash_bps[3] = 10001; }
 static void split_over_100(registry_config_params_t *p) { p->slash_treasury_bps = 5001; }
 
@@ -64,7 +68,8 @@ GP_TEST(each_bad_param_is_refused) {
   const mutate_fn cases[] = {no_oracles,        too_many_oracles, quorum_zero,     quorum_above_count,
                              zero_live_oracle,  set_unused_oracle, duplicate_oracle, no_hardware,
                              zero_multiplier,   duplicate_model,  zero_stake,      negative_cooldown,
-                             zero_heartbeat,    slash_over_100,   split_over_100};
+                             zero_heartbeat,    zero_proof_window, proof_age_below_window,
+                             slash_over_100,    split_over_100};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     registry_config_params_t p = valid_params();
     cases[i](&p);
@@ -95,7 +100,7 @@ static uint64_t run_update(SolPubkey signer, bool signed_, registry_config_param
   stored.discriminator = REGISTRY_CONFIG_DISCRIMINATOR;
   stored.admin = key(0xAD);
   stored.params = valid_params();
-  stored.version = REGISTRY_CONFIG_VERSION;
+  stored.version = REGISTRY_VERSION;
   stored.bump = bump;
 
   uint8_t ix[8 + sizeof params];
