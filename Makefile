@@ -41,7 +41,7 @@ localnet: programs localnet-build
 dev: build
 	scripts/dev.sh
 
-test: deps programs localnet-build test-c test-go test-localnet
+test: deps programs localnet-build test-c fuzz test-go test-localnet
 
 test-go:
 	$(GO) test ./...

@@ -143,3 +143,30 @@ test-c-$(1): $(GP_HOST_OUT)/$(1)/$(1)-tests
 -include $$(GP_TOBJS_$(1):.o=.d)
 endef
 $(foreach p,$(GP_TEST_PROGRAMS),$(eval $(call gp_program_test_rules,$(p))))
+
+# ---- fuzzing: libFuzzer over every instruction decoder ----
+# idlgen writes programs/<name>/gen/<name>_fuzz.c; `make fuzz` runs each target for
+# FUZZ_SECONDS (part of `make test`), keeping its corpus in target/fuzz/.
+
+FUZZ_SECONDS ?= 15
+GP_FUZZ_OUT := target/fuzz
+GP_FUZZ_PROGRAMS := $(sort $(patsubst programs/%/gen/,%,$(dir $(wildcard programs/*/gen/*_fuzz.c))))
+GP_FUZZ_CFLAGS := -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+.PHONY: fuzz $(addprefix fuzz-,$(GP_FUZZ_PROGRAMS))
+fuzz: $(addprefix fuzz-,$(GP_FUZZ_PROGRAMS))
+
+define gp_fuzz_rules
+$(GP_FUZZ_OUT)/$(1)-decode: programs/$(1)/gen/$(1)_fuzz.c programs/$(1)/gen/$(1)_idl.h $$(GP_SHIM_SRCS)
+	@mkdir -p $$(@D)
+	$$(CLANG) $$(GP_FUZZ_CFLAGS) -I$$(GP_SDK_INC) -I$$(GP_SDK_HOST) -Iprograms/$(1)/gen $$< $$(GP_SHIM_SRCS) -o $$@
+
+fuzz-$(1): $(GP_FUZZ_OUT)/$(1)-decode
+	@mkdir -p $(GP_FUZZ_OUT)/$(1)-corpus
+	@$(GP_FUZZ_OUT)/$(1)-decode -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  $(GP_FUZZ_OUT)/$(1)-corpus >$(GP_FUZZ_OUT)/$(1).log 2>&1 || { cat $(GP_FUZZ_OUT)/$(1).log; exit 1; }
+	@awk '/^stat::number_of_executed_units/ {n = $$$$2} /^stat::average_exec_per_sec/ {r = $$$$2} \
+	  END {printf "fuzz $(1) decoders: %d runs, %d exec/s, no crash\n", n, r}' $(GP_FUZZ_OUT)/$(1).log
+endef
+$(foreach p,$(GP_FUZZ_PROGRAMS),$(eval $(call gp_fuzz_rules,$(p))))

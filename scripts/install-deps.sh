@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs what building and testing gpunet needs, skipping what is already there:
-# clang-19 (Debian) for the on-chain C, the localnet's npm packages, and the Go modules.
+# clang-19 (Debian) for the on-chain C and fuzzing, the npm packages of the localnet and the
+# linker's deploy test, and the Go modules.
 # Used by `make deps` (and so by `make dev`, `make test` and CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v clang-19 >/dev/null || missing+=(clang-19)
-command -v llvm-objdump-19 >/dev/null || missing+=(llvm-19)
+command -v readelf >/dev/null || missing+=(binutils)
+# libFuzzer and the sanitizer runtimes for `make fuzz`
+[ -e /usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.fuzzer-x86_64.a ] || missing+=(libclang-rt-19-dev)
 command -v make >/dev/null || missing+=(make)
 command -v cc >/dev/null || missing+=(gcc)
 if ((${#missing[@]})); then
