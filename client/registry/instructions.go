@@ -625,8 +625,9 @@ func NewSlashInstruction(
 		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
 		// Account 1 "device": Writable, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(deviceAccount, true, false))
-		// Account 2 "ticket": Writable, Signer, Required
-		accounts__.Append(solanago.NewAccountMeta(ticketAccount, true, true))
+		// Account 2 "ticket": Writable, Non-signer, Required
+		// The device's ticket PDA, initialized or not.
+		accounts__.Append(solanago.NewAccountMeta(ticketAccount, true, false))
 		// Account 3 "vault": Writable, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(vaultAccount, true, false))
 		// Account 4 "slash_record": Writable, Non-signer, Required

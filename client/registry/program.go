@@ -98,73 +98,73 @@ func (p Program) ProgramDataAddress() solana.PublicKey {
 
 // InitializeConfig creates the Config; admin must be the program's upgrade authority.
 func (p Program) InitializeConfig(admin, ioMint, iosdMint solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
-	return p.retarget(NewInitializeConfigInstruction(params, p.ConfigAddress(), admin, p.ID, p.ProgramDataAddress(), ioMint, iosdMint, solana.SystemProgramID))
+	return p.build(Instruction_InitializeConfig)(NewInitializeConfigInstruction(params, p.ConfigAddress(), admin, p.ID, p.ProgramDataAddress(), ioMint, iosdMint, solana.SystemProgramID))
 }
 
 // UpdateConfig replaces every parameter; admin must be the current admin.
 func (p Program) UpdateConfig(admin solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
-	return p.retarget(NewUpdateConfigInstruction(params, p.ConfigAddress(), admin))
+	return p.build(Instruction_UpdateConfig)(NewUpdateConfigInstruction(params, p.ConfigAddress(), admin))
 }
 
 // TransferAdmin names the pending admin.
 func (p Program) TransferAdmin(admin, newAdmin solana.PublicKey) (solana.Instruction, error) {
-	return p.retarget(NewTransferAdminInstruction(newAdmin, p.ConfigAddress(), admin))
+	return p.build(Instruction_TransferAdmin)(NewTransferAdminInstruction(newAdmin, p.ConfigAddress(), admin))
 }
 
 // AcceptAdmin makes the signing pending admin the admin.
 func (p Program) AcceptAdmin(newAdmin solana.PublicKey) (solana.Instruction, error) {
-	return p.retarget(NewAcceptAdminInstruction(p.ConfigAddress(), newAdmin))
+	return p.build(Instruction_AcceptAdmin)(NewAcceptAdminInstruction(p.ConfigAddress(), newAdmin))
 }
 
 // SetPause pauses or resumes the registry.
 func (p Program) SetPause(admin solana.PublicKey, paused bool) (solana.Instruction, error) {
-	return p.retarget(NewSetPauseInstruction(paused, p.ConfigAddress(), admin))
+	return p.build(Instruction_SetPause)(NewSetPauseInstruction(paused, p.ConfigAddress(), admin))
 }
 
 // RegisterProvider creates owner's Provider.
 func (p Program) RegisterProvider(owner solana.PublicKey, metadataURI string) (solana.Instruction, error) {
-	return p.retarget(NewRegisterProviderInstruction(metadataURI, p.ConfigAddress(), p.ProviderAddress(owner), owner, solana.SystemProgramID))
+	return p.build(Instruction_RegisterProvider)(NewRegisterProviderInstruction(metadataURI, p.ConfigAddress(), p.ProviderAddress(owner), owner, solana.SystemProgramID))
 }
 
 // RegisterDevice registers the worker deviceKey under owner's Provider; both sign.
 func (p Program) RegisterDevice(owner, deviceKey, ioMint solana.PublicKey, spec DeviceSpec) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
-	return p.retarget(NewRegisterDeviceInstruction(spec, p.ConfigAddress(), p.ProviderAddress(owner), device, p.VaultAddress(device),
+	return p.build(Instruction_RegisterDevice)(NewRegisterDeviceInstruction(spec, p.ConfigAddress(), p.ProviderAddress(owner), device, p.VaultAddress(device),
 		owner, deviceKey, ioMint, solana.TokenProgramID, solana.SystemProgramID))
 }
 
 // Stake moves amount IO base units from ownerToken into the device's vault.
 func (p Program) Stake(owner, deviceKey, ownerToken solana.PublicKey, amount uint64) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
-	return p.retarget(NewStakeInstruction(amount, p.ConfigAddress(), p.ProviderAddress(owner), device, p.VaultAddress(device),
+	return p.build(Instruction_Stake)(NewStakeInstruction(amount, p.ConfigAddress(), p.ProviderAddress(owner), device, p.VaultAddress(device),
 		owner, ownerToken, solana.TokenProgramID))
 }
 
 // RequestUnstake moves amount of stake into the device's unstake ticket.
 func (p Program) RequestUnstake(owner, deviceKey solana.PublicKey, amount uint64) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
-	return p.retarget(NewRequestUnstakeInstruction(amount, p.ConfigAddress(), p.ProviderAddress(owner), device, p.TicketAddress(device),
+	return p.build(Instruction_RequestUnstake)(NewRequestUnstakeInstruction(amount, p.ConfigAddress(), p.ProviderAddress(owner), device, p.TicketAddress(device),
 		owner, solana.SystemProgramID))
 }
 
 // WithdrawUnstaked pays the ticket out to ownerToken after its cooldown.
 func (p Program) WithdrawUnstaked(owner, deviceKey, ownerToken solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
-	return p.retarget(NewWithdrawUnstakedInstruction(p.ConfigAddress(), device, p.TicketAddress(device), p.VaultAddress(device),
+	return p.build(Instruction_WithdrawUnstaked)(NewWithdrawUnstakedInstruction(p.ConfigAddress(), device, p.TicketAddress(device), p.VaultAddress(device),
 		owner, ownerToken, solana.TokenProgramID))
 }
 
 // DeregisterDevice retires an empty device.
 func (p Program) DeregisterDevice(owner, deviceKey solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
-	return p.retarget(NewDeregisterDeviceInstruction(p.ConfigAddress(), p.ProviderAddress(owner), device, p.VaultAddress(device),
+	return p.build(Instruction_DeregisterDevice)(NewDeregisterDeviceInstruction(p.ConfigAddress(), p.ProviderAddress(owner), device, p.VaultAddress(device),
 		owner, solana.TokenProgramID))
 }
 
 // SubmitProof is one oracle's attestation for one window of a device.
 func (p Program) SubmitProof(oracle, deviceKey solana.PublicKey, report ProofReport) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
-	return p.retarget(NewSubmitProofInstruction(report, p.ConfigAddress(), device, p.ProofAddress(device, report.Window), oracle, solana.SystemProgramID))
+	return p.build(Instruction_SubmitProof)(NewSubmitProofInstruction(report, p.ConfigAddress(), device, p.ProofAddress(device, report.Window), oracle, solana.SystemProgramID))
 }
 
 // Slash slashes a device for an offence with evidence. authority is the keeper, or the first
@@ -192,7 +192,7 @@ func (p Program) Slash(authority, deviceKey, ioMint solana.PublicKey, offence Of
 func (p Program) ResolveAppeal(admin, deviceKey solana.PublicKey, evidence [32]byte, payer solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
 	record := p.SlashAddress(device, evidence)
-	return p.retarget(NewResolveAppealInstruction(p.ConfigAddress(), device, p.VaultAddress(device), record, p.SlashEscrowAddress(record),
+	return p.build(Instruction_ResolveAppeal)(NewResolveAppealInstruction(p.ConfigAddress(), device, p.VaultAddress(device), record, p.SlashEscrowAddress(record),
 		payer, admin, solana.TokenProgramID))
 }
 
@@ -200,13 +200,13 @@ func (p Program) ResolveAppeal(admin, deviceKey solana.PublicKey, evidence [32]b
 func (p Program) FinalizeSlash(deviceKey solana.PublicKey, evidence [32]byte, ioMint, treasury, compensationPool, payer solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
 	record := p.SlashAddress(device, evidence)
-	return p.retarget(NewFinalizeSlashInstruction(p.ConfigAddress(), device, record, p.SlashEscrowAddress(record),
+	return p.build(Instruction_FinalizeSlash)(NewFinalizeSlashInstruction(p.ConfigAddress(), device, record, p.SlashEscrowAddress(record),
 		ioMint, treasury, compensationPool, payer, solana.TokenProgramID))
 }
 
 // SetDeviceJob marks a device hired for job, or free (job = zero key); the escrow authority signs.
 func (p Program) SetDeviceJob(escrowAuthority, deviceKey, job solana.PublicKey) (solana.Instruction, error) {
-	return p.retarget(NewSetDeviceJobInstruction(job, p.ConfigAddress(), p.DeviceAddress(deviceKey), escrowAuthority))
+	return p.build(Instruction_SetDeviceJob)(NewSetDeviceJobInstruction(job, p.ConfigAddress(), p.DeviceAddress(deviceKey), escrowAuthority))
 }
 
 // FetchConfig reads and decodes the Config account.
@@ -236,13 +236,20 @@ func (p Program) FetchDevice(ctx context.Context, c *chain.Client, deviceKey sol
 	return ParseAccount_Device(data)
 }
 
-func (p Program) retarget(ix solana.Instruction, err error) (solana.Instruction, error) {
-	if err != nil {
-		return nil, err
+// build returns what addresses a generated instruction to p.ID. anchor-go v1.0.0 leaves the
+// data of an instruction without arguments empty, dropping its discriminator: it puts it back.
+func (p Program) build(discriminator [8]byte) func(solana.Instruction, error) (solana.Instruction, error) {
+	return func(ix solana.Instruction, err error) (solana.Instruction, error) {
+		if err != nil {
+			return nil, err
+		}
+		data, err := ix.Data()
+		if err != nil {
+			return nil, err
+		}
+		if len(data) == 0 {
+			data = discriminator[:]
+		}
+		return solana.NewInstruction(p.ID, ix.Accounts(), data), nil
 	}
-	data, err := ix.Data()
-	if err != nil {
-		return nil, err
-	}
-	return solana.NewInstruction(p.ID, ix.Accounts(), data), nil
 }

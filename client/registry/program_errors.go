@@ -46,6 +46,7 @@ var (
 	ErrAppealWindowOpen          = &chain.CustomError{Program: "registry", Code: 6124, Name: "AppealWindowOpen", Msg: "The appeal window has not ended"}
 	ErrSlashNotPending           = &chain.CustomError{Program: "registry", Code: 6125, Name: "SlashNotPending", Msg: "The slash is already reversed or finalized"}
 	ErrDeviceNotHireable         = &chain.CustomError{Program: "registry", Code: 6126, Name: "DeviceNotHireable", Msg: "The device is not active, is hired, or the registry is paused"}
+	ErrInsufficientFunds         = &chain.CustomError{Program: "registry", Code: 6127, Name: "InsufficientFunds", Msg: "The token account holds less than the amount"}
 )
 
 // Errors maps each error code of the program to its error.
@@ -90,4 +91,5 @@ var Errors = chain.ErrorTable{
 	6124: ErrAppealWindowOpen,
 	6125: ErrSlashNotPending,
 	6126: ErrDeviceNotHireable,
+	6127: ErrInsufficientFunds,
 }

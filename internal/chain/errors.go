@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/gagliardetto/solana-go"
+	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/gagliardetto/solana-go/rpc/jsonrpc"
 )
 
@@ -147,7 +148,7 @@ func logsOf(data any) []string {
 // isTransient reports whether an RPC failure is worth retrying: transport failures and an
 // unhealthy or rate-limited node, not answers such as a failed simulation.
 func isTransient(ctx context.Context, err error) bool {
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || errors.Is(err, rpc.ErrNotFound) {
 		return false
 	}
 	var rpcErr *jsonrpc.RPCError

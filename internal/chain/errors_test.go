@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/gagliardetto/solana-go"
+	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/gagliardetto/solana-go/rpc/jsonrpc"
 	"github.com/stretchr/testify/require"
 )
@@ -67,6 +69,7 @@ func TestIsTransient(t *testing.T) {
 	require.True(t, isTransient(ctx, errors.New("dial tcp 127.0.0.1:8899: connection refused")))
 	require.True(t, isTransient(ctx, &jsonrpc.RPCError{Code: rpcNodeUnhealthy}))
 	require.False(t, isTransient(ctx, &jsonrpc.RPCError{Code: rpcPreflightFailure}))
+	require.False(t, isTransient(ctx, fmt.Errorf("get account: %w", rpc.ErrNotFound))) // an answer, not a failure
 	done, cancel := context.WithCancel(ctx)
 	cancel()
 	require.False(t, isTransient(done, errors.New("connection refused")))

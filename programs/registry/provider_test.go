@@ -51,6 +51,10 @@ func TestRegisterAndStake(t *testing.T) {
 		err := e.send([]solana.PrivateKey{other.owner}, ix)
 		require.ErrorIs(t, err, registry.ErrWrongOwner)
 	})
+	t.Run("stake more than the owner holds", func(t *testing.T) {
+		err := e.send([]solana.PrivateKey{p.owner}, must(e.prog.Stake(p.owner.PublicKey(), p.deviceKey.PublicKey(), p.token, 2_500*IO+1)))
+		require.ErrorIs(t, err, registry.ErrInsufficientFunds)
+	})
 	t.Run("stake from a token account of another mint", func(t *testing.T) {
 		faucet := e.node.Key("faucet")
 		iosd, _, err := solana.FindAssociatedTokenAddress(faucet.PublicKey(), e.iosdMint)

@@ -50,6 +50,7 @@
 #define REGISTRY_ERR_APPEAL_WINDOW_OPEN 6124 /* The appeal window has not ended */
 #define REGISTRY_ERR_SLASH_NOT_PENDING 6125 /* The slash is already reversed or finalized */
 #define REGISTRY_ERR_DEVICE_NOT_HIREABLE 6126 /* The device is not active, is hired, or the registry is paused */
+#define REGISTRY_ERR_INSUFFICIENT_FUNDS 6127 /* The token account holds less than the amount */
 _Static_assert(REGISTRY_ERR_INVALID_INSTRUCTION == GP_ERR_INVALID_INSTRUCTION, "IDL and SDK disagree on InvalidInstruction");
 _Static_assert(REGISTRY_ERR_INVALID_INSTRUCTION_DATA == GP_ERR_INVALID_INSTRUCTION_DATA, "IDL and SDK disagree on InvalidInstructionData");
 _Static_assert(REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS == GP_ERR_NOT_ENOUGH_ACCOUNTS, "IDL and SDK disagree on NotEnoughAccounts");
@@ -1101,11 +1102,10 @@ enum {
   REGISTRY_SLASH_SYSTEM_PROGRAM = 9,
   REGISTRY_SLASH_NUM_ACCOUNTS = 10
 };
-#define REGISTRY_SLASH_SIGNERS 0x44u
+#define REGISTRY_SLASH_SIGNERS 0x40u
 #define REGISTRY_SLASH_WRITABLE 0x7eu
 static inline uint64_t registry_check_slash_accounts(const SolParameters *p) {
   if (p->ka_num < 10) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
-  if (!p->ka[2].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* ticket */
   if (!p->ka[6].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* authority */
   if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
   if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* ticket */

@@ -21,6 +21,7 @@ uint64_t registry_stake(const SolParameters *p) {
   registry_stake_args_t args;
   GP_TRY(registry_decode_stake_args(p->data + 8, p->data_len - 8, &args));
   if (args.amount == 0) return REGISTRY_ERR_INVALID_AMOUNT;
+  if (from.amount < args.amount) return REGISTRY_ERR_INSUFFICIENT_FUNDS;
   GP_TRY(gp_add_u64(d->stake, args.amount, &d->stake));
   GP_TRY(gp_add_u64(provider->total_stake, args.amount, &provider->total_stake));
   GP_TRY(gp_token_transfer(owner_token, vault, owner, args.amount, NULL));

@@ -1,0 +1,33 @@
+package registry
+
+import (
+	"testing"
+
+	"github.com/gagliardetto/solana-go"
+	"github.com/stretchr/testify/require"
+)
+
+// Every builder addresses the given program and starts its data with the discriminator,
+// including instructions without arguments (which anchor-go leaves empty).
+func TestBuildersCarryDiscriminators(t *testing.T) {
+	p := Program{ID: solana.NewWallet().PublicKey()}
+	k := solana.NewWallet().PublicKey()
+	var evidence [32]byte
+	cases := map[[8]byte]func() (solana.Instruction, error){
+		Instruction_AcceptAdmin:      func() (solana.Instruction, error) { return p.AcceptAdmin(k) },
+		Instruction_WithdrawUnstaked: func() (solana.Instruction, error) { return p.WithdrawUnstaked(k, k, k) },
+		Instruction_DeregisterDevice: func() (solana.Instruction, error) { return p.DeregisterDevice(k, k) },
+		Instruction_ResolveAppeal:    func() (solana.Instruction, error) { return p.ResolveAppeal(k, k, evidence, k) },
+		Instruction_FinalizeSlash:    func() (solana.Instruction, error) { return p.FinalizeSlash(k, evidence, k, k, k, k) },
+		Instruction_Stake:            func() (solana.Instruction, error) { return p.Stake(k, k, k, 7) },
+		Instruction_Slash:            func() (solana.Instruction, error) { return p.Slash(k, k, k, OffenceDowntime, evidence) },
+	}
+	for disc, build := range cases {
+		ix, err := build()
+		require.NoError(t, err)
+		require.Equal(t, p.ID, ix.ProgramID())
+		data, err := ix.Data()
+		require.NoError(t, err)
+		require.Equal(t, disc[:], data[:8])
+	}
+}

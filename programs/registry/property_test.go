@@ -1,0 +1,307 @@
+package registry_test
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/gagliardetto/solana-go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/chain"
+)
+
+// TestPropertyRandomOperations runs a long random sequence of valid and invalid registry
+// instructions from several providers, oracles, the keeper and strangers, and after every
+// step reads the chain back and checks the registry's invariants:
+//   - every vault holds exactly its device's stake plus its unstake ticket;
+//   - a ticket exists exactly when pending_unstake > 0 and holds that amount;
+//   - each provider's total_stake is the sum of its devices' stake;
+//   - a device's status follows from its fields (the status machine);
+//   - every pending slash's escrow holds the slashed amount;
+//   - no IO is created or lost: the tracked accounts plus what was burned always add up;
+//   - a rejected instruction fails with one of the registry's own named errors.
+//
+// PROPERTY_SEED replays a sequence; PROPERTY_STEPS sets its length.
+func TestPropertyRandomOperations(t *testing.T) {
+	seed := envInt("PROPERTY_SEED", time.Now().UnixNano())
+	steps := int(envInt("PROPERTY_STEPS", 250))
+	t.Logf("PROPERTY_SEED=%d PROPERTY_STEPS=%d", seed, steps)
+	rng := rand.New(rand.NewPCG(uint64(seed), 0))
+
+	e := newEnv(t)
+	params := e.initialize(t)
+	w := &world{e: e, params: params, rng: rng}
+	for i := 0; i < 3; i++ {
+		spec := H100
+		if i == 2 {
+			spec = registry.DeviceSpec{HardwareModel: registry.ModelRTX4090, VramGib: 24, GpuCount: 2, Region: 840, BandwidthTier: 2}
+		}
+		w.providers = append(w.providers, e.newProvider(t, spec, 10_000*IO, uint64(rng.IntN(3_000))*IO))
+	}
+	w.supply0 = w.supply(t)
+	w.total0 = w.trackedBalance(t)
+	w.check(t)
+
+	ops := []struct {
+		name string
+		run  func(*testing.T) error
+	}{
+		{"stake", w.stake}, {"request_unstake", w.requestUnstake}, {"withdraw_unstaked", w.withdraw},
+		{"submit_proof", w.submitProof}, {"submit_proof", w.submitProof}, {"slash", w.slash},
+		{"resolve_appeal", w.resolveAppeal}, {"finalize_slash", w.finalizeSlash},
+		{"set_device_job", w.setJob}, {"deregister_device", w.deregister}, {"wait", w.wait},
+	}
+	counts := map[string][2]int{}
+	for step := 0; step < steps; step++ {
+		op := ops[rng.IntN(len(ops))]
+		err := op.run(t)
+		c := counts[op.name]
+		if err == nil {
+			c[0]++
+		} else {
+			c[1]++
+			var ie *chain.InstructionError
+			require.ErrorAs(t, err, &ie, "step %d %s: %v", step, op.name, err)
+			require.NotNil(t, ie.Custom, "step %d %s: not a registry error: %v", step, op.name, err)
+			require.Equal(t, e.prog.ID, ie.Program, "step %d %s", step, op.name)
+		}
+		counts[op.name] = c
+		w.check(t)
+	}
+	t.Logf("steps (ok, rejected): %v", counts)
+}
+
+func envInt(name string, def int64) int64 {
+	if v, err := strconv.ParseInt(os.Getenv(name), 10, 64); err == nil {
+		return v
+	}
+	return def
+}
+
+// world is the property test's view of who exists; all state is read from the chain.
+type world struct {
+	e         *env
+	params    registry.ConfigParams
+	rng       *rand.Rand
+	providers []provider
+	slashes   []slashRef
+	supply0   uint64
+	total0    uint64
+}
+
+type slashRef struct {
+	p        provider
+	evidence [32]byte
+	payer    solana.PrivateKey
+}
+
+func (w *world) pick() provider { return w.providers[w.rng.IntN(len(w.providers))] }
+
+// amount is a random amount around the interesting boundaries: zero, small, large, too large.
+func (w *world) amount(max uint64) uint64 {
+	switch w.rng.IntN(5) {
+	case 0:
+		return 0
+	case 1:
+		return max + 1 + uint64(w.rng.IntN(100))
+	case 2:
+		return max
+	}
+	return uint64(w.rng.Int64N(int64(max) + 1))
+}
+
+func (w *world) stake(t *testing.T) error {
+	p := w.pick()
+	return w.e.send([]solana.PrivateKey{p.owner}, must(w.e.prog.Stake(p.owner.PublicKey(), p.deviceKey.PublicKey(), p.token, w.amount(2_000*IO))))
+}
+
+func (w *world) requestUnstake(t *testing.T) error {
+	p := w.pick()
+	return w.e.send([]solana.PrivateKey{p.owner}, must(w.e.prog.RequestUnstake(p.owner.PublicKey(), p.deviceKey.PublicKey(), w.amount(w.e.device(t, p).Stake))))
+}
+
+func (w *world) withdraw(t *testing.T) error {
+	p := w.pick()
+	return w.e.send([]solana.PrivateKey{p.owner}, must(w.e.prog.WithdrawUnstaked(p.owner.PublicKey(), p.deviceKey.PublicKey(), p.token)))
+}
+
+func (w *world) submitProof(t *testing.T) error {
+	p := w.pick()
+	oracle := w.e.oracles[w.rng.IntN(len(w.e.oracles))]
+	if w.rng.IntN(8) == 0 {
+		oracle = w.e.funded(t) // not an oracle
+	}
+	window := uint64(time.Now().Unix())/uint64(w.params.ProofWindowSecs) - uint64(w.rng.IntN(4))
+	report := registry.ProofReport{
+		Window:     window,
+		UptimeSecs: uint32(w.rng.IntN(int(w.params.ProofWindowSecs) + 2)),
+		Challenge:  uint8(w.rng.IntN(3)),
+	}
+	if w.rng.IntN(3) == 0 {
+		report.BenchmarkScore = uint64(w.rng.IntN(1000))
+	}
+	return w.e.send([]solana.PrivateKey{oracle}, must(w.e.prog.SubmitProof(oracle.PublicKey(), p.deviceKey.PublicKey(), report)))
+}
+
+func (w *world) slash(t *testing.T) error {
+	p := w.pick()
+	var evidence [32]byte
+	binary := fmt.Sprintf("evidence %d", w.rng.IntN(6)) // repeats on purpose: one slash per evidence
+	evidence = sha256.Sum256([]byte(binary))
+	offence := registry.Offence(w.rng.IntN(5)) // 4 is not an offence
+	authority, cosigners := w.e.keeper, []solana.PrivateKey(nil)
+	switch w.rng.IntN(4) {
+	case 1: // an oracle quorum
+		authority, cosigners = w.e.oracles[0], []solana.PrivateKey{w.e.oracles[1]}
+	case 2: // a lone oracle: no quorum
+		authority = w.e.oracles[2]
+	case 3: // a stranger
+		authority = w.e.funded(t)
+	}
+	var cosignerKeys []solana.PublicKey
+	for _, c := range cosigners {
+		cosignerKeys = append(cosignerKeys, c.PublicKey())
+	}
+	err := w.e.send(append([]solana.PrivateKey{authority}, cosigners...),
+		must(w.e.prog.Slash(authority.PublicKey(), p.deviceKey.PublicKey(), w.e.ioMint, offence, evidence, cosignerKeys...)))
+	if err == nil {
+		w.slashes = append(w.slashes, slashRef{p: p, evidence: evidence, payer: authority})
+	}
+	return err
+}
+
+func (w *world) someSlash() (slashRef, bool) {
+	if len(w.slashes) == 0 {
+		return slashRef{}, false
+	}
+	return w.slashes[w.rng.IntN(len(w.slashes))], true
+}
+
+func (w *world) resolveAppeal(t *testing.T) error {
+	s, ok := w.someSlash()
+	if !ok {
+		return nil
+	}
+	return w.e.send([]solana.PrivateKey{w.e.admin}, must(w.e.prog.ResolveAppeal(w.e.admin.PublicKey(), s.p.deviceKey.PublicKey(), s.evidence, s.payer.PublicKey())))
+}
+
+func (w *world) finalizeSlash(t *testing.T) error {
+	s, ok := w.someSlash()
+	if !ok {
+		return nil
+	}
+	cranker := w.e.funded(t)
+	return w.e.send([]solana.PrivateKey{cranker}, must(w.e.prog.FinalizeSlash(s.p.deviceKey.PublicKey(), s.evidence, w.e.ioMint, w.e.treasury, w.e.pool, s.payer.PublicKey())))
+}
+
+func (w *world) setJob(t *testing.T) error {
+	p := w.pick()
+	job := solana.PublicKey{}
+	if w.rng.IntN(2) == 0 {
+		job = solana.NewWallet().PublicKey()
+	}
+	return w.e.send([]solana.PrivateKey{w.e.escrow}, must(w.e.prog.SetDeviceJob(w.e.escrow.PublicKey(), p.deviceKey.PublicKey(), job)))
+}
+
+func (w *world) deregister(t *testing.T) error {
+	p := w.pick()
+	return w.e.send([]solana.PrivateKey{p.owner}, must(w.e.prog.DeregisterDevice(p.owner.PublicKey(), p.deviceKey.PublicKey())))
+}
+
+// wait lets time pass so cooldowns, appeal windows and proof windows can end.
+func (w *world) wait(t *testing.T) error {
+	time.Sleep(time.Duration(200+w.rng.IntN(1200)) * time.Millisecond)
+	return nil
+}
+
+func (w *world) supply(t *testing.T) uint64 {
+	res, err := w.e.node.RPC.GetTokenSupply(w.e.ctx, w.e.ioMint, "confirmed")
+	require.NoError(t, err)
+	v, err := strconv.ParseUint(res.Value.Amount, 10, 64)
+	require.NoError(t, err)
+	return v
+}
+
+// trackedBalance adds up every IO account the test's actors can move tokens between.
+func (w *world) trackedBalance(t *testing.T) uint64 {
+	sum := w.e.tokenBalance(t, w.e.treasury) + w.e.tokenBalance(t, w.e.pool)
+	for _, p := range w.providers {
+		sum += w.e.tokenBalance(t, p.token) + w.e.tokenBalance(t, w.e.prog.VaultAddress(p.device))
+	}
+	for _, s := range w.slashes {
+		sum += w.e.tokenBalance(t, w.e.prog.SlashEscrowAddress(w.e.prog.SlashAddress(s.p.device, s.evidence)))
+	}
+	return sum
+}
+
+func (w *world) check(t *testing.T) {
+	t.Helper()
+	e := w.e
+	burned := w.supply0 - w.supply(t)
+	require.Equal(t, w.total0, w.trackedBalance(t)+burned, "IO conservation")
+
+	stakeByProvider := map[solana.PublicKey]uint64{}
+	for _, p := range w.providers {
+		d := e.device(t, p)
+		vault := e.tokenBalance(t, e.prog.VaultAddress(p.device))
+		require.Equal(t, d.Stake+d.PendingUnstake, vault, "vault of %s", p.device)
+		ticket, err := e.client.AccountData(e.ctx, e.prog.TicketAddress(p.device))
+		if d.PendingUnstake == 0 {
+			require.ErrorIs(t, err, chain.ErrAccountNotFound, "ticket without pending unstake")
+		} else {
+			require.NoError(t, err)
+			tk, err := registry.ParseAccount_UnstakeTicket(ticket)
+			require.NoError(t, err)
+			require.Equal(t, d.PendingUnstake, tk.Amount)
+		}
+		stakeByProvider[d.Provider] += d.Stake
+		w.checkStatus(t, d)
+	}
+	for _, p := range w.providers {
+		prov, err := e.prog.FetchProvider(e.ctx, e.client, p.owner.PublicKey())
+		require.NoError(t, err)
+		require.Equal(t, stakeByProvider[e.prog.ProviderAddress(p.owner.PublicKey())], prov.TotalStake)
+	}
+	for _, s := range w.slashes {
+		data, err := e.client.AccountData(e.ctx, e.prog.SlashAddress(s.p.device, s.evidence))
+		require.NoError(t, err)
+		rec, err := registry.ParseAccount_SlashRecord(data)
+		require.NoError(t, err)
+		escrow := e.tokenBalance(t, e.prog.SlashEscrowAddress(e.prog.SlashAddress(s.p.device, s.evidence)))
+		if rec.Status == registry.SlashStatusPending {
+			require.Equal(t, rec.Amount, escrow, "pending slash escrow")
+		} else {
+			require.Zero(t, escrow, "resolved slash escrow")
+		}
+	}
+}
+
+// checkStatus: the status is what the registry's status machine derives from the fields.
+func (w *world) checkStatus(t *testing.T, d *registry.Device) {
+	if d.Status == registry.StatusDeregistered {
+		require.Zero(t, d.Stake+d.PendingUnstake)
+		return
+	}
+	min := w.params.BaseStake
+	for _, c := range w.params.HardwareClasses[:w.params.HardwareClassCount] {
+		if c.Model == d.Spec.HardwareModel {
+			min = w.params.BaseStake * uint64(max(c.MultiplierBps, 10_000)) / 10_000
+		}
+	}
+	want := registry.StatusProbation
+	switch {
+	case d.PendingSlashes > 0:
+		want = registry.StatusSuspended
+	case !d.CurrentJob.IsZero():
+		want = registry.StatusHired
+	case d.ProvenUptimeSecs >= uint64(w.params.ProbationSecs) && d.Stake >= min:
+		want = registry.StatusActive
+	}
+	require.Equal(t, want, d.Status, "status of device %s", d.DeviceKey)
+}
