@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -41,11 +42,25 @@ func (e *env) auEvents(t testing.TB, sig solana.Signature) []any {
 	return events
 }
 
-// auCU logs the compute units a confirmed transaction consumed (go test -v shows them).
+// auCU logs the compute units a confirmed transaction consumed (go test -v shows them), and
+// how many of them the programs it called consumed inside their CPIs (the 946-CU invoke base
+// and the account serialization are the caller's and not counted there).
 func (e *env) auCU(t testing.TB, name string, sig solana.Signature) uint64 {
 	cu, err := e.client.ComputeUnits(e.ctx, sig)
 	require.NoError(t, err)
-	t.Logf("CU %-34s %6d", name, cu)
+	version := uint64(0)
+	tx, err := e.client.RPC.GetTransaction(e.ctx, sig, &rpc.GetTransactionOpts{Commitment: rpc.CommitmentConfirmed, MaxSupportedTransactionVersion: &version})
+	require.NoError(t, err)
+	var inner, cpis uint64
+	for _, line := range tx.Meta.LogMessages {
+		var program string
+		var used, limit uint64
+		if n, _ := fmt.Sscanf(line, "Program %s consumed %d of %d compute units", &program, &used, &limit); n == 3 && program != e.prog.ID.String() {
+			inner += used
+			cpis++
+		}
+	}
+	t.Logf("CU %-36s %6d total, %d CPI(s) consuming %d inside", name, cu, cpis, inner)
 	return cu
 }
 
