@@ -1,7 +1,43 @@
 #include "registry.h"
 
-/* TODO(helper): not implemented yet. */
+/* Retires a device with nothing left in it: no stake, no ticket, no job, no pending slash
+   and an empty vault. The vault token account is closed (rent to the owner); the Device
+   stays, Deregistered, so its history and reputation remain readable. */
 uint64_t registry_deregister_device(const SolParameters *p) {
-  (void)p;
-  return REGISTRY_ERR_INVALID_INSTRUCTION;
+  GP_TRY(registry_check_deregister_device_accounts(p));
+  const SolAccountInfo *provider_acc = &p->ka[REGISTRY_DEREGISTER_DEVICE_PROVIDER];
+  const SolAccountInfo *device = &p->ka[REGISTRY_DEREGISTER_DEVICE_DEVICE];
+  const SolAccountInfo *vault = &p->ka[REGISTRY_DEREGISTER_DEVICE_VAULT];
+  const SolAccountInfo *owner = &p->ka[REGISTRY_DEREGISTER_DEVICE_OWNER];
+  registry_config_t *config;
+  GP_TRY(registry_load_live_config(&p->ka[REGISTRY_DEREGISTER_DEVICE_CONFIG], p->program_id, &config));
+  registry_provider_t *provider;
+  GP_TRY(registry_load_provider(provider_acc, p->program_id, owner->key, &provider));
+  registry_device_t *d;
+  GP_TRY(registry_load_owned_device(device, p->program_id, owner->key, &d));
+  if (!gp_pubkey_eq(&d->provider, provider_acc->key)) return REGISTRY_ERR_WRONG_OWNER;
+  if (d->status == REGISTRY_STATUS_DEREGISTERED) return REGISTRY_ERR_DEVICE_DEREGISTERED;
+  if (d->stake != 0 || d->pending_unstake != 0 || d->pending_slashes != 0 ||
+      !gp_pubkey_is_zero(&d->current_job))
+    return REGISTRY_ERR_DEVICE_NOT_EMPTY;
+  GP_TRY(registry_check_vault(vault, device, d, config, p->program_id));
+  gp_token_account_t balance;
+  GP_TRY(gp_token_account_read(vault, &balance));
+  if (balance.amount != 0) return REGISTRY_ERR_DEVICE_NOT_EMPTY;
+
+  registry_deregister_device_args_t args;
+  GP_TRY(registry_decode_deregister_device_args(p->data + 8, p->data_len - 8, &args));
+  if (provider->device_count == 0) return REGISTRY_ERR_ARITHMETIC_OVERFLOW;
+
+  SolSignerSeed seeds[3];
+  SolSignerSeeds signer;
+  registry_vault_signer(device->key, &d->vault_bump, seeds, &signer);
+  GP_TRY(gp_token_close_account(vault, owner, vault, &signer));
+  provider->device_count--;
+  d->status = REGISTRY_STATUS_DEREGISTERED;
+
+  registry_device_deregistered_t ev = {.discriminator = REGISTRY_DEVICE_DEREGISTERED_DISCRIMINATOR};
+  gp_pubkey_copy(&ev.device, device->key);
+  GP_EMIT_EVENT(&ev);
+  return 0;
 }

@@ -1,7 +1,179 @@
 #include "registry.h"
 
-/* TODO(helper): not implemented yet. */
+/* The generated registry_check_slash_accounts requires the ticket (index 2) to SIGN: the IDL
+   (idl/registry.json, slash.accounts[2]) marks it "signer": true by mistake. The ticket is the
+   PDA ["ticket", device], which can never sign a transaction, so with that check no slash could
+   ever succeed. Until the IDL is fixed and the header regenerated, this is the generated check
+   minus that one line. */
+static uint64_t check_slash_accounts(const SolParameters *p) {
+  if (p->ka_num < REGISTRY_SLASH_NUM_ACCOUNTS) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[REGISTRY_SLASH_AUTHORITY].is_signer) return REGISTRY_ERR_MISSING_SIGNER;
+  if (!p->ka[REGISTRY_SLASH_DEVICE].is_writable || !p->ka[REGISTRY_SLASH_TICKET].is_writable ||
+      !p->ka[REGISTRY_SLASH_VAULT].is_writable || !p->ka[REGISTRY_SLASH_SLASH_RECORD].is_writable ||
+      !p->ka[REGISTRY_SLASH_SLASH_ESCROW].is_writable || !p->ka[REGISTRY_SLASH_AUTHORITY].is_writable)
+    return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE;
+  if (!gp_pubkey_eq(p->ka[REGISTRY_SLASH_TOKEN_PROGRAM].key, &GP_TOKEN_PROGRAM_ID) ||
+      !gp_pubkey_eq(p->ka[REGISTRY_SLASH_SYSTEM_PROGRAM].key, &GP_SYSTEM_PROGRAM_ID))
+    return REGISTRY_ERR_INVALID_PROGRAM_ID;
+  return 0;
+}
+
+/* The keeper alone, or a quorum of distinct live oracles: the authority (an oracle) plus the
+   oracles among the remaining accounts that signed. Remaining accounts that did not sign or are
+   not oracles do not count; the runtime passes a repeated key as the same account, and the
+   mask counts each oracle once. */
+static uint64_t check_slasher(const SolParameters *p, const registry_config_params_t *params) {
+  const SolAccountInfo *authority = &p->ka[REGISTRY_SLASH_AUTHORITY];
+  if (gp_pubkey_eq(authority->key, &params->keeper)) return 0;
+  int first = registry_oracle_index(params, authority->key);
+  if (first < 0) return REGISTRY_ERR_UNAUTHORIZED_SLASHER;
+  uint32_t mask = 1u << first;
+  uint64_t votes = 1;
+  for (uint64_t i = REGISTRY_SLASH_NUM_ACCOUNTS; i < p->ka_num && votes < params->oracle_quorum; i++) {
+    if (!p->ka[i].is_signer) continue;
+    int idx = registry_oracle_index(params, p->ka[i].key);
+    if (idx < 0 || (mask & (1u << idx))) continue;
+    mask |= 1u << idx;
+    votes++;
+  }
+  return votes >= params->oracle_quorum ? 0 : REGISTRY_ERR_UNAUTHORIZED_SLASHER;
+}
+
+/* The device's unstake ticket, or NULL when it has none. Its bump is unknown while it does not
+   exist, and searching for it would cost 1,500 CU per try, so:
+   - a registry-owned account must be an UnstakeTicket (InvalidAccountData otherwise) whose
+     device is this device (InvalidPda otherwise). Only request_unstake creates UnstakeTickets,
+     always at ["ticket", device] with the canonical bump, so an UnstakeTicket naming this device
+     IS the ticket PDA; re-deriving its address would add nothing.
+   - a system-owned account without data is accepted only when the device has nothing pending
+     (pending_unstake == 0; InvalidPda otherwise): then no ticket holds any of its stake, the
+     slash is taken from the stake alone and the account is never touched, so its address does
+     not matter.
+   - anything else cannot be the ticket PDA: InvalidPda. */
+static uint64_t load_ticket(const SolAccountInfo *ticket, const SolAccountInfo *device,
+                            const registry_device_t *d, const SolPubkey *program_id,
+                            registry_unstake_ticket_t **out) {
+  if (gp_pubkey_eq(ticket->owner, program_id)) {
+    GP_TRY(gp_check_data(ticket, REGISTRY_UNSTAKE_TICKET_DISCRIMINATOR, REGISTRY_UNSTAKE_TICKET_SIZE));
+    registry_unstake_ticket_t *t = (registry_unstake_ticket_t *)(void *)ticket->data;
+    if (!gp_pubkey_eq(&t->device, device->key)) return REGISTRY_ERR_INVALID_PDA;
+    *out = t;
+    return 0;
+  }
+  if (gp_pubkey_is_zero(ticket->owner) && ticket->data_len == 0 && d->pending_unstake == 0) {
+    *out = NULL;
+    return 0;
+  }
+  return REGISTRY_ERR_INVALID_PDA;
+}
+
+/* Moves the offence's share of the device's stake + pending unstake into a new escrow token
+   account owned by the new slash record, and suspends the device until the slash is reversed
+   (resolve_appeal) or finalized (finalize_slash). The record's address includes the evidence
+   hash, so the same evidence can be used once. */
 uint64_t registry_slash(const SolParameters *p) {
-  (void)p;
-  return REGISTRY_ERR_INVALID_INSTRUCTION;
+  GP_TRY(check_slash_accounts(p));
+  SolAccountInfo *device = &p->ka[REGISTRY_SLASH_DEVICE];
+  const SolAccountInfo *ticket_acc = &p->ka[REGISTRY_SLASH_TICKET];
+  const SolAccountInfo *vault = &p->ka[REGISTRY_SLASH_VAULT];
+  SolAccountInfo *record_acc = &p->ka[REGISTRY_SLASH_SLASH_RECORD];
+  SolAccountInfo *escrow = &p->ka[REGISTRY_SLASH_SLASH_ESCROW];
+  const SolAccountInfo *authority = &p->ka[REGISTRY_SLASH_AUTHORITY];
+  const SolAccountInfo *io_mint = &p->ka[REGISTRY_SLASH_IO_MINT];
+  registry_config_t *config;
+  GP_TRY(registry_load_live_config(&p->ka[REGISTRY_SLASH_CONFIG], p->program_id, &config));
+  const registry_config_params_t *params = &config->params;
+  GP_TRY(check_slasher(p, params));
+  registry_device_t *d;
+  GP_TRY(registry_load_device(device, p->program_id, &d));
+  if (d->status == REGISTRY_STATUS_DEREGISTERED) return REGISTRY_ERR_DEVICE_DEREGISTERED;
+  registry_unstake_ticket_t *ticket;
+  GP_TRY(load_ticket(ticket_acc, device, d, p->program_id, &ticket));
+  GP_TRY(registry_check_vault(vault, device, d, config, p->program_id));
+  if (!gp_pubkey_eq(io_mint->key, &config->io_mint)) return REGISTRY_ERR_INVALID_MINT;
+  GP_TRY(gp_check_uninitialized(record_acc)); /* this evidence was already used */
+
+  registry_slash_args_t args;
+  GP_TRY(registry_decode_slash_args(p->data + 8, p->data_len - 8, &args));
+  if (args.offence >= REGISTRY_OFFENCES) return REGISTRY_ERR_INVALID_OFFENCE;
+
+  /* The canonical addresses of the record and its escrow; their bumps are stored in the record. */
+  SolPubkey expected __attribute__((aligned(8)));
+  uint8_t bump, escrow_bump;
+  SolSignerSeed record_seeds[4] = {{(const uint8_t *)REGISTRY_SEED_SLASH, REGISTRY_SEED_SLASH_LEN},
+                                   {device->key->x, SOL_PUBKEY_SIZE},
+                                   {args.evidence_hash, 32},
+                                   {&bump, 1}};
+  if (sol_try_find_program_address(record_seeds, 3, p->program_id, &expected, &bump) ||
+      !gp_pubkey_eq(record_acc->key, &expected))
+    return REGISTRY_ERR_INVALID_PDA;
+  SolSignerSeed escrow_seeds[3] = {{(const uint8_t *)REGISTRY_SEED_SLASH_ESCROW, REGISTRY_SEED_SLASH_ESCROW_LEN},
+                                   {record_acc->key->x, SOL_PUBKEY_SIZE},
+                                   {&escrow_bump, 1}};
+  if (sol_try_find_program_address(escrow_seeds, 2, p->program_id, &expected, &escrow_bump) ||
+      !gp_pubkey_eq(escrow->key, &expected))
+    return REGISTRY_ERR_INVALID_PDA;
+
+  /* amount = (stake + pending_unstake) x bps, rounded down; from the stake first, then the ticket. */
+  uint64_t total, amount, from_ticket;
+  GP_TRY(gp_add_u64(d->stake, d->pending_unstake, &total));
+  GP_TRY(gp_mul_div_u64(total, params->slash_bps[args.offence], REGISTRY_BPS, &amount));
+  uint64_t from_stake = amount < d->stake ? amount : d->stake;
+  GP_TRY(gp_sub_u64(amount, from_stake, &from_ticket));
+  int64_t now, deadline;
+  GP_TRY(registry_now(&now));
+  if (__builtin_add_overflow(now, params->appeal_window_secs, &deadline)) return REGISTRY_ERR_ARITHMETIC_OVERFLOW;
+  if (d->slash_count == UINT16_MAX || d->pending_slashes == UINT16_MAX) return REGISTRY_ERR_ARITHMETIC_OVERFLOW;
+  GP_TRY(gp_sub_u64(d->stake, from_stake, &d->stake));
+  if (from_ticket) {
+    /* amount <= stake + pending_unstake, so pending_unstake > 0 here and load_ticket found the
+       ticket; the test keeps a NULL ticket from ever being dereferenced */
+    if (!ticket) return REGISTRY_ERR_INVALID_PDA;
+    GP_TRY(gp_sub_u64(ticket->amount, from_ticket, &ticket->amount));
+    GP_TRY(gp_sub_u64(d->pending_unstake, from_ticket, &d->pending_unstake));
+  }
+
+  SolSignerSeeds record_signer = {record_seeds, 4};
+  gp_create_pda_t create_record = {authority, record_acc, p->program_id, &record_signer, REGISTRY_SLASH_RECORD_SIZE};
+  GP_TRY(gp_account_create_pda(&create_record));
+  SolSignerSeeds escrow_signer = {escrow_seeds, 3};
+  gp_create_pda_t create_escrow = {authority, escrow, &GP_TOKEN_PROGRAM_ID, &escrow_signer, GP_TOKEN_ACCOUNT_LEN};
+  GP_TRY(gp_account_create_pda(&create_escrow));
+  GP_TRY(gp_token_initialize_account3(escrow, io_mint, escrow->key));
+  if (amount) {
+    SolSignerSeed vault_seeds[3];
+    SolSignerSeeds vault_signer;
+    registry_vault_signer(device->key, &d->vault_bump, vault_seeds, &vault_signer);
+    GP_TRY(gp_token_transfer(vault, escrow, vault, amount, &vault_signer));
+  }
+
+  registry_slash_record_t *r = (registry_slash_record_t *)(void *)record_acc->data;
+  r->discriminator = REGISTRY_SLASH_RECORD_DISCRIMINATOR;
+  gp_pubkey_copy(&r->device, device->key);
+  gp_pubkey_copy(&r->payer, authority->key);
+  gp_memcpy(r->evidence_hash, args.evidence_hash, 32);
+  r->amount = amount;
+  r->created_at = now;
+  r->appeal_deadline = deadline;
+  r->offence = args.offence;
+  r->status = REGISTRY_SLASH_PENDING;
+  r->version = REGISTRY_VERSION;
+  r->bump = bump;
+  r->escrow_bump = escrow_bump;
+
+  d->slash_count++;
+  d->pending_slashes++;
+  d->proven_uptime_secs = 0; /* the device serves its probation again */
+  d->reputation = registry_reputation(d);
+  GP_TRY(registry_refresh_status(d, device->key, params));
+
+  registry_device_slashed_t ev = {.discriminator = REGISTRY_DEVICE_SLASHED_DISCRIMINATOR,
+                                  .amount = amount,
+                                  .appeal_deadline = deadline,
+                                  .offence = args.offence};
+  gp_pubkey_copy(&ev.device, device->key);
+  gp_pubkey_copy(&ev.slash_record, record_acc->key);
+  gp_memcpy(ev.evidence_hash, args.evidence_hash, 32);
+  GP_EMIT_EVENT(&ev);
+  return 0;
 }

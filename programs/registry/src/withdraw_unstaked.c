@@ -1,7 +1,61 @@
 #include "registry.h"
 
-/* TODO(helper): not implemented yet. */
+/* The device's ticket: this program's UnstakeTicket at ["ticket", device, bump] (its stored
+   bump), for this device and owner. */
+static uint64_t load_ticket(const SolAccountInfo *ticket, const SolAccountInfo *device,
+                            const SolPubkey *owner, const SolPubkey *program_id,
+                            registry_unstake_ticket_t **out) {
+  GP_TRY(gp_check_program_account(ticket, program_id, REGISTRY_UNSTAKE_TICKET_DISCRIMINATOR,
+                                  REGISTRY_UNSTAKE_TICKET_SIZE));
+  registry_unstake_ticket_t *t = (registry_unstake_ticket_t *)(void *)ticket->data;
+  SolSignerSeed seeds[3] = {{(const uint8_t *)REGISTRY_SEED_TICKET, REGISTRY_SEED_TICKET_LEN},
+                            {device->key->x, SOL_PUBKEY_SIZE},
+                            {&t->bump, 1}};
+  GP_TRY(gp_check_pda(ticket, seeds, 3, program_id));
+  if (!gp_pubkey_eq(&t->device, device->key)) return REGISTRY_ERR_INVALID_ACCOUNT_DATA;
+  if (!gp_pubkey_eq(&t->owner, owner)) return REGISTRY_ERR_WRONG_OWNER;
+  *out = t;
+  return 0;
+}
+
+/* Pays a ticket out of the vault to the owner's IO account once its cooldown has ended, and
+   closes the ticket (rent back to the owner). A pending slash freezes the ticket, which it
+   may still take from. */
 uint64_t registry_withdraw_unstaked(const SolParameters *p) {
-  (void)p;
-  return REGISTRY_ERR_INVALID_INSTRUCTION;
+  GP_TRY(registry_check_withdraw_unstaked_accounts(p));
+  const SolAccountInfo *device = &p->ka[REGISTRY_WITHDRAW_UNSTAKED_DEVICE];
+  SolAccountInfo *ticket = &p->ka[REGISTRY_WITHDRAW_UNSTAKED_TICKET];
+  const SolAccountInfo *vault = &p->ka[REGISTRY_WITHDRAW_UNSTAKED_VAULT];
+  const SolAccountInfo *owner = &p->ka[REGISTRY_WITHDRAW_UNSTAKED_OWNER];
+  const SolAccountInfo *owner_token = &p->ka[REGISTRY_WITHDRAW_UNSTAKED_OWNER_TOKEN];
+  registry_config_t *config;
+  GP_TRY(registry_load_live_config(&p->ka[REGISTRY_WITHDRAW_UNSTAKED_CONFIG], p->program_id, &config));
+  registry_device_t *d;
+  GP_TRY(registry_load_owned_device(device, p->program_id, owner->key, &d));
+  if (d->pending_slashes > 0) return REGISTRY_ERR_DEVICE_SUSPENDED;
+  registry_unstake_ticket_t *t;
+  GP_TRY(load_ticket(ticket, device, owner->key, p->program_id, &t));
+  GP_TRY(registry_check_vault(vault, device, d, config, p->program_id));
+  gp_token_account_t to;
+  GP_TRY(gp_token_account_read_mint(owner_token, &config->io_mint, &to));
+  GP_TRY(gp_check_distinct(owner_token, vault));
+
+  registry_withdraw_unstaked_args_t args;
+  GP_TRY(registry_decode_withdraw_unstaked_args(p->data + 8, p->data_len - 8, &args));
+  int64_t now;
+  GP_TRY(registry_now(&now));
+  if (now < t->unlock_at) return REGISTRY_ERR_UNSTAKE_LOCKED;
+  uint64_t amount = t->amount;
+  GP_TRY(gp_sub_u64(d->pending_unstake, amount, &d->pending_unstake));
+
+  SolSignerSeed seeds[3];
+  SolSignerSeeds signer;
+  registry_vault_signer(device->key, &d->vault_bump, seeds, &signer);
+  GP_TRY(gp_token_transfer(vault, owner_token, vault, amount, &signer));
+  GP_TRY(gp_account_close(ticket, owner));
+
+  registry_unstake_withdrawn_t ev = {.discriminator = REGISTRY_UNSTAKE_WITHDRAWN_DISCRIMINATOR, .amount = amount};
+  gp_pubkey_copy(&ev.device, device->key);
+  GP_EMIT_EVENT(&ev);
+  return 0;
 }

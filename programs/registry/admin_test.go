@@ -1,0 +1,276 @@
+package registry_test
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/gagliardetto/solana-go"
+	"github.com/gagliardetto/solana-go/rpc"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/registry"
+)
+
+// The helpers of admin_test.go and unstake_test.go carry an "au" prefix so that they cannot
+// collide with helpers of the other instruction tests in this package.
+
+// auSend sends ixs paid by the first signer and returns the transaction's signature.
+func (e *env) auSend(signers []solana.PrivateKey, ixs ...solana.Instruction) (solana.Signature, error) {
+	return e.client.Send(e.ctx, ixs, signers[0], signers[1:]...)
+}
+
+// auEvents decodes the registry events a confirmed transaction emitted, in order.
+func (e *env) auEvents(t testing.TB, sig solana.Signature) []any {
+	version := uint64(0)
+	tx, err := e.client.RPC.GetTransaction(e.ctx, sig, &rpc.GetTransactionOpts{Commitment: rpc.CommitmentConfirmed, MaxSupportedTransactionVersion: &version})
+	require.NoError(t, err)
+	require.NotNil(t, tx.Meta)
+	var events []any
+	for _, line := range tx.Meta.LogMessages {
+		data, ok := strings.CutPrefix(line, "Program data: ")
+		if !ok {
+			continue
+		}
+		raw, err := base64.StdEncoding.DecodeString(data)
+		require.NoError(t, err)
+		ev, err := registry.ParseAnyEvent(raw)
+		require.NoError(t, err)
+		events = append(events, ev)
+	}
+	return events
+}
+
+// auCU logs the compute units a confirmed transaction consumed (go test -v shows them), and
+// how many of them the programs it called consumed inside their CPIs (the 946-CU invoke base
+// and the account serialization are the caller's and not counted there).
+func (e *env) auCU(t testing.TB, name string, sig solana.Signature) uint64 {
+	cu, err := e.client.ComputeUnits(e.ctx, sig)
+	require.NoError(t, err)
+	version := uint64(0)
+	tx, err := e.client.RPC.GetTransaction(e.ctx, sig, &rpc.GetTransactionOpts{Commitment: rpc.CommitmentConfirmed, MaxSupportedTransactionVersion: &version})
+	require.NoError(t, err)
+	var inner, cpis uint64
+	for _, line := range tx.Meta.LogMessages {
+		var program string
+		var used, limit uint64
+		if n, _ := fmt.Sscanf(line, "Program %s consumed %d of %d compute units", &program, &used, &limit); n == 3 && program != e.prog.ID.String() {
+			inner += used
+			cpis++
+		}
+	}
+	t.Logf("CU %-36s %6d total, %d CPI(s) consuming %d inside", name, cu, cpis, inner)
+	return cu
+}
+
+// auLamports is an address's SOL balance (0 if it holds no account).
+func (e *env) auLamports(t testing.TB, addr solana.PublicKey) uint64 {
+	res, err := e.client.RPC.GetBalance(e.ctx, addr, rpc.CommitmentConfirmed)
+	require.NoError(t, err)
+	return res.Value
+}
+
+// auFix works around the generated builders of argument-less instructions (accept_admin,
+// withdraw_unstaked, deregister_device...): anchor-go v1.0.0 emits them with nil data, without
+// the 8-byte discriminator, so the program answers InvalidInstruction. A no-op once the
+// builders carry the discriminator.
+func auFix(ix solana.Instruction, disc [8]byte) solana.Instruction {
+	data, err := ix.Data()
+	if err != nil {
+		panic(err)
+	}
+	if len(data) > 0 {
+		return ix
+	}
+	return solana.NewInstruction(ix.ProgramID(), ix.Accounts(), disc[:])
+}
+
+func (e *env) auAcceptAdmin(newAdmin solana.PublicKey) solana.Instruction {
+	return auFix(must(e.prog.AcceptAdmin(newAdmin)), registry.Instruction_AcceptAdmin)
+}
+
+func (e *env) auConfig(t testing.TB) *registry.Config {
+	config, err := e.prog.FetchConfig(e.ctx, e.client)
+	require.NoError(t, err)
+	return config
+}
+
+// The two-step admin handover: naming, accepting, and who may do what before and after.
+func TestAdminTransfer(t *testing.T) {
+	e := newEnv(t)
+	params := e.initialize(t)
+	admin := e.admin
+	next := e.funded(t)
+	transfer := func(signer solana.PrivateKey, to solana.PublicKey) error {
+		return e.send([]solana.PrivateKey{signer}, must(e.prog.TransferAdmin(signer.PublicKey(), to)))
+	}
+	accept := func(signer solana.PrivateKey) error {
+		return e.send([]solana.PrivateKey{signer}, e.auAcceptAdmin(signer.PublicKey()))
+	}
+
+	t.Run("accept with nothing pending", func(t *testing.T) {
+		require.ErrorIs(t, accept(next), registry.ErrNoPendingAdmin)
+	})
+	t.Run("transfer by a stranger", func(t *testing.T) {
+		require.ErrorIs(t, transfer(next, next.PublicKey()), registry.ErrUnauthorized)
+	})
+	t.Run("transfer without the admin's signature", func(t *testing.T) {
+		ix := must(e.prog.TransferAdmin(admin.PublicKey(), next.PublicKey()))
+		ix.Accounts()[1].IsSigner = false
+		require.ErrorIs(t, e.send([]solana.PrivateKey{next}, ix), registry.ErrMissingSigner)
+	})
+	t.Run("transfer to the zero key", func(t *testing.T) {
+		require.ErrorIs(t, transfer(admin, solana.PublicKey{}), registry.ErrInvalidConfigParams)
+	})
+	t.Run("transfer with a non-program config", func(t *testing.T) {
+		ix := must(e.prog.TransferAdmin(admin.PublicKey(), next.PublicKey()))
+		ix.Accounts()[0].PublicKey = e.ioMint
+		require.ErrorIs(t, e.send([]solana.PrivateKey{admin}, ix), registry.ErrInvalidAccountOwner)
+	})
+	t.Run("transfer with a provider as the config", func(t *testing.T) {
+		p := e.newProvider(t, H100, 0, 0)
+		ix := must(e.prog.TransferAdmin(admin.PublicKey(), next.PublicKey()))
+		ix.Accounts()[0].PublicKey = e.prog.ProviderAddress(p.owner.PublicKey())
+		require.ErrorIs(t, e.send([]solana.PrivateKey{admin}, ix), registry.ErrInvalidAccountData)
+	})
+	require.Equal(t, solana.PublicKey{}, e.auConfig(t).PendingAdmin)
+
+	t.Run("a later transfer replaces the pending admin", func(t *testing.T) {
+		first := e.funded(t)
+		require.NoError(t, transfer(admin, first.PublicKey()))
+		require.Equal(t, first.PublicKey(), e.auConfig(t).PendingAdmin)
+		sig, err := e.auSend([]solana.PrivateKey{admin}, must(e.prog.TransferAdmin(admin.PublicKey(), next.PublicKey())))
+		require.NoError(t, err)
+		e.auCU(t, "transfer_admin", sig)
+		require.Equal(t, []any{&registry.AdminTransferStarted{Admin: admin.PublicKey(), PendingAdmin: next.PublicKey()}}, e.auEvents(t, sig))
+		config := e.auConfig(t)
+		require.Equal(t, next.PublicKey(), config.PendingAdmin)
+		require.Equal(t, admin.PublicKey(), config.Admin)
+		require.ErrorIs(t, accept(first), registry.ErrNoPendingAdmin)
+	})
+	t.Run("accept by someone else", func(t *testing.T) {
+		require.ErrorIs(t, accept(e.funded(t)), registry.ErrNoPendingAdmin)
+	})
+	t.Run("accept by the current admin", func(t *testing.T) {
+		require.ErrorIs(t, accept(admin), registry.ErrNoPendingAdmin)
+	})
+	t.Run("accept without the pending admin's signature", func(t *testing.T) {
+		ix := e.auAcceptAdmin(next.PublicKey())
+		ix.Accounts()[1].IsSigner = false
+		require.ErrorIs(t, e.send([]solana.PrivateKey{admin}, ix), registry.ErrMissingSigner)
+	})
+	t.Run("accept with a provider as the config", func(t *testing.T) {
+		p := e.newProvider(t, H100, 0, 0)
+		ix := e.auAcceptAdmin(next.PublicKey())
+		ix.Accounts()[0].PublicKey = e.prog.ProviderAddress(p.owner.PublicKey())
+		require.ErrorIs(t, e.send([]solana.PrivateKey{next}, ix), registry.ErrInvalidAccountData)
+	})
+
+	// Both steps work while paused: a paused registry can still change hands.
+	require.NoError(t, e.send([]solana.PrivateKey{admin}, must(e.prog.SetPause(admin.PublicKey(), true))))
+	sig, err := e.auSend([]solana.PrivateKey{next}, e.auAcceptAdmin(next.PublicKey()))
+	require.NoError(t, err)
+	e.auCU(t, "accept_admin", sig)
+	require.Equal(t, []any{&registry.AdminTransferred{PreviousAdmin: admin.PublicKey(), Admin: next.PublicKey()}}, e.auEvents(t, sig))
+	config := e.auConfig(t)
+	require.Equal(t, next.PublicKey(), config.Admin)
+	require.Equal(t, solana.PublicKey{}, config.PendingAdmin)
+	require.Equal(t, uint8(1), config.Paused)
+
+	t.Run("a second accept", func(t *testing.T) {
+		// paid by another wallet, so it is not the identical (deduplicated) transaction
+		ix := e.auAcceptAdmin(next.PublicKey())
+		require.ErrorIs(t, e.send([]solana.PrivateKey{e.funded(t), next}, ix), registry.ErrNoPendingAdmin)
+	})
+	t.Run("the old admin lost its rights", func(t *testing.T) {
+		changed := params
+		changed.BaseStake++
+		require.ErrorIs(t, e.update(t, admin, changed), registry.ErrUnauthorized)
+		require.ErrorIs(t, transfer(admin, admin.PublicKey()), registry.ErrUnauthorized)
+		err := e.send([]solana.PrivateKey{admin}, must(e.prog.SetPause(admin.PublicKey(), false)))
+		require.ErrorIs(t, err, registry.ErrUnauthorized)
+	})
+	t.Run("the new admin has them", func(t *testing.T) {
+		changed := params
+		changed.BaseStake = 300 * IO
+		require.NoError(t, e.update(t, next, changed))
+		require.Equal(t, changed, e.auConfig(t).Params)
+		require.NoError(t, e.send([]solana.PrivateKey{next}, must(e.prog.SetPause(next.PublicKey(), false))))
+		require.Equal(t, uint8(0), e.auConfig(t).Paused)
+		// and can hand it back
+		require.NoError(t, transfer(next, admin.PublicKey()))
+		require.NoError(t, accept(admin))
+		require.Equal(t, admin.PublicKey(), e.auConfig(t).Admin)
+	})
+}
+
+// Pausing stops every instruction that needs the live config; the admin ones keep working.
+func TestSetPause(t *testing.T) {
+	e := newEnv(t)
+	params := e.initialize(t)
+	admin := e.admin
+	p := e.newProvider(t, H100, 5_000*IO, 1_000*IO)
+	stake := func(amount uint64) error {
+		return e.send([]solana.PrivateKey{p.owner}, must(e.prog.Stake(p.owner.PublicKey(), p.deviceKey.PublicKey(), p.token, amount)))
+	}
+	registerProvider := func(owner solana.PrivateKey) error {
+		return e.send([]solana.PrivateKey{owner}, must(e.prog.RegisterProvider(owner.PublicKey(), "https://provider.example/meta.json")))
+	}
+
+	t.Run("pause by a stranger", func(t *testing.T) {
+		stranger := e.funded(t)
+		err := e.send([]solana.PrivateKey{stranger}, must(e.prog.SetPause(stranger.PublicKey(), true)))
+		require.ErrorIs(t, err, registry.ErrUnauthorized)
+	})
+	t.Run("pause without the admin's signature", func(t *testing.T) {
+		ix := must(e.prog.SetPause(admin.PublicKey(), true))
+		ix.Accounts()[1].IsSigner = false
+		require.ErrorIs(t, e.send([]solana.PrivateKey{e.funded(t)}, ix), registry.ErrMissingSigner)
+	})
+	t.Run("a bool that is neither 0 nor 1", func(t *testing.T) {
+		ix := must(e.prog.SetPause(admin.PublicKey(), true))
+		data, err := ix.Data()
+		require.NoError(t, err)
+		data[len(data)-1] = 2
+		bad := solana.NewInstruction(e.prog.ID, ix.Accounts(), data)
+		require.ErrorIs(t, e.send([]solana.PrivateKey{admin}, bad), registry.ErrInvalidInstructionData)
+	})
+	t.Run("pause with a device as the config", func(t *testing.T) {
+		ix := must(e.prog.SetPause(admin.PublicKey(), true))
+		ix.Accounts()[0].PublicKey = p.device
+		require.ErrorIs(t, e.send([]solana.PrivateKey{admin}, ix), registry.ErrInvalidAccountData)
+	})
+	require.Equal(t, uint8(0), e.auConfig(t).Paused)
+
+	sig, err := e.auSend([]solana.PrivateKey{admin}, must(e.prog.SetPause(admin.PublicKey(), true)))
+	require.NoError(t, err)
+	e.auCU(t, "set_pause", sig)
+	require.Equal(t, []any{&registry.PauseSet{Admin: admin.PublicKey(), Paused: 1}}, e.auEvents(t, sig))
+	require.Equal(t, uint8(1), e.auConfig(t).Paused)
+
+	t.Run("while paused", func(t *testing.T) {
+		require.ErrorIs(t, registerProvider(e.funded(t)), registry.ErrProgramPaused)
+		require.ErrorIs(t, stake(IO), registry.ErrProgramPaused)
+		require.Equal(t, uint64(1_000*IO), e.device(t, p).Stake)
+		// the admin's instructions still work
+		changed := params
+		changed.BaseStake = 250 * IO
+		require.NoError(t, e.update(t, admin, changed))
+		require.Equal(t, changed, e.auConfig(t).Params)
+		// pausing again is harmless (a different payer: not the identical transaction)
+		require.NoError(t, e.send([]solana.PrivateKey{e.funded(t), admin}, must(e.prog.SetPause(admin.PublicKey(), true))))
+		require.Equal(t, uint8(1), e.auConfig(t).Paused)
+	})
+
+	sig, err = e.auSend([]solana.PrivateKey{admin}, must(e.prog.SetPause(admin.PublicKey(), false)))
+	require.NoError(t, err)
+	require.Equal(t, []any{&registry.PauseSet{Admin: admin.PublicKey(), Paused: 0}}, e.auEvents(t, sig))
+	require.Equal(t, uint8(0), e.auConfig(t).Paused)
+
+	t.Run("unpaused", func(t *testing.T) {
+		require.NoError(t, registerProvider(e.funded(t)))
+		require.NoError(t, stake(IO))
+		require.Equal(t, uint64(1_001*IO), e.device(t, p).Stake)
+	})
+}

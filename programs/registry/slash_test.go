@@ -1,0 +1,549 @@
+package registry_test
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gagliardetto/solana-go"
+	"github.com/gagliardetto/solana-go/programs/token"
+	"github.com/gagliardetto/solana-go/rpc"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/registry"
+)
+
+// Rent-exempt minimums on the localnet (mainnet values).
+const (
+	slashRecordRent  = 1_837_440 // 136 bytes
+	tokenAccountRent = 2_039_280 // 165 bytes
+)
+
+// evidenceOf is the evidence hash of a description.
+func evidenceOf(s string) [32]byte { return sha256.Sum256([]byte(s)) }
+
+// slashIx builds a slash of p's device. The IDL marks the ticket as a signer by mistake (a
+// PDA never signs a transaction; see src/slash.c), so the generated builder's meta is fixed
+// here (a no-op once the IDL is fixed).
+func (e *env) slashIx(authority solana.PublicKey, p provider, offence registry.Offence, evidence [32]byte, cosigners ...solana.PublicKey) solana.Instruction {
+	ix := must(e.prog.Slash(authority, p.deviceKey.PublicKey(), e.ioMint, offence, evidence, cosigners...))
+	ix.Accounts()[registryTicketIndex].IsSigner = false
+	return ix
+}
+
+const registryTicketIndex = 2
+
+// withDiscriminator gives an argument-less instruction its discriminator: anchor-go v1.0.0
+// generates such builders with no data at all.
+func withDiscriminator(ix solana.Instruction, disc [8]byte) solana.Instruction {
+	return solana.NewInstruction(ix.ProgramID(), ix.Accounts(), disc[:])
+}
+
+func (e *env) resolveIx(admin solana.PublicKey, p provider, evidence [32]byte, payer solana.PublicKey) solana.Instruction {
+	return withDiscriminator(must(e.prog.ResolveAppeal(admin, p.deviceKey.PublicKey(), evidence, payer)), registry.Instruction_ResolveAppeal)
+}
+
+// sendSig sends ixs paid by the first signer and returns the signature.
+func (e *env) sendSig(signers []solana.PrivateKey, ixs ...solana.Instruction) (solana.Signature, error) {
+	return e.client.Send(e.ctx, ixs, signers[0], signers[1:]...)
+}
+
+// slashRecord fetches and decodes the record of a slash of p's device.
+func (e *env) slashRecord(t testing.TB, p provider, evidence [32]byte) *registry.SlashRecord {
+	data, err := e.client.AccountData(e.ctx, e.prog.SlashAddress(p.device, evidence))
+	require.NoError(t, err)
+	r, err := registry.ParseAccount_SlashRecord(data)
+	require.NoError(t, err)
+	return r
+}
+
+func (e *env) escrowOf(p provider, evidence [32]byte) solana.PublicKey {
+	return e.prog.SlashEscrowAddress(e.prog.SlashAddress(p.device, evidence))
+}
+
+// lamports is an account's balance (0 if it does not exist).
+func (e *env) lamports(t testing.TB, account solana.PublicKey) uint64 {
+	res, err := e.client.RPC.GetBalance(e.ctx, account, rpc.CommitmentConfirmed)
+	require.NoError(t, err)
+	return res.Value
+}
+
+// exists reports whether an account exists. (chain.Client.AccountData retries a missing
+// account for seconds, taking "not found" for a transient failure.)
+func (e *env) exists(t testing.TB, account solana.PublicKey) bool {
+	_, err := e.client.RPC.GetAccountInfoWithOpts(e.ctx, account, &rpc.GetAccountInfoOpts{Commitment: rpc.CommitmentConfirmed})
+	if errors.Is(err, rpc.ErrNotFound) {
+		return false
+	}
+	require.NoError(t, err)
+	return true
+}
+
+// ioSupply is the IO mint's supply.
+func (e *env) ioSupply(t testing.TB) uint64 {
+	res, err := e.client.RPC.GetTokenSupply(e.ctx, e.ioMint, rpc.CommitmentConfirmed)
+	require.NoError(t, err)
+	var supply uint64
+	for _, c := range res.Value.Amount {
+		supply = supply*10 + uint64(c-'0')
+	}
+	return supply
+}
+
+// events decodes the registry events a transaction emitted.
+func (e *env) events(t testing.TB, sig solana.Signature) []any {
+	version := uint64(0)
+	tx, err := e.client.RPC.GetTransaction(e.ctx, sig, &rpc.GetTransactionOpts{Commitment: rpc.CommitmentConfirmed, MaxSupportedTransactionVersion: &version})
+	require.NoError(t, err)
+	var out []any
+	for _, line := range tx.Meta.LogMessages {
+		payload, ok := strings.CutPrefix(line, "Program data: ")
+		if !ok {
+			continue
+		}
+		data, err := base64.StdEncoding.DecodeString(payload)
+		require.NoError(t, err)
+		ev, err := registry.ParseAnyEvent(data)
+		require.NoError(t, err)
+		out = append(out, ev)
+	}
+	return out
+}
+
+// computeUnits logs and returns the CU of a transaction.
+func (e *env) computeUnits(t testing.TB, name string, sig solana.Signature) uint64 {
+	cu, err := e.client.ComputeUnits(e.ctx, sig)
+	require.NoError(t, err)
+	t.Logf("%s: %d CU", name, cu)
+	return cu
+}
+
+// chainNow is the Clock sysvar's unix timestamp.
+func (e *env) chainNow(t testing.TB) int64 {
+	data, err := e.client.AccountData(e.ctx, solana.SysVarClockPubkey)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(data), 40)
+	return int64(binary.LittleEndian.Uint64(data[32:40]))
+}
+
+// waitPast waits until the chain's clock is at or past ts.
+func (e *env) waitPast(t testing.TB, ts int64) {
+	deadline := time.Now().Add(30 * time.Second)
+	for e.chainNow(t) < ts {
+		require.True(t, time.Now().Before(deadline), "the chain clock did not reach %d", ts)
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// Keeper slash: exact amounts, balances, the record, the events, the device's suspension; and
+// the negative matrix of slash.
+func TestSlashByKeeper(t *testing.T) {
+	e := newEnv(t)
+	params := e.initialize(t)
+	p := e.newProvider(t, H100, 5_000*IO, 3_000*IO)
+	vault := e.prog.VaultAddress(p.device)
+	keeper := e.keeper.PublicKey()
+	ev1 := evidenceOf("challenge 17 failed")
+
+	keeperBefore := e.lamports(t, keeper)
+	sig, err := e.sendSig([]solana.PrivateKey{e.keeper}, e.slashIx(keeper, p, registry.OffenceFailedChallenge, ev1))
+	require.NoError(t, err)
+	e.computeUnits(t, "slash (keeper, no ticket)", sig)
+
+	// 10% of 3,000 IO
+	require.Equal(t, uint64(2_700*IO), e.tokenBalance(t, vault))
+	require.Equal(t, uint64(300*IO), e.tokenBalance(t, e.escrowOf(p, ev1)))
+	d := e.device(t, p)
+	require.Equal(t, uint64(2_700*IO), d.Stake)
+	require.Equal(t, uint64(0), d.PendingUnstake)
+	require.Equal(t, uint16(1), d.SlashCount)
+	require.Equal(t, uint16(1), d.PendingSlashes)
+	require.Equal(t, uint64(0), d.ProvenUptimeSecs)
+	require.Equal(t, registry.StatusSuspended, d.Status)
+	require.Equal(t, uint16(0), d.Reputation) // 1,500 - 2,000 per slash, floored
+
+	r := e.slashRecord(t, p, ev1)
+	require.Equal(t, p.device, r.Device)
+	require.Equal(t, keeper, r.Payer)
+	require.Equal(t, ev1, r.EvidenceHash)
+	require.Equal(t, uint64(300*IO), r.Amount)
+	require.Equal(t, r.CreatedAt+params.AppealWindowSecs, r.AppealDeadline)
+	require.Equal(t, uint8(registry.OffenceFailedChallenge), r.Offence)
+	require.Equal(t, registry.SlashStatusPending, r.Status)
+	require.Equal(t, uint8(1), r.Version)
+	record := e.prog.SlashAddress(p.device, ev1)
+	_, bump, err := solana.FindProgramAddress([][]byte{[]byte("slash"), p.device[:], ev1[:]}, e.prog.ID)
+	require.NoError(t, err)
+	require.Equal(t, bump, r.Bump)
+	_, escrowBump, err := solana.FindProgramAddress([][]byte{[]byte("slash_escrow"), record[:]}, e.prog.ID)
+	require.NoError(t, err)
+	require.Equal(t, escrowBump, r.EscrowBump)
+	t.Logf("slash searched %d bumps at 1,500 CU each (record bump %d, escrow bump %d)", 512-int(bump)-int(escrowBump), bump, escrowBump)
+
+	// the escrow is an IO account that is its own owner; the keeper paid both rents and the fee
+	data, err := e.client.AccountData(e.ctx, e.escrowOf(p, ev1))
+	require.NoError(t, err)
+	var escrow token.Account
+	require.NoError(t, escrow.UnmarshalWithDecoder(newDecoder(data)))
+	require.Equal(t, e.ioMint, escrow.Mint)
+	require.Equal(t, e.escrowOf(p, ev1), escrow.Owner)
+	require.Equal(t, uint64(slashRecordRent), e.lamports(t, record))
+	require.Equal(t, uint64(tokenAccountRent), e.lamports(t, e.escrowOf(p, ev1)))
+	require.Equal(t, keeperBefore-slashRecordRent-tokenAccountRent-5_000, e.lamports(t, keeper))
+
+	require.Equal(t, []any{
+		&registry.DeviceStatusChanged{Device: p.device, From: registry.StatusProbation, To: registry.StatusSuspended},
+		&registry.DeviceSlashed{Device: p.device, SlashRecord: record, EvidenceHash: ev1, Amount: 300 * IO,
+			AppealDeadline: r.AppealDeadline, Offence: uint8(registry.OffenceFailedChallenge)},
+	}, e.events(t, sig))
+
+	t.Run("a second slash takes its share of what is left", func(t *testing.T) {
+		ev := evidenceOf("downtime window 9")
+		require.NoError(t, e.send([]solana.PrivateKey{e.keeper}, e.slashIx(keeper, p, registry.OffenceDowntime, ev)))
+		d := e.device(t, p)
+		require.Equal(t, uint64(2_673*IO), d.Stake) // 1% of 2,700 IO
+		require.Equal(t, uint16(2), d.SlashCount)
+		require.Equal(t, uint16(2), d.PendingSlashes)
+		require.Equal(t, uint64(27*IO), e.tokenBalance(t, e.escrowOf(p, ev)))
+		require.Equal(t, uint64(2_673*IO), e.tokenBalance(t, vault))
+	})
+
+	t.Run("same evidence twice", func(t *testing.T) {
+		err := e.send([]solana.PrivateKey{e.keeper}, e.slashIx(keeper, p, registry.OffenceSpoofedHardware, ev1))
+		require.ErrorIs(t, err, registry.ErrAccountAlreadyInitialized)
+	})
+
+	fresh := evidenceOf("not yet used")
+	stranger := e.funded(t)
+	oracle0, oracle1 := e.oracles[0], e.oracles[1]
+	cases := []struct {
+		name    string
+		signers []solana.PrivateKey
+		ix      func() solana.Instruction
+		err     error
+	}{
+		{"a stranger", []solana.PrivateKey{stranger}, func() solana.Instruction {
+			return e.slashIx(stranger.PublicKey(), p, registry.OffenceFailedChallenge, fresh)
+		}, registry.ErrUnauthorizedSlasher},
+		{"one oracle without quorum", []solana.PrivateKey{oracle0}, func() solana.Instruction {
+			return e.slashIx(oracle0.PublicKey(), p, registry.OffenceFailedChallenge, fresh)
+		}, registry.ErrUnauthorizedSlasher},
+		{"one oracle twice", []solana.PrivateKey{oracle0}, func() solana.Instruction {
+			return e.slashIx(oracle0.PublicKey(), p, registry.OffenceFailedChallenge, fresh, oracle0.PublicKey())
+		}, registry.ErrUnauthorizedSlasher},
+		{"an oracle and a stranger", []solana.PrivateKey{oracle0, stranger}, func() solana.Instruction {
+			return e.slashIx(oracle0.PublicKey(), p, registry.OffenceFailedChallenge, fresh, stranger.PublicKey())
+		}, registry.ErrUnauthorizedSlasher},
+		{"a second oracle that did not sign", []solana.PrivateKey{oracle0}, func() solana.Instruction {
+			ix := e.slashIx(oracle0.PublicKey(), p, registry.OffenceFailedChallenge, fresh)
+			data, err := ix.Data()
+			require.NoError(t, err)
+			return solana.NewInstruction(e.prog.ID, append(ix.Accounts(), solana.Meta(oracle1.PublicKey())), data)
+		}, registry.ErrUnauthorizedSlasher},
+		{"a stranger cosigned by an oracle", []solana.PrivateKey{stranger, oracle1}, func() solana.Instruction {
+			return e.slashIx(stranger.PublicKey(), p, registry.OffenceFailedChallenge, fresh, oracle1.PublicKey())
+		}, registry.ErrUnauthorizedSlasher},
+		{"the keeper did not sign", []solana.PrivateKey{stranger}, func() solana.Instruction {
+			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
+			ix.Accounts()[6].IsSigner = false
+			return ix
+		}, registry.ErrMissingSigner},
+		{"unknown offence", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+			return e.slashIx(keeper, p, registry.Offence(4), fresh)
+		}, registry.ErrInvalidOffence},
+		{"spoofed vault", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
+			ix.Accounts()[3].PublicKey = p.token // a real IO account, not the vault PDA
+			return ix
+		}, registry.ErrInvalidPda},
+		{"a Config passed as the ticket", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
+			ix.Accounts()[registryTicketIndex].PublicKey = e.prog.ConfigAddress()
+			return ix
+		}, registry.ErrInvalidAccountData},
+		{"a token account passed as the ticket", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
+			ix.Accounts()[registryTicketIndex].PublicKey = p.token
+			return ix
+		}, registry.ErrInvalidPda},
+		{"a Provider passed as the device", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
+			ix.Accounts()[1].PublicKey = e.prog.ProviderAddress(p.owner.PublicKey())
+			return ix
+		}, registry.ErrInvalidAccountData},
+		{"record at another evidence's address", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
+			other := e.prog.SlashAddress(p.device, evidenceOf("other"))
+			ix.Accounts()[4].PublicKey = other
+			ix.Accounts()[5].PublicKey = e.prog.SlashEscrowAddress(other)
+			return ix
+		}, registry.ErrInvalidPda},
+		{"escrow of another record", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
+			ix.Accounts()[5].PublicKey = e.prog.SlashEscrowAddress(e.prog.SlashAddress(p.device, evidenceOf("other")))
+			return ix
+		}, registry.ErrInvalidPda},
+		{"another mint", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
+			ix.Accounts()[7].PublicKey = e.iosdMint
+			return ix
+		}, registry.ErrInvalidMint},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.ErrorIs(t, e.send(tc.signers, tc.ix()), tc.err)
+		})
+	}
+	// nothing moved
+	require.Equal(t, uint64(2_673*IO), e.device(t, p).Stake)
+	require.Equal(t, uint64(2_673*IO), e.tokenBalance(t, vault))
+	require.False(t, e.exists(t, e.prog.SlashAddress(p.device, fresh)))
+}
+
+// A quorum of oracles slashes: the first oracle is the authority and pays, a second cosigns.
+func TestSlashByOracleQuorum(t *testing.T) {
+	e := newEnv(t)
+	e.initialize(t)
+	p := e.newProvider(t, H100, 5_000*IO, 3_000*IO)
+	ev := evidenceOf("spoofed: reports H100, benchmarks as RTX 4090")
+	oracle0, oracle1 := e.oracles[0], e.oracles[1]
+
+	sig, err := e.sendSig([]solana.PrivateKey{oracle0, oracle1},
+		e.slashIx(oracle0.PublicKey(), p, registry.OffenceSpoofedHardware, ev, oracle1.PublicKey()))
+	require.NoError(t, err)
+	e.computeUnits(t, "slash (2 oracles)", sig)
+
+	d := e.device(t, p)
+	require.Equal(t, uint64(1_500*IO), d.Stake) // 50%
+	require.Equal(t, registry.StatusSuspended, d.Status)
+	require.Equal(t, uint64(1_500*IO), e.tokenBalance(t, e.prog.VaultAddress(p.device)))
+	require.Equal(t, uint64(1_500*IO), e.tokenBalance(t, e.escrowOf(p, ev)))
+	r := e.slashRecord(t, p, ev)
+	require.Equal(t, oracle0.PublicKey(), r.Payer)
+	require.Equal(t, uint64(1_500*IO), r.Amount)
+	require.Equal(t, uint8(registry.OffenceSpoofedHardware), r.Offence)
+
+	t.Run("all three oracles", func(t *testing.T) {
+		ev := evidenceOf("job 5 abandoned")
+		require.NoError(t, e.send([]solana.PrivateKey{e.oracles[2], oracle0, oracle1},
+			e.slashIx(e.oracles[2].PublicKey(), p, registry.OffenceJobAbandonment, ev, oracle0.PublicKey(), oracle1.PublicKey())))
+		require.Equal(t, uint64(1_425*IO), e.device(t, p).Stake) // 5% of 1,500 IO
+		require.Equal(t, uint16(2), e.device(t, p).PendingSlashes)
+	})
+}
+
+// Appeals and finalization: the admin reverses a slash within its window; after the window
+// anyone finalizes, splitting the escrow exactly; every misuse gets its exact error.
+func TestSlashAppealAndFinalize(t *testing.T) {
+	e := newEnv(t)
+	e.initialize(t)
+	keeper := e.keeper.PublicKey()
+	admin := e.admin.PublicKey()
+
+	// a: slashed, then reversed within the window
+	a := e.newProvider(t, H100, 5_000*IO, 3_000*IO)
+	evA := evidenceOf("a: failed challenge")
+	// b: 1% of 3,000 IO + 333 base units, finalized after the window (rounding on every share)
+	b := e.newProvider(t, H100, 5_000*IO, 3_000*IO+333)
+	evB := evidenceOf("b: downtime")
+	// c: a stranger tops up the escrow; finalization splits the whole balance
+	c := e.newProvider(t, H100, 5_000*IO, 3_000*IO)
+	evC := evidenceOf("c: job abandoned")
+	donor := e.funded(t)
+	donorToken := e.tokenAccount(t, donor.PublicKey(), 10*IO)
+	other := e.funded(t)
+
+	// the 3 s appeal window runs from here: everything that must happen within it follows
+	require.NoError(t, e.send([]solana.PrivateKey{e.keeper},
+		e.slashIx(keeper, b, registry.OffenceDowntime, evB),
+		e.slashIx(keeper, c, registry.OffenceJobAbandonment, evC),
+		e.slashIx(keeper, a, registry.OffenceFailedChallenge, evA)))
+	require.NoError(t, e.send([]solana.PrivateKey{donor},
+		token.NewTransferInstruction(IO, donorToken, e.escrowOf(c, evC), donor.PublicKey(), nil).Build()))
+	deadline := e.slashRecord(t, b, evB).AppealDeadline
+
+	resolve := func(p provider, ev [32]byte, payer solana.PublicKey) solana.Instruction {
+		return e.resolveIx(admin, p, ev, payer)
+	}
+	finalize := func(p provider, ev [32]byte) solana.Instruction {
+		return withDiscriminator(must(e.prog.FinalizeSlash(p.deviceKey.PublicKey(), ev, e.ioMint, e.treasury, e.pool, keeper)),
+			registry.Instruction_FinalizeSlash)
+	}
+
+	t.Run("finalize before the window ends", func(t *testing.T) {
+		require.ErrorIs(t, e.send([]solana.PrivateKey{e.keeper}, finalize(b, evB)), registry.ErrAppealWindowOpen)
+	})
+
+	resolveCases := []struct {
+		name    string
+		signers []solana.PrivateKey
+		ix      func() solana.Instruction
+		err     error
+	}{
+		{"resolve by a non-admin", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+			return e.resolveIx(keeper, a, evA, keeper)
+		}, registry.ErrUnauthorized},
+		{"resolve without the admin's signature", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+			ix := resolve(a, evA, keeper)
+			ix.Accounts()[6].IsSigner = false
+			return ix
+		}, registry.ErrMissingSigner},
+		{"resolve paying another wallet", []solana.PrivateKey{e.admin}, func() solana.Instruction {
+			return resolve(a, evA, admin)
+		}, registry.ErrWrongOwner},
+		{"resolve into a spoofed vault", []solana.PrivateKey{e.admin}, func() solana.Instruction {
+			ix := resolve(a, evA, keeper)
+			ix.Accounts()[2].PublicKey = a.token
+			return ix
+		}, registry.ErrInvalidPda},
+		{"resolve another device's record", []solana.PrivateKey{e.admin}, func() solana.Instruction {
+			ix := resolve(a, evA, keeper)
+			record := e.prog.SlashAddress(b.device, evB)
+			ix.Accounts()[3].PublicKey = record
+			ix.Accounts()[4].PublicKey = e.prog.SlashEscrowAddress(record)
+			return ix
+		}, registry.ErrInvalidPda},
+		{"resolve with another record's escrow", []solana.PrivateKey{e.admin}, func() solana.Instruction {
+			ix := resolve(a, evA, keeper)
+			ix.Accounts()[4].PublicKey = e.escrowOf(b, evB)
+			return ix
+		}, registry.ErrInvalidPda},
+		{"resolve a Device passed as the record", []solana.PrivateKey{e.admin}, func() solana.Instruction {
+			ix := resolve(a, evA, keeper)
+			ix.Accounts()[3].PublicKey = b.device
+			return ix
+		}, registry.ErrInvalidAccountData},
+		{"resolve a record that does not exist", []solana.PrivateKey{e.admin}, func() solana.Instruction {
+			return resolve(a, evidenceOf("never slashed"), keeper)
+		}, registry.ErrInvalidAccountOwner},
+	}
+	for _, tc := range resolveCases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.ErrorIs(t, e.send(tc.signers, tc.ix()), tc.err)
+		})
+	}
+
+	t.Run("appeal within the window restores the stake", func(t *testing.T) {
+		vault := e.prog.VaultAddress(a.device)
+		require.Equal(t, registry.StatusSuspended, e.device(t, a).Status)
+		keeperBefore := e.lamports(t, keeper)
+		sig, err := e.sendSig([]solana.PrivateKey{e.admin}, resolve(a, evA, keeper))
+		require.NoError(t, err)
+		e.computeUnits(t, "resolve_appeal", sig)
+
+		d := e.device(t, a)
+		require.Equal(t, uint64(3_000*IO), d.Stake)
+		require.Equal(t, uint64(3_000*IO), e.tokenBalance(t, vault))
+		require.Equal(t, uint16(0), d.SlashCount)
+		require.Equal(t, uint16(0), d.PendingSlashes)
+		require.Equal(t, registry.StatusProbation, d.Status) // no longer suspended; uptime was reset
+		require.Equal(t, uint16(1500), d.Reputation)
+		r := e.slashRecord(t, a, evA)
+		require.Equal(t, registry.SlashStatusReversed, r.Status)
+		require.Equal(t, uint64(300*IO), r.Amount)
+		// the escrow is closed, its rent back to the payer
+		require.False(t, e.exists(t, e.escrowOf(a, evA)))
+		require.Equal(t, keeperBefore+tokenAccountRent, e.lamports(t, keeper))
+		require.Equal(t, []any{
+			&registry.DeviceStatusChanged{Device: a.device, From: registry.StatusSuspended, To: registry.StatusProbation},
+			&registry.SlashReversed{Device: a.device, SlashRecord: e.prog.SlashAddress(a.device, evA), Amount: 300 * IO},
+		}, e.events(t, sig))
+	})
+
+	t.Run("resolve twice", func(t *testing.T) {
+		// a different transaction: another fee payer
+		require.ErrorIs(t, e.send([]solana.PrivateKey{other, e.admin}, resolve(a, evA, keeper)), registry.ErrSlashNotPending)
+	})
+	t.Run("finalize a reversed slash", func(t *testing.T) {
+		require.ErrorIs(t, e.send([]solana.PrivateKey{e.keeper}, finalize(a, evA)), registry.ErrSlashNotPending)
+	})
+	t.Run("the same evidence cannot slash again", func(t *testing.T) {
+		err := e.send([]solana.PrivateKey{e.keeper}, e.slashIx(keeper, a, registry.OffenceDowntime, evA))
+		require.ErrorIs(t, err, registry.ErrAccountAlreadyInitialized)
+	})
+
+	e.waitPast(t, deadline)
+
+	t.Run("appeal after the window", func(t *testing.T) {
+		require.ErrorIs(t, e.send([]solana.PrivateKey{e.admin}, resolve(b, evB, keeper)), registry.ErrAppealWindowClosed)
+	})
+
+	finalizeCases := []struct {
+		name string
+		edit func(ix solana.Instruction)
+		err  error
+	}{
+		{"finalize to another treasury", func(ix solana.Instruction) { ix.Accounts()[5].PublicKey = b.token }, registry.ErrWrongOwner},
+		{"finalize to another pool", func(ix solana.Instruction) { ix.Accounts()[6].PublicKey = e.treasury }, registry.ErrWrongOwner},
+		{"finalize paying another wallet", func(ix solana.Instruction) { ix.Accounts()[7].PublicKey = admin }, registry.ErrWrongOwner},
+		{"finalize with another mint", func(ix solana.Instruction) { ix.Accounts()[4].PublicKey = e.iosdMint }, registry.ErrInvalidMint},
+		{"finalize with another record's escrow", func(ix solana.Instruction) { ix.Accounts()[3].PublicKey = e.escrowOf(c, evC) }, registry.ErrInvalidPda},
+		{"finalize another device's record", func(ix solana.Instruction) { ix.Accounts()[1].PublicKey = c.device }, registry.ErrInvalidPda},
+		{"finalize a Provider passed as the device", func(ix solana.Instruction) {
+			ix.Accounts()[1].PublicKey = e.prog.ProviderAddress(b.owner.PublicKey())
+		}, registry.ErrInvalidAccountData},
+	}
+	for _, tc := range finalizeCases {
+		t.Run(tc.name, func(t *testing.T) {
+			ix := finalize(b, evB)
+			tc.edit(ix)
+			require.ErrorIs(t, e.send([]solana.PrivateKey{e.keeper}, ix), tc.err)
+		})
+	}
+
+	t.Run("finalize splits exactly", func(t *testing.T) {
+		supply := e.ioSupply(t)
+		treasury, pool := e.tokenBalance(t, e.treasury), e.tokenBalance(t, e.pool)
+		keeperBefore := e.lamports(t, keeper)
+		anyone := e.funded(t)
+		sig, err := e.sendSig([]solana.PrivateKey{anyone}, finalize(b, evB))
+		require.NoError(t, err)
+		e.computeUnits(t, "finalize_slash", sig)
+
+		// amount = floor(300,000,000,333 x 1%) = 3,000,000,003
+		const amount, burned, toTreasury = 3_000_000_003, 1_500_000_001, 750_000_000
+		const toCompensation = amount - burned - toTreasury // 750,000,002
+		require.Equal(t, uint64(amount), e.slashRecord(t, b, evB).Amount)
+		require.Equal(t, supply-burned, e.ioSupply(t))
+		require.Equal(t, treasury+toTreasury, e.tokenBalance(t, e.treasury))
+		require.Equal(t, pool+toCompensation, e.tokenBalance(t, e.pool))
+		require.False(t, e.exists(t, e.escrowOf(b, evB)))
+		require.Equal(t, keeperBefore+tokenAccountRent, e.lamports(t, keeper))
+
+		r := e.slashRecord(t, b, evB)
+		require.Equal(t, registry.SlashStatusFinalized, r.Status)
+		d := e.device(t, b)
+		require.Equal(t, uint64(3_000*IO+333-amount), d.Stake)
+		require.Equal(t, d.Stake, e.tokenBalance(t, e.prog.VaultAddress(b.device)))
+		require.Equal(t, uint16(0), d.PendingSlashes)
+		require.Equal(t, uint16(1), d.SlashCount)
+		require.Equal(t, registry.StatusProbation, d.Status)
+		require.Equal(t, []any{
+			&registry.DeviceStatusChanged{Device: b.device, From: registry.StatusSuspended, To: registry.StatusProbation},
+			&registry.SlashFinalized{Device: b.device, SlashRecord: e.prog.SlashAddress(b.device, evB),
+				Burned: burned, ToTreasury: toTreasury, ToCompensation: toCompensation},
+		}, e.events(t, sig))
+	})
+
+	t.Run("finalize twice", func(t *testing.T) {
+		require.ErrorIs(t, e.send([]solana.PrivateKey{e.keeper}, finalize(b, evB)), registry.ErrSlashNotPending)
+	})
+	t.Run("resolve after finalize", func(t *testing.T) {
+		require.ErrorIs(t, e.send([]solana.PrivateKey{e.admin}, resolve(b, evB, keeper)), registry.ErrSlashNotPending)
+	})
+
+	t.Run("finalize splits a topped-up escrow whole", func(t *testing.T) {
+		supply := e.ioSupply(t)
+		treasury, pool := e.tokenBalance(t, e.treasury), e.tokenBalance(t, e.pool)
+		require.NoError(t, e.send([]solana.PrivateKey{e.keeper}, finalize(c, evC)))
+		const held = 150*IO + IO // 5% of 3,000 IO plus the donation
+		require.Equal(t, supply-held/2, e.ioSupply(t))
+		require.Equal(t, treasury+held/4, e.tokenBalance(t, e.treasury))
+		require.Equal(t, pool+held-held/2-held/4, e.tokenBalance(t, e.pool))
+		require.Equal(t, uint64(150*IO), e.slashRecord(t, c, evC).Amount)
+	})
+}
