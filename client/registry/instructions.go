@@ -491,13 +491,14 @@ func NewWithdrawUnstakedInstruction(
 }
 
 // Builds a "deregister_device" instruction.
-// Retires a device with no stake, ticket, job or pending slash; closes its vault.
+// Retires a device with no stake, ticket, job or pending slash; closes its vault. IO that // others sent to the vault goes to the owner's token account, so nobody can block this.
 func NewDeregisterDeviceInstruction(
 	configAccount solanago.PublicKey,
 	providerAccount solanago.PublicKey,
 	deviceAccount solanago.PublicKey,
 	vaultAccount solanago.PublicKey,
 	ownerAccount solanago.PublicKey,
+	ownerTokenAccount solanago.PublicKey,
 	tokenProgramAccount solanago.PublicKey,
 ) (solanago.Instruction, error) {
 	accounts__ := solanago.AccountMetaSlice{}
@@ -514,7 +515,9 @@ func NewDeregisterDeviceInstruction(
 		accounts__.Append(solanago.NewAccountMeta(vaultAccount, true, false))
 		// Account 4 "owner": Writable, Signer, Required
 		accounts__.Append(solanago.NewAccountMeta(ownerAccount, true, true))
-		// Account 5 "token_program": Read-only, Non-signer, Required, Address: TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA
+		// Account 5 "owner_token": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(ownerTokenAccount, true, false))
+		// Account 6 "token_program": Read-only, Non-signer, Required, Address: TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA
 		accounts__.Append(solanago.NewAccountMeta(tokenProgramAccount, false, false))
 	}
 
@@ -588,6 +591,7 @@ func NewSlashInstruction(
 	// Accounts:
 	configAccount solanago.PublicKey,
 	deviceAccount solanago.PublicKey,
+	providerAccount solanago.PublicKey,
 	ticketAccount solanago.PublicKey,
 	vaultAccount solanago.PublicKey,
 	slashRecordAccount solanago.PublicKey,
@@ -625,23 +629,26 @@ func NewSlashInstruction(
 		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
 		// Account 1 "device": Writable, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(deviceAccount, true, false))
-		// Account 2 "ticket": Writable, Non-signer, Required
+		// Account 2 "provider": Writable, Non-signer, Required
+		// The device's provider (its total_stake drops).
+		accounts__.Append(solanago.NewAccountMeta(providerAccount, true, false))
+		// Account 3 "ticket": Writable, Non-signer, Required
 		// The device's ticket PDA, initialized or not.
 		accounts__.Append(solanago.NewAccountMeta(ticketAccount, true, false))
-		// Account 3 "vault": Writable, Non-signer, Required
+		// Account 4 "vault": Writable, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(vaultAccount, true, false))
-		// Account 4 "slash_record": Writable, Non-signer, Required
+		// Account 5 "slash_record": Writable, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(slashRecordAccount, true, false))
-		// Account 5 "slash_escrow": Writable, Non-signer, Required
+		// Account 6 "slash_escrow": Writable, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(slashEscrowAccount, true, false))
-		// Account 6 "authority": Writable, Signer, Required
+		// Account 7 "authority": Writable, Signer, Required
 		// The keeper, or the first oracle; pays the rent.
 		accounts__.Append(solanago.NewAccountMeta(authorityAccount, true, true))
-		// Account 7 "io_mint": Read-only, Non-signer, Required
+		// Account 8 "io_mint": Read-only, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(ioMintAccount, false, false))
-		// Account 8 "token_program": Read-only, Non-signer, Required, Address: TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA
+		// Account 9 "token_program": Read-only, Non-signer, Required, Address: TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA
 		accounts__.Append(solanago.NewAccountMeta(tokenProgramAccount, false, false))
-		// Account 9 "system_program": Read-only, Non-signer, Required
+		// Account 10 "system_program": Read-only, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(systemProgramAccount, false, false))
 	}
 
@@ -658,6 +665,7 @@ func NewSlashInstruction(
 func NewResolveAppealInstruction(
 	configAccount solanago.PublicKey,
 	deviceAccount solanago.PublicKey,
+	providerAccount solanago.PublicKey,
 	vaultAccount solanago.PublicKey,
 	slashRecordAccount solanago.PublicKey,
 	slashEscrowAccount solanago.PublicKey,
@@ -673,18 +681,21 @@ func NewResolveAppealInstruction(
 		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
 		// Account 1 "device": Writable, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(deviceAccount, true, false))
-		// Account 2 "vault": Writable, Non-signer, Required
+		// Account 2 "provider": Writable, Non-signer, Required
+		// The device's provider (its total_stake grows back).
+		accounts__.Append(solanago.NewAccountMeta(providerAccount, true, false))
+		// Account 3 "vault": Writable, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(vaultAccount, true, false))
-		// Account 3 "slash_record": Writable, Non-signer, Required
+		// Account 4 "slash_record": Writable, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(slashRecordAccount, true, false))
-		// Account 4 "slash_escrow": Writable, Non-signer, Required
+		// Account 5 "slash_escrow": Writable, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(slashEscrowAccount, true, false))
-		// Account 5 "payer": Writable, Non-signer, Required
+		// Account 6 "payer": Writable, Non-signer, Required
 		// Who paid the record's rent; gets it back.
 		accounts__.Append(solanago.NewAccountMeta(payerAccount, true, false))
-		// Account 6 "admin": Read-only, Signer, Required
+		// Account 7 "admin": Read-only, Signer, Required
 		accounts__.Append(solanago.NewAccountMeta(adminAccount, false, true))
-		// Account 7 "token_program": Read-only, Non-signer, Required, Address: TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA
+		// Account 8 "token_program": Read-only, Non-signer, Required, Address: TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA
 		accounts__.Append(solanago.NewAccountMeta(tokenProgramAccount, false, false))
 	}
 

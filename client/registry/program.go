@@ -154,11 +154,11 @@ func (p Program) WithdrawUnstaked(owner, deviceKey, ownerToken solana.PublicKey)
 		owner, ownerToken, solana.TokenProgramID))
 }
 
-// DeregisterDevice retires an empty device.
-func (p Program) DeregisterDevice(owner, deviceKey solana.PublicKey) (solana.Instruction, error) {
+// DeregisterDevice retires an empty device; IO others sent to its vault goes to ownerToken.
+func (p Program) DeregisterDevice(owner, deviceKey, ownerToken solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
 	return p.build(Instruction_DeregisterDevice)(NewDeregisterDeviceInstruction(p.ConfigAddress(), p.ProviderAddress(owner), device, p.VaultAddress(device),
-		owner, solana.TokenProgramID))
+		owner, ownerToken, solana.TokenProgramID))
 }
 
 // SubmitProof is one oracle's attestation for one window of a device.
@@ -167,12 +167,12 @@ func (p Program) SubmitProof(oracle, deviceKey solana.PublicKey, report ProofRep
 	return p.build(Instruction_SubmitProof)(NewSubmitProofInstruction(report, p.ConfigAddress(), device, p.ProofAddress(device, report.Window), oracle, solana.SystemProgramID))
 }
 
-// Slash slashes a device for an offence with evidence. authority is the keeper, or the first
-// oracle of a quorum whose other members are cosigners (appended as signing accounts).
-func (p Program) Slash(authority, deviceKey, ioMint solana.PublicKey, offence Offence, evidence [32]byte, cosigners ...solana.PublicKey) (solana.Instruction, error) {
+// Slash slashes owner's device for an offence with evidence. authority is the keeper, or the
+// first oracle of a quorum whose other members are cosigners (appended as signing accounts).
+func (p Program) Slash(authority, owner, deviceKey, ioMint solana.PublicKey, offence Offence, evidence [32]byte, cosigners ...solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
 	record := p.SlashAddress(device, evidence)
-	ix, err := NewSlashInstruction(uint8(offence), evidence, p.ConfigAddress(), device, p.TicketAddress(device), p.VaultAddress(device),
+	ix, err := NewSlashInstruction(uint8(offence), evidence, p.ConfigAddress(), device, p.ProviderAddress(owner), p.TicketAddress(device), p.VaultAddress(device),
 		record, p.SlashEscrowAddress(record), authority, ioMint, solana.TokenProgramID, solana.SystemProgramID)
 	if err != nil {
 		return nil, err
@@ -188,11 +188,11 @@ func (p Program) Slash(authority, deviceKey, ioMint solana.PublicKey, offence Of
 	return solana.NewInstruction(p.ID, accounts, data), nil
 }
 
-// ResolveAppeal reverses a pending slash (admin, within the appeal window).
-func (p Program) ResolveAppeal(admin, deviceKey solana.PublicKey, evidence [32]byte, payer solana.PublicKey) (solana.Instruction, error) {
+// ResolveAppeal reverses a pending slash of owner's device (admin, within the appeal window).
+func (p Program) ResolveAppeal(admin, owner, deviceKey solana.PublicKey, evidence [32]byte, payer solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
 	record := p.SlashAddress(device, evidence)
-	return p.build(Instruction_ResolveAppeal)(NewResolveAppealInstruction(p.ConfigAddress(), device, p.VaultAddress(device), record, p.SlashEscrowAddress(record),
+	return p.build(Instruction_ResolveAppeal)(NewResolveAppealInstruction(p.ConfigAddress(), device, p.ProviderAddress(owner), p.VaultAddress(device), record, p.SlashEscrowAddress(record),
 		payer, admin, solana.TokenProgramID))
 }
 

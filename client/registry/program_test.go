@@ -16,11 +16,11 @@ func TestBuildersCarryDiscriminators(t *testing.T) {
 	cases := map[[8]byte]func() (solana.Instruction, error){
 		Instruction_AcceptAdmin:      func() (solana.Instruction, error) { return p.AcceptAdmin(k) },
 		Instruction_WithdrawUnstaked: func() (solana.Instruction, error) { return p.WithdrawUnstaked(k, k, k) },
-		Instruction_DeregisterDevice: func() (solana.Instruction, error) { return p.DeregisterDevice(k, k) },
-		Instruction_ResolveAppeal:    func() (solana.Instruction, error) { return p.ResolveAppeal(k, k, evidence, k) },
+		Instruction_DeregisterDevice: func() (solana.Instruction, error) { return p.DeregisterDevice(k, k, k) },
+		Instruction_ResolveAppeal:    func() (solana.Instruction, error) { return p.ResolveAppeal(k, k, k, evidence, k) },
 		Instruction_FinalizeSlash:    func() (solana.Instruction, error) { return p.FinalizeSlash(k, evidence, k, k, k, k) },
 		Instruction_Stake:            func() (solana.Instruction, error) { return p.Stake(k, k, k, 7) },
-		Instruction_Slash:            func() (solana.Instruction, error) { return p.Slash(k, k, k, OffenceDowntime, evidence) },
+		Instruction_Slash:            func() (solana.Instruction, error) { return p.Slash(k, k, k, k, OffenceDowntime, evidence) },
 	}
 	for disc, build := range cases {
 		ix, err := build()

@@ -883,7 +883,10 @@ type Device struct {
 
 	// The job it is hired for, default if none.
 	CurrentJob solanago.PublicKey `json:"currentJob"`
-	Stake      uint64             `json:"stake"`
+
+	// Its stake vault, PDA ["vault", device], stored at registration.
+	Vault solanago.PublicKey `json:"vault"`
+	Stake uint64             `json:"stake"`
 
 	// In its unstake ticket; vault balance = stake + pending_unstake.
 	PendingUnstake uint64 `json:"pendingUnstake"`
@@ -945,6 +948,11 @@ func (obj Device) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	err = encoder.Encode(obj.CurrentJob)
 	if err != nil {
 		return errors.NewField("CurrentJob", err)
+	}
+	// Serialize `Vault`:
+	err = encoder.Encode(obj.Vault)
+	if err != nil {
+		return errors.NewField("Vault", err)
 	}
 	// Serialize `Stake`:
 	err = encoder.Encode(obj.Stake)
@@ -1089,6 +1097,11 @@ func (obj *Device) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
 	err = decoder.Decode(&obj.CurrentJob)
 	if err != nil {
 		return errors.NewField("CurrentJob", err)
+	}
+	// Deserialize `Vault`:
+	err = decoder.Decode(&obj.Vault)
+	if err != nil {
+		return errors.NewField("Vault", err)
 	}
 	// Deserialize `Stake`:
 	err = decoder.Decode(&obj.Stake)
@@ -1521,8 +1534,11 @@ func UnmarshalProofWindow(buf []byte) (*ProofWindow, error) {
 
 // A slash, PDA ["slash", device, evidence_hash]; its tokens sit in ["slash_escrow", slash_record] until resolved.
 type SlashRecord struct {
-	Device         solanago.PublicKey `json:"device"`
-	Payer          solanago.PublicKey `json:"payer"`
+	Device solanago.PublicKey `json:"device"`
+	Payer  solanago.PublicKey `json:"payer"`
+
+	// Its escrow token account, PDA ["slash_escrow", record].
+	Escrow         solanago.PublicKey `json:"escrow"`
 	EvidenceHash   [32]uint8          `json:"evidenceHash"`
 	Amount         uint64             `json:"amount"`
 	CreatedAt      int64              `json:"createdAt"`
@@ -1547,6 +1563,11 @@ func (obj SlashRecord) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	err = encoder.Encode(obj.Payer)
 	if err != nil {
 		return errors.NewField("Payer", err)
+	}
+	// Serialize `Escrow`:
+	err = encoder.Encode(obj.Escrow)
+	if err != nil {
+		return errors.NewField("Escrow", err)
 	}
 	// Serialize `EvidenceHash`:
 	err = encoder.Encode(obj.EvidenceHash)
@@ -1621,6 +1642,11 @@ func (obj *SlashRecord) UnmarshalWithDecoder(decoder *binary.Decoder) (err error
 	err = decoder.Decode(&obj.Payer)
 	if err != nil {
 		return errors.NewField("Payer", err)
+	}
+	// Deserialize `Escrow`:
+	err = decoder.Decode(&obj.Escrow)
+	if err != nil {
+		return errors.NewField("Escrow", err)
 	}
 	// Deserialize `EvidenceHash`:
 	err = decoder.Decode(&obj.EvidenceHash)

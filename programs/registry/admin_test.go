@@ -71,23 +71,8 @@ func (e *env) auLamports(t testing.TB, addr solana.PublicKey) uint64 {
 	return res.Value
 }
 
-// auFix works around the generated builders of argument-less instructions (accept_admin,
-// withdraw_unstaked, deregister_device...): anchor-go v1.0.0 emits them with nil data, without
-// the 8-byte discriminator, so the program answers InvalidInstruction. A no-op once the
-// builders carry the discriminator.
-func auFix(ix solana.Instruction, disc [8]byte) solana.Instruction {
-	data, err := ix.Data()
-	if err != nil {
-		panic(err)
-	}
-	if len(data) > 0 {
-		return ix
-	}
-	return solana.NewInstruction(ix.ProgramID(), ix.Accounts(), disc[:])
-}
-
 func (e *env) auAcceptAdmin(newAdmin solana.PublicKey) solana.Instruction {
-	return auFix(must(e.prog.AcceptAdmin(newAdmin)), registry.Instruction_AcceptAdmin)
+	return must(e.prog.AcceptAdmin(newAdmin))
 }
 
 func (e *env) auConfig(t testing.TB) *registry.Config {

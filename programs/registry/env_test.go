@@ -51,7 +51,7 @@ func newEnv(t testing.TB) *env {
 		iosdMint: node.Key("iosd-mint").PublicKey(),
 	}
 	e.client.RegisterErrors(e.prog.ID, registry.Errors)
-	e.client.PollInterval = 10 * time.Millisecond // the localnet confirms at once
+	e.client.PollInterval = 10 * time.Millisecond                                                     // the localnet confirms at once
 	treasury, _, err := solana.FindAssociatedTokenAddress(node.Key("treasury").PublicKey(), e.ioMint) // made at genesis
 	require.NoError(t, err)
 	e.treasury = treasury

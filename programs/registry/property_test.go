@@ -169,7 +169,7 @@ func (w *world) slash(t *testing.T) error {
 		cosignerKeys = append(cosignerKeys, c.PublicKey())
 	}
 	err := w.e.send(append([]solana.PrivateKey{authority}, cosigners...),
-		must(w.e.prog.Slash(authority.PublicKey(), p.deviceKey.PublicKey(), w.e.ioMint, offence, evidence, cosignerKeys...)))
+		must(w.e.prog.Slash(authority.PublicKey(), p.owner.PublicKey(), p.deviceKey.PublicKey(), w.e.ioMint, offence, evidence, cosignerKeys...)))
 	if err == nil {
 		w.slashes = append(w.slashes, slashRef{p: p, evidence: evidence, payer: authority})
 	}
@@ -188,7 +188,7 @@ func (w *world) resolveAppeal(t *testing.T) error {
 	if !ok {
 		return nil
 	}
-	return w.e.send([]solana.PrivateKey{w.e.admin}, must(w.e.prog.ResolveAppeal(w.e.admin.PublicKey(), s.p.deviceKey.PublicKey(), s.evidence, s.payer.PublicKey())))
+	return w.e.send([]solana.PrivateKey{w.e.admin}, must(w.e.prog.ResolveAppeal(w.e.admin.PublicKey(), s.p.owner.PublicKey(), s.p.deviceKey.PublicKey(), s.evidence, s.payer.PublicKey())))
 }
 
 func (w *world) finalizeSlash(t *testing.T) error {
@@ -211,7 +211,7 @@ func (w *world) setJob(t *testing.T) error {
 
 func (w *world) deregister(t *testing.T) error {
 	p := w.pick()
-	return w.e.send([]solana.PrivateKey{p.owner}, must(w.e.prog.DeregisterDevice(p.owner.PublicKey(), p.deviceKey.PublicKey())))
+	return w.e.send([]solana.PrivateKey{p.owner}, must(w.e.prog.DeregisterDevice(p.owner.PublicKey(), p.deviceKey.PublicKey(), p.token)))
 }
 
 // wait lets time pass so cooldowns, appeal windows and proof windows can end.

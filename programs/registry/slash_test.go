@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/chain"
 )
 
 // Rent-exempt minimums on the localnet (mainnet values).
@@ -26,25 +27,13 @@ const (
 // evidenceOf is the evidence hash of a description.
 func evidenceOf(s string) [32]byte { return sha256.Sum256([]byte(s)) }
 
-// slashIx builds a slash of p's device. The IDL marks the ticket as a signer by mistake (a
-// PDA never signs a transaction; see src/slash.c), so the generated builder's meta is fixed
-// here (a no-op once the IDL is fixed).
+// slashIx builds a slash of p's device.
 func (e *env) slashIx(authority solana.PublicKey, p provider, offence registry.Offence, evidence [32]byte, cosigners ...solana.PublicKey) solana.Instruction {
-	ix := must(e.prog.Slash(authority, p.deviceKey.PublicKey(), e.ioMint, offence, evidence, cosigners...))
-	ix.Accounts()[registryTicketIndex].IsSigner = false
-	return ix
-}
-
-const registryTicketIndex = 2
-
-// withDiscriminator gives an argument-less instruction its discriminator: anchor-go v1.0.0
-// generates such builders with no data at all.
-func withDiscriminator(ix solana.Instruction, disc [8]byte) solana.Instruction {
-	return solana.NewInstruction(ix.ProgramID(), ix.Accounts(), disc[:])
+	return must(e.prog.Slash(authority, p.owner.PublicKey(), p.deviceKey.PublicKey(), e.ioMint, offence, evidence, cosigners...))
 }
 
 func (e *env) resolveIx(admin solana.PublicKey, p provider, evidence [32]byte, payer solana.PublicKey) solana.Instruction {
-	return withDiscriminator(must(e.prog.ResolveAppeal(admin, p.deviceKey.PublicKey(), evidence, payer)), registry.Instruction_ResolveAppeal)
+	return must(e.prog.ResolveAppeal(admin, p.owner.PublicKey(), p.deviceKey.PublicKey(), evidence, payer))
 }
 
 // sendSig sends ixs paid by the first signer and returns the signature.
@@ -72,11 +61,10 @@ func (e *env) lamports(t testing.TB, account solana.PublicKey) uint64 {
 	return res.Value
 }
 
-// exists reports whether an account exists. (chain.Client.AccountData retries a missing
-// account for seconds, taking "not found" for a transient failure.)
+// exists reports whether an account exists.
 func (e *env) exists(t testing.TB, account solana.PublicKey) bool {
-	_, err := e.client.RPC.GetAccountInfoWithOpts(e.ctx, account, &rpc.GetAccountInfoOpts{Commitment: rpc.CommitmentConfirmed})
-	if errors.Is(err, rpc.ErrNotFound) {
+	_, err := e.client.AccountData(e.ctx, account)
+	if errors.Is(err, chain.ErrAccountNotFound) {
 		return false
 	}
 	require.NoError(t, err)
@@ -249,7 +237,7 @@ func TestSlashByKeeper(t *testing.T) {
 		}, registry.ErrUnauthorizedSlasher},
 		{"the keeper did not sign", []solana.PrivateKey{stranger}, func() solana.Instruction {
 			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
-			ix.Accounts()[6].IsSigner = false
+			ix.Accounts()[registry.SlashAccountAuthority].IsSigner = false
 			return ix
 		}, registry.ErrMissingSigner},
 		{"unknown offence", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
@@ -257,39 +245,39 @@ func TestSlashByKeeper(t *testing.T) {
 		}, registry.ErrInvalidOffence},
 		{"spoofed vault", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
 			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
-			ix.Accounts()[3].PublicKey = p.token // a real IO account, not the vault PDA
+			ix.Accounts()[registry.SlashAccountVault].PublicKey = p.token // a real IO account, not the vault PDA
 			return ix
 		}, registry.ErrInvalidPda},
 		{"a Config passed as the ticket", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
 			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
-			ix.Accounts()[registryTicketIndex].PublicKey = e.prog.ConfigAddress()
+			ix.Accounts()[registry.SlashAccountTicket].PublicKey = e.prog.ConfigAddress()
 			return ix
 		}, registry.ErrInvalidAccountData},
 		{"a token account passed as the ticket", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
 			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
-			ix.Accounts()[registryTicketIndex].PublicKey = p.token
+			ix.Accounts()[registry.SlashAccountTicket].PublicKey = p.token
 			return ix
 		}, registry.ErrInvalidPda},
 		{"a Provider passed as the device", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
 			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
-			ix.Accounts()[1].PublicKey = e.prog.ProviderAddress(p.owner.PublicKey())
+			ix.Accounts()[registry.SlashAccountDevice].PublicKey = e.prog.ProviderAddress(p.owner.PublicKey())
 			return ix
 		}, registry.ErrInvalidAccountData},
 		{"record at another evidence's address", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
 			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
 			other := e.prog.SlashAddress(p.device, evidenceOf("other"))
-			ix.Accounts()[4].PublicKey = other
-			ix.Accounts()[5].PublicKey = e.prog.SlashEscrowAddress(other)
+			ix.Accounts()[registry.SlashAccountSlashRecord].PublicKey = other
+			ix.Accounts()[registry.SlashAccountSlashEscrow].PublicKey = e.prog.SlashEscrowAddress(other)
 			return ix
 		}, registry.ErrInvalidPda},
 		{"escrow of another record", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
 			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
-			ix.Accounts()[5].PublicKey = e.prog.SlashEscrowAddress(e.prog.SlashAddress(p.device, evidenceOf("other")))
+			ix.Accounts()[registry.SlashAccountSlashEscrow].PublicKey = e.prog.SlashEscrowAddress(e.prog.SlashAddress(p.device, evidenceOf("other")))
 			return ix
 		}, registry.ErrInvalidPda},
 		{"another mint", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
 			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
-			ix.Accounts()[7].PublicKey = e.iosdMint
+			ix.Accounts()[registry.SlashAccountIoMint].PublicKey = e.iosdMint
 			return ix
 		}, registry.ErrInvalidMint},
 	}
@@ -370,8 +358,7 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 		return e.resolveIx(admin, p, ev, payer)
 	}
 	finalize := func(p provider, ev [32]byte) solana.Instruction {
-		return withDiscriminator(must(e.prog.FinalizeSlash(p.deviceKey.PublicKey(), ev, e.ioMint, e.treasury, e.pool, keeper)),
-			registry.Instruction_FinalizeSlash)
+		return must(e.prog.FinalizeSlash(p.deviceKey.PublicKey(), ev, e.ioMint, e.treasury, e.pool, keeper))
 	}
 
 	t.Run("finalize before the window ends", func(t *testing.T) {
@@ -389,7 +376,7 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 		}, registry.ErrUnauthorized},
 		{"resolve without the admin's signature", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
 			ix := resolve(a, evA, keeper)
-			ix.Accounts()[6].IsSigner = false
+			ix.Accounts()[registry.ResolveAppealAccountAdmin].IsSigner = false
 			return ix
 		}, registry.ErrMissingSigner},
 		{"resolve paying another wallet", []solana.PrivateKey{e.admin}, func() solana.Instruction {
@@ -397,24 +384,24 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 		}, registry.ErrWrongOwner},
 		{"resolve into a spoofed vault", []solana.PrivateKey{e.admin}, func() solana.Instruction {
 			ix := resolve(a, evA, keeper)
-			ix.Accounts()[2].PublicKey = a.token
+			ix.Accounts()[registry.ResolveAppealAccountVault].PublicKey = a.token
 			return ix
 		}, registry.ErrInvalidPda},
 		{"resolve another device's record", []solana.PrivateKey{e.admin}, func() solana.Instruction {
 			ix := resolve(a, evA, keeper)
 			record := e.prog.SlashAddress(b.device, evB)
-			ix.Accounts()[3].PublicKey = record
-			ix.Accounts()[4].PublicKey = e.prog.SlashEscrowAddress(record)
+			ix.Accounts()[registry.ResolveAppealAccountSlashRecord].PublicKey = record
+			ix.Accounts()[registry.ResolveAppealAccountSlashEscrow].PublicKey = e.prog.SlashEscrowAddress(record)
 			return ix
 		}, registry.ErrInvalidPda},
 		{"resolve with another record's escrow", []solana.PrivateKey{e.admin}, func() solana.Instruction {
 			ix := resolve(a, evA, keeper)
-			ix.Accounts()[4].PublicKey = e.escrowOf(b, evB)
+			ix.Accounts()[registry.ResolveAppealAccountSlashEscrow].PublicKey = e.escrowOf(b, evB)
 			return ix
 		}, registry.ErrInvalidPda},
 		{"resolve a Device passed as the record", []solana.PrivateKey{e.admin}, func() solana.Instruction {
 			ix := resolve(a, evA, keeper)
-			ix.Accounts()[3].PublicKey = b.device
+			ix.Accounts()[registry.ResolveAppealAccountSlashRecord].PublicKey = b.device
 			return ix
 		}, registry.ErrInvalidAccountData},
 		{"resolve a record that does not exist", []solana.PrivateKey{e.admin}, func() solana.Instruction {
@@ -477,14 +464,14 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 		edit func(ix solana.Instruction)
 		err  error
 	}{
-		{"finalize to another treasury", func(ix solana.Instruction) { ix.Accounts()[5].PublicKey = b.token }, registry.ErrWrongOwner},
-		{"finalize to another pool", func(ix solana.Instruction) { ix.Accounts()[6].PublicKey = e.treasury }, registry.ErrWrongOwner},
-		{"finalize paying another wallet", func(ix solana.Instruction) { ix.Accounts()[7].PublicKey = admin }, registry.ErrWrongOwner},
-		{"finalize with another mint", func(ix solana.Instruction) { ix.Accounts()[4].PublicKey = e.iosdMint }, registry.ErrInvalidMint},
-		{"finalize with another record's escrow", func(ix solana.Instruction) { ix.Accounts()[3].PublicKey = e.escrowOf(c, evC) }, registry.ErrInvalidPda},
-		{"finalize another device's record", func(ix solana.Instruction) { ix.Accounts()[1].PublicKey = c.device }, registry.ErrInvalidPda},
+		{"finalize to another treasury", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountTreasury].PublicKey = b.token }, registry.ErrWrongOwner},
+		{"finalize to another pool", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountCompensationPool].PublicKey = e.treasury }, registry.ErrWrongOwner},
+		{"finalize paying another wallet", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountPayer].PublicKey = admin }, registry.ErrWrongOwner},
+		{"finalize with another mint", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountIoMint].PublicKey = e.iosdMint }, registry.ErrInvalidMint},
+		{"finalize with another record's escrow", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountSlashEscrow].PublicKey = e.escrowOf(c, evC) }, registry.ErrInvalidPda},
+		{"finalize another device's record", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountDevice].PublicKey = c.device }, registry.ErrInvalidPda},
 		{"finalize a Provider passed as the device", func(ix solana.Instruction) {
-			ix.Accounts()[1].PublicKey = e.prog.ProviderAddress(b.owner.PublicKey())
+			ix.Accounts()[registry.FinalizeSlashAccountDevice].PublicKey = e.prog.ProviderAddress(b.owner.PublicKey())
 		}, registry.ErrInvalidAccountData},
 	}
 	for _, tc := range finalizeCases {

@@ -25,11 +25,11 @@ func (e *env) auRequestUnstake(p provider, amount uint64) solana.Instruction {
 }
 
 func (e *env) auWithdraw(p provider, to solana.PublicKey) solana.Instruction {
-	return auFix(must(e.prog.WithdrawUnstaked(p.owner.PublicKey(), p.deviceKey.PublicKey(), to)), registry.Instruction_WithdrawUnstaked)
+	return must(e.prog.WithdrawUnstaked(p.owner.PublicKey(), p.deviceKey.PublicKey(), to))
 }
 
 func (e *env) auDeregister(p provider) solana.Instruction {
-	return auFix(must(e.prog.DeregisterDevice(p.owner.PublicKey(), p.deviceKey.PublicKey())), registry.Instruction_DeregisterDevice)
+	return must(e.prog.DeregisterDevice(p.owner.PublicKey(), p.deviceKey.PublicKey(), p.token))
 }
 
 // auTicket fetches a device's unstake ticket.
@@ -294,7 +294,7 @@ func TestWithdrawUnstakedNegative(t *testing.T) {
 			return ix
 		}, []solana.PrivateKey{other.owner}, registry.ErrMissingSigner},
 		{"someone else's device", func(solana.Instruction) solana.Instruction {
-			return auFix(must(e.prog.WithdrawUnstaked(other.owner.PublicKey(), p.deviceKey.PublicKey(), other.token)), registry.Instruction_WithdrawUnstaked)
+			return must(e.prog.WithdrawUnstaked(other.owner.PublicKey(), p.deviceKey.PublicKey(), other.token))
 		}, []solana.PrivateKey{other.owner}, registry.ErrWrongOwner},
 		{"another device's ticket", func(ix solana.Instruction) solana.Instruction {
 			ix.Accounts()[2].PublicKey = e.prog.TicketAddress(other.device)
@@ -363,7 +363,7 @@ func TestDeregisterDevice(t *testing.T) {
 		require.ErrorIs(t, send(e.auDeregister(p)), registry.ErrDeviceNotEmpty)
 	})
 	t.Run("someone else's device", func(t *testing.T) {
-		ix := auFix(must(e.prog.DeregisterDevice(other.owner.PublicKey(), p.deviceKey.PublicKey())), registry.Instruction_DeregisterDevice)
+		ix := must(e.prog.DeregisterDevice(other.owner.PublicKey(), p.deviceKey.PublicKey()))
 		require.ErrorIs(t, e.send([]solana.PrivateKey{other.owner}, ix), registry.ErrWrongOwner)
 	})
 	t.Run("someone else's provider", func(t *testing.T) {

@@ -262,6 +262,8 @@ typedef struct {
   SolPubkey device_key;
   /* The job it is hired for, default if none. */
   SolPubkey current_job;
+  /* Its stake vault, PDA ["vault", device], stored at registration. */
+  SolPubkey vault;
   uint64_t stake;
   /* In its unstake ticket; vault balance = stake + pending_unstake. */
   uint64_t pending_unstake;
@@ -298,30 +300,31 @@ _Static_assert(offsetof(registry_device_t, provider) == 8, "layout");
 _Static_assert(offsetof(registry_device_t, owner) == 40, "layout");
 _Static_assert(offsetof(registry_device_t, device_key) == 72, "layout");
 _Static_assert(offsetof(registry_device_t, current_job) == 104, "layout");
-_Static_assert(offsetof(registry_device_t, stake) == 136, "layout");
-_Static_assert(offsetof(registry_device_t, pending_unstake) == 144, "layout");
-_Static_assert(offsetof(registry_device_t, proven_uptime_secs) == 152, "layout");
-_Static_assert(offsetof(registry_device_t, benchmark_score) == 160, "layout");
-_Static_assert(offsetof(registry_device_t, registered_at) == 168, "layout");
-_Static_assert(offsetof(registry_device_t, last_proof_window) == 176, "layout");
-_Static_assert(offsetof(registry_device_t, last_proof_slot) == 184, "layout");
-_Static_assert(offsetof(registry_device_t, epoch) == 192, "layout");
-_Static_assert(offsetof(registry_device_t, epoch_uptime_secs) == 200, "layout");
-_Static_assert(offsetof(registry_device_t, uptime_ema_bps) == 208, "layout");
-_Static_assert(offsetof(registry_device_t, challenges_passed) == 212, "layout");
-_Static_assert(offsetof(registry_device_t, challenges_failed) == 216, "layout");
-_Static_assert(offsetof(registry_device_t, spec) == 220, "layout");
-_Static_assert(offsetof(registry_device_t, reputation) == 236, "layout");
-_Static_assert(offsetof(registry_device_t, slash_count) == 238, "layout");
-_Static_assert(offsetof(registry_device_t, pending_slashes) == 240, "layout");
-_Static_assert(offsetof(registry_device_t, status) == 242, "layout");
-_Static_assert(offsetof(registry_device_t, version) == 243, "layout");
-_Static_assert(offsetof(registry_device_t, bump) == 244, "layout");
-_Static_assert(offsetof(registry_device_t, vault_bump) == 245, "layout");
-_Static_assert(offsetof(registry_device_t, padding) == 246, "layout");
-_Static_assert(offsetof(registry_device_t, reserved) == 248, "layout");
-_Static_assert(sizeof(registry_device_t) == 312, "layout");
-#define REGISTRY_DEVICE_SIZE 312
+_Static_assert(offsetof(registry_device_t, vault) == 136, "layout");
+_Static_assert(offsetof(registry_device_t, stake) == 168, "layout");
+_Static_assert(offsetof(registry_device_t, pending_unstake) == 176, "layout");
+_Static_assert(offsetof(registry_device_t, proven_uptime_secs) == 184, "layout");
+_Static_assert(offsetof(registry_device_t, benchmark_score) == 192, "layout");
+_Static_assert(offsetof(registry_device_t, registered_at) == 200, "layout");
+_Static_assert(offsetof(registry_device_t, last_proof_window) == 208, "layout");
+_Static_assert(offsetof(registry_device_t, last_proof_slot) == 216, "layout");
+_Static_assert(offsetof(registry_device_t, epoch) == 224, "layout");
+_Static_assert(offsetof(registry_device_t, epoch_uptime_secs) == 232, "layout");
+_Static_assert(offsetof(registry_device_t, uptime_ema_bps) == 240, "layout");
+_Static_assert(offsetof(registry_device_t, challenges_passed) == 244, "layout");
+_Static_assert(offsetof(registry_device_t, challenges_failed) == 248, "layout");
+_Static_assert(offsetof(registry_device_t, spec) == 252, "layout");
+_Static_assert(offsetof(registry_device_t, reputation) == 268, "layout");
+_Static_assert(offsetof(registry_device_t, slash_count) == 270, "layout");
+_Static_assert(offsetof(registry_device_t, pending_slashes) == 272, "layout");
+_Static_assert(offsetof(registry_device_t, status) == 274, "layout");
+_Static_assert(offsetof(registry_device_t, version) == 275, "layout");
+_Static_assert(offsetof(registry_device_t, bump) == 276, "layout");
+_Static_assert(offsetof(registry_device_t, vault_bump) == 277, "layout");
+_Static_assert(offsetof(registry_device_t, padding) == 278, "layout");
+_Static_assert(offsetof(registry_device_t, reserved) == 280, "layout");
+_Static_assert(sizeof(registry_device_t) == 344, "layout");
+#define REGISTRY_DEVICE_SIZE 344
 
 /* Stake on its way out, PDA ["ticket", device]. */
 #define REGISTRY_UNSTAKE_TICKET_DISCRIMINATOR 0x7fb59d9126d15483ULL
@@ -389,6 +392,8 @@ typedef struct {
   uint64_t discriminator;
   SolPubkey device;
   SolPubkey payer;
+  /* Its escrow token account, PDA ["slash_escrow", record]. */
+  SolPubkey escrow;
   uint8_t evidence_hash[32];
   uint64_t amount;
   int64_t created_at;
@@ -403,18 +408,19 @@ typedef struct {
 } registry_slash_record_t;
 _Static_assert(offsetof(registry_slash_record_t, device) == 8, "layout");
 _Static_assert(offsetof(registry_slash_record_t, payer) == 40, "layout");
-_Static_assert(offsetof(registry_slash_record_t, evidence_hash) == 72, "layout");
-_Static_assert(offsetof(registry_slash_record_t, amount) == 104, "layout");
-_Static_assert(offsetof(registry_slash_record_t, created_at) == 112, "layout");
-_Static_assert(offsetof(registry_slash_record_t, appeal_deadline) == 120, "layout");
-_Static_assert(offsetof(registry_slash_record_t, offence) == 128, "layout");
-_Static_assert(offsetof(registry_slash_record_t, status) == 129, "layout");
-_Static_assert(offsetof(registry_slash_record_t, version) == 130, "layout");
-_Static_assert(offsetof(registry_slash_record_t, bump) == 131, "layout");
-_Static_assert(offsetof(registry_slash_record_t, escrow_bump) == 132, "layout");
-_Static_assert(offsetof(registry_slash_record_t, padding) == 133, "layout");
-_Static_assert(sizeof(registry_slash_record_t) == 136, "layout");
-#define REGISTRY_SLASH_RECORD_SIZE 136
+_Static_assert(offsetof(registry_slash_record_t, escrow) == 72, "layout");
+_Static_assert(offsetof(registry_slash_record_t, evidence_hash) == 104, "layout");
+_Static_assert(offsetof(registry_slash_record_t, amount) == 136, "layout");
+_Static_assert(offsetof(registry_slash_record_t, created_at) == 144, "layout");
+_Static_assert(offsetof(registry_slash_record_t, appeal_deadline) == 152, "layout");
+_Static_assert(offsetof(registry_slash_record_t, offence) == 160, "layout");
+_Static_assert(offsetof(registry_slash_record_t, status) == 161, "layout");
+_Static_assert(offsetof(registry_slash_record_t, version) == 162, "layout");
+_Static_assert(offsetof(registry_slash_record_t, bump) == 163, "layout");
+_Static_assert(offsetof(registry_slash_record_t, escrow_bump) == 164, "layout");
+_Static_assert(offsetof(registry_slash_record_t, padding) == 165, "layout");
+_Static_assert(sizeof(registry_slash_record_t) == 168, "layout");
+#define REGISTRY_SLASH_RECORD_SIZE 168
 
 #define REGISTRY_CONFIG_INITIALIZED_DISCRIMINATOR 0x5bb2a7139cc831b5ULL
 typedef struct {
@@ -1012,7 +1018,8 @@ static inline uint64_t registry_decode_withdraw_unstaked_args(const uint8_t *dat
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
 
-/* Retires a device with no stake, ticket, job or pending slash; closes its vault. */
+/* Retires a device with no stake, ticket, job or pending slash; closes its vault. IO that */
+/* others sent to the vault goes to the owner's token account, so nobody can block this. */
 #define REGISTRY_IX_DEREGISTER_DEVICE 0x25ad05dee19f3217ULL
 enum {
   REGISTRY_DEREGISTER_DEVICE_CONFIG = 0,
@@ -1020,21 +1027,23 @@ enum {
   REGISTRY_DEREGISTER_DEVICE_DEVICE = 2,
   REGISTRY_DEREGISTER_DEVICE_VAULT = 3,
   REGISTRY_DEREGISTER_DEVICE_OWNER = 4,
-  REGISTRY_DEREGISTER_DEVICE_TOKEN_PROGRAM = 5,
-  REGISTRY_DEREGISTER_DEVICE_NUM_ACCOUNTS = 6
+  REGISTRY_DEREGISTER_DEVICE_OWNER_TOKEN = 5,
+  REGISTRY_DEREGISTER_DEVICE_TOKEN_PROGRAM = 6,
+  REGISTRY_DEREGISTER_DEVICE_NUM_ACCOUNTS = 7
 };
 #define REGISTRY_DEREGISTER_DEVICE_SIGNERS 0x10u
-#define REGISTRY_DEREGISTER_DEVICE_WRITABLE 0x1eu
+#define REGISTRY_DEREGISTER_DEVICE_WRITABLE 0x3eu
 static inline uint64_t registry_check_deregister_device_accounts(const SolParameters *p) {
-  if (p->ka_num < 6) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (p->ka_num < 7) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
   if (!p->ka[4].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* owner */
   if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* provider */
   if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
   if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* vault */
   if (!p->ka[4].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* owner */
+  if (!p->ka[5].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* owner_token */
   {
     static const SolPubkey want __attribute__((aligned(8))) = {{6,221,246,225,215,101,161,147,217,203,225,70,206,235,121,172,28,180,133,237,95,91,55,145,58,140,245,133,126,255,0,169}}; /* TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA */
-    if (!gp_pubkey_eq(p->ka[5].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* token_program */
+    if (!gp_pubkey_eq(p->ka[6].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* token_program */
   }
   return 0;
 }
@@ -1092,34 +1101,36 @@ static inline uint64_t registry_decode_submit_proof_args(const uint8_t *data, ui
 enum {
   REGISTRY_SLASH_CONFIG = 0,
   REGISTRY_SLASH_DEVICE = 1,
-  REGISTRY_SLASH_TICKET = 2,
-  REGISTRY_SLASH_VAULT = 3,
-  REGISTRY_SLASH_SLASH_RECORD = 4,
-  REGISTRY_SLASH_SLASH_ESCROW = 5,
-  REGISTRY_SLASH_AUTHORITY = 6,
-  REGISTRY_SLASH_IO_MINT = 7,
-  REGISTRY_SLASH_TOKEN_PROGRAM = 8,
-  REGISTRY_SLASH_SYSTEM_PROGRAM = 9,
-  REGISTRY_SLASH_NUM_ACCOUNTS = 10
+  REGISTRY_SLASH_PROVIDER = 2,
+  REGISTRY_SLASH_TICKET = 3,
+  REGISTRY_SLASH_VAULT = 4,
+  REGISTRY_SLASH_SLASH_RECORD = 5,
+  REGISTRY_SLASH_SLASH_ESCROW = 6,
+  REGISTRY_SLASH_AUTHORITY = 7,
+  REGISTRY_SLASH_IO_MINT = 8,
+  REGISTRY_SLASH_TOKEN_PROGRAM = 9,
+  REGISTRY_SLASH_SYSTEM_PROGRAM = 10,
+  REGISTRY_SLASH_NUM_ACCOUNTS = 11
 };
-#define REGISTRY_SLASH_SIGNERS 0x40u
-#define REGISTRY_SLASH_WRITABLE 0x7eu
+#define REGISTRY_SLASH_SIGNERS 0x80u
+#define REGISTRY_SLASH_WRITABLE 0xfeu
 static inline uint64_t registry_check_slash_accounts(const SolParameters *p) {
-  if (p->ka_num < 10) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
-  if (!p->ka[6].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* authority */
+  if (p->ka_num < 11) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[7].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* authority */
   if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
-  if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* ticket */
-  if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* vault */
-  if (!p->ka[4].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* slash_record */
-  if (!p->ka[5].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* slash_escrow */
-  if (!p->ka[6].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* authority */
+  if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* provider */
+  if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* ticket */
+  if (!p->ka[4].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* vault */
+  if (!p->ka[5].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* slash_record */
+  if (!p->ka[6].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* slash_escrow */
+  if (!p->ka[7].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* authority */
   {
     static const SolPubkey want __attribute__((aligned(8))) = {{6,221,246,225,215,101,161,147,217,203,225,70,206,235,121,172,28,180,133,237,95,91,55,145,58,140,245,133,126,255,0,169}}; /* TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA */
-    if (!gp_pubkey_eq(p->ka[8].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* token_program */
+    if (!gp_pubkey_eq(p->ka[9].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* token_program */
   }
   {
     static const SolPubkey want __attribute__((aligned(8))) = {{0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0}}; /* 11111111111111111111111111111111 */
-    if (!gp_pubkey_eq(p->ka[9].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* system_program */
+    if (!gp_pubkey_eq(p->ka[10].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* system_program */
   }
   return 0;
 }
@@ -1144,27 +1155,29 @@ static inline uint64_t registry_decode_slash_args(const uint8_t *data, uint64_t 
 enum {
   REGISTRY_RESOLVE_APPEAL_CONFIG = 0,
   REGISTRY_RESOLVE_APPEAL_DEVICE = 1,
-  REGISTRY_RESOLVE_APPEAL_VAULT = 2,
-  REGISTRY_RESOLVE_APPEAL_SLASH_RECORD = 3,
-  REGISTRY_RESOLVE_APPEAL_SLASH_ESCROW = 4,
-  REGISTRY_RESOLVE_APPEAL_PAYER = 5,
-  REGISTRY_RESOLVE_APPEAL_ADMIN = 6,
-  REGISTRY_RESOLVE_APPEAL_TOKEN_PROGRAM = 7,
-  REGISTRY_RESOLVE_APPEAL_NUM_ACCOUNTS = 8
+  REGISTRY_RESOLVE_APPEAL_PROVIDER = 2,
+  REGISTRY_RESOLVE_APPEAL_VAULT = 3,
+  REGISTRY_RESOLVE_APPEAL_SLASH_RECORD = 4,
+  REGISTRY_RESOLVE_APPEAL_SLASH_ESCROW = 5,
+  REGISTRY_RESOLVE_APPEAL_PAYER = 6,
+  REGISTRY_RESOLVE_APPEAL_ADMIN = 7,
+  REGISTRY_RESOLVE_APPEAL_TOKEN_PROGRAM = 8,
+  REGISTRY_RESOLVE_APPEAL_NUM_ACCOUNTS = 9
 };
-#define REGISTRY_RESOLVE_APPEAL_SIGNERS 0x40u
-#define REGISTRY_RESOLVE_APPEAL_WRITABLE 0x3eu
+#define REGISTRY_RESOLVE_APPEAL_SIGNERS 0x80u
+#define REGISTRY_RESOLVE_APPEAL_WRITABLE 0x7eu
 static inline uint64_t registry_check_resolve_appeal_accounts(const SolParameters *p) {
-  if (p->ka_num < 8) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
-  if (!p->ka[6].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* admin */
+  if (p->ka_num < 9) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[7].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* admin */
   if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
-  if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* vault */
-  if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* slash_record */
-  if (!p->ka[4].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* slash_escrow */
-  if (!p->ka[5].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* payer */
+  if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* provider */
+  if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* vault */
+  if (!p->ka[4].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* slash_record */
+  if (!p->ka[5].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* slash_escrow */
+  if (!p->ka[6].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* payer */
   {
     static const SolPubkey want __attribute__((aligned(8))) = {{6,221,246,225,215,101,161,147,217,203,225,70,206,235,121,172,28,180,133,237,95,91,55,145,58,140,245,133,126,255,0,169}}; /* TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA */
-    if (!gp_pubkey_eq(p->ka[7].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* token_program */
+    if (!gp_pubkey_eq(p->ka[8].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* token_program */
   }
   return 0;
 }

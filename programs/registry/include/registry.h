@@ -53,7 +53,7 @@ uint64_t registry_set_device_job(const SolParameters *p);
 
 /* config.c */
 uint64_t registry_validate_params(const registry_config_params_t *params);
-/* The Config, checked (owner, size, discriminator, PDA with its stored bump). */
+/* The Config, checked (owner, size, discriminator). */
 uint64_t registry_load_config(const SolAccountInfo *account, const SolPubkey *program_id,
                               registry_config_t **out);
 /* registry_load_config, and REGISTRY_ERR_PROGRAM_PAUSED while paused. */
@@ -65,19 +65,23 @@ uint64_t registry_check_admin(const registry_config_t *config, const SolAccountI
 int registry_oracle_index(const registry_config_params_t *params, const SolPubkey *key);
 
 /* device.c */
-/* The Provider of `owner`, checked (owner, size, discriminator, PDA, owner field). */
+/* The Provider of `owner`, checked (owner, size, discriminator, owner field; see device.c for
+   why addresses are not re-derived). */
 uint64_t registry_load_provider(const SolAccountInfo *account, const SolPubkey *program_id,
                                 const SolPubkey *owner, registry_provider_t **out);
-/* A Device, checked (owner, size, discriminator, PDA ["device", device_key, bump]). */
+/* A Device, checked (owner, size, discriminator). */
 uint64_t registry_load_device(const SolAccountInfo *account, const SolPubkey *program_id,
                               registry_device_t **out);
 /* registry_load_device, and REGISTRY_ERR_WRONG_OWNER unless owner is the device's owner. */
 uint64_t registry_load_owned_device(const SolAccountInfo *account, const SolPubkey *program_id,
                                     const SolPubkey *owner, registry_device_t **out);
-/* The device's vault: the PDA ["vault", device, vault_bump], a token account of io_mint. */
-uint64_t registry_check_vault(const SolAccountInfo *vault, const SolAccountInfo *device,
-                              const registry_device_t *d, const registry_config_t *config,
-                              const SolPubkey *program_id);
+/* The unstake ticket of `device` (owner, size, discriminator; InvalidPda if it is another
+   device's). */
+uint64_t registry_load_ticket(const SolAccountInfo *ticket, const SolPubkey *device,
+                              const SolPubkey *program_id, registry_unstake_ticket_t **out);
+/* The device's vault: the address stored at registration, an IO token account. */
+uint64_t registry_check_vault(const SolAccountInfo *vault, const registry_device_t *d,
+                              const registry_config_t *config);
 /* Signer seeds of a device's vault; seeds must have room for 3 entries. */
 void registry_vault_signer(const SolPubkey *device, const uint8_t *bump, SolSignerSeed seeds[3],
                            SolSignerSeeds *signer);
@@ -90,6 +94,20 @@ uint64_t registry_refresh_status(registry_device_t *d, const SolPubkey *device,
                                  const registry_config_params_t *params);
 /* The reputation formula (registry README): uptime EMA, challenge record, tenure, slashes. */
 uint16_t registry_reputation(const registry_device_t *d);
+
+/* slash_record.c */
+/* A pending slash: its record and escrow accounts (inputs) and what loading them yields. */
+typedef struct {
+  const SolAccountInfo *record, *escrow, *device;
+  registry_slash_record_t *r;
+  gp_token_account_t held;    /* the escrow token account */
+  SolSignerSeed seeds[3];     /* the escrow PDA's signer seeds */
+  SolSignerSeeds signer;
+} registry_pending_slash_t;
+/* Loads a Pending slash record of the device (SlashNotPending otherwise) and its escrow (the
+   address stored in the record, an IO token account). */
+uint64_t registry_load_pending_slash(registry_pending_slash_t *s, const registry_config_t *config,
+                                     const SolPubkey *program_id);
 
 /* clock.c */
 /* The Clock sysvar's unix timestamp. */

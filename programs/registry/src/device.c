@@ -1,15 +1,18 @@
 #include "registry.h"
 
+/* Identity without re-deriving addresses: an account owned by this program with a given
+   discriminator was created by this program, and every creation path checks the canonical PDA.
+   So owner + discriminator + the fields that link accounts (provider.owner, device.owner,
+   device.vault, ticket.device, record.device) prove what an account is, and the 1,500-CU
+   create_program_address syscall would add nothing. Token accounts, which the token program
+   owns, are compared with the addresses stored at their creation. */
+
 uint64_t registry_load_provider(const SolAccountInfo *account, const SolPubkey *program_id,
                                 const SolPubkey *owner, registry_provider_t **out) {
   GP_TRY(gp_check_program_account(account, program_id, REGISTRY_PROVIDER_DISCRIMINATOR,
                                   REGISTRY_PROVIDER_SIZE));
   registry_provider_t *provider = (registry_provider_t *)(void *)account->data;
   if (!gp_pubkey_eq(&provider->owner, owner)) return REGISTRY_ERR_WRONG_OWNER;
-  SolSignerSeed seeds[3] = {{(const uint8_t *)REGISTRY_SEED_PROVIDER, REGISTRY_SEED_PROVIDER_LEN},
-                            {owner->x, SOL_PUBKEY_SIZE},
-                            {&provider->bump, 1}};
-  GP_TRY(gp_check_pda(account, seeds, 3, program_id));
   *out = provider;
   return 0;
 }
@@ -18,12 +21,7 @@ uint64_t registry_load_device(const SolAccountInfo *account, const SolPubkey *pr
                               registry_device_t **out) {
   GP_TRY(gp_check_program_account(account, program_id, REGISTRY_DEVICE_DISCRIMINATOR,
                                   REGISTRY_DEVICE_SIZE));
-  registry_device_t *d = (registry_device_t *)(void *)account->data;
-  SolSignerSeed seeds[3] = {{(const uint8_t *)REGISTRY_SEED_DEVICE, REGISTRY_SEED_DEVICE_LEN},
-                            {d->device_key.x, SOL_PUBKEY_SIZE},
-                            {&d->bump, 1}};
-  GP_TRY(gp_check_pda(account, seeds, 3, program_id));
-  *out = d;
+  *out = (registry_device_t *)(void *)account->data;
   return 0;
 }
 
@@ -31,6 +29,16 @@ uint64_t registry_load_owned_device(const SolAccountInfo *account, const SolPubk
                                     const SolPubkey *owner, registry_device_t **out) {
   GP_TRY(registry_load_device(account, program_id, out));
   return gp_pubkey_eq(&(*out)->owner, owner) ? 0 : REGISTRY_ERR_WRONG_OWNER;
+}
+
+uint64_t registry_load_ticket(const SolAccountInfo *ticket, const SolPubkey *device,
+                              const SolPubkey *program_id, registry_unstake_ticket_t **out) {
+  GP_TRY(gp_check_program_account(ticket, program_id, REGISTRY_UNSTAKE_TICKET_DISCRIMINATOR,
+                                  REGISTRY_UNSTAKE_TICKET_SIZE));
+  registry_unstake_ticket_t *t = (registry_unstake_ticket_t *)(void *)ticket->data;
+  if (!gp_pubkey_eq(&t->device, device)) return REGISTRY_ERR_INVALID_PDA;
+  *out = t;
+  return 0;
 }
 
 void registry_vault_signer(const SolPubkey *device, const uint8_t *bump, SolSignerSeed seeds[3],
@@ -41,13 +49,9 @@ void registry_vault_signer(const SolPubkey *device, const uint8_t *bump, SolSign
   *signer = (SolSignerSeeds){seeds, 3};
 }
 
-uint64_t registry_check_vault(const SolAccountInfo *vault, const SolAccountInfo *device,
-                              const registry_device_t *d, const registry_config_t *config,
-                              const SolPubkey *program_id) {
-  SolSignerSeed seeds[3];
-  SolSignerSeeds signer;
-  registry_vault_signer(device->key, &d->vault_bump, seeds, &signer);
-  GP_TRY(gp_check_pda(vault, seeds, 3, program_id));
+uint64_t registry_check_vault(const SolAccountInfo *vault, const registry_device_t *d,
+                              const registry_config_t *config) {
+  if (!gp_pubkey_eq(vault->key, &d->vault)) return REGISTRY_ERR_INVALID_PDA;
   gp_token_account_t token;
   return gp_token_account_read_mint(vault, &config->io_mint, &token);
 }

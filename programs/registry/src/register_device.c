@@ -67,6 +67,7 @@ uint64_t registry_register_device(const SolParameters *p) {
   gp_pubkey_copy(&d->provider, provider_acc->key);
   gp_pubkey_copy(&d->owner, owner->key);
   gp_pubkey_copy(&d->device_key, device_key->key);
+  gp_pubkey_copy(&d->vault, vault->key);
   d->registered_at = now;
   d->spec = args.spec;
   d->status = REGISTRY_STATUS_PROBATION;

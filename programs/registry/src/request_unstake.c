@@ -1,23 +1,5 @@
 #include "registry.h"
 
-/* An existing ticket of `device`: this program's UnstakeTicket at ["ticket", device, bump]
-   (its stored bump), for this device and owner. */
-static uint64_t load_ticket(const SolAccountInfo *ticket, const SolAccountInfo *device,
-                            const SolPubkey *owner, const SolPubkey *program_id,
-                            registry_unstake_ticket_t **out) {
-  GP_TRY(gp_check_program_account(ticket, program_id, REGISTRY_UNSTAKE_TICKET_DISCRIMINATOR,
-                                  REGISTRY_UNSTAKE_TICKET_SIZE));
-  registry_unstake_ticket_t *t = (registry_unstake_ticket_t *)(void *)ticket->data;
-  SolSignerSeed seeds[3] = {{(const uint8_t *)REGISTRY_SEED_TICKET, REGISTRY_SEED_TICKET_LEN},
-                            {device->key->x, SOL_PUBKEY_SIZE},
-                            {&t->bump, 1}};
-  GP_TRY(gp_check_pda(ticket, seeds, 3, program_id));
-  if (!gp_pubkey_eq(&t->device, device->key)) return REGISTRY_ERR_INVALID_ACCOUNT_DATA;
-  if (!gp_pubkey_eq(&t->owner, owner)) return REGISTRY_ERR_WRONG_OWNER;
-  *out = t;
-  return 0;
-}
-
 /* now + secs, refusing a signed overflow. */
 static uint64_t add_secs(int64_t now, int64_t secs, int64_t *out) {
   if ((secs > 0 && now > INT64_MAX - secs) || (secs < 0 && now < INT64_MIN - secs))
@@ -55,7 +37,7 @@ uint64_t registry_request_unstake(const SolParameters *p) {
                             {device->key->x, SOL_PUBKEY_SIZE},
                             {&bump, 1}};
   if (gp_pubkey_eq(ticket->owner, p->program_id)) {
-    GP_TRY(load_ticket(ticket, device, owner->key, p->program_id, &t));
+    GP_TRY(registry_load_ticket(ticket, device->key, p->program_id, &t));
   } else {
     SolPubkey expected;
     if (sol_try_find_program_address(seeds, 2, p->program_id, &expected, &bump) ||

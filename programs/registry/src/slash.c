@@ -1,23 +1,5 @@
 #include "registry.h"
 
-/* The generated registry_check_slash_accounts requires the ticket (index 2) to SIGN: the IDL
-   (idl/registry.json, slash.accounts[2]) marks it "signer": true by mistake. The ticket is the
-   PDA ["ticket", device], which can never sign a transaction, so with that check no slash could
-   ever succeed. Until the IDL is fixed and the header regenerated, this is the generated check
-   minus that one line. */
-static uint64_t check_slash_accounts(const SolParameters *p) {
-  if (p->ka_num < REGISTRY_SLASH_NUM_ACCOUNTS) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
-  if (!p->ka[REGISTRY_SLASH_AUTHORITY].is_signer) return REGISTRY_ERR_MISSING_SIGNER;
-  if (!p->ka[REGISTRY_SLASH_DEVICE].is_writable || !p->ka[REGISTRY_SLASH_TICKET].is_writable ||
-      !p->ka[REGISTRY_SLASH_VAULT].is_writable || !p->ka[REGISTRY_SLASH_SLASH_RECORD].is_writable ||
-      !p->ka[REGISTRY_SLASH_SLASH_ESCROW].is_writable || !p->ka[REGISTRY_SLASH_AUTHORITY].is_writable)
-    return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE;
-  if (!gp_pubkey_eq(p->ka[REGISTRY_SLASH_TOKEN_PROGRAM].key, &GP_TOKEN_PROGRAM_ID) ||
-      !gp_pubkey_eq(p->ka[REGISTRY_SLASH_SYSTEM_PROGRAM].key, &GP_SYSTEM_PROGRAM_ID))
-    return REGISTRY_ERR_INVALID_PROGRAM_ID;
-  return 0;
-}
-
 /* The keeper alone, or a quorum of distinct live oracles: the authority (an oracle) plus the
    oracles among the remaining accounts that signed. Remaining accounts that did not sign or are
    not oracles do not count; the runtime passes a repeated key as the same account, and the
@@ -39,12 +21,8 @@ static uint64_t check_slasher(const SolParameters *p, const registry_config_para
   return votes >= params->oracle_quorum ? 0 : REGISTRY_ERR_UNAUTHORIZED_SLASHER;
 }
 
-/* The device's unstake ticket, or NULL when it has none. Its bump is unknown while it does not
-   exist, and searching for it would cost 1,500 CU per try, so:
-   - a registry-owned account must be an UnstakeTicket (InvalidAccountData otherwise) whose
-     device is this device (InvalidPda otherwise). Only request_unstake creates UnstakeTickets,
-     always at ["ticket", device] with the canonical bump, so an UnstakeTicket naming this device
-     IS the ticket PDA; re-deriving its address would add nothing.
+/* The device's unstake ticket, or NULL when it has none:
+   - a registry-owned account must be this device's UnstakeTicket (registry_load_ticket);
    - a system-owned account without data is accepted only when the device has nothing pending
      (pending_unstake == 0; InvalidPda otherwise): then no ticket holds any of its stake, the
      slash is taken from the stake alone and the account is never touched, so its address does
@@ -53,13 +31,7 @@ static uint64_t check_slasher(const SolParameters *p, const registry_config_para
 static uint64_t load_ticket(const SolAccountInfo *ticket, const SolAccountInfo *device,
                             const registry_device_t *d, const SolPubkey *program_id,
                             registry_unstake_ticket_t **out) {
-  if (gp_pubkey_eq(ticket->owner, program_id)) {
-    GP_TRY(gp_check_data(ticket, REGISTRY_UNSTAKE_TICKET_DISCRIMINATOR, REGISTRY_UNSTAKE_TICKET_SIZE));
-    registry_unstake_ticket_t *t = (registry_unstake_ticket_t *)(void *)ticket->data;
-    if (!gp_pubkey_eq(&t->device, device->key)) return REGISTRY_ERR_INVALID_PDA;
-    *out = t;
-    return 0;
-  }
+  if (gp_pubkey_eq(ticket->owner, program_id)) return registry_load_ticket(ticket, device->key, program_id, out);
   if (gp_pubkey_is_zero(ticket->owner) && ticket->data_len == 0 && d->pending_unstake == 0) {
     *out = NULL;
     return 0;
@@ -72,7 +44,7 @@ static uint64_t load_ticket(const SolAccountInfo *ticket, const SolAccountInfo *
    (resolve_appeal) or finalized (finalize_slash). The record's address includes the evidence
    hash, so the same evidence can be used once. */
 uint64_t registry_slash(const SolParameters *p) {
-  GP_TRY(check_slash_accounts(p));
+  GP_TRY(registry_check_slash_accounts(p));
   SolAccountInfo *device = &p->ka[REGISTRY_SLASH_DEVICE];
   const SolAccountInfo *ticket_acc = &p->ka[REGISTRY_SLASH_TICKET];
   const SolAccountInfo *vault = &p->ka[REGISTRY_SLASH_VAULT];
@@ -87,9 +59,11 @@ uint64_t registry_slash(const SolParameters *p) {
   registry_device_t *d;
   GP_TRY(registry_load_device(device, p->program_id, &d));
   if (d->status == REGISTRY_STATUS_DEREGISTERED) return REGISTRY_ERR_DEVICE_DEREGISTERED;
+  registry_provider_t *provider;
+  GP_TRY(registry_load_provider(&p->ka[REGISTRY_SLASH_PROVIDER], p->program_id, &d->owner, &provider));
   registry_unstake_ticket_t *ticket;
   GP_TRY(load_ticket(ticket_acc, device, d, p->program_id, &ticket));
-  GP_TRY(registry_check_vault(vault, device, d, config, p->program_id));
+  GP_TRY(registry_check_vault(vault, d, config));
   if (!gp_pubkey_eq(io_mint->key, &config->io_mint)) return REGISTRY_ERR_INVALID_MINT;
   GP_TRY(gp_check_uninitialized(record_acc)); /* this evidence was already used */
 
@@ -125,6 +99,7 @@ uint64_t registry_slash(const SolParameters *p) {
   if (__builtin_add_overflow(now, params->appeal_window_secs, &deadline)) return REGISTRY_ERR_ARITHMETIC_OVERFLOW;
   if (d->slash_count == UINT16_MAX || d->pending_slashes == UINT16_MAX) return REGISTRY_ERR_ARITHMETIC_OVERFLOW;
   GP_TRY(gp_sub_u64(d->stake, from_stake, &d->stake));
+  GP_TRY(gp_sub_u64(provider->total_stake, from_stake, &provider->total_stake));
   if (from_ticket) {
     /* amount <= stake + pending_unstake, so pending_unstake > 0 here and load_ticket found the
        ticket; the test keeps a NULL ticket from ever being dereferenced */
@@ -151,6 +126,7 @@ uint64_t registry_slash(const SolParameters *p) {
   r->discriminator = REGISTRY_SLASH_RECORD_DISCRIMINATOR;
   gp_pubkey_copy(&r->device, device->key);
   gp_pubkey_copy(&r->payer, authority->key);
+  gp_pubkey_copy(&r->escrow, escrow->key);
   gp_memcpy(r->evidence_hash, args.evidence_hash, 32);
   r->amount = amount;
   r->created_at = now;

@@ -14,7 +14,7 @@ uint64_t registry_stake(const SolParameters *p) {
   registry_device_t *d;
   GP_TRY(registry_load_owned_device(device, p->program_id, owner->key, &d));
   if (d->status == REGISTRY_STATUS_DEREGISTERED) return REGISTRY_ERR_DEVICE_DEREGISTERED;
-  GP_TRY(registry_check_vault(vault, device, d, config, p->program_id));
+  GP_TRY(registry_check_vault(vault, d, config));
   gp_token_account_t from;
   GP_TRY(gp_token_account_read_mint(owner_token, &config->io_mint, &from));
 

@@ -1,23 +1,5 @@
 #include "registry.h"
 
-/* The device's ticket: this program's UnstakeTicket at ["ticket", device, bump] (its stored
-   bump), for this device and owner. */
-static uint64_t load_ticket(const SolAccountInfo *ticket, const SolAccountInfo *device,
-                            const SolPubkey *owner, const SolPubkey *program_id,
-                            registry_unstake_ticket_t **out) {
-  GP_TRY(gp_check_program_account(ticket, program_id, REGISTRY_UNSTAKE_TICKET_DISCRIMINATOR,
-                                  REGISTRY_UNSTAKE_TICKET_SIZE));
-  registry_unstake_ticket_t *t = (registry_unstake_ticket_t *)(void *)ticket->data;
-  SolSignerSeed seeds[3] = {{(const uint8_t *)REGISTRY_SEED_TICKET, REGISTRY_SEED_TICKET_LEN},
-                            {device->key->x, SOL_PUBKEY_SIZE},
-                            {&t->bump, 1}};
-  GP_TRY(gp_check_pda(ticket, seeds, 3, program_id));
-  if (!gp_pubkey_eq(&t->device, device->key)) return REGISTRY_ERR_INVALID_ACCOUNT_DATA;
-  if (!gp_pubkey_eq(&t->owner, owner)) return REGISTRY_ERR_WRONG_OWNER;
-  *out = t;
-  return 0;
-}
-
 /* Pays a ticket out of the vault to the owner's IO account once its cooldown has ended, and
    closes the ticket (rent back to the owner). A pending slash freezes the ticket, which it
    may still take from. */
@@ -34,8 +16,8 @@ uint64_t registry_withdraw_unstaked(const SolParameters *p) {
   GP_TRY(registry_load_owned_device(device, p->program_id, owner->key, &d));
   if (d->pending_slashes > 0) return REGISTRY_ERR_DEVICE_SUSPENDED;
   registry_unstake_ticket_t *t;
-  GP_TRY(load_ticket(ticket, device, owner->key, p->program_id, &t));
-  GP_TRY(registry_check_vault(vault, device, d, config, p->program_id));
+  GP_TRY(registry_load_ticket(ticket, device->key, p->program_id, &t));
+  GP_TRY(registry_check_vault(vault, d, config));
   gp_token_account_t to;
   GP_TRY(gp_token_account_read_mint(owner_token, &config->io_mint, &to));
   GP_TRY(gp_check_distinct(owner_token, vault));
