@@ -21,9 +21,16 @@ const proofRent = (128 + 288) * 3480 * 2
 // one (the localnet's clock is the wall clock).
 func pastWindow(back uint64) uint64 { return uint64(time.Now().Unix())/2 - 1 - back }
 
-// currentWindow is the 2 s window that is still running (it has not ended by the chain's clock,
-// which never runs ahead of this process's).
-func currentWindow() uint64 { return uint64(time.Now().Unix()) / 2 }
+// currentWindow is the 2 s window that is still running and will be for at least another
+// half second (the chain's clock never runs ahead of this process's).
+func currentWindow() uint64 {
+	now := time.Now()
+	if end := time.Unix((now.Unix()/2+1)*2, 0); end.Sub(now) < 500*time.Millisecond {
+		time.Sleep(end.Sub(now) + 10*time.Millisecond)
+		now = time.Now()
+	}
+	return uint64(now.Unix()) / 2
+}
 
 // report is a proof report for window.
 func report(window uint64, uptime uint32, benchmark uint64, challenge uint8) registry.ProofReport {
@@ -250,7 +257,7 @@ func TestSubmitProofNegative(t *testing.T) {
 		require.ErrorIs(t, e.send([]solana.PrivateKey{payer, e.oracles[0]}, ix), registry.ErrInvalidPda)
 	})
 	t.Run("an existing vote account of another window", func(t *testing.T) {
-		open := pastWindow(3)
+		open := w - 2
 		_, err := e.vote(payer, 1, p, report(open, 2, 0, registry.ChallengeNone))
 		require.NoError(t, err)
 		ix := edit(func(a []*solana.AccountMeta) { a[2].PublicKey = e.prog.ProofAddress(p.device, open) })
