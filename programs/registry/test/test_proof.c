@@ -1,0 +1,453 @@
+/* Host tests of submit_proof's counting rules (lower medians, challenge majority, EMA,
+   epochs, reputation, the end of probation), its window rules, and of set_device_job on a
+   suspended device, each run through registry_process on an Agave-layout input buffer. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gp_host.h"
+#include "gp_test.h"
+#include "registry.h"
+
+#define IO 100000000ull
+#define NOW 1000000ll /* the clock's unix time in every test */
+#define SLOT 4242u
+#define ORACLE_LAMPORTS 1000000000ull
+#define PROOF_LAMPORTS 2895360ull /* (128 + 288) x 6960 at the host's default rent */
+
+static SolPubkey fill_key(uint8_t fill) {
+  SolPubkey k;
+  memset(k.x, fill, sizeof k.x);
+  return k;
+}
+
+/* One device, the Config, and the vote account of one window. */
+typedef struct {
+  SolPubkey program_id, config_key, device_addr, proof_addr;
+  registry_config_t config;
+  registry_device_t device;
+  registry_proof_window_t proof;
+  bool proof_exists;
+  uint64_t proof_lamports; /* after a run */
+  uint64_t proof_len;      /* after a run */
+  uint64_t oracle_lamports; /* after a run */
+  uint64_t events;          /* after a run */
+} fixture_t;
+
+static void find_pda(const SolSignerSeed *seeds, uint64_t n, const SolPubkey *program_id,
+                     SolPubkey *out, uint8_t *bump) {
+  if (sol_try_find_program_address(seeds, n, program_id, out, bump)) abort();
+}
+
+/* 4 oracles (fill 0x21..0x24), H100 (model 3, 10x), base stake 200 IO, 12 h probation. */
+static void fixture_init(fixture_t *f, int64_t window_secs, uint8_t quorum) {
+  memset(f, 0, sizeof *f);
+  f->program_id = fill_key(0x77);
+  registry_config_params_t *p = &f->config.params;
+  for (int i = 0; i < 4; i++) p->oracles[i] = fill_key((uint8_t)(0x21 + i));
+  p->oracle_count = 4;
+  p->oracle_quorum = quorum;
+  p->base_stake = 200 * IO;
+  p->unstake_cooldown_secs = 14 * 86400;
+  p->probation_secs = 12 * 3600;
+  p->heartbeat_interval_secs = 60;
+  p->appeal_window_secs = 30 * 86400;
+  p->proof_window_secs = window_secs;
+  p->max_proof_age_secs = 3 * 3600;
+  p->hardware_classes[0] = (registry_hardware_class_t){0, 10000};
+  p->hardware_classes[1] = (registry_hardware_class_t){3, 100000};
+  p->hardware_class_count = 2;
+  if (registry_validate_params(p)) abort();
+  f->config.discriminator = REGISTRY_CONFIG_DISCRIMINATOR;
+  f->config.version = REGISTRY_VERSION;
+  SolSignerSeed cseed = {(const uint8_t *)REGISTRY_SEED_CONFIG, REGISTRY_SEED_CONFIG_LEN};
+  find_pda(&cseed, 1, &f->program_id, &f->config_key, &f->config.bump);
+
+  registry_device_t *d = &f->device;
+  d->discriminator = REGISTRY_DEVICE_DISCRIMINATOR;
+  d->device_key = fill_key(0xDE);
+  d->owner = fill_key(0x0A);
+  d->stake = 2000 * IO;
+  d->spec.hardware_model = 3;
+  d->spec.gpu_count = 1;
+  d->spec.vram_gib = 80;
+  d->status = REGISTRY_STATUS_PROBATION;
+  d->version = REGISTRY_VERSION;
+  d->reputation = registry_reputation(d);
+  SolSignerSeed dseeds[2] = {{(const uint8_t *)REGISTRY_SEED_DEVICE, REGISTRY_SEED_DEVICE_LEN},
+                             {d->device_key.x, SOL_PUBKEY_SIZE}};
+  find_pda(dseeds, 2, &f->program_id, &f->device_addr, &d->bump);
+}
+
+/* The vote account of window; votes are preloaded with fixture_vote. */
+static void fixture_window(fixture_t *f, uint64_t window) {
+  uint8_t le[8];
+  gp_store_u64(le, window);
+  SolSignerSeed seeds[3] = {{(const uint8_t *)REGISTRY_SEED_PROOF, REGISTRY_SEED_PROOF_LEN},
+                            {f->device_addr.x, SOL_PUBKEY_SIZE},
+                            {le, 8}};
+  memset(&f->proof, 0, sizeof f->proof);
+  find_pda(seeds, 3, &f->program_id, &f->proof_addr, &f->proof.bump);
+  f->proof.window = window;
+  f->proof_exists = false;
+}
+
+/* A vote already on chain, as submit_proof records it. */
+static void fixture_vote(fixture_t *f, int slot, uint32_t uptime, uint64_t benchmark, uint8_t challenge) {
+  registry_proof_window_t *w = &f->proof;
+  if (!f->proof_exists) {
+    w->discriminator = REGISTRY_PROOF_WINDOW_DISCRIMINATOR;
+    w->device = f->device_addr;
+    w->payer = f->config.params.oracles[slot];
+    w->version = REGISTRY_VERSION;
+    f->proof_exists = true;
+  }
+  w->voted_mask |= (uint16_t)(1u << slot);
+  w->uptime[slot] = uptime;
+  w->benchmark[slot] = benchmark;
+  if (challenge) w->challenge_mask |= (uint16_t)(1u << slot);
+  if (challenge == REGISTRY_CHALLENGE_PASSED) w->challenge_pass_mask |= (uint16_t)(1u << slot);
+  w->votes++;
+}
+
+/* Runs submit_proof signed by `oracle` and reads the accounts back into f. */
+static uint64_t run_submit(fixture_t *f, SolPubkey oracle, registry_proof_report_t r) {
+  gp_host_reset();
+  SolClock clock = {.slot = SLOT, .unix_timestamp = NOW};
+  gp_host_set_clock(&clock);
+  uint8_t ix[8 + sizeof r];
+  gp_store_u64(ix, REGISTRY_IX_SUBMIT_PROOF);
+  memcpy(ix + 8, &r, sizeof r);
+  gp_host_account_t accounts[5] = {
+      {.key = f->config_key, .owner = f->program_id, .lamports = 1, .data = (const uint8_t *)&f->config,
+       .data_len = sizeof f->config},
+      {.key = f->device_addr, .owner = f->program_id, .lamports = 1, .data = (const uint8_t *)&f->device,
+       .data_len = sizeof f->device, .is_writable = true},
+      {.key = f->proof_addr, .is_writable = true},
+      {.key = oracle, .lamports = ORACLE_LAMPORTS, .is_signer = true, .is_writable = true},
+      {.key = fill_key(0), .lamports = 1, .executable = true},
+  };
+  if (f->proof_exists) {
+    accounts[2].owner = f->program_id;
+    accounts[2].lamports = PROOF_LAMPORTS;
+    accounts[2].data = (const uint8_t *)&f->proof;
+    accounts[2].data_len = sizeof f->proof;
+  }
+  uint64_t size;
+  uint8_t *input = gp_host_input_new(accounts, 5, ix, sizeof ix, &f->program_id, &size);
+  SolParameters params;
+  SolAccountInfo ka[5];
+  if (gp_deserialize(input, &params, ka, 5)) abort();
+  uint64_t result = registry_process(&params);
+  memcpy(&f->device, ka[1].data, sizeof f->device);
+  f->proof_len = gp_load_u64(ka[2].data - 8);
+  f->proof_lamports = *ka[2].lamports;
+  if (f->proof_len == sizeof f->proof) {
+    memcpy(&f->proof, ka[2].data, sizeof f->proof);
+    f->proof_exists = true;
+  }
+  f->oracle_lamports = *ka[3].lamports;
+  f->events = gp_host_event_count();
+  free(input);
+  return result;
+}
+
+static registry_proof_report_t rep(uint64_t window, uint32_t uptime, uint64_t benchmark, uint8_t challenge) {
+  registry_proof_report_t r;
+  memset(&r, 0, sizeof r);
+  r.window = window;
+  r.uptime_secs = uptime;
+  r.benchmark_score = benchmark;
+  r.challenge = challenge;
+  return r;
+}
+
+/* The event i of the last run, which must be of type T. */
+#define EVENT(T, DISC, i, out)                                   \
+  do {                                                           \
+    uint64_t len_;                                               \
+    const uint8_t *ev_ = gp_host_event((i), &len_);              \
+    GP_CHECK_EQ(len_, sizeof(T));                                \
+    GP_CHECK_EQ(gp_load_u64(ev_), (DISC));                       \
+    memcpy((out), ev_, sizeof(T));                               \
+  } while (0)
+
+/* Windows of 3600 s at NOW = 1,000,000: window 277 is running, 276 ended at 997,200, and
+   max_proof_age_secs = 10,800 keeps windows starting at or after 989,200 (275 and later). */
+#define CLOSED 276u
+
+GP_TEST(three_votes_count_the_median) {
+  fixture_t f;
+  fixture_init(&f, 3600, 3);
+  fixture_window(&f, CLOSED);
+  fixture_vote(&f, 0, 3600, 0, REGISTRY_CHALLENGE_PASSED);
+  fixture_vote(&f, 1, 100, 900, REGISTRY_CHALLENGE_FAILED);
+  registry_device_t before = f.device;
+  GP_CHECK_EQ(run_submit(&f, f.config.params.oracles[2], rep(CLOSED, 3000, 700, REGISTRY_CHALLENGE_PASSED)), 0);
+  /* uptime median of {3600, 100, 3000}; benchmark lower median of the non-zero {900, 700};
+     challenges: 2 of 3 passed. EMA (0*7 + 3000/3600 = 8333 bps)/8 = 1041. Reputation:
+     (1041*50 + (2*10000/3 = 6666)*30 + (3000*10000/2592000 = 11)*20)/100 = 2522. */
+  registry_device_t want = before;
+  want.proven_uptime_secs = 3000;
+  want.benchmark_score = 700;
+  want.challenges_passed = 1;
+  want.uptime_ema_bps = 1041;
+  want.epoch = CLOSED; /* 3600 s windows: one per hourly epoch */
+  want.epoch_uptime_secs = 3000;
+  want.last_proof_window = CLOSED;
+  want.last_proof_slot = SLOT;
+  want.reputation = 2522;
+  GP_CHECK_EQ(registry_reputation(&want), 2522);
+  GP_CHECK(memcmp(&want, &f.device, sizeof want) == 0);
+  /* the window is closed and its rent went to the oracle that reached the quorum */
+  GP_CHECK_EQ(f.proof_len, 0);
+  GP_CHECK_EQ(f.proof_lamports, 0);
+  GP_CHECK_EQ(f.oracle_lamports, ORACLE_LAMPORTS + PROOF_LAMPORTS);
+  GP_CHECK_EQ(f.events, 2);
+  registry_proof_recorded_t recorded;
+  EVENT(registry_proof_recorded_t, REGISTRY_PROOF_RECORDED_DISCRIMINATOR, 0, &recorded);
+  GP_CHECK_EQ(recorded.votes, 3);
+  GP_CHECK_EQ(recorded.window, CLOSED);
+  registry_proof_counted_t counted;
+  EVENT(registry_proof_counted_t, REGISTRY_PROOF_COUNTED_DISCRIMINATOR, 1, &counted);
+  GP_CHECK_EQ(counted.uptime_secs, 3000);
+  GP_CHECK_EQ(counted.benchmark_score, 700);
+  GP_CHECK_EQ(counted.proven_uptime_secs, 3000);
+  GP_CHECK_EQ(counted.reputation, 2522);
+  GP_CHECK_EQ(counted.challenge, REGISTRY_CHALLENGE_PASSED);
+}
+
+GP_TEST(even_count_takes_the_lower_median_and_a_tie_fails) {
+  fixture_t f;
+  fixture_init(&f, 3600, 4);
+  f.device.benchmark_score = 555;
+  fixture_window(&f, CLOSED);
+  fixture_vote(&f, 3, 10, 0, REGISTRY_CHALLENGE_PASSED);
+  fixture_vote(&f, 0, 3600, 0, REGISTRY_CHALLENGE_FAILED);
+  fixture_vote(&f, 2, 20, 0, REGISTRY_CHALLENGE_NONE);
+  GP_CHECK_EQ(run_submit(&f, f.config.params.oracles[1], rep(CLOSED, 3000, 0, REGISTRY_CHALLENGE_NONE)), 0);
+  /* {10, 20, 3000, 3600}: the lower middle value, so the single high outlier cannot lift it */
+  GP_CHECK_EQ(f.device.proven_uptime_secs, 20);
+  GP_CHECK_EQ(f.device.benchmark_score, 555); /* nobody reported one: unchanged */
+  GP_CHECK_EQ(f.device.challenges_passed, 0);  /* 1 pass, 1 fail: a tie fails */
+  GP_CHECK_EQ(f.device.challenges_failed, 1);
+  GP_CHECK_EQ(f.device.uptime_ema_bps, 6); /* 20*10000/3600 = 55, /8 */
+  registry_proof_counted_t counted;
+  EVENT(registry_proof_counted_t, REGISTRY_PROOF_COUNTED_DISCRIMINATOR, 1, &counted);
+  GP_CHECK_EQ(counted.uptime_secs, 20);
+  GP_CHECK_EQ(counted.benchmark_score, 0);
+  GP_CHECK_EQ(counted.challenge, REGISTRY_CHALLENGE_FAILED);
+}
+
+GP_TEST(a_vote_below_quorum_creates_the_window_only) {
+  fixture_t f;
+  fixture_init(&f, 3600, 2);
+  fixture_window(&f, CLOSED);
+  registry_device_t before = f.device;
+  SolPubkey oracle = f.config.params.oracles[1];
+  GP_CHECK_EQ(run_submit(&f, oracle, rep(CLOSED, 1800, 42, REGISTRY_CHALLENGE_FAILED)), 0);
+  GP_CHECK(memcmp(&before, &f.device, sizeof before) == 0);
+  GP_CHECK_EQ(f.proof_len, REGISTRY_PROOF_WINDOW_SIZE);
+  GP_CHECK_EQ(f.proof_lamports, PROOF_LAMPORTS);
+  GP_CHECK_EQ(f.oracle_lamports, ORACLE_LAMPORTS - PROOF_LAMPORTS);
+  const registry_proof_window_t *w = &f.proof;
+  GP_CHECK_EQ(w->discriminator, REGISTRY_PROOF_WINDOW_DISCRIMINATOR);
+  GP_CHECK(gp_pubkey_eq(&w->device, &f.device_addr));
+  GP_CHECK(gp_pubkey_eq(&w->payer, &oracle));
+  GP_CHECK_EQ(w->window, CLOSED);
+  GP_CHECK_EQ(w->voted_mask, 2);
+  GP_CHECK_EQ(w->challenge_mask, 2);
+  GP_CHECK_EQ(w->challenge_pass_mask, 0);
+  GP_CHECK_EQ(w->uptime[1], 1800);
+  GP_CHECK_EQ(w->benchmark[1], 42);
+  GP_CHECK_EQ(w->votes, 1);
+  GP_CHECK_EQ(w->version, REGISTRY_VERSION);
+  GP_CHECK_EQ(f.events, 1);
+
+  /* the same oracle again, then a second one that counts it */
+  GP_CHECK_EQ(run_submit(&f, oracle, rep(CLOSED, 1700, 42, REGISTRY_CHALLENGE_FAILED)), REGISTRY_ERR_DUPLICATE_VOTE);
+  GP_CHECK_EQ(run_submit(&f, f.config.params.oracles[0], rep(CLOSED, 3600, 0, REGISTRY_CHALLENGE_NONE)), 0);
+  GP_CHECK_EQ(f.device.proven_uptime_secs, 1800);
+  GP_CHECK_EQ(f.device.challenges_failed, 1);
+  GP_CHECK_EQ(f.device.benchmark_score, 42);
+  GP_CHECK_EQ(f.proof_len, 0);
+}
+
+GP_TEST(quorum_of_one_creates_and_closes_in_one_vote) {
+  fixture_t f;
+  fixture_init(&f, 3600, 1);
+  fixture_window(&f, CLOSED);
+  GP_CHECK_EQ(run_submit(&f, f.config.params.oracles[0], rep(CLOSED, 3600, 0, REGISTRY_CHALLENGE_NONE)), 0);
+  GP_CHECK_EQ(f.device.proven_uptime_secs, 3600);
+  GP_CHECK_EQ(f.device.uptime_ema_bps, 1250);
+  GP_CHECK_EQ(f.proof_len, 0);
+  GP_CHECK_EQ(f.proof_lamports, 0);
+  GP_CHECK_EQ(f.oracle_lamports, ORACLE_LAMPORTS); /* paid the rent and got it back */
+}
+
+GP_TEST(epoch_uptime_resets_when_the_hour_turns) {
+  fixture_t f;
+  fixture_init(&f, 600, 1); /* six windows an hour */
+  /* NOW = 1,000,000: window 1665 (999,000-999,600) ended; its hour is 277 (997,200-1,000,800),
+     and window 1661 (996,600) is in hour 276. */
+  fixture_window(&f, 1661);
+  GP_CHECK_EQ(run_submit(&f, f.config.params.oracles[0], rep(1661, 500, 0, REGISTRY_CHALLENGE_NONE)), 0);
+  GP_CHECK_EQ(f.device.epoch, 276);
+  GP_CHECK_EQ(f.device.epoch_uptime_secs, 500);
+  fixture_window(&f, 1662);
+  GP_CHECK_EQ(run_submit(&f, f.config.params.oracles[0], rep(1662, 600, 0, REGISTRY_CHALLENGE_NONE)), 0);
+  GP_CHECK_EQ(f.device.epoch, 277);
+  GP_CHECK_EQ(f.device.epoch_uptime_secs, 600);
+  fixture_window(&f, 1665);
+  GP_CHECK_EQ(run_submit(&f, f.config.params.oracles[0], rep(1665, 300, 0, REGISTRY_CHALLENGE_NONE)), 0);
+  GP_CHECK_EQ(f.device.epoch, 277);
+  GP_CHECK_EQ(f.device.epoch_uptime_secs, 900);
+  GP_CHECK_EQ(f.device.proven_uptime_secs, 1400);
+  /* EMA: 8333/8 = 1041; (1041*7 + 10000)/8 = 2160; (2160*7 + 5000)/8 = 2515 */
+  GP_CHECK_EQ(f.device.uptime_ema_bps, 2515);
+  GP_CHECK_EQ(f.device.last_proof_window, 1665);
+}
+
+GP_TEST(serving_probation_with_the_minimum_stake_activates) {
+  fixture_t f;
+  fixture_init(&f, 3600, 1);
+  f.device.proven_uptime_secs = 12 * 3600 - 100;
+  fixture_window(&f, CLOSED - 1);
+  GP_CHECK_EQ(run_submit(&f, f.config.params.oracles[0], rep(CLOSED - 1, 99, 0, REGISTRY_CHALLENGE_NONE)), 0);
+  GP_CHECK_EQ(f.device.status, REGISTRY_STATUS_PROBATION); /* one second short */
+  GP_CHECK_EQ(f.events, 2);
+  fixture_window(&f, CLOSED);
+  GP_CHECK_EQ(run_submit(&f, f.config.params.oracles[0], rep(CLOSED, 1, 0, REGISTRY_CHALLENGE_NONE)), 0);
+  GP_CHECK_EQ(f.device.status, REGISTRY_STATUS_ACTIVE);
+  GP_CHECK_EQ(f.events, 3);
+  registry_device_status_changed_t changed;
+  EVENT(registry_device_status_changed_t, REGISTRY_DEVICE_STATUS_CHANGED_DISCRIMINATOR, 2, &changed);
+  GP_CHECK_EQ(changed.from, REGISTRY_STATUS_PROBATION);
+  GP_CHECK_EQ(changed.to, REGISTRY_STATUS_ACTIVE);
+  GP_CHECK(gp_pubkey_eq(&changed.device, &f.device_addr));
+}
+
+GP_TEST(probation_served_without_the_minimum_stake_stays) {
+  fixture_t f;
+  fixture_init(&f, 3600, 1);
+  f.device.stake = 2000 * IO - 1;
+  f.device.proven_uptime_secs = 12 * 3600;
+  fixture_window(&f, CLOSED);
+  GP_CHECK_EQ(run_submit(&f, f.config.params.oracles[0], rep(CLOSED, 3600, 0, REGISTRY_CHALLENGE_NONE)), 0);
+  GP_CHECK_EQ(f.device.status, REGISTRY_STATUS_PROBATION);
+  GP_CHECK_EQ(f.events, 2);
+}
+
+GP_TEST(a_suspended_device_keeps_proving_and_stays_suspended) {
+  fixture_t f;
+  fixture_init(&f, 3600, 1);
+  f.device.status = REGISTRY_STATUS_SUSPENDED;
+  f.device.pending_slashes = 1;
+  f.device.proven_uptime_secs = 12 * 3600;
+  fixture_window(&f, CLOSED);
+  GP_CHECK_EQ(run_submit(&f, f.config.params.oracles[0], rep(CLOSED, 3600, 0, REGISTRY_CHALLENGE_NONE)), 0);
+  GP_CHECK_EQ(f.device.status, REGISTRY_STATUS_SUSPENDED);
+  GP_CHECK_EQ(f.device.proven_uptime_secs, 13 * 3600);
+}
+
+GP_TEST(window_rules) {
+  fixture_t f;
+  fixture_init(&f, 3600, 2);
+  SolPubkey oracle = f.config.params.oracles[0];
+  const struct {
+    uint64_t window;
+    uint64_t err;
+  } cases[] = {
+      {277, REGISTRY_ERR_PROOF_WINDOW_NOT_CLOSED}, /* ends at 1,000,800 */
+      {5000, REGISTRY_ERR_PROOF_WINDOW_NOT_CLOSED},
+      {274, REGISTRY_ERR_STALE_PROOF}, /* starts 986,400 < 989,200 */
+      {0xffffffffffffffffull, REGISTRY_ERR_ARITHMETIC_OVERFLOW},
+      {0xffffffffffffffffull / 3600, REGISTRY_ERR_ARITHMETIC_OVERFLOW}, /* the end overflows */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    fixture_window(&f, cases[i].window);
+    GP_CHECK_EQ(run_submit(&f, oracle, rep(cases[i].window, 0, 0, 0)), cases[i].err);
+    GP_CHECK_EQ(f.proof_len, 0);
+  }
+  fixture_window(&f, 275); /* starts 990,000: inside the age limit */
+  GP_CHECK_EQ(run_submit(&f, oracle, rep(275, 0, 0, 0)), 0);
+  f.device.last_proof_window = 275;
+  fixture_window(&f, 275);
+  GP_CHECK_EQ(run_submit(&f, oracle, rep(275, 0, 0, 0)), REGISTRY_ERR_STALE_PROOF);
+}
+
+GP_TEST(report_rules) {
+  fixture_t f;
+  fixture_init(&f, 3600, 2);
+  SolPubkey oracle = f.config.params.oracles[0];
+  fixture_window(&f, CLOSED);
+  GP_CHECK_EQ(run_submit(&f, oracle, rep(CLOSED, 3601, 0, 0)), REGISTRY_ERR_INVALID_PROOF);
+  GP_CHECK_EQ(run_submit(&f, oracle, rep(CLOSED, 0, 0, 3)), REGISTRY_ERR_INVALID_PROOF);
+  registry_proof_report_t r = rep(CLOSED, 0, 0, 0);
+  r.padding[2] = 1;
+  GP_CHECK_EQ(run_submit(&f, oracle, r), REGISTRY_ERR_INVALID_PROOF);
+  GP_CHECK_EQ(run_submit(&f, fill_key(0x25), rep(CLOSED, 0, 0, 0)), REGISTRY_ERR_NOT_ORACLE);
+  f.device.status = REGISTRY_STATUS_DEREGISTERED;
+  GP_CHECK_EQ(run_submit(&f, oracle, rep(CLOSED, 0, 0, 0)), REGISTRY_ERR_DEVICE_DEREGISTERED);
+  f.device.status = REGISTRY_STATUS_PROBATION;
+  f.config.paused = 1;
+  GP_CHECK_EQ(run_submit(&f, oracle, rep(CLOSED, 0, 0, 0)), REGISTRY_ERR_PROGRAM_PAUSED);
+}
+
+GP_TEST(a_vote_account_for_another_device_is_refused) {
+  fixture_t f;
+  fixture_init(&f, 3600, 3);
+  fixture_window(&f, CLOSED);
+  fixture_vote(&f, 0, 3600, 0, 0);
+  f.proof.device = fill_key(0x99); /* cannot happen on chain; the program checks anyway */
+  GP_CHECK_EQ(run_submit(&f, f.config.params.oracles[1], rep(CLOSED, 0, 0, 0)), REGISTRY_ERR_INVALID_ACCOUNT_DATA);
+  fixture_window(&f, CLOSED);
+  fixture_vote(&f, 0, 3600, 0, 0);
+  f.proof.bump ^= 1; /* a wrong stored bump derives another address */
+  GP_CHECK_EQ(run_submit(&f, f.config.params.oracles[1], rep(CLOSED, 0, 0, 0)), REGISTRY_ERR_INVALID_PDA);
+}
+
+/* set_device_job on a suspended device: a release is allowed (the job ended while a slash is
+   pending) and the device stays Suspended; a hire is refused. */
+static uint64_t run_set_job(fixture_t *f, SolPubkey job) {
+  gp_host_reset();
+  uint8_t ix[8 + 32];
+  gp_store_u64(ix, REGISTRY_IX_SET_DEVICE_JOB);
+  memcpy(ix + 8, job.x, 32);
+  gp_host_account_t accounts[3] = {
+      {.key = f->config_key, .owner = f->program_id, .lamports = 1, .data = (const uint8_t *)&f->config,
+       .data_len = sizeof f->config},
+      {.key = f->device_addr, .owner = f->program_id, .lamports = 1, .data = (const uint8_t *)&f->device,
+       .data_len = sizeof f->device, .is_writable = true},
+      {.key = f->config.params.escrow_authority, .lamports = 1, .is_signer = true},
+  };
+  uint64_t size;
+  uint8_t *input = gp_host_input_new(accounts, 3, ix, sizeof ix, &f->program_id, &size);
+  SolParameters params;
+  SolAccountInfo ka[3];
+  if (gp_deserialize(input, &params, ka, 3)) abort();
+  uint64_t result = registry_process(&params);
+  memcpy(&f->device, ka[1].data, sizeof f->device);
+  f->events = gp_host_event_count();
+  free(input);
+  return result;
+}
+
+GP_TEST(set_device_job_on_a_suspended_device) {
+  fixture_t f;
+  fixture_init(&f, 3600, 2);
+  f.config.params.escrow_authority = fill_key(0xE5);
+  f.device.status = REGISTRY_STATUS_SUSPENDED;
+  f.device.pending_slashes = 1;
+  f.device.proven_uptime_secs = 12 * 3600;
+  f.device.current_job = fill_key(0x10);
+  GP_CHECK_EQ(run_set_job(&f, fill_key(0x11)), REGISTRY_ERR_DEVICE_NOT_HIREABLE);
+  GP_CHECK_EQ(run_set_job(&f, fill_key(0)), 0);
+  GP_CHECK(gp_pubkey_is_zero(&f.device.current_job));
+  GP_CHECK_EQ(f.device.status, REGISTRY_STATUS_SUSPENDED);
+  GP_CHECK_EQ(f.events, 1); /* DeviceJobSet, no status change */
+  f.device.pending_slashes = 0; /* the slash was reversed: the device is free to work again */
+  f.device.status = REGISTRY_STATUS_ACTIVE;
+  GP_CHECK_EQ(run_set_job(&f, fill_key(0x11)), 0);
+  GP_CHECK_EQ(f.device.status, REGISTRY_STATUS_HIRED);
+  GP_CHECK_EQ(f.events, 2);
+}
