@@ -20,7 +20,7 @@ import (
 
 // Rent-exempt minimums on the localnet (mainnet values).
 const (
-	slashRecordRent  = 1_837_440 // 136 bytes
+	slashRecordRent  = 2_060_160 // 168 bytes
 	tokenAccountRent = 2_039_280 // 165 bytes
 )
 

@@ -363,7 +363,7 @@ func TestDeregisterDevice(t *testing.T) {
 		require.ErrorIs(t, send(e.auDeregister(p)), registry.ErrDeviceNotEmpty)
 	})
 	t.Run("someone else's device", func(t *testing.T) {
-		ix := must(e.prog.DeregisterDevice(other.owner.PublicKey(), p.deviceKey.PublicKey()))
+		ix := must(e.prog.DeregisterDevice(other.owner.PublicKey(), p.deviceKey.PublicKey(), other.token))
 		require.ErrorIs(t, e.send([]solana.PrivateKey{other.owner}, ix), registry.ErrWrongOwner)
 	})
 	t.Run("someone else's provider", func(t *testing.T) {
@@ -404,7 +404,7 @@ func TestDeregisterDevice(t *testing.T) {
 	})
 	t.Run("another program as the token program", func(t *testing.T) {
 		ix := e.auDeregister(p)
-		ix.Accounts()[5].PublicKey = solana.SystemProgramID
+		ix.Accounts()[registry.DeregisterDeviceAccountTokenProgram].PublicKey = solana.SystemProgramID
 		require.ErrorIs(t, send(ix), registry.ErrInvalidProgramId)
 	})
 	require.Equal(t, uint32(1), e.auProvider(t, p).DeviceCount)
@@ -443,15 +443,16 @@ func TestDeregisterDevice(t *testing.T) {
 	})
 }
 
-// IO sent straight into a vault, outside stake, keeps it from being closed: the vault must
-// be empty, and deregister_device has no account to pay a surplus to.
-func TestDeregisterRefusesAVaultHoldingTokens(t *testing.T) {
+// IO someone sends straight into a vault cannot block deregistration: it goes to the owner.
+func TestDeregisterSweepsDonatedIO(t *testing.T) {
 	e := newEnv(t)
 	e.initialize(t)
 	p := e.newProvider(t, H100, 100*IO, 0)
+	donor := e.newProvider(t, H100, 10*IO, 0)
 	vault := e.prog.VaultAddress(p.device)
-	require.NoError(t, e.send([]solana.PrivateKey{p.owner}, token.NewTransferInstruction(IO, p.token, vault, p.owner.PublicKey(), nil).Build()))
-	require.ErrorIs(t, e.send([]solana.PrivateKey{p.owner}, e.auDeregister(p)), registry.ErrDeviceNotEmpty)
-	require.Equal(t, registry.StatusProbation, e.device(t, p).Status)
-	require.Equal(t, uint64(IO), e.tokenBalance(t, vault))
+	require.NoError(t, e.send([]solana.PrivateKey{donor.owner}, token.NewTransferInstruction(3*IO, donor.token, vault, donor.owner.PublicKey(), nil).Build()))
+	require.NoError(t, e.send([]solana.PrivateKey{p.owner}, e.auDeregister(p)))
+	require.Equal(t, registry.StatusDeregistered, e.device(t, p).Status)
+	require.Equal(t, uint64(103*IO), e.tokenBalance(t, p.token))
+	require.False(t, e.exists(t, vault))
 }

@@ -7,12 +7,13 @@
    none is refused with DeviceNotHireable, the error of this instruction's state precondition
    (the IDL has no "not hired" error), so a replayed release fails instead of passing silently.
    A suspended device can be released (its job ended while a slash is pending); it stays
-   Suspended. The status follows from the fields via registry_refresh_status. */
+   Suspended. Releasing also works while the registry is paused, so ending jobs never strands
+   a device; hiring does not. The status follows from the fields via registry_refresh_status. */
 uint64_t registry_set_device_job(const SolParameters *p) {
   GP_TRY(registry_check_set_device_job_accounts(p));
   SolAccountInfo *device = &p->ka[REGISTRY_SET_DEVICE_JOB_DEVICE];
   registry_config_t *config;
-  GP_TRY(registry_load_live_config(&p->ka[REGISTRY_SET_DEVICE_JOB_CONFIG], p->program_id, &config));
+  GP_TRY(registry_load_config(&p->ka[REGISTRY_SET_DEVICE_JOB_CONFIG], p->program_id, &config));
   if (!gp_pubkey_eq(p->ka[REGISTRY_SET_DEVICE_JOB_ESCROW_AUTHORITY].key, &config->params.escrow_authority))
     return REGISTRY_ERR_UNAUTHORIZED;
   registry_device_t *d;
@@ -21,6 +22,7 @@ uint64_t registry_set_device_job(const SolParameters *p) {
   registry_set_device_job_args_t args;
   GP_TRY(registry_decode_set_device_job_args(p->data + 8, p->data_len - 8, &args));
   bool hire = !gp_pubkey_is_zero(&args.job);
+  if (hire && config->paused) return REGISTRY_ERR_PROGRAM_PAUSED;
   if (hire ? d->status != REGISTRY_STATUS_ACTIVE : gp_pubkey_is_zero(&d->current_job))
     return REGISTRY_ERR_DEVICE_NOT_HIREABLE;
   gp_pubkey_copy(&d->current_job, &args.job);

@@ -86,11 +86,10 @@ static uint64_t open_proof(const SolParameters *p, uint64_t window, registry_pro
     w->bump = bump;
     w->version = REGISTRY_VERSION;
   } else {
+    /* Created above at its canonical address, so its fields identify it (see device.c). */
     GP_TRY(gp_check_data(proof, REGISTRY_PROOF_WINDOW_DISCRIMINATOR, REGISTRY_PROOF_WINDOW_SIZE));
     w = (registry_proof_window_t *)(void *)proof->data;
-    bump = w->bump;
-    GP_TRY(gp_check_pda(proof, seeds, 4, p->program_id));
-    if (!gp_pubkey_eq(&w->device, device->key) || w->window != window) return REGISTRY_ERR_INVALID_ACCOUNT_DATA;
+    if (!gp_pubkey_eq(&w->device, device->key) || w->window != window) return REGISTRY_ERR_INVALID_PDA;
   }
   *out = w;
   return 0;

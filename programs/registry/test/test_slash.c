@@ -45,7 +45,7 @@ static void token_account(uint8_t data[GP_TOKEN_ACCOUNT_LEN], const SolPubkey *m
   data[108] = GP_TOKEN_STATE_INITIALIZED;
 }
 
-enum { KEEPER = 0x11, IO_MINT = 0x51, DEVICE_KEY = 0xD1, OTHER_DEVICE = 0xD2 };
+enum { KEEPER = 0x11, IO_MINT = 0x51, DEVICE_KEY = 0xD1, OTHER_DEVICE = 0xD2, PROVIDER = 0xB1 };
 
 /* One slash (offence, whose slash_bps is bps) of a device with `stake` and `pending` unstake.
    ticket_mode: 0 an empty system account as the ticket, 1 the device's ticket holding `pending`,
@@ -60,6 +60,7 @@ typedef struct {
 typedef struct {
   uint64_t result;
   registry_device_t device;
+  registry_provider_t provider;
   registry_unstake_ticket_t ticket;
   registry_slash_record_t record;
   uint64_t vault_amount, escrow_amount;
@@ -114,7 +115,17 @@ static outcome_t run_slash(const scenario_t *s) {
   d.status = REGISTRY_STATUS_ACTIVE;
   d.version = REGISTRY_VERSION;
   d.bump = device_bump;
+  d.vault = vault;
   d.vault_bump = vault_bump;
+  d.provider = key(PROVIDER);
+
+  registry_provider_t provider;
+  memset(&provider, 0, sizeof provider);
+  provider.discriminator = REGISTRY_PROVIDER_DISCRIMINATOR;
+  provider.owner = d.owner;
+  provider.total_stake = s->stake;
+  provider.device_count = 1;
+  provider.version = REGISTRY_VERSION;
 
   registry_unstake_ticket_t t;
   memset(&t, 0, sizeof t);
@@ -146,6 +157,8 @@ static outcome_t run_slash(const scenario_t *s) {
                                  .data = (const uint8_t *)&config, .data_len = sizeof config},
       [REGISTRY_SLASH_DEVICE] = {.key = device, .owner = *program_id(), .lamports = 1,
                                  .data = (const uint8_t *)&d, .data_len = sizeof d, .is_writable = true},
+      [REGISTRY_SLASH_PROVIDER] = {.key = key(PROVIDER), .owner = *program_id(), .lamports = 1,
+                                   .data = (const uint8_t *)&provider, .data_len = sizeof provider, .is_writable = true},
       [REGISTRY_SLASH_TICKET] = {.key = ticket_key, .owner = has_ticket ? *program_id() : key(0),
                                  .lamports = has_ticket ? 1 : 0, .data = has_ticket ? (const uint8_t *)&t : NULL,
                                  .data_len = has_ticket ? sizeof t : 0, .is_writable = true},
@@ -166,6 +179,7 @@ static outcome_t run_slash(const scenario_t *s) {
   if (gp_deserialize(input, &params, ka, GP_MAX_ACCOUNTS)) abort();
   out.result = registry_process(&params);
   memcpy(&out.device, ka[REGISTRY_SLASH_DEVICE].data, sizeof out.device);
+  memcpy(&out.provider, ka[REGISTRY_SLASH_PROVIDER].data, sizeof out.provider);
   if (has_ticket) memcpy(&out.ticket, ka[REGISTRY_SLASH_TICKET].data, sizeof out.ticket);
   out.vault_amount = gp_load_u64(ka[REGISTRY_SLASH_VAULT].data + 64);
   if (!out.result) {
