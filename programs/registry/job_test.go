@@ -44,9 +44,6 @@ func TestSetDeviceJob(t *testing.T) {
 		want.CurrentJob = job
 		want.Status = registry.StatusHired
 		require.Equal(t, &want, e.device(t, p))
-		cu, err := e.client.ComputeUnits(e.ctx, sig)
-		require.NoError(t, err)
-		t.Logf("set_device_job, hire: %d CU", cu)
 	})
 	t.Run("hire a hired device", func(t *testing.T) {
 		_, err := setJob(solana.NewWallet().PublicKey(), e.escrow)
@@ -63,9 +60,6 @@ func TestSetDeviceJob(t *testing.T) {
 			&registry.DeviceJobSet{Device: p.device},
 		}, e.eventsOf(t, sig))
 		require.Equal(t, before, e.device(t, p))
-		cu, err := e.client.ComputeUnits(e.ctx, sig)
-		require.NoError(t, err)
-		t.Logf("set_device_job, release: %d CU", cu)
 	})
 	t.Run("release twice", func(t *testing.T) {
 		_, err := setJob(solana.PublicKey{}, payer, e.escrow) // another payer: not a duplicate transaction

@@ -327,33 +327,6 @@ func TestSubmitProofEndsProbation(t *testing.T) {
 	require.Equal(t, registry.StatusProbation, d.Status)
 }
 
-// Compute units of submit_proof's three paths (first vote with the create-account CPI, a
-// plain vote, the counting vote that closes the window).
-func TestSubmitProofComputeUnits(t *testing.T) {
-	e := newEnv(t)
-	params := e.initialize(t)
-	params.OracleQuorum = 3
-	require.NoError(t, e.update(t, e.admin, params))
-	p := e.newProvider(t, H100, 5_000*IO, 2_000*IO)
-	w := pastWindow(1)
-	// The first vote searches the window's bump: 1,500 CU per try, 256 - bump tries.
-	for i, path := range []string{"first vote (creates the window)", "second vote", "counting vote (closes it)"} {
-		sig, err := e.vote(e.oracles[i], i, p, report(w, 2, 100, registry.ChallengePassed))
-		require.NoError(t, err)
-		cu, err := e.client.ComputeUnits(e.ctx, sig)
-		require.NoError(t, err)
-		if i == 0 {
-			extra := 1_500 * uint64(255-e.proofWindow(t, p, w).Bump)
-			t.Logf("submit_proof, %s: %d CU (%d of them for extra bump tries)", path, cu, extra)
-			cu -= extra
-		} else {
-			t.Logf("submit_proof, %s: %d CU", path, cu)
-		}
-		require.Less(t, cu, uint64(10_000))
-	}
-	e.proofClosed(t, p, w)
-}
-
 func leU64(v uint64) []byte {
 	b := make([]byte, 8)
 	for i := range b {

@@ -102,14 +102,6 @@ func (e *env) events(t testing.TB, sig solana.Signature) []any {
 	return out
 }
 
-// computeUnits logs and returns the CU of a transaction.
-func (e *env) computeUnits(t testing.TB, name string, sig solana.Signature) uint64 {
-	cu, err := e.client.ComputeUnits(e.ctx, sig)
-	require.NoError(t, err)
-	t.Logf("%s: %d CU", name, cu)
-	return cu
-}
-
 // chainNow is the Clock sysvar's unix timestamp.
 func (e *env) chainNow(t testing.TB) int64 {
 	data, err := e.client.AccountData(e.ctx, solana.SysVarClockPubkey)
@@ -140,7 +132,6 @@ func TestSlashByKeeper(t *testing.T) {
 	keeperBefore := e.lamports(t, keeper)
 	sig, err := e.sendSig([]solana.PrivateKey{e.keeper}, e.slashIx(keeper, p, registry.OffenceFailedChallenge, ev1))
 	require.NoError(t, err)
-	e.computeUnits(t, "slash (keeper, no ticket)", sig)
 
 	// 10% of 3,000 IO
 	require.Equal(t, uint64(2_700*IO), e.tokenBalance(t, vault))
@@ -300,10 +291,9 @@ func TestSlashByOracleQuorum(t *testing.T) {
 	ev := evidenceOf("spoofed: reports H100, benchmarks as RTX 4090")
 	oracle0, oracle1 := e.oracles[0], e.oracles[1]
 
-	sig, err := e.sendSig([]solana.PrivateKey{oracle0, oracle1},
+	_, err := e.sendSig([]solana.PrivateKey{oracle0, oracle1},
 		e.slashIx(oracle0.PublicKey(), p, registry.OffenceSpoofedHardware, ev, oracle1.PublicKey()))
 	require.NoError(t, err)
-	e.computeUnits(t, "slash (2 oracles)", sig)
 
 	d := e.device(t, p)
 	require.Equal(t, uint64(1_500*IO), d.Stake) // 50%
@@ -420,7 +410,6 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 		keeperBefore := e.lamports(t, keeper)
 		sig, err := e.sendSig([]solana.PrivateKey{e.admin}, resolve(a, evA, keeper))
 		require.NoError(t, err)
-		e.computeUnits(t, "resolve_appeal", sig)
 
 		d := e.device(t, a)
 		require.Equal(t, uint64(3_000*IO), d.Stake)
@@ -465,10 +454,14 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 		err  error
 	}{
 		{"finalize to another treasury", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountTreasury].PublicKey = b.token }, registry.ErrWrongOwner},
-		{"finalize to another pool", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountCompensationPool].PublicKey = e.treasury }, registry.ErrWrongOwner},
+		{"finalize to another pool", func(ix solana.Instruction) {
+			ix.Accounts()[registry.FinalizeSlashAccountCompensationPool].PublicKey = e.treasury
+		}, registry.ErrWrongOwner},
 		{"finalize paying another wallet", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountPayer].PublicKey = admin }, registry.ErrWrongOwner},
 		{"finalize with another mint", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountIoMint].PublicKey = e.iosdMint }, registry.ErrInvalidMint},
-		{"finalize with another record's escrow", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountSlashEscrow].PublicKey = e.escrowOf(c, evC) }, registry.ErrInvalidPda},
+		{"finalize with another record's escrow", func(ix solana.Instruction) {
+			ix.Accounts()[registry.FinalizeSlashAccountSlashEscrow].PublicKey = e.escrowOf(c, evC)
+		}, registry.ErrInvalidPda},
 		{"finalize another device's record", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountDevice].PublicKey = c.device }, registry.ErrInvalidPda},
 		{"finalize a Provider passed as the device", func(ix solana.Instruction) {
 			ix.Accounts()[registry.FinalizeSlashAccountDevice].PublicKey = e.prog.ProviderAddress(b.owner.PublicKey())
@@ -489,7 +482,6 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 		anyone := e.funded(t)
 		sig, err := e.sendSig([]solana.PrivateKey{anyone}, finalize(b, evB))
 		require.NoError(t, err)
-		e.computeUnits(t, "finalize_slash", sig)
 
 		// amount = floor(300,000,000,333 x 1%) = 3,000,000,003
 		const amount, burned, toTreasury = 3_000_000_003, 1_500_000_001, 750_000_000
