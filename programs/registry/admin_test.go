@@ -1,12 +1,9 @@
 package registry_test
 
 import (
-	"encoding/base64"
-	"strings"
 	"testing"
 
 	"github.com/gagliardetto/solana-go"
-	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/registry"
@@ -18,34 +15,6 @@ import (
 // auSend sends ixs paid by the first signer and returns the transaction's signature.
 func (e *env) auSend(signers []solana.PrivateKey, ixs ...solana.Instruction) (solana.Signature, error) {
 	return e.client.Send(e.ctx, ixs, signers[0], signers[1:]...)
-}
-
-// auEvents decodes the registry events a confirmed transaction emitted, in order.
-func (e *env) auEvents(t testing.TB, sig solana.Signature) []any {
-	version := uint64(0)
-	tx, err := e.client.RPC.GetTransaction(e.ctx, sig, &rpc.GetTransactionOpts{Commitment: rpc.CommitmentConfirmed, MaxSupportedTransactionVersion: &version})
-	require.NoError(t, err)
-	require.NotNil(t, tx.Meta)
-	var events []any
-	for _, line := range tx.Meta.LogMessages {
-		data, ok := strings.CutPrefix(line, "Program data: ")
-		if !ok {
-			continue
-		}
-		raw, err := base64.StdEncoding.DecodeString(data)
-		require.NoError(t, err)
-		ev, err := registry.ParseAnyEvent(raw)
-		require.NoError(t, err)
-		events = append(events, ev)
-	}
-	return events
-}
-
-// auLamports is an address's SOL balance (0 if it holds no account).
-func (e *env) auLamports(t testing.TB, addr solana.PublicKey) uint64 {
-	res, err := e.client.RPC.GetBalance(e.ctx, addr, rpc.CommitmentConfirmed)
-	require.NoError(t, err)
-	return res.Value
 }
 
 func (e *env) auAcceptAdmin(newAdmin solana.PublicKey) solana.Instruction {
@@ -104,7 +73,7 @@ func TestAdminTransfer(t *testing.T) {
 		require.Equal(t, first.PublicKey(), e.auConfig(t).PendingAdmin)
 		sig, err := e.auSend([]solana.PrivateKey{admin}, must(e.prog.TransferAdmin(admin.PublicKey(), next.PublicKey())))
 		require.NoError(t, err)
-		require.Equal(t, []any{&registry.AdminTransferStarted{Admin: admin.PublicKey(), PendingAdmin: next.PublicKey()}}, e.auEvents(t, sig))
+		require.Equal(t, []any{&registry.AdminTransferStarted{Admin: admin.PublicKey(), PendingAdmin: next.PublicKey()}}, e.eventsOf(t, sig))
 		config := e.auConfig(t)
 		require.Equal(t, next.PublicKey(), config.PendingAdmin)
 		require.Equal(t, admin.PublicKey(), config.Admin)
@@ -132,7 +101,7 @@ func TestAdminTransfer(t *testing.T) {
 	require.NoError(t, e.send([]solana.PrivateKey{admin}, must(e.prog.SetPause(admin.PublicKey(), true))))
 	sig, err := e.auSend([]solana.PrivateKey{next}, e.auAcceptAdmin(next.PublicKey()))
 	require.NoError(t, err)
-	require.Equal(t, []any{&registry.AdminTransferred{PreviousAdmin: admin.PublicKey(), Admin: next.PublicKey()}}, e.auEvents(t, sig))
+	require.Equal(t, []any{&registry.AdminTransferred{PreviousAdmin: admin.PublicKey(), Admin: next.PublicKey()}}, e.eventsOf(t, sig))
 	config := e.auConfig(t)
 	require.Equal(t, next.PublicKey(), config.Admin)
 	require.Equal(t, solana.PublicKey{}, config.PendingAdmin)
@@ -205,7 +174,7 @@ func TestSetPause(t *testing.T) {
 
 	sig, err := e.auSend([]solana.PrivateKey{admin}, must(e.prog.SetPause(admin.PublicKey(), true)))
 	require.NoError(t, err)
-	require.Equal(t, []any{&registry.PauseSet{Admin: admin.PublicKey(), Paused: 1}}, e.auEvents(t, sig))
+	require.Equal(t, []any{&registry.PauseSet{Admin: admin.PublicKey(), Paused: 1}}, e.eventsOf(t, sig))
 	require.Equal(t, uint8(1), e.auConfig(t).Paused)
 
 	t.Run("while paused", func(t *testing.T) {
@@ -224,7 +193,7 @@ func TestSetPause(t *testing.T) {
 
 	sig, err = e.auSend([]solana.PrivateKey{admin}, must(e.prog.SetPause(admin.PublicKey(), false)))
 	require.NoError(t, err)
-	require.Equal(t, []any{&registry.PauseSet{Admin: admin.PublicKey(), Paused: 0}}, e.auEvents(t, sig))
+	require.Equal(t, []any{&registry.PauseSet{Admin: admin.PublicKey(), Paused: 0}}, e.eventsOf(t, sig))
 	require.Equal(t, uint8(0), e.auConfig(t).Paused)
 
 	t.Run("unpaused", func(t *testing.T) {

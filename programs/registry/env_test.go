@@ -2,12 +2,15 @@ package registry_test
 
 import (
 	"context"
+	"encoding/base64"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gagliardetto/solana-go"
 	ata "github.com/gagliardetto/solana-go/programs/associated-token-account"
 	"github.com/gagliardetto/solana-go/programs/token"
+	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/registry"
@@ -164,4 +167,37 @@ func (e *env) device(t testing.TB, p provider) *registry.Device {
 	d, err := e.prog.FetchDevice(e.ctx, e.client, p.deviceKey.PublicKey())
 	require.NoError(t, err)
 	return d
+}
+
+// txOf fetches a confirmed transaction.
+func (e *env) txOf(t testing.TB, sig solana.Signature) *rpc.GetTransactionResult {
+	version := uint64(0)
+	tx, err := e.client.RPC.GetTransaction(e.ctx, sig, &rpc.GetTransactionOpts{Commitment: rpc.CommitmentConfirmed, MaxSupportedTransactionVersion: &version})
+	require.NoError(t, err)
+	require.NotNil(t, tx.Meta)
+	return tx
+}
+
+// eventsOf decodes the registry events a confirmed transaction emitted, in order.
+func (e *env) eventsOf(t testing.TB, sig solana.Signature) []any {
+	var events []any
+	for _, line := range e.txOf(t, sig).Meta.LogMessages {
+		data, ok := strings.CutPrefix(line, "Program data: ")
+		if !ok {
+			continue
+		}
+		raw, err := base64.StdEncoding.DecodeString(data)
+		require.NoError(t, err)
+		ev, err := registry.ParseAnyEvent(raw)
+		require.NoError(t, err)
+		events = append(events, ev)
+	}
+	return events
+}
+
+// lamports is an account's balance (0 for no account).
+func (e *env) lamports(t testing.TB, account solana.PublicKey) uint64 {
+	res, err := e.client.RPC.GetBalance(e.ctx, account, rpc.CommitmentConfirmed)
+	require.NoError(t, err)
+	return res.Value
 }

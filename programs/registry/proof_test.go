@@ -1,9 +1,7 @@
 package registry_test
 
 import (
-	"encoding/base64"
 	"math"
-	"strings"
 	"testing"
 	"time"
 
@@ -53,39 +51,6 @@ func (e *env) proveUptime(t testing.TB, payer solana.PrivateKey, p provider, win
 	return sig
 }
 
-// txOf fetches a confirmed transaction.
-func (e *env) txOf(t testing.TB, sig solana.Signature) *rpc.GetTransactionResult {
-	version := uint64(0)
-	tx, err := e.client.RPC.GetTransaction(e.ctx, sig, &rpc.GetTransactionOpts{Commitment: rpc.CommitmentConfirmed, MaxSupportedTransactionVersion: &version})
-	require.NoError(t, err)
-	require.NotNil(t, tx.Meta)
-	return tx
-}
-
-// eventsOf decodes the registry events a confirmed transaction emitted, in order.
-func (e *env) eventsOf(t testing.TB, sig solana.Signature) []any {
-	var events []any
-	for _, line := range e.txOf(t, sig).Meta.LogMessages {
-		data, ok := strings.CutPrefix(line, "Program data: ")
-		if !ok {
-			continue
-		}
-		raw, err := base64.StdEncoding.DecodeString(data)
-		require.NoError(t, err)
-		ev, err := registry.ParseAnyEvent(raw)
-		require.NoError(t, err)
-		events = append(events, ev)
-	}
-	return events
-}
-
-// lamportsOf is an account's balance (0 for no account).
-func (e *env) lamportsOf(t testing.TB, account solana.PublicKey) uint64 {
-	res, err := e.client.RPC.GetBalance(e.ctx, account, rpc.CommitmentConfirmed)
-	require.NoError(t, err)
-	return res.Value
-}
-
 // proofWindow fetches and decodes a window's vote account.
 func (e *env) proofWindow(t testing.TB, p provider, window uint64) *registry.ProofWindow {
 	data, err := e.client.AccountData(e.ctx, e.prog.ProofAddress(p.device, window))
@@ -114,7 +79,7 @@ func TestSubmitProofQuorum(t *testing.T) {
 	before := e.device(t, p)
 
 	t.Run("first vote creates the window and leaves the device alone", func(t *testing.T) {
-		oracle0 := e.lamportsOf(t, e.oracles[0].PublicKey())
+		oracle0 := e.lamports(t, e.oracles[0].PublicKey())
 		sig, err := e.vote(payer, 0, p, report(w, 2, 1_000, registry.ChallengePassed))
 		require.NoError(t, err)
 		require.Equal(t, []any{&registry.ProofRecorded{Device: p.device, Oracle: e.oracles[0].PublicKey(), Window: w, Votes: 1}}, e.eventsOf(t, sig))
@@ -126,8 +91,8 @@ func TestSubmitProofQuorum(t *testing.T) {
 		want.Uptime[0] = 2
 		want.Benchmark[0] = 1_000
 		require.Equal(t, &want, e.proofWindow(t, p, w))
-		require.Equal(t, uint64(proofRent), e.lamportsOf(t, proof))
-		require.Equal(t, oracle0-proofRent, e.lamportsOf(t, e.oracles[0].PublicKey()))
+		require.Equal(t, uint64(proofRent), e.lamports(t, proof))
+		require.Equal(t, oracle0-proofRent, e.lamports(t, e.oracles[0].PublicKey()))
 	})
 	t.Run("the same oracle twice", func(t *testing.T) {
 		_, err := e.vote(payer, 0, p, report(w, 1, 1_000, registry.ChallengePassed))
@@ -139,7 +104,7 @@ func TestSubmitProofQuorum(t *testing.T) {
 		require.ErrorIs(t, e.send([]solana.PrivateKey{stranger}, ix), registry.ErrNotOracle)
 	})
 	t.Run("the quorum counts the lower median", func(t *testing.T) {
-		oracle1 := e.lamportsOf(t, e.oracles[1].PublicKey())
+		oracle1 := e.lamports(t, e.oracles[1].PublicKey())
 		sig, err := e.vote(payer, 1, p, report(w, 1, 0, registry.ChallengeNone))
 		require.NoError(t, err)
 		// uptime: lower median of {2, 1}; benchmark: the only non-zero one; challenge: 1 of 1
@@ -161,7 +126,7 @@ func TestSubmitProofQuorum(t *testing.T) {
 		want.Reputation = 2312
 		require.Equal(t, &want, e.device(t, p))
 		e.proofClosed(t, p, w)
-		require.Equal(t, oracle1+proofRent, e.lamportsOf(t, e.oracles[1].PublicKey()))
+		require.Equal(t, oracle1+proofRent, e.lamports(t, e.oracles[1].PublicKey()))
 	})
 	t.Run("a late vote for the counted window", func(t *testing.T) {
 		_, err := e.vote(payer, 2, p, report(w, 2, 0, registry.ChallengeNone))

@@ -2,10 +2,8 @@ package registry_test
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
@@ -54,13 +52,6 @@ func (e *env) escrowOf(p provider, evidence [32]byte) solana.PublicKey {
 	return e.prog.SlashEscrowAddress(e.prog.SlashAddress(p.device, evidence))
 }
 
-// lamports is an account's balance (0 if it does not exist).
-func (e *env) lamports(t testing.TB, account solana.PublicKey) uint64 {
-	res, err := e.client.RPC.GetBalance(e.ctx, account, rpc.CommitmentConfirmed)
-	require.NoError(t, err)
-	return res.Value
-}
-
 // exists reports whether an account exists.
 func (e *env) exists(t testing.TB, account solana.PublicKey) bool {
 	_, err := e.client.AccountData(e.ctx, account)
@@ -80,26 +71,6 @@ func (e *env) ioSupply(t testing.TB) uint64 {
 		supply = supply*10 + uint64(c-'0')
 	}
 	return supply
-}
-
-// events decodes the registry events a transaction emitted.
-func (e *env) events(t testing.TB, sig solana.Signature) []any {
-	version := uint64(0)
-	tx, err := e.client.RPC.GetTransaction(e.ctx, sig, &rpc.GetTransactionOpts{Commitment: rpc.CommitmentConfirmed, MaxSupportedTransactionVersion: &version})
-	require.NoError(t, err)
-	var out []any
-	for _, line := range tx.Meta.LogMessages {
-		payload, ok := strings.CutPrefix(line, "Program data: ")
-		if !ok {
-			continue
-		}
-		data, err := base64.StdEncoding.DecodeString(payload)
-		require.NoError(t, err)
-		ev, err := registry.ParseAnyEvent(data)
-		require.NoError(t, err)
-		out = append(out, ev)
-	}
-	return out
 }
 
 // chainNow is the Clock sysvar's unix timestamp.
@@ -178,7 +149,7 @@ func TestSlashByKeeper(t *testing.T) {
 		&registry.DeviceStatusChanged{Device: p.device, From: registry.StatusProbation, To: registry.StatusSuspended},
 		&registry.DeviceSlashed{Device: p.device, SlashRecord: record, EvidenceHash: ev1, Amount: 300 * IO,
 			AppealDeadline: r.AppealDeadline, Offence: uint8(registry.OffenceFailedChallenge)},
-	}, e.events(t, sig))
+	}, e.eventsOf(t, sig))
 
 	t.Run("a second slash takes its share of what is left", func(t *testing.T) {
 		ev := evidenceOf("downtime window 9")
@@ -427,7 +398,7 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 		require.Equal(t, []any{
 			&registry.DeviceStatusChanged{Device: a.device, From: registry.StatusSuspended, To: registry.StatusProbation},
 			&registry.SlashReversed{Device: a.device, SlashRecord: e.prog.SlashAddress(a.device, evA), Amount: 300 * IO},
-		}, e.events(t, sig))
+		}, e.eventsOf(t, sig))
 	})
 
 	t.Run("resolve twice", func(t *testing.T) {
@@ -505,7 +476,7 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 			&registry.DeviceStatusChanged{Device: b.device, From: registry.StatusSuspended, To: registry.StatusProbation},
 			&registry.SlashFinalized{Device: b.device, SlashRecord: e.prog.SlashAddress(b.device, evB),
 				Burned: burned, ToTreasury: toTreasury, ToCompensation: toCompensation},
-		}, e.events(t, sig))
+		}, e.eventsOf(t, sig))
 	})
 
 	t.Run("finalize twice", func(t *testing.T) {

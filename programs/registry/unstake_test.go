@@ -80,7 +80,7 @@ func TestUnstakeLifecycle(t *testing.T) {
 	require.Equal(t, registry.StatusActive, e.device(t, p).Status)
 	e.auCheckVault(t, p)
 
-	lamports := e.auLamports(t, owner)
+	lamports := e.lamports(t, owner)
 	start := time.Now().Unix()
 	sig, err := e.auSend([]solana.PrivateKey{p.owner}, e.auRequestUnstake(p, 300*IO))
 	require.NoError(t, err)
@@ -94,7 +94,7 @@ func TestUnstakeLifecycle(t *testing.T) {
 	require.Equal(t, bump, ticket.Bump)
 	require.GreaterOrEqual(t, ticket.UnlockAt, start+params.UnstakeCooldownSecs)
 	require.LessOrEqual(t, ticket.UnlockAt, time.Now().Unix()+params.UnstakeCooldownSecs)
-	require.Equal(t, []any{&registry.UnstakeRequested{Device: p.device, Amount: 300 * IO, PendingUnstake: 300 * IO, UnlockAt: ticket.UnlockAt}}, e.auEvents(t, sig))
+	require.Equal(t, []any{&registry.UnstakeRequested{Device: p.device, Amount: 300 * IO, PendingUnstake: 300 * IO, UnlockAt: ticket.UnlockAt}}, e.eventsOf(t, sig))
 	d := e.device(t, p)
 	require.Equal(t, uint64(2_200*IO), d.Stake)
 	require.Equal(t, uint64(300*IO), d.PendingUnstake)
@@ -102,8 +102,8 @@ func TestUnstakeLifecycle(t *testing.T) {
 	require.Equal(t, uint64(2_200*IO), e.auProvider(t, p).TotalStake)
 	require.Equal(t, uint64(2_500*IO), e.tokenBalance(t, vault)) // nothing moves before the withdrawal
 	require.Equal(t, uint64(2_500*IO), e.tokenBalance(t, p.token))
-	require.Equal(t, lamports-auFee-auTicketRent, e.auLamports(t, owner)) // the owner paid the ticket's rent
-	require.Equal(t, uint64(auTicketRent), e.auLamports(t, ticketAddr))
+	require.Equal(t, lamports-auFee-auTicketRent, e.lamports(t, owner)) // the owner paid the ticket's rent
+	require.Equal(t, uint64(auTicketRent), e.lamports(t, ticketAddr))
 	e.auCheckVault(t, p)
 
 	t.Run("withdraw before the cooldown", func(t *testing.T) {
@@ -113,7 +113,7 @@ func TestUnstakeLifecycle(t *testing.T) {
 
 	time.Sleep(1100 * time.Millisecond) // so the restarted cooldown ends later
 	first := ticket.UnlockAt
-	lamports = e.auLamports(t, owner)
+	lamports = e.lamports(t, owner)
 	sig, err = e.auSend([]solana.PrivateKey{p.owner}, e.auRequestUnstake(p, 300*IO))
 	require.NoError(t, err)
 	ticket = e.auTicket(t, p)
@@ -122,13 +122,13 @@ func TestUnstakeLifecycle(t *testing.T) {
 	require.Equal(t, []any{
 		&registry.DeviceStatusChanged{Device: p.device, From: registry.StatusActive, To: registry.StatusProbation},
 		&registry.UnstakeRequested{Device: p.device, Amount: 300 * IO, PendingUnstake: 600 * IO, UnlockAt: ticket.UnlockAt},
-	}, e.auEvents(t, sig))
+	}, e.eventsOf(t, sig))
 	d = e.device(t, p)
 	require.Equal(t, uint64(1_900*IO), d.Stake)
 	require.Equal(t, uint64(600*IO), d.PendingUnstake)
 	require.Equal(t, registry.StatusProbation, d.Status) // below the minimum now
 	require.Equal(t, uint64(1_900*IO), e.auProvider(t, p).TotalStake)
-	require.Equal(t, lamports-auFee, e.auLamports(t, owner)) // no second rent
+	require.Equal(t, lamports-auFee, e.lamports(t, owner)) // no second rent
 	e.auCheckVault(t, p)
 
 	t.Run("withdraw before the restarted cooldown", func(t *testing.T) {
@@ -139,10 +139,10 @@ func TestUnstakeLifecycle(t *testing.T) {
 	})
 
 	auWaitUnlock(ticket.UnlockAt)
-	lamports = e.auLamports(t, owner)
+	lamports = e.lamports(t, owner)
 	sig, err = e.auSend([]solana.PrivateKey{p.owner}, e.auWithdraw(p, p.token))
 	require.NoError(t, err)
-	require.Equal(t, []any{&registry.UnstakeWithdrawn{Device: p.device, Amount: 600 * IO}}, e.auEvents(t, sig))
+	require.Equal(t, []any{&registry.UnstakeWithdrawn{Device: p.device, Amount: 600 * IO}}, e.eventsOf(t, sig))
 	require.Equal(t, uint64(3_100*IO), e.tokenBalance(t, p.token))
 	require.Equal(t, uint64(1_900*IO), e.tokenBalance(t, vault))
 	d = e.device(t, p)
@@ -150,7 +150,7 @@ func TestUnstakeLifecycle(t *testing.T) {
 	require.Equal(t, uint64(0), d.PendingUnstake)
 	require.Equal(t, uint64(1_900*IO), e.auProvider(t, p).TotalStake)
 	e.auGone(t, ticketAddr)
-	require.Equal(t, lamports-auFee+auTicketRent, e.auLamports(t, owner)) // the rent came back
+	require.Equal(t, lamports-auFee+auTicketRent, e.lamports(t, owner)) // the rent came back
 	e.auCheckVault(t, p)
 
 	t.Run("a second withdrawal", func(t *testing.T) {
@@ -406,17 +406,17 @@ func TestDeregisterDevice(t *testing.T) {
 	})
 	require.Equal(t, uint32(1), e.auProvider(t, p).DeviceCount)
 
-	lamports := e.auLamports(t, owner)
+	lamports := e.lamports(t, owner)
 	sig, err := e.auSend([]solana.PrivateKey{p.owner}, e.auDeregister(p))
 	require.NoError(t, err)
-	require.Equal(t, []any{&registry.DeviceDeregistered{Device: p.device}}, e.auEvents(t, sig))
+	require.Equal(t, []any{&registry.DeviceDeregistered{Device: p.device}}, e.eventsOf(t, sig))
 	d := e.device(t, p)
 	require.Equal(t, registry.StatusDeregistered, d.Status)
 	require.Equal(t, uint64(0), d.Stake)
 	require.Equal(t, uint64(0), d.PendingUnstake)
 	require.Equal(t, uint32(0), e.auProvider(t, p).DeviceCount)
 	e.auGone(t, vault)
-	require.Equal(t, lamports-auFee+auVaultRent, e.auLamports(t, owner)) // the vault's rent came back
+	require.Equal(t, lamports-auFee+auVaultRent, e.lamports(t, owner)) // the vault's rent came back
 	require.Equal(t, uint64(5_000*IO), e.tokenBalance(t, p.token))
 
 	t.Run("a second deregistration", func(t *testing.T) {

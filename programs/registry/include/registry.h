@@ -75,6 +75,16 @@ uint64_t registry_load_device(const SolAccountInfo *account, const SolPubkey *pr
 /* registry_load_device, and REGISTRY_ERR_WRONG_OWNER unless owner is the device's owner. */
 uint64_t registry_load_owned_device(const SolAccountInfo *account, const SolPubkey *program_id,
                                     const SolPubkey *owner, registry_device_t **out);
+/* The owner's Provider and one of its Devices. */
+typedef struct {
+  registry_provider_t *provider;
+  registry_device_t *device;
+} registry_owned_t;
+/* registry_load_provider + registry_load_owned_device, and the device belongs to that provider
+   (WrongOwner otherwise). */
+uint64_t registry_load_provider_device(const SolAccountInfo *provider, const SolAccountInfo *device,
+                                       const SolPubkey *program_id, const SolPubkey *owner,
+                                       registry_owned_t *out);
 /* The unstake ticket of `device` (owner, size, discriminator; InvalidPda if it is another
    device's). */
 uint64_t registry_load_ticket(const SolAccountInfo *ticket, const SolPubkey *device,

@@ -31,6 +31,14 @@ uint64_t registry_load_owned_device(const SolAccountInfo *account, const SolPubk
   return gp_pubkey_eq(&(*out)->owner, owner) ? 0 : REGISTRY_ERR_WRONG_OWNER;
 }
 
+uint64_t registry_load_provider_device(const SolAccountInfo *provider, const SolAccountInfo *device,
+                                       const SolPubkey *program_id, const SolPubkey *owner,
+                                       registry_owned_t *out) {
+  GP_TRY(registry_load_provider(provider, program_id, owner, &out->provider));
+  GP_TRY(registry_load_owned_device(device, program_id, owner, &out->device));
+  return gp_pubkey_eq(&out->device->provider, provider->key) ? 0 : REGISTRY_ERR_WRONG_OWNER;
+}
+
 uint64_t registry_load_ticket(const SolAccountInfo *ticket, const SolPubkey *device,
                               const SolPubkey *program_id, registry_unstake_ticket_t **out) {
   GP_TRY(gp_check_program_account(ticket, program_id, REGISTRY_UNSTAKE_TICKET_DISCRIMINATOR,

@@ -20,11 +20,10 @@ uint64_t registry_request_unstake(const SolParameters *p) {
   const SolAccountInfo *owner = &p->ka[REGISTRY_REQUEST_UNSTAKE_OWNER];
   registry_config_t *config;
   GP_TRY(registry_load_live_config(&p->ka[REGISTRY_REQUEST_UNSTAKE_CONFIG], p->program_id, &config));
-  registry_provider_t *provider;
-  GP_TRY(registry_load_provider(provider_acc, p->program_id, owner->key, &provider));
-  registry_device_t *d;
-  GP_TRY(registry_load_owned_device(device, p->program_id, owner->key, &d));
-  if (!gp_pubkey_eq(&d->provider, provider_acc->key)) return REGISTRY_ERR_WRONG_OWNER;
+  registry_owned_t owned;
+  GP_TRY(registry_load_provider_device(provider_acc, device, p->program_id, owner->key, &owned));
+  registry_provider_t *provider = owned.provider;
+  registry_device_t *d = owned.device;
   if (d->status == REGISTRY_STATUS_DEREGISTERED) return REGISTRY_ERR_DEVICE_DEREGISTERED;
   if (d->pending_slashes > 0) return REGISTRY_ERR_DEVICE_SUSPENDED;
   if (!gp_pubkey_is_zero(&d->current_job)) return REGISTRY_ERR_DEVICE_HIRED;

@@ -9,10 +9,10 @@ uint64_t registry_stake(const SolParameters *p) {
   const SolAccountInfo *owner_token = &p->ka[REGISTRY_STAKE_OWNER_TOKEN];
   registry_config_t *config;
   GP_TRY(registry_load_live_config(&p->ka[REGISTRY_STAKE_CONFIG], p->program_id, &config));
-  registry_provider_t *provider;
-  GP_TRY(registry_load_provider(&p->ka[REGISTRY_STAKE_PROVIDER], p->program_id, owner->key, &provider));
-  registry_device_t *d;
-  GP_TRY(registry_load_owned_device(device, p->program_id, owner->key, &d));
+  registry_owned_t owned;
+  GP_TRY(registry_load_provider_device(&p->ka[REGISTRY_STAKE_PROVIDER], device, p->program_id, owner->key, &owned));
+  registry_provider_t *provider = owned.provider;
+  registry_device_t *d = owned.device;
   if (d->status == REGISTRY_STATUS_DEREGISTERED) return REGISTRY_ERR_DEVICE_DEREGISTERED;
   GP_TRY(registry_check_vault(vault, d, config));
   gp_token_account_t from;
