@@ -15,9 +15,10 @@ import (
 // proofRent is the rent-exempt minimum of a ProofWindow (288 bytes) at mainnet rent.
 const proofRent = (128 + 288) * 3480 * 2
 
-// pastWindow is the index of the 2 s proof window that ended `back` windows before the current
-// one (the localnet's clock is the wall clock).
-func pastWindow(back uint64) uint64 { return uint64(time.Now().Unix())/2 - 1 - back }
+// pastWindow is the index of a 2 s proof window that ended `back` windows before the last one.
+// The localnet's Clock is the wall clock as of its latest slot, up to one 400 ms slot behind
+// this process, so the window just ended by our clock may not have ended on chain: skip it.
+func pastWindow(back uint64) uint64 { return uint64(time.Now().Unix())/2 - 2 - back }
 
 // currentWindow is the 2 s window that is still running and will be for at least another
 // half second (the chain's clock never runs ahead of this process's).

@@ -81,7 +81,6 @@ func TestUnstakeLifecycle(t *testing.T) {
 	e.auCheckVault(t, p)
 
 	lamports := e.lamports(t, owner)
-	start := time.Now().Unix()
 	sig, err := e.auSend([]solana.PrivateKey{p.owner}, e.auRequestUnstake(p, 300*IO))
 	require.NoError(t, err)
 	ticket := e.auTicket(t, p)
@@ -92,8 +91,7 @@ func TestUnstakeLifecycle(t *testing.T) {
 	require.Equal(t, uint64(300*IO), ticket.Amount)
 	require.Equal(t, uint8(1), ticket.Version)
 	require.Equal(t, bump, ticket.Bump)
-	require.GreaterOrEqual(t, ticket.UnlockAt, start+params.UnstakeCooldownSecs)
-	require.LessOrEqual(t, ticket.UnlockAt, time.Now().Unix()+params.UnstakeCooldownSecs)
+	require.Equal(t, int64(*e.txOf(t, sig).BlockTime)+params.UnstakeCooldownSecs, ticket.UnlockAt) // the Clock of its block
 	require.Equal(t, []any{&registry.UnstakeRequested{Device: p.device, Amount: 300 * IO, PendingUnstake: 300 * IO, UnlockAt: ticket.UnlockAt}}, e.eventsOf(t, sig))
 	d := e.device(t, p)
 	require.Equal(t, uint64(2_200*IO), d.Stake)
