@@ -450,3 +450,34 @@ func TestDeregisterSweepsDonatedIO(t *testing.T) {
 	require.Equal(t, uint64(103*IO), e.tokenBalance(t, p.token))
 	require.False(t, e.exists(t, vault))
 }
+
+// Unstaking waits while the device works or a slash is pending: a hired device cannot leave
+// its job by unstaking, and a suspended device's stake and ticket stay slashable.
+func TestUnstakeRefusedWhileHiredOrSuspended(t *testing.T) {
+	e := newEnv(t)
+	e.initialize(t)
+	p := e.activeProvider(t, e.funded(t))
+	o, k := p.owner.PublicKey(), p.deviceKey.PublicKey()
+	require.NoError(t, e.send([]solana.PrivateKey{e.escrow}, must(e.prog.SetDeviceJob(e.escrow.PublicKey(), k, solana.NewWallet().PublicKey()))))
+	t.Run("hired", func(t *testing.T) {
+		require.ErrorIs(t, e.send([]solana.PrivateKey{p.owner}, must(e.prog.RequestUnstake(o, k, IO))), registry.ErrDeviceHired)
+	})
+	require.NoError(t, e.send([]solana.PrivateKey{e.escrow}, must(e.prog.SetDeviceJob(e.escrow.PublicKey(), k, solana.PublicKey{}))))
+	require.NoError(t, e.send([]solana.PrivateKey{p.owner}, must(e.prog.RequestUnstake(o, k, IO))))
+
+	require.NoError(t, e.send([]solana.PrivateKey{e.keeper}, must(e.prog.Slash(e.keeper.PublicKey(), o, k, e.ioMint, registry.OffenceDowntime, evidenceOf("suspended")))))
+	time.Sleep(3 * time.Second) // past the ticket's 2 s cooldown
+	t.Run("suspended: no new request", func(t *testing.T) {
+		require.ErrorIs(t, e.send([]solana.PrivateKey{p.owner}, must(e.prog.RequestUnstake(o, k, 2*IO))), registry.ErrDeviceSuspended)
+	})
+	t.Run("suspended: the ticket is frozen", func(t *testing.T) {
+		require.ErrorIs(t, e.send([]solana.PrivateKey{p.owner}, must(e.prog.WithdrawUnstaked(o, k, p.token))), registry.ErrDeviceSuspended)
+	})
+	t.Run("too few accounts", func(t *testing.T) {
+		ix := must(e.prog.WithdrawUnstaked(o, k, p.token))
+		data, err := ix.Data()
+		require.NoError(t, err)
+		short := solana.NewInstruction(e.prog.ID, ix.Accounts()[:registry.WithdrawUnstakedAccountTokenProgram], data)
+		require.ErrorIs(t, e.send([]solana.PrivateKey{p.owner}, short), registry.ErrNotEnoughAccounts)
+	})
+}
