@@ -29,6 +29,7 @@ var (
 	Event_DeviceStatusChanged  = [8]byte{47, 92, 8, 190, 132, 76, 125, 174}
 	Event_ProofRecorded        = [8]byte{55, 159, 128, 127, 158, 254, 93, 145}
 	Event_ProofCounted         = [8]byte{9, 70, 210, 2, 236, 61, 136, 45}
+	Event_ProofClosed          = [8]byte{18, 210, 94, 129, 6, 0, 14, 166}
 	Event_DeviceSlashed        = [8]byte{117, 174, 155, 63, 129, 213, 75, 133}
 	Event_SlashReversed        = [8]byte{99, 255, 101, 245, 132, 42, 227, 51}
 	Event_SlashFinalized       = [8]byte{174, 217, 207, 147, 93, 218, 228, 7}
@@ -49,6 +50,7 @@ var (
 	Instruction_WithdrawUnstaked = [8]byte{19, 202, 68, 255, 216, 40, 205, 61}
 	Instruction_DeregisterDevice = [8]byte{23, 50, 159, 225, 222, 5, 173, 37}
 	Instruction_SubmitProof      = [8]byte{54, 241, 46, 84, 4, 212, 46, 94}
+	Instruction_CloseStaleProof  = [8]byte{46, 205, 51, 94, 143, 46, 104, 55}
 	Instruction_Slash            = [8]byte{204, 141, 18, 161, 8, 177, 92, 142}
 	Instruction_ResolveAppeal    = [8]byte{225, 133, 69, 13, 240, 143, 68, 170}
 	Instruction_FinalizeSlash    = [8]byte{131, 223, 236, 198, 83, 146, 210, 121}

@@ -113,6 +113,13 @@ func ParseAnyEvent(eventData []byte) (any, error) {
 			return nil, fmt.Errorf("failed to unmarshal event as ProofCounted: %w", err)
 		}
 		return value, nil
+	case Event_ProofClosed:
+		value := new(ProofClosed)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as ProofClosed: %w", err)
+		}
+		return value, nil
 	case Event_DeviceSlashed:
 		value := new(DeviceSlashed)
 		err := value.UnmarshalWithDecoder(decoder)
@@ -380,6 +387,23 @@ func ParseEvent_ProofCounted(eventData []byte) (*ProofCounted, error) {
 	err = event.UnmarshalWithDecoder(decoder)
 	if err != nil {
 		return nil, fmt.Errorf("failed to unmarshal event of type ProofCounted: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_ProofClosed(eventData []byte) (*ProofClosed, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_ProofClosed {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_ProofClosed, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(ProofClosed)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type ProofClosed: %w", err)
 	}
 	return event, nil
 }

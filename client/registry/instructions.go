@@ -279,6 +279,7 @@ func NewRegisterProviderInstruction(
 func NewRegisterDeviceInstruction(
 	// Params:
 	specParam DeviceSpec,
+	vaultBumpParam uint8,
 
 	// Accounts:
 	configAccount solanago.PublicKey,
@@ -304,6 +305,11 @@ func NewRegisterDeviceInstruction(
 		err = enc__.Encode(specParam)
 		if err != nil {
 			return nil, errors.NewField("specParam", err)
+		}
+		// Serialize `vaultBumpParam`:
+		err = enc__.Encode(vaultBumpParam)
+		if err != nil {
+			return nil, errors.NewField("vaultBumpParam", err)
 		}
 	}
 	accounts__ := solanago.AccountMetaSlice{}
@@ -581,12 +587,44 @@ func NewSubmitProofInstruction(
 	), nil
 }
 
+// Builds a "close_stale_proof" instruction.
+// Anyone closes a proof window that can no longer count (a later window was counted, or it // is older than max_proof_age_secs); its rent goes back to the oracle that paid it.
+func NewCloseStaleProofInstruction(
+	configAccount solanago.PublicKey,
+	deviceAccount solanago.PublicKey,
+	proofAccount solanago.PublicKey,
+	payerAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 1 "device": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(deviceAccount, false, false))
+		// Account 2 "proof": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(proofAccount, true, false))
+		// Account 3 "payer": Writable, Non-signer, Required
+		// The proof window's payer.
+		accounts__.Append(solanago.NewAccountMeta(payerAccount, true, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		nil,
+	), nil
+}
+
 // Builds a "slash" instruction.
 // Moves the offence's share of the device's stake (then of its unstake ticket) into the slash // record's escrow and suspends the device. Signed by the keeper, or by a quorum of oracles (the // oracle account plus further oracle signers as remaining accounts). One slash per evidence hash.
 func NewSlashInstruction(
 	// Params:
 	offenceParam uint8,
 	evidenceHashParam [32]uint8,
+	escrowBumpParam uint8,
 
 	// Accounts:
 	configAccount solanago.PublicKey,
@@ -619,6 +657,11 @@ func NewSlashInstruction(
 		err = enc__.Encode(evidenceHashParam)
 		if err != nil {
 			return nil, errors.NewField("evidenceHashParam", err)
+		}
+		// Serialize `escrowBumpParam`:
+		err = enc__.Encode(escrowBumpParam)
+		if err != nil {
+			return nil, errors.NewField("escrowBumpParam", err)
 		}
 	}
 	accounts__ := solanago.AccountMetaSlice{}

@@ -41,11 +41,17 @@ const (
 )
 
 func (p Program) pda(seeds ...[]byte) solana.PublicKey {
-	addr, _, err := solana.FindProgramAddress(seeds, p.ID)
+	addr, _ := p.pdaBump(seeds...)
+	return addr
+}
+
+// pdaBump finds a PDA and its canonical bump, off-chain where the search costs nothing.
+func (p Program) pdaBump(seeds ...[]byte) (solana.PublicKey, uint8) {
+	addr, bump, err := solana.FindProgramAddress(seeds, p.ID)
 	if err != nil {
 		panic(fmt.Sprintf("no program address for %q under %s: %v", seeds, p.ID, err)) // astronomically unlikely
 	}
-	return addr
+	return addr, bump
 }
 
 // ConfigAddress is the Config PDA, ["config"].
@@ -129,7 +135,8 @@ func (p Program) RegisterProvider(owner solana.PublicKey, metadataURI string) (s
 // RegisterDevice registers the worker deviceKey under owner's Provider; both sign.
 func (p Program) RegisterDevice(owner, deviceKey, ioMint solana.PublicKey, spec DeviceSpec) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
-	return p.build(Instruction_RegisterDevice)(NewRegisterDeviceInstruction(spec, p.ConfigAddress(), p.ProviderAddress(owner), device, p.VaultAddress(device),
+	vault, bump := p.pdaBump([]byte("vault"), device[:])
+	return p.build(Instruction_RegisterDevice)(NewRegisterDeviceInstruction(spec, bump, p.ConfigAddress(), p.ProviderAddress(owner), device, vault,
 		owner, deviceKey, ioMint, solana.TokenProgramID, solana.SystemProgramID))
 }
 
@@ -167,13 +174,20 @@ func (p Program) SubmitProof(oracle, deviceKey solana.PublicKey, report ProofRep
 	return p.build(Instruction_SubmitProof)(NewSubmitProofInstruction(report, p.ConfigAddress(), device, p.ProofAddress(device, report.Window), oracle, solana.SystemProgramID))
 }
 
+// CloseStaleProof closes a proof window that can no longer count, returning its rent to payer.
+func (p Program) CloseStaleProof(deviceKey solana.PublicKey, window uint64, payer solana.PublicKey) (solana.Instruction, error) {
+	device := p.DeviceAddress(deviceKey)
+	return p.build(Instruction_CloseStaleProof)(NewCloseStaleProofInstruction(p.ConfigAddress(), device, p.ProofAddress(device, window), payer))
+}
+
 // Slash slashes owner's device for an offence with evidence. authority is the keeper, or the
 // first oracle of a quorum whose other members are cosigners (appended as signing accounts).
 func (p Program) Slash(authority, owner, deviceKey, ioMint solana.PublicKey, offence Offence, evidence [32]byte, cosigners ...solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
 	record := p.SlashAddress(device, evidence)
-	ix, err := NewSlashInstruction(uint8(offence), evidence, p.ConfigAddress(), device, p.ProviderAddress(owner), p.TicketAddress(device), p.VaultAddress(device),
-		record, p.SlashEscrowAddress(record), authority, ioMint, solana.TokenProgramID, solana.SystemProgramID)
+	escrow, bump := p.pdaBump([]byte("slash_escrow"), record[:])
+	ix, err := NewSlashInstruction(uint8(offence), evidence, bump, p.ConfigAddress(), device, p.ProviderAddress(owner), p.TicketAddress(device), p.VaultAddress(device),
+		record, escrow, authority, ioMint, solana.TokenProgramID, solana.SystemProgramID)
 	if err != nil {
 		return nil, err
 	}

@@ -47,6 +47,7 @@ var (
 	ErrSlashNotPending           = &chain.CustomError{Program: "registry", Code: 6125, Name: "SlashNotPending", Msg: "The slash is already reversed or finalized"}
 	ErrDeviceNotHireable         = &chain.CustomError{Program: "registry", Code: 6126, Name: "DeviceNotHireable", Msg: "The device is not active, is hired, or the registry is paused"}
 	ErrInsufficientFunds         = &chain.CustomError{Program: "registry", Code: 6127, Name: "InsufficientFunds", Msg: "The token account holds less than the amount"}
+	ErrProofStillOpen            = &chain.CustomError{Program: "registry", Code: 6128, Name: "ProofStillOpen", Msg: "The proof window can still reach its quorum"}
 )
 
 // Errors maps each error code of the program to its error.
@@ -92,6 +93,7 @@ var Errors = chain.ErrorTable{
 	6125: ErrSlashNotPending,
 	6126: ErrDeviceNotHireable,
 	6127: ErrInsufficientFunds,
+	6128: ErrProofStillOpen,
 }
 
 // Where each instruction's accounts sit in its account list.
@@ -156,6 +158,10 @@ const (
 	SubmitProofAccountProof              = 2
 	SubmitProofAccountOracle             = 3
 	SubmitProofAccountSystemProgram      = 4
+	CloseStaleProofAccountConfig         = 0
+	CloseStaleProofAccountDevice         = 1
+	CloseStaleProofAccountProof          = 2
+	CloseStaleProofAccountPayer          = 3
 	SlashAccountConfig                   = 0
 	SlashAccountDevice                   = 1
 	SlashAccountProvider                 = 2

@@ -1538,12 +1538,15 @@ type SlashRecord struct {
 	Payer  solanago.PublicKey `json:"payer"`
 
 	// Its escrow token account, PDA ["slash_escrow", record].
-	Escrow         solanago.PublicKey `json:"escrow"`
-	EvidenceHash   [32]uint8          `json:"evidenceHash"`
-	Amount         uint64             `json:"amount"`
-	CreatedAt      int64              `json:"createdAt"`
-	AppealDeadline int64              `json:"appealDeadline"`
-	Offence        uint8              `json:"offence"`
+	Escrow       solanago.PublicKey `json:"escrow"`
+	EvidenceHash [32]uint8          `json:"evidenceHash"`
+	Amount       uint64             `json:"amount"`
+
+	// The device's proven uptime the slash reset; a reversal restores it.
+	ProvenUptimeSecs uint64 `json:"provenUptimeSecs"`
+	CreatedAt        int64  `json:"createdAt"`
+	AppealDeadline   int64  `json:"appealDeadline"`
+	Offence          uint8  `json:"offence"`
 
 	// 0 Pending, 1 Reversed, 2 Finalized.
 	Status     uint8    `json:"status"`
@@ -1578,6 +1581,11 @@ func (obj SlashRecord) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	err = encoder.Encode(obj.Amount)
 	if err != nil {
 		return errors.NewField("Amount", err)
+	}
+	// Serialize `ProvenUptimeSecs`:
+	err = encoder.Encode(obj.ProvenUptimeSecs)
+	if err != nil {
+		return errors.NewField("ProvenUptimeSecs", err)
 	}
 	// Serialize `CreatedAt`:
 	err = encoder.Encode(obj.CreatedAt)
@@ -1657,6 +1665,11 @@ func (obj *SlashRecord) UnmarshalWithDecoder(decoder *binary.Decoder) (err error
 	err = decoder.Decode(&obj.Amount)
 	if err != nil {
 		return errors.NewField("Amount", err)
+	}
+	// Deserialize `ProvenUptimeSecs`:
+	err = decoder.Decode(&obj.ProvenUptimeSecs)
+	if err != nil {
+		return errors.NewField("ProvenUptimeSecs", err)
 	}
 	// Deserialize `CreatedAt`:
 	err = decoder.Decode(&obj.CreatedAt)
@@ -2738,6 +2751,88 @@ func (obj *ProofCounted) Unmarshal(buf []byte) error {
 
 func UnmarshalProofCounted(buf []byte) (*ProofCounted, error) {
 	obj := new(ProofCounted)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type ProofClosed struct {
+	Device  solanago.PublicKey `json:"device"`
+	Window  uint64             `json:"window"`
+	Votes   uint8              `json:"votes"`
+	Padding [7]uint8           `json:"padding"`
+}
+
+func (obj ProofClosed) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `Window`:
+	err = encoder.Encode(obj.Window)
+	if err != nil {
+		return errors.NewField("Window", err)
+	}
+	// Serialize `Votes`:
+	err = encoder.Encode(obj.Votes)
+	if err != nil {
+		return errors.NewField("Votes", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj ProofClosed) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding ProofClosed: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *ProofClosed) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `Window`:
+	err = decoder.Decode(&obj.Window)
+	if err != nil {
+		return errors.NewField("Window", err)
+	}
+	// Deserialize `Votes`:
+	err = decoder.Decode(&obj.Votes)
+	if err != nil {
+		return errors.NewField("Votes", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *ProofClosed) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling ProofClosed: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalProofClosed(buf []byte) (*ProofClosed, error) {
+	obj := new(ProofClosed)
 	err := obj.Unmarshal(buf)
 	if err != nil {
 		return nil, err

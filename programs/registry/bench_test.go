@@ -54,8 +54,11 @@ func BenchmarkComputeUnits(b *testing.B) {
 	oracle := func(i int, window uint64) solana.Instruction {
 		return must(e.prog.SubmitProof(e.oracles[i].PublicKey(), k, report(window, 2, 500, registry.ChallengePassed)))
 	}
-	measure("submit_proof (first vote)", []solana.PrivateKey{e.oracles[0]}, oracle(0, pastWindow(3)))
-	measure("submit_proof (counting)", []solana.PrivateKey{e.oracles[1]}, oracle(1, pastWindow(3)))
+	lonely, counted := pastWindow(4), pastWindow(3)
+	require.NoError(b, e.send([]solana.PrivateKey{e.oracles[2]}, oracle(2, lonely))) // never reaches its quorum
+	measure("submit_proof (first vote)", []solana.PrivateKey{e.oracles[0]}, oracle(0, counted))
+	measure("submit_proof (counting)", []solana.PrivateKey{e.oracles[1]}, oracle(1, counted))
+	measure("close_stale_proof", []solana.PrivateKey{owner}, must(e.prog.CloseStaleProof(k, lonely, e.oracles[2].PublicKey())))
 	e.proveUptime(b, owner, p, pastWindow(2), 2) // 4 s proven: out of probation
 	job := solana.NewWallet().PublicKey()
 	measure("set_device_job (hire)", []solana.PrivateKey{e.escrow}, must(e.prog.SetDeviceJob(e.escrow.PublicKey(), k, job)))

@@ -36,6 +36,7 @@ func TestPauseStopsEveryNonAdminInstruction(t *testing.T) {
 		{"withdraw_unstaked", []solana.PrivateKey{p.owner}, must(e.prog.WithdrawUnstaked(o, k, p.token))},
 		{"deregister_device", []solana.PrivateKey{p.owner}, must(e.prog.DeregisterDevice(o, k, p.token))},
 		{"submit_proof", []solana.PrivateKey{e.oracles[0]}, must(e.prog.SubmitProof(e.oracles[0].PublicKey(), k, report(pastWindow(0), 1, 0, registry.ChallengeNone)))},
+		{"close_stale_proof", []solana.PrivateKey{e.keeper}, must(e.prog.CloseStaleProof(k, pastWindow(5), e.oracles[0].PublicKey()))},
 		{"slash", []solana.PrivateKey{e.keeper}, must(e.prog.Slash(e.keeper.PublicKey(), o, k, e.ioMint, registry.OffenceDowntime, evidence))},
 		{"finalize_slash", []solana.PrivateKey{e.keeper}, must(e.prog.FinalizeSlash(k, evidence, e.ioMint, e.treasury, e.pool, e.keeper.PublicKey()))},
 		{"set_device_job (hire)", []solana.PrivateKey{e.escrow}, must(e.prog.SetDeviceJob(e.escrow.PublicKey(), k, solana.NewWallet().PublicKey()))},

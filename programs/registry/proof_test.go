@@ -300,3 +300,40 @@ func leU64(v uint64) []byte {
 	}
 	return b
 }
+
+// A window that never reached its quorum can be closed once it can no longer count, and its
+// rent goes back to the oracle that paid it; not before, and not to anyone else.
+func TestCloseStaleProof(t *testing.T) {
+	e := newEnv(t)
+	e.initialize(t)
+	p := e.newProvider(t, H100, 5_000*IO, 2_000*IO)
+	k := p.deviceKey.PublicKey()
+	lonely, later := pastWindow(2), pastWindow(1)
+	oracle := e.oracles[0]
+	_, err := e.vote(e.funded(t), 0, p, report(lonely, 1, 0, registry.ChallengeNone))
+	require.NoError(t, err)
+	cranker := e.funded(t)
+	closeIx := func(window uint64, payer solana.PublicKey) solana.Instruction {
+		return must(e.prog.CloseStaleProof(k, window, payer))
+	}
+
+	t.Run("still open", func(t *testing.T) {
+		require.ErrorIs(t, e.send([]solana.PrivateKey{cranker}, closeIx(lonely, oracle.PublicKey())), registry.ErrProofStillOpen)
+	})
+	e.proveUptime(t, e.funded(t), p, later, 2) // a later window counts: the lonely one is stale
+	t.Run("rent to someone else", func(t *testing.T) {
+		require.ErrorIs(t, e.send([]solana.PrivateKey{cranker}, closeIx(lonely, cranker.PublicKey())), registry.ErrWrongOwner)
+	})
+	t.Run("closed, rent to the oracle", func(t *testing.T) {
+		before := e.lamports(t, oracle.PublicKey())
+		sig, err := e.client.Send(e.ctx, []solana.Instruction{closeIx(lonely, oracle.PublicKey())}, cranker)
+		require.NoError(t, err)
+		require.Equal(t, before+proofRent, e.lamports(t, oracle.PublicKey()))
+		require.False(t, e.exists(t, e.prog.ProofAddress(p.device, lonely)))
+		require.Equal(t, []any{&registry.ProofClosed{Device: p.device, Window: lonely, Votes: 1}}, e.eventsOf(t, sig))
+	})
+	t.Run("twice", func(t *testing.T) {
+		err := e.send([]solana.PrivateKey{e.funded(t)}, closeIx(lonely, oracle.PublicKey()))
+		require.ErrorIs(t, err, registry.ErrInvalidAccountOwner)
+	})
+}

@@ -54,7 +54,7 @@ func TestPropertyRandomOperations(t *testing.T) {
 		run  func(*testing.T) error
 	}{
 		{"stake", w.stake}, {"request_unstake", w.requestUnstake}, {"withdraw_unstaked", w.withdraw},
-		{"submit_proof", w.submitProof}, {"submit_proof", w.submitProof}, {"slash", w.slash},
+		{"submit_proof", w.submitProof}, {"submit_proof", w.submitProof}, {"close_stale_proof", w.closeStale}, {"slash", w.slash},
 		{"resolve_appeal", w.resolveAppeal}, {"finalize_slash", w.finalizeSlash},
 		{"set_device_job", w.setJob}, {"deregister_device", w.deregister}, {"wait", w.wait},
 	}
@@ -152,6 +152,13 @@ func (w *world) submitProof(t *testing.T) error {
 		report.BenchmarkScore = uint64(w.rng.IntN(1000))
 	}
 	return w.e.send([]solana.PrivateKey{oracle}, must(w.e.prog.SubmitProof(oracle.PublicKey(), p.deviceKey.PublicKey(), report)))
+}
+
+func (w *world) closeStale(t *testing.T) error {
+	p := w.pick()
+	window := uint64(time.Now().Unix())/uint64(w.params.ProofWindowSecs) - uint64(w.rng.IntN(4))
+	payer := w.e.oracles[w.rng.IntN(len(w.e.oracles))].PublicKey()
+	return w.e.send([]solana.PrivateKey{w.e.keeper}, must(w.e.prog.CloseStaleProof(p.deviceKey.PublicKey(), window, payer)))
 }
 
 func (w *world) slash(t *testing.T) error {

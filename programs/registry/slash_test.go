@@ -18,7 +18,7 @@ import (
 
 // Rent-exempt minimums on the localnet (mainnet values).
 const (
-	slashRecordRent  = 2_060_160 // 168 bytes
+	slashRecordRent  = 2_115_840 // 176 bytes
 	tokenAccountRent = 2_039_280 // 165 bytes
 )
 
@@ -496,4 +496,24 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 		require.Equal(t, pool+held-held/2-held/4, e.tokenBalance(t, e.pool))
 		require.Equal(t, uint64(150*IO), e.slashRecord(t, c, evC).Amount)
 	})
+}
+
+// A reversed slash gives back the proven uptime the slash reset: an Active device wrongly
+// slashed is Active again at once, not sent back to probation.
+func TestReversedSlashRestoresUptime(t *testing.T) {
+	e := newEnv(t)
+	e.initialize(t)
+	p := e.activeProvider(t, e.funded(t))
+	uptime := e.device(t, p).ProvenUptimeSecs
+	ev := evidenceOf("mistaken")
+	require.NoError(t, e.send([]solana.PrivateKey{e.keeper}, e.slashIx(e.keeper.PublicKey(), p, registry.OffenceDowntime, ev)))
+	d := e.device(t, p)
+	require.Zero(t, d.ProvenUptimeSecs)
+	require.Equal(t, registry.StatusSuspended, d.Status)
+	require.Equal(t, uptime, e.slashRecord(t, p, ev).ProvenUptimeSecs)
+
+	require.NoError(t, e.send([]solana.PrivateKey{e.admin}, e.resolveIx(e.admin.PublicKey(), p, ev, e.keeper.PublicKey())))
+	d = e.device(t, p)
+	require.Equal(t, uptime, d.ProvenUptimeSecs)
+	require.Equal(t, registry.StatusActive, d.Status)
 }

@@ -51,6 +51,7 @@
 #define REGISTRY_ERR_SLASH_NOT_PENDING 6125 /* The slash is already reversed or finalized */
 #define REGISTRY_ERR_DEVICE_NOT_HIREABLE 6126 /* The device is not active, is hired, or the registry is paused */
 #define REGISTRY_ERR_INSUFFICIENT_FUNDS 6127 /* The token account holds less than the amount */
+#define REGISTRY_ERR_PROOF_STILL_OPEN 6128 /* The proof window can still reach its quorum */
 _Static_assert(REGISTRY_ERR_INVALID_INSTRUCTION == GP_ERR_INVALID_INSTRUCTION, "IDL and SDK disagree on InvalidInstruction");
 _Static_assert(REGISTRY_ERR_INVALID_INSTRUCTION_DATA == GP_ERR_INVALID_INSTRUCTION_DATA, "IDL and SDK disagree on InvalidInstructionData");
 _Static_assert(REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS == GP_ERR_NOT_ENOUGH_ACCOUNTS, "IDL and SDK disagree on NotEnoughAccounts");
@@ -396,6 +397,8 @@ typedef struct {
   SolPubkey escrow;
   uint8_t evidence_hash[32];
   uint64_t amount;
+  /* The device's proven uptime the slash reset; a reversal restores it. */
+  uint64_t proven_uptime_secs;
   int64_t created_at;
   int64_t appeal_deadline;
   uint8_t offence;
@@ -411,16 +414,17 @@ _Static_assert(offsetof(registry_slash_record_t, payer) == 40, "layout");
 _Static_assert(offsetof(registry_slash_record_t, escrow) == 72, "layout");
 _Static_assert(offsetof(registry_slash_record_t, evidence_hash) == 104, "layout");
 _Static_assert(offsetof(registry_slash_record_t, amount) == 136, "layout");
-_Static_assert(offsetof(registry_slash_record_t, created_at) == 144, "layout");
-_Static_assert(offsetof(registry_slash_record_t, appeal_deadline) == 152, "layout");
-_Static_assert(offsetof(registry_slash_record_t, offence) == 160, "layout");
-_Static_assert(offsetof(registry_slash_record_t, status) == 161, "layout");
-_Static_assert(offsetof(registry_slash_record_t, version) == 162, "layout");
-_Static_assert(offsetof(registry_slash_record_t, bump) == 163, "layout");
-_Static_assert(offsetof(registry_slash_record_t, escrow_bump) == 164, "layout");
-_Static_assert(offsetof(registry_slash_record_t, padding) == 165, "layout");
-_Static_assert(sizeof(registry_slash_record_t) == 168, "layout");
-#define REGISTRY_SLASH_RECORD_SIZE 168
+_Static_assert(offsetof(registry_slash_record_t, proven_uptime_secs) == 144, "layout");
+_Static_assert(offsetof(registry_slash_record_t, created_at) == 152, "layout");
+_Static_assert(offsetof(registry_slash_record_t, appeal_deadline) == 160, "layout");
+_Static_assert(offsetof(registry_slash_record_t, offence) == 168, "layout");
+_Static_assert(offsetof(registry_slash_record_t, status) == 169, "layout");
+_Static_assert(offsetof(registry_slash_record_t, version) == 170, "layout");
+_Static_assert(offsetof(registry_slash_record_t, bump) == 171, "layout");
+_Static_assert(offsetof(registry_slash_record_t, escrow_bump) == 172, "layout");
+_Static_assert(offsetof(registry_slash_record_t, padding) == 173, "layout");
+_Static_assert(sizeof(registry_slash_record_t) == 176, "layout");
+#define REGISTRY_SLASH_RECORD_SIZE 176
 
 #define REGISTRY_CONFIG_INITIALIZED_DISCRIMINATOR 0x5bb2a7139cc831b5ULL
 typedef struct {
@@ -609,6 +613,21 @@ _Static_assert(offsetof(registry_proof_counted_t, challenge) == 74, "layout");
 _Static_assert(offsetof(registry_proof_counted_t, padding) == 75, "layout");
 _Static_assert(sizeof(registry_proof_counted_t) == 80, "layout");
 #define REGISTRY_PROOF_COUNTED_SIZE 80
+
+#define REGISTRY_PROOF_CLOSED_DISCRIMINATOR 0xa60e0006815ed212ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  uint64_t window;
+  uint8_t votes;
+  uint8_t padding[7];
+} registry_proof_closed_t;
+_Static_assert(offsetof(registry_proof_closed_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_proof_closed_t, window) == 40, "layout");
+_Static_assert(offsetof(registry_proof_closed_t, votes) == 48, "layout");
+_Static_assert(offsetof(registry_proof_closed_t, padding) == 49, "layout");
+_Static_assert(sizeof(registry_proof_closed_t) == 56, "layout");
+#define REGISTRY_PROOF_CLOSED_SIZE 56
 
 #define REGISTRY_DEVICE_SLASHED_DISCRIMINATOR 0x854bd5813f9bae75ULL
 typedef struct {
@@ -893,6 +912,7 @@ static inline uint64_t registry_check_register_device_accounts(const SolParamete
 }
 typedef struct {
   registry_device_spec_t spec;
+  uint8_t vault_bump;
 } registry_register_device_args_t;
 /* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
 static inline uint64_t registry_decode_register_device_args(const uint8_t *data, uint64_t len, registry_register_device_args_t *out) {
@@ -900,6 +920,9 @@ static inline uint64_t registry_decode_register_device_args(const uint8_t *data,
   if (len - off < 16) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
   __builtin_memcpy(&out->spec, data + off, 16);
   off += 16;
+  if (len - off < 1) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  __builtin_memcpy(&out->vault_bump, data + off, 1);
+  off += 1;
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
 
@@ -1094,6 +1117,33 @@ static inline uint64_t registry_decode_submit_proof_args(const uint8_t *data, ui
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
 
+/* Anyone closes a proof window that can no longer count (a later window was counted, or it */
+/* is older than max_proof_age_secs); its rent goes back to the oracle that paid it. */
+#define REGISTRY_IX_CLOSE_STALE_PROOF 0x37682e8f5e33cd2eULL
+enum {
+  REGISTRY_CLOSE_STALE_PROOF_CONFIG = 0,
+  REGISTRY_CLOSE_STALE_PROOF_DEVICE = 1,
+  REGISTRY_CLOSE_STALE_PROOF_PROOF = 2,
+  REGISTRY_CLOSE_STALE_PROOF_PAYER = 3,
+  REGISTRY_CLOSE_STALE_PROOF_NUM_ACCOUNTS = 4
+};
+#define REGISTRY_CLOSE_STALE_PROOF_SIGNERS 0x0u
+#define REGISTRY_CLOSE_STALE_PROOF_WRITABLE 0xcu
+static inline uint64_t registry_check_close_stale_proof_accounts(const SolParameters *p) {
+  if (p->ka_num < 4) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* proof */
+  if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* payer */
+  return 0;
+}
+typedef struct { uint8_t unused; } registry_close_stale_proof_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_close_stale_proof_args(const uint8_t *data, uint64_t len, registry_close_stale_proof_args_t *out) {
+  uint64_t off = 0;
+  (void)data;
+  (void)out;
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
 /* Moves the offence's share of the device's stake (then of its unstake ticket) into the slash */
 /* record's escrow and suspends the device. Signed by the keeper, or by a quorum of oracles (the */
 /* oracle account plus further oracle signers as remaining accounts). One slash per evidence hash. */
@@ -1137,6 +1187,7 @@ static inline uint64_t registry_check_slash_accounts(const SolParameters *p) {
 typedef struct {
   uint8_t offence;
   uint8_t evidence_hash[32];
+  uint8_t escrow_bump;
 } registry_slash_args_t;
 /* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
 static inline uint64_t registry_decode_slash_args(const uint8_t *data, uint64_t len, registry_slash_args_t *out) {
@@ -1147,6 +1198,9 @@ static inline uint64_t registry_decode_slash_args(const uint8_t *data, uint64_t 
   if (len - off < 32) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
   gp_memcpy(&out->evidence_hash, data + off, 32);
   off += 32;
+  if (len - off < 1) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  __builtin_memcpy(&out->escrow_bump, data + off, 1);
+  off += 1;
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
 

@@ -46,6 +46,7 @@ uint64_t registry_request_unstake(const SolParameters *p);
 uint64_t registry_withdraw_unstaked(const SolParameters *p);
 uint64_t registry_deregister_device(const SolParameters *p);
 uint64_t registry_submit_proof(const SolParameters *p);
+uint64_t registry_close_stale_proof(const SolParameters *p);
 uint64_t registry_slash(const SolParameters *p);
 uint64_t registry_resolve_appeal(const SolParameters *p);
 uint64_t registry_finalize_slash(const SolParameters *p);

@@ -39,19 +39,20 @@ uint64_t registry_register_device(const SolParameters *p) {
   GP_TRY(check_spec(&args.spec, &config->params));
 
   SolPubkey expected;
-  uint8_t bump, vault_bump;
+  uint8_t bump;
   SolSignerSeed device_seeds[3] = {{(const uint8_t *)REGISTRY_SEED_DEVICE, REGISTRY_SEED_DEVICE_LEN},
                                    {device_key->key->x, SOL_PUBKEY_SIZE},
                                    {&bump, 1}};
   if (sol_try_find_program_address(device_seeds, 2, p->program_id, &expected, &bump) ||
       !gp_pubkey_eq(device->key, &expected))
     return REGISTRY_ERR_INVALID_PDA;
+  /* The vault's address is stored in the device, so any valid bump will do: the client finds
+     one off-chain and this costs one create_program_address instead of a search. */
+  uint8_t vault_bump = args.vault_bump;
   SolSignerSeed vault_seeds[3];
   SolSignerSeeds vault_signer;
   registry_vault_signer(device->key, &vault_bump, vault_seeds, &vault_signer);
-  if (sol_try_find_program_address(vault_seeds, 2, p->program_id, &expected, &vault_bump) ||
-      !gp_pubkey_eq(vault->key, &expected))
-    return REGISTRY_ERR_INVALID_PDA;
+  GP_TRY(gp_check_pda(vault, vault_seeds, 3, p->program_id));
 
   SolSignerSeeds device_signer = {device_seeds, 3};
   gp_create_pda_t create_device = {owner, device, p->program_id, &device_signer, REGISTRY_DEVICE_SIZE};

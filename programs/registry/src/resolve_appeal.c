@@ -2,8 +2,9 @@
 
 /* The admin reverses a pending slash within its appeal window (also while the registry is
    paused): the escrow's whole balance goes back to the vault as stake, the escrow token account
-   is closed (its rent to the record's payer) and the device's slash no longer counts. The record
-   stays, marked Reversed, so the same evidence can never be used again; its rent stays with it.
+   is closed (its rent to the record's payer), the device's slash no longer counts and its proven
+   uptime, reset by the slash, comes back. The record stays, marked Reversed, so the same
+   evidence can never be used again; its rent stays with it.
    The whole escrow balance moves (not just record.amount): anyone can send tokens to the escrow,
    and a balance above the amount must neither block the closing nor break
    vault balance == stake + pending_unstake. */
@@ -35,6 +36,7 @@ uint64_t registry_resolve_appeal(const SolParameters *p) {
   if (d->pending_slashes == 0 || d->slash_count == 0) return REGISTRY_ERR_ARITHMETIC_OVERFLOW;
   d->pending_slashes--;
   d->slash_count--; /* a reversed slash does not count against the reputation */
+  GP_TRY(gp_add_u64(d->proven_uptime_secs, r->proven_uptime_secs, &d->proven_uptime_secs));
   r->status = REGISTRY_SLASH_REVERSED;
 
   if (s.held.amount) GP_TRY(gp_token_transfer(s.escrow, vault, s.escrow, s.held.amount, &s.signer));

@@ -71,9 +71,9 @@ uint64_t registry_slash(const SolParameters *p) {
   GP_TRY(registry_decode_slash_args(p->data + 8, p->data_len - 8, &args));
   if (args.offence >= REGISTRY_OFFENCES) return REGISTRY_ERR_INVALID_OFFENCE;
 
-  /* The canonical addresses of the record and its escrow; their bumps are stored in the record. */
+  /* The record at its canonical address: the bump is searched once and stored. */
   SolPubkey expected __attribute__((aligned(8)));
-  uint8_t bump, escrow_bump;
+  uint8_t bump;
   SolSignerSeed record_seeds[4] = {{(const uint8_t *)REGISTRY_SEED_SLASH, REGISTRY_SEED_SLASH_LEN},
                                    {device->key->x, SOL_PUBKEY_SIZE},
                                    {args.evidence_hash, 32},
@@ -81,12 +81,13 @@ uint64_t registry_slash(const SolParameters *p) {
   if (sol_try_find_program_address(record_seeds, 3, p->program_id, &expected, &bump) ||
       !gp_pubkey_eq(record_acc->key, &expected))
     return REGISTRY_ERR_INVALID_PDA;
+  /* The escrow's address is stored in the record, so any valid bump will do (the client finds
+     one off-chain); the record's must be canonical: one slash per evidence. */
+  uint8_t escrow_bump = args.escrow_bump;
   SolSignerSeed escrow_seeds[3] = {{(const uint8_t *)REGISTRY_SEED_SLASH_ESCROW, REGISTRY_SEED_SLASH_ESCROW_LEN},
                                    {record_acc->key->x, SOL_PUBKEY_SIZE},
                                    {&escrow_bump, 1}};
-  if (sol_try_find_program_address(escrow_seeds, 2, p->program_id, &expected, &escrow_bump) ||
-      !gp_pubkey_eq(escrow->key, &expected))
-    return REGISTRY_ERR_INVALID_PDA;
+  GP_TRY(gp_check_pda(escrow, escrow_seeds, 3, p->program_id));
 
   /* amount = (stake + pending_unstake) x bps, rounded down; from the stake first, then the ticket. */
   uint64_t total, amount, from_ticket;
@@ -129,6 +130,7 @@ uint64_t registry_slash(const SolParameters *p) {
   gp_pubkey_copy(&r->escrow, escrow->key);
   gp_memcpy(r->evidence_hash, args.evidence_hash, 32);
   r->amount = amount;
+  r->proven_uptime_secs = d->proven_uptime_secs;
   r->created_at = now;
   r->appeal_deadline = deadline;
   r->offence = args.offence;
@@ -139,7 +141,7 @@ uint64_t registry_slash(const SolParameters *p) {
 
   d->slash_count++;
   d->pending_slashes++;
-  d->proven_uptime_secs = 0; /* the device serves its probation again */
+  d->proven_uptime_secs = 0; /* it serves its probation again, unless the slash is reversed */
   d->reputation = registry_reputation(d);
   GP_TRY(registry_refresh_status(d, device->key, params));
 

@@ -145,11 +145,12 @@ static outcome_t run_slash(const scenario_t *s) {
   mint_data[44] = 8;
   mint_data[45] = 1;
 
-  uint8_t ix[8 + 1 + 32];
+  uint8_t ix[8 + 1 + 32 + 1];
   uint64_t disc = REGISTRY_IX_SLASH;
   memcpy(ix, &disc, 8);
   ix[8] = s->offence;
   memcpy(ix + 9, evidence, 32);
+  ix[41] = escrow_bump;
 
   bool has_ticket = s->ticket_mode != 0;
   gp_host_account_t accounts[REGISTRY_SLASH_NUM_ACCOUNTS] = {
