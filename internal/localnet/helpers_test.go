@@ -84,9 +84,7 @@ func waitStatus(t *testing.T, ctx context.Context, c *rpc.Client, sig solana.Sig
 func funded(t *testing.T, ctx context.Context, n *Node, lamports uint64) solana.PrivateKey {
 	t.Helper()
 	k := solana.NewWallet().PrivateKey
-	sig, err := n.RPC.RequestAirdrop(ctx, k.PublicKey(), lamports, rpc.CommitmentConfirmed)
-	require.NoError(t, err)
-	waitStatus(t, ctx, n.RPC, sig, rpc.ConfirmationStatusConfirmed)
+	require.NoError(t, n.Airdrop(ctx, k.PublicKey(), lamports))
 	return k
 }
 

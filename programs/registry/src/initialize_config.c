@@ -21,12 +21,9 @@ uint64_t registry_initialize_config(const SolParameters *p) {
     return REGISTRY_ERR_INVALID_MINT;
   GP_TRY(registry_validate_params(&args.params));
 
-  SolPubkey expected;
   uint8_t bump;
   SolSignerSeed seed = {(const uint8_t *)REGISTRY_SEED_CONFIG, REGISTRY_SEED_CONFIG_LEN};
-  if (sol_try_find_program_address(&seed, 1, p->program_id, &expected, &bump) ||
-      !gp_pubkey_eq(config->key, &expected))
-    return REGISTRY_ERR_INVALID_PDA;
+  GP_TRY(gp_check_canonical_pda(config, &seed, 1, p->program_id, &bump));
   GP_TRY(gp_check_uninitialized(config));
 
   SolSignerSeed signer_seeds[2] = {seed, {&bump, 1}};

@@ -38,14 +38,11 @@ uint64_t registry_register_device(const SolParameters *p) {
   GP_TRY(registry_decode_register_device_args(p->data + 8, p->data_len - 8, &args));
   GP_TRY(check_spec(&args.spec, &config->params));
 
-  SolPubkey expected;
   uint8_t bump;
   SolSignerSeed device_seeds[3] = {{(const uint8_t *)REGISTRY_SEED_DEVICE, REGISTRY_SEED_DEVICE_LEN},
                                    {device_key->key->x, SOL_PUBKEY_SIZE},
                                    {&bump, 1}};
-  if (sol_try_find_program_address(device_seeds, 2, p->program_id, &expected, &bump) ||
-      !gp_pubkey_eq(device->key, &expected))
-    return REGISTRY_ERR_INVALID_PDA;
+  GP_TRY(gp_check_canonical_pda(device, device_seeds, 2, p->program_id, &bump));
   /* The vault's address is stored in the device, so any valid bump will do: the client finds
      one off-chain and this costs one create_program_address instead of a search. */
   uint8_t vault_bump = args.vault_bump;

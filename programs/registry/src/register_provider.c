@@ -18,14 +18,11 @@ uint64_t registry_register_provider(const SolParameters *p) {
     if (args.metadata_uri.addr[i] < 0x20 || args.metadata_uri.addr[i] > 0x7e)
       return REGISTRY_ERR_INVALID_METADATA_URI;
 
-  SolPubkey expected;
   uint8_t bump;
   SolSignerSeed seeds[3] = {{(const uint8_t *)REGISTRY_SEED_PROVIDER, REGISTRY_SEED_PROVIDER_LEN},
                             {owner->key->x, SOL_PUBKEY_SIZE},
                             {&bump, 1}};
-  if (sol_try_find_program_address(seeds, 2, p->program_id, &expected, &bump) ||
-      !gp_pubkey_eq(provider->key, &expected))
-    return REGISTRY_ERR_INVALID_PDA;
+  GP_TRY(gp_check_canonical_pda(provider, seeds, 2, p->program_id, &bump));
   SolSignerSeeds signer = {seeds, 3};
   gp_create_pda_t create = {owner, provider, p->program_id, &signer, REGISTRY_PROVIDER_SIZE};
   GP_TRY(gp_account_create_pda(&create));

@@ -38,10 +38,7 @@ uint64_t registry_request_unstake(const SolParameters *p) {
   if (gp_pubkey_eq(ticket->owner, p->program_id)) {
     GP_TRY(registry_load_ticket(ticket, device->key, p->program_id, &t));
   } else {
-    SolPubkey expected;
-    if (sol_try_find_program_address(seeds, 2, p->program_id, &expected, &bump) ||
-        !gp_pubkey_eq(ticket->key, &expected))
-      return REGISTRY_ERR_INVALID_PDA;
+    GP_TRY(gp_check_canonical_pda(ticket, seeds, 2, p->program_id, &bump));
   }
 
   registry_request_unstake_args_t args;

@@ -72,15 +72,12 @@ uint64_t registry_slash(const SolParameters *p) {
   if (args.offence >= REGISTRY_OFFENCES) return REGISTRY_ERR_INVALID_OFFENCE;
 
   /* The record at its canonical address: the bump is searched once and stored. */
-  SolPubkey expected __attribute__((aligned(8)));
   uint8_t bump;
   SolSignerSeed record_seeds[4] = {{(const uint8_t *)REGISTRY_SEED_SLASH, REGISTRY_SEED_SLASH_LEN},
                                    {device->key->x, SOL_PUBKEY_SIZE},
                                    {args.evidence_hash, 32},
                                    {&bump, 1}};
-  if (sol_try_find_program_address(record_seeds, 3, p->program_id, &expected, &bump) ||
-      !gp_pubkey_eq(record_acc->key, &expected))
-    return REGISTRY_ERR_INVALID_PDA;
+  GP_TRY(gp_check_canonical_pda(record_acc, record_seeds, 3, p->program_id, &bump));
   /* The escrow's address is stored in the record, so any valid bump will do (the client finds
      one off-chain); the record's must be canonical: one slash per evidence. */
   uint8_t escrow_bump = args.escrow_bump;

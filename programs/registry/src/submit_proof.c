@@ -71,10 +71,7 @@ static uint64_t open_proof(const SolParameters *p, uint64_t window, registry_pro
                             {&bump, 1}};
   registry_proof_window_t *w;
   if (!gp_pubkey_eq(proof->owner, p->program_id)) {
-    SolPubkey expected;
-    if (sol_try_find_program_address(seeds, 3, p->program_id, &expected, &bump) ||
-        !gp_pubkey_eq(proof->key, &expected))
-      return REGISTRY_ERR_INVALID_PDA;
+    GP_TRY(gp_check_canonical_pda(proof, seeds, 3, p->program_id, &bump));
     SolSignerSeeds signer = {seeds, 4};
     gp_create_pda_t create = {oracle, proof, p->program_id, &signer, REGISTRY_PROOF_WINDOW_SIZE};
     GP_TRY(gp_account_create_pda(&create));

@@ -73,6 +73,16 @@ static inline uint64_t gp_check_pda(const SolAccountInfo *a, const SolSignerSeed
   return gp_pubkey_eq(a->key, &expected) ? 0 : GP_ERR_INVALID_PDA;
 }
 
+/* For an account about to be created: searches the canonical bump of seeds[0..n) (1,500 CU
+   per try) into *bump and checks a's key is that address. Let seeds[n] point at *bump, and
+   the same array then signs the creation. */
+static inline uint64_t gp_check_canonical_pda(const SolAccountInfo *a, const SolSignerSeed *seeds,
+                                              uint64_t n, const SolPubkey *program_id, uint8_t *bump) {
+  SolPubkey expected __attribute__((aligned(8)));
+  if (sol_try_find_program_address(seeds, n, program_id, &expected, bump)) return GP_ERR_INVALID_PDA;
+  return gp_pubkey_eq(a->key, &expected) ? 0 : GP_ERR_INVALID_PDA;
+}
+
 /* Two accounts are different (the runtime dedups keys, so key equality is
    account identity). */
 static inline uint64_t gp_check_distinct(const SolAccountInfo *a, const SolAccountInfo *b) {
