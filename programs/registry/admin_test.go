@@ -7,22 +7,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/chaintest"
 )
 
 // The helpers of admin_test.go and unstake_test.go carry an "au" prefix so that they cannot
 // collide with helpers of the other instruction tests in this package.
 
-// auSend sends ixs paid by the first signer and returns the transaction's signature.
-func (e *env) auSend(signers []solana.PrivateKey, ixs ...solana.Instruction) (solana.Signature, error) {
-	return e.client.Send(e.ctx, ixs, signers[0], signers[1:]...)
-}
-
 func (e *env) auAcceptAdmin(newAdmin solana.PublicKey) solana.Instruction {
-	return must(e.prog.AcceptAdmin(newAdmin))
+	return chaintest.Must(e.Registry.AcceptAdmin(newAdmin))
 }
 
 func (e *env) auConfig(t testing.TB) *registry.Config {
-	config, err := e.prog.FetchConfig(e.ctx, e.client)
+	config, err := e.Registry.FetchConfig(e.Ctx, e.Client)
 	require.NoError(t, err)
 	return config
 }
@@ -31,13 +27,13 @@ func (e *env) auConfig(t testing.TB) *registry.Config {
 func TestAdminTransfer(t *testing.T) {
 	e := newEnv(t)
 	params := e.initialize(t)
-	admin := e.admin
-	next := e.funded(t)
+	admin := e.Admin
+	next := e.Funded(t)
 	transfer := func(signer solana.PrivateKey, to solana.PublicKey) error {
-		return e.send([]solana.PrivateKey{signer}, must(e.prog.TransferAdmin(signer.PublicKey(), to)))
+		return e.Send([]solana.PrivateKey{signer}, chaintest.Must(e.Registry.TransferAdmin(signer.PublicKey(), to)))
 	}
 	accept := func(signer solana.PrivateKey) error {
-		return e.send([]solana.PrivateKey{signer}, e.auAcceptAdmin(signer.PublicKey()))
+		return e.Send([]solana.PrivateKey{signer}, e.auAcceptAdmin(signer.PublicKey()))
 	}
 
 	t.Run("accept with nothing pending", func(t *testing.T) {
@@ -47,31 +43,31 @@ func TestAdminTransfer(t *testing.T) {
 		require.ErrorIs(t, transfer(next, next.PublicKey()), registry.ErrUnauthorized)
 	})
 	t.Run("transfer without the admin's signature", func(t *testing.T) {
-		ix := must(e.prog.TransferAdmin(admin.PublicKey(), next.PublicKey()))
+		ix := chaintest.Must(e.Registry.TransferAdmin(admin.PublicKey(), next.PublicKey()))
 		ix.Accounts()[1].IsSigner = false
-		require.ErrorIs(t, e.send([]solana.PrivateKey{next}, ix), registry.ErrMissingSigner)
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{next}, ix), registry.ErrMissingSigner)
 	})
 	t.Run("transfer to the zero key", func(t *testing.T) {
 		require.ErrorIs(t, transfer(admin, solana.PublicKey{}), registry.ErrInvalidConfigParams)
 	})
 	t.Run("transfer with a non-program config", func(t *testing.T) {
-		ix := must(e.prog.TransferAdmin(admin.PublicKey(), next.PublicKey()))
-		ix.Accounts()[0].PublicKey = e.ioMint
-		require.ErrorIs(t, e.send([]solana.PrivateKey{admin}, ix), registry.ErrInvalidAccountOwner)
+		ix := chaintest.Must(e.Registry.TransferAdmin(admin.PublicKey(), next.PublicKey()))
+		ix.Accounts()[0].PublicKey = e.IOMint
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{admin}, ix), registry.ErrInvalidAccountOwner)
 	})
 	t.Run("transfer with a provider as the config", func(t *testing.T) {
-		p := e.newProvider(t, H100, 0, 0)
-		ix := must(e.prog.TransferAdmin(admin.PublicKey(), next.PublicKey()))
-		ix.Accounts()[0].PublicKey = e.prog.ProviderAddress(p.owner.PublicKey())
-		require.ErrorIs(t, e.send([]solana.PrivateKey{admin}, ix), registry.ErrInvalidAccountData)
+		p := e.NewProvider(t, chaintest.H100, 0, 0)
+		ix := chaintest.Must(e.Registry.TransferAdmin(admin.PublicKey(), next.PublicKey()))
+		ix.Accounts()[0].PublicKey = e.Registry.ProviderAddress(p.Owner.PublicKey())
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{admin}, ix), registry.ErrInvalidAccountData)
 	})
 	require.Equal(t, solana.PublicKey{}, e.auConfig(t).PendingAdmin)
 
 	t.Run("a later transfer replaces the pending admin", func(t *testing.T) {
-		first := e.funded(t)
+		first := e.Funded(t)
 		require.NoError(t, transfer(admin, first.PublicKey()))
 		require.Equal(t, first.PublicKey(), e.auConfig(t).PendingAdmin)
-		sig, err := e.auSend([]solana.PrivateKey{admin}, must(e.prog.TransferAdmin(admin.PublicKey(), next.PublicKey())))
+		sig, err := e.SendSig([]solana.PrivateKey{admin}, chaintest.Must(e.Registry.TransferAdmin(admin.PublicKey(), next.PublicKey())))
 		require.NoError(t, err)
 		require.Equal(t, []any{&registry.AdminTransferStarted{Admin: admin.PublicKey(), PendingAdmin: next.PublicKey()}}, e.eventsOf(t, sig))
 		config := e.auConfig(t)
@@ -80,7 +76,7 @@ func TestAdminTransfer(t *testing.T) {
 		require.ErrorIs(t, accept(first), registry.ErrNoPendingAdmin)
 	})
 	t.Run("accept by someone else", func(t *testing.T) {
-		require.ErrorIs(t, accept(e.funded(t)), registry.ErrNoPendingAdmin)
+		require.ErrorIs(t, accept(e.Funded(t)), registry.ErrNoPendingAdmin)
 	})
 	t.Run("accept by the current admin", func(t *testing.T) {
 		require.ErrorIs(t, accept(admin), registry.ErrNoPendingAdmin)
@@ -88,18 +84,18 @@ func TestAdminTransfer(t *testing.T) {
 	t.Run("accept without the pending admin's signature", func(t *testing.T) {
 		ix := e.auAcceptAdmin(next.PublicKey())
 		ix.Accounts()[1].IsSigner = false
-		require.ErrorIs(t, e.send([]solana.PrivateKey{admin}, ix), registry.ErrMissingSigner)
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{admin}, ix), registry.ErrMissingSigner)
 	})
 	t.Run("accept with a provider as the config", func(t *testing.T) {
-		p := e.newProvider(t, H100, 0, 0)
+		p := e.NewProvider(t, chaintest.H100, 0, 0)
 		ix := e.auAcceptAdmin(next.PublicKey())
-		ix.Accounts()[0].PublicKey = e.prog.ProviderAddress(p.owner.PublicKey())
-		require.ErrorIs(t, e.send([]solana.PrivateKey{next}, ix), registry.ErrInvalidAccountData)
+		ix.Accounts()[0].PublicKey = e.Registry.ProviderAddress(p.Owner.PublicKey())
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{next}, ix), registry.ErrInvalidAccountData)
 	})
 
 	// Both steps work while paused: a paused registry can still change hands.
-	require.NoError(t, e.send([]solana.PrivateKey{admin}, must(e.prog.SetPause(admin.PublicKey(), true))))
-	sig, err := e.auSend([]solana.PrivateKey{next}, e.auAcceptAdmin(next.PublicKey()))
+	require.NoError(t, e.Send([]solana.PrivateKey{admin}, chaintest.Must(e.Registry.SetPause(admin.PublicKey(), true))))
+	sig, err := e.SendSig([]solana.PrivateKey{next}, e.auAcceptAdmin(next.PublicKey()))
 	require.NoError(t, err)
 	require.Equal(t, []any{&registry.AdminTransferred{PreviousAdmin: admin.PublicKey(), Admin: next.PublicKey()}}, e.eventsOf(t, sig))
 	config := e.auConfig(t)
@@ -110,22 +106,22 @@ func TestAdminTransfer(t *testing.T) {
 	t.Run("a second accept", func(t *testing.T) {
 		// paid by another wallet, so it is not the identical (deduplicated) transaction
 		ix := e.auAcceptAdmin(next.PublicKey())
-		require.ErrorIs(t, e.send([]solana.PrivateKey{e.funded(t), next}, ix), registry.ErrNoPendingAdmin)
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{e.Funded(t), next}, ix), registry.ErrNoPendingAdmin)
 	})
 	t.Run("the old admin lost its rights", func(t *testing.T) {
 		changed := params
 		changed.BaseStake++
 		require.ErrorIs(t, e.update(t, admin, changed), registry.ErrUnauthorized)
 		require.ErrorIs(t, transfer(admin, admin.PublicKey()), registry.ErrUnauthorized)
-		err := e.send([]solana.PrivateKey{admin}, must(e.prog.SetPause(admin.PublicKey(), false)))
+		err := e.Send([]solana.PrivateKey{admin}, chaintest.Must(e.Registry.SetPause(admin.PublicKey(), false)))
 		require.ErrorIs(t, err, registry.ErrUnauthorized)
 	})
 	t.Run("the new admin has them", func(t *testing.T) {
 		changed := params
-		changed.BaseStake = 300 * IO
+		changed.BaseStake = 300 * chaintest.IO
 		require.NoError(t, e.update(t, next, changed))
 		require.Equal(t, changed, e.auConfig(t).Params)
-		require.NoError(t, e.send([]solana.PrivateKey{next}, must(e.prog.SetPause(next.PublicKey(), false))))
+		require.NoError(t, e.Send([]solana.PrivateKey{next}, chaintest.Must(e.Registry.SetPause(next.PublicKey(), false))))
 		require.Equal(t, uint8(0), e.auConfig(t).Paused)
 		// and can hand it back
 		require.NoError(t, transfer(next, admin.PublicKey()))
@@ -138,67 +134,67 @@ func TestAdminTransfer(t *testing.T) {
 func TestSetPause(t *testing.T) {
 	e := newEnv(t)
 	params := e.initialize(t)
-	admin := e.admin
-	p := e.newProvider(t, H100, 5_000*IO, 1_000*IO)
+	admin := e.Admin
+	p := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 1_000*chaintest.IO)
 	stake := func(amount uint64) error {
-		return e.send([]solana.PrivateKey{p.owner}, must(e.prog.Stake(p.owner.PublicKey(), p.deviceKey.PublicKey(), p.token, amount)))
+		return e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(e.Registry.Stake(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), p.Token, amount)))
 	}
 	registerProvider := func(owner solana.PrivateKey) error {
-		return e.send([]solana.PrivateKey{owner}, must(e.prog.RegisterProvider(owner.PublicKey(), "https://provider.example/meta.json")))
+		return e.Send([]solana.PrivateKey{owner}, chaintest.Must(e.Registry.RegisterProvider(owner.PublicKey(), "https://provider.example/meta.json")))
 	}
 
 	t.Run("pause by a stranger", func(t *testing.T) {
-		stranger := e.funded(t)
-		err := e.send([]solana.PrivateKey{stranger}, must(e.prog.SetPause(stranger.PublicKey(), true)))
+		stranger := e.Funded(t)
+		err := e.Send([]solana.PrivateKey{stranger}, chaintest.Must(e.Registry.SetPause(stranger.PublicKey(), true)))
 		require.ErrorIs(t, err, registry.ErrUnauthorized)
 	})
 	t.Run("pause without the admin's signature", func(t *testing.T) {
-		ix := must(e.prog.SetPause(admin.PublicKey(), true))
+		ix := chaintest.Must(e.Registry.SetPause(admin.PublicKey(), true))
 		ix.Accounts()[1].IsSigner = false
-		require.ErrorIs(t, e.send([]solana.PrivateKey{e.funded(t)}, ix), registry.ErrMissingSigner)
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{e.Funded(t)}, ix), registry.ErrMissingSigner)
 	})
 	t.Run("a bool that is neither 0 nor 1", func(t *testing.T) {
-		ix := must(e.prog.SetPause(admin.PublicKey(), true))
+		ix := chaintest.Must(e.Registry.SetPause(admin.PublicKey(), true))
 		data, err := ix.Data()
 		require.NoError(t, err)
 		data[len(data)-1] = 2
-		bad := solana.NewInstruction(e.prog.ID, ix.Accounts(), data)
-		require.ErrorIs(t, e.send([]solana.PrivateKey{admin}, bad), registry.ErrInvalidInstructionData)
+		bad := solana.NewInstruction(e.Registry.ID, ix.Accounts(), data)
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{admin}, bad), registry.ErrInvalidInstructionData)
 	})
 	t.Run("pause with a device as the config", func(t *testing.T) {
-		ix := must(e.prog.SetPause(admin.PublicKey(), true))
-		ix.Accounts()[0].PublicKey = p.device
-		require.ErrorIs(t, e.send([]solana.PrivateKey{admin}, ix), registry.ErrInvalidAccountData)
+		ix := chaintest.Must(e.Registry.SetPause(admin.PublicKey(), true))
+		ix.Accounts()[0].PublicKey = p.Device
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{admin}, ix), registry.ErrInvalidAccountData)
 	})
 	require.Equal(t, uint8(0), e.auConfig(t).Paused)
 
-	sig, err := e.auSend([]solana.PrivateKey{admin}, must(e.prog.SetPause(admin.PublicKey(), true)))
+	sig, err := e.SendSig([]solana.PrivateKey{admin}, chaintest.Must(e.Registry.SetPause(admin.PublicKey(), true)))
 	require.NoError(t, err)
 	require.Equal(t, []any{&registry.PauseSet{Admin: admin.PublicKey(), Paused: 1}}, e.eventsOf(t, sig))
 	require.Equal(t, uint8(1), e.auConfig(t).Paused)
 
 	t.Run("while paused", func(t *testing.T) {
-		require.ErrorIs(t, registerProvider(e.funded(t)), registry.ErrProgramPaused)
-		require.ErrorIs(t, stake(IO), registry.ErrProgramPaused)
-		require.Equal(t, uint64(1_000*IO), e.device(t, p).Stake)
+		require.ErrorIs(t, registerProvider(e.Funded(t)), registry.ErrProgramPaused)
+		require.ErrorIs(t, stake(chaintest.IO), registry.ErrProgramPaused)
+		require.Equal(t, uint64(1_000*chaintest.IO), e.Device(t, p).Stake)
 		// the admin's instructions still work
 		changed := params
-		changed.BaseStake = 250 * IO
+		changed.BaseStake = 250 * chaintest.IO
 		require.NoError(t, e.update(t, admin, changed))
 		require.Equal(t, changed, e.auConfig(t).Params)
 		// pausing again is harmless (a different payer: not the identical transaction)
-		require.NoError(t, e.send([]solana.PrivateKey{e.funded(t), admin}, must(e.prog.SetPause(admin.PublicKey(), true))))
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Funded(t), admin}, chaintest.Must(e.Registry.SetPause(admin.PublicKey(), true))))
 		require.Equal(t, uint8(1), e.auConfig(t).Paused)
 	})
 
-	sig, err = e.auSend([]solana.PrivateKey{admin}, must(e.prog.SetPause(admin.PublicKey(), false)))
+	sig, err = e.SendSig([]solana.PrivateKey{admin}, chaintest.Must(e.Registry.SetPause(admin.PublicKey(), false)))
 	require.NoError(t, err)
 	require.Equal(t, []any{&registry.PauseSet{Admin: admin.PublicKey(), Paused: 0}}, e.eventsOf(t, sig))
 	require.Equal(t, uint8(0), e.auConfig(t).Paused)
 
 	t.Run("unpaused", func(t *testing.T) {
-		require.NoError(t, registerProvider(e.funded(t)))
-		require.NoError(t, stake(IO))
-		require.Equal(t, uint64(1_001*IO), e.device(t, p).Stake)
+		require.NoError(t, registerProvider(e.Funded(t)))
+		require.NoError(t, stake(chaintest.IO))
+		require.Equal(t, uint64(1_001*chaintest.IO), e.Device(t, p).Stake)
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/chaintest"
 )
 
 // While the registry is paused every non-admin instruction fails with ProgramPaused, except
@@ -15,49 +16,49 @@ import (
 func TestPauseStopsEveryNonAdminInstruction(t *testing.T) {
 	e := newEnv(t)
 	params := e.initialize(t)
-	p := e.activeProvider(t, e.funded(t))
-	o, k := p.owner.PublicKey(), p.deviceKey.PublicKey()
+	p := e.ActiveProvider(t, e.Funded(t))
+	o, k := p.Owner.PublicKey(), p.DeviceKey.PublicKey()
 	job := solana.NewWallet().PublicKey()
-	require.NoError(t, e.send([]solana.PrivateKey{e.escrow}, must(e.prog.SetDeviceJob(e.escrow.PublicKey(), k, job))))
-	newcomer := e.funded(t)
+	require.NoError(t, e.Send([]solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.SetDeviceJob(e.escrow.PublicKey(), k, job))))
+	newcomer := e.Funded(t)
 	evidence := evidenceOf("paused")
 
-	admin := e.admin.PublicKey()
-	require.NoError(t, e.send([]solana.PrivateKey{e.admin}, must(e.prog.SetPause(admin, true))))
+	admin := e.Admin.PublicKey()
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.SetPause(admin, true))))
 	paused := []struct {
 		name    string
 		signers []solana.PrivateKey
 		ix      solana.Instruction
 	}{
-		{"register_provider", []solana.PrivateKey{newcomer}, must(e.prog.RegisterProvider(newcomer.PublicKey(), "https://x.example"))},
-		{"register_device", []solana.PrivateKey{p.owner, newcomer}, must(e.prog.RegisterDevice(o, newcomer.PublicKey(), e.ioMint, H100))},
-		{"stake", []solana.PrivateKey{p.owner}, must(e.prog.Stake(o, k, p.token, IO))},
-		{"request_unstake", []solana.PrivateKey{p.owner}, must(e.prog.RequestUnstake(o, k, IO))},
-		{"withdraw_unstaked", []solana.PrivateKey{p.owner}, must(e.prog.WithdrawUnstaked(o, k, p.token))},
-		{"deregister_device", []solana.PrivateKey{p.owner}, must(e.prog.DeregisterDevice(o, k, p.token))},
-		{"submit_proof", []solana.PrivateKey{e.oracles[0]}, must(e.prog.SubmitProof(e.oracles[0].PublicKey(), k, report(pastWindow(0), 1, 0, registry.ChallengeNone)))},
-		{"close_stale_proof", []solana.PrivateKey{e.keeper}, must(e.prog.CloseStaleProof(k, pastWindow(5), e.oracles[0].PublicKey()))},
-		{"slash", []solana.PrivateKey{e.keeper}, must(e.prog.Slash(e.keeper.PublicKey(), o, k, e.ioMint, registry.OffenceDowntime, evidence))},
-		{"finalize_slash", []solana.PrivateKey{e.keeper}, must(e.prog.FinalizeSlash(k, evidence, e.ioMint, e.treasury, e.pool, e.keeper.PublicKey()))},
-		{"set_device_job (hire)", []solana.PrivateKey{e.escrow}, must(e.prog.SetDeviceJob(e.escrow.PublicKey(), k, solana.NewWallet().PublicKey()))},
+		{"register_provider", []solana.PrivateKey{newcomer}, chaintest.Must(e.Registry.RegisterProvider(newcomer.PublicKey(), "https://x.example"))},
+		{"register_device", []solana.PrivateKey{p.Owner, newcomer}, chaintest.Must(e.Registry.RegisterDevice(o, newcomer.PublicKey(), e.IOMint, chaintest.H100))},
+		{"stake", []solana.PrivateKey{p.Owner}, chaintest.Must(e.Registry.Stake(o, k, p.Token, chaintest.IO))},
+		{"request_unstake", []solana.PrivateKey{p.Owner}, chaintest.Must(e.Registry.RequestUnstake(o, k, chaintest.IO))},
+		{"withdraw_unstaked", []solana.PrivateKey{p.Owner}, chaintest.Must(e.Registry.WithdrawUnstaked(o, k, p.Token))},
+		{"deregister_device", []solana.PrivateKey{p.Owner}, chaintest.Must(e.Registry.DeregisterDevice(o, k, p.Token))},
+		{"submit_proof", []solana.PrivateKey{e.Oracles[0]}, chaintest.Must(e.Registry.SubmitProof(e.Oracles[0].PublicKey(), k, report(chaintest.PastWindow(0), 1, 0, registry.ChallengeNone)))},
+		{"close_stale_proof", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.Registry.CloseStaleProof(k, chaintest.PastWindow(5), e.Oracles[0].PublicKey()))},
+		{"slash", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.Registry.Slash(e.Keeper.PublicKey(), o, k, e.IOMint, registry.OffenceDowntime, evidence))},
+		{"finalize_slash", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.Registry.FinalizeSlash(k, evidence, e.IOMint, e.Treasury, e.Pool, e.Keeper.PublicKey()))},
+		{"set_device_job (hire)", []solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.SetDeviceJob(e.escrow.PublicKey(), k, solana.NewWallet().PublicKey()))},
 	}
 	for _, tc := range paused {
 		t.Run(tc.name, func(t *testing.T) {
-			require.ErrorIs(t, e.send(tc.signers, tc.ix), registry.ErrProgramPaused)
+			require.ErrorIs(t, e.Send(tc.signers, tc.ix), registry.ErrProgramPaused)
 		})
 	}
 	t.Run("set_device_job (release) still works", func(t *testing.T) {
-		require.NoError(t, e.send([]solana.PrivateKey{e.escrow}, must(e.prog.SetDeviceJob(e.escrow.PublicKey(), k, solana.PublicKey{}))))
-		require.Equal(t, registry.StatusActive, e.device(t, p).Status)
+		require.NoError(t, e.Send([]solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.SetDeviceJob(e.escrow.PublicKey(), k, solana.PublicKey{}))))
+		require.Equal(t, registry.StatusActive, e.Device(t, p).Status)
 	})
 	t.Run("the admin's instructions still work", func(t *testing.T) {
-		require.NoError(t, e.send([]solana.PrivateKey{e.admin}, must(e.prog.UpdateConfig(admin, params))))
-		require.NoError(t, e.send([]solana.PrivateKey{e.admin}, must(e.prog.TransferAdmin(admin, admin))))
-		require.NoError(t, e.send([]solana.PrivateKey{e.admin}, must(e.prog.AcceptAdmin(admin))))
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.UpdateConfig(admin, params))))
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.TransferAdmin(admin, admin))))
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.AcceptAdmin(admin))))
 	})
-	require.NoError(t, e.send([]solana.PrivateKey{e.admin}, must(e.prog.SetPause(admin, false))))
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.SetPause(admin, false))))
 	t.Run("resumed", func(t *testing.T) {
-		require.NoError(t, e.send([]solana.PrivateKey{p.owner}, must(e.prog.Stake(o, k, p.token, IO))))
-		require.Equal(t, uint64(2_001*IO), e.device(t, p).Stake)
+		require.NoError(t, e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(e.Registry.Stake(o, k, p.Token, chaintest.IO))))
+		require.Equal(t, uint64(2_001*chaintest.IO), e.Device(t, p).Stake)
 	})
 }

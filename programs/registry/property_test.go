@@ -15,6 +15,7 @@ import (
 
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/chaintest"
 )
 
 // TestPropertyRandomOperations runs a long random sequence of valid and invalid registry
@@ -39,11 +40,11 @@ func TestPropertyRandomOperations(t *testing.T) {
 	params := e.initialize(t)
 	w := &world{e: e, params: params, rng: rng}
 	for i := 0; i < 3; i++ {
-		spec := H100
+		spec := chaintest.H100
 		if i == 2 {
 			spec = registry.DeviceSpec{HardwareModel: registry.ModelRTX4090, VramGib: 24, GpuCount: 2, Region: 840, BandwidthTier: 2}
 		}
-		w.providers = append(w.providers, e.newProvider(t, spec, 10_000*IO, uint64(rng.IntN(3_000))*IO))
+		w.providers = append(w.providers, e.NewProvider(t, spec, 10_000*chaintest.IO, uint64(rng.IntN(3_000))*chaintest.IO))
 	}
 	w.supply0 = w.supply(t)
 	w.total0 = w.trackedBalance(t)
@@ -74,7 +75,7 @@ func TestPropertyRandomOperations(t *testing.T) {
 			var ie *chain.InstructionError
 			require.ErrorAs(t, err, &ie, "step %d %s: %v", step, op.name, err)
 			require.NotNil(t, ie.Custom, "step %d %s: not a registry error: %v", step, op.name, err)
-			require.Equal(t, e.prog.ID, ie.Program, "step %d %s", step, op.name)
+			require.Equal(t, e.Registry.ID, ie.Program, "step %d %s", step, op.name)
 		}
 		counts[op.name] = c
 		w.check(t)
@@ -94,19 +95,19 @@ type world struct {
 	e         *env
 	params    registry.ConfigParams
 	rng       *rand.Rand
-	providers []provider
+	providers []chaintest.Provider
 	slashes   []slashRef
 	supply0   uint64
 	total0    uint64
 }
 
 type slashRef struct {
-	p        provider
+	p        chaintest.Provider
 	evidence [32]byte
 	payer    solana.PrivateKey
 }
 
-func (w *world) pick() provider { return w.providers[w.rng.IntN(len(w.providers))] }
+func (w *world) pick() chaintest.Provider { return w.providers[w.rng.IntN(len(w.providers))] }
 
 // amount is a random amount around the interesting boundaries: zero, small, large, too large.
 func (w *world) amount(max uint64) uint64 {
@@ -123,24 +124,24 @@ func (w *world) amount(max uint64) uint64 {
 
 func (w *world) stake(t *testing.T) error {
 	p := w.pick()
-	return w.e.send([]solana.PrivateKey{p.owner}, must(w.e.prog.Stake(p.owner.PublicKey(), p.deviceKey.PublicKey(), p.token, w.amount(2_000*IO))))
+	return w.e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(w.e.Registry.Stake(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), p.Token, w.amount(2_000*chaintest.IO))))
 }
 
 func (w *world) requestUnstake(t *testing.T) error {
 	p := w.pick()
-	return w.e.send([]solana.PrivateKey{p.owner}, must(w.e.prog.RequestUnstake(p.owner.PublicKey(), p.deviceKey.PublicKey(), w.amount(w.e.device(t, p).Stake))))
+	return w.e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(w.e.Registry.RequestUnstake(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), w.amount(w.e.Device(t, p).Stake))))
 }
 
 func (w *world) withdraw(t *testing.T) error {
 	p := w.pick()
-	return w.e.send([]solana.PrivateKey{p.owner}, must(w.e.prog.WithdrawUnstaked(p.owner.PublicKey(), p.deviceKey.PublicKey(), p.token)))
+	return w.e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(w.e.Registry.WithdrawUnstaked(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), p.Token)))
 }
 
 func (w *world) submitProof(t *testing.T) error {
 	p := w.pick()
-	oracle := w.e.oracles[w.rng.IntN(len(w.e.oracles))]
+	oracle := w.e.Oracles[w.rng.IntN(len(w.e.Oracles))]
 	if w.rng.IntN(8) == 0 {
-		oracle = w.e.funded(t) // not an oracle
+		oracle = w.e.Funded(t) // not an oracle
 	}
 	window := uint64(time.Now().Unix())/uint64(w.params.ProofWindowSecs) - uint64(w.rng.IntN(4))
 	report := registry.ProofReport{
@@ -151,14 +152,14 @@ func (w *world) submitProof(t *testing.T) error {
 	if w.rng.IntN(3) == 0 {
 		report.BenchmarkScore = uint64(w.rng.IntN(1000))
 	}
-	return w.e.send([]solana.PrivateKey{oracle}, must(w.e.prog.SubmitProof(oracle.PublicKey(), p.deviceKey.PublicKey(), report)))
+	return w.e.Send([]solana.PrivateKey{oracle}, chaintest.Must(w.e.Registry.SubmitProof(oracle.PublicKey(), p.DeviceKey.PublicKey(), report)))
 }
 
 func (w *world) closeStale(t *testing.T) error {
 	p := w.pick()
 	window := uint64(time.Now().Unix())/uint64(w.params.ProofWindowSecs) - uint64(w.rng.IntN(4))
-	payer := w.e.oracles[w.rng.IntN(len(w.e.oracles))].PublicKey()
-	return w.e.send([]solana.PrivateKey{w.e.keeper}, must(w.e.prog.CloseStaleProof(p.deviceKey.PublicKey(), window, payer)))
+	payer := w.e.Oracles[w.rng.IntN(len(w.e.Oracles))].PublicKey()
+	return w.e.Send([]solana.PrivateKey{w.e.Keeper}, chaintest.Must(w.e.Registry.CloseStaleProof(p.DeviceKey.PublicKey(), window, payer)))
 }
 
 func (w *world) slash(t *testing.T) error {
@@ -167,21 +168,21 @@ func (w *world) slash(t *testing.T) error {
 	binary := fmt.Sprintf("evidence %d", w.rng.IntN(6)) // repeats on purpose: one slash per evidence
 	evidence = sha256.Sum256([]byte(binary))
 	offence := registry.Offence(w.rng.IntN(5)) // 4 is not an offence
-	authority, cosigners := w.e.keeper, []solana.PrivateKey(nil)
+	authority, cosigners := w.e.Keeper, []solana.PrivateKey(nil)
 	switch w.rng.IntN(4) {
 	case 1: // an oracle quorum
-		authority, cosigners = w.e.oracles[0], []solana.PrivateKey{w.e.oracles[1]}
+		authority, cosigners = w.e.Oracles[0], []solana.PrivateKey{w.e.Oracles[1]}
 	case 2: // a lone oracle: no quorum
-		authority = w.e.oracles[2]
+		authority = w.e.Oracles[2]
 	case 3: // a stranger
-		authority = w.e.funded(t)
+		authority = w.e.Funded(t)
 	}
 	var cosignerKeys []solana.PublicKey
 	for _, c := range cosigners {
 		cosignerKeys = append(cosignerKeys, c.PublicKey())
 	}
-	err := w.e.send(append([]solana.PrivateKey{authority}, cosigners...),
-		must(w.e.prog.Slash(authority.PublicKey(), p.owner.PublicKey(), p.deviceKey.PublicKey(), w.e.ioMint, offence, evidence, cosignerKeys...)))
+	err := w.e.Send(append([]solana.PrivateKey{authority}, cosigners...),
+		chaintest.Must(w.e.Registry.Slash(authority.PublicKey(), p.Owner.PublicKey(), p.DeviceKey.PublicKey(), w.e.IOMint, offence, evidence, cosignerKeys...)))
 	if err == nil {
 		w.slashes = append(w.slashes, slashRef{p: p, evidence: evidence, payer: authority})
 	}
@@ -200,7 +201,7 @@ func (w *world) resolveAppeal(t *testing.T) error {
 	if !ok {
 		return nil
 	}
-	return w.e.send([]solana.PrivateKey{w.e.admin}, must(w.e.prog.ResolveAppeal(w.e.admin.PublicKey(), s.p.owner.PublicKey(), s.p.deviceKey.PublicKey(), s.evidence, s.payer.PublicKey())))
+	return w.e.Send([]solana.PrivateKey{w.e.Admin}, chaintest.Must(w.e.Registry.ResolveAppeal(w.e.Admin.PublicKey(), s.p.Owner.PublicKey(), s.p.DeviceKey.PublicKey(), s.evidence, s.payer.PublicKey())))
 }
 
 func (w *world) finalizeSlash(t *testing.T) error {
@@ -208,8 +209,8 @@ func (w *world) finalizeSlash(t *testing.T) error {
 	if !ok {
 		return nil
 	}
-	cranker := w.e.funded(t)
-	return w.e.send([]solana.PrivateKey{cranker}, must(w.e.prog.FinalizeSlash(s.p.deviceKey.PublicKey(), s.evidence, w.e.ioMint, w.e.treasury, w.e.pool, s.payer.PublicKey())))
+	cranker := w.e.Funded(t)
+	return w.e.Send([]solana.PrivateKey{cranker}, chaintest.Must(w.e.Registry.FinalizeSlash(s.p.DeviceKey.PublicKey(), s.evidence, w.e.IOMint, w.e.Treasury, w.e.Pool, s.payer.PublicKey())))
 }
 
 func (w *world) setJob(t *testing.T) error {
@@ -218,12 +219,12 @@ func (w *world) setJob(t *testing.T) error {
 	if w.rng.IntN(2) == 0 {
 		job = solana.NewWallet().PublicKey()
 	}
-	return w.e.send([]solana.PrivateKey{w.e.escrow}, must(w.e.prog.SetDeviceJob(w.e.escrow.PublicKey(), p.deviceKey.PublicKey(), job)))
+	return w.e.Send([]solana.PrivateKey{w.e.escrow}, chaintest.Must(w.e.Registry.SetDeviceJob(w.e.escrow.PublicKey(), p.DeviceKey.PublicKey(), job)))
 }
 
 func (w *world) deregister(t *testing.T) error {
 	p := w.pick()
-	return w.e.send([]solana.PrivateKey{p.owner}, must(w.e.prog.DeregisterDevice(p.owner.PublicKey(), p.deviceKey.PublicKey(), p.token)))
+	return w.e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(w.e.Registry.DeregisterDevice(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), p.Token)))
 }
 
 // wait lets time pass so cooldowns, appeal windows and proof windows can end.
@@ -233,7 +234,7 @@ func (w *world) wait(t *testing.T) error {
 }
 
 func (w *world) supply(t *testing.T) uint64 {
-	res, err := w.e.node.RPC.GetTokenSupply(w.e.ctx, w.e.ioMint, "confirmed")
+	res, err := w.e.Node.RPC.GetTokenSupply(w.e.Ctx, w.e.IOMint, "confirmed")
 	require.NoError(t, err)
 	v, err := strconv.ParseUint(res.Value.Amount, 10, 64)
 	require.NoError(t, err)
@@ -242,12 +243,12 @@ func (w *world) supply(t *testing.T) uint64 {
 
 // trackedBalance adds up every IO account the test's actors can move tokens between.
 func (w *world) trackedBalance(t *testing.T) uint64 {
-	sum := w.e.tokenBalance(t, w.e.treasury) + w.e.tokenBalance(t, w.e.pool)
+	sum := w.e.TokenBalance(t, w.e.Treasury) + w.e.TokenBalance(t, w.e.Pool)
 	for _, p := range w.providers {
-		sum += w.e.tokenBalance(t, p.token) + w.e.tokenBalance(t, w.e.prog.VaultAddress(p.device))
+		sum += w.e.TokenBalance(t, p.Token) + w.e.TokenBalance(t, w.e.Registry.VaultAddress(p.Device))
 	}
 	for _, s := range w.slashes {
-		sum += w.e.tokenBalance(t, w.e.prog.SlashEscrowAddress(w.e.prog.SlashAddress(s.p.device, s.evidence)))
+		sum += w.e.TokenBalance(t, w.e.Registry.SlashEscrowAddress(w.e.Registry.SlashAddress(s.p.Device, s.evidence)))
 	}
 	return sum
 }
@@ -260,10 +261,10 @@ func (w *world) check(t *testing.T) {
 
 	stakeByProvider := map[solana.PublicKey]uint64{}
 	for _, p := range w.providers {
-		d := e.device(t, p)
-		vault := e.tokenBalance(t, e.prog.VaultAddress(p.device))
-		require.Equal(t, d.Stake+d.PendingUnstake, vault, "vault of %s", p.device)
-		ticket, err := e.client.AccountData(e.ctx, e.prog.TicketAddress(p.device))
+		d := e.Device(t, p)
+		vault := e.TokenBalance(t, e.Registry.VaultAddress(p.Device))
+		require.Equal(t, d.Stake+d.PendingUnstake, vault, "vault of %s", p.Device)
+		ticket, err := e.Client.AccountData(e.Ctx, e.Registry.TicketAddress(p.Device))
 		if d.PendingUnstake == 0 {
 			require.ErrorIs(t, err, chain.ErrAccountNotFound, "ticket without pending unstake")
 		} else {
@@ -276,16 +277,16 @@ func (w *world) check(t *testing.T) {
 		w.checkStatus(t, d)
 	}
 	for _, p := range w.providers {
-		prov, err := e.prog.FetchProvider(e.ctx, e.client, p.owner.PublicKey())
+		prov, err := e.Registry.FetchProvider(e.Ctx, e.Client, p.Owner.PublicKey())
 		require.NoError(t, err)
-		require.Equal(t, stakeByProvider[e.prog.ProviderAddress(p.owner.PublicKey())], prov.TotalStake)
+		require.Equal(t, stakeByProvider[e.Registry.ProviderAddress(p.Owner.PublicKey())], prov.TotalStake)
 	}
 	for _, s := range w.slashes {
-		data, err := e.client.AccountData(e.ctx, e.prog.SlashAddress(s.p.device, s.evidence))
+		data, err := e.Client.AccountData(e.Ctx, e.Registry.SlashAddress(s.p.Device, s.evidence))
 		require.NoError(t, err)
 		rec, err := registry.ParseAccount_SlashRecord(data)
 		require.NoError(t, err)
-		escrow := e.tokenBalance(t, e.prog.SlashEscrowAddress(e.prog.SlashAddress(s.p.device, s.evidence)))
+		escrow := e.TokenBalance(t, e.Registry.SlashEscrowAddress(e.Registry.SlashAddress(s.p.Device, s.evidence)))
 		if rec.Status == registry.SlashStatusPending {
 			require.Equal(t, rec.Amount, escrow, "pending slash escrow")
 		} else {

@@ -8,75 +8,76 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/chaintest"
 )
 
 func TestRegisterAndStake(t *testing.T) {
 	e := newEnv(t)
 	e.initialize(t)
-	p := e.newProvider(t, H100, 5_000*IO, 1_000*IO)
+	p := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 1_000*chaintest.IO)
 
-	prov, err := e.prog.FetchProvider(e.ctx, e.client, p.owner.PublicKey())
+	prov, err := e.Registry.FetchProvider(e.Ctx, e.Client, p.Owner.PublicKey())
 	require.NoError(t, err)
-	require.Equal(t, p.owner.PublicKey(), prov.Owner)
+	require.Equal(t, p.Owner.PublicKey(), prov.Owner)
 	require.Equal(t, uint32(1), prov.DeviceCount)
-	require.Equal(t, uint64(1_000*IO), prov.TotalStake)
+	require.Equal(t, uint64(1_000*chaintest.IO), prov.TotalStake)
 	uri := "https://provider.example/meta.json"
 	require.Equal(t, uint16(len(uri)), prov.UriLen)
 	require.Equal(t, uri, string(prov.MetadataUri[:prov.UriLen]))
 
-	d := e.device(t, p)
-	require.Equal(t, e.prog.ProviderAddress(p.owner.PublicKey()), d.Provider)
-	require.Equal(t, p.owner.PublicKey(), d.Owner)
-	require.Equal(t, p.deviceKey.PublicKey(), d.DeviceKey)
-	require.Equal(t, H100, d.Spec)
-	require.Equal(t, uint64(1_000*IO), d.Stake)
+	d := e.Device(t, p)
+	require.Equal(t, e.Registry.ProviderAddress(p.Owner.PublicKey()), d.Provider)
+	require.Equal(t, p.Owner.PublicKey(), d.Owner)
+	require.Equal(t, p.DeviceKey.PublicKey(), d.DeviceKey)
+	require.Equal(t, chaintest.H100, d.Spec)
+	require.Equal(t, uint64(1_000*chaintest.IO), d.Stake)
 	require.Equal(t, registry.StatusProbation, d.Status)
 	require.Equal(t, uint16(1500), d.Reputation) // untested device: 30% x 1/2
-	require.Equal(t, uint64(1_000*IO), e.tokenBalance(t, e.prog.VaultAddress(p.device)))
-	require.Equal(t, uint64(4_000*IO), e.tokenBalance(t, p.token))
+	require.Equal(t, uint64(1_000*chaintest.IO), e.TokenBalance(t, e.Registry.VaultAddress(p.Device)))
+	require.Equal(t, uint64(4_000*chaintest.IO), e.TokenBalance(t, p.Token))
 
 	t.Run("stake adds up", func(t *testing.T) {
-		require.NoError(t, e.send([]solana.PrivateKey{p.owner}, must(e.prog.Stake(p.owner.PublicKey(), p.deviceKey.PublicKey(), p.token, 1_500*IO))))
-		require.Equal(t, uint64(2_500*IO), e.device(t, p).Stake)
-		require.Equal(t, uint64(2_500*IO), e.tokenBalance(t, e.prog.VaultAddress(p.device)))
+		require.NoError(t, e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(e.Registry.Stake(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), p.Token, 1_500*chaintest.IO))))
+		require.Equal(t, uint64(2_500*chaintest.IO), e.Device(t, p).Stake)
+		require.Equal(t, uint64(2_500*chaintest.IO), e.TokenBalance(t, e.Registry.VaultAddress(p.Device)))
 	})
 	t.Run("zero stake", func(t *testing.T) {
-		err := e.send([]solana.PrivateKey{p.owner}, must(e.prog.Stake(p.owner.PublicKey(), p.deviceKey.PublicKey(), p.token, 0)))
+		err := e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(e.Registry.Stake(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), p.Token, 0)))
 		require.ErrorIs(t, err, registry.ErrInvalidAmount)
 	})
 	t.Run("stake into someone else's device", func(t *testing.T) {
-		other := e.newProvider(t, H100, 100*IO, 0)
-		ix := must(e.prog.Stake(other.owner.PublicKey(), p.deviceKey.PublicKey(), other.token, 10*IO))
-		ix.Accounts()[1].PublicKey = e.prog.ProviderAddress(other.owner.PublicKey())
-		err := e.send([]solana.PrivateKey{other.owner}, ix)
+		other := e.NewProvider(t, chaintest.H100, 100*chaintest.IO, 0)
+		ix := chaintest.Must(e.Registry.Stake(other.Owner.PublicKey(), p.DeviceKey.PublicKey(), other.Token, 10*chaintest.IO))
+		ix.Accounts()[1].PublicKey = e.Registry.ProviderAddress(other.Owner.PublicKey())
+		err := e.Send([]solana.PrivateKey{other.Owner}, ix)
 		require.ErrorIs(t, err, registry.ErrWrongOwner)
 	})
 	t.Run("stake more than the owner holds", func(t *testing.T) {
-		err := e.send([]solana.PrivateKey{p.owner}, must(e.prog.Stake(p.owner.PublicKey(), p.deviceKey.PublicKey(), p.token, 2_500*IO+1)))
+		err := e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(e.Registry.Stake(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), p.Token, 2_500*chaintest.IO+1)))
 		require.ErrorIs(t, err, registry.ErrInsufficientFunds)
 	})
 	t.Run("stake from a token account of another mint", func(t *testing.T) {
-		faucet := e.node.Key("faucet")
-		iosd, _, err := solana.FindAssociatedTokenAddress(faucet.PublicKey(), e.iosdMint)
+		faucet := e.Node.Key("faucet")
+		iosd, _, err := solana.FindAssociatedTokenAddress(faucet.PublicKey(), e.IOSDMint)
 		require.NoError(t, err)
-		err = e.send([]solana.PrivateKey{p.owner}, must(e.prog.Stake(p.owner.PublicKey(), p.deviceKey.PublicKey(), iosd, IO)))
+		err = e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(e.Registry.Stake(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), iosd, chaintest.IO)))
 		require.ErrorIs(t, err, registry.ErrInvalidMint)
 	})
 	t.Run("stake into a spoofed vault", func(t *testing.T) {
-		ix := must(e.prog.Stake(p.owner.PublicKey(), p.deviceKey.PublicKey(), p.token, IO))
-		ix.Accounts()[3].PublicKey = p.token // a real IO account, but not the device's vault PDA
-		err := e.send([]solana.PrivateKey{p.owner}, ix)
+		ix := chaintest.Must(e.Registry.Stake(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), p.Token, chaintest.IO))
+		ix.Accounts()[3].PublicKey = p.Token // a real IO account, but not the device's vault PDA
+		err := e.Send([]solana.PrivateKey{p.Owner}, ix)
 		require.ErrorIs(t, err, registry.ErrInvalidPda)
 	})
 }
 
 func TestRegisterNegative(t *testing.T) {
 	e := newEnv(t)
-	owner := e.funded(t)
+	owner := e.Funded(t)
 	uri := "https://provider.example/meta.json"
 
 	t.Run("before the config exists", func(t *testing.T) {
-		err := e.send([]solana.PrivateKey{owner}, must(e.prog.RegisterProvider(owner.PublicKey(), uri)))
+		err := e.Send([]solana.PrivateKey{owner}, chaintest.Must(e.Registry.RegisterProvider(owner.PublicKey(), uri)))
 		require.ErrorIs(t, err, registry.ErrInvalidAccountOwner)
 	})
 	e.initialize(t)
@@ -92,39 +93,39 @@ func TestRegisterNegative(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := e.send([]solana.PrivateKey{owner}, must(e.prog.RegisterProvider(owner.PublicKey(), tc.uri)))
+			err := e.Send([]solana.PrivateKey{owner}, chaintest.Must(e.Registry.RegisterProvider(owner.PublicKey(), tc.uri)))
 			require.ErrorIs(t, err, tc.err)
 		})
 	}
 	t.Run("provider PDA of another wallet", func(t *testing.T) {
-		ix := must(e.prog.RegisterProvider(owner.PublicKey(), uri))
-		ix.Accounts()[1].PublicKey = e.prog.ProviderAddress(solana.NewWallet().PublicKey())
-		require.ErrorIs(t, e.send([]solana.PrivateKey{owner}, ix), registry.ErrInvalidPda)
+		ix := chaintest.Must(e.Registry.RegisterProvider(owner.PublicKey(), uri))
+		ix.Accounts()[1].PublicKey = e.Registry.ProviderAddress(solana.NewWallet().PublicKey())
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{owner}, ix), registry.ErrInvalidPda)
 	})
-	require.NoError(t, e.send([]solana.PrivateKey{owner}, must(e.prog.RegisterProvider(owner.PublicKey(), uri))))
+	require.NoError(t, e.Send([]solana.PrivateKey{owner}, chaintest.Must(e.Registry.RegisterProvider(owner.PublicKey(), uri))))
 	t.Run("twice", func(t *testing.T) {
-		err := e.send([]solana.PrivateKey{owner}, must(e.prog.RegisterProvider(owner.PublicKey(), uri+"?again")))
+		err := e.Send([]solana.PrivateKey{owner}, chaintest.Must(e.Registry.RegisterProvider(owner.PublicKey(), uri+"?again")))
 		require.ErrorIs(t, err, registry.ErrAccountAlreadyInitialized)
 	})
 
 	deviceKey := solana.NewWallet().PrivateKey
 	register := func(spec registry.DeviceSpec, signers ...solana.PrivateKey) error {
-		return e.send(signers, must(e.prog.RegisterDevice(owner.PublicKey(), deviceKey.PublicKey(), e.ioMint, spec)))
+		return e.Send(signers, chaintest.Must(e.Registry.RegisterDevice(owner.PublicKey(), deviceKey.PublicKey(), e.IOMint, spec)))
 	}
 	t.Run("device key must sign", func(t *testing.T) {
-		ix := must(e.prog.RegisterDevice(owner.PublicKey(), deviceKey.PublicKey(), e.ioMint, H100))
+		ix := chaintest.Must(e.Registry.RegisterDevice(owner.PublicKey(), deviceKey.PublicKey(), e.IOMint, chaintest.H100))
 		ix.Accounts()[5].IsSigner = false
-		require.ErrorIs(t, e.send([]solana.PrivateKey{owner}, ix), registry.ErrMissingSigner)
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{owner}, ix), registry.ErrMissingSigner)
 	})
 	t.Run("under someone else's provider", func(t *testing.T) {
-		stranger := e.funded(t)
-		ix := must(e.prog.RegisterDevice(stranger.PublicKey(), deviceKey.PublicKey(), e.ioMint, H100))
-		ix.Accounts()[1].PublicKey = e.prog.ProviderAddress(owner.PublicKey())
-		require.ErrorIs(t, e.send([]solana.PrivateKey{stranger, deviceKey}, ix), registry.ErrWrongOwner)
+		stranger := e.Funded(t)
+		ix := chaintest.Must(e.Registry.RegisterDevice(stranger.PublicKey(), deviceKey.PublicKey(), e.IOMint, chaintest.H100))
+		ix.Accounts()[1].PublicKey = e.Registry.ProviderAddress(owner.PublicKey())
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{stranger, deviceKey}, ix), registry.ErrWrongOwner)
 	})
 	t.Run("wrong mint", func(t *testing.T) {
-		ix := must(e.prog.RegisterDevice(owner.PublicKey(), deviceKey.PublicKey(), e.iosdMint, H100))
-		require.ErrorIs(t, e.send([]solana.PrivateKey{owner, deviceKey}, ix), registry.ErrInvalidMint)
+		ix := chaintest.Must(e.Registry.RegisterDevice(owner.PublicKey(), deviceKey.PublicKey(), e.IOSDMint, chaintest.H100))
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{owner, deviceKey}, ix), registry.ErrInvalidMint)
 	})
 	specs := []struct {
 		name string
@@ -139,14 +140,14 @@ func TestRegisterNegative(t *testing.T) {
 	}
 	for _, tc := range specs {
 		t.Run(tc.name, func(t *testing.T) {
-			spec := H100
+			spec := chaintest.H100
 			tc.edit(&spec)
 			require.ErrorIs(t, register(spec, owner, deviceKey), tc.err)
 		})
 	}
-	require.NoError(t, register(H100, owner, deviceKey))
+	require.NoError(t, register(chaintest.H100, owner, deviceKey))
 	t.Run("same device twice", func(t *testing.T) {
-		spec := H100
+		spec := chaintest.H100
 		spec.VramGib = 81 // a different transaction
 		require.ErrorIs(t, register(spec, owner, deviceKey), registry.ErrAccountAlreadyInitialized)
 	})

@@ -11,16 +11,16 @@ import (
 )
 
 func (e *env) initializeAs(t testing.TB, signer solana.PrivateKey, params registry.ConfigParams) error {
-	ix, err := e.prog.InitializeConfig(signer.PublicKey(), e.ioMint, e.iosdMint, params)
+	ix, err := e.Registry.InitializeConfig(signer.PublicKey(), e.IOMint, e.IOSDMint, params)
 	require.NoError(t, err)
-	_, err = e.client.Send(e.ctx, []solana.Instruction{ix}, signer)
+	_, err = e.Client.Send(e.Ctx, []solana.Instruction{ix}, signer)
 	return err
 }
 
 func (e *env) update(t testing.TB, signer solana.PrivateKey, params registry.ConfigParams) error {
-	ix, err := e.prog.UpdateConfig(signer.PublicKey(), params)
+	ix, err := e.Registry.UpdateConfig(signer.PublicKey(), params)
 	require.NoError(t, err)
-	_, err = e.client.Send(e.ctx, []solana.Instruction{ix}, signer)
+	_, err = e.Client.Send(e.Ctx, []solana.Instruction{ix}, signer)
 	return err
 }
 
@@ -31,28 +31,28 @@ func TestConfigLifecycle(t *testing.T) {
 	params := e.params()
 
 	t.Run("only the upgrade authority may initialize", func(t *testing.T) {
-		err := e.initializeAs(t, e.funded(t), params)
+		err := e.initializeAs(t, e.Funded(t), params)
 		require.ErrorIs(t, err, registry.ErrNotUpgradeAuthority)
 	})
 
 	t.Run("inconsistent params are refused", func(t *testing.T) {
 		bad := params
 		bad.OracleQuorum = bad.OracleCount + 1
-		require.ErrorIs(t, e.initializeAs(t, e.admin, bad), registry.ErrInvalidConfigParams)
+		require.ErrorIs(t, e.initializeAs(t, e.Admin, bad), registry.ErrInvalidConfigParams)
 	})
 
 	t.Run("initialize", func(t *testing.T) {
-		require.NoError(t, e.initializeAs(t, e.admin, params))
-		config, err := e.prog.FetchConfig(e.ctx, e.client)
+		require.NoError(t, e.initializeAs(t, e.Admin, params))
+		config, err := e.Registry.FetchConfig(e.Ctx, e.Client)
 		require.NoError(t, err)
-		require.Equal(t, e.admin.PublicKey(), config.Admin)
+		require.Equal(t, e.Admin.PublicKey(), config.Admin)
 		require.Equal(t, solana.PublicKey{}, config.PendingAdmin)
-		require.Equal(t, e.ioMint, config.IoMint)
-		require.Equal(t, e.iosdMint, config.IosdMint)
+		require.Equal(t, e.IOMint, config.IoMint)
+		require.Equal(t, e.IOSDMint, config.IosdMint)
 		require.Equal(t, params, config.Params)
 		require.Equal(t, uint8(1), config.Version)
 		require.Equal(t, uint8(0), config.Paused)
-		_, bump, err := solana.FindProgramAddress([][]byte{[]byte("config")}, e.prog.ID)
+		_, bump, err := solana.FindProgramAddress([][]byte{[]byte("config")}, e.Registry.ID)
 		require.NoError(t, err)
 		require.Equal(t, bump, config.Bump)
 	})
@@ -60,58 +60,58 @@ func TestConfigLifecycle(t *testing.T) {
 	t.Run("re-initialization is refused", func(t *testing.T) {
 		again := params
 		again.BaseStake++ // a different transaction: an identical one would be deduplicated
-		require.ErrorIs(t, e.initializeAs(t, e.admin, again), registry.ErrAccountAlreadyInitialized)
+		require.ErrorIs(t, e.initializeAs(t, e.Admin, again), registry.ErrAccountAlreadyInitialized)
 	})
 
 	t.Run("update by the admin", func(t *testing.T) {
 		next := params
 		next.BaseStake = 300 * 100_000_000
 		next.OracleQuorum = 3
-		require.NoError(t, e.update(t, e.admin, next))
-		config, err := e.prog.FetchConfig(e.ctx, e.client)
+		require.NoError(t, e.update(t, e.Admin, next))
+		config, err := e.Registry.FetchConfig(e.Ctx, e.Client)
 		require.NoError(t, err)
 		require.Equal(t, next, config.Params)
 	})
 
 	t.Run("update by anyone else is refused", func(t *testing.T) {
-		err := e.update(t, e.funded(t), params)
+		err := e.update(t, e.Funded(t), params)
 		require.ErrorIs(t, err, registry.ErrUnauthorized)
 		var ie *chain.InstructionError
 		require.ErrorAs(t, err, &ie)
 		require.Equal(t, uint32(6100), ie.Code)
-		require.Equal(t, e.prog.ID, ie.Program)
+		require.Equal(t, e.Registry.ID, ie.Program)
 	})
 
 	t.Run("update without the admin's signature is refused", func(t *testing.T) {
-		ix, err := e.prog.UpdateConfig(e.admin.PublicKey(), params)
+		ix, err := e.Registry.UpdateConfig(e.Admin.PublicKey(), params)
 		require.NoError(t, err)
 		ix.Accounts()[1].IsSigner = false
-		payer := e.funded(t)
-		_, err = e.client.Send(e.ctx, []solana.Instruction{ix}, payer)
+		payer := e.Funded(t)
+		_, err = e.Client.Send(e.Ctx, []solana.Instruction{ix}, payer)
 		require.ErrorIs(t, err, registry.ErrMissingSigner)
 	})
 
 	t.Run("a spoofed config account is refused", func(t *testing.T) {
-		ix, err := e.prog.UpdateConfig(e.admin.PublicKey(), params)
+		ix, err := e.Registry.UpdateConfig(e.Admin.PublicKey(), params)
 		require.NoError(t, err)
-		ix.Accounts()[0].PublicKey = e.ioMint
-		_, err = e.client.Send(e.ctx, []solana.Instruction{ix}, e.admin)
+		ix.Accounts()[0].PublicKey = e.IOMint
+		_, err = e.Client.Send(e.Ctx, []solana.Instruction{ix}, e.Admin)
 		require.ErrorIs(t, err, registry.ErrInvalidAccountOwner)
 	})
 
 	t.Run("truncated instruction data is refused", func(t *testing.T) {
-		ix, err := e.prog.UpdateConfig(e.admin.PublicKey(), params)
+		ix, err := e.Registry.UpdateConfig(e.Admin.PublicKey(), params)
 		require.NoError(t, err)
 		data, err := ix.Data()
 		require.NoError(t, err)
-		short := solana.NewInstruction(e.prog.ID, ix.Accounts(), data[:len(data)-1])
-		_, err = e.client.Send(e.ctx, []solana.Instruction{short}, e.admin)
+		short := solana.NewInstruction(e.Registry.ID, ix.Accounts(), data[:len(data)-1])
+		_, err = e.Client.Send(e.Ctx, []solana.Instruction{short}, e.Admin)
 		require.ErrorIs(t, err, registry.ErrInvalidInstructionData)
 	})
 
 	t.Run("an unknown instruction is refused", func(t *testing.T) {
-		bogus := solana.NewInstruction(e.prog.ID, nil, []byte{1, 2, 3, 4, 5, 6, 7, 8})
-		_, err := e.client.Send(e.ctx, []solana.Instruction{bogus}, e.admin)
+		bogus := solana.NewInstruction(e.Registry.ID, nil, []byte{1, 2, 3, 4, 5, 6, 7, 8})
+		_, err := e.Client.Send(e.Ctx, []solana.Instruction{bogus}, e.Admin)
 		require.ErrorIs(t, err, registry.ErrInvalidInstruction)
 	})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/chaintest"
 )
 
 // Rent-exempt minimums on the localnet (mainnet values).
@@ -26,35 +27,30 @@ const (
 func evidenceOf(s string) [32]byte { return sha256.Sum256([]byte(s)) }
 
 // slashIx builds a slash of p's device.
-func (e *env) slashIx(authority solana.PublicKey, p provider, offence registry.Offence, evidence [32]byte, cosigners ...solana.PublicKey) solana.Instruction {
-	return must(e.prog.Slash(authority, p.owner.PublicKey(), p.deviceKey.PublicKey(), e.ioMint, offence, evidence, cosigners...))
+func (e *env) slashIx(authority solana.PublicKey, p chaintest.Provider, offence registry.Offence, evidence [32]byte, cosigners ...solana.PublicKey) solana.Instruction {
+	return chaintest.Must(e.Registry.Slash(authority, p.Owner.PublicKey(), p.DeviceKey.PublicKey(), e.IOMint, offence, evidence, cosigners...))
 }
 
-func (e *env) resolveIx(admin solana.PublicKey, p provider, evidence [32]byte, payer solana.PublicKey) solana.Instruction {
-	return must(e.prog.ResolveAppeal(admin, p.owner.PublicKey(), p.deviceKey.PublicKey(), evidence, payer))
-}
-
-// sendSig sends ixs paid by the first signer and returns the signature.
-func (e *env) sendSig(signers []solana.PrivateKey, ixs ...solana.Instruction) (solana.Signature, error) {
-	return e.client.Send(e.ctx, ixs, signers[0], signers[1:]...)
+func (e *env) resolveIx(admin solana.PublicKey, p chaintest.Provider, evidence [32]byte, payer solana.PublicKey) solana.Instruction {
+	return chaintest.Must(e.Registry.ResolveAppeal(admin, p.Owner.PublicKey(), p.DeviceKey.PublicKey(), evidence, payer))
 }
 
 // slashRecord fetches and decodes the record of a slash of p's device.
-func (e *env) slashRecord(t testing.TB, p provider, evidence [32]byte) *registry.SlashRecord {
-	data, err := e.client.AccountData(e.ctx, e.prog.SlashAddress(p.device, evidence))
+func (e *env) slashRecord(t testing.TB, p chaintest.Provider, evidence [32]byte) *registry.SlashRecord {
+	data, err := e.Client.AccountData(e.Ctx, e.Registry.SlashAddress(p.Device, evidence))
 	require.NoError(t, err)
 	r, err := registry.ParseAccount_SlashRecord(data)
 	require.NoError(t, err)
 	return r
 }
 
-func (e *env) escrowOf(p provider, evidence [32]byte) solana.PublicKey {
-	return e.prog.SlashEscrowAddress(e.prog.SlashAddress(p.device, evidence))
+func (e *env) escrowOf(p chaintest.Provider, evidence [32]byte) solana.PublicKey {
+	return e.Registry.SlashEscrowAddress(e.Registry.SlashAddress(p.Device, evidence))
 }
 
 // exists reports whether an account exists.
 func (e *env) exists(t testing.TB, account solana.PublicKey) bool {
-	_, err := e.client.AccountData(e.ctx, account)
+	_, err := e.Client.AccountData(e.Ctx, account)
 	if errors.Is(err, chain.ErrAccountNotFound) {
 		return false
 	}
@@ -64,7 +60,7 @@ func (e *env) exists(t testing.TB, account solana.PublicKey) bool {
 
 // ioSupply is the IO mint's supply.
 func (e *env) ioSupply(t testing.TB) uint64 {
-	res, err := e.client.RPC.GetTokenSupply(e.ctx, e.ioMint, rpc.CommitmentConfirmed)
+	res, err := e.Client.RPC.GetTokenSupply(e.Ctx, e.IOMint, rpc.CommitmentConfirmed)
 	require.NoError(t, err)
 	var supply uint64
 	for _, c := range res.Value.Amount {
@@ -75,7 +71,7 @@ func (e *env) ioSupply(t testing.TB) uint64 {
 
 // chainNow is the Clock sysvar's unix timestamp.
 func (e *env) chainNow(t testing.TB) int64 {
-	data, err := e.client.AccountData(e.ctx, solana.SysVarClockPubkey)
+	data, err := e.Client.AccountData(e.Ctx, solana.SysVarClockPubkey)
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(data), 40)
 	return int64(binary.LittleEndian.Uint64(data[32:40]))
@@ -95,20 +91,20 @@ func (e *env) waitPast(t testing.TB, ts int64) {
 func TestSlashByKeeper(t *testing.T) {
 	e := newEnv(t)
 	params := e.initialize(t)
-	p := e.newProvider(t, H100, 5_000*IO, 3_000*IO)
-	vault := e.prog.VaultAddress(p.device)
-	keeper := e.keeper.PublicKey()
+	p := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 3_000*chaintest.IO)
+	vault := e.Registry.VaultAddress(p.Device)
+	keeper := e.Keeper.PublicKey()
 	ev1 := evidenceOf("challenge 17 failed")
 
-	keeperBefore := e.lamports(t, keeper)
-	sig, err := e.sendSig([]solana.PrivateKey{e.keeper}, e.slashIx(keeper, p, registry.OffenceFailedChallenge, ev1))
+	keeperBefore := e.Lamports(t, keeper)
+	sig, err := e.SendSig([]solana.PrivateKey{e.Keeper}, e.slashIx(keeper, p, registry.OffenceFailedChallenge, ev1))
 	require.NoError(t, err)
 
 	// 10% of 3,000 IO
-	require.Equal(t, uint64(2_700*IO), e.tokenBalance(t, vault))
-	require.Equal(t, uint64(300*IO), e.tokenBalance(t, e.escrowOf(p, ev1)))
-	d := e.device(t, p)
-	require.Equal(t, uint64(2_700*IO), d.Stake)
+	require.Equal(t, uint64(2_700*chaintest.IO), e.TokenBalance(t, vault))
+	require.Equal(t, uint64(300*chaintest.IO), e.TokenBalance(t, e.escrowOf(p, ev1)))
+	d := e.Device(t, p)
+	require.Equal(t, uint64(2_700*chaintest.IO), d.Stake)
 	require.Equal(t, uint64(0), d.PendingUnstake)
 	require.Equal(t, uint16(1), d.SlashCount)
 	require.Equal(t, uint16(1), d.PendingSlashes)
@@ -117,59 +113,59 @@ func TestSlashByKeeper(t *testing.T) {
 	require.Equal(t, uint16(0), d.Reputation) // 1,500 - 2,000 per slash, floored
 
 	r := e.slashRecord(t, p, ev1)
-	require.Equal(t, p.device, r.Device)
+	require.Equal(t, p.Device, r.Device)
 	require.Equal(t, keeper, r.Payer)
 	require.Equal(t, ev1, r.EvidenceHash)
-	require.Equal(t, uint64(300*IO), r.Amount)
+	require.Equal(t, uint64(300*chaintest.IO), r.Amount)
 	require.Equal(t, r.CreatedAt+params.AppealWindowSecs, r.AppealDeadline)
 	require.Equal(t, uint8(registry.OffenceFailedChallenge), r.Offence)
 	require.Equal(t, registry.SlashStatusPending, r.Status)
 	require.Equal(t, uint8(1), r.Version)
-	record := e.prog.SlashAddress(p.device, ev1)
-	_, bump, err := solana.FindProgramAddress([][]byte{[]byte("slash"), p.device[:], ev1[:]}, e.prog.ID)
+	record := e.Registry.SlashAddress(p.Device, ev1)
+	_, bump, err := solana.FindProgramAddress([][]byte{[]byte("slash"), p.Device[:], ev1[:]}, e.Registry.ID)
 	require.NoError(t, err)
 	require.Equal(t, bump, r.Bump)
-	_, escrowBump, err := solana.FindProgramAddress([][]byte{[]byte("slash_escrow"), record[:]}, e.prog.ID)
+	_, escrowBump, err := solana.FindProgramAddress([][]byte{[]byte("slash_escrow"), record[:]}, e.Registry.ID)
 	require.NoError(t, err)
 	require.Equal(t, escrowBump, r.EscrowBump)
 	t.Logf("slash searched %d bumps at 1,500 CU each (record bump %d, escrow bump %d)", 512-int(bump)-int(escrowBump), bump, escrowBump)
 
 	// the escrow is an IO account that is its own owner; the keeper paid both rents and the fee
-	data, err := e.client.AccountData(e.ctx, e.escrowOf(p, ev1))
+	data, err := e.Client.AccountData(e.Ctx, e.escrowOf(p, ev1))
 	require.NoError(t, err)
 	var escrow token.Account
 	require.NoError(t, escrow.UnmarshalWithDecoder(newDecoder(data)))
-	require.Equal(t, e.ioMint, escrow.Mint)
+	require.Equal(t, e.IOMint, escrow.Mint)
 	require.Equal(t, e.escrowOf(p, ev1), escrow.Owner)
-	require.Equal(t, uint64(slashRecordRent), e.lamports(t, record))
-	require.Equal(t, uint64(tokenAccountRent), e.lamports(t, e.escrowOf(p, ev1)))
-	require.Equal(t, keeperBefore-slashRecordRent-tokenAccountRent-5_000, e.lamports(t, keeper))
+	require.Equal(t, uint64(slashRecordRent), e.Lamports(t, record))
+	require.Equal(t, uint64(tokenAccountRent), e.Lamports(t, e.escrowOf(p, ev1)))
+	require.Equal(t, keeperBefore-slashRecordRent-tokenAccountRent-5_000, e.Lamports(t, keeper))
 
 	require.Equal(t, []any{
-		&registry.DeviceStatusChanged{Device: p.device, From: registry.StatusProbation, To: registry.StatusSuspended},
-		&registry.DeviceSlashed{Device: p.device, SlashRecord: record, EvidenceHash: ev1, Amount: 300 * IO,
+		&registry.DeviceStatusChanged{Device: p.Device, From: registry.StatusProbation, To: registry.StatusSuspended},
+		&registry.DeviceSlashed{Device: p.Device, SlashRecord: record, EvidenceHash: ev1, Amount: 300 * chaintest.IO,
 			AppealDeadline: r.AppealDeadline, Offence: uint8(registry.OffenceFailedChallenge)},
 	}, e.eventsOf(t, sig))
 
 	t.Run("a second slash takes its share of what is left", func(t *testing.T) {
 		ev := evidenceOf("downtime window 9")
-		require.NoError(t, e.send([]solana.PrivateKey{e.keeper}, e.slashIx(keeper, p, registry.OffenceDowntime, ev)))
-		d := e.device(t, p)
-		require.Equal(t, uint64(2_673*IO), d.Stake) // 1% of 2,700 IO
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, e.slashIx(keeper, p, registry.OffenceDowntime, ev)))
+		d := e.Device(t, p)
+		require.Equal(t, uint64(2_673*chaintest.IO), d.Stake) // 1% of 2,700 IO
 		require.Equal(t, uint16(2), d.SlashCount)
 		require.Equal(t, uint16(2), d.PendingSlashes)
-		require.Equal(t, uint64(27*IO), e.tokenBalance(t, e.escrowOf(p, ev)))
-		require.Equal(t, uint64(2_673*IO), e.tokenBalance(t, vault))
+		require.Equal(t, uint64(27*chaintest.IO), e.TokenBalance(t, e.escrowOf(p, ev)))
+		require.Equal(t, uint64(2_673*chaintest.IO), e.TokenBalance(t, vault))
 	})
 
 	t.Run("same evidence twice", func(t *testing.T) {
-		err := e.send([]solana.PrivateKey{e.keeper}, e.slashIx(keeper, p, registry.OffenceSpoofedHardware, ev1))
+		err := e.Send([]solana.PrivateKey{e.Keeper}, e.slashIx(keeper, p, registry.OffenceSpoofedHardware, ev1))
 		require.ErrorIs(t, err, registry.ErrAccountAlreadyInitialized)
 	})
 
 	fresh := evidenceOf("not yet used")
-	stranger := e.funded(t)
-	oracle0, oracle1 := e.oracles[0], e.oracles[1]
+	stranger := e.Funded(t)
+	oracle0, oracle1 := e.Oracles[0], e.Oracles[1]
 	cases := []struct {
 		name    string
 		signers []solana.PrivateKey
@@ -192,7 +188,7 @@ func TestSlashByKeeper(t *testing.T) {
 			ix := e.slashIx(oracle0.PublicKey(), p, registry.OffenceFailedChallenge, fresh)
 			data, err := ix.Data()
 			require.NoError(t, err)
-			return solana.NewInstruction(e.prog.ID, append(ix.Accounts(), solana.Meta(oracle1.PublicKey())), data)
+			return solana.NewInstruction(e.Registry.ID, append(ix.Accounts(), solana.Meta(oracle1.PublicKey())), data)
 		}, registry.ErrUnauthorizedSlasher},
 		{"a stranger cosigned by an oracle", []solana.PrivateKey{stranger, oracle1}, func() solana.Instruction {
 			return e.slashIx(stranger.PublicKey(), p, registry.OffenceFailedChallenge, fresh, oracle1.PublicKey())
@@ -202,86 +198,86 @@ func TestSlashByKeeper(t *testing.T) {
 			ix.Accounts()[registry.SlashAccountAuthority].IsSigner = false
 			return ix
 		}, registry.ErrMissingSigner},
-		{"unknown offence", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+		{"unknown offence", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
 			return e.slashIx(keeper, p, registry.Offence(4), fresh)
 		}, registry.ErrInvalidOffence},
-		{"spoofed vault", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+		{"spoofed vault", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
 			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
-			ix.Accounts()[registry.SlashAccountVault].PublicKey = p.token // a real IO account, not the vault PDA
+			ix.Accounts()[registry.SlashAccountVault].PublicKey = p.Token // a real IO account, not the vault PDA
 			return ix
 		}, registry.ErrInvalidPda},
-		{"a Config passed as the ticket", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+		{"a Config passed as the ticket", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
 			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
-			ix.Accounts()[registry.SlashAccountTicket].PublicKey = e.prog.ConfigAddress()
+			ix.Accounts()[registry.SlashAccountTicket].PublicKey = e.Registry.ConfigAddress()
 			return ix
 		}, registry.ErrInvalidAccountData},
-		{"a token account passed as the ticket", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+		{"a token account passed as the ticket", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
 			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
-			ix.Accounts()[registry.SlashAccountTicket].PublicKey = p.token
+			ix.Accounts()[registry.SlashAccountTicket].PublicKey = p.Token
 			return ix
 		}, registry.ErrInvalidPda},
-		{"a Provider passed as the device", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+		{"a Provider passed as the device", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
 			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
-			ix.Accounts()[registry.SlashAccountDevice].PublicKey = e.prog.ProviderAddress(p.owner.PublicKey())
+			ix.Accounts()[registry.SlashAccountDevice].PublicKey = e.Registry.ProviderAddress(p.Owner.PublicKey())
 			return ix
 		}, registry.ErrInvalidAccountData},
-		{"record at another evidence's address", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+		{"record at another evidence's address", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
 			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
-			other := e.prog.SlashAddress(p.device, evidenceOf("other"))
+			other := e.Registry.SlashAddress(p.Device, evidenceOf("other"))
 			ix.Accounts()[registry.SlashAccountSlashRecord].PublicKey = other
-			ix.Accounts()[registry.SlashAccountSlashEscrow].PublicKey = e.prog.SlashEscrowAddress(other)
+			ix.Accounts()[registry.SlashAccountSlashEscrow].PublicKey = e.Registry.SlashEscrowAddress(other)
 			return ix
 		}, registry.ErrInvalidPda},
-		{"escrow of another record", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+		{"escrow of another record", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
 			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
-			ix.Accounts()[registry.SlashAccountSlashEscrow].PublicKey = e.prog.SlashEscrowAddress(e.prog.SlashAddress(p.device, evidenceOf("other")))
+			ix.Accounts()[registry.SlashAccountSlashEscrow].PublicKey = e.Registry.SlashEscrowAddress(e.Registry.SlashAddress(p.Device, evidenceOf("other")))
 			return ix
 		}, registry.ErrInvalidPda},
-		{"another mint", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+		{"another mint", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
 			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
-			ix.Accounts()[registry.SlashAccountIoMint].PublicKey = e.iosdMint
+			ix.Accounts()[registry.SlashAccountIoMint].PublicKey = e.IOSDMint
 			return ix
 		}, registry.ErrInvalidMint},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			require.ErrorIs(t, e.send(tc.signers, tc.ix()), tc.err)
+			require.ErrorIs(t, e.Send(tc.signers, tc.ix()), tc.err)
 		})
 	}
 	// nothing moved
-	require.Equal(t, uint64(2_673*IO), e.device(t, p).Stake)
-	require.Equal(t, uint64(2_673*IO), e.tokenBalance(t, vault))
-	require.False(t, e.exists(t, e.prog.SlashAddress(p.device, fresh)))
+	require.Equal(t, uint64(2_673*chaintest.IO), e.Device(t, p).Stake)
+	require.Equal(t, uint64(2_673*chaintest.IO), e.TokenBalance(t, vault))
+	require.False(t, e.exists(t, e.Registry.SlashAddress(p.Device, fresh)))
 }
 
 // A quorum of oracles slashes: the first oracle is the authority and pays, a second cosigns.
 func TestSlashByOracleQuorum(t *testing.T) {
 	e := newEnv(t)
 	e.initialize(t)
-	p := e.newProvider(t, H100, 5_000*IO, 3_000*IO)
+	p := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 3_000*chaintest.IO)
 	ev := evidenceOf("spoofed: reports H100, benchmarks as RTX 4090")
-	oracle0, oracle1 := e.oracles[0], e.oracles[1]
+	oracle0, oracle1 := e.Oracles[0], e.Oracles[1]
 
-	_, err := e.sendSig([]solana.PrivateKey{oracle0, oracle1},
+	_, err := e.SendSig([]solana.PrivateKey{oracle0, oracle1},
 		e.slashIx(oracle0.PublicKey(), p, registry.OffenceSpoofedHardware, ev, oracle1.PublicKey()))
 	require.NoError(t, err)
 
-	d := e.device(t, p)
-	require.Equal(t, uint64(1_500*IO), d.Stake) // 50%
+	d := e.Device(t, p)
+	require.Equal(t, uint64(1_500*chaintest.IO), d.Stake) // 50%
 	require.Equal(t, registry.StatusSuspended, d.Status)
-	require.Equal(t, uint64(1_500*IO), e.tokenBalance(t, e.prog.VaultAddress(p.device)))
-	require.Equal(t, uint64(1_500*IO), e.tokenBalance(t, e.escrowOf(p, ev)))
+	require.Equal(t, uint64(1_500*chaintest.IO), e.TokenBalance(t, e.Registry.VaultAddress(p.Device)))
+	require.Equal(t, uint64(1_500*chaintest.IO), e.TokenBalance(t, e.escrowOf(p, ev)))
 	r := e.slashRecord(t, p, ev)
 	require.Equal(t, oracle0.PublicKey(), r.Payer)
-	require.Equal(t, uint64(1_500*IO), r.Amount)
+	require.Equal(t, uint64(1_500*chaintest.IO), r.Amount)
 	require.Equal(t, uint8(registry.OffenceSpoofedHardware), r.Offence)
 
 	t.Run("all three oracles", func(t *testing.T) {
 		ev := evidenceOf("job 5 abandoned")
-		require.NoError(t, e.send([]solana.PrivateKey{e.oracles[2], oracle0, oracle1},
-			e.slashIx(e.oracles[2].PublicKey(), p, registry.OffenceJobAbandonment, ev, oracle0.PublicKey(), oracle1.PublicKey())))
-		require.Equal(t, uint64(1_425*IO), e.device(t, p).Stake) // 5% of 1,500 IO
-		require.Equal(t, uint16(2), e.device(t, p).PendingSlashes)
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Oracles[2], oracle0, oracle1},
+			e.slashIx(e.Oracles[2].PublicKey(), p, registry.OffenceJobAbandonment, ev, oracle0.PublicKey(), oracle1.PublicKey())))
+		require.Equal(t, uint64(1_425*chaintest.IO), e.Device(t, p).Stake) // 5% of 1,500 IO
+		require.Equal(t, uint16(2), e.Device(t, p).PendingSlashes)
 	})
 }
 
@@ -290,40 +286,40 @@ func TestSlashByOracleQuorum(t *testing.T) {
 func TestSlashAppealAndFinalize(t *testing.T) {
 	e := newEnv(t)
 	e.initialize(t)
-	keeper := e.keeper.PublicKey()
-	admin := e.admin.PublicKey()
+	keeper := e.Keeper.PublicKey()
+	admin := e.Admin.PublicKey()
 
 	// a: slashed, then reversed within the window
-	a := e.newProvider(t, H100, 5_000*IO, 3_000*IO)
+	a := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 3_000*chaintest.IO)
 	evA := evidenceOf("a: failed challenge")
 	// b: 1% of 3,000 IO + 333 base units, finalized after the window (rounding on every share)
-	b := e.newProvider(t, H100, 5_000*IO, 3_000*IO+333)
+	b := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 3_000*chaintest.IO+333)
 	evB := evidenceOf("b: downtime")
 	// c: a stranger tops up the escrow; finalization splits the whole balance
-	c := e.newProvider(t, H100, 5_000*IO, 3_000*IO)
+	c := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 3_000*chaintest.IO)
 	evC := evidenceOf("c: job abandoned")
-	donor := e.funded(t)
-	donorToken := e.tokenAccount(t, donor.PublicKey(), 10*IO)
-	other := e.funded(t)
+	donor := e.Funded(t)
+	donorToken := e.TokenAccount(t, e.IOMint, donor.PublicKey(), 10*chaintest.IO)
+	other := e.Funded(t)
 
 	// the 3 s appeal window runs from here: everything that must happen within it follows
-	require.NoError(t, e.send([]solana.PrivateKey{e.keeper},
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper},
 		e.slashIx(keeper, b, registry.OffenceDowntime, evB),
 		e.slashIx(keeper, c, registry.OffenceJobAbandonment, evC),
 		e.slashIx(keeper, a, registry.OffenceFailedChallenge, evA)))
-	require.NoError(t, e.send([]solana.PrivateKey{donor},
-		token.NewTransferInstruction(IO, donorToken, e.escrowOf(c, evC), donor.PublicKey(), nil).Build()))
+	require.NoError(t, e.Send([]solana.PrivateKey{donor},
+		token.NewTransferInstruction(chaintest.IO, donorToken, e.escrowOf(c, evC), donor.PublicKey(), nil).Build()))
 	deadline := e.slashRecord(t, b, evB).AppealDeadline
 
-	resolve := func(p provider, ev [32]byte, payer solana.PublicKey) solana.Instruction {
+	resolve := func(p chaintest.Provider, ev [32]byte, payer solana.PublicKey) solana.Instruction {
 		return e.resolveIx(admin, p, ev, payer)
 	}
-	finalize := func(p provider, ev [32]byte) solana.Instruction {
-		return must(e.prog.FinalizeSlash(p.deviceKey.PublicKey(), ev, e.ioMint, e.treasury, e.pool, keeper))
+	finalize := func(p chaintest.Provider, ev [32]byte) solana.Instruction {
+		return chaintest.Must(e.Registry.FinalizeSlash(p.DeviceKey.PublicKey(), ev, e.IOMint, e.Treasury, e.Pool, keeper))
 	}
 
 	t.Run("finalize before the window ends", func(t *testing.T) {
-		require.ErrorIs(t, e.send([]solana.PrivateKey{e.keeper}, finalize(b, evB)), registry.ErrAppealWindowOpen)
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{e.Keeper}, finalize(b, evB)), registry.ErrAppealWindowOpen)
 	})
 
 	resolveCases := []struct {
@@ -332,91 +328,91 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 		ix      func() solana.Instruction
 		err     error
 	}{
-		{"resolve by a non-admin", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+		{"resolve by a non-admin", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
 			return e.resolveIx(keeper, a, evA, keeper)
 		}, registry.ErrUnauthorized},
-		{"resolve without the admin's signature", []solana.PrivateKey{e.keeper}, func() solana.Instruction {
+		{"resolve without the admin's signature", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
 			ix := resolve(a, evA, keeper)
 			ix.Accounts()[registry.ResolveAppealAccountAdmin].IsSigner = false
 			return ix
 		}, registry.ErrMissingSigner},
-		{"resolve paying another wallet", []solana.PrivateKey{e.admin}, func() solana.Instruction {
+		{"resolve paying another wallet", []solana.PrivateKey{e.Admin}, func() solana.Instruction {
 			return resolve(a, evA, admin)
 		}, registry.ErrWrongOwner},
-		{"resolve into a spoofed vault", []solana.PrivateKey{e.admin}, func() solana.Instruction {
+		{"resolve into a spoofed vault", []solana.PrivateKey{e.Admin}, func() solana.Instruction {
 			ix := resolve(a, evA, keeper)
-			ix.Accounts()[registry.ResolveAppealAccountVault].PublicKey = a.token
+			ix.Accounts()[registry.ResolveAppealAccountVault].PublicKey = a.Token
 			return ix
 		}, registry.ErrInvalidPda},
-		{"resolve another device's record", []solana.PrivateKey{e.admin}, func() solana.Instruction {
+		{"resolve another device's record", []solana.PrivateKey{e.Admin}, func() solana.Instruction {
 			ix := resolve(a, evA, keeper)
-			record := e.prog.SlashAddress(b.device, evB)
+			record := e.Registry.SlashAddress(b.Device, evB)
 			ix.Accounts()[registry.ResolveAppealAccountSlashRecord].PublicKey = record
-			ix.Accounts()[registry.ResolveAppealAccountSlashEscrow].PublicKey = e.prog.SlashEscrowAddress(record)
+			ix.Accounts()[registry.ResolveAppealAccountSlashEscrow].PublicKey = e.Registry.SlashEscrowAddress(record)
 			return ix
 		}, registry.ErrInvalidPda},
-		{"resolve with another record's escrow", []solana.PrivateKey{e.admin}, func() solana.Instruction {
+		{"resolve with another record's escrow", []solana.PrivateKey{e.Admin}, func() solana.Instruction {
 			ix := resolve(a, evA, keeper)
 			ix.Accounts()[registry.ResolveAppealAccountSlashEscrow].PublicKey = e.escrowOf(b, evB)
 			return ix
 		}, registry.ErrInvalidPda},
-		{"resolve a Device passed as the record", []solana.PrivateKey{e.admin}, func() solana.Instruction {
+		{"resolve a Device passed as the record", []solana.PrivateKey{e.Admin}, func() solana.Instruction {
 			ix := resolve(a, evA, keeper)
-			ix.Accounts()[registry.ResolveAppealAccountSlashRecord].PublicKey = b.device
+			ix.Accounts()[registry.ResolveAppealAccountSlashRecord].PublicKey = b.Device
 			return ix
 		}, registry.ErrInvalidAccountData},
-		{"resolve a record that does not exist", []solana.PrivateKey{e.admin}, func() solana.Instruction {
+		{"resolve a record that does not exist", []solana.PrivateKey{e.Admin}, func() solana.Instruction {
 			return resolve(a, evidenceOf("never slashed"), keeper)
 		}, registry.ErrInvalidAccountOwner},
 	}
 	for _, tc := range resolveCases {
 		t.Run(tc.name, func(t *testing.T) {
-			require.ErrorIs(t, e.send(tc.signers, tc.ix()), tc.err)
+			require.ErrorIs(t, e.Send(tc.signers, tc.ix()), tc.err)
 		})
 	}
 
 	t.Run("appeal within the window restores the stake", func(t *testing.T) {
-		vault := e.prog.VaultAddress(a.device)
-		require.Equal(t, registry.StatusSuspended, e.device(t, a).Status)
-		keeperBefore := e.lamports(t, keeper)
-		sig, err := e.sendSig([]solana.PrivateKey{e.admin}, resolve(a, evA, keeper))
+		vault := e.Registry.VaultAddress(a.Device)
+		require.Equal(t, registry.StatusSuspended, e.Device(t, a).Status)
+		keeperBefore := e.Lamports(t, keeper)
+		sig, err := e.SendSig([]solana.PrivateKey{e.Admin}, resolve(a, evA, keeper))
 		require.NoError(t, err)
 
-		d := e.device(t, a)
-		require.Equal(t, uint64(3_000*IO), d.Stake)
-		require.Equal(t, uint64(3_000*IO), e.tokenBalance(t, vault))
+		d := e.Device(t, a)
+		require.Equal(t, uint64(3_000*chaintest.IO), d.Stake)
+		require.Equal(t, uint64(3_000*chaintest.IO), e.TokenBalance(t, vault))
 		require.Equal(t, uint16(0), d.SlashCount)
 		require.Equal(t, uint16(0), d.PendingSlashes)
 		require.Equal(t, registry.StatusProbation, d.Status) // no longer suspended; uptime was reset
 		require.Equal(t, uint16(1500), d.Reputation)
 		r := e.slashRecord(t, a, evA)
 		require.Equal(t, registry.SlashStatusReversed, r.Status)
-		require.Equal(t, uint64(300*IO), r.Amount)
+		require.Equal(t, uint64(300*chaintest.IO), r.Amount)
 		// the escrow is closed, its rent back to the payer
 		require.False(t, e.exists(t, e.escrowOf(a, evA)))
-		require.Equal(t, keeperBefore+tokenAccountRent, e.lamports(t, keeper))
+		require.Equal(t, keeperBefore+tokenAccountRent, e.Lamports(t, keeper))
 		require.Equal(t, []any{
-			&registry.DeviceStatusChanged{Device: a.device, From: registry.StatusSuspended, To: registry.StatusProbation},
-			&registry.SlashReversed{Device: a.device, SlashRecord: e.prog.SlashAddress(a.device, evA), Amount: 300 * IO},
+			&registry.DeviceStatusChanged{Device: a.Device, From: registry.StatusSuspended, To: registry.StatusProbation},
+			&registry.SlashReversed{Device: a.Device, SlashRecord: e.Registry.SlashAddress(a.Device, evA), Amount: 300 * chaintest.IO},
 		}, e.eventsOf(t, sig))
 	})
 
 	t.Run("resolve twice", func(t *testing.T) {
 		// a different transaction: another fee payer
-		require.ErrorIs(t, e.send([]solana.PrivateKey{other, e.admin}, resolve(a, evA, keeper)), registry.ErrSlashNotPending)
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{other, e.Admin}, resolve(a, evA, keeper)), registry.ErrSlashNotPending)
 	})
 	t.Run("finalize a reversed slash", func(t *testing.T) {
-		require.ErrorIs(t, e.send([]solana.PrivateKey{e.keeper}, finalize(a, evA)), registry.ErrSlashNotPending)
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{e.Keeper}, finalize(a, evA)), registry.ErrSlashNotPending)
 	})
 	t.Run("the same evidence cannot slash again", func(t *testing.T) {
-		err := e.send([]solana.PrivateKey{e.keeper}, e.slashIx(keeper, a, registry.OffenceDowntime, evA))
+		err := e.Send([]solana.PrivateKey{e.Keeper}, e.slashIx(keeper, a, registry.OffenceDowntime, evA))
 		require.ErrorIs(t, err, registry.ErrAccountAlreadyInitialized)
 	})
 
 	e.waitPast(t, deadline)
 
 	t.Run("appeal after the window", func(t *testing.T) {
-		require.ErrorIs(t, e.send([]solana.PrivateKey{e.admin}, resolve(b, evB, keeper)), registry.ErrAppealWindowClosed)
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{e.Admin}, resolve(b, evB, keeper)), registry.ErrAppealWindowClosed)
 	})
 
 	finalizeCases := []struct {
@@ -424,34 +420,34 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 		edit func(ix solana.Instruction)
 		err  error
 	}{
-		{"finalize to another treasury", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountTreasury].PublicKey = b.token }, registry.ErrWrongOwner},
+		{"finalize to another treasury", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountTreasury].PublicKey = b.Token }, registry.ErrWrongOwner},
 		{"finalize to another pool", func(ix solana.Instruction) {
-			ix.Accounts()[registry.FinalizeSlashAccountCompensationPool].PublicKey = e.treasury
+			ix.Accounts()[registry.FinalizeSlashAccountCompensationPool].PublicKey = e.Treasury
 		}, registry.ErrWrongOwner},
 		{"finalize paying another wallet", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountPayer].PublicKey = admin }, registry.ErrWrongOwner},
-		{"finalize with another mint", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountIoMint].PublicKey = e.iosdMint }, registry.ErrInvalidMint},
+		{"finalize with another mint", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountIoMint].PublicKey = e.IOSDMint }, registry.ErrInvalidMint},
 		{"finalize with another record's escrow", func(ix solana.Instruction) {
 			ix.Accounts()[registry.FinalizeSlashAccountSlashEscrow].PublicKey = e.escrowOf(c, evC)
 		}, registry.ErrInvalidPda},
-		{"finalize another device's record", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountDevice].PublicKey = c.device }, registry.ErrInvalidPda},
+		{"finalize another device's record", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountDevice].PublicKey = c.Device }, registry.ErrInvalidPda},
 		{"finalize a Provider passed as the device", func(ix solana.Instruction) {
-			ix.Accounts()[registry.FinalizeSlashAccountDevice].PublicKey = e.prog.ProviderAddress(b.owner.PublicKey())
+			ix.Accounts()[registry.FinalizeSlashAccountDevice].PublicKey = e.Registry.ProviderAddress(b.Owner.PublicKey())
 		}, registry.ErrInvalidAccountData},
 	}
 	for _, tc := range finalizeCases {
 		t.Run(tc.name, func(t *testing.T) {
 			ix := finalize(b, evB)
 			tc.edit(ix)
-			require.ErrorIs(t, e.send([]solana.PrivateKey{e.keeper}, ix), tc.err)
+			require.ErrorIs(t, e.Send([]solana.PrivateKey{e.Keeper}, ix), tc.err)
 		})
 	}
 
 	t.Run("finalize splits exactly", func(t *testing.T) {
 		supply := e.ioSupply(t)
-		treasury, pool := e.tokenBalance(t, e.treasury), e.tokenBalance(t, e.pool)
-		keeperBefore := e.lamports(t, keeper)
-		anyone := e.funded(t)
-		sig, err := e.sendSig([]solana.PrivateKey{anyone}, finalize(b, evB))
+		treasury, pool := e.TokenBalance(t, e.Treasury), e.TokenBalance(t, e.Pool)
+		keeperBefore := e.Lamports(t, keeper)
+		anyone := e.Funded(t)
+		sig, err := e.SendSig([]solana.PrivateKey{anyone}, finalize(b, evB))
 		require.NoError(t, err)
 
 		// amount = floor(300,000,000,333 x 1%) = 3,000,000,003
@@ -459,42 +455,42 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 		const toCompensation = amount - burned - toTreasury // 750,000,002
 		require.Equal(t, uint64(amount), e.slashRecord(t, b, evB).Amount)
 		require.Equal(t, supply-burned, e.ioSupply(t))
-		require.Equal(t, treasury+toTreasury, e.tokenBalance(t, e.treasury))
-		require.Equal(t, pool+toCompensation, e.tokenBalance(t, e.pool))
+		require.Equal(t, treasury+toTreasury, e.TokenBalance(t, e.Treasury))
+		require.Equal(t, pool+toCompensation, e.TokenBalance(t, e.Pool))
 		require.False(t, e.exists(t, e.escrowOf(b, evB)))
-		require.Equal(t, keeperBefore+tokenAccountRent, e.lamports(t, keeper))
+		require.Equal(t, keeperBefore+tokenAccountRent, e.Lamports(t, keeper))
 
 		r := e.slashRecord(t, b, evB)
 		require.Equal(t, registry.SlashStatusFinalized, r.Status)
-		d := e.device(t, b)
-		require.Equal(t, uint64(3_000*IO+333-amount), d.Stake)
-		require.Equal(t, d.Stake, e.tokenBalance(t, e.prog.VaultAddress(b.device)))
+		d := e.Device(t, b)
+		require.Equal(t, uint64(3_000*chaintest.IO+333-amount), d.Stake)
+		require.Equal(t, d.Stake, e.TokenBalance(t, e.Registry.VaultAddress(b.Device)))
 		require.Equal(t, uint16(0), d.PendingSlashes)
 		require.Equal(t, uint16(1), d.SlashCount)
 		require.Equal(t, registry.StatusProbation, d.Status)
 		require.Equal(t, []any{
-			&registry.DeviceStatusChanged{Device: b.device, From: registry.StatusSuspended, To: registry.StatusProbation},
-			&registry.SlashFinalized{Device: b.device, SlashRecord: e.prog.SlashAddress(b.device, evB),
+			&registry.DeviceStatusChanged{Device: b.Device, From: registry.StatusSuspended, To: registry.StatusProbation},
+			&registry.SlashFinalized{Device: b.Device, SlashRecord: e.Registry.SlashAddress(b.Device, evB),
 				Burned: burned, ToTreasury: toTreasury, ToCompensation: toCompensation},
 		}, e.eventsOf(t, sig))
 	})
 
 	t.Run("finalize twice", func(t *testing.T) {
-		require.ErrorIs(t, e.send([]solana.PrivateKey{e.keeper}, finalize(b, evB)), registry.ErrSlashNotPending)
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{e.Keeper}, finalize(b, evB)), registry.ErrSlashNotPending)
 	})
 	t.Run("resolve after finalize", func(t *testing.T) {
-		require.ErrorIs(t, e.send([]solana.PrivateKey{e.admin}, resolve(b, evB, keeper)), registry.ErrSlashNotPending)
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{e.Admin}, resolve(b, evB, keeper)), registry.ErrSlashNotPending)
 	})
 
 	t.Run("finalize splits a topped-up escrow whole", func(t *testing.T) {
 		supply := e.ioSupply(t)
-		treasury, pool := e.tokenBalance(t, e.treasury), e.tokenBalance(t, e.pool)
-		require.NoError(t, e.send([]solana.PrivateKey{e.keeper}, finalize(c, evC)))
-		const held = 150*IO + IO // 5% of 3,000 IO plus the donation
+		treasury, pool := e.TokenBalance(t, e.Treasury), e.TokenBalance(t, e.Pool)
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, finalize(c, evC)))
+		const held = 150*chaintest.IO + chaintest.IO // 5% of 3,000 IO plus the donation
 		require.Equal(t, supply-held/2, e.ioSupply(t))
-		require.Equal(t, treasury+held/4, e.tokenBalance(t, e.treasury))
-		require.Equal(t, pool+held-held/2-held/4, e.tokenBalance(t, e.pool))
-		require.Equal(t, uint64(150*IO), e.slashRecord(t, c, evC).Amount)
+		require.Equal(t, treasury+held/4, e.TokenBalance(t, e.Treasury))
+		require.Equal(t, pool+held-held/2-held/4, e.TokenBalance(t, e.Pool))
+		require.Equal(t, uint64(150*chaintest.IO), e.slashRecord(t, c, evC).Amount)
 	})
 }
 
@@ -503,17 +499,17 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 func TestReversedSlashRestoresUptime(t *testing.T) {
 	e := newEnv(t)
 	e.initialize(t)
-	p := e.activeProvider(t, e.funded(t))
-	uptime := e.device(t, p).ProvenUptimeSecs
+	p := e.ActiveProvider(t, e.Funded(t))
+	uptime := e.Device(t, p).ProvenUptimeSecs
 	ev := evidenceOf("mistaken")
-	require.NoError(t, e.send([]solana.PrivateKey{e.keeper}, e.slashIx(e.keeper.PublicKey(), p, registry.OffenceDowntime, ev)))
-	d := e.device(t, p)
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, e.slashIx(e.Keeper.PublicKey(), p, registry.OffenceDowntime, ev)))
+	d := e.Device(t, p)
 	require.Zero(t, d.ProvenUptimeSecs)
 	require.Equal(t, registry.StatusSuspended, d.Status)
 	require.Equal(t, uptime, e.slashRecord(t, p, ev).ProvenUptimeSecs)
 
-	require.NoError(t, e.send([]solana.PrivateKey{e.admin}, e.resolveIx(e.admin.PublicKey(), p, ev, e.keeper.PublicKey())))
-	d = e.device(t, p)
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, e.resolveIx(e.Admin.PublicKey(), p, ev, e.Keeper.PublicKey())))
+	d = e.Device(t, p)
 	require.Equal(t, uptime, d.ProvenUptimeSecs)
 	require.Equal(t, registry.StatusActive, d.Status)
 }

@@ -1,0 +1,222 @@
+// Package chaintest: fixtures for tests that run against a localnet (internal/localnet) with
+// the programs deployed. Each program's tests build on Env: a started localnet, a client
+// that knows the programs' errors, the genesis keys and mints, and helpers that send
+// transactions, fund wallets and token accounts, and read balances, events and compute units
+// back. The registry fixtures (registry.go) make providers, devices and uptime proofs.
+//
+// It is imported only by tests, but it is an ordinary package so that every program's
+// tests can share it.
+package chaintest
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	bin "github.com/gagliardetto/binary"
+	"github.com/gagliardetto/solana-go"
+	ata "github.com/gagliardetto/solana-go/programs/associated-token-account"
+	"github.com/gagliardetto/solana-go/programs/token"
+	"github.com/gagliardetto/solana-go/rpc"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/localnet"
+)
+
+// IO is one IO token in base units.
+const IO = 100_000_000
+
+// CPIBaseCU is what Agave charges the caller for each cross-program invocation.
+const CPIBaseCU = 946
+
+// Env is one localnet with the programs deployed by the real loader.
+type Env struct {
+	Ctx      context.Context
+	Client   *chain.Client // polls every 10 ms; knows the registry's errors
+	Node     *localnet.Node
+	Registry registry.Program
+	Admin    solana.PrivateKey // the programs' upgrade authority
+	Keeper   solana.PrivateKey
+	Oracles  []solana.PrivateKey // oracle-1, oracle-2, oracle-3
+	IOMint   solana.PublicKey
+	IOSDMint solana.PublicKey
+	Treasury solana.PublicKey // the treasury's IO associated token account (made at genesis)
+	Pool     solana.PublicKey // compensation pool: an IO token account made by New
+}
+
+// New starts a localnet for the test (stopped at t.Cleanup) and returns its Env. Its Ctx
+// ends after 5 minutes or at cleanup.
+func New(t testing.TB, opts ...localnet.Option) *Env {
+	node := localnet.Start(t, opts...)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	e := &Env{
+		Ctx:      ctx,
+		Client:   chain.New(node.RPCURL),
+		Node:     node,
+		Registry: registry.Program{ID: node.Programs["registry"]},
+		Admin:    node.Key("upgrade-authority"),
+		Keeper:   node.Key("keeper"),
+		Oracles:  []solana.PrivateKey{node.Key("oracle-1"), node.Key("oracle-2"), node.Key("oracle-3")},
+		IOMint:   node.Key("io-mint").PublicKey(),
+		IOSDMint: node.Key("iosd-mint").PublicKey(),
+	}
+	e.Client.RegisterErrors(e.Registry.ID, registry.Errors)
+	e.Client.PollInterval = 10 * time.Millisecond                                                     // the localnet confirms at once
+	treasury, _, err := solana.FindAssociatedTokenAddress(node.Key("treasury").PublicKey(), e.IOMint) // made at genesis
+	require.NoError(t, err)
+	e.Treasury = treasury
+	e.Pool = e.TokenAccount(t, e.IOMint, solana.NewWallet().PublicKey(), 0)
+	return e
+}
+
+// Must unwraps an instruction builder; builders fail only on unencodable arguments, a bug
+// in the test itself.
+func Must(ix solana.Instruction, err error) solana.Instruction {
+	if err != nil {
+		panic(err)
+	}
+	return ix
+}
+
+// Send sends ixs paid by the first signer.
+func (e *Env) Send(signers []solana.PrivateKey, ixs ...solana.Instruction) error {
+	_, err := e.SendSig(signers, ixs...)
+	return err
+}
+
+// SendSig sends ixs paid by the first signer and returns the transaction's signature.
+func (e *Env) SendSig(signers []solana.PrivateKey, ixs ...solana.Instruction) (solana.Signature, error) {
+	return e.Client.Send(e.Ctx, ixs, signers[0], signers[1:]...)
+}
+
+// Funded returns a new keypair holding 10 SOL.
+func (e *Env) Funded(t testing.TB) solana.PrivateKey {
+	key := solana.NewWallet().PrivateKey
+	require.NoError(t, e.Node.Airdrop(e.Ctx, key.PublicKey(), 10*solana.LAMPORTS_PER_SOL))
+	return key
+}
+
+// TokenAccount creates owner's associated token account of mint holding amount base units
+// (from the faucet, which holds IO and IOSD from genesis) and returns its address.
+func (e *Env) TokenAccount(t testing.TB, mint, owner solana.PublicKey, amount uint64) solana.PublicKey {
+	faucet := e.Node.Key("faucet")
+	addr, _, err := solana.FindAssociatedTokenAddress(owner, mint)
+	require.NoError(t, err)
+	from, _, err := solana.FindAssociatedTokenAddress(faucet.PublicKey(), mint)
+	require.NoError(t, err)
+	ixs := []solana.Instruction{ata.NewCreateInstruction(faucet.PublicKey(), owner, mint).Build()}
+	if amount > 0 {
+		ixs = append(ixs, token.NewTransferInstruction(amount, from, addr, faucet.PublicKey(), nil).Build())
+	}
+	require.NoError(t, e.Send([]solana.PrivateKey{faucet}, ixs...))
+	return addr
+}
+
+// TokenBalance is a token account's balance in base units (0 for a closed or missing
+// account).
+func (e *Env) TokenBalance(t testing.TB, account solana.PublicKey) uint64 {
+	data, err := e.Client.AccountData(e.Ctx, account)
+	if err != nil {
+		require.ErrorIs(t, err, chain.ErrAccountNotFound)
+		return 0
+	}
+	var acc token.Account
+	require.NoError(t, acc.UnmarshalWithDecoder(bin.NewBinDecoder(data)))
+	return acc.Amount
+}
+
+// Lamports is an account's balance (0 for no account).
+func (e *Env) Lamports(t testing.TB, account solana.PublicKey) uint64 {
+	res, err := e.Client.RPC.GetBalance(e.Ctx, account, rpc.CommitmentConfirmed)
+	require.NoError(t, err)
+	return res.Value
+}
+
+// Tx fetches a confirmed transaction.
+func (e *Env) Tx(t testing.TB, sig solana.Signature) *rpc.GetTransactionResult {
+	version := uint64(0)
+	tx, err := e.Client.RPC.GetTransaction(e.Ctx, sig, &rpc.GetTransactionOpts{Commitment: rpc.CommitmentConfirmed, MaxSupportedTransactionVersion: &version})
+	require.NoError(t, err)
+	require.NotNil(t, tx.Meta)
+	return tx
+}
+
+// Events decodes, with parse, the Anchor events ("Program data: <base64>" log lines) that
+// program id itself emitted in a confirmed transaction, in order. Lines logged while
+// another program was executing are skipped: the logs' "Program <id> invoke [n]" and
+// "Program <id> success|failed" lines are followed as a stack, so that the events of a
+// program id invoked (or that invoked id) are not taken for id's.
+func (e *Env) Events(t testing.TB, sig solana.Signature, id solana.PublicKey, parse func([]byte) (any, error)) []any {
+	events, err := programEvents(e.Tx(t, sig).Meta.LogMessages, id, parse)
+	require.NoError(t, err)
+	return events
+}
+
+// programEvents is Events on a transaction's log lines.
+func programEvents(logs []string, id solana.PublicKey, parse func([]byte) (any, error)) ([]any, error) {
+	var (
+		events []any
+		stack  []string // the programs executing, innermost last
+	)
+	want := id.String()
+	for _, line := range logs {
+		if data, ok := strings.CutPrefix(line, "Program data: "); ok {
+			if len(stack) == 0 || stack[len(stack)-1] != want {
+				continue
+			}
+			raw, err := base64.StdEncoding.DecodeString(data)
+			if err != nil {
+				return nil, fmt.Errorf("event %q: %w", data, err)
+			}
+			ev, err := parse(raw)
+			if err != nil {
+				return nil, fmt.Errorf("event %q: %w", data, err)
+			}
+			events = append(events, ev)
+			continue
+		}
+		fields := strings.Fields(line)
+		if len(fields) < 3 || fields[0] != "Program" || strings.HasSuffix(fields[1], ":") { // not "Program log: ..."
+			continue
+		}
+		switch {
+		case fields[2] == "invoke" && len(fields) == 4:
+			stack = append(stack, fields[1])
+		case fields[2] == "success" || strings.HasPrefix(fields[2], "failed"):
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		}
+	}
+	return events, nil
+}
+
+// ComputeUnits reads a confirmed transaction's compute units from its logs: the total, the
+// top-level program's own share (the total less the invoked programs' consumption and
+// CPIBaseCU per CPI), and its number of CPIs.
+func (e *Env) ComputeUnits(t testing.TB, sig solana.Signature) (total, own uint64, cpis int) {
+	logs := e.Tx(t, sig).Meta.LogMessages
+	var inner uint64
+	for _, line := range logs {
+		fields := strings.Fields(line)
+		if len(fields) == 4 && fields[0] == "Program" && fields[2] == "invoke" && fields[3] == "[2]" {
+			cpis++
+		}
+		// "Program <id> consumed <n> of <m> compute units": depth-1 lines come last.
+		if len(fields) == 8 && fields[2] == "consumed" {
+			n, err := strconv.ParseUint(fields[3], 10, 64)
+			require.NoError(t, err)
+			inner += n
+			total = n
+		}
+	}
+	inner -= total // the last "consumed" line is the top-level program's
+	return total, total - inner - uint64(cpis)*CPIBaseCU, cpis
+}
