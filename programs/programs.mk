@@ -59,7 +59,7 @@ GP_OBJS_$(1) := $$(patsubst programs/$(1)/src/%.c,target/obj/$(1)/%.o,$$(GP_SRCS
 
 target/obj/$(1)/%.o: programs/$(1)/src/%.c
 	@mkdir -p $$(@D)
-	$$(CLANG) $$(GP_BPF_CFLAGS) -I$$(GP_SDK_INC) -Iprograms/$(1)/include -Iprograms/$(1)/gen -c $$< -o $$@
+	$$(CLANG) $$(GP_BPF_CFLAGS) -I$$(GP_SDK_INC) -Iprograms/$(1)/include -Iprograms/$(1)/gen -Iprograms -c $$< -o $$@
 	$$(call gp_no_writable,$$@)
 
 target/deploy/$(1).so: $$(GP_OBJS_$(1)) $$(SBPF_LINK_DEPS) | target/deploy
@@ -132,7 +132,7 @@ GP_TOBJS_$(1) := $$(patsubst programs/$(1)/%.c,$(GP_HOST_OUT)/$(1)/%.o,$$(GP_TSR
 $(GP_HOST_OUT)/$(1)/%.o: programs/$(1)/%.c
 	@mkdir -p $$(@D)
 	$$(HOSTCC) $$(GP_HOST_CFLAGS) -I$$(GP_SDK_INC) -I$$(GP_SDK_HOST) -Iprograms/$(1)/include \
-	  -Iprograms/$(1)/gen -c $$< -o $$@
+	  -Iprograms/$(1)/gen -Iprograms -c $$< -o $$@
 
 $(GP_HOST_OUT)/$(1)/$(1)-tests: $$(GP_TOBJS_$(1)) $$(GP_SHIM_OBJS) $(GP_HOST_OUT)/$(1)/test_main.o
 	$$(HOSTCC) $$(GP_HOST_LDFLAGS) $$^ -o $$@

@@ -3,10 +3,10 @@ package registry
 import (
 	"context"
 	"encoding/binary"
-	"fmt"
 
 	"github.com/gagliardetto/solana-go"
 
+	"github.com/gpunet/gpunet/client/internal/anchorix"
 	"github.com/gpunet/gpunet/internal/chain"
 )
 
@@ -41,17 +41,8 @@ const (
 )
 
 func (p Program) pda(seeds ...[]byte) solana.PublicKey {
-	addr, _ := p.pdaBump(seeds...)
+	addr, _ := anchorix.FindPDA(p.ID, seeds...)
 	return addr
-}
-
-// pdaBump finds a PDA and its canonical bump, off-chain where the search costs nothing.
-func (p Program) pdaBump(seeds ...[]byte) (solana.PublicKey, uint8) {
-	addr, bump, err := solana.FindProgramAddress(seeds, p.ID)
-	if err != nil {
-		panic(fmt.Sprintf("no program address for %q under %s: %v", seeds, p.ID, err)) // astronomically unlikely
-	}
-	return addr, bump
 }
 
 // ConfigAddress is the Config PDA, ["config"].
@@ -94,13 +85,7 @@ func (p Program) SlashEscrowAddress(record solana.PublicKey) solana.PublicKey {
 
 // ProgramDataAddress is the BPF Loader Upgradeable account holding the program's code and
 // upgrade authority.
-func (p Program) ProgramDataAddress() solana.PublicKey {
-	addr, _, err := solana.FindProgramAddress([][]byte{p.ID[:]}, solana.BPFLoaderUpgradeableProgramID)
-	if err != nil {
-		panic(fmt.Sprintf("no program data address for program %s: %v", p.ID, err))
-	}
-	return addr
-}
+func (p Program) ProgramDataAddress() solana.PublicKey { return anchorix.ProgramDataAddress(p.ID) }
 
 // InitializeConfig creates the Config; admin must be the program's upgrade authority.
 func (p Program) InitializeConfig(admin, ioMint, iosdMint solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
@@ -135,7 +120,7 @@ func (p Program) RegisterProvider(owner solana.PublicKey, metadataURI string) (s
 // RegisterDevice registers the worker deviceKey under owner's Provider; both sign.
 func (p Program) RegisterDevice(owner, deviceKey, ioMint solana.PublicKey, spec DeviceSpec) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
-	vault, bump := p.pdaBump([]byte("vault"), device[:])
+	vault, bump := anchorix.FindPDA(p.ID, []byte("vault"), device[:])
 	return p.build(Instruction_RegisterDevice)(NewRegisterDeviceInstruction(spec, bump, p.ConfigAddress(), p.ProviderAddress(owner), device, vault,
 		owner, deviceKey, ioMint, solana.TokenProgramID, solana.SystemProgramID))
 }
@@ -185,21 +170,14 @@ func (p Program) CloseStaleProof(deviceKey solana.PublicKey, window uint64, paye
 func (p Program) Slash(authority, owner, deviceKey, ioMint solana.PublicKey, offence Offence, evidence [32]byte, cosigners ...solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
 	record := p.SlashAddress(device, evidence)
-	escrow, bump := p.pdaBump([]byte("slash_escrow"), record[:])
+	escrow, bump := anchorix.FindPDA(p.ID, []byte("slash_escrow"), record[:])
+	extra := make([]*solana.AccountMeta, len(cosigners))
+	for i, c := range cosigners {
+		extra[i] = solana.Meta(c).SIGNER()
+	}
 	ix, err := NewSlashInstruction(uint8(offence), evidence, bump, p.ConfigAddress(), device, p.ProviderAddress(owner), p.TicketAddress(device), p.VaultAddress(device),
 		record, escrow, authority, ioMint, solana.TokenProgramID, solana.SystemProgramID)
-	if err != nil {
-		return nil, err
-	}
-	accounts := ix.Accounts()
-	for _, c := range cosigners {
-		accounts = append(accounts, solana.Meta(c).SIGNER())
-	}
-	data, err := ix.Data()
-	if err != nil {
-		return nil, err
-	}
-	return solana.NewInstruction(p.ID, accounts, data), nil
+	return anchorix.Build(p.ID, Instruction_Slash, ix, err, extra...)
 }
 
 // ResolveAppeal reverses a pending slash of owner's device (admin, within the appeal window).
@@ -225,45 +203,22 @@ func (p Program) SetDeviceJob(escrowAuthority, deviceKey, job solana.PublicKey) 
 
 // FetchConfig reads and decodes the Config account.
 func (p Program) FetchConfig(ctx context.Context, c *chain.Client) (*Config, error) {
-	data, err := c.AccountData(ctx, p.ConfigAddress())
-	if err != nil {
-		return nil, err
-	}
-	return ParseAccount_Config(data)
+	return anchorix.Fetch(ctx, c, p.ConfigAddress(), ParseAccount_Config)
 }
 
 // FetchProvider reads and decodes owner's Provider.
 func (p Program) FetchProvider(ctx context.Context, c *chain.Client, owner solana.PublicKey) (*Provider, error) {
-	data, err := c.AccountData(ctx, p.ProviderAddress(owner))
-	if err != nil {
-		return nil, err
-	}
-	return ParseAccount_Provider(data)
+	return anchorix.Fetch(ctx, c, p.ProviderAddress(owner), ParseAccount_Provider)
 }
 
 // FetchDevice reads and decodes the Device of a device key.
 func (p Program) FetchDevice(ctx context.Context, c *chain.Client, deviceKey solana.PublicKey) (*Device, error) {
-	data, err := c.AccountData(ctx, p.DeviceAddress(deviceKey))
-	if err != nil {
-		return nil, err
-	}
-	return ParseAccount_Device(data)
+	return anchorix.Fetch(ctx, c, p.DeviceAddress(deviceKey), ParseAccount_Device)
 }
 
-// build returns what addresses a generated instruction to p.ID. anchor-go v1.0.0 leaves the
-// data of an instruction without arguments empty, dropping its discriminator: it puts it back.
+// build returns what addresses a generated instruction to p.ID (see anchorix.Build).
 func (p Program) build(discriminator [8]byte) func(solana.Instruction, error) (solana.Instruction, error) {
 	return func(ix solana.Instruction, err error) (solana.Instruction, error) {
-		if err != nil {
-			return nil, err
-		}
-		data, err := ix.Data()
-		if err != nil {
-			return nil, err
-		}
-		if len(data) == 0 {
-			data = discriminator[:]
-		}
-		return solana.NewInstruction(p.ID, ix.Accounts(), data), nil
+		return anchorix.Build(p.ID, discriminator, ix, err)
 	}
 }

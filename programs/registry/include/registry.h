@@ -1,7 +1,7 @@
 /* The registry program: providers, devices, stake, proofs, reputation and slashing.
    One file per instruction under src/; layouts and codes come from the generated
    gen/registry_idl.h (idl/registry.json). Shared rules live in src/config.c (parameters),
-   src/device.c (loading accounts, the status machine, reputation) and src/clock.c. */
+   src/device.c (loading accounts, the status machine, reputation). */
 #ifndef REGISTRY_H
 #define REGISTRY_H
 
@@ -119,9 +119,5 @@ typedef struct {
    address stored in the record, an IO token account). */
 uint64_t registry_load_pending_slash(registry_pending_slash_t *s, const registry_config_t *config,
                                      const SolPubkey *program_id);
-
-/* clock.c */
-/* The Clock sysvar's unix timestamp. */
-uint64_t registry_now(int64_t *out);
 
 #endif

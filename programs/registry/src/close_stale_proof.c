@@ -22,7 +22,7 @@ uint64_t registry_close_stale_proof(const SolParameters *p) {
   registry_close_stale_proof_args_t args;
   GP_TRY(registry_decode_close_stale_proof_args(p->data + 8, p->data_len - 8, &args));
   int64_t now;
-  GP_TRY(registry_now(&now));
+  GP_TRY(gp_unix_now(&now));
   uint64_t start;
   GP_TRY(gp_mul_u64(w->window, (uint64_t)config->params.proof_window_secs, &start));
   bool superseded = w->window <= d->last_proof_window;

@@ -24,7 +24,7 @@ uint64_t registry_finalize_slash(const SolParameters *p) {
   GP_TRY(registry_load_pending_slash(&s, config, p->program_id));
   registry_slash_record_t *r = s.r;
   int64_t now;
-  GP_TRY(registry_now(&now));
+  GP_TRY(gp_unix_now(&now));
   if (now < r->appeal_deadline) return REGISTRY_ERR_APPEAL_WINDOW_OPEN;
   if (!gp_pubkey_eq(io_mint->key, &config->io_mint)) return REGISTRY_ERR_INVALID_MINT;
   if (!gp_pubkey_eq(treasury->key, &params->treasury) || !gp_pubkey_eq(pool->key, &params->compensation_pool))

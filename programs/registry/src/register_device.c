@@ -59,7 +59,7 @@ uint64_t registry_register_device(const SolParameters *p) {
   GP_TRY(gp_token_initialize_account3(vault, io_mint, vault->key));
 
   int64_t now;
-  GP_TRY(registry_now(&now));
+  GP_TRY(gp_unix_now(&now));
   registry_device_t *d = (registry_device_t *)(void *)device->data;
   d->discriminator = REGISTRY_DEVICE_DISCRIMINATOR;
   gp_pubkey_copy(&d->provider, provider_acc->key);

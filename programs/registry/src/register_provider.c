@@ -28,7 +28,7 @@ uint64_t registry_register_provider(const SolParameters *p) {
   GP_TRY(gp_account_create_pda(&create));
 
   int64_t now;
-  GP_TRY(registry_now(&now));
+  GP_TRY(gp_unix_now(&now));
   registry_provider_t *pr = (registry_provider_t *)(void *)provider->data;
   pr->discriminator = REGISTRY_PROVIDER_DISCRIMINATOR;
   gp_pubkey_copy(&pr->owner, owner->key);

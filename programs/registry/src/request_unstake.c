@@ -46,7 +46,7 @@ uint64_t registry_request_unstake(const SolParameters *p) {
   if (args.amount == 0) return REGISTRY_ERR_INVALID_AMOUNT;
   if (args.amount > d->stake) return REGISTRY_ERR_INSUFFICIENT_STAKE;
   int64_t now, unlock_at;
-  GP_TRY(registry_now(&now));
+  GP_TRY(gp_unix_now(&now));
   GP_TRY(add_secs(now, config->params.unstake_cooldown_secs, &unlock_at));
   uint64_t stake, pending, total, ticket_amount;
   GP_TRY(gp_sub_u64(d->stake, args.amount, &stake));

@@ -26,7 +26,7 @@ uint64_t registry_resolve_appeal(const SolParameters *p) {
   GP_TRY(registry_load_pending_slash(&s, config, p->program_id));
   registry_slash_record_t *r = s.r;
   int64_t now;
-  GP_TRY(registry_now(&now));
+  GP_TRY(gp_unix_now(&now));
   if (now >= r->appeal_deadline) return REGISTRY_ERR_APPEAL_WINDOW_CLOSED;
   GP_TRY(registry_check_vault(vault, d, config));
   if (!gp_pubkey_eq(payer->key, &r->payer)) return REGISTRY_ERR_WRONG_OWNER;

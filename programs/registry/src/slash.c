@@ -93,7 +93,7 @@ uint64_t registry_slash(const SolParameters *p) {
   uint64_t from_stake = amount < d->stake ? amount : d->stake;
   GP_TRY(gp_sub_u64(amount, from_stake, &from_ticket));
   int64_t now, deadline;
-  GP_TRY(registry_now(&now));
+  GP_TRY(gp_unix_now(&now));
   if (__builtin_add_overflow(now, params->appeal_window_secs, &deadline)) return REGISTRY_ERR_ARITHMETIC_OVERFLOW;
   if (d->slash_count == UINT16_MAX || d->pending_slashes == UINT16_MAX) return REGISTRY_ERR_ARITHMETIC_OVERFLOW;
   GP_TRY(gp_sub_u64(d->stake, from_stake, &d->stake));

@@ -24,16 +24,6 @@
 #define EMA_KEEP 7u
 #define EMA_DIV 8u
 
-/* The lower median of v[0..n), 1 <= n <= MAX_ORACLES; sorts v in place. */
-static uint64_t lower_median(uint64_t *v, uint64_t n) {
-  for (uint64_t i = 1; i < n; i++) {
-    uint64_t x = v[i], j = i;
-    for (; j > 0 && v[j - 1] > x; j--) v[j] = v[j - 1];
-    v[j] = x;
-  }
-  return v[(n - 1) / 2];
-}
-
 static uint64_t check_report(const registry_proof_report_t *r, uint64_t window_secs) {
   if (r->uptime_secs > window_secs || r->challenge > REGISTRY_CHALLENGE_FAILED ||
       (r->padding[0] | r->padding[1] | r->padding[2]))
@@ -106,9 +96,9 @@ static uint64_t count_window(registry_device_t *d, const registry_proof_window_t
       passed += (w->challenge_pass_mask >> i) & 1;
     }
   }
-  uint64_t uptime = lower_median(uptimes, n); /* n >= 1: the current vote is in the mask */
+  uint64_t uptime = gp_lower_median_u64(uptimes, n); /* n >= 1: the current vote is in the mask */
   ev->uptime_secs = uptime;
-  if (nb) d->benchmark_score = ev->benchmark_score = lower_median(benchmarks, nb);
+  if (nb) d->benchmark_score = ev->benchmark_score = gp_lower_median_u64(benchmarks, nb);
   if (reported) {
     bool pass = passed * 2 > reported;
     uint32_t *tally = pass ? &d->challenges_passed : &d->challenges_failed;

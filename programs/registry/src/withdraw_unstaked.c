@@ -25,7 +25,7 @@ uint64_t registry_withdraw_unstaked(const SolParameters *p) {
   registry_withdraw_unstaked_args_t args;
   GP_TRY(registry_decode_withdraw_unstaked_args(p->data + 8, p->data_len - 8, &args));
   int64_t now;
-  GP_TRY(registry_now(&now));
+  GP_TRY(gp_unix_now(&now));
   if (now < t->unlock_at) return REGISTRY_ERR_UNSTAKE_LOCKED;
   uint64_t amount = t->amount;
   GP_TRY(gp_sub_u64(d->pending_unstake, amount, &d->pending_unstake));

@@ -2,6 +2,7 @@
 #ifndef GPUNET_CLOCK_H
 #define GPUNET_CLOCK_H
 
+#include "error.h"
 #include "syscalls.h"
 
 typedef struct {
@@ -15,5 +16,13 @@ GP_CHECK_SIZE(SolClock, 40);
 
 /* ~100 CU. Returns 0; a failing getter aborts on chain. */
 static inline uint64_t gp_clock_get(SolClock *out) { return sol_get_clock_sysvar(out); }
+
+/* The Clock's unix timestamp. */
+static inline uint64_t gp_unix_now(int64_t *out) {
+  SolClock clock;
+  if (gp_clock_get(&clock)) return GP_BUILTIN_INVALID_ARGUMENT;
+  *out = clock.unix_timestamp;
+  return 0;
+}
 
 #endif

@@ -62,6 +62,18 @@ static inline uint64_t gp_div_u64(uint64_t a, uint64_t b, uint64_t *out) {
 
 static inline uint64_t gp_sat_sub_u64(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
 
+/* The lower median of v[0..n), n >= 1 (for an even n the lower of the two middle values, so one
+   high outlier can never raise it); insertion-sorts v in place, which is the cheapest sort for
+   the handful of oracle votes it serves. */
+static inline uint64_t gp_lower_median_u64(uint64_t *v, uint64_t n) {
+  for (uint64_t i = 1; i < n; i++) {
+    uint64_t x = v[i], j = i;
+    for (; j > 0 && v[j - 1] > x; j--) v[j] = v[j - 1];
+    v[j] = x;
+  }
+  return v[(n - 1) / 2];
+}
+
 /* Full 64x64 -> 128 product (never overflows). */
 static inline void gp_mul_u64_wide(uint64_t a, uint64_t b, gp_u128_t *out) {
   const uint64_t m = 0xffffffffULL;

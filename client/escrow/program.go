@@ -1,0 +1,236 @@
+package escrow
+
+import (
+	"context"
+	"encoding/binary"
+
+	"github.com/gagliardetto/solana-go"
+
+	"github.com/gpunet/gpunet/client/internal/anchorix"
+	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/chain"
+)
+
+// Program is the escrow program as deployed at ID on one cluster, working with the registry
+// deployed at Registry.ID. Its methods derive the program's addresses and build instructions
+// addressed to ID, so the same code serves every cluster.
+type Program struct {
+	ID       solana.PublicKey
+	Registry registry.Program
+}
+
+// Job states (Job.State).
+const (
+	JobOpen uint8 = iota
+	JobAssigned
+	JobRunning
+	JobCompleted
+	JobCancelled
+	JobExpired
+)
+
+// Slot states (Slot.State).
+const (
+	SlotEmpty uint8 = iota
+	SlotProposed
+	SlotHired
+	SlotLeft
+)
+
+// MaxSlots is the number of slots of a job: its devices and their replacements.
+const MaxSlots = 32
+
+func (p Program) pda(seeds ...[]byte) solana.PublicKey {
+	addr, _ := anchorix.FindPDA(p.ID, seeds...)
+	return addr
+}
+
+func le64(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }
+
+// ConfigAddress is the Config PDA, ["config"].
+func (p Program) ConfigAddress() solana.PublicKey { return p.pda([]byte("config")) }
+
+// AuthorityAddress is the escrow authority PDA, ["escrow_authority"]: the registry's
+// escrow_authority, which hires and releases devices.
+func (p Program) AuthorityAddress() solana.PublicKey { return p.pda([]byte("escrow_authority")) }
+
+// JobAddress is a renter's job, ["job", renter, job_id u64 LE].
+func (p Program) JobAddress(renter solana.PublicKey, jobID uint64) solana.PublicKey {
+	return p.pda([]byte("job"), renter[:], le64(jobID))
+}
+
+// VaultAddress is a job's escrow token account, ["vault", job].
+func (p Program) VaultAddress(job solana.PublicKey) solana.PublicKey {
+	return p.pda([]byte("vault"), job[:])
+}
+
+// ClusterAddress is a renter's cluster, ["cluster", renter, cluster_id u64 LE].
+func (p Program) ClusterAddress(renter solana.PublicKey, clusterID uint64) solana.PublicKey {
+	return p.pda([]byte("cluster"), renter[:], le64(clusterID))
+}
+
+// ProgramDataAddress is the BPF Loader Upgradeable account holding the program's upgrade authority.
+func (p Program) ProgramDataAddress() solana.PublicKey { return anchorix.ProgramDataAddress(p.ID) }
+
+// writable lists accounts as writable remaining accounts.
+func writable(keys []solana.PublicKey) []*solana.AccountMeta {
+	metas := make([]*solana.AccountMeta, len(keys))
+	for i, k := range keys {
+		metas[i] = solana.Meta(k).WRITE()
+	}
+	return metas
+}
+
+// InitializeConfig creates the Config; admin must be the program's upgrade authority.
+func (p Program) InitializeConfig(admin solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
+	ix, err := NewInitializeConfigInstruction(params, p.ConfigAddress(), admin, p.ID, p.ProgramDataAddress(), p.Registry.ID, p.Registry.ConfigAddress(), solana.SystemProgramID)
+	return anchorix.Build(p.ID, Instruction_InitializeConfig, ix, err)
+}
+
+// UpdateConfig replaces every parameter; admin must be the admin.
+func (p Program) UpdateConfig(admin solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
+	ix, err := NewUpdateConfigInstruction(params, p.ConfigAddress(), admin)
+	return anchorix.Build(p.ID, Instruction_UpdateConfig, ix, err)
+}
+
+// SetPause pauses or resumes what starts new commitments.
+func (p Program) SetPause(admin solana.PublicKey, paused bool) (solana.Instruction, error) {
+	ix, err := NewSetPauseInstruction(paused, p.ConfigAddress(), admin)
+	return anchorix.Build(p.ID, Instruction_SetPause, ix, err)
+}
+
+// CreateCluster creates renter's cluster clusterID.
+func (p Program) CreateCluster(renter solana.PublicKey, clusterID uint64, requirements [32]byte) (solana.Instruction, error) {
+	ix, err := NewCreateClusterInstruction(clusterID, requirements, p.ConfigAddress(), p.ClusterAddress(renter, clusterID), renter, solana.SystemProgramID)
+	return anchorix.Build(p.ID, Instruction_CreateCluster, ix, err)
+}
+
+// CloseCluster closes renter's empty cluster.
+func (p Program) CloseCluster(renter solana.PublicKey, clusterID uint64) (solana.Instruction, error) {
+	ix, err := NewCloseClusterInstruction(p.ClusterAddress(renter, clusterID), renter)
+	return anchorix.Build(p.ID, Instruction_CloseCluster, ix, err)
+}
+
+// Terms are what a renter books: the job's id, price, duration, devices and spec.
+type Terms struct {
+	JobID        uint64
+	PricePerHour uint64 // base units of the mint per device-hour
+	DurationSecs uint32 // paid time per device
+	DeviceCount  uint8
+	Requirements [32]byte // SHA-256 of the off-chain spec
+	Cluster      solana.PublicKey
+}
+
+// CreateJob creates a job paid in mint from renterToken, in terms.Cluster unless it is zero.
+func (p Program) CreateJob(renter, renterToken, mint solana.PublicKey, terms Terms) (solana.Instruction, error) {
+	job := p.JobAddress(renter, terms.JobID)
+	vault, bump := anchorix.FindPDA(p.ID, []byte("vault"), job[:])
+	var extra []*solana.AccountMeta
+	if !terms.Cluster.IsZero() {
+		extra = writable([]solana.PublicKey{terms.Cluster})
+	}
+	ix, err := NewCreateJobInstruction(terms.JobID, terms.PricePerHour, terms.DurationSecs, terms.DeviceCount, bump, terms.Requirements,
+		p.ConfigAddress(), job, vault, renter, renterToken, mint, solana.TokenProgramID, solana.SystemProgramID)
+	return anchorix.Build(p.ID, Instruction_CreateJob, ix, err, extra...)
+}
+
+// TopUp extends a job by extraSecs per device, paid from renterToken.
+func (p Program) TopUp(renter, job, renterToken solana.PublicKey, extraSecs uint32) (solana.Instruction, error) {
+	ix, err := NewTopUpInstruction(extraSecs, p.ConfigAddress(), job, p.VaultAddress(job), renter, renterToken, solana.TokenProgramID)
+	return anchorix.Build(p.ID, Instruction_TopUp, ix, err)
+}
+
+// AssignDevices proposes registry Devices for a job's free places (authority: renter or scheduler).
+func (p Program) AssignDevices(authority, job solana.PublicKey, devices ...solana.PublicKey) (solana.Instruction, error) {
+	metas := make([]*solana.AccountMeta, len(devices))
+	for i, d := range devices {
+		metas[i] = solana.Meta(d)
+	}
+	ix, err := NewAssignDevicesInstruction(p.ConfigAddress(), job, authority, p.Registry.ConfigAddress())
+	return anchorix.Build(p.ID, Instruction_AssignDevices, ix, err, metas...)
+}
+
+// AcceptJob is the device key accepting its proposed slot; its pay goes to payout.
+func (p Program) AcceptJob(job, deviceKey, payout solana.PublicKey, slot uint8) (solana.Instruction, error) {
+	ix, err := NewAcceptJobInstruction(slot, p.ConfigAddress(), job, p.Registry.DeviceAddress(deviceKey), deviceKey, payout,
+		p.Registry.ConfigAddress(), p.AuthorityAddress(), p.Registry.ID)
+	return anchorix.Build(p.ID, Instruction_AcceptJob, ix, err)
+}
+
+// RecordUsage is one oracle's usage attestation for a job.
+func (p Program) RecordUsage(oracle, job solana.PublicKey, report UsageReport) (solana.Instruction, error) {
+	ix, err := NewRecordUsageInstruction(report, p.ConfigAddress(), job, p.Registry.ConfigAddress(), oracle)
+	return anchorix.Build(p.ID, Instruction_RecordUsage, ix, err)
+}
+
+// Settle pays a slot's verified, unpaid time to payout (the slot's), the fee to treasuryToken
+// (the treasury's account of mint) and burns the fee's burn share.
+func (p Program) Settle(job solana.PublicKey, slot uint8, payout, treasuryToken, mint solana.PublicKey) (solana.Instruction, error) {
+	ix, err := NewSettleInstruction(slot, p.ConfigAddress(), job, p.VaultAddress(job), payout, treasuryToken, mint, solana.TokenProgramID)
+	return anchorix.Build(p.ID, Instruction_Settle, ix, err)
+}
+
+// CancelJob stops a job; hired are the registry Devices of its hired slots in slot order (HiredDevices).
+func (p Program) CancelJob(renter, job, renterToken solana.PublicKey, hired []solana.PublicKey) (solana.Instruction, error) {
+	ix, err := NewCancelJobInstruction(p.ConfigAddress(), job, p.VaultAddress(job), renter, renterToken,
+		p.Registry.ConfigAddress(), p.AuthorityAddress(), p.Registry.ID, solana.TokenProgramID)
+	return anchorix.Build(p.ID, Instruction_CancelJob, ix, err, writable(hired)...)
+}
+
+// QuitJob is a device leaving slot of job, signed by its device key.
+func (p Program) QuitJob(job, deviceKey solana.PublicKey, slot uint8) (solana.Instruction, error) {
+	ix, err := NewQuitJobInstruction(slot, p.ConfigAddress(), job, p.Registry.DeviceAddress(deviceKey), deviceKey,
+		p.Registry.ConfigAddress(), p.AuthorityAddress(), p.Registry.ID)
+	return anchorix.Build(p.ID, Instruction_QuitJob, ix, err)
+}
+
+// ReplaceDevice swaps slot's device (oldDevice) for newDevice (registry Device addresses).
+func (p Program) ReplaceDevice(authority, job solana.PublicKey, slot uint8, oldDevice, newDevice solana.PublicKey) (solana.Instruction, error) {
+	ix, err := NewReplaceDeviceInstruction(slot, p.ConfigAddress(), job, authority, oldDevice, newDevice,
+		p.Registry.ConfigAddress(), p.AuthorityAddress(), p.Registry.ID)
+	return anchorix.Build(p.ID, Instruction_ReplaceDevice, ix, err)
+}
+
+// ExpireJob ends a job whose time is up; hired as for CancelJob.
+func (p Program) ExpireJob(job, renterToken solana.PublicKey, hired []solana.PublicKey) (solana.Instruction, error) {
+	ix, err := NewExpireJobInstruction(p.ConfigAddress(), job, p.VaultAddress(job), renterToken,
+		p.Registry.ConfigAddress(), p.AuthorityAddress(), p.Registry.ID, solana.TokenProgramID)
+	return anchorix.Build(p.ID, Instruction_ExpireJob, ix, err, writable(hired)...)
+}
+
+// CloseJob closes an ended, settled job; cluster is the job's cluster, zero if none.
+func (p Program) CloseJob(job, renter, renterToken, cluster solana.PublicKey) (solana.Instruction, error) {
+	var extra []*solana.AccountMeta
+	if !cluster.IsZero() {
+		extra = writable([]solana.PublicKey{cluster})
+	}
+	ix, err := NewCloseJobInstruction(p.ConfigAddress(), job, p.VaultAddress(job), renter, renterToken, solana.TokenProgramID)
+	return anchorix.Build(p.ID, Instruction_CloseJob, ix, err, extra...)
+}
+
+// HiredDevices lists the registry Devices of a job's hired slots in slot order: the remaining
+// accounts of CancelJob and ExpireJob.
+func HiredDevices(j *Job) []solana.PublicKey {
+	var out []solana.PublicKey
+	for _, s := range j.Slots[:j.SlotCount] {
+		if s.State == SlotHired {
+			out = append(out, s.Device)
+		}
+	}
+	return out
+}
+
+// FetchConfig reads and decodes the Config.
+func (p Program) FetchConfig(ctx context.Context, c *chain.Client) (*Config, error) {
+	return anchorix.Fetch(ctx, c, p.ConfigAddress(), ParseAccount_Config)
+}
+
+// FetchJob reads and decodes a job.
+func (p Program) FetchJob(ctx context.Context, c *chain.Client, job solana.PublicKey) (*Job, error) {
+	return anchorix.Fetch(ctx, c, job, ParseAccount_Job)
+}
+
+// FetchCluster reads and decodes a cluster.
+func (p Program) FetchCluster(ctx context.Context, c *chain.Client, cluster solana.PublicKey) (*Cluster, error) {
+	return anchorix.Fetch(ctx, c, cluster, ParseAccount_Cluster)
+}

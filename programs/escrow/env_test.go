@@ -1,0 +1,202 @@
+package escrow_test
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/gagliardetto/solana-go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/escrow"
+	"github.com/gpunet/gpunet/internal/chaintest"
+)
+
+// price is the test jobs' price: 3.6 IOSD (6 decimals) per device-hour, 1,000 base units per
+// device-second, so amounts read as seconds x 1,000.
+const (
+	price  = 3_600_000
+	perSec = price / 3600
+	iosd   = 1_000_000 // one IOSD in base units
+)
+
+// env is one localnet with the registry and the escrow deployed and configured: the
+// registry's escrow authority is the escrow's PDA.
+type env struct {
+	*chaintest.Env
+	prog         escrow.Program
+	params       escrow.ConfigParams
+	scheduler    solana.PrivateKey
+	treasuryIOSD solana.PublicKey // the treasury's IOSD account: it receives the fee's treasury share
+}
+
+func newEnv(t testing.TB) *env {
+	ce := chaintest.New(t)
+	e := &env{Env: ce, prog: escrow.Program{ID: ce.Node.Programs["escrow"], Registry: ce.Registry}, scheduler: ce.Funded(t)}
+	e.Client.RegisterErrors(e.prog.ID, escrow.Errors)
+	e.InitRegistry(t, e.prog.AuthorityAddress())
+	treasury := ce.Node.Key("treasury").PublicKey()
+	iosdAccount, _, err := solana.FindAssociatedTokenAddress(treasury, e.IOSDMint) // made at genesis
+	require.NoError(t, err)
+	e.treasuryIOSD = iosdAccount
+	e.params = escrow.DefaultParams(e.scheduler.PublicKey(), treasury)
+	e.params.AcceptanceWindowSecs = 6
+	e.params.UsageWindowSecs = 2
+	e.params.UsageGraceSecs = 4
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.prog.InitializeConfig(e.Admin.PublicKey(), e.params))))
+	return e
+}
+
+// renter is a wallet with an IOSD account.
+type renter struct {
+	key   solana.PrivateKey
+	token solana.PublicKey
+}
+
+func (e *env) newRenter(t testing.TB, balance uint64) renter {
+	key := e.Funded(t)
+	return renter{key: key, token: e.TokenAccount(t, e.IOSDMint, key.PublicKey(), balance)}
+}
+
+// job is a job under test: its address, renter and the providers proposed for it, in slot
+// order, with their IOSD payout accounts.
+type job struct {
+	addr      solana.PublicKey
+	id        uint64
+	renter    renter
+	providers []chaintest.Provider
+	payouts   []solana.PublicKey
+}
+
+// terms are the test terms: price per device-hour, duration and devices.
+func terms(id uint64, devices uint8, duration uint32) escrow.Terms {
+	return escrow.Terms{JobID: id, PricePerHour: price, DurationSecs: duration, DeviceCount: devices, Requirements: [32]byte{1, 2, 3}}
+}
+
+// createJob creates an IOSD job for a new renter holding exactly its deposit plus 1 IOSD.
+func (e *env) createJob(t testing.TB, devices uint8, duration uint32) job {
+	r := e.newRenter(t, uint64(devices)*uint64(duration)*perSec+iosd)
+	j := job{addr: e.prog.JobAddress(r.key.PublicKey(), 1), id: 1, renter: r}
+	require.NoError(t, e.Send([]solana.PrivateKey{r.key}, chaintest.Must(e.prog.CreateJob(r.key.PublicKey(), r.token, e.IOSDMint, terms(1, devices, duration)))))
+	return j
+}
+
+// propose makes n Active providers with IOSD payout accounts and assigns their devices to j.
+func (e *env) propose(t testing.TB, j *job, n int) {
+	devices := make([]solana.PublicKey, n)
+	for i := range devices {
+		p := e.ActiveProvider(t, j.renter.key)
+		j.providers = append(j.providers, p)
+		j.payouts = append(j.payouts, e.TokenAccount(t, e.IOSDMint, p.Owner.PublicKey(), 0))
+		devices[i] = p.Device
+	}
+	require.NoError(t, e.Send([]solana.PrivateKey{j.renter.key}, chaintest.Must(e.prog.AssignDevices(j.renter.key.PublicKey(), j.addr, devices...))))
+}
+
+// accept is provider i of j accepting slot, the device key paying the fee.
+func (e *env) accept(j job, i int, slot uint8) (solana.Signature, error) {
+	p := j.providers[i]
+	return e.SendSig([]solana.PrivateKey{j.renter.key, p.DeviceKey}, chaintest.Must(e.prog.AcceptJob(j.addr, p.DeviceKey.PublicKey(), j.payouts[i], slot)))
+}
+
+// runningJob creates a job on `devices` new devices, all accepted: it is Running.
+func (e *env) runningJob(t testing.TB, devices uint8, duration uint32) job {
+	j := e.createJob(t, devices, duration)
+	e.propose(t, &j, int(devices))
+	for i := range j.providers {
+		_, err := e.accept(j, i, uint8(i))
+		require.NoError(t, err)
+	}
+	require.Equal(t, escrow.JobRunning, e.job(t, j).State)
+	return j
+}
+
+func (e *env) job(t testing.TB, j job) *escrow.Job {
+	got, err := e.prog.FetchJob(e.Ctx, e.Client, j.addr)
+	require.NoError(t, err)
+	return got
+}
+
+// vote is oracle i's usage report for j: cumulative seconds per slot as of window's end.
+func (e *env) vote(j job, i int, window uint64, secs ...uint32) (solana.Signature, error) {
+	r := escrow.UsageReport{Window: window}
+	copy(r.Secs[:], secs)
+	return e.SendSig([]solana.PrivateKey{j.renter.key, e.Oracles[i]}, chaintest.Must(e.prog.RecordUsage(e.Oracles[i].PublicKey(), j.addr, r)))
+}
+
+// countUsage counts window for j with the same report from oracles 0 and 1 (the quorum).
+func (e *env) countUsage(t testing.TB, j job, window uint64, secs ...uint32) solana.Signature {
+	_, err := e.vote(j, 0, window, secs...)
+	require.NoError(t, err)
+	sig, err := e.vote(j, 1, window, secs...)
+	require.NoError(t, err)
+	return sig
+}
+
+// windowEnd is when usage window w ends.
+func (e *env) windowEnd(w uint64) int64 { return int64(w+1) * e.params.UsageWindowSecs }
+
+// endedWindow waits until the usage window that contains `at` has ended on chain (the chain's
+// clock trails ours by up to a 400 ms slot: wait a second more) and returns it.
+func (e *env) endedWindow(at int64) uint64 {
+	w := uint64(at / e.params.UsageWindowSecs)
+	time.Sleep(time.Until(time.Unix(e.windowEnd(w)+1, 0)))
+	return w
+}
+
+// waitUntil sleeps until the chain's clock has surely passed unix time `at`.
+func waitUntil(at int64) { time.Sleep(time.Until(time.Unix(at+1, 0))) }
+
+// capAt is the most seconds slot s can have been on j by `at` (the program's rule, restated).
+func capAt(j *escrow.Job, s escrow.Slot, at int64) uint32 {
+	if s.JoinedAt == 0 {
+		return 0
+	}
+	end := j.StartedAt + j.DurationSecs
+	if j.EndedAt != 0 {
+		end = j.EndedAt
+	}
+	if s.State == escrow.SlotLeft {
+		end = s.LeftAt
+	}
+	end = min(end, at)
+	return uint32(max(end-s.JoinedAt, 0))
+}
+
+// split is what paying `secs` more seconds, after `from` already paid, moves at the test price
+// and the test fee (5%, half burned): computed here independently of the program.
+type split struct{ gross, payout, treasury, burned uint64 }
+
+func pay(from, to uint64) split {
+	total := func(t uint64) split {
+		gross := t * price / 3600
+		fee := gross * 500 / 10_000
+		burned := fee * 5_000 / 10_000
+		return split{gross, gross - fee, fee - burned, burned}
+	}
+	a, b := total(from), total(to)
+	return split{b.gross - a.gross, b.payout - a.payout, b.treasury - a.treasury, b.burned - a.burned}
+}
+
+func (e *env) settle(j job, slot uint8, payout solana.PublicKey) (solana.Signature, error) {
+	return e.SendSig([]solana.PrivateKey{j.renter.key}, chaintest.Must(e.prog.Settle(j.addr, slot, payout, e.treasuryIOSD, e.IOSDMint)))
+}
+
+func (e *env) eventsOf(t testing.TB, sig solana.Signature) []any {
+	return e.Events(t, sig, e.prog.ID, escrow.ParseAnyEvent)
+}
+
+// conserved asserts the escrow invariant: vault + paid out + fees + refunded == deposited.
+func (e *env) conserved(t testing.TB, j *escrow.Job) {
+	vault := e.TokenBalance(t, j.Vault)
+	require.Equal(t, j.Deposited, vault+j.PaidOut+j.FeesTreasury+j.FeesBurned+j.Refunded, "escrow not conserved")
+}
+
+// iosdSupply is the IOSD mint's supply.
+func (e *env) iosdSupply(t testing.TB) uint64 {
+	res, err := e.Client.RPC.GetTokenSupply(e.Ctx, e.IOSDMint, "confirmed")
+	require.NoError(t, err)
+	n, err := strconv.ParseUint(res.Value.Amount, 10, 64)
+	require.NoError(t, err)
+	return n
+}

@@ -1,0 +1,3 @@
+#include "escrow.h"
+
+GP_ENTRYPOINT(escrow_process)

@@ -1,0 +1,49 @@
+#include "escrow.h"
+
+/* Pays a slot's verified but unpaid seconds (see pay.c): anyone may call it, it pays only to
+   the addresses fixed in the job and the config, and a repeat finds nothing to pay. */
+uint64_t escrow_settle(const SolParameters *p) {
+  GP_TRY(escrow_check_settle_accounts(p));
+  const SolAccountInfo *job = &p->ka[ESCROW_SETTLE_JOB];
+  const SolAccountInfo *vault = &p->ka[ESCROW_SETTLE_VAULT];
+  const SolAccountInfo *payout = &p->ka[ESCROW_SETTLE_PAYOUT];
+  const SolAccountInfo *treasury = &p->ka[ESCROW_SETTLE_TREASURY_TOKEN];
+  const SolAccountInfo *mint = &p->ka[ESCROW_SETTLE_MINT];
+  escrow_config_t *config;
+  GP_TRY(escrow_load_config(&p->ka[ESCROW_SETTLE_CONFIG], p->program_id, &config));
+  escrow_job_t *j;
+  GP_TRY(escrow_load_job(job, p->program_id, &j));
+  if (!gp_pubkey_eq(vault->key, &j->vault)) return ESCROW_ERR_INVALID_PDA;
+  if (!gp_pubkey_eq(mint->key, &j->mint)) return ESCROW_ERR_INVALID_MINT;
+
+  escrow_settle_args_t args;
+  GP_TRY(escrow_decode_settle_args(p->data + 8, p->data_len - 8, &args));
+  if (args.slot >= j->slot_count) return ESCROW_ERR_INVALID_SLOT;
+  escrow_slot_t *s = &j->slots[args.slot];
+  if (!gp_pubkey_eq(payout->key, &s->payout)) return ESCROW_ERR_WRONG_TOKEN_ACCOUNT;
+  gp_token_account_t t;
+  GP_TRY(gp_token_account_read_mint(treasury, &j->mint, &t));
+  if (!gp_pubkey_eq(t.owner, &config->params.treasury)) return ESCROW_ERR_WRONG_TOKEN_ACCOUNT;
+  if (s->verified_secs <= s->paid_secs) return ESCROW_ERR_NOTHING_TO_SETTLE;
+
+  escrow_pay_t pay;
+  GP_TRY(escrow_pay(j, s->paid_secs, s->verified_secs, &pay));
+  escrow_settled_t ev = {.discriminator = ESCROW_SETTLED_DISCRIMINATOR, .secs = s->verified_secs - s->paid_secs,
+                         .payout = pay.payout, .fee_treasury = pay.fee_treasury, .fee_burned = pay.fee_burned,
+                         .slot = args.slot};
+  s->paid_secs = s->verified_secs;
+  GP_TRY(gp_add_u64(j->paid_out, pay.payout, &j->paid_out));
+  GP_TRY(gp_add_u64(j->fees_treasury, pay.fee_treasury, &j->fees_treasury));
+  GP_TRY(gp_add_u64(j->fees_burned, pay.fee_burned, &j->fees_burned));
+
+  escrow_job_signer_t signer;
+  escrow_job_signer(j, &signer);
+  if (pay.payout) GP_TRY(gp_token_transfer(vault, payout, job, pay.payout, &signer.signer));
+  if (pay.fee_treasury) GP_TRY(gp_token_transfer(vault, treasury, job, pay.fee_treasury, &signer.signer));
+  if (pay.fee_burned) GP_TRY(gp_token_burn(vault, mint, job, pay.fee_burned, &signer.signer));
+
+  gp_pubkey_copy(&ev.job, job->key);
+  gp_pubkey_copy(&ev.device, &s->device);
+  GP_EMIT_EVENT(&ev);
+  return 0;
+}
