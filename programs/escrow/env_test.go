@@ -31,6 +31,13 @@ type env struct {
 }
 
 func newEnv(t testing.TB) *env {
+	e := newUninitializedEnv(t)
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, e.initialize()))
+	return e
+}
+
+// newUninitializedEnv is newEnv without the escrow's Config (the registry is initialized).
+func newUninitializedEnv(t testing.TB) *env {
 	ce := chaintest.New(t)
 	e := &env{Env: ce, prog: escrow.Program{ID: ce.Node.Programs["escrow"], Registry: ce.Registry}, scheduler: ce.Funded(t)}
 	e.Client.RegisterErrors(e.prog.ID, escrow.Errors)
@@ -43,8 +50,12 @@ func newEnv(t testing.TB) *env {
 	e.params.AcceptanceWindowSecs = 6
 	e.params.UsageWindowSecs = 2
 	e.params.UsageGraceSecs = 4
-	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.prog.InitializeConfig(e.Admin.PublicKey(), e.params))))
 	return e
+}
+
+// initialize is the admin's initialize_config with e.params.
+func (e *env) initialize() solana.Instruction {
+	return chaintest.Must(e.prog.InitializeConfig(e.Admin.PublicKey(), e.params))
 }
 
 // renter is a wallet with an IOSD account.

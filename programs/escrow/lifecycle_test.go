@@ -121,3 +121,268 @@ func TestSingleDeviceJob(t *testing.T) {
 		require.Equal(t, uint64(iosd), e.TokenBalance(t, j.renter.token))
 	})
 }
+
+// hired is the registry Devices of j's hired slots, as cancel and expire take them.
+func (e *env) hired(t testing.TB, j job) []solana.PublicKey { return escrow.HiredDevices(e.job(t, j)) }
+
+// released asserts that p's device is free again (Active, no job).
+func (e *env) released(t testing.TB, p chaintest.Provider) {
+	d := e.Device(t, p)
+	require.Equal(t, registry.StatusActive, d.Status)
+	require.True(t, d.CurrentJob.IsZero())
+}
+
+// A cluster: four devices on one job inside a Cluster, two proposed by the renter and two by
+// the scheduler; each slot is paid for its own verified time, the devices that did less get
+// less, and the renter gets the rest back when the job closes, which empties the cluster.
+func TestClusterOfFourDevices(t *testing.T) {
+	e := newEnv(t)
+	const duration = 8
+	r := e.newRenter(t, 4*duration*perSec+iosd)
+	rk := r.key.PublicKey()
+	cluster := e.prog.ClusterAddress(rk, 7)
+	require.NoError(t, e.Send([]solana.PrivateKey{r.key}, chaintest.Must(e.prog.CreateCluster(rk, 7, [32]byte{9}))))
+	terms := terms(1, 4, duration)
+	terms.Cluster = cluster
+	require.NoError(t, e.Send([]solana.PrivateKey{r.key}, chaintest.Must(e.prog.CreateJob(rk, r.token, e.IOSDMint, terms))))
+	j := job{addr: e.prog.JobAddress(rk, 1), id: 1, renter: r}
+	c, err := e.prog.FetchCluster(e.Ctx, e.Client, cluster)
+	require.NoError(t, err)
+	require.Equal(t, uint32(1), c.OpenJobs)
+	require.Equal(t, cluster, e.job(t, j).Cluster)
+
+	for i := 0; i < 4; i++ {
+		p := e.ActiveProvider(t, r.key)
+		j.providers = append(j.providers, p)
+		j.payouts = append(j.payouts, e.TokenAccount(t, e.IOSDMint, p.Owner.PublicKey(), 0))
+		proposer := r.key
+		if i >= 2 {
+			proposer = e.scheduler
+		}
+		require.NoError(t, e.Send([]solana.PrivateKey{proposer}, chaintest.Must(e.prog.AssignDevices(proposer.PublicKey(), j.addr, p.Device))))
+	}
+	for i := range j.providers {
+		_, err := e.accept(j, i, uint8(i))
+		require.NoError(t, err)
+		require.Equal(t, j.addr, e.Device(t, j.providers[i]).CurrentJob)
+	}
+	started := e.job(t, j)
+	require.Equal(t, escrow.JobRunning, started.State)
+	for _, s := range started.Slots[:4] {
+		require.Equal(t, started.StartedAt, s.JoinedAt)
+	}
+
+	// The first window: the devices did different amounts of verified work.
+	w := e.endedWindow(started.StartedAt)
+	full := capAt(started, started.Slots[0], e.windowEnd(w))
+	first := []uint32{full, full - 1, 1, 0}
+	e.countUsage(t, j, w, first...)
+	for i, secs := range first {
+		require.Equal(t, uint64(secs), e.job(t, j).Slots[i].VerifiedSecs, "slot %d", i)
+	}
+
+	waitUntil(started.StartedAt + duration)
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.ExpireJob(j.addr, r.token, e.hired(t, j)))))
+	for _, p := range j.providers {
+		e.released(t, p)
+	}
+	last := e.endedWindow(started.StartedAt + duration)
+	final := []uint32{duration, duration, 5, 0}
+	e.countUsage(t, j, last, final...)
+	var paid uint64
+	for i, secs := range final[:3] {
+		_, err := e.settle(j, uint8(i), j.payouts[i])
+		require.NoError(t, err)
+		want := pay(0, uint64(secs))
+		require.Equal(t, want.payout, e.TokenBalance(t, j.payouts[i]), "slot %d", i)
+		paid += want.gross
+	}
+	e.conserved(t, e.job(t, j))
+
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.CloseJob(j.addr, rk, r.token, cluster))))
+	require.Equal(t, iosd+4*duration*perSec-paid, e.TokenBalance(t, r.token))
+	c, err = e.prog.FetchCluster(e.Ctx, e.Client, cluster)
+	require.NoError(t, err)
+	require.Equal(t, uint32(0), c.OpenJobs)
+	require.Equal(t, uint32(1), c.TotalJobs)
+	require.NoError(t, e.Send([]solana.PrivateKey{r.key}, chaintest.Must(e.prog.CloseCluster(rk, 7))))
+	require.Equal(t, uint64(0), e.Lamports(t, cluster))
+}
+
+// A top-up extends a running job: the escrow grows by what the extra time costs and the job
+// completes at its new end; once the paid time has run out, topping up is refused.
+func TestTopUp(t *testing.T) {
+	e := newEnv(t)
+	j := e.runningJob(t, 1, 4)
+	rk := j.renter.key.PublicKey()
+	sig, err := e.SendSig([]solana.PrivateKey{j.renter.key}, chaintest.Must(e.prog.TopUp(rk, j.addr, j.renter.token, 6)))
+	require.NoError(t, err)
+	require.Equal(t, []any{&escrow.JobToppedUp{Job: j.addr, Amount: 6 * perSec, DurationSecs: 10}}, e.eventsOf(t, sig))
+	got := e.job(t, j)
+	require.Equal(t, uint64(10*perSec), got.Deposited)
+	require.Equal(t, uint64(10*perSec), e.TokenBalance(t, got.Vault))
+	require.Equal(t, uint64(iosd-6*perSec), e.TokenBalance(t, j.renter.token))
+
+	expire := chaintest.Must(e.prog.ExpireJob(j.addr, j.renter.token, e.hired(t, j)))
+	waitUntil(got.StartedAt + 4)
+	_, err = e.SendSig([]solana.PrivateKey{e.Keeper}, expire)
+	require.ErrorIs(t, err, escrow.ErrJobNotExpired) // the old end has passed, the new one not
+	waitUntil(got.StartedAt + 10)
+	_, err = e.SendSig([]solana.PrivateKey{j.renter.key}, chaintest.Must(e.prog.TopUp(rk, j.addr, j.renter.token, 6)))
+	require.ErrorIs(t, err, escrow.ErrJobTimeUp)
+	sig, err = e.SendSig([]solana.PrivateKey{e.Keeper}, expire)
+	require.NoError(t, err)
+	require.Equal(t, []any{&escrow.JobEnded{Job: j.addr, EndedAt: got.StartedAt + 10, State: escrow.JobCompleted}}, e.eventsOf(t, sig))
+}
+
+// Cancelling mid-run stops every device now and refunds at once everything their time so far
+// cannot earn; the time they served is paid as it is verified, and the close refunds what was
+// never verified.
+func TestCancelMidRun(t *testing.T) {
+	e := newEnv(t)
+	const duration = 30
+	j := e.runningJob(t, 2, duration)
+	started := e.job(t, j)
+	w := e.endedWindow(started.StartedAt)
+	secs := capAt(started, started.Slots[0], e.windowEnd(w))
+	e.countUsage(t, j, w, secs, secs)
+	_, err := e.settle(j, 0, j.payouts[0])
+	require.NoError(t, err)
+	waitUntil(e.windowEnd(w) + 3) // so the final usage below exceeds this window's
+
+	rk := j.renter.key.PublicKey()
+	cancel := chaintest.Must(e.prog.CancelJob(rk, j.addr, j.renter.token, e.hired(t, j)))
+	sig, err := e.SendSig([]solana.PrivateKey{j.renter.key}, cancel)
+	require.NoError(t, err)
+	ended := e.job(t, j)
+	served := uint64(ended.EndedAt - ended.StartedAt)
+	require.Less(t, served, uint64(duration))
+	// Kept: each slot's served time less what slot 0 was already paid.
+	kept := 2*pay(0, served).gross - pay(0, uint64(secs)).gross
+	refund := duration*2*perSec - pay(0, uint64(secs)).gross - kept
+	require.Equal(t, []any{&escrow.JobEnded{Job: j.addr, EndedAt: ended.EndedAt, Refunded: refund, State: escrow.JobCancelled}}, e.eventsOf(t, sig))
+	require.Equal(t, escrow.JobCancelled, ended.State)
+	for i, p := range j.providers {
+		e.released(t, p)
+		require.Equal(t, ended.EndedAt, ended.Slots[i].LeftAt)
+	}
+	require.Equal(t, iosd+refund, e.TokenBalance(t, j.renter.token))
+	e.conserved(t, ended)
+
+	// The last window: slot 0 served its whole time, slot 1 was verified for 2 s less.
+	last := e.endedWindow(ended.EndedAt)
+	e.countUsage(t, j, last, uint32(served), uint32(served)-2)
+	for i := range j.providers {
+		_, err := e.settle(j, uint8(i), j.payouts[i])
+		require.NoError(t, err)
+	}
+	require.Equal(t, pay(0, served).payout, e.TokenBalance(t, j.payouts[0]))
+	require.Equal(t, pay(0, served-2).payout, e.TokenBalance(t, j.payouts[1]))
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.CloseJob(j.addr, rk, j.renter.token, solana.PublicKey{}))))
+	require.Equal(t, iosd+duration*2*perSec-pay(0, served).gross-pay(0, served-2).gross, e.TokenBalance(t, j.renter.token))
+}
+
+// A device that quits is released and paid for its verified time only; usage above its time
+// on the job is refused; the renter fills its place with another device, which joins at once.
+func TestDeviceQuit(t *testing.T) {
+	e := newEnv(t)
+	j := e.runningJob(t, 2, 30)
+	waitUntil(e.job(t, j).StartedAt + 2) // it serves a while first
+	quitter := j.providers[1]
+	quit := chaintest.Must(e.prog.QuitJob(j.addr, quitter.DeviceKey.PublicKey(), 1))
+	sig, err := e.SendSig([]solana.PrivateKey{j.renter.key, quitter.DeviceKey}, quit)
+	require.NoError(t, err)
+	got := e.job(t, j)
+	left := got.Slots[1].LeftAt
+	require.Equal(t, []any{&escrow.DeviceLeft{Job: j.addr, Device: quitter.Device, LeftAt: left, Slot: 1}}, e.eventsOf(t, sig))
+	require.Equal(t, escrow.JobRunning, got.State)
+	require.Equal(t, escrow.SlotLeft, got.Slots[1].State)
+	e.released(t, quitter)
+	_, err = e.SendSig([]solana.PrivateKey{e.Keeper, quitter.DeviceKey}, quit)
+	require.ErrorIs(t, err, escrow.ErrInvalidSlot)
+
+	w := e.endedWindow(left)
+	stayed := capAt(got, got.Slots[0], e.windowEnd(w))
+	served := uint32(left - got.StartedAt)
+	_, err = e.vote(j, 0, w, stayed, served+1)
+	require.ErrorIs(t, err, escrow.ErrInvalidUsage)
+	e.countUsage(t, j, w, stayed, served)
+	_, err = e.settle(j, 1, j.payouts[1])
+	require.NoError(t, err)
+	require.Equal(t, pay(0, uint64(served)).payout, e.TokenBalance(t, j.payouts[1]))
+
+	e.propose(t, &j, 1)
+	sig, err = e.accept(j, 2, 2)
+	require.NoError(t, err)
+	joined := e.job(t, j).Slots[2]
+	require.Equal(t, escrow.SlotHired, joined.State)
+	require.Equal(t, []any{&escrow.DeviceAccepted{Job: j.addr, Device: j.providers[2].Device, JoinedAt: joined.JoinedAt, Slot: 2}}, e.eventsOf(t, sig))
+	require.GreaterOrEqual(t, joined.JoinedAt, left)
+}
+
+// The renter replaces a hired device: it leaves (released, paid for its verified time) and
+// the new device takes a fresh slot, joins when it accepts, and is paid for its own time.
+func TestReplaceDevice(t *testing.T) {
+	e := newEnv(t)
+	j := e.runningJob(t, 2, 30)
+	fresh := e.ActiveProvider(t, j.renter.key)
+	waitUntil(e.job(t, j).StartedAt + 2) // the replaced device served a while first
+	rk := j.renter.key.PublicKey()
+	sig, err := e.SendSig([]solana.PrivateKey{j.renter.key}, chaintest.Must(e.prog.ReplaceDevice(rk, j.addr, 0, j.providers[0].Device, fresh.Device)))
+	require.NoError(t, err)
+	got := e.job(t, j)
+	require.Equal(t, []any{
+		&escrow.DeviceLeft{Job: j.addr, Device: j.providers[0].Device, LeftAt: got.Slots[0].LeftAt, Slot: 0, Replaced: 1},
+		&escrow.DeviceAssigned{Job: j.addr, Device: fresh.Device, Slot: 2},
+	}, e.eventsOf(t, sig))
+	e.released(t, j.providers[0])
+	_, err = e.SendSig([]solana.PrivateKey{e.Keeper, j.renter.key}, chaintest.Must(e.prog.ReplaceDevice(rk, j.addr, 0, j.providers[0].Device, fresh.Device)))
+	require.ErrorIs(t, err, escrow.ErrInvalidSlot)
+
+	j.providers = append(j.providers, fresh)
+	j.payouts = append(j.payouts, e.TokenAccount(t, e.IOSDMint, fresh.Owner.PublicKey(), 0))
+	_, err = e.accept(j, 2, 2)
+	require.NoError(t, err)
+	got = e.job(t, j)
+	w := e.endedWindow(got.Slots[2].JoinedAt)
+	secs := []uint32{capAt(got, got.Slots[0], e.windowEnd(w)), capAt(got, got.Slots[1], e.windowEnd(w)), capAt(got, got.Slots[2], e.windowEnd(w))}
+	require.Equal(t, uint32(got.Slots[0].LeftAt-got.StartedAt), secs[0])
+	e.countUsage(t, j, w, secs...)
+	for _, slot := range []uint8{0, 2} {
+		_, err := e.settle(j, slot, j.payouts[slot])
+		require.NoError(t, err)
+		require.Equal(t, pay(0, uint64(secs[slot])).payout, e.TokenBalance(t, j.payouts[slot]))
+	}
+	e.conserved(t, e.job(t, j))
+}
+
+// A job whose devices do not all accept within the acceptance window expires: the device that
+// accepted is released, the renter gets everything back, and the job closes at once.
+func TestExpiry(t *testing.T) {
+	e := newEnv(t)
+	j := e.createJob(t, 2, 30)
+	e.propose(t, &j, 2)
+	_, err := e.accept(j, 0, 0)
+	require.NoError(t, err)
+	created := e.job(t, j)
+	require.Equal(t, escrow.JobAssigned, created.State)
+	expire := chaintest.Must(e.prog.ExpireJob(j.addr, j.renter.token, e.hired(t, j)))
+	_, err = e.SendSig([]solana.PrivateKey{e.Keeper}, expire)
+	require.ErrorIs(t, err, escrow.ErrJobNotExpired)
+
+	waitUntil(created.CreatedAt + e.params.AcceptanceWindowSecs)
+	_, err = e.accept(j, 1, 1)
+	require.ErrorIs(t, err, escrow.ErrAcceptanceWindowClosed)
+	sig, err := e.SendSig([]solana.PrivateKey{e.Keeper}, expire)
+	require.NoError(t, err)
+	ended := e.job(t, j)
+	require.Equal(t, []any{&escrow.JobEnded{Job: j.addr, EndedAt: ended.EndedAt, Refunded: 60 * perSec, State: escrow.JobExpired}}, e.eventsOf(t, sig))
+	e.released(t, j.providers[0])
+	require.Equal(t, uint64(iosd+60*perSec), e.TokenBalance(t, j.renter.token))
+
+	rk := j.renter.key.PublicKey()
+	rent := e.Lamports(t, j.addr) + e.Lamports(t, ended.Vault)
+	lamports := e.Lamports(t, rk)
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.CloseJob(j.addr, rk, j.renter.token, solana.PublicKey{}))))
+	require.Equal(t, lamports+rent, e.Lamports(t, rk))
+}
