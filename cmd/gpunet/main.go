@@ -1,6 +1,6 @@
 // Command gpunet is the operator's command line. `gpunet localnet-init` configures a
-// freshly started localnet (used by `make dev`); `gpunet registry-config` prints the
-// registry's Config on any cluster.
+// freshly started localnet (used by `make dev`); `gpunet registry-config` and
+// `gpunet escrow-config` print the programs' Configs on any cluster.
 package main
 
 import (
@@ -11,6 +11,9 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/gagliardetto/solana-go"
+
+	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/anchorcfg"
 	"github.com/gpunet/gpunet/internal/chain"
@@ -28,7 +31,7 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: gpunet localnet-init|registry-config [flags]")
+		return fmt.Errorf("usage: gpunet localnet-init|registry-config|escrow-config [flags]")
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	anchorToml := fs.String("anchor-toml", "Anchor.toml", "Anchor.toml with the program ids")
@@ -42,9 +45,11 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	id, err := cfg.ProgramID(*cluster, "registry")
-	if err != nil {
-		return err
+	ids := map[string]solana.PublicKey{}
+	for _, name := range []string{"registry", "escrow"} {
+		if ids[name], err = cfg.ProgramID(*cluster, name); err != nil {
+			return err
+		}
 	}
 	if *url == "" {
 		endpoints, err := anchorcfg.ClusterEndpoints(*cluster)
@@ -54,27 +59,34 @@ func run(ctx context.Context, args []string) error {
 		*url = endpoints.RPC
 	}
 	client := chain.New(*url)
-	prog := registry.Program{ID: id}
-	client.RegisterErrors(prog.ID, registry.Errors)
+	prog := escrow.Program{ID: ids["escrow"], Registry: registry.Program{ID: ids["registry"]}}
+	client.RegisterErrors(prog.Registry.ID, registry.Errors)
+	client.RegisterErrors(prog.ID, escrow.Errors)
+	out := json.NewEncoder(os.Stdout)
+	out.SetIndent("", "  ")
 
 	switch args[0] {
 	case "localnet-init":
 		if *cluster != "localnet" {
 			return fmt.Errorf("localnet-init uses DEV-ONLY keys and runs only against the localnet")
 		}
-		created, err := localdev.InitRegistry(ctx, client, prog, localdev.OpenKeys(*keysDir))
+		changed, err := localdev.Init(ctx, client, prog, localdev.OpenKeys(*keysDir))
 		if err != nil {
 			return err
 		}
-		fmt.Printf("registry config %s (created: %v)\n", prog.ConfigAddress(), created)
+		fmt.Printf("registry config %s, escrow config %s (changed: %q)\n", prog.Registry.ConfigAddress(), prog.ConfigAddress(), changed)
 		return nil
 	case "registry-config":
+		config, err := prog.Registry.FetchConfig(ctx, client)
+		if err != nil {
+			return err
+		}
+		return out.Encode(config)
+	case "escrow-config":
 		config, err := prog.FetchConfig(ctx, client)
 		if err != nil {
 			return err
 		}
-		out := json.NewEncoder(os.Stdout)
-		out.SetIndent("", "  ")
 		return out.Encode(config)
 	}
 	return fmt.Errorf("unknown command %q", args[0])

@@ -1,6 +1,7 @@
 // Package localdev configures a freshly started localnet with the DEV-ONLY keys the localnet
-// writes to its keys directory: the registry's Config with the dev keeper, treasury and
-// oracles. It is what `make dev` runs after the chain is up; never point it at a real cluster.
+// writes to its keys directory: the registry's Config (dev keeper, treasury and oracles, the
+// escrow program's authority PDA) and the escrow's Config (dev scheduler and treasury). It is
+// what `make dev` runs after the chain is up; never point it at a real cluster.
 package localdev
 
 import (
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gagliardetto/solana-go"
 
+	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/keyfile"
@@ -32,47 +34,70 @@ func (k Keys) Key(name string) (solana.PrivateKey, error) {
 // Oracles is the number of dev oracles the localnet creates.
 const Oracles = 3
 
-// InitRegistry initializes the registry's Config on the localnet, signed by the upgrade
-// authority, unless it exists already. It reports whether it created it.
-func InitRegistry(ctx context.Context, c *chain.Client, prog registry.Program, keys Keys) (bool, error) {
-	_, err := prog.FetchConfig(ctx, c)
-	if err == nil {
-		return false, nil
-	}
-	if !errors.Is(err, chain.ErrAccountNotFound) {
-		return false, err
-	}
-	names := []string{"upgrade-authority", "admin", "keeper", "treasury", "io-mint", "iosd-mint"}
+// Init configures the registry and the escrow (prog.Registry) on the localnet, signed by the
+// upgrade authority, creating what does not exist yet; a registry Config from before the
+// escrow was deployed is pointed at the escrow's authority. It reports what it changed.
+func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) ([]string, error) {
+	names := []string{"upgrade-authority", "keeper", "scheduler", "treasury", "io-mint", "iosd-mint"}
 	for i := 1; i <= Oracles; i++ {
 		names = append(names, fmt.Sprintf("oracle-%d", i))
 	}
 	pub := map[string]solana.PublicKey{}
-	var admin solana.PrivateKey
+	admin, err := keys.Key("upgrade-authority")
+	if err != nil {
+		return nil, err
+	}
 	for _, name := range names {
 		key, err := keys.Key(name)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		pub[name] = key.PublicKey()
-		if name == "upgrade-authority" {
-			admin = key
+	}
+	var changed []string
+	send := func(what string, ix solana.Instruction, err error) error {
+		if err == nil {
+			_, err = c.Send(ctx, []solana.Instruction{ix}, admin)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		changed = append(changed, what)
+		return nil
+	}
+
+	config, err := prog.Registry.FetchConfig(ctx, c)
+	switch {
+	case errors.Is(err, chain.ErrAccountNotFound):
+		treasury, _, err := solana.FindAssociatedTokenAddress(pub["treasury"], pub["io-mint"])
+		if err != nil {
+			return nil, err
+		}
+		oracles := []solana.PublicKey{pub["oracle-1"], pub["oracle-2"], pub["oracle-3"]}
+		// The localnet sends the renters' compensation share of slashes to the treasury too.
+		params := registry.DefaultParams(pub["keeper"], treasury, treasury, prog.AuthorityAddress(), oracles, 2)
+		ix, err := prog.Registry.InitializeConfig(admin.PublicKey(), pub["io-mint"], pub["iosd-mint"], params)
+		if err := send("initialize registry config", ix, err); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	case config.Params.EscrowAuthority != prog.AuthorityAddress():
+		params := config.Params
+		params.EscrowAuthority = prog.AuthorityAddress()
+		ix, err := prog.Registry.UpdateConfig(admin.PublicKey(), params)
+		if err := send("point the registry at the escrow authority", ix, err); err != nil {
+			return nil, err
 		}
 	}
-	treasury, _, err := solana.FindAssociatedTokenAddress(pub["treasury"], pub["io-mint"])
-	if err != nil {
-		return false, err
+
+	if _, err := prog.FetchConfig(ctx, c); errors.Is(err, chain.ErrAccountNotFound) {
+		ix, err := prog.InitializeConfig(admin.PublicKey(), escrow.DefaultParams(pub["scheduler"], pub["treasury"]))
+		if err := send("initialize escrow config", ix, err); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
 	}
-	oracles := []solana.PublicKey{pub["oracle-1"], pub["oracle-2"], pub["oracle-3"]}
-	// The localnet sends the renters' compensation share of slashes to the treasury too, and
-	// lets the dev admin key stand in for the escrow program's authority until escrow is
-	// deployed (update_config then names the escrow PDA).
-	params := registry.DefaultParams(pub["keeper"], treasury, treasury, pub["admin"], oracles, 2)
-	ix, err := prog.InitializeConfig(admin.PublicKey(), pub["io-mint"], pub["iosd-mint"], params)
-	if err != nil {
-		return false, err
-	}
-	if _, err := c.Send(ctx, []solana.Instruction{ix}, admin); err != nil {
-		return false, fmt.Errorf("initialize registry config: %w", err)
-	}
-	return true, nil
+	return changed, nil
 }

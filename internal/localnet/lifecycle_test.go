@@ -73,7 +73,7 @@ func TestLaunchWithoutBuildSaysHowToBuild(t *testing.T) {
 func TestDevKeys(t *testing.T) {
 	// Program ids are the dev keys of NAME-program (Anchor.toml's registry id).
 	require.Equal(t, "7DuDHERwuoT4YScXwdZJuzN3swPM1Tp3SDMvnuGzvK58", shared.Key("registry-program").PublicKey().String())
-	for _, name := range []string{"escrow-program", "economy-program", "upgrade-authority", "wallet", "admin", "io-mint", "iosd-mint", "treasury", "faucet", "keeper", "oracle-1", "oracle-2", "oracle-3"} {
+	for _, name := range []string{"escrow-program", "economy-program", "upgrade-authority", "wallet", "admin", "io-mint", "iosd-mint", "treasury", "faucet", "keeper", "scheduler", "oracle-1", "oracle-2", "oracle-3"} {
 		info, err := os.Stat(filepath.Join(shared.KeysDir, name+".json"))
 		require.NoError(t, err, name)
 		require.Equal(t, os.FileMode(0o600), info.Mode().Perm(), name)

@@ -27,6 +27,7 @@ export const DEV_KEY_NAMES = [
   "treasury",
   "faucet",
   "keeper",
+  "scheduler",
   "oracle-1",
   "oracle-2",
   "oracle-3",

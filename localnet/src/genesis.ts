@@ -16,6 +16,7 @@ export const GENESIS_SOL: Record<string, bigint> = {
   "upgrade-authority": 10_000n * SOL,
   faucet: 1_000_000_000n * SOL, // pays requestAirdrop
   keeper: 1_000n * SOL,
+  scheduler: 1_000n * SOL,
   "oracle-1": 1_000n * SOL,
   "oracle-2": 1_000n * SOL,
   "oracle-3": 1_000n * SOL,

@@ -8,7 +8,7 @@ import { Chain, lite, type Svm } from "./chain.js";
 import { ConfigError, parseArgs, type Config } from "./config.js";
 import { DeployError, deployProgram, programsFromAnchorToml, type ProgramSpec } from "./deploy.js";
 import { devKey, writeDevKeys } from "./devkeys.js";
-import { applyGenesis } from "./genesis.js";
+import { applyGenesis, GENESIS_SOL } from "./genesis.js";
 import { Ledger } from "./ledger.js";
 import { PubSub } from "./pubsub/server.js";
 import { createRpcServer } from "./rpc/server.js";
@@ -55,7 +55,7 @@ async function run(cfg: Config): Promise<void> {
     chain = new Chain(freshSvm(), new Ledger(), identity);
     chain.openGenesis();
     const addrs = await applyGenesis(chain);
-    for (const name of ["wallet", "admin", "upgrade-authority", "faucet", "keeper", "oracle-1", "oracle-2", "oracle-3", "treasury"]) {
+    for (const name of Object.keys(GENESIS_SOL)) {
       log(`genesis ${name} ${devKey(name).address}`);
     }
     for (const [name, addr] of Object.entries(addrs)) log(`genesis ${name} ${addr}`);

@@ -188,3 +188,16 @@ GP_TEST(u128_divmod_edges) {
   GP_CHECK_EQ(gp_u128_divmod_u64(&q, &rem, &b, 0x8000000000000000ULL), 0);
   GP_CHECK(to_n(&q) == to_n(&b) / 0x8000000000000000ULL && rem == MAX >> 1);
 }
+
+GP_TEST(lower_median_u64) {
+  uint64_t one[1] = {7};
+  GP_CHECK_EQ(gp_lower_median_u64(one, 1), 7);
+  uint64_t two[2] = {9, 3}; /* an even count takes the lower middle value */
+  GP_CHECK_EQ(gp_lower_median_u64(two, 2), 3);
+  uint64_t odd[5] = {5, 1, 4, 1, 9};
+  GP_CHECK_EQ(gp_lower_median_u64(odd, 5), 4);
+  GP_CHECK_EQ(odd[0], 1); /* sorted in place */
+  GP_CHECK_EQ(odd[4], 9);
+  uint64_t outlier[4] = {10, 10, 11, UINT64_MAX}; /* one high outlier cannot raise it */
+  GP_CHECK_EQ(gp_lower_median_u64(outlier, 4), 10);
+}
