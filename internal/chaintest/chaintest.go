@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -219,4 +220,29 @@ func (e *Env) ComputeUnits(t testing.TB, sig solana.Signature) (total, own uint6
 	}
 	inner -= total // the last "consumed" line is the top-level program's
 	return total, total - inner - uint64(cpis)*CPIBaseCU, cpis
+}
+
+// CUTable is a compute-unit benchmark: each Measure sends one instruction and reports its
+// compute units as benchmark metrics and as a row of a table on stderr.
+type CUTable struct {
+	e *Env
+	b *testing.B
+}
+
+// CUTable prints the table's header and returns it.
+func (e *Env) CUTable(b *testing.B) *CUTable {
+	fmt.Fprintf(os.Stderr, "%-32s %8s %8s %5s\n", "instruction", "total", "own", "CPIs")
+	return &CUTable{e: e, b: b}
+}
+
+// Measure sends ix (the first signer pays), which must succeed, and reports it as name.
+func (c *CUTable) Measure(name string, signers []solana.PrivateKey, ix solana.Instruction) {
+	sig, err := c.e.SendSig(signers, ix)
+	require.NoError(c.b, err, name)
+	total, own, cpis := c.e.ComputeUnits(c.b, sig)
+	c.b.Run(name, func(b *testing.B) {
+		b.ReportMetric(float64(total), "CU")
+		b.ReportMetric(float64(own), "own-CU")
+	})
+	fmt.Fprintf(os.Stderr, "%-32s %8d %8d %5d\n", name, total, own, cpis)
 }

@@ -1,8 +1,6 @@
 package escrow_test
 
 import (
-	"fmt"
-	"os"
 	"testing"
 
 	"github.com/gagliardetto/solana-go"
@@ -18,17 +16,7 @@ import (
 // invoked programs' consumption and the 946-CU base of each CPI).
 func BenchmarkComputeUnits(b *testing.B) {
 	e := newUninitializedEnv(b)
-	fmt.Fprintf(os.Stderr, "%-30s %8s %8s %5s\n", "instruction", "total", "own", "CPIs")
-	measure := func(name string, signers []solana.PrivateKey, ix solana.Instruction) {
-		sig, err := e.SendSig(signers, ix)
-		require.NoError(b, err, name)
-		total, own, cpis := e.ComputeUnits(b, sig)
-		b.Run(name, func(b *testing.B) {
-			b.ReportMetric(float64(total), "CU")
-			b.ReportMetric(float64(own), "own-CU")
-		})
-		fmt.Fprintf(os.Stderr, "%-30s %8d %8d %5d\n", name, total, own, cpis)
-	}
+	measure := e.CUTable(b).Measure
 	admin := e.Admin
 	measure("initialize_config", []solana.PrivateKey{admin}, e.initialize())
 	measure("update_config", []solana.PrivateKey{admin}, chaintest.Must(e.prog.UpdateConfig(admin.PublicKey(), e.params)))

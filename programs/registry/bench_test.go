@@ -1,8 +1,6 @@
 package registry_test
 
 import (
-	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -20,17 +18,7 @@ import (
 // plain SPL Token transfer measured in the same run is the reference point.
 func BenchmarkComputeUnits(b *testing.B) {
 	e := newEnv(b)
-	fmt.Fprintf(os.Stderr, "%-26s %8s %8s %5s\n", "instruction", "total", "own", "CPIs")
-	measure := func(name string, signers []solana.PrivateKey, ix solana.Instruction) {
-		sig, err := e.SendSig(signers, ix)
-		require.NoError(b, err, name)
-		total, own, cpis := e.ComputeUnits(b, sig)
-		b.Run(name, func(b *testing.B) {
-			b.ReportMetric(float64(total), "CU")
-			b.ReportMetric(float64(own), "own-CU")
-		})
-		fmt.Fprintf(os.Stderr, "%-26s %8d %8d %5d\n", name, total, own, cpis)
-	}
+	measure := e.CUTable(b).Measure
 	params := e.params()
 	admin, owner := e.Admin, e.Funded(b)
 	measure("initialize_config", []solana.PrivateKey{admin}, chaintest.Must(e.Registry.InitializeConfig(admin.PublicKey(), e.IOMint, e.IOSDMint, params)))

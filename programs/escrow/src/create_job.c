@@ -66,9 +66,7 @@ uint64_t escrow_create_job(const SolParameters *p) {
   gp_create_pda_t create_job = {renter, job, p->program_id, &job_signer, ESCROW_JOB_SIZE};
   GP_TRY(gp_account_create_pda(&create_job));
   SolSignerSeeds vault_signer = {vault_seeds, 3};
-  gp_create_pda_t create_vault = {renter, vault, &GP_TOKEN_PROGRAM_ID, &vault_signer, GP_TOKEN_ACCOUNT_LEN};
-  GP_TRY(gp_account_create_pda(&create_vault));
-  GP_TRY(gp_token_initialize_account3(vault, mint, job->key));
+  GP_TRY(gp_token_account_create_pda(renter, vault, mint, job->key, &vault_signer));
   GP_TRY(gp_token_transfer(renter_token, vault, renter, deposit, NULL));
 
   int64_t now;

@@ -54,9 +54,7 @@ uint64_t registry_register_device(const SolParameters *p) {
   SolSignerSeeds device_signer = {device_seeds, 3};
   gp_create_pda_t create_device = {owner, device, p->program_id, &device_signer, REGISTRY_DEVICE_SIZE};
   GP_TRY(gp_account_create_pda(&create_device));
-  gp_create_pda_t create_vault = {owner, vault, &GP_TOKEN_PROGRAM_ID, &vault_signer, GP_TOKEN_ACCOUNT_LEN};
-  GP_TRY(gp_account_create_pda(&create_vault));
-  GP_TRY(gp_token_initialize_account3(vault, io_mint, vault->key));
+  GP_TRY(gp_token_account_create_pda(owner, vault, io_mint, vault->key, &vault_signer));
 
   int64_t now;
   GP_TRY(gp_unix_now(&now));

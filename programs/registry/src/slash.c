@@ -110,9 +110,7 @@ uint64_t registry_slash(const SolParameters *p) {
   gp_create_pda_t create_record = {authority, record_acc, p->program_id, &record_signer, REGISTRY_SLASH_RECORD_SIZE};
   GP_TRY(gp_account_create_pda(&create_record));
   SolSignerSeeds escrow_signer = {escrow_seeds, 3};
-  gp_create_pda_t create_escrow = {authority, escrow, &GP_TOKEN_PROGRAM_ID, &escrow_signer, GP_TOKEN_ACCOUNT_LEN};
-  GP_TRY(gp_account_create_pda(&create_escrow));
-  GP_TRY(gp_token_initialize_account3(escrow, io_mint, escrow->key));
+  GP_TRY(gp_token_account_create_pda(authority, escrow, io_mint, escrow->key, &escrow_signer));
   if (amount) {
     SolSignerSeed vault_seeds[3];
     SolSignerSeeds vault_signer;

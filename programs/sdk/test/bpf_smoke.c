@@ -74,6 +74,7 @@ static uint64_t smoke_process(const SolParameters *p) {
   GP_TRY(gp_token_mint_to(&ka[2], &ka[4], &ka[0], 5, &signer));
   GP_TRY(gp_token_burn(&ka[4], &ka[2], &ka[0], 5, NULL));
   GP_TRY(gp_token_initialize_account3(&ka[4], &ka[2], ka[0].key));
+  GP_TRY(gp_token_account_create_pda(&ka[0], &ka[4], &ka[2], ka[0].key, &signer));
   GP_TRY(gp_token_set_authority(&ka[2], &ka[0], GP_TOKEN_AUTH_MINT_TOKENS, NULL, &signer));
   GP_TRY(gp_token_close_account(&ka[4], &ka[0], &ka[1], &signer));
   gp_token_account_t ta;

@@ -11,6 +11,7 @@
 #ifndef GPUNET_TOKEN_H
 #define GPUNET_TOKEN_H
 
+#include "account.h"
 #include "cpi.h"
 
 static const SolPubkey GP_TOKEN_PROGRAM_ID __attribute__((aligned(8), unused)) = {{
@@ -138,6 +139,16 @@ static inline uint64_t gp_token_initialize_account3(const SolAccountInfo *accoun
   SolAccountInfo infos[2] = {*account, *mint};
   SolInstruction ix = {&GP_TOKEN_PROGRAM_ID, metas, 2, data, sizeof data};
   return gp_invoke1(&ix, infos, 2, NULL);
+}
+
+/* Creates a rent-exempt token account of `mint` at the PDA `account` (seeds: its signer
+   seeds, bump last), paid by `payer`, and initializes it with `owner` as its owner. */
+static inline uint64_t gp_token_account_create_pda(const SolAccountInfo *payer, SolAccountInfo *account,
+                                                   const SolAccountInfo *mint, const SolPubkey *owner,
+                                                   const SolSignerSeeds *seeds) {
+  gp_create_pda_t create = {payer, account, &GP_TOKEN_PROGRAM_ID, seeds, GP_TOKEN_ACCOUNT_LEN};
+  GP_TRY(gp_account_create_pda(&create));
+  return gp_token_initialize_account3(account, mint, owner);
 }
 
 /* SetAuthority: target mint/account(w), current authority(s). new_authority NULL
