@@ -35,7 +35,7 @@ gpunet is up (DEV-ONLY keys: never use them on a real cluster)
   keys       $keys  (provider wallet: $keys/wallet.json)
   chain log  $log
   programs   $(sed -n '/^\[programs.localnet\]/,/^\[/p' Anchor.toml | grep '=' | tr -d '"' | paste -sd' ')
-  configs    target/bin/gpunet registry-config, target/bin/gpunet escrow-config
+  configs    target/bin/gpunet registry-config | escrow-config | economy-config
 Try: curl -s http://127.0.0.1:8899 -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"getVersion"}'
 Ctrl-C stops the network.
 INFO

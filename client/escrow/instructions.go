@@ -24,6 +24,7 @@ func NewInitializeConfigInstruction(
 	programDataAccount solanago.PublicKey,
 	registryProgramAccount solanago.PublicKey,
 	registryConfigAccount solanago.PublicKey,
+	economyProgramAccount solanago.PublicKey,
 	systemProgramAccount solanago.PublicKey,
 ) (solanago.Instruction, error) {
 	buf__ := new(bytes.Buffer)
@@ -61,7 +62,10 @@ func NewInitializeConfigInstruction(
 		// Account 5 "registry_config": Read-only, Non-signer, Required
 		// The registry's Config, owned by registry_program.
 		accounts__.Append(solanago.NewAccountMeta(registryConfigAccount, false, false))
-		// Account 6 "system_program": Read-only, Non-signer, Required
+		// Account 6 "economy_program": Read-only, Non-signer, Required
+		// The economy program, which burns IOSD fees.
+		accounts__.Append(solanago.NewAccountMeta(economyProgramAccount, false, false))
+		// Account 7 "system_program": Read-only, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(systemProgramAccount, false, false))
 	}
 
@@ -533,7 +537,7 @@ func NewRecordUsageInstruction(
 }
 
 // Builds a "settle" instruction.
-// Anyone pays a slot's verified but unpaid time: price minus the protocol fee to the slot's // payout account; of the fee, the burn share is burned and the rest goes to the treasury.
+// Anyone pays a slot's verified but unpaid time: price minus the protocol fee to the slot's // payout account; of the fee, the burn share is burned (through the economy program for IOSD) and // the rest goes to the treasury.
 func NewSettleInstruction(
 	// Params:
 	slotParam uint8,
@@ -546,6 +550,8 @@ func NewSettleInstruction(
 	treasuryTokenAccount solanago.PublicKey,
 	mintAccount solanago.PublicKey,
 	tokenProgramAccount solanago.PublicKey,
+	economyProgramAccount solanago.PublicKey,
+	economyConfigAccount solanago.PublicKey,
 ) (solanago.Instruction, error) {
 	buf__ := new(bytes.Buffer)
 	enc__ := binary.NewBorshEncoder(buf__)
@@ -581,6 +587,11 @@ func NewSettleInstruction(
 		accounts__.Append(solanago.NewAccountMeta(mintAccount, true, false))
 		// Account 6 "token_program": Read-only, Non-signer, Required, Address: TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA
 		accounts__.Append(solanago.NewAccountMeta(tokenProgramAccount, false, false))
+		// Account 7 "economy_program": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(economyProgramAccount, false, false))
+		// Account 8 "economy_config": Writable, Non-signer, Required
+		// The economy's Config, which counts IOSD burns.
+		accounts__.Append(solanago.NewAccountMeta(economyConfigAccount, true, false))
 	}
 
 	// Create the instruction.

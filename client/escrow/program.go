@@ -6,17 +6,19 @@ import (
 
 	"github.com/gagliardetto/solana-go"
 
+	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/client/internal/anchorix"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 )
 
 // Program is the escrow program as deployed at ID on one cluster, working with the registry
-// deployed at Registry.ID. Its methods derive the program's addresses and build instructions
-// addressed to ID, so the same code serves every cluster.
+// and the economy deployed there. Its methods derive the program's addresses and build
+// instructions addressed to ID, so the same code serves every cluster.
 type Program struct {
 	ID       solana.PublicKey
 	Registry registry.Program
+	Economy  economy.Program
 }
 
 // Job states (Job.State).
@@ -83,7 +85,7 @@ func writable(keys []solana.PublicKey) []*solana.AccountMeta {
 
 // InitializeConfig creates the Config; admin must be the program's upgrade authority.
 func (p Program) InitializeConfig(admin solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
-	ix, err := NewInitializeConfigInstruction(params, p.ConfigAddress(), admin, p.ID, p.ProgramDataAddress(), p.Registry.ID, p.Registry.ConfigAddress(), solana.SystemProgramID)
+	ix, err := NewInitializeConfigInstruction(params, p.ConfigAddress(), admin, p.ID, p.ProgramDataAddress(), p.Registry.ID, p.Registry.ConfigAddress(), p.Economy.ID, solana.SystemProgramID)
 	return anchorix.Build(p.ID, Instruction_InitializeConfig, ix, err)
 }
 
@@ -164,9 +166,10 @@ func (p Program) RecordUsage(oracle, job solana.PublicKey, report UsageReport) (
 }
 
 // Settle pays a slot's verified, unpaid time to payout (the slot's), the fee to treasuryToken
-// (the treasury's account of mint) and burns the fee's burn share.
+// (the treasury's account of mint) and burns the fee's burn share (IOSD through the economy).
 func (p Program) Settle(job solana.PublicKey, slot uint8, payout, treasuryToken, mint solana.PublicKey) (solana.Instruction, error) {
-	ix, err := NewSettleInstruction(slot, p.ConfigAddress(), job, p.VaultAddress(job), payout, treasuryToken, mint, solana.TokenProgramID)
+	ix, err := NewSettleInstruction(slot, p.ConfigAddress(), job, p.VaultAddress(job), payout, treasuryToken, mint, solana.TokenProgramID,
+		p.Economy.ID, p.Economy.ConfigAddress())
 	return anchorix.Build(p.ID, Instruction_Settle, ix, err)
 }
 

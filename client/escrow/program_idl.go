@@ -106,7 +106,8 @@ const (
 	InitializeConfigAccountProgramData     = 3
 	InitializeConfigAccountRegistryProgram = 4
 	InitializeConfigAccountRegistryConfig  = 5
-	InitializeConfigAccountSystemProgram   = 6
+	InitializeConfigAccountEconomyProgram  = 6
+	InitializeConfigAccountSystemProgram   = 7
 	UpdateConfigAccountConfig              = 0
 	UpdateConfigAccountAdmin               = 1
 	SetPauseAccountConfig                  = 0
@@ -154,6 +155,8 @@ const (
 	SettleAccountTreasuryToken             = 4
 	SettleAccountMint                      = 5
 	SettleAccountTokenProgram              = 6
+	SettleAccountEconomyProgram            = 7
+	SettleAccountEconomyConfig             = 8
 	CancelJobAccountConfig                 = 0
 	CancelJobAccountJob                    = 1
 	CancelJobAccountVault                  = 2

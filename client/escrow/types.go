@@ -158,6 +158,7 @@ type Config struct {
 	RegistryConfig  solanago.PublicKey `json:"registryConfig"`
 	IoMint          solanago.PublicKey `json:"ioMint"`
 	IosdMint        solanago.PublicKey `json:"iosdMint"`
+	EconomyProgram  solanago.PublicKey `json:"economyProgram"`
 
 	// The escrow authority PDA ["escrow_authority"] (the registry's escrow_authority).
 	Authority solanago.PublicKey `json:"authority"`
@@ -171,7 +172,7 @@ type Config struct {
 	Padding       [4]uint8 `json:"padding"`
 
 	// Room to grow without reallocating.
-	Reserved [128]uint8 `json:"reserved"`
+	Reserved [96]uint8 `json:"reserved"`
 }
 
 func (obj Config) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -199,6 +200,11 @@ func (obj Config) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	err = encoder.Encode(obj.IosdMint)
 	if err != nil {
 		return errors.NewField("IosdMint", err)
+	}
+	// Serialize `EconomyProgram`:
+	err = encoder.Encode(obj.EconomyProgram)
+	if err != nil {
+		return errors.NewField("EconomyProgram", err)
 	}
 	// Serialize `Authority`:
 	err = encoder.Encode(obj.Authority)
@@ -278,6 +284,11 @@ func (obj *Config) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
 	err = decoder.Decode(&obj.IosdMint)
 	if err != nil {
 		return errors.NewField("IosdMint", err)
+	}
+	// Deserialize `EconomyProgram`:
+	err = decoder.Decode(&obj.EconomyProgram)
+	if err != nil {
+		return errors.NewField("EconomyProgram", err)
 	}
 	// Deserialize `Authority`:
 	err = decoder.Decode(&obj.Authority)

@@ -1,6 +1,6 @@
 // Command gpunet is the operator's command line. `gpunet localnet-init` configures a
-// freshly started localnet (used by `make dev`); `gpunet registry-config` and
-// `gpunet escrow-config` print the programs' Configs on any cluster.
+// freshly started localnet (used by `make dev`); `gpunet registry-config`, `escrow-config` and
+// `economy-config` print the programs' Configs on any cluster.
 package main
 
 import (
@@ -13,6 +13,7 @@ import (
 
 	"github.com/gagliardetto/solana-go"
 
+	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/anchorcfg"
@@ -31,7 +32,7 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: gpunet localnet-init|registry-config|escrow-config [flags]")
+		return fmt.Errorf("usage: gpunet localnet-init|registry-config|escrow-config|economy-config [flags]")
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	anchorToml := fs.String("anchor-toml", "Anchor.toml", "Anchor.toml with the program ids")
@@ -46,7 +47,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	ids := map[string]solana.PublicKey{}
-	for _, name := range []string{"registry", "escrow"} {
+	for _, name := range []string{"registry", "escrow", "economy"} {
 		if ids[name], err = cfg.ProgramID(*cluster, name); err != nil {
 			return err
 		}
@@ -59,8 +60,10 @@ func run(ctx context.Context, args []string) error {
 		*url = endpoints.RPC
 	}
 	client := chain.New(*url)
-	prog := escrow.Program{ID: ids["escrow"], Registry: registry.Program{ID: ids["registry"]}}
+	reg := registry.Program{ID: ids["registry"]}
+	prog := escrow.Program{ID: ids["escrow"], Registry: reg, Economy: economy.Program{ID: ids["economy"], Registry: reg}}
 	client.RegisterErrors(prog.Registry.ID, registry.Errors)
+	client.RegisterErrors(prog.Economy.ID, economy.Errors)
 	client.RegisterErrors(prog.ID, escrow.Errors)
 	out := json.NewEncoder(os.Stdout)
 	out.SetIndent("", "  ")
@@ -78,6 +81,12 @@ func run(ctx context.Context, args []string) error {
 		return nil
 	case "registry-config":
 		config, err := prog.Registry.FetchConfig(ctx, client)
+		if err != nil {
+			return err
+		}
+		return out.Encode(config)
+	case "economy-config":
+		config, err := prog.Economy.FetchConfig(ctx, client)
 		if err != nil {
 			return err
 		}

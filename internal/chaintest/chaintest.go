@@ -25,6 +25,7 @@ import (
 	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/localnet"
@@ -42,6 +43,7 @@ type Env struct {
 	Client   *chain.Client // polls every 10 ms; knows the registry's errors
 	Node     *localnet.Node
 	Registry registry.Program
+	Economy  economy.Program
 	Admin    solana.PrivateKey // the programs' upgrade authority
 	Keeper   solana.PrivateKey
 	Oracles  []solana.PrivateKey // oracle-1, oracle-2, oracle-3
@@ -68,7 +70,9 @@ func New(t testing.TB, opts ...localnet.Option) *Env {
 		IOMint:   node.Key("io-mint").PublicKey(),
 		IOSDMint: node.Key("iosd-mint").PublicKey(),
 	}
+	e.Economy = economy.Program{ID: node.Programs["economy"], Registry: e.Registry, IOMint: e.IOMint, IOSDMint: e.IOSDMint}
 	e.Client.RegisterErrors(e.Registry.ID, registry.Errors)
+	e.Client.RegisterErrors(e.Economy.ID, economy.Errors)
 	e.Client.PollInterval = 10 * time.Millisecond                                                     // the localnet confirms at once
 	treasury, _, err := solana.FindAssociatedTokenAddress(node.Key("treasury").PublicKey(), e.IOMint) // made at genesis
 	require.NoError(t, err)

@@ -1,7 +1,8 @@
 // Package localdev configures a freshly started localnet with the DEV-ONLY keys the localnet
 // writes to its keys directory: the registry's Config (dev keeper, treasury and oracles, the
-// escrow program's authority PDA) and the escrow's Config (dev scheduler and treasury). It is
-// what `make dev` runs after the chain is up; never point it at a real cluster.
+// escrow program's authority PDA), the economy's (it takes over the IO and IOSD mints from the
+// dev admin key; epoch 0 starts then) and the escrow's (dev scheduler and treasury). It is what
+// `make dev` runs after the chain is up; never point it at a real cluster.
 package localdev
 
 import (
@@ -9,9 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/gagliardetto/solana-go"
 
+	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
@@ -34,11 +37,12 @@ func (k Keys) Key(name string) (solana.PrivateKey, error) {
 // Oracles is the number of dev oracles the localnet creates.
 const Oracles = 3
 
-// Init configures the registry and the escrow (prog.Registry) on the localnet, signed by the
-// upgrade authority, creating what does not exist yet; a registry Config from before the
-// escrow was deployed is pointed at the escrow's authority. It reports what it changed.
+// Init configures the registry, the economy and the escrow (prog, prog.Registry, prog.Economy)
+// on the localnet, signed by the upgrade authority, creating what does not exist yet; a
+// registry Config from before the escrow was deployed is pointed at the escrow's authority.
+// It reports what it changed.
 func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) ([]string, error) {
-	names := []string{"upgrade-authority", "keeper", "scheduler", "treasury", "io-mint", "iosd-mint"}
+	names := []string{"upgrade-authority", "admin", "keeper", "scheduler", "treasury", "io-mint", "iosd-mint"}
 	for i := 1; i <= Oracles; i++ {
 		names = append(names, fmt.Sprintf("oracle-%d", i))
 	}
@@ -54,10 +58,19 @@ func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) 
 		}
 		pub[name] = key.PublicKey()
 	}
+	prog.Economy.IOMint, prog.Economy.IOSDMint = pub["io-mint"], pub["iosd-mint"]
+	mintAuthority, err := keys.Key("admin") // the mints' authority at genesis
+	if err != nil {
+		return nil, err
+	}
+	treasury, _, err := solana.FindAssociatedTokenAddress(pub["treasury"], pub["io-mint"])
+	if err != nil {
+		return nil, err
+	}
 	var changed []string
-	send := func(what string, ix solana.Instruction, err error) error {
+	send := func(what string, ix solana.Instruction, err error, cosigners ...solana.PrivateKey) error {
 		if err == nil {
-			_, err = c.Send(ctx, []solana.Instruction{ix}, admin)
+			_, err = c.Send(ctx, []solana.Instruction{ix}, admin, cosigners...)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", what, err)
@@ -69,10 +82,6 @@ func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) 
 	config, err := prog.Registry.FetchConfig(ctx, c)
 	switch {
 	case errors.Is(err, chain.ErrAccountNotFound):
-		treasury, _, err := solana.FindAssociatedTokenAddress(pub["treasury"], pub["io-mint"])
-		if err != nil {
-			return nil, err
-		}
 		oracles := []solana.PublicKey{pub["oracle-1"], pub["oracle-2"], pub["oracle-3"]}
 		// The localnet sends the renters' compensation share of slashes to the treasury too.
 		params := registry.DefaultParams(pub["keeper"], treasury, treasury, prog.AuthorityAddress(), oracles, 2)
@@ -89,6 +98,17 @@ func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) 
 		if err := send("point the registry at the escrow authority", ix, err); err != nil {
 			return nil, err
 		}
+	}
+
+	// The localnet's community pool is the treasury's IO account.
+	if _, err := prog.Economy.FetchConfig(ctx, c); errors.Is(err, chain.ErrAccountNotFound) {
+		params := economy.DefaultParams(treasury, time.Now().Unix())
+		ix, err := prog.Economy.Initialize(admin.PublicKey(), mintAuthority.PublicKey(), prog.ID, params)
+		if err := send("initialize economy config", ix, err, mintAuthority); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
 	}
 
 	if _, err := prog.FetchConfig(ctx, c); errors.Is(err, chain.ErrAccountNotFound) {

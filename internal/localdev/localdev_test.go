@@ -14,13 +14,13 @@ import (
 // configured before the escrow existed at the escrow's authority.
 func TestInit(t *testing.T) {
 	e := chaintest.New(t)
-	prog := escrow.Program{ID: e.Node.Programs["escrow"], Registry: e.Registry}
+	prog := escrow.Program{ID: e.Node.Programs["escrow"], Registry: e.Registry, Economy: e.Economy}
 	keys := localdev.OpenKeys(e.Node.KeysDir)
 
 	e.InitRegistry(t, e.Node.Key("admin").PublicKey()) // as `make dev` did before the escrow
 	changed, err := localdev.Init(e.Ctx, e.Client, prog, keys)
 	require.NoError(t, err)
-	require.Equal(t, []string{"point the registry at the escrow authority", "initialize escrow config"}, changed)
+	require.Equal(t, []string{"point the registry at the escrow authority", "initialize economy config", "initialize escrow config"}, changed)
 	changed, err = localdev.Init(e.Ctx, e.Client, prog, keys)
 	require.NoError(t, err)
 	require.Empty(t, changed)
@@ -36,15 +36,20 @@ func TestInit(t *testing.T) {
 	require.Equal(t, e.IOSDMint, ec.IosdMint)
 	require.Equal(t, e.Admin.PublicKey(), ec.Admin)
 	require.Equal(t, prog.AuthorityAddress(), ec.Authority)
+	require.Equal(t, e.Economy.ID, ec.EconomyProgram)
+	oc, err := e.Economy.FetchConfig(e.Ctx, e.Client)
+	require.NoError(t, err)
+	require.Equal(t, e.Economy.MintAuthorityAddress(), oc.MintAuthority)
+	require.Equal(t, e.Treasury, oc.Params.CommunityPool)
 }
 
 // On a fresh localnet Init creates both Configs, the registry's naming the escrow's authority.
 func TestInitFresh(t *testing.T) {
 	e := chaintest.New(t)
-	prog := escrow.Program{ID: e.Node.Programs["escrow"], Registry: e.Registry}
+	prog := escrow.Program{ID: e.Node.Programs["escrow"], Registry: e.Registry, Economy: e.Economy}
 	changed, err := localdev.Init(e.Ctx, e.Client, prog, localdev.OpenKeys(e.Node.KeysDir))
 	require.NoError(t, err)
-	require.Equal(t, []string{"initialize registry config", "initialize escrow config"}, changed)
+	require.Equal(t, []string{"initialize registry config", "initialize economy config", "initialize escrow config"}, changed)
 	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
 	require.NoError(t, err)
 	require.Equal(t, prog.AuthorityAddress(), rc.Params.EscrowAuthority)

@@ -20,8 +20,8 @@ const (
 	iosd   = 1_000_000 // one IOSD in base units
 )
 
-// env is one localnet with the registry and the escrow deployed and configured: the
-// registry's escrow authority is the escrow's PDA.
+// env is one localnet with the registry, the economy and the escrow deployed and configured:
+// the registry's escrow authority is the escrow's PDA, and IOSD fees burn through the economy.
 type env struct {
 	*chaintest.Env
 	prog         escrow.Program
@@ -39,9 +39,10 @@ func newEnv(t testing.TB) *env {
 // newUninitializedEnv is newEnv without the escrow's Config (the registry is initialized).
 func newUninitializedEnv(t testing.TB) *env {
 	ce := chaintest.New(t)
-	e := &env{Env: ce, prog: escrow.Program{ID: ce.Node.Programs["escrow"], Registry: ce.Registry}, scheduler: ce.Funded(t)}
+	e := &env{Env: ce, prog: escrow.Program{ID: ce.Node.Programs["escrow"], Registry: ce.Registry, Economy: ce.Economy}, scheduler: ce.Funded(t)}
 	e.Client.RegisterErrors(e.prog.ID, escrow.Errors)
 	e.InitRegistry(t, e.prog.AuthorityAddress())
+	e.InitEconomy(t, e.prog.ID, e.EconomyParams(t))
 	treasury := ce.Node.Key("treasury").PublicKey()
 	iosdAccount, _, err := solana.FindAssociatedTokenAddress(treasury, e.IOSDMint) // made at genesis
 	require.NoError(t, err)

@@ -115,6 +115,7 @@ typedef struct {
   SolPubkey registry_config;
   SolPubkey io_mint;
   SolPubkey iosd_mint;
+  SolPubkey economy_program;
   /* The escrow authority PDA ["escrow_authority"] (the registry's escrow_authority). */
   SolPubkey authority;
   escrow_config_params_t params;
@@ -125,21 +126,22 @@ typedef struct {
   uint8_t paused;
   uint8_t padding[4];
   /* Room to grow without reallocating. */
-  uint8_t reserved[128];
+  uint8_t reserved[96];
 } escrow_config_t;
 _Static_assert(offsetof(escrow_config_t, admin) == 8, "layout");
 _Static_assert(offsetof(escrow_config_t, registry_program) == 40, "layout");
 _Static_assert(offsetof(escrow_config_t, registry_config) == 72, "layout");
 _Static_assert(offsetof(escrow_config_t, io_mint) == 104, "layout");
 _Static_assert(offsetof(escrow_config_t, iosd_mint) == 136, "layout");
-_Static_assert(offsetof(escrow_config_t, authority) == 168, "layout");
-_Static_assert(offsetof(escrow_config_t, params) == 200, "layout");
-_Static_assert(offsetof(escrow_config_t, version) == 296, "layout");
-_Static_assert(offsetof(escrow_config_t, bump) == 297, "layout");
-_Static_assert(offsetof(escrow_config_t, authority_bump) == 298, "layout");
-_Static_assert(offsetof(escrow_config_t, paused) == 299, "layout");
-_Static_assert(offsetof(escrow_config_t, padding) == 300, "layout");
-_Static_assert(offsetof(escrow_config_t, reserved) == 304, "layout");
+_Static_assert(offsetof(escrow_config_t, economy_program) == 168, "layout");
+_Static_assert(offsetof(escrow_config_t, authority) == 200, "layout");
+_Static_assert(offsetof(escrow_config_t, params) == 232, "layout");
+_Static_assert(offsetof(escrow_config_t, version) == 328, "layout");
+_Static_assert(offsetof(escrow_config_t, bump) == 329, "layout");
+_Static_assert(offsetof(escrow_config_t, authority_bump) == 330, "layout");
+_Static_assert(offsetof(escrow_config_t, paused) == 331, "layout");
+_Static_assert(offsetof(escrow_config_t, padding) == 332, "layout");
+_Static_assert(offsetof(escrow_config_t, reserved) == 336, "layout");
 _Static_assert(sizeof(escrow_config_t) == 432, "layout");
 #define ESCROW_CONFIG_SIZE 432
 
@@ -548,19 +550,20 @@ enum {
   ESCROW_INITIALIZE_CONFIG_PROGRAM_DATA = 3,
   ESCROW_INITIALIZE_CONFIG_REGISTRY_PROGRAM = 4,
   ESCROW_INITIALIZE_CONFIG_REGISTRY_CONFIG = 5,
-  ESCROW_INITIALIZE_CONFIG_SYSTEM_PROGRAM = 6,
-  ESCROW_INITIALIZE_CONFIG_NUM_ACCOUNTS = 7
+  ESCROW_INITIALIZE_CONFIG_ECONOMY_PROGRAM = 6,
+  ESCROW_INITIALIZE_CONFIG_SYSTEM_PROGRAM = 7,
+  ESCROW_INITIALIZE_CONFIG_NUM_ACCOUNTS = 8
 };
 #define ESCROW_INITIALIZE_CONFIG_SIGNERS 0x2u
 #define ESCROW_INITIALIZE_CONFIG_WRITABLE 0x3u
 static inline uint64_t escrow_check_initialize_config_accounts(const SolParameters *p) {
-  if (p->ka_num < 7) return ESCROW_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (p->ka_num < 8) return ESCROW_ERR_NOT_ENOUGH_ACCOUNTS;
   if (!p->ka[1].is_signer) return ESCROW_ERR_MISSING_SIGNER; /* admin */
   if (!p->ka[0].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* config */
   if (!p->ka[1].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* admin */
   {
     static const SolPubkey want __attribute__((aligned(8))) = {{0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0}}; /* 11111111111111111111111111111111 */
-    if (!gp_pubkey_eq(p->ka[6].key, &want)) return ESCROW_ERR_INVALID_PROGRAM_ID; /* system_program */
+    if (!gp_pubkey_eq(p->ka[7].key, &want)) return ESCROW_ERR_INVALID_PROGRAM_ID; /* system_program */
   }
   return 0;
 }
@@ -894,7 +897,8 @@ static inline uint64_t escrow_decode_record_usage_args(const uint8_t *data, uint
 }
 
 /* Anyone pays a slot's verified but unpaid time: price minus the protocol fee to the slot's */
-/* payout account; of the fee, the burn share is burned and the rest goes to the treasury. */
+/* payout account; of the fee, the burn share is burned (through the economy program for IOSD) and */
+/* the rest goes to the treasury. */
 #define ESCROW_IX_SETTLE 0xd466839057b92aafULL
 enum {
   ESCROW_SETTLE_CONFIG = 0,
@@ -904,17 +908,20 @@ enum {
   ESCROW_SETTLE_TREASURY_TOKEN = 4,
   ESCROW_SETTLE_MINT = 5,
   ESCROW_SETTLE_TOKEN_PROGRAM = 6,
-  ESCROW_SETTLE_NUM_ACCOUNTS = 7
+  ESCROW_SETTLE_ECONOMY_PROGRAM = 7,
+  ESCROW_SETTLE_ECONOMY_CONFIG = 8,
+  ESCROW_SETTLE_NUM_ACCOUNTS = 9
 };
 #define ESCROW_SETTLE_SIGNERS 0x0u
-#define ESCROW_SETTLE_WRITABLE 0x3eu
+#define ESCROW_SETTLE_WRITABLE 0x13eu
 static inline uint64_t escrow_check_settle_accounts(const SolParameters *p) {
-  if (p->ka_num < 7) return ESCROW_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (p->ka_num < 9) return ESCROW_ERR_NOT_ENOUGH_ACCOUNTS;
   if (!p->ka[1].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* job */
   if (!p->ka[2].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* vault */
   if (!p->ka[3].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* payout */
   if (!p->ka[4].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* treasury_token */
   if (!p->ka[5].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* mint */
+  if (!p->ka[8].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* economy_config */
   {
     static const SolPubkey want __attribute__((aligned(8))) = {{6,221,246,225,215,101,161,147,217,203,225,70,206,235,121,172,28,180,133,237,95,91,55,145,58,140,245,133,126,255,0,169}}; /* TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA */
     if (!gp_pubkey_eq(p->ka[6].key, &want)) return ESCROW_ERR_INVALID_PROGRAM_ID; /* token_program */

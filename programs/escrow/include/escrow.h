@@ -9,6 +9,7 @@
 #include <gpunet/sdk.h>
 
 #include "escrow_idl.h"
+#include "economy/gen/economy_idl.h"
 #include "registry/gen/registry_idl.h"
 
 /* Layout version written into every account. */

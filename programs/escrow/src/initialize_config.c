@@ -1,7 +1,8 @@
 #include "escrow.h"
 
 /* Creates the Config PDA. Only the upgrade authority may call it (see gpunet/loader.h). It
-   fixes the registry this program trusts (its program and Config) and finds, once, the
+   fixes the registry this program trusts (its program and Config) and the economy program that
+   burns IOSD fees, and finds, once, the
    canonical bumps of the Config and of the escrow authority PDA that signs for the registry. */
 uint64_t escrow_initialize_config(const SolParameters *p) {
   GP_TRY(escrow_check_initialize_config_accounts(p));
@@ -9,13 +10,14 @@ uint64_t escrow_initialize_config(const SolParameters *p) {
   const SolAccountInfo *admin = &p->ka[ESCROW_INITIALIZE_CONFIG_ADMIN];
   const SolAccountInfo *registry_program = &p->ka[ESCROW_INITIALIZE_CONFIG_REGISTRY_PROGRAM];
   const SolAccountInfo *registry_config = &p->ka[ESCROW_INITIALIZE_CONFIG_REGISTRY_CONFIG];
+  const SolAccountInfo *economy_program = &p->ka[ESCROW_INITIALIZE_CONFIG_ECONOMY_PROGRAM];
 
   escrow_initialize_config_args_t args;
   GP_TRY(escrow_decode_initialize_config_args(p->data + 8, p->data_len - 8, &args));
   GP_TRY(gp_check_upgrade_authority(&p->ka[ESCROW_INITIALIZE_CONFIG_PROGRAM],
                                     &p->ka[ESCROW_INITIALIZE_CONFIG_PROGRAM_DATA], p->program_id, admin->key,
                                     ESCROW_ERR_NOT_UPGRADE_AUTHORITY));
-  if (!registry_program->executable) return ESCROW_ERR_INVALID_PROGRAM_ID;
+  if (!registry_program->executable || !economy_program->executable) return ESCROW_ERR_INVALID_PROGRAM_ID;
   GP_TRY(gp_check_program_account(registry_config, registry_program->key, REGISTRY_CONFIG_DISCRIMINATOR,
                                   REGISTRY_CONFIG_SIZE));
   const registry_config_t *rc = (const registry_config_t *)(const void *)registry_config->data;
@@ -42,6 +44,7 @@ uint64_t escrow_initialize_config(const SolParameters *p) {
   gp_pubkey_copy(&c->registry_config, registry_config->key);
   gp_pubkey_copy(&c->io_mint, &rc->io_mint);
   gp_pubkey_copy(&c->iosd_mint, &rc->iosd_mint);
+  gp_pubkey_copy(&c->economy_program, economy_program->key);
   gp_pubkey_copy(&c->authority, &authority);
   gp_memcpy(&c->params, &args.params, sizeof c->params);
   c->version = ESCROW_VERSION;

@@ -1,5 +1,28 @@
 #include "escrow.h"
 
+/* Burns the fee's burn share from the vault, the job signing: IOSD through the economy
+   program's hook, which counts every IOSD burned; IO directly. */
+static uint64_t burn(const SolParameters *p, const escrow_config_t *config, const escrow_job_t *j, uint64_t amount,
+                     const SolSignerSeeds *signer) {
+  const SolAccountInfo *job = &p->ka[ESCROW_SETTLE_JOB];
+  const SolAccountInfo *vault = &p->ka[ESCROW_SETTLE_VAULT];
+  const SolAccountInfo *mint = &p->ka[ESCROW_SETTLE_MINT];
+  if (!gp_pubkey_eq(&j->mint, &config->iosd_mint)) return gp_token_burn(vault, mint, job, amount, signer);
+
+  const SolAccountInfo *economy = &p->ka[ESCROW_SETTLE_ECONOMY_PROGRAM];
+  const SolAccountInfo *economy_config = &p->ka[ESCROW_SETTLE_ECONOMY_CONFIG];
+  if (!gp_pubkey_eq(economy->key, &config->economy_program)) return ESCROW_ERR_INVALID_PROGRAM_ID;
+  const SolAccountInfo *token_program = &p->ka[ESCROW_SETTLE_TOKEN_PROGRAM];
+  uint8_t data[16];
+  gp_store_u64(data, ECONOMY_IX_BURN_FEE);
+  gp_store_u64(data + 8, amount);
+  SolAccountMeta metas[5] = {{economy_config->key, true, false}, {job->key, false, true}, {vault->key, true, false},
+                             {mint->key, true, false}, {token_program->key, false, false}};
+  SolAccountInfo infos[5] = {*economy_config, *job, *vault, *mint, *token_program};
+  SolInstruction ix = {economy->key, metas, 5, data, sizeof data};
+  return gp_invoke1(&ix, infos, 5, signer);
+}
+
 /* Pays a slot's verified but unpaid seconds (see pay.c): anyone may call it, it pays only to
    the addresses fixed in the job and the config, and a repeat finds nothing to pay. */
 uint64_t escrow_settle(const SolParameters *p) {
@@ -40,7 +63,7 @@ uint64_t escrow_settle(const SolParameters *p) {
   escrow_job_signer(j, &signer);
   if (pay.payout) GP_TRY(gp_token_transfer(vault, payout, job, pay.payout, &signer.signer));
   if (pay.fee_treasury) GP_TRY(gp_token_transfer(vault, treasury, job, pay.fee_treasury, &signer.signer));
-  if (pay.fee_burned) GP_TRY(gp_token_burn(vault, mint, job, pay.fee_burned, &signer.signer));
+  if (pay.fee_burned) GP_TRY(burn(p, config, j, pay.fee_burned, &signer.signer));
 
   gp_pubkey_copy(&ev.job, job->key);
   gp_pubkey_copy(&ev.device, &s->device);

@@ -1,0 +1,41 @@
+package economy
+
+import "github.com/gagliardetto/solana-go"
+
+// IO amounts in base units (8 decimals) and IOSD in base units (6 decimals, 1 IOSD = 1 USD).
+const (
+	IO   = 100_000_000
+	IOSD = 1_000_000
+)
+
+// Schedule constants (shared/notes/economics.md): io.net's 800M IO cap, 3,333,333 IO in the
+// first month, each month 1.01508% less than the last, hourly epochs, 8,760 / 12 = 730 per month.
+const (
+	SupplyCap          = 800_000_000 * IO
+	FirstMonthEmission = 3_333_333 * IO
+	MonthlyDecayE9     = 10_150_800
+	EpochSecs          = 3600
+	EpochsPerMonth     = 730
+)
+
+// DefaultParams returns the economy's launch parameters with epoch 0 starting at genesis:
+// io.net's schedule, 95% of each epoch to providers and 5% to the community pool, Helium's
+// 10-minute price staleness limit, and circuit breakers of 1M IOSD minted and 1M IO redeemed
+// per day; IO burned for IOSD flows back to rewards up to 10,000 IO an epoch.
+func DefaultParams(communityPool solana.PublicKey, genesis int64) ConfigParams {
+	return ConfigParams{
+		CommunityPool:      communityPool,
+		SupplyCap:          SupplyCap,
+		FirstMonthEmission: FirstMonthEmission,
+		MonthlyDecayE9:     MonthlyDecayE9,
+		NetEmissionLimit:   10_000 * IO,
+		IosdMintLimit:      1_000_000 * IOSD,
+		IoRedeemLimit:      1_000_000 * IO,
+		GenesisTime:        genesis,
+		EpochSecs:          EpochSecs,
+		MaxPriceAgeSecs:    600,
+		BreakerWindowSecs:  24 * 3600,
+		EpochsPerMonth:     EpochsPerMonth,
+		CommunityBps:       500,
+	}
+}

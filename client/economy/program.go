@@ -1,0 +1,106 @@
+package economy
+
+import (
+	"context"
+
+	"github.com/gagliardetto/solana-go"
+
+	"github.com/gpunet/gpunet/client/internal/anchorix"
+	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/chain"
+)
+
+// Program is the economy program as deployed at ID on one cluster, working with the registry
+// deployed at Registry.ID (whose oracle set it trusts) and the IO and IOSD mints.
+type Program struct {
+	ID       solana.PublicKey
+	Registry registry.Program
+	IOMint   solana.PublicKey
+	IOSDMint solana.PublicKey
+}
+
+func (p Program) pda(seeds ...[]byte) solana.PublicKey {
+	addr, _ := anchorix.FindPDA(p.ID, seeds...)
+	return addr
+}
+
+// ConfigAddress is the Config PDA, ["config"].
+func (p Program) ConfigAddress() solana.PublicKey { return p.pda([]byte("config")) }
+
+// MintAuthorityAddress is the PDA ["mint_authority"]: after initialize, the mint authority of
+// IO and IOSD.
+func (p Program) MintAuthorityAddress() solana.PublicKey { return p.pda([]byte("mint_authority")) }
+
+// RewardsAddress is a registry Device's RewardRecord, ["rewards", device].
+func (p Program) RewardsAddress(device solana.PublicKey) solana.PublicKey {
+	return p.pda([]byte("rewards"), device[:])
+}
+
+// Initialize creates the Config; admin must be the upgrade authority and mintAuthority the
+// mints' current mint authority, which hands them to MintAuthorityAddress.
+func (p Program) Initialize(admin, mintAuthority, escrowProgram solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
+	ix, err := NewInitializeInstruction(params, p.ConfigAddress(), admin, p.ID, anchorix.ProgramDataAddress(p.ID), p.Registry.ID, p.Registry.ConfigAddress(),
+		escrowProgram, p.IOMint, p.IOSDMint, p.MintAuthorityAddress(), mintAuthority, solana.TokenProgramID, solana.SystemProgramID)
+	return anchorix.Build(p.ID, Instruction_Initialize, ix, err)
+}
+
+// UpdateConfig replaces the parameters other than the schedule; admin must be the admin.
+func (p Program) UpdateConfig(admin solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
+	ix, err := NewUpdateConfigInstruction(params, p.ConfigAddress(), admin)
+	return anchorix.Build(p.ID, Instruction_UpdateConfig, ix, err)
+}
+
+// SubmitPrice is an oracle's IO/USD price (micro-USD per IO), confidence and publish time.
+func (p Program) SubmitPrice(oracle solana.PublicKey, price, conf uint64, publishTime int64) (solana.Instruction, error) {
+	ix, err := NewSubmitPriceInstruction(price, conf, publishTime, p.ConfigAddress(), p.Registry.ConfigAddress(), oracle)
+	return anchorix.Build(p.ID, Instruction_SubmitPrice, ix, err)
+}
+
+// BurnIOForIOSD burns amount IO base units from userIO and mints IOSD to userIOSD.
+func (p Program) BurnIOForIOSD(user, userIO, userIOSD solana.PublicKey, amount uint64) (solana.Instruction, error) {
+	ix, err := NewBurnIoForIosdInstruction(amount, p.ConfigAddress(), p.Registry.ConfigAddress(), user, userIO, userIOSD,
+		p.IOMint, p.IOSDMint, p.MintAuthorityAddress(), solana.TokenProgramID)
+	return anchorix.Build(p.ID, Instruction_BurnIoForIosd, ix, err)
+}
+
+// RedeemIOSDForIO burns amount IOSD base units from userIOSD and mints IO to userIO.
+func (p Program) RedeemIOSDForIO(user, userIO, userIOSD solana.PublicKey, amount uint64) (solana.Instruction, error) {
+	ix, err := NewRedeemIosdForIoInstruction(amount, p.ConfigAddress(), p.Registry.ConfigAddress(), user, userIO, userIOSD,
+		p.IOMint, p.IOSDMint, p.MintAuthorityAddress(), solana.TokenProgramID)
+	return anchorix.Build(p.ID, Instruction_RedeemIosdForIo, ix, err)
+}
+
+// AdvanceEpoch advances up to maxEpochs ended epochs.
+func (p Program) AdvanceEpoch(maxEpochs uint8) (solana.Instruction, error) {
+	ix, err := NewAdvanceEpochInstruction(maxEpochs, p.ConfigAddress())
+	return anchorix.Build(p.ID, Instruction_AdvanceEpoch, ix, err)
+}
+
+// SubmitRewards is an oracle's attestation of a registry Device's cumulative reward.
+func (p Program) SubmitRewards(oracle, device solana.PublicKey, cumulative uint64) (solana.Instruction, error) {
+	ix, err := NewSubmitRewardsInstruction(cumulative, p.ConfigAddress(), p.Registry.ConfigAddress(), device, p.RewardsAddress(device), oracle, solana.SystemProgramID)
+	return anchorix.Build(p.ID, Instruction_SubmitRewards, ix, err)
+}
+
+// ClaimRewards pays a device's attested, unpaid rewards to ownerIO, its owner's IO account.
+func (p Program) ClaimRewards(device, ownerIO solana.PublicKey) (solana.Instruction, error) {
+	ix, err := NewClaimRewardsInstruction(p.ConfigAddress(), p.Registry.ConfigAddress(), device, p.RewardsAddress(device), ownerIO,
+		p.IOMint, p.MintAuthorityAddress(), solana.TokenProgramID)
+	return anchorix.Build(p.ID, Instruction_ClaimRewards, ix, err)
+}
+
+// FundCommunityPool mints the accrued community share to the community pool's IO account.
+func (p Program) FundCommunityPool(communityPool solana.PublicKey) (solana.Instruction, error) {
+	ix, err := NewFundCommunityPoolInstruction(p.ConfigAddress(), communityPool, p.IOMint, p.MintAuthorityAddress(), solana.TokenProgramID)
+	return anchorix.Build(p.ID, Instruction_FundCommunityPool, ix, err)
+}
+
+// FetchConfig reads and decodes the Config.
+func (p Program) FetchConfig(ctx context.Context, c *chain.Client) (*Config, error) {
+	return anchorix.Fetch(ctx, c, p.ConfigAddress(), ParseAccount_Config)
+}
+
+// FetchRewards reads and decodes a device's RewardRecord.
+func (p Program) FetchRewards(ctx context.Context, c *chain.Client, device solana.PublicKey) (*RewardRecord, error) {
+	return anchorix.Fetch(ctx, c, p.RewardsAddress(device), ParseAccount_RewardRecord)
+}

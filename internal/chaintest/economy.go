@@ -1,0 +1,30 @@
+package chaintest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gagliardetto/solana-go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/economy"
+)
+
+// EconomyParams are test parameters for the economy: the defaults with a fresh community pool
+// IO account, epoch 0 starting now and 2-second epochs, prices stale after 60 s and circuit
+// breakers over a 60-second window.
+func (e *Env) EconomyParams(t testing.TB) economy.ConfigParams {
+	p := economy.DefaultParams(e.TokenAccount(t, e.IOMint, solana.NewWallet().PublicKey(), 0), time.Now().Unix())
+	p.EpochSecs = 2
+	p.MaxPriceAgeSecs = 60
+	p.BreakerWindowSecs = 60
+	return p
+}
+
+// InitEconomy initializes the economy with params: the upgrade authority signs, and the dev
+// admin key, the mints' authority at genesis, hands both mints to the economy.
+func (e *Env) InitEconomy(t testing.TB, escrowProgram solana.PublicKey, params economy.ConfigParams) {
+	mintAuthority := e.Node.Key("admin")
+	ix := Must(e.Economy.Initialize(e.Admin.PublicKey(), mintAuthority.PublicKey(), escrowProgram, params))
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin, mintAuthority}, ix))
+}

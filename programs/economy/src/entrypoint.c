@@ -1,0 +1,3 @@
+#include "economy.h"
+
+GP_ENTRYPOINT(economy_process)
