@@ -1,0 +1,155 @@
+package economy_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gagliardetto/solana-go"
+	"github.com/gagliardetto/solana-go/programs/token"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/economy"
+	"github.com/gpunet/gpunet/internal/chaintest"
+)
+
+// mintAuthority reads a mint's authority.
+func (e *env) mintAuthority(t testing.TB, mint solana.PublicKey) solana.PublicKey {
+	data, err := e.Client.AccountData(e.Ctx, mint)
+	require.NoError(t, err)
+	var m token.Mint
+	require.NoError(t, m.UnmarshalWithDecoder(newDecoder(data)))
+	require.NotNil(t, m.MintAuthority)
+	return *m.MintAuthority
+}
+
+// Initialize hands both mints to the mint authority PDA and budgets emissions as the cap less
+// the IO that exists.
+func TestGenesis(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.config(t)
+	require.Equal(t, e.prog.MintAuthorityAddress(), c.MintAuthority)
+	require.Equal(t, e.prog.MintAuthorityAddress(), e.mintAuthority(t, e.IOMint))
+	require.Equal(t, e.prog.MintAuthorityAddress(), e.mintAuthority(t, e.IOSDMint))
+	require.Equal(t, uint64(economy.SupplyCap)-e.supply(t, e.IOMint), c.EmissionBudget)
+	require.Equal(t, uint64(economy.FirstMonthEmission), c.MonthEmission)
+	require.Equal(t, e.escrowID(), c.EscrowProgram)
+
+	// Nobody else can mint any more: the old authority's MintTo fails.
+	old := e.Node.Key("admin")
+	h := e.holder(t, 0)
+	err := e.Send([]solana.PrivateKey{old}, token.NewMintToInstruction(1, e.IOMint, h.io, old.PublicKey(), nil).Build())
+	require.Error(t, err)
+	require.Equal(t, uint64(0), e.TokenBalance(t, h.io))
+	// And the economy cannot be initialized twice.
+	err = e.Send([]solana.PrivateKey{e.Funded(t), e.Admin, old}, chaintest.Must(e.prog.Initialize(e.Admin.PublicKey(), old.PublicKey(), e.escrowID(), e.params)))
+	require.ErrorIs(t, err, economy.ErrAccountAlreadyInitialized)
+}
+
+// Burning IO values it at price - 2 x conf, redeeming IOSD at price + 2 x conf, both rounded
+// down, so a round trip loses both spreads.
+func TestBurnAndRedeemAtKnownPrices(t *testing.T) {
+	e := newEnv(t, nil)
+	h := e.holder(t, 1_000*io)
+	const price, conf = 2_000_000, 10_000 // $2.00 +- $0.01 per IO
+	_, err := e.burn(h, 100*io)
+	require.ErrorIs(t, err, economy.ErrPriceUnavailable)
+	require.NoError(t, e.price(0, price, conf))
+	_, err = e.burn(h, 100*io)
+	require.ErrorIs(t, err, economy.ErrPriceUnavailable) // one oracle is not a quorum
+	require.NoError(t, e.price(1, price+50_000, conf/2))
+
+	ioSupply, iosdSupply := e.supply(t, e.IOMint), e.supply(t, e.IOSDMint)
+	sig, err := e.burn(h, 100*io)
+	require.NoError(t, err)
+	// lower median price 2.00, highest confidence 0.01: 100 IO x 1.98 = 198 IOSD.
+	require.Equal(t, []any{&economy.IoBurned{User: h.key.PublicKey(), IoAmount: 100 * io, IosdAmount: 198 * iosd, Price: price, Conf: conf}}, e.eventsOf(t, sig))
+	require.Equal(t, uint64(900*io), e.TokenBalance(t, h.io))
+	require.Equal(t, uint64(198*iosd), e.TokenBalance(t, h.iosd))
+	require.Equal(t, ioSupply-100*io, e.supply(t, e.IOMint))
+	require.Equal(t, iosdSupply+198*iosd, e.supply(t, e.IOSDMint))
+
+	// 101 IO base units are worth 1.9998 IOSD base units: 1.
+	_, err = e.burn(h, 101)
+	require.NoError(t, err)
+	require.Equal(t, uint64(198*iosd+1), e.TokenBalance(t, h.iosd))
+	_, err = e.burn(h, 50)
+	require.ErrorIs(t, err, economy.ErrInvalidAmount) // worth 0.99 base units: nothing
+
+	// 198 IOSD at 2.02 per IO: 98.01980198 IO, rounded down.
+	sig, err = e.redeem(h, 198*iosd)
+	require.NoError(t, err)
+	require.Equal(t, []any{&economy.IosdRedeemed{User: h.key.PublicKey(), IosdAmount: 198 * iosd, IoAmount: 9_801_980_198, Price: price, Conf: conf}}, e.eventsOf(t, sig))
+	require.Equal(t, uint64(900*io-101+9_801_980_198), e.TokenBalance(t, h.io))
+	require.Equal(t, uint64(1), e.TokenBalance(t, h.iosd))
+
+	c := e.config(t)
+	require.Equal(t, uint64(100*io+101), c.IoBurned)
+	require.Equal(t, uint64(198*iosd+1), c.IosdMinted)
+	require.Equal(t, uint64(198*iosd), c.IosdBurned)
+	require.Equal(t, uint64(9_801_980_198), c.IoMinted)
+	require.Equal(t, uint64(100*io+101), c.BurnBacklog)
+
+	_, err = e.redeem(h, 2)
+	require.ErrorIs(t, err, economy.ErrInsufficientFunds)
+	require.NoError(t, e.price(0, 20_000, 10_000)) // $0.02 +- $0.01: price - 2 conf is 0
+	require.NoError(t, e.price(1, 20_000, 10_000))
+	_, err = e.burn(h, io)
+	require.ErrorIs(t, err, economy.ErrPriceTooUncertain)
+}
+
+// Prices must come from oracles, be newer than the oracle's last and not stale; a price that
+// went stale no longer counts toward the quorum.
+func TestPriceRules(t *testing.T) {
+	e := newEnv(t, func(p *economy.ConfigParams) { p.MaxPriceAgeSecs = 3 })
+	now := time.Now().Unix() - 1
+	stranger := e.Funded(t)
+	err := e.Send([]solana.PrivateKey{stranger}, chaintest.Must(e.prog.SubmitPrice(stranger.PublicKey(), 2_000_000, 0, now)))
+	require.ErrorIs(t, err, economy.ErrNotOracle)
+	require.ErrorIs(t, e.priceAt(0, 0, 0, now), economy.ErrInvalidPrice)
+	require.ErrorIs(t, e.priceAt(0, 2_000_000, 0, now+60), economy.ErrInvalidPrice) // in the future
+	require.ErrorIs(t, e.priceAt(0, 2_000_000, 0, now-10), economy.ErrStalePrice)
+	require.NoError(t, e.priceAt(0, 2_000_000, 0, now))
+	require.ErrorIs(t, e.priceAt(0, 2_100_000, 0, now), economy.ErrStalePrice) // not newer: a replay
+	require.NoError(t, e.priceAt(1, 2_000_000, 0, now))
+	require.Equal(t, economy.PriceSubmission{Price: 2_000_000, PublishTime: now}, e.config(t).Prices[1])
+
+	h := e.holder(t, 10*io)
+	_, err = e.burn(h, io)
+	require.NoError(t, err)
+	time.Sleep(time.Until(time.Unix(now+5, 0)))
+	_, err = e.burn(h, io)
+	require.ErrorIs(t, err, economy.ErrPriceUnavailable)
+}
+
+// The circuit breakers refuse a conversion that would take the window over its limit (no
+// partial fill), and the window's usage decays back to zero over its length. (Amounts leave a
+// margin for the decay between transactions, a few percent of a 10 s window.)
+func TestCircuitBreakers(t *testing.T) {
+	e := newEnv(t, func(p *economy.ConfigParams) {
+		p.IosdMintLimit = 300 * iosd
+		p.IoRedeemLimit = 60 * io
+		p.BreakerWindowSecs = 10
+	})
+	e.quorumPrice(t, 2_000_000, 0)
+	h := e.holder(t, 1_000*io)
+	_, err := e.burn(h, 100*io) // 200 IOSD
+	require.NoError(t, err)
+	_, err = e.burn(h, 80*io) // 160 more: over 300 even after a second of decay
+	require.ErrorIs(t, err, economy.ErrMintLimitExceeded)
+	require.Equal(t, uint64(200*iosd), e.TokenBalance(t, h.iosd))
+	require.Equal(t, uint64(900*io), e.TokenBalance(t, h.io))
+
+	_, err = e.redeem(h, 100*iosd) // 50 IO
+	require.NoError(t, err)
+	_, err = e.redeem(h, 60*iosd) // 30 more: over 60
+	require.ErrorIs(t, err, economy.ErrRedeemLimitExceeded)
+	require.Equal(t, uint64(100*iosd), e.TokenBalance(t, h.iosd))
+
+	time.Sleep(10500 * time.Millisecond)
+	_, err = e.burn(h, 140*io) // 280 IOSD: the window has emptied
+	require.NoError(t, err)
+	_, err = e.redeem(h, 110*iosd) // 55 IO
+	require.NoError(t, err)
+	require.Equal(t, uint64(900*io+50*io-140*io+55*io), e.TokenBalance(t, h.io))
+	require.Equal(t, uint64(270*iosd), e.TokenBalance(t, h.iosd))
+}

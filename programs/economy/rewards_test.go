@@ -1,0 +1,74 @@
+package economy_test
+
+import (
+	"testing"
+
+	"github.com/gagliardetto/solana-go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/economy"
+	"github.com/gpunet/gpunet/internal/chaintest"
+)
+
+// rewards sends oracle i's attestation of device's cumulative reward.
+func (e *env) rewards(i int, device solana.PublicKey, cumulative uint64) error {
+	return e.Send([]solana.PrivateKey{e.Oracles[i]}, chaintest.Must(e.prog.SubmitRewards(e.Oracles[i].PublicKey(), device, cumulative)))
+}
+
+func (e *env) claim(payer solana.PrivateKey, device, ownerIO solana.PublicKey) (solana.Signature, error) {
+	return e.SendSig([]solana.PrivateKey{payer}, chaintest.Must(e.prog.ClaimRewards(device, ownerIO)))
+}
+
+// Claims pay the lower median of a quorum of the oracles' cumulative values less what was
+// paid: one dishonest oracle, however high, moves nothing; values never go down; replays,
+// non-oracles, the wrong payee and claims beyond the provider pool fail.
+func TestRewardClaims(t *testing.T) {
+	e := newEnv(t, func(p *economy.ConfigParams) { p.GenesisTime -= 100 }) // 50 epochs have ended
+	_, err := e.advance(0, 24)
+	require.NoError(t, err)
+	pool := e.config(t).ProviderPoolTotal
+	p := e.NewProvider(t, chaintest.H100, 0, 0)
+	claim := func(payer solana.PrivateKey) (solana.Signature, error) { return e.claim(payer, p.Device, p.Token) }
+
+	require.NoError(t, e.rewards(0, p.Device, 100*io))
+	_, err = claim(e.Keeper)
+	require.ErrorIs(t, err, economy.ErrRewardQuorumNotMet)
+	require.NoError(t, e.rewards(1, p.Device, 120*io))
+	require.NoError(t, e.rewards(2, p.Device, 10_000*io)) // dishonest
+	sig, err := claim(e.Keeper)
+	require.NoError(t, err)
+	require.Equal(t, []any{&economy.RewardsClaimed{Device: p.Device, OwnerIo: p.Token, Amount: 120 * io, Cumulative: 120 * io}}, e.eventsOf(t, sig))
+	require.Equal(t, uint64(120*io), e.TokenBalance(t, p.Token))
+
+	require.NoError(t, e.rewards(2, p.Device, 50_000*io))
+	_, err = claim(p.Owner)
+	require.ErrorIs(t, err, economy.ErrNothingToClaim)
+	require.ErrorIs(t, e.rewards(0, p.Device, 90*io), economy.ErrStaleReward)
+	require.ErrorIs(t, e.rewards(0, p.Device, 0), economy.ErrStaleReward)
+	stranger := e.Funded(t)
+	err = e.Send([]solana.PrivateKey{stranger}, chaintest.Must(e.prog.SubmitRewards(stranger.PublicKey(), p.Device, 1_000_000*io)))
+	require.ErrorIs(t, err, economy.ErrNotOracle)
+
+	require.NoError(t, e.rewards(0, p.Device, 200*io))
+	require.NoError(t, e.rewards(1, p.Device, 150*io))
+	other := e.TokenAccount(t, e.IOMint, stranger.PublicKey(), 0)
+	_, err = e.claim(e.Keeper, p.Device, other)
+	require.ErrorIs(t, err, economy.ErrWrongTokenAccount)
+	_, err = claim(stranger) // anyone may crank a claim; it pays the owner
+	require.NoError(t, err)
+	require.Equal(t, uint64(200*io), e.TokenBalance(t, p.Token)) // median of 200, 150, 50,000
+	record, err := e.prog.FetchRewards(e.Ctx, e.Client, p.Device)
+	require.NoError(t, err)
+	require.Equal(t, uint64(200*io), record.Claimed)
+	require.Equal(t, [3]uint64{200 * io, 150 * io, 50_000 * io}, [3]uint64(record.Values[:3]))
+
+	// More than the provider pool holds cannot be claimed.
+	q := e.NewProvider(t, chaintest.H100, 0, 0)
+	require.NoError(t, e.rewards(0, q.Device, pool))
+	require.NoError(t, e.rewards(1, q.Device, pool))
+	_, err = e.claim(e.Keeper, q.Device, q.Token)
+	require.ErrorIs(t, err, economy.ErrRewardPoolExhausted)
+	c := e.config(t)
+	require.Equal(t, uint64(200*io), c.RewardsClaimed)
+	require.Equal(t, uint64(200*io), c.IoMinted)
+}
