@@ -41,7 +41,10 @@ func (e *env) advance(n int, maxEpochs uint8) (solana.Signature, error) {
 // first year's total is io.net's curve (3,333,333 IO in month 1, 1.01508% less each month).
 func TestYearOfEpochs(t *testing.T) {
 	year := int64(366 * 24 * 3600)
-	e := newEnv(t, func(p *economy.ConfigParams) { p.GenesisTime = time.Now().Unix() - year; p.EpochSecs = economy.EpochSecs })
+	e := newEnv(t, func(p *economy.ConfigParams) {
+		p.GenesisTime = time.Now().Unix() - year
+		p.EpochSecs = economy.EpochSecs
+	})
 	for i := 0; i < 365; i++ {
 		sig, err := e.advance(i, 24)
 		require.NoError(t, err)

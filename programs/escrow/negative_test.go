@@ -1,227 +1,755 @@
 package escrow_test
 
 import (
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/gagliardetto/solana-go"
+	"github.com/gagliardetto/solana-go/programs/system"
+	"github.com/gagliardetto/solana-go/programs/token"
+	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/escrow"
+	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/chaintest"
 )
 
-// altered copies ix with account i's signer and writable flags set as given.
-func altered(ix solana.Instruction, i int, signer, writable bool) solana.Instruction {
-	metas := make([]*solana.AccountMeta, len(ix.Accounts()))
-	for j, m := range ix.Accounts() {
-		c := *m
-		metas[j] = &c
+// negCase is one instruction the program must reject with exactly want, leaving every account
+// in watch (job, vault, token accounts, registry devices) byte for byte as it was.
+type negCase struct {
+	name    string
+	signers []solana.PrivateKey // the first pays
+	ix      solana.Instruction
+	want    error
+	watch   []solana.PublicKey
+}
+
+// negRun runs each case as a subtest.
+func (e *env) negRun(t *testing.T, cases ...negCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { e.negRejects(t, c) })
 	}
-	metas[i].IsSigner, metas[i].IsWritable = signer, writable
-	data, _ := ix.Data()
-	return solana.NewInstruction(ix.ProgramID(), metas, data)
 }
 
-// replaced copies ix with account i replaced by key (same flags).
-func replaced(ix solana.Instruction, i int, key solana.PublicKey) solana.Instruction {
-	metas := make([]*solana.AccountMeta, len(ix.Accounts()))
-	for j, m := range ix.Accounts() {
-		c := *m
-		metas[j] = &c
+func (e *env) negRejects(t *testing.T, c negCase) {
+	t.Helper()
+	before := e.negSnapshot(t, c.watch)
+	// A copy: solana-go's NewTransaction marks the fee payer's meta signer and writable in the
+	// instruction itself, which would change c.ix for a later send with another payer.
+	ix := negWith(c.ix, func(m []*solana.AccountMeta) []*solana.AccountMeta { return m })
+	_, err := e.SendSig(c.signers, ix)
+	require.ErrorIs(t, err, c.want)
+	require.Equal(t, before, e.negSnapshot(t, c.watch), "a rejected instruction changed an account")
+}
+
+// negSnapshot is the data of each account (nil for none).
+func (e *env) negSnapshot(t testing.TB, addrs []solana.PublicKey) [][]byte {
+	out := make([][]byte, len(addrs))
+	for i, a := range addrs {
+		data, err := e.Client.AccountData(e.Ctx, a)
+		if errors.Is(err, chain.ErrAccountNotFound) {
+			continue
+		}
+		require.NoError(t, err)
+		out[i] = data
 	}
-	metas[i].PublicKey = key
-	data, _ := ix.Data()
-	return solana.NewInstruction(ix.ProgramID(), metas, data)
+	return out
 }
 
-// truncated copies ix with only its first n accounts.
-func truncated(ix solana.Instruction, n int) solana.Instruction {
-	data, _ := ix.Data()
-	return solana.NewInstruction(ix.ProgramID(), ix.Accounts()[:n], data)
+// negWith rebuilds ix with its account metas (a copy) edited.
+func negWith(ix solana.Instruction, edit func([]*solana.AccountMeta) []*solana.AccountMeta) solana.Instruction {
+	metas := make([]*solana.AccountMeta, len(ix.Accounts()))
+	for i, m := range ix.Accounts() {
+		c := *m
+		metas[i] = &c
+	}
+	data, err := ix.Data()
+	if err != nil {
+		panic(err)
+	}
+	return solana.NewInstruction(ix.ProgramID(), edit(metas), data)
 }
 
-// The negative matrix: every rejected call fails with its exact named error, and leaves the
-// job and its escrow as they were.
+// negUnsigned is ix with account i no longer a signer.
+func negUnsigned(ix solana.Instruction, i int) solana.Instruction {
+	return negWith(ix, func(m []*solana.AccountMeta) []*solana.AccountMeta { m[i].IsSigner = false; return m })
+}
+
+// negReadOnly is ix with account i no longer writable.
+func negReadOnly(ix solana.Instruction, i int) solana.Instruction {
+	return negWith(ix, func(m []*solana.AccountMeta) []*solana.AccountMeta { m[i].IsWritable = false; return m })
+}
+
+// negFirst is ix with only its first n accounts.
+func negFirst(ix solana.Instruction, n int) solana.Instruction {
+	return negWith(ix, func(m []*solana.AccountMeta) []*solana.AccountMeta { return m[:n] })
+}
+
+// negKey is ix with account i replaced by key (same flags).
+func negKey(ix solana.Instruction, i int, key solana.PublicKey) solana.Instruction {
+	return negWith(ix, func(m []*solana.AccountMeta) []*solana.AccountMeta { m[i].PublicKey = key; return m })
+}
+
+// negData is ix with other instruction data.
+func negData(ix solana.Instruction, data []byte) solana.Instruction {
+	return solana.NewInstruction(ix.ProgramID(), negWith(ix, func(m []*solana.AccountMeta) []*solana.AccountMeta { return m }).Accounts(), data)
+}
+
+// negMint creates a mint that is neither IO nor IOSD.
+func (e *env) negMint(t testing.TB) solana.PublicKey {
+	mint := solana.NewWallet().PrivateKey
+	rent, err := e.Client.RPC.GetMinimumBalanceForRentExemption(e.Ctx, 82, rpc.CommitmentConfirmed)
+	require.NoError(t, err)
+	payer := e.Keeper.PublicKey()
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper, mint},
+		system.NewCreateAccountInstruction(rent, 82, solana.TokenProgramID, payer, mint.PublicKey()).Build(),
+		token.NewInitializeMint2Instruction(6, payer, payer, mint.PublicKey()).Build()))
+	return mint.PublicKey()
+}
+
+// negVote is oracle i's report for j (its signers: the keeper pays, the oracle signs).
+func (e *env) negVote(j job, i int, window uint64, secs ...uint32) ([]solana.PrivateKey, solana.Instruction) {
+	r := escrow.UsageReport{Window: window}
+	copy(r.Secs[:], secs)
+	return []solana.PrivateKey{e.Keeper, e.Oracles[i]}, chaintest.Must(e.prog.RecordUsage(e.Oracles[i].PublicKey(), j.addr, r))
+}
+
+// voteCase is a negCase for oracle i's report.
+func (e *env) voteCase(name string, want error, j job, i int, window uint64, secs ...uint32) negCase {
+	signers, ix := e.negVote(j, i, window, secs...)
+	return negCase{name, signers, ix, want, []solana.PublicKey{j.addr}}
+}
+
+// The negative matrix: for every instruction, the account checks (signer, writable, count,
+// program ids), the spoofed accounts (owner, PDA, token accounts, mints), the wrong signers,
+// the bad parameters and the state rules that need no waiting, each with its exact error and
+// no account changed. The rules that need the clock are in TestNegativeUsageAndTime, the
+// pause in TestNegativePaused.
 func TestNegativeMatrix(t *testing.T) {
 	e := newEnv(t)
-	j := e.runningJob(t, 2, 60)
-	rk := j.renter.key.PublicKey()
-	stranger := e.Funded(t)
-	idle := e.ActiveProvider(t, stranger) // Active, on no job
-	idle2 := e.ActiveProvider(t, stranger)
-	fresh := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 0) // in probation
-	other := e.createJob(t, 1, 60)                                   // Open, another renter
-	wrongMint := e.TokenAccount(t, e.IOMint, rk, 10*chaintest.IO)
-	strangerIOSD := e.TokenAccount(t, e.IOSDMint, stranger.PublicKey(), iosd)
-	p0 := j.providers[0]
+	stranger := e.newRenter(t, 100*iosd) // a funded wallet with IOSD that is party to nothing
+	sk := stranger.key.PublicKey()
+	pA := e.ActiveProvider(t, e.Keeper)
+	pB := e.ActiveProvider(t, e.Keeper)
+	pNew := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 2_000*chaintest.IO) // in probation
+	require.NotEqual(t, registry.StatusActive, e.Device(t, pNew).Status)
+	payoutA := e.TokenAccount(t, e.IOSDMint, pA.Owner.PublicKey(), 0)
+	payoutB := e.TokenAccount(t, e.IOSDMint, pB.Owner.PublicKey(), 0)
+	escrowConfig := e.prog.ConfigAddress()
 
-	settle := chaintest.Must(e.prog.Settle(j.addr, 0, j.payouts[0], e.treasuryIOSD, e.IOSDMint))
-	cancel := chaintest.Must(e.prog.CancelJob(rk, j.addr, j.renter.token, e.hired(t, j)))
-	topUp := chaintest.Must(e.prog.TopUp(rk, j.addr, j.renter.token, 10))
-	assign := chaintest.Must(e.prog.AssignDevices(other.renter.key.PublicKey(), other.addr, idle.Device))
-	quit := chaintest.Must(e.prog.QuitJob(j.addr, p0.DeviceKey.PublicKey(), 0))
-	create := func(t escrow.Terms) solana.Instruction {
-		return chaintest.Must(e.prog.CreateJob(rk, j.renter.token, e.IOSDMint, t))
+	// other: a running 1-device job on pA. asg: a 2-place job where pA was proposed too, before
+	// other hired it.
+	other := e.createJob(t, 1, 600)
+	asg := e.createJob(t, 2, 600)
+	ak := asg.renter.key
+	for _, j := range []job{other, asg} {
+		require.NoError(t, e.Send([]solana.PrivateKey{j.renter.key}, chaintest.Must(e.prog.AssignDevices(j.renter.key.PublicKey(), j.addr, pA.Device))))
 	}
-	usage := func(oracle solana.PublicKey, window uint64, secs ...uint32) solana.Instruction {
-		r := escrow.UsageReport{Window: window}
-		copy(r.Secs[:], secs)
-		return chaintest.Must(e.prog.RecordUsage(oracle, j.addr, r))
-	}
-	started := e.job(t, j)
-	now := uint64(started.StartedAt) / 2
+	other.providers, other.payouts = []chaintest.Provider{pA}, []solana.PublicKey{payoutA}
+	_, err := e.accept(other, 0, 0)
+	require.NoError(t, err)
+	require.Equal(t, escrow.JobRunning, e.job(t, other).State)
 
-	cases := []struct {
-		name    string
-		signers []solana.PrivateKey
-		ix      solana.Instruction
-		want    error
-	}{
-		// accounts: count, signer, writability, program ids
-		{"too few accounts", []solana.PrivateKey{stranger}, truncated(settle, 6), escrow.ErrNotEnoughAccounts},
-		{"cancel without the renter's signature", []solana.PrivateKey{stranger}, altered(cancel, 3, false, false), escrow.ErrMissingSigner},
-		{"accept without the device key's signature", []solana.PrivateKey{stranger},
-			altered(chaintest.Must(e.prog.AcceptJob(other.addr, idle.DeviceKey.PublicKey(), j.payouts[0], 0)), 3, false, false), escrow.ErrMissingSigner},
-		{"quit without the device key's signature", []solana.PrivateKey{stranger}, altered(quit, 3, false, false), escrow.ErrMissingSigner},
-		{"oracle vote unsigned", []solana.PrivateKey{stranger}, altered(usage(e.Oracles[0].PublicKey(), now, 1, 1), 3, false, false), escrow.ErrMissingSigner},
-		{"read-only vault", []solana.PrivateKey{stranger}, altered(settle, 2, false, false), escrow.ErrAccountNotWritable},
-		{"read-only job", []solana.PrivateKey{j.renter.key}, altered(topUp, 1, false, false), escrow.ErrAccountNotWritable},
-		{"fake token program", []solana.PrivateKey{stranger}, replaced(settle, 6, solana.SystemProgramID), escrow.ErrInvalidProgramId},
-		{"fake registry program", []solana.PrivateKey{j.renter.key}, replaced(cancel, 7, e.prog.ID), escrow.ErrInvalidProgramId},
-		// owners and spoofed accounts
-		{"a wallet as the job", []solana.PrivateKey{j.renter.key}, replaced(topUp, 1, rk), escrow.ErrInvalidAccountOwner},
-		{"a registry account as the job", []solana.PrivateKey{stranger}, replaced(settle, 1, p0.Device), escrow.ErrInvalidAccountOwner},
-		{"another registry config", []solana.PrivateKey{j.renter.key}, replaced(cancel, 5, p0.Device), escrow.ErrInvalidPda},
-		{"another escrow authority", []solana.PrivateKey{j.renter.key}, replaced(cancel, 6, stranger.PublicKey()), escrow.ErrInvalidPda},
-		{"another vault", []solana.PrivateKey{stranger}, replaced(settle, 2, e.prog.VaultAddress(other.addr)), escrow.ErrInvalidPda},
-		{"settle to another payout", []solana.PrivateKey{stranger},
-			chaintest.Must(e.prog.Settle(j.addr, 0, j.payouts[1], e.treasuryIOSD, e.IOSDMint)), escrow.ErrWrongTokenAccount},
-		{"settle the fee to a stranger", []solana.PrivateKey{stranger},
-			chaintest.Must(e.prog.Settle(j.addr, 0, j.payouts[0], strangerIOSD, e.IOSDMint)), escrow.ErrWrongTokenAccount},
-		{"settle with the other mint", []solana.PrivateKey{stranger},
-			chaintest.Must(e.prog.Settle(j.addr, 0, j.payouts[0], e.treasuryIOSD, e.IOMint)), escrow.ErrInvalidMint},
-		{"a job in an unknown mint", []solana.PrivateKey{j.renter.key},
-			chaintest.Must(e.prog.CreateJob(rk, wrongMint, e.Pool, terms(9, 1, 60))), escrow.ErrInvalidMint},
-		{"pay from an account of the other mint", []solana.PrivateKey{j.renter.key},
-			chaintest.Must(e.prog.CreateJob(rk, wrongMint, e.IOSDMint, terms(9, 1, 60))), escrow.ErrInvalidMint},
-		// wrong signer
-		{"cancel by a stranger", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.CancelJob(stranger.PublicKey(), j.addr, j.renter.token, e.hired(t, j))), escrow.ErrNotRenter},
-		{"top up by a stranger", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.TopUp(stranger.PublicKey(), j.addr, strangerIOSD, 10)), escrow.ErrNotRenter},
-		{"assign by a stranger", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.AssignDevices(stranger.PublicKey(), other.addr, idle.Device)), escrow.ErrNotRenterOrScheduler},
-		{"replace by a stranger", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.ReplaceDevice(stranger.PublicKey(), j.addr, 0, p0.Device, idle.Device)), escrow.ErrNotRenterOrScheduler},
-		{"quit by another device", []solana.PrivateKey{stranger, idle.DeviceKey},
-			replaced(chaintest.Must(e.prog.QuitJob(j.addr, idle.DeviceKey.PublicKey(), 0)), 2, p0.Device), escrow.ErrWrongDevice},
-		{"quit another device's slot", []solana.PrivateKey{stranger, j.providers[1].DeviceKey},
-			chaintest.Must(e.prog.QuitJob(j.addr, j.providers[1].DeviceKey.PublicKey(), 0)), escrow.ErrWrongDevice},
-		{"close by the wrong renter", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.CloseJob(j.addr, stranger.PublicKey(), j.renter.token, solana.PublicKey{})), escrow.ErrNotRenter},
-		// parameters
-		{"price 0", []solana.PrivateKey{j.renter.key}, create(escrow.Terms{JobID: 9, DurationSecs: 60, DeviceCount: 1}), escrow.ErrInvalidJobParams},
-		{"duration 0", []solana.PrivateKey{j.renter.key}, create(escrow.Terms{JobID: 9, PricePerHour: price, DeviceCount: 1}), escrow.ErrInvalidJobParams},
-		{"no devices", []solana.PrivateKey{j.renter.key}, create(terms(9, 0, 60)), escrow.ErrInvalidJobParams},
-		{"17 devices", []solana.PrivateKey{j.renter.key}, create(terms(9, 17, 60)), escrow.ErrInvalidJobParams},
-		{"a deposit of 0", []solana.PrivateKey{j.renter.key}, create(escrow.Terms{JobID: 9, PricePerHour: 1, DurationSecs: 60, DeviceCount: 1}), escrow.ErrInvalidJobParams},
-		{"more than the renter holds", []solana.PrivateKey{j.renter.key}, create(terms(9, 16, 3600)), escrow.ErrInsufficientFunds},
-		{"the same job id again", []solana.PrivateKey{j.renter.key}, create(terms(1, 1, 60)), escrow.ErrAccountAlreadyInitialized},
-		{"top up by 0", []solana.PrivateKey{j.renter.key}, chaintest.Must(e.prog.TopUp(rk, j.addr, j.renter.token, 0)), escrow.ErrInvalidJobParams},
-		// state rules
-		{"assign a device in probation", []solana.PrivateKey{other.renter.key},
-			chaintest.Must(e.prog.AssignDevices(other.renter.key.PublicKey(), other.addr, fresh.Device)), escrow.ErrDeviceNotHireable},
-		{"assign a device twice", []solana.PrivateKey{other.renter.key},
-			chaintest.Must(e.prog.AssignDevices(other.renter.key.PublicKey(), other.addr, idle.Device, idle.Device)), escrow.ErrDeviceAlreadyOnJob},
-		{"assign more devices than places", []solana.PrivateKey{other.renter.key},
-			chaintest.Must(e.prog.AssignDevices(other.renter.key.PublicKey(), other.addr, idle.Device, idle2.Device)), escrow.ErrTooManyDevices},
-		{"assign nothing", []solana.PrivateKey{other.renter.key}, chaintest.Must(e.prog.AssignDevices(other.renter.key.PublicKey(), other.addr)), escrow.ErrNotEnoughAccounts},
-		{"a hired device on another job", []solana.PrivateKey{other.renter.key},
-			chaintest.Must(e.prog.AssignDevices(other.renter.key.PublicKey(), other.addr, p0.Device)), escrow.ErrDeviceNotHireable},
-		{"accept a slot that does not exist", []solana.PrivateKey{stranger, idle.DeviceKey},
-			chaintest.Must(e.prog.AcceptJob(j.addr, idle.DeviceKey.PublicKey(), j.payouts[0], 5)), escrow.ErrInvalidSlot},
-		{"accept a hired slot", []solana.PrivateKey{stranger, p0.DeviceKey},
-			chaintest.Must(e.prog.AcceptJob(j.addr, p0.DeviceKey.PublicKey(), j.payouts[0], 0)), escrow.ErrInvalidSlot},
-		{"settle a slot that does not exist", []solana.PrivateKey{stranger},
-			chaintest.Must(e.prog.Settle(j.addr, 7, j.payouts[0], e.treasuryIOSD, e.IOSDMint)), escrow.ErrInvalidSlot},
-		{"settle with nothing verified", []solana.PrivateKey{stranger}, settle, escrow.ErrNothingToSettle},
-		{"expire a running job early", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.ExpireJob(j.addr, j.renter.token, e.hired(t, j))), escrow.ErrJobNotExpired},
-		{"expire an open job early", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.ExpireJob(other.addr, other.renter.token, nil)), escrow.ErrJobNotExpired},
-		{"close a running job", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.CloseJob(j.addr, rk, j.renter.token, solana.PublicKey{})), escrow.ErrInvalidJobState},
-		{"refund to a stranger's account", []solana.PrivateKey{j.renter.key}, chaintest.Must(e.prog.CancelJob(rk, j.addr, strangerIOSD, e.hired(t, j))), escrow.ErrWrongTokenAccount},
-		{"cancel without the hired devices", []solana.PrivateKey{j.renter.key}, chaintest.Must(e.prog.CancelJob(rk, j.addr, j.renter.token, e.hired(t, j)[:1])), escrow.ErrWrongDeviceAccounts},
-		{"cancel with the devices out of order", []solana.PrivateKey{j.renter.key},
-			chaintest.Must(e.prog.CancelJob(rk, j.addr, j.renter.token, []solana.PublicKey{j.providers[1].Device, p0.Device})), escrow.ErrWrongDeviceAccounts},
-		{"cancel with an extra device", []solana.PrivateKey{j.renter.key},
-			chaintest.Must(e.prog.CancelJob(rk, j.addr, j.renter.token, append(e.hired(t, j), idle.Device))), escrow.ErrWrongDeviceAccounts},
-		// usage rules
-		{"usage from a non-oracle", []solana.PrivateKey{stranger}, usage(stranger.PublicKey(), now, 1, 1), escrow.ErrNotOracle},
-		{"usage for a window not ended", []solana.PrivateKey{e.Oracles[0]}, usage(e.Oracles[0].PublicKey(), now+100, 1, 1), escrow.ErrUsageWindowNotClosed},
-		{"usage before the job started", []solana.PrivateKey{e.Oracles[0]}, usage(e.Oracles[0].PublicKey(), now-5, 0, 0), escrow.ErrStaleUsage},
-		{"usage on a job that never started", []solana.PrivateKey{e.Oracles[0]},
-			chaintest.Must(e.prog.RecordUsage(e.Oracles[0].PublicKey(), other.addr, escrow.UsageReport{Window: now})), escrow.ErrInvalidJobState},
-	}
-	before := e.job(t, j)
-	vault := e.TokenBalance(t, before.Vault)
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := e.SendSig(c.signers, c.ix)
-			require.ErrorIs(t, err, c.want)
-		})
-	}
-	require.Equal(t, before, e.job(t, j), "a rejected call changed the job")
-	require.Equal(t, vault, e.TokenBalance(t, before.Vault))
-
-	t.Run("usage values", func(t *testing.T) {
-		w := e.endedWindow(started.StartedAt + 2)
-		cap := capAt(started, started.Slots[0], e.windowEnd(w))
-		_, err := e.vote(j, 0, w, cap+1, cap)
-		require.ErrorIs(t, err, escrow.ErrInvalidUsage) // above its wall time
-		_, err = e.vote(j, 0, w, cap, cap, 1)
-		require.ErrorIs(t, err, escrow.ErrInvalidUsage) // an unused slot
-		_, err = e.vote(j, 0, w, cap, cap)
-		require.NoError(t, err)
-		_, err = e.SendSig([]solana.PrivateKey{e.Keeper, e.Oracles[0]}, usage(e.Oracles[0].PublicKey(), w, cap, cap))
-		require.ErrorIs(t, err, escrow.ErrDuplicateVote)
-		_, err = e.vote(j, 1, w, cap, cap)
-		require.NoError(t, err)
-		_, err = e.vote(j, 2, w, cap, cap)
-		require.ErrorIs(t, err, escrow.ErrStaleUsage) // counted already
+	acceptA := chaintest.Must(e.prog.AcceptJob(asg.addr, pA.DeviceKey.PublicKey(), payoutA, 0))
+	kA := []solana.PrivateKey{e.Keeper, pA.DeviceKey}
+	kB := []solana.PrivateKey{e.Keeper, pB.DeviceKey}
+	watchAsg := []solana.PublicKey{asg.addr, pA.Device, pB.Device}
+	t.Run("accept_job in the acceptance window", func(t *testing.T) {
+		// These fail on checks made after the window's: they must run inside it.
+		require.Less(t, time.Now().Unix()+1, e.job(t, asg).CreatedAt+e.params.AcceptanceWindowSecs, "setup outlasted the acceptance window")
+		e.negRun(t,
+			// The registry would refuse too, but the program names the error first.
+			negCase{"device hired by another job", kA, acceptA, escrow.ErrDeviceNotHireable, watchAsg},
+			negCase{"payout owned by someone else", kA, chaintest.Must(e.prog.AcceptJob(asg.addr, pA.DeviceKey.PublicKey(), stranger.token, 0)),
+				escrow.ErrWrongTokenAccount, watchAsg},
+			negCase{"payout of another mint", kA, chaintest.Must(e.prog.AcceptJob(asg.addr, pA.DeviceKey.PublicKey(), pA.Token, 0)),
+				escrow.ErrInvalidMint, watchAsg},
+		)
 	})
-	t.Run("pause stops new commitments only", func(t *testing.T) {
-		admin := e.Admin
-		require.NoError(t, e.Send([]solana.PrivateKey{admin}, chaintest.Must(e.prog.SetPause(admin.PublicKey(), true))))
-		for name, c := range map[string]struct {
-			signers []solana.PrivateKey
-			ix      solana.Instruction
-		}{
-			"create":  {[]solana.PrivateKey{j.renter.key}, create(terms(9, 1, 60))},
-			"top up":  {[]solana.PrivateKey{j.renter.key}, topUp},
-			"assign":  {[]solana.PrivateKey{other.renter.key}, assign},
-			"replace": {[]solana.PrivateKey{j.renter.key}, chaintest.Must(e.prog.ReplaceDevice(rk, j.addr, 0, p0.Device, idle.Device))},
-		} {
-			_, err := e.SendSig(c.signers, c.ix)
-			require.ErrorIs(t, err, escrow.ErrProgramPaused, name)
+
+	// Jobs for the rest: run is running on two devices for an hour, open is open, ended was
+	// cancelled before any device.
+	run := e.runningJob(t, 2, 3600)
+	runJob := e.job(t, run)
+	rr := run.renter
+	rk := rr.key.PublicKey()
+	runVault := e.prog.VaultAddress(run.addr)
+	p0, p1 := run.providers[0], run.providers[1]
+	hired := []solana.PublicKey{p0.Device, p1.Device}
+	watchRun := []solana.PublicKey{run.addr, runVault, rr.token, p0.Device, p1.Device}
+	open := e.createJob(t, 1, 600)
+	ok := open.renter.key
+	ended := e.createJob(t, 1, 600)
+	ek := ended.renter.key
+	require.NoError(t, e.Send([]solana.PrivateKey{ek}, chaintest.Must(e.prog.CancelJob(ek.PublicKey(), ended.addr, ended.renter.token, nil))))
+	require.Equal(t, escrow.JobCancelled, e.job(t, ended).State)
+	watchEnded := []solana.PublicKey{ended.addr, e.prog.VaultAddress(ended.addr), ended.renter.token}
+	keeper := []solana.PrivateKey{e.Keeper}
+
+	t.Run("create_job", func(t *testing.T) {
+		cr := e.newRenter(t, 10*iosd)
+		crk := cr.key.PublicKey()
+		require.NoError(t, e.Send([]solana.PrivateKey{cr.key}, chaintest.Must(e.prog.CreateJob(crk, cr.token, e.IOSDMint, terms(1, 1, 600)))))
+		create := func(f func(*escrow.Terms)) solana.Instruction {
+			tm := terms(2, 1, 600)
+			f(&tm)
+			return chaintest.Must(e.prog.CreateJob(crk, cr.token, e.IOSDMint, tm))
 		}
-		_, err := e.SendSig([]solana.PrivateKey{e.Keeper}, settle)
-		require.NoError(t, err) // settling works while paused
-		_, err = e.SendSig([]solana.PrivateKey{stranger, p0.DeviceKey}, quit)
-		require.NoError(t, err) // and so does quitting
-		_, err = e.SendSig([]solana.PrivateKey{j.renter.key}, chaintest.Must(e.prog.CancelJob(rk, j.addr, j.renter.token, e.hired(t, j))))
-		require.NoError(t, err) // and cancelling
-		err = e.Send([]solana.PrivateKey{stranger}, chaintest.Must(e.prog.SetPause(stranger.PublicKey(), false)))
-		require.ErrorIs(t, err, escrow.ErrUnauthorized)
+		good := create(func(*escrow.Terms) {})
+		job2 := e.prog.JobAddress(crk, 2)
+		watch := []solana.PublicKey{job2, e.prog.VaultAddress(job2), cr.token}
+		sig := []solana.PrivateKey{cr.key}
+		unrelated := e.negMint(t)
+		e.negRun(t,
+			negCase{"renter did not sign", keeper, negUnsigned(good, 3), escrow.ErrMissingSigner, watch},
+			negCase{"job read-only", sig, negReadOnly(good, 1), escrow.ErrAccountNotWritable, watch},
+			negCase{"renter token read-only", sig, negReadOnly(good, 4), escrow.ErrAccountNotWritable, watch},
+			negCase{"seven accounts", sig, negFirst(good, 7), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"token program is the registry", sig, negKey(good, 6, e.Registry.ID), escrow.ErrInvalidProgramId, watch},
+			negCase{"system program is the token program", sig, negKey(good, 7, solana.TokenProgramID), escrow.ErrInvalidProgramId, watch},
+			negCase{"a mint neither IO nor IOSD", sig, chaintest.Must(e.prog.CreateJob(crk, cr.token, unrelated, terms(2, 1, 600))), escrow.ErrInvalidMint, watch},
+			negCase{"an IO job paid from an IOSD account", sig, chaintest.Must(e.prog.CreateJob(crk, cr.token, e.IOMint, terms(2, 1, 600))), escrow.ErrInvalidMint, watch},
+			negCase{"price 0", sig, create(func(tm *escrow.Terms) { tm.PricePerHour = 0 }), escrow.ErrInvalidJobParams, watch},
+			negCase{"duration 0", sig, create(func(tm *escrow.Terms) { tm.DurationSecs = 0 }), escrow.ErrInvalidJobParams, watch},
+			negCase{"duration over 366 days", sig, create(func(tm *escrow.Terms) { tm.DurationSecs = 366*24*3600 + 1 }), escrow.ErrInvalidJobParams, watch},
+			negCase{"0 devices", sig, create(func(tm *escrow.Terms) { tm.DeviceCount = 0 }), escrow.ErrInvalidJobParams, watch},
+			negCase{"17 devices", sig, create(func(tm *escrow.Terms) { tm.DeviceCount = 17 }), escrow.ErrInvalidJobParams, watch},
+			negCase{"deposit rounds to 0", sig, create(func(tm *escrow.Terms) { tm.PricePerHour, tm.DurationSecs = 1, 1 }), escrow.ErrInvalidJobParams, watch},
+			negCase{"more than the renter holds", sig, create(func(tm *escrow.Terms) { tm.DeviceCount, tm.DurationSecs = 16, 3600 }), escrow.ErrInsufficientFunds, watch},
+			negCase{"job id already used", []solana.PrivateKey{e.Keeper, cr.key}, chaintest.Must(e.prog.CreateJob(crk, cr.token, e.IOSDMint, terms(1, 1, 600))),
+				escrow.ErrAccountAlreadyInitialized, []solana.PublicKey{e.prog.JobAddress(crk, 1), e.prog.VaultAddress(e.prog.JobAddress(crk, 1)), cr.token}},
+			negCase{"job address of another id", sig, negKey(good, 1, e.prog.JobAddress(crk, 3)), escrow.ErrInvalidPda, watch},
+			negCase{"job address of another renter", sig, negKey(good, 1, e.prog.JobAddress(sk, 2)), escrow.ErrInvalidPda, watch},
+			negCase{"vault of another job", sig, negKey(good, 2, e.prog.VaultAddress(e.prog.JobAddress(crk, 1))), escrow.ErrInvalidPda, watch},
+		)
+		t.Run("control: the unmodified instruction succeeds", func(t *testing.T) {
+			require.NoError(t, e.Send(sig, good))
+			require.Equal(t, escrow.JobOpen, e.job(t, job{addr: job2}).State)
+		})
 	})
-	t.Run("ended jobs", func(t *testing.T) {
-		_, err := e.SendSig([]solana.PrivateKey{j.renter.key, e.Keeper}, topUp)
-		require.ErrorIs(t, err, escrow.ErrProgramPaused) // still paused: top-up is a new commitment
+
+	t.Run("top_up", func(t *testing.T) {
+		topUp := func(extra uint32) solana.Instruction {
+			return chaintest.Must(e.prog.TopUp(rk, run.addr, rr.token, extra))
+		}
+		good := topUp(10)
+		renterIO := e.TokenAccount(t, e.IOMint, rk, 0)
+		sig := []solana.PrivateKey{rr.key}
+		e.negRun(t,
+			negCase{"by a stranger", []solana.PrivateKey{stranger.key}, chaintest.Must(e.prog.TopUp(sk, run.addr, stranger.token, 10)),
+				escrow.ErrNotRenter, append(watchRun, stranger.token)},
+			negCase{"renter did not sign", keeper, negUnsigned(good, 3), escrow.ErrMissingSigner, watchRun},
+			negCase{"job read-only", sig, negReadOnly(good, 1), escrow.ErrAccountNotWritable, watchRun},
+			negCase{"vault read-only", sig, negReadOnly(good, 2), escrow.ErrAccountNotWritable, watchRun},
+			negCase{"five accounts", sig, negFirst(good, 5), escrow.ErrNotEnoughAccounts, watchRun},
+			negCase{"token program is the registry", sig, negKey(good, 5, e.Registry.ID), escrow.ErrInvalidProgramId, watchRun},
+			negCase{"a registry Device as the job", sig, negKey(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watchRun},
+			negCase{"the escrow Config as the job", sig, negKey(good, 1, escrowConfig), escrow.ErrInvalidAccountData, watchRun},
+			negCase{"vault of another job", sig, negKey(good, 2, e.prog.VaultAddress(other.addr)), escrow.ErrInvalidPda,
+				append(watchRun, e.prog.VaultAddress(other.addr))},
+			negCase{"0 seconds", sig, topUp(0), escrow.ErrInvalidJobParams, watchRun},
+			negCase{"paid from an IO account", sig, chaintest.Must(e.prog.TopUp(rk, run.addr, renterIO, 10)), escrow.ErrInvalidMint, append(watchRun, renterIO)},
+			// 2 devices x 1,000 s costs 2 IOSD; the renter holds 1.
+			negCase{"more than the renter holds", sig, topUp(1000), escrow.ErrInsufficientFunds, watchRun},
+			negCase{"an ended job", []solana.PrivateKey{ek}, chaintest.Must(e.prog.TopUp(ek.PublicKey(), ended.addr, ended.renter.token, 10)),
+				escrow.ErrInvalidJobState, watchEnded},
+		)
+	})
+
+	t.Run("assign_devices", func(t *testing.T) {
+		okk := ok.PublicKey()
+		assign := func(devices ...solana.PublicKey) solana.Instruction {
+			return chaintest.Must(e.prog.AssignDevices(okk, open.addr, devices...))
+		}
+		good := assign(pB.Device)
+		sig := []solana.PrivateKey{ok}
+		watch := []solana.PublicKey{open.addr, pB.Device}
+		e.negRun(t,
+			negCase{"by a stranger", []solana.PrivateKey{stranger.key}, chaintest.Must(e.prog.AssignDevices(sk, open.addr, pB.Device)),
+				escrow.ErrNotRenterOrScheduler, watch},
+			negCase{"authority did not sign", keeper, negUnsigned(good, 2), escrow.ErrMissingSigner, watch},
+			negCase{"job read-only", sig, negReadOnly(good, 1), escrow.ErrAccountNotWritable, watch},
+			negCase{"three accounts", sig, negFirst(good, 3), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"no device", sig, assign(), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"registry config is the escrow's Config", sig, negKey(good, 3, escrowConfig), escrow.ErrInvalidPda, watch},
+			negCase{"a registry Device as the job", sig, negKey(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watch},
+			negCase{"an escrow Job as the device", sig, assign(run.addr), escrow.ErrInvalidAccountOwner, append(watch, run.addr)},
+			negCase{"the registry Config as the device", sig, assign(e.Registry.ConfigAddress()), escrow.ErrInvalidAccountData, watch},
+			negCase{"a device in probation", sig, assign(pNew.Device), escrow.ErrDeviceNotHireable, append(watch, pNew.Device)},
+			negCase{"a device hired by another job", sig, assign(p0.Device), escrow.ErrDeviceNotHireable, append(watch, p0.Device)},
+			negCase{"the same device twice", sig, assign(pB.Device, pB.Device), escrow.ErrDeviceAlreadyOnJob, watch},
+			negCase{"more devices than places", []solana.PrivateKey{other.renter.key},
+				chaintest.Must(e.prog.AssignDevices(other.renter.key.PublicKey(), other.addr, pB.Device)), escrow.ErrTooManyDevices,
+				[]solana.PublicKey{other.addr, pB.Device}},
+			negCase{"an ended job", []solana.PrivateKey{ek}, chaintest.Must(e.prog.AssignDevices(ek.PublicKey(), ended.addr, pB.Device)),
+				escrow.ErrInvalidJobState, watchEnded},
+		)
+		t.Run("the scheduler may assign", func(t *testing.T) {
+			sig, err := e.SendSig([]solana.PrivateKey{e.scheduler}, chaintest.Must(e.prog.AssignDevices(e.scheduler.PublicKey(), asg.addr, pB.Device)))
+			require.NoError(t, err)
+			require.Equal(t, []any{&escrow.DeviceAssigned{Job: asg.addr, Device: pB.Device, Slot: 1}}, e.eventsOf(t, sig))
+			got := e.job(t, asg)
+			require.Equal(t, escrow.JobAssigned, got.State)
+			require.Equal(t, escrow.SlotProposed, got.Slots[1].State)
+		})
+		e.negRun(t, negCase{"a device already proposed", []solana.PrivateKey{ak},
+			chaintest.Must(e.prog.AssignDevices(ak.PublicKey(), asg.addr, pB.Device)), escrow.ErrDeviceAlreadyOnJob, watchAsg})
+	})
+
+	t.Run("accept_job", func(t *testing.T) {
+		data, err := acceptA.Data()
+		require.NoError(t, err)
+		e.negRun(t,
+			negCase{"device key did not sign", keeper, negUnsigned(acceptA, 3), escrow.ErrMissingSigner, watchAsg},
+			negCase{"job read-only", kA, negReadOnly(acceptA, 1), escrow.ErrAccountNotWritable, watchAsg},
+			negCase{"device read-only", kA, negReadOnly(acceptA, 2), escrow.ErrAccountNotWritable, watchAsg},
+			negCase{"seven accounts", kA, negFirst(acceptA, 7), escrow.ErrNotEnoughAccounts, watchAsg},
+			negCase{"registry program is the token program", kA, negKey(acceptA, 7, solana.TokenProgramID), escrow.ErrInvalidProgramId, watchAsg},
+			negCase{"registry config is the escrow's Config", kA, negKey(acceptA, 5, escrowConfig), escrow.ErrInvalidPda, watchAsg},
+			negCase{"escrow authority is another address", kA, negKey(acceptA, 6, sk), escrow.ErrInvalidPda, watchAsg},
+			negCase{"the renter's wallet as the job", kA, negKey(acceptA, 1, ak.PublicKey()), escrow.ErrInvalidAccountOwner, watchAsg},
+			negCase{"the escrow Config as the job", kA, negKey(acceptA, 1, escrowConfig), escrow.ErrInvalidAccountData, watchAsg},
+			negCase{"an escrow Job as the device", kA, negKey(acceptA, 2, other.addr), escrow.ErrInvalidAccountOwner, watchAsg},
+			negCase{"slot out of range", kA, chaintest.Must(e.prog.AcceptJob(asg.addr, pA.DeviceKey.PublicKey(), payoutA, 9)), escrow.ErrInvalidSlot, watchAsg},
+			negCase{"a slot already hired", kA, chaintest.Must(e.prog.AcceptJob(other.addr, pA.DeviceKey.PublicKey(), payoutA, 0)),
+				escrow.ErrInvalidSlot, []solana.PublicKey{other.addr, pA.Device}},
+			negCase{"signed by another device's key", kB, negKey(acceptA, 3, pB.DeviceKey.PublicKey()), escrow.ErrWrongDevice, watchAsg},
+			negCase{"another device's slot", kB, chaintest.Must(e.prog.AcceptJob(asg.addr, pB.DeviceKey.PublicKey(), payoutB, 0)), escrow.ErrWrongDevice, watchAsg},
+			negCase{"no slot argument", kA, negData(acceptA, data[:8]), escrow.ErrInvalidInstructionData, watchAsg},
+		)
+	})
+
+	t.Run("record_usage", func(t *testing.T) {
+		w := uint64(runJob.StartedAt / e.params.UsageWindowSecs) // the window the job started in
+		_, good := e.negVote(run, 0, w)
+		ko := []solana.PrivateKey{e.Keeper, e.Oracles[0]}
+		watch := []solana.PublicKey{run.addr}
+		e.negRun(t,
+			negCase{"by a stranger", []solana.PrivateKey{stranger.key}, chaintest.Must(e.prog.RecordUsage(sk, run.addr, escrow.UsageReport{Window: w})),
+				escrow.ErrNotOracle, watch},
+			negCase{"oracle did not sign", keeper, negUnsigned(good, 3), escrow.ErrMissingSigner, watch},
+			negCase{"job read-only", ko, negReadOnly(good, 1), escrow.ErrAccountNotWritable, watch},
+			negCase{"three accounts", ko, negFirst(good, 3), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"registry config is the escrow's Config", ko, negKey(good, 2, escrowConfig), escrow.ErrInvalidPda, watch},
+			negCase{"a registry Device as the job", ko, negKey(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watch},
+			e.voteCase("a job that never started", escrow.ErrInvalidJobState, asg, 0, w),
+			e.voteCase("window not ended", escrow.ErrUsageWindowNotClosed, run, 0, uint64(time.Now().Unix()/e.params.UsageWindowSecs)+5),
+			e.voteCase("window ended before the job started", escrow.ErrStaleUsage, run, 0, w-1),
+		)
+	})
+
+	t.Run("settle", func(t *testing.T) {
+		settle := func(slot uint8, payout, treasury, mint solana.PublicKey) solana.Instruction {
+			return chaintest.Must(e.prog.Settle(run.addr, slot, payout, treasury, mint))
+		}
+		good := settle(0, run.payouts[0], e.treasuryIOSD, e.IOSDMint)
+		watch := []solana.PublicKey{run.addr, runVault, run.payouts[0], run.payouts[1], e.treasuryIOSD, stranger.token}
+		e.negRun(t,
+			negCase{"job read-only", keeper, negReadOnly(good, 1), escrow.ErrAccountNotWritable, watch},
+			negCase{"mint read-only", keeper, negReadOnly(good, 5), escrow.ErrAccountNotWritable, watch},
+			negCase{"economy config read-only", keeper, negReadOnly(good, 8), escrow.ErrAccountNotWritable, watch},
+			negCase{"eight accounts", keeper, negFirst(good, 8), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"token program is the registry", keeper, negKey(good, 6, e.Registry.ID), escrow.ErrInvalidProgramId, watch},
+			negCase{"a registry Device as the job", keeper, negKey(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watch},
+			negCase{"vault of another job", keeper, negKey(good, 2, e.prog.VaultAddress(other.addr)), escrow.ErrInvalidPda, watch},
+			negCase{"IO mint for an IOSD job", keeper, settle(0, run.payouts[0], e.treasuryIOSD, e.IOMint), escrow.ErrInvalidMint, watch},
+			negCase{"slot out of range", keeper, settle(5, run.payouts[0], e.treasuryIOSD, e.IOSDMint), escrow.ErrInvalidSlot, watch},
+			negCase{"payout of another slot", keeper, settle(0, run.payouts[1], e.treasuryIOSD, e.IOSDMint), escrow.ErrWrongTokenAccount, watch},
+			negCase{"payout is someone else's", keeper, settle(0, stranger.token, e.treasuryIOSD, e.IOSDMint), escrow.ErrWrongTokenAccount, watch},
+			negCase{"treasury account of another owner", keeper, settle(0, run.payouts[0], stranger.token, e.IOSDMint), escrow.ErrWrongTokenAccount, watch},
+			negCase{"treasury account of another mint", keeper, settle(0, run.payouts[0], e.Treasury, e.IOSDMint), escrow.ErrInvalidMint, watch},
+			negCase{"nothing verified", keeper, good, escrow.ErrNothingToSettle, watch},
+		)
+	})
+
+	t.Run("cancel_job", func(t *testing.T) {
+		cancel := func(devices ...solana.PublicKey) solana.Instruction {
+			return chaintest.Must(e.prog.CancelJob(rk, run.addr, rr.token, devices))
+		}
+		good := cancel(hired...)
+		sig := []solana.PrivateKey{rr.key}
+		watch := append(watchRun, stranger.token, pB.Device)
+		e.negRun(t,
+			negCase{"by a stranger", []solana.PrivateKey{stranger.key}, chaintest.Must(e.prog.CancelJob(sk, run.addr, stranger.token, hired)),
+				escrow.ErrNotRenter, watch},
+			negCase{"renter did not sign", keeper, negUnsigned(good, 3), escrow.ErrMissingSigner, watch},
+			negCase{"vault read-only", sig, negReadOnly(good, 2), escrow.ErrAccountNotWritable, watch},
+			negCase{"eight accounts", sig, negFirst(good, 8), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"token program is the registry", sig, negKey(good, 8, e.Registry.ID), escrow.ErrInvalidProgramId, watch},
+			negCase{"registry program is the token program", sig, negKey(good, 7, solana.TokenProgramID), escrow.ErrInvalidProgramId, watch},
+			negCase{"registry config is the escrow's Config", sig, negKey(good, 5, escrowConfig), escrow.ErrInvalidPda, watch},
+			negCase{"escrow authority is another address", sig, negKey(good, 6, sk), escrow.ErrInvalidPda, watch},
+			negCase{"the renter's wallet as the job", sig, negKey(good, 1, rk), escrow.ErrInvalidAccountOwner, watch},
+			negCase{"vault of another job", sig, negKey(good, 2, e.prog.VaultAddress(other.addr)), escrow.ErrInvalidPda,
+				append(watch, e.prog.VaultAddress(other.addr))},
+			negCase{"refund to someone else's account", sig, chaintest.Must(e.prog.CancelJob(rk, run.addr, stranger.token, hired)),
+				escrow.ErrWrongTokenAccount, watch},
+			negCase{"no device accounts", sig, cancel(), escrow.ErrWrongDeviceAccounts, watch},
+			negCase{"a device missing", sig, cancel(hired[0]), escrow.ErrWrongDeviceAccounts, watch},
+			negCase{"devices out of order", sig, cancel(hired[1], hired[0]), escrow.ErrWrongDeviceAccounts, watch},
+			negCase{"an extra device", sig, cancel(hired[0], hired[1], pB.Device), escrow.ErrWrongDeviceAccounts, watch},
+			negCase{"a device read-only", sig, negReadOnly(good, 9), escrow.ErrAccountNotWritable, watch},
+			negCase{"an ended job", []solana.PrivateKey{ek}, chaintest.Must(e.prog.CancelJob(ek.PublicKey(), ended.addr, ended.renter.token, nil)),
+				escrow.ErrInvalidJobState, watchEnded},
+		)
+	})
+
+	t.Run("expire_job", func(t *testing.T) {
+		good := chaintest.Must(e.prog.ExpireJob(run.addr, rr.token, hired))
+		e.negRun(t,
+			negCase{"a running job before its end", keeper, good, escrow.ErrJobNotExpired, watchRun},
+			negCase{"renter token read-only", keeper, negReadOnly(good, 3), escrow.ErrAccountNotWritable, watchRun},
+			negCase{"seven accounts", keeper, negFirst(good, 7), escrow.ErrNotEnoughAccounts, watchRun},
+			negCase{"token program is the registry", keeper, negKey(good, 7, e.Registry.ID), escrow.ErrInvalidProgramId, watchRun},
+			negCase{"a registry Device as the job", keeper, negKey(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watchRun},
+			negCase{"an ended job", keeper, chaintest.Must(e.prog.ExpireJob(ended.addr, ended.renter.token, nil)), escrow.ErrInvalidJobState, watchEnded},
+		)
+	})
+
+	t.Run("quit_job", func(t *testing.T) {
+		quit := func(j job, p chaintest.Provider, slot uint8) solana.Instruction {
+			return chaintest.Must(e.prog.QuitJob(j.addr, p.DeviceKey.PublicKey(), slot))
+		}
+		good := quit(run, p0, 0)
+		k0 := []solana.PrivateKey{e.Keeper, p0.DeviceKey}
+		watch := append(watchRun, pB.Device)
+		e.negRun(t,
+			negCase{"device key did not sign", keeper, negUnsigned(good, 3), escrow.ErrMissingSigner, watch},
+			negCase{"job read-only", k0, negReadOnly(good, 1), escrow.ErrAccountNotWritable, watch},
+			negCase{"device read-only", k0, negReadOnly(good, 2), escrow.ErrAccountNotWritable, watch},
+			negCase{"six accounts", k0, negFirst(good, 6), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"registry program is the token program", k0, negKey(good, 6, solana.TokenProgramID), escrow.ErrInvalidProgramId, watch},
+			negCase{"registry config is the escrow's Config", k0, negKey(good, 4, escrowConfig), escrow.ErrInvalidPda, watch},
+			negCase{"escrow authority is another address", k0, negKey(good, 5, sk), escrow.ErrInvalidPda, watch},
+			negCase{"the renter's wallet as the job", k0, negKey(good, 1, rk), escrow.ErrInvalidAccountOwner, watch},
+			negCase{"an escrow Job as the device", k0, negKey(good, 2, other.addr), escrow.ErrInvalidAccountOwner, watch},
+			// The device account is the slot's, the signer another device's key.
+			negCase{"signed by another device's key", kB, negKey(good, 3, pB.DeviceKey.PublicKey()), escrow.ErrWrongDevice, watch},
+			// A hired device of the job, with its own key, quitting the other device's slot.
+			negCase{"another hired device's slot", []solana.PrivateKey{e.Keeper, p1.DeviceKey}, quit(run, p1, 0), escrow.ErrWrongDevice, watch},
+			negCase{"a device not on the job", kB, quit(run, pB, 0), escrow.ErrWrongDevice, watch},
+			negCase{"slot out of range", k0, quit(run, p0, 7), escrow.ErrInvalidSlot, watch},
+			negCase{"an open job", kB, quit(open, pB, 0), escrow.ErrInvalidJobState, []solana.PublicKey{open.addr, pB.Device}},
+			negCase{"an ended job", kB, quit(ended, pB, 0), escrow.ErrInvalidJobState, append(watchEnded, pB.Device)},
+		)
+	})
+
+	t.Run("replace_device", func(t *testing.T) {
+		replace := func(slot uint8, old, new solana.PublicKey) solana.Instruction {
+			return chaintest.Must(e.prog.ReplaceDevice(ak.PublicKey(), asg.addr, slot, old, new))
+		}
+		good := replace(1, pB.Device, pNew.Device) // fails on the new device: the others fail before
+		sig := []solana.PrivateKey{ak}
+		watch := append(watchAsg, pNew.Device)
+		e.negRun(t,
+			negCase{"by a stranger", []solana.PrivateKey{stranger.key}, chaintest.Must(e.prog.ReplaceDevice(sk, asg.addr, 1, pB.Device, pNew.Device)),
+				escrow.ErrNotRenterOrScheduler, watch},
+			negCase{"authority did not sign", keeper, negUnsigned(good, 2), escrow.ErrMissingSigner, watch},
+			negCase{"old device read-only", sig, negReadOnly(good, 3), escrow.ErrAccountNotWritable, watch},
+			negCase{"seven accounts", sig, negFirst(good, 7), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"registry program is the token program", sig, negKey(good, 7, solana.TokenProgramID), escrow.ErrInvalidProgramId, watch},
+			negCase{"escrow authority is another address", sig, negKey(good, 6, sk), escrow.ErrInvalidPda, watch},
+			negCase{"slot out of range", sig, replace(5, pB.Device, pNew.Device), escrow.ErrInvalidSlot, watch},
+			negCase{"old device is not the slot's", sig, replace(0, pB.Device, pNew.Device), escrow.ErrWrongDevice, watch},
+			negCase{"new device in probation", sig, good, escrow.ErrDeviceNotHireable, watch},
+			negCase{"new device hired by another job", sig, replace(1, pB.Device, p0.Device), escrow.ErrDeviceNotHireable, append(watch, p0.Device)},
+			negCase{"an ended job", []solana.PrivateKey{ek}, chaintest.Must(e.prog.ReplaceDevice(ek.PublicKey(), ended.addr, 0, pB.Device, pNew.Device)),
+				escrow.ErrInvalidJobState, watchEnded},
+		)
+	})
+
+	t.Run("dispatch", func(t *testing.T) {
+		settle := chaintest.Must(e.prog.Settle(run.addr, 0, run.payouts[0], e.treasuryIOSD, e.IOSDMint))
+		e.negRun(t,
+			negCase{"unknown discriminator", keeper, negData(settle, []byte{1, 2, 3, 4, 5, 6, 7, 8}), escrow.ErrInvalidInstruction, watchRun},
+			negCase{"data shorter than a discriminator", keeper, negData(settle, []byte{1, 2, 3}), escrow.ErrInvalidInstruction, watchRun},
+		)
+	})
+
+	// Last: the control closes ended.
+	t.Run("close_job", func(t *testing.T) {
+		eKey := ek.PublicKey()
+		good := chaintest.Must(e.prog.CloseJob(ended.addr, eKey, ended.renter.token, solana.PublicKey{}))
+		watch := append(watchEnded, stranger.token)
+		e.negRun(t,
+			negCase{"a running job", keeper, chaintest.Must(e.prog.CloseJob(run.addr, rk, rr.token, solana.PublicKey{})), escrow.ErrInvalidJobState, watchRun},
+			negCase{"renter is not the job's", keeper, chaintest.Must(e.prog.CloseJob(ended.addr, sk, stranger.token, solana.PublicKey{})), escrow.ErrNotRenter, watch},
+			negCase{"refund to someone else's account", keeper, chaintest.Must(e.prog.CloseJob(ended.addr, eKey, stranger.token, solana.PublicKey{})),
+				escrow.ErrWrongTokenAccount, watch},
+			negCase{"vault of another job", keeper, negKey(good, 2, e.prog.VaultAddress(other.addr)), escrow.ErrInvalidPda, append(watch, e.prog.VaultAddress(other.addr))},
+			negCase{"renter read-only", keeper, negReadOnly(good, 3), escrow.ErrAccountNotWritable, watch},
+			negCase{"five accounts", keeper, negFirst(good, 5), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"token program is the registry", keeper, negKey(good, 5, e.Registry.ID), escrow.ErrInvalidProgramId, watch},
+			negCase{"a registry Device as the job", keeper, negKey(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watch},
+		)
+		t.Run("control: the unmodified instruction succeeds", func(t *testing.T) {
+			require.NoError(t, e.Send(keeper, good))
+			require.Equal(t, uint64(0), e.Lamports(t, ended.addr))
+		})
+	})
+
+	// A job has 32 slots: each replacement takes a fresh one, until none is left.
+	t.Run("no free slot", func(t *testing.T) {
+		okk := ok.PublicKey()
+		require.NoError(t, e.Send([]solana.PrivateKey{ok}, chaintest.Must(e.prog.AssignDevices(okk, open.addr, pB.Device))))
+		// A device left on a slot may be proposed again: pB replaces itself.
+		for slot := range uint8(escrow.MaxSlots - 1) {
+			require.NoError(t, e.Send([]solana.PrivateKey{ok}, chaintest.Must(e.prog.ReplaceDevice(okk, open.addr, slot, pB.Device, pB.Device))))
+		}
+		require.Equal(t, uint8(escrow.MaxSlots), e.job(t, open).SlotCount)
+		e.negRun(t, negCase{"replace on the last slot", []solana.PrivateKey{ok},
+			chaintest.Must(e.prog.ReplaceDevice(okk, open.addr, escrow.MaxSlots-1, pB.Device, pB.Device)), escrow.ErrNoFreeSlot,
+			[]solana.PublicKey{open.addr, pB.Device}})
+	})
+}
+
+// The rules that need the clock: the acceptance window, the usage windows, the paid time and
+// the finality of usage before a close.
+func TestNegativeUsageAndTime(t *testing.T) {
+	e := newEnv(t)
+	keeper := []solana.PrivateKey{e.Keeper}
+	pL := e.ActiveProvider(t, e.Keeper)
+	late := e.createJob(t, 1, 600) // pL is proposed and never accepts
+	lk := late.renter.key
+	late.providers = []chaintest.Provider{pL}
+	late.payouts = []solana.PublicKey{e.TokenAccount(t, e.IOSDMint, pL.Owner.PublicKey(), 0)}
+	require.NoError(t, e.Send([]solana.PrivateKey{lk}, chaintest.Must(e.prog.AssignDevices(lk.PublicKey(), late.addr, pL.Device))))
+	lateJob := e.job(t, late)
+	lateVault := e.prog.VaultAddress(late.addr)
+	watchLate := []solana.PublicKey{late.addr, lateVault, late.renter.token, pL.Device}
+	expireLate := func(devices ...solana.PublicKey) solana.Instruction {
+		return chaintest.Must(e.prog.ExpireJob(late.addr, late.renter.token, devices))
+	}
+	acceptLate := chaintest.Must(e.prog.AcceptJob(late.addr, pL.DeviceKey.PublicKey(), late.payouts[0], 0))
+	e.negRun(t, negCase{"expire inside the acceptance window", keeper, expireLate(), escrow.ErrJobNotExpired, watchLate})
+
+	const duration = 6
+	u := e.runningJob(t, 2, duration)
+	uk := u.renter.key
+	uVault := e.prog.VaultAddress(u.addr)
+	started := e.job(t, u)
+	start := started.StartedAt
+	hired := []solana.PublicKey{u.providers[0].Device, u.providers[1].Device}
+	watchU := []solana.PublicKey{u.addr, uVault, u.renter.token, hired[0], hired[1]}
+
+	var w0 uint64
+	t.Run("record_usage", func(t *testing.T) {
+		e.negRun(t,
+			e.voteCase("a job that never started", escrow.ErrInvalidJobState, late, 0, uint64(start/e.params.UsageWindowSecs)-1),
+			e.voteCase("window not ended", escrow.ErrUsageWindowNotClosed, u, 0, uint64(time.Now().Unix()/e.params.UsageWindowSecs)+5),
+			e.voteCase("window ended before the job started", escrow.ErrStaleUsage, u, 0, uint64(start/e.params.UsageWindowSecs)-1),
+		)
+		w0 = e.endedWindow(start)
+		c0, c1 := capAt(started, started.Slots[0], e.windowEnd(w0)), capAt(started, started.Slots[1], e.windowEnd(w0))
+		e.negRun(t,
+			e.voteCase("more than the slot's wall time", escrow.ErrInvalidUsage, u, 0, w0, c0+1, c1),
+			e.voteCase("usage for an unused slot", escrow.ErrInvalidUsage, u, 0, w0, c0, c1, 1),
+		)
+		_, err := e.vote(u, 0, w0, c0, c1)
+		require.NoError(t, err)
+		e.negRun(t, e.voteCase("the same oracle twice", escrow.ErrDuplicateVote, u, 0, w0, c0, c1))
+		_, err = e.vote(u, 1, w0, c0, c1)
+		require.NoError(t, err)
+		got := e.job(t, u)
+		require.Equal(t, w0, got.LastUsageWindow)
+		require.Equal(t, uint64(c0), got.Slots[0].VerifiedSecs)
+		e.negRun(t, e.voteCase("a window already counted", escrow.ErrStaleUsage, u, 2, w0, c0, c1))
+	})
+
+	t.Run("after the paid time", func(t *testing.T) {
+		waitUntil(start + duration)
+		sig := []solana.PrivateKey{uk}
+		e.negRun(t,
+			negCase{"top_up", sig, chaintest.Must(e.prog.TopUp(uk.PublicKey(), u.addr, u.renter.token, 10)), escrow.ErrJobTimeUp, watchU},
+			negCase{"assign_devices", sig, chaintest.Must(e.prog.AssignDevices(uk.PublicKey(), u.addr, pL.Device)), escrow.ErrJobTimeUp, watchU},
+			negCase{"replace_device", sig, chaintest.Must(e.prog.ReplaceDevice(uk.PublicKey(), u.addr, 0, hired[0], pL.Device)), escrow.ErrJobTimeUp,
+				append(watchU, pL.Device)},
+		)
+	})
+
+	t.Run("expire_job with the wrong device accounts", func(t *testing.T) {
+		expire := func(devices ...solana.PublicKey) solana.Instruction {
+			return chaintest.Must(e.prog.ExpireJob(u.addr, u.renter.token, devices))
+		}
+		watch := append(watchU, pL.Device, late.renter.token)
+		e.negRun(t,
+			negCase{"no device accounts", keeper, expire(), escrow.ErrWrongDeviceAccounts, watch},
+			negCase{"a device missing", keeper, expire(hired[1]), escrow.ErrWrongDeviceAccounts, watch},
+			negCase{"devices out of order", keeper, expire(hired[1], hired[0]), escrow.ErrWrongDeviceAccounts, watch},
+			negCase{"an extra device", keeper, expire(hired[0], hired[1], pL.Device), escrow.ErrWrongDeviceAccounts, watch},
+			negCase{"a device read-only", keeper, negReadOnly(expire(hired...), 8), escrow.ErrAccountNotWritable, watch},
+			negCase{"refund to someone else's account", keeper, chaintest.Must(e.prog.ExpireJob(u.addr, late.renter.token, hired)),
+				escrow.ErrWrongTokenAccount, watch},
+			negCase{"registry program is the token program", keeper, negKey(expire(hired...), 6, solana.TokenProgramID), escrow.ErrInvalidProgramId, watch},
+			negCase{"registry config is the escrow's Config", keeper, negKey(expire(hired...), 4, e.prog.ConfigAddress()), escrow.ErrInvalidPda, watch},
+		)
+		sig, err := e.SendSig([]solana.PrivateKey{uk}, expire(hired...))
+		require.NoError(t, err)
+		ev := e.eventsOf(t, sig)
+		require.Equal(t, &escrow.JobEnded{Job: u.addr, EndedAt: start + duration, State: escrow.JobCompleted,
+			Refunded: ev[len(ev)-1].(*escrow.JobEnded).Refunded}, ev[len(ev)-1])
+	})
+
+	closeU := chaintest.Must(e.prog.CloseJob(u.addr, uk.PublicKey(), u.renter.token, solana.PublicKey{}))
+	// Right after the end: the last window is not counted and the grace (4 s) is not over.
+	e.negRun(t, negCase{"close before usage is final", keeper, closeU, escrow.ErrUsageNotFinal, watchU})
+
+	t.Run("the acceptance window", func(t *testing.T) {
+		waitUntil(lateJob.CreatedAt + e.params.AcceptanceWindowSecs)
+		e.negRun(t,
+			negCase{"accept after it", []solana.PrivateKey{e.Keeper, pL.DeviceKey}, acceptLate, escrow.ErrAcceptanceWindowClosed, watchLate},
+			negCase{"expire with an extra device", keeper, expireLate(pL.Device), escrow.ErrWrongDeviceAccounts, watchLate},
+		)
+		sig, err := e.SendSig([]solana.PrivateKey{lk}, expireLate())
+		require.NoError(t, err)
+		deposit := uint64(600 * perSec)
+		require.Equal(t, []any{&escrow.JobEnded{Job: late.addr, EndedAt: e.eventsOf(t, sig)[0].(*escrow.JobEnded).EndedAt,
+			Refunded: deposit, State: escrow.JobExpired}}, e.eventsOf(t, sig))
+		require.Equal(t, deposit+iosd, e.TokenBalance(t, late.renter.token))
+		e.negRun(t,
+			negCase{"expire again", keeper, expireLate(), escrow.ErrInvalidJobState, watchLate},
+			negCase{"accept a slot that left", []solana.PrivateKey{lk, pL.DeviceKey}, acceptLate, escrow.ErrInvalidSlot, watchLate},
+			negCase{"quit an expired job", []solana.PrivateKey{e.Keeper, pL.DeviceKey}, chaintest.Must(e.prog.QuitJob(late.addr, pL.DeviceKey.PublicKey(), 0)),
+				escrow.ErrInvalidJobState, watchLate},
+			negCase{"top_up an expired job", []solana.PrivateKey{lk}, chaintest.Must(e.prog.TopUp(lk.PublicKey(), late.addr, late.renter.token, 10)),
+				escrow.ErrInvalidJobState, watchLate},
+			negCase{"cancel an expired job", []solana.PrivateKey{lk}, chaintest.Must(e.prog.CancelJob(lk.PublicKey(), late.addr, late.renter.token, nil)),
+				escrow.ErrInvalidJobState, watchLate},
+		)
+	})
+
+	t.Run("usage after the end", func(t *testing.T) {
+		ended := e.job(t, u)
+		caps := func(w uint64) (uint32, uint32) {
+			return capAt(ended, ended.Slots[0], e.windowEnd(w)), capAt(ended, ended.Slots[1], e.windowEnd(w))
+		}
+		w2 := e.endedWindow(e.windowEnd(w0 + 1)) // w0 + 2
+		require.Equal(t, w0+2, w2)
+		c0, c1 := caps(w2)
+		_, err := e.vote(u, 0, w2, c0, c1) // w2 collects votes now
+		require.NoError(t, err)
+		c0, c1 = caps(w0 + 1)
+		e.negRun(t, e.voteCase("a window older than the one collecting votes", escrow.ErrStaleUsage, u, 1, w0+1, c0, c1))
+
+		last := e.endedWindow(ended.EndedAt) // reaches the end: usage is final
+		require.Greater(t, last, w2)
+		e.countUsage(t, u, last, duration, duration)
+		payer := e.Funded(t)
+		e.negRun(t, negCase{"close with usage unsettled", []solana.PrivateKey{payer}, closeU, escrow.ErrUnsettledUsage, watchU})
+		_, err = e.settle(u, 0, u.payouts[0])
+		require.NoError(t, err)
+		e.negRun(t, negCase{"close with one slot unsettled", []solana.PrivateKey{uk}, closeU, escrow.ErrUnsettledUsage, watchU})
+		// The economy program is checked when the IOSD fee's burn share goes through it.
+		e.negRun(t, negCase{"settle with another economy program", keeper,
+			negKey(chaintest.Must(e.prog.Settle(u.addr, 1, u.payouts[1], e.treasuryIOSD, e.IOSDMint)), 7, e.Registry.ID),
+			escrow.ErrInvalidProgramId, append(watchU, u.payouts[1], e.treasuryIOSD)})
+		_, err = e.settle(u, 1, u.payouts[1])
+		require.NoError(t, err)
+		e.negRun(t, negCase{"settle again", keeper, chaintest.Must(e.prog.Settle(u.addr, 1, u.payouts[1], e.treasuryIOSD, e.IOSDMint)),
+			escrow.ErrNothingToSettle, watchU})
+		e.conserved(t, e.job(t, u))
+		require.NoError(t, e.Send(keeper, closeU))
+		require.Equal(t, uint64(0), e.Lamports(t, u.addr))
+	})
+}
+
+// Paused, the program refuses what starts new commitments (create, top up, assign, accept,
+// replace) and still does everything that ends, settles or closes jobs.
+func TestNegativePaused(t *testing.T) {
+	e := newEnv(t)
+	exp := e.createJob(t, 1, 600) // never assigned: it expires after the acceptance window
+	run := e.runningJob(t, 2, 600)
+	rk := run.renter.key
+	p0, p1 := run.providers[0], run.providers[1]
+	pQ := e.ActiveProvider(t, e.Keeper)
+	asg := e.createJob(t, 1, 600)
+	asg.providers = []chaintest.Provider{pQ}
+	asg.payouts = []solana.PublicKey{e.TokenAccount(t, e.IOSDMint, pQ.Owner.PublicKey(), 0)}
+	require.NoError(t, e.Send([]solana.PrivateKey{asg.renter.key}, chaintest.Must(e.prog.AssignDevices(asg.renter.key.PublicKey(), asg.addr, pQ.Device))))
+	nr := e.newRenter(t, 10*iosd)
+
+	stranger := e.Funded(t)
+	e.negRun(t,
+		negCase{"set_pause by a stranger", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.SetPause(stranger.PublicKey(), true)),
+			escrow.ErrUnauthorized, []solana.PublicKey{e.prog.ConfigAddress()}},
+		negCase{"update_config by a stranger", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.UpdateConfig(stranger.PublicKey(), e.params)),
+			escrow.ErrUnauthorized, []solana.PublicKey{e.prog.ConfigAddress()}},
+		negCase{"set_pause without the admin's signature", []solana.PrivateKey{stranger},
+			negUnsigned(chaintest.Must(e.prog.SetPause(e.Admin.PublicKey(), true)), 1), escrow.ErrMissingSigner, []solana.PublicKey{e.prog.ConfigAddress()}},
+	)
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.prog.SetPause(e.Admin.PublicKey(), true))))
+	config, err := e.prog.FetchConfig(e.Ctx, e.Client)
+	require.NoError(t, err)
+	require.Equal(t, uint8(1), config.Paused)
+
+	runVault := e.prog.VaultAddress(run.addr)
+	watchRun := []solana.PublicKey{run.addr, runVault, run.renter.token, p0.Device, p1.Device, pQ.Device}
+	create := chaintest.Must(e.prog.CreateJob(nr.key.PublicKey(), nr.token, e.IOSDMint, terms(1, 1, 600)))
+	e.negRun(t,
+		negCase{"create_job", []solana.PrivateKey{nr.key}, create, escrow.ErrProgramPaused,
+			[]solana.PublicKey{e.prog.JobAddress(nr.key.PublicKey(), 1), nr.token}},
+		negCase{"top_up", []solana.PrivateKey{rk}, chaintest.Must(e.prog.TopUp(rk.PublicKey(), run.addr, run.renter.token, 10)), escrow.ErrProgramPaused, watchRun},
+		negCase{"assign_devices", []solana.PrivateKey{exp.renter.key}, chaintest.Must(e.prog.AssignDevices(exp.renter.key.PublicKey(), exp.addr, pQ.Device)),
+			escrow.ErrProgramPaused, []solana.PublicKey{exp.addr, pQ.Device}},
+		negCase{"assign_devices by the scheduler", []solana.PrivateKey{e.scheduler}, chaintest.Must(e.prog.AssignDevices(e.scheduler.PublicKey(), exp.addr, pQ.Device)),
+			escrow.ErrProgramPaused, []solana.PublicKey{exp.addr, pQ.Device}},
+		negCase{"accept_job", []solana.PrivateKey{e.Keeper, pQ.DeviceKey}, chaintest.Must(e.prog.AcceptJob(asg.addr, pQ.DeviceKey.PublicKey(), asg.payouts[0], 0)),
+			escrow.ErrProgramPaused, []solana.PublicKey{asg.addr, pQ.Device}},
+		negCase{"replace_device", []solana.PrivateKey{rk}, chaintest.Must(e.prog.ReplaceDevice(rk.PublicKey(), run.addr, 0, p0.Device, pQ.Device)),
+			escrow.ErrProgramPaused, watchRun},
+	)
+
+	t.Run("record_usage and settle work", func(t *testing.T) {
+		started := e.job(t, run)
+		w := e.endedWindow(started.StartedAt)
+		c0, c1 := capAt(started, started.Slots[0], e.windowEnd(w)), capAt(started, started.Slots[1], e.windowEnd(w))
+		e.countUsage(t, run, w, c0, c1)
+		_, err := e.settle(run, 0, run.payouts[0])
+		require.NoError(t, err)
+		require.Equal(t, pay(0, uint64(c0)).payout, e.TokenBalance(t, run.payouts[0]))
+	})
+	t.Run("quit_job works", func(t *testing.T) {
+		_, err := e.SendSig([]solana.PrivateKey{e.Keeper, p1.DeviceKey}, chaintest.Must(e.prog.QuitJob(run.addr, p1.DeviceKey.PublicKey(), 1)))
+		require.NoError(t, err)
+		require.Equal(t, escrow.SlotLeft, e.job(t, run).Slots[1].State)
+		require.Equal(t, registry.StatusActive, e.Device(t, p1).Status)
+	})
+	t.Run("cancel_job works", func(t *testing.T) {
+		require.NoError(t, e.Send([]solana.PrivateKey{rk}, chaintest.Must(e.prog.CancelJob(rk.PublicKey(), run.addr, run.renter.token, escrow.HiredDevices(e.job(t, run))))))
+		require.Equal(t, escrow.JobCancelled, e.job(t, run).State)
+		require.Equal(t, registry.StatusActive, e.Device(t, p0).Status)
+		e.conserved(t, e.job(t, run))
+	})
+	t.Run("expire_job and close_job work", func(t *testing.T) {
+		waitUntil(e.job(t, exp).CreatedAt + e.params.AcceptanceWindowSecs)
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.ExpireJob(exp.addr, exp.renter.token, nil))))
+		require.Equal(t, escrow.JobExpired, e.job(t, exp).State)
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.CloseJob(exp.addr, exp.renter.key.PublicKey(), exp.renter.token, solana.PublicKey{}))))
+		require.Equal(t, uint64(0), e.Lamports(t, exp.addr))
+
+		// The cancelled job, once its last usage is counted and settled.
+		ended := e.job(t, run)
+		last := e.endedWindow(ended.EndedAt)
+		e.countUsage(t, run, last, capAt(ended, ended.Slots[0], e.windowEnd(last)), capAt(ended, ended.Slots[1], e.windowEnd(last)))
+		counted := e.job(t, run)
+		for slot := range uint8(2) {
+			// Slot 0 may have nothing more: the chain's clock, a slot behind, may have ended the
+			// job in the second the first counted window ended.
+			if s := counted.Slots[slot]; s.VerifiedSecs > s.PaidSecs {
+				_, err := e.settle(run, slot, run.payouts[slot])
+				require.NoError(t, err)
+			}
+		}
+		e.conserved(t, e.job(t, run))
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.CloseJob(run.addr, rk.PublicKey(), run.renter.token, solana.PublicKey{}))))
+		require.Equal(t, uint64(0), e.Lamports(t, run.addr))
+	})
+	t.Run("control: resumed, create_job works", func(t *testing.T) {
 		require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.prog.SetPause(e.Admin.PublicKey(), false))))
-		_, err = e.SendSig([]solana.PrivateKey{j.renter.key, e.Keeper}, topUp)
-		require.ErrorIs(t, err, escrow.ErrInvalidJobState)
-		_, err = e.SendSig([]solana.PrivateKey{e.Keeper, j.renter.key}, chaintest.Must(e.prog.CancelJob(rk, j.addr, j.renter.token, nil)))
-		require.ErrorIs(t, err, escrow.ErrInvalidJobState)
-		waitUntil(e.job(t, j).EndedAt + e.params.UsageGraceSecs)
-		closeJob := chaintest.Must(e.prog.CloseJob(j.addr, rk, j.renter.token, solana.PublicKey{}))
-		_, err = e.SendSig([]solana.PrivateKey{stranger}, closeJob)
-		require.ErrorIs(t, err, escrow.ErrUnsettledUsage) // slot 1's verified time is unpaid
-		_, err = e.settle(j, 1, j.payouts[1])
-		require.NoError(t, err)
-		_, err = e.SendSig([]solana.PrivateKey{e.Keeper}, closeJob)
-		require.NoError(t, err)
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper, nr.key}, create))
 	})
 }

@@ -2,10 +2,8 @@ package registry_test
 
 import (
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -31,10 +29,7 @@ import (
 //
 // PROPERTY_SEED replays a sequence; PROPERTY_STEPS sets its length.
 func TestPropertyRandomOperations(t *testing.T) {
-	seed := envInt("PROPERTY_SEED", time.Now().UnixNano())
-	steps := int(envInt("PROPERTY_STEPS", 250))
-	t.Logf("PROPERTY_SEED=%d PROPERTY_STEPS=%d", seed, steps)
-	rng := rand.New(rand.NewPCG(uint64(seed), 0))
+	rng, steps := chaintest.PropertyRand(t, 250)
 
 	e := newEnv(t)
 	params := e.initialize(t)
@@ -50,44 +45,13 @@ func TestPropertyRandomOperations(t *testing.T) {
 	w.total0 = w.trackedBalance(t)
 	w.check(t)
 
-	ops := []struct {
-		name string
-		run  func(*testing.T) error
-	}{
-		{"stake", w.stake}, {"request_unstake", w.requestUnstake}, {"withdraw_unstaked", w.withdraw},
-		{"submit_proof", w.submitProof}, {"submit_proof", w.submitProof}, {"close_stale_proof", w.closeStale}, {"slash", w.slash},
-		{"resolve_appeal", w.resolveAppeal}, {"finalize_slash", w.finalizeSlash},
-		{"set_device_job", w.setJob}, {"deregister_device", w.deregister}, {"wait", w.wait},
+	ops := []chaintest.Op{
+		{Name: "stake", Run: w.stake}, {Name: "request_unstake", Run: w.requestUnstake}, {Name: "withdraw_unstaked", Run: w.withdraw},
+		{Name: "submit_proof", Run: w.submitProof}, {Name: "submit_proof", Run: w.submitProof}, {Name: "close_stale_proof", Run: w.closeStale},
+		{Name: "slash", Run: w.slash}, {Name: "resolve_appeal", Run: w.resolveAppeal}, {Name: "finalize_slash", Run: w.finalizeSlash},
+		{Name: "set_device_job", Run: w.setJob}, {Name: "deregister_device", Run: w.deregister}, {Name: "wait", Run: w.wait},
 	}
-	counts := map[string][2]int{}
-	for step := 0; step < steps; step++ {
-		op := ops[rng.IntN(len(ops))]
-		err := op.run(t)
-		c := counts[op.name]
-		var te *chain.TransactionError
-		if errors.As(err, &te) && te.Kind == "AlreadyProcessed" {
-			err = nil // the same transaction twice in one block: the chain ran it once
-		}
-		if err == nil {
-			c[0]++
-		} else {
-			c[1]++
-			var ie *chain.InstructionError
-			require.ErrorAs(t, err, &ie, "step %d %s: %v", step, op.name, err)
-			require.NotNil(t, ie.Custom, "step %d %s: not a registry error: %v", step, op.name, err)
-			require.Equal(t, e.Registry.ID, ie.Program, "step %d %s", step, op.name)
-		}
-		counts[op.name] = c
-		w.check(t)
-	}
-	t.Logf("steps (ok, rejected): %v", counts)
-}
-
-func envInt(name string, def int64) int64 {
-	if v, err := strconv.ParseInt(os.Getenv(name), 10, 64); err == nil {
-		return v
-	}
-	return def
+	chaintest.RunSteps(t, rng, steps, e.Registry.ID, ops, w.check)
 }
 
 // world is the property test's view of who exists; all state is read from the chain.
