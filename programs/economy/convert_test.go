@@ -100,7 +100,7 @@ func TestBurnAndRedeemAtKnownPrices(t *testing.T) {
 // Prices must come from oracles, be newer than the oracle's last and not stale; a price that
 // went stale no longer counts toward the quorum.
 func TestPriceRules(t *testing.T) {
-	e := newEnv(t, func(p *economy.ConfigParams) { p.MaxPriceAgeSecs = 3 })
+	e := newEnv(t, func(_ *env, p *economy.ConfigParams) { p.MaxPriceAgeSecs = 3 })
 	now := time.Now().Unix() - 1
 	stranger := e.Funded(t)
 	err := e.Send([]solana.PrivateKey{stranger}, chaintest.Must(e.prog.SubmitPrice(stranger.PublicKey(), 2_000_000, 0, now)))
@@ -125,7 +125,7 @@ func TestPriceRules(t *testing.T) {
 // partial fill), and the window's usage decays back to zero over its length. (Amounts leave a
 // margin for the decay between transactions, a few percent of a 10 s window.)
 func TestCircuitBreakers(t *testing.T) {
-	e := newEnv(t, func(p *economy.ConfigParams) {
+	e := newEnv(t, func(_ *env, p *economy.ConfigParams) {
 		p.IosdMintLimit = 300 * iosd
 		p.IoRedeemLimit = 60 * io
 		p.BreakerWindowSecs = 10

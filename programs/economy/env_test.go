@@ -28,13 +28,13 @@ type env struct {
 }
 
 // newEnv initializes the economy with the test parameters, changed by adjust if not nil.
-func newEnv(t testing.TB, adjust func(*economy.ConfigParams)) *env {
+func newEnv(t testing.TB, adjust func(*env, *economy.ConfigParams)) *env {
 	ce := chaintest.New(t)
 	e := &env{Env: ce, prog: ce.Economy, published: map[int]int64{}}
 	e.InitRegistry(t, solana.NewWallet().PublicKey())
 	e.params = e.EconomyParams(t)
 	if adjust != nil {
-		adjust(&e.params)
+		adjust(e, &e.params)
 	}
 	e.InitEconomy(t, e.escrowID(), e.params)
 	return e

@@ -41,7 +41,7 @@ func (e *env) advance(n int, maxEpochs uint8) (solana.Signature, error) {
 // first year's total is io.net's curve (3,333,333 IO in month 1, 1.01508% less each month).
 func TestYearOfEpochs(t *testing.T) {
 	year := int64(366 * 24 * 3600)
-	e := newEnv(t, func(p *economy.ConfigParams) {
+	e := newEnv(t, func(_ *env, p *economy.ConfigParams) {
 		p.GenesisTime = time.Now().Unix() - year
 		p.EpochSecs = economy.EpochSecs
 	})
@@ -101,13 +101,10 @@ func TestAdvanceEpochIsIdempotent(t *testing.T) {
 // Emissions stop at the cap: with a budget of 5,000 IO, the second epoch emits what is left
 // and the third nothing.
 func TestEmissionsStayWithinTheCap(t *testing.T) {
-	ce := chaintest.New(t)
-	e := &env{Env: ce, prog: ce.Economy, published: map[int]int64{}}
-	e.InitRegistry(t, solana.NewWallet().PublicKey())
-	e.params = e.EconomyParams(t)
-	e.params.GenesisTime -= 100
-	e.params.SupplyCap = e.supply(t, e.IOMint) + 5_000*io
-	e.InitEconomy(t, e.escrowID(), e.params)
+	e := newEnv(t, func(e *env, p *economy.ConfigParams) {
+		p.GenesisTime -= 100
+		p.SupplyCap = e.supply(t, e.IOMint) + 5_000*io
+	})
 	sig, err := e.advance(0, 3)
 	require.NoError(t, err)
 	perEpoch := uint64(economy.FirstMonthEmission) / economy.EpochsPerMonth

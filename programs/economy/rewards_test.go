@@ -23,7 +23,7 @@ func (e *env) claim(payer solana.PrivateKey, device, ownerIO solana.PublicKey) (
 // paid: one dishonest oracle, however high, moves nothing; values never go down; replays,
 // non-oracles, the wrong payee and claims beyond the provider pool fail.
 func TestRewardClaims(t *testing.T) {
-	e := newEnv(t, func(p *economy.ConfigParams) { p.GenesisTime -= 100 }) // 50 epochs have ended
+	e := newEnv(t, func(_ *env, p *economy.ConfigParams) { p.GenesisTime -= 100 }) // 50 epochs have ended
 	_, err := e.advance(0, 24)
 	require.NoError(t, err)
 	pool := e.config(t).ProviderPoolTotal

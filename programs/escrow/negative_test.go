@@ -462,6 +462,49 @@ func TestNegativeMatrix(t *testing.T) {
 		)
 	})
 
+	t.Run("clusters", func(t *testing.T) {
+		cr := e.newRenter(t, 10*iosd)
+		crk := cr.key.PublicKey()
+		sig := []solana.PrivateKey{cr.key}
+		mine, theirs := e.prog.ClusterAddress(crk, 7), e.prog.ClusterAddress(sk, 8)
+		require.NoError(t, e.Send(sig, chaintest.Must(e.prog.CreateCluster(crk, 7, [32]byte{7}))))
+		require.NoError(t, e.Send([]solana.PrivateKey{stranger.key}, chaintest.Must(e.prog.CreateCluster(sk, 8, [32]byte{8}))))
+		inCluster := func(cluster solana.PublicKey) solana.Instruction {
+			tm := terms(1, 1, 600)
+			tm.Cluster = cluster
+			return chaintest.Must(e.prog.CreateJob(crk, cr.token, e.IOSDMint, tm))
+		}
+		j := job{addr: e.prog.JobAddress(crk, 1), id: 1, renter: cr}
+		watch := []solana.PublicKey{j.addr, cr.token, mine, theirs}
+		e.negRun(t,
+			negCase{"create_cluster: renter did not sign", keeper, negUnsigned(chaintest.Must(e.prog.CreateCluster(crk, 9, [32]byte{})), 2),
+				escrow.ErrMissingSigner, []solana.PublicKey{e.prog.ClusterAddress(crk, 9)}},
+			negCase{"create_cluster: id already used", []solana.PrivateKey{e.Keeper, cr.key}, chaintest.Must(e.prog.CreateCluster(crk, 7, [32]byte{7})),
+				escrow.ErrAccountAlreadyInitialized, watch},
+			negCase{"create_cluster: address of another id", sig, negKey(chaintest.Must(e.prog.CreateCluster(crk, 9, [32]byte{})), 1, e.prog.ClusterAddress(crk, 10)),
+				escrow.ErrInvalidPda, []solana.PublicKey{e.prog.ClusterAddress(crk, 9), e.prog.ClusterAddress(crk, 10)}},
+			negCase{"create_job in another renter's cluster", sig, inCluster(theirs), escrow.ErrWrongCluster, watch},
+			negCase{"create_job with the cluster read-only", sig, negReadOnly(inCluster(mine), 8), escrow.ErrAccountNotWritable, watch},
+			negCase{"create_job with a Job as the cluster", sig, inCluster(run.addr), escrow.ErrInvalidAccountData, append(watch, run.addr)},
+		)
+		require.NoError(t, e.Send(sig, inCluster(mine)))
+		require.NoError(t, e.Send(sig, chaintest.Must(e.prog.CancelJob(crk, j.addr, cr.token, nil))))
+		closeJob := func(cluster solana.PublicKey) solana.Instruction {
+			return chaintest.Must(e.prog.CloseJob(j.addr, crk, cr.token, cluster))
+		}
+		e.negRun(t,
+			negCase{"close_cluster with a job not closed", sig, chaintest.Must(e.prog.CloseCluster(crk, 7)), escrow.ErrClusterNotEmpty, watch},
+			negCase{"close_cluster by another wallet", []solana.PrivateKey{stranger.key}, negKey(chaintest.Must(e.prog.CloseCluster(sk, 8)), 0, mine),
+				escrow.ErrNotRenter, watch},
+			negCase{"close_job without its cluster", keeper, closeJob(solana.PublicKey{}), escrow.ErrWrongCluster, watch},
+			negCase{"close_job with another cluster", keeper, closeJob(theirs), escrow.ErrWrongCluster, watch},
+			negCase{"close_job with its cluster read-only", keeper, negReadOnly(closeJob(mine), 6), escrow.ErrAccountNotWritable, watch},
+		)
+		require.NoError(t, e.Send(keeper, closeJob(mine)))
+		require.NoError(t, e.Send(sig, chaintest.Must(e.prog.CloseCluster(crk, 7))))
+		require.Equal(t, uint64(0), e.Lamports(t, mine))
+	})
+
 	t.Run("dispatch", func(t *testing.T) {
 		settle := chaintest.Must(e.prog.Settle(run.addr, 0, run.payouts[0], e.treasuryIOSD, e.IOSDMint))
 		e.negRun(t,
@@ -671,6 +714,7 @@ func TestNegativePaused(t *testing.T) {
 	asg.payouts = []solana.PublicKey{e.TokenAccount(t, e.IOSDMint, pQ.Owner.PublicKey(), 0)}
 	require.NoError(t, e.Send([]solana.PrivateKey{asg.renter.key}, chaintest.Must(e.prog.AssignDevices(asg.renter.key.PublicKey(), asg.addr, pQ.Device))))
 	nr := e.newRenter(t, 10*iosd)
+	require.NoError(t, e.Send([]solana.PrivateKey{nr.key}, chaintest.Must(e.prog.CreateCluster(nr.key.PublicKey(), 1, [32]byte{}))))
 
 	stranger := e.Funded(t)
 	e.negRun(t,
@@ -692,6 +736,8 @@ func TestNegativePaused(t *testing.T) {
 	e.negRun(t,
 		negCase{"create_job", []solana.PrivateKey{nr.key}, create, escrow.ErrProgramPaused,
 			[]solana.PublicKey{e.prog.JobAddress(nr.key.PublicKey(), 1), nr.token}},
+		negCase{"create_cluster", []solana.PrivateKey{nr.key}, chaintest.Must(e.prog.CreateCluster(nr.key.PublicKey(), 2, [32]byte{})), escrow.ErrProgramPaused,
+			[]solana.PublicKey{e.prog.ClusterAddress(nr.key.PublicKey(), 2)}},
 		negCase{"top_up", []solana.PrivateKey{rk}, chaintest.Must(e.prog.TopUp(rk.PublicKey(), run.addr, run.renter.token, 10)), escrow.ErrProgramPaused, watchRun},
 		negCase{"assign_devices", []solana.PrivateKey{exp.renter.key}, chaintest.Must(e.prog.AssignDevices(exp.renter.key.PublicKey(), exp.addr, pQ.Device)),
 			escrow.ErrProgramPaused, []solana.PublicKey{exp.addr, pQ.Device}},
@@ -747,6 +793,10 @@ func TestNegativePaused(t *testing.T) {
 		e.conserved(t, e.job(t, run))
 		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.CloseJob(run.addr, rk.PublicKey(), run.renter.token, solana.PublicKey{}))))
 		require.Equal(t, uint64(0), e.Lamports(t, run.addr))
+	})
+	t.Run("close_cluster works", func(t *testing.T) {
+		require.NoError(t, e.Send([]solana.PrivateKey{nr.key}, chaintest.Must(e.prog.CloseCluster(nr.key.PublicKey(), 1))))
+		require.Equal(t, uint64(0), e.Lamports(t, e.prog.ClusterAddress(nr.key.PublicKey(), 1)))
 	})
 	t.Run("control: resumed, create_job works", func(t *testing.T) {
 		require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.prog.SetPause(e.Admin.PublicKey(), false))))

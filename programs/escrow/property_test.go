@@ -1,7 +1,12 @@
 package escrow_test
 
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,286 +19,1119 @@ import (
 	"github.com/gpunet/gpunet/internal/chaintest"
 )
 
-// TestPropertyConservation runs a random sequence of valid and invalid escrow instructions
-// (jobs of 1-3 devices created, topped up, assigned by the renter or the scheduler, accepted,
-// attested, settled, quit, replaced, cancelled, expired, closed) and after every step reads
+// TestPropertyConservation drives the escrow with a long random sequence of valid and invalid
+// instructions (jobs of 1-4 devices for 6-20 s, some in Clusters, proposed by the renter or the
+// scheduler, accepted, attested, settled, quit, replaced, topped up, cancelled, expired and
+// closed, while real time runs the usage windows and the deadlines) and after every step reads
 // the chain back and checks:
-//   - every job's escrow is conserved: vault + paid out + fees + refunded = deposited;
-//   - per slot, paid <= verified <= its wall time on the job, and neither ever goes down;
-//   - a device is hired in the registry exactly when it holds a hired slot of a job that has
-//     not ended, and then for that job;
-//   - every base unit is accounted for: the providers' payouts are what the jobs paid out,
-//     the treasury's IOSD grew by the jobs' treasury fees and the supply shrank by their burns;
-//   - a rejected instruction fails with one of the escrow's own named errors.
+//   - every job conserves its deposit: vault + paid out + fees + refunded == deposited, and the
+//     deposit is the cost of its places for its whole (topped-up) duration;
+//   - every slot: paid <= verified <= its wall time on the job, neither ever decreasing; slots
+//     and jobs only move forward through their states; an ended job holds exactly what its
+//     slots may still be paid for their time, a live one at least that;
+//   - the tokens: the providers' payout accounts hold exactly the paid_out of every job ever
+//     made (closed ones included), the treasury's IOSD account gained the treasury fees, and the
+//     IOSD supply fell by the burned fees, which the economy counted;
+//   - each renter's IOSD is its funding less what its live jobs hold or paid and what its closed
+//     jobs paid out: a closed job gave back exactly deposited - paid_out - fees;
+//   - the registry: a device is Hired for a job exactly when it holds a hired slot of it (a job
+//     that has not ended), and Active otherwise;
+//   - each Cluster counts the jobs created in it and those not closed;
+//   - a rejected instruction fails with one of the escrow's named errors: the one the step was
+//     built to trigger when the program's order of checks makes it certain; a step that is
+//     surely valid succeeds, with the exact amounts, events and state it should have.
 //
-// PROPERTY_SEED replays a sequence; PROPERTY_STEPS sets its length.
+// PROPERTY_SEED replays a sequence of choices (the chain's clock is real time, so a replay may
+// land a step on the other side of a deadline); PROPERTY_STEPS sets its length.
 func TestPropertyConservation(t *testing.T) {
-	rng, steps := chaintest.PropertyRand(t, 300)
-	e := newEnv(t)
-	w := &escrowWorld{e: e, rng: rng, seen: map[solana.PublicKey][]escrow.Slot{}, closed: map[solana.PublicKey]*escrow.Job{}}
-	for i := 0; i < 2; i++ {
-		w.renters = append(w.renters, e.newRenter(t, 10_000*iosd))
+	rng, steps := chaintest.PropertyRand(t, 150)
+	start := time.Now()
+	w := newEscrowWorld(t, rng)
+	w.step, w.doing = -1, "setup"
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("failed at step %d (%s); replay with the PROPERTY_SEED above", w.step, w.doing)
+		}
+	})
+	w.check()
+	t.Logf("setup: %s", time.Since(start).Round(time.Millisecond))
+
+	ops := []struct {
+		name   string
+		weight int
+		run    func() verdict
+	}{
+		{"create_job", 3, w.createJob}, {"top_up", 1, w.topUp}, {"assign_devices", 3, w.assign},
+		{"accept_job", 4, w.accept}, {"record_usage", 6, w.recordUsage}, {"settle", 4, w.settle},
+		{"quit_job", 1, w.quit}, {"replace_device", 1, w.replace}, {"cancel_job", 1, w.cancel},
+		{"expire_job", 2, w.expire}, {"close_job", 3, w.closeJob}, {"cluster", 1, w.cluster},
+		{"wait", 5, w.wait},
 	}
-	for i := 0; i < 5; i++ {
-		p := e.ActiveProvider(t, w.renters[0].key)
-		w.providers = append(w.providers, p)
-		w.payouts = append(w.payouts, e.TokenAccount(t, e.IOSDMint, p.Owner.PublicKey(), 0))
+	total := 0
+	for _, op := range ops {
+		total += op.weight
 	}
-	w.treasury0, w.supply0 = e.TokenBalance(t, e.treasuryIOSD), e.iosdSupply(t)
-	ops := []chaintest.Op{
-		{Name: "create_job", Run: w.create}, {Name: "top_up", Run: w.topUp}, {Name: "assign_devices", Run: w.assign},
-		{Name: "accept_job", Run: w.accept}, {Name: "accept_job", Run: w.accept}, {Name: "record_usage", Run: w.usage},
-		{Name: "record_usage", Run: w.usage}, {Name: "settle", Run: w.settle}, {Name: "quit_job", Run: w.quit},
-		{Name: "replace_device", Run: w.replace}, {Name: "cancel_job", Run: w.cancel}, {Name: "expire_job", Run: w.expire},
-		{Name: "close_job", Run: w.close}, {Name: "wait", Run: w.wait},
+	loop := time.Now()
+	for w.step = 0; w.step < steps; w.step++ {
+		n, i := w.rng.IntN(total), 0
+		for ; n >= ops[i].weight; i++ {
+			n -= ops[i].weight
+		}
+		name, run := ops[i].name, ops[i].run
+		if len(w.jobs) == 0 && name != "wait" && name != "cluster" {
+			name, run = "create_job", w.createJob
+		}
+		w.doing = name
+		v := run()
+		if v.name != "" {
+			name, w.doing = v.name, v.name
+		}
+		w.judge(name, v)
+		w.check()
 	}
-	chaintest.RunSteps(t, rng, steps, e.prog.ID, ops, w.check)
+	w.report(time.Since(loop))
 }
 
-// escrowWorld is the property test's view of who exists; all state is read from the chain.
+// escrowWorld is the property test's view of who exists. Every check reads the chain; the world
+// remembers only what the chain forgets (closed jobs) and what it read last (to see changes).
 type escrowWorld struct {
-	e         *env
-	rng       *rand.Rand
-	renters   []renter
-	providers []chaintest.Provider
-	payouts   []solana.PublicKey
-	jobs      []job
-	nextID    uint64
-	seen      map[solana.PublicKey][]escrow.Slot // each job's slots at the last check
-	closed    map[solana.PublicKey]*escrow.Job   // each closed job as it was last seen
-	treasury0 uint64
-	supply0   uint64
+	t     *testing.T
+	e     *env
+	rng   *rand.Rand
+	step  int
+	doing string
+
+	payers    []solana.PrivateKey // fee payers, in turn: a repeated instruction is a new transaction
+	turn      int
+	stranger  solana.PrivateKey // neither a renter, the scheduler nor an oracle
+	quorum    int
+	renters   []*worldRenter
+	providers []worldProvider
+	byDevice  map[solana.PublicKey]int              // index in providers by registry Device
+	deviceJob map[solana.PublicKey]solana.PublicKey // each Device's current job, as last read
+
+	jobs                                     []*worldJob // created and not closed
+	created                                  int
+	closedStates                             map[uint8]int // closed jobs by their final state
+	closedPaid, closedTreasury, closedBurned uint64        // what closed jobs paid out and in fees
+	treasury0, supply0, economyBurned0       uint64
+	outcomes                                 map[string]map[string]int // op -> "ok" or error name -> count
 }
 
-func (w *escrowWorld) send(signers []solana.PrivateKey, ix solana.Instruction) error {
-	return w.e.Send(signers, ix)
+type worldRenter struct {
+	renter
+	funded      uint64 // the IOSD it was given
+	closedOut   uint64 // what its closed jobs paid providers and in fees
+	nextID      uint64
+	clusterID   uint64
+	cluster     solana.PublicKey
+	clusterOpen bool   // the Cluster account exists
+	clusterJobs uint32 // jobs created in it since it was created
 }
 
-// pickJob is a random job not known to be closed, with its account (nil if it is gone).
-func (w *escrowWorld) pickJob(t *testing.T) (job, *escrow.Job, bool) {
-	if len(w.jobs) == 0 {
-		return job{}, nil, false
+type worldProvider struct {
+	chaintest.Provider
+	payout solana.PublicKey // the owner's IOSD account
+}
+
+type worldJob struct {
+	addr    solana.PublicKey
+	r       *worldRenter
+	cluster solana.PublicKey
+	last    *escrow.Job // as the last check read it
+}
+
+// verdict is a step's result and what the test knew of it beforehand.
+type verdict struct {
+	name string // the operation, when the step chose another than its own
+	err  error
+	want *chain.CustomError // the step surely fails with this error
+	pass bool               // the step surely succeeds
+	then func()             // checks of a successful step, once it is judged
+}
+
+func newEscrowWorld(t *testing.T, rng *rand.Rand) *escrowWorld {
+	e := newEnv(t)
+	w := &escrowWorld{t: t, e: e, rng: rng, byDevice: map[solana.PublicKey]int{}, deviceJob: map[solana.PublicKey]solana.PublicKey{},
+		closedStates: map[uint8]int{}, outcomes: map[string]map[string]int{}}
+	for range 10 {
+		w.payers = append(w.payers, e.Funded(t))
 	}
-	j := w.jobs[w.rng.IntN(len(w.jobs))]
-	got, err := w.e.prog.FetchJob(w.e.Ctx, w.e.Client, j.addr)
-	if err != nil {
-		require.ErrorIs(t, err, chain.ErrAccountNotFound)
-		return j, nil, true
+	w.stranger = e.Funded(t)
+	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
+	require.NoError(t, err)
+	w.quorum = int(rc.Params.OracleQuorum)
+	// Two renters with plenty and a Cluster each, one with little and no Cluster (yet).
+	for i, funds := range []uint64{100 * iosd, 100 * iosd, 60_000} {
+		r := &worldRenter{renter: e.newRenter(t, funds), funded: funds, nextID: 1, clusterID: uint64(40 + i)}
+		r.cluster = e.prog.ClusterAddress(r.key.PublicKey(), r.clusterID)
+		if i < 2 {
+			require.NoError(t, e.Send([]solana.PrivateKey{r.key}, chaintest.Must(e.prog.CreateCluster(r.key.PublicKey(), r.clusterID, [32]byte{byte(i)}))))
+			r.clusterOpen = true
+		}
+		w.renters = append(w.renters, r)
 	}
-	return j, got, true
+	for i := range 6 {
+		p := e.ActiveProvider(t, w.payers[i])
+		w.providers = append(w.providers, worldProvider{Provider: p, payout: e.TokenAccount(t, e.IOSDMint, p.Owner.PublicKey(), 0)})
+		w.byDevice[p.Device] = i
+	}
+	w.treasury0 = e.TokenBalance(t, e.treasuryIOSD)
+	w.supply0 = e.iosdSupply(t)
+	w.economyBurned0 = w.economyBurned()
+	return w
 }
 
-func (w *escrowWorld) provider() int { return w.rng.IntN(len(w.providers)) }
+func (w *escrowWorld) economyBurned() uint64 {
+	c, err := w.e.Economy.FetchConfig(w.e.Ctx, w.e.Client)
+	require.NoError(w.t, err)
+	return c.IosdBurned
+}
 
-// providerOf is the index of the provider whose device is device.
-func (w *escrowWorld) providerOf(device solana.PublicKey) int {
-	for i, p := range w.providers {
-		if p.Device == device {
-			return i
+// send sends ix signed by signers, the fee paid by the next of the payers.
+func (w *escrowWorld) send(ix solana.Instruction, signers ...solana.PrivateKey) (solana.Signature, error) {
+	payer := w.payers[w.turn%len(w.payers)]
+	w.turn++
+	return w.e.SendSig(append([]solana.PrivateKey{payer}, signers...), ix)
+}
+
+func (w *escrowWorld) fetch(addr solana.PublicKey) *escrow.Job {
+	g, err := w.e.prog.FetchJob(w.e.Ctx, w.e.Client, addr)
+	require.NoError(w.t, err)
+	return g
+}
+
+// judge holds a step to what was known of it, and runs a successful step's own checks.
+func (w *escrowWorld) judge(name string, v verdict) {
+	t := w.t
+	outcome := "ok"
+	if v.err != nil {
+		var ie *chain.InstructionError
+		require.ErrorAs(t, v.err, &ie, "%s: not an instruction's error: %v", name, v.err)
+		require.Equal(t, w.e.prog.ID, ie.Program, "%s: failed outside the escrow: %v", name, v.err)
+		require.NotNil(t, ie.Custom, "%s: not one of the escrow's named errors: %v\n%s", name, v.err, logTail(ie.Logs))
+		outcome = ie.Custom.Name
+		require.False(t, v.pass, "%s: a valid step was rejected: %v\n%s", name, v.err, logTail(ie.Logs))
+		if v.want != nil {
+			require.ErrorIs(t, v.err, v.want, "%s: want %s\n%s", name, v.want.Name, logTail(ie.Logs))
+		}
+	} else {
+		if v.want != nil {
+			require.Failf(t, "an invalid step succeeded", "%s: want %s", name, v.want.Name)
+		}
+		if v.then != nil {
+			v.then()
 		}
 	}
-	return -1
+	if w.outcomes[name] == nil {
+		w.outcomes[name] = map[string]int{}
+	}
+	w.outcomes[name][outcome]++
 }
 
-func (w *escrowWorld) create(t *testing.T) error {
+func logTail(logs []string) string { return strings.Join(logs[max(len(logs)-6, 0):], "\n") }
+
+func (w *escrowWorld) report(took time.Duration) {
+	var names []string
+	ok, rejected := 0, 0
+	for name := range w.outcomes {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		var parts []string
+		for outcome, n := range w.outcomes[name] {
+			parts = append(parts, fmt.Sprintf("%s=%d", outcome, n))
+			if outcome == "ok" {
+				ok += n
+			} else {
+				rejected += n
+			}
+		}
+		sort.Strings(parts)
+		w.t.Logf("  %-15s %s", name, strings.Join(parts, " "))
+	}
+	closed := 0
+	for _, n := range w.closedStates {
+		closed += n
+	}
+	w.t.Logf("%d steps in %s: %d ok, %d rejected; %d jobs created, %d closed (completed %d, cancelled %d, expired %d), %d live",
+		w.step, took.Round(time.Millisecond), ok, rejected, w.created, closed, w.closedStates[escrow.JobCompleted],
+		w.closedStates[escrow.JobCancelled], w.closedStates[escrow.JobExpired], len(w.jobs))
+}
+
+// expectation replays the program's checks in its own order: the first that surely fails
+// names the step's error; one that depends on the race with the chain's clock leaves the
+// outcome open.
+type expectation struct {
+	want   *chain.CustomError
+	unsure bool
+}
+
+func (x *expectation) fails(cond bool, err *chain.CustomError) {
+	if cond && x.want == nil && !x.unsure {
+		x.want = err
+	}
+}
+
+func (x *expectation) race(side, failing int, err *chain.CustomError) {
+	switch side {
+	case failing:
+		x.fails(true, err)
+	case 0:
+		if x.want == nil {
+			x.unsure = true
+		}
+	}
+}
+
+// failsFrom: the check fails once the chain's clock has reached at.
+func (x *expectation) failsFrom(at int64, err *chain.CustomError) { x.race(chainReached(at), 1, err) }
+
+// failsUntil: the check fails while the chain's clock has not reached at.
+func (x *expectation) failsUntil(at int64, err *chain.CustomError) { x.race(chainReached(at), -1, err) }
+
+func (x *expectation) verdict(err error, then func()) verdict {
+	return verdict{err: err, want: x.want, pass: x.want == nil && !x.unsure, then: then}
+}
+
+// chainReached says whether the chain's clock has reached unix time at: 1 surely, -1 surely not
+// (not even when the next transaction runs), 0 perhaps. The chain's clock is the wall clock, in
+// whole seconds, as of its latest 400 ms slot.
+func chainReached(at int64) int {
+	now := float64(time.Now().UnixMilli()) / 1000
+	switch {
+	case now >= float64(at)+1:
+		return 1
+	case now+0.5 < float64(at):
+		return -1
+	}
+	return 0
+}
+
+// grossOf is what t seconds of one slot of g earn: floor(t x price / 3600).
+func grossOf(g *escrow.Job, t uint64) uint64 { return t * g.PricePerHour / 3600 }
+
+// costOf is the deposit for devices places for secs seconds at pricePerHour.
+func costOf(pricePerHour uint64, devices uint8, secs uint64) uint64 {
+	return uint64(devices) * secs * pricePerHour / 3600
+}
+
+// feesOf is what settling a slot of g from paid to verified seconds moves: to the provider, to
+// the treasury and burned (the README's rule with g's own price and fee, computed here).
+func feesOf(g *escrow.Job, paid, verified uint64) (payout, treasury, burned uint64) {
+	at := func(secs uint64) (uint64, uint64, uint64) {
+		gross := grossOf(g, secs)
+		fee := gross * uint64(g.FeeBps) / 10_000
+		burn := fee * uint64(g.FeeBurnBps) / 10_000
+		return gross - fee, fee - burn, burn
+	}
+	p0, t0, b0 := at(paid)
+	p1, t1, b1 := at(verified)
+	return p1 - p0, t1 - t0, b1 - b0
+}
+
+func active(state uint8) bool { return state == escrow.SlotProposed || state == escrow.SlotHired }
+
+func ended(g *escrow.Job) bool { return g.State >= escrow.JobCompleted }
+
+func started(g *escrow.Job) bool { return g.StartedAt != 0 }
+
+// placesTaken counts g's proposed and hired slots.
+func placesTaken(g *escrow.Job) int {
+	n := 0
+	for _, s := range g.Slots[:g.SlotCount] {
+		if active(s.State) {
+			n++
+		}
+	}
+	return n
+}
+
+// holds reports whether device is proposed or hired on g in a slot other than except.
+func holds(g *escrow.Job, device solana.PublicKey, except int) bool {
+	for i, s := range g.Slots[:g.SlotCount] {
+		if i != except && active(s.State) && s.Device == device {
+			return true
+		}
+	}
+	return false
+}
+
+func settled(g *escrow.Job) bool {
+	for _, s := range g.Slots[:g.SlotCount] {
+		if s.PaidSecs != s.VerifiedSecs {
+			return false
+		}
+	}
+	return true
+}
+
+// someJob picks a live job, four times in five one that fits when there is one.
+func (w *escrowWorld) someJob(fits func(*escrow.Job) bool) *worldJob {
+	if w.rng.IntN(5) > 0 {
+		var fit []*worldJob
+		for _, j := range w.jobs {
+			if fits(j.last) {
+				fit = append(fit, j)
+			}
+		}
+		if len(fit) > 0 {
+			return fit[w.rng.IntN(len(fit))]
+		}
+	}
+	return w.jobs[w.rng.IntN(len(w.jobs))]
+}
+
+// someSlot picks a slot of g that fits, three times in four when there is one, else any index
+// up to two past the last slot.
+func (w *escrowWorld) someSlot(g *escrow.Job, fits func(escrow.Slot) bool) uint8 {
+	var fit []uint8
+	for i, s := range g.Slots[:g.SlotCount] {
+		if fits(s) {
+			fit = append(fit, uint8(i))
+		}
+	}
+	if len(fit) > 0 && w.rng.IntN(4) > 0 {
+		return fit[w.rng.IntN(len(fit))]
+	}
+	return uint8(w.rng.IntN(min(int(g.SlotCount)+2, escrow.MaxSlots)))
+}
+
+func (w *escrowWorld) anyProvider() worldProvider { return w.providers[w.rng.IntN(len(w.providers))] }
+
+// otherProvider is a provider other than p.
+func (w *escrowWorld) otherProvider(p worldProvider) worldProvider {
+	for {
+		if q := w.anyProvider(); q.Device != p.Device {
+			return q
+		}
+	}
+}
+
+// holder is the provider of slot's device on g, or any provider for a slot without one.
+func (w *escrowWorld) holder(g *escrow.Job, slot uint8) worldProvider {
+	if i, ok := w.byDevice[g.Slots[slot].Device]; ok && slot < g.SlotCount {
+		return w.providers[i]
+	}
+	return w.anyProvider()
+}
+
+// candidate is a provider to propose for g: three times in four one whose device is free and
+// not on g (nor in taken) when there is one, else any.
+func (w *escrowWorld) candidate(g *escrow.Job, taken []solana.PublicKey) worldProvider {
+	if w.rng.IntN(4) > 0 {
+		var free []worldProvider
+		for _, p := range w.providers {
+			if w.deviceJob[p.Device].IsZero() && !holds(g, p.Device, -1) && !slices.Contains(taken, p.Device) {
+				free = append(free, p)
+			}
+		}
+		if len(free) > 0 {
+			return free[w.rng.IntN(len(free))]
+		}
+	}
+	return w.anyProvider()
+}
+
+func (w *escrowWorld) otherRenter(r *worldRenter) *worldRenter {
+	for {
+		if o := w.renters[w.rng.IntN(len(w.renters))]; o != r {
+			return o
+		}
+	}
+}
+
+// authority is who proposes or replaces devices for j: its renter or the scheduler, one time
+// in ten a stranger; stranger reports which.
+func (w *escrowWorld) authority(j *worldJob) (key solana.PrivateKey, stranger bool) {
+	switch w.rng.IntN(10) {
+	case 0:
+		return w.stranger, true
+	case 1, 2, 3, 4:
+		return w.e.scheduler, false
+	}
+	return j.r.key, false
+}
+
+// hiredList is HiredDevices(g), one time in eight made wrong (a device missing, out of order or
+// one too many); wrong reports whether it was.
+func (w *escrowWorld) hiredList(g *escrow.Job) (list []solana.PublicKey, wrong bool) {
+	list = escrow.HiredDevices(g)
+	if w.rng.IntN(8) > 0 {
+		return list, false
+	}
+	switch {
+	case len(list) > 1 && list[0] != list[len(list)-1] && w.rng.IntN(2) == 0:
+		return append([]solana.PublicKey{list[len(list)-1]}, list[:len(list)-1]...), true
+	case len(list) > 0 && w.rng.IntN(2) == 0:
+		return list[:len(list)-1], true
+	}
+	return append(slices.Clone(list), w.anyProvider().Device), true
+}
+
+func (w *escrowWorld) createJob() verdict {
+	t, e := w.t, w.e
 	r := w.renters[w.rng.IntN(len(w.renters))]
-	w.nextID++
-	terms := terms(w.nextID, uint8(1+w.rng.IntN(3)), uint32(4+w.rng.IntN(9)))
-	if w.rng.IntN(8) == 0 {
-		terms.DeviceCount = 0 // invalid
+	terms := escrow.Terms{JobID: r.nextID, PricePerHour: price, DurationSecs: uint32(6 + w.rng.IntN(15)),
+		DeviceCount: uint8(1 + w.rng.IntN(4)), Requirements: [32]byte{byte(w.step)}}
+	if w.rng.IntN(4) == 0 {
+		terms.PricePerHour = 1_234_567 // not a whole number of base units per second: rounding
 	}
-	err := w.send([]solana.PrivateKey{r.key}, chaintest.Must(w.e.prog.CreateJob(r.key.PublicKey(), r.token, w.e.IOSDMint, terms)))
-	if err == nil {
-		w.jobs = append(w.jobs, job{addr: w.e.prog.JobAddress(r.key.PublicKey(), w.nextID), id: w.nextID, renter: r})
-	}
-	return err
-}
-
-func (w *escrowWorld) topUp(t *testing.T) error {
-	j, _, ok := w.pickJob(t)
-	if !ok {
-		return nil
-	}
-	return w.send([]solana.PrivateKey{j.renter.key}, chaintest.Must(w.e.prog.TopUp(j.renter.key.PublicKey(), j.addr, j.renter.token, uint32(w.rng.IntN(4)))))
-}
-
-func (w *escrowWorld) assign(t *testing.T) error {
-	j, _, ok := w.pickJob(t)
-	if !ok {
-		return nil
-	}
-	by := j.renter.key
-	if w.rng.IntN(2) == 0 {
-		by = w.e.scheduler
-	}
-	devices := []solana.PublicKey{w.providers[w.provider()].Device}
-	if w.rng.IntN(3) == 0 {
-		devices = append(devices, w.providers[w.provider()].Device)
-	}
-	return w.send([]solana.PrivateKey{by}, chaintest.Must(w.e.prog.AssignDevices(by.PublicKey(), j.addr, devices...)))
-}
-
-// randomSlot is a random used slot of job (or 0 if none).
-func (w *escrowWorld) randomSlot(got *escrow.Job) uint8 {
-	if got == nil || got.SlotCount == 0 {
-		return 0
-	}
-	return uint8(w.rng.IntN(int(got.SlotCount)))
-}
-
-func (w *escrowWorld) accept(t *testing.T) error {
-	j, got, ok := w.pickJob(t)
-	if !ok || got == nil {
-		return nil
-	}
-	slot := w.randomSlot(got)
-	i := w.providerOf(got.Slots[slot].Device)
-	if i < 0 {
-		i = w.provider()
-	}
-	p := w.providers[i]
-	return w.send([]solana.PrivateKey{j.renter.key, p.DeviceKey}, chaintest.Must(w.e.prog.AcceptJob(j.addr, p.DeviceKey.PublicKey(), w.payouts[i], slot)))
-}
-
-// usage has two oracles report the latest surely-ended window: each slot's wall time on the
-// job, less a random few seconds; sometimes a second too many (invalid).
-func (w *escrowWorld) usage(t *testing.T) error {
-	j, got, ok := w.pickJob(t)
-	if !ok || got == nil {
-		return nil
-	}
-	window := uint64(time.Now().Unix())/2 - 2
-	r := escrow.UsageReport{Window: window}
-	for i := range got.Slots[:got.SlotCount] {
-		c := capAt(got, got.Slots[i], w.e.windowEnd(window))
-		r.Secs[i] = c - min(c, uint32(w.rng.IntN(3)))
-		if w.rng.IntN(10) == 0 {
-			r.Secs[i] = c + 1
+	switch w.rng.IntN(14) {
+	case 0:
+		terms.DeviceCount = []uint8{0, 17}[w.rng.IntN(2)]
+	case 1:
+		terms.DurationSecs = 0
+	case 2:
+		terms.DurationSecs = 1_000_000 // more than any renter holds
+	case 3:
+		for _, j := range w.jobs {
+			if j.r == r {
+				terms.JobID = j.last.JobId // its address is taken
+			}
 		}
 	}
-	for _, o := range w.rng.Perm(3)[:2] {
-		oracle := w.e.Oracles[o]
-		if err := w.send([]solana.PrivateKey{oracle}, chaintest.Must(w.e.prog.RecordUsage(oracle.PublicKey(), j.addr, r))); err != nil {
-			return err
+	if len(w.jobs) >= 8 {
+		terms.DurationSecs = 0 // enough jobs: only invalid ones
+	}
+	clusterOpen, clusterOwner := false, r
+	switch w.rng.IntN(8) {
+	case 0, 1, 2:
+		terms.Cluster, clusterOpen = r.cluster, r.clusterOpen
+	case 3:
+		clusterOwner = w.otherRenter(r)
+		terms.Cluster, clusterOpen = clusterOwner.cluster, clusterOwner.clusterOpen
+	}
+	addr := e.prog.JobAddress(r.key.PublicKey(), terms.JobID)
+	deposit := costOf(terms.PricePerHour, terms.DeviceCount, uint64(terms.DurationSecs))
+	var x expectation
+	x.fails(terms.DurationSecs == 0 || terms.DurationSecs > 366*24*3600 || terms.DeviceCount == 0 || terms.DeviceCount > 16, escrow.ErrInvalidJobParams)
+	x.fails(deposit == 0, escrow.ErrInvalidJobParams)
+	x.fails(e.TokenBalance(t, r.token) < deposit, escrow.ErrInsufficientFunds)
+	x.fails(slices.ContainsFunc(w.jobs, func(j *worldJob) bool { return j.addr == addr }), escrow.ErrAccountAlreadyInitialized)
+	if !terms.Cluster.IsZero() {
+		x.fails(!clusterOpen, escrow.ErrInvalidAccountOwner)
+		x.fails(clusterOwner != r, escrow.ErrWrongCluster)
+	}
+	_, err := w.send(chaintest.Must(e.prog.CreateJob(r.key.PublicKey(), r.token, e.IOSDMint, terms)), r.key)
+	return x.verdict(err, func() {
+		g := w.fetch(addr)
+		require.Equal(t, escrow.JobOpen, g.State)
+		require.Equal(t, deposit, g.Deposited)
+		require.Equal(t, terms.Cluster, g.Cluster)
+		w.jobs = append(w.jobs, &worldJob{addr: addr, r: r, cluster: terms.Cluster})
+		w.created++
+		r.nextID++
+		if !terms.Cluster.IsZero() {
+			r.clusterJobs++
 		}
-	}
-	return nil
+	})
 }
 
-func (w *escrowWorld) settle(t *testing.T) error {
-	j, got, ok := w.pickJob(t)
-	if !ok || got == nil {
-		return nil
+func (w *escrowWorld) topUp() verdict {
+	t, e := w.t, w.e
+	j := w.someJob(func(g *escrow.Job) bool { return g.State <= escrow.JobRunning })
+	g, signer := j.last, j.r
+	extra := uint32(1 + w.rng.IntN(8))
+	switch w.rng.IntN(10) {
+	case 0:
+		signer = w.otherRenter(j.r)
+	case 1:
+		extra = 0
+	case 2:
+		extra = 1_000_000 // more than any renter holds
 	}
-	slot := w.randomSlot(got)
-	payout := got.Slots[slot].Payout
-	if payout.IsZero() {
-		payout = w.payouts[w.provider()]
+	amount := costOf(g.PricePerHour, g.DeviceCount, uint64(g.DurationSecs)+uint64(extra)) - costOf(g.PricePerHour, g.DeviceCount, uint64(g.DurationSecs))
+	var x expectation
+	x.fails(signer != j.r, escrow.ErrNotRenter)
+	x.fails(g.State > escrow.JobRunning, escrow.ErrInvalidJobState)
+	if g.State == escrow.JobRunning {
+		x.failsFrom(g.StartedAt+g.DurationSecs, escrow.ErrJobTimeUp)
 	}
-	return w.send([]solana.PrivateKey{w.e.Keeper}, chaintest.Must(w.e.prog.Settle(j.addr, slot, payout, w.e.treasuryIOSD, w.e.IOSDMint)))
+	x.fails(extra == 0, escrow.ErrInvalidJobParams)
+	x.fails(e.TokenBalance(t, signer.token) < amount, escrow.ErrInsufficientFunds)
+	_, err := w.send(chaintest.Must(e.prog.TopUp(signer.key.PublicKey(), j.addr, signer.token, extra)), signer.key)
+	return x.verdict(err, func() {
+		got := w.fetch(j.addr)
+		require.Equal(t, g.Deposited+amount, got.Deposited)
+		require.Equal(t, g.DurationSecs+int64(extra), got.DurationSecs)
+	})
 }
 
-func (w *escrowWorld) quit(t *testing.T) error {
-	j, got, ok := w.pickJob(t)
-	if !ok || got == nil {
-		return nil
+func (w *escrowWorld) assign() verdict {
+	t, e := w.t, w.e
+	j := w.someJob(func(g *escrow.Job) bool {
+		return g.State <= escrow.JobRunning && placesTaken(g) < int(g.DeviceCount)
+	})
+	g := j.last
+	authority, stranger := w.authority(j)
+	n := 1 + w.rng.IntN(2)
+	if free := int(g.DeviceCount) - placesTaken(g); free > 0 && w.rng.IntN(3) > 0 {
+		n = free
 	}
-	slot := w.randomSlot(got)
-	i := w.providerOf(got.Slots[slot].Device)
-	if i < 0 || w.rng.IntN(6) == 0 {
-		i = w.provider() // perhaps not this slot's device: refused
+	var devices []solana.PublicKey
+	for range n {
+		devices = append(devices, w.candidate(g, devices).Device)
 	}
-	p := w.providers[i]
-	return w.send([]solana.PrivateKey{w.renters[0].key, p.DeviceKey}, chaintest.Must(w.e.prog.QuitJob(j.addr, p.DeviceKey.PublicKey(), slot)))
+	if w.rng.IntN(10) == 0 {
+		devices = append(devices, devices[0]) // the same device twice
+	}
+	var x expectation
+	x.fails(stranger, escrow.ErrNotRenterOrScheduler)
+	x.fails(g.State > escrow.JobRunning, escrow.ErrInvalidJobState)
+	if g.State == escrow.JobRunning {
+		x.failsFrom(g.StartedAt+g.DurationSecs, escrow.ErrJobTimeUp)
+	}
+	taken, slots := placesTaken(g), int(g.SlotCount)
+	var proposed []solana.PublicKey
+	for _, d := range devices {
+		x.fails(!w.deviceJob[d].IsZero(), escrow.ErrDeviceNotHireable)
+		x.fails(holds(g, d, -1) || slices.Contains(proposed, d), escrow.ErrDeviceAlreadyOnJob)
+		x.fails(taken >= int(g.DeviceCount), escrow.ErrTooManyDevices)
+		x.fails(slots >= escrow.MaxSlots, escrow.ErrNoFreeSlot)
+		taken, slots, proposed = taken+1, slots+1, append(proposed, d)
+	}
+	_, err := w.send(chaintest.Must(e.prog.AssignDevices(authority.PublicKey(), j.addr, devices...)), authority)
+	return x.verdict(err, func() {
+		got := w.fetch(j.addr)
+		require.Equal(t, int(g.SlotCount)+len(devices), int(got.SlotCount))
+		for i, d := range devices {
+			s := got.Slots[int(g.SlotCount)+i]
+			require.Equal(t, escrow.SlotProposed, s.State)
+			require.Equal(t, d, s.Device)
+		}
+		if g.State == escrow.JobOpen {
+			require.Equal(t, escrow.JobAssigned, got.State)
+		}
+	})
 }
 
-func (w *escrowWorld) replace(t *testing.T) error {
-	j, got, ok := w.pickJob(t)
-	if !ok || got == nil {
-		return nil
+func (w *escrowWorld) accept() verdict {
+	t, e := w.t, w.e
+	proposed := func(s escrow.Slot) bool { return s.State == escrow.SlotProposed }
+	j := w.someJob(func(g *escrow.Job) bool { return slices.ContainsFunc(g.Slots[:g.SlotCount], proposed) })
+	g := j.last
+	slot := w.someSlot(g, proposed)
+	p := w.holder(g, slot)
+	payout := p.payout
+	switch w.rng.IntN(12) {
+	case 0:
+		p = w.otherProvider(p) // not the slot's device
+		payout = p.payout
+	case 1:
+		payout = w.otherProvider(p).payout
+	case 2:
+		payout = p.Token // an IO account
 	}
-	slot := w.randomSlot(got)
-	ix := chaintest.Must(w.e.prog.ReplaceDevice(j.renter.key.PublicKey(), j.addr, slot, got.Slots[slot].Device, w.providers[w.provider()].Device))
-	return w.send([]solana.PrivateKey{j.renter.key}, ix)
-}
-
-func (w *escrowWorld) cancel(t *testing.T) error {
-	j, got, ok := w.pickJob(t)
-	if !ok || got == nil {
-		return nil
+	s := g.Slots[slot]
+	var x expectation
+	x.fails(slot >= g.SlotCount || s.State != escrow.SlotProposed, escrow.ErrInvalidSlot)
+	x.fails(p.Device != s.Device, escrow.ErrWrongDevice)
+	switch g.State {
+	case escrow.JobAssigned:
+		x.failsFrom(g.CreatedAt+e.params.AcceptanceWindowSecs, escrow.ErrAcceptanceWindowClosed)
+	case escrow.JobRunning:
+		x.failsFrom(g.StartedAt+g.DurationSecs, escrow.ErrJobTimeUp)
+	default:
+		x.fails(true, escrow.ErrInvalidJobState)
 	}
-	return w.send([]solana.PrivateKey{j.renter.key}, chaintest.Must(w.e.prog.CancelJob(j.renter.key.PublicKey(), j.addr, j.renter.token, escrow.HiredDevices(got))))
-}
-
-func (w *escrowWorld) expire(t *testing.T) error {
-	j, got, ok := w.pickJob(t)
-	if !ok || got == nil {
-		return nil
-	}
-	return w.send([]solana.PrivateKey{w.e.Keeper}, chaintest.Must(w.e.prog.ExpireJob(j.addr, j.renter.token, escrow.HiredDevices(got))))
-}
-
-func (w *escrowWorld) close(t *testing.T) error {
-	j, got, ok := w.pickJob(t)
-	if !ok || got == nil {
-		return nil
-	}
-	err := w.send([]solana.PrivateKey{w.e.Keeper}, chaintest.Must(w.e.prog.CloseJob(j.addr, j.renter.key.PublicKey(), j.renter.token, solana.PublicKey{})))
-	if err == nil {
-		// What the close refunded: everything left in the vault.
-		got.Refunded += w.e.TokenBalance(t, got.Vault)
-		w.closed[j.addr] = got
-	}
-	return err
-}
-
-func (w *escrowWorld) wait(*testing.T) error {
-	time.Sleep(time.Duration(300+w.rng.IntN(1200)) * time.Millisecond)
-	return nil
-}
-
-func (w *escrowWorld) check(t *testing.T) {
-	e := w.e
-	now := time.Now().Unix() + 1 // the chain's clock never runs ahead of ours
-	hiredBy := map[solana.PublicKey]solana.PublicKey{}
-	var paidOut, feesTreasury, feesBurned uint64
-	for _, j := range w.jobs {
-		got, ok := w.closed[j.addr]
-		if !ok {
-			var err error
-			got, err = e.prog.FetchJob(e.Ctx, e.Client, j.addr)
-			require.NoError(t, err)
-			e.conserved(t, got)
-			prev := w.seen[j.addr]
+	x.fails(payout == p.Token, escrow.ErrInvalidMint)
+	x.fails(payout != p.payout, escrow.ErrWrongTokenAccount)
+	x.fails(!w.deviceJob[p.Device].IsZero(), escrow.ErrDeviceNotHireable)
+	_, err := w.send(chaintest.Must(e.prog.AcceptJob(j.addr, p.DeviceKey.PublicKey(), payout, slot)), p.DeviceKey)
+	return x.verdict(err, func() {
+		got := w.fetch(j.addr)
+		s := got.Slots[slot]
+		require.Equal(t, escrow.SlotHired, s.State)
+		require.Equal(t, payout, s.Payout)
+		if got.State == escrow.JobRunning {
+			require.NotZero(t, s.JoinedAt, "a hired slot of a running job has joined")
+		}
+		if got.State == escrow.JobRunning && g.State == escrow.JobAssigned {
 			for i, s := range got.Slots[:got.SlotCount] {
-				require.LessOrEqual(t, s.PaidSecs, s.VerifiedSecs, "job %d slot %d", j.id, i)
-				require.LessOrEqual(t, s.VerifiedSecs, uint64(capAt(got, s, now)), "job %d slot %d", j.id, i)
-				if i < len(prev) {
-					require.GreaterOrEqual(t, s.VerifiedSecs, prev[i].VerifiedSecs, "job %d slot %d", j.id, i)
-					require.GreaterOrEqual(t, s.PaidSecs, prev[i].PaidSecs, "job %d slot %d", j.id, i)
-				}
-				if s.State == escrow.SlotHired && got.State <= escrow.JobRunning {
-					hiredBy[s.Device] = j.addr
+				if s.State == escrow.SlotHired {
+					require.Equal(t, got.StartedAt, s.JoinedAt, "slot %d: the devices join when the job starts", i)
 				}
 			}
-			w.seen[j.addr] = append([]escrow.Slot(nil), got.Slots[:got.SlotCount]...)
 		}
-		paidOut += got.PaidOut
-		feesTreasury += got.FeesTreasury
-		feesBurned += got.FeesBurned
+	})
+}
+
+func (w *escrowWorld) recordUsage() verdict {
+	t, e := w.t, w.e
+	j := w.someJob(func(g *escrow.Job) bool { return started(g) && g.PendingVotes > 0 })
+	if j.last.PendingVotes == 0 || w.rng.IntN(3) == 0 {
+		j = w.someJob(started)
 	}
+	g := j.last
+	var window uint64
+	switch now := uint64(time.Now().Unix() / e.params.UsageWindowSecs); {
+	case g.PendingVotes > 0 && w.rng.IntN(4) > 0:
+		window = g.PendingWindow
+	case g.LastUsageWindow > 0 && w.rng.IntN(16) == 0:
+		window = g.LastUsageWindow
+	case w.rng.IntN(8) == 0:
+		window = now // not over
+	default:
+		window = now - 1 - uint64(w.rng.IntN(3)) // over, by our clock, 0-6 s ago
+	}
+	oi := w.rng.IntN(len(e.Oracles))
+	if window == g.PendingWindow && g.PendingVotes > 0 && w.rng.IntN(5) > 0 {
+		for g.PendingMask>>oi&1 == 1 { // one that has not voted yet
+			oi = w.rng.IntN(len(e.Oracles))
+		}
+	}
+	oracle, stranger := e.Oracles[oi], w.rng.IntN(12) == 0
+	if stranger {
+		oracle = w.stranger
+	}
+	end := e.windowEnd(window)
+	report := escrow.UsageReport{Window: window}
+	for i, s := range g.Slots[:g.SlotCount] {
+		most := capAt(g, s, end)
+		report.Secs[i] = most
+		if w.rng.IntN(10) < 3 {
+			report.Secs[i] = uint32(w.rng.IntN(int(most) + 1))
+		}
+	}
+	invalid := w.rng.IntN(8) == 0
+	if invalid {
+		i := w.rng.IntN(min(int(g.SlotCount)+1, escrow.MaxSlots))
+		report.Secs[i] = capAt(g, g.Slots[i], end) + 1 + uint32(w.rng.IntN(3)) // past its time on the job
+	}
+	var x expectation
+	x.fails(stranger, escrow.ErrNotOracle)
+	x.fails(!started(g), escrow.ErrInvalidJobState)
+	x.failsUntil(end, escrow.ErrUsageWindowNotClosed)
+	x.fails(end <= g.StartedAt || window <= g.LastUsageWindow, escrow.ErrStaleUsage)
+	if g.PendingVotes > 0 {
+		x.fails(window < g.PendingWindow, escrow.ErrStaleUsage)
+		x.fails(window == g.PendingWindow && g.PendingMask>>oi&1 == 1, escrow.ErrDuplicateVote)
+	}
+	x.fails(invalid, escrow.ErrInvalidUsage)
+	_, err := w.send(chaintest.Must(e.prog.RecordUsage(oracle.PublicKey(), j.addr, report)), oracle)
+	return x.verdict(err, func() {
+		got := w.fetch(j.addr)
+		var rows [][]uint32
+		if g.PendingVotes > 0 && window == g.PendingWindow {
+			for r := range int(g.PendingVotes) {
+				rows = append(rows, g.Votes[r*escrow.MaxSlots:(r+1)*escrow.MaxSlots])
+			}
+		}
+		rows = append(rows, report.Secs[:])
+		if len(rows) < w.quorum {
+			require.Equal(t, window, got.PendingWindow)
+			require.Equal(t, len(rows), int(got.PendingVotes))
+			require.Equal(t, g.LastUsageWindow, got.LastUsageWindow)
+			return
+		}
+		require.Equal(t, window, got.LastUsageWindow, "the quorum counts the window")
+		require.Zero(t, got.PendingVotes)
+		for i := range int(g.SlotCount) {
+			votes := make([]uint32, len(rows))
+			for r, row := range rows {
+				votes[r] = row[i]
+			}
+			slices.Sort(votes)
+			want := max(g.Slots[i].VerifiedSecs, uint64(votes[(len(votes)-1)/2]))
+			require.Equal(t, want, got.Slots[i].VerifiedSecs, "slot %d: the lower median of the votes, never lower", i)
+		}
+	})
+}
+
+func (w *escrowWorld) settle() verdict {
+	t, e := w.t, w.e
+	owed := func(s escrow.Slot) bool { return s.VerifiedSecs > s.PaidSecs }
+	j := w.someJob(func(g *escrow.Job) bool { return slices.ContainsFunc(g.Slots[:g.SlotCount], owed) })
+	g := j.last
+	slot := w.someSlot(g, owed)
+	s := g.Slots[slot]
+	payout := s.Payout
+	if payout.IsZero() || w.rng.IntN(10) == 0 {
+		payout = w.anyProvider().payout
+	}
+	treasury := e.treasuryIOSD
+	switch w.rng.IntN(20) {
+	case 0:
+		treasury = j.r.token // not the treasury's
+	case 1:
+		treasury = e.Treasury // the treasury's IO account
+	}
+	var x expectation
+	x.fails(slot >= g.SlotCount, escrow.ErrInvalidSlot)
+	x.fails(payout != s.Payout, escrow.ErrWrongTokenAccount)
+	x.fails(treasury == e.Treasury, escrow.ErrInvalidMint)
+	x.fails(treasury != e.treasuryIOSD, escrow.ErrWrongTokenAccount)
+	x.fails(s.VerifiedSecs <= s.PaidSecs, escrow.ErrNothingToSettle)
+	paidBefore, treasuryBefore, supplyBefore := e.TokenBalance(t, payout), e.TokenBalance(t, e.treasuryIOSD), e.iosdSupply(t)
+	sig, err := w.send(chaintest.Must(e.prog.Settle(j.addr, slot, payout, treasury, e.IOSDMint)))
+	return x.verdict(err, func() {
+		pay, fee, burned := feesOf(g, s.PaidSecs, s.VerifiedSecs)
+		require.Equal(t, []any{&escrow.Settled{Job: j.addr, Device: s.Device, Secs: s.VerifiedSecs - s.PaidSecs,
+			Payout: pay, FeeTreasury: fee, FeeBurned: burned, Slot: slot}}, e.eventsOf(t, sig))
+		require.Equal(t, paidBefore+pay, e.TokenBalance(t, payout), "the provider's pay")
+		require.Equal(t, treasuryBefore+fee, e.TokenBalance(t, e.treasuryIOSD), "the treasury's fee")
+		require.Equal(t, supplyBefore-burned, e.iosdSupply(t), "the burned fee")
+		require.Equal(t, s.VerifiedSecs, w.fetch(j.addr).Slots[slot].PaidSecs)
+	})
+}
+
+// leaving picks a job with a device on it, one of its slots (mostly one with a device) and the
+// provider of that slot's device (one time in ten another).
+func (w *escrowWorld) leaving() (*worldJob, uint8, worldProvider) {
+	j := w.someJob(func(g *escrow.Job) bool {
+		return (g.State == escrow.JobAssigned || g.State == escrow.JobRunning) && placesTaken(g) > 0
+	})
+	slot := w.someSlot(j.last, func(s escrow.Slot) bool { return active(s.State) })
+	p := w.holder(j.last, slot)
+	if w.rng.IntN(10) == 0 {
+		p = w.otherProvider(p)
+	}
+	return j, slot, p
+}
+
+func (w *escrowWorld) quit() verdict {
+	j, slot, p := w.leaving()
+	g := j.last
+	s := g.Slots[slot]
+	var x expectation
+	x.fails(g.State != escrow.JobAssigned && g.State != escrow.JobRunning, escrow.ErrInvalidJobState)
+	x.fails(slot >= g.SlotCount || !active(s.State), escrow.ErrInvalidSlot)
+	x.fails(p.Device != s.Device, escrow.ErrWrongDevice)
+	_, err := w.send(chaintest.Must(w.e.prog.QuitJob(j.addr, p.DeviceKey.PublicKey(), slot)), p.DeviceKey)
+	return x.verdict(err, func() { w.left(j, g, slot) })
+}
+
+// left checks that slot of j (g before the step) left, at the time it stopped serving if it
+// had joined.
+func (w *escrowWorld) left(j *worldJob, g *escrow.Job, slot uint8) {
+	got := w.fetch(j.addr).Slots[slot]
+	require.Equal(w.t, escrow.SlotLeft, got.State)
+	if got.JoinedAt == 0 {
+		require.Zero(w.t, got.LeftAt)
+		return
+	}
+	require.GreaterOrEqual(w.t, got.LeftAt, got.JoinedAt)
+	require.LessOrEqual(w.t, got.LeftAt, min(time.Now().Unix(), g.StartedAt+g.DurationSecs))
+}
+
+func (w *escrowWorld) replace() verdict {
+	j, slot, old := w.leaving()
+	g := j.last
+	fresh := w.candidate(g, nil)
+	authority, stranger := w.authority(j)
+	s := g.Slots[slot]
+	var x expectation
+	x.fails(stranger, escrow.ErrNotRenterOrScheduler)
+	x.fails(g.State != escrow.JobAssigned && g.State != escrow.JobRunning, escrow.ErrInvalidJobState)
+	if g.State == escrow.JobRunning {
+		x.failsFrom(g.StartedAt+g.DurationSecs, escrow.ErrJobTimeUp)
+	}
+	x.fails(slot >= g.SlotCount || !active(s.State), escrow.ErrInvalidSlot)
+	x.fails(old.Device != s.Device, escrow.ErrWrongDevice)
+	// The new device is proposed once the old one left (and was released, if it was hired).
+	released := fresh.Device == s.Device && s.State == escrow.SlotHired
+	x.fails(!w.deviceJob[fresh.Device].IsZero() && !released, escrow.ErrDeviceNotHireable)
+	x.fails(holds(g, fresh.Device, int(slot)), escrow.ErrDeviceAlreadyOnJob)
+	x.fails(g.SlotCount >= escrow.MaxSlots, escrow.ErrNoFreeSlot)
+	_, err := w.send(chaintest.Must(w.e.prog.ReplaceDevice(authority.PublicKey(), j.addr, slot, old.Device, fresh.Device)), authority)
+	return x.verdict(err, func() {
+		w.left(j, g, slot)
+		got := w.fetch(j.addr)
+		require.Equal(w.t, g.SlotCount+1, got.SlotCount)
+		require.Equal(w.t, fresh.Device, got.Slots[g.SlotCount].Device)
+		require.Equal(w.t, escrow.SlotProposed, got.Slots[g.SlotCount].State)
+	})
+}
+
+// ends checks a successful cancel or expiry of j (g before it): its state, its end, and the
+// event of the refund of everything its slots cannot be paid for any more.
+func (w *escrowWorld) ends(j *worldJob, g *escrow.Job, sig solana.Signature, state uint8) {
+	t := w.t
+	got := w.fetch(j.addr)
+	require.Equal(t, state, got.State)
+	if g.State == escrow.JobRunning {
+		require.LessOrEqual(t, got.EndedAt, g.StartedAt+g.DurationSecs)
+	}
+	if state == escrow.JobCompleted {
+		require.Equal(t, g.StartedAt+g.DurationSecs, got.EndedAt)
+	}
+	require.Equal(t, []any{&escrow.JobEnded{Job: j.addr, EndedAt: got.EndedAt, Refunded: got.Refunded - g.Refunded, State: state}}, w.e.eventsOf(t, sig))
+}
+
+func (w *escrowWorld) cancel() verdict {
+	j := w.someJob(func(g *escrow.Job) bool { return g.State <= escrow.JobRunning })
+	g, signer, token := j.last, j.r, j.r.token
+	switch w.rng.IntN(12) {
+	case 0:
+		signer = w.otherRenter(j.r)
+		token = signer.token
+	case 1:
+		token = w.otherRenter(j.r).token
+	}
+	hired, wrong := w.hiredList(g)
+	var x expectation
+	x.fails(signer != j.r, escrow.ErrNotRenter)
+	x.fails(g.State > escrow.JobRunning, escrow.ErrInvalidJobState)
+	x.fails(token != j.r.token, escrow.ErrWrongTokenAccount)
+	x.fails(wrong, escrow.ErrWrongDeviceAccounts)
+	sig, err := w.send(chaintest.Must(w.e.prog.CancelJob(signer.key.PublicKey(), j.addr, token, hired)), signer.key)
+	return x.verdict(err, func() { w.ends(j, g, sig, escrow.JobCancelled) })
+}
+
+func (w *escrowWorld) expire() verdict {
+	e := w.e
+	j := w.someJob(func(g *escrow.Job) bool {
+		switch g.State {
+		case escrow.JobOpen, escrow.JobAssigned:
+			return chainReached(g.CreatedAt+e.params.AcceptanceWindowSecs) == 1
+		case escrow.JobRunning:
+			return chainReached(g.StartedAt+g.DurationSecs) == 1
+		}
+		return false
+	})
+	g, token := j.last, j.r.token
+	if w.rng.IntN(12) == 0 {
+		token = w.otherRenter(j.r).token
+	}
+	hired, wrong := w.hiredList(g)
+	var x expectation
+	state := escrow.JobExpired
+	switch g.State {
+	case escrow.JobOpen, escrow.JobAssigned:
+		x.failsUntil(g.CreatedAt+e.params.AcceptanceWindowSecs, escrow.ErrJobNotExpired)
+	case escrow.JobRunning:
+		x.failsUntil(g.StartedAt+g.DurationSecs, escrow.ErrJobNotExpired)
+		state = escrow.JobCompleted
+	default:
+		x.fails(true, escrow.ErrInvalidJobState)
+	}
+	x.fails(token != j.r.token, escrow.ErrWrongTokenAccount)
+	x.fails(wrong, escrow.ErrWrongDeviceAccounts)
+	sig, err := w.send(chaintest.Must(e.prog.ExpireJob(j.addr, token, hired)))
+	return x.verdict(err, func() { w.ends(j, g, sig, state) })
+}
+
+func (w *escrowWorld) closeJob() verdict {
+	t, e := w.t, w.e
+	j := w.someJob(func(g *escrow.Job) bool { return ended(g) && settled(g) })
+	g, r := j.last, j.r
+	renterKey, token, cluster := r.key.PublicKey(), r.token, j.cluster
+	switch w.rng.IntN(12) {
+	case 0:
+		renterKey = w.otherRenter(r).key.PublicKey()
+	case 1:
+		token = w.otherRenter(r).token
+	case 2, 3:
+		cluster = solana.PublicKey{}
+	}
+	var x expectation
+	x.fails(renterKey != r.key.PublicKey(), escrow.ErrNotRenter)
+	x.fails(token != r.token, escrow.ErrWrongTokenAccount)
+	x.fails(!ended(g), escrow.ErrInvalidJobState)
+	if started(g) && !(g.LastUsageWindow != 0 && e.windowEnd(g.LastUsageWindow) >= g.EndedAt) {
+		x.failsUntil(g.EndedAt+e.params.UsageGraceSecs, escrow.ErrUsageNotFinal)
+	}
+	x.fails(!settled(g), escrow.ErrUnsettledUsage)
+	x.fails(cluster != j.cluster, escrow.ErrWrongCluster)
+	vault, balance := e.TokenBalance(t, g.Vault), e.TokenBalance(t, r.token)
+	rent, lamports := e.Lamports(t, j.addr)+e.Lamports(t, g.Vault), e.Lamports(t, r.key.PublicKey())
+	sig, err := w.send(chaintest.Must(e.prog.CloseJob(j.addr, renterKey, token, cluster)))
+	return x.verdict(err, func() {
+		require.Equal(t, []any{&escrow.JobClosed{Job: j.addr, Refunded: vault}}, e.eventsOf(t, sig))
+		require.Equal(t, balance+vault, e.TokenBalance(t, r.token), "the vault's balance goes to the renter")
+		require.Equal(t, lamports+rent, e.Lamports(t, r.key.PublicKey()), "the rent goes to the renter")
+		require.Zero(t, e.Lamports(t, j.addr))
+		require.Zero(t, e.Lamports(t, g.Vault))
+		fees := g.FeesTreasury + g.FeesBurned
+		require.Equal(t, g.Deposited-g.PaidOut-fees, g.Refunded+vault, "the renter got back deposited - paid_out - fees")
+		w.closedPaid += g.PaidOut
+		w.closedTreasury += g.FeesTreasury
+		w.closedBurned += g.FeesBurned
+		r.closedOut += g.PaidOut + fees
+		w.jobs = slices.DeleteFunc(w.jobs, func(k *worldJob) bool { return k == j })
+		w.closedStates[g.State]++
+	})
+}
+
+// cluster closes a renter's Cluster, or creates it (again).
+func (w *escrowWorld) cluster() verdict {
+	e := w.e
+	r := w.renters[w.rng.IntN(len(w.renters))]
+	var x expectation
+	if r.clusterOpen && w.rng.IntN(4) > 0 {
+		x.fails(slices.ContainsFunc(w.jobs, func(j *worldJob) bool { return j.cluster == r.cluster }), escrow.ErrClusterNotEmpty)
+		_, err := w.send(chaintest.Must(e.prog.CloseCluster(r.key.PublicKey(), r.clusterID)), r.key)
+		v := x.verdict(err, func() { r.clusterOpen = false })
+		v.name = "close_cluster"
+		return v
+	}
+	x.fails(r.clusterOpen, escrow.ErrAccountAlreadyInitialized)
+	_, err := w.send(chaintest.Must(e.prog.CreateCluster(r.key.PublicKey(), r.clusterID, [32]byte{byte(w.step)})), r.key)
+	v := x.verdict(err, func() { r.clusterOpen, r.clusterJobs = true, 0 })
+	v.name = "create_cluster"
+	return v
+}
+
+// wait lets the chain's clock run: usage windows end, jobs run out of time, grace periods pass.
+func (w *escrowWorld) wait() verdict {
+	time.Sleep(time.Duration(800+w.rng.IntN(600)) * time.Millisecond)
+	return verdict{pass: true}
+}
+
+// check reads every live job, the token accounts, the registry Devices and the Clusters, and
+// holds them to the escrow's invariants.
+func (w *escrowWorld) check() {
+	t, e := w.t, w.e
+	now := time.Now().Unix()
+	hiredBy := map[solana.PublicKey]solana.PublicKey{}
+	paid, treasury, burned := w.closedPaid, w.closedTreasury, w.closedBurned
+	held := map[*worldRenter]uint64{}
+	open := map[solana.PublicKey]uint32{}
+	for _, j := range w.jobs {
+		g := w.fetch(j.addr)
+		e.conserved(t, g)
+		w.checkJob(j, g, now)
+		for _, s := range g.Slots[:g.SlotCount] {
+			if s.State == escrow.SlotHired {
+				require.True(t, hiredBy[s.Device].IsZero(), "device %s hired by two jobs", s.Device)
+				hiredBy[s.Device] = j.addr
+			}
+		}
+		paid += g.PaidOut
+		treasury += g.FeesTreasury
+		burned += g.FeesBurned
+		held[j.r] += g.Deposited - g.Refunded
+		if !j.cluster.IsZero() {
+			open[j.cluster]++
+		}
+		j.last = g
+	}
+
 	var payouts uint64
-	for i, p := range w.providers {
-		payouts += e.TokenBalance(t, w.payouts[i])
-		d := e.Device(t, p)
-		if job, ok := hiredBy[p.Device]; ok {
-			require.Equal(t, registry.StatusHired, d.Status, "device %d", i)
-			require.Equal(t, job, d.CurrentJob, "device %d", i)
-		} else {
-			require.True(t, d.CurrentJob.IsZero(), "device %d is hired but holds no hired slot", i)
+	for _, p := range w.providers {
+		payouts += e.TokenBalance(t, p.payout)
+	}
+	require.Equal(t, paid, payouts, "the providers hold every job's paid_out")
+	require.Equal(t, w.treasury0+treasury, e.TokenBalance(t, e.treasuryIOSD), "the treasury holds every job's treasury fees")
+	require.Equal(t, w.supply0-burned, e.iosdSupply(t), "the IOSD supply fell by every job's burned fees")
+	require.Equal(t, w.economyBurned0+burned, w.economyBurned(), "the economy counted every burned fee")
+	for i, r := range w.renters {
+		require.Equal(t, r.funded-held[r]-r.closedOut, e.TokenBalance(t, r.token), "renter %d's IOSD", i)
+	}
+
+	for _, p := range w.providers {
+		d := e.Device(t, p.Provider)
+		job := hiredBy[p.Device]
+		require.Equal(t, job, d.CurrentJob, "device %s: its job in the registry", p.Device)
+		status := registry.StatusActive
+		if !job.IsZero() {
+			status = registry.StatusHired
+		}
+		require.Equal(t, status, d.Status, "device %s: its status", p.Device)
+		w.deviceJob[p.Device] = d.CurrentJob
+	}
+
+	for i, r := range w.renters {
+		if !r.clusterOpen {
+			require.Zero(t, e.Lamports(t, r.cluster), "renter %d's closed cluster", i)
+			continue
+		}
+		c, err := e.prog.FetchCluster(e.Ctx, e.Client, r.cluster)
+		require.NoError(t, err)
+		require.Equal(t, open[r.cluster], c.OpenJobs, "renter %d's cluster: open jobs", i)
+		require.Equal(t, r.clusterJobs, c.TotalJobs, "renter %d's cluster: jobs created", i)
+	}
+}
+
+// checkJob holds one job g, read at unix time now, to its own invariants and to what the last
+// check read (j.last).
+func (w *escrowWorld) checkJob(j *worldJob, g *escrow.Job, now int64) {
+	t := w.t
+	require.Equal(t, j.r.key.PublicKey(), g.Renter)
+	require.Equal(t, j.cluster, g.Cluster)
+	require.Equal(t, costOf(g.PricePerHour, g.DeviceCount, uint64(g.DurationSecs)), g.Deposited, "the deposit is the cost of the whole duration")
+	require.Equal(t, ended(g), g.EndedAt != 0, "ended_at is set when the job ends")
+	switch g.State {
+	case escrow.JobRunning, escrow.JobCompleted:
+		require.True(t, started(g))
+	case escrow.JobOpen, escrow.JobAssigned, escrow.JobExpired:
+		require.False(t, started(g))
+	}
+	if !ended(g) {
+		require.Zero(t, g.Refunded, "nothing is refunded before the end")
+	}
+	require.LessOrEqual(t, placesTaken(g), int(g.DeviceCount), "proposed and hired slots fit the places")
+
+	var owed uint64 // what the slots may still be paid for their whole time on the job
+	for i, s := range g.Slots {
+		if i >= int(g.SlotCount) {
+			require.Equal(t, escrow.Slot{}, s, "slot %d is past slot_count", i)
+			continue
+		}
+		require.NotEqual(t, escrow.SlotEmpty, s.State, "slot %d", i)
+		require.LessOrEqual(t, s.PaidSecs, s.VerifiedSecs, "slot %d: paid <= verified", i)
+		require.LessOrEqual(t, s.VerifiedSecs, uint64(capAt(g, s, now)), "slot %d: verified <= its time on the job", i)
+		if ended(g) {
+			require.False(t, active(s.State), "slot %d of an ended job is still on it", i)
+		}
+		if s.JoinedAt != 0 {
+			require.GreaterOrEqual(t, s.JoinedAt, g.StartedAt, "slot %d joined before the start", i)
+		}
+		owed += grossOf(g, uint64(capAt(g, s, math.MaxInt64))) - grossOf(g, s.PaidSecs)
+	}
+	vault := w.e.TokenBalance(t, g.Vault)
+	if ended(g) {
+		require.Equal(t, owed, vault, "an ended job holds exactly what its slots may still be paid")
+	} else {
+		require.GreaterOrEqual(t, vault, owed, "the vault covers every slot's whole time")
+	}
+
+	prev := j.last
+	if prev == nil {
+		return
+	}
+	require.GreaterOrEqual(t, g.State, prev.State, "the job's state went back")
+	if ended(prev) {
+		require.Equal(t, prev.State, g.State, "an ended job changed state")
+		require.Equal(t, prev.DurationSecs, g.DurationSecs)
+	}
+	for _, f := range []struct {
+		name    string
+		was, is uint64
+	}{
+		{"deposited", prev.Deposited, g.Deposited}, {"paid_out", prev.PaidOut, g.PaidOut},
+		{"fees_treasury", prev.FeesTreasury, g.FeesTreasury}, {"fees_burned", prev.FeesBurned, g.FeesBurned},
+		{"refunded", prev.Refunded, g.Refunded}, {"slot_count", uint64(prev.SlotCount), uint64(g.SlotCount)},
+		{"last_usage_window", prev.LastUsageWindow, g.LastUsageWindow},
+	} {
+		require.GreaterOrEqual(t, f.is, f.was, "%s decreased", f.name)
+	}
+	for _, at := range []struct {
+		name    string
+		was, is int64
+	}{{"created_at", prev.CreatedAt, g.CreatedAt}, {"started_at", prev.StartedAt, g.StartedAt}, {"ended_at", prev.EndedAt, g.EndedAt}} {
+		if at.was != 0 {
+			require.Equal(t, at.was, at.is, "%s changed", at.name)
 		}
 	}
-	require.Equal(t, paidOut, payouts, "providers were paid what the jobs paid out")
-	require.Equal(t, w.treasury0+feesTreasury, e.TokenBalance(t, e.treasuryIOSD), "treasury fees")
-	require.Equal(t, w.supply0-feesBurned, e.iosdSupply(t), "burned fees")
+	for i, p := range prev.Slots[:prev.SlotCount] {
+		s := g.Slots[i]
+		require.Equal(t, p.Device, s.Device, "slot %d: device changed", i)
+		require.GreaterOrEqual(t, s.State, p.State, "slot %d: state went back", i)
+		require.GreaterOrEqual(t, s.PaidSecs, p.PaidSecs, "slot %d: paid decreased", i)
+		require.GreaterOrEqual(t, s.VerifiedSecs, p.VerifiedSecs, "slot %d: verified decreased", i)
+		if p.JoinedAt != 0 {
+			require.Equal(t, p.JoinedAt, s.JoinedAt, "slot %d: joined_at changed", i)
+		}
+		if !p.Payout.IsZero() {
+			require.Equal(t, p.Payout, s.Payout, "slot %d: payout changed", i)
+		}
+		if p.State == escrow.SlotLeft {
+			unpaid := s
+			unpaid.VerifiedSecs, unpaid.PaidSecs = p.VerifiedSecs, p.PaidSecs
+			require.Equal(t, p, unpaid, "slot %d: a slot that left changed but for its pay", i)
+		}
+	}
 }
