@@ -95,6 +95,13 @@ func (p Program) FundCommunityPool(communityPool solana.PublicKey) (solana.Instr
 	return anchorix.Build(p.ID, Instruction_FundCommunityPool, ix, err)
 }
 
+// BurnFee is the escrow's fee-burn hook: job (an escrow Job, signing) burns amount IOSD from
+// source. The escrow invokes it from settle; it is here for tools and tests.
+func (p Program) BurnFee(job, source solana.PublicKey, amount uint64) (solana.Instruction, error) {
+	ix, err := NewBurnFeeInstruction(amount, p.ConfigAddress(), job, source, p.IOSDMint, solana.TokenProgramID)
+	return anchorix.Build(p.ID, Instruction_BurnFee, ix, err)
+}
+
 // FetchConfig reads and decodes the Config.
 func (p Program) FetchConfig(ctx context.Context, c *chain.Client) (*Config, error) {
 	return anchorix.Fetch(ctx, c, p.ConfigAddress(), ParseAccount_Config)

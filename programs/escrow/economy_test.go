@@ -63,16 +63,6 @@ func TestIOSDJobEndToEnd(t *testing.T) {
 
 	// Only escrow jobs may use the fee hook.
 	stranger := e.Funded(t)
-	ix, err := economy.NewBurnFeeInstruction(1, eco.ConfigAddress(), stranger.PublicKey(), r.token, e.IOSDMint, solana.TokenProgramID)
-	require.NoError(t, err)
-	err = e.Send([]solana.PrivateKey{stranger}, solana.NewInstruction(eco.ID, ix.Accounts(), mustData(ix)))
+	err = e.Send([]solana.PrivateKey{stranger}, chaintest.Must(eco.BurnFee(stranger.PublicKey(), r.token, 1)))
 	require.ErrorIs(t, err, economy.ErrNotEscrowJob)
-}
-
-func mustData(ix solana.Instruction) []byte {
-	data, err := ix.Data()
-	if err != nil {
-		panic(err)
-	}
-	return data
 }

@@ -1,0 +1,85 @@
+package economy_test
+
+import (
+	"testing"
+
+	"github.com/gagliardetto/solana-go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/economy"
+	"github.com/gpunet/gpunet/internal/chaintest"
+)
+
+// The negative matrix: every rejected call fails with its exact named error and changes
+// nothing in the Config.
+func TestNegativeMatrix(t *testing.T) {
+	e := newEnv(t, func(_ *env, p *economy.ConfigParams) { p.GenesisTime -= 20 })
+	e.quorumPrice(t, 2_000_000, 10_000)
+	h := e.holder(t, 100*io)
+	_, err := e.burn(h, 10*io)
+	require.NoError(t, err)
+	stranger := e.Funded(t)
+	p := e.NewProvider(t, chaintest.H100, 0, 0)
+	require.NoError(t, e.rewards(0, p.Device, io))
+	require.NoError(t, e.rewards(1, p.Device, io))
+	hk := h.key.PublicKey()
+	burn := chaintest.Must(e.prog.BurnIOForIOSD(hk, h.io, h.iosd, io))
+	redeem := chaintest.Must(e.prog.RedeemIOSDForIO(hk, h.io, h.iosd, iosd))
+	claim := chaintest.Must(e.prog.ClaimRewards(p.Device, p.Token))
+	update := func(signer solana.PublicKey, adjust func(*economy.ConfigParams)) solana.Instruction {
+		params := e.params
+		adjust(&params)
+		return chaintest.Must(e.prog.UpdateConfig(signer, params))
+	}
+	admin := e.Admin.PublicKey()
+
+	cases := []struct {
+		name    string
+		signers []solana.PrivateKey
+		ix      solana.Instruction
+		want    error
+	}{
+		{"too few accounts", []solana.PrivateKey{h.key}, chaintest.Truncated(burn, 8), economy.ErrNotEnoughAccounts},
+		{"burn without the user's signature", []solana.PrivateKey{stranger}, chaintest.WithFlags(burn, 2, false, false), economy.ErrMissingSigner},
+		{"price without the oracle's signature", []solana.PrivateKey{stranger},
+			chaintest.WithFlags(chaintest.Must(e.prog.SubmitPrice(e.Oracles[0].PublicKey(), 1, 0, 1)), 2, false, false), economy.ErrMissingSigner},
+		{"rewards without the oracle's signature (forged)", []solana.PrivateKey{stranger},
+			chaintest.WithFlags(chaintest.Must(e.prog.SubmitRewards(e.Oracles[2].PublicKey(), p.Device, 1_000_000*io)), 4, false, true), economy.ErrMissingSigner},
+		{"read-only config", []solana.PrivateKey{h.key}, chaintest.WithFlags(burn, 0, false, false), economy.ErrAccountNotWritable},
+		{"read-only mint", []solana.PrivateKey{h.key}, chaintest.WithFlags(burn, 5, false, false), economy.ErrAccountNotWritable},
+		{"fake token program", []solana.PrivateKey{h.key}, chaintest.WithAccount(burn, 8, solana.SystemProgramID), economy.ErrInvalidProgramId},
+		{"a wallet as the config", []solana.PrivateKey{h.key}, chaintest.WithAccount(burn, 0, stranger.PublicKey()), economy.ErrInvalidAccountOwner},
+		{"another registry config", []solana.PrivateKey{h.key}, chaintest.WithAccount(burn, 1, p.Device), economy.ErrInvalidPda},
+		{"another mint authority", []solana.PrivateKey{h.key}, chaintest.WithAccount(burn, 7, stranger.PublicKey()), economy.ErrInvalidPda},
+		{"mints swapped", []solana.PrivateKey{h.key}, chaintest.WithAccount(chaintest.WithAccount(burn, 5, e.IOSDMint), 6, e.IOMint), economy.ErrInvalidMint},
+		{"IO from an IOSD account", []solana.PrivateKey{h.key}, chaintest.Must(e.prog.BurnIOForIOSD(hk, h.iosd, h.iosd, io)), economy.ErrInvalidMint},
+		{"burn 0", []solana.PrivateKey{h.key}, chaintest.Must(e.prog.BurnIOForIOSD(hk, h.io, h.iosd, 0)), economy.ErrInvalidAmount},
+		{"burn more than held", []solana.PrivateKey{h.key}, chaintest.Must(e.prog.BurnIOForIOSD(hk, h.io, h.iosd, 1_000*io)), economy.ErrInsufficientFunds},
+		{"redeem more than held", []solana.PrivateKey{h.key}, chaintest.Must(e.prog.RedeemIOSDForIO(hk, h.io, h.iosd, 1_000*iosd)), economy.ErrInsufficientFunds},
+		{"claim to another owner", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.ClaimRewards(p.Device, h.io)), economy.ErrWrongTokenAccount},
+		{"claim with another device's record", []solana.PrivateKey{stranger}, chaintest.WithAccount(claim, 3, e.prog.RewardsAddress(h.key.PublicKey())), economy.ErrInvalidAccountOwner},
+		{"rewards for a wallet, not a device", []solana.PrivateKey{e.Oracles[0]},
+			chaintest.Must(e.prog.SubmitRewards(e.Oracles[0].PublicKey(), stranger.PublicKey(), io)), economy.ErrInvalidAccountOwner},
+		{"fund another pool", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.FundCommunityPool(h.io)), economy.ErrWrongTokenAccount},
+		{"update by a stranger", []solana.PrivateKey{stranger}, update(stranger.PublicKey(), func(*economy.ConfigParams) {}), economy.ErrUnauthorized},
+		{"change the schedule", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.MonthlyDecayE9++ }), economy.ErrInvalidConfigParams},
+		{"change the cap", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.SupplyCap++ }), economy.ErrInvalidConfigParams},
+		{"a community share over 100%", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.CommunityBps = 10_001 }), economy.ErrInvalidConfigParams},
+		{"no price age", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.MaxPriceAgeSecs = 0 }), economy.ErrInvalidConfigParams},
+		{"fee burn by a non-job", []solana.PrivateKey{h.key}, chaintest.Must(e.prog.BurnFee(hk, h.iosd, 1)), economy.ErrNotEscrowJob},
+		{"initialize by a stranger", []solana.PrivateKey{stranger, e.Node.Key("admin")},
+			chaintest.Must(e.prog.Initialize(stranger.PublicKey(), e.Node.Key("admin").PublicKey(), e.escrowID(), e.params)), economy.ErrNotUpgradeAuthority},
+	}
+	before := e.config(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := e.SendSig(c.signers, c.ix)
+			require.ErrorIs(t, err, c.want)
+		})
+	}
+	require.Equal(t, before, e.config(t), "a rejected call changed the Config")
+	_, err = e.SendSig([]solana.PrivateKey{h.key}, redeem)
+	require.NoError(t, err) // the valid forms still work
+	_, err = e.SendSig([]solana.PrivateKey{stranger}, claim)
+	require.ErrorIs(t, err, economy.ErrRewardPoolExhausted) // no epoch advanced yet: the pool is empty
+}
