@@ -312,6 +312,9 @@ type Config struct {
 	// Per oracle slot of the registry's oracle set.
 	Prices [16]PriceSubmission `json:"prices"`
 
+	// Fingerprint of the oracle set the prices were submitted under; a change clears them.
+	PriceOracleSet uint64 `json:"priceOracleSet"`
+
 	// The next epoch to advance.
 	NextEpoch uint64 `json:"nextEpoch"`
 
@@ -358,7 +361,7 @@ type Config struct {
 	Bump          uint8      `json:"bump"`
 	AuthorityBump uint8      `json:"authorityBump"`
 	Padding       [5]uint8   `json:"padding"`
-	Reserved      [128]uint8 `json:"reserved"`
+	Reserved      [120]uint8 `json:"reserved"`
 }
 
 func (obj Config) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -406,6 +409,11 @@ func (obj Config) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	err = encoder.Encode(obj.Prices)
 	if err != nil {
 		return errors.NewField("Prices", err)
+	}
+	// Serialize `PriceOracleSet`:
+	err = encoder.Encode(obj.PriceOracleSet)
+	if err != nil {
+		return errors.NewField("PriceOracleSet", err)
 	}
 	// Serialize `NextEpoch`:
 	err = encoder.Encode(obj.NextEpoch)
@@ -586,6 +594,11 @@ func (obj *Config) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
 	if err != nil {
 		return errors.NewField("Prices", err)
 	}
+	// Deserialize `PriceOracleSet`:
+	err = decoder.Decode(&obj.PriceOracleSet)
+	if err != nil {
+		return errors.NewField("PriceOracleSet", err)
+	}
 	// Deserialize `NextEpoch`:
 	err = decoder.Decode(&obj.NextEpoch)
 	if err != nil {
@@ -734,11 +747,14 @@ type RewardRecord struct {
 	Values [16]uint64 `json:"values"`
 
 	// Paid so far.
-	Claimed  uint64    `json:"claimed"`
-	Bump     uint8     `json:"bump"`
-	Version  uint8     `json:"version"`
-	Padding  [6]uint8  `json:"padding"`
-	Reserved [32]uint8 `json:"reserved"`
+	Claimed uint64 `json:"claimed"`
+
+	// Fingerprint of the oracle set the values were submitted under; a change clears them.
+	OracleSet uint64    `json:"oracleSet"`
+	Bump      uint8     `json:"bump"`
+	Version   uint8     `json:"version"`
+	Padding   [6]uint8  `json:"padding"`
+	Reserved  [24]uint8 `json:"reserved"`
 }
 
 func (obj RewardRecord) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -756,6 +772,11 @@ func (obj RewardRecord) MarshalWithEncoder(encoder *binary.Encoder) (err error) 
 	err = encoder.Encode(obj.Claimed)
 	if err != nil {
 		return errors.NewField("Claimed", err)
+	}
+	// Serialize `OracleSet`:
+	err = encoder.Encode(obj.OracleSet)
+	if err != nil {
+		return errors.NewField("OracleSet", err)
 	}
 	// Serialize `Bump`:
 	err = encoder.Encode(obj.Bump)
@@ -805,6 +826,11 @@ func (obj *RewardRecord) UnmarshalWithDecoder(decoder *binary.Decoder) (err erro
 	err = decoder.Decode(&obj.Claimed)
 	if err != nil {
 		return errors.NewField("Claimed", err)
+	}
+	// Deserialize `OracleSet`:
+	err = decoder.Decode(&obj.OracleSet)
+	if err != nil {
+		return errors.NewField("OracleSet", err)
 	}
 	// Deserialize `Bump`:
 	err = decoder.Decode(&obj.Bump)

@@ -528,8 +528,11 @@ type Job struct {
 	LastUsageWindow uint64 `json:"lastUsageWindow"`
 
 	// The window collecting votes.
-	PendingWindow uint64   `json:"pendingWindow"`
-	Slots         [32]Slot `json:"slots"`
+	PendingWindow uint64 `json:"pendingWindow"`
+
+	// Fingerprint of the oracle set its votes were cast under; a change starts them over.
+	PendingOracleSet uint64   `json:"pendingOracleSet"`
+	Slots            [32]Slot `json:"slots"`
 
 	// Pending votes: row r (r-th voter) x 32 slots.
 	Votes [512]uint32 `json:"votes"`
@@ -551,7 +554,7 @@ type Job struct {
 	Bump         uint8     `json:"bump"`
 	Version      uint8     `json:"version"`
 	Padding      [4]uint8  `json:"padding"`
-	Reserved     [64]uint8 `json:"reserved"`
+	Reserved     [56]uint8 `json:"reserved"`
 }
 
 func (obj Job) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -649,6 +652,11 @@ func (obj Job) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	err = encoder.Encode(obj.PendingWindow)
 	if err != nil {
 		return errors.NewField("PendingWindow", err)
+	}
+	// Serialize `PendingOracleSet`:
+	err = encoder.Encode(obj.PendingOracleSet)
+	if err != nil {
+		return errors.NewField("PendingOracleSet", err)
 	}
 	// Serialize `Slots`:
 	err = encoder.Encode(obj.Slots)
@@ -823,6 +831,11 @@ func (obj *Job) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
 	err = decoder.Decode(&obj.PendingWindow)
 	if err != nil {
 		return errors.NewField("PendingWindow", err)
+	}
+	// Deserialize `PendingOracleSet`:
+	err = decoder.Decode(&obj.PendingOracleSet)
+	if err != nil {
+		return errors.NewField("PendingOracleSet", err)
 	}
 	// Deserialize `Slots`:
 	err = decoder.Decode(&obj.Slots)

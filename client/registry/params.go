@@ -1,6 +1,11 @@
 package registry
 
-import "github.com/gagliardetto/solana-go"
+import (
+	"crypto/sha256"
+	"encoding/binary"
+
+	"github.com/gagliardetto/solana-go"
+)
 
 // Hardware model ids used in HardwareClass.Model.
 const (
@@ -69,4 +74,16 @@ func DefaultParams(keeper, treasury, compensationPool, escrowAuthority solana.Pu
 	copy(p.HardwareClasses[:], classes)
 	p.HardwareClassCount = uint8(len(classes))
 	return p
+}
+
+// OracleSetFingerprint is the fingerprint the programs record with oracle votes (see
+// programs/registry/include/registry_oracles.h): the first 8 bytes, little-endian, of
+// sha256(live oracle keys || quorum). Votes cast under another fingerprint start over.
+func OracleSetFingerprint(p ConfigParams) uint64 {
+	h := sha256.New()
+	for _, o := range p.Oracles[:min(int(p.OracleCount), len(p.Oracles))] {
+		h.Write(o[:])
+	}
+	h.Write([]byte{p.OracleQuorum})
+	return binary.LittleEndian.Uint64(h.Sum(nil))
 }

@@ -1357,6 +1357,9 @@ type ProofWindow struct {
 	Payer  solanago.PublicKey `json:"payer"`
 	Window uint64             `json:"window"`
 
+	// Fingerprint of the oracle set the votes were cast under; a change starts them over.
+	OracleSet uint64 `json:"oracleSet"`
+
 	// Per oracle slot.
 	Benchmark [16]uint64 `json:"benchmark"`
 
@@ -1392,6 +1395,11 @@ func (obj ProofWindow) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	err = encoder.Encode(obj.Window)
 	if err != nil {
 		return errors.NewField("Window", err)
+	}
+	// Serialize `OracleSet`:
+	err = encoder.Encode(obj.OracleSet)
+	if err != nil {
+		return errors.NewField("OracleSet", err)
 	}
 	// Serialize `Benchmark`:
 	err = encoder.Encode(obj.Benchmark)
@@ -1466,6 +1474,11 @@ func (obj *ProofWindow) UnmarshalWithDecoder(decoder *binary.Decoder) (err error
 	err = decoder.Decode(&obj.Window)
 	if err != nil {
 		return errors.NewField("Window", err)
+	}
+	// Deserialize `OracleSet`:
+	err = decoder.Decode(&obj.OracleSet)
+	if err != nil {
+		return errors.NewField("OracleSet", err)
 	}
 	// Deserialize `Benchmark`:
 	err = decoder.Decode(&obj.Benchmark)

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/economy"
+	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chaintest"
 )
 
@@ -71,4 +72,47 @@ func TestRewardClaims(t *testing.T) {
 	c := e.config(t)
 	require.Equal(t, uint64(200*io), c.RewardsClaimed)
 	require.Equal(t, uint64(200*io), c.IoMinted)
+}
+
+// When the registry's admin changes the oracle set, prices and reward values submitted under
+// the old set stop counting (indexes shift): conversions wait for a quorum of fresh prices, and
+// a device's values start over, its paid total kept.
+func TestOracleRotation(t *testing.T) {
+	e := newEnv(t, func(_ *env, p *economy.ConfigParams) { p.GenesisTime -= 100 })
+	_, err := e.advance(0, 24)
+	require.NoError(t, err)
+	e.quorumPrice(t, 2_000_000, 0)
+	h := e.holder(t, 10*io)
+	p := e.NewProvider(t, chaintest.H100, 0, 0)
+	require.NoError(t, e.rewards(0, p.Device, 10*io))
+	require.NoError(t, e.rewards(1, p.Device, 10*io))
+	_, err = e.claim(e.Keeper, p.Device, p.Token)
+	require.NoError(t, err)
+
+	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
+	require.NoError(t, err)
+	params := rc.Params
+	params.Oracles = [16]solana.PublicKey{e.Oracles[1].PublicKey(), e.Oracles[2].PublicKey()}
+	params.OracleCount = 2
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.UpdateConfig(e.Admin.PublicKey(), params))))
+
+	_, err = e.burn(h, io)
+	require.ErrorIs(t, err, economy.ErrPriceUnavailable)
+	require.NoError(t, e.price(1, 2_000_000, 0)) // oracle-2, now index 0
+	_, err = e.burn(h, io)
+	require.ErrorIs(t, err, economy.ErrPriceUnavailable) // one fresh price is not the quorum of 2
+	require.NoError(t, e.price(2, 2_000_000, 0))
+	_, err = e.burn(h, io)
+	require.NoError(t, err)
+
+	require.NoError(t, e.rewards(1, p.Device, 12*io)) // oracle-2: its old value no longer counts
+	_, err = e.claim(e.Keeper, p.Device, p.Token)
+	require.ErrorIs(t, err, economy.ErrRewardQuorumNotMet)
+	require.NoError(t, e.rewards(2, p.Device, 15*io))
+	_, err = e.claim(e.Funded(t), p.Device, p.Token)
+	require.NoError(t, err)
+	require.Equal(t, uint64(12*io), e.TokenBalance(t, p.Token)) // lower median of 12 and 15, 10 already paid
+	record, err := e.prog.FetchRewards(e.Ctx, e.Client, p.Device)
+	require.NoError(t, err)
+	require.Equal(t, registry.OracleSetFingerprint(params), record.OracleSet)
 }

@@ -2,6 +2,7 @@ package escrow_test
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -220,6 +221,7 @@ func TestNegativeMatrix(t *testing.T) {
 			negCase{"17 devices", sig, create(func(tm *escrow.Terms) { tm.DeviceCount = 17 }), escrow.ErrInvalidJobParams, watch},
 			negCase{"deposit rounds to 0", sig, create(func(tm *escrow.Terms) { tm.PricePerHour, tm.DurationSecs = 1, 1 }), escrow.ErrInvalidJobParams, watch},
 			negCase{"more than the renter holds", sig, create(func(tm *escrow.Terms) { tm.DeviceCount, tm.DurationSecs = 16, 3600 }), escrow.ErrInsufficientFunds, watch},
+			negCase{"the deposit overflows", sig, create(func(tm *escrow.Terms) { tm.PricePerHour, tm.DeviceCount = math.MaxUint64, 16 }), escrow.ErrArithmeticOverflow, watch},
 			negCase{"job id already used", []solana.PrivateKey{e.Keeper, cr.key}, chaintest.Must(e.prog.CreateJob(crk, cr.token, e.IOSDMint, terms(1, 1, 600))),
 				escrow.ErrAccountAlreadyInitialized, []solana.PublicKey{e.prog.JobAddress(crk, 1), e.prog.VaultAddress(e.prog.JobAddress(crk, 1)), cr.token}},
 			negCase{"job address of another id", sig, negKey(good, 1, e.prog.JobAddress(crk, 3)), escrow.ErrInvalidPda, watch},
@@ -339,6 +341,7 @@ func TestNegativeMatrix(t *testing.T) {
 			e.voteCase("a job that never started", escrow.ErrInvalidJobState, asg, 0, w),
 			e.voteCase("window not ended", escrow.ErrUsageWindowNotClosed, run, 0, uint64(time.Now().Unix()/e.params.UsageWindowSecs)+5),
 			e.voteCase("window ended before the job started", escrow.ErrStaleUsage, run, 0, w-1),
+			e.voteCase("window index overflows", escrow.ErrArithmeticOverflow, run, 0, math.MaxUint64),
 		)
 	})
 
@@ -700,8 +703,9 @@ func TestNegativeUsageAndTime(t *testing.T) {
 	})
 }
 
-// Paused, the program refuses what starts new commitments (create, top up, assign, accept,
-// replace) and still does everything that ends, settles or closes jobs.
+// The admin's instructions refuse anyone else and bad parameters. Paused, the program refuses
+// what starts new commitments (create a cluster or a job, top up, assign, accept, replace) and
+// still does everything that ends, settles or closes jobs.
 func TestNegativePaused(t *testing.T) {
 	e := newEnv(t)
 	exp := e.createJob(t, 1, 600) // never assigned: it expires after the acceptance window
@@ -717,6 +721,11 @@ func TestNegativePaused(t *testing.T) {
 	require.NoError(t, e.Send([]solana.PrivateKey{nr.key}, chaintest.Must(e.prog.CreateCluster(nr.key.PublicKey(), 1, [32]byte{}))))
 
 	stranger := e.Funded(t)
+	badParams := func(edit func(*escrow.ConfigParams)) solana.Instruction {
+		p := e.params
+		edit(&p)
+		return chaintest.Must(e.prog.UpdateConfig(e.Admin.PublicKey(), p))
+	}
 	e.negRun(t,
 		negCase{"set_pause by a stranger", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.SetPause(stranger.PublicKey(), true)),
 			escrow.ErrUnauthorized, []solana.PublicKey{e.prog.ConfigAddress()}},
@@ -724,6 +733,16 @@ func TestNegativePaused(t *testing.T) {
 			escrow.ErrUnauthorized, []solana.PublicKey{e.prog.ConfigAddress()}},
 		negCase{"set_pause without the admin's signature", []solana.PrivateKey{stranger},
 			negUnsigned(chaintest.Must(e.prog.SetPause(e.Admin.PublicKey(), true)), 1), escrow.ErrMissingSigner, []solana.PublicKey{e.prog.ConfigAddress()}},
+		negCase{"initialize_config by another wallet", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.InitializeConfig(stranger.PublicKey(), e.params)),
+			escrow.ErrNotUpgradeAuthority, []solana.PublicKey{e.prog.ConfigAddress()}},
+		negCase{"initialize_config again", []solana.PrivateKey{e.Keeper, e.Admin}, e.initialize(),
+			escrow.ErrAccountAlreadyInitialized, []solana.PublicKey{e.prog.ConfigAddress()}},
+		negCase{"update_config: fee over 100%", []solana.PrivateKey{e.Admin}, badParams(func(p *escrow.ConfigParams) { p.FeeBps = 10_001 }),
+			escrow.ErrInvalidConfigParams, []solana.PublicKey{e.prog.ConfigAddress()}},
+		negCase{"update_config: grace shorter than a usage window", []solana.PrivateKey{e.Admin}, badParams(func(p *escrow.ConfigParams) { p.UsageGraceSecs = 1 }),
+			escrow.ErrInvalidConfigParams, []solana.PublicKey{e.prog.ConfigAddress()}},
+		negCase{"update_config: no treasury", []solana.PrivateKey{e.Admin}, badParams(func(p *escrow.ConfigParams) { p.Treasury = solana.PublicKey{} }),
+			escrow.ErrInvalidConfigParams, []solana.PublicKey{e.prog.ConfigAddress()}},
 	)
 	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.prog.SetPause(e.Admin.PublicKey(), true))))
 	config, err := e.prog.FetchConfig(e.Ctx, e.Client)
@@ -802,4 +821,42 @@ func TestNegativePaused(t *testing.T) {
 		require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.prog.SetPause(e.Admin.PublicKey(), false))))
 		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper, nr.key}, create))
 	})
+}
+
+// An oracle cannot count a window alone across a change of the oracle set. The job remembers
+// who voted by index in the set (pending_mask), and indexes shift when the registry's admin
+// rotates an oracle out; so votes cast under the old set start over, and an oracle that voted
+// before the rotation and again after it has cast one vote of the new set, not two.
+func TestNegativeOracleRotation(t *testing.T) {
+	e := newEnv(t)
+	j := e.runningJob(t, 1, 600)
+	started := e.job(t, j)
+	w := e.endedWindow(started.StartedAt)
+	secs := capAt(started, started.Slots[0], e.windowEnd(w))
+	_, err := e.vote(j, 1, w, secs) // oracle-2, index 1
+	require.NoError(t, err)
+
+	// The admin rotates oracle-1 out: oracle-2 is now index 0, oracle-3 index 1, quorum 2.
+	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
+	require.NoError(t, err)
+	params := rc.Params
+	params.Oracles = [16]solana.PublicKey{e.Oracles[1].PublicKey(), e.Oracles[2].PublicKey()}
+	params.OracleCount = 2
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.UpdateConfig(e.Admin.PublicKey(), params))))
+
+	// oracle-2 votes again under its new index: the votes cast under the old set start over,
+	// so its vote is the first of the new set and does not count the window alone.
+	signers, ix := e.negVote(j, 1, w, secs)
+	before := e.job(t, j)
+	_, err = e.SendSig(signers, ix)
+	require.NoError(t, err)
+	got := e.job(t, j)
+	require.Equal(t, before.LastUsageWindow, got.LastUsageWindow)
+	require.Equal(t, before.Slots[0].VerifiedSecs, got.Slots[0].VerifiedSecs)
+	require.Equal(t, uint8(1), got.PendingVotes)
+	require.Equal(t, uint16(1), got.PendingMask)
+	_, err = e.vote(j, 2, w, secs) // oracle-3, index 1 now: the quorum of the new set
+	require.NoError(t, err)
+	require.Equal(t, w, e.job(t, j).LastUsageWindow)
+	require.Equal(t, uint64(secs), e.job(t, j).Slots[0].VerifiedSecs)
 }

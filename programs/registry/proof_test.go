@@ -13,8 +13,8 @@ import (
 	"github.com/gpunet/gpunet/internal/chaintest"
 )
 
-// proofRent is the rent-exempt minimum of a ProofWindow (288 bytes) at mainnet rent.
-const proofRent = (128 + 288) * 3480 * 2
+// proofRent is the rent-exempt minimum of a ProofWindow (296 bytes) at mainnet rent.
+const proofRent = (128 + 296) * 3480 * 2
 
 // currentWindow is the 2 s window that is still running and will be for at least another
 // half second (the chain's clock never runs ahead of this process's).
@@ -52,7 +52,7 @@ func (e *env) proofClosed(t testing.TB, p chaintest.Provider, window uint64) {
 // lower median, closes the window and pays its rent to that oracle; later votes are stale.
 func TestSubmitProofQuorum(t *testing.T) {
 	e := newEnv(t)
-	e.initialize(t)
+	params := e.initialize(t)
 	p := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 2_000*chaintest.IO)
 	payer := e.Funded(t)
 	w := chaintest.PastWindow(2)
@@ -68,7 +68,7 @@ func TestSubmitProofQuorum(t *testing.T) {
 
 		_, bump, err := solana.FindProgramAddress([][]byte{[]byte("proof"), p.Device[:], leU64(w)}, e.Registry.ID)
 		require.NoError(t, err)
-		want := registry.ProofWindow{Device: p.Device, Payer: e.Oracles[0].PublicKey(), Window: w, VotedMask: 1, ChallengeMask: 1, ChallengePassMask: 1, Votes: 1, Bump: bump, Version: 1}
+		want := registry.ProofWindow{Device: p.Device, Payer: e.Oracles[0].PublicKey(), Window: w, OracleSet: registry.OracleSetFingerprint(params), VotedMask: 1, ChallengeMask: 1, ChallengePassMask: 1, Votes: 1, Bump: bump, Version: 1}
 		want.Uptime[0] = 2
 		want.Benchmark[0] = 1_000
 		require.Equal(t, &want, e.proofWindow(t, p, w))

@@ -136,6 +136,8 @@ typedef struct {
   economy_config_params_t params;
   /* Per oracle slot of the registry's oracle set. */
   economy_price_submission_t prices[16];
+  /* Fingerprint of the oracle set the prices were submitted under; a change clears them. */
+  uint64_t price_oracle_set;
   /* The next epoch to advance. */
   uint64_t next_epoch;
   /* The month of next_epoch's schedule. */
@@ -171,7 +173,7 @@ typedef struct {
   uint8_t bump;
   uint8_t authority_bump;
   uint8_t padding[5];
-  uint8_t reserved[128];
+  uint8_t reserved[120];
 } economy_config_t;
 _Static_assert(offsetof(economy_config_t, admin) == 8, "layout");
 _Static_assert(offsetof(economy_config_t, registry_program) == 40, "layout");
@@ -182,30 +184,31 @@ _Static_assert(offsetof(economy_config_t, iosd_mint) == 168, "layout");
 _Static_assert(offsetof(economy_config_t, mint_authority) == 200, "layout");
 _Static_assert(offsetof(economy_config_t, params) == 232, "layout");
 _Static_assert(offsetof(economy_config_t, prices) == 352, "layout");
-_Static_assert(offsetof(economy_config_t, next_epoch) == 736, "layout");
-_Static_assert(offsetof(economy_config_t, month) == 744, "layout");
-_Static_assert(offsetof(economy_config_t, month_emission) == 752, "layout");
-_Static_assert(offsetof(economy_config_t, emission_budget) == 760, "layout");
-_Static_assert(offsetof(economy_config_t, total_scheduled) == 768, "layout");
-_Static_assert(offsetof(economy_config_t, total_added_back) == 776, "layout");
-_Static_assert(offsetof(economy_config_t, burn_backlog) == 784, "layout");
-_Static_assert(offsetof(economy_config_t, provider_pool_total) == 792, "layout");
-_Static_assert(offsetof(economy_config_t, rewards_claimed) == 800, "layout");
-_Static_assert(offsetof(economy_config_t, community_accrued) == 808, "layout");
-_Static_assert(offsetof(economy_config_t, community_funded) == 816, "layout");
-_Static_assert(offsetof(economy_config_t, io_burned) == 824, "layout");
-_Static_assert(offsetof(economy_config_t, io_minted) == 832, "layout");
-_Static_assert(offsetof(economy_config_t, iosd_minted) == 840, "layout");
-_Static_assert(offsetof(economy_config_t, iosd_burned) == 848, "layout");
-_Static_assert(offsetof(economy_config_t, iosd_window) == 856, "layout");
-_Static_assert(offsetof(economy_config_t, io_window) == 864, "layout");
-_Static_assert(offsetof(economy_config_t, iosd_window_at) == 872, "layout");
-_Static_assert(offsetof(economy_config_t, io_window_at) == 880, "layout");
-_Static_assert(offsetof(economy_config_t, version) == 888, "layout");
-_Static_assert(offsetof(economy_config_t, bump) == 889, "layout");
-_Static_assert(offsetof(economy_config_t, authority_bump) == 890, "layout");
-_Static_assert(offsetof(economy_config_t, padding) == 891, "layout");
-_Static_assert(offsetof(economy_config_t, reserved) == 896, "layout");
+_Static_assert(offsetof(economy_config_t, price_oracle_set) == 736, "layout");
+_Static_assert(offsetof(economy_config_t, next_epoch) == 744, "layout");
+_Static_assert(offsetof(economy_config_t, month) == 752, "layout");
+_Static_assert(offsetof(economy_config_t, month_emission) == 760, "layout");
+_Static_assert(offsetof(economy_config_t, emission_budget) == 768, "layout");
+_Static_assert(offsetof(economy_config_t, total_scheduled) == 776, "layout");
+_Static_assert(offsetof(economy_config_t, total_added_back) == 784, "layout");
+_Static_assert(offsetof(economy_config_t, burn_backlog) == 792, "layout");
+_Static_assert(offsetof(economy_config_t, provider_pool_total) == 800, "layout");
+_Static_assert(offsetof(economy_config_t, rewards_claimed) == 808, "layout");
+_Static_assert(offsetof(economy_config_t, community_accrued) == 816, "layout");
+_Static_assert(offsetof(economy_config_t, community_funded) == 824, "layout");
+_Static_assert(offsetof(economy_config_t, io_burned) == 832, "layout");
+_Static_assert(offsetof(economy_config_t, io_minted) == 840, "layout");
+_Static_assert(offsetof(economy_config_t, iosd_minted) == 848, "layout");
+_Static_assert(offsetof(economy_config_t, iosd_burned) == 856, "layout");
+_Static_assert(offsetof(economy_config_t, iosd_window) == 864, "layout");
+_Static_assert(offsetof(economy_config_t, io_window) == 872, "layout");
+_Static_assert(offsetof(economy_config_t, iosd_window_at) == 880, "layout");
+_Static_assert(offsetof(economy_config_t, io_window_at) == 888, "layout");
+_Static_assert(offsetof(economy_config_t, version) == 896, "layout");
+_Static_assert(offsetof(economy_config_t, bump) == 897, "layout");
+_Static_assert(offsetof(economy_config_t, authority_bump) == 898, "layout");
+_Static_assert(offsetof(economy_config_t, padding) == 899, "layout");
+_Static_assert(offsetof(economy_config_t, reserved) == 904, "layout");
 _Static_assert(sizeof(economy_config_t) == 1024, "layout");
 #define ECONOMY_CONFIG_SIZE 1024
 
@@ -218,18 +221,21 @@ typedef struct {
   uint64_t values[16];
   /* Paid so far. */
   uint64_t claimed;
+  /* Fingerprint of the oracle set the values were submitted under; a change clears them. */
+  uint64_t oracle_set;
   uint8_t bump;
   uint8_t version;
   uint8_t padding[6];
-  uint8_t reserved[32];
+  uint8_t reserved[24];
 } economy_reward_record_t;
 _Static_assert(offsetof(economy_reward_record_t, device) == 8, "layout");
 _Static_assert(offsetof(economy_reward_record_t, values) == 40, "layout");
 _Static_assert(offsetof(economy_reward_record_t, claimed) == 168, "layout");
-_Static_assert(offsetof(economy_reward_record_t, bump) == 176, "layout");
-_Static_assert(offsetof(economy_reward_record_t, version) == 177, "layout");
-_Static_assert(offsetof(economy_reward_record_t, padding) == 178, "layout");
-_Static_assert(offsetof(economy_reward_record_t, reserved) == 184, "layout");
+_Static_assert(offsetof(economy_reward_record_t, oracle_set) == 176, "layout");
+_Static_assert(offsetof(economy_reward_record_t, bump) == 184, "layout");
+_Static_assert(offsetof(economy_reward_record_t, version) == 185, "layout");
+_Static_assert(offsetof(economy_reward_record_t, padding) == 186, "layout");
+_Static_assert(offsetof(economy_reward_record_t, reserved) == 192, "layout");
 _Static_assert(sizeof(economy_reward_record_t) == 216, "layout");
 #define ECONOMY_REWARD_RECORD_SIZE 216
 

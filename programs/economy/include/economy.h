@@ -11,6 +11,7 @@
 
 #include "economy_idl.h"
 #include "registry/gen/registry_idl.h"
+#include "registry/include/registry_oracles.h"
 
 /* Layout version written into every account. */
 #define ECONOMY_VERSION 1

@@ -1,8 +1,10 @@
 #include "economy.h"
 
 /* The device's attested cumulative reward: the lower median of its live oracles' values,
-   which needs at least a quorum of them (a lone or colluding minority cannot set it). */
+   which needs at least a quorum of them (a lone or colluding minority cannot set it), all
+   submitted under the current oracle set (registry_oracles.h). */
 static uint64_t attested(const economy_reward_record_t *r, const registry_config_t *rc, uint64_t *out) {
+  if (r->oracle_set != registry_oracle_set_fingerprint(&rc->params)) return ECONOMY_ERR_REWARD_QUORUM_NOT_MET;
   uint64_t v[ECONOMY_MAX_ORACLES], n = 0;
   for (uint64_t i = 0; i < rc->params.oracle_count && i < ECONOMY_MAX_ORACLES; i++)
     if (r->values[i]) v[n++] = r->values[i];

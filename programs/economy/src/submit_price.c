@@ -16,6 +16,11 @@ uint64_t economy_submit_price(const SolParameters *p) {
   int64_t now;
   GP_TRY(gp_unix_now(&now));
   if (args.price == 0 || args.publish_time > now) return ECONOMY_ERR_INVALID_PRICE;
+  uint64_t oracle_set = registry_oracle_set_fingerprint(&rc->params);
+  if (config->price_oracle_set != oracle_set) { /* the set changed: older prices no longer count */
+    gp_memset(config->prices, 0, sizeof config->prices);
+    config->price_oracle_set = oracle_set;
+  }
   economy_price_submission_t *s = &config->prices[index];
   if (args.publish_time <= s->publish_time || args.publish_time < now - config->params.max_price_age_secs)
     return ECONOMY_ERR_STALE_PRICE;

@@ -43,6 +43,11 @@ uint64_t economy_submit_rewards(const SolParameters *p) {
   GP_TRY(gp_check_program_account(record, p->program_id, ECONOMY_REWARD_RECORD_DISCRIMINATOR, ECONOMY_REWARD_RECORD_SIZE));
   economy_reward_record_t *r = (economy_reward_record_t *)(void *)record->data;
   if (!gp_pubkey_eq(&r->device, device->key)) return ECONOMY_ERR_INVALID_PDA;
+  uint64_t oracle_set = registry_oracle_set_fingerprint(&rc->params);
+  if (r->oracle_set != oracle_set) { /* first value, or the set changed: values start over */
+    gp_memset(r->values, 0, sizeof r->values);
+    r->oracle_set = oracle_set;
+  }
   if (args.cumulative == 0 || args.cumulative < r->values[index]) return ECONOMY_ERR_STALE_REWARD;
   r->values[index] = args.cumulative;
 

@@ -205,6 +205,8 @@ typedef struct {
   uint64_t last_usage_window;
   /* The window collecting votes. */
   uint64_t pending_window;
+  /* Fingerprint of the oracle set its votes were cast under; a change starts them over. */
+  uint64_t pending_oracle_set;
   escrow_slot_t slots[32];
   /* Pending votes: row r (r-th voter) x 32 slots. */
   uint32_t votes[512];
@@ -222,7 +224,7 @@ typedef struct {
   uint8_t bump;
   uint8_t version;
   uint8_t padding[4];
-  uint8_t reserved[64];
+  uint8_t reserved[56];
 } escrow_job_t;
 _Static_assert(offsetof(escrow_job_t, renter) == 8, "layout");
 _Static_assert(offsetof(escrow_job_t, mint) == 40, "layout");
@@ -243,19 +245,20 @@ _Static_assert(offsetof(escrow_job_t, ended_at) == 248, "layout");
 _Static_assert(offsetof(escrow_job_t, usage_window_secs) == 256, "layout");
 _Static_assert(offsetof(escrow_job_t, last_usage_window) == 264, "layout");
 _Static_assert(offsetof(escrow_job_t, pending_window) == 272, "layout");
-_Static_assert(offsetof(escrow_job_t, slots) == 280, "layout");
-_Static_assert(offsetof(escrow_job_t, votes) == 3608, "layout");
-_Static_assert(offsetof(escrow_job_t, pending_mask) == 5656, "layout");
-_Static_assert(offsetof(escrow_job_t, fee_bps) == 5658, "layout");
-_Static_assert(offsetof(escrow_job_t, fee_burn_bps) == 5660, "layout");
-_Static_assert(offsetof(escrow_job_t, device_count) == 5662, "layout");
-_Static_assert(offsetof(escrow_job_t, slot_count) == 5663, "layout");
-_Static_assert(offsetof(escrow_job_t, state) == 5664, "layout");
-_Static_assert(offsetof(escrow_job_t, pending_votes) == 5665, "layout");
-_Static_assert(offsetof(escrow_job_t, bump) == 5666, "layout");
-_Static_assert(offsetof(escrow_job_t, version) == 5667, "layout");
-_Static_assert(offsetof(escrow_job_t, padding) == 5668, "layout");
-_Static_assert(offsetof(escrow_job_t, reserved) == 5672, "layout");
+_Static_assert(offsetof(escrow_job_t, pending_oracle_set) == 280, "layout");
+_Static_assert(offsetof(escrow_job_t, slots) == 288, "layout");
+_Static_assert(offsetof(escrow_job_t, votes) == 3616, "layout");
+_Static_assert(offsetof(escrow_job_t, pending_mask) == 5664, "layout");
+_Static_assert(offsetof(escrow_job_t, fee_bps) == 5666, "layout");
+_Static_assert(offsetof(escrow_job_t, fee_burn_bps) == 5668, "layout");
+_Static_assert(offsetof(escrow_job_t, device_count) == 5670, "layout");
+_Static_assert(offsetof(escrow_job_t, slot_count) == 5671, "layout");
+_Static_assert(offsetof(escrow_job_t, state) == 5672, "layout");
+_Static_assert(offsetof(escrow_job_t, pending_votes) == 5673, "layout");
+_Static_assert(offsetof(escrow_job_t, bump) == 5674, "layout");
+_Static_assert(offsetof(escrow_job_t, version) == 5675, "layout");
+_Static_assert(offsetof(escrow_job_t, padding) == 5676, "layout");
+_Static_assert(offsetof(escrow_job_t, reserved) == 5680, "layout");
 _Static_assert(sizeof(escrow_job_t) == 5736, "layout");
 #define ESCROW_JOB_SIZE 5736
 

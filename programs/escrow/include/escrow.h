@@ -11,6 +11,7 @@
 #include "escrow_idl.h"
 #include "economy/gen/economy_idl.h"
 #include "registry/gen/registry_idl.h"
+#include "registry/include/registry_oracles.h"
 
 /* Layout version written into every account. */
 #define ESCROW_VERSION 1

@@ -6,7 +6,8 @@
    the next counted window carries the total. So only one window collects votes at a time (in
    the job itself: no vote accounts, no rent), a vote for a later window replaces it, and a
    counted window moves each slot's verified time to the lower median of the votes, never down.
-   Every value is checked against the slot's wall time on the job up to the window's end. */
+   Every value is checked against the slot's wall time on the job up to the window's end.
+   Votes cast under an oracle set that has since changed start over (registry_oracles.h). */
 
 static uint64_t oracle_index(const registry_config_params_t *params, const SolPubkey *key) {
   for (uint64_t i = 0; i < params->oracle_count && i < ESCROW_MAX_ORACLES; i++)
@@ -65,6 +66,8 @@ uint64_t escrow_record_usage(const SolParameters *p) {
   GP_TRY(gp_unix_now(&now));
   if ((int64_t)end > now) return ESCROW_ERR_USAGE_WINDOW_NOT_CLOSED;
   if ((int64_t)end <= j->started_at || r->window <= j->last_usage_window) return ESCROW_ERR_STALE_USAGE;
+  uint64_t oracle_set = registry_oracle_set_fingerprint(&rc->params);
+  if (j->pending_votes && j->pending_oracle_set != oracle_set) j->pending_votes = 0; /* see registry_oracles.h */
   if (j->pending_votes) {
     if (r->window < j->pending_window) return ESCROW_ERR_STALE_USAGE;
     if (r->window == j->pending_window && (j->pending_mask >> index) & 1) return ESCROW_ERR_DUPLICATE_VOTE;
@@ -72,6 +75,7 @@ uint64_t escrow_record_usage(const SolParameters *p) {
   GP_TRY(check_report(j, r, (int64_t)end));
   if (!j->pending_votes || r->window > j->pending_window) {
     j->pending_window = r->window;
+    j->pending_oracle_set = oracle_set;
     j->pending_votes = 0;
     j->pending_mask = 0;
   }

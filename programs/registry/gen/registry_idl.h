@@ -357,6 +357,8 @@ typedef struct {
   /* The first oracle, who paid the rent and gets it back. */
   SolPubkey payer;
   uint64_t window;
+  /* Fingerprint of the oracle set the votes were cast under; a change starts them over. */
+  uint64_t oracle_set;
   /* Per oracle slot. */
   uint64_t benchmark[16];
   /* Per oracle slot. */
@@ -375,17 +377,18 @@ typedef struct {
 _Static_assert(offsetof(registry_proof_window_t, device) == 8, "layout");
 _Static_assert(offsetof(registry_proof_window_t, payer) == 40, "layout");
 _Static_assert(offsetof(registry_proof_window_t, window) == 72, "layout");
-_Static_assert(offsetof(registry_proof_window_t, benchmark) == 80, "layout");
-_Static_assert(offsetof(registry_proof_window_t, uptime) == 208, "layout");
-_Static_assert(offsetof(registry_proof_window_t, voted_mask) == 272, "layout");
-_Static_assert(offsetof(registry_proof_window_t, challenge_mask) == 274, "layout");
-_Static_assert(offsetof(registry_proof_window_t, challenge_pass_mask) == 276, "layout");
-_Static_assert(offsetof(registry_proof_window_t, votes) == 278, "layout");
-_Static_assert(offsetof(registry_proof_window_t, bump) == 279, "layout");
-_Static_assert(offsetof(registry_proof_window_t, version) == 280, "layout");
-_Static_assert(offsetof(registry_proof_window_t, padding) == 281, "layout");
-_Static_assert(sizeof(registry_proof_window_t) == 288, "layout");
-#define REGISTRY_PROOF_WINDOW_SIZE 288
+_Static_assert(offsetof(registry_proof_window_t, oracle_set) == 80, "layout");
+_Static_assert(offsetof(registry_proof_window_t, benchmark) == 88, "layout");
+_Static_assert(offsetof(registry_proof_window_t, uptime) == 216, "layout");
+_Static_assert(offsetof(registry_proof_window_t, voted_mask) == 280, "layout");
+_Static_assert(offsetof(registry_proof_window_t, challenge_mask) == 282, "layout");
+_Static_assert(offsetof(registry_proof_window_t, challenge_pass_mask) == 284, "layout");
+_Static_assert(offsetof(registry_proof_window_t, votes) == 286, "layout");
+_Static_assert(offsetof(registry_proof_window_t, bump) == 287, "layout");
+_Static_assert(offsetof(registry_proof_window_t, version) == 288, "layout");
+_Static_assert(offsetof(registry_proof_window_t, padding) == 289, "layout");
+_Static_assert(sizeof(registry_proof_window_t) == 296, "layout");
+#define REGISTRY_PROOF_WINDOW_SIZE 296
 
 /* A slash, PDA ["slash", device, evidence_hash]; its tokens sit in ["slash_escrow", slash_record] until resolved. */
 #define REGISTRY_SLASH_RECORD_DISCRIMINATOR 0x445e829641af866bULL

@@ -8,6 +8,7 @@
 #include <gpunet/sdk.h>
 
 #include "registry_idl.h"
+#include "registry_oracles.h"
 
 /* Layout version written into every account. */
 #define REGISTRY_VERSION 1

@@ -154,6 +154,16 @@ uint64_t registry_submit_proof(const SolParameters *p) {
 
   registry_proof_window_t *w;
   GP_TRY(open_proof(p, r->window, &w));
+  uint64_t oracle_set = registry_oracle_set_fingerprint(params);
+  if (w->oracle_set != oracle_set) {
+    /* First vote, or the oracle set changed since the window's votes: indexes may have
+       shifted, so those votes start over (see registry_oracles.h). */
+    gp_memset(w->benchmark, 0, sizeof w->benchmark);
+    gp_memset(w->uptime, 0, sizeof w->uptime);
+    w->voted_mask = w->challenge_mask = w->challenge_pass_mask = 0;
+    w->votes = 0;
+    w->oracle_set = oracle_set;
+  }
   uint16_t bit = (uint16_t)(1u << slot);
   if (w->voted_mask & bit) return REGISTRY_ERR_DUPLICATE_VOTE;
   w->voted_mask |= bit;

@@ -12,7 +12,7 @@
 #define NOW 1000000ll /* the clock's unix time in every test */
 #define SLOT 4242u
 #define ORACLE_LAMPORTS 1000000000ull
-#define PROOF_LAMPORTS 2895360ull /* (128 + 288) x 6960 at the host's default rent */
+#define PROOF_LAMPORTS 2951040ull /* (128 + 296) x 6960 at the host's default rent */
 
 static SolPubkey fill_key(uint8_t fill) {
   SolPubkey k;
@@ -99,6 +99,7 @@ static void fixture_vote(fixture_t *f, int slot, uint32_t uptime, uint64_t bench
     w->device = f->device_addr;
     w->payer = f->config.params.oracles[slot];
     w->version = REGISTRY_VERSION;
+    w->oracle_set = registry_oracle_set_fingerprint(&f->config.params);
     f->proof_exists = true;
   }
   w->voted_mask |= (uint16_t)(1u << slot);
@@ -446,4 +447,24 @@ GP_TEST(set_device_job_on_a_suspended_device) {
   GP_CHECK_EQ(run_set_job(&f, fill_key(0x11)), 0);
   GP_CHECK_EQ(f.device.status, REGISTRY_STATUS_HIRED);
   GP_CHECK_EQ(f.events, 2);
+}
+
+/* Votes cast under an oracle set that has since changed start over: an oracle that voted
+   before a rotation cannot vote again under its new index and count the window alone. */
+GP_TEST(a_changed_oracle_set_starts_the_votes_over) {
+  fixture_t f;
+  fixture_init(&f, 3600, 3);
+  fixture_window(&f, CLOSED);
+  fixture_vote(&f, 1, 3600, 0, REGISTRY_CHALLENGE_NONE);
+  /* oracle 0 leaves: oracle 1 moves to index 0, quorum 2 of 2 */
+  f.config.params.oracles[0] = f.config.params.oracles[1];
+  f.config.params.oracles[1] = f.config.params.oracles[2];
+  memset(&f.config.params.oracles[2], 0, sizeof f.config.params.oracles[2]);
+  f.config.params.oracle_count = 2;
+  registry_device_t before = f.device;
+  GP_CHECK_EQ(run_submit(&f, f.config.params.oracles[0], rep(CLOSED, 3600, 0, REGISTRY_CHALLENGE_NONE)), 0);
+  GP_CHECK(memcmp(&before, &f.device, sizeof before) == 0); /* not counted */
+  GP_CHECK_EQ(f.proof.votes, 1);
+  GP_CHECK_EQ(f.proof.voted_mask, 1);
+  GP_CHECK_EQ(f.proof.oracle_set, registry_oracle_set_fingerprint(&f.config.params));
 }
