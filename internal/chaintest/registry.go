@@ -102,3 +102,18 @@ func (e *Env) ProveUptime(t testing.TB, payer solana.PrivateKey, p Provider, win
 	require.NoError(t, err)
 	return sig
 }
+
+// RotateOracles has the registry's admin replace the oracle set with the given oracles (the
+// quorum unchanged) and returns the new parameters.
+func (e *Env) RotateOracles(t testing.TB, oracles ...solana.PrivateKey) registry.ConfigParams {
+	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
+	require.NoError(t, err)
+	params := rc.Params
+	params.Oracles = [16]solana.PublicKey{}
+	for i, o := range oracles {
+		params.Oracles[i] = o.PublicKey()
+	}
+	params.OracleCount = uint8(len(oracles))
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, Must(e.Registry.UpdateConfig(e.Admin.PublicKey(), params))))
+	return params
+}

@@ -89,12 +89,7 @@ func TestOracleRotation(t *testing.T) {
 	_, err = e.claim(e.Keeper, p.Device, p.Token)
 	require.NoError(t, err)
 
-	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
-	require.NoError(t, err)
-	params := rc.Params
-	params.Oracles = [16]solana.PublicKey{e.Oracles[1].PublicKey(), e.Oracles[2].PublicKey()}
-	params.OracleCount = 2
-	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.UpdateConfig(e.Admin.PublicKey(), params))))
+	params := e.RotateOracles(t, e.Oracles[1], e.Oracles[2])
 
 	_, err = e.burn(h, io)
 	require.ErrorIs(t, err, economy.ErrPriceUnavailable)

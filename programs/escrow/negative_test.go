@@ -837,12 +837,7 @@ func TestNegativeOracleRotation(t *testing.T) {
 	require.NoError(t, err)
 
 	// The admin rotates oracle-1 out: oracle-2 is now index 0, oracle-3 index 1, quorum 2.
-	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
-	require.NoError(t, err)
-	params := rc.Params
-	params.Oracles = [16]solana.PublicKey{e.Oracles[1].PublicKey(), e.Oracles[2].PublicKey()}
-	params.OracleCount = 2
-	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.UpdateConfig(e.Admin.PublicKey(), params))))
+	e.RotateOracles(t, e.Oracles[1], e.Oracles[2])
 
 	// oracle-2 votes again under its new index: the votes cast under the old set start over,
 	// so its vote is the first of the new set and does not count the window alone.
