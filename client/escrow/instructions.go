@@ -250,6 +250,7 @@ func NewCreateJobInstruction(
 	pricePerHourParam uint64,
 	durationSecsParam uint32,
 	deviceCountParam uint8,
+	jobBumpParam uint8,
 	vaultBumpParam uint8,
 	requirementsHashParam [32]uint8,
 
@@ -291,6 +292,11 @@ func NewCreateJobInstruction(
 		err = enc__.Encode(deviceCountParam)
 		if err != nil {
 			return nil, errors.NewField("deviceCountParam", err)
+		}
+		// Serialize `jobBumpParam`:
+		err = enc__.Encode(jobBumpParam)
+		if err != nil {
+			return nil, errors.NewField("jobBumpParam", err)
 		}
 		// Serialize `vaultBumpParam`:
 		err = enc__.Encode(vaultBumpParam)

@@ -125,13 +125,13 @@ type Terms struct {
 
 // CreateJob creates a job paid in mint from renterToken, in terms.Cluster unless it is zero.
 func (p Program) CreateJob(renter, renterToken, mint solana.PublicKey, terms Terms) (solana.Instruction, error) {
-	job := p.JobAddress(renter, terms.JobID)
-	vault, bump := anchorix.FindPDA(p.ID, []byte("vault"), job[:])
+	job, jobBump := anchorix.FindPDA(p.ID, []byte("job"), renter[:], le64(terms.JobID))
+	vault, vaultBump := anchorix.FindPDA(p.ID, []byte("vault"), job[:])
 	var extra []*solana.AccountMeta
 	if !terms.Cluster.IsZero() {
 		extra = writable([]solana.PublicKey{terms.Cluster})
 	}
-	ix, err := NewCreateJobInstruction(terms.JobID, terms.PricePerHour, terms.DurationSecs, terms.DeviceCount, bump, terms.Requirements,
+	ix, err := NewCreateJobInstruction(terms.JobID, terms.PricePerHour, terms.DurationSecs, terms.DeviceCount, jobBump, vaultBump, terms.Requirements,
 		p.ConfigAddress(), job, vault, renter, renterToken, mint, solana.TokenProgramID, solana.SystemProgramID)
 	return anchorix.Build(p.ID, Instruction_CreateJob, ix, err, extra...)
 }

@@ -740,6 +740,7 @@ typedef struct {
   uint64_t price_per_hour;
   uint32_t duration_secs;
   uint8_t device_count;
+  uint8_t job_bump;
   uint8_t vault_bump;
   uint8_t requirements_hash[32];
 } escrow_create_job_args_t;
@@ -757,6 +758,9 @@ static inline uint64_t escrow_decode_create_job_args(const uint8_t *data, uint64
   off += 4;
   if (len - off < 1) return ESCROW_ERR_INVALID_INSTRUCTION_DATA;
   __builtin_memcpy(&out->device_count, data + off, 1);
+  off += 1;
+  if (len - off < 1) return ESCROW_ERR_INVALID_INSTRUCTION_DATA;
+  __builtin_memcpy(&out->job_bump, data + off, 1);
   off += 1;
   if (len - off < 1) return ESCROW_ERR_INVALID_INSTRUCTION_DATA;
   __builtin_memcpy(&out->vault_bump, data + off, 1);
