@@ -153,3 +153,15 @@ func TestCircuitBreakers(t *testing.T) {
 	require.Equal(t, uint64(900*io+50*io-140*io+55*io), e.TokenBalance(t, h.io))
 	require.Equal(t, uint64(270*iosd), e.TokenBalance(t, h.iosd))
 }
+
+// Initialize needs the mints' current mint authority to sign the hand-over.
+func TestInitializeNeedsTheMintAuthority(t *testing.T) {
+	e := &env{Env: chaintest.New(t)}
+	e.prog = e.Economy
+	e.InitRegistry(t, solana.NewWallet().PublicKey())
+	impostor := e.Funded(t)
+	params := e.EconomyParams(t)
+	err := e.Send([]solana.PrivateKey{e.Admin, impostor}, chaintest.Must(e.prog.Initialize(e.Admin.PublicKey(), impostor.PublicKey(), e.escrowID(), params)))
+	require.ErrorIs(t, err, economy.ErrWrongMintAuthority)
+	require.Equal(t, e.Node.Key("admin").PublicKey(), e.mintAuthority(t, e.IOMint))
+}

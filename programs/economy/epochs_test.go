@@ -122,4 +122,12 @@ func TestEmissionsStayWithinTheCap(t *testing.T) {
 	require.LessOrEqual(t, e.supply(t, e.IOMint), e.params.SupplyCap)
 	err = e.Send([]solana.PrivateKey{e.Funded(t)}, chaintest.Must(e.prog.FundCommunityPool(pool)))
 	require.ErrorIs(t, err, economy.ErrInvalidAmount)
+
+	// Redemptions are minted under the same cap: 20,000 IOSD (from the genesis faucet) would
+	// mint 10,000 IO at $2, more than the cap leaves.
+	e.quorumPrice(t, 2_000_000, 0)
+	key := e.Funded(t)
+	h := holder{key: key, io: e.TokenAccount(t, e.IOMint, key.PublicKey(), 0), iosd: e.TokenAccount(t, e.IOSDMint, key.PublicKey(), 20_000*iosd)}
+	_, err = e.redeem(h, 20_000*iosd)
+	require.ErrorIs(t, err, economy.ErrSupplyCapExceeded)
 }
