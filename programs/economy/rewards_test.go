@@ -101,7 +101,7 @@ func TestOracleRotation(t *testing.T) {
 	require.NoError(t, err)
 
 	require.NoError(t, e.rewards(1, p.Device, 12*io)) // oracle-2: its old value no longer counts
-	_, err = e.claim(e.Keeper, p.Device, p.Token)
+	_, err = e.claim(e.Oracles[0], p.Device, p.Token) // a new payer: not the earlier claim again
 	require.ErrorIs(t, err, economy.ErrRewardQuorumNotMet)
 	require.NoError(t, e.rewards(2, p.Device, 15*io))
 	_, err = e.claim(e.Funded(t), p.Device, p.Token)
