@@ -56,26 +56,38 @@ func TestPropertyConservation(t *testing.T) {
 	w.check()
 	t.Logf("setup: %s", time.Since(start).Round(time.Millisecond))
 
+	// An op that has work on some job (a place to fill, a proposal to accept, usage to count or
+	// pay, a job to end or close) weighs four times more, so that jobs run their course; waiting
+	// weighs half as much while a job waits for devices that could join it (its acceptance window
+	// is short).
 	ops := []struct {
 		name   string
 		weight int
+		work   func(*escrow.Job) bool
 		run    func() verdict
 	}{
-		{"create_job", 3, w.createJob}, {"top_up", 1, w.topUp}, {"assign_devices", 3, w.assign},
-		{"accept_job", 4, w.accept}, {"record_usage", 6, w.recordUsage}, {"settle", 4, w.settle},
-		{"quit_job", 1, w.quit}, {"replace_device", 1, w.replace}, {"cancel_job", 1, w.cancel},
-		{"expire_job", 2, w.expire}, {"close_job", 3, w.closeJob}, {"cluster", 1, w.cluster},
-		{"wait", 5, w.wait},
-	}
-	total := 0
-	for _, op := range ops {
-		total += op.weight
+		{"create_job", 6, nil, w.createJob}, {"top_up", 2, nil, w.topUp}, {"assign_devices", 4, w.assignable, w.assign},
+		{"accept_job", 4, w.acceptable, w.accept}, {"record_usage", 4, attestable, w.recordUsage}, {"settle", 4, owes, w.settle},
+		{"quit_job", 1, nil, w.quit}, {"replace_device", 2, nil, w.replace}, {"cancel_job", 1, nil, w.cancel},
+		{"expire_job", 2, w.expirable, w.expire}, {"close_job", 2, closable, w.closeJob}, {"cluster", 2, nil, w.cluster},
+		{"wait", 20, nil, w.wait},
 	}
 	loop := time.Now()
 	for w.step = 0; w.step < steps; w.step++ {
+		weights, total := make([]int, len(ops)), 0
+		for i, op := range ops {
+			weights[i] = op.weight
+			if op.work != nil && slices.ContainsFunc(w.jobs, func(j *worldJob) bool { return op.work(j.last) }) {
+				weights[i] *= 4
+			}
+			if op.name == "wait" && slices.ContainsFunc(w.jobs, func(j *worldJob) bool { return w.starting(j.last) }) {
+				weights[i] /= 2
+			}
+			total += weights[i]
+		}
 		n, i := w.rng.IntN(total), 0
-		for ; n >= ops[i].weight; i++ {
-			n -= ops[i].weight
+		for ; n >= weights[i]; i++ {
+			n -= weights[i]
 		}
 		name, run := ops[i].name, ops[i].run
 		if len(w.jobs) == 0 && name != "wait" && name != "cluster" {
@@ -116,6 +128,7 @@ type escrowWorld struct {
 	closedPaid, closedTreasury, closedBurned uint64        // what closed jobs paid out and in fees
 	treasury0, supply0, economyBurned0       uint64
 	outcomes                                 map[string]map[string]int // op -> "ok" or error name -> count
+	open                                     int                       // steps whose outcome raced the chain's clock
 }
 
 type worldRenter struct {
@@ -154,7 +167,7 @@ func newEscrowWorld(t *testing.T, rng *rand.Rand) *escrowWorld {
 	e := newEnv(t)
 	w := &escrowWorld{t: t, e: e, rng: rng, byDevice: map[solana.PublicKey]int{}, deviceJob: map[solana.PublicKey]solana.PublicKey{},
 		closedStates: map[uint8]int{}, outcomes: map[string]map[string]int{}}
-	for range 10 {
+	for range 16 {
 		w.payers = append(w.payers, e.Funded(t))
 	}
 	w.stranger = e.Funded(t)
@@ -223,6 +236,9 @@ func (w *escrowWorld) judge(name string, v verdict) {
 			v.then()
 		}
 	}
+	if v.want == nil && !v.pass {
+		w.open++
+	}
 	if w.outcomes[name] == nil {
 		w.outcomes[name] = map[string]int{}
 	}
@@ -255,9 +271,18 @@ func (w *escrowWorld) report(took time.Duration) {
 	for _, n := range w.closedStates {
 		closed += n
 	}
-	w.t.Logf("%d steps in %s: %d ok, %d rejected; %d jobs created, %d closed (completed %d, cancelled %d, expired %d), %d live",
-		w.step, took.Round(time.Millisecond), ok, rejected, w.created, closed, w.closedStates[escrow.JobCompleted],
-		w.closedStates[escrow.JobCancelled], w.closedStates[escrow.JobExpired], len(w.jobs))
+	live := map[uint8]int{}
+	for _, j := range w.jobs {
+		live[j.last.State]++
+	}
+	byState := func(n map[uint8]int) string {
+		return fmt.Sprintf("open %d, assigned %d, running %d, completed %d, cancelled %d, expired %d", n[escrow.JobOpen],
+			n[escrow.JobAssigned], n[escrow.JobRunning], n[escrow.JobCompleted], n[escrow.JobCancelled], n[escrow.JobExpired])
+	}
+	w.t.Logf("%d steps in %s: %d ok, %d rejected, %d raced the chain's clock (either outcome allowed); %d jobs created",
+		w.step, took.Round(time.Millisecond), ok, rejected, w.open, w.created)
+	w.t.Logf("  closed: %d (%s)", closed, byState(w.closedStates))
+	w.t.Logf("  live:   %d (%s)", len(w.jobs), byState(live))
 }
 
 // expectation replays the program's checks in its own order: the first that surely fails
@@ -297,13 +322,14 @@ func (x *expectation) verdict(err error, then func()) verdict {
 
 // chainReached says whether the chain's clock has reached unix time at: 1 surely, -1 surely not
 // (not even when the next transaction runs), 0 perhaps. The chain's clock is the wall clock, in
-// whole seconds, as of its latest 400 ms slot.
+// whole seconds, as of its latest 400 ms slot: never ahead of ours, behind by up to 1.4 s (the
+// margins allow for a slow slot timer and for the reads between the guess and the send).
 func chainReached(at int64) int {
 	now := float64(time.Now().UnixMilli()) / 1000
 	switch {
-	case now >= float64(at)+1:
+	case now >= float64(at)+2:
 		return 1
-	case now+0.5 < float64(at):
+	case now+1 < float64(at):
 		return -1
 	}
 	return 0
@@ -320,15 +346,13 @@ func costOf(pricePerHour uint64, devices uint8, secs uint64) uint64 {
 // feesOf is what settling a slot of g from paid to verified seconds moves: to the provider, to
 // the treasury and burned (the README's rule with g's own price and fee, computed here).
 func feesOf(g *escrow.Job, paid, verified uint64) (payout, treasury, burned uint64) {
-	at := func(secs uint64) (uint64, uint64, uint64) {
-		gross := grossOf(g, secs)
-		fee := gross * uint64(g.FeeBps) / 10_000
-		burn := fee * uint64(g.FeeBurnBps) / 10_000
-		return gross - fee, fee - burn, burn
+	gross := [2]uint64{grossOf(g, paid), grossOf(g, verified)}
+	var fee, burn [2]uint64
+	for i := range gross {
+		fee[i] = gross[i] * uint64(g.FeeBps) / 10_000
+		burn[i] = fee[i] * uint64(g.FeeBurnBps) / 10_000
 	}
-	p0, t0, b0 := at(paid)
-	p1, t1, b1 := at(verified)
-	return p1 - p0, t1 - t0, b1 - b0
+	return gross[1] - fee[1] - (gross[0] - fee[0]), fee[1] - burn[1] - (fee[0] - burn[0]), burn[1] - burn[0]
 }
 
 func active(state uint8) bool { return state == escrow.SlotProposed || state == escrow.SlotHired }
@@ -352,6 +376,63 @@ func placesTaken(g *escrow.Job) int {
 func holds(g *escrow.Job, device solana.PublicKey, except int) bool {
 	for i, s := range g.Slots[:g.SlotCount] {
 		if i != except && active(s.State) && s.Device == device {
+			return true
+		}
+	}
+	return false
+}
+
+// canJoin reports whether a device could surely still accept a place on g: it waits for its
+// devices within the acceptance window, or runs and its time is not up.
+func (w *escrowWorld) canJoin(g *escrow.Job) bool {
+	switch g.State {
+	case escrow.JobOpen, escrow.JobAssigned:
+		return chainReached(g.CreatedAt+w.e.params.AcceptanceWindowSecs) == -1
+	case escrow.JobRunning:
+		return chainReached(g.StartedAt+g.DurationSecs) == -1
+	}
+	return false
+}
+
+func (w *escrowWorld) assignable(g *escrow.Job) bool {
+	return placesTaken(g) < int(g.DeviceCount) && w.canJoin(g)
+}
+
+func (w *escrowWorld) acceptable(g *escrow.Job) bool {
+	return w.canJoin(g) && slices.ContainsFunc(g.Slots[:g.SlotCount], func(s escrow.Slot) bool { return s.State == escrow.SlotProposed })
+}
+
+// attestable: g has run and its usage is not counted to its end.
+func attestable(g *escrow.Job) bool {
+	return started(g) && !(ended(g) && g.LastUsageWindow != 0 && (int64(g.LastUsageWindow)+1)*g.UsageWindowSecs >= g.EndedAt)
+}
+
+func owes(g *escrow.Job) bool {
+	return slices.ContainsFunc(g.Slots[:g.SlotCount], func(s escrow.Slot) bool { return s.VerifiedSecs > s.PaidSecs })
+}
+
+// expirable: g's time is surely up (not accepted within the window, or its paid time over).
+func (w *escrowWorld) expirable(g *escrow.Job) bool {
+	switch g.State {
+	case escrow.JobOpen, escrow.JobAssigned:
+		return chainReached(g.CreatedAt+w.e.params.AcceptanceWindowSecs) == 1
+	case escrow.JobRunning:
+		return chainReached(g.StartedAt+g.DurationSecs) == 1
+	}
+	return false
+}
+
+func closable(g *escrow.Job) bool { return ended(g) && settled(g) }
+
+// starting: g waits for its devices, and a free device could take one of its places.
+func (w *escrowWorld) starting(g *escrow.Job) bool {
+	if started(g) || !w.canJoin(g) {
+		return false
+	}
+	for _, p := range w.providers {
+		free := w.deviceJob[p.Device].IsZero()
+		proposed := slices.ContainsFunc(g.Slots[:g.SlotCount], func(s escrow.Slot) bool { return s.State == escrow.SlotProposed && s.Device == p.Device })
+		if free && (proposed || placesTaken(g) < int(g.DeviceCount) && !holds(g, p.Device, -1)) {
 			return true
 		}
 	}
@@ -472,9 +553,9 @@ func (w *escrowWorld) hiredList(g *escrow.Job) (list []solana.PublicKey, wrong b
 
 func (w *escrowWorld) createJob() verdict {
 	t, e := w.t, w.e
-	r := w.renters[w.rng.IntN(len(w.renters))]
+	r := w.renters[[]int{0, 0, 1, 1, 2}[w.rng.IntN(5)]] // the last has little
 	terms := escrow.Terms{JobID: r.nextID, PricePerHour: price, DurationSecs: uint32(6 + w.rng.IntN(15)),
-		DeviceCount: uint8(1 + w.rng.IntN(4)), Requirements: [32]byte{byte(w.step)}}
+		DeviceCount: []uint8{1, 1, 2, 2, 3, 4}[w.rng.IntN(6)], Requirements: [32]byte{byte(w.step)}}
 	if w.rng.IntN(4) == 0 {
 		terms.PricePerHour = 1_234_567 // not a whole number of base units per second: rounding
 	}
@@ -561,9 +642,7 @@ func (w *escrowWorld) topUp() verdict {
 
 func (w *escrowWorld) assign() verdict {
 	t, e := w.t, w.e
-	j := w.someJob(func(g *escrow.Job) bool {
-		return g.State <= escrow.JobRunning && placesTaken(g) < int(g.DeviceCount)
-	})
+	j := w.someJob(w.assignable)
 	g := j.last
 	authority, stranger := w.authority(j)
 	n := 1 + w.rng.IntN(2)
@@ -610,7 +689,7 @@ func (w *escrowWorld) assign() verdict {
 func (w *escrowWorld) accept() verdict {
 	t, e := w.t, w.e
 	proposed := func(s escrow.Slot) bool { return s.State == escrow.SlotProposed }
-	j := w.someJob(func(g *escrow.Job) bool { return slices.ContainsFunc(g.Slots[:g.SlotCount], proposed) })
+	j := w.someJob(w.acceptable)
 	g := j.last
 	slot := w.someSlot(g, proposed)
 	p := w.holder(g, slot)
@@ -660,9 +739,9 @@ func (w *escrowWorld) accept() verdict {
 
 func (w *escrowWorld) recordUsage() verdict {
 	t, e := w.t, w.e
-	j := w.someJob(func(g *escrow.Job) bool { return started(g) && g.PendingVotes > 0 })
+	j := w.someJob(func(g *escrow.Job) bool { return attestable(g) && g.PendingVotes > 0 })
 	if j.last.PendingVotes == 0 || w.rng.IntN(3) == 0 {
-		j = w.someJob(started)
+		j = w.someJob(attestable)
 	}
 	g := j.last
 	var window uint64
@@ -743,7 +822,7 @@ func (w *escrowWorld) recordUsage() verdict {
 func (w *escrowWorld) settle() verdict {
 	t, e := w.t, w.e
 	owed := func(s escrow.Slot) bool { return s.VerifiedSecs > s.PaidSecs }
-	j := w.someJob(func(g *escrow.Job) bool { return slices.ContainsFunc(g.Slots[:g.SlotCount], owed) })
+	j := w.someJob(owes)
 	g := j.last
 	slot := w.someSlot(g, owed)
 	s := g.Slots[slot]
@@ -882,15 +961,7 @@ func (w *escrowWorld) cancel() verdict {
 
 func (w *escrowWorld) expire() verdict {
 	e := w.e
-	j := w.someJob(func(g *escrow.Job) bool {
-		switch g.State {
-		case escrow.JobOpen, escrow.JobAssigned:
-			return chainReached(g.CreatedAt+e.params.AcceptanceWindowSecs) == 1
-		case escrow.JobRunning:
-			return chainReached(g.StartedAt+g.DurationSecs) == 1
-		}
-		return false
-	})
+	j := w.someJob(w.expirable)
 	g, token := j.last, j.r.token
 	if w.rng.IntN(12) == 0 {
 		token = w.otherRenter(j.r).token
@@ -915,7 +986,7 @@ func (w *escrowWorld) expire() verdict {
 
 func (w *escrowWorld) closeJob() verdict {
 	t, e := w.t, w.e
-	j := w.someJob(func(g *escrow.Job) bool { return ended(g) && settled(g) })
+	j := w.someJob(closable)
 	g, r := j.last, j.r
 	renterKey, token, cluster := r.key.PublicKey(), r.token, j.cluster
 	switch w.rng.IntN(12) {
@@ -976,7 +1047,7 @@ func (w *escrowWorld) cluster() verdict {
 
 // wait lets the chain's clock run: usage windows end, jobs run out of time, grace periods pass.
 func (w *escrowWorld) wait() verdict {
-	time.Sleep(time.Duration(800+w.rng.IntN(600)) * time.Millisecond)
+	time.Sleep(time.Duration(700+w.rng.IntN(500)) * time.Millisecond)
 	return verdict{pass: true}
 }
 
