@@ -26,6 +26,7 @@ var (
 	Event_UsageVoted        = [8]byte{188, 151, 71, 224, 72, 36, 85, 24}
 	Event_UsageCounted      = [8]byte{28, 17, 20, 88, 3, 70, 86, 3}
 	Event_Settled           = [8]byte{232, 210, 40, 17, 142, 124, 145, 238}
+	Event_PayoutSet         = [8]byte{237, 132, 208, 250, 60, 30, 172, 49}
 	Event_JobEnded          = [8]byte{143, 54, 11, 87, 149, 208, 52, 144}
 	Event_JobClosed         = [8]byte{123, 63, 243, 153, 174, 212, 2, 55}
 )
@@ -43,6 +44,7 @@ var (
 	Instruction_AcceptJob        = [8]byte{43, 201, 124, 1, 19, 189, 96, 10}
 	Instruction_RecordUsage      = [8]byte{185, 5, 42, 72, 185, 187, 202, 147}
 	Instruction_Settle           = [8]byte{175, 42, 185, 87, 144, 131, 102, 212}
+	Instruction_SetPayout        = [8]byte{55, 43, 132, 51, 227, 169, 242, 195}
 	Instruction_CancelJob        = [8]byte{126, 241, 155, 241, 50, 236, 83, 118}
 	Instruction_QuitJob          = [8]byte{144, 93, 150, 10, 55, 239, 231, 124}
 	Instruction_ReplaceDevice    = [8]byte{153, 45, 138, 74, 132, 58, 125, 93}

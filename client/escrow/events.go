@@ -113,6 +113,13 @@ func ParseAnyEvent(eventData []byte) (any, error) {
 			return nil, fmt.Errorf("failed to unmarshal event as Settled: %w", err)
 		}
 		return value, nil
+	case Event_PayoutSet:
+		value := new(PayoutSet)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as PayoutSet: %w", err)
+		}
+		return value, nil
 	case Event_JobEnded:
 		value := new(JobEnded)
 		err := value.UnmarshalWithDecoder(decoder)
@@ -366,6 +373,23 @@ func ParseEvent_Settled(eventData []byte) (*Settled, error) {
 	err = event.UnmarshalWithDecoder(decoder)
 	if err != nil {
 		return nil, fmt.Errorf("failed to unmarshal event of type Settled: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_PayoutSet(eventData []byte) (*PayoutSet, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_PayoutSet {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_PayoutSet, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(PayoutSet)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type PayoutSet: %w", err)
 	}
 	return event, nil
 }

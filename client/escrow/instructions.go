@@ -608,6 +608,60 @@ func NewSettleInstruction(
 	), nil
 }
 
+// Builds a "set_payout" instruction.
+// The owner of a slot's device points its payout at another token account of the job's mint that // it owns (say the old one was closed), so its pay can always be settled.
+func NewSetPayoutInstruction(
+	// Params:
+	slotParam uint8,
+
+	// Accounts:
+	configAccount solanago.PublicKey,
+	jobAccount solanago.PublicKey,
+	deviceAccount solanago.PublicKey,
+	ownerAccount solanago.PublicKey,
+	payoutAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	buf__ := new(bytes.Buffer)
+	enc__ := binary.NewBorshEncoder(buf__)
+
+	// Encode the instruction discriminator.
+	err := enc__.WriteBytes(Instruction_SetPayout[:], false)
+	if err != nil {
+		return nil, fmt.Errorf("failed to write instruction discriminator: %w", err)
+	}
+	{
+		// Serialize `slotParam`:
+		err = enc__.Encode(slotParam)
+		if err != nil {
+			return nil, errors.NewField("slotParam", err)
+		}
+	}
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 1 "job": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(jobAccount, true, false))
+		// Account 2 "device": Read-only, Non-signer, Required
+		// The registry Device of the slot.
+		accounts__.Append(solanago.NewAccountMeta(deviceAccount, false, false))
+		// Account 3 "owner": Read-only, Signer, Required
+		// The device's owner (provider wallet).
+		accounts__.Append(solanago.NewAccountMeta(ownerAccount, false, true))
+		// Account 4 "payout": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(payoutAccount, false, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		buf__.Bytes(),
+	), nil
+}
+
 // Builds a "cancel_job" instruction.
 // The renter stops the job: every device leaves now and is released, the time they may still be // paid for stays in escrow, and the rest is refunded. Remaining accounts: the registry Devices // of every hired slot, in slot order, writable.
 func NewCancelJobInstruction(

@@ -173,6 +173,13 @@ func (p Program) Settle(job solana.PublicKey, slot uint8, payout, treasuryToken,
 	return anchorix.Build(p.ID, Instruction_Settle, ix, err)
 }
 
+// SetPayout points slot's payout at payout, a token account of the job's mint owned by the
+// device's owner, who signs.
+func (p Program) SetPayout(owner, job, device, payout solana.PublicKey, slot uint8) (solana.Instruction, error) {
+	ix, err := NewSetPayoutInstruction(slot, p.ConfigAddress(), job, device, owner, payout)
+	return anchorix.Build(p.ID, Instruction_SetPayout, ix, err)
+}
+
 // CancelJob stops a job; hired are the registry Devices of its hired slots in slot order (HiredDevices).
 func (p Program) CancelJob(renter, job, renterToken solana.PublicKey, hired []solana.PublicKey) (solana.Instruction, error) {
 	ix, err := NewCancelJobInstruction(p.ConfigAddress(), job, p.VaultAddress(job), renter, renterToken,

@@ -157,6 +157,11 @@ const (
 	SettleAccountTokenProgram              = 6
 	SettleAccountEconomyProgram            = 7
 	SettleAccountEconomyConfig             = 8
+	SetPayoutAccountConfig                 = 0
+	SetPayoutAccountJob                    = 1
+	SetPayoutAccountDevice                 = 2
+	SetPayoutAccountOwner                  = 3
+	SetPayoutAccountPayout                 = 4
 	CancelJobAccountConfig                 = 0
 	CancelJobAccountJob                    = 1
 	CancelJobAccountVault                  = 2

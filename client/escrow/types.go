@@ -2289,6 +2289,99 @@ func UnmarshalSettled(buf []byte) (*Settled, error) {
 	return obj, nil
 }
 
+type PayoutSet struct {
+	Job     solanago.PublicKey `json:"job"`
+	Device  solanago.PublicKey `json:"device"`
+	Payout  solanago.PublicKey `json:"payout"`
+	Slot    uint8              `json:"slot"`
+	Padding [7]uint8           `json:"padding"`
+}
+
+func (obj PayoutSet) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Job`:
+	err = encoder.Encode(obj.Job)
+	if err != nil {
+		return errors.NewField("Job", err)
+	}
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `Payout`:
+	err = encoder.Encode(obj.Payout)
+	if err != nil {
+		return errors.NewField("Payout", err)
+	}
+	// Serialize `Slot`:
+	err = encoder.Encode(obj.Slot)
+	if err != nil {
+		return errors.NewField("Slot", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj PayoutSet) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding PayoutSet: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *PayoutSet) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Job`:
+	err = decoder.Decode(&obj.Job)
+	if err != nil {
+		return errors.NewField("Job", err)
+	}
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `Payout`:
+	err = decoder.Decode(&obj.Payout)
+	if err != nil {
+		return errors.NewField("Payout", err)
+	}
+	// Deserialize `Slot`:
+	err = decoder.Decode(&obj.Slot)
+	if err != nil {
+		return errors.NewField("Slot", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *PayoutSet) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling PayoutSet: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalPayoutSet(buf []byte) (*PayoutSet, error) {
+	obj := new(PayoutSet)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
 type JobEnded struct {
 	Job     solanago.PublicKey `json:"job"`
 	EndedAt int64              `json:"endedAt"`

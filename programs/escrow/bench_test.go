@@ -63,6 +63,8 @@ func BenchmarkComputeUnits(b *testing.B) {
 		_, err := e.settle(j, uint8(i), j.payouts[i])
 		require.NoError(b, err)
 	}
+	owner := j.providers[0].Owner
+	measure("set_payout", []solana.PrivateKey{owner}, chaintest.Must(e.prog.SetPayout(owner.PublicKey(), j.addr, devices[0], j.payouts[0], 0)))
 	waitUntil(started.StartedAt + started.DurationSecs)
 	measure("expire_job (completes, 4)", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.ExpireJob(j.addr, r.token, e.hired(b, j))))
 	waitUntil(e.job(b, j).EndedAt + e.params.UsageGraceSecs)

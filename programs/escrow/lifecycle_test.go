@@ -4,6 +4,9 @@ import (
 	"testing"
 
 	"github.com/gagliardetto/solana-go"
+	"github.com/gagliardetto/solana-go/programs/system"
+	"github.com/gagliardetto/solana-go/programs/token"
+	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/escrow"
@@ -385,4 +388,43 @@ func TestExpiry(t *testing.T) {
 	lamports := e.Lamports(t, rk)
 	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.CloseJob(j.addr, rk, j.renter.token, solana.PublicKey{}))))
 	require.Equal(t, lamports+rent, e.Lamports(t, rk))
+}
+
+// A provider that closed its payout account is not stranded, and neither is the job: settle
+// refuses the closed account with a named error, and the device's owner names a new one.
+func TestSetPayout(t *testing.T) {
+	e := newEnv(t)
+	j := e.runningJob(t, 1, 30)
+	p := j.providers[0]
+	owner := p.Owner.PublicKey()
+	require.NoError(t, e.Send([]solana.PrivateKey{p.Owner}, token.NewCloseAccountInstruction(j.payouts[0], owner, owner, nil).Build()))
+	started := e.job(t, j)
+	w := e.endedWindow(started.StartedAt + 2)
+	secs := capAt(started, started.Slots[0], e.windowEnd(w))
+	e.countUsage(t, j, w, secs)
+	_, err := e.settle(j, 0, j.payouts[0])
+	require.ErrorIs(t, err, escrow.ErrWrongTokenAccount)
+
+	// A new IOSD account of the owner's, not an associated one.
+	fresh := solana.NewWallet().PrivateKey
+	rent, err := e.Client.RPC.GetMinimumBalanceForRentExemption(e.Ctx, 165, rpc.CommitmentConfirmed)
+	require.NoError(t, err)
+	require.NoError(t, e.Send([]solana.PrivateKey{p.Owner, fresh},
+		system.NewCreateAccountInstruction(rent, 165, solana.TokenProgramID, owner, fresh.PublicKey()).Build(),
+		token.NewInitializeAccount3Instruction(owner, fresh.PublicKey(), e.IOSDMint).Build()))
+	set := func(signer solana.PrivateKey, payout solana.PublicKey) (solana.Signature, error) {
+		return e.SendSig([]solana.PrivateKey{signer}, chaintest.Must(e.prog.SetPayout(signer.PublicKey(), j.addr, p.Device, payout, 0)))
+	}
+	_, err = set(j.renter.key, j.renter.token)
+	require.ErrorIs(t, err, escrow.ErrWrongDevice) // only the device's owner
+	_, err = set(p.Owner, p.Token)
+	require.ErrorIs(t, err, escrow.ErrInvalidMint) // its IO account: not the job's mint
+	_, err = set(p.Owner, e.treasuryIOSD)
+	require.ErrorIs(t, err, escrow.ErrWrongTokenAccount) // not the owner's
+	sig, err := set(p.Owner, fresh.PublicKey())
+	require.NoError(t, err)
+	require.Equal(t, []any{&escrow.PayoutSet{Job: j.addr, Device: p.Device, Payout: fresh.PublicKey()}}, e.eventsOf(t, sig))
+	_, err = e.settle(j, 0, fresh.PublicKey())
+	require.NoError(t, err)
+	require.Equal(t, pay(0, uint64(secs)).payout, e.TokenBalance(t, fresh.PublicKey()))
 }

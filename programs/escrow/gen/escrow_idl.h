@@ -514,6 +514,23 @@ _Static_assert(offsetof(escrow_settled_t, padding) == 105, "layout");
 _Static_assert(sizeof(escrow_settled_t) == 112, "layout");
 #define ESCROW_SETTLED_SIZE 112
 
+#define ESCROW_PAYOUT_SET_DISCRIMINATOR 0x31ac1e3cfad084edULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey job;
+  SolPubkey device;
+  SolPubkey payout;
+  uint8_t slot;
+  uint8_t padding[7];
+} escrow_payout_set_t;
+_Static_assert(offsetof(escrow_payout_set_t, job) == 8, "layout");
+_Static_assert(offsetof(escrow_payout_set_t, device) == 40, "layout");
+_Static_assert(offsetof(escrow_payout_set_t, payout) == 72, "layout");
+_Static_assert(offsetof(escrow_payout_set_t, slot) == 104, "layout");
+_Static_assert(offsetof(escrow_payout_set_t, padding) == 105, "layout");
+_Static_assert(sizeof(escrow_payout_set_t) == 112, "layout");
+#define ESCROW_PAYOUT_SET_SIZE 112
+
 #define ESCROW_JOB_ENDED_DISCRIMINATOR 0x9034d095570b368fULL
 typedef struct {
   uint64_t discriminator;
@@ -940,6 +957,37 @@ typedef struct {
 } escrow_settle_args_t;
 /* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
 static inline uint64_t escrow_decode_settle_args(const uint8_t *data, uint64_t len, escrow_settle_args_t *out) {
+  uint64_t off = 0;
+  if (len - off < 1) return ESCROW_ERR_INVALID_INSTRUCTION_DATA;
+  __builtin_memcpy(&out->slot, data + off, 1);
+  off += 1;
+  return off == len ? 0 : ESCROW_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* The owner of a slot's device points its payout at another token account of the job's mint that */
+/* it owns (say the old one was closed), so its pay can always be settled. */
+#define ESCROW_IX_SET_PAYOUT 0xc3f2a9e333842b37ULL
+enum {
+  ESCROW_SET_PAYOUT_CONFIG = 0,
+  ESCROW_SET_PAYOUT_JOB = 1,
+  ESCROW_SET_PAYOUT_DEVICE = 2,
+  ESCROW_SET_PAYOUT_OWNER = 3,
+  ESCROW_SET_PAYOUT_PAYOUT = 4,
+  ESCROW_SET_PAYOUT_NUM_ACCOUNTS = 5
+};
+#define ESCROW_SET_PAYOUT_SIGNERS 0x8u
+#define ESCROW_SET_PAYOUT_WRITABLE 0x2u
+static inline uint64_t escrow_check_set_payout_accounts(const SolParameters *p) {
+  if (p->ka_num < 5) return ESCROW_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[3].is_signer) return ESCROW_ERR_MISSING_SIGNER; /* owner */
+  if (!p->ka[1].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* job */
+  return 0;
+}
+typedef struct {
+  uint8_t slot;
+} escrow_set_payout_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t escrow_decode_set_payout_args(const uint8_t *data, uint64_t len, escrow_set_payout_args_t *out) {
   uint64_t off = 0;
   if (len - off < 1) return ESCROW_ERR_INVALID_INSTRUCTION_DATA;
   __builtin_memcpy(&out->slot, data + off, 1);

@@ -51,6 +51,7 @@ uint64_t escrow_assign_devices(const SolParameters *p);
 uint64_t escrow_accept_job(const SolParameters *p);
 uint64_t escrow_record_usage(const SolParameters *p);
 uint64_t escrow_settle(const SolParameters *p);
+uint64_t escrow_set_payout(const SolParameters *p);
 uint64_t escrow_cancel_job(const SolParameters *p);
 uint64_t escrow_quit_job(const SolParameters *p);
 uint64_t escrow_replace_device(const SolParameters *p);
