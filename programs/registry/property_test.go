@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"math/rand/v2"
-	"strconv"
 	"testing"
 	"time"
 
@@ -41,7 +40,7 @@ func TestPropertyRandomOperations(t *testing.T) {
 		}
 		w.providers = append(w.providers, e.NewProvider(t, spec, 10_000*chaintest.IO, uint64(rng.IntN(3_000))*chaintest.IO))
 	}
-	w.supply0 = w.supply(t)
+	w.supply0 = w.e.Supply(t, w.e.IOMint)
 	w.total0 = w.trackedBalance(t)
 	w.check(t)
 
@@ -197,14 +196,6 @@ func (w *world) wait(t *testing.T) error {
 	return nil
 }
 
-func (w *world) supply(t *testing.T) uint64 {
-	res, err := w.e.Node.RPC.GetTokenSupply(w.e.Ctx, w.e.IOMint, "confirmed")
-	require.NoError(t, err)
-	v, err := strconv.ParseUint(res.Value.Amount, 10, 64)
-	require.NoError(t, err)
-	return v
-}
-
 // trackedBalance adds up every IO account the test's actors can move tokens between.
 func (w *world) trackedBalance(t *testing.T) uint64 {
 	sum := w.e.TokenBalance(t, w.e.Treasury) + w.e.TokenBalance(t, w.e.Pool)
@@ -220,7 +211,7 @@ func (w *world) trackedBalance(t *testing.T) uint64 {
 func (w *world) check(t *testing.T) {
 	t.Helper()
 	e := w.e
-	burned := w.supply0 - w.supply(t)
+	burned := w.supply0 - w.e.Supply(t, w.e.IOMint)
 	require.Equal(t, w.total0, w.trackedBalance(t)+burned, "IO conservation")
 
 	stakeByProvider := map[solana.PublicKey]uint64{}

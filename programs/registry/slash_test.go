@@ -9,7 +9,6 @@ import (
 
 	"github.com/gagliardetto/solana-go"
 	"github.com/gagliardetto/solana-go/programs/token"
-	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/registry"
@@ -56,17 +55,6 @@ func (e *env) exists(t testing.TB, account solana.PublicKey) bool {
 	}
 	require.NoError(t, err)
 	return true
-}
-
-// ioSupply is the IO mint's supply.
-func (e *env) ioSupply(t testing.TB) uint64 {
-	res, err := e.Client.RPC.GetTokenSupply(e.Ctx, e.IOMint, rpc.CommitmentConfirmed)
-	require.NoError(t, err)
-	var supply uint64
-	for _, c := range res.Value.Amount {
-		supply = supply*10 + uint64(c-'0')
-	}
-	return supply
 }
 
 // chainNow is the Clock sysvar's unix timestamp.
@@ -443,7 +431,7 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 	}
 
 	t.Run("finalize splits exactly", func(t *testing.T) {
-		supply := e.ioSupply(t)
+		supply := e.Supply(t, e.IOMint)
 		treasury, pool := e.TokenBalance(t, e.Treasury), e.TokenBalance(t, e.Pool)
 		keeperBefore := e.Lamports(t, keeper)
 		anyone := e.Funded(t)
@@ -454,7 +442,7 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 		const amount, burned, toTreasury = 3_000_000_003, 1_500_000_001, 750_000_000
 		const toCompensation = amount - burned - toTreasury // 750,000,002
 		require.Equal(t, uint64(amount), e.slashRecord(t, b, evB).Amount)
-		require.Equal(t, supply-burned, e.ioSupply(t))
+		require.Equal(t, supply-burned, e.Supply(t, e.IOMint))
 		require.Equal(t, treasury+toTreasury, e.TokenBalance(t, e.Treasury))
 		require.Equal(t, pool+toCompensation, e.TokenBalance(t, e.Pool))
 		require.False(t, e.exists(t, e.escrowOf(b, evB)))
@@ -483,11 +471,11 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 	})
 
 	t.Run("finalize splits a topped-up escrow whole", func(t *testing.T) {
-		supply := e.ioSupply(t)
+		supply := e.Supply(t, e.IOMint)
 		treasury, pool := e.TokenBalance(t, e.Treasury), e.TokenBalance(t, e.Pool)
 		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, finalize(c, evC)))
 		const held = 150*chaintest.IO + chaintest.IO // 5% of 3,000 IO plus the donation
-		require.Equal(t, supply-held/2, e.ioSupply(t))
+		require.Equal(t, supply-held/2, e.Supply(t, e.IOMint))
 		require.Equal(t, treasury+held/4, e.TokenBalance(t, e.Treasury))
 		require.Equal(t, pool+held-held/2-held/4, e.TokenBalance(t, e.Pool))
 		require.Equal(t, uint64(150*chaintest.IO), e.slashRecord(t, c, evC).Amount)

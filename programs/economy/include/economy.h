@@ -11,7 +11,7 @@
 
 #include "economy_idl.h"
 #include "registry/gen/registry_idl.h"
-#include "registry/include/registry_oracles.h"
+#include "registry/include/registry_view.h"
 
 /* Layout version written into every account. */
 #define ECONOMY_VERSION 1
@@ -46,8 +46,6 @@ uint64_t economy_load_config(const SolAccountInfo *account, const SolPubkey *pro
 /* The registry's Config: the address stored in ours, owned by the registry program. */
 uint64_t economy_load_registry_config(const SolAccountInfo *account, const economy_config_t *config,
                                       const registry_config_t **out);
-/* Index of key in the registry's live oracle set, or ECONOMY_MAX_ORACLES. */
-uint64_t economy_oracle_index(const registry_config_t *rc, const SolPubkey *key);
 
 /* price.c */
 /* The usable price at `now`: the lower median of the fresh prices of at least a quorum of the

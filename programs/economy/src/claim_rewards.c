@@ -2,7 +2,7 @@
 
 /* The device's attested cumulative reward: the lower median of its live oracles' values,
    which needs at least a quorum of them (a lone or colluding minority cannot set it), all
-   submitted under the current oracle set (registry_oracles.h). */
+   submitted under the current oracle set (registry_view.h). */
 static uint64_t attested(const economy_reward_record_t *r, const registry_config_t *rc, uint64_t *out) {
   if (r->oracle_set != registry_oracle_set_fingerprint(&rc->params)) return ECONOMY_ERR_REWARD_QUORUM_NOT_MET;
   uint64_t v[ECONOMY_MAX_ORACLES], n = 0;
@@ -25,8 +25,8 @@ uint64_t economy_claim_rewards(const SolParameters *p) {
   const registry_config_t *rc;
   GP_TRY(economy_load_registry_config(&p->ka[ECONOMY_CLAIM_REWARDS_REGISTRY_CONFIG], c, &rc));
   GP_TRY(economy_check_mint_authority(c, &p->ka[ECONOMY_CLAIM_REWARDS_MINT_AUTHORITY]));
-  GP_TRY(gp_check_program_account(device, &c->registry_program, REGISTRY_DEVICE_DISCRIMINATOR, REGISTRY_DEVICE_SIZE));
-  const registry_device_t *d = (const registry_device_t *)(const void *)device->data;
+  const registry_device_t *d;
+  GP_TRY(registry_view_device(device, &c->registry_program, &d));
   GP_TRY(gp_check_program_account(record, p->program_id, ECONOMY_REWARD_RECORD_DISCRIMINATOR, ECONOMY_REWARD_RECORD_SIZE));
   economy_reward_record_t *r = (economy_reward_record_t *)(void *)record->data;
   if (!gp_pubkey_eq(&r->device, device->key)) return ECONOMY_ERR_INVALID_PDA;

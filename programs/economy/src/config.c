@@ -21,15 +21,5 @@ uint64_t economy_load_config(const SolAccountInfo *account, const SolPubkey *pro
 
 uint64_t economy_load_registry_config(const SolAccountInfo *account, const economy_config_t *config,
                                       const registry_config_t **out) {
-  if (!gp_pubkey_eq(account->key, &config->registry_config)) return ECONOMY_ERR_INVALID_PDA;
-  GP_TRY(gp_check_program_account(account, &config->registry_program, REGISTRY_CONFIG_DISCRIMINATOR,
-                                  REGISTRY_CONFIG_SIZE));
-  *out = (const registry_config_t *)(const void *)account->data;
-  return 0;
-}
-
-uint64_t economy_oracle_index(const registry_config_t *rc, const SolPubkey *key) {
-  for (uint64_t i = 0; i < rc->params.oracle_count && i < ECONOMY_MAX_ORACLES; i++)
-    if (gp_pubkey_eq(key, &rc->params.oracles[i])) return i;
-  return ECONOMY_MAX_ORACLES;
+  return registry_view_config(account, &config->registry_program, &config->registry_config, out);
 }

@@ -28,9 +28,8 @@ uint64_t economy_initialize(const SolParameters *p) {
   GP_TRY(gp_check_upgrade_authority(&p->ka[ECONOMY_INITIALIZE_PROGRAM], &p->ka[ECONOMY_INITIALIZE_PROGRAM_DATA],
                                     p->program_id, admin->key, ECONOMY_ERR_NOT_UPGRADE_AUTHORITY));
   if (!registry_program->executable || !escrow_program->executable) return ECONOMY_ERR_INVALID_PROGRAM_ID;
-  GP_TRY(gp_check_program_account(registry_config, registry_program->key, REGISTRY_CONFIG_DISCRIMINATOR,
-                                  REGISTRY_CONFIG_SIZE));
-  const registry_config_t *rc = (const registry_config_t *)(const void *)registry_config->data;
+  const registry_config_t *rc;
+  GP_TRY(registry_view_config(registry_config, registry_program->key, registry_config->key, &rc));
   if (!gp_pubkey_eq(io_mint->key, &rc->io_mint) || !gp_pubkey_eq(iosd_mint->key, &rc->iosd_mint))
     return ECONOMY_ERR_INVALID_MINT;
   GP_TRY(economy_validate_params(&args.params));

@@ -8,8 +8,8 @@ uint64_t economy_submit_price(const SolParameters *p) {
   GP_TRY(economy_load_config(&p->ka[ECONOMY_SUBMIT_PRICE_CONFIG], p->program_id, &config));
   const registry_config_t *rc;
   GP_TRY(economy_load_registry_config(&p->ka[ECONOMY_SUBMIT_PRICE_REGISTRY_CONFIG], config, &rc));
-  uint64_t index = economy_oracle_index(rc, oracle->key);
-  if (index >= ECONOMY_MAX_ORACLES) return ECONOMY_ERR_NOT_ORACLE;
+  int index = registry_oracle_index(&rc->params, oracle->key);
+  if (index < 0) return ECONOMY_ERR_NOT_ORACLE;
 
   economy_submit_price_args_t args;
   GP_TRY(economy_decode_submit_price_args(p->data + 8, p->data_len - 8, &args));

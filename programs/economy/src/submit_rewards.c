@@ -33,9 +33,10 @@ uint64_t economy_submit_rewards(const SolParameters *p) {
   GP_TRY(economy_load_config(&p->ka[ECONOMY_SUBMIT_REWARDS_CONFIG], p->program_id, &c));
   const registry_config_t *rc;
   GP_TRY(economy_load_registry_config(&p->ka[ECONOMY_SUBMIT_REWARDS_REGISTRY_CONFIG], c, &rc));
-  uint64_t index = economy_oracle_index(rc, oracle->key);
-  if (index >= ECONOMY_MAX_ORACLES) return ECONOMY_ERR_NOT_ORACLE;
-  GP_TRY(gp_check_program_account(device, &c->registry_program, REGISTRY_DEVICE_DISCRIMINATOR, REGISTRY_DEVICE_SIZE));
+  int index = registry_oracle_index(&rc->params, oracle->key);
+  if (index < 0) return ECONOMY_ERR_NOT_ORACLE;
+  const registry_device_t *d;
+  GP_TRY(registry_view_device(device, &c->registry_program, &d));
 
   economy_submit_rewards_args_t args;
   GP_TRY(economy_decode_submit_rewards_args(p->data + 8, p->data_len - 8, &args));

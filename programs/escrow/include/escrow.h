@@ -11,7 +11,7 @@
 #include "escrow_idl.h"
 #include "economy/gen/economy_idl.h"
 #include "registry/gen/registry_idl.h"
-#include "registry/include/registry_oracles.h"
+#include "registry/include/registry_view.h"
 
 /* Layout version written into every account. */
 #define ESCROW_VERSION 1
@@ -155,7 +155,8 @@ uint64_t escrow_end_job(const escrow_end_t *e, escrow_job_t *j, uint8_t state, i
 /* Refunds `amount` from the vault to the renter's token account (the job signs) and counts it. */
 uint64_t escrow_refund(escrow_job_t *j, const SolAccountInfo *job, const SolAccountInfo *vault,
                        const SolAccountInfo *renter_token, uint64_t amount);
-/* The renter's token account of the job's mint (WrongTokenAccount otherwise). */
-uint64_t escrow_check_renter_token(const escrow_job_t *j, const SolAccountInfo *account);
+/* A token account of the job's mint (InvalidMint otherwise) owned by owner (WrongTokenAccount
+   otherwise): the renter's for refunds, the treasury's for fees, a device owner's for pay. */
+uint64_t escrow_check_token_account(const escrow_job_t *j, const SolAccountInfo *account, const SolPubkey *owner);
 
 #endif

@@ -47,9 +47,7 @@ uint64_t escrow_accept_job(const SolParameters *p) {
   } else {
     return ESCROW_ERR_INVALID_JOB_STATE;
   }
-  gp_token_account_t t;
-  GP_TRY(gp_token_account_read_mint(payout, &j->mint, &t));
-  if (!gp_pubkey_eq(t.owner, &d->owner)) return ESCROW_ERR_WRONG_TOKEN_ACCOUNT;
+  GP_TRY(escrow_check_token_account(j, payout, &d->owner));
   /* Checked here so the failure is this program's named error, not the registry's. */
   if (d->status != ESCROW_REGISTRY_STATUS_ACTIVE || rc->paused) return ESCROW_ERR_DEVICE_NOT_HIREABLE;
   GP_TRY(escrow_set_device_job(&r, device, job->key));

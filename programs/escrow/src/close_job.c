@@ -38,7 +38,7 @@ uint64_t escrow_close_job(const SolParameters *p) {
   GP_TRY(escrow_load_job(job, p->program_id, &j));
   if (!gp_pubkey_eq(renter->key, &j->renter)) return ESCROW_ERR_NOT_RENTER;
   if (!gp_pubkey_eq(vault->key, &j->vault)) return ESCROW_ERR_INVALID_PDA;
-  GP_TRY(escrow_check_renter_token(j, renter_token));
+  GP_TRY(escrow_check_token_account(j, renter_token, &j->renter));
   if (j->state <= ESCROW_JOB_RUNNING) return ESCROW_ERR_INVALID_JOB_STATE;
   int64_t now;
   GP_TRY(gp_unix_now(&now));

@@ -36,9 +36,5 @@ uint64_t escrow_check_admin(const escrow_config_t *config, const SolAccountInfo 
 
 uint64_t escrow_load_registry_config(const SolAccountInfo *account, const escrow_config_t *config,
                                      const registry_config_t **out) {
-  if (!gp_pubkey_eq(account->key, &config->registry_config)) return ESCROW_ERR_INVALID_PDA;
-  GP_TRY(gp_check_program_account(account, &config->registry_program, REGISTRY_CONFIG_DISCRIMINATOR,
-                                  REGISTRY_CONFIG_SIZE));
-  *out = (const registry_config_t *)(const void *)account->data;
-  return 0;
+  return registry_view_config(account, &config->registry_program, &config->registry_config, out);
 }

@@ -1,9 +1,9 @@
 #include "escrow.h"
 
-uint64_t escrow_check_renter_token(const escrow_job_t *j, const SolAccountInfo *account) {
+uint64_t escrow_check_token_account(const escrow_job_t *j, const SolAccountInfo *account, const SolPubkey *owner) {
   gp_token_account_t t;
   GP_TRY(gp_token_account_read_mint(account, &j->mint, &t));
-  return gp_pubkey_eq(t.owner, &j->renter) ? 0 : ESCROW_ERR_WRONG_TOKEN_ACCOUNT;
+  return gp_pubkey_eq(t.owner, owner) ? 0 : ESCROW_ERR_WRONG_TOKEN_ACCOUNT;
 }
 
 uint64_t escrow_refund(escrow_job_t *j, const SolAccountInfo *job, const SolAccountInfo *vault,
@@ -39,7 +39,7 @@ static uint64_t release_all(const escrow_end_t *e, escrow_job_t *j, int64_t at) 
 uint64_t escrow_end_job(const escrow_end_t *e, escrow_job_t *j, uint8_t state, int64_t at) {
   GP_TRY(escrow_check_registry(&e->registry));
   if (!gp_pubkey_eq(e->vault->key, &j->vault)) return ESCROW_ERR_INVALID_PDA;
-  GP_TRY(escrow_check_renter_token(j, e->renter_token));
+  GP_TRY(escrow_check_token_account(j, e->renter_token, &j->renter));
   j->ended_at = at;
   j->state = state;
   GP_TRY(release_all(e, j, at));

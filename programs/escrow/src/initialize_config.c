@@ -18,9 +18,8 @@ uint64_t escrow_initialize_config(const SolParameters *p) {
                                     &p->ka[ESCROW_INITIALIZE_CONFIG_PROGRAM_DATA], p->program_id, admin->key,
                                     ESCROW_ERR_NOT_UPGRADE_AUTHORITY));
   if (!registry_program->executable || !economy_program->executable) return ESCROW_ERR_INVALID_PROGRAM_ID;
-  GP_TRY(gp_check_program_account(registry_config, registry_program->key, REGISTRY_CONFIG_DISCRIMINATOR,
-                                  REGISTRY_CONFIG_SIZE));
-  const registry_config_t *rc = (const registry_config_t *)(const void *)registry_config->data;
+  const registry_config_t *rc;
+  GP_TRY(registry_view_config(registry_config, registry_program->key, registry_config->key, &rc));
   GP_TRY(escrow_validate_params(&args.params));
 
   uint8_t bump, authority_bump;

@@ -37,10 +37,7 @@ uint64_t escrow_check_renter_or_scheduler(const escrow_job_t *j, const escrow_co
 
 uint64_t escrow_load_device(const SolAccountInfo *account, const escrow_config_t *config,
                             const registry_device_t **out) {
-  GP_TRY(gp_check_program_account(account, &config->registry_program, REGISTRY_DEVICE_DISCRIMINATOR,
-                                  REGISTRY_DEVICE_SIZE));
-  *out = (const registry_device_t *)(const void *)account->data;
-  return 0;
+  return registry_view_device(account, &config->registry_program, out);
 }
 
 /* A proposal is only an offer: the device is not locked until it accepts (accept_job hires it

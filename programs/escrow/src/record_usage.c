@@ -7,13 +7,7 @@
    the job itself: no vote accounts, no rent), a vote for a later window replaces it, and a
    counted window moves each slot's verified time to the lower median of the votes, never down.
    Every value is checked against the slot's wall time on the job up to the window's end.
-   Votes cast under an oracle set that has since changed start over (registry_oracles.h). */
-
-static uint64_t oracle_index(const registry_config_params_t *params, const SolPubkey *key) {
-  for (uint64_t i = 0; i < params->oracle_count && i < ESCROW_MAX_ORACLES; i++)
-    if (gp_pubkey_eq(key, &params->oracles[i])) return i;
-  return ESCROW_MAX_ORACLES;
-}
+   Votes cast under an oracle set that has since changed start over (registry_view.h). */
 
 static uint64_t check_report(const escrow_job_t *j, const escrow_usage_report_t *r, int64_t window_end) {
   for (uint8_t i = 0; i < ESCROW_MAX_SLOTS; i++) {
@@ -51,8 +45,8 @@ uint64_t escrow_record_usage(const SolParameters *p) {
   GP_TRY(escrow_load_job(job, p->program_id, &j));
   const registry_config_t *rc;
   GP_TRY(escrow_load_registry_config(&p->ka[ESCROW_RECORD_USAGE_REGISTRY_CONFIG], config, &rc));
-  uint64_t index = oracle_index(&rc->params, oracle->key);
-  if (index >= ESCROW_MAX_ORACLES) return ESCROW_ERR_NOT_ORACLE;
+  int index = registry_oracle_index(&rc->params, oracle->key);
+  if (index < 0) return ESCROW_ERR_NOT_ORACLE;
   if (!j->started_at) return ESCROW_ERR_INVALID_JOB_STATE;
 
   escrow_record_usage_args_t args;
@@ -67,7 +61,7 @@ uint64_t escrow_record_usage(const SolParameters *p) {
   if ((int64_t)end > now) return ESCROW_ERR_USAGE_WINDOW_NOT_CLOSED;
   if ((int64_t)end <= j->started_at || r->window <= j->last_usage_window) return ESCROW_ERR_STALE_USAGE;
   uint64_t oracle_set = registry_oracle_set_fingerprint(&rc->params);
-  if (j->pending_votes && j->pending_oracle_set != oracle_set) j->pending_votes = 0; /* see registry_oracles.h */
+  if (j->pending_votes && j->pending_oracle_set != oracle_set) j->pending_votes = 0; /* see registry_view.h */
   if (j->pending_votes) {
     if (r->window < j->pending_window) return ESCROW_ERR_STALE_USAGE;
     if (r->window == j->pending_window && (j->pending_mask >> index) & 1) return ESCROW_ERR_DUPLICATE_VOTE;

@@ -22,9 +22,7 @@ uint64_t escrow_set_payout(const SolParameters *p) {
   escrow_slot_t *s = &j->slots[args.slot];
   if (gp_pubkey_is_zero(&s->payout)) return ESCROW_ERR_INVALID_SLOT; /* it never accepted */
   if (!gp_pubkey_eq(&s->device, device->key)) return ESCROW_ERR_WRONG_DEVICE;
-  gp_token_account_t t;
-  GP_TRY(gp_token_account_read_mint(payout, &j->mint, &t));
-  if (!gp_pubkey_eq(t.owner, &d->owner)) return ESCROW_ERR_WRONG_TOKEN_ACCOUNT;
+  GP_TRY(escrow_check_token_account(j, payout, &d->owner));
   gp_pubkey_copy(&s->payout, payout->key);
 
   escrow_payout_set_t ev = {.discriminator = ESCROW_PAYOUT_SET_DISCRIMINATOR, .slot = args.slot};

@@ -47,8 +47,7 @@ uint64_t escrow_settle(const SolParameters *p) {
   gp_token_account_t t;
   /* Closed by its owner since (set_payout names a new one): a named error, not the token program's. */
   if (gp_token_account_read_mint(payout, &j->mint, &t)) return ESCROW_ERR_WRONG_TOKEN_ACCOUNT;
-  GP_TRY(gp_token_account_read_mint(treasury, &j->mint, &t));
-  if (!gp_pubkey_eq(t.owner, &config->params.treasury)) return ESCROW_ERR_WRONG_TOKEN_ACCOUNT;
+  GP_TRY(escrow_check_token_account(j, treasury, &config->params.treasury));
   if (s->verified_secs <= s->paid_secs) return ESCROW_ERR_NOTHING_TO_SETTLE;
 
   escrow_pay_t pay;

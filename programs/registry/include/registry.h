@@ -8,7 +8,7 @@
 #include <gpunet/sdk.h>
 
 #include "registry_idl.h"
-#include "registry_oracles.h"
+#include "registry_view.h"
 
 /* Layout version written into every account. */
 #define REGISTRY_VERSION 1
@@ -63,8 +63,6 @@ uint64_t registry_load_live_config(const SolAccountInfo *account, const SolPubke
                                    registry_config_t **out);
 /* 0 if key is admin, REGISTRY_ERR_UNAUTHORIZED otherwise. */
 uint64_t registry_check_admin(const registry_config_t *config, const SolAccountInfo *admin);
-/* Index of key in the live oracle set, or -1. */
-int registry_oracle_index(const registry_config_params_t *params, const SolPubkey *key);
 
 /* device.c */
 /* The Provider of `owner`, checked (owner, size, discriminator, owner field; see device.c for

@@ -51,8 +51,3 @@ uint64_t registry_check_admin(const registry_config_t *config, const SolAccountI
   return gp_pubkey_eq(admin->key, &config->admin) ? 0 : REGISTRY_ERR_UNAUTHORIZED;
 }
 
-int registry_oracle_index(const registry_config_params_t *params, const SolPubkey *key) {
-  for (int i = 0; i < params->oracle_count && i < 16; i++)
-    if (gp_pubkey_eq(key, &params->oracles[i])) return i;
-  return -1;
-}

@@ -157,7 +157,7 @@ uint64_t registry_submit_proof(const SolParameters *p) {
   uint64_t oracle_set = registry_oracle_set_fingerprint(params);
   if (w->oracle_set != oracle_set) {
     /* First vote, or the oracle set changed since the window's votes: indexes may have
-       shifted, so those votes start over (see registry_oracles.h). */
+       shifted, so those votes start over (see registry_view.h). */
     gp_memset(w->benchmark, 0, sizeof w->benchmark);
     gp_memset(w->uptime, 0, sizeof w->uptime);
     w->voted_mask = w->challenge_mask = w->challenge_pass_mask = 0;
