@@ -77,7 +77,7 @@ func DefaultParams(keeper, treasury, compensationPool, escrowAuthority solana.Pu
 }
 
 // OracleSetFingerprint is the fingerprint the programs record with oracle votes (see
-// programs/registry/include/registry_oracles.h): the first 8 bytes, little-endian, of
+// programs/registry/include/registry_view.h): the first 8 bytes, little-endian, of
 // sha256(live oracle keys || quorum). Votes cast under another fingerprint start over.
 func OracleSetFingerprint(p ConfigParams) uint64 {
 	h := sha256.New()

@@ -250,3 +250,12 @@ func (c *CUTable) Measure(name string, signers []solana.PrivateKey, ix solana.In
 	})
 	fmt.Fprintf(os.Stderr, "%-32s %8d %8d %5d\n", name, total, own, cpis)
 }
+
+// Supply is a mint's supply in base units.
+func (e *Env) Supply(t testing.TB, mint solana.PublicKey) uint64 {
+	res, err := e.Client.RPC.GetTokenSupply(e.Ctx, mint, rpc.CommitmentConfirmed)
+	require.NoError(t, err)
+	n, err := strconv.ParseUint(res.Value.Amount, 10, 64)
+	require.NoError(t, err)
+	return n
+}

@@ -46,23 +46,16 @@ func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) 
 	for i := 1; i <= Oracles; i++ {
 		names = append(names, fmt.Sprintf("oracle-%d", i))
 	}
-	pub := map[string]solana.PublicKey{}
-	admin, err := keys.Key("upgrade-authority")
-	if err != nil {
-		return nil, err
-	}
+	key, pub := map[string]solana.PrivateKey{}, map[string]solana.PublicKey{}
 	for _, name := range names {
-		key, err := keys.Key(name)
+		k, err := keys.Key(name)
 		if err != nil {
 			return nil, err
 		}
-		pub[name] = key.PublicKey()
+		key[name], pub[name] = k, k.PublicKey()
 	}
+	admin, mintAuthority := key["upgrade-authority"], key["admin"] // "admin": the mints' authority at genesis
 	prog.Economy.IOMint, prog.Economy.IOSDMint = pub["io-mint"], pub["iosd-mint"]
-	mintAuthority, err := keys.Key("admin") // the mints' authority at genesis
-	if err != nil {
-		return nil, err
-	}
 	treasury, _, err := solana.FindAssociatedTokenAddress(pub["treasury"], pub["io-mint"])
 	if err != nil {
 		return nil, err

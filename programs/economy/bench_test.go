@@ -14,10 +14,7 @@ import (
 // consumption and the 946-CU base of each CPI). burn_fee is measured inside the escrow's
 // settle (programs/escrow's benchmark).
 func BenchmarkComputeUnits(b *testing.B) {
-	ce := chaintest.New(b)
-	e := &env{Env: ce, prog: ce.Economy, published: map[int]int64{}}
-	e.InitRegistry(b, solana.NewWallet().PublicKey())
-	e.params = e.EconomyParams(b)
+	e := newUninitializedEnv(b)
 	e.params.GenesisTime -= 100
 	measure := e.CUTable(b).Measure
 	mintAuthority := e.Node.Key("admin")

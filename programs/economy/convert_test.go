@@ -30,7 +30,7 @@ func TestGenesis(t *testing.T) {
 	require.Equal(t, e.prog.MintAuthorityAddress(), c.MintAuthority)
 	require.Equal(t, e.prog.MintAuthorityAddress(), e.mintAuthority(t, e.IOMint))
 	require.Equal(t, e.prog.MintAuthorityAddress(), e.mintAuthority(t, e.IOSDMint))
-	require.Equal(t, uint64(economy.SupplyCap)-e.supply(t, e.IOMint), c.EmissionBudget)
+	require.Equal(t, uint64(economy.SupplyCap)-e.Supply(t, e.IOMint), c.EmissionBudget)
 	require.Equal(t, uint64(economy.FirstMonthEmission), c.MonthEmission)
 	require.Equal(t, e.escrowID(), c.EscrowProgram)
 
@@ -58,15 +58,15 @@ func TestBurnAndRedeemAtKnownPrices(t *testing.T) {
 	require.ErrorIs(t, err, economy.ErrPriceUnavailable) // one oracle is not a quorum
 	require.NoError(t, e.price(1, price+50_000, conf/2))
 
-	ioSupply, iosdSupply := e.supply(t, e.IOMint), e.supply(t, e.IOSDMint)
+	ioSupply, iosdSupply := e.Supply(t, e.IOMint), e.Supply(t, e.IOSDMint)
 	sig, err := e.burn(h, 100*io)
 	require.NoError(t, err)
 	// lower median price 2.00, highest confidence 0.01: 100 IO x 1.98 = 198 IOSD.
 	require.Equal(t, []any{&economy.IoBurned{User: h.key.PublicKey(), IoAmount: 100 * io, IosdAmount: 198 * iosd, Price: price, Conf: conf}}, e.eventsOf(t, sig))
 	require.Equal(t, uint64(900*io), e.TokenBalance(t, h.io))
 	require.Equal(t, uint64(198*iosd), e.TokenBalance(t, h.iosd))
-	require.Equal(t, ioSupply-100*io, e.supply(t, e.IOMint))
-	require.Equal(t, iosdSupply+198*iosd, e.supply(t, e.IOSDMint))
+	require.Equal(t, ioSupply-100*io, e.Supply(t, e.IOMint))
+	require.Equal(t, iosdSupply+198*iosd, e.Supply(t, e.IOSDMint))
 
 	// 101 IO base units are worth 1.9998 IOSD base units: 1.
 	_, err = e.burn(h, 101)
@@ -156,12 +156,9 @@ func TestCircuitBreakers(t *testing.T) {
 
 // Initialize needs the mints' current mint authority to sign the hand-over.
 func TestInitializeNeedsTheMintAuthority(t *testing.T) {
-	e := &env{Env: chaintest.New(t)}
-	e.prog = e.Economy
-	e.InitRegistry(t, solana.NewWallet().PublicKey())
+	e := newUninitializedEnv(t)
 	impostor := e.Funded(t)
-	params := e.EconomyParams(t)
-	err := e.Send([]solana.PrivateKey{e.Admin, impostor}, chaintest.Must(e.prog.Initialize(e.Admin.PublicKey(), impostor.PublicKey(), e.escrowID(), params)))
+	err := e.Send([]solana.PrivateKey{e.Admin, impostor}, chaintest.Must(e.prog.Initialize(e.Admin.PublicKey(), impostor.PublicKey(), e.escrowID(), e.params)))
 	require.ErrorIs(t, err, economy.ErrWrongMintAuthority)
 	require.Equal(t, e.Node.Key("admin").PublicKey(), e.mintAuthority(t, e.IOMint))
 }

@@ -1,12 +1,10 @@
 package economy_test
 
 import (
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/gagliardetto/solana-go"
-	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/economy"
@@ -29,14 +27,21 @@ type env struct {
 
 // newEnv initializes the economy with the test parameters, changed by adjust if not nil.
 func newEnv(t testing.TB, adjust func(*env, *economy.ConfigParams)) *env {
-	ce := chaintest.New(t)
-	e := &env{Env: ce, prog: ce.Economy, published: map[int]int64{}}
-	e.InitRegistry(t, solana.NewWallet().PublicKey())
-	e.params = e.EconomyParams(t)
+	e := newUninitializedEnv(t)
 	if adjust != nil {
 		adjust(e, &e.params)
 	}
 	e.InitEconomy(t, e.escrowID(), e.params)
+	return e
+}
+
+// newUninitializedEnv is newEnv without the economy's Config: the registry is initialized and
+// e.params holds the test parameters.
+func newUninitializedEnv(t testing.TB) *env {
+	ce := chaintest.New(t)
+	e := &env{Env: ce, prog: ce.Economy, published: map[int]int64{}}
+	e.InitRegistry(t, solana.NewWallet().PublicKey())
+	e.params = e.EconomyParams(t)
 	return e
 }
 
@@ -91,14 +96,6 @@ func (e *env) burn(h holder, amount uint64) (solana.Signature, error) {
 
 func (e *env) redeem(h holder, amount uint64) (solana.Signature, error) {
 	return e.SendSig([]solana.PrivateKey{h.key}, chaintest.Must(e.prog.RedeemIOSDForIO(h.key.PublicKey(), h.io, h.iosd, amount)))
-}
-
-func (e *env) supply(t testing.TB, mint solana.PublicKey) uint64 {
-	res, err := e.Client.RPC.GetTokenSupply(e.Ctx, mint, rpc.CommitmentConfirmed)
-	require.NoError(t, err)
-	n, err := strconv.ParseUint(res.Value.Amount, 10, 64)
-	require.NoError(t, err)
-	return n
 }
 
 func (e *env) eventsOf(t testing.TB, sig solana.Signature) []any {

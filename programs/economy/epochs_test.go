@@ -103,7 +103,7 @@ func TestAdvanceEpochIsIdempotent(t *testing.T) {
 func TestEmissionsStayWithinTheCap(t *testing.T) {
 	e := newEnv(t, func(e *env, p *economy.ConfigParams) {
 		p.GenesisTime -= 100
-		p.SupplyCap = e.supply(t, e.IOMint) + 5_000*io
+		p.SupplyCap = e.Supply(t, e.IOMint) + 5_000*io
 	})
 	sig, err := e.advance(0, 3)
 	require.NoError(t, err)
@@ -119,7 +119,7 @@ func TestEmissionsStayWithinTheCap(t *testing.T) {
 	pool := e.params.CommunityPool
 	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.FundCommunityPool(pool))))
 	require.Equal(t, e.config(t).CommunityAccrued, e.TokenBalance(t, pool))
-	require.LessOrEqual(t, e.supply(t, e.IOMint), e.params.SupplyCap)
+	require.LessOrEqual(t, e.Supply(t, e.IOMint), e.params.SupplyCap)
 	err = e.Send([]solana.PrivateKey{e.Funded(t)}, chaintest.Must(e.prog.FundCommunityPool(pool)))
 	require.ErrorIs(t, err, economy.ErrInvalidAmount)
 

@@ -40,13 +40,13 @@ func TestNegativeMatrix(t *testing.T) {
 		want    error
 	}{
 		{"too few accounts", []solana.PrivateKey{h.key}, chaintest.Truncated(burn, 8), economy.ErrNotEnoughAccounts},
-		{"burn without the user's signature", []solana.PrivateKey{stranger}, chaintest.WithFlags(burn, 2, false, false), economy.ErrMissingSigner},
+		{"burn without the user's signature", []solana.PrivateKey{stranger}, chaintest.Unsigned(burn, 2), economy.ErrMissingSigner},
 		{"price without the oracle's signature", []solana.PrivateKey{stranger},
-			chaintest.WithFlags(chaintest.Must(e.prog.SubmitPrice(e.Oracles[0].PublicKey(), 1, 0, 1)), 2, false, false), economy.ErrMissingSigner},
+			chaintest.Unsigned(chaintest.Must(e.prog.SubmitPrice(e.Oracles[0].PublicKey(), 1, 0, 1)), 2), economy.ErrMissingSigner},
 		{"rewards without the oracle's signature (forged)", []solana.PrivateKey{stranger},
-			chaintest.WithFlags(chaintest.Must(e.prog.SubmitRewards(e.Oracles[2].PublicKey(), p.Device, 1_000_000*io)), 4, false, true), economy.ErrMissingSigner},
-		{"read-only config", []solana.PrivateKey{h.key}, chaintest.WithFlags(burn, 0, false, false), economy.ErrAccountNotWritable},
-		{"read-only mint", []solana.PrivateKey{h.key}, chaintest.WithFlags(burn, 5, false, false), economy.ErrAccountNotWritable},
+			chaintest.Unsigned(chaintest.Must(e.prog.SubmitRewards(e.Oracles[2].PublicKey(), p.Device, 1_000_000*io)), 4), economy.ErrMissingSigner},
+		{"read-only config", []solana.PrivateKey{h.key}, chaintest.ReadOnly(burn, 0), economy.ErrAccountNotWritable},
+		{"read-only mint", []solana.PrivateKey{h.key}, chaintest.ReadOnly(burn, 5), economy.ErrAccountNotWritable},
 		{"fake token program", []solana.PrivateKey{h.key}, chaintest.WithAccount(burn, 8, solana.SystemProgramID), economy.ErrInvalidProgramId},
 		{"a wallet as the config", []solana.PrivateKey{h.key}, chaintest.WithAccount(burn, 0, stranger.PublicKey()), economy.ErrInvalidAccountOwner},
 		{"another registry config", []solana.PrivateKey{h.key}, chaintest.WithAccount(burn, 1, p.Device), economy.ErrInvalidPda},

@@ -32,10 +32,10 @@ func TestPropertyInvariants(t *testing.T) {
 	budget := uint64(30_000 * io)
 	e := newEnv(t, func(e *env, p *economy.ConfigParams) {
 		p.GenesisTime -= 40 // 20 epochs have ended
-		p.SupplyCap = e.supply(t, e.IOMint) + budget
+		p.SupplyCap = e.Supply(t, e.IOMint) + budget
 	})
 	w := &economyWorld{e: e, rng: rng}
-	w.io0, w.iosd0 = e.supply(t, e.IOMint), e.supply(t, e.IOSDMint)
+	w.io0, w.iosd0 = e.Supply(t, e.IOMint), e.Supply(t, e.IOSDMint)
 	require.Equal(t, budget, e.config(t).EmissionBudget)
 	for i := 0; i < 3; i++ {
 		w.holders = append(w.holders, e.holder(t, 1_000*io))
@@ -166,10 +166,10 @@ func lowerMedian(v []uint64) uint64 {
 func (w *economyWorld) check(t *testing.T) {
 	e := w.e
 	c := e.config(t)
-	ioSupply := e.supply(t, e.IOMint)
+	ioSupply := e.Supply(t, e.IOMint)
 	require.LessOrEqual(t, ioSupply, e.params.SupplyCap, "circulating IO over the cap")
 	require.Equal(t, w.io0+c.IoMinted-c.IoBurned, ioSupply, "IO supply")
-	require.Equal(t, w.iosd0+c.IosdMinted-c.IosdBurned, e.supply(t, e.IOSDMint), "IOSD supply")
+	require.Equal(t, w.iosd0+c.IosdMinted-c.IosdBurned, e.Supply(t, e.IOSDMint), "IOSD supply")
 	require.Equal(t, min(scheduled(c.NextEpoch), c.EmissionBudget), c.TotalScheduled, "emission to date")
 	require.LessOrEqual(t, c.RewardsClaimed, c.ProviderPoolTotal)
 	var claimed uint64

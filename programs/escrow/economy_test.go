@@ -22,7 +22,7 @@ func TestIOSDJobEndToEnd(t *testing.T) {
 	for _, o := range e.Oracles[:2] {
 		require.NoError(t, e.Send([]solana.PrivateKey{o}, chaintest.Must(eco.SubmitPrice(o.PublicKey(), 2_000_000, 0, published))))
 	}
-	supply0 := e.iosdSupply(t)
+	supply0 := e.Supply(t, e.IOSDMint)
 
 	r := e.newRenter(t, 0)
 	rk := r.key.PublicKey()
@@ -50,7 +50,7 @@ func TestIOSDJobEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, uint64(10*iosd), c.IosdMinted)
 	require.Equal(t, want.burned, c.IosdBurned)
-	require.Equal(t, supply0+c.IosdMinted-c.IosdBurned, e.iosdSupply(t))
+	require.Equal(t, supply0+c.IosdMinted-c.IosdBurned, e.Supply(t, e.IOSDMint))
 
 	// The provider redeems its pay: 7,600 IOSD base units at $2 = 380,000 IO base units.
 	p := j.providers[0]
@@ -59,7 +59,7 @@ func TestIOSDJobEndToEnd(t *testing.T) {
 	require.Equal(t, uint64(5_000-2_000)*chaintest.IO+want.payout*economy.IO/2_000_000, e.TokenBalance(t, p.Token))
 	c, err = eco.FetchConfig(e.Ctx, e.Client)
 	require.NoError(t, err)
-	require.Equal(t, supply0+c.IosdMinted-c.IosdBurned, e.iosdSupply(t))
+	require.Equal(t, supply0+c.IosdMinted-c.IosdBurned, e.Supply(t, e.IOSDMint))
 
 	// Only escrow jobs may use the fee hook.
 	stranger := e.Funded(t)

@@ -1,7 +1,6 @@
 package escrow_test
 
 import (
-	"strconv"
 	"testing"
 	"time"
 
@@ -202,13 +201,4 @@ func (e *env) eventsOf(t testing.TB, sig solana.Signature) []any {
 func (e *env) conserved(t testing.TB, j *escrow.Job) {
 	vault := e.TokenBalance(t, j.Vault)
 	require.Equal(t, j.Deposited, vault+j.PaidOut+j.FeesTreasury+j.FeesBurned+j.Refunded, "escrow not conserved")
-}
-
-// iosdSupply is the IOSD mint's supply.
-func (e *env) iosdSupply(t testing.TB) uint64 {
-	res, err := e.Client.RPC.GetTokenSupply(e.Ctx, e.IOSDMint, "confirmed")
-	require.NoError(t, err)
-	n, err := strconv.ParseUint(res.Value.Amount, 10, 64)
-	require.NoError(t, err)
-	return n
 }

@@ -59,7 +59,7 @@ func TestSingleDeviceJob(t *testing.T) {
 	})
 	t.Run("settle pays the provider, the treasury and the burn", func(t *testing.T) {
 		before := e.job(t, j)
-		supply := e.iosdSupply(t)
+		supply := e.Supply(t, e.IOSDMint)
 		want := pay(0, before.Slots[0].VerifiedSecs)
 		sig, err := e.settle(j, 0, j.payouts[0])
 		require.NoError(t, err)
@@ -67,7 +67,7 @@ func TestSingleDeviceJob(t *testing.T) {
 			Payout: want.payout, FeeTreasury: want.treasury, FeeBurned: want.burned}}, e.eventsOf(t, sig))
 		require.Equal(t, want.payout, e.TokenBalance(t, j.payouts[0]))
 		require.Equal(t, want.treasury, e.TokenBalance(t, e.treasuryIOSD))
-		require.Equal(t, supply-want.burned, e.iosdSupply(t))
+		require.Equal(t, supply-want.burned, e.Supply(t, e.IOSDMint))
 		require.Equal(t, 10*perSec-want.gross, e.TokenBalance(t, vault))
 		after := e.job(t, j)
 		require.Equal(t, after.Slots[0].VerifiedSecs, after.Slots[0].PaidSecs)

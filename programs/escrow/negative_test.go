@@ -39,10 +39,7 @@ func (e *env) negRun(t *testing.T, cases ...negCase) {
 func (e *env) negRejects(t *testing.T, c negCase) {
 	t.Helper()
 	before := e.negSnapshot(t, c.watch)
-	// A copy: solana-go's NewTransaction marks the fee payer's meta signer and writable in the
-	// instruction itself, which would change c.ix for a later send with another payer.
-	ix := negWith(c.ix, func(m []*solana.AccountMeta) []*solana.AccountMeta { return m })
-	_, err := e.SendSig(c.signers, ix)
+	_, err := e.SendSig(c.signers, chaintest.Copy(c.ix)) // a copy: see chaintest/tamper.go
 	require.ErrorIs(t, err, c.want)
 	require.Equal(t, before, e.negSnapshot(t, c.watch), "a rejected instruction changed an account")
 }
@@ -59,45 +56,6 @@ func (e *env) negSnapshot(t testing.TB, addrs []solana.PublicKey) [][]byte {
 		out[i] = data
 	}
 	return out
-}
-
-// negWith rebuilds ix with its account metas (a copy) edited.
-func negWith(ix solana.Instruction, edit func([]*solana.AccountMeta) []*solana.AccountMeta) solana.Instruction {
-	metas := make([]*solana.AccountMeta, len(ix.Accounts()))
-	for i, m := range ix.Accounts() {
-		c := *m
-		metas[i] = &c
-	}
-	data, err := ix.Data()
-	if err != nil {
-		panic(err)
-	}
-	return solana.NewInstruction(ix.ProgramID(), edit(metas), data)
-}
-
-// negUnsigned is ix with account i no longer a signer.
-func negUnsigned(ix solana.Instruction, i int) solana.Instruction {
-	return negWith(ix, func(m []*solana.AccountMeta) []*solana.AccountMeta { m[i].IsSigner = false; return m })
-}
-
-// negReadOnly is ix with account i no longer writable.
-func negReadOnly(ix solana.Instruction, i int) solana.Instruction {
-	return negWith(ix, func(m []*solana.AccountMeta) []*solana.AccountMeta { m[i].IsWritable = false; return m })
-}
-
-// negFirst is ix with only its first n accounts.
-func negFirst(ix solana.Instruction, n int) solana.Instruction {
-	return negWith(ix, func(m []*solana.AccountMeta) []*solana.AccountMeta { return m[:n] })
-}
-
-// negKey is ix with account i replaced by key (same flags).
-func negKey(ix solana.Instruction, i int, key solana.PublicKey) solana.Instruction {
-	return negWith(ix, func(m []*solana.AccountMeta) []*solana.AccountMeta { m[i].PublicKey = key; return m })
-}
-
-// negData is ix with other instruction data.
-func negData(ix solana.Instruction, data []byte) solana.Instruction {
-	return solana.NewInstruction(ix.ProgramID(), negWith(ix, func(m []*solana.AccountMeta) []*solana.AccountMeta { return m }).Accounts(), data)
 }
 
 // negMint creates a mint that is neither IO nor IOSD.
@@ -206,12 +164,12 @@ func TestNegativeMatrix(t *testing.T) {
 		sig := []solana.PrivateKey{cr.key}
 		unrelated := e.negMint(t)
 		e.negRun(t,
-			negCase{"renter did not sign", keeper, negUnsigned(good, 3), escrow.ErrMissingSigner, watch},
-			negCase{"job read-only", sig, negReadOnly(good, 1), escrow.ErrAccountNotWritable, watch},
-			negCase{"renter token read-only", sig, negReadOnly(good, 4), escrow.ErrAccountNotWritable, watch},
-			negCase{"seven accounts", sig, negFirst(good, 7), escrow.ErrNotEnoughAccounts, watch},
-			negCase{"token program is the registry", sig, negKey(good, 6, e.Registry.ID), escrow.ErrInvalidProgramId, watch},
-			negCase{"system program is the token program", sig, negKey(good, 7, solana.TokenProgramID), escrow.ErrInvalidProgramId, watch},
+			negCase{"renter did not sign", keeper, chaintest.Unsigned(good, 3), escrow.ErrMissingSigner, watch},
+			negCase{"job read-only", sig, chaintest.ReadOnly(good, 1), escrow.ErrAccountNotWritable, watch},
+			negCase{"renter token read-only", sig, chaintest.ReadOnly(good, 4), escrow.ErrAccountNotWritable, watch},
+			negCase{"seven accounts", sig, chaintest.Truncated(good, 7), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"token program is the registry", sig, chaintest.WithAccount(good, 6, e.Registry.ID), escrow.ErrInvalidProgramId, watch},
+			negCase{"system program is the token program", sig, chaintest.WithAccount(good, 7, solana.TokenProgramID), escrow.ErrInvalidProgramId, watch},
 			negCase{"a mint neither IO nor IOSD", sig, chaintest.Must(e.prog.CreateJob(crk, cr.token, unrelated, terms(2, 1, 600))), escrow.ErrInvalidMint, watch},
 			negCase{"an IO job paid from an IOSD account", sig, chaintest.Must(e.prog.CreateJob(crk, cr.token, e.IOMint, terms(2, 1, 600))), escrow.ErrInvalidMint, watch},
 			negCase{"price 0", sig, create(func(tm *escrow.Terms) { tm.PricePerHour = 0 }), escrow.ErrInvalidJobParams, watch},
@@ -224,9 +182,9 @@ func TestNegativeMatrix(t *testing.T) {
 			negCase{"the deposit overflows", sig, create(func(tm *escrow.Terms) { tm.PricePerHour, tm.DeviceCount = math.MaxUint64, 16 }), escrow.ErrArithmeticOverflow, watch},
 			negCase{"job id already used", []solana.PrivateKey{e.Keeper, cr.key}, chaintest.Must(e.prog.CreateJob(crk, cr.token, e.IOSDMint, terms(1, 1, 600))),
 				escrow.ErrAccountAlreadyInitialized, []solana.PublicKey{e.prog.JobAddress(crk, 1), e.prog.VaultAddress(e.prog.JobAddress(crk, 1)), cr.token}},
-			negCase{"job address of another id", sig, negKey(good, 1, e.prog.JobAddress(crk, 3)), escrow.ErrInvalidPda, watch},
-			negCase{"job address of another renter", sig, negKey(good, 1, e.prog.JobAddress(sk, 2)), escrow.ErrInvalidPda, watch},
-			negCase{"vault of another job", sig, negKey(good, 2, e.prog.VaultAddress(e.prog.JobAddress(crk, 1))), escrow.ErrInvalidPda, watch},
+			negCase{"job address of another id", sig, chaintest.WithAccount(good, 1, e.prog.JobAddress(crk, 3)), escrow.ErrInvalidPda, watch},
+			negCase{"job address of another renter", sig, chaintest.WithAccount(good, 1, e.prog.JobAddress(sk, 2)), escrow.ErrInvalidPda, watch},
+			negCase{"vault of another job", sig, chaintest.WithAccount(good, 2, e.prog.VaultAddress(e.prog.JobAddress(crk, 1))), escrow.ErrInvalidPda, watch},
 		)
 		t.Run("control: the unmodified instruction succeeds", func(t *testing.T) {
 			require.NoError(t, e.Send(sig, good))
@@ -244,14 +202,14 @@ func TestNegativeMatrix(t *testing.T) {
 		e.negRun(t,
 			negCase{"by a stranger", []solana.PrivateKey{stranger.key}, chaintest.Must(e.prog.TopUp(sk, run.addr, stranger.token, 10)),
 				escrow.ErrNotRenter, append(watchRun, stranger.token)},
-			negCase{"renter did not sign", keeper, negUnsigned(good, 3), escrow.ErrMissingSigner, watchRun},
-			negCase{"job read-only", sig, negReadOnly(good, 1), escrow.ErrAccountNotWritable, watchRun},
-			negCase{"vault read-only", sig, negReadOnly(good, 2), escrow.ErrAccountNotWritable, watchRun},
-			negCase{"five accounts", sig, negFirst(good, 5), escrow.ErrNotEnoughAccounts, watchRun},
-			negCase{"token program is the registry", sig, negKey(good, 5, e.Registry.ID), escrow.ErrInvalidProgramId, watchRun},
-			negCase{"a registry Device as the job", sig, negKey(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watchRun},
-			negCase{"the escrow Config as the job", sig, negKey(good, 1, escrowConfig), escrow.ErrInvalidAccountData, watchRun},
-			negCase{"vault of another job", sig, negKey(good, 2, e.prog.VaultAddress(other.addr)), escrow.ErrInvalidPda,
+			negCase{"renter did not sign", keeper, chaintest.Unsigned(good, 3), escrow.ErrMissingSigner, watchRun},
+			negCase{"job read-only", sig, chaintest.ReadOnly(good, 1), escrow.ErrAccountNotWritable, watchRun},
+			negCase{"vault read-only", sig, chaintest.ReadOnly(good, 2), escrow.ErrAccountNotWritable, watchRun},
+			negCase{"five accounts", sig, chaintest.Truncated(good, 5), escrow.ErrNotEnoughAccounts, watchRun},
+			negCase{"token program is the registry", sig, chaintest.WithAccount(good, 5, e.Registry.ID), escrow.ErrInvalidProgramId, watchRun},
+			negCase{"a registry Device as the job", sig, chaintest.WithAccount(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watchRun},
+			negCase{"the escrow Config as the job", sig, chaintest.WithAccount(good, 1, escrowConfig), escrow.ErrInvalidAccountData, watchRun},
+			negCase{"vault of another job", sig, chaintest.WithAccount(good, 2, e.prog.VaultAddress(other.addr)), escrow.ErrInvalidPda,
 				append(watchRun, e.prog.VaultAddress(other.addr))},
 			negCase{"0 seconds", sig, topUp(0), escrow.ErrInvalidJobParams, watchRun},
 			negCase{"paid from an IO account", sig, chaintest.Must(e.prog.TopUp(rk, run.addr, renterIO, 10)), escrow.ErrInvalidMint, append(watchRun, renterIO)},
@@ -273,12 +231,12 @@ func TestNegativeMatrix(t *testing.T) {
 		e.negRun(t,
 			negCase{"by a stranger", []solana.PrivateKey{stranger.key}, chaintest.Must(e.prog.AssignDevices(sk, open.addr, pB.Device)),
 				escrow.ErrNotRenterOrScheduler, watch},
-			negCase{"authority did not sign", keeper, negUnsigned(good, 2), escrow.ErrMissingSigner, watch},
-			negCase{"job read-only", sig, negReadOnly(good, 1), escrow.ErrAccountNotWritable, watch},
-			negCase{"three accounts", sig, negFirst(good, 3), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"authority did not sign", keeper, chaintest.Unsigned(good, 2), escrow.ErrMissingSigner, watch},
+			negCase{"job read-only", sig, chaintest.ReadOnly(good, 1), escrow.ErrAccountNotWritable, watch},
+			negCase{"three accounts", sig, chaintest.Truncated(good, 3), escrow.ErrNotEnoughAccounts, watch},
 			negCase{"no device", sig, assign(), escrow.ErrNotEnoughAccounts, watch},
-			negCase{"registry config is the escrow's Config", sig, negKey(good, 3, escrowConfig), escrow.ErrInvalidPda, watch},
-			negCase{"a registry Device as the job", sig, negKey(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watch},
+			negCase{"registry config is the escrow's Config", sig, chaintest.WithAccount(good, 3, escrowConfig), escrow.ErrInvalidPda, watch},
+			negCase{"a registry Device as the job", sig, chaintest.WithAccount(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watch},
 			negCase{"an escrow Job as the device", sig, assign(run.addr), escrow.ErrInvalidAccountOwner, append(watch, run.addr)},
 			negCase{"the registry Config as the device", sig, assign(e.Registry.ConfigAddress()), escrow.ErrInvalidAccountData, watch},
 			negCase{"a device in probation", sig, assign(pNew.Device), escrow.ErrDeviceNotHireable, append(watch, pNew.Device)},
@@ -306,22 +264,22 @@ func TestNegativeMatrix(t *testing.T) {
 		data, err := acceptA.Data()
 		require.NoError(t, err)
 		e.negRun(t,
-			negCase{"device key did not sign", keeper, negUnsigned(acceptA, 3), escrow.ErrMissingSigner, watchAsg},
-			negCase{"job read-only", kA, negReadOnly(acceptA, 1), escrow.ErrAccountNotWritable, watchAsg},
-			negCase{"device read-only", kA, negReadOnly(acceptA, 2), escrow.ErrAccountNotWritable, watchAsg},
-			negCase{"seven accounts", kA, negFirst(acceptA, 7), escrow.ErrNotEnoughAccounts, watchAsg},
-			negCase{"registry program is the token program", kA, negKey(acceptA, 7, solana.TokenProgramID), escrow.ErrInvalidProgramId, watchAsg},
-			negCase{"registry config is the escrow's Config", kA, negKey(acceptA, 5, escrowConfig), escrow.ErrInvalidPda, watchAsg},
-			negCase{"escrow authority is another address", kA, negKey(acceptA, 6, sk), escrow.ErrInvalidPda, watchAsg},
-			negCase{"the renter's wallet as the job", kA, negKey(acceptA, 1, ak.PublicKey()), escrow.ErrInvalidAccountOwner, watchAsg},
-			negCase{"the escrow Config as the job", kA, negKey(acceptA, 1, escrowConfig), escrow.ErrInvalidAccountData, watchAsg},
-			negCase{"an escrow Job as the device", kA, negKey(acceptA, 2, other.addr), escrow.ErrInvalidAccountOwner, watchAsg},
+			negCase{"device key did not sign", keeper, chaintest.Unsigned(acceptA, 3), escrow.ErrMissingSigner, watchAsg},
+			negCase{"job read-only", kA, chaintest.ReadOnly(acceptA, 1), escrow.ErrAccountNotWritable, watchAsg},
+			negCase{"device read-only", kA, chaintest.ReadOnly(acceptA, 2), escrow.ErrAccountNotWritable, watchAsg},
+			negCase{"seven accounts", kA, chaintest.Truncated(acceptA, 7), escrow.ErrNotEnoughAccounts, watchAsg},
+			negCase{"registry program is the token program", kA, chaintest.WithAccount(acceptA, 7, solana.TokenProgramID), escrow.ErrInvalidProgramId, watchAsg},
+			negCase{"registry config is the escrow's Config", kA, chaintest.WithAccount(acceptA, 5, escrowConfig), escrow.ErrInvalidPda, watchAsg},
+			negCase{"escrow authority is another address", kA, chaintest.WithAccount(acceptA, 6, sk), escrow.ErrInvalidPda, watchAsg},
+			negCase{"the renter's wallet as the job", kA, chaintest.WithAccount(acceptA, 1, ak.PublicKey()), escrow.ErrInvalidAccountOwner, watchAsg},
+			negCase{"the escrow Config as the job", kA, chaintest.WithAccount(acceptA, 1, escrowConfig), escrow.ErrInvalidAccountData, watchAsg},
+			negCase{"an escrow Job as the device", kA, chaintest.WithAccount(acceptA, 2, other.addr), escrow.ErrInvalidAccountOwner, watchAsg},
 			negCase{"slot out of range", kA, chaintest.Must(e.prog.AcceptJob(asg.addr, pA.DeviceKey.PublicKey(), payoutA, 9)), escrow.ErrInvalidSlot, watchAsg},
 			negCase{"a slot already hired", kA, chaintest.Must(e.prog.AcceptJob(other.addr, pA.DeviceKey.PublicKey(), payoutA, 0)),
 				escrow.ErrInvalidSlot, []solana.PublicKey{other.addr, pA.Device}},
-			negCase{"signed by another device's key", kB, negKey(acceptA, 3, pB.DeviceKey.PublicKey()), escrow.ErrWrongDevice, watchAsg},
+			negCase{"signed by another device's key", kB, chaintest.WithAccount(acceptA, 3, pB.DeviceKey.PublicKey()), escrow.ErrWrongDevice, watchAsg},
 			negCase{"another device's slot", kB, chaintest.Must(e.prog.AcceptJob(asg.addr, pB.DeviceKey.PublicKey(), payoutB, 0)), escrow.ErrWrongDevice, watchAsg},
-			negCase{"no slot argument", kA, negData(acceptA, data[:8]), escrow.ErrInvalidInstructionData, watchAsg},
+			negCase{"no slot argument", kA, chaintest.WithData(acceptA, data[:8]), escrow.ErrInvalidInstructionData, watchAsg},
 		)
 	})
 
@@ -333,11 +291,11 @@ func TestNegativeMatrix(t *testing.T) {
 		e.negRun(t,
 			negCase{"by a stranger", []solana.PrivateKey{stranger.key}, chaintest.Must(e.prog.RecordUsage(sk, run.addr, escrow.UsageReport{Window: w})),
 				escrow.ErrNotOracle, watch},
-			negCase{"oracle did not sign", keeper, negUnsigned(good, 3), escrow.ErrMissingSigner, watch},
-			negCase{"job read-only", ko, negReadOnly(good, 1), escrow.ErrAccountNotWritable, watch},
-			negCase{"three accounts", ko, negFirst(good, 3), escrow.ErrNotEnoughAccounts, watch},
-			negCase{"registry config is the escrow's Config", ko, negKey(good, 2, escrowConfig), escrow.ErrInvalidPda, watch},
-			negCase{"a registry Device as the job", ko, negKey(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watch},
+			negCase{"oracle did not sign", keeper, chaintest.Unsigned(good, 3), escrow.ErrMissingSigner, watch},
+			negCase{"job read-only", ko, chaintest.ReadOnly(good, 1), escrow.ErrAccountNotWritable, watch},
+			negCase{"three accounts", ko, chaintest.Truncated(good, 3), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"registry config is the escrow's Config", ko, chaintest.WithAccount(good, 2, escrowConfig), escrow.ErrInvalidPda, watch},
+			negCase{"a registry Device as the job", ko, chaintest.WithAccount(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watch},
 			e.voteCase("a job that never started", escrow.ErrInvalidJobState, asg, 0, w),
 			e.voteCase("window not ended", escrow.ErrUsageWindowNotClosed, run, 0, uint64(time.Now().Unix()/e.params.UsageWindowSecs)+5),
 			e.voteCase("window ended before the job started", escrow.ErrStaleUsage, run, 0, w-1),
@@ -352,13 +310,13 @@ func TestNegativeMatrix(t *testing.T) {
 		good := settle(0, run.payouts[0], e.treasuryIOSD, e.IOSDMint)
 		watch := []solana.PublicKey{run.addr, runVault, run.payouts[0], run.payouts[1], e.treasuryIOSD, stranger.token}
 		e.negRun(t,
-			negCase{"job read-only", keeper, negReadOnly(good, 1), escrow.ErrAccountNotWritable, watch},
-			negCase{"mint read-only", keeper, negReadOnly(good, 5), escrow.ErrAccountNotWritable, watch},
-			negCase{"economy config read-only", keeper, negReadOnly(good, 8), escrow.ErrAccountNotWritable, watch},
-			negCase{"eight accounts", keeper, negFirst(good, 8), escrow.ErrNotEnoughAccounts, watch},
-			negCase{"token program is the registry", keeper, negKey(good, 6, e.Registry.ID), escrow.ErrInvalidProgramId, watch},
-			negCase{"a registry Device as the job", keeper, negKey(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watch},
-			negCase{"vault of another job", keeper, negKey(good, 2, e.prog.VaultAddress(other.addr)), escrow.ErrInvalidPda, watch},
+			negCase{"job read-only", keeper, chaintest.ReadOnly(good, 1), escrow.ErrAccountNotWritable, watch},
+			negCase{"mint read-only", keeper, chaintest.ReadOnly(good, 5), escrow.ErrAccountNotWritable, watch},
+			negCase{"economy config read-only", keeper, chaintest.ReadOnly(good, 8), escrow.ErrAccountNotWritable, watch},
+			negCase{"eight accounts", keeper, chaintest.Truncated(good, 8), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"token program is the registry", keeper, chaintest.WithAccount(good, 6, e.Registry.ID), escrow.ErrInvalidProgramId, watch},
+			negCase{"a registry Device as the job", keeper, chaintest.WithAccount(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watch},
+			negCase{"vault of another job", keeper, chaintest.WithAccount(good, 2, e.prog.VaultAddress(other.addr)), escrow.ErrInvalidPda, watch},
 			negCase{"IO mint for an IOSD job", keeper, settle(0, run.payouts[0], e.treasuryIOSD, e.IOMint), escrow.ErrInvalidMint, watch},
 			negCase{"slot out of range", keeper, settle(5, run.payouts[0], e.treasuryIOSD, e.IOSDMint), escrow.ErrInvalidSlot, watch},
 			negCase{"payout of another slot", keeper, settle(0, run.payouts[1], e.treasuryIOSD, e.IOSDMint), escrow.ErrWrongTokenAccount, watch},
@@ -379,15 +337,15 @@ func TestNegativeMatrix(t *testing.T) {
 		e.negRun(t,
 			negCase{"by a stranger", []solana.PrivateKey{stranger.key}, chaintest.Must(e.prog.CancelJob(sk, run.addr, stranger.token, hired)),
 				escrow.ErrNotRenter, watch},
-			negCase{"renter did not sign", keeper, negUnsigned(good, 3), escrow.ErrMissingSigner, watch},
-			negCase{"vault read-only", sig, negReadOnly(good, 2), escrow.ErrAccountNotWritable, watch},
-			negCase{"eight accounts", sig, negFirst(good, 8), escrow.ErrNotEnoughAccounts, watch},
-			negCase{"token program is the registry", sig, negKey(good, 8, e.Registry.ID), escrow.ErrInvalidProgramId, watch},
-			negCase{"registry program is the token program", sig, negKey(good, 7, solana.TokenProgramID), escrow.ErrInvalidProgramId, watch},
-			negCase{"registry config is the escrow's Config", sig, negKey(good, 5, escrowConfig), escrow.ErrInvalidPda, watch},
-			negCase{"escrow authority is another address", sig, negKey(good, 6, sk), escrow.ErrInvalidPda, watch},
-			negCase{"the renter's wallet as the job", sig, negKey(good, 1, rk), escrow.ErrInvalidAccountOwner, watch},
-			negCase{"vault of another job", sig, negKey(good, 2, e.prog.VaultAddress(other.addr)), escrow.ErrInvalidPda,
+			negCase{"renter did not sign", keeper, chaintest.Unsigned(good, 3), escrow.ErrMissingSigner, watch},
+			negCase{"vault read-only", sig, chaintest.ReadOnly(good, 2), escrow.ErrAccountNotWritable, watch},
+			negCase{"eight accounts", sig, chaintest.Truncated(good, 8), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"token program is the registry", sig, chaintest.WithAccount(good, 8, e.Registry.ID), escrow.ErrInvalidProgramId, watch},
+			negCase{"registry program is the token program", sig, chaintest.WithAccount(good, 7, solana.TokenProgramID), escrow.ErrInvalidProgramId, watch},
+			negCase{"registry config is the escrow's Config", sig, chaintest.WithAccount(good, 5, escrowConfig), escrow.ErrInvalidPda, watch},
+			negCase{"escrow authority is another address", sig, chaintest.WithAccount(good, 6, sk), escrow.ErrInvalidPda, watch},
+			negCase{"the renter's wallet as the job", sig, chaintest.WithAccount(good, 1, rk), escrow.ErrInvalidAccountOwner, watch},
+			negCase{"vault of another job", sig, chaintest.WithAccount(good, 2, e.prog.VaultAddress(other.addr)), escrow.ErrInvalidPda,
 				append(watch, e.prog.VaultAddress(other.addr))},
 			negCase{"refund to someone else's account", sig, chaintest.Must(e.prog.CancelJob(rk, run.addr, stranger.token, hired)),
 				escrow.ErrWrongTokenAccount, watch},
@@ -395,7 +353,7 @@ func TestNegativeMatrix(t *testing.T) {
 			negCase{"a device missing", sig, cancel(hired[0]), escrow.ErrWrongDeviceAccounts, watch},
 			negCase{"devices out of order", sig, cancel(hired[1], hired[0]), escrow.ErrWrongDeviceAccounts, watch},
 			negCase{"an extra device", sig, cancel(hired[0], hired[1], pB.Device), escrow.ErrWrongDeviceAccounts, watch},
-			negCase{"a device read-only", sig, negReadOnly(good, 9), escrow.ErrAccountNotWritable, watch},
+			negCase{"a device read-only", sig, chaintest.ReadOnly(good, 9), escrow.ErrAccountNotWritable, watch},
 			negCase{"an ended job", []solana.PrivateKey{ek}, chaintest.Must(e.prog.CancelJob(ek.PublicKey(), ended.addr, ended.renter.token, nil)),
 				escrow.ErrInvalidJobState, watchEnded},
 		)
@@ -405,10 +363,10 @@ func TestNegativeMatrix(t *testing.T) {
 		good := chaintest.Must(e.prog.ExpireJob(run.addr, rr.token, hired))
 		e.negRun(t,
 			negCase{"a running job before its end", keeper, good, escrow.ErrJobNotExpired, watchRun},
-			negCase{"renter token read-only", keeper, negReadOnly(good, 3), escrow.ErrAccountNotWritable, watchRun},
-			negCase{"seven accounts", keeper, negFirst(good, 7), escrow.ErrNotEnoughAccounts, watchRun},
-			negCase{"token program is the registry", keeper, negKey(good, 7, e.Registry.ID), escrow.ErrInvalidProgramId, watchRun},
-			negCase{"a registry Device as the job", keeper, negKey(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watchRun},
+			negCase{"renter token read-only", keeper, chaintest.ReadOnly(good, 3), escrow.ErrAccountNotWritable, watchRun},
+			negCase{"seven accounts", keeper, chaintest.Truncated(good, 7), escrow.ErrNotEnoughAccounts, watchRun},
+			negCase{"token program is the registry", keeper, chaintest.WithAccount(good, 7, e.Registry.ID), escrow.ErrInvalidProgramId, watchRun},
+			negCase{"a registry Device as the job", keeper, chaintest.WithAccount(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watchRun},
 			negCase{"an ended job", keeper, chaintest.Must(e.prog.ExpireJob(ended.addr, ended.renter.token, nil)), escrow.ErrInvalidJobState, watchEnded},
 		)
 	})
@@ -421,17 +379,17 @@ func TestNegativeMatrix(t *testing.T) {
 		k0 := []solana.PrivateKey{e.Keeper, p0.DeviceKey}
 		watch := append(watchRun, pB.Device)
 		e.negRun(t,
-			negCase{"device key did not sign", keeper, negUnsigned(good, 3), escrow.ErrMissingSigner, watch},
-			negCase{"job read-only", k0, negReadOnly(good, 1), escrow.ErrAccountNotWritable, watch},
-			negCase{"device read-only", k0, negReadOnly(good, 2), escrow.ErrAccountNotWritable, watch},
-			negCase{"six accounts", k0, negFirst(good, 6), escrow.ErrNotEnoughAccounts, watch},
-			negCase{"registry program is the token program", k0, negKey(good, 6, solana.TokenProgramID), escrow.ErrInvalidProgramId, watch},
-			negCase{"registry config is the escrow's Config", k0, negKey(good, 4, escrowConfig), escrow.ErrInvalidPda, watch},
-			negCase{"escrow authority is another address", k0, negKey(good, 5, sk), escrow.ErrInvalidPda, watch},
-			negCase{"the renter's wallet as the job", k0, negKey(good, 1, rk), escrow.ErrInvalidAccountOwner, watch},
-			negCase{"an escrow Job as the device", k0, negKey(good, 2, other.addr), escrow.ErrInvalidAccountOwner, watch},
+			negCase{"device key did not sign", keeper, chaintest.Unsigned(good, 3), escrow.ErrMissingSigner, watch},
+			negCase{"job read-only", k0, chaintest.ReadOnly(good, 1), escrow.ErrAccountNotWritable, watch},
+			negCase{"device read-only", k0, chaintest.ReadOnly(good, 2), escrow.ErrAccountNotWritable, watch},
+			negCase{"six accounts", k0, chaintest.Truncated(good, 6), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"registry program is the token program", k0, chaintest.WithAccount(good, 6, solana.TokenProgramID), escrow.ErrInvalidProgramId, watch},
+			negCase{"registry config is the escrow's Config", k0, chaintest.WithAccount(good, 4, escrowConfig), escrow.ErrInvalidPda, watch},
+			negCase{"escrow authority is another address", k0, chaintest.WithAccount(good, 5, sk), escrow.ErrInvalidPda, watch},
+			negCase{"the renter's wallet as the job", k0, chaintest.WithAccount(good, 1, rk), escrow.ErrInvalidAccountOwner, watch},
+			negCase{"an escrow Job as the device", k0, chaintest.WithAccount(good, 2, other.addr), escrow.ErrInvalidAccountOwner, watch},
 			// The device account is the slot's, the signer another device's key.
-			negCase{"signed by another device's key", kB, negKey(good, 3, pB.DeviceKey.PublicKey()), escrow.ErrWrongDevice, watch},
+			negCase{"signed by another device's key", kB, chaintest.WithAccount(good, 3, pB.DeviceKey.PublicKey()), escrow.ErrWrongDevice, watch},
 			// A hired device of the job, with its own key, quitting the other device's slot.
 			negCase{"another hired device's slot", []solana.PrivateKey{e.Keeper, p1.DeviceKey}, quit(run, p1, 0), escrow.ErrWrongDevice, watch},
 			negCase{"a device not on the job", kB, quit(run, pB, 0), escrow.ErrWrongDevice, watch},
@@ -451,11 +409,11 @@ func TestNegativeMatrix(t *testing.T) {
 		e.negRun(t,
 			negCase{"by a stranger", []solana.PrivateKey{stranger.key}, chaintest.Must(e.prog.ReplaceDevice(sk, asg.addr, 1, pB.Device, pNew.Device)),
 				escrow.ErrNotRenterOrScheduler, watch},
-			negCase{"authority did not sign", keeper, negUnsigned(good, 2), escrow.ErrMissingSigner, watch},
-			negCase{"old device read-only", sig, negReadOnly(good, 3), escrow.ErrAccountNotWritable, watch},
-			negCase{"seven accounts", sig, negFirst(good, 7), escrow.ErrNotEnoughAccounts, watch},
-			negCase{"registry program is the token program", sig, negKey(good, 7, solana.TokenProgramID), escrow.ErrInvalidProgramId, watch},
-			negCase{"escrow authority is another address", sig, negKey(good, 6, sk), escrow.ErrInvalidPda, watch},
+			negCase{"authority did not sign", keeper, chaintest.Unsigned(good, 2), escrow.ErrMissingSigner, watch},
+			negCase{"old device read-only", sig, chaintest.ReadOnly(good, 3), escrow.ErrAccountNotWritable, watch},
+			negCase{"seven accounts", sig, chaintest.Truncated(good, 7), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"registry program is the token program", sig, chaintest.WithAccount(good, 7, solana.TokenProgramID), escrow.ErrInvalidProgramId, watch},
+			negCase{"escrow authority is another address", sig, chaintest.WithAccount(good, 6, sk), escrow.ErrInvalidPda, watch},
 			negCase{"slot out of range", sig, replace(5, pB.Device, pNew.Device), escrow.ErrInvalidSlot, watch},
 			negCase{"old device is not the slot's", sig, replace(0, pB.Device, pNew.Device), escrow.ErrWrongDevice, watch},
 			negCase{"new device in probation", sig, good, escrow.ErrDeviceNotHireable, watch},
@@ -480,14 +438,14 @@ func TestNegativeMatrix(t *testing.T) {
 		j := job{addr: e.prog.JobAddress(crk, 1), id: 1, renter: cr}
 		watch := []solana.PublicKey{j.addr, cr.token, mine, theirs}
 		e.negRun(t,
-			negCase{"create_cluster: renter did not sign", keeper, negUnsigned(chaintest.Must(e.prog.CreateCluster(crk, 9, [32]byte{})), 2),
+			negCase{"create_cluster: renter did not sign", keeper, chaintest.Unsigned(chaintest.Must(e.prog.CreateCluster(crk, 9, [32]byte{})), 2),
 				escrow.ErrMissingSigner, []solana.PublicKey{e.prog.ClusterAddress(crk, 9)}},
 			negCase{"create_cluster: id already used", []solana.PrivateKey{e.Keeper, cr.key}, chaintest.Must(e.prog.CreateCluster(crk, 7, [32]byte{7})),
 				escrow.ErrAccountAlreadyInitialized, watch},
-			negCase{"create_cluster: address of another id", sig, negKey(chaintest.Must(e.prog.CreateCluster(crk, 9, [32]byte{})), 1, e.prog.ClusterAddress(crk, 10)),
+			negCase{"create_cluster: address of another id", sig, chaintest.WithAccount(chaintest.Must(e.prog.CreateCluster(crk, 9, [32]byte{})), 1, e.prog.ClusterAddress(crk, 10)),
 				escrow.ErrInvalidPda, []solana.PublicKey{e.prog.ClusterAddress(crk, 9), e.prog.ClusterAddress(crk, 10)}},
 			negCase{"create_job in another renter's cluster", sig, inCluster(theirs), escrow.ErrWrongCluster, watch},
-			negCase{"create_job with the cluster read-only", sig, negReadOnly(inCluster(mine), 8), escrow.ErrAccountNotWritable, watch},
+			negCase{"create_job with the cluster read-only", sig, chaintest.ReadOnly(inCluster(mine), 8), escrow.ErrAccountNotWritable, watch},
 			negCase{"create_job with a Job as the cluster", sig, inCluster(run.addr), escrow.ErrInvalidAccountData, append(watch, run.addr)},
 		)
 		require.NoError(t, e.Send(sig, inCluster(mine)))
@@ -497,11 +455,11 @@ func TestNegativeMatrix(t *testing.T) {
 		}
 		e.negRun(t,
 			negCase{"close_cluster with a job not closed", sig, chaintest.Must(e.prog.CloseCluster(crk, 7)), escrow.ErrClusterNotEmpty, watch},
-			negCase{"close_cluster by another wallet", []solana.PrivateKey{stranger.key}, negKey(chaintest.Must(e.prog.CloseCluster(sk, 8)), 0, mine),
+			negCase{"close_cluster by another wallet", []solana.PrivateKey{stranger.key}, chaintest.WithAccount(chaintest.Must(e.prog.CloseCluster(sk, 8)), 0, mine),
 				escrow.ErrNotRenter, watch},
 			negCase{"close_job without its cluster", keeper, closeJob(solana.PublicKey{}), escrow.ErrWrongCluster, watch},
 			negCase{"close_job with another cluster", keeper, closeJob(theirs), escrow.ErrWrongCluster, watch},
-			negCase{"close_job with its cluster read-only", keeper, negReadOnly(closeJob(mine), 6), escrow.ErrAccountNotWritable, watch},
+			negCase{"close_job with its cluster read-only", keeper, chaintest.ReadOnly(closeJob(mine), 6), escrow.ErrAccountNotWritable, watch},
 		)
 		require.NoError(t, e.Send(keeper, closeJob(mine)))
 		require.NoError(t, e.Send(sig, chaintest.Must(e.prog.CloseCluster(crk, 7))))
@@ -511,8 +469,8 @@ func TestNegativeMatrix(t *testing.T) {
 	t.Run("dispatch", func(t *testing.T) {
 		settle := chaintest.Must(e.prog.Settle(run.addr, 0, run.payouts[0], e.treasuryIOSD, e.IOSDMint))
 		e.negRun(t,
-			negCase{"unknown discriminator", keeper, negData(settle, []byte{1, 2, 3, 4, 5, 6, 7, 8}), escrow.ErrInvalidInstruction, watchRun},
-			negCase{"data shorter than a discriminator", keeper, negData(settle, []byte{1, 2, 3}), escrow.ErrInvalidInstruction, watchRun},
+			negCase{"unknown discriminator", keeper, chaintest.WithData(settle, []byte{1, 2, 3, 4, 5, 6, 7, 8}), escrow.ErrInvalidInstruction, watchRun},
+			negCase{"data shorter than a discriminator", keeper, chaintest.WithData(settle, []byte{1, 2, 3}), escrow.ErrInvalidInstruction, watchRun},
 		)
 	})
 
@@ -526,11 +484,11 @@ func TestNegativeMatrix(t *testing.T) {
 			negCase{"renter is not the job's", keeper, chaintest.Must(e.prog.CloseJob(ended.addr, sk, stranger.token, solana.PublicKey{})), escrow.ErrNotRenter, watch},
 			negCase{"refund to someone else's account", keeper, chaintest.Must(e.prog.CloseJob(ended.addr, eKey, stranger.token, solana.PublicKey{})),
 				escrow.ErrWrongTokenAccount, watch},
-			negCase{"vault of another job", keeper, negKey(good, 2, e.prog.VaultAddress(other.addr)), escrow.ErrInvalidPda, append(watch, e.prog.VaultAddress(other.addr))},
-			negCase{"renter read-only", keeper, negReadOnly(good, 3), escrow.ErrAccountNotWritable, watch},
-			negCase{"five accounts", keeper, negFirst(good, 5), escrow.ErrNotEnoughAccounts, watch},
-			negCase{"token program is the registry", keeper, negKey(good, 5, e.Registry.ID), escrow.ErrInvalidProgramId, watch},
-			negCase{"a registry Device as the job", keeper, negKey(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watch},
+			negCase{"vault of another job", keeper, chaintest.WithAccount(good, 2, e.prog.VaultAddress(other.addr)), escrow.ErrInvalidPda, append(watch, e.prog.VaultAddress(other.addr))},
+			negCase{"renter read-only", keeper, chaintest.ReadOnly(good, 3), escrow.ErrAccountNotWritable, watch},
+			negCase{"five accounts", keeper, chaintest.Truncated(good, 5), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"token program is the registry", keeper, chaintest.WithAccount(good, 5, e.Registry.ID), escrow.ErrInvalidProgramId, watch},
+			negCase{"a registry Device as the job", keeper, chaintest.WithAccount(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watch},
 		)
 		t.Run("control: the unmodified instruction succeeds", func(t *testing.T) {
 			require.NoError(t, e.Send(keeper, good))
@@ -627,11 +585,11 @@ func TestNegativeUsageAndTime(t *testing.T) {
 			negCase{"a device missing", keeper, expire(hired[1]), escrow.ErrWrongDeviceAccounts, watch},
 			negCase{"devices out of order", keeper, expire(hired[1], hired[0]), escrow.ErrWrongDeviceAccounts, watch},
 			negCase{"an extra device", keeper, expire(hired[0], hired[1], pL.Device), escrow.ErrWrongDeviceAccounts, watch},
-			negCase{"a device read-only", keeper, negReadOnly(expire(hired...), 8), escrow.ErrAccountNotWritable, watch},
+			negCase{"a device read-only", keeper, chaintest.ReadOnly(expire(hired...), 8), escrow.ErrAccountNotWritable, watch},
 			negCase{"refund to someone else's account", keeper, chaintest.Must(e.prog.ExpireJob(u.addr, late.renter.token, hired)),
 				escrow.ErrWrongTokenAccount, watch},
-			negCase{"registry program is the token program", keeper, negKey(expire(hired...), 6, solana.TokenProgramID), escrow.ErrInvalidProgramId, watch},
-			negCase{"registry config is the escrow's Config", keeper, negKey(expire(hired...), 4, e.prog.ConfigAddress()), escrow.ErrInvalidPda, watch},
+			negCase{"registry program is the token program", keeper, chaintest.WithAccount(expire(hired...), 6, solana.TokenProgramID), escrow.ErrInvalidProgramId, watch},
+			negCase{"registry config is the escrow's Config", keeper, chaintest.WithAccount(expire(hired...), 4, e.prog.ConfigAddress()), escrow.ErrInvalidPda, watch},
 		)
 		sig, err := e.SendSig([]solana.PrivateKey{uk}, expire(hired...))
 		require.NoError(t, err)
@@ -691,7 +649,7 @@ func TestNegativeUsageAndTime(t *testing.T) {
 		e.negRun(t, negCase{"close with one slot unsettled", []solana.PrivateKey{uk}, closeU, escrow.ErrUnsettledUsage, watchU})
 		// The economy program is checked when the IOSD fee's burn share goes through it.
 		e.negRun(t, negCase{"settle with another economy program", keeper,
-			negKey(chaintest.Must(e.prog.Settle(u.addr, 1, u.payouts[1], e.treasuryIOSD, e.IOSDMint)), 7, e.Registry.ID),
+			chaintest.WithAccount(chaintest.Must(e.prog.Settle(u.addr, 1, u.payouts[1], e.treasuryIOSD, e.IOSDMint)), 7, e.Registry.ID),
 			escrow.ErrInvalidProgramId, append(watchU, u.payouts[1], e.treasuryIOSD)})
 		_, err = e.settle(u, 1, u.payouts[1])
 		require.NoError(t, err)
@@ -732,7 +690,7 @@ func TestNegativePaused(t *testing.T) {
 		negCase{"update_config by a stranger", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.UpdateConfig(stranger.PublicKey(), e.params)),
 			escrow.ErrUnauthorized, []solana.PublicKey{e.prog.ConfigAddress()}},
 		negCase{"set_pause without the admin's signature", []solana.PrivateKey{stranger},
-			negUnsigned(chaintest.Must(e.prog.SetPause(e.Admin.PublicKey(), true)), 1), escrow.ErrMissingSigner, []solana.PublicKey{e.prog.ConfigAddress()}},
+			chaintest.Unsigned(chaintest.Must(e.prog.SetPause(e.Admin.PublicKey(), true)), 1), escrow.ErrMissingSigner, []solana.PublicKey{e.prog.ConfigAddress()}},
 		negCase{"initialize_config by another wallet", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.InitializeConfig(stranger.PublicKey(), e.params)),
 			escrow.ErrNotUpgradeAuthority, []solana.PublicKey{e.prog.ConfigAddress()}},
 		negCase{"initialize_config again", []solana.PrivateKey{e.Keeper, e.Admin}, e.initialize(),

@@ -190,7 +190,7 @@ func newEscrowWorld(t *testing.T, rng *rand.Rand) *escrowWorld {
 		w.byDevice[p.Device] = i
 	}
 	w.treasury0 = e.TokenBalance(t, e.treasuryIOSD)
-	w.supply0 = e.iosdSupply(t)
+	w.supply0 = e.Supply(t, e.IOSDMint)
 	w.economyBurned0 = w.economyBurned()
 	return w
 }
@@ -843,7 +843,7 @@ func (w *escrowWorld) settle() verdict {
 	x.fails(treasury == e.Treasury, escrow.ErrInvalidMint)
 	x.fails(treasury != e.treasuryIOSD, escrow.ErrWrongTokenAccount)
 	x.fails(s.VerifiedSecs <= s.PaidSecs, escrow.ErrNothingToSettle)
-	paidBefore, treasuryBefore, supplyBefore := e.TokenBalance(t, payout), e.TokenBalance(t, e.treasuryIOSD), e.iosdSupply(t)
+	paidBefore, treasuryBefore, supplyBefore := e.TokenBalance(t, payout), e.TokenBalance(t, e.treasuryIOSD), e.Supply(t, e.IOSDMint)
 	sig, err := w.send(chaintest.Must(e.prog.Settle(j.addr, slot, payout, treasury, e.IOSDMint)))
 	return x.verdict(err, func() {
 		pay, fee, burned := feesOf(g, s.PaidSecs, s.VerifiedSecs)
@@ -851,7 +851,7 @@ func (w *escrowWorld) settle() verdict {
 			Payout: pay, FeeTreasury: fee, FeeBurned: burned, Slot: slot}}, e.eventsOf(t, sig))
 		require.Equal(t, paidBefore+pay, e.TokenBalance(t, payout), "the provider's pay")
 		require.Equal(t, treasuryBefore+fee, e.TokenBalance(t, e.treasuryIOSD), "the treasury's fee")
-		require.Equal(t, supplyBefore-burned, e.iosdSupply(t), "the burned fee")
+		require.Equal(t, supplyBefore-burned, e.Supply(t, e.IOSDMint), "the burned fee")
 		require.Equal(t, s.VerifiedSecs, w.fetch(j.addr).Slots[slot].PaidSecs)
 	})
 }
@@ -1086,7 +1086,7 @@ func (w *escrowWorld) check() {
 	}
 	require.Equal(t, paid, payouts, "the providers hold every job's paid_out")
 	require.Equal(t, w.treasury0+treasury, e.TokenBalance(t, e.treasuryIOSD), "the treasury holds every job's treasury fees")
-	require.Equal(t, w.supply0-burned, e.iosdSupply(t), "the IOSD supply fell by every job's burned fees")
+	require.Equal(t, w.supply0-burned, e.Supply(t, e.IOSDMint), "the IOSD supply fell by every job's burned fees")
 	require.Equal(t, w.economyBurned0+burned, w.economyBurned(), "the economy counted every burned fee")
 	for i, r := range w.renters {
 		require.Equal(t, r.funded-held[r]-r.closedOut, e.TokenBalance(t, r.token), "renter %d's IOSD", i)
