@@ -27,6 +27,10 @@ const (
 	OffenceJobAbandonment
 )
 
+// LayoutVersion is the version the registry writes into every account it creates
+// (REGISTRY_VERSION in programs/registry/include/registry.h); it changes with any layout.
+const LayoutVersion uint8 = 2
+
 // IODecimals is the IO mint's decimals: 1 IO = 10^8 base units.
 const IODecimals = 8
 
@@ -57,6 +61,11 @@ func DefaultParams(keeper, treasury, compensationPool, escrowAuthority solana.Pu
 		SlashTreasuryBps:      bps / 4,
 		OracleCount:           uint8(len(oracles)),
 		OracleQuorum:          quorum,
+		// f = 0 suits the dev set (3 oracles, quorum 2); the band stops one faulty oracle
+		// from moving a value by more than 1% even then (programs/sdk/include/gpunet/votes.h).
+		MaxFaultyOracles: 0,
+		VoteBandBps:      bps / 100,
+		VoteDeadlineSecs: 10 * 60,
 	}
 	copy(p.Oracles[:], oracles)
 	p.SlashBps[OffenceSpoofedHardware] = bps / 2

@@ -121,9 +121,18 @@ type ConfigParams struct {
 	OracleCount      uint8  `json:"oracleCount"`
 
 	// Distinct oracles whose attestations a proof needs.
-	OracleQuorum       uint8    `json:"oracleQuorum"`
-	HardwareClassCount uint8    `json:"hardwareClassCount"`
-	Padding            [1]uint8 `json:"padding"`
+	OracleQuorum       uint8 `json:"oracleQuorum"`
+	HardwareClassCount uint8 `json:"hardwareClassCount"`
+
+	// f: oracles that may be faulty. The quorum must be at least 2f + 1 and the oracle count at least quorum + f (programs/sdk/include/gpunet/votes.h).
+	MaxFaultyOracles uint8 `json:"maxFaultyOracles"`
+
+	// How far two honest oracles' values may differ, in bps of the larger: votes count only when a quorum of them agree within it.
+	VoteBandBps uint16   `json:"voteBandBps"`
+	Padding     [6]uint8 `json:"padding"`
+
+	// Seconds after a window ends until anyone may count its votes as they are (count_proof, count_usage).
+	VoteDeadlineSecs int64 `json:"voteDeadlineSecs"`
 }
 
 func (obj ConfigParams) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -222,10 +231,25 @@ func (obj ConfigParams) MarshalWithEncoder(encoder *binary.Encoder) (err error) 
 	if err != nil {
 		return errors.NewField("HardwareClassCount", err)
 	}
+	// Serialize `MaxFaultyOracles`:
+	err = encoder.Encode(obj.MaxFaultyOracles)
+	if err != nil {
+		return errors.NewField("MaxFaultyOracles", err)
+	}
+	// Serialize `VoteBandBps`:
+	err = encoder.Encode(obj.VoteBandBps)
+	if err != nil {
+		return errors.NewField("VoteBandBps", err)
+	}
 	// Serialize `Padding`:
 	err = encoder.Encode(obj.Padding)
 	if err != nil {
 		return errors.NewField("Padding", err)
+	}
+	// Serialize `VoteDeadlineSecs`:
+	err = encoder.Encode(obj.VoteDeadlineSecs)
+	if err != nil {
+		return errors.NewField("VoteDeadlineSecs", err)
 	}
 	return nil
 }
@@ -336,10 +360,25 @@ func (obj *ConfigParams) UnmarshalWithDecoder(decoder *binary.Decoder) (err erro
 	if err != nil {
 		return errors.NewField("HardwareClassCount", err)
 	}
+	// Deserialize `MaxFaultyOracles`:
+	err = decoder.Decode(&obj.MaxFaultyOracles)
+	if err != nil {
+		return errors.NewField("MaxFaultyOracles", err)
+	}
+	// Deserialize `VoteBandBps`:
+	err = decoder.Decode(&obj.VoteBandBps)
+	if err != nil {
+		return errors.NewField("VoteBandBps", err)
+	}
 	// Deserialize `Padding`:
 	err = decoder.Decode(&obj.Padding)
 	if err != nil {
 		return errors.NewField("Padding", err)
+	}
+	// Deserialize `VoteDeadlineSecs`:
+	err = decoder.Decode(&obj.VoteDeadlineSecs)
+	if err != nil {
+		return errors.NewField("VoteDeadlineSecs", err)
 	}
 	return nil
 }

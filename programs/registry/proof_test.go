@@ -68,7 +68,7 @@ func TestSubmitProofQuorum(t *testing.T) {
 
 		_, bump, err := solana.FindProgramAddress([][]byte{[]byte("proof"), p.Device[:], leU64(w)}, e.Registry.ID)
 		require.NoError(t, err)
-		want := registry.ProofWindow{Device: p.Device, Payer: e.Oracles[0].PublicKey(), Window: w, OracleSet: registry.OracleSetFingerprint(params), VotedMask: 1, ChallengeMask: 1, ChallengePassMask: 1, Votes: 1, Bump: bump, Version: 1}
+		want := registry.ProofWindow{Device: p.Device, Payer: e.Oracles[0].PublicKey(), Window: w, OracleSet: registry.OracleSetFingerprint(params), VotedMask: 1, ChallengeMask: 1, ChallengePassMask: 1, Votes: 1, Bump: bump, Version: registry.LayoutVersion}
 		want.Uptime[0] = 2
 		want.Benchmark[0] = 1_000
 		require.Equal(t, &want, e.proofWindow(t, p, w))

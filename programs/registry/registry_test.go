@@ -50,7 +50,7 @@ func TestConfigLifecycle(t *testing.T) {
 		require.Equal(t, e.IOMint, config.IoMint)
 		require.Equal(t, e.IOSDMint, config.IosdMint)
 		require.Equal(t, params, config.Params)
-		require.Equal(t, uint8(1), config.Version)
+		require.Equal(t, registry.LayoutVersion, config.Version)
 		require.Equal(t, uint8(0), config.Paused)
 		_, bump, err := solana.FindProgramAddress([][]byte{[]byte("config")}, e.Registry.ID)
 		require.NoError(t, err)

@@ -108,7 +108,7 @@ func TestSlashByKeeper(t *testing.T) {
 	require.Equal(t, r.CreatedAt+params.AppealWindowSecs, r.AppealDeadline)
 	require.Equal(t, uint8(registry.OffenceFailedChallenge), r.Offence)
 	require.Equal(t, registry.SlashStatusPending, r.Status)
-	require.Equal(t, uint8(1), r.Version)
+	require.Equal(t, registry.LayoutVersion, r.Version)
 	record := e.Registry.SlashAddress(p.Device, ev1)
 	_, bump, err := solana.FindProgramAddress([][]byte{[]byte("slash"), p.Device[:], ev1[:]}, e.Registry.ID)
 	require.NoError(t, err)

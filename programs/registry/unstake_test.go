@@ -90,7 +90,7 @@ func TestUnstakeLifecycle(t *testing.T) {
 	require.Equal(t, p.Device, ticket.Device)
 	require.Equal(t, owner, ticket.Owner)
 	require.Equal(t, uint64(300*chaintest.IO), ticket.Amount)
-	require.Equal(t, uint8(1), ticket.Version)
+	require.Equal(t, registry.LayoutVersion, ticket.Version)
 	require.Equal(t, bump, ticket.Bump)
 	require.Equal(t, int64(*e.Tx(t, sig).BlockTime)+params.UnstakeCooldownSecs, ticket.UnlockAt) // the Clock of its block
 	require.Equal(t, []any{&registry.UnstakeRequested{Device: p.Device, Amount: 300 * chaintest.IO, PendingUnstake: 300 * chaintest.IO, UnlockAt: ticket.UnlockAt}}, e.eventsOf(t, sig))

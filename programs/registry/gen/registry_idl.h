@@ -129,7 +129,13 @@ typedef struct {
   /* Distinct oracles whose attestations a proof needs. */
   uint8_t oracle_quorum;
   uint8_t hardware_class_count;
-  uint8_t padding[1];
+  /* f: oracles that may be faulty. The quorum must be at least 2f + 1 and the oracle count at least quorum + f (programs/sdk/include/gpunet/votes.h). */
+  uint8_t max_faulty_oracles;
+  /* How far two honest oracles' values may differ, in bps of the larger: votes count only when a quorum of them agree within it. */
+  uint16_t vote_band_bps;
+  uint8_t padding[6];
+  /* Seconds after a window ends until anyone may count its votes as they are (count_proof, count_usage). */
+  int64_t vote_deadline_secs;
 } registry_config_params_t;
 _Static_assert(offsetof(registry_config_params_t, keeper) == 0, "layout");
 _Static_assert(offsetof(registry_config_params_t, treasury) == 32, "layout");
@@ -150,8 +156,11 @@ _Static_assert(offsetof(registry_config_params_t, slash_treasury_bps) == 834, "l
 _Static_assert(offsetof(registry_config_params_t, oracle_count) == 836, "layout");
 _Static_assert(offsetof(registry_config_params_t, oracle_quorum) == 837, "layout");
 _Static_assert(offsetof(registry_config_params_t, hardware_class_count) == 838, "layout");
-_Static_assert(offsetof(registry_config_params_t, padding) == 839, "layout");
-_Static_assert(sizeof(registry_config_params_t) == 840, "layout");
+_Static_assert(offsetof(registry_config_params_t, max_faulty_oracles) == 839, "layout");
+_Static_assert(offsetof(registry_config_params_t, vote_band_bps) == 840, "layout");
+_Static_assert(offsetof(registry_config_params_t, padding) == 842, "layout");
+_Static_assert(offsetof(registry_config_params_t, vote_deadline_secs) == 848, "layout");
+_Static_assert(sizeof(registry_config_params_t) == 856, "layout");
 
 /* What a worker declares at registration; oracles' benchmarks check it. */
 typedef struct {
@@ -214,13 +223,13 @@ _Static_assert(offsetof(registry_config_t, pending_admin) == 40, "layout");
 _Static_assert(offsetof(registry_config_t, io_mint) == 72, "layout");
 _Static_assert(offsetof(registry_config_t, iosd_mint) == 104, "layout");
 _Static_assert(offsetof(registry_config_t, params) == 136, "layout");
-_Static_assert(offsetof(registry_config_t, version) == 976, "layout");
-_Static_assert(offsetof(registry_config_t, bump) == 977, "layout");
-_Static_assert(offsetof(registry_config_t, paused) == 978, "layout");
-_Static_assert(offsetof(registry_config_t, padding) == 979, "layout");
-_Static_assert(offsetof(registry_config_t, reserved) == 984, "layout");
-_Static_assert(sizeof(registry_config_t) == 1240, "layout");
-#define REGISTRY_CONFIG_SIZE 1240
+_Static_assert(offsetof(registry_config_t, version) == 992, "layout");
+_Static_assert(offsetof(registry_config_t, bump) == 993, "layout");
+_Static_assert(offsetof(registry_config_t, paused) == 994, "layout");
+_Static_assert(offsetof(registry_config_t, padding) == 995, "layout");
+_Static_assert(offsetof(registry_config_t, reserved) == 1000, "layout");
+_Static_assert(sizeof(registry_config_t) == 1256, "layout");
+#define REGISTRY_CONFIG_SIZE 1256
 
 /* A provider, PDA ["provider", owner]. */
 #define REGISTRY_PROVIDER_DISCRIMINATOR 0xc350d84b1147b4a4ULL
@@ -450,8 +459,8 @@ typedef struct {
 } registry_config_updated_t;
 _Static_assert(offsetof(registry_config_updated_t, admin) == 8, "layout");
 _Static_assert(offsetof(registry_config_updated_t, params) == 40, "layout");
-_Static_assert(sizeof(registry_config_updated_t) == 880, "layout");
-#define REGISTRY_CONFIG_UPDATED_SIZE 880
+_Static_assert(sizeof(registry_config_updated_t) == 896, "layout");
+#define REGISTRY_CONFIG_UPDATED_SIZE 896
 
 #define REGISTRY_ADMIN_TRANSFER_STARTED_DISCRIMINATOR 0xb1d2a893b175521fULL
 typedef struct {
@@ -726,9 +735,9 @@ typedef struct {
 /* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
 static inline uint64_t registry_decode_initialize_config_args(const uint8_t *data, uint64_t len, registry_initialize_config_args_t *out) {
   uint64_t off = 0;
-  if (len - off < 840) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
-  gp_memcpy(&out->params, data + off, 840);
-  off += 840;
+  if (len - off < 856) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  gp_memcpy(&out->params, data + off, 856);
+  off += 856;
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
 
@@ -753,9 +762,9 @@ typedef struct {
 /* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
 static inline uint64_t registry_decode_update_config_args(const uint8_t *data, uint64_t len, registry_update_config_args_t *out) {
   uint64_t off = 0;
-  if (len - off < 840) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
-  gp_memcpy(&out->params, data + off, 840);
-  off += 840;
+  if (len - off < 856) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  gp_memcpy(&out->params, data + off, 856);
+  off += 856;
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
 

@@ -11,7 +11,7 @@
 #include "registry_view.h"
 
 /* Layout version written into every account. */
-#define REGISTRY_VERSION 1
+#define REGISTRY_VERSION 2
 #define REGISTRY_BPS 10000u
 
 /* Device.status */

@@ -5,6 +5,16 @@ uint64_t registry_validate_params(const registry_config_params_t *params) {
   const uint64_t bad = REGISTRY_ERR_INVALID_CONFIG_PARAMS;
   if (params->oracle_count == 0 || params->oracle_count > 16) return bad;
   if (params->oracle_quorum == 0 || params->oracle_quorum > params->oracle_count) return bad;
+  /* with f faulty oracles, a quorum of 2f + 1 keeps the honest votes a majority of every
+     counted collection, and f spare oracles keep counting alive while f of them lie
+     (gpunet/votes.h) */
+  if (params->oracle_quorum < 2u * params->max_faulty_oracles + 1u ||
+      params->oracle_count < (uint32_t)params->oracle_quorum + params->max_faulty_oracles)
+    return bad;
+  if (params->vote_band_bps > REGISTRY_BPS || params->vote_deadline_secs <= 0 ||
+      (params->padding[0] | params->padding[1] | params->padding[2] | params->padding[3] | params->padding[4] |
+       params->padding[5]))
+    return bad;
   for (uint64_t i = 0; i < 16; i++) {
     const SolPubkey *oracle = &params->oracles[i];
     /* live oracles are set and distinct; the unused slots stay zero */

@@ -31,6 +31,8 @@ static registry_config_params_t valid_params(void) {
   p.appeal_window_secs = 30 * 86400;
   p.proof_window_secs = 3600;
   p.max_proof_age_secs = 3 * 3600;
+  p.vote_band_bps = 100;
+  p.vote_deadline_secs = 600;
   p.hardware_classes[0] = (registry_hardware_class_t){0, 10000};
   p.hardware_classes[1] = (registry_hardware_class_t){3, 100000};
   p.hardware_class_count = 2;
@@ -63,13 +65,33 @@ static void zero_proof_window(registry_config_params_t *p) { p->proof_window_sec
 static void proof_age_below_window(registry_config_params_t *p) { p->max_proof_age_secs = 3599; }
 static void slash_over_100(registry_config_params_t *p) { p->slash_bps[3] = 10001; }
 static void split_over_100(registry_config_params_t *p) { p->slash_treasury_bps = 5001; }
+/* 3 oracles: f = 1 needs quorum 3 (2f + 1) and then 4 oracles (quorum + f) */
+static void quorum_below_2f_plus_1(registry_config_params_t *p) { p->max_faulty_oracles = 1; }
+static void count_below_quorum_plus_f(registry_config_params_t *p) {
+  p->max_faulty_oracles = 1;
+  p->oracle_quorum = 3;
+}
+static void band_over_100(registry_config_params_t *p) { p->vote_band_bps = 10001; }
+static void zero_vote_deadline(registry_config_params_t *p) { p->vote_deadline_secs = 0; }
+static void params_padding_set(registry_config_params_t *p) { p->padding[5] = 1; }
+
+GP_TEST(faulty_oracle_bound_fits_the_set) {
+  registry_config_params_t p = valid_params();
+  p.oracles[3] = key(0x24);
+  p.oracle_count = 4;
+  p.oracle_quorum = 3;
+  p.max_faulty_oracles = 1;
+  GP_CHECK_EQ(registry_validate_params(&p), 0);
+}
 
 GP_TEST(each_bad_param_is_refused) {
   const mutate_fn cases[] = {no_oracles,        too_many_oracles, quorum_zero,     quorum_above_count,
                              zero_live_oracle,  set_unused_oracle, duplicate_oracle, no_hardware,
                              zero_multiplier,   duplicate_model,  zero_stake,      negative_cooldown,
                              zero_heartbeat,    zero_proof_window, proof_age_below_window,
-                             slash_over_100,    split_over_100};
+                             slash_over_100,    split_over_100,    quorum_below_2f_plus_1,
+                             count_below_quorum_plus_f, band_over_100, zero_vote_deadline,
+                             params_padding_set};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     registry_config_params_t p = valid_params();
     cases[i](&p);

@@ -53,6 +53,8 @@ static void fixture_init(fixture_t *f, int64_t window_secs, uint8_t quorum) {
   p->appeal_window_secs = 30 * 86400;
   p->proof_window_secs = window_secs;
   p->max_proof_age_secs = 3 * 3600;
+  p->vote_band_bps = 100;
+  p->vote_deadline_secs = 600;
   p->hardware_classes[0] = (registry_hardware_class_t){0, 10000};
   p->hardware_classes[1] = (registry_hardware_class_t){3, 100000};
   p->hardware_class_count = 2;

@@ -61,6 +61,8 @@ static void fixture(fixture_t *f) {
   c->params.appeal_window_secs = 86400;
   c->params.proof_window_secs = 3600;
   c->params.max_proof_age_secs = 3600;
+  c->params.vote_band_bps = 100;
+  c->params.vote_deadline_secs = 600;
   c->params.hardware_classes[0] = (registry_hardware_class_t){MODEL_H100, 100000};
   c->params.hardware_class_count = 1;
   c->version = REGISTRY_VERSION;

@@ -54,6 +54,9 @@ static uint64_t smoke_process(const SolParameters *p) {
   GP_TRY(gp_unix_now(&now));
   uint64_t votes[3] = {x, (uint64_t)now, 5};
   x = gp_lower_median_u64(votes, 3);
+  gp_vote_rule_t rule = {2, 100};
+  gp_votes_t decided;
+  if (gp_votes_decide(&rule, votes, 3, true, &decided) == GP_VOTES_DECIDED) x = decided.lo;
   SolRent rent;
   GP_TRY(gp_rent_get(&rent));
   uint64_t min;

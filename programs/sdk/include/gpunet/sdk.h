@@ -8,6 +8,7 @@
 #include "syscalls.h"
 #include "mem.h"
 #include "math.h"
+#include "votes.h"
 #include "log.h"
 #include "event.h"
 #include "clock.h"
