@@ -72,6 +72,11 @@ func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) 
 		return nil
 	}
 
+	for _, l := range layouts(prog) {
+		if err := fetchChecked(ctx, c, l); err != nil && !errors.Is(err, chain.ErrAccountNotFound) {
+			return nil, err
+		}
+	}
 	config, err := prog.Registry.FetchConfig(ctx, c)
 	switch {
 	case errors.Is(err, chain.ErrAccountNotFound):

@@ -1,0 +1,82 @@
+package localdev
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	bin "github.com/gagliardetto/binary"
+	"github.com/gagliardetto/solana-go"
+
+	"github.com/gpunet/gpunet/client/escrow"
+	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/chain"
+)
+
+// ErrOldChain: the saved chain holds accounts in a layout this build no longer writes.
+var ErrOldChain = errors.New("the localnet's saved chain was made by an older gpunet")
+
+// configLayout is what this build writes into a program's Config account: its size, and the
+// layout version stored in it (read by version from a Config of the current size).
+type configLayout struct {
+	program string
+	address solana.PublicKey
+	size    int
+	want    uint8
+	version func(data []byte) (uint8, error)
+}
+
+// accountSize is the size of an account of a generated type: its 8-byte discriminator and the
+// borsh encoding of a zero value (bytemuck layouts have no variable-length fields).
+func accountSize(zero bin.BinaryMarshaler) int {
+	data, err := bin.MarshalBorsh(zero)
+	if err != nil {
+		panic(err) // a generated fixed-size type always encodes
+	}
+	return 8 + len(data)
+}
+
+// layouts lists the Configs Init writes, with the layout this build gives them.
+func layouts(prog escrow.Program) []configLayout {
+	return []configLayout{{
+		program: "registry",
+		address: prog.Registry.ConfigAddress(),
+		size:    accountSize(&registry.Config{}),
+		want:    registry.LayoutVersion,
+		version: func(data []byte) (uint8, error) {
+			c, err := registry.ParseAccount_Config(data)
+			if err != nil {
+				return 0, err
+			}
+			return c.Version, nil
+		},
+	}}
+}
+
+// checkLayout refuses a Config whose size or version is not this build's: the programs were
+// upgraded in place over a chain restored from target/localnet/state, and every instruction
+// would fail on the old accounts with an obscure error.
+func checkLayout(l configLayout, data []byte) error {
+	if len(data) == l.size {
+		v, err := l.version(data)
+		if err == nil && v == l.want {
+			return nil
+		}
+		if err == nil {
+			return fmt.Errorf("%w: the %s Config at %s has layout version %d, this build writes %d; "+
+				"reset the chain: stop make dev, rm -rf target/localnet/state, make dev", ErrOldChain, l.program, l.address, v, l.want)
+		}
+	}
+	return fmt.Errorf("%w: the %s Config at %s is %d bytes, this build's is %d; "+
+		"reset the chain: stop make dev, rm -rf target/localnet/state, make dev", ErrOldChain, l.program, l.address, len(data), l.size)
+}
+
+// fetchChecked reads the Config at l.address and checks its layout; ErrAccountNotFound passes
+// through (the program is not configured yet).
+func fetchChecked(ctx context.Context, c *chain.Client, l configLayout) error {
+	data, err := c.AccountData(ctx, l.address)
+	if err != nil {
+		return err
+	}
+	return checkLayout(l, data)
+}
