@@ -40,12 +40,12 @@ func BenchmarkComputeUnits(b *testing.B) {
 	}
 	// a short deadline, so a window that never agrees can be counted by count_proof
 	deadline := params
-	deadline.VoteDeadlineSecs = 2
+	deadline.VoteDeadlineSecs = 6
 	require.NoError(b, e.Send([]solana.PrivateKey{admin}, chaintest.Must(e.Registry.UpdateConfig(admin.PublicKey(), deadline))))
 	disputed := chaintest.PastWindow(0)
 	require.NoError(b, e.Send([]solana.PrivateKey{e.Oracles[2]}, oracle(2, disputed, 0, 2)))
 	require.NoError(b, e.Send([]solana.PrivateKey{e.Oracles[0]}, oracle(0, disputed, 2, 2))) // disagrees: waits for the deadline
-	time.Sleep(time.Duration(2*params.ProofWindowSecs+deadline.VoteDeadlineSecs)*time.Second + 500*time.Millisecond)
+	time.Sleep(time.Until(time.Unix(int64(disputed+1)*params.ProofWindowSecs+deadline.VoteDeadlineSecs+1, 0)))
 	measure("count_proof (undecided)", []solana.PrivateKey{owner}, chaintest.Must(e.Registry.CountProof(k, disputed, e.Oracles[2].PublicKey())))
 	require.NoError(b, e.Send([]solana.PrivateKey{admin}, chaintest.Must(e.Registry.UpdateConfig(admin.PublicKey(), params))))
 
