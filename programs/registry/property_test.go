@@ -38,7 +38,7 @@ func TestPropertyRandomOperations(t *testing.T) {
 	e := newEnv(t)
 	params := e.initialize(t)
 	// a deadline short enough for count_proof to run within the test
-	params.VoteDeadlineSecs = 4
+	params.VoteDeadlineSecs = 8
 	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.UpdateConfig(e.Admin.PublicKey(), params))))
 	w := &world{e: e, params: params, rng: rng}
 	for i := 0; i < 3; i++ {
@@ -54,12 +54,13 @@ func TestPropertyRandomOperations(t *testing.T) {
 
 	ops := []chaintest.Op{
 		{Name: "stake", Run: w.stake}, {Name: "request_unstake", Run: w.requestUnstake}, {Name: "withdraw_unstaked", Run: w.withdraw},
-		{Name: "submit_proof", Run: w.submitProof}, {Name: "submit_proof", Run: w.submitProof}, {Name: "close_stale_proof", Run: w.closeStale},
+		{Name: "submit_proof", Run: w.submitProof}, {Name: "submit_proof", Run: w.submitProof}, {Name: "submit_proof (two oracles)", Run: w.submitProofs}, {Name: "close_stale_proof", Run: w.closeStale},
 		{Name: "count_proof", Run: w.countProof},
 		{Name: "slash", Run: w.slash}, {Name: "resolve_appeal", Run: w.resolveAppeal}, {Name: "finalize_slash", Run: w.finalizeSlash},
 		{Name: "set_device_job", Run: w.setJob}, {Name: "deregister_device", Run: w.deregister}, {Name: "wait", Run: w.wait},
 	}
 	chaintest.RunSteps(t, rng, steps, e.Registry.ID, ops, w.check)
+	t.Logf("windows counted: %d", w.counted)
 }
 
 // world is the property test's view of who exists; all state is read from the chain.
@@ -71,6 +72,7 @@ type world struct {
 	slashes   []slashRef
 	supply0   uint64
 	total0    uint64
+	counted   int // windows counted, checked against the band
 }
 
 type slashRef struct {
@@ -135,13 +137,30 @@ func (w *world) span(d *registry.Device, window uint64) uint64 {
 func (w *world) lessBy(v uint64, bps int) uint64 { return v - v*uint64(w.rng.IntN(bps+1))/10_000 }
 
 func (w *world) submitProof(t *testing.T) error {
-	p := w.pick()
-	i := w.rng.IntN(len(w.e.Oracles))
+	// mostly the windows that ended on chain (its clock trails ours), sometimes one still
+	// running or past its deadline
+	window := uint64(time.Now().Unix())/uint64(w.params.ProofWindowSecs) - []uint64{2, 2, 2, 3, 3, 0, 6}[w.rng.IntN(7)]
+	return w.vote(t, w.pick(), w.rng.IntN(len(w.e.Oracles)), window)
+}
+
+// submitProofs has two distinct oracles vote on the same window, the second only if the first
+// vote was accepted, so quorums meet often.
+func (w *world) submitProofs(t *testing.T) error {
+	p, order := w.pick(), w.rng.Perm(len(w.e.Oracles))
+	window := uint64(time.Now().Unix())/uint64(w.params.ProofWindowSecs) - 2 - uint64(w.rng.IntN(2))
+	if err := w.vote(t, p, order[0], window); err != nil {
+		return err
+	}
+	return w.vote(t, p, order[1], window)
+}
+
+// vote sends oracle i's report on p's window: honest, or faulty for oracle 2; sometimes
+// signed by a non-oracle or naming the wrong rent payer.
+func (w *world) vote(t *testing.T, p chaintest.Provider, i int, window uint64) error {
 	oracle := w.e.Oracles[i]
 	if w.rng.IntN(8) == 0 {
 		oracle = w.e.Funded(t) // not an oracle
 	}
-	window := uint64(time.Now().Unix())/uint64(w.params.ProofWindowSecs) - uint64(w.rng.IntN(4))
 	before := w.e.Device(t, p)
 	span := w.span(before, window)
 	report := registry.ProofReport{Window: window, UptimeSecs: uint32(w.lessBy(span, 50)), BenchmarkScore: w.lessBy(honestBenchmark, 50), Challenge: registry.ChallengePassed}
@@ -165,7 +184,7 @@ func (w *world) submitProof(t *testing.T) error {
 // countProof has a stranger count a window of a device, due or not.
 func (w *world) countProof(t *testing.T) error {
 	p := w.pick()
-	window := uint64(time.Now().Unix())/uint64(w.params.ProofWindowSecs) - uint64(w.rng.IntN(6))
+	window := uint64(time.Now().Unix())/uint64(w.params.ProofWindowSecs) - 3 - uint64(w.rng.IntN(6))
 	before := w.e.Device(t, p)
 	_, err := w.e.CountProof(w.e.Funded(t), p, window)
 	w.checkCounted(t, p, before, window)
@@ -181,6 +200,7 @@ func (w *world) checkCounted(t *testing.T, p chaintest.Provider, before *registr
 		return
 	}
 	require.Equal(t, window, after.LastProofWindow)
+	w.counted++
 	span := w.span(before, window)
 	counted := after.ProvenUptimeSecs - before.ProvenUptimeSecs
 	honestLow := span - span*50/10_000
