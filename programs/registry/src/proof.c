@@ -9,9 +9,9 @@
    not one window's votes: each oracle's latest counted report is kept in the Device, and the
    device's values are decided over those (the agreeing low end, the majority). */
 
+#define EPOCH_SECS 3600u
 /* uptime_ema_bps weights the newest window 1/8; a span of several windows applies the update
    once per window, up to EMA_MAX_STEPS (after which the old value weighs (7/8)^32 < 1.4%). */
-#define EPOCH_SECS 3600u
 #define EMA_KEEP 7u
 #define EMA_DIV 8u
 #define EMA_MAX_STEPS 32u
