@@ -34,6 +34,7 @@ var (
 	Event_SlashReversed        = [8]byte{99, 255, 101, 245, 132, 42, 227, 51}
 	Event_SlashFinalized       = [8]byte{174, 217, 207, 147, 93, 218, 228, 7}
 	Event_DeviceJobSet         = [8]byte{72, 187, 64, 39, 2, 10, 69, 114}
+	Event_ProofUndecided       = [8]byte{115, 6, 247, 168, 57, 6, 156, 93}
 )
 
 // Instruction discriminators
@@ -51,6 +52,7 @@ var (
 	Instruction_DeregisterDevice = [8]byte{23, 50, 159, 225, 222, 5, 173, 37}
 	Instruction_SubmitProof      = [8]byte{54, 241, 46, 84, 4, 212, 46, 94}
 	Instruction_CloseStaleProof  = [8]byte{46, 205, 51, 94, 143, 46, 104, 55}
+	Instruction_CountProof       = [8]byte{94, 244, 33, 117, 227, 25, 24, 226}
 	Instruction_Slash            = [8]byte{204, 141, 18, 161, 8, 177, 92, 142}
 	Instruction_ResolveAppeal    = [8]byte{225, 133, 69, 13, 240, 143, 68, 170}
 	Instruction_FinalizeSlash    = [8]byte{131, 223, 236, 198, 83, 146, 210, 121}

@@ -148,6 +148,13 @@ func ParseAnyEvent(eventData []byte) (any, error) {
 			return nil, fmt.Errorf("failed to unmarshal event as DeviceJobSet: %w", err)
 		}
 		return value, nil
+	case Event_ProofUndecided:
+		value := new(ProofUndecided)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as ProofUndecided: %w", err)
+		}
+		return value, nil
 	default:
 		return nil, fmt.Errorf("unknown discriminator: %s", binary.FormatDiscriminator(discriminator))
 	}
@@ -472,6 +479,23 @@ func ParseEvent_DeviceJobSet(eventData []byte) (*DeviceJobSet, error) {
 	err = event.UnmarshalWithDecoder(decoder)
 	if err != nil {
 		return nil, fmt.Errorf("failed to unmarshal event of type DeviceJobSet: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_ProofUndecided(eventData []byte) (*ProofUndecided, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_ProofUndecided {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_ProofUndecided, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(ProofUndecided)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type ProofUndecided: %w", err)
 	}
 	return event, nil
 }

@@ -536,7 +536,7 @@ func NewDeregisterDeviceInstruction(
 }
 
 // Builds a "submit_proof" instruction.
-// An oracle's attestation for one proof window of a device: proven uptime seconds, and // optionally a benchmark score and a challenge result. The window counts once a quorum of // distinct oracles attested it; the median of their values is recorded and the vote account closed.
+// An oracle's attestation for one proof window of a device: the uptime seconds since the device's // last counted window, and optionally a benchmark score and a challenge result. The window counts // when a quorum of the votes agree within vote_band_bps (gpunet/votes.h), recording the lowest // agreeing uptime; when every live oracle voted without agreement it closes uncounted. A counted or // closed window's rent goes back to its payer.
 func NewSubmitProofInstruction(
 	// Params:
 	reportParam ProofReport,
@@ -547,6 +547,7 @@ func NewSubmitProofInstruction(
 	proofAccount solanago.PublicKey,
 	oracleAccount solanago.PublicKey,
 	systemProgramAccount solanago.PublicKey,
+	payerAccount solanago.PublicKey,
 ) (solanago.Instruction, error) {
 	buf__ := new(bytes.Buffer)
 	enc__ := binary.NewBorshEncoder(buf__)
@@ -577,6 +578,9 @@ func NewSubmitProofInstruction(
 		accounts__.Append(solanago.NewAccountMeta(oracleAccount, true, true))
 		// Account 4 "system_program": Read-only, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(systemProgramAccount, false, false))
+		// Account 5 "payer": Writable, Non-signer, Required
+		// The proof window's payer (the first voter): its rent goes back there when the window closes.
+		accounts__.Append(solanago.NewAccountMeta(payerAccount, true, false))
 	}
 
 	// Create the instruction.
@@ -588,7 +592,7 @@ func NewSubmitProofInstruction(
 }
 
 // Builds a "close_stale_proof" instruction.
-// Anyone closes a proof window that can no longer count (a later window was counted, or it // is older than max_proof_age_secs); its rent goes back to the oracle that paid it.
+// Anyone closes a proof window that can no longer count (a later window was counted, or its votes // measure uptime from a window that is no longer the last counted one); its rent goes back to the // oracle that paid it.
 func NewCloseStaleProofInstruction(
 	configAccount solanago.PublicKey,
 	deviceAccount solanago.PublicKey,
@@ -603,6 +607,37 @@ func NewCloseStaleProofInstruction(
 		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
 		// Account 1 "device": Read-only, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(deviceAccount, false, false))
+		// Account 2 "proof": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(proofAccount, true, false))
+		// Account 3 "payer": Writable, Non-signer, Required
+		// The proof window's payer.
+		accounts__.Append(solanago.NewAccountMeta(payerAccount, true, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		nil,
+	), nil
+}
+
+// Builds a "count_proof" instruction.
+// Anyone counts a proof window after its voting deadline (its end + vote_deadline_secs) with the // votes cast: the agreeing quorum's uptime if there is one, nothing otherwise; the window is closed // and its rent goes back to the oracle that paid it. Nobody signs for it but the fee payer.
+func NewCountProofInstruction(
+	configAccount solanago.PublicKey,
+	deviceAccount solanago.PublicKey,
+	proofAccount solanago.PublicKey,
+	payerAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 1 "device": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(deviceAccount, true, false))
 		// Account 2 "proof": Writable, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(proofAccount, true, false))
 		// Account 3 "payer": Writable, Non-signer, Required

@@ -153,10 +153,19 @@ func (p Program) DeregisterDevice(owner, deviceKey, ownerToken solana.PublicKey)
 		owner, ownerToken, solana.TokenProgramID))
 }
 
-// SubmitProof is one oracle's attestation for one window of a device.
-func (p Program) SubmitProof(oracle, deviceKey solana.PublicKey, report ProofReport) (solana.Instruction, error) {
+// SubmitProof is one oracle's attestation for one window of a device. rentPayer is the
+// window's payer (ProofWindow.Payer), or the oracle itself when it opens the window: the rent
+// goes back there when the window closes.
+func (p Program) SubmitProof(oracle, deviceKey solana.PublicKey, report ProofReport, rentPayer solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
-	return p.build(Instruction_SubmitProof)(NewSubmitProofInstruction(report, p.ConfigAddress(), device, p.ProofAddress(device, report.Window), oracle, solana.SystemProgramID))
+	return p.build(Instruction_SubmitProof)(NewSubmitProofInstruction(report, p.ConfigAddress(), device, p.ProofAddress(device, report.Window), oracle, solana.SystemProgramID, rentPayer))
+}
+
+// CountProof counts a proof window after its voting deadline (anyone), returning its rent to
+// payer (ProofWindow.Payer).
+func (p Program) CountProof(deviceKey solana.PublicKey, window uint64, payer solana.PublicKey) (solana.Instruction, error) {
+	device := p.DeviceAddress(deviceKey)
+	return p.build(Instruction_CountProof)(NewCountProofInstruction(p.ConfigAddress(), device, p.ProofAddress(device, window), payer))
 }
 
 // CloseStaleProof closes a proof window that can no longer count, returning its rent to payer.

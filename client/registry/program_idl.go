@@ -48,6 +48,8 @@ var (
 	ErrDeviceNotHireable         = &chain.CustomError{Program: "registry", Code: 6126, Name: "DeviceNotHireable", Msg: "The device is not active, is hired, or the registry is paused"}
 	ErrInsufficientFunds         = &chain.CustomError{Program: "registry", Code: 6127, Name: "InsufficientFunds", Msg: "The token account holds less than the amount"}
 	ErrProofStillOpen            = &chain.CustomError{Program: "registry", Code: 6128, Name: "ProofStillOpen", Msg: "The proof window can still reach its quorum"}
+	ErrProofWindowFixed          = &chain.CustomError{Program: "registry", Code: 6129, Name: "ProofWindowFixed", Msg: "proof_window_secs cannot change: window ids would cover time twice"}
+	ErrStakeBelowMinimum         = &chain.CustomError{Program: "registry", Code: 6130, Name: "StakeBelowMinimum", Msg: "The device's stake is below the current minimum for its hardware class"}
 )
 
 // Errors maps each error code of the program to its error.
@@ -94,6 +96,8 @@ var Errors = chain.ErrorTable{
 	6126: ErrDeviceNotHireable,
 	6127: ErrInsufficientFunds,
 	6128: ErrProofStillOpen,
+	6129: ErrProofWindowFixed,
+	6130: ErrStakeBelowMinimum,
 }
 
 // Where each instruction's accounts sit in its account list.
@@ -158,10 +162,15 @@ const (
 	SubmitProofAccountProof              = 2
 	SubmitProofAccountOracle             = 3
 	SubmitProofAccountSystemProgram      = 4
+	SubmitProofAccountPayer              = 5
 	CloseStaleProofAccountConfig         = 0
 	CloseStaleProofAccountDevice         = 1
 	CloseStaleProofAccountProof          = 2
 	CloseStaleProofAccountPayer          = 3
+	CountProofAccountConfig              = 0
+	CountProofAccountDevice              = 1
+	CountProofAccountProof               = 2
+	CountProofAccountPayer               = 3
 	SlashAccountConfig                   = 0
 	SlashAccountDevice                   = 1
 	SlashAccountProvider                 = 2

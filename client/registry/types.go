@@ -933,11 +933,11 @@ type Device struct {
 	// Since registration or the last slash.
 	ProvenUptimeSecs uint64 `json:"provenUptimeSecs"`
 
-	// Median of the latest attested benchmarks.
+	// The agreeing low end of the oracles' latest benchmark reports.
 	BenchmarkScore uint64 `json:"benchmarkScore"`
 	RegisteredAt   int64  `json:"registeredAt"`
 
-	// The last window counted; older or equal windows are stale.
+	// The last window counted; votes report uptime since its end, older or equal windows are stale.
 	LastProofWindow uint64 `json:"lastProofWindow"`
 	LastProofSlot   uint64 `json:"lastProofSlot"`
 
@@ -959,12 +959,25 @@ type Device struct {
 	PendingSlashes uint16 `json:"pendingSlashes"`
 
 	// 0 Probation, 1 Active, 2 Hired, 3 Suspended, 4 Deregistered.
-	Status    uint8     `json:"status"`
-	Version   uint8     `json:"version"`
-	Bump      uint8     `json:"bump"`
-	VaultBump uint8     `json:"vaultBump"`
-	Padding   [2]uint8  `json:"padding"`
-	Reserved  [64]uint8 `json:"reserved"`
+	Status    uint8    `json:"status"`
+	Version   uint8    `json:"version"`
+	Bump      uint8    `json:"bump"`
+	VaultBump uint8    `json:"vaultBump"`
+	Padding   [2]uint8 `json:"padding"`
+
+	// Per oracle slot: its latest counted non-zero benchmark report; benchmark_score is their agreeing low end.
+	OracleBenchmark [16]uint64 `json:"oracleBenchmark"`
+
+	// Fingerprint of the oracle set the per-oracle reports were made under; a change clears them.
+	OracleSet uint64 `json:"oracleSet"`
+
+	// Bit i: oracle i has reported a challenge in a counted window.
+	ChallengeMask uint16 `json:"challengeMask"`
+
+	// Bit i: and its latest one passed.
+	ChallengePassMask uint16    `json:"challengePassMask"`
+	Padding2          [4]uint8  `json:"padding2"`
+	Reserved          [64]uint8 `json:"reserved"`
 }
 
 func (obj Device) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -1097,6 +1110,31 @@ func (obj Device) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	err = encoder.Encode(obj.Padding)
 	if err != nil {
 		return errors.NewField("Padding", err)
+	}
+	// Serialize `OracleBenchmark`:
+	err = encoder.Encode(obj.OracleBenchmark)
+	if err != nil {
+		return errors.NewField("OracleBenchmark", err)
+	}
+	// Serialize `OracleSet`:
+	err = encoder.Encode(obj.OracleSet)
+	if err != nil {
+		return errors.NewField("OracleSet", err)
+	}
+	// Serialize `ChallengeMask`:
+	err = encoder.Encode(obj.ChallengeMask)
+	if err != nil {
+		return errors.NewField("ChallengeMask", err)
+	}
+	// Serialize `ChallengePassMask`:
+	err = encoder.Encode(obj.ChallengePassMask)
+	if err != nil {
+		return errors.NewField("ChallengePassMask", err)
+	}
+	// Serialize `Padding2`:
+	err = encoder.Encode(obj.Padding2)
+	if err != nil {
+		return errors.NewField("Padding2", err)
 	}
 	// Serialize `Reserved`:
 	err = encoder.Encode(obj.Reserved)
@@ -1247,6 +1285,31 @@ func (obj *Device) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
 	if err != nil {
 		return errors.NewField("Padding", err)
 	}
+	// Deserialize `OracleBenchmark`:
+	err = decoder.Decode(&obj.OracleBenchmark)
+	if err != nil {
+		return errors.NewField("OracleBenchmark", err)
+	}
+	// Deserialize `OracleSet`:
+	err = decoder.Decode(&obj.OracleSet)
+	if err != nil {
+		return errors.NewField("OracleSet", err)
+	}
+	// Deserialize `ChallengeMask`:
+	err = decoder.Decode(&obj.ChallengeMask)
+	if err != nil {
+		return errors.NewField("ChallengeMask", err)
+	}
+	// Deserialize `ChallengePassMask`:
+	err = decoder.Decode(&obj.ChallengePassMask)
+	if err != nil {
+		return errors.NewField("ChallengePassMask", err)
+	}
+	// Deserialize `Padding2`:
+	err = decoder.Decode(&obj.Padding2)
+	if err != nil {
+		return errors.NewField("Padding2", err)
+	}
 	// Deserialize `Reserved`:
 	err = decoder.Decode(&obj.Reserved)
 	if err != nil {
@@ -1392,17 +1455,20 @@ func UnmarshalUnstakeTicket(buf []byte) (*UnstakeTicket, error) {
 type ProofWindow struct {
 	Device solanago.PublicKey `json:"device"`
 
-	// The first oracle, who paid the rent and gets it back.
+	// The first oracle, who paid the rent and gets it back when the window closes.
 	Payer  solanago.PublicKey `json:"payer"`
 	Window uint64             `json:"window"`
 
 	// Fingerprint of the oracle set the votes were cast under; a change starts them over.
 	OracleSet uint64 `json:"oracleSet"`
 
+	// The device's last counted window when these votes were cast: each vote is the uptime since it.
+	Base uint64 `json:"base"`
+
 	// Per oracle slot.
 	Benchmark [16]uint64 `json:"benchmark"`
 
-	// Per oracle slot.
+	// Per oracle slot: uptime seconds since the end of window base.
 	Uptime [16]uint32 `json:"uptime"`
 
 	// Bit i: oracle i attested.
@@ -1439,6 +1505,11 @@ func (obj ProofWindow) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	err = encoder.Encode(obj.OracleSet)
 	if err != nil {
 		return errors.NewField("OracleSet", err)
+	}
+	// Serialize `Base`:
+	err = encoder.Encode(obj.Base)
+	if err != nil {
+		return errors.NewField("Base", err)
 	}
 	// Serialize `Benchmark`:
 	err = encoder.Encode(obj.Benchmark)
@@ -1518,6 +1589,11 @@ func (obj *ProofWindow) UnmarshalWithDecoder(decoder *binary.Decoder) (err error
 	err = decoder.Decode(&obj.OracleSet)
 	if err != nil {
 		return errors.NewField("OracleSet", err)
+	}
+	// Deserialize `Base`:
+	err = decoder.Decode(&obj.Base)
+	if err != nil {
+		return errors.NewField("Base", err)
 	}
 	// Deserialize `Benchmark`:
 	err = decoder.Decode(&obj.Benchmark)
@@ -2592,11 +2668,17 @@ func UnmarshalDeviceStatusChanged(buf []byte) (*DeviceStatusChanged, error) {
 }
 
 type ProofRecorded struct {
-	Device  solanago.PublicKey `json:"device"`
-	Oracle  solanago.PublicKey `json:"oracle"`
-	Window  uint64             `json:"window"`
-	Votes   uint8              `json:"votes"`
-	Padding [7]uint8           `json:"padding"`
+	Device solanago.PublicKey `json:"device"`
+	Oracle solanago.PublicKey `json:"oracle"`
+	Window uint64             `json:"window"`
+
+	// The last counted window the uptime is measured from.
+	Base           uint64   `json:"base"`
+	BenchmarkScore uint64   `json:"benchmarkScore"`
+	UptimeSecs     uint32   `json:"uptimeSecs"`
+	Votes          uint8    `json:"votes"`
+	Challenge      uint8    `json:"challenge"`
+	Padding        [2]uint8 `json:"padding"`
 }
 
 func (obj ProofRecorded) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -2615,10 +2697,30 @@ func (obj ProofRecorded) MarshalWithEncoder(encoder *binary.Encoder) (err error)
 	if err != nil {
 		return errors.NewField("Window", err)
 	}
+	// Serialize `Base`:
+	err = encoder.Encode(obj.Base)
+	if err != nil {
+		return errors.NewField("Base", err)
+	}
+	// Serialize `BenchmarkScore`:
+	err = encoder.Encode(obj.BenchmarkScore)
+	if err != nil {
+		return errors.NewField("BenchmarkScore", err)
+	}
+	// Serialize `UptimeSecs`:
+	err = encoder.Encode(obj.UptimeSecs)
+	if err != nil {
+		return errors.NewField("UptimeSecs", err)
+	}
 	// Serialize `Votes`:
 	err = encoder.Encode(obj.Votes)
 	if err != nil {
 		return errors.NewField("Votes", err)
+	}
+	// Serialize `Challenge`:
+	err = encoder.Encode(obj.Challenge)
+	if err != nil {
+		return errors.NewField("Challenge", err)
 	}
 	// Serialize `Padding`:
 	err = encoder.Encode(obj.Padding)
@@ -2654,10 +2756,30 @@ func (obj *ProofRecorded) UnmarshalWithDecoder(decoder *binary.Decoder) (err err
 	if err != nil {
 		return errors.NewField("Window", err)
 	}
+	// Deserialize `Base`:
+	err = decoder.Decode(&obj.Base)
+	if err != nil {
+		return errors.NewField("Base", err)
+	}
+	// Deserialize `BenchmarkScore`:
+	err = decoder.Decode(&obj.BenchmarkScore)
+	if err != nil {
+		return errors.NewField("BenchmarkScore", err)
+	}
+	// Deserialize `UptimeSecs`:
+	err = decoder.Decode(&obj.UptimeSecs)
+	if err != nil {
+		return errors.NewField("UptimeSecs", err)
+	}
 	// Deserialize `Votes`:
 	err = decoder.Decode(&obj.Votes)
 	if err != nil {
 		return errors.NewField("Votes", err)
+	}
+	// Deserialize `Challenge`:
+	err = decoder.Decode(&obj.Challenge)
+	if err != nil {
+		return errors.NewField("Challenge", err)
 	}
 	// Deserialize `Padding`:
 	err = decoder.Decode(&obj.Padding)
@@ -2685,14 +2807,24 @@ func UnmarshalProofRecorded(buf []byte) (*ProofRecorded, error) {
 }
 
 type ProofCounted struct {
-	Device           solanago.PublicKey `json:"device"`
-	Window           uint64             `json:"window"`
-	UptimeSecs       uint64             `json:"uptimeSecs"`
-	BenchmarkScore   uint64             `json:"benchmarkScore"`
-	ProvenUptimeSecs uint64             `json:"provenUptimeSecs"`
-	Reputation       uint16             `json:"reputation"`
-	Challenge        uint8              `json:"challenge"`
-	Padding          [5]uint8           `json:"padding"`
+	Device solanago.PublicKey `json:"device"`
+	Window uint64             `json:"window"`
+
+	// The last counted window before this one: uptime_secs covers the time since its end.
+	Base uint64 `json:"base"`
+
+	// The lowest agreeing vote.
+	UptimeSecs uint64 `json:"uptimeSecs"`
+
+	// The device's benchmark after this count (0 when no oracle has reported one).
+	BenchmarkScore   uint64 `json:"benchmarkScore"`
+	ProvenUptimeSecs uint64 `json:"provenUptimeSecs"`
+	Reputation       uint16 `json:"reputation"`
+
+	// The oracles' majority outcome when this window carried a challenge report and a quorum agrees, 0 otherwise.
+	Challenge uint8    `json:"challenge"`
+	Votes     uint8    `json:"votes"`
+	Padding   [4]uint8 `json:"padding"`
 }
 
 func (obj ProofCounted) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -2705,6 +2837,11 @@ func (obj ProofCounted) MarshalWithEncoder(encoder *binary.Encoder) (err error) 
 	err = encoder.Encode(obj.Window)
 	if err != nil {
 		return errors.NewField("Window", err)
+	}
+	// Serialize `Base`:
+	err = encoder.Encode(obj.Base)
+	if err != nil {
+		return errors.NewField("Base", err)
 	}
 	// Serialize `UptimeSecs`:
 	err = encoder.Encode(obj.UptimeSecs)
@@ -2730,6 +2867,11 @@ func (obj ProofCounted) MarshalWithEncoder(encoder *binary.Encoder) (err error) 
 	err = encoder.Encode(obj.Challenge)
 	if err != nil {
 		return errors.NewField("Challenge", err)
+	}
+	// Serialize `Votes`:
+	err = encoder.Encode(obj.Votes)
+	if err != nil {
+		return errors.NewField("Votes", err)
 	}
 	// Serialize `Padding`:
 	err = encoder.Encode(obj.Padding)
@@ -2760,6 +2902,11 @@ func (obj *ProofCounted) UnmarshalWithDecoder(decoder *binary.Decoder) (err erro
 	if err != nil {
 		return errors.NewField("Window", err)
 	}
+	// Deserialize `Base`:
+	err = decoder.Decode(&obj.Base)
+	if err != nil {
+		return errors.NewField("Base", err)
+	}
 	// Deserialize `UptimeSecs`:
 	err = decoder.Decode(&obj.UptimeSecs)
 	if err != nil {
@@ -2784,6 +2931,11 @@ func (obj *ProofCounted) UnmarshalWithDecoder(decoder *binary.Decoder) (err erro
 	err = decoder.Decode(&obj.Challenge)
 	if err != nil {
 		return errors.NewField("Challenge", err)
+	}
+	// Deserialize `Votes`:
+	err = decoder.Decode(&obj.Votes)
+	if err != nil {
+		return errors.NewField("Votes", err)
 	}
 	// Deserialize `Padding`:
 	err = decoder.Decode(&obj.Padding)
@@ -3224,6 +3376,100 @@ func (obj *DeviceJobSet) Unmarshal(buf []byte) error {
 
 func UnmarshalDeviceJobSet(buf []byte) (*DeviceJobSet, error) {
 	obj := new(DeviceJobSet)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// A final window whose votes did not agree: nothing is recorded, the next counted window catches its time up.
+type ProofUndecided struct {
+	Device  solanago.PublicKey `json:"device"`
+	Window  uint64             `json:"window"`
+	Base    uint64             `json:"base"`
+	Votes   uint8              `json:"votes"`
+	Padding [7]uint8           `json:"padding"`
+}
+
+func (obj ProofUndecided) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `Window`:
+	err = encoder.Encode(obj.Window)
+	if err != nil {
+		return errors.NewField("Window", err)
+	}
+	// Serialize `Base`:
+	err = encoder.Encode(obj.Base)
+	if err != nil {
+		return errors.NewField("Base", err)
+	}
+	// Serialize `Votes`:
+	err = encoder.Encode(obj.Votes)
+	if err != nil {
+		return errors.NewField("Votes", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj ProofUndecided) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding ProofUndecided: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *ProofUndecided) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `Window`:
+	err = decoder.Decode(&obj.Window)
+	if err != nil {
+		return errors.NewField("Window", err)
+	}
+	// Deserialize `Base`:
+	err = decoder.Decode(&obj.Base)
+	if err != nil {
+		return errors.NewField("Base", err)
+	}
+	// Deserialize `Votes`:
+	err = decoder.Decode(&obj.Votes)
+	if err != nil {
+		return errors.NewField("Votes", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *ProofUndecided) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling ProofUndecided: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalProofUndecided(buf []byte) (*ProofUndecided, error) {
+	obj := new(ProofUndecided)
 	err := obj.Unmarshal(buf)
 	if err != nil {
 		return nil, err

@@ -87,9 +87,12 @@ func (e *Env) Device(t testing.TB, p Provider) *registry.Device {
 func PastWindow(back uint64) uint64 { return uint64(time.Now().Unix())/2 - 2 - back }
 
 // Vote sends oracle e.Oracles[i]'s report on p's device; payer pays the fee, so the
-// oracle's lamports move by rent only.
+// oracle's lamports move by rent only. The window's rent payer is read from its account (the
+// oracle itself when this vote opens it).
 func (e *Env) Vote(payer solana.PrivateKey, i int, p Provider, r registry.ProofReport) (solana.Signature, error) {
-	return e.Client.Send(e.Ctx, []solana.Instruction{Must(e.Registry.SubmitProof(e.Oracles[i].PublicKey(), p.DeviceKey.PublicKey(), r))}, payer, e.Oracles[i])
+	oracle := e.Oracles[i].PublicKey()
+	ix := Must(e.Registry.SubmitProof(oracle, p.DeviceKey.PublicKey(), r, e.ProofPayer(p, r.Window, oracle)))
+	return e.Client.Send(e.Ctx, []solana.Instruction{ix}, payer, e.Oracles[i])
 }
 
 // ProveUptime counts window for p's device with uptime seconds from oracles 0 and 1 (the

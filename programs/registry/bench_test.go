@@ -35,13 +35,24 @@ func BenchmarkComputeUnits(b *testing.B) {
 	measure("register_device", []solana.PrivateKey{owner, p.DeviceKey}, chaintest.Must(e.Registry.RegisterDevice(o, k, e.IOMint, chaintest.H100)))
 	measure("stake", []solana.PrivateKey{owner}, chaintest.Must(e.Registry.Stake(o, k, p.Token, 3_000*chaintest.IO)))
 
-	oracle := func(i int, window uint64) solana.Instruction {
-		return chaintest.Must(e.Registry.SubmitProof(e.Oracles[i].PublicKey(), k, report(window, 2, 500, registry.ChallengePassed)))
+	oracle := func(i int, window uint64, uptime uint32, payer int) solana.Instruction {
+		return chaintest.Must(e.Registry.SubmitProof(e.Oracles[i].PublicKey(), k, report(window, uptime, 500, registry.ChallengePassed), e.Oracles[payer].PublicKey()))
 	}
+	// a short deadline, so a window that never agrees can be counted by count_proof
+	deadline := params
+	deadline.VoteDeadlineSecs = 6
+	require.NoError(b, e.Send([]solana.PrivateKey{admin}, chaintest.Must(e.Registry.UpdateConfig(admin.PublicKey(), deadline))))
+	disputed := chaintest.PastWindow(0)
+	require.NoError(b, e.Send([]solana.PrivateKey{e.Oracles[2]}, oracle(2, disputed, 0, 2)))
+	require.NoError(b, e.Send([]solana.PrivateKey{e.Oracles[0]}, oracle(0, disputed, 2, 2))) // disagrees: waits for the deadline
+	time.Sleep(time.Until(time.Unix(int64(disputed+1)*params.ProofWindowSecs+deadline.VoteDeadlineSecs+1, 0)))
+	measure("count_proof (undecided)", []solana.PrivateKey{owner}, chaintest.Must(e.Registry.CountProof(k, disputed, e.Oracles[2].PublicKey())))
+	require.NoError(b, e.Send([]solana.PrivateKey{admin}, chaintest.Must(e.Registry.UpdateConfig(admin.PublicKey(), params))))
+
 	lonely, counted := chaintest.PastWindow(4), chaintest.PastWindow(3)
-	require.NoError(b, e.Send([]solana.PrivateKey{e.Oracles[2]}, oracle(2, lonely))) // never reaches its quorum
-	measure("submit_proof (first vote)", []solana.PrivateKey{e.Oracles[0]}, oracle(0, counted))
-	measure("submit_proof (counting)", []solana.PrivateKey{e.Oracles[1]}, oracle(1, counted))
+	require.NoError(b, e.Send([]solana.PrivateKey{e.Oracles[2]}, oracle(2, lonely, 2, 2))) // never reaches its quorum
+	measure("submit_proof (first vote)", []solana.PrivateKey{e.Oracles[0]}, oracle(0, counted, 2, 0))
+	measure("submit_proof (counting)", []solana.PrivateKey{e.Oracles[1]}, oracle(1, counted, 2, 0))
 	measure("close_stale_proof", []solana.PrivateKey{owner}, chaintest.Must(e.Registry.CloseStaleProof(k, lonely, e.Oracles[2].PublicKey())))
 	e.ProveUptime(b, owner, p, chaintest.PastWindow(2), 2) // 4 s proven: out of probation
 	job := solana.NewWallet().PublicKey()

@@ -13,8 +13,8 @@ import (
 	"github.com/gpunet/gpunet/internal/chaintest"
 )
 
-// proofRent is the rent-exempt minimum of a ProofWindow (296 bytes) at mainnet rent.
-const proofRent = (128 + 296) * 3480 * 2
+// proofRent is the rent-exempt minimum of a ProofWindow (304 bytes) at mainnet rent.
+const proofRent = (128 + 304) * 3480 * 2
 
 // currentWindow is the 2 s window that is still running and will be for at least another
 // half second (the chain's clock never runs ahead of this process's).
@@ -48,8 +48,10 @@ func (e *env) proofClosed(t testing.TB, p chaintest.Provider, window uint64) {
 	require.ErrorIs(t, err, rpc.ErrNotFound)
 }
 
-// A vote is recorded without touching the device; the vote reaching the quorum counts the
-// lower median, closes the window and pays its rent to that oracle; later votes are stale.
+// A vote is recorded without touching the device; votes that disagree wait; the vote that
+// makes a quorum agree counts the low end of the agreeing votes, decides the benchmark and the
+// challenge over the oracles' latest reports, closes the window and pays its rent back to the
+// oracle that opened it; later votes are stale.
 func TestSubmitProofQuorum(t *testing.T) {
 	e := newEnv(t)
 	params := e.initialize(t)
@@ -58,12 +60,12 @@ func TestSubmitProofQuorum(t *testing.T) {
 	w := chaintest.PastWindow(2)
 	proof := e.Registry.ProofAddress(p.Device, w)
 	before := e.Device(t, p)
+	oracle0 := e.Lamports(t, e.Oracles[0].PublicKey())
 
 	t.Run("first vote creates the window and leaves the device alone", func(t *testing.T) {
-		oracle0 := e.Lamports(t, e.Oracles[0].PublicKey())
 		sig, err := e.Vote(payer, 0, p, report(w, 2, 1_000, registry.ChallengePassed))
 		require.NoError(t, err)
-		require.Equal(t, []any{&registry.ProofRecorded{Device: p.Device, Oracle: e.Oracles[0].PublicKey(), Window: w, Votes: 1}}, e.eventsOf(t, sig))
+		require.Equal(t, []any{&registry.ProofRecorded{Device: p.Device, Oracle: e.Oracles[0].PublicKey(), Window: w, BenchmarkScore: 1_000, UptimeSecs: 2, Votes: 1, Challenge: registry.ChallengePassed}}, e.eventsOf(t, sig))
 		require.Equal(t, before, e.Device(t, p))
 
 		_, bump, err := solana.FindProgramAddress([][]byte{[]byte("proof"), p.Device[:], leU64(w)}, e.Registry.ID)
@@ -81,36 +83,52 @@ func TestSubmitProofQuorum(t *testing.T) {
 	})
 	t.Run("a non-oracle", func(t *testing.T) {
 		stranger := e.Funded(t)
-		ix := chaintest.Must(e.Registry.SubmitProof(stranger.PublicKey(), p.DeviceKey.PublicKey(), report(w, 2, 0, registry.ChallengeNone)))
+		ix := chaintest.Must(e.Registry.SubmitProof(stranger.PublicKey(), p.DeviceKey.PublicKey(), report(w, 2, 0, registry.ChallengeNone), e.Oracles[0].PublicKey()))
 		require.ErrorIs(t, e.Send([]solana.PrivateKey{stranger}, ix), registry.ErrNotOracle)
 	})
-	t.Run("the quorum counts the lower median", func(t *testing.T) {
-		oracle1 := e.Lamports(t, e.Oracles[1].PublicKey())
+	t.Run("the rent payer must be the window's", func(t *testing.T) {
+		ix := chaintest.Must(e.Registry.SubmitProof(e.Oracles[1].PublicKey(), p.DeviceKey.PublicKey(), report(w, 2, 0, registry.ChallengeNone), e.Oracles[1].PublicKey()))
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{e.Oracles[1]}, ix), registry.ErrWrongOwner)
+	})
+	t.Run("a disagreeing vote waits", func(t *testing.T) {
 		sig, err := e.Vote(payer, 1, p, report(w, 1, 0, registry.ChallengeNone))
 		require.NoError(t, err)
-		// uptime: lower median of {2, 1}; benchmark: the only non-zero one; challenge: 1 of 1
-		// reporting oracles saw it pass. EMA: (0*7 + 1/2 window)/8 = 625 bps. Reputation:
-		// (625*50 + 6666*30 + 0*20)/100 with challenges (1+1)/(1+0+2) = 6666.
+		require.Len(t, e.eventsOf(t, sig), 1) // recorded only: 1 and 2 do not agree
+		require.Equal(t, before, e.Device(t, p))
+		require.Equal(t, uint8(2), e.proofWindow(t, p, w).Votes)
+	})
+	t.Run("the agreeing quorum counts its low end", func(t *testing.T) {
+		oracle2 := e.Lamports(t, e.Oracles[2].PublicKey())
+		sig, err := e.Vote(payer, 2, p, report(w, 2, 1_005, registry.ChallengePassed))
+		require.NoError(t, err)
+		// uptime {1, 2, 2}: 2 and 2 agree. Benchmarks {1,000, 1,005} agree: 1,000. Challenges:
+		// two oracles passed it (the quorum). EMA (0*7 + 2/2 window)/8 = 1250 bps. Reputation
+		// (1250*50 + (2*10000/3 = 6666)*30 + 0*20)/100 = 2624.
 		require.Equal(t, []any{
-			&registry.ProofRecorded{Device: p.Device, Oracle: e.Oracles[1].PublicKey(), Window: w, Votes: 2},
-			&registry.ProofCounted{Device: p.Device, Window: w, UptimeSecs: 1, BenchmarkScore: 1_000, ProvenUptimeSecs: 1, Reputation: 2312, Challenge: registry.ChallengePassed},
+			&registry.ProofRecorded{Device: p.Device, Oracle: e.Oracles[2].PublicKey(), Window: w, BenchmarkScore: 1_005, UptimeSecs: 2, Votes: 3, Challenge: registry.ChallengePassed},
+			&registry.ProofCounted{Device: p.Device, Window: w, UptimeSecs: 2, BenchmarkScore: 1_000, ProvenUptimeSecs: 2, Reputation: 2624, Challenge: registry.ChallengePassed, Votes: 3},
 		}, e.eventsOf(t, sig))
 		want := *before
-		want.ProvenUptimeSecs = 1
+		want.ProvenUptimeSecs = 2
 		want.BenchmarkScore = 1_000
 		want.LastProofWindow = w
 		want.LastProofSlot = e.Tx(t, sig).Slot
 		want.Epoch = w * 2 / 3600
-		want.EpochUptimeSecs = 1
-		want.UptimeEmaBps = 625
+		want.EpochUptimeSecs = 2
+		want.UptimeEmaBps = 1250
 		want.ChallengesPassed = 1
-		want.Reputation = 2312
+		want.Reputation = 2624
+		want.OracleSet = registry.OracleSetFingerprint(params)
+		want.OracleBenchmark[0], want.OracleBenchmark[2] = 1_000, 1_005
+		want.ChallengeMask, want.ChallengePassMask = 0b101, 0b101
 		require.Equal(t, &want, e.Device(t, p))
 		e.proofClosed(t, p, w)
-		require.Equal(t, oracle1+proofRent, e.Lamports(t, e.Oracles[1].PublicKey()))
+		// the rent went back to oracle 0, who opened the window, not to the counting oracle
+		require.Equal(t, oracle0, e.Lamports(t, e.Oracles[0].PublicKey()))
+		require.Equal(t, oracle2, e.Lamports(t, e.Oracles[2].PublicKey()))
 	})
 	t.Run("a late vote for the counted window", func(t *testing.T) {
-		_, err := e.Vote(payer, 2, p, report(w, 2, 0, registry.ChallengeNone))
+		_, err := e.Vote(payer, 0, p, report(w, 2, 0, registry.ChallengeNone))
 		require.ErrorIs(t, err, registry.ErrStaleProof)
 		e.proofClosed(t, p, w)
 	})
@@ -119,32 +137,35 @@ func TestSubmitProofQuorum(t *testing.T) {
 		require.ErrorIs(t, err, registry.ErrStaleProof)
 	})
 	t.Run("the next window counts on top", func(t *testing.T) {
-		for chaintest.PastWindow(1) <= w {
+		next := w + 1
+		for chaintest.PastWindow(1) < next {
 			time.Sleep(200 * time.Millisecond)
 		}
-		next := chaintest.PastWindow(1)
 		_, err := e.Vote(payer, 2, p, report(next, 2, 0, registry.ChallengeFailed))
 		require.NoError(t, err)
 		sig, err := e.Vote(payer, 1, p, report(next, 2, 500, registry.ChallengePassed))
 		require.NoError(t, err)
-		// 1 pass, 1 fail: a tie counts as failed. EMA (625*7 + 10000)/8 = 1796; challenges
-		// (1+1)/(1+1+2) = 5000; reputation (1796*50 + 5000*30)/100 = 2398.
-		events := e.eventsOf(t, sig)
-		require.Len(t, events, 2)
-		require.Equal(t, &registry.ProofCounted{Device: p.Device, Window: next, UptimeSecs: 2, BenchmarkScore: 500, ProvenUptimeSecs: 3, Reputation: 2398, Challenge: registry.ChallengeFailed}, events[1])
+		// The oracles' latest challenge reports: 0 passed (window w), 1 passed, 2 failed: passed
+		// by the majority. Benchmarks {1,000, 500, 1,005}: 1,000. EMA (1250*7 + 10000)/8 = 2343;
+		// challenges (2+1)/(2+0+2) = 7500; reputation (2343*50 + 7500*30)/100 = 3421. 4 s of
+		// uptime end the 4 s probation.
+		require.Equal(t, []any{
+			&registry.ProofRecorded{Device: p.Device, Oracle: e.Oracles[1].PublicKey(), Window: next, Base: w, BenchmarkScore: 500, UptimeSecs: 2, Votes: 2, Challenge: registry.ChallengePassed},
+			&registry.ProofCounted{Device: p.Device, Window: next, Base: w, UptimeSecs: 2, BenchmarkScore: 1_000, ProvenUptimeSecs: 4, Reputation: 3421, Challenge: registry.ChallengePassed, Votes: 2},
+			&registry.DeviceStatusChanged{Device: p.Device, From: registry.StatusProbation, To: registry.StatusActive},
+		}, e.eventsOf(t, sig))
 		d := e.Device(t, p)
-		require.Equal(t, uint64(3), d.ProvenUptimeSecs)
-		require.Equal(t, uint64(500), d.BenchmarkScore)
-		require.Equal(t, uint32(1796), d.UptimeEmaBps)
-		require.Equal(t, uint32(1), d.ChallengesPassed)
-		require.Equal(t, uint32(1), d.ChallengesFailed)
+		require.Equal(t, uint64(4), d.ProvenUptimeSecs)
+		require.Equal(t, uint64(1_000), d.BenchmarkScore)
+		require.Equal(t, uint32(2343), d.UptimeEmaBps)
+		require.Equal(t, uint32(2), d.ChallengesPassed)
+		require.Equal(t, uint32(0), d.ChallengesFailed)
 		require.Equal(t, next, d.LastProofWindow)
 		if next*2/3600 == w*2/3600 {
-			require.Equal(t, uint64(3), d.EpochUptimeSecs)
+			require.Equal(t, uint64(4), d.EpochUptimeSecs)
 		} else {
 			require.Equal(t, uint64(2), d.EpochUptimeSecs) // the hour turned between the windows
 		}
-		require.Equal(t, registry.StatusProbation, d.Status) // 3 s of 4 s probation
 		e.proofClosed(t, p, next)
 	})
 }
@@ -185,7 +206,7 @@ func TestSubmitProofNegative(t *testing.T) {
 
 	r := report(w, 2, 0, registry.ChallengeNone)
 	edit := func(mutate func(accounts []*solana.AccountMeta)) solana.Instruction {
-		ix := chaintest.Must(e.Registry.SubmitProof(e.Oracles[0].PublicKey(), p.DeviceKey.PublicKey(), r))
+		ix := chaintest.Must(e.Registry.SubmitProof(e.Oracles[0].PublicKey(), p.DeviceKey.PublicKey(), r, e.Oracles[0].PublicKey()))
 		mutate(ix.Accounts())
 		return ix
 	}
@@ -253,8 +274,8 @@ func TestSubmitProofEndsProbation(t *testing.T) {
 	sig = e.ProveUptime(t, payer, staked, w2, 2)
 	// EMA (1250*7 + 10000)/8 = 2343; reputation (2343*50 + 5000*30 + 0*20)/100 = 2671.
 	require.Equal(t, []any{
-		&registry.ProofRecorded{Device: staked.Device, Oracle: e.Oracles[1].PublicKey(), Window: w2, Votes: 2},
-		&registry.ProofCounted{Device: staked.Device, Window: w2, UptimeSecs: 2, ProvenUptimeSecs: 4, Reputation: 2671},
+		&registry.ProofRecorded{Device: staked.Device, Oracle: e.Oracles[1].PublicKey(), Window: w2, Base: w1, UptimeSecs: 2, Votes: 2},
+		&registry.ProofCounted{Device: staked.Device, Window: w2, Base: w1, UptimeSecs: 2, ProvenUptimeSecs: 4, Reputation: 2671, Votes: 2},
 		&registry.DeviceStatusChanged{Device: staked.Device, From: registry.StatusProbation, To: registry.StatusActive},
 	}, e.eventsOf(t, sig))
 	d = e.Device(t, staked)

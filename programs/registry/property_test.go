@@ -24,7 +24,12 @@ import (
 //   - a device's status follows from its fields (the status machine);
 //   - every pending slash's escrow holds the slashed amount;
 //   - no IO is created or lost: the tracked accounts plus what was burned always add up;
-//   - a rejected instruction fails with one of the registry's own named errors.
+//   - a rejected instruction fails with one of the registry's own named errors;
+//   - with oracle 2 faulty (its votes 0, the whole span, or slightly low, its benchmarks and
+//     challenge reports wrong) and the honest oracles reporting the span up to 0.5% low, every
+//     counted uptime lies within the band below an honest value and never above the span, the
+//     benchmark is 0 or within the band of an honest one, and no challenge ever fails (the
+//     honest oracles always see it pass).
 //
 // PROPERTY_SEED replays a sequence; PROPERTY_STEPS sets its length.
 func TestPropertyRandomOperations(t *testing.T) {
@@ -32,6 +37,9 @@ func TestPropertyRandomOperations(t *testing.T) {
 
 	e := newEnv(t)
 	params := e.initialize(t)
+	// a deadline short enough for count_proof to run within the test
+	params.VoteDeadlineSecs = 8
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.UpdateConfig(e.Admin.PublicKey(), params))))
 	w := &world{e: e, params: params, rng: rng}
 	for i := 0; i < 3; i++ {
 		spec := chaintest.H100
@@ -46,11 +54,13 @@ func TestPropertyRandomOperations(t *testing.T) {
 
 	ops := []chaintest.Op{
 		{Name: "stake", Run: w.stake}, {Name: "request_unstake", Run: w.requestUnstake}, {Name: "withdraw_unstaked", Run: w.withdraw},
-		{Name: "submit_proof", Run: w.submitProof}, {Name: "submit_proof", Run: w.submitProof}, {Name: "close_stale_proof", Run: w.closeStale},
+		{Name: "submit_proof", Run: w.submitProof}, {Name: "submit_proof", Run: w.submitProof}, {Name: "submit_proof (two oracles)", Run: w.submitProofs}, {Name: "close_stale_proof", Run: w.closeStale},
+		{Name: "count_proof", Run: w.countProof},
 		{Name: "slash", Run: w.slash}, {Name: "resolve_appeal", Run: w.resolveAppeal}, {Name: "finalize_slash", Run: w.finalizeSlash},
 		{Name: "set_device_job", Run: w.setJob}, {Name: "deregister_device", Run: w.deregister}, {Name: "wait", Run: w.wait},
 	}
 	chaintest.RunSteps(t, rng, steps, e.Registry.ID, ops, w.check)
+	t.Logf("windows counted: %d", w.counted)
 }
 
 // world is the property test's view of who exists; all state is read from the chain.
@@ -62,6 +72,7 @@ type world struct {
 	slashes   []slashRef
 	supply0   uint64
 	total0    uint64
+	counted   int // windows counted, checked against the band
 }
 
 type slashRef struct {
@@ -100,22 +111,101 @@ func (w *world) withdraw(t *testing.T) error {
 	return w.e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(w.e.Registry.WithdrawUnstaked(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), p.Token)))
 }
 
+// The honest oracles' view: the device was up for the whole span, reported up to 0.5% low,
+// with a benchmark of 1,000 (up to 0.5% low) and passing challenges. Oracle 2 is faulty.
+const (
+	faultyOracle    = 2
+	honestBenchmark = 1_000
+)
+
+// span mirrors registry_proof_times: the seconds from the end of the device's last counted
+// window (or its registration window) to the end of window, capped at max_proof_age_secs.
+func (w *world) span(d *registry.Device, window uint64) uint64 {
+	size := uint64(w.params.ProofWindowSecs)
+	from := (d.LastProofWindow + 1) * size
+	if d.LastProofWindow == 0 {
+		from = min(window*size, uint64(d.RegisteredAt)/size*size)
+	}
+	end := (window + 1) * size
+	if end <= from {
+		return 0
+	}
+	return min(end-from, uint64(w.params.MaxProofAgeSecs))
+}
+
+// lessBy is v less up to bps basis points, at random.
+func (w *world) lessBy(v uint64, bps int) uint64 { return v - v*uint64(w.rng.IntN(bps+1))/10_000 }
+
 func (w *world) submitProof(t *testing.T) error {
-	p := w.pick()
-	oracle := w.e.Oracles[w.rng.IntN(len(w.e.Oracles))]
+	// mostly the windows that ended on chain (its clock trails ours), sometimes one still
+	// running or past its deadline
+	window := uint64(time.Now().Unix())/uint64(w.params.ProofWindowSecs) - []uint64{2, 2, 2, 3, 3, 0, 6}[w.rng.IntN(7)]
+	return w.vote(t, w.pick(), w.rng.IntN(len(w.e.Oracles)), window)
+}
+
+// submitProofs has two distinct oracles vote on the same window, the second only if the first
+// vote was accepted, so quorums meet often.
+func (w *world) submitProofs(t *testing.T) error {
+	p, order := w.pick(), w.rng.Perm(len(w.e.Oracles))
+	window := uint64(time.Now().Unix())/uint64(w.params.ProofWindowSecs) - 2 - uint64(w.rng.IntN(2))
+	if err := w.vote(t, p, order[0], window); err != nil {
+		return err
+	}
+	return w.vote(t, p, order[1], window)
+}
+
+// vote sends oracle i's report on p's window: honest, or faulty for oracle 2; sometimes
+// signed by a non-oracle or naming the wrong rent payer.
+func (w *world) vote(t *testing.T, p chaintest.Provider, i int, window uint64) error {
+	oracle := w.e.Oracles[i]
 	if w.rng.IntN(8) == 0 {
 		oracle = w.e.Funded(t) // not an oracle
 	}
-	window := uint64(time.Now().Unix())/uint64(w.params.ProofWindowSecs) - uint64(w.rng.IntN(4))
-	report := registry.ProofReport{
-		Window:     window,
-		UptimeSecs: uint32(w.rng.IntN(int(w.params.ProofWindowSecs) + 2)),
-		Challenge:  uint8(w.rng.IntN(3)),
-	}
+	before := w.e.Device(t, p)
+	span := w.span(before, window)
+	report := registry.ProofReport{Window: window, UptimeSecs: uint32(w.lessBy(span, 50)), BenchmarkScore: w.lessBy(honestBenchmark, 50), Challenge: registry.ChallengePassed}
 	if w.rng.IntN(3) == 0 {
-		report.BenchmarkScore = uint64(w.rng.IntN(1000))
+		report.BenchmarkScore, report.Challenge = 0, registry.ChallengeNone // nothing tested this window
 	}
-	return w.e.Send([]solana.PrivateKey{oracle}, chaintest.Must(w.e.Registry.SubmitProof(oracle.PublicKey(), p.DeviceKey.PublicKey(), report)))
+	if i == faultyOracle {
+		report.UptimeSecs = uint32([]uint64{0, span, w.lessBy(span, 200), span + 1}[w.rng.IntN(4)])
+		report.BenchmarkScore = []uint64{0, 1, honestBenchmark * 1_000, w.lessBy(honestBenchmark, 200)}[w.rng.IntN(4)]
+		report.Challenge = uint8(w.rng.IntN(3))
+	}
+	rentPayer := w.e.ProofPayer(p, window, oracle.PublicKey())
+	if w.rng.IntN(10) == 0 {
+		rentPayer = w.e.Keeper.PublicKey() // not the window's payer
+	}
+	err := w.e.Send([]solana.PrivateKey{oracle}, chaintest.Must(w.e.Registry.SubmitProof(oracle.PublicKey(), p.DeviceKey.PublicKey(), report, rentPayer)))
+	w.checkCounted(t, p, before, window)
+	return err
+}
+
+// countProof has a stranger count a window of a device, due or not.
+func (w *world) countProof(t *testing.T) error {
+	p := w.pick()
+	window := uint64(time.Now().Unix())/uint64(w.params.ProofWindowSecs) - 3 - uint64(w.rng.IntN(6))
+	before := w.e.Device(t, p)
+	_, err := w.e.CountProof(w.e.Funded(t), p, window)
+	w.checkCounted(t, p, before, window)
+	return err
+}
+
+// checkCounted: if the step counted window, what it added to the proven uptime is within the
+// band below an honest report of its span and at most the span.
+func (w *world) checkCounted(t *testing.T, p chaintest.Provider, before *registry.Device, window uint64) {
+	after := w.e.Device(t, p)
+	if after.LastProofWindow == before.LastProofWindow {
+		require.Equal(t, before.ProvenUptimeSecs, after.ProvenUptimeSecs, "uptime counted without a window")
+		return
+	}
+	require.Equal(t, window, after.LastProofWindow)
+	w.counted++
+	span := w.span(before, window)
+	counted := after.ProvenUptimeSecs - before.ProvenUptimeSecs
+	honestLow := span - span*50/10_000
+	require.LessOrEqual(t, counted, span, "counted above the span")
+	require.GreaterOrEqual(t, counted, honestLow-honestLow*uint64(w.params.VoteBandBps)/10_000, "counted below the band of an honest value (span %d)", span)
 }
 
 func (w *world) closeStale(t *testing.T) error {
@@ -230,6 +320,12 @@ func (w *world) check(t *testing.T) {
 		}
 		stakeByProvider[d.Provider] += d.Stake
 		w.checkStatus(t, d)
+		if d.BenchmarkScore != 0 {
+			low := uint64(honestBenchmark - honestBenchmark*50/10_000)
+			require.LessOrEqual(t, d.BenchmarkScore, uint64(honestBenchmark), "benchmark above every honest one")
+			require.GreaterOrEqual(t, d.BenchmarkScore, low-low*uint64(w.params.VoteBandBps)/10_000, "benchmark below the band")
+		}
+		require.Zero(t, d.ChallengesFailed, "the faulty oracle failed a challenge the honest ones passed")
 	}
 	for _, p := range w.providers {
 		prov, err := e.Registry.FetchProvider(e.Ctx, e.Client, p.Owner.PublicKey())

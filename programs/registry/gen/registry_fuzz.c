@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {
   uint64_t len = size - 1;
   uint8_t *data = malloc(len ? len : 1);
   memcpy(data, input + 1, len);
-  switch (input[0] % 17) {
+  switch (input[0] % 18) {
     case 0: {
       registry_initialize_config_args_t args;
       memset(&args, 0, sizeof args);
@@ -115,27 +115,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {
       break;
     }
     case 13: {
+      registry_count_proof_args_t args;
+      memset(&args, 0, sizeof args);
+      (void)registry_decode_count_proof_args(data, len, &args);
+      consume(&args, sizeof args);
+      break;
+    }
+    case 14: {
       registry_slash_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_slash_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 14: {
+    case 15: {
       registry_resolve_appeal_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_resolve_appeal_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 15: {
+    case 16: {
       registry_finalize_slash_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_finalize_slash_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 16: {
+    case 17: {
       registry_set_device_job_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_set_device_job_args(data, len, &args);

@@ -52,6 +52,8 @@
 #define REGISTRY_ERR_DEVICE_NOT_HIREABLE 6126 /* The device is not active, is hired, or the registry is paused */
 #define REGISTRY_ERR_INSUFFICIENT_FUNDS 6127 /* The token account holds less than the amount */
 #define REGISTRY_ERR_PROOF_STILL_OPEN 6128 /* The proof window can still reach its quorum */
+#define REGISTRY_ERR_PROOF_WINDOW_FIXED 6129 /* proof_window_secs cannot change: window ids would cover time twice */
+#define REGISTRY_ERR_STAKE_BELOW_MINIMUM 6130 /* The device's stake is below the current minimum for its hardware class */
 _Static_assert(REGISTRY_ERR_INVALID_INSTRUCTION == GP_ERR_INVALID_INSTRUCTION, "IDL and SDK disagree on InvalidInstruction");
 _Static_assert(REGISTRY_ERR_INVALID_INSTRUCTION_DATA == GP_ERR_INVALID_INSTRUCTION_DATA, "IDL and SDK disagree on InvalidInstructionData");
 _Static_assert(REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS == GP_ERR_NOT_ENOUGH_ACCOUNTS, "IDL and SDK disagree on NotEnoughAccounts");
@@ -279,10 +281,10 @@ typedef struct {
   uint64_t pending_unstake;
   /* Since registration or the last slash. */
   uint64_t proven_uptime_secs;
-  /* Median of the latest attested benchmarks. */
+  /* The agreeing low end of the oracles' latest benchmark reports. */
   uint64_t benchmark_score;
   int64_t registered_at;
-  /* The last window counted; older or equal windows are stale. */
+  /* The last window counted; votes report uptime since its end, older or equal windows are stale. */
   uint64_t last_proof_window;
   uint64_t last_proof_slot;
   /* Hourly reward epoch of epoch_uptime_secs. */
@@ -304,6 +306,15 @@ typedef struct {
   uint8_t bump;
   uint8_t vault_bump;
   uint8_t padding[2];
+  /* Per oracle slot: its latest counted non-zero benchmark report; benchmark_score is their agreeing low end. */
+  uint64_t oracle_benchmark[16];
+  /* Fingerprint of the oracle set the per-oracle reports were made under; a change clears them. */
+  uint64_t oracle_set;
+  /* Bit i: oracle i has reported a challenge in a counted window. */
+  uint16_t challenge_mask;
+  /* Bit i: and its latest one passed. */
+  uint16_t challenge_pass_mask;
+  uint8_t padding2[4];
   uint8_t reserved[64];
 } registry_device_t;
 _Static_assert(offsetof(registry_device_t, provider) == 8, "layout");
@@ -332,9 +343,14 @@ _Static_assert(offsetof(registry_device_t, version) == 275, "layout");
 _Static_assert(offsetof(registry_device_t, bump) == 276, "layout");
 _Static_assert(offsetof(registry_device_t, vault_bump) == 277, "layout");
 _Static_assert(offsetof(registry_device_t, padding) == 278, "layout");
-_Static_assert(offsetof(registry_device_t, reserved) == 280, "layout");
-_Static_assert(sizeof(registry_device_t) == 344, "layout");
-#define REGISTRY_DEVICE_SIZE 344
+_Static_assert(offsetof(registry_device_t, oracle_benchmark) == 280, "layout");
+_Static_assert(offsetof(registry_device_t, oracle_set) == 408, "layout");
+_Static_assert(offsetof(registry_device_t, challenge_mask) == 416, "layout");
+_Static_assert(offsetof(registry_device_t, challenge_pass_mask) == 418, "layout");
+_Static_assert(offsetof(registry_device_t, padding2) == 420, "layout");
+_Static_assert(offsetof(registry_device_t, reserved) == 424, "layout");
+_Static_assert(sizeof(registry_device_t) == 488, "layout");
+#define REGISTRY_DEVICE_SIZE 488
 
 /* Stake on its way out, PDA ["ticket", device]. */
 #define REGISTRY_UNSTAKE_TICKET_DISCRIMINATOR 0x7fb59d9126d15483ULL
@@ -363,14 +379,16 @@ _Static_assert(sizeof(registry_unstake_ticket_t) == 96, "layout");
 typedef struct {
   uint64_t discriminator;
   SolPubkey device;
-  /* The first oracle, who paid the rent and gets it back. */
+  /* The first oracle, who paid the rent and gets it back when the window closes. */
   SolPubkey payer;
   uint64_t window;
   /* Fingerprint of the oracle set the votes were cast under; a change starts them over. */
   uint64_t oracle_set;
+  /* The device's last counted window when these votes were cast: each vote is the uptime since it. */
+  uint64_t base;
   /* Per oracle slot. */
   uint64_t benchmark[16];
-  /* Per oracle slot. */
+  /* Per oracle slot: uptime seconds since the end of window base. */
   uint32_t uptime[16];
   /* Bit i: oracle i attested. */
   uint16_t voted_mask;
@@ -387,17 +405,18 @@ _Static_assert(offsetof(registry_proof_window_t, device) == 8, "layout");
 _Static_assert(offsetof(registry_proof_window_t, payer) == 40, "layout");
 _Static_assert(offsetof(registry_proof_window_t, window) == 72, "layout");
 _Static_assert(offsetof(registry_proof_window_t, oracle_set) == 80, "layout");
-_Static_assert(offsetof(registry_proof_window_t, benchmark) == 88, "layout");
-_Static_assert(offsetof(registry_proof_window_t, uptime) == 216, "layout");
-_Static_assert(offsetof(registry_proof_window_t, voted_mask) == 280, "layout");
-_Static_assert(offsetof(registry_proof_window_t, challenge_mask) == 282, "layout");
-_Static_assert(offsetof(registry_proof_window_t, challenge_pass_mask) == 284, "layout");
-_Static_assert(offsetof(registry_proof_window_t, votes) == 286, "layout");
-_Static_assert(offsetof(registry_proof_window_t, bump) == 287, "layout");
-_Static_assert(offsetof(registry_proof_window_t, version) == 288, "layout");
-_Static_assert(offsetof(registry_proof_window_t, padding) == 289, "layout");
-_Static_assert(sizeof(registry_proof_window_t) == 296, "layout");
-#define REGISTRY_PROOF_WINDOW_SIZE 296
+_Static_assert(offsetof(registry_proof_window_t, base) == 88, "layout");
+_Static_assert(offsetof(registry_proof_window_t, benchmark) == 96, "layout");
+_Static_assert(offsetof(registry_proof_window_t, uptime) == 224, "layout");
+_Static_assert(offsetof(registry_proof_window_t, voted_mask) == 288, "layout");
+_Static_assert(offsetof(registry_proof_window_t, challenge_mask) == 290, "layout");
+_Static_assert(offsetof(registry_proof_window_t, challenge_pass_mask) == 292, "layout");
+_Static_assert(offsetof(registry_proof_window_t, votes) == 294, "layout");
+_Static_assert(offsetof(registry_proof_window_t, bump) == 295, "layout");
+_Static_assert(offsetof(registry_proof_window_t, version) == 296, "layout");
+_Static_assert(offsetof(registry_proof_window_t, padding) == 297, "layout");
+_Static_assert(sizeof(registry_proof_window_t) == 304, "layout");
+#define REGISTRY_PROOF_WINDOW_SIZE 304
 
 /* A slash, PDA ["slash", device, evidence_hash]; its tokens sit in ["slash_escrow", slash_record] until resolved. */
 #define REGISTRY_SLASH_RECORD_DISCRIMINATOR 0x445e829641af866bULL
@@ -592,39 +611,56 @@ typedef struct {
   SolPubkey device;
   SolPubkey oracle;
   uint64_t window;
+  /* The last counted window the uptime is measured from. */
+  uint64_t base;
+  uint64_t benchmark_score;
+  uint32_t uptime_secs;
   uint8_t votes;
-  uint8_t padding[7];
+  uint8_t challenge;
+  uint8_t padding[2];
 } registry_proof_recorded_t;
 _Static_assert(offsetof(registry_proof_recorded_t, device) == 8, "layout");
 _Static_assert(offsetof(registry_proof_recorded_t, oracle) == 40, "layout");
 _Static_assert(offsetof(registry_proof_recorded_t, window) == 72, "layout");
-_Static_assert(offsetof(registry_proof_recorded_t, votes) == 80, "layout");
-_Static_assert(offsetof(registry_proof_recorded_t, padding) == 81, "layout");
-_Static_assert(sizeof(registry_proof_recorded_t) == 88, "layout");
-#define REGISTRY_PROOF_RECORDED_SIZE 88
+_Static_assert(offsetof(registry_proof_recorded_t, base) == 80, "layout");
+_Static_assert(offsetof(registry_proof_recorded_t, benchmark_score) == 88, "layout");
+_Static_assert(offsetof(registry_proof_recorded_t, uptime_secs) == 96, "layout");
+_Static_assert(offsetof(registry_proof_recorded_t, votes) == 100, "layout");
+_Static_assert(offsetof(registry_proof_recorded_t, challenge) == 101, "layout");
+_Static_assert(offsetof(registry_proof_recorded_t, padding) == 102, "layout");
+_Static_assert(sizeof(registry_proof_recorded_t) == 104, "layout");
+#define REGISTRY_PROOF_RECORDED_SIZE 104
 
 #define REGISTRY_PROOF_COUNTED_DISCRIMINATOR 0x2d883dec02d24609ULL
 typedef struct {
   uint64_t discriminator;
   SolPubkey device;
   uint64_t window;
+  /* The last counted window before this one: uptime_secs covers the time since its end. */
+  uint64_t base;
+  /* The lowest agreeing vote. */
   uint64_t uptime_secs;
+  /* The device's benchmark after this count (0 when no oracle has reported one). */
   uint64_t benchmark_score;
   uint64_t proven_uptime_secs;
   uint16_t reputation;
+  /* The oracles' majority outcome when this window carried a challenge report and a quorum agrees, 0 otherwise. */
   uint8_t challenge;
-  uint8_t padding[5];
+  uint8_t votes;
+  uint8_t padding[4];
 } registry_proof_counted_t;
 _Static_assert(offsetof(registry_proof_counted_t, device) == 8, "layout");
 _Static_assert(offsetof(registry_proof_counted_t, window) == 40, "layout");
-_Static_assert(offsetof(registry_proof_counted_t, uptime_secs) == 48, "layout");
-_Static_assert(offsetof(registry_proof_counted_t, benchmark_score) == 56, "layout");
-_Static_assert(offsetof(registry_proof_counted_t, proven_uptime_secs) == 64, "layout");
-_Static_assert(offsetof(registry_proof_counted_t, reputation) == 72, "layout");
-_Static_assert(offsetof(registry_proof_counted_t, challenge) == 74, "layout");
-_Static_assert(offsetof(registry_proof_counted_t, padding) == 75, "layout");
-_Static_assert(sizeof(registry_proof_counted_t) == 80, "layout");
-#define REGISTRY_PROOF_COUNTED_SIZE 80
+_Static_assert(offsetof(registry_proof_counted_t, base) == 48, "layout");
+_Static_assert(offsetof(registry_proof_counted_t, uptime_secs) == 56, "layout");
+_Static_assert(offsetof(registry_proof_counted_t, benchmark_score) == 64, "layout");
+_Static_assert(offsetof(registry_proof_counted_t, proven_uptime_secs) == 72, "layout");
+_Static_assert(offsetof(registry_proof_counted_t, reputation) == 80, "layout");
+_Static_assert(offsetof(registry_proof_counted_t, challenge) == 82, "layout");
+_Static_assert(offsetof(registry_proof_counted_t, votes) == 83, "layout");
+_Static_assert(offsetof(registry_proof_counted_t, padding) == 84, "layout");
+_Static_assert(sizeof(registry_proof_counted_t) == 88, "layout");
+#define REGISTRY_PROOF_COUNTED_SIZE 88
 
 #define REGISTRY_PROOF_CLOSED_DISCRIMINATOR 0xa60e0006815ed212ULL
 typedef struct {
@@ -702,6 +738,24 @@ _Static_assert(offsetof(registry_device_job_set_t, device) == 8, "layout");
 _Static_assert(offsetof(registry_device_job_set_t, job) == 40, "layout");
 _Static_assert(sizeof(registry_device_job_set_t) == 72, "layout");
 #define REGISTRY_DEVICE_JOB_SET_SIZE 72
+
+/* A final window whose votes did not agree: nothing is recorded, the next counted window catches its time up. */
+#define REGISTRY_PROOF_UNDECIDED_DISCRIMINATOR 0x5d9c0639a8f70673ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  uint64_t window;
+  uint64_t base;
+  uint8_t votes;
+  uint8_t padding[7];
+} registry_proof_undecided_t;
+_Static_assert(offsetof(registry_proof_undecided_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_proof_undecided_t, window) == 40, "layout");
+_Static_assert(offsetof(registry_proof_undecided_t, base) == 48, "layout");
+_Static_assert(offsetof(registry_proof_undecided_t, votes) == 56, "layout");
+_Static_assert(offsetof(registry_proof_undecided_t, padding) == 57, "layout");
+_Static_assert(sizeof(registry_proof_undecided_t) == 64, "layout");
+#define REGISTRY_PROOF_UNDECIDED_SIZE 64
 
 /* Creates the Config account. Only the program's upgrade authority may call it, so */
 /* nobody can front-run the deployer and make themselves admin. */
@@ -1091,9 +1145,11 @@ static inline uint64_t registry_decode_deregister_device_args(const uint8_t *dat
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
 
-/* An oracle's attestation for one proof window of a device: proven uptime seconds, and */
-/* optionally a benchmark score and a challenge result. The window counts once a quorum of */
-/* distinct oracles attested it; the median of their values is recorded and the vote account closed. */
+/* An oracle's attestation for one proof window of a device: the uptime seconds since the device's */
+/* last counted window, and optionally a benchmark score and a challenge result. The window counts */
+/* when a quorum of the votes agree within vote_band_bps (gpunet/votes.h), recording the lowest */
+/* agreeing uptime; when every live oracle voted without agreement it closes uncounted. A counted or */
+/* closed window's rent goes back to its payer. */
 #define REGISTRY_IX_SUBMIT_PROOF 0x5e2ed404542ef136ULL
 enum {
   REGISTRY_SUBMIT_PROOF_CONFIG = 0,
@@ -1101,16 +1157,18 @@ enum {
   REGISTRY_SUBMIT_PROOF_PROOF = 2,
   REGISTRY_SUBMIT_PROOF_ORACLE = 3,
   REGISTRY_SUBMIT_PROOF_SYSTEM_PROGRAM = 4,
-  REGISTRY_SUBMIT_PROOF_NUM_ACCOUNTS = 5
+  REGISTRY_SUBMIT_PROOF_PAYER = 5,
+  REGISTRY_SUBMIT_PROOF_NUM_ACCOUNTS = 6
 };
 #define REGISTRY_SUBMIT_PROOF_SIGNERS 0x8u
-#define REGISTRY_SUBMIT_PROOF_WRITABLE 0xeu
+#define REGISTRY_SUBMIT_PROOF_WRITABLE 0x2eu
 static inline uint64_t registry_check_submit_proof_accounts(const SolParameters *p) {
-  if (p->ka_num < 5) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (p->ka_num < 6) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
   if (!p->ka[3].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* oracle */
   if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
   if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* proof */
   if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* oracle */
+  if (!p->ka[5].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* payer */
   {
     static const SolPubkey want __attribute__((aligned(8))) = {{0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0}}; /* 11111111111111111111111111111111 */
     if (!gp_pubkey_eq(p->ka[4].key, &want)) return REGISTRY_ERR_INVALID_PROGRAM_ID; /* system_program */
@@ -1129,8 +1187,9 @@ static inline uint64_t registry_decode_submit_proof_args(const uint8_t *data, ui
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
 
-/* Anyone closes a proof window that can no longer count (a later window was counted, or it */
-/* is older than max_proof_age_secs); its rent goes back to the oracle that paid it. */
+/* Anyone closes a proof window that can no longer count (a later window was counted, or its votes */
+/* measure uptime from a window that is no longer the last counted one); its rent goes back to the */
+/* oracle that paid it. */
 #define REGISTRY_IX_CLOSE_STALE_PROOF 0x37682e8f5e33cd2eULL
 enum {
   REGISTRY_CLOSE_STALE_PROOF_CONFIG = 0,
@@ -1150,6 +1209,35 @@ static inline uint64_t registry_check_close_stale_proof_accounts(const SolParame
 typedef struct { uint8_t unused; } registry_close_stale_proof_args_t;
 /* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
 static inline uint64_t registry_decode_close_stale_proof_args(const uint8_t *data, uint64_t len, registry_close_stale_proof_args_t *out) {
+  uint64_t off = 0;
+  (void)data;
+  (void)out;
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* Anyone counts a proof window after its voting deadline (its end + vote_deadline_secs) with the */
+/* votes cast: the agreeing quorum's uptime if there is one, nothing otherwise; the window is closed */
+/* and its rent goes back to the oracle that paid it. Nobody signs for it but the fee payer. */
+#define REGISTRY_IX_COUNT_PROOF 0xe21819e37521f45eULL
+enum {
+  REGISTRY_COUNT_PROOF_CONFIG = 0,
+  REGISTRY_COUNT_PROOF_DEVICE = 1,
+  REGISTRY_COUNT_PROOF_PROOF = 2,
+  REGISTRY_COUNT_PROOF_PAYER = 3,
+  REGISTRY_COUNT_PROOF_NUM_ACCOUNTS = 4
+};
+#define REGISTRY_COUNT_PROOF_SIGNERS 0x0u
+#define REGISTRY_COUNT_PROOF_WRITABLE 0xeu
+static inline uint64_t registry_check_count_proof_accounts(const SolParameters *p) {
+  if (p->ka_num < 4) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
+  if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* proof */
+  if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* payer */
+  return 0;
+}
+typedef struct { uint8_t unused; } registry_count_proof_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_count_proof_args(const uint8_t *data, uint64_t len, registry_count_proof_args_t *out) {
   uint64_t off = 0;
   (void)data;
   (void)out;

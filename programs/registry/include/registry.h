@@ -14,15 +14,6 @@
 #define REGISTRY_VERSION 2
 #define REGISTRY_BPS 10000u
 
-/* Device.status */
-enum {
-  REGISTRY_STATUS_PROBATION = 0,
-  REGISTRY_STATUS_ACTIVE = 1,
-  REGISTRY_STATUS_HIRED = 2,
-  REGISTRY_STATUS_SUSPENDED = 3,
-  REGISTRY_STATUS_DEREGISTERED = 4,
-};
-
 /* SlashRecord.status */
 enum { REGISTRY_SLASH_PENDING = 0, REGISTRY_SLASH_REVERSED = 1, REGISTRY_SLASH_FINALIZED = 2 };
 
@@ -48,6 +39,7 @@ uint64_t registry_withdraw_unstaked(const SolParameters *p);
 uint64_t registry_deregister_device(const SolParameters *p);
 uint64_t registry_submit_proof(const SolParameters *p);
 uint64_t registry_close_stale_proof(const SolParameters *p);
+uint64_t registry_count_proof(const SolParameters *p);
 uint64_t registry_slash(const SolParameters *p);
 uint64_t registry_resolve_appeal(const SolParameters *p);
 uint64_t registry_finalize_slash(const SolParameters *p);
@@ -95,8 +87,6 @@ uint64_t registry_check_vault(const SolAccountInfo *vault, const registry_device
 /* Signer seeds of a device's vault; seeds must have room for 3 entries. */
 void registry_vault_signer(const SolPubkey *device, const uint8_t *bump, SolSignerSeed seeds[3],
                            SolSignerSeeds *signer);
-/* base_stake x max(1, multiplier) of the device's hardware class. */
-uint64_t registry_min_stake(const registry_config_params_t *params, uint32_t model, uint64_t *out);
 /* Recomputes status from the device's fields (deregistered stays; a pending slash suspends;
    a job hires; probation served and minimum stake make it active), emitting
    DeviceStatusChanged when it changes. */
@@ -104,6 +94,42 @@ uint64_t registry_refresh_status(registry_device_t *d, const SolPubkey *device,
                                  const registry_config_params_t *params);
 /* The reputation formula (registry README): uptime EMA, challenge record, tenure, slashes. */
 uint16_t registry_reputation(const registry_device_t *d);
+
+/* proof.c: the proof rules (see there) */
+/* A window's times: [start, end), the voting deadline, and the span a vote's uptime covers. */
+typedef struct {
+  uint64_t start, end;
+  uint64_t deadline; /* end + vote_deadline_secs: voting closes, anyone may count (count_proof) */
+  uint64_t span;     /* from the end of the last counted window (or the registration window) to
+                        end, capped at max_proof_age_secs: the most uptime a vote may report */
+} registry_proof_times_t;
+uint64_t registry_proof_times(const registry_config_params_t *params, const registry_device_t *d, uint64_t window,
+                              registry_proof_times_t *out);
+/* Whether the window's votes can still count: the window is newer than the last counted one,
+   its votes measure from that one (base) under the current oracle set, and the device is not
+   deregistered. */
+bool registry_proof_current(const registry_proof_window_t *w, const registry_device_t *d, uint64_t oracle_set);
+/* An existing window of the device (owner, size, discriminator, device) and payer is the
+   oracle that paid for it (WrongOwner otherwise). */
+uint64_t registry_load_proof(const SolAccountInfo *proof, const SolAccountInfo *device, const SolAccountInfo *payer,
+                             const SolPubkey *program_id, registry_proof_window_t **out);
+/* A current window (registry_proof_current) and where its rent goes. */
+typedef struct {
+  registry_device_t *d;
+  const SolAccountInfo *device;
+  registry_proof_window_t *w;
+  SolAccountInfo *proof;
+  const SolAccountInfo *payer; /* w->payer, checked */
+  const registry_config_params_t *params;
+  const registry_proof_times_t *times;
+  uint64_t slot;
+} registry_settle_t;
+/* Decides the window's uptime votes (gpunet/votes.h; final: no more votes will come).
+   Decided: the lowest agreeing uptime is counted (proven uptime, epoch, EMA), the voters'
+   benchmark and challenge reports become their latest and the device's values are decided
+   over every oracle's latest, ProofCounted, the status refreshed, the window closed. Final and
+   undecided: ProofUndecided, nothing recorded, the window closed. Pending: nothing. */
+uint64_t registry_settle_proof(const registry_settle_t *s, bool final);
 
 /* slash_record.c */
 /* A pending slash: its record and escrow accounts (inputs) and what loading them yields. */

@@ -8,6 +8,15 @@
 
 #include "registry/gen/registry_idl.h"
 
+/* Device.status */
+enum {
+  REGISTRY_STATUS_PROBATION = 0,
+  REGISTRY_STATUS_ACTIVE = 1,
+  REGISTRY_STATUS_HIRED = 2,
+  REGISTRY_STATUS_SUSPENDED = 3,
+  REGISTRY_STATUS_DEREGISTERED = 4,
+};
+
 /* The registry's Config: the account at `key` (the address the reader stored), owned by
    registry_program. */
 static inline uint64_t registry_view_config(const SolAccountInfo *a, const SolPubkey *registry_program,
@@ -24,6 +33,30 @@ static inline uint64_t registry_view_device(const SolAccountInfo *a, const SolPu
   GP_TRY(gp_check_program_account(a, registry_program, REGISTRY_DEVICE_DISCRIMINATOR, REGISTRY_DEVICE_SIZE));
   *out = (const registry_device_t *)(const void *)a->data;
   return 0;
+}
+
+/* The minimum stake of a hardware model under the current parameters: base_stake x
+   max(1, multiplier) of its class (REGISTRY_ERR_UNKNOWN_HARDWARE_CLASS if none). */
+static inline uint64_t registry_view_min_stake(const registry_config_params_t *params, uint32_t model, uint64_t *out) {
+  for (uint64_t i = 0; i < params->hardware_class_count && i < 16; i++) {
+    const registry_hardware_class_t *c = &params->hardware_classes[i];
+    if (c->model != model) continue;
+    uint32_t mult = c->multiplier_bps > 10000u ? c->multiplier_bps : 10000u;
+    return gp_mul_div_ceil_u64(params->base_stake, mult, 10000u, out);
+  }
+  return REGISTRY_ERR_UNKNOWN_HARDWARE_CLASS;
+}
+
+/* 0 when the device can be hired now: the registry is not paused (ProgramPaused), the device
+   is Active (DeviceNotHireable) and its stake meets the CURRENT minimum (StakeBelowMinimum):
+   raising base_stake does not refresh every device's status, so the stake is checked here,
+   where hireability is decided (the registry's set_device_job; readers may check it early). */
+static inline uint64_t registry_view_hireable(const registry_config_t *config, const registry_device_t *d) {
+  if (config->paused) return REGISTRY_ERR_PROGRAM_PAUSED;
+  if (d->status != REGISTRY_STATUS_ACTIVE) return REGISTRY_ERR_DEVICE_NOT_HIREABLE;
+  uint64_t min;
+  GP_TRY(registry_view_min_stake(&config->params, d->spec.hardware_model, &min));
+  return d->stake >= min ? 0 : REGISTRY_ERR_STAKE_BELOW_MINIMUM;
 }
 
 /* Index of key in the live oracle set, or -1. */

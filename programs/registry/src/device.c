@@ -64,22 +64,12 @@ uint64_t registry_check_vault(const SolAccountInfo *vault, const registry_device
   return gp_token_account_read_mint(vault, &config->io_mint, &token);
 }
 
-uint64_t registry_min_stake(const registry_config_params_t *params, uint32_t model, uint64_t *out) {
-  for (uint64_t i = 0; i < params->hardware_class_count && i < 16; i++) {
-    const registry_hardware_class_t *c = &params->hardware_classes[i];
-    if (c->model != model) continue;
-    uint32_t mult = c->multiplier_bps > REGISTRY_BPS ? c->multiplier_bps : REGISTRY_BPS;
-    return gp_mul_div_ceil_u64(params->base_stake, mult, REGISTRY_BPS, out);
-  }
-  return REGISTRY_ERR_UNKNOWN_HARDWARE_CLASS;
-}
-
 uint64_t registry_refresh_status(registry_device_t *d, const SolPubkey *device,
                                  const registry_config_params_t *params) {
   uint8_t next = d->status;
   if (d->status != REGISTRY_STATUS_DEREGISTERED) {
     uint64_t min;
-    GP_TRY(registry_min_stake(params, d->spec.hardware_model, &min));
+    GP_TRY(registry_view_min_stake(params, d->spec.hardware_model, &min));
     if (d->pending_slashes > 0)
       next = REGISTRY_STATUS_SUSPENDED;
     else if (!gp_pubkey_is_zero(&d->current_job))

@@ -17,6 +17,7 @@ uint64_t registry_process(const SolParameters *p) {
     case REGISTRY_IX_DEREGISTER_DEVICE: return registry_deregister_device(p);
     case REGISTRY_IX_SUBMIT_PROOF: return registry_submit_proof(p);
     case REGISTRY_IX_CLOSE_STALE_PROOF: return registry_close_stale_proof(p);
+    case REGISTRY_IX_COUNT_PROOF: return registry_count_proof(p);
     case REGISTRY_IX_SLASH: return registry_slash(p);
     case REGISTRY_IX_RESOLVE_APPEAL: return registry_resolve_appeal(p);
     case REGISTRY_IX_FINALIZE_SLASH: return registry_finalize_slash(p);

@@ -7,7 +7,7 @@
 
 static uint64_t check_spec(const registry_device_spec_t *s, const registry_config_params_t *params) {
   uint64_t min;
-  GP_TRY(registry_min_stake(params, s->hardware_model, &min)); /* the model is a configured class */
+  GP_TRY(registry_view_min_stake(params, s->hardware_model, &min)); /* the model is a configured class */
   bool cpu_only = s->hardware_model == 0;
   if (cpu_only ? s->gpu_count != 0 : (s->gpu_count == 0 || s->gpu_count > MAX_GPUS))
     return REGISTRY_ERR_INVALID_DEVICE_SPEC;

@@ -2,8 +2,9 @@
 
 /* set_device_job: the escrow program's authority marks a device hired for a job (job != 0) or
    free again (job = 0).
-   Hiring needs an Active device: probation served, minimum stake, no pending slash and no job
-   (an Active device has none). Releasing needs a job to release; releasing a device that has
+   Hiring needs an Active device (probation served, no pending slash and no job) whose stake
+   meets the minimum under the current parameters (registry_view_hireable: an Active status
+   set before the admin raised base_stake does not make it hireable). Releasing needs a job to release; releasing a device that has
    none is refused with DeviceNotHireable, the error of this instruction's state precondition
    (the IDL has no "not hired" error), so a replayed release fails instead of passing silently.
    A suspended device can be released (its job ended while a slash is pending); it stays
@@ -21,9 +22,9 @@ uint64_t registry_set_device_job(const SolParameters *p) {
 
   registry_set_device_job_args_t args;
   GP_TRY(registry_decode_set_device_job_args(p->data + 8, p->data_len - 8, &args));
-  bool hire = !gp_pubkey_is_zero(&args.job);
-  if (hire && config->paused) return REGISTRY_ERR_PROGRAM_PAUSED;
-  if (hire ? d->status != REGISTRY_STATUS_ACTIVE : gp_pubkey_is_zero(&d->current_job))
+  if (!gp_pubkey_is_zero(&args.job))
+    GP_TRY(registry_view_hireable(config, d));
+  else if (gp_pubkey_is_zero(&d->current_job))
     return REGISTRY_ERR_DEVICE_NOT_HIREABLE;
   gp_pubkey_copy(&d->current_job, &args.job);
   GP_TRY(registry_refresh_status(d, device->key, &config->params));
