@@ -22,6 +22,9 @@ func TestNegativeMatrix(t *testing.T) {
 	p := e.NewProvider(t, chaintest.H100, 0, 0)
 	require.NoError(t, e.rewards(0, p.Device, io))
 	require.NoError(t, e.rewards(1, p.Device, io))
+	q := e.NewProvider(t, chaintest.H100, 0, 0) // its oracles disagree beyond the vote band
+	require.NoError(t, e.rewards(0, q.Device, io))
+	require.NoError(t, e.rewards(1, q.Device, 2*io))
 	hk := h.key.PublicKey()
 	burn := chaintest.Must(e.prog.BurnIOForIOSD(hk, h.io, h.iosd, io))
 	redeem := chaintest.Must(e.prog.RedeemIOSDForIO(hk, h.io, h.iosd, iosd))
@@ -33,12 +36,23 @@ func TestNegativeMatrix(t *testing.T) {
 	}
 	admin := e.Admin.PublicKey()
 
-	cases := []struct {
+	type negative struct {
 		name    string
 		signers []solana.PrivateKey
 		ix      solana.Instruction
 		want    error
-	}{
+	}
+	run := func(cases []negative) {
+		before := e.config(t)
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				_, err := e.SendSig(c.signers, c.ix)
+				require.ErrorIs(t, err, c.want)
+			})
+		}
+		require.Equal(t, before, e.config(t), "a rejected call changed the Config")
+	}
+	run([]negative{
 		{"too few accounts", []solana.PrivateKey{h.key}, chaintest.Truncated(burn, 8), economy.ErrNotEnoughAccounts},
 		{"burn without the user's signature", []solana.PrivateKey{stranger}, chaintest.Unsigned(burn, 2), economy.ErrMissingSigner},
 		{"price without the oracle's signature", []solana.PrivateKey{stranger},
@@ -56,6 +70,8 @@ func TestNegativeMatrix(t *testing.T) {
 		{"burn 0", []solana.PrivateKey{h.key}, chaintest.Must(e.prog.BurnIOForIOSD(hk, h.io, h.iosd, 0)), economy.ErrInvalidAmount},
 		{"burn more than held", []solana.PrivateKey{h.key}, chaintest.Must(e.prog.BurnIOForIOSD(hk, h.io, h.iosd, 1_000*io)), economy.ErrInsufficientFunds},
 		{"redeem more than held", []solana.PrivateKey{h.key}, chaintest.Must(e.prog.RedeemIOSDForIO(hk, h.io, h.iosd, 1_000*iosd)), economy.ErrInsufficientFunds},
+		{"claim with the IOSD mint", []solana.PrivateKey{stranger}, chaintest.WithAccount(claim, 5, e.IOSDMint), economy.ErrInvalidMint},
+		{"claim while the oracles disagree", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.ClaimRewards(q.Device, q.Token)), economy.ErrRewardDisagreement},
 		{"claim to another owner", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.ClaimRewards(p.Device, h.io)), economy.ErrWrongTokenAccount},
 		{"claim with another device's record", []solana.PrivateKey{stranger}, chaintest.WithAccount(claim, 3, e.prog.RewardsAddress(h.key.PublicKey())), economy.ErrInvalidAccountOwner},
 		{"rewards for a wallet, not a device", []solana.PrivateKey{e.Oracles[0]},
@@ -65,19 +81,21 @@ func TestNegativeMatrix(t *testing.T) {
 		{"change the schedule", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.MonthlyDecayE9++ }), economy.ErrInvalidConfigParams},
 		{"change the cap", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.SupplyCap++ }), economy.ErrInvalidConfigParams},
 		{"a community share over 100%", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.CommunityBps = 10_001 }), economy.ErrInvalidConfigParams},
+		{"no price band", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.PriceBandBps = 0 }), economy.ErrInvalidConfigParams},
+		{"a price band over 100%", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.PriceBandBps = 10_001 }), economy.ErrInvalidConfigParams},
 		{"no price age", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.MaxPriceAgeSecs = 0 }), economy.ErrInvalidConfigParams},
 		{"fee burn by a non-job", []solana.PrivateKey{h.key}, chaintest.Must(e.prog.BurnFee(hk, h.iosd, 1)), economy.ErrNotEscrowJob},
 		{"initialize by a stranger", []solana.PrivateKey{stranger, e.Node.Key("admin")},
 			chaintest.Must(e.prog.Initialize(stranger.PublicKey(), e.Node.Key("admin").PublicKey(), e.escrowID(), e.params)), economy.ErrNotUpgradeAuthority},
-	}
-	before := e.config(t)
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := e.SendSig(c.signers, c.ix)
-			require.ErrorIs(t, err, c.want)
-		})
-	}
-	require.Equal(t, before, e.config(t), "a rejected call changed the Config")
+	})
+
+	// oracle 0 now disagrees with oracle 1 beyond the price band (oracle 2 has no price)
+	require.NoError(t, e.price(0, 2_100_000, 10_000))
+	run([]negative{
+		{"burn while the prices disagree", []solana.PrivateKey{h.key}, burn, economy.ErrPriceDisagreement},
+		{"redeem while the prices disagree", []solana.PrivateKey{h.key}, redeem, economy.ErrPriceDisagreement},
+	})
+	require.NoError(t, e.price(0, 2_000_000, 10_000))
 	_, err = e.SendSig([]solana.PrivateKey{h.key}, redeem)
 	require.NoError(t, err) // the valid forms still work
 	_, err = e.SendSig([]solana.PrivateKey{stranger}, claim)
