@@ -20,7 +20,7 @@ type rewardVote struct {
 }
 
 func attest(oracle int, value uint64) rewardVote { return rewardVote{oracle: oracle, value: value} }
-func claimPays(paid uint64) rewardVote         { return rewardVote{claim: true, paid: paid} }
+func claimPays(paid uint64) rewardVote           { return rewardVote{claim: true, paid: paid} }
 func claimFails(err error, paid uint64) rewardVote {
 	return rewardVote{claim: true, paid: paid, err: err}
 }
