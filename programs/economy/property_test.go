@@ -62,7 +62,7 @@ func TestPropertyInvariants(t *testing.T) {
 	w.earned = make([]uint64, len(w.devices))
 	ops := []chaintest.Op{
 		{Name: "submit_price", Run: w.submitPrice}, {Name: "submit_price", Run: w.submitPrice},
-		{Name: "burn_io_for_iosd", Run: w.burn}, {Name: "redeem_iosd_for_io", Run: w.redeem},
+		{Name: "burn_io_for_iosd", Run: w.convert(true)}, {Name: "redeem_iosd_for_io", Run: w.convert(false)},
 		{Name: "advance_epoch", Run: w.advance}, {Name: "submit_rewards", Run: w.submitRewards},
 		{Name: "submit_rewards", Run: w.submitRewards}, {Name: "claim_rewards", Run: w.claim},
 		{Name: "fund_community_pool", Run: w.fund}, {Name: "wait", Run: w.wait},
@@ -188,35 +188,39 @@ func (w *economyWorld) checkPrice(t *testing.T, before *economy.Config, toIOSD b
 			wantConf = max(wantConf, s.Conf)
 		}
 	}
-	require.Equal(t, [2]uint64{map[bool]uint64{true: lo, false: hi}[toIOSD], wantConf}, [2]uint64{price, conf})
+	want := hi
+	if toIOSD {
+		want = lo
+	}
+	require.Equal(t, [2]uint64{want, wantConf}, [2]uint64{price, conf})
 }
 
-func (w *economyWorld) burn(t *testing.T) error {
-	h := w.holder()
-	before := w.e.config(t)
-	sig, err := w.e.burn(h, w.amount(w.e.TokenBalance(t, h.io)))
-	if err != nil {
-		return err
+// convert burns (toIOSD) or redeems a random amount, and checks the price it used and what it
+// paid at that price, rounded down.
+func (w *economyWorld) convert(toIOSD bool) func(*testing.T) error {
+	return func(t *testing.T) error {
+		h := w.holder()
+		before := w.e.config(t)
+		send, from := w.e.redeem, h.iosd
+		if toIOSD {
+			send, from = w.e.burn, h.io
+		}
+		sig, err := send(h, w.amount(w.e.TokenBalance(t, from)))
+		if err != nil {
+			return err
+		}
+		switch ev := w.e.eventsOf(t, sig)[0].(type) {
+		case *economy.IoBurned:
+			w.checkPrice(t, before, true, ev.Price, ev.Conf)
+			require.Equal(t, ev.IoAmount*(ev.Price-2*ev.Conf)/io, ev.IosdAmount)
+			w.burned += ev.IoAmount
+		case *economy.IosdRedeemed:
+			w.checkPrice(t, before, false, ev.Price, ev.Conf)
+			require.Equal(t, ev.IosdAmount*io/(ev.Price+2*ev.Conf), ev.IoAmount)
+			w.redeemed += ev.IoAmount
+		}
+		return nil
 	}
-	ev := w.e.eventsOf(t, sig)[0].(*economy.IoBurned)
-	w.checkPrice(t, before, true, ev.Price, ev.Conf)
-	require.Equal(t, ev.IoAmount*(ev.Price-2*ev.Conf)/io, ev.IosdAmount)
-	w.burned += ev.IoAmount
-	return nil
-}
-
-func (w *economyWorld) redeem(t *testing.T) error {
-	h := w.holder()
-	before := w.e.config(t)
-	sig, err := w.e.redeem(h, w.amount(w.e.TokenBalance(t, h.iosd)))
-	if err != nil {
-		return err
-	}
-	ev := w.e.eventsOf(t, sig)[0].(*economy.IosdRedeemed)
-	w.checkPrice(t, before, false, ev.Price, ev.Conf)
-	require.Equal(t, ev.IosdAmount*io/(ev.Price+2*ev.Conf), ev.IoAmount)
-	w.redeemed += ev.IoAmount
-	return nil
 }
 
 func (w *economyWorld) advance(t *testing.T) error {
