@@ -163,3 +163,19 @@ func TestInitializeNeedsTheMintAuthority(t *testing.T) {
 	require.ErrorIs(t, err, economy.ErrWrongMintAuthority)
 	require.Equal(t, e.Node.Key("admin").PublicKey(), e.mintAuthority(t, e.IOMint))
 }
+
+// A conversion burns only what its signer owns: naming another holder's account to burn from
+// fails (WrongTokenAccount; SPL Token's Burn would refuse it too) and moves nothing.
+func TestConversionsBurnOnlyTheSignersTokens(t *testing.T) {
+	e := newEnv(t, nil)
+	e.quorumPrice(t, 2_000_000, 0)
+	key := e.Funded(t)
+	victim := holder{key: key, io: e.TokenAccount(t, e.IOMint, key.PublicKey(), 100*io), iosd: e.TokenAccount(t, e.IOSDMint, key.PublicKey(), 100*iosd)}
+	thief := e.holder(t, 0)
+	_, err := e.burn(holder{key: thief.key, io: victim.io, iosd: thief.iosd}, 100*io)
+	require.ErrorIs(t, err, economy.ErrWrongTokenAccount)
+	_, err = e.redeem(holder{key: thief.key, io: thief.io, iosd: victim.iosd}, iosd)
+	require.ErrorIs(t, err, economy.ErrWrongTokenAccount)
+	require.Equal(t, [4]uint64{100 * io, 100 * iosd, 0, 0},
+		[4]uint64{e.TokenBalance(t, victim.io), e.TokenBalance(t, victim.iosd), e.TokenBalance(t, thief.io), e.TokenBalance(t, thief.iosd)})
+}

@@ -52,7 +52,10 @@ uint64_t economy_convert(const SolParameters *p, bool to_iosd) {
   economy_burn_io_for_iosd_args_t args;
   GP_TRY(economy_decode_burn_io_for_iosd_args(p->data + 8, p->data_len - 8, &args));
   if (args.amount == 0) return ECONOMY_ERR_INVALID_AMOUNT;
-  if ((to_iosd ? io.amount : iosd.amount) < args.amount) return ECONOMY_ERR_INSUFFICIENT_FUNDS;
+  const gp_token_account_t *source = to_iosd ? &io : &iosd;
+  /* SPL Token would also refuse it (the user signs the Burn as the owner); a named error instead */
+  if (!gp_pubkey_eq(source->owner, user->key)) return ECONOMY_ERR_WRONG_TOKEN_ACCOUNT;
+  if (source->amount < args.amount) return ECONOMY_ERR_INSUFFICIENT_FUNDS;
   int64_t now;
   GP_TRY(gp_unix_now(&now));
   economy_price_t px;
