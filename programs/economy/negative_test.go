@@ -67,6 +67,8 @@ func TestNegativeMatrix(t *testing.T) {
 		{"read-only mint", []solana.PrivateKey{h.key}, chaintest.ReadOnly(burn, 5), economy.ErrAccountNotWritable},
 		{"fake token program", []solana.PrivateKey{h.key}, chaintest.WithAccount(burn, 8, solana.SystemProgramID), economy.ErrInvalidProgramId},
 		{"a wallet as the config", []solana.PrivateKey{h.key}, chaintest.WithAccount(burn, 0, stranger.PublicKey()), economy.ErrInvalidAccountOwner},
+		{"advance with a wallet as the config", []solana.PrivateKey{stranger}, chaintest.WithAccount(chaintest.Must(e.prog.AdvanceEpoch(1)), 0, stranger.PublicKey()), economy.ErrInvalidAccountOwner},
+		{"claim with a fake token program", []solana.PrivateKey{stranger}, chaintest.WithAccount(claim, 7, solana.SystemProgramID), economy.ErrInvalidProgramId},
 		{"another registry config", []solana.PrivateKey{h.key}, chaintest.WithAccount(burn, 1, p.Device), economy.ErrInvalidPda},
 		{"another mint authority", []solana.PrivateKey{h.key}, chaintest.WithAccount(burn, 7, stranger.PublicKey()), economy.ErrInvalidPda},
 		{"mints swapped", []solana.PrivateKey{h.key}, chaintest.WithAccount(chaintest.WithAccount(burn, 5, e.IOSDMint), 6, e.IOMint), economy.ErrInvalidMint},
