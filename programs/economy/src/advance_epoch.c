@@ -4,12 +4,12 @@
    (schedule.c) plus the net burn not yet added back, up to net_emission_limit (net emissions:
    burns flow back to providers, and what exceeds the limit waits for later epochs). The net
    burn is IO burned for IOSD less IO minted by redemptions, so a burn-and-redeem round trip,
-   in either order, adds nothing back: after each advance, total_added_back <= max(0,
-   io_burned - io_redeemed). (A later redemption cannot take back what was added; later
-   add-backs wait instead.) Each epoch's IO is split community_bps to the community pool, the
-   rest to providers. Nothing is minted here: providers claim lazily, the community pool is
-   funded by fund_community_pool.
-   Epochs advance in order and only once, so re-running a crank does nothing twice. */
+   in either order, adds nothing back: an advance adds only what the net burn exceeds
+   total_added_back by. (A later redemption cannot take back what was added; later add-backs
+   wait for burns to make up for it.) Each epoch's IO is split community_bps to the community
+   pool, the rest to providers. Nothing is minted here: providers claim lazily, the community
+   pool is funded by fund_community_pool. Epochs advance in order and only once, so re-running
+   a crank does nothing twice. */
 uint64_t economy_advance_epoch(const SolParameters *p) {
   GP_TRY(economy_check_advance_epoch_accounts(p));
   economy_config_t *c;
