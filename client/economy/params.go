@@ -2,6 +2,10 @@ package economy
 
 import "github.com/gagliardetto/solana-go"
 
+// LayoutVersion is the version the economy writes into every account it creates
+// (ECONOMY_VERSION in programs/economy/include/economy.h); it changes with any layout.
+const LayoutVersion uint8 = 2
+
 // IO amounts in base units (8 decimals) and IOSD in base units (6 decimals, 1 IOSD = 1 USD).
 const (
 	IO   = 100_000_000
@@ -21,7 +25,8 @@ const (
 // DefaultParams returns the economy's launch parameters with epoch 0 starting at genesis:
 // io.net's schedule, 95% of each epoch to providers and 5% to the community pool, Helium's
 // 10-minute price staleness limit, and circuit breakers of 1M IOSD minted and 1M IO redeemed
-// per day; IO burned for IOSD flows back to rewards up to 10,000 IO an epoch.
+// per day; IO burned for IOSD flows back to rewards up to 10,000 IO an epoch; fresh prices must
+// agree within 1% (PriceBandBps) or conversions halt.
 func DefaultParams(communityPool solana.PublicKey, genesis int64) ConfigParams {
 	return ConfigParams{
 		CommunityPool:      communityPool,
@@ -37,5 +42,6 @@ func DefaultParams(communityPool solana.PublicKey, genesis int64) ConfigParams {
 		BreakerWindowSecs:  24 * 3600,
 		EpochsPerMonth:     EpochsPerMonth,
 		CommunityBps:       500,
+		PriceBandBps:       100,
 	}
 }

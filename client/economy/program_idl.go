@@ -41,6 +41,8 @@ var (
 	ErrWrongTokenAccount         = &chain.CustomError{Program: "economy", Code: 6319, Name: "WrongTokenAccount", Msg: "The token account is not the expected one"}
 	ErrNotEscrowJob              = &chain.CustomError{Program: "economy", Code: 6320, Name: "NotEscrowJob", Msg: "The signer is not a job of the escrow program"}
 	ErrInsufficientFunds         = &chain.CustomError{Program: "economy", Code: 6321, Name: "InsufficientFunds", Msg: "The token account holds less than the amount"}
+	ErrPriceDisagreement         = &chain.CustomError{Program: "economy", Code: 6322, Name: "PriceDisagreement", Msg: "The fresh prices do not include a quorum that agrees within the price band"}
+	ErrRewardDisagreement        = &chain.CustomError{Program: "economy", Code: 6323, Name: "RewardDisagreement", Msg: "The oracles' values for the device do not include a quorum that agrees within the vote band"}
 )
 
 // Errors maps each error code of the program to its error.
@@ -80,6 +82,8 @@ var Errors = chain.ErrorTable{
 	6319: ErrWrongTokenAccount,
 	6320: ErrNotEscrowJob,
 	6321: ErrInsufficientFunds,
+	6322: ErrPriceDisagreement,
+	6323: ErrRewardDisagreement,
 }
 
 // Where each instruction's accounts sit in its account list.

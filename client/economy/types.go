@@ -46,8 +46,10 @@ type ConfigParams struct {
 	EpochsPerMonth    uint32 `json:"epochsPerMonth"`
 
 	// Share of each epoch to the community pool; the rest goes to providers.
-	CommunityBps uint16   `json:"communityBps"`
-	Padding      [2]uint8 `json:"padding"`
+	CommunityBps uint16 `json:"communityBps"`
+
+	// Fresh prices must agree within this many basis points of the larger, or conversions halt (PriceDisagreement); 1-10,000.
+	PriceBandBps uint16 `json:"priceBandBps"`
 }
 
 func (obj ConfigParams) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -116,10 +118,10 @@ func (obj ConfigParams) MarshalWithEncoder(encoder *binary.Encoder) (err error) 
 	if err != nil {
 		return errors.NewField("CommunityBps", err)
 	}
-	// Serialize `Padding`:
-	err = encoder.Encode(obj.Padding)
+	// Serialize `PriceBandBps`:
+	err = encoder.Encode(obj.PriceBandBps)
 	if err != nil {
-		return errors.NewField("Padding", err)
+		return errors.NewField("PriceBandBps", err)
 	}
 	return nil
 }
@@ -200,10 +202,10 @@ func (obj *ConfigParams) UnmarshalWithDecoder(decoder *binary.Decoder) (err erro
 	if err != nil {
 		return errors.NewField("CommunityBps", err)
 	}
-	// Deserialize `Padding`:
-	err = decoder.Decode(&obj.Padding)
+	// Deserialize `PriceBandBps`:
+	err = decoder.Decode(&obj.PriceBandBps)
 	if err != nil {
-		return errors.NewField("Padding", err)
+		return errors.NewField("PriceBandBps", err)
 	}
 	return nil
 }
@@ -330,11 +332,11 @@ type Config struct {
 	// Emitted by the schedule, over the advanced epochs.
 	TotalScheduled uint64 `json:"totalScheduled"`
 
-	// IO burned for IOSD added back to rewards.
+	// IO burned for IOSD added back to rewards: never more than the net burn io_burned - io_redeemed.
 	TotalAddedBack uint64 `json:"totalAddedBack"`
 
-	// IO burned for IOSD not yet added back.
-	BurnBacklog       uint64 `json:"burnBacklog"`
+	// IO minted by redemptions. io_burned - io_redeemed is the net burn; advance_epoch adds back at most what it exceeds total_added_back by.
+	IoRedeemed        uint64 `json:"ioRedeemed"`
 	ProviderPoolTotal uint64 `json:"providerPoolTotal"`
 	RewardsClaimed    uint64 `json:"rewardsClaimed"`
 	CommunityAccrued  uint64 `json:"communityAccrued"`
@@ -343,7 +345,7 @@ type Config struct {
 	// For IOSD.
 	IoBurned uint64 `json:"ioBurned"`
 
-	// Redeemed, claimed and community funding.
+	// Redeemed (also in io_redeemed), claimed and community funding.
 	IoMinted   uint64 `json:"ioMinted"`
 	IosdMinted uint64 `json:"iosdMinted"`
 
@@ -445,10 +447,10 @@ func (obj Config) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	if err != nil {
 		return errors.NewField("TotalAddedBack", err)
 	}
-	// Serialize `BurnBacklog`:
-	err = encoder.Encode(obj.BurnBacklog)
+	// Serialize `IoRedeemed`:
+	err = encoder.Encode(obj.IoRedeemed)
 	if err != nil {
-		return errors.NewField("BurnBacklog", err)
+		return errors.NewField("IoRedeemed", err)
 	}
 	// Serialize `ProviderPoolTotal`:
 	err = encoder.Encode(obj.ProviderPoolTotal)
@@ -629,10 +631,10 @@ func (obj *Config) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
 	if err != nil {
 		return errors.NewField("TotalAddedBack", err)
 	}
-	// Deserialize `BurnBacklog`:
-	err = decoder.Decode(&obj.BurnBacklog)
+	// Deserialize `IoRedeemed`:
+	err = decoder.Decode(&obj.IoRedeemed)
 	if err != nil {
-		return errors.NewField("BurnBacklog", err)
+		return errors.NewField("IoRedeemed", err)
 	}
 	// Deserialize `ProviderPoolTotal`:
 	err = decoder.Decode(&obj.ProviderPoolTotal)

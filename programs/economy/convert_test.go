@@ -45,8 +45,8 @@ func TestGenesis(t *testing.T) {
 	require.ErrorIs(t, err, economy.ErrAccountAlreadyInitialized)
 }
 
-// Burning IO values it at price - 2 x conf, redeeming IOSD at price + 2 x conf, both rounded
-// down, so a round trip loses both spreads.
+// Burning IO values it at the agreeing prices' low end - 2 x conf, redeeming IOSD at their high
+// end + 2 x conf, both rounded down, so a round trip loses both spreads.
 func TestBurnAndRedeemAtKnownPrices(t *testing.T) {
 	e := newEnv(t, nil)
 	h := e.holder(t, 1_000*io)
@@ -56,12 +56,12 @@ func TestBurnAndRedeemAtKnownPrices(t *testing.T) {
 	require.NoError(t, e.price(0, price, conf))
 	_, err = e.burn(h, 100*io)
 	require.ErrorIs(t, err, economy.ErrPriceUnavailable) // one oracle is not a quorum
-	require.NoError(t, e.price(1, price+50_000, conf/2))
+	require.NoError(t, e.price(1, price+10_000, conf/2)) // $2.01: within the 1% band
 
 	ioSupply, iosdSupply := e.Supply(t, e.IOMint), e.Supply(t, e.IOSDMint)
 	sig, err := e.burn(h, 100*io)
 	require.NoError(t, err)
-	// lower median price 2.00, highest confidence 0.01: 100 IO x 1.98 = 198 IOSD.
+	// low end 2.00, highest confidence 0.01: 100 IO x 1.98 = 198 IOSD.
 	require.Equal(t, []any{&economy.IoBurned{User: h.key.PublicKey(), IoAmount: 100 * io, IosdAmount: 198 * iosd, Price: price, Conf: conf}}, e.eventsOf(t, sig))
 	require.Equal(t, uint64(900*io), e.TokenBalance(t, h.io))
 	require.Equal(t, uint64(198*iosd), e.TokenBalance(t, h.iosd))
@@ -75,19 +75,20 @@ func TestBurnAndRedeemAtKnownPrices(t *testing.T) {
 	_, err = e.burn(h, 50)
 	require.ErrorIs(t, err, economy.ErrInvalidAmount) // worth 0.99 base units: nothing
 
-	// 198 IOSD at 2.02 per IO: 98.01980198 IO, rounded down.
+	// 198 IOSD at the high end 2.01 + 0.02 per IO: 97.53694581 IO, rounded down.
 	sig, err = e.redeem(h, 198*iosd)
 	require.NoError(t, err)
-	require.Equal(t, []any{&economy.IosdRedeemed{User: h.key.PublicKey(), IosdAmount: 198 * iosd, IoAmount: 9_801_980_198, Price: price, Conf: conf}}, e.eventsOf(t, sig))
-	require.Equal(t, uint64(900*io-101+9_801_980_198), e.TokenBalance(t, h.io))
+	require.Equal(t, []any{&economy.IosdRedeemed{User: h.key.PublicKey(), IosdAmount: 198 * iosd, IoAmount: 9_753_694_581, Price: price + 10_000, Conf: conf}}, e.eventsOf(t, sig))
+	require.Equal(t, uint64(900*io-101+9_753_694_581), e.TokenBalance(t, h.io))
 	require.Equal(t, uint64(1), e.TokenBalance(t, h.iosd))
 
 	c := e.config(t)
 	require.Equal(t, uint64(100*io+101), c.IoBurned)
 	require.Equal(t, uint64(198*iosd+1), c.IosdMinted)
 	require.Equal(t, uint64(198*iosd), c.IosdBurned)
-	require.Equal(t, uint64(9_801_980_198), c.IoMinted)
-	require.Equal(t, uint64(100*io+101), c.BurnBacklog)
+	require.Equal(t, uint64(9_753_694_581), c.IoMinted)
+	require.Equal(t, uint64(9_753_694_581), c.IoRedeemed)
+	require.Equal(t, economy.LayoutVersion, c.Version)
 
 	_, err = e.redeem(h, 2)
 	require.ErrorIs(t, err, economy.ErrInsufficientFunds)
@@ -161,4 +162,20 @@ func TestInitializeNeedsTheMintAuthority(t *testing.T) {
 	err := e.Send([]solana.PrivateKey{e.Admin, impostor}, chaintest.Must(e.prog.Initialize(e.Admin.PublicKey(), impostor.PublicKey(), e.escrowID(), e.params)))
 	require.ErrorIs(t, err, economy.ErrWrongMintAuthority)
 	require.Equal(t, e.Node.Key("admin").PublicKey(), e.mintAuthority(t, e.IOMint))
+}
+
+// A conversion burns only what its signer owns: naming another holder's account to burn from
+// fails (WrongTokenAccount; SPL Token's Burn would refuse it too) and moves nothing.
+func TestConversionsBurnOnlyTheSignersTokens(t *testing.T) {
+	e := newEnv(t, nil)
+	e.quorumPrice(t, 2_000_000, 0)
+	key := e.Funded(t)
+	victim := holder{key: key, io: e.TokenAccount(t, e.IOMint, key.PublicKey(), 100*io), iosd: e.TokenAccount(t, e.IOSDMint, key.PublicKey(), 100*iosd)}
+	thief := e.holder(t, 0)
+	_, err := e.burn(holder{key: thief.key, io: victim.io, iosd: thief.iosd}, 100*io)
+	require.ErrorIs(t, err, economy.ErrWrongTokenAccount)
+	_, err = e.redeem(holder{key: thief.key, io: thief.io, iosd: victim.iosd}, iosd)
+	require.ErrorIs(t, err, economy.ErrWrongTokenAccount)
+	require.Equal(t, [4]uint64{100 * io, 100 * iosd, 0, 0},
+		[4]uint64{e.TokenBalance(t, victim.io), e.TokenBalance(t, victim.iosd), e.TokenBalance(t, thief.io), e.TokenBalance(t, thief.iosd)})
 }

@@ -45,6 +45,8 @@
 #define ECONOMY_ERR_WRONG_TOKEN_ACCOUNT 6319 /* The token account is not the expected one */
 #define ECONOMY_ERR_NOT_ESCROW_JOB 6320 /* The signer is not a job of the escrow program */
 #define ECONOMY_ERR_INSUFFICIENT_FUNDS 6321 /* The token account holds less than the amount */
+#define ECONOMY_ERR_PRICE_DISAGREEMENT 6322 /* The fresh prices do not include a quorum that agrees within the price band */
+#define ECONOMY_ERR_REWARD_DISAGREEMENT 6323 /* The oracles' values for the device do not include a quorum that agrees within the vote band */
 _Static_assert(ECONOMY_ERR_INVALID_INSTRUCTION == GP_ERR_INVALID_INSTRUCTION, "IDL and SDK disagree on InvalidInstruction");
 _Static_assert(ECONOMY_ERR_INVALID_INSTRUCTION_DATA == GP_ERR_INVALID_INSTRUCTION_DATA, "IDL and SDK disagree on InvalidInstructionData");
 _Static_assert(ECONOMY_ERR_NOT_ENOUGH_ACCOUNTS == GP_ERR_NOT_ENOUGH_ACCOUNTS, "IDL and SDK disagree on NotEnoughAccounts");
@@ -92,7 +94,8 @@ typedef struct {
   uint32_t epochs_per_month;
   /* Share of each epoch to the community pool; the rest goes to providers. */
   uint16_t community_bps;
-  uint8_t padding[2];
+  /* Fresh prices must agree within this many basis points of the larger, or conversions halt (PriceDisagreement); 1-10,000. */
+  uint16_t price_band_bps;
 } economy_config_params_t;
 _Static_assert(offsetof(economy_config_params_t, community_pool) == 0, "layout");
 _Static_assert(offsetof(economy_config_params_t, supply_cap) == 32, "layout");
@@ -107,7 +110,7 @@ _Static_assert(offsetof(economy_config_params_t, max_price_age_secs) == 96, "lay
 _Static_assert(offsetof(economy_config_params_t, breaker_window_secs) == 104, "layout");
 _Static_assert(offsetof(economy_config_params_t, epochs_per_month) == 112, "layout");
 _Static_assert(offsetof(economy_config_params_t, community_bps) == 116, "layout");
-_Static_assert(offsetof(economy_config_params_t, padding) == 118, "layout");
+_Static_assert(offsetof(economy_config_params_t, price_band_bps) == 118, "layout");
 _Static_assert(sizeof(economy_config_params_t) == 120, "layout");
 
 /* One oracle's latest price. */
@@ -148,17 +151,17 @@ typedef struct {
   uint64_t emission_budget;
   /* Emitted by the schedule, over the advanced epochs. */
   uint64_t total_scheduled;
-  /* IO burned for IOSD added back to rewards. */
+  /* IO burned for IOSD added back to rewards: never more than the net burn io_burned - io_redeemed. */
   uint64_t total_added_back;
-  /* IO burned for IOSD not yet added back. */
-  uint64_t burn_backlog;
+  /* IO minted by redemptions. io_burned - io_redeemed is the net burn; advance_epoch adds back at most what it exceeds total_added_back by. */
+  uint64_t io_redeemed;
   uint64_t provider_pool_total;
   uint64_t rewards_claimed;
   uint64_t community_accrued;
   uint64_t community_funded;
   /* For IOSD. */
   uint64_t io_burned;
-  /* Redeemed, claimed and community funding. */
+  /* Redeemed (also in io_redeemed), claimed and community funding. */
   uint64_t io_minted;
   uint64_t iosd_minted;
   /* Redeemed and fees. */
@@ -191,7 +194,7 @@ _Static_assert(offsetof(economy_config_t, month_emission) == 760, "layout");
 _Static_assert(offsetof(economy_config_t, emission_budget) == 768, "layout");
 _Static_assert(offsetof(economy_config_t, total_scheduled) == 776, "layout");
 _Static_assert(offsetof(economy_config_t, total_added_back) == 784, "layout");
-_Static_assert(offsetof(economy_config_t, burn_backlog) == 792, "layout");
+_Static_assert(offsetof(economy_config_t, io_redeemed) == 792, "layout");
 _Static_assert(offsetof(economy_config_t, provider_pool_total) == 800, "layout");
 _Static_assert(offsetof(economy_config_t, rewards_claimed) == 808, "layout");
 _Static_assert(offsetof(economy_config_t, community_accrued) == 816, "layout");

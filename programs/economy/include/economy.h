@@ -14,7 +14,7 @@
 #include "registry/include/registry_view.h"
 
 /* Layout version written into every account. */
-#define ECONOMY_VERSION 1
+#define ECONOMY_VERSION 2
 #define ECONOMY_BPS 10000u
 #define ECONOMY_E9 1000000000ull
 #define ECONOMY_MAX_ORACLES 16u
@@ -48,10 +48,12 @@ uint64_t economy_load_registry_config(const SolAccountInfo *account, const econo
                                       const registry_config_t **out);
 
 /* price.c */
-/* The usable price at `now`: the lower median of the fresh prices of at least a quorum of the
-   live oracles, and the highest confidence among them (PriceUnavailable otherwise). */
+/* The usable price at `now`: the range [lo, hi] of a quorum of the live oracles' fresh prices
+   that agree within price_band_bps (gpunet/votes.h), and the highest confidence among them.
+   PriceUnavailable with fewer than a quorum of fresh prices, PriceDisagreement when they do
+   not agree. Burns value IO at lo, redemptions at hi: the end less favourable to the user. */
 typedef struct {
-  uint64_t price, conf;
+  uint64_t lo, hi, conf;
 } economy_price_t;
 uint64_t economy_price(const economy_config_t *config, const registry_config_t *rc, int64_t now, economy_price_t *out);
 

@@ -1,20 +1,28 @@
 #include "economy.h"
 
-/* The device's attested cumulative reward: the lower median of its live oracles' values,
-   which needs at least a quorum of them (a lone or colluding minority cannot set it), all
-   submitted under the current oracle set (registry_view.h). */
+/* The device's attested cumulative reward: its live oracles' latest values, submitted under
+   the current oracle set (registry_view.h), counted by gpunet/votes.h with the registry's
+   quorum and vote_band_bps as a final collection: the low end of a quorum that agrees. One
+   faulty oracle moves it by at most the band below an honest value, never above one. Fewer
+   than a quorum of values is RewardQuorumNotMet, no agreeing quorum RewardDisagreement: both
+   only delay the claim, as the values are cumulative and the next agreeing quorum pays what
+   this one did not. */
 static uint64_t attested(const economy_reward_record_t *r, const registry_config_t *rc, uint64_t *out) {
   if (r->oracle_set != registry_oracle_set_fingerprint(&rc->params)) return ECONOMY_ERR_REWARD_QUORUM_NOT_MET;
   uint64_t v[ECONOMY_MAX_ORACLES], n = 0;
   for (uint64_t i = 0; i < rc->params.oracle_count && i < ECONOMY_MAX_ORACLES; i++)
     if (r->values[i]) v[n++] = r->values[i];
   if (n == 0 || n < rc->params.oracle_quorum) return ECONOMY_ERR_REWARD_QUORUM_NOT_MET;
-  *out = gp_lower_median_u64(v, n);
+  gp_vote_rule_t rule = {rc->params.oracle_quorum, rc->params.vote_band_bps};
+  gp_votes_t votes;
+  if (gp_votes_decide(&rule, v, n, true, &votes) != GP_VOTES_DECIDED) return ECONOMY_ERR_REWARD_DISAGREEMENT;
+  *out = votes.lo;
   return 0;
 }
 
 /* Anyone pays a device its attested rewards less what it was paid, as IO minted to its
-   owner's IO account, out of the provider pool the advanced epochs emitted. */
+   owner's IO account, out of the provider pool the advanced epochs emitted. The event carries
+   the attested (decided) cumulative value. */
 uint64_t economy_claim_rewards(const SolParameters *p) {
   GP_TRY(economy_check_claim_rewards_accounts(p));
   const SolAccountInfo *device = &p->ka[ECONOMY_CLAIM_REWARDS_DEVICE];
@@ -22,6 +30,8 @@ uint64_t economy_claim_rewards(const SolParameters *p) {
   const SolAccountInfo *owner_io = &p->ka[ECONOMY_CLAIM_REWARDS_OWNER_IO];
   economy_config_t *c;
   GP_TRY(economy_load_config(&p->ka[ECONOMY_CLAIM_REWARDS_CONFIG], p->program_id, &c));
+  const SolAccountInfo *io_mint = &p->ka[ECONOMY_CLAIM_REWARDS_IO_MINT];
+  if (!gp_pubkey_eq(io_mint->key, &c->io_mint)) return ECONOMY_ERR_INVALID_MINT;
   const registry_config_t *rc;
   GP_TRY(economy_load_registry_config(&p->ka[ECONOMY_CLAIM_REWARDS_REGISTRY_CONFIG], c, &rc));
   GP_TRY(economy_check_mint_authority(c, &p->ka[ECONOMY_CLAIM_REWARDS_MINT_AUTHORITY]));
@@ -40,7 +50,7 @@ uint64_t economy_claim_rewards(const SolParameters *p) {
   amount = total - r->claimed;
   if (gp_add_u64(c->rewards_claimed, amount, &claimed) || claimed > c->provider_pool_total)
     return ECONOMY_ERR_REWARD_POOL_EXHAUSTED;
-  economy_mint_t mint = {c, &p->ka[ECONOMY_CLAIM_REWARDS_IO_MINT], owner_io, &p->ka[ECONOMY_CLAIM_REWARDS_MINT_AUTHORITY]};
+  economy_mint_t mint = {c, io_mint, owner_io, &p->ka[ECONOMY_CLAIM_REWARDS_MINT_AUTHORITY]};
   GP_TRY(economy_mint_to(&mint, amount));
   c->rewards_claimed = claimed;
   r->claimed = total;

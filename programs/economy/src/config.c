@@ -7,7 +7,7 @@ uint64_t economy_validate_params(const economy_config_params_t *params) {
   if (params->monthly_decay_e9 >= ECONOMY_E9 || params->epochs_per_month == 0) return bad;
   if (params->epoch_secs <= 0 || params->max_price_age_secs <= 0 || params->breaker_window_secs <= 0) return bad;
   if (params->genesis_time < 0 || params->community_bps > ECONOMY_BPS) return bad;
-  if (params->padding[0] | params->padding[1]) return bad;
+  if (params->price_band_bps == 0 || params->price_band_bps > ECONOMY_BPS) return bad;
   return 0;
 }
 

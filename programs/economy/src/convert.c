@@ -14,18 +14,21 @@ SAME_INDEX(IOSD_MINT);
 SAME_INDEX(MINT_AUTHORITY);
 _Static_assert(sizeof(economy_burn_io_for_iosd_args_t) == sizeof(economy_redeem_iosd_for_io_args_t), "convert args differ");
 
-/* What amount converts to, valuing IO at price - 2 x conf when buying IOSD and at
-   price + 2 x conf when buying IO, so a round trip always loses the two spreads: no risk-free
-   arbitrage against the oracle's uncertainty. Rounded down, in the protocol's favour. */
-static uint64_t value(const economy_price_t *px, bool to_iosd, uint64_t amount, uint64_t *out) {
+/* What amount converts to at price, less 2 x conf when buying IOSD and plus 2 x conf when
+   buying IO. economy_convert passes the agreeing prices' low end for burns and high end for
+   redemptions, the end less favourable to the user: a lying oracle within the band moves a
+   conversion by at most the band, and a round trip always loses both spreads (no risk-free
+   arbitrage against the oracles' disagreement or uncertainty). Rounded down, in the
+   protocol's favour. */
+static uint64_t value(uint64_t price, uint64_t conf, bool to_iosd, uint64_t amount, uint64_t *out) {
   uint64_t spread;
-  GP_TRY(gp_mul_u64(px->conf, ECONOMY_CONF_MULTIPLIER, &spread));
+  GP_TRY(gp_mul_u64(conf, ECONOMY_CONF_MULTIPLIER, &spread));
   if (to_iosd) {
-    if (px->price <= spread) return ECONOMY_ERR_PRICE_TOO_UNCERTAIN;
-    return gp_mul_div_u64(amount, px->price - spread, ECONOMY_IO_UNIT, out);
+    if (price <= spread) return ECONOMY_ERR_PRICE_TOO_UNCERTAIN;
+    return gp_mul_div_u64(amount, price - spread, ECONOMY_IO_UNIT, out);
   }
   uint64_t io_price;
-  GP_TRY(gp_add_u64(px->price, spread, &io_price));
+  GP_TRY(gp_add_u64(price, spread, &io_price));
   return gp_mul_div_u64(amount, ECONOMY_IO_UNIT, io_price, out);
 }
 
@@ -49,13 +52,16 @@ uint64_t economy_convert(const SolParameters *p, bool to_iosd) {
   economy_burn_io_for_iosd_args_t args;
   GP_TRY(economy_decode_burn_io_for_iosd_args(p->data + 8, p->data_len - 8, &args));
   if (args.amount == 0) return ECONOMY_ERR_INVALID_AMOUNT;
-  if ((to_iosd ? io.amount : iosd.amount) < args.amount) return ECONOMY_ERR_INSUFFICIENT_FUNDS;
+  const gp_token_account_t *source = to_iosd ? &io : &iosd;
+  /* SPL Token would also refuse it (the user signs the Burn as the owner); a named error instead */
+  if (!gp_pubkey_eq(source->owner, user->key)) return ECONOMY_ERR_WRONG_TOKEN_ACCOUNT;
+  if (source->amount < args.amount) return ECONOMY_ERR_INSUFFICIENT_FUNDS;
   int64_t now;
   GP_TRY(gp_unix_now(&now));
   economy_price_t px;
   GP_TRY(economy_price(c, rc, now, &px));
-  uint64_t out;
-  GP_TRY(value(&px, to_iosd, args.amount, &out));
+  uint64_t out, price = to_iosd ? px.lo : px.hi;
+  GP_TRY(value(price, px.conf, to_iosd, args.amount, &out));
   if (out == 0) return ECONOMY_ERR_INVALID_AMOUNT;
 
   economy_breaker_t breaker = to_iosd
@@ -71,17 +77,17 @@ uint64_t economy_convert(const SolParameters *p, bool to_iosd) {
 
   if (to_iosd) {
     GP_TRY(gp_add_u64(c->io_burned, args.amount, &c->io_burned));
-    GP_TRY(gp_add_u64(c->burn_backlog, args.amount, &c->burn_backlog));
     GP_TRY(gp_add_u64(c->iosd_minted, out, &c->iosd_minted));
     economy_io_burned_t ev = {.discriminator = ECONOMY_IO_BURNED_DISCRIMINATOR, .io_amount = args.amount,
-                              .iosd_amount = out, .price = px.price, .conf = px.conf};
+                              .iosd_amount = out, .price = price, .conf = px.conf};
     gp_pubkey_copy(&ev.user, user->key);
     GP_EMIT_EVENT(&ev);
   } else {
     GP_TRY(gp_add_u64(c->iosd_burned, args.amount, &c->iosd_burned));
     GP_TRY(gp_add_u64(c->io_minted, out, &c->io_minted));
+    GP_TRY(gp_add_u64(c->io_redeemed, out, &c->io_redeemed));
     economy_iosd_redeemed_t ev = {.discriminator = ECONOMY_IOSD_REDEEMED_DISCRIMINATOR, .iosd_amount = args.amount,
-                                  .io_amount = out, .price = px.price, .conf = px.conf};
+                                  .io_amount = out, .price = price, .conf = px.conf};
     gp_pubkey_copy(&ev.user, user->key);
     GP_EMIT_EVENT(&ev);
   }
