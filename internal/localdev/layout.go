@@ -8,6 +8,7 @@ import (
 	bin "github.com/gagliardetto/binary"
 	"github.com/gagliardetto/solana-go"
 
+	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
@@ -38,19 +39,25 @@ func accountSize(zero bin.BinaryMarshaler) int {
 
 // layouts lists the Configs Init writes, with the layout this build gives them.
 func layouts(prog escrow.Program) []configLayout {
-	return []configLayout{{
-		program: "registry",
-		address: prog.Registry.ConfigAddress(),
-		size:    accountSize(&registry.Config{}),
-		want:    registry.LayoutVersion,
+	return []configLayout{
+		layoutOf("registry", prog.Registry.ConfigAddress(), &registry.Config{}, registry.LayoutVersion,
+			registry.ParseAccount_Config, func(c *registry.Config) uint8 { return c.Version }),
+		layoutOf("economy", prog.Economy.ConfigAddress(), &economy.Config{}, economy.LayoutVersion,
+			economy.ParseAccount_Config, func(c *economy.Config) uint8 { return c.Version }),
+	}
+}
+
+// layoutOf describes a Config of the generated type T.
+func layoutOf[T bin.BinaryMarshaler](program string, address solana.PublicKey, zero T, want uint8,
+	parse func([]byte) (T, error), version func(T) uint8) configLayout {
+	return configLayout{program: program, address: address, size: accountSize(zero), want: want,
 		version: func(data []byte) (uint8, error) {
-			c, err := registry.ParseAccount_Config(data)
+			c, err := parse(data)
 			if err != nil {
 				return 0, err
 			}
-			return c.Version, nil
-		},
-	}}
+			return version(c), nil
+		}}
 }
 
 // checkLayout refuses a Config whose size or version is not this build's: the programs were
