@@ -49,15 +49,25 @@ func TestUnusablePayoutDoesNotBlock(t *testing.T) {
 		waitUntil(e.job(t, j).StartedAt + duration)
 		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.ExpireJob(j.addr, j.renter.token, e.hired(t, j)))))
 	}
+	settlers := make([]solana.PrivateKey, len(jobs))
 	for i, j := range jobs {
 		waitUntil(e.job(t, j).EndedAt + e.params.UsageGraceSecs)
-		e.payeeCannotBlock(t, sabotages[i].name, j, i == 0)
+		if i > 0 { // the first owner's record exists: it is not this owner's
+			ix := e.settleIx(e.Keeper.PublicKey(), j.addr, 0, j.payouts[0], e.treasuryIOSD, e.IOSDMint)
+			first := e.prog.UnclaimedAddress(jobs[0].providers[0].Owner.PublicKey(), e.IOSDMint)
+			_, err := e.SendSig([]solana.PrivateKey{e.Keeper}, chaintest.WithAccount(ix, 10, first))
+			require.ErrorIs(t, err, escrow.ErrInvalidPda, sabotages[i].name)
+		}
+		settlers[i] = e.settleAndClose(t, sabotages[i].name, j, i == 0)
+	}
+	for i, j := range jobs {
+		e.collectUnclaimed(t, sabotages[i].name, j, settlers[i])
 	}
 }
 
-// payeeCannotBlock settles, closes and collects j, whose provider made its payout account
-// unusable after 1 s was counted; newVault: the unclaimed vault is made now.
-func (e *env) payeeCannotBlock(t *testing.T, name string, j job, newVault bool) {
+// settleAndClose settles and closes j, whose provider made its payout account unusable after
+// 1 s was counted, and returns the settler; newVault: the unclaimed vault is made now.
+func (e *env) settleAndClose(t *testing.T, name string, j job, newVault bool) solana.PrivateKey {
 	p := j.providers[0]
 	owner := p.Owner.PublicKey()
 	closeJob := chaintest.Must(e.prog.CloseJob(j.addr, j.renter.key.PublicKey(), j.renter.token, solana.PublicKey{}))
@@ -67,7 +77,7 @@ func (e *env) payeeCannotBlock(t *testing.T, name string, j job, newVault bool) 
 	// settle: the pay goes to the owner's Unclaimed record, made now at the settler's cost.
 	want := pay(0, 1)
 	settler := e.Funded(t)
-	record, uvault := e.prog.UnclaimedAddress(owner, e.IOSDMint), e.prog.UnclaimedVaultAddress(e.IOSDMint)
+	uvault := e.prog.UnclaimedVaultAddress(e.IOSDMint)
 	treasury, held := e.TokenBalance(t, e.treasuryIOSD), e.TokenBalance(t, uvault)
 	sig, err := e.SendSig([]solana.PrivateKey{settler}, e.settleIx(settler.PublicKey(), j.addr, 0, j.payouts[0], e.treasuryIOSD, e.IOSDMint))
 	require.NoError(t, err, name)
@@ -95,20 +105,29 @@ func (e *env) payeeCannotBlock(t *testing.T, name string, j job, newVault bool) 
 	require.NoError(t, err, name)
 	require.Equal(t, uint64(iosd+6*perSec)-want.gross, e.TokenBalance(t, j.renter.token), name)
 	require.Equal(t, lamports+jobRent, e.Lamports(t, j.renter.key.PublicKey()), name)
+	return settler
+}
 
-	// The owner collects what it earned into an account it owns; the settler gets its rent back.
+// collectUnclaimed has j's provider collect what it earned into an account it owns; the
+// settler gets its rent back.
+func (e *env) collectUnclaimed(t *testing.T, name string, j job, settler solana.PrivateKey) {
+	p := j.providers[0]
+	owner := p.Owner.PublicKey()
+	want := pay(0, 1)
+	record, uvault := e.prog.UnclaimedAddress(owner, e.IOSDMint), e.prog.UnclaimedVaultAddress(e.IOSDMint)
+	held := e.TokenBalance(t, uvault)
 	collect := func(signer solana.PrivateKey, to, payer solana.PublicKey) (solana.Signature, error) {
 		return e.SendSig([]solana.PrivateKey{signer}, chaintest.Must(e.prog.CollectUnclaimed(signer.PublicKey(), e.IOSDMint, to, payer)))
 	}
 	to := e.freshTokenAccount(t, p.Owner)
-	_, err = collect(p.Owner, to, owner)
+	_, err := collect(p.Owner, to, owner)
 	require.ErrorIs(t, err, escrow.ErrWrongRentPayer, name)
 	settlerLamports := e.Lamports(t, settler.PublicKey())
-	sig, err = collect(p.Owner, to, settler.PublicKey())
+	sig, err := collect(p.Owner, to, settler.PublicKey())
 	require.NoError(t, err, name)
 	require.Equal(t, []any{&escrow.UnclaimedCollected{Owner: owner, Mint: e.IOSDMint, OwnerToken: to, Amount: want.payout}}, e.eventsOf(t, sig), name)
 	require.Equal(t, want.payout, e.TokenBalance(t, to), name)
-	require.Equal(t, held, e.TokenBalance(t, uvault), name)
+	require.Equal(t, held-want.payout, e.TokenBalance(t, uvault), name)
 	require.Zero(t, e.Lamports(t, record), name)
 	require.Equal(t, settlerLamports+e.rent(t, escrow.UnclaimedSize), e.Lamports(t, settler.PublicKey()), name)
 	_, err = e.SendSig([]solana.PrivateKey{e.Keeper, p.Owner}, chaintest.Must(e.prog.CollectUnclaimed(owner, e.IOSDMint, to, settler.PublicKey())))
