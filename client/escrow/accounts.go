@@ -36,6 +36,13 @@ func ParseAnyAccount(accountData []byte) (any, error) {
 			return nil, fmt.Errorf("failed to unmarshal account as Cluster: %w", err)
 		}
 		return value, nil
+	case Account_Unclaimed:
+		value := new(Unclaimed)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal account as Unclaimed: %w", err)
+		}
+		return value, nil
 	default:
 		return nil, fmt.Errorf("unknown discriminator: %s", binary.FormatDiscriminator(discriminator))
 	}
@@ -88,6 +95,23 @@ func ParseAccount_Cluster(accountData []byte) (*Cluster, error) {
 	err = acc.UnmarshalWithDecoder(decoder)
 	if err != nil {
 		return nil, fmt.Errorf("failed to unmarshal account of type Cluster: %w", err)
+	}
+	return acc, nil
+}
+
+func ParseAccount_Unclaimed(accountData []byte) (*Unclaimed, error) {
+	decoder := binary.NewBorshDecoder(accountData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Account_Unclaimed {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Account_Unclaimed, binary.FormatDiscriminator(discriminator))
+	}
+	acc := new(Unclaimed)
+	err = acc.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal account of type Unclaimed: %w", err)
 	}
 	return acc, nil
 }

@@ -5,30 +5,33 @@ package escrow
 
 // Account discriminators
 var (
-	Account_Config  = [8]byte{155, 12, 170, 224, 30, 250, 204, 130}
-	Account_Job     = [8]byte{75, 124, 80, 203, 161, 180, 202, 80}
-	Account_Cluster = [8]byte{236, 225, 118, 228, 173, 106, 18, 60}
+	Account_Config    = [8]byte{155, 12, 170, 224, 30, 250, 204, 130}
+	Account_Job       = [8]byte{75, 124, 80, 203, 161, 180, 202, 80}
+	Account_Cluster   = [8]byte{236, 225, 118, 228, 173, 106, 18, 60}
+	Account_Unclaimed = [8]byte{207, 197, 248, 238, 244, 218, 119, 44}
 )
 
 // Event discriminators
 var (
-	Event_ConfigInitialized = [8]byte{181, 49, 200, 156, 19, 167, 178, 91}
-	Event_ConfigUpdated     = [8]byte{40, 241, 230, 122, 11, 19, 198, 194}
-	Event_PauseSet          = [8]byte{175, 57, 198, 136, 192, 66, 204, 73}
-	Event_ClusterCreated    = [8]byte{213, 61, 198, 189, 196, 236, 60, 53}
-	Event_ClusterClosed     = [8]byte{94, 250, 137, 92, 61, 46, 109, 170}
-	Event_JobCreated        = [8]byte{48, 110, 162, 177, 67, 74, 159, 131}
-	Event_JobToppedUp       = [8]byte{10, 251, 87, 120, 150, 117, 18, 232}
-	Event_DeviceAssigned    = [8]byte{80, 78, 36, 227, 26, 127, 178, 77}
-	Event_DeviceAccepted    = [8]byte{245, 193, 184, 167, 156, 218, 214, 136}
-	Event_JobStarted        = [8]byte{8, 44, 116, 171, 51, 119, 74, 188}
-	Event_DeviceLeft        = [8]byte{177, 77, 38, 244, 158, 155, 173, 59}
-	Event_UsageVoted        = [8]byte{188, 151, 71, 224, 72, 36, 85, 24}
-	Event_UsageCounted      = [8]byte{28, 17, 20, 88, 3, 70, 86, 3}
-	Event_Settled           = [8]byte{232, 210, 40, 17, 142, 124, 145, 238}
-	Event_PayoutSet         = [8]byte{237, 132, 208, 250, 60, 30, 172, 49}
-	Event_JobEnded          = [8]byte{143, 54, 11, 87, 149, 208, 52, 144}
-	Event_JobClosed         = [8]byte{123, 63, 243, 153, 174, 212, 2, 55}
+	Event_ConfigInitialized  = [8]byte{181, 49, 200, 156, 19, 167, 178, 91}
+	Event_ConfigUpdated      = [8]byte{40, 241, 230, 122, 11, 19, 198, 194}
+	Event_PauseSet           = [8]byte{175, 57, 198, 136, 192, 66, 204, 73}
+	Event_ClusterCreated     = [8]byte{213, 61, 198, 189, 196, 236, 60, 53}
+	Event_ClusterClosed      = [8]byte{94, 250, 137, 92, 61, 46, 109, 170}
+	Event_JobCreated         = [8]byte{48, 110, 162, 177, 67, 74, 159, 131}
+	Event_JobToppedUp        = [8]byte{10, 251, 87, 120, 150, 117, 18, 232}
+	Event_DeviceAssigned     = [8]byte{80, 78, 36, 227, 26, 127, 178, 77}
+	Event_DeviceAccepted     = [8]byte{245, 193, 184, 167, 156, 218, 214, 136}
+	Event_JobStarted         = [8]byte{8, 44, 116, 171, 51, 119, 74, 188}
+	Event_DeviceLeft         = [8]byte{177, 77, 38, 244, 158, 155, 173, 59}
+	Event_UsageVoted         = [8]byte{188, 151, 71, 224, 72, 36, 85, 24}
+	Event_UsageCounted       = [8]byte{28, 17, 20, 88, 3, 70, 86, 3}
+	Event_Settled            = [8]byte{232, 210, 40, 17, 142, 124, 145, 238}
+	Event_PayoutUnclaimed    = [8]byte{22, 150, 189, 238, 181, 9, 61, 85}
+	Event_PayoutSet          = [8]byte{237, 132, 208, 250, 60, 30, 172, 49}
+	Event_UnclaimedCollected = [8]byte{225, 30, 116, 253, 79, 141, 186, 111}
+	Event_JobEnded           = [8]byte{143, 54, 11, 87, 149, 208, 52, 144}
+	Event_JobClosed          = [8]byte{123, 63, 243, 153, 174, 212, 2, 55}
 )
 
 // Instruction discriminators
@@ -43,8 +46,10 @@ var (
 	Instruction_AssignDevices    = [8]byte{205, 56, 105, 97, 105, 66, 15, 63}
 	Instruction_AcceptJob        = [8]byte{43, 201, 124, 1, 19, 189, 96, 10}
 	Instruction_RecordUsage      = [8]byte{185, 5, 42, 72, 185, 187, 202, 147}
+	Instruction_CountUsage       = [8]byte{212, 84, 218, 234, 3, 117, 36, 17}
 	Instruction_Settle           = [8]byte{175, 42, 185, 87, 144, 131, 102, 212}
 	Instruction_SetPayout        = [8]byte{55, 43, 132, 51, 227, 169, 242, 195}
+	Instruction_CollectUnclaimed = [8]byte{74, 216, 53, 54, 168, 123, 51, 135}
 	Instruction_CancelJob        = [8]byte{126, 241, 155, 241, 50, 236, 83, 118}
 	Instruction_QuitJob          = [8]byte{144, 93, 150, 10, 55, 239, 231, 124}
 	Instruction_ReplaceDevice    = [8]byte{153, 45, 138, 74, 132, 58, 125, 93}

@@ -113,11 +113,25 @@ func ParseAnyEvent(eventData []byte) (any, error) {
 			return nil, fmt.Errorf("failed to unmarshal event as Settled: %w", err)
 		}
 		return value, nil
+	case Event_PayoutUnclaimed:
+		value := new(PayoutUnclaimed)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as PayoutUnclaimed: %w", err)
+		}
+		return value, nil
 	case Event_PayoutSet:
 		value := new(PayoutSet)
 		err := value.UnmarshalWithDecoder(decoder)
 		if err != nil {
 			return nil, fmt.Errorf("failed to unmarshal event as PayoutSet: %w", err)
+		}
+		return value, nil
+	case Event_UnclaimedCollected:
+		value := new(UnclaimedCollected)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as UnclaimedCollected: %w", err)
 		}
 		return value, nil
 	case Event_JobEnded:
@@ -377,6 +391,23 @@ func ParseEvent_Settled(eventData []byte) (*Settled, error) {
 	return event, nil
 }
 
+func ParseEvent_PayoutUnclaimed(eventData []byte) (*PayoutUnclaimed, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_PayoutUnclaimed {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_PayoutUnclaimed, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(PayoutUnclaimed)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type PayoutUnclaimed: %w", err)
+	}
+	return event, nil
+}
+
 func ParseEvent_PayoutSet(eventData []byte) (*PayoutSet, error) {
 	decoder := binary.NewBorshDecoder(eventData)
 	discriminator, err := decoder.ReadDiscriminator()
@@ -390,6 +421,23 @@ func ParseEvent_PayoutSet(eventData []byte) (*PayoutSet, error) {
 	err = event.UnmarshalWithDecoder(decoder)
 	if err != nil {
 		return nil, fmt.Errorf("failed to unmarshal event of type PayoutSet: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_UnclaimedCollected(eventData []byte) (*UnclaimedCollected, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_UnclaimedCollected {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_UnclaimedCollected, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(UnclaimedCollected)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type UnclaimedCollected: %w", err)
 	}
 	return event, nil
 }

@@ -493,7 +493,7 @@ func NewAcceptJobInstruction(
 }
 
 // Builds a "record_usage" instruction.
-// An oracle's attestation of each slot's cumulative verified seconds as of the end of a usage // window. The window counts once a quorum of the registry's oracles attested it; each slot's // lower median (capped by its wall time on the job) becomes its verified time.
+// An oracle's attestation of each slot's cumulative verified seconds as of the end of a usage // window. The window counts when every slot's votes are decided (a quorum agrees within the // registry's band: the lower end is recorded) or when the collection is final (every live oracle // voted, or the vote deadline passed); see gpunet/votes.h.
 func NewRecordUsageInstruction(
 	// Params:
 	reportParam UsageReport,
@@ -542,8 +542,36 @@ func NewRecordUsageInstruction(
 	), nil
 }
 
+// Builds a "count_usage" instruction.
+// Anyone counts a job's open usage collection once its vote deadline passed: decided slots // record the lower end of their agreeing votes, the others keep their value.
+func NewCountUsageInstruction(
+	configAccount solanago.PublicKey,
+	jobAccount solanago.PublicKey,
+	registryConfigAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 1 "job": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(jobAccount, true, false))
+		// Account 2 "registry_config": Read-only, Non-signer, Required
+		// The registry's Config (oracle set, vote rule).
+		accounts__.Append(solanago.NewAccountMeta(registryConfigAccount, false, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		nil,
+	), nil
+}
+
 // Builds a "settle" instruction.
-// Anyone pays a slot's verified but unpaid time: price minus the protocol fee to the slot's // payout account; of the fee, the burn share is burned (through the economy program for IOSD) and // the rest goes to the treasury.
+// Anyone pays a slot's verified but unpaid time: price minus the protocol fee to the slot's // payout account; of the fee, the burn share is burned (through the economy program for IOSD) and // the rest goes to the treasury. When the payout account cannot take the pay (closed, frozen, not // the mint's, or no longer the device owner's), the pay goes to the owner's Unclaimed record // instead (created once, its rent paid by `payer`), so settling never depends on the payee.
 func NewSettleInstruction(
 	// Params:
 	slotParam uint8,
@@ -558,6 +586,11 @@ func NewSettleInstruction(
 	tokenProgramAccount solanago.PublicKey,
 	economyProgramAccount solanago.PublicKey,
 	economyConfigAccount solanago.PublicKey,
+	deviceAccount solanago.PublicKey,
+	unclaimedAccount solanago.PublicKey,
+	unclaimedVaultAccount solanago.PublicKey,
+	payerAccount solanago.PublicKey,
+	systemProgramAccount solanago.PublicKey,
 ) (solanago.Instruction, error) {
 	buf__ := new(bytes.Buffer)
 	enc__ := binary.NewBorshEncoder(buf__)
@@ -598,6 +631,20 @@ func NewSettleInstruction(
 		// Account 8 "economy_config": Writable, Non-signer, Required
 		// The economy's Config, which counts IOSD burns.
 		accounts__.Append(solanago.NewAccountMeta(economyConfigAccount, true, false))
+		// Account 9 "device": Read-only, Non-signer, Required
+		// The slot's registry Device: its owner is who the pay belongs to.
+		accounts__.Append(solanago.NewAccountMeta(deviceAccount, false, false))
+		// Account 10 "unclaimed": Writable, Non-signer, Required
+		// The owner's Unclaimed record of the job's mint; used only when the payout account cannot take the pay.
+		accounts__.Append(solanago.NewAccountMeta(unclaimedAccount, true, false))
+		// Account 11 "unclaimed_vault": Writable, Non-signer, Required
+		// The escrow's token account for unclaimed pay of the job's mint (owned by itself).
+		accounts__.Append(solanago.NewAccountMeta(unclaimedVaultAccount, true, false))
+		// Account 12 "payer": Writable, Signer, Required
+		// Pays the rent of the Unclaimed record (and the unclaimed vault) if they must be created; the record's rent returns to it.
+		accounts__.Append(solanago.NewAccountMeta(payerAccount, true, true))
+		// Account 13 "system_program": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(systemProgramAccount, false, false))
 	}
 
 	// Create the instruction.
@@ -609,7 +656,7 @@ func NewSettleInstruction(
 }
 
 // Builds a "set_payout" instruction.
-// The owner of a slot's device points its payout at another token account of the job's mint that // it owns (say the old one was closed), so its pay can always be settled.
+// The owner of a slot's device points its payout at another token account of the job's mint that // it owns (say the old one was closed), so later pay goes there instead of to its Unclaimed record.
 func NewSetPayoutInstruction(
 	// Params:
 	slotParam uint8,
@@ -659,6 +706,45 @@ func NewSetPayoutInstruction(
 		ProgramID,
 		accounts__,
 		buf__.Bytes(),
+	), nil
+}
+
+// Builds a "collect_unclaimed" instruction.
+// A device owner collects the pay that settle could not deliver: everything its Unclaimed record // holds goes to a token account of the mint it owns, and the record closes (rent to whoever paid it).
+func NewCollectUnclaimedInstruction(
+	unclaimedAccount solanago.PublicKey,
+	unclaimedVaultAccount solanago.PublicKey,
+	ownerAccount solanago.PublicKey,
+	ownerTokenAccount solanago.PublicKey,
+	payerAccount solanago.PublicKey,
+	tokenProgramAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "unclaimed": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(unclaimedAccount, true, false))
+		// Account 1 "unclaimed_vault": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(unclaimedVaultAccount, true, false))
+		// Account 2 "owner": Read-only, Signer, Required
+		// The device owner the record belongs to.
+		accounts__.Append(solanago.NewAccountMeta(ownerAccount, false, true))
+		// Account 3 "owner_token": Writable, Non-signer, Required
+		// A token account of the record's mint owned by owner.
+		accounts__.Append(solanago.NewAccountMeta(ownerTokenAccount, true, false))
+		// Account 4 "payer": Writable, Non-signer, Required
+		// The record's rent payer, who gets the rent back.
+		accounts__.Append(solanago.NewAccountMeta(payerAccount, true, false))
+		// Account 5 "token_program": Read-only, Non-signer, Required, Address: TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA
+		accounts__.Append(solanago.NewAccountMeta(tokenProgramAccount, false, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		nil,
 	), nil
 }
 
@@ -878,7 +964,7 @@ func NewExpireJobInstruction(
 }
 
 // Builds a "close_job" instruction.
-// Anyone closes an ended job once its usage is final (counted to its end, or the grace period // passed) and every slot is paid: the rest of the escrow goes to the renter, and the job's and // vault's rent to the renter's wallet. Remaining account: the job's Cluster, writable, if it has one.
+// Anyone closes an ended job once its usage is final (counted to its end, or the grace period // passed, and no usage collection open) and every slot is paid: the rest of the escrow goes to the renter, and the job's and // vault's rent to the renter's wallet. Remaining account: the job's Cluster, writable, if it has one.
 func NewCloseJobInstruction(
 	configAccount solanago.PublicKey,
 	jobAccount solanago.PublicKey,

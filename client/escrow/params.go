@@ -2,10 +2,19 @@ package escrow
 
 import "github.com/gagliardetto/solana-go"
 
+// LayoutVersion is the version the escrow writes into every account it creates (ESCROW_VERSION
+// in programs/escrow/include/escrow.h); it changes with any layout.
+const LayoutVersion uint8 = 1
+
+// UnclaimedSize is the size of an Unclaimed record, whose rent settle's payer pays once per
+// device owner and mint, and gets back when the owner collects.
+const UnclaimedSize = 152
+
 // DefaultParams returns the escrow's launch parameters: a 5% protocol fee, half of it burned
 // (shared/notes/economics.md: the seeds' 5% network fee, used for burns or rewards); 20 minutes
 // for devices to accept (io.net's window to pay for a cluster); 5-minute usage windows, and an
-// hour after a job ends for its last usage to be attested.
+// hour after a job ends for its last usage to be attested (at least a usage window plus the
+// registry's vote_deadline_secs, 10 minutes by default, so the last window's votes can count).
 func DefaultParams(scheduler, treasury solana.PublicKey) ConfigParams {
 	return ConfigParams{
 		Scheduler:            scheduler,

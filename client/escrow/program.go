@@ -66,6 +66,17 @@ func (p Program) VaultAddress(job solana.PublicKey) solana.PublicKey {
 	return p.pda([]byte("vault"), job[:])
 }
 
+// UnclaimedAddress is a device owner's record of pay settle could not deliver, ["unclaimed",
+// owner, mint].
+func (p Program) UnclaimedAddress(owner, mint solana.PublicKey) solana.PublicKey {
+	return p.pda([]byte("unclaimed"), owner[:], mint[:])
+}
+
+// UnclaimedVaultAddress is the token account of mint holding unclaimed pay, ["unclaimed_vault", mint].
+func (p Program) UnclaimedVaultAddress(mint solana.PublicKey) solana.PublicKey {
+	return p.pda([]byte("unclaimed_vault"), mint[:])
+}
+
 // ClusterAddress is a renter's cluster, ["cluster", renter, cluster_id u64 LE].
 func (p Program) ClusterAddress(renter solana.PublicKey, clusterID uint64) solana.PublicKey {
 	return p.pda([]byte("cluster"), renter[:], le64(clusterID))
@@ -165,12 +176,34 @@ func (p Program) RecordUsage(oracle, job solana.PublicKey, report UsageReport) (
 	return anchorix.Build(p.ID, Instruction_RecordUsage, ix, err)
 }
 
-// Settle pays a slot's verified, unpaid time to payout (the slot's), the fee to treasuryToken
-// (the treasury's account of mint) and burns the fee's burn share (IOSD through the economy).
-func (p Program) Settle(job solana.PublicKey, slot uint8, payout, treasuryToken, mint solana.PublicKey) (solana.Instruction, error) {
-	ix, err := NewSettleInstruction(slot, p.ConfigAddress(), job, p.VaultAddress(job), payout, treasuryToken, mint, solana.TokenProgramID,
-		p.Economy.ID, p.Economy.ConfigAddress())
+// CountUsage counts a job's open usage collection after its vote deadline.
+func (p Program) CountUsage(job solana.PublicKey) (solana.Instruction, error) {
+	ix, err := NewCountUsageInstruction(p.ConfigAddress(), job, p.Registry.ConfigAddress())
+	return anchorix.Build(p.ID, Instruction_CountUsage, ix, err)
+}
+
+// Payee is who a slot's pay belongs to: its registry Device, the device's owner and the slot's
+// payout account.
+type Payee struct{ Device, Owner, Payout solana.PublicKey }
+
+// Settle pays a slot's verified, unpaid time to the payee's payout account (or, if that cannot
+// take it, to the owner's Unclaimed record, whose rent payer pays if it must be created), the
+// fee to treasuryToken (the treasury's account of mint) and burns the fee's burn share (IOSD
+// through the economy).
+func (p Program) Settle(payer, job solana.PublicKey, slot uint8, to Payee, treasuryToken, mint solana.PublicKey) (solana.Instruction, error) {
+	ix, err := NewSettleInstruction(slot, p.ConfigAddress(), job, p.VaultAddress(job), to.Payout, treasuryToken, mint, solana.TokenProgramID,
+		p.Economy.ID, p.Economy.ConfigAddress(), to.Device, p.UnclaimedAddress(to.Owner, mint), p.UnclaimedVaultAddress(mint), payer,
+		solana.SystemProgramID)
 	return anchorix.Build(p.ID, Instruction_Settle, ix, err)
+}
+
+// CollectUnclaimed pays owner everything its Unclaimed record of mint holds, to ownerToken (a
+// token account of mint it owns), and closes the record, its rent going back to payer (the
+// record's Payer).
+func (p Program) CollectUnclaimed(owner, mint, ownerToken, payer solana.PublicKey) (solana.Instruction, error) {
+	ix, err := NewCollectUnclaimedInstruction(p.UnclaimedAddress(owner, mint), p.UnclaimedVaultAddress(mint), owner, ownerToken, payer,
+		solana.TokenProgramID)
+	return anchorix.Build(p.ID, Instruction_CollectUnclaimed, ix, err)
 }
 
 // SetPayout points slot's payout at payout, a token account of the job's mint owned by the
@@ -238,6 +271,11 @@ func (p Program) FetchConfig(ctx context.Context, c *chain.Client) (*Config, err
 // FetchJob reads and decodes a job.
 func (p Program) FetchJob(ctx context.Context, c *chain.Client, job solana.PublicKey) (*Job, error) {
 	return anchorix.Fetch(ctx, c, job, ParseAccount_Job)
+}
+
+// FetchUnclaimed reads and decodes an owner's Unclaimed record of mint.
+func (p Program) FetchUnclaimed(ctx context.Context, c *chain.Client, owner, mint solana.PublicKey) (*Unclaimed, error) {
+	return anchorix.Fetch(ctx, c, p.UnclaimedAddress(owner, mint), ParseAccount_Unclaimed)
 }
 
 // FetchCluster reads and decodes a cluster.

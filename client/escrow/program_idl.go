@@ -28,7 +28,7 @@ var (
 	ErrNotRenterOrScheduler      = &chain.CustomError{Program: "escrow", Code: 6206, Name: "NotRenterOrScheduler", Msg: "The signer is neither the job's renter nor the scheduler"}
 	ErrInvalidJobState           = &chain.CustomError{Program: "escrow", Code: 6207, Name: "InvalidJobState", Msg: "The job's state does not allow this"}
 	ErrTooManyDevices            = &chain.CustomError{Program: "escrow", Code: 6208, Name: "TooManyDevices", Msg: "More devices than the job has free places"}
-	ErrNoFreeSlot                = &chain.CustomError{Program: "escrow", Code: 6209, Name: "NoFreeSlot", Msg: "Every slot of the job is used"}
+	ErrNoFreeSlot                = &chain.CustomError{Program: "escrow", Code: 6209, Name: "NoFreeSlot", Msg: "Every slot of the job is used (32 per job: its devices and their replacements)"}
 	ErrDeviceNotHireable         = &chain.CustomError{Program: "escrow", Code: 6210, Name: "DeviceNotHireable", Msg: "The device is not active, or the registry is paused"}
 	ErrDeviceAlreadyOnJob        = &chain.CustomError{Program: "escrow", Code: 6211, Name: "DeviceAlreadyOnJob", Msg: "The device already holds a place on this job"}
 	ErrInvalidSlot               = &chain.CustomError{Program: "escrow", Code: 6212, Name: "InvalidSlot", Msg: "The slot does not exist or is in the wrong state"}
@@ -36,7 +36,7 @@ var (
 	ErrAcceptanceWindowClosed    = &chain.CustomError{Program: "escrow", Code: 6214, Name: "AcceptanceWindowClosed", Msg: "The job's acceptance window has ended"}
 	ErrNotOracle                 = &chain.CustomError{Program: "escrow", Code: 6215, Name: "NotOracle", Msg: "The signer is not in the registry's oracle set"}
 	ErrDuplicateVote             = &chain.CustomError{Program: "escrow", Code: 6216, Name: "DuplicateVote", Msg: "This oracle already attested this window"}
-	ErrStaleUsage                = &chain.CustomError{Program: "escrow", Code: 6217, Name: "StaleUsage", Msg: "The window is already counted, older than the pending one, or before the job started"}
+	ErrStaleUsage                = &chain.CustomError{Program: "escrow", Code: 6217, Name: "StaleUsage", Msg: "The window is already counted, older than the pending one, before the job started or after it ended"}
 	ErrUsageWindowNotClosed      = &chain.CustomError{Program: "escrow", Code: 6218, Name: "UsageWindowNotClosed", Msg: "The window has not ended yet"}
 	ErrInvalidUsage              = &chain.CustomError{Program: "escrow", Code: 6219, Name: "InvalidUsage", Msg: "The usage exceeds a slot's time on the job"}
 	ErrNothingToSettle           = &chain.CustomError{Program: "escrow", Code: 6220, Name: "NothingToSettle", Msg: "The slot has no verified time left to pay"}
@@ -49,6 +49,10 @@ var (
 	ErrInsufficientFunds         = &chain.CustomError{Program: "escrow", Code: 6227, Name: "InsufficientFunds", Msg: "The token account holds less than the deposit"}
 	ErrJobTimeUp                 = &chain.CustomError{Program: "escrow", Code: 6228, Name: "JobTimeUp", Msg: "The job's paid time has ended"}
 	ErrWrongDeviceAccounts       = &chain.CustomError{Program: "escrow", Code: 6229, Name: "WrongDeviceAccounts", Msg: "The device accounts are not the job's hired devices in slot order"}
+	ErrUsageCollectionOpen       = &chain.CustomError{Program: "escrow", Code: 6230, Name: "UsageCollectionOpen", Msg: "A usage collection is open: it counts when decided, when every oracle voted, or after its vote deadline"}
+	ErrNoUsageCollection         = &chain.CustomError{Program: "escrow", Code: 6231, Name: "NoUsageCollection", Msg: "The job has no usage collection open"}
+	ErrNotUnclaimedOwner         = &chain.CustomError{Program: "escrow", Code: 6232, Name: "NotUnclaimedOwner", Msg: "The signer is not the owner of the unclaimed pay"}
+	ErrWrongRentPayer            = &chain.CustomError{Program: "escrow", Code: 6233, Name: "WrongRentPayer", Msg: "The account is not the one that paid the record's rent"}
 )
 
 // Errors maps each error code of the program to its error.
@@ -96,6 +100,10 @@ var Errors = chain.ErrorTable{
 	6227: ErrInsufficientFunds,
 	6228: ErrJobTimeUp,
 	6229: ErrWrongDeviceAccounts,
+	6230: ErrUsageCollectionOpen,
+	6231: ErrNoUsageCollection,
+	6232: ErrNotUnclaimedOwner,
+	6233: ErrWrongRentPayer,
 }
 
 // Where each instruction's accounts sit in its account list.
@@ -148,6 +156,9 @@ const (
 	RecordUsageAccountJob                  = 1
 	RecordUsageAccountRegistryConfig       = 2
 	RecordUsageAccountOracle               = 3
+	CountUsageAccountConfig                = 0
+	CountUsageAccountJob                   = 1
+	CountUsageAccountRegistryConfig        = 2
 	SettleAccountConfig                    = 0
 	SettleAccountJob                       = 1
 	SettleAccountVault                     = 2
@@ -157,11 +168,22 @@ const (
 	SettleAccountTokenProgram              = 6
 	SettleAccountEconomyProgram            = 7
 	SettleAccountEconomyConfig             = 8
+	SettleAccountDevice                    = 9
+	SettleAccountUnclaimed                 = 10
+	SettleAccountUnclaimedVault            = 11
+	SettleAccountPayer                     = 12
+	SettleAccountSystemProgram             = 13
 	SetPayoutAccountConfig                 = 0
 	SetPayoutAccountJob                    = 1
 	SetPayoutAccountDevice                 = 2
 	SetPayoutAccountOwner                  = 3
 	SetPayoutAccountPayout                 = 4
+	CollectUnclaimedAccountUnclaimed       = 0
+	CollectUnclaimedAccountUnclaimedVault  = 1
+	CollectUnclaimedAccountOwner           = 2
+	CollectUnclaimedAccountOwnerToken      = 3
+	CollectUnclaimedAccountPayer           = 4
+	CollectUnclaimedAccountTokenProgram    = 5
 	CancelJobAccountConfig                 = 0
 	CancelJobAccountJob                    = 1
 	CancelJobAccountVault                  = 2

@@ -1062,6 +1062,151 @@ func UnmarshalCluster(buf []byte) (*Cluster, error) {
 	return obj, nil
 }
 
+// Pay settle could not deliver to a device owner, PDA ["unclaimed", owner, mint]; the tokens sit in the unclaimed vault ["unclaimed_vault", mint].
+type Unclaimed struct {
+	// The device owner who may collect.
+	Owner solanago.PublicKey `json:"owner"`
+	Mint  solanago.PublicKey `json:"mint"`
+
+	// The unclaimed vault holding the tokens.
+	Vault solanago.PublicKey `json:"vault"`
+
+	// Paid the record's rent; gets it back when the record closes.
+	Payer solanago.PublicKey `json:"payer"`
+
+	// Owed to the owner, base units of the mint.
+	Amount    uint64   `json:"amount"`
+	Bump      uint8    `json:"bump"`
+	VaultBump uint8    `json:"vaultBump"`
+	Version   uint8    `json:"version"`
+	Padding   [5]uint8 `json:"padding"`
+}
+
+func (obj Unclaimed) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Owner`:
+	err = encoder.Encode(obj.Owner)
+	if err != nil {
+		return errors.NewField("Owner", err)
+	}
+	// Serialize `Mint`:
+	err = encoder.Encode(obj.Mint)
+	if err != nil {
+		return errors.NewField("Mint", err)
+	}
+	// Serialize `Vault`:
+	err = encoder.Encode(obj.Vault)
+	if err != nil {
+		return errors.NewField("Vault", err)
+	}
+	// Serialize `Payer`:
+	err = encoder.Encode(obj.Payer)
+	if err != nil {
+		return errors.NewField("Payer", err)
+	}
+	// Serialize `Amount`:
+	err = encoder.Encode(obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	// Serialize `Bump`:
+	err = encoder.Encode(obj.Bump)
+	if err != nil {
+		return errors.NewField("Bump", err)
+	}
+	// Serialize `VaultBump`:
+	err = encoder.Encode(obj.VaultBump)
+	if err != nil {
+		return errors.NewField("VaultBump", err)
+	}
+	// Serialize `Version`:
+	err = encoder.Encode(obj.Version)
+	if err != nil {
+		return errors.NewField("Version", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj Unclaimed) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding Unclaimed: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *Unclaimed) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Owner`:
+	err = decoder.Decode(&obj.Owner)
+	if err != nil {
+		return errors.NewField("Owner", err)
+	}
+	// Deserialize `Mint`:
+	err = decoder.Decode(&obj.Mint)
+	if err != nil {
+		return errors.NewField("Mint", err)
+	}
+	// Deserialize `Vault`:
+	err = decoder.Decode(&obj.Vault)
+	if err != nil {
+		return errors.NewField("Vault", err)
+	}
+	// Deserialize `Payer`:
+	err = decoder.Decode(&obj.Payer)
+	if err != nil {
+		return errors.NewField("Payer", err)
+	}
+	// Deserialize `Amount`:
+	err = decoder.Decode(&obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	// Deserialize `Bump`:
+	err = decoder.Decode(&obj.Bump)
+	if err != nil {
+		return errors.NewField("Bump", err)
+	}
+	// Deserialize `VaultBump`:
+	err = decoder.Decode(&obj.VaultBump)
+	if err != nil {
+		return errors.NewField("VaultBump", err)
+	}
+	// Deserialize `Version`:
+	err = decoder.Decode(&obj.Version)
+	if err != nil {
+		return errors.NewField("Version", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *Unclaimed) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling Unclaimed: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalUnclaimed(buf []byte) (*Unclaimed, error) {
+	obj := new(Unclaimed)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
 // One oracle's usage attestation for one job and window.
 type UsageReport struct {
 	// Window index: the window covers [window * usage_window_secs, +usage_window_secs).
@@ -1998,11 +2143,14 @@ func UnmarshalDeviceLeft(buf []byte) (*DeviceLeft, error) {
 }
 
 type UsageVoted struct {
-	Job     solanago.PublicKey `json:"job"`
-	Oracle  solanago.PublicKey `json:"oracle"`
-	Window  uint64             `json:"window"`
-	Votes   uint8              `json:"votes"`
-	Padding [7]uint8           `json:"padding"`
+	Job    solanago.PublicKey `json:"job"`
+	Oracle solanago.PublicKey `json:"oracle"`
+	Window uint64             `json:"window"`
+
+	// The oracle's report: per slot, cumulative seconds as of the window's end.
+	Secs    [32]uint32 `json:"secs"`
+	Votes   uint8      `json:"votes"`
+	Padding [7]uint8   `json:"padding"`
 }
 
 func (obj UsageVoted) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -2020,6 +2168,11 @@ func (obj UsageVoted) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	err = encoder.Encode(obj.Window)
 	if err != nil {
 		return errors.NewField("Window", err)
+	}
+	// Serialize `Secs`:
+	err = encoder.Encode(obj.Secs)
+	if err != nil {
+		return errors.NewField("Secs", err)
 	}
 	// Serialize `Votes`:
 	err = encoder.Encode(obj.Votes)
@@ -2060,6 +2213,11 @@ func (obj *UsageVoted) UnmarshalWithDecoder(decoder *binary.Decoder) (err error)
 	if err != nil {
 		return errors.NewField("Window", err)
 	}
+	// Deserialize `Secs`:
+	err = decoder.Decode(&obj.Secs)
+	if err != nil {
+		return errors.NewField("Secs", err)
+	}
 	// Deserialize `Votes`:
 	err = decoder.Decode(&obj.Votes)
 	if err != nil {
@@ -2096,6 +2254,16 @@ type UsageCounted struct {
 
 	// Sum over slots.
 	VerifiedSecs uint64 `json:"verifiedSecs"`
+
+	// Per slot: verified seconds after the count.
+	Secs [32]uint64 `json:"secs"`
+
+	// Bit i: slot i's votes agreed (its value is the lower end of the agreeing votes); the others kept theirs.
+	Decided uint32 `json:"decided"`
+
+	// Votes in the collection.
+	Votes   uint8    `json:"votes"`
+	Padding [3]uint8 `json:"padding"`
 }
 
 func (obj UsageCounted) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -2113,6 +2281,26 @@ func (obj UsageCounted) MarshalWithEncoder(encoder *binary.Encoder) (err error) 
 	err = encoder.Encode(obj.VerifiedSecs)
 	if err != nil {
 		return errors.NewField("VerifiedSecs", err)
+	}
+	// Serialize `Secs`:
+	err = encoder.Encode(obj.Secs)
+	if err != nil {
+		return errors.NewField("Secs", err)
+	}
+	// Serialize `Decided`:
+	err = encoder.Encode(obj.Decided)
+	if err != nil {
+		return errors.NewField("Decided", err)
+	}
+	// Serialize `Votes`:
+	err = encoder.Encode(obj.Votes)
+	if err != nil {
+		return errors.NewField("Votes", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
 	}
 	return nil
 }
@@ -2142,6 +2330,26 @@ func (obj *UsageCounted) UnmarshalWithDecoder(decoder *binary.Decoder) (err erro
 	err = decoder.Decode(&obj.VerifiedSecs)
 	if err != nil {
 		return errors.NewField("VerifiedSecs", err)
+	}
+	// Deserialize `Secs`:
+	err = decoder.Decode(&obj.Secs)
+	if err != nil {
+		return errors.NewField("Secs", err)
+	}
+	// Deserialize `Decided`:
+	err = decoder.Decode(&obj.Decided)
+	if err != nil {
+		return errors.NewField("Decided", err)
+	}
+	// Deserialize `Votes`:
+	err = decoder.Decode(&obj.Votes)
+	if err != nil {
+		return errors.NewField("Votes", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
 	}
 	return nil
 }
@@ -2289,6 +2497,123 @@ func UnmarshalSettled(buf []byte) (*Settled, error) {
 	return obj, nil
 }
 
+type PayoutUnclaimed struct {
+	Job    solanago.PublicKey `json:"job"`
+	Device solanago.PublicKey `json:"device"`
+	Owner  solanago.PublicKey `json:"owner"`
+
+	// The slot's payout account, which could not take the pay.
+	Payout  solanago.PublicKey `json:"payout"`
+	Amount  uint64             `json:"amount"`
+	Slot    uint8              `json:"slot"`
+	Padding [7]uint8           `json:"padding"`
+}
+
+func (obj PayoutUnclaimed) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Job`:
+	err = encoder.Encode(obj.Job)
+	if err != nil {
+		return errors.NewField("Job", err)
+	}
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `Owner`:
+	err = encoder.Encode(obj.Owner)
+	if err != nil {
+		return errors.NewField("Owner", err)
+	}
+	// Serialize `Payout`:
+	err = encoder.Encode(obj.Payout)
+	if err != nil {
+		return errors.NewField("Payout", err)
+	}
+	// Serialize `Amount`:
+	err = encoder.Encode(obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	// Serialize `Slot`:
+	err = encoder.Encode(obj.Slot)
+	if err != nil {
+		return errors.NewField("Slot", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj PayoutUnclaimed) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding PayoutUnclaimed: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *PayoutUnclaimed) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Job`:
+	err = decoder.Decode(&obj.Job)
+	if err != nil {
+		return errors.NewField("Job", err)
+	}
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `Owner`:
+	err = decoder.Decode(&obj.Owner)
+	if err != nil {
+		return errors.NewField("Owner", err)
+	}
+	// Deserialize `Payout`:
+	err = decoder.Decode(&obj.Payout)
+	if err != nil {
+		return errors.NewField("Payout", err)
+	}
+	// Deserialize `Amount`:
+	err = decoder.Decode(&obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	// Deserialize `Slot`:
+	err = decoder.Decode(&obj.Slot)
+	if err != nil {
+		return errors.NewField("Slot", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *PayoutUnclaimed) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling PayoutUnclaimed: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalPayoutUnclaimed(buf []byte) (*PayoutUnclaimed, error) {
+	obj := new(PayoutUnclaimed)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
 type PayoutSet struct {
 	Job     solanago.PublicKey `json:"job"`
 	Device  solanago.PublicKey `json:"device"`
@@ -2375,6 +2700,88 @@ func (obj *PayoutSet) Unmarshal(buf []byte) error {
 
 func UnmarshalPayoutSet(buf []byte) (*PayoutSet, error) {
 	obj := new(PayoutSet)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type UnclaimedCollected struct {
+	Owner      solanago.PublicKey `json:"owner"`
+	Mint       solanago.PublicKey `json:"mint"`
+	OwnerToken solanago.PublicKey `json:"ownerToken"`
+	Amount     uint64             `json:"amount"`
+}
+
+func (obj UnclaimedCollected) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Owner`:
+	err = encoder.Encode(obj.Owner)
+	if err != nil {
+		return errors.NewField("Owner", err)
+	}
+	// Serialize `Mint`:
+	err = encoder.Encode(obj.Mint)
+	if err != nil {
+		return errors.NewField("Mint", err)
+	}
+	// Serialize `OwnerToken`:
+	err = encoder.Encode(obj.OwnerToken)
+	if err != nil {
+		return errors.NewField("OwnerToken", err)
+	}
+	// Serialize `Amount`:
+	err = encoder.Encode(obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	return nil
+}
+
+func (obj UnclaimedCollected) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding UnclaimedCollected: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *UnclaimedCollected) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Owner`:
+	err = decoder.Decode(&obj.Owner)
+	if err != nil {
+		return errors.NewField("Owner", err)
+	}
+	// Deserialize `Mint`:
+	err = decoder.Decode(&obj.Mint)
+	if err != nil {
+		return errors.NewField("Mint", err)
+	}
+	// Deserialize `OwnerToken`:
+	err = decoder.Decode(&obj.OwnerToken)
+	if err != nil {
+		return errors.NewField("OwnerToken", err)
+	}
+	// Deserialize `Amount`:
+	err = decoder.Decode(&obj.Amount)
+	if err != nil {
+		return errors.NewField("Amount", err)
+	}
+	return nil
+}
+
+func (obj *UnclaimedCollected) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling UnclaimedCollected: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalUnclaimedCollected(buf []byte) (*UnclaimedCollected, error) {
+	obj := new(UnclaimedCollected)
 	err := obj.Unmarshal(buf)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/gagliardetto/solana-go"
+	"github.com/gagliardetto/solana-go/programs/token"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/escrow"
@@ -58,15 +59,31 @@ func BenchmarkComputeUnits(b *testing.B) {
 	}
 	measure("record_usage (first vote)", []solana.PrivateKey{r.key, e.Oracles[0]}, vote(0))
 	measure("record_usage (counting, 4)", []solana.PrivateKey{r.key, e.Oracles[1]}, vote(1))
-	measure("settle", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.Settle(j.addr, 0, j.payouts[0], e.treasuryIOSD, e.IOSDMint)))
-	for i := 1; i < 4; i++ {
-		_, err := e.settle(j, uint8(i), j.payouts[i])
-		require.NoError(b, err)
+	measure("settle", []solana.PrivateKey{e.Keeper}, e.settleIx(e.Keeper.PublicKey(), j.addr, 0, j.payouts[0], e.treasuryIOSD, e.IOSDMint))
+	// Providers 1 and 2 closed their payout accounts: their pay waits in Unclaimed records.
+	for i := 1; i < 3; i++ {
+		owner := j.providers[i].Owner
+		require.NoError(b, e.Send([]solana.PrivateKey{owner}, token.NewCloseAccountInstruction(j.payouts[i], owner.PublicKey(), owner.PublicKey(), nil).Build()))
+	}
+	measure("settle (unclaimed: new record and vault)", []solana.PrivateKey{e.Keeper}, e.settleIx(e.Keeper.PublicKey(), j.addr, 1, j.payouts[1], e.treasuryIOSD, e.IOSDMint))
+	measure("settle (unclaimed: new record)", []solana.PrivateKey{e.Keeper}, e.settleIx(e.Keeper.PublicKey(), j.addr, 2, j.payouts[2], e.treasuryIOSD, e.IOSDMint))
+	_, err := e.settle(j, 3, j.payouts[3])
+	require.NoError(b, err)
+	p1 := j.providers[1].Owner
+	measure("collect_unclaimed", []solana.PrivateKey{p1}, chaintest.Must(e.prog.CollectUnclaimed(p1.PublicKey(), e.IOSDMint, e.freshTokenAccount(b, p1), e.Keeper.PublicKey())))
+	for i := 1; i < 3; i++ { // their payout accounts again, for the next job
+		require.Equal(b, j.payouts[i], e.TokenAccount(b, e.IOSDMint, j.providers[i].Owner.PublicKey(), 0))
 	}
 	owner := j.providers[0].Owner
 	measure("set_payout", []solana.PrivateKey{owner}, chaintest.Must(e.prog.SetPayout(owner.PublicKey(), j.addr, devices[0], j.payouts[0], 0)))
 	waitUntil(started.StartedAt + started.DurationSecs)
 	measure("expire_job (completes, 4)", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.ExpireJob(j.addr, r.token, e.hired(b, j))))
+	// One vote for the last window, counted as it is after its deadline.
+	last := e.endedWindow(e.job(b, j).EndedAt - 1)
+	_, err = e.vote(j, 0, last, secs)
+	require.NoError(b, err)
+	waitUntil(e.windowEnd(last) + voteDeadline)
+	measure("count_usage (4)", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.CountUsage(j.addr)))
 	waitUntil(e.job(b, j).EndedAt + e.params.UsageGraceSecs)
 	measure("close_job (cluster)", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.CloseJob(j.addr, rk, r.token, big.Cluster)))
 	measure("close_cluster", []solana.PrivateKey{r.key}, chaintest.Must(e.prog.CloseCluster(rk, 1)))
@@ -76,7 +93,7 @@ func BenchmarkComputeUnits(b *testing.B) {
 	small.providers, small.payouts = j.providers[:2], j.payouts[:2]
 	sk := small.renter.key.PublicKey()
 	require.NoError(b, e.Send([]solana.PrivateKey{small.renter.key}, chaintest.Must(e.prog.AssignDevices(sk, small.addr, devices[0]))))
-	_, err := e.accept(small, 0, 0)
+	_, err = e.accept(small, 0, 0)
 	require.NoError(b, err)
 	measure("replace_device", []solana.PrivateKey{small.renter.key}, chaintest.Must(e.prog.ReplaceDevice(sk, small.addr, 0, devices[0], devices[1])))
 	_, err = e.accept(small, 1, 1)

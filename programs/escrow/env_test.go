@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/escrow"
+	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chaintest"
 )
 
@@ -18,6 +19,11 @@ const (
 	perSec = price / 3600
 	iosd   = 1_000_000 // one IOSD in base units
 )
+
+// voteDeadline is the registry's vote_deadline_secs in the tests: a usage collection may be
+// counted as it is 4 s after its window ended (longer than a window, so a later window can end
+// while one is open; the grace period leaves room for a window and the deadline).
+const voteDeadline = 4
 
 // env is one localnet with the registry, the economy and the escrow deployed and configured:
 // the registry's escrow authority is the escrow's PDA, and IOSD fees burn through the economy.
@@ -36,21 +42,46 @@ func newEnv(t testing.TB) *env {
 }
 
 // newUninitializedEnv is newEnv without the escrow's Config (the registry is initialized).
-func newUninitializedEnv(t testing.TB) *env {
+func newUninitializedEnv(t testing.TB) *env { return setUp(t, chaintest.New(t)) }
+
+// newFreezableEnv is newEnv on an IOSD that the returned key can freeze (the genesis IOSD has
+// no freeze authority).
+func newFreezableEnv(t testing.TB) (*env, solana.PrivateKey) {
 	ce := chaintest.New(t)
+	mint, freezer := ce.FreezableMint(t, 6, 1_000_000*iosd)
+	ce.IOSDMint, ce.Economy.IOSDMint = mint, mint
+	e := setUp(t, ce)
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, e.initialize()))
+	return e, freezer
+}
+
+// setUp deploys the registry and the economy on ce for the escrow.
+func setUp(t testing.TB, ce *chaintest.Env) *env {
 	e := &env{Env: ce, prog: escrow.Program{ID: ce.Node.Programs["escrow"], Registry: ce.Registry, Economy: ce.Economy}, scheduler: ce.Funded(t)}
 	e.Client.RegisterErrors(e.prog.ID, escrow.Errors)
 	e.InitRegistry(t, e.prog.AuthorityAddress())
+	e.setVoteDeadline(t, voteDeadline)
 	e.InitEconomy(t, e.prog.ID, e.EconomyParams(t))
 	treasury := ce.Node.Key("treasury").PublicKey()
 	iosdAccount, _, err := solana.FindAssociatedTokenAddress(treasury, e.IOSDMint) // made at genesis
 	require.NoError(t, err)
+	if e.Lamports(t, iosdAccount) == 0 { // not the genesis IOSD
+		iosdAccount = e.TokenAccount(t, e.IOSDMint, treasury, 0)
+	}
 	e.treasuryIOSD = iosdAccount
 	e.params = escrow.DefaultParams(e.scheduler.PublicKey(), treasury)
 	e.params.AcceptanceWindowSecs = 6
 	e.params.UsageWindowSecs = 2
-	e.params.UsageGraceSecs = 4
+	e.params.UsageGraceSecs = 6 // >= a usage window + the vote deadline (README)
 	return e
+}
+
+// setVoteDeadline sets the registry's vote_deadline_secs.
+func (e *env) setVoteDeadline(t testing.TB, secs int64) {
+	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
+	require.NoError(t, err)
+	rc.Params.VoteDeadlineSecs = secs
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.UpdateConfig(e.Admin.PublicKey(), rc.Params))))
 }
 
 // initialize is the admin's initialize_config with e.params.
@@ -189,8 +220,31 @@ func pay(from, to uint64) split {
 	return split{b.gross - a.gross, b.payout - a.payout, b.treasury - a.treasury, b.burned - a.burned}
 }
 
+// payee is who slot of job is paid, as the chain says (zero keys for a slot or device that does
+// not exist), with payout as its payout account.
+func (e *env) payee(job solana.PublicKey, slot uint8, payout solana.PublicKey) escrow.Payee {
+	to := escrow.Payee{Payout: payout}
+	g, err := e.prog.FetchJob(e.Ctx, e.Client, job)
+	if err != nil || slot >= g.SlotCount {
+		return to
+	}
+	to.Device = g.Slots[slot].Device
+	if data, err := e.Client.AccountData(e.Ctx, to.Device); err == nil {
+		if d, err := registry.ParseAccount_Device(data); err == nil {
+			to.Owner = d.Owner
+		}
+	}
+	return to
+}
+
+// settleIx is settle of slot of job to payout, the fee to treasury, payer paying any rent.
+func (e *env) settleIx(payer, job solana.PublicKey, slot uint8, payout, treasury, mint solana.PublicKey) solana.Instruction {
+	return chaintest.Must(e.prog.Settle(payer, job, slot, e.payee(job, slot, payout), treasury, mint))
+}
+
+// settle is the renter settling slot of j to payout.
 func (e *env) settle(j job, slot uint8, payout solana.PublicKey) (solana.Signature, error) {
-	return e.SendSig([]solana.PrivateKey{j.renter.key}, chaintest.Must(e.prog.Settle(j.addr, slot, payout, e.treasuryIOSD, e.IOSDMint)))
+	return e.SendSig([]solana.PrivateKey{j.renter.key}, e.settleIx(j.renter.key.PublicKey(), j.addr, slot, payout, e.treasuryIOSD, e.IOSDMint))
 }
 
 func (e *env) eventsOf(t testing.TB, sig solana.Signature) []any {

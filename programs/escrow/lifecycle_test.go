@@ -4,9 +4,7 @@ import (
 	"testing"
 
 	"github.com/gagliardetto/solana-go"
-	"github.com/gagliardetto/solana-go/programs/system"
 	"github.com/gagliardetto/solana-go/programs/token"
-	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/escrow"
@@ -50,8 +48,8 @@ func TestSingleDeviceJob(t *testing.T) {
 		secs := capAt(started, started.Slots[0], e.windowEnd(w))
 		sig := e.countUsage(t, j, w, secs)
 		require.Equal(t, []any{
-			&escrow.UsageVoted{Job: j.addr, Oracle: e.Oracles[1].PublicKey(), Window: w, Votes: 2},
-			&escrow.UsageCounted{Job: j.addr, Window: w, VerifiedSecs: uint64(secs)},
+			usageVoted(j.addr, e.Oracles[1], w, 2, secs),
+			usageCounted(j.addr, w, 2, 1, uint64(secs)),
 		}, e.eventsOf(t, sig))
 		got := e.job(t, j)
 		require.Equal(t, uint64(secs), got.Slots[0].VerifiedSecs)
@@ -73,7 +71,7 @@ func TestSingleDeviceJob(t *testing.T) {
 		require.Equal(t, after.Slots[0].VerifiedSecs, after.Slots[0].PaidSecs)
 		e.conserved(t, after)
 
-		again := chaintest.Must(e.prog.Settle(j.addr, 0, j.payouts[0], e.treasuryIOSD, e.IOSDMint))
+		again := e.settleIx(e.Keeper.PublicKey(), j.addr, 0, j.payouts[0], e.treasuryIOSD, e.IOSDMint)
 		_, err = e.SendSig([]solana.PrivateKey{e.Keeper}, again) // another payer: a new transaction
 		require.ErrorIs(t, err, escrow.ErrNothingToSettle)
 	})
@@ -402,29 +400,21 @@ func TestSetPayout(t *testing.T) {
 	w := e.endedWindow(started.StartedAt + 2)
 	secs := capAt(started, started.Slots[0], e.windowEnd(w))
 	e.countUsage(t, j, w, secs)
-	_, err := e.settle(j, 0, j.payouts[0])
-	require.ErrorIs(t, err, escrow.ErrWrongTokenAccount)
 
-	// A new IOSD account of the owner's, not an associated one.
-	fresh := solana.NewWallet().PrivateKey
-	rent, err := e.Client.RPC.GetMinimumBalanceForRentExemption(e.Ctx, 165, rpc.CommitmentConfirmed)
-	require.NoError(t, err)
-	require.NoError(t, e.Send([]solana.PrivateKey{p.Owner, fresh},
-		system.NewCreateAccountInstruction(rent, 165, solana.TokenProgramID, owner, fresh.PublicKey()).Build(),
-		token.NewInitializeAccount3Instruction(owner, fresh.PublicKey(), e.IOSDMint).Build()))
+	fresh := e.freshTokenAccount(t, p.Owner)
 	set := func(signer solana.PrivateKey, payout solana.PublicKey) (solana.Signature, error) {
 		return e.SendSig([]solana.PrivateKey{signer}, chaintest.Must(e.prog.SetPayout(signer.PublicKey(), j.addr, p.Device, payout, 0)))
 	}
-	_, err = set(j.renter.key, j.renter.token)
+	_, err := set(j.renter.key, j.renter.token)
 	require.ErrorIs(t, err, escrow.ErrWrongDevice) // only the device's owner
 	_, err = set(p.Owner, p.Token)
 	require.ErrorIs(t, err, escrow.ErrInvalidMint) // its IO account: not the job's mint
 	_, err = set(p.Owner, e.treasuryIOSD)
 	require.ErrorIs(t, err, escrow.ErrWrongTokenAccount) // not the owner's
-	sig, err := set(p.Owner, fresh.PublicKey())
+	sig, err := set(p.Owner, fresh)
 	require.NoError(t, err)
-	require.Equal(t, []any{&escrow.PayoutSet{Job: j.addr, Device: p.Device, Payout: fresh.PublicKey()}}, e.eventsOf(t, sig))
-	_, err = e.settle(j, 0, fresh.PublicKey())
+	require.Equal(t, []any{&escrow.PayoutSet{Job: j.addr, Device: p.Device, Payout: fresh}}, e.eventsOf(t, sig))
+	_, err = e.settle(j, 0, fresh)
 	require.NoError(t, err)
-	require.Equal(t, pay(0, uint64(secs)).payout, e.TokenBalance(t, fresh.PublicKey()))
+	require.Equal(t, pay(0, uint64(secs)).payout, e.TokenBalance(t, fresh))
 }

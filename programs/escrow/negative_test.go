@@ -303,9 +303,22 @@ func TestNegativeMatrix(t *testing.T) {
 		)
 	})
 
+	t.Run("count_usage", func(t *testing.T) {
+		require.Zero(t, e.job(t, run).PendingVotes)
+		good := chaintest.Must(e.prog.CountUsage(run.addr))
+		watch := []solana.PublicKey{run.addr}
+		e.negRun(t,
+			negCase{"nothing to count", keeper, good, escrow.ErrNoUsageCollection, watch},
+			negCase{"job read-only", keeper, chaintest.ReadOnly(good, 1), escrow.ErrAccountNotWritable, watch},
+			negCase{"two accounts", keeper, chaintest.Truncated(good, 2), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"registry config is the escrow's Config", keeper, chaintest.WithAccount(good, 2, escrowConfig), escrow.ErrInvalidPda, watch},
+			negCase{"a registry Device as the job", keeper, chaintest.WithAccount(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watch},
+		)
+	})
+
 	t.Run("settle", func(t *testing.T) {
 		settle := func(slot uint8, payout, treasury, mint solana.PublicKey) solana.Instruction {
-			return chaintest.Must(e.prog.Settle(run.addr, slot, payout, treasury, mint))
+			return e.settleIx(e.Keeper.PublicKey(), run.addr, slot, payout, treasury, mint)
 		}
 		good := settle(0, run.payouts[0], e.treasuryIOSD, e.IOSDMint)
 		watch := []solana.PublicKey{run.addr, runVault, run.payouts[0], run.payouts[1], e.treasuryIOSD, stranger.token}
@@ -313,7 +326,10 @@ func TestNegativeMatrix(t *testing.T) {
 			negCase{"job read-only", keeper, chaintest.ReadOnly(good, 1), escrow.ErrAccountNotWritable, watch},
 			negCase{"mint read-only", keeper, chaintest.ReadOnly(good, 5), escrow.ErrAccountNotWritable, watch},
 			negCase{"economy config read-only", keeper, chaintest.ReadOnly(good, 8), escrow.ErrAccountNotWritable, watch},
-			negCase{"eight accounts", keeper, chaintest.Truncated(good, 8), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"thirteen accounts", keeper, chaintest.Truncated(good, 13), escrow.ErrNotEnoughAccounts, watch},
+			negCase{"payer did not sign", keeper, chaintest.Unsigned(chaintest.WithAccount(good, 12, sk), 12), escrow.ErrMissingSigner, watch},
+			negCase{"unclaimed record read-only", keeper, chaintest.ReadOnly(good, 10), escrow.ErrAccountNotWritable, watch},
+			negCase{"system program is the token program", keeper, chaintest.WithAccount(good, 13, solana.TokenProgramID), escrow.ErrInvalidProgramId, watch},
 			negCase{"token program is the registry", keeper, chaintest.WithAccount(good, 6, e.Registry.ID), escrow.ErrInvalidProgramId, watch},
 			negCase{"a registry Device as the job", keeper, chaintest.WithAccount(good, 1, pB.Device), escrow.ErrInvalidAccountOwner, watch},
 			negCase{"vault of another job", keeper, chaintest.WithAccount(good, 2, e.prog.VaultAddress(other.addr)), escrow.ErrInvalidPda, watch},
@@ -467,7 +483,7 @@ func TestNegativeMatrix(t *testing.T) {
 	})
 
 	t.Run("dispatch", func(t *testing.T) {
-		settle := chaintest.Must(e.prog.Settle(run.addr, 0, run.payouts[0], e.treasuryIOSD, e.IOSDMint))
+		settle := e.settleIx(e.Keeper.PublicKey(), run.addr, 0, run.payouts[0], e.treasuryIOSD, e.IOSDMint)
 		e.negRun(t,
 			negCase{"unknown discriminator", keeper, chaintest.WithData(settle, []byte{1, 2, 3, 4, 5, 6, 7, 8}), escrow.ErrInvalidInstruction, watchRun},
 			negCase{"data shorter than a discriminator", keeper, chaintest.WithData(settle, []byte{1, 2, 3}), escrow.ErrInvalidInstruction, watchRun},
@@ -599,7 +615,7 @@ func TestNegativeUsageAndTime(t *testing.T) {
 	})
 
 	closeU := chaintest.Must(e.prog.CloseJob(u.addr, uk.PublicKey(), u.renter.token, solana.PublicKey{}))
-	// Right after the end: the last window is not counted and the grace (4 s) is not over.
+	// Right after the end: the last window is not counted and the grace (6 s) is not over.
 	e.negRun(t, negCase{"close before usage is final", keeper, closeU, escrow.ErrUsageNotFinal, watchU})
 
 	t.Run("the acceptance window", func(t *testing.T) {
@@ -636,8 +652,13 @@ func TestNegativeUsageAndTime(t *testing.T) {
 		c0, c1 := caps(w2)
 		_, err := e.vote(u, 0, w2, c0, c1) // w2 collects votes now
 		require.NoError(t, err)
+		e.negRun(t, negCase{"count before the deadline", keeper, chaintest.Must(e.prog.CountUsage(u.addr)), escrow.ErrUsageCollectionOpen, watchU})
 		c0, c1 = caps(w0 + 1)
 		e.negRun(t, e.voteCase("a window older than the one collecting votes", escrow.ErrStaleUsage, u, 1, w0+1, c0, c1))
+		w3 := e.endedWindow(e.windowEnd(w2)) // ended; w2's deadline has not passed
+		c0, c1 = caps(w3)
+		e.negRun(t, e.voteCase("a later window while one is open", escrow.ErrUsageCollectionOpen, u, 1, w3, c0, c1))
+		waitUntil(e.windowEnd(w2) + voteDeadline) // now the next vote counts w2 (one vote: nothing) first
 
 		last := e.endedWindow(ended.EndedAt) // reaches the end: usage is final
 		require.Greater(t, last, w2)
@@ -649,12 +670,51 @@ func TestNegativeUsageAndTime(t *testing.T) {
 		e.negRun(t, negCase{"close with one slot unsettled", []solana.PrivateKey{uk}, closeU, escrow.ErrUnsettledUsage, watchU})
 		// The economy program is checked when the IOSD fee's burn share goes through it.
 		e.negRun(t, negCase{"settle with another economy program", keeper,
-			chaintest.WithAccount(chaintest.Must(e.prog.Settle(u.addr, 1, u.payouts[1], e.treasuryIOSD, e.IOSDMint)), 7, e.Registry.ID),
+			chaintest.WithAccount(e.settleIx(e.Keeper.PublicKey(), u.addr, 1, u.payouts[1], e.treasuryIOSD, e.IOSDMint), 7, e.Registry.ID),
 			escrow.ErrInvalidProgramId, append(watchU, u.payouts[1], e.treasuryIOSD)})
+		// Slot 1's provider closed its payout account: its pay goes to its Unclaimed record.
+		p0, p1 := u.providers[0].Owner, u.providers[1].Owner
+		require.NoError(t, e.Send([]solana.PrivateKey{p1}, token.NewCloseAccountInstruction(u.payouts[1], p1.PublicKey(), p1.PublicKey(), nil).Build()))
+		record, uvault := e.prog.UnclaimedAddress(p1.PublicKey(), e.IOSDMint), e.prog.UnclaimedVaultAddress(e.IOSDMint)
+		settle1 := e.settleIx(e.Keeper.PublicKey(), u.addr, 1, u.payouts[1], e.treasuryIOSD, e.IOSDMint)
+		watch1 := append(watchU, e.treasuryIOSD, record, uvault)
+		e.negRun(t,
+			negCase{"settle with another slot's device", keeper, chaintest.WithAccount(settle1, 9, hired[0]), escrow.ErrWrongDevice, watch1},
+			negCase{"settle with the job as the device", keeper, chaintest.WithAccount(settle1, 9, u.addr), escrow.ErrInvalidAccountOwner, watch1},
+			negCase{"settle to another owner's record", keeper, chaintest.WithAccount(settle1, 10, e.prog.UnclaimedAddress(p0.PublicKey(), e.IOSDMint)),
+				escrow.ErrInvalidPda, watch1},
+			negCase{"settle to the IO unclaimed vault", keeper, chaintest.WithAccount(settle1, 11, e.prog.UnclaimedVaultAddress(e.IOMint)),
+				escrow.ErrInvalidPda, watch1},
+		)
 		_, err = e.settle(u, 1, u.payouts[1])
 		require.NoError(t, err)
-		e.negRun(t, negCase{"settle again", keeper, chaintest.Must(e.prog.Settle(u.addr, 1, u.payouts[1], e.treasuryIOSD, e.IOSDMint)),
-			escrow.ErrNothingToSettle, watchU})
+		e.negRun(t, negCase{"settle again", keeper, settle1, escrow.ErrNothingToSettle, watchU})
+
+		// Collecting it: only its owner, to a token account of the mint it owns, rent to the payer.
+		to := e.freshTokenAccount(t, p1)
+		collect := chaintest.Must(e.prog.CollectUnclaimed(p1.PublicKey(), e.IOSDMint, to, uk.PublicKey()))
+		kp1 := []solana.PrivateKey{e.Keeper, p1}
+		watchC := []solana.PublicKey{record, uvault, to, u.renter.token}
+		e.negRun(t,
+			negCase{"collect unsigned by the owner", keeper, chaintest.Unsigned(collect, 2), escrow.ErrMissingSigner, watchC},
+			negCase{"collect with the record read-only", kp1, chaintest.ReadOnly(collect, 0), escrow.ErrAccountNotWritable, watchC},
+			negCase{"collect with five accounts", kp1, chaintest.Truncated(collect, 5), escrow.ErrNotEnoughAccounts, watchC},
+			negCase{"collect through another token program", kp1, chaintest.WithAccount(collect, 5, e.Registry.ID), escrow.ErrInvalidProgramId, watchC},
+			negCase{"collect a job as the record", kp1, chaintest.WithAccount(collect, 0, u.addr), escrow.ErrInvalidAccountData, watchC},
+			negCase{"collect without a record", []solana.PrivateKey{e.Keeper, p0}, chaintest.Must(e.prog.CollectUnclaimed(p0.PublicKey(), e.IOSDMint, to, uk.PublicKey())),
+				escrow.ErrInvalidAccountOwner, watchC},
+			negCase{"collect someone else's record", []solana.PrivateKey{e.Keeper, p0}, chaintest.WithAccount(collect, 2, p0.PublicKey()),
+				escrow.ErrNotUnclaimedOwner, watchC},
+			negCase{"collect from another vault", kp1, chaintest.WithAccount(collect, 1, e.prog.UnclaimedVaultAddress(e.IOMint)), escrow.ErrInvalidPda, watchC},
+			negCase{"collect with the rent to another", kp1, chaintest.Must(e.prog.CollectUnclaimed(p1.PublicKey(), e.IOSDMint, to, e.Keeper.PublicKey())),
+				escrow.ErrWrongRentPayer, watchC},
+			negCase{"collect to someone else's account", kp1, chaintest.Must(e.prog.CollectUnclaimed(p1.PublicKey(), e.IOSDMint, u.renter.token, uk.PublicKey())),
+				escrow.ErrWrongTokenAccount, watchC},
+			negCase{"collect to an IO account", kp1, chaintest.Must(e.prog.CollectUnclaimed(p1.PublicKey(), e.IOSDMint, u.providers[1].Token, uk.PublicKey())),
+				escrow.ErrInvalidMint, watchC},
+		)
+		require.NoError(t, e.Send(kp1, collect))
+		require.Equal(t, pay(0, duration).payout, e.TokenBalance(t, to))
 		e.conserved(t, e.job(t, u))
 		require.NoError(t, e.Send(keeper, closeU))
 		require.Equal(t, uint64(0), e.Lamports(t, u.addr))

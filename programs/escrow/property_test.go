@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gagliardetto/solana-go"
+	"github.com/gagliardetto/solana-go/programs/token"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/escrow"
@@ -29,9 +30,18 @@ import (
 //   - every slot: paid <= verified <= its wall time on the job, neither ever decreasing; slots
 //     and jobs only move forward through their states; an ended job holds exactly what its
 //     slots may still be paid for their time, a live one at least that;
-//   - the tokens: the providers' payout accounts hold exactly the paid_out of every job ever
-//     made (closed ones included), the treasury's IOSD account gained the treasury fees, and the
-//     IOSD supply fell by the burned fees, which the economy counted;
+//   - the tokens: the providers' payout accounts, the accounts they collect into and their
+//     Unclaimed records hold exactly the paid_out of every job ever made (closed ones
+//     included), the unclaimed vault holds exactly what the records owe, the treasury's IOSD
+//     account gained the treasury fees, and the IOSD supply fell by the burned fees, which the
+//     economy counted;
+//   - usage: oracles 0 and 1 are honest (each slot's honest cumulative time is a fixed function
+//     of its wall time), oracle 2 is faulty (its value is honest, 0, the most allowed, or one
+//     second low): every slot's verified_secs agrees, within the registry's band, with the
+//     honest value of a counted window, and a collection counts exactly when votes.h says;
+//   - no party is blocked: providers close, freeze or hand over their payout accounts (and
+//     repair them) at random, which never makes settle or close_job fail; at the end every job
+//     is ended, counted, settled and closed, and every Unclaimed record collected by its owner;
 //   - each renter's IOSD is its funding less what its live jobs hold or paid and what its closed
 //     jobs paid out: a closed job gave back exactly deposited - paid_out - fees;
 //   - the registry: a device is Hired for a job exactly when it holds a hired slot of it (a job
@@ -70,7 +80,8 @@ func TestPropertyConservation(t *testing.T) {
 		{"accept_job", 4, w.acceptable, w.accept}, {"record_usage", 4, attestable, w.recordUsage}, {"settle", 4, owes, w.settle},
 		{"quit_job", 1, nil, w.quit}, {"replace_device", 2, nil, w.replace}, {"cancel_job", 1, nil, w.cancel},
 		{"expire_job", 2, w.expirable, w.expire}, {"close_job", 2, closable, w.closeJob}, {"cluster", 2, nil, w.cluster},
-		{"wait", 20, nil, w.wait},
+		{"count_usage", 1, counting, w.countUsage}, {"sabotage_payout", 1, nil, w.sabotage}, {"repair_payout", 1, w.anyBroken, w.repair},
+		{"collect_unclaimed", 1, nil, w.collect}, {"wait", 20, nil, w.wait},
 	}
 	loop := time.Now()
 	for w.step = 0; w.step < steps; w.step++ {
@@ -102,6 +113,8 @@ func TestPropertyConservation(t *testing.T) {
 		w.check()
 	}
 	w.report(time.Since(loop))
+	w.step, w.doing = steps, "drain"
+	w.drain()
 }
 
 // escrowWorld is the property test's view of who exists. Every check reads the chain; the world
@@ -116,7 +129,8 @@ type escrowWorld struct {
 	payers    []solana.PrivateKey // fee payers, in turn: a repeated instruction is a new transaction
 	turn      int
 	stranger  solana.PrivateKey // neither a renter, the scheduler nor an oracle
-	quorum    int
+	freezer   solana.PrivateKey // the IOSD's freeze authority
+	rule      voteRule
 	renters   []*worldRenter
 	providers []worldProvider
 	byDevice  map[solana.PublicKey]int              // index in providers by registry Device
@@ -145,7 +159,21 @@ type worldRenter struct {
 type worldProvider struct {
 	chaintest.Provider
 	payout solana.PublicKey // the owner's IOSD account
+	sink   solana.PublicKey // another IOSD account of the owner's: collects, and a closed payout's balance
+	broken *payoutBreak     // what the owner did to its payout account, nil while usable
 }
+
+// payoutBreak is how a provider made its payout account unusable.
+type payoutBreak struct {
+	how  int               // breakClosed, breakFrozen or breakHandedOver
+	heir solana.PrivateKey // the account's new owner, when handed over
+}
+
+const (
+	breakClosed = iota
+	breakFrozen
+	breakHandedOver
+)
 
 type worldJob struct {
 	addr    solana.PublicKey
@@ -164,8 +192,8 @@ type verdict struct {
 }
 
 func newEscrowWorld(t *testing.T, rng *rand.Rand) *escrowWorld {
-	e := newEnv(t)
-	w := &escrowWorld{t: t, e: e, rng: rng, byDevice: map[solana.PublicKey]int{}, deviceJob: map[solana.PublicKey]solana.PublicKey{},
+	e, freezer := newFreezableEnv(t)
+	w := &escrowWorld{t: t, e: e, rng: rng, freezer: freezer, byDevice: map[solana.PublicKey]int{}, deviceJob: map[solana.PublicKey]solana.PublicKey{},
 		closedStates: map[uint8]int{}, outcomes: map[string]map[string]int{}}
 	for range 16 {
 		w.payers = append(w.payers, e.Funded(t))
@@ -173,7 +201,7 @@ func newEscrowWorld(t *testing.T, rng *rand.Rand) *escrowWorld {
 	w.stranger = e.Funded(t)
 	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
 	require.NoError(t, err)
-	w.quorum = int(rc.Params.OracleQuorum)
+	w.rule = voteRule{quorum: int(rc.Params.OracleQuorum), bandBps: uint64(rc.Params.VoteBandBps), oracles: int(rc.Params.OracleCount)}
 	// Two renters with plenty and a Cluster each, one with little and no Cluster (yet).
 	for i, funds := range []uint64{100 * iosd, 100 * iosd, 60_000} {
 		r := &worldRenter{renter: e.newRenter(t, funds), funded: funds, nextID: 1, clusterID: uint64(40 + i)}
@@ -186,7 +214,8 @@ func newEscrowWorld(t *testing.T, rng *rand.Rand) *escrowWorld {
 	}
 	for i := range 6 {
 		p := e.ActiveProvider(t, w.payers[i])
-		w.providers = append(w.providers, worldProvider{Provider: p, payout: e.TokenAccount(t, e.IOSDMint, p.Owner.PublicKey(), 0)})
+		w.providers = append(w.providers, worldProvider{Provider: p, payout: e.TokenAccount(t, e.IOSDMint, p.Owner.PublicKey(), 0),
+			sink: e.freshTokenAccount(t, p.Owner)})
 		w.byDevice[p.Device] = i
 	}
 	w.treasury0 = e.TokenBalance(t, e.treasuryIOSD)
@@ -203,9 +232,13 @@ func (w *escrowWorld) economyBurned() uint64 {
 
 // send sends ix signed by signers, the fee paid by the next of the payers.
 func (w *escrowWorld) send(ix solana.Instruction, signers ...solana.PrivateKey) (solana.Signature, error) {
-	payer := w.payers[w.turn%len(w.payers)]
+	return w.e.SendSig(append([]solana.PrivateKey{w.nextPayer()}, signers...), ix)
+}
+
+// nextPayer is the next of the payers, in turn.
+func (w *escrowWorld) nextPayer() solana.PrivateKey {
 	w.turn++
-	return w.e.SendSig(append([]solana.PrivateKey{payer}, signers...), ix)
+	return w.payers[(w.turn-1)%len(w.payers)]
 }
 
 func (w *escrowWorld) fetch(addr solana.PublicKey) *escrow.Job {
@@ -407,6 +440,9 @@ func attestable(g *escrow.Job) bool {
 	return started(g) && !(ended(g) && g.LastUsageWindow != 0 && (int64(g.LastUsageWindow)+1)*g.UsageWindowSecs >= g.EndedAt)
 }
 
+// counting: g has a usage collection open.
+func counting(g *escrow.Job) bool { return g.PendingVotes > 0 }
+
 func owes(g *escrow.Job) bool {
 	return slices.ContainsFunc(g.Slots[:g.SlotCount], func(s escrow.Slot) bool { return s.VerifiedSecs > s.PaidSecs })
 }
@@ -422,7 +458,7 @@ func (w *escrowWorld) expirable(g *escrow.Job) bool {
 	return false
 }
 
-func closable(g *escrow.Job) bool { return ended(g) && settled(g) }
+func closable(g *escrow.Job) bool { return ended(g) && settled(g) && !counting(g) }
 
 // starting: g waits for its devices, and a free device could take one of its places.
 func (w *escrowWorld) starting(g *escrow.Job) bool {
@@ -715,8 +751,10 @@ func (w *escrowWorld) accept() verdict {
 	default:
 		x.fails(true, escrow.ErrInvalidJobState)
 	}
+	broken := w.brokenPayout(payout)
+	x.fails(broken != nil && broken.how == breakClosed, escrow.ErrInvalidAccountOwner)
 	x.fails(payout == p.Token, escrow.ErrInvalidMint)
-	x.fails(payout != p.payout, escrow.ErrWrongTokenAccount)
+	x.fails(payout != p.payout || broken != nil && broken.how == breakHandedOver, escrow.ErrWrongTokenAccount)
 	x.fails(!w.deviceJob[p.Device].IsZero(), escrow.ErrDeviceNotHireable)
 	_, err := w.send(chaintest.Must(e.prog.AcceptJob(j.addr, p.DeviceKey.PublicKey(), payout, slot)), p.DeviceKey)
 	return x.verdict(err, func() {
@@ -739,14 +777,14 @@ func (w *escrowWorld) accept() verdict {
 
 func (w *escrowWorld) recordUsage() verdict {
 	t, e := w.t, w.e
-	j := w.someJob(func(g *escrow.Job) bool { return attestable(g) && g.PendingVotes > 0 })
-	if j.last.PendingVotes == 0 || w.rng.IntN(3) == 0 {
+	j := w.someJob(func(g *escrow.Job) bool { return attestable(g) && counting(g) })
+	if !counting(j.last) || w.rng.IntN(3) == 0 {
 		j = w.someJob(attestable)
 	}
 	g := j.last
 	var window uint64
 	switch now := uint64(time.Now().Unix() / e.params.UsageWindowSecs); {
-	case g.PendingVotes > 0 && w.rng.IntN(4) > 0:
+	case counting(g) && w.rng.IntN(4) > 0:
 		window = g.PendingWindow
 	case g.LastUsageWindow > 0 && w.rng.IntN(16) == 0:
 		window = g.LastUsageWindow
@@ -756,7 +794,7 @@ func (w *escrowWorld) recordUsage() verdict {
 		window = now - 1 - uint64(w.rng.IntN(3)) // over, by our clock, 0-6 s ago
 	}
 	oi := w.rng.IntN(len(e.Oracles))
-	if window == g.PendingWindow && g.PendingVotes > 0 && w.rng.IntN(5) > 0 {
+	if window == g.PendingWindow && counting(g) && w.rng.IntN(5) > 0 {
 		for g.PendingMask>>oi&1 == 1 { // one that has not voted yet
 			oi = w.rng.IntN(len(e.Oracles))
 		}
@@ -768,10 +806,9 @@ func (w *escrowWorld) recordUsage() verdict {
 	end := e.windowEnd(window)
 	report := escrow.UsageReport{Window: window}
 	for i, s := range g.Slots[:g.SlotCount] {
-		most := capAt(g, s, end)
-		report.Secs[i] = most
-		if w.rng.IntN(10) < 3 {
-			report.Secs[i] = uint32(w.rng.IntN(int(most) + 1))
+		report.Secs[i] = honestSecs(g, i, end)
+		if oi == faultyOracle {
+			report.Secs[i] = faultySecs(w.rng, report.Secs[i], capAt(g, s, end))
 		}
 	}
 	invalid := w.rng.IntN(8) == 0
@@ -783,40 +820,182 @@ func (w *escrowWorld) recordUsage() verdict {
 	x.fails(stranger, escrow.ErrNotOracle)
 	x.fails(!started(g), escrow.ErrInvalidJobState)
 	x.failsUntil(end, escrow.ErrUsageWindowNotClosed)
-	x.fails(end <= g.StartedAt || window <= g.LastUsageWindow, escrow.ErrStaleUsage)
-	if g.PendingVotes > 0 {
+	x.fails(end <= g.StartedAt || int64(window)*e.params.UsageWindowSecs > jobEnd(g) || window <= g.LastUsageWindow, escrow.ErrStaleUsage)
+	x.fails(invalid, escrow.ErrInvalidUsage)
+	if counting(g) {
 		x.fails(window < g.PendingWindow, escrow.ErrStaleUsage)
 		x.fails(window == g.PendingWindow && g.PendingMask>>oi&1 == 1, escrow.ErrDuplicateVote)
+		if window > g.PendingWindow {
+			x.failsUntil(w.deadline(g.PendingWindow), escrow.ErrUsageCollectionOpen)
+		}
 	}
-	x.fails(invalid, escrow.ErrInvalidUsage)
-	_, err := w.send(chaintest.Must(e.prog.RecordUsage(oracle.PublicKey(), j.addr, report)), oracle)
+	sig, err := w.send(chaintest.Must(e.prog.RecordUsage(oracle.PublicKey(), j.addr, report)), oracle)
 	return x.verdict(err, func() {
 		got := w.fetch(j.addr)
+		require.Contains(t, e.eventsOf(t, sig), &escrow.UsageVoted{Job: j.addr, Oracle: oracle.PublicKey(), Window: window,
+			Secs: report.Secs, Votes: uint8(len(w.rowsAfter(g, window))) + 1}, "the vote's event carries its values")
+		// A later window counts the open collection first, as it is.
+		before := g
 		var rows [][]uint32
-		if g.PendingVotes > 0 && window == g.PendingWindow {
-			for r := range int(g.PendingVotes) {
-				rows = append(rows, g.Votes[r*escrow.MaxSlots:(r+1)*escrow.MaxSlots])
-			}
+		if counting(g) && window > g.PendingWindow {
+			before = w.tally(g, pendingRows(g), g.PendingWindow)
+		} else if counting(g) {
+			rows = pendingRows(g)
 		}
 		rows = append(rows, report.Secs[:])
-		if len(rows) < w.quorum {
+		counted := w.tally(before, rows, window)
+		_, decided := w.rule.decideAll(before, rows)
+		switch {
+		case got.PendingVotes == 0:
+			require.True(t, decided || len(rows) >= w.rule.oracles || chainReached(w.deadline(window)) >= 0,
+				"counted before every slot was decided, every oracle voted or the deadline")
+			require.Equal(t, window, got.LastUsageWindow)
+			w.sameUsage(counted, got)
+		default:
+			require.False(t, decided || len(rows) >= w.rule.oracles, "decided, or every oracle voted: it counts")
 			require.Equal(t, window, got.PendingWindow)
 			require.Equal(t, len(rows), int(got.PendingVotes))
-			require.Equal(t, g.LastUsageWindow, got.LastUsageWindow)
-			return
-		}
-		require.Equal(t, window, got.LastUsageWindow, "the quorum counts the window")
-		require.Zero(t, got.PendingVotes)
-		for i := range int(g.SlotCount) {
-			votes := make([]uint32, len(rows))
-			for r, row := range rows {
-				votes[r] = row[i]
-			}
-			slices.Sort(votes)
-			want := max(g.Slots[i].VerifiedSecs, uint64(votes[(len(votes)-1)/2]))
-			require.Equal(t, want, got.Slots[i].VerifiedSecs, "slot %d: the lower median of the votes, never lower", i)
+			require.Equal(t, before.LastUsageWindow, got.LastUsageWindow)
+			w.sameUsage(before, got)
 		}
 	})
+}
+
+// rowsAfter is the votes g's collection holds that a vote for window joins.
+func (w *escrowWorld) rowsAfter(g *escrow.Job, window uint64) [][]uint32 {
+	if counting(g) && window == g.PendingWindow {
+		return pendingRows(g)
+	}
+	return nil
+}
+
+func (w *escrowWorld) countUsage() verdict {
+	j := w.someJob(counting)
+	g := j.last
+	var x expectation
+	x.fails(!counting(g), escrow.ErrNoUsageCollection)
+	if counting(g) {
+		x.failsUntil(w.deadline(g.PendingWindow), escrow.ErrUsageCollectionOpen)
+	}
+	sig, err := w.send(chaintest.Must(w.e.prog.CountUsage(j.addr)))
+	return x.verdict(err, func() {
+		got := w.fetch(j.addr)
+		require.Zero(w.t, got.PendingVotes)
+		require.Equal(w.t, g.PendingWindow, got.LastUsageWindow)
+		want := w.tally(g, pendingRows(g), g.PendingWindow)
+		w.sameUsage(want, got)
+		require.Len(w.t, w.e.eventsOf(w.t, sig), 1)
+	})
+}
+
+// deadline is when anyone may count window's collection as it is.
+func (w *escrowWorld) deadline(window uint64) int64 { return w.e.windowEnd(window) + voteDeadline }
+
+// sameUsage asserts got's slots have want's verified seconds.
+func (w *escrowWorld) sameUsage(want, got *escrow.Job) {
+	for i := range int(want.SlotCount) {
+		require.Equal(w.t, want.Slots[i].VerifiedSecs, got.Slots[i].VerifiedSecs, "slot %d: verified_secs", i)
+	}
+}
+
+// pendingRows is g's open collection: one row of per-slot seconds per vote.
+func pendingRows(g *escrow.Job) [][]uint32 {
+	var rows [][]uint32
+	for r := range int(g.PendingVotes) {
+		rows = append(rows, g.Votes[r*escrow.MaxSlots:(r+1)*escrow.MaxSlots])
+	}
+	return rows
+}
+
+// tally is g once the collection rows of window counted: each decided slot moves up to the lower end of
+// its agreeing votes, the others keep their value.
+func (w *escrowWorld) tally(g *escrow.Job, rows [][]uint32, window uint64) *escrow.Job {
+	out := *g
+	out.LastUsageWindow, out.PendingVotes = window, 0
+	lo, _ := w.rule.decideAll(g, rows)
+	for i, v := range lo {
+		if v >= 0 {
+			out.Slots[i].VerifiedSecs = max(out.Slots[i].VerifiedSecs, uint64(v))
+		}
+	}
+	return &out
+}
+
+// voteRule is gpunet/votes.h restated: the largest group of votes pairwise within the band
+// (the lowest of equal ones) decides a slot when it has a quorum, at its lowest vote.
+type voteRule struct {
+	quorum, oracles int
+	bandBps         uint64
+}
+
+func (r voteRule) agree(a, b uint32) bool {
+	hi, lo := max(a, b), min(a, b)
+	return uint64(hi-lo)*10_000 <= uint64(hi)*r.bandBps
+}
+
+// decide is one slot's outcome: the agreeing votes' lowest, and whether they are a quorum.
+func (r voteRule) decide(votes []uint32) (uint32, bool) {
+	v := slices.Clone(votes)
+	slices.Sort(v)
+	best, lo := 0, uint32(0)
+	for i := range v {
+		j := i
+		for j+1 < len(v) && r.agree(v[i], v[j+1]) {
+			j++
+		}
+		if j-i+1 > best {
+			best, lo = j-i+1, v[i]
+		}
+	}
+	return lo, len(v) > 0 && best >= r.quorum
+}
+
+// decideAll decides every slot of g: lo[i] is slot i's value, -1 if undecided; all says
+// whether every slot is decided.
+func (r voteRule) decideAll(g *escrow.Job, rows [][]uint32) (lo []int64, all bool) {
+	all = true
+	for i := range int(g.SlotCount) {
+		votes := make([]uint32, len(rows))
+		for k, row := range rows {
+			votes[k] = row[i]
+		}
+		v, ok := r.decide(votes)
+		lo = append(lo, map[bool]int64{true: int64(v), false: -1}[ok])
+		all = all && ok
+	}
+	return lo, all
+}
+
+// faultyOracle is the index of the oracle that may lie.
+const faultyOracle = 2
+
+// honestSecs is what the honest oracles report for slot i of g as of `at`: its wall time on
+// the job less a downtime fixed per job and slot (so honest values only grow).
+func honestSecs(g *escrow.Job, i int, at int64) uint32 {
+	most := capAt(g, g.Slots[i], at)
+	return most - min(most, uint32((g.JobId+uint64(i))%3))
+}
+
+// faultySecs is the faulty oracle's report: the honest value half the time, else 0, the most
+// it may report, or one second low.
+func faultySecs(rng *rand.Rand, honest, most uint32) uint32 {
+	switch rng.IntN(6) {
+	case 0:
+		return 0
+	case 1:
+		return most
+	case 2:
+		return honest - min(honest, 1)
+	}
+	return honest
+}
+
+// jobEnd is when g's paid time ends: its end, or its scheduled end while it runs.
+func jobEnd(g *escrow.Job) int64 {
+	if g.EndedAt != 0 {
+		return g.EndedAt
+	}
+	return g.StartedAt + g.DurationSecs
 }
 
 func (w *escrowWorld) settle() verdict {
@@ -844,11 +1023,22 @@ func (w *escrowWorld) settle() verdict {
 	x.fails(treasury != e.treasuryIOSD, escrow.ErrWrongTokenAccount)
 	x.fails(s.VerifiedSecs <= s.PaidSecs, escrow.ErrNothingToSettle)
 	paidBefore, treasuryBefore, supplyBefore := e.TokenBalance(t, payout), e.TokenBalance(t, e.treasuryIOSD), e.Supply(t, e.IOSDMint)
-	sig, err := w.send(chaintest.Must(e.prog.Settle(j.addr, slot, payout, treasury, e.IOSDMint)))
+	p := w.holder(g, slot)
+	owedBefore := w.unclaimed(p)
+	payer := w.nextPayer() // it pays the rent of an Unclaimed record it creates
+	sig, err := e.SendSig([]solana.PrivateKey{payer}, e.settleIx(payer.PublicKey(), j.addr, slot, payout, treasury, e.IOSDMint))
 	return x.verdict(err, func() {
 		pay, fee, burned := feesOf(g, s.PaidSecs, s.VerifiedSecs)
-		require.Equal(t, []any{&escrow.Settled{Job: j.addr, Device: s.Device, Secs: s.VerifiedSecs - s.PaidSecs,
-			Payout: pay, FeeTreasury: fee, FeeBurned: burned, Slot: slot}}, e.eventsOf(t, sig))
+		settled := &escrow.Settled{Job: j.addr, Device: s.Device, Secs: s.VerifiedSecs - s.PaidSecs, Payout: pay, FeeTreasury: fee,
+			FeeBurned: burned, Slot: slot}
+		if p.broken != nil && pay > 0 { // the payout account cannot take it: the owner's record does
+			require.Equal(t, []any{&escrow.PayoutUnclaimed{Job: j.addr, Device: s.Device, Owner: p.Owner.PublicKey(), Payout: payout,
+				Amount: pay, Slot: slot}, settled}, e.eventsOf(t, sig))
+			require.Equal(t, owedBefore+pay, w.unclaimed(p), "the owner's unclaimed pay")
+			pay = 0
+		} else {
+			require.Equal(t, []any{settled}, e.eventsOf(t, sig))
+		}
 		require.Equal(t, paidBefore+pay, e.TokenBalance(t, payout), "the provider's pay")
 		require.Equal(t, treasuryBefore+fee, e.TokenBalance(t, e.treasuryIOSD), "the treasury's fee")
 		require.Equal(t, supplyBefore-burned, e.Supply(t, e.IOSDMint), "the burned fee")
@@ -1001,6 +1191,7 @@ func (w *escrowWorld) closeJob() verdict {
 	x.fails(renterKey != r.key.PublicKey(), escrow.ErrNotRenter)
 	x.fails(token != r.token, escrow.ErrWrongTokenAccount)
 	x.fails(!ended(g), escrow.ErrInvalidJobState)
+	x.fails(started(g) && counting(g), escrow.ErrUsageNotFinal)
 	if started(g) && !(g.LastUsageWindow != 0 && e.windowEnd(g.LastUsageWindow) >= g.EndedAt) {
 		x.failsUntil(g.EndedAt+e.params.UsageGraceSecs, escrow.ErrUsageNotFinal)
 	}
@@ -1017,13 +1208,18 @@ func (w *escrowWorld) closeJob() verdict {
 		require.Zero(t, e.Lamports(t, g.Vault))
 		fees := g.FeesTreasury + g.FeesBurned
 		require.Equal(t, g.Deposited-g.PaidOut-fees, g.Refunded+vault, "the renter got back deposited - paid_out - fees")
-		w.closedPaid += g.PaidOut
-		w.closedTreasury += g.FeesTreasury
-		w.closedBurned += g.FeesBurned
-		r.closedOut += g.PaidOut + fees
-		w.jobs = slices.DeleteFunc(w.jobs, func(k *worldJob) bool { return k == j })
-		w.closedStates[g.State]++
+		w.closed(j, g)
 	})
+}
+
+// closed forgets j, closed when its state was g, and remembers what it paid.
+func (w *escrowWorld) closed(j *worldJob, g *escrow.Job) {
+	w.closedPaid += g.PaidOut
+	w.closedTreasury += g.FeesTreasury
+	w.closedBurned += g.FeesBurned
+	j.r.closedOut += g.PaidOut + g.FeesTreasury + g.FeesBurned
+	w.jobs = slices.DeleteFunc(w.jobs, func(k *worldJob) bool { return k == j })
+	w.closedStates[g.State]++
 }
 
 // cluster closes a renter's Cluster, or creates it (again).
@@ -1043,6 +1239,164 @@ func (w *escrowWorld) cluster() verdict {
 	v := x.verdict(err, func() { r.clusterOpen, r.clusterJobs = true, 0 })
 	v.name = "create_cluster"
 	return v
+}
+
+// sabotage has a provider make its payout account unusable (through the token program, not
+// the escrow): closed (its balance moved to its other account first), frozen by the mint's
+// freeze authority, or handed over to a new owner. Settling its slots must go on regardless.
+func (w *escrowWorld) sabotage() verdict {
+	t, e := w.t, w.e
+	i := w.rng.IntN(len(w.providers))
+	p := &w.providers[i]
+	if p.broken != nil {
+		return w.repair()
+	}
+	owner := p.Owner.PublicKey()
+	b := &payoutBreak{how: w.rng.IntN(3)}
+	switch b.how {
+	case breakClosed:
+		var ixs []solana.Instruction
+		if balance := e.TokenBalance(t, p.payout); balance > 0 {
+			ixs = append(ixs, token.NewTransferInstruction(balance, p.payout, p.sink, owner, nil).Build())
+		}
+		ixs = append(ixs, token.NewCloseAccountInstruction(p.payout, owner, owner, nil).Build())
+		require.NoError(t, e.Send([]solana.PrivateKey{p.Owner}, ixs...))
+	case breakFrozen:
+		e.Freeze(t, p.payout, e.IOSDMint, w.freezer)
+	case breakHandedOver:
+		b.heir = e.Funded(t)
+		require.NoError(t, e.Send([]solana.PrivateKey{p.Owner},
+			token.NewSetAuthorityInstruction(token.AuthorityAccountOwner, b.heir.PublicKey(), p.payout, owner, nil).Build()))
+	}
+	p.broken = b
+	return verdict{pass: true}
+}
+
+// repair undoes a provider's sabotage: the account is made again (the same associated
+// address), thawed, or handed back.
+func (w *escrowWorld) repair() verdict {
+	t, e := w.t, w.e
+	var broken []int
+	for i, p := range w.providers {
+		if p.broken != nil {
+			broken = append(broken, i)
+		}
+	}
+	if len(broken) == 0 {
+		return verdict{name: "sabotage_payout", pass: true}
+	}
+	p := &w.providers[broken[w.rng.IntN(len(broken))]]
+	owner := p.Owner.PublicKey()
+	switch p.broken.how {
+	case breakClosed:
+		require.Equal(t, p.payout, e.TokenAccount(t, e.IOSDMint, owner, 0))
+	case breakFrozen:
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper, w.freezer},
+			token.NewThawAccountInstruction(p.payout, e.IOSDMint, w.freezer.PublicKey(), nil).Build()))
+	case breakHandedOver:
+		require.NoError(t, e.Send([]solana.PrivateKey{p.broken.heir},
+			token.NewSetAuthorityInstruction(token.AuthorityAccountOwner, owner, p.payout, p.broken.heir.PublicKey(), nil).Build()))
+	}
+	p.broken = nil
+	return verdict{name: "repair_payout", pass: true}
+}
+
+// anyBroken: some provider's payout account is unusable (whatever the job).
+func (w *escrowWorld) anyBroken(*escrow.Job) bool {
+	return slices.ContainsFunc(w.providers, func(p worldProvider) bool { return p.broken != nil })
+}
+
+// brokenPayout is how the payout account was made unusable, nil if it is usable (or not a
+// provider's payout account).
+func (w *escrowWorld) brokenPayout(payout solana.PublicKey) *payoutBreak {
+	for _, p := range w.providers {
+		if p.payout == payout {
+			return p.broken
+		}
+	}
+	return nil
+}
+
+// unclaimed is what p's Unclaimed record owes it, 0 without one.
+func (w *escrowWorld) unclaimed(p worldProvider) uint64 {
+	u, err := w.e.prog.FetchUnclaimed(w.e.Ctx, w.e.Client, p.Owner.PublicKey(), w.e.IOSDMint)
+	if err != nil {
+		require.Zero(w.t, w.e.Lamports(w.t, w.e.prog.UnclaimedAddress(p.Owner.PublicKey(), w.e.IOSDMint)), "an Unclaimed record that does not decode")
+		return 0
+	}
+	return u.Amount
+}
+
+// collect has a provider collect its unclaimed pay into its other account; one time in eight
+// it names the wrong rent payer.
+func (w *escrowWorld) collect() verdict {
+	t, e := w.t, w.e
+	p := w.anyProvider()
+	for _, q := range w.providers {
+		if w.unclaimed(q) > 0 && w.rng.IntN(2) == 0 {
+			p = q
+		}
+	}
+	owner := p.Owner.PublicKey()
+	u, err := e.prog.FetchUnclaimed(e.Ctx, e.Client, owner, e.IOSDMint)
+	payer := w.stranger.PublicKey()
+	if err == nil && w.rng.IntN(8) > 0 {
+		payer = u.Payer
+	}
+	var x expectation
+	x.fails(err != nil, escrow.ErrInvalidAccountOwner)
+	x.fails(err == nil && payer != u.Payer, escrow.ErrWrongRentPayer)
+	sink, rent := e.TokenBalance(t, p.sink), e.Lamports(t, e.prog.UnclaimedAddress(owner, e.IOSDMint))
+	before := e.Lamports(t, payer)
+	_, err = w.send(chaintest.Must(e.prog.CollectUnclaimed(owner, e.IOSDMint, p.sink, payer)), p.Owner)
+	return x.verdict(err, func() {
+		require.Equal(t, sink+u.Amount, e.TokenBalance(t, p.sink), "the owner collects what it is owed")
+		require.Zero(t, e.Lamports(t, e.prog.UnclaimedAddress(owner, e.IOSDMint)))
+		// the rent goes back to its payer (less two signatures' fee, if it also paid the fee)
+		require.GreaterOrEqual(t, e.Lamports(t, payer), before+rent-10_000, "the rent goes back to its payer")
+	})
+}
+
+// drain ends what the random steps left: every live job is cancelled (or expired), its open
+// collection counted after its deadline, every slot settled (whatever its payout account) and
+// the job closed; then every owner collects its unclaimed pay. Nothing may fail: no party can
+// block another's money or rent.
+func (w *escrowWorld) drain() {
+	t, e := w.t, w.e
+	last := time.Now().Unix()
+	for _, j := range w.jobs {
+		g := w.fetch(j.addr)
+		if g.State <= escrow.JobRunning {
+			require.NoError(t, e.Send([]solana.PrivateKey{j.r.key}, chaintest.Must(e.prog.CancelJob(j.r.key.PublicKey(), j.addr, j.r.token, escrow.HiredDevices(g)))))
+			g = w.fetch(j.addr)
+		}
+		last = max(last, g.EndedAt+e.params.UsageGraceSecs, e.windowEnd(uint64(g.EndedAt/e.params.UsageWindowSecs))+voteDeadline)
+	}
+	waitUntil(last)
+	for _, j := range slices.Clone(w.jobs) {
+		if counting(w.fetch(j.addr)) {
+			require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.CountUsage(j.addr))))
+		}
+		g := w.fetch(j.addr)
+		for slot, s := range g.Slots[:g.SlotCount] {
+			if s.VerifiedSecs > s.PaidSecs {
+				payer := w.nextPayer()
+				require.NoError(t, e.Send([]solana.PrivateKey{payer}, e.settleIx(payer.PublicKey(), j.addr, uint8(slot), s.Payout, e.treasuryIOSD, e.IOSDMint)))
+			}
+		}
+		g = w.fetch(j.addr)
+		j.last = g
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.CloseJob(j.addr, j.r.key.PublicKey(), j.r.token, j.cluster))))
+		w.closed(j, g)
+	}
+	for _, p := range w.providers {
+		if u, err := e.prog.FetchUnclaimed(e.Ctx, e.Client, p.Owner.PublicKey(), e.IOSDMint); err == nil {
+			require.NoError(t, e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(e.prog.CollectUnclaimed(p.Owner.PublicKey(), e.IOSDMint, p.sink, u.Payer))))
+		}
+	}
+	w.check()
+	require.Empty(t, w.jobs)
+	require.Zero(t, e.TokenBalance(t, e.prog.UnclaimedVaultAddress(e.IOSDMint)), "every unclaimed amount was collected")
 }
 
 // wait lets the chain's clock run: usage windows end, jobs run out of time, grace periods pass.
@@ -1080,11 +1434,13 @@ func (w *escrowWorld) check() {
 		j.last = g
 	}
 
-	var payouts uint64
+	var payouts, owed uint64
 	for _, p := range w.providers {
-		payouts += e.TokenBalance(t, p.payout)
+		owed += w.unclaimed(p)
+		payouts += e.TokenBalance(t, p.payout) + e.TokenBalance(t, p.sink)
 	}
-	require.Equal(t, paid, payouts, "the providers hold every job's paid_out")
+	require.Equal(t, paid, payouts+owed, "the providers hold, or are owed, every job's paid_out")
+	require.Equal(t, owed, e.TokenBalance(t, e.prog.UnclaimedVaultAddress(e.IOSDMint)), "the unclaimed vault holds what the records owe")
 	require.Equal(t, w.treasury0+treasury, e.TokenBalance(t, e.treasuryIOSD), "the treasury holds every job's treasury fees")
 	require.Equal(t, w.supply0-burned, e.Supply(t, e.IOSDMint), "the IOSD supply fell by every job's burned fees")
 	require.Equal(t, w.economyBurned0+burned, w.economyBurned(), "the economy counted every burned fee")
@@ -1116,6 +1472,17 @@ func (w *escrowWorld) check() {
 	}
 }
 
+// honest reports whether v is 0 or agrees (within the band) with the honest value of slot i of
+// g as of a counted window.
+func (w *escrowWorld) honest(g *escrow.Job, i int, v uint64) bool {
+	for win := uint64(g.StartedAt / g.UsageWindowSecs); v > 0 && win <= g.LastUsageWindow; win++ {
+		if w.rule.agree(uint32(v), honestSecs(g, i, w.e.windowEnd(win))) {
+			return true
+		}
+	}
+	return v == 0
+}
+
 // checkJob holds one job g, read at unix time now, to its own invariants and to what the last
 // check read (j.last).
 func (w *escrowWorld) checkJob(j *worldJob, g *escrow.Job, now int64) {
@@ -1144,6 +1511,7 @@ func (w *escrowWorld) checkJob(j *worldJob, g *escrow.Job, now int64) {
 		require.NotEqual(t, escrow.SlotEmpty, s.State, "slot %d", i)
 		require.LessOrEqual(t, s.PaidSecs, s.VerifiedSecs, "slot %d: paid <= verified", i)
 		require.LessOrEqual(t, s.VerifiedSecs, uint64(capAt(g, s, now)), "slot %d: verified <= its time on the job", i)
+		require.True(t, w.honest(g, i, s.VerifiedSecs), "slot %d: verified %d is not within the band of an honest value", i, s.VerifiedSecs)
 		if ended(g) {
 			require.False(t, active(s.State), "slot %d of an ended job is still on it", i)
 		}

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {
   uint64_t len = size - 1;
   uint8_t *data = malloc(len ? len : 1);
   memcpy(data, input + 1, len);
-  switch (input[0] % 17) {
+  switch (input[0] % 19) {
     case 0: {
       escrow_initialize_config_args_t args;
       memset(&args, 0, sizeof args);
@@ -92,48 +92,62 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {
       break;
     }
     case 10: {
+      escrow_count_usage_args_t args;
+      memset(&args, 0, sizeof args);
+      (void)escrow_decode_count_usage_args(data, len, &args);
+      consume(&args, sizeof args);
+      break;
+    }
+    case 11: {
       escrow_settle_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_settle_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 11: {
+    case 12: {
       escrow_set_payout_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_set_payout_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 12: {
+    case 13: {
+      escrow_collect_unclaimed_args_t args;
+      memset(&args, 0, sizeof args);
+      (void)escrow_decode_collect_unclaimed_args(data, len, &args);
+      consume(&args, sizeof args);
+      break;
+    }
+    case 14: {
       escrow_cancel_job_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_cancel_job_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 13: {
+    case 15: {
       escrow_quit_job_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_quit_job_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 14: {
+    case 16: {
       escrow_replace_device_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_replace_device_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 15: {
+    case 17: {
       escrow_expire_job_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_expire_job_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 16: {
+    case 18: {
       escrow_close_job_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_close_job_args(data, len, &args);

@@ -32,7 +32,7 @@
 #define ESCROW_ERR_NOT_RENTER_OR_SCHEDULER 6206 /* The signer is neither the job's renter nor the scheduler */
 #define ESCROW_ERR_INVALID_JOB_STATE 6207 /* The job's state does not allow this */
 #define ESCROW_ERR_TOO_MANY_DEVICES 6208 /* More devices than the job has free places */
-#define ESCROW_ERR_NO_FREE_SLOT 6209 /* Every slot of the job is used */
+#define ESCROW_ERR_NO_FREE_SLOT 6209 /* Every slot of the job is used (32 per job: its devices and their replacements) */
 #define ESCROW_ERR_DEVICE_NOT_HIREABLE 6210 /* The device is not active, or the registry is paused */
 #define ESCROW_ERR_DEVICE_ALREADY_ON_JOB 6211 /* The device already holds a place on this job */
 #define ESCROW_ERR_INVALID_SLOT 6212 /* The slot does not exist or is in the wrong state */
@@ -40,7 +40,7 @@
 #define ESCROW_ERR_ACCEPTANCE_WINDOW_CLOSED 6214 /* The job's acceptance window has ended */
 #define ESCROW_ERR_NOT_ORACLE 6215 /* The signer is not in the registry's oracle set */
 #define ESCROW_ERR_DUPLICATE_VOTE 6216 /* This oracle already attested this window */
-#define ESCROW_ERR_STALE_USAGE 6217 /* The window is already counted, older than the pending one, or before the job started */
+#define ESCROW_ERR_STALE_USAGE 6217 /* The window is already counted, older than the pending one, before the job started or after it ended */
 #define ESCROW_ERR_USAGE_WINDOW_NOT_CLOSED 6218 /* The window has not ended yet */
 #define ESCROW_ERR_INVALID_USAGE 6219 /* The usage exceeds a slot's time on the job */
 #define ESCROW_ERR_NOTHING_TO_SETTLE 6220 /* The slot has no verified time left to pay */
@@ -53,6 +53,10 @@
 #define ESCROW_ERR_INSUFFICIENT_FUNDS 6227 /* The token account holds less than the deposit */
 #define ESCROW_ERR_JOB_TIME_UP 6228 /* The job's paid time has ended */
 #define ESCROW_ERR_WRONG_DEVICE_ACCOUNTS 6229 /* The device accounts are not the job's hired devices in slot order */
+#define ESCROW_ERR_USAGE_COLLECTION_OPEN 6230 /* A usage collection is open: it counts when decided, when every oracle voted, or after its vote deadline */
+#define ESCROW_ERR_NO_USAGE_COLLECTION 6231 /* The job has no usage collection open */
+#define ESCROW_ERR_NOT_UNCLAIMED_OWNER 6232 /* The signer is not the owner of the unclaimed pay */
+#define ESCROW_ERR_WRONG_RENT_PAYER 6233 /* The account is not the one that paid the record's rent */
 _Static_assert(ESCROW_ERR_INVALID_INSTRUCTION == GP_ERR_INVALID_INSTRUCTION, "IDL and SDK disagree on InvalidInstruction");
 _Static_assert(ESCROW_ERR_INVALID_INSTRUCTION_DATA == GP_ERR_INVALID_INSTRUCTION_DATA, "IDL and SDK disagree on InvalidInstructionData");
 _Static_assert(ESCROW_ERR_NOT_ENOUGH_ACCOUNTS == GP_ERR_NOT_ENOUGH_ACCOUNTS, "IDL and SDK disagree on NotEnoughAccounts");
@@ -77,6 +81,10 @@ _Static_assert(ESCROW_ERR_DUPLICATE_ACCOUNT == GP_ERR_DUPLICATE_ACCOUNT, "IDL an
 #define ESCROW_SEED_VAULT_LEN 5
 #define ESCROW_SEED_ESCROW_AUTHORITY "escrow_authority"
 #define ESCROW_SEED_ESCROW_AUTHORITY_LEN 16
+#define ESCROW_SEED_UNCLAIMED "unclaimed"
+#define ESCROW_SEED_UNCLAIMED_LEN 9
+#define ESCROW_SEED_UNCLAIMED_VAULT "unclaimed_vault"
+#define ESCROW_SEED_UNCLAIMED_VAULT_LEN 15
 
 /* Every tunable of the escrow program. */
 typedef struct {
@@ -289,6 +297,36 @@ _Static_assert(offsetof(escrow_cluster_t, reserved) == 96, "layout");
 _Static_assert(sizeof(escrow_cluster_t) == 128, "layout");
 #define ESCROW_CLUSTER_SIZE 128
 
+/* Pay settle could not deliver to a device owner, PDA ["unclaimed", owner, mint]; the tokens sit in the unclaimed vault ["unclaimed_vault", mint]. */
+#define ESCROW_UNCLAIMED_DISCRIMINATOR 0x2c77daf4eef8c5cfULL
+typedef struct {
+  uint64_t discriminator;
+  /* The device owner who may collect. */
+  SolPubkey owner;
+  SolPubkey mint;
+  /* The unclaimed vault holding the tokens. */
+  SolPubkey vault;
+  /* Paid the record's rent; gets it back when the record closes. */
+  SolPubkey payer;
+  /* Owed to the owner, base units of the mint. */
+  uint64_t amount;
+  uint8_t bump;
+  uint8_t vault_bump;
+  uint8_t version;
+  uint8_t padding[5];
+} escrow_unclaimed_t;
+_Static_assert(offsetof(escrow_unclaimed_t, owner) == 8, "layout");
+_Static_assert(offsetof(escrow_unclaimed_t, mint) == 40, "layout");
+_Static_assert(offsetof(escrow_unclaimed_t, vault) == 72, "layout");
+_Static_assert(offsetof(escrow_unclaimed_t, payer) == 104, "layout");
+_Static_assert(offsetof(escrow_unclaimed_t, amount) == 136, "layout");
+_Static_assert(offsetof(escrow_unclaimed_t, bump) == 144, "layout");
+_Static_assert(offsetof(escrow_unclaimed_t, vault_bump) == 145, "layout");
+_Static_assert(offsetof(escrow_unclaimed_t, version) == 146, "layout");
+_Static_assert(offsetof(escrow_unclaimed_t, padding) == 147, "layout");
+_Static_assert(sizeof(escrow_unclaimed_t) == 152, "layout");
+#define ESCROW_UNCLAIMED_SIZE 152
+
 /* One oracle's usage attestation for one job and window. */
 typedef struct {
   /* Window index: the window covers [window * usage_window_secs, +usage_window_secs). */
@@ -466,16 +504,19 @@ typedef struct {
   SolPubkey job;
   SolPubkey oracle;
   uint64_t window;
+  /* The oracle's report: per slot, cumulative seconds as of the window's end. */
+  uint32_t secs[32];
   uint8_t votes;
   uint8_t padding[7];
 } escrow_usage_voted_t;
 _Static_assert(offsetof(escrow_usage_voted_t, job) == 8, "layout");
 _Static_assert(offsetof(escrow_usage_voted_t, oracle) == 40, "layout");
 _Static_assert(offsetof(escrow_usage_voted_t, window) == 72, "layout");
-_Static_assert(offsetof(escrow_usage_voted_t, votes) == 80, "layout");
-_Static_assert(offsetof(escrow_usage_voted_t, padding) == 81, "layout");
-_Static_assert(sizeof(escrow_usage_voted_t) == 88, "layout");
-#define ESCROW_USAGE_VOTED_SIZE 88
+_Static_assert(offsetof(escrow_usage_voted_t, secs) == 80, "layout");
+_Static_assert(offsetof(escrow_usage_voted_t, votes) == 208, "layout");
+_Static_assert(offsetof(escrow_usage_voted_t, padding) == 209, "layout");
+_Static_assert(sizeof(escrow_usage_voted_t) == 216, "layout");
+#define ESCROW_USAGE_VOTED_SIZE 216
 
 #define ESCROW_USAGE_COUNTED_DISCRIMINATOR 0x035646035814111cULL
 typedef struct {
@@ -484,12 +525,23 @@ typedef struct {
   uint64_t window;
   /* Sum over slots. */
   uint64_t verified_secs;
+  /* Per slot: verified seconds after the count. */
+  uint64_t secs[32];
+  /* Bit i: slot i's votes agreed (its value is the lower end of the agreeing votes); the others kept theirs. */
+  uint32_t decided;
+  /* Votes in the collection. */
+  uint8_t votes;
+  uint8_t padding[3];
 } escrow_usage_counted_t;
 _Static_assert(offsetof(escrow_usage_counted_t, job) == 8, "layout");
 _Static_assert(offsetof(escrow_usage_counted_t, window) == 40, "layout");
 _Static_assert(offsetof(escrow_usage_counted_t, verified_secs) == 48, "layout");
-_Static_assert(sizeof(escrow_usage_counted_t) == 56, "layout");
-#define ESCROW_USAGE_COUNTED_SIZE 56
+_Static_assert(offsetof(escrow_usage_counted_t, secs) == 56, "layout");
+_Static_assert(offsetof(escrow_usage_counted_t, decided) == 312, "layout");
+_Static_assert(offsetof(escrow_usage_counted_t, votes) == 316, "layout");
+_Static_assert(offsetof(escrow_usage_counted_t, padding) == 317, "layout");
+_Static_assert(sizeof(escrow_usage_counted_t) == 320, "layout");
+#define ESCROW_USAGE_COUNTED_SIZE 320
 
 #define ESCROW_SETTLED_DISCRIMINATOR 0xee917c8e1128d2e8ULL
 typedef struct {
@@ -514,6 +566,28 @@ _Static_assert(offsetof(escrow_settled_t, padding) == 105, "layout");
 _Static_assert(sizeof(escrow_settled_t) == 112, "layout");
 #define ESCROW_SETTLED_SIZE 112
 
+#define ESCROW_PAYOUT_UNCLAIMED_DISCRIMINATOR 0x553d09b5eebd9616ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey job;
+  SolPubkey device;
+  SolPubkey owner;
+  /* The slot's payout account, which could not take the pay. */
+  SolPubkey payout;
+  uint64_t amount;
+  uint8_t slot;
+  uint8_t padding[7];
+} escrow_payout_unclaimed_t;
+_Static_assert(offsetof(escrow_payout_unclaimed_t, job) == 8, "layout");
+_Static_assert(offsetof(escrow_payout_unclaimed_t, device) == 40, "layout");
+_Static_assert(offsetof(escrow_payout_unclaimed_t, owner) == 72, "layout");
+_Static_assert(offsetof(escrow_payout_unclaimed_t, payout) == 104, "layout");
+_Static_assert(offsetof(escrow_payout_unclaimed_t, amount) == 136, "layout");
+_Static_assert(offsetof(escrow_payout_unclaimed_t, slot) == 144, "layout");
+_Static_assert(offsetof(escrow_payout_unclaimed_t, padding) == 145, "layout");
+_Static_assert(sizeof(escrow_payout_unclaimed_t) == 152, "layout");
+#define ESCROW_PAYOUT_UNCLAIMED_SIZE 152
+
 #define ESCROW_PAYOUT_SET_DISCRIMINATOR 0x31ac1e3cfad084edULL
 typedef struct {
   uint64_t discriminator;
@@ -530,6 +604,21 @@ _Static_assert(offsetof(escrow_payout_set_t, slot) == 104, "layout");
 _Static_assert(offsetof(escrow_payout_set_t, padding) == 105, "layout");
 _Static_assert(sizeof(escrow_payout_set_t) == 112, "layout");
 #define ESCROW_PAYOUT_SET_SIZE 112
+
+#define ESCROW_UNCLAIMED_COLLECTED_DISCRIMINATOR 0x6fba8d4ffd741ee1ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey owner;
+  SolPubkey mint;
+  SolPubkey owner_token;
+  uint64_t amount;
+} escrow_unclaimed_collected_t;
+_Static_assert(offsetof(escrow_unclaimed_collected_t, owner) == 8, "layout");
+_Static_assert(offsetof(escrow_unclaimed_collected_t, mint) == 40, "layout");
+_Static_assert(offsetof(escrow_unclaimed_collected_t, owner_token) == 72, "layout");
+_Static_assert(offsetof(escrow_unclaimed_collected_t, amount) == 104, "layout");
+_Static_assert(sizeof(escrow_unclaimed_collected_t) == 112, "layout");
+#define ESCROW_UNCLAIMED_COLLECTED_SIZE 112
 
 #define ESCROW_JOB_ENDED_DISCRIMINATOR 0x9034d095570b368fULL
 typedef struct {
@@ -890,8 +979,9 @@ static inline uint64_t escrow_decode_accept_job_args(const uint8_t *data, uint64
 }
 
 /* An oracle's attestation of each slot's cumulative verified seconds as of the end of a usage */
-/* window. The window counts once a quorum of the registry's oracles attested it; each slot's */
-/* lower median (capped by its wall time on the job) becomes its verified time. */
+/* window. The window counts when every slot's votes are decided (a quorum agrees within the */
+/* registry's band: the lower end is recorded) or when the collection is final (every live oracle */
+/* voted, or the vote deadline passed); see gpunet/votes.h. */
 #define ESCROW_IX_RECORD_USAGE 0x93cabbb9482a05b9ULL
 enum {
   ESCROW_RECORD_USAGE_CONFIG = 0,
@@ -920,9 +1010,36 @@ static inline uint64_t escrow_decode_record_usage_args(const uint8_t *data, uint
   return off == len ? 0 : ESCROW_ERR_INVALID_INSTRUCTION_DATA;
 }
 
+/* Anyone counts a job's open usage collection once its vote deadline passed: decided slots */
+/* record the lower end of their agreeing votes, the others keep their value. */
+#define ESCROW_IX_COUNT_USAGE 0x11247503eada54d4ULL
+enum {
+  ESCROW_COUNT_USAGE_CONFIG = 0,
+  ESCROW_COUNT_USAGE_JOB = 1,
+  ESCROW_COUNT_USAGE_REGISTRY_CONFIG = 2,
+  ESCROW_COUNT_USAGE_NUM_ACCOUNTS = 3
+};
+#define ESCROW_COUNT_USAGE_SIGNERS 0x0u
+#define ESCROW_COUNT_USAGE_WRITABLE 0x2u
+static inline uint64_t escrow_check_count_usage_accounts(const SolParameters *p) {
+  if (p->ka_num < 3) return ESCROW_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[1].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* job */
+  return 0;
+}
+typedef struct { uint8_t unused; } escrow_count_usage_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t escrow_decode_count_usage_args(const uint8_t *data, uint64_t len, escrow_count_usage_args_t *out) {
+  uint64_t off = 0;
+  (void)data;
+  (void)out;
+  return off == len ? 0 : ESCROW_ERR_INVALID_INSTRUCTION_DATA;
+}
+
 /* Anyone pays a slot's verified but unpaid time: price minus the protocol fee to the slot's */
 /* payout account; of the fee, the burn share is burned (through the economy program for IOSD) and */
-/* the rest goes to the treasury. */
+/* the rest goes to the treasury. When the payout account cannot take the pay (closed, frozen, not */
+/* the mint's, or no longer the device owner's), the pay goes to the owner's Unclaimed record */
+/* instead (created once, its rent paid by `payer`), so settling never depends on the payee. */
 #define ESCROW_IX_SETTLE 0xd466839057b92aafULL
 enum {
   ESCROW_SETTLE_CONFIG = 0,
@@ -934,21 +1051,34 @@ enum {
   ESCROW_SETTLE_TOKEN_PROGRAM = 6,
   ESCROW_SETTLE_ECONOMY_PROGRAM = 7,
   ESCROW_SETTLE_ECONOMY_CONFIG = 8,
-  ESCROW_SETTLE_NUM_ACCOUNTS = 9
+  ESCROW_SETTLE_DEVICE = 9,
+  ESCROW_SETTLE_UNCLAIMED = 10,
+  ESCROW_SETTLE_UNCLAIMED_VAULT = 11,
+  ESCROW_SETTLE_PAYER = 12,
+  ESCROW_SETTLE_SYSTEM_PROGRAM = 13,
+  ESCROW_SETTLE_NUM_ACCOUNTS = 14
 };
-#define ESCROW_SETTLE_SIGNERS 0x0u
-#define ESCROW_SETTLE_WRITABLE 0x13eu
+#define ESCROW_SETTLE_SIGNERS 0x1000u
+#define ESCROW_SETTLE_WRITABLE 0x1d3eu
 static inline uint64_t escrow_check_settle_accounts(const SolParameters *p) {
-  if (p->ka_num < 9) return ESCROW_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (p->ka_num < 14) return ESCROW_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[12].is_signer) return ESCROW_ERR_MISSING_SIGNER; /* payer */
   if (!p->ka[1].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* job */
   if (!p->ka[2].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* vault */
   if (!p->ka[3].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* payout */
   if (!p->ka[4].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* treasury_token */
   if (!p->ka[5].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* mint */
   if (!p->ka[8].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* economy_config */
+  if (!p->ka[10].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* unclaimed */
+  if (!p->ka[11].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* unclaimed_vault */
+  if (!p->ka[12].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* payer */
   {
     static const SolPubkey want __attribute__((aligned(8))) = {{6,221,246,225,215,101,161,147,217,203,225,70,206,235,121,172,28,180,133,237,95,91,55,145,58,140,245,133,126,255,0,169}}; /* TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA */
     if (!gp_pubkey_eq(p->ka[6].key, &want)) return ESCROW_ERR_INVALID_PROGRAM_ID; /* token_program */
+  }
+  {
+    static const SolPubkey want __attribute__((aligned(8))) = {{0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0}}; /* 11111111111111111111111111111111 */
+    if (!gp_pubkey_eq(p->ka[13].key, &want)) return ESCROW_ERR_INVALID_PROGRAM_ID; /* system_program */
   }
   return 0;
 }
@@ -965,7 +1095,7 @@ static inline uint64_t escrow_decode_settle_args(const uint8_t *data, uint64_t l
 }
 
 /* The owner of a slot's device points its payout at another token account of the job's mint that */
-/* it owns (say the old one was closed), so its pay can always be settled. */
+/* it owns (say the old one was closed), so later pay goes there instead of to its Unclaimed record. */
 #define ESCROW_IX_SET_PAYOUT 0xc3f2a9e333842b37ULL
 enum {
   ESCROW_SET_PAYOUT_CONFIG = 0,
@@ -992,6 +1122,42 @@ static inline uint64_t escrow_decode_set_payout_args(const uint8_t *data, uint64
   if (len - off < 1) return ESCROW_ERR_INVALID_INSTRUCTION_DATA;
   __builtin_memcpy(&out->slot, data + off, 1);
   off += 1;
+  return off == len ? 0 : ESCROW_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* A device owner collects the pay that settle could not deliver: everything its Unclaimed record */
+/* holds goes to a token account of the mint it owns, and the record closes (rent to whoever paid it). */
+#define ESCROW_IX_COLLECT_UNCLAIMED 0x87337ba83635d84aULL
+enum {
+  ESCROW_COLLECT_UNCLAIMED_UNCLAIMED = 0,
+  ESCROW_COLLECT_UNCLAIMED_UNCLAIMED_VAULT = 1,
+  ESCROW_COLLECT_UNCLAIMED_OWNER = 2,
+  ESCROW_COLLECT_UNCLAIMED_OWNER_TOKEN = 3,
+  ESCROW_COLLECT_UNCLAIMED_PAYER = 4,
+  ESCROW_COLLECT_UNCLAIMED_TOKEN_PROGRAM = 5,
+  ESCROW_COLLECT_UNCLAIMED_NUM_ACCOUNTS = 6
+};
+#define ESCROW_COLLECT_UNCLAIMED_SIGNERS 0x4u
+#define ESCROW_COLLECT_UNCLAIMED_WRITABLE 0x1bu
+static inline uint64_t escrow_check_collect_unclaimed_accounts(const SolParameters *p) {
+  if (p->ka_num < 6) return ESCROW_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[2].is_signer) return ESCROW_ERR_MISSING_SIGNER; /* owner */
+  if (!p->ka[0].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* unclaimed */
+  if (!p->ka[1].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* unclaimed_vault */
+  if (!p->ka[3].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* owner_token */
+  if (!p->ka[4].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* payer */
+  {
+    static const SolPubkey want __attribute__((aligned(8))) = {{6,221,246,225,215,101,161,147,217,203,225,70,206,235,121,172,28,180,133,237,95,91,55,145,58,140,245,133,126,255,0,169}}; /* TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA */
+    if (!gp_pubkey_eq(p->ka[5].key, &want)) return ESCROW_ERR_INVALID_PROGRAM_ID; /* token_program */
+  }
+  return 0;
+}
+typedef struct { uint8_t unused; } escrow_collect_unclaimed_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t escrow_decode_collect_unclaimed_args(const uint8_t *data, uint64_t len, escrow_collect_unclaimed_args_t *out) {
+  uint64_t off = 0;
+  (void)data;
+  (void)out;
   return off == len ? 0 : ESCROW_ERR_INVALID_INSTRUCTION_DATA;
 }
 
@@ -1141,7 +1307,7 @@ static inline uint64_t escrow_decode_expire_job_args(const uint8_t *data, uint64
 }
 
 /* Anyone closes an ended job once its usage is final (counted to its end, or the grace period */
-/* passed) and every slot is paid: the rest of the escrow goes to the renter, and the job's and */
+/* passed, and no usage collection open) and every slot is paid: the rest of the escrow goes to the renter, and the job's and */
 /* vault's rent to the renter's wallet. Remaining account: the job's Cluster, writable, if it has one. */
 #define ESCROW_IX_CLOSE_JOB 0xb678a3c8c8b4645aULL
 enum {

@@ -50,8 +50,10 @@ uint64_t escrow_top_up(const SolParameters *p);
 uint64_t escrow_assign_devices(const SolParameters *p);
 uint64_t escrow_accept_job(const SolParameters *p);
 uint64_t escrow_record_usage(const SolParameters *p);
+uint64_t escrow_count_usage(const SolParameters *p);
 uint64_t escrow_settle(const SolParameters *p);
 uint64_t escrow_set_payout(const SolParameters *p);
+uint64_t escrow_collect_unclaimed(const SolParameters *p);
 uint64_t escrow_cancel_job(const SolParameters *p);
 uint64_t escrow_quit_job(const SolParameters *p);
 uint64_t escrow_replace_device(const SolParameters *p);
@@ -138,6 +140,32 @@ uint64_t escrow_held(const escrow_job_t *j, uint64_t *out);
 /* What the job may still have to pay its slots: for each, the gross of its most possible time
    less what it was paid. */
 uint64_t escrow_reserve(const escrow_job_t *j, uint64_t *out);
+
+/* usage.c */
+/* When anyone may count usage window `window` as it is: its end + the registry's
+   vote_deadline_secs. */
+uint64_t escrow_usage_deadline(const escrow_job_t *j, uint64_t window, const registry_config_t *rc, int64_t *out);
+/* Decides each slot of the open collection (gpunet/votes.h, the registry's quorum and band);
+   when every slot is decided, or `final`, counts it: decided slots move up to the lower end of
+   their agreeing votes, the others keep their value; emits UsageCounted. */
+uint64_t escrow_usage_tally(escrow_job_t *j, const SolAccountInfo *job, const registry_config_t *rc, bool final);
+
+/* unclaimed.c */
+/* Where settle sends pay the payout account cannot take. */
+typedef struct {
+  const SolPubkey *program_id;
+  SolAccountInfo *record, *vault;     /* the owner's Unclaimed record, the mint's unclaimed vault */
+  const SolAccountInfo *mint, *payer; /* payer: rent of whatever must be created */
+  const SolAccountInfo *from, *authority; /* the job's vault and the job, which signs */
+  const SolSignerSeeds *signer;
+} escrow_unclaimed_to_t;
+/* Moves `amount` into the unclaimed vault and credits it to owner's record, creating the
+   record (and the vault) at its canonical address if needed. */
+uint64_t escrow_unclaimed_credit(const escrow_unclaimed_to_t *u, const SolPubkey *owner, uint64_t amount);
+/* An Unclaimed record (owner, size, discriminator). */
+uint64_t escrow_load_unclaimed(const SolAccountInfo *account, const SolPubkey *program_id, escrow_unclaimed_t **out);
+/* The unclaimed vault's signer seeds ["unclaimed_vault", mint, bump]. */
+void escrow_unclaimed_vault_seeds(const SolPubkey *mint, const uint8_t *bump, SolSignerSeed seeds[3]);
 
 /* end.c */
 /* The accounts that ending a job needs. */

@@ -1,10 +1,13 @@
 #include "escrow.h"
 
 /* Usage is final once a counted window reached the job's end, or the grace period after the
-   end passed (oracles that never attested the last minutes cannot hold the escrow forever). A
-   job that never started has no usage. */
+   end passed (oracles that never attested the last minutes cannot hold the escrow forever),
+   and no usage collection is open: one that can still count is never cut off (count_usage
+   counts it after its deadline; record_usage opens none after the job's end window, so this
+   waits at most until that window's deadline). A job that never started has no usage. */
 static bool usage_final(const escrow_job_t *j, const escrow_config_t *config, int64_t now) {
   if (!j->started_at) return true;
+  if (j->pending_votes) return false;
   if (j->last_usage_window && (int64_t)(j->last_usage_window + 1) * j->usage_window_secs >= j->ended_at) return true;
   return now >= j->ended_at + config->params.usage_grace_secs;
 }

@@ -14,8 +14,10 @@ uint64_t escrow_process(const SolParameters *p) {
     case ESCROW_IX_ASSIGN_DEVICES: return escrow_assign_devices(p);
     case ESCROW_IX_ACCEPT_JOB: return escrow_accept_job(p);
     case ESCROW_IX_RECORD_USAGE: return escrow_record_usage(p);
+    case ESCROW_IX_COUNT_USAGE: return escrow_count_usage(p);
     case ESCROW_IX_SETTLE: return escrow_settle(p);
     case ESCROW_IX_SET_PAYOUT: return escrow_set_payout(p);
+    case ESCROW_IX_COLLECT_UNCLAIMED: return escrow_collect_unclaimed(p);
     case ESCROW_IX_CANCEL_JOB: return escrow_cancel_job(p);
     case ESCROW_IX_QUIT_JOB: return escrow_quit_job(p);
     case ESCROW_IX_REPLACE_DEVICE: return escrow_replace_device(p);

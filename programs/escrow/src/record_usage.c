@@ -1,37 +1,20 @@
 #include "escrow.h"
 
-/* Usage follows the registry's proof rules, with one difference that makes it robust: each
-   report is the slot's CUMULATIVE verified seconds as of the window's end, not the window's
-   delta. A window that never reaches its quorum, or is overtaken by a later one, loses nothing:
-   the next counted window carries the total. So only one window collects votes at a time (in
-   the job itself: no vote accounts, no rent), a vote for a later window replaces it, and a
-   counted window moves each slot's verified time to the lower median of the votes, never down.
-   Every value is checked against the slot's wall time on the job up to the window's end.
-   Votes cast under an oracle set that has since changed start over (registry_view.h). */
+/* Each report is the slot's CUMULATIVE verified seconds as of the window's end, not the
+   window's delta: a window that counts nothing (undecided) loses nothing, the next counted
+   window carries the total. One window collects votes at a time, inside the job (no vote
+   accounts, no rent); it counts as soon as every slot is decided, or when it is final: every
+   live oracle voted, or its vote deadline (window end + the registry's vote_deadline_secs)
+   passed (usage.c). Until then a vote for a later window is refused, so no oracle can wipe
+   the votes cast; after it, the open collection is counted first. Every value is checked
+   against the slot's wall time on the job up to the window's end. Votes cast under an oracle
+   set that has since changed start over (registry_view.h). */
 
 static uint64_t check_report(const escrow_job_t *j, const escrow_usage_report_t *r, int64_t window_end) {
   for (uint8_t i = 0; i < ESCROW_MAX_SLOTS; i++) {
     uint64_t cap = i < j->slot_count ? escrow_slot_cap(j, &j->slots[i], window_end) : 0;
     if (r->secs[i] > cap) return ESCROW_ERR_INVALID_USAGE;
   }
-  return 0;
-}
-
-/* Counts the pending window: each slot's verified time becomes the lower median of the votes
-   if that is higher. Returns the verified seconds summed over slots. */
-static uint64_t count(escrow_job_t *j, uint64_t *total) {
-  uint64_t sum = 0, v[ESCROW_MAX_ORACLES];
-  for (uint8_t i = 0; i < j->slot_count; i++) {
-    for (uint8_t r = 0; r < j->pending_votes; r++) v[r] = j->votes[r * ESCROW_MAX_SLOTS + i];
-    uint64_t median = gp_lower_median_u64(v, j->pending_votes);
-    escrow_slot_t *s = &j->slots[i];
-    if (median > s->verified_secs) s->verified_secs = median;
-    GP_TRY(gp_add_u64(sum, s->verified_secs, &sum));
-  }
-  j->last_usage_window = j->pending_window;
-  j->pending_votes = 0;
-  j->pending_mask = 0;
-  *total = sum;
   return 0;
 }
 
@@ -59,18 +42,27 @@ uint64_t escrow_record_usage(const SolParameters *p) {
   int64_t now;
   GP_TRY(gp_unix_now(&now));
   if ((int64_t)end > now) return ESCROW_ERR_USAGE_WINDOW_NOT_CLOSED;
-  if ((int64_t)end <= j->started_at || r->window <= j->last_usage_window) return ESCROW_ERR_STALE_USAGE;
+  /* A window that starts after the job's end adds nothing, and refusing it bounds how long an
+     open collection can hold close_job: the last one ends within a window of the job's end. */
+  int64_t job_end = j->ended_at ? j->ended_at : j->started_at + j->duration_secs;
+  if ((int64_t)end <= j->started_at || (int64_t)start > job_end || r->window <= j->last_usage_window)
+    return ESCROW_ERR_STALE_USAGE;
+  GP_TRY(check_report(j, r, (int64_t)end));
   uint64_t oracle_set = registry_oracle_set_fingerprint(&rc->params);
   if (j->pending_votes && j->pending_oracle_set != oracle_set) j->pending_votes = 0; /* see registry_view.h */
   if (j->pending_votes) {
     if (r->window < j->pending_window) return ESCROW_ERR_STALE_USAGE;
     if (r->window == j->pending_window && (j->pending_mask >> index) & 1) return ESCROW_ERR_DUPLICATE_VOTE;
+    if (r->window > j->pending_window) {
+      int64_t deadline;
+      GP_TRY(escrow_usage_deadline(j, j->pending_window, rc, &deadline));
+      if (now < deadline) return ESCROW_ERR_USAGE_COLLECTION_OPEN;
+      GP_TRY(escrow_usage_tally(j, job, rc, true));
+    }
   }
-  GP_TRY(check_report(j, r, (int64_t)end));
-  if (!j->pending_votes || r->window > j->pending_window) {
+  if (!j->pending_votes) {
     j->pending_window = r->window;
     j->pending_oracle_set = oracle_set;
-    j->pending_votes = 0;
     j->pending_mask = 0;
   }
   uint32_t *row = &j->votes[j->pending_votes * ESCROW_MAX_SLOTS];
@@ -80,14 +72,12 @@ uint64_t escrow_record_usage(const SolParameters *p) {
 
   escrow_usage_voted_t voted = {.discriminator = ESCROW_USAGE_VOTED_DISCRIMINATOR, .window = r->window,
                                 .votes = j->pending_votes};
+  gp_memcpy(voted.secs, r->secs, sizeof voted.secs);
   gp_pubkey_copy(&voted.job, job->key);
   gp_pubkey_copy(&voted.oracle, oracle->key);
   GP_EMIT_EVENT(&voted);
-  if (j->pending_votes < rc->params.oracle_quorum) return 0;
 
-  escrow_usage_counted_t counted = {.discriminator = ESCROW_USAGE_COUNTED_DISCRIMINATOR, .window = r->window};
-  GP_TRY(count(j, &counted.verified_secs));
-  gp_pubkey_copy(&counted.job, job->key);
-  GP_EMIT_EVENT(&counted);
-  return 0;
+  int64_t deadline;
+  GP_TRY(escrow_usage_deadline(j, r->window, rc, &deadline));
+  return escrow_usage_tally(j, job, rc, j->pending_votes >= rc->params.oracle_count || now >= deadline);
 }

@@ -1,8 +1,9 @@
 #include "escrow.h"
 
 /* The owner of a slot's device names a new payout account: a token account of the job's mint
-   that it owns. Without this, a provider who closed its payout account could never be paid,
-   and the job could never close. Works while paused and after the job ended. */
+   that it owns. A payout account it closed, froze or gave away never blocks settling (its pay
+   waits in its Unclaimed record: unclaimed.c); this sends later pay to the new account
+   instead. Works while paused and after the job ended. */
 uint64_t escrow_set_payout(const SolParameters *p) {
   GP_TRY(escrow_check_set_payout_accounts(p));
   const SolAccountInfo *job = &p->ka[ESCROW_SET_PAYOUT_JOB];

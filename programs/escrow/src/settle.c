@@ -23,8 +23,19 @@ static uint64_t burn(const SolParameters *p, const escrow_config_t *config, cons
   return gp_invoke1(&ix, infos, 5, signer);
 }
 
+/* The slot's payout account can take the pay: a token account of the job's mint, not frozen,
+   owned by the device's owner now. Anything else (closed, frozen, handed to someone else) is
+   the payee's doing, and must not stop the job from settling and closing. */
+static bool payable(const SolAccountInfo *payout, const escrow_job_t *j, const SolPubkey *owner) {
+  gp_token_account_t t;
+  return !gp_token_account_read_mint(payout, &j->mint, &t) && t.state == GP_TOKEN_STATE_INITIALIZED &&
+         gp_pubkey_eq(t.owner, owner);
+}
+
 /* Pays a slot's verified but unpaid seconds (see pay.c): anyone may call it, it pays only to
-   the addresses fixed in the job and the config, and a repeat finds nothing to pay. */
+   the addresses fixed in the job and the config (or, when the slot's payout account cannot
+   take it, to the device owner's Unclaimed record: unclaimed.c), and a repeat finds nothing
+   to pay. */
 uint64_t escrow_settle(const SolParameters *p) {
   GP_TRY(escrow_check_settle_accounts(p));
   const SolAccountInfo *job = &p->ka[ESCROW_SETTLE_JOB];
@@ -44,9 +55,10 @@ uint64_t escrow_settle(const SolParameters *p) {
   if (args.slot >= j->slot_count) return ESCROW_ERR_INVALID_SLOT;
   escrow_slot_t *s = &j->slots[args.slot];
   if (!gp_pubkey_eq(payout->key, &s->payout)) return ESCROW_ERR_WRONG_TOKEN_ACCOUNT;
-  gp_token_account_t t;
-  /* Closed by its owner since (set_payout names a new one): a named error, not the token program's. */
-  if (gp_token_account_read_mint(payout, &j->mint, &t)) return ESCROW_ERR_WRONG_TOKEN_ACCOUNT;
+  const SolAccountInfo *device = &p->ka[ESCROW_SETTLE_DEVICE];
+  const registry_device_t *d;
+  GP_TRY(escrow_load_device(device, config, &d));
+  if (!gp_pubkey_eq(device->key, &s->device)) return ESCROW_ERR_WRONG_DEVICE;
   GP_TRY(escrow_check_token_account(j, treasury, &config->params.treasury));
   if (s->verified_secs <= s->paid_secs) return ESCROW_ERR_NOTHING_TO_SETTLE;
 
@@ -62,7 +74,20 @@ uint64_t escrow_settle(const SolParameters *p) {
 
   escrow_job_signer_t signer;
   escrow_job_signer(j, &signer);
-  if (pay.payout) GP_TRY(gp_token_transfer(vault, payout, job, pay.payout, &signer.signer));
+  if (pay.payout && payable(payout, j, &d->owner)) {
+    GP_TRY(gp_token_transfer(vault, payout, job, pay.payout, &signer.signer));
+  } else if (pay.payout) {
+    escrow_unclaimed_to_t to = {p->program_id, &p->ka[ESCROW_SETTLE_UNCLAIMED], &p->ka[ESCROW_SETTLE_UNCLAIMED_VAULT],
+                                mint, &p->ka[ESCROW_SETTLE_PAYER], vault, job, &signer.signer};
+    GP_TRY(escrow_unclaimed_credit(&to, &d->owner, pay.payout));
+    escrow_payout_unclaimed_t un = {.discriminator = ESCROW_PAYOUT_UNCLAIMED_DISCRIMINATOR, .amount = pay.payout,
+                                    .slot = args.slot};
+    gp_pubkey_copy(&un.job, job->key);
+    gp_pubkey_copy(&un.device, device->key);
+    gp_pubkey_copy(&un.owner, &d->owner);
+    gp_pubkey_copy(&un.payout, payout->key);
+    GP_EMIT_EVENT(&un);
+  }
   if (pay.fee_treasury) GP_TRY(gp_token_transfer(vault, treasury, job, pay.fee_treasury, &signer.signer));
   if (pay.fee_burned) GP_TRY(burn(p, config, j, pay.fee_burned, &signer.signer));
 
