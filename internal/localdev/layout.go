@@ -44,6 +44,8 @@ func layouts(prog escrow.Program) []configLayout {
 			registry.ParseAccount_Config, func(c *registry.Config) uint8 { return c.Version }),
 		layoutOf("economy", prog.Economy.ConfigAddress(), &economy.Config{}, economy.LayoutVersion,
 			economy.ParseAccount_Config, func(c *economy.Config) uint8 { return c.Version }),
+		layoutOf("escrow", prog.ConfigAddress(), &escrow.Config{}, escrow.LayoutVersion,
+			escrow.ParseAccount_Config, func(c *escrow.Config) uint8 { return c.Version }),
 	}
 }
 
