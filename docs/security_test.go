@@ -13,8 +13,8 @@ import (
 )
 
 var (
-	// `programs/<program>.TestName`: a Go test in that package.
-	goTestRef = regexp.MustCompile("`programs/([a-z]+)\\.(Test[A-Za-z0-9_]+)`")
+	// `programs/<program>.TestName` or `internal/<package>.TestName`: a Go test in that package.
+	goTestRef = regexp.MustCompile("`((?:programs|internal)/[a-z]+)\\.(Test[A-Za-z0-9_]+)`")
 	// `programs/<program>/test/<file>.c:case`: a host C test case.
 	cTestRef = regexp.MustCompile("`(programs/[a-z]+/test/[a-z_]+\\.c):([a-z0-9_]+)`")
 )
@@ -32,7 +32,7 @@ func TestSecurityNamesRealTests(t *testing.T) {
 	for _, ref := range goRefs {
 		pkg, name := ref[1], ref[2]
 		if _, ok := sources[pkg]; !ok {
-			sources[pkg] = readAll(t, filepath.Join("..", "programs", pkg, "*_test.go"))
+			sources[pkg] = readAll(t, filepath.Join("..", pkg, "*_test.go"))
 		}
 		require.True(t, strings.Contains(sources[pkg], "func "+name+"("), "docs/security.md names %s.%s, which does not exist", pkg, name)
 	}

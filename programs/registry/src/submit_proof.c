@@ -8,8 +8,9 @@
    not count. Each vote is decided with gpunet/votes.h (registry_settle_proof): once a quorum of
    the votes agree within vote_band_bps the window counts their low end; while they do not, it
    waits for more votes, and when every live oracle voted without agreement it closes
-   uncounted. A vote after the deadline (end + vote_deadline_secs) is StaleProof: count_proof
-   then decides the votes cast. A closed window's rent goes back to its payer.
+   uncounted. After the deadline (end + vote_deadline_secs) anyone may decide the votes cast
+   (count_proof); until someone does, late votes still join, since they can only help a quorum
+   agree. A closed window's rent goes back to its payer.
    When a window counts, the collections still open for later windows measure from an old base:
    their next vote starts them over from the new one (their earlier votes would count time
    twice), and close_stale_proof may close them. */
@@ -21,14 +22,14 @@ static uint64_t check_report(const registry_proof_report_t *r, uint64_t span) {
   return 0;
 }
 
-/* The window has ended, its voting deadline has not passed, it is newer than the last counted
-   one and did not start more than max_proof_age_secs ago. */
+/* The window has ended, is newer than the last counted one and did not start more than
+   max_proof_age_secs ago. */
 static uint64_t check_window(uint64_t window, const registry_config_params_t *params, const registry_device_t *d,
                              int64_t now, registry_proof_times_t *t) {
   GP_TRY(registry_proof_times(params, d, window, t));
   uint64_t at = now > 0 ? (uint64_t)now : 0;
   if (t->end > at) return REGISTRY_ERR_PROOF_WINDOW_NOT_CLOSED;
-  if (window <= d->last_proof_window || at >= t->deadline) return REGISTRY_ERR_STALE_PROOF;
+  if (window <= d->last_proof_window) return REGISTRY_ERR_STALE_PROOF;
   if (t->start < gp_sat_sub_u64(at, (uint64_t)params->max_proof_age_secs)) return REGISTRY_ERR_STALE_PROOF;
   return 0;
 }

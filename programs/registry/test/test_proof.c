@@ -380,7 +380,6 @@ GP_TEST(count_proof_after_the_deadline_with_an_honest_oracle_offline) {
   fixture_vote(&f, 2, 0, 0, 0);
   fixture_vote(&f, 0, HONEST_A, 0, 0);
   f.now = 1000800 + 10800; /* window 277's deadline */
-  GP_CHECK_EQ(run_submit(&f, f.config.params.oracles[1], rep(CLOSED + 1, HONEST_B, 0, 0)), REGISTRY_ERR_STALE_PROOF);
   GP_CHECK_EQ(run_count_to(&f, fill_key(0x55)), REGISTRY_ERR_WRONG_OWNER); /* the rent is the payer's */
   registry_device_t before = f.device;
   GP_CHECK_EQ(run_count(&f), 0);
@@ -391,6 +390,23 @@ GP_TEST(count_proof_after_the_deadline_with_an_honest_oracle_offline) {
   registry_proof_undecided_t undecided;
   EVENT(registry_proof_undecided_t, REGISTRY_PROOF_UNDECIDED_DISCRIMINATOR, 0, &undecided);
   GP_CHECK_EQ(undecided.votes, 2);
+}
+
+/* Until someone counts it, a window past its deadline still takes votes: a late honest vote
+   can only help a quorum agree. */
+GP_TEST(a_late_vote_after_the_deadline_still_joins) {
+  fixture_t f;
+  fixture_init(&f, 3600, 2);
+  fixture_oracles(&f, 3);
+  f.config.params.max_proof_age_secs = 6 * 3600;
+  fixture_window(&f, CLOSED);
+  fixture_vote(&f, 2, 0, 0, 0);
+  fixture_vote(&f, 0, HONEST_A, 0, 0);
+  f.now = 1008000 + 1; /* past the deadline */
+  GP_CHECK_EQ(run_submit(&f, f.config.params.oracles[1], rep(CLOSED, HONEST_B, 0, 0)), 0);
+  GP_CHECK_EQ(f.device.proven_uptime_secs, HONEST_B);
+  GP_CHECK_EQ(f.device.last_proof_window, CLOSED);
+  GP_CHECK_EQ(f.proof_len, 0);
 }
 
 /* A window counted by count_proof after the deadline: the admin widened the band after two
