@@ -13,7 +13,7 @@ static uint64_t attested(const economy_reward_record_t *r, const registry_config
   for (uint64_t i = 0; i < rc->params.oracle_count && i < ECONOMY_MAX_ORACLES; i++)
     if (r->values[i]) v[n++] = r->values[i];
   if (n == 0 || n < rc->params.oracle_quorum) return ECONOMY_ERR_REWARD_QUORUM_NOT_MET;
-  gp_vote_rule_t rule = {rc->params.oracle_quorum, rc->params.vote_band_bps};
+  gp_vote_rule_t rule = registry_vote_rule(&rc->params);
   gp_votes_t votes;
   if (gp_votes_decide(&rule, v, n, true, &votes) != GP_VOTES_DECIDED) return ECONOMY_ERR_REWARD_DISAGREEMENT;
   *out = votes.lo;

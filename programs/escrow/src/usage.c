@@ -17,7 +17,7 @@ uint64_t escrow_usage_deadline(const escrow_job_t *j, uint64_t window, const reg
 }
 
 uint64_t escrow_usage_tally(escrow_job_t *j, const SolAccountInfo *job, const registry_config_t *rc, bool final) {
-  const gp_vote_rule_t rule = {rc->params.oracle_quorum, rc->params.vote_band_bps};
+  const gp_vote_rule_t rule = registry_vote_rule(&rc->params);
   if (j->pending_votes < rule.quorum && !final) return 0; /* no slot can be decided yet */
   escrow_usage_counted_t ev = {.discriminator = ESCROW_USAGE_COUNTED_DISCRIMINATOR, .window = j->pending_window,
                                .votes = j->pending_votes};

@@ -113,6 +113,9 @@ bool registry_proof_current(const registry_proof_window_t *w, const registry_dev
    oracle that paid for it (WrongOwner otherwise). */
 uint64_t registry_load_proof(const SolAccountInfo *proof, const SolAccountInfo *device, const SolAccountInfo *payer,
                              const SolPubkey *program_id, registry_proof_window_t **out);
+/* Closes a window whose votes can no longer count, its rent to its payer (ProofClosed). */
+uint64_t registry_close_uncounted_proof(const SolAccountInfo *device, SolAccountInfo *proof, const SolAccountInfo *payer,
+                                       const registry_proof_window_t *w);
 /* A current window (registry_proof_current) and where its rent goes. */
 typedef struct {
   registry_device_t *d;

@@ -59,6 +59,12 @@ static inline uint64_t registry_view_hireable(const registry_config_t *config, c
   return d->stake >= min ? 0 : REGISTRY_ERR_STAKE_BELOW_MINIMUM;
 }
 
+/* How the oracle set's votes on counted values are decided (gpunet/votes.h): its quorum,
+   agreeing within vote_band_bps. */
+static inline gp_vote_rule_t registry_vote_rule(const registry_config_params_t *p) {
+  return (gp_vote_rule_t){p->oracle_quorum, p->vote_band_bps};
+}
+
 /* Index of key in the live oracle set, or -1. */
 static inline int registry_oracle_index(const registry_config_params_t *p, const SolPubkey *key) {
   for (int i = 0; i < p->oracle_count && i < 16; i++)

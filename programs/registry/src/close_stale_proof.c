@@ -22,9 +22,5 @@ uint64_t registry_close_stale_proof(const SolParameters *p) {
   if (registry_proof_current(w, d, registry_oracle_set_fingerprint(&config->params)))
     return REGISTRY_ERR_PROOF_STILL_OPEN;
 
-  registry_proof_closed_t ev = {.discriminator = REGISTRY_PROOF_CLOSED_DISCRIMINATOR, .window = w->window, .votes = w->votes};
-  gp_pubkey_copy(&ev.device, device->key);
-  GP_TRY(gp_account_close(proof, payer));
-  GP_EMIT_EVENT(&ev);
-  return 0;
+  return registry_close_uncounted_proof(device, proof, payer, w);
 }

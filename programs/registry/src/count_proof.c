@@ -33,9 +33,5 @@ uint64_t registry_count_proof(const SolParameters *p) {
     registry_settle_t settle = {d, device, w, proof, payer, params, &times, clock.slot};
     return registry_settle_proof(&settle, true);
   }
-  registry_proof_closed_t ev = {.discriminator = REGISTRY_PROOF_CLOSED_DISCRIMINATOR, .window = w->window, .votes = w->votes};
-  gp_pubkey_copy(&ev.device, device->key);
-  GP_TRY(gp_account_close(proof, payer));
-  GP_EMIT_EVENT(&ev);
-  return 0;
+  return registry_close_uncounted_proof(device, proof, payer, w);
 }

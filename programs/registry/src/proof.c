@@ -53,6 +53,15 @@ uint64_t registry_load_proof(const SolAccountInfo *proof, const SolAccountInfo *
   return 0;
 }
 
+uint64_t registry_close_uncounted_proof(const SolAccountInfo *device, SolAccountInfo *proof, const SolAccountInfo *payer,
+                                       const registry_proof_window_t *w) {
+  registry_proof_closed_t ev = {.discriminator = REGISTRY_PROOF_CLOSED_DISCRIMINATOR, .window = w->window, .votes = w->votes};
+  gp_pubkey_copy(&ev.device, device->key);
+  GP_TRY(gp_account_close(proof, payer));
+  GP_EMIT_EVENT(&ev);
+  return 0;
+}
+
 static uint64_t count_bits(uint16_t mask) {
   uint64_t n = 0;
   for (; mask; mask &= (uint16_t)(mask - 1)) n++;
@@ -99,7 +108,7 @@ static uint64_t count_reports(registry_device_t *d, const registry_proof_window_
     if (((w->voted_mask >> i) & 1) && w->benchmark[i]) d->oracle_benchmark[i] = w->benchmark[i];
     if (d->oracle_benchmark[i]) benchmarks[n++] = d->oracle_benchmark[i];
   }
-  gp_vote_rule_t rule = {params->oracle_quorum, params->vote_band_bps};
+  gp_vote_rule_t rule = registry_vote_rule(params);
   gp_votes_t agreed;
   if (n && gp_votes_decide(&rule, benchmarks, n, true, &agreed) == GP_VOTES_DECIDED) d->benchmark_score = agreed.lo;
   ev->benchmark_score = d->benchmark_score;
@@ -131,7 +140,7 @@ uint64_t registry_settle_proof(const registry_settle_t *s, bool final) {
   uint64_t uptimes[16], n = 0;
   for (uint64_t i = 0; i < 16; i++)
     if ((w->voted_mask >> i) & 1) uptimes[n++] = w->uptime[i];
-  gp_vote_rule_t rule = {params->oracle_quorum, params->vote_band_bps};
+  gp_vote_rule_t rule = registry_vote_rule(params);
   gp_votes_t agreed;
   int outcome = gp_votes_decide(&rule, uptimes, n, final, &agreed);
   if (outcome == GP_VOTES_PENDING) return 0;
