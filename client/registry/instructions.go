@@ -832,10 +832,11 @@ func NewFinalizeSlashInstruction(
 }
 
 // Builds a "set_device_job" instruction.
-// The escrow program (its authority PDA signs) marks a device hired for a job, or free again // (job = default pubkey). Only hireable devices can be hired.
+// The escrow program (its authority PDA signs) marks a device hired for a job (hire), or frees it // from that job (release). Hiring needs a hireable device and the config's escrow authority; // releasing needs the job that holds the device and the authority that hired it.
 func NewSetDeviceJobInstruction(
 	// Params:
 	jobParam solanago.PublicKey,
+	hireParam bool,
 
 	// Accounts:
 	configAccount solanago.PublicKey,
@@ -855,6 +856,11 @@ func NewSetDeviceJobInstruction(
 		err = enc__.Encode(jobParam)
 		if err != nil {
 			return nil, errors.NewField("jobParam", err)
+		}
+		// Serialize `hireParam`:
+		err = enc__.Encode(hireParam)
+		if err != nil {
+			return nil, errors.NewField("hireParam", err)
 		}
 	}
 	accounts__ := solanago.AccountMetaSlice{}

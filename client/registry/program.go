@@ -205,9 +205,14 @@ func (p Program) FinalizeSlash(deviceKey solana.PublicKey, evidence [32]byte, io
 		ioMint, treasury, compensationPool, payer, solana.TokenProgramID))
 }
 
-// SetDeviceJob marks a device hired for job, or free (job = zero key); the escrow authority signs.
-func (p Program) SetDeviceJob(escrowAuthority, deviceKey, job solana.PublicKey) (solana.Instruction, error) {
-	return p.build(Instruction_SetDeviceJob)(NewSetDeviceJobInstruction(job, p.ConfigAddress(), p.DeviceAddress(deviceKey), escrowAuthority))
+// HireDevice marks a device hired for job; the escrow authority signs.
+func (p Program) HireDevice(escrowAuthority, deviceKey, job solana.PublicKey) (solana.Instruction, error) {
+	return p.build(Instruction_SetDeviceJob)(NewSetDeviceJobInstruction(job, true, p.ConfigAddress(), p.DeviceAddress(deviceKey), escrowAuthority))
+}
+
+// ReleaseDevice frees a device from job; the escrow authority that hired it signs.
+func (p Program) ReleaseDevice(escrowAuthority, deviceKey, job solana.PublicKey) (solana.Instruction, error) {
+	return p.build(Instruction_SetDeviceJob)(NewSetDeviceJobInstruction(job, false, p.ConfigAddress(), p.DeviceAddress(deviceKey), escrowAuthority))
 }
 
 // FetchConfig reads and decodes the Config account.

@@ -50,6 +50,7 @@ var (
 	ErrProofStillOpen            = &chain.CustomError{Program: "registry", Code: 6128, Name: "ProofStillOpen", Msg: "The proof window can still reach its quorum"}
 	ErrProofWindowFixed          = &chain.CustomError{Program: "registry", Code: 6129, Name: "ProofWindowFixed", Msg: "proof_window_secs cannot change: window ids would cover time twice"}
 	ErrStakeBelowMinimum         = &chain.CustomError{Program: "registry", Code: 6130, Name: "StakeBelowMinimum", Msg: "The device's stake is below the current minimum for its hardware class"}
+	ErrNotDeviceJob              = &chain.CustomError{Program: "registry", Code: 6131, Name: "NotDeviceJob", Msg: "The device is not held by this job, or not by this escrow authority"}
 )
 
 // Errors maps each error code of the program to its error.
@@ -98,6 +99,7 @@ var Errors = chain.ErrorTable{
 	6128: ErrProofStillOpen,
 	6129: ErrProofWindowFixed,
 	6130: ErrStakeBelowMinimum,
+	6131: ErrNotDeviceJob,
 }
 
 // Where each instruction's accounts sit in its account list.

@@ -975,9 +975,24 @@ type Device struct {
 	ChallengeMask uint16 `json:"challengeMask"`
 
 	// Bit i: and its latest one passed.
-	ChallengePassMask uint16    `json:"challengePassMask"`
-	Padding2          [4]uint8  `json:"padding2"`
-	Reserved          [64]uint8 `json:"reserved"`
+	ChallengePassMask uint16 `json:"challengePassMask"`
+
+	// Bit o: a slash for offence o is pending (at most one per device and offence).
+	PendingOffences uint8    `json:"pendingOffences"`
+	Padding2        [3]uint8 `json:"padding2"`
+
+	// The escrow authority that hired the device for current_job; only it releases the device, whatever the config says later.
+	HiredBy solanago.PublicKey `json:"hiredBy"`
+
+	// The fixed slash-cap window the totals below belong to (unix time / slash_period_secs).
+	SlashWindow uint64 `json:"slashWindow"`
+
+	// Slash rates (bps) taken in the window before slash_window.
+	SlashPreviousBps uint64 `json:"slashPreviousBps"`
+
+	// Slash rates (bps) taken in slash_window; previous + current never exceed the cap (gpunet/limit.h).
+	SlashCurrentBps uint64   `json:"slashCurrentBps"`
+	Reserved        [8]uint8 `json:"reserved"`
 }
 
 func (obj Device) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -1131,10 +1146,35 @@ func (obj Device) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	if err != nil {
 		return errors.NewField("ChallengePassMask", err)
 	}
+	// Serialize `PendingOffences`:
+	err = encoder.Encode(obj.PendingOffences)
+	if err != nil {
+		return errors.NewField("PendingOffences", err)
+	}
 	// Serialize `Padding2`:
 	err = encoder.Encode(obj.Padding2)
 	if err != nil {
 		return errors.NewField("Padding2", err)
+	}
+	// Serialize `HiredBy`:
+	err = encoder.Encode(obj.HiredBy)
+	if err != nil {
+		return errors.NewField("HiredBy", err)
+	}
+	// Serialize `SlashWindow`:
+	err = encoder.Encode(obj.SlashWindow)
+	if err != nil {
+		return errors.NewField("SlashWindow", err)
+	}
+	// Serialize `SlashPreviousBps`:
+	err = encoder.Encode(obj.SlashPreviousBps)
+	if err != nil {
+		return errors.NewField("SlashPreviousBps", err)
+	}
+	// Serialize `SlashCurrentBps`:
+	err = encoder.Encode(obj.SlashCurrentBps)
+	if err != nil {
+		return errors.NewField("SlashCurrentBps", err)
 	}
 	// Serialize `Reserved`:
 	err = encoder.Encode(obj.Reserved)
@@ -1305,10 +1345,35 @@ func (obj *Device) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
 	if err != nil {
 		return errors.NewField("ChallengePassMask", err)
 	}
+	// Deserialize `PendingOffences`:
+	err = decoder.Decode(&obj.PendingOffences)
+	if err != nil {
+		return errors.NewField("PendingOffences", err)
+	}
 	// Deserialize `Padding2`:
 	err = decoder.Decode(&obj.Padding2)
 	if err != nil {
 		return errors.NewField("Padding2", err)
+	}
+	// Deserialize `HiredBy`:
+	err = decoder.Decode(&obj.HiredBy)
+	if err != nil {
+		return errors.NewField("HiredBy", err)
+	}
+	// Deserialize `SlashWindow`:
+	err = decoder.Decode(&obj.SlashWindow)
+	if err != nil {
+		return errors.NewField("SlashWindow", err)
+	}
+	// Deserialize `SlashPreviousBps`:
+	err = decoder.Decode(&obj.SlashPreviousBps)
+	if err != nil {
+		return errors.NewField("SlashPreviousBps", err)
+	}
+	// Deserialize `SlashCurrentBps`:
+	err = decoder.Decode(&obj.SlashCurrentBps)
+	if err != nil {
+		return errors.NewField("SlashCurrentBps", err)
 	}
 	// Deserialize `Reserved`:
 	err = decoder.Decode(&obj.Reserved)

@@ -56,8 +56,8 @@ func BenchmarkComputeUnits(b *testing.B) {
 	measure("close_stale_proof", []solana.PrivateKey{owner}, chaintest.Must(e.Registry.CloseStaleProof(k, lonely, e.Oracles[2].PublicKey())))
 	e.ProveUptime(b, owner, p, chaintest.PastWindow(2), 2) // 4 s proven: out of probation
 	job := solana.NewWallet().PublicKey()
-	measure("set_device_job (hire)", []solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.SetDeviceJob(e.escrow.PublicKey(), k, job)))
-	measure("set_device_job (release)", []solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.SetDeviceJob(e.escrow.PublicKey(), k, solana.PublicKey{})))
+	measure("set_device_job (hire)", []solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.HireDevice(e.escrow.PublicKey(), k, job)))
+	measure("set_device_job (release)", []solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.ReleaseDevice(e.escrow.PublicKey(), k, job)))
 
 	measure("request_unstake (new)", []solana.PrivateKey{owner}, chaintest.Must(e.Registry.RequestUnstake(o, k, 100*chaintest.IO)))
 	measure("request_unstake (add)", []solana.PrivateKey{owner}, chaintest.Must(e.Registry.RequestUnstake(o, k, 101*chaintest.IO)))

@@ -19,13 +19,18 @@ func TestSetDeviceJob(t *testing.T) {
 	p := e.ActiveProvider(t, payer)
 	before := e.Device(t, p)
 	job := solana.NewWallet().PublicKey()
-	setJob := func(job solana.PublicKey, signers ...solana.PrivateKey) (solana.Signature, error) {
-		ix := chaintest.Must(e.Registry.SetDeviceJob(e.escrow.PublicKey(), p.DeviceKey.PublicKey(), job))
+	send := func(ix solana.Instruction, signers ...solana.PrivateKey) (solana.Signature, error) {
 		return e.Client.Send(e.Ctx, []solana.Instruction{ix}, signers[0], signers[1:]...)
+	}
+	hire := func(job solana.PublicKey, signers ...solana.PrivateKey) (solana.Signature, error) {
+		return send(chaintest.Must(e.Registry.HireDevice(e.escrow.PublicKey(), p.DeviceKey.PublicKey(), job)), signers...)
+	}
+	release := func(job solana.PublicKey, signers ...solana.PrivateKey) (solana.Signature, error) {
+		return send(chaintest.Must(e.Registry.ReleaseDevice(e.escrow.PublicKey(), p.DeviceKey.PublicKey(), job)), signers...)
 	}
 
 	t.Run("hire", func(t *testing.T) {
-		sig, err := setJob(job, e.escrow)
+		sig, err := hire(job, e.escrow)
 		require.NoError(t, err)
 		require.Equal(t, []any{
 			&registry.DeviceStatusChanged{Device: p.Device, From: registry.StatusActive, To: registry.StatusHired},
@@ -33,18 +38,24 @@ func TestSetDeviceJob(t *testing.T) {
 		}, e.eventsOf(t, sig))
 		want := *before
 		want.CurrentJob = job
+		want.HiredBy = e.escrow.PublicKey()
 		want.Status = registry.StatusHired
 		require.Equal(t, &want, e.Device(t, p))
 	})
 	t.Run("hire a hired device", func(t *testing.T) {
-		_, err := setJob(solana.NewWallet().PublicKey(), e.escrow)
+		_, err := hire(solana.NewWallet().PublicKey(), e.escrow)
 		require.ErrorIs(t, err, registry.ErrDeviceNotHireable)
-		_, err = setJob(job, payer, e.escrow) // the same job again, in a different transaction
+		_, err = hire(job, payer, e.escrow) // the same job again, in a different transaction
 		require.ErrorIs(t, err, registry.ErrDeviceNotHireable)
 		require.Equal(t, job, e.Device(t, p).CurrentJob)
 	})
+	t.Run("release from another job", func(t *testing.T) {
+		_, err := release(solana.NewWallet().PublicKey(), e.escrow)
+		require.ErrorIs(t, err, registry.ErrNotDeviceJob)
+		require.Equal(t, job, e.Device(t, p).CurrentJob)
+	})
 	t.Run("release", func(t *testing.T) {
-		sig, err := setJob(solana.PublicKey{}, e.escrow)
+		sig, err := release(job, e.escrow)
 		require.NoError(t, err)
 		require.Equal(t, []any{
 			&registry.DeviceStatusChanged{Device: p.Device, From: registry.StatusHired, To: registry.StatusActive},
@@ -53,15 +64,15 @@ func TestSetDeviceJob(t *testing.T) {
 		require.Equal(t, before, e.Device(t, p))
 	})
 	t.Run("release twice", func(t *testing.T) {
-		_, err := setJob(solana.PublicKey{}, payer, e.escrow) // another payer: not a duplicate transaction
-		require.ErrorIs(t, err, registry.ErrDeviceNotHireable)
+		_, err := release(job, payer, e.escrow) // another payer: not a duplicate transaction
+		require.ErrorIs(t, err, registry.ErrNotDeviceJob)
 		require.Equal(t, before, e.Device(t, p))
 	})
 	t.Run("hire again after the release", func(t *testing.T) {
-		_, err := setJob(job, payer, e.escrow)
+		_, err := hire(job, payer, e.escrow)
 		require.NoError(t, err)
 		require.Equal(t, registry.StatusHired, e.Device(t, p).Status)
-		_, err = setJob(solana.PublicKey{}, payer, e.escrow)
+		_, err = release(job, payer, e.escrow)
 		require.NoError(t, err)
 		require.Equal(t, before, e.Device(t, p))
 	})
@@ -76,7 +87,7 @@ func TestSetDeviceJobNegative(t *testing.T) {
 	before := e.Device(t, p)
 	job := solana.NewWallet().PublicKey()
 	edit := func(deviceKey solana.PublicKey, mutate func(accounts []*solana.AccountMeta)) solana.Instruction {
-		ix := chaintest.Must(e.Registry.SetDeviceJob(e.escrow.PublicKey(), deviceKey, job))
+		ix := chaintest.Must(e.Registry.HireDevice(e.escrow.PublicKey(), deviceKey, job))
 		mutate(ix.Accounts())
 		return ix
 	}
@@ -88,16 +99,27 @@ func TestSetDeviceJobNegative(t *testing.T) {
 		require.Equal(t, registry.StatusProbation, e.Device(t, probation).Status)
 	})
 	t.Run("release a device that has no job", func(t *testing.T) {
-		ix := chaintest.Must(e.Registry.SetDeviceJob(e.escrow.PublicKey(), p.DeviceKey.PublicKey(), solana.PublicKey{}))
-		require.ErrorIs(t, e.Send([]solana.PrivateKey{e.escrow}, ix), registry.ErrDeviceNotHireable)
+		ix := chaintest.Must(e.Registry.ReleaseDevice(e.escrow.PublicKey(), p.DeviceKey.PublicKey(), job))
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{e.escrow}, ix), registry.ErrNotDeviceJob)
+	})
+	t.Run("the zero job or a hire flag other than 0 or 1", func(t *testing.T) {
+		zero := chaintest.Must(e.Registry.HireDevice(e.escrow.PublicKey(), p.DeviceKey.PublicKey(), solana.PublicKey{}))
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{e.escrow}, zero), registry.ErrInvalidInstructionData)
+		two := chaintest.Must(e.Registry.HireDevice(e.escrow.PublicKey(), p.DeviceKey.PublicKey(), job))
+		data, err := two.Data()
+		require.NoError(t, err)
+		data[len(data)-1] = 2
+		ix := solana.NewInstruction(two.ProgramID(), two.Accounts(), data)
+		require.ErrorIs(t, e.Send([]solana.PrivateKey{e.escrow}, ix), registry.ErrInvalidInstructionData)
+		require.Equal(t, before, e.Device(t, p))
 	})
 	t.Run("signed by someone else", func(t *testing.T) {
 		stranger := e.Funded(t)
-		ix := chaintest.Must(e.Registry.SetDeviceJob(stranger.PublicKey(), p.DeviceKey.PublicKey(), job))
+		ix := chaintest.Must(e.Registry.HireDevice(stranger.PublicKey(), p.DeviceKey.PublicKey(), job))
 		require.ErrorIs(t, e.Send([]solana.PrivateKey{stranger}, ix), registry.ErrUnauthorized)
 	})
 	t.Run("signed by the device's owner", func(t *testing.T) {
-		ix := chaintest.Must(e.Registry.SetDeviceJob(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), job))
+		ix := chaintest.Must(e.Registry.HireDevice(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), job))
 		require.ErrorIs(t, e.Send([]solana.PrivateKey{p.Owner}, ix), registry.ErrUnauthorized)
 	})
 	t.Run("the escrow authority must sign", func(t *testing.T) {

@@ -19,7 +19,7 @@ func TestPauseStopsEveryNonAdminInstruction(t *testing.T) {
 	p := e.ActiveProvider(t, e.Funded(t))
 	o, k := p.Owner.PublicKey(), p.DeviceKey.PublicKey()
 	job := solana.NewWallet().PublicKey()
-	require.NoError(t, e.Send([]solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.SetDeviceJob(e.escrow.PublicKey(), k, job))))
+	require.NoError(t, e.Send([]solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.HireDevice(e.escrow.PublicKey(), k, job))))
 	newcomer := e.Funded(t)
 	evidence := evidenceOf("paused")
 
@@ -41,7 +41,7 @@ func TestPauseStopsEveryNonAdminInstruction(t *testing.T) {
 		{"count_proof", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.Registry.CountProof(k, chaintest.PastWindow(5), e.Oracles[0].PublicKey()))},
 		{"slash", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.Registry.Slash(e.Keeper.PublicKey(), o, k, e.IOMint, registry.OffenceDowntime, evidence))},
 		{"finalize_slash", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.Registry.FinalizeSlash(k, evidence, e.IOMint, e.Treasury, e.Pool, e.Keeper.PublicKey()))},
-		{"set_device_job (hire)", []solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.SetDeviceJob(e.escrow.PublicKey(), k, solana.NewWallet().PublicKey()))},
+		{"set_device_job (hire)", []solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.HireDevice(e.escrow.PublicKey(), k, solana.NewWallet().PublicKey()))},
 	}
 	for _, tc := range paused {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,7 +49,7 @@ func TestPauseStopsEveryNonAdminInstruction(t *testing.T) {
 		})
 	}
 	t.Run("set_device_job (release) still works", func(t *testing.T) {
-		require.NoError(t, e.Send([]solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.SetDeviceJob(e.escrow.PublicKey(), k, solana.PublicKey{}))))
+		require.NoError(t, e.Send([]solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.ReleaseDevice(e.escrow.PublicKey(), k, job))))
 		require.Equal(t, registry.StatusActive, e.Device(t, p).Status)
 	})
 	t.Run("the admin's instructions still work", func(t *testing.T) {

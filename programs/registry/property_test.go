@@ -268,11 +268,13 @@ func (w *world) finalizeSlash(t *testing.T) error {
 
 func (w *world) setJob(t *testing.T) error {
 	p := w.pick()
-	job := solana.PublicKey{}
+	k := p.DeviceKey.PublicKey()
 	if w.rng.IntN(2) == 0 {
-		job = solana.NewWallet().PublicKey()
+		return w.e.Send([]solana.PrivateKey{w.e.escrow}, chaintest.Must(w.e.Registry.HireDevice(w.e.escrow.PublicKey(), k, solana.NewWallet().PublicKey())))
 	}
-	return w.e.Send([]solana.PrivateKey{w.e.escrow}, chaintest.Must(w.e.Registry.SetDeviceJob(w.e.escrow.PublicKey(), p.DeviceKey.PublicKey(), job)))
+	// release whatever job holds the device (the zero key when none: refused, as it should be)
+	job := w.e.Device(t, p).CurrentJob
+	return w.e.Send([]solana.PrivateKey{w.e.escrow}, chaintest.Must(w.e.Registry.ReleaseDevice(w.e.escrow.PublicKey(), k, job)))
 }
 
 func (w *world) deregister(t *testing.T) error {

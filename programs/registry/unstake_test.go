@@ -459,11 +459,12 @@ func TestUnstakeRefusedWhileHiredOrSuspended(t *testing.T) {
 	e.initialize(t)
 	p := e.ActiveProvider(t, e.Funded(t))
 	o, k := p.Owner.PublicKey(), p.DeviceKey.PublicKey()
-	require.NoError(t, e.Send([]solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.SetDeviceJob(e.escrow.PublicKey(), k, solana.NewWallet().PublicKey()))))
+	job := solana.NewWallet().PublicKey()
+	require.NoError(t, e.Send([]solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.HireDevice(e.escrow.PublicKey(), k, job))))
 	t.Run("hired", func(t *testing.T) {
 		require.ErrorIs(t, e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(e.Registry.RequestUnstake(o, k, chaintest.IO))), registry.ErrDeviceHired)
 	})
-	require.NoError(t, e.Send([]solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.SetDeviceJob(e.escrow.PublicKey(), k, solana.PublicKey{}))))
+	require.NoError(t, e.Send([]solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.ReleaseDevice(e.escrow.PublicKey(), k, job))))
 	require.NoError(t, e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(e.Registry.RequestUnstake(o, k, chaintest.IO))))
 
 	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.Registry.Slash(e.Keeper.PublicKey(), o, k, e.IOMint, registry.OffenceDowntime, evidenceOf("suspended")))))

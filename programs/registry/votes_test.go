@@ -226,7 +226,7 @@ func TestHireChecksTheCurrentMinimumStake(t *testing.T) {
 	params.BaseStake = 201 * chaintest.IO
 	require.NoError(t, e.update(t, e.Admin, params))
 	k, job := p.DeviceKey.PublicKey(), solana.NewWallet().PublicKey()
-	hire := chaintest.Must(e.Registry.SetDeviceJob(e.escrow.PublicKey(), k, job))
+	hire := chaintest.Must(e.Registry.HireDevice(e.escrow.PublicKey(), k, job))
 	require.ErrorIs(t, e.Send([]solana.PrivateKey{e.escrow}, hire), registry.ErrStakeBelowMinimum)
 	require.Equal(t, registry.StatusActive, e.Device(t, p).Status)
 

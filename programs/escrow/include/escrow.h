@@ -106,9 +106,9 @@ typedef struct {
 } escrow_registry_t;
 /* Checks the registry program, its Config and the escrow authority against the Config. */
 uint64_t escrow_check_registry(const escrow_registry_t *r);
-/* set_device_job(job) on a registry Device, signed by the escrow authority PDA; job NULL
-   releases it. */
-uint64_t escrow_set_device_job(const escrow_registry_t *r, const SolAccountInfo *device, const SolPubkey *job);
+/* set_device_job(job, hire) on a registry Device, signed by the escrow authority PDA: hires it
+   for job, or releases it from job. */
+uint64_t escrow_set_device_job(const escrow_registry_t *r, const SolAccountInfo *device, const SolPubkey *job, bool hire);
 /* A slot leaving its job. */
 typedef struct {
   const SolAccountInfo *job, *device;

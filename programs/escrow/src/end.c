@@ -25,7 +25,7 @@ static uint64_t release_all(const escrow_end_t *e, escrow_job_t *j, int64_t at) 
       if (next >= e->p->ka_num || !gp_pubkey_eq(e->p->ka[next].key, &s->device))
         return ESCROW_ERR_WRONG_DEVICE_ACCOUNTS;
       GP_TRY(gp_check_writable(&e->p->ka[next]));
-      GP_TRY(escrow_set_device_job(&e->registry, &e->p->ka[next], NULL));
+      GP_TRY(escrow_set_device_job(&e->registry, &e->p->ka[next], e->job->key, false));
       next++;
     }
     if (s->state == ESCROW_SLOT_HIRED || s->state == ESCROW_SLOT_PROPOSED) {

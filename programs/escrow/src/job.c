@@ -84,10 +84,11 @@ uint64_t escrow_check_registry(const escrow_registry_t *r) {
   return 0;
 }
 
-uint64_t escrow_set_device_job(const escrow_registry_t *r, const SolAccountInfo *device, const SolPubkey *job) {
-  uint8_t data[8 + SOL_PUBKEY_SIZE] = {0};
+uint64_t escrow_set_device_job(const escrow_registry_t *r, const SolAccountInfo *device, const SolPubkey *job, bool hire) {
+  uint8_t data[8 + SOL_PUBKEY_SIZE + 1];
   gp_store_u64(data, REGISTRY_IX_SET_DEVICE_JOB);
-  if (job) gp_memcpy(data + 8, job->x, SOL_PUBKEY_SIZE);
+  gp_memcpy(data + 8, job->x, SOL_PUBKEY_SIZE);
+  data[8 + SOL_PUBKEY_SIZE] = hire;
   SolAccountMeta metas[3] = {{r->registry_config->key, false, false}, {device->key, true, false},
                              {r->authority->key, false, true}};
   SolAccountInfo infos[3] = {*r->registry_config, *device, *r->authority};
@@ -105,7 +106,7 @@ uint64_t escrow_leave(escrow_job_t *j, const escrow_leave_t *l, const escrow_reg
   if (!gp_pubkey_eq(l->device->key, &s->device)) return ESCROW_ERR_WRONG_DEVICE;
   int64_t now;
   GP_TRY(gp_unix_now(&now));
-  if (s->state == ESCROW_SLOT_HIRED) GP_TRY(escrow_set_device_job(r, l->device, NULL));
+  if (s->state == ESCROW_SLOT_HIRED) GP_TRY(escrow_set_device_job(r, l->device, l->job->key, false));
   if (s->joined_at) {
     int64_t end = escrow_slot_end(j, s);
     s->left_at = now < end ? now : end;

@@ -54,6 +54,7 @@
 #define REGISTRY_ERR_PROOF_STILL_OPEN 6128 /* The proof window can still reach its quorum */
 #define REGISTRY_ERR_PROOF_WINDOW_FIXED 6129 /* proof_window_secs cannot change: window ids would cover time twice */
 #define REGISTRY_ERR_STAKE_BELOW_MINIMUM 6130 /* The device's stake is below the current minimum for its hardware class */
+#define REGISTRY_ERR_NOT_DEVICE_JOB 6131 /* The device is not held by this job, or not by this escrow authority */
 _Static_assert(REGISTRY_ERR_INVALID_INSTRUCTION == GP_ERR_INVALID_INSTRUCTION, "IDL and SDK disagree on InvalidInstruction");
 _Static_assert(REGISTRY_ERR_INVALID_INSTRUCTION_DATA == GP_ERR_INVALID_INSTRUCTION_DATA, "IDL and SDK disagree on InvalidInstructionData");
 _Static_assert(REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS == GP_ERR_NOT_ENOUGH_ACCOUNTS, "IDL and SDK disagree on NotEnoughAccounts");
@@ -314,8 +315,18 @@ typedef struct {
   uint16_t challenge_mask;
   /* Bit i: and its latest one passed. */
   uint16_t challenge_pass_mask;
-  uint8_t padding2[4];
-  uint8_t reserved[64];
+  /* Bit o: a slash for offence o is pending (at most one per device and offence). */
+  uint8_t pending_offences;
+  uint8_t padding2[3];
+  /* The escrow authority that hired the device for current_job; only it releases the device, whatever the config says later. */
+  SolPubkey hired_by;
+  /* The fixed slash-cap window the totals below belong to (unix time / slash_period_secs). */
+  uint64_t slash_window;
+  /* Slash rates (bps) taken in the window before slash_window. */
+  uint64_t slash_previous_bps;
+  /* Slash rates (bps) taken in slash_window; previous + current never exceed the cap (gpunet/limit.h). */
+  uint64_t slash_current_bps;
+  uint8_t reserved[8];
 } registry_device_t;
 _Static_assert(offsetof(registry_device_t, provider) == 8, "layout");
 _Static_assert(offsetof(registry_device_t, owner) == 40, "layout");
@@ -347,8 +358,13 @@ _Static_assert(offsetof(registry_device_t, oracle_benchmark) == 280, "layout");
 _Static_assert(offsetof(registry_device_t, oracle_set) == 408, "layout");
 _Static_assert(offsetof(registry_device_t, challenge_mask) == 416, "layout");
 _Static_assert(offsetof(registry_device_t, challenge_pass_mask) == 418, "layout");
-_Static_assert(offsetof(registry_device_t, padding2) == 420, "layout");
-_Static_assert(offsetof(registry_device_t, reserved) == 424, "layout");
+_Static_assert(offsetof(registry_device_t, pending_offences) == 420, "layout");
+_Static_assert(offsetof(registry_device_t, padding2) == 421, "layout");
+_Static_assert(offsetof(registry_device_t, hired_by) == 424, "layout");
+_Static_assert(offsetof(registry_device_t, slash_window) == 456, "layout");
+_Static_assert(offsetof(registry_device_t, slash_previous_bps) == 464, "layout");
+_Static_assert(offsetof(registry_device_t, slash_current_bps) == 472, "layout");
+_Static_assert(offsetof(registry_device_t, reserved) == 480, "layout");
 _Static_assert(sizeof(registry_device_t) == 488, "layout");
 #define REGISTRY_DEVICE_SIZE 488
 
@@ -1384,8 +1400,9 @@ static inline uint64_t registry_decode_finalize_slash_args(const uint8_t *data, 
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
 
-/* The escrow program (its authority PDA signs) marks a device hired for a job, or free again */
-/* (job = default pubkey). Only hireable devices can be hired. */
+/* The escrow program (its authority PDA signs) marks a device hired for a job (hire), or frees it */
+/* from that job (release). Hiring needs a hireable device and the config's escrow authority; */
+/* releasing needs the job that holds the device and the authority that hired it. */
 #define REGISTRY_IX_SET_DEVICE_JOB 0x15c82ee0fdca1721ULL
 enum {
   REGISTRY_SET_DEVICE_JOB_CONFIG = 0,
@@ -1403,6 +1420,7 @@ static inline uint64_t registry_check_set_device_job_accounts(const SolParameter
 }
 typedef struct {
   SolPubkey job;
+  uint8_t hire;
 } registry_set_device_job_args_t;
 /* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
 static inline uint64_t registry_decode_set_device_job_args(const uint8_t *data, uint64_t len, registry_set_device_job_args_t *out) {
@@ -1410,6 +1428,9 @@ static inline uint64_t registry_decode_set_device_job_args(const uint8_t *data, 
   if (len - off < 32) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
   gp_memcpy(&out->job, data + off, 32);
   off += 32;
+  if (len - off < 1) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  __builtin_memcpy(&out->hire, data + off, 1);
+  off += 1;
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
 

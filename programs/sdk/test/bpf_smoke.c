@@ -57,6 +57,13 @@ static uint64_t smoke_process(const SolParameters *p) {
   gp_vote_rule_t rule = {2, 100};
   gp_votes_t decided;
   if (gp_votes_decide(&rule, votes, 3, true, &decided) == GP_VOTES_DECIDED) x = decided.lo;
+  uint64_t *w = (uint64_t *)(void *)(ka[1].data + 8);
+  gp_limit_t limit = {&w[0], &w[1], &w[2]};
+  GP_TRY(gp_limit_take(&limit, now, 60, 10, x, 77));
+  gp_delayed_t delayed = {&w[3], &w[4], (int64_t *)(void *)&w[5], 8};
+  GP_TRY(gp_delayed_propose(&delayed, &x, x & 1, now, 60));
+  GP_TRY(gp_delayed_due(&delayed, now, 1, 2));
+  gp_delayed_apply(&delayed);
   SolRent rent;
   GP_TRY(gp_rent_get(&rent));
   uint64_t min;

@@ -9,6 +9,8 @@
 #include "mem.h"
 #include "math.h"
 #include "votes.h"
+#include "limit.h"
+#include "delayed.h"
 #include "log.h"
 #include "event.h"
 #include "clock.h"
