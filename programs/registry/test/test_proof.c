@@ -680,11 +680,12 @@ GP_TEST(a_vote_account_for_another_device_is_refused) {
 
 /* set_device_job on a suspended device: a release is allowed (the job ended while a slash is
    pending) and the device stays Suspended; a hire is refused. */
-static uint64_t run_set_job(fixture_t *f, SolPubkey job) {
+static uint64_t run_set_job(fixture_t *f, SolPubkey job, bool hire) {
   gp_host_reset();
-  uint8_t ix[8 + 32];
+  uint8_t ix[8 + 32 + 1];
   gp_store_u64(ix, REGISTRY_IX_SET_DEVICE_JOB);
   memcpy(ix + 8, job.x, 32);
+  ix[40] = hire;
   gp_host_account_t accounts[3] = {
       {.key = f->config_key, .owner = f->program_id, .lamports = 1, .data = (const uint8_t *)&f->config,
        .data_len = sizeof f->config},
@@ -712,14 +713,16 @@ GP_TEST(set_device_job_on_a_suspended_device) {
   f.device.pending_slashes = 1;
   f.device.proven_uptime_secs = 12 * 3600;
   f.device.current_job = fill_key(0x10);
-  GP_CHECK_EQ(run_set_job(&f, fill_key(0x11)), REGISTRY_ERR_DEVICE_NOT_HIREABLE);
-  GP_CHECK_EQ(run_set_job(&f, fill_key(0)), 0);
+  f.device.hired_by = f.config.params.escrow_authority;
+  GP_CHECK_EQ(run_set_job(&f, fill_key(0x11), true), REGISTRY_ERR_DEVICE_NOT_HIREABLE);
+  GP_CHECK_EQ(run_set_job(&f, fill_key(0x11), false), REGISTRY_ERR_NOT_DEVICE_JOB); /* not its job */
+  GP_CHECK_EQ(run_set_job(&f, fill_key(0x10), false), 0);
   GP_CHECK(gp_pubkey_is_zero(&f.device.current_job));
   GP_CHECK_EQ(f.device.status, REGISTRY_STATUS_SUSPENDED);
   GP_CHECK_EQ(f.events, 1); /* DeviceJobSet, no status change */
   f.device.pending_slashes = 0; /* the slash was reversed: the device is free to work again */
   f.device.status = REGISTRY_STATUS_ACTIVE;
-  GP_CHECK_EQ(run_set_job(&f, fill_key(0x11)), 0);
+  GP_CHECK_EQ(run_set_job(&f, fill_key(0x11), true), 0);
   GP_CHECK_EQ(f.device.status, REGISTRY_STATUS_HIRED);
   GP_CHECK_EQ(f.events, 2);
 }
@@ -754,12 +757,12 @@ GP_TEST(hiring_checks_the_stake_against_the_current_minimum) {
   f.device.status = REGISTRY_STATUS_ACTIVE;
   f.device.proven_uptime_secs = 12 * 3600;
   f.config.params.base_stake = 200 * IO + 1; /* H100 minimum 2,000 IO + 10 */
-  GP_CHECK_EQ(run_set_job(&f, fill_key(0x11)), REGISTRY_ERR_STAKE_BELOW_MINIMUM);
+  GP_CHECK_EQ(run_set_job(&f, fill_key(0x11), true), REGISTRY_ERR_STAKE_BELOW_MINIMUM);
   GP_CHECK_EQ(f.device.status, REGISTRY_STATUS_ACTIVE);
   f.device.stake = 2000 * IO + 10;
-  GP_CHECK_EQ(run_set_job(&f, fill_key(0x11)), 0);
+  GP_CHECK_EQ(run_set_job(&f, fill_key(0x11), true), 0);
   GP_CHECK_EQ(f.device.status, REGISTRY_STATUS_HIRED);
   f.config.paused = 1;
   f.device.status = REGISTRY_STATUS_ACTIVE;
-  GP_CHECK_EQ(run_set_job(&f, fill_key(0x12)), REGISTRY_ERR_PROGRAM_PAUSED);
+  GP_CHECK_EQ(run_set_job(&f, fill_key(0x12), true), REGISTRY_ERR_PROGRAM_PAUSED);
 }
