@@ -15,6 +15,7 @@ var (
 var (
 	Event_ConfigInitialized  = [8]byte{181, 49, 200, 156, 19, 167, 178, 91}
 	Event_ConfigUpdated      = [8]byte{40, 241, 230, 122, 11, 19, 198, 194}
+	Event_ConfigProposed     = [8]byte{148, 34, 23, 129, 45, 161, 66, 192}
 	Event_PauseSet           = [8]byte{175, 57, 198, 136, 192, 66, 204, 73}
 	Event_ClusterCreated     = [8]byte{213, 61, 198, 189, 196, 236, 60, 53}
 	Event_ClusterClosed      = [8]byte{94, 250, 137, 92, 61, 46, 109, 170}
@@ -38,6 +39,7 @@ var (
 var (
 	Instruction_InitializeConfig = [8]byte{208, 127, 21, 1, 194, 190, 196, 70}
 	Instruction_UpdateConfig     = [8]byte{29, 158, 252, 191, 10, 83, 219, 99}
+	Instruction_ApplyConfig      = [8]byte{121, 42, 53, 8, 51, 150, 105, 249}
 	Instruction_SetPause         = [8]byte{63, 32, 154, 2, 56, 103, 79, 45}
 	Instruction_CreateCluster    = [8]byte{175, 229, 0, 118, 240, 195, 91, 130}
 	Instruction_CloseCluster     = [8]byte{31, 116, 68, 253, 24, 34, 43, 115}

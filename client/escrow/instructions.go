@@ -12,10 +12,11 @@ import (
 )
 
 // Builds a "initialize_config" instruction.
-// Creates the Config. Only the program's upgrade authority may call it. The registry it works // with is fixed here; the payment mints are the registry's IO and IOSD.
+// Creates the Config. Only the program's upgrade authority may call it. The registry it works // with is fixed here; the payment mints are the registry's IO and IOSD, which must have no freeze // authority. The limits are fixed for good.
 func NewInitializeConfigInstruction(
 	// Params:
 	paramsParam ConfigParams,
+	limitsParam EscrowLimits,
 
 	// Accounts:
 	configAccount solanago.PublicKey,
@@ -25,6 +26,8 @@ func NewInitializeConfigInstruction(
 	registryProgramAccount solanago.PublicKey,
 	registryConfigAccount solanago.PublicKey,
 	economyProgramAccount solanago.PublicKey,
+	ioMintAccount solanago.PublicKey,
+	iosdMintAccount solanago.PublicKey,
 	systemProgramAccount solanago.PublicKey,
 ) (solanago.Instruction, error) {
 	buf__ := new(bytes.Buffer)
@@ -40,6 +43,11 @@ func NewInitializeConfigInstruction(
 		err = enc__.Encode(paramsParam)
 		if err != nil {
 			return nil, errors.NewField("paramsParam", err)
+		}
+		// Serialize `limitsParam`:
+		err = enc__.Encode(limitsParam)
+		if err != nil {
+			return nil, errors.NewField("limitsParam", err)
 		}
 	}
 	accounts__ := solanago.AccountMetaSlice{}
@@ -65,7 +73,13 @@ func NewInitializeConfigInstruction(
 		// Account 6 "economy_program": Read-only, Non-signer, Required
 		// The economy program, which burns IOSD fees.
 		accounts__.Append(solanago.NewAccountMeta(economyProgramAccount, false, false))
-		// Account 7 "system_program": Read-only, Non-signer, Required
+		// Account 7 "io_mint": Read-only, Non-signer, Required
+		// The registry's IO mint: no freeze authority.
+		accounts__.Append(solanago.NewAccountMeta(ioMintAccount, false, false))
+		// Account 8 "iosd_mint": Read-only, Non-signer, Required
+		// The registry's IOSD mint: no freeze authority.
+		accounts__.Append(solanago.NewAccountMeta(iosdMintAccount, false, false))
+		// Account 9 "system_program": Read-only, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(systemProgramAccount, false, false))
 	}
 
@@ -78,7 +92,7 @@ func NewInitializeConfigInstruction(
 }
 
 // Builds a "update_config" instruction.
-// Replaces every parameter. Admin only; allowed while paused.
+// Proposes new parameters. Admin only; allowed while paused. A change that only reduces a key's // power applies at once (and drops any proposal); any other becomes the pending proposal, applied by // apply_config after the larger of the limits' min_config_delay_secs and the registry's unstake cooldown.
 func NewUpdateConfigInstruction(
 	// Params:
 	paramsParam ConfigParams,
@@ -86,6 +100,7 @@ func NewUpdateConfigInstruction(
 	// Accounts:
 	configAccount solanago.PublicKey,
 	adminAccount solanago.PublicKey,
+	registryConfigAccount solanago.PublicKey,
 ) (solanago.Instruction, error) {
 	buf__ := new(bytes.Buffer)
 	enc__ := binary.NewBorshEncoder(buf__)
@@ -110,6 +125,9 @@ func NewUpdateConfigInstruction(
 		accounts__.Append(solanago.NewAccountMeta(configAccount, true, false))
 		// Account 1 "admin": Read-only, Signer, Required
 		accounts__.Append(solanago.NewAccountMeta(adminAccount, false, true))
+		// Account 2 "registry_config": Read-only, Non-signer, Required
+		// The registry's Config: its unstake_cooldown_secs.
+		accounts__.Append(solanago.NewAccountMeta(registryConfigAccount, false, false))
 	}
 
 	// Create the instruction.
@@ -117,6 +135,27 @@ func NewUpdateConfigInstruction(
 		ProgramID,
 		accounts__,
 		buf__.Bytes(),
+	), nil
+}
+
+// Builds a "apply_config" instruction.
+// Applies the pending proposal once its delay is over. Anyone; allowed while paused.
+func NewApplyConfigInstruction(
+	configAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, true, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		nil,
 	), nil
 }
 

@@ -4,7 +4,7 @@ import "github.com/gagliardetto/solana-go"
 
 // LayoutVersion is the version the escrow writes into every account it creates (ESCROW_VERSION
 // in programs/escrow/include/escrow.h); it changes with any layout.
-const LayoutVersion uint8 = 1
+const LayoutVersion uint8 = 2
 
 // UnclaimedSize is the size of an Unclaimed record, whose rent settle's payer pays once per
 // device owner and mint, and gets back when the owner collects.
@@ -24,5 +24,17 @@ func DefaultParams(scheduler, treasury solana.PublicKey) ConfigParams {
 		UsageGraceSecs:       60 * 60,
 		FeeBps:               500,
 		FeeBurnBps:           5_000,
+	}
+}
+
+// DefaultLimits returns the hard limits the escrow is initialized with, fixed for good: a fee of
+// at most 10% (twice the launch fee), an ended job's last usage awaited at most a day, and a
+// week's notice before a change that is not applied at once (the registry's 14-day unstake
+// cooldown is longer, and the delay is the larger of the two).
+func DefaultLimits() EscrowLimits {
+	return EscrowLimits{
+		MinConfigDelaySecs: 7 * 24 * 60 * 60,
+		MaxUsageGraceSecs:  24 * 60 * 60,
+		MaxFeeBps:          1_000,
 	}
 }

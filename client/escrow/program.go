@@ -94,16 +94,27 @@ func writable(keys []solana.PublicKey) []*solana.AccountMeta {
 	return metas
 }
 
-// InitializeConfig creates the Config; admin must be the program's upgrade authority.
-func (p Program) InitializeConfig(admin solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
-	ix, err := NewInitializeConfigInstruction(params, p.ConfigAddress(), admin, p.ID, p.ProgramDataAddress(), p.Registry.ID, p.Registry.ConfigAddress(), p.Economy.ID, solana.SystemProgramID)
+// InitializeConfig creates the Config with params within limits, fixed for good; admin must be
+// the program's upgrade authority. The payment mints are the registry's IO and IOSD
+// (p.Economy's), which must have no freeze authority.
+func (p Program) InitializeConfig(admin solana.PublicKey, params ConfigParams, limits EscrowLimits) (solana.Instruction, error) {
+	ix, err := NewInitializeConfigInstruction(params, limits, p.ConfigAddress(), admin, p.ID, p.ProgramDataAddress(), p.Registry.ID,
+		p.Registry.ConfigAddress(), p.Economy.ID, p.Economy.IOMint, p.Economy.IOSDMint, solana.SystemProgramID)
 	return anchorix.Build(p.ID, Instruction_InitializeConfig, ix, err)
 }
 
-// UpdateConfig replaces every parameter; admin must be the admin.
+// UpdateConfig proposes params; admin must be the admin. A change that only reduces a key's
+// power applies at once; any other waits for ApplyConfig after the delay (the larger of the
+// limits' MinConfigDelaySecs and the registry's unstake cooldown).
 func (p Program) UpdateConfig(admin solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
-	ix, err := NewUpdateConfigInstruction(params, p.ConfigAddress(), admin)
+	ix, err := NewUpdateConfigInstruction(params, p.ConfigAddress(), admin, p.Registry.ConfigAddress())
 	return anchorix.Build(p.ID, Instruction_UpdateConfig, ix, err)
+}
+
+// ApplyConfig applies the pending proposal once its delay is over (anyone).
+func (p Program) ApplyConfig() (solana.Instruction, error) {
+	ix, err := NewApplyConfigInstruction(p.ConfigAddress())
+	return anchorix.Build(p.ID, Instruction_ApplyConfig, ix, err)
 }
 
 // SetPause pauses or resumes what starts new commitments.

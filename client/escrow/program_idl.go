@@ -53,6 +53,8 @@ var (
 	ErrNoUsageCollection         = &chain.CustomError{Program: "escrow", Code: 6231, Name: "NoUsageCollection", Msg: "The job has no usage collection open"}
 	ErrNotUnclaimedOwner         = &chain.CustomError{Program: "escrow", Code: 6232, Name: "NotUnclaimedOwner", Msg: "The signer is not the owner of the unclaimed pay"}
 	ErrWrongRentPayer            = &chain.CustomError{Program: "escrow", Code: 6233, Name: "WrongRentPayer", Msg: "The account is not the one that paid the record's rent"}
+	ErrNoConfigProposal          = &chain.CustomError{Program: "escrow", Code: 6234, Name: "NoConfigProposal", Msg: "No configuration change is pending"}
+	ErrConfigDelayNotOver        = &chain.CustomError{Program: "escrow", Code: 6235, Name: "ConfigDelayNotOver", Msg: "The configuration change's delay is not over"}
 )
 
 // Errors maps each error code of the program to its error.
@@ -104,6 +106,8 @@ var Errors = chain.ErrorTable{
 	6231: ErrNoUsageCollection,
 	6232: ErrNotUnclaimedOwner,
 	6233: ErrWrongRentPayer,
+	6234: ErrNoConfigProposal,
+	6235: ErrConfigDelayNotOver,
 }
 
 // Where each instruction's accounts sit in its account list.
@@ -115,9 +119,13 @@ const (
 	InitializeConfigAccountRegistryProgram = 4
 	InitializeConfigAccountRegistryConfig  = 5
 	InitializeConfigAccountEconomyProgram  = 6
-	InitializeConfigAccountSystemProgram   = 7
+	InitializeConfigAccountIoMint          = 7
+	InitializeConfigAccountIosdMint        = 8
+	InitializeConfigAccountSystemProgram   = 9
 	UpdateConfigAccountConfig              = 0
 	UpdateConfigAccountAdmin               = 1
+	UpdateConfigAccountRegistryConfig      = 2
+	ApplyConfigAccountConfig               = 0
 	SetPauseAccountConfig                  = 0
 	SetPauseAccountAdmin                   = 1
 	CreateClusterAccountConfig             = 0

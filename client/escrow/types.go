@@ -151,6 +151,95 @@ func UnmarshalConfigParams(buf []byte) (*ConfigParams, error) {
 	return obj, nil
 }
 
+// Hard limits fixed at initialization; no configuration change exceeds them.
+type EscrowLimits struct {
+	// The least time a configuration change that is not applied at once waits before it applies; the
+	// delay is the larger of this and the registry's unstake_cooldown_secs.
+	MinConfigDelaySecs int64 `json:"minConfigDelaySecs"`
+
+	// Ceiling of usage_grace_secs: the longest an ended job's remaining escrow may wait for its last usage.
+	MaxUsageGraceSecs int64 `json:"maxUsageGraceSecs"`
+
+	// Ceiling of fee_bps.
+	MaxFeeBps uint16   `json:"maxFeeBps"`
+	Padding   [6]uint8 `json:"padding"`
+}
+
+func (obj EscrowLimits) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `MinConfigDelaySecs`:
+	err = encoder.Encode(obj.MinConfigDelaySecs)
+	if err != nil {
+		return errors.NewField("MinConfigDelaySecs", err)
+	}
+	// Serialize `MaxUsageGraceSecs`:
+	err = encoder.Encode(obj.MaxUsageGraceSecs)
+	if err != nil {
+		return errors.NewField("MaxUsageGraceSecs", err)
+	}
+	// Serialize `MaxFeeBps`:
+	err = encoder.Encode(obj.MaxFeeBps)
+	if err != nil {
+		return errors.NewField("MaxFeeBps", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj EscrowLimits) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding EscrowLimits: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *EscrowLimits) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `MinConfigDelaySecs`:
+	err = decoder.Decode(&obj.MinConfigDelaySecs)
+	if err != nil {
+		return errors.NewField("MinConfigDelaySecs", err)
+	}
+	// Deserialize `MaxUsageGraceSecs`:
+	err = decoder.Decode(&obj.MaxUsageGraceSecs)
+	if err != nil {
+		return errors.NewField("MaxUsageGraceSecs", err)
+	}
+	// Deserialize `MaxFeeBps`:
+	err = decoder.Decode(&obj.MaxFeeBps)
+	if err != nil {
+		return errors.NewField("MaxFeeBps", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *EscrowLimits) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling EscrowLimits: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalEscrowLimits(buf []byte) (*EscrowLimits, error) {
+	obj := new(EscrowLimits)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
 // The escrow's singleton configuration, PDA ["config"].
 type Config struct {
 	Admin           solanago.PublicKey `json:"admin"`
@@ -171,8 +260,17 @@ type Config struct {
 	Paused        uint8    `json:"paused"`
 	Padding       [4]uint8 `json:"padding"`
 
+	// Fixed at initialization.
+	Limits EscrowLimits `json:"limits"`
+
+	// When the pending proposal may apply (apply_config); 0 when none.
+	PendingAppliesAt int64 `json:"pendingAppliesAt"`
+
+	// The proposed parameters, all zero when none.
+	Pending ConfigParams `json:"pending"`
+
 	// Room to grow without reallocating.
-	Reserved [96]uint8 `json:"reserved"`
+	Reserved [64]uint8 `json:"reserved"`
 }
 
 func (obj Config) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -240,6 +338,21 @@ func (obj Config) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	err = encoder.Encode(obj.Padding)
 	if err != nil {
 		return errors.NewField("Padding", err)
+	}
+	// Serialize `Limits`:
+	err = encoder.Encode(obj.Limits)
+	if err != nil {
+		return errors.NewField("Limits", err)
+	}
+	// Serialize `PendingAppliesAt`:
+	err = encoder.Encode(obj.PendingAppliesAt)
+	if err != nil {
+		return errors.NewField("PendingAppliesAt", err)
+	}
+	// Serialize `Pending`:
+	err = encoder.Encode(obj.Pending)
+	if err != nil {
+		return errors.NewField("Pending", err)
 	}
 	// Serialize `Reserved`:
 	err = encoder.Encode(obj.Reserved)
@@ -324,6 +437,21 @@ func (obj *Config) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
 	err = decoder.Decode(&obj.Padding)
 	if err != nil {
 		return errors.NewField("Padding", err)
+	}
+	// Deserialize `Limits`:
+	err = decoder.Decode(&obj.Limits)
+	if err != nil {
+		return errors.NewField("Limits", err)
+	}
+	// Deserialize `PendingAppliesAt`:
+	err = decoder.Decode(&obj.PendingAppliesAt)
+	if err != nil {
+		return errors.NewField("PendingAppliesAt", err)
+	}
+	// Deserialize `Pending`:
+	err = decoder.Decode(&obj.Pending)
+	if err != nil {
+		return errors.NewField("Pending", err)
 	}
 	// Deserialize `Reserved`:
 	err = decoder.Decode(&obj.Reserved)
@@ -549,12 +677,21 @@ type Job struct {
 	SlotCount uint8 `json:"slotCount"`
 
 	// 0 Open, 1 Assigned, 2 Running, 3 Completed, 4 Cancelled, 5 Expired.
-	State        uint8     `json:"state"`
-	PendingVotes uint8     `json:"pendingVotes"`
-	Bump         uint8     `json:"bump"`
-	Version      uint8     `json:"version"`
-	Padding      [4]uint8  `json:"padding"`
-	Reserved     [56]uint8 `json:"reserved"`
+	State        uint8    `json:"state"`
+	PendingVotes uint8    `json:"pendingVotes"`
+	Bump         uint8    `json:"bump"`
+	Version      uint8    `json:"version"`
+	Padding      [4]uint8 `json:"padding"`
+
+	// The config's acceptance window when the job was created.
+	AcceptanceWindowSecs int64 `json:"acceptanceWindowSecs"`
+
+	// The config's usage grace when the job was created.
+	UsageGraceSecs int64 `json:"usageGraceSecs"`
+
+	// The config's treasury when the job was created: its fees go there.
+	Treasury solanago.PublicKey `json:"treasury"`
+	Reserved [8]uint8           `json:"reserved"`
 }
 
 func (obj Job) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -717,6 +854,21 @@ func (obj Job) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	err = encoder.Encode(obj.Padding)
 	if err != nil {
 		return errors.NewField("Padding", err)
+	}
+	// Serialize `AcceptanceWindowSecs`:
+	err = encoder.Encode(obj.AcceptanceWindowSecs)
+	if err != nil {
+		return errors.NewField("AcceptanceWindowSecs", err)
+	}
+	// Serialize `UsageGraceSecs`:
+	err = encoder.Encode(obj.UsageGraceSecs)
+	if err != nil {
+		return errors.NewField("UsageGraceSecs", err)
+	}
+	// Serialize `Treasury`:
+	err = encoder.Encode(obj.Treasury)
+	if err != nil {
+		return errors.NewField("Treasury", err)
 	}
 	// Serialize `Reserved`:
 	err = encoder.Encode(obj.Reserved)
@@ -896,6 +1048,21 @@ func (obj *Job) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
 	err = decoder.Decode(&obj.Padding)
 	if err != nil {
 		return errors.NewField("Padding", err)
+	}
+	// Deserialize `AcceptanceWindowSecs`:
+	err = decoder.Decode(&obj.AcceptanceWindowSecs)
+	if err != nil {
+		return errors.NewField("AcceptanceWindowSecs", err)
+	}
+	// Deserialize `UsageGraceSecs`:
+	err = decoder.Decode(&obj.UsageGraceSecs)
+	if err != nil {
+		return errors.NewField("UsageGraceSecs", err)
+	}
+	// Deserialize `Treasury`:
+	err = decoder.Decode(&obj.Treasury)
+	if err != nil {
+		return errors.NewField("Treasury", err)
 	}
 	// Deserialize `Reserved`:
 	err = decoder.Decode(&obj.Reserved)
@@ -1274,6 +1441,7 @@ func UnmarshalUsageReport(buf []byte) (*UsageReport, error) {
 type ConfigInitialized struct {
 	Admin           solanago.PublicKey `json:"admin"`
 	RegistryProgram solanago.PublicKey `json:"registryProgram"`
+	Limits          EscrowLimits       `json:"limits"`
 }
 
 func (obj ConfigInitialized) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -1286,6 +1454,11 @@ func (obj ConfigInitialized) MarshalWithEncoder(encoder *binary.Encoder) (err er
 	err = encoder.Encode(obj.RegistryProgram)
 	if err != nil {
 		return errors.NewField("RegistryProgram", err)
+	}
+	// Serialize `Limits`:
+	err = encoder.Encode(obj.Limits)
+	if err != nil {
+		return errors.NewField("Limits", err)
 	}
 	return nil
 }
@@ -1310,6 +1483,11 @@ func (obj *ConfigInitialized) UnmarshalWithDecoder(decoder *binary.Decoder) (err
 	err = decoder.Decode(&obj.RegistryProgram)
 	if err != nil {
 		return errors.NewField("RegistryProgram", err)
+	}
+	// Deserialize `Limits`:
+	err = decoder.Decode(&obj.Limits)
+	if err != nil {
+		return errors.NewField("Limits", err)
 	}
 	return nil
 }
@@ -1384,6 +1562,77 @@ func (obj *ConfigUpdated) Unmarshal(buf []byte) error {
 
 func UnmarshalConfigUpdated(buf []byte) (*ConfigUpdated, error) {
 	obj := new(ConfigUpdated)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type ConfigProposed struct {
+	Admin     solanago.PublicKey `json:"admin"`
+	Params    ConfigParams       `json:"params"`
+	AppliesAt int64              `json:"appliesAt"`
+}
+
+func (obj ConfigProposed) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Admin`:
+	err = encoder.Encode(obj.Admin)
+	if err != nil {
+		return errors.NewField("Admin", err)
+	}
+	// Serialize `Params`:
+	err = encoder.Encode(obj.Params)
+	if err != nil {
+		return errors.NewField("Params", err)
+	}
+	// Serialize `AppliesAt`:
+	err = encoder.Encode(obj.AppliesAt)
+	if err != nil {
+		return errors.NewField("AppliesAt", err)
+	}
+	return nil
+}
+
+func (obj ConfigProposed) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding ConfigProposed: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *ConfigProposed) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Admin`:
+	err = decoder.Decode(&obj.Admin)
+	if err != nil {
+		return errors.NewField("Admin", err)
+	}
+	// Deserialize `Params`:
+	err = decoder.Decode(&obj.Params)
+	if err != nil {
+		return errors.NewField("Params", err)
+	}
+	// Deserialize `AppliesAt`:
+	err = decoder.Decode(&obj.AppliesAt)
+	if err != nil {
+		return errors.NewField("AppliesAt", err)
+	}
+	return nil
+}
+
+func (obj *ConfigProposed) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling ConfigProposed: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalConfigProposed(buf []byte) (*ConfigProposed, error) {
+	obj := new(ConfigProposed)
 	err := obj.Unmarshal(buf)
 	if err != nil {
 		return nil, err

@@ -110,7 +110,7 @@ func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) 
 	}
 
 	if _, err := prog.FetchConfig(ctx, c); errors.Is(err, chain.ErrAccountNotFound) {
-		ix, err := prog.InitializeConfig(admin.PublicKey(), escrow.DefaultParams(pub["scheduler"], pub["treasury"]))
+		ix, err := prog.InitializeConfig(admin.PublicKey(), escrow.DefaultParams(pub["scheduler"], pub["treasury"]), escrow.DefaultLimits())
 		if err := send("initialize escrow config", ix, err); err != nil {
 			return nil, err
 		}

@@ -31,6 +31,7 @@ type env struct {
 	*chaintest.Env
 	prog         escrow.Program
 	params       escrow.ConfigParams
+	limits       escrow.EscrowLimits
 	scheduler    solana.PrivateKey
 	treasuryIOSD solana.PublicKey // the treasury's IOSD account: it receives the fee's treasury share
 }
@@ -43,17 +44,6 @@ func newEnv(t testing.TB) *env {
 
 // newUninitializedEnv is newEnv without the escrow's Config (the registry is initialized).
 func newUninitializedEnv(t testing.TB) *env { return setUp(t, chaintest.New(t)) }
-
-// newFreezableEnv is newEnv on an IOSD that the returned key can freeze (the genesis IOSD has
-// no freeze authority).
-func newFreezableEnv(t testing.TB) (*env, solana.PrivateKey) {
-	ce := chaintest.New(t)
-	mint, freezer := ce.FreezableMint(t, 6, 1_000_000*iosd)
-	ce.IOSDMint, ce.Economy.IOSDMint = mint, mint
-	e := setUp(t, ce)
-	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, e.initialize()))
-	return e, freezer
-}
 
 // setUp deploys the registry and the economy on ce for the escrow.
 func setUp(t testing.TB, ce *chaintest.Env) *env {
@@ -73,6 +63,8 @@ func setUp(t testing.TB, ce *chaintest.Env) *env {
 	e.params.AcceptanceWindowSecs = 6
 	e.params.UsageWindowSecs = 2
 	e.params.UsageGraceSecs = 6 // >= a usage window + the vote deadline (README)
+	e.limits = escrow.DefaultLimits()
+	e.limits.MinConfigDelaySecs = 2 // the registry's test unstake cooldown, 2 s, is the delay
 	return e
 }
 
@@ -84,9 +76,9 @@ func (e *env) setVoteDeadline(t testing.TB, secs int64) {
 	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.UpdateConfig(e.Admin.PublicKey(), rc.Params))))
 }
 
-// initialize is the admin's initialize_config with e.params.
+// initialize is the admin's initialize_config with e.params and e.limits.
 func (e *env) initialize() solana.Instruction {
-	return chaintest.Must(e.prog.InitializeConfig(e.Admin.PublicKey(), e.params))
+	return chaintest.Must(e.prog.InitializeConfig(e.Admin.PublicKey(), e.params, e.limits))
 }
 
 // renter is a wallet with an IOSD account.

@@ -721,9 +721,15 @@ func TestNegativeUsageAndTime(t *testing.T) {
 	})
 }
 
-// The admin's instructions refuse anyone else and bad parameters. Paused, the program refuses
-// what starts new commitments (create a cluster or a job, top up, assign, accept, replace) and
-// still does everything that ends, settles or closes jobs.
+// The admin's instructions refuse anyone else and bad parameters. Then the admin turns the
+// configuration against the running jobs (a new scheduler and treasury, the highest fee, no
+// burn, an hour's acceptance window, a day's grace, longer usage windows: delayed, then applied)
+// and pauses the program. Paused, it refuses what starts new commitments (create a cluster or
+// a job, top up, assign, accept); every exit still works, on the terms each job was created
+// with: record_usage and settle (the fee at the job's rate, to the job's treasury), quit_job,
+// replace_device (its device leaves; the proposal locks nothing), cancel_job, expire_job (at
+// the job's acceptance window), close_job (after the job's grace) and close_cluster, with
+// exact balances.
 func TestNegativePaused(t *testing.T) {
 	e := newEnv(t)
 	exp := e.createJob(t, 1, 600) // never assigned: it expires after the acceptance window
@@ -740,9 +746,7 @@ func TestNegativePaused(t *testing.T) {
 
 	stranger := e.Funded(t)
 	badParams := func(edit func(*escrow.ConfigParams)) solana.Instruction {
-		p := e.params
-		edit(&p)
-		return chaintest.Must(e.prog.UpdateConfig(e.Admin.PublicKey(), p))
+		return chaintest.Must(e.prog.UpdateConfig(e.Admin.PublicKey(), e.edited(edit)))
 	}
 	e.negRun(t,
 		negCase{"set_pause by a stranger", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.SetPause(stranger.PublicKey(), true)),
@@ -751,7 +755,7 @@ func TestNegativePaused(t *testing.T) {
 			escrow.ErrUnauthorized, []solana.PublicKey{e.prog.ConfigAddress()}},
 		negCase{"set_pause without the admin's signature", []solana.PrivateKey{stranger},
 			chaintest.Unsigned(chaintest.Must(e.prog.SetPause(e.Admin.PublicKey(), true)), 1), escrow.ErrMissingSigner, []solana.PublicKey{e.prog.ConfigAddress()}},
-		negCase{"initialize_config by another wallet", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.InitializeConfig(stranger.PublicKey(), e.params)),
+		negCase{"initialize_config by another wallet", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.InitializeConfig(stranger.PublicKey(), e.params, e.limits)),
 			escrow.ErrNotUpgradeAuthority, []solana.PublicKey{e.prog.ConfigAddress()}},
 		negCase{"initialize_config again", []solana.PrivateKey{e.Keeper, e.Admin}, e.initialize(),
 			escrow.ErrAccountAlreadyInitialized, []solana.PublicKey{e.prog.ConfigAddress()}},
@@ -762,10 +766,20 @@ func TestNegativePaused(t *testing.T) {
 		negCase{"update_config: no treasury", []solana.PrivateKey{e.Admin}, badParams(func(p *escrow.ConfigParams) { p.Treasury = solana.PublicKey{} }),
 			escrow.ErrInvalidConfigParams, []solana.PublicKey{e.prog.ConfigAddress()}},
 	)
+
+	// The hostile configuration, and the pause.
+	scheduler2, treasury2 := e.Funded(t), solana.NewWallet().PublicKey()
+	treasury2IOSD := e.TokenAccount(t, e.IOSDMint, treasury2, 0)
+	hostile := e.edited(func(p *escrow.ConfigParams) {
+		p.Scheduler, p.Treasury, p.FeeBps, p.FeeBurnBps = scheduler2.PublicKey(), treasury2, e.limits.MaxFeeBps, 0
+		p.AcceptanceWindowSecs, p.UsageWindowSecs, p.UsageGraceSecs = 3600, 5, e.limits.MaxUsageGraceSecs
+	})
+	e.changeConfig(t, hostile)
 	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.prog.SetPause(e.Admin.PublicKey(), true))))
 	config, err := e.prog.FetchConfig(e.Ctx, e.Client)
 	require.NoError(t, err)
 	require.Equal(t, uint8(1), config.Paused)
+	require.Equal(t, hostile, config.Params)
 
 	runVault := e.prog.VaultAddress(run.addr)
 	watchRun := []solana.PublicKey{run.addr, runVault, run.renter.token, p0.Device, p1.Device, pQ.Device}
@@ -778,66 +792,84 @@ func TestNegativePaused(t *testing.T) {
 		negCase{"top_up", []solana.PrivateKey{rk}, chaintest.Must(e.prog.TopUp(rk.PublicKey(), run.addr, run.renter.token, 10)), escrow.ErrProgramPaused, watchRun},
 		negCase{"assign_devices", []solana.PrivateKey{exp.renter.key}, chaintest.Must(e.prog.AssignDevices(exp.renter.key.PublicKey(), exp.addr, pQ.Device)),
 			escrow.ErrProgramPaused, []solana.PublicKey{exp.addr, pQ.Device}},
-		negCase{"assign_devices by the scheduler", []solana.PrivateKey{e.scheduler}, chaintest.Must(e.prog.AssignDevices(e.scheduler.PublicKey(), exp.addr, pQ.Device)),
+		negCase{"assign_devices by the scheduler", []solana.PrivateKey{scheduler2}, chaintest.Must(e.prog.AssignDevices(scheduler2.PublicKey(), exp.addr, pQ.Device)),
 			escrow.ErrProgramPaused, []solana.PublicKey{exp.addr, pQ.Device}},
 		negCase{"accept_job", []solana.PrivateKey{e.Keeper, pQ.DeviceKey}, chaintest.Must(e.prog.AcceptJob(asg.addr, pQ.DeviceKey.PublicKey(), asg.payouts[0], 0)),
 			escrow.ErrProgramPaused, []solana.PublicKey{asg.addr, pQ.Device}},
-		negCase{"replace_device", []solana.PrivateKey{rk}, chaintest.Must(e.prog.ReplaceDevice(rk.PublicKey(), run.addr, 0, p0.Device, pQ.Device)),
-			escrow.ErrProgramPaused, watchRun},
 	)
 
-	t.Run("record_usage and settle work", func(t *testing.T) {
-		started := e.job(t, run)
+	started := e.job(t, run)
+	var paid [2]uint64 // verified seconds paid per slot
+	t.Run("record_usage and settle work, at the job's fee and treasury", func(t *testing.T) {
 		w := e.endedWindow(started.StartedAt)
 		c0, c1 := capAt(started, started.Slots[0], e.windowEnd(w)), capAt(started, started.Slots[1], e.windowEnd(w))
 		e.countUsage(t, run, w, c0, c1)
-		_, err := e.settle(run, 0, run.payouts[0])
-		require.NoError(t, err)
-		require.Equal(t, pay(0, uint64(c0)).payout, e.TokenBalance(t, run.payouts[0]))
+		for slot, c := range []uint32{c0, c1} {
+			if c == 0 {
+				continue
+			}
+			_, err := e.settle(run, uint8(slot), run.payouts[slot])
+			require.NoError(t, err)
+			require.Equal(t, pay(0, uint64(c)).payout, e.TokenBalance(t, run.payouts[slot]))
+			paid[slot] = uint64(c)
+		}
+		require.Equal(t, pay(0, paid[0]).treasury+pay(0, paid[1]).treasury, e.TokenBalance(t, e.treasuryIOSD))
+		require.Zero(t, e.TokenBalance(t, treasury2IOSD))
 	})
 	t.Run("quit_job works", func(t *testing.T) {
 		_, err := e.SendSig([]solana.PrivateKey{e.Keeper, p1.DeviceKey}, chaintest.Must(e.prog.QuitJob(run.addr, p1.DeviceKey.PublicKey(), 1)))
 		require.NoError(t, err)
 		require.Equal(t, escrow.SlotLeft, e.job(t, run).Slots[1].State)
-		require.Equal(t, registry.StatusActive, e.Device(t, p1).Status)
+		e.released(t, p1)
+	})
+	t.Run("replace_device works", func(t *testing.T) {
+		require.NoError(t, e.Send([]solana.PrivateKey{rk}, chaintest.Must(e.prog.ReplaceDevice(rk.PublicKey(), run.addr, 0, p0.Device, pQ.Device))))
+		got := e.job(t, run)
+		require.Equal(t, escrow.SlotLeft, got.Slots[0].State)
+		require.Equal(t, escrow.SlotProposed, got.Slots[2].State)
+		e.released(t, p0)
 	})
 	t.Run("cancel_job works", func(t *testing.T) {
 		require.NoError(t, e.Send([]solana.PrivateKey{rk}, chaintest.Must(e.prog.CancelJob(rk.PublicKey(), run.addr, run.renter.token, escrow.HiredDevices(e.job(t, run))))))
-		require.Equal(t, escrow.JobCancelled, e.job(t, run).State)
-		require.Equal(t, registry.StatusActive, e.Device(t, p0).Status)
-		e.conserved(t, e.job(t, run))
+		got := e.job(t, run)
+		require.Equal(t, escrow.JobCancelled, got.State)
+		require.Equal(t, escrow.SlotLeft, got.Slots[2].State, "the proposal is dropped")
+		e.conserved(t, got)
+		// What is kept is exactly what the two slots may still be paid for their time.
+		var keep uint64
+		for slot := range 2 {
+			keep += pay(paid[slot], uint64(capAt(got, got.Slots[slot], got.EndedAt))).gross
+		}
+		require.Equal(t, keep, e.TokenBalance(t, runVault))
 	})
 	t.Run("expire_job and close_job work", func(t *testing.T) {
-		waitUntil(e.job(t, exp).CreatedAt + e.params.AcceptanceWindowSecs)
+		g := e.job(t, exp)
+		require.Equal(t, e.params.AcceptanceWindowSecs, g.AcceptanceWindowSecs)
+		waitUntil(g.CreatedAt + g.AcceptanceWindowSecs) // the job's window, not the config's hour
 		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.ExpireJob(exp.addr, exp.renter.token, nil))))
 		require.Equal(t, escrow.JobExpired, e.job(t, exp).State)
 		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.CloseJob(exp.addr, exp.renter.key.PublicKey(), exp.renter.token, solana.PublicKey{}))))
-		require.Equal(t, uint64(0), e.Lamports(t, exp.addr))
+		require.Zero(t, e.Lamports(t, exp.addr))
+		require.Equal(t, uint64(600*perSec+iosd), e.TokenBalance(t, exp.renter.token))
 
-		// The cancelled job, once its last usage is counted and settled.
+		// The cancelled job closes after its own grace (6 s, not the config's day), its last
+		// usage unattested: the renter gets back everything but what was paid.
 		ended := e.job(t, run)
-		last := e.endedWindow(ended.EndedAt)
-		e.countUsage(t, run, last, capAt(ended, ended.Slots[0], e.windowEnd(last)), capAt(ended, ended.Slots[1], e.windowEnd(last)))
-		counted := e.job(t, run)
-		for slot := range uint8(2) {
-			// Slot 0 may have nothing more: the chain's clock, a slot behind, may have ended the
-			// job in the second the first counted window ended.
-			if s := counted.Slots[slot]; s.VerifiedSecs > s.PaidSecs {
-				_, err := e.settle(run, slot, run.payouts[slot])
-				require.NoError(t, err)
-			}
-		}
-		e.conserved(t, e.job(t, run))
+		waitUntil(ended.EndedAt + ended.UsageGraceSecs)
 		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.CloseJob(run.addr, rk.PublicKey(), run.renter.token, solana.PublicKey{}))))
-		require.Equal(t, uint64(0), e.Lamports(t, run.addr))
+		require.Zero(t, e.Lamports(t, run.addr))
+		require.Equal(t, uint64(2*600*perSec+iosd)-pay(0, paid[0]).gross-pay(0, paid[1]).gross, e.TokenBalance(t, run.renter.token))
 	})
 	t.Run("close_cluster works", func(t *testing.T) {
 		require.NoError(t, e.Send([]solana.PrivateKey{nr.key}, chaintest.Must(e.prog.CloseCluster(nr.key.PublicKey(), 1))))
 		require.Equal(t, uint64(0), e.Lamports(t, e.prog.ClusterAddress(nr.key.PublicKey(), 1)))
 	})
-	t.Run("control: resumed, create_job works", func(t *testing.T) {
+	t.Run("control: resumed, create_job works, on the new terms", func(t *testing.T) {
 		require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.prog.SetPause(e.Admin.PublicKey(), false))))
 		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper, nr.key}, create))
+		g := e.job(t, job{addr: e.prog.JobAddress(nr.key.PublicKey(), 1)})
+		require.Equal(t, []any{hostile.FeeBps, hostile.FeeBurnBps, hostile.UsageWindowSecs, hostile.AcceptanceWindowSecs, hostile.UsageGraceSecs, hostile.Treasury},
+			[]any{g.FeeBps, g.FeeBurnBps, g.UsageWindowSecs, g.AcceptanceWindowSecs, g.UsageGraceSecs, g.Treasury})
 	})
 }
 

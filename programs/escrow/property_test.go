@@ -39,7 +39,7 @@ import (
 //     of its wall time), oracle 2 is faulty (its value is honest, 0, the most allowed, or one
 //     second low): every slot's verified_secs agrees, within the registry's band, with the
 //     honest value of a counted window, and a collection counts exactly when votes.h says;
-//   - no party is blocked: providers close, freeze or hand over their payout accounts (and
+//   - no party is blocked: providers close or hand over their payout accounts (and
 //     repair them) at random, which never makes settle or close_job fail; at the end every job
 //     is ended, counted, settled and closed, and every Unclaimed record collected by its owner;
 //   - each renter's IOSD is its funding less what its live jobs hold or paid and what its closed
@@ -129,7 +129,6 @@ type escrowWorld struct {
 	payers    []solana.PrivateKey // fee payers, in turn: a repeated instruction is a new transaction
 	turn      int
 	stranger  solana.PrivateKey // neither a renter, the scheduler nor an oracle
-	freezer   solana.PrivateKey // the IOSD's freeze authority
 	rule      voteRule
 	renters   []*worldRenter
 	providers []worldProvider
@@ -165,13 +164,12 @@ type worldProvider struct {
 
 // payoutBreak is how a provider made its payout account unusable.
 type payoutBreak struct {
-	how  int               // breakClosed, breakFrozen or breakHandedOver
+	how  int               // breakClosed or breakHandedOver
 	heir solana.PrivateKey // the account's new owner, when handed over
 }
 
 const (
 	breakClosed = iota
-	breakFrozen
 	breakHandedOver
 )
 
@@ -192,8 +190,8 @@ type verdict struct {
 }
 
 func newEscrowWorld(t *testing.T, rng *rand.Rand) *escrowWorld {
-	e, freezer := newFreezableEnv(t)
-	w := &escrowWorld{t: t, e: e, rng: rng, freezer: freezer, byDevice: map[solana.PublicKey]int{}, deviceJob: map[solana.PublicKey]solana.PublicKey{},
+	e := newEnv(t)
+	w := &escrowWorld{t: t, e: e, rng: rng, byDevice: map[solana.PublicKey]int{}, deviceJob: map[solana.PublicKey]solana.PublicKey{},
 		closedStates: map[uint8]int{}, outcomes: map[string]map[string]int{}}
 	for range 16 {
 		w.payers = append(w.payers, e.Funded(t))
@@ -1242,8 +1240,9 @@ func (w *escrowWorld) cluster() verdict {
 }
 
 // sabotage has a provider make its payout account unusable (through the token program, not
-// the escrow): closed (its balance moved to its other account first), frozen by the mint's
-// freeze authority, or handed over to a new owner. Settling its slots must go on regardless.
+// the escrow): closed (its balance moved to its other account first) or handed over to a new
+// owner (the payment mints have no freeze authority: initialize_config refuses one). Settling
+// its slots must go on regardless.
 func (w *escrowWorld) sabotage() verdict {
 	t, e := w.t, w.e
 	i := w.rng.IntN(len(w.providers))
@@ -1252,7 +1251,7 @@ func (w *escrowWorld) sabotage() verdict {
 		return w.repair()
 	}
 	owner := p.Owner.PublicKey()
-	b := &payoutBreak{how: w.rng.IntN(3)}
+	b := &payoutBreak{how: w.rng.IntN(2)}
 	switch b.how {
 	case breakClosed:
 		var ixs []solana.Instruction
@@ -1261,8 +1260,6 @@ func (w *escrowWorld) sabotage() verdict {
 		}
 		ixs = append(ixs, token.NewCloseAccountInstruction(p.payout, owner, owner, nil).Build())
 		require.NoError(t, e.Send([]solana.PrivateKey{p.Owner}, ixs...))
-	case breakFrozen:
-		e.Freeze(t, p.payout, e.IOSDMint, w.freezer)
 	case breakHandedOver:
 		b.heir = e.Funded(t)
 		require.NoError(t, e.Send([]solana.PrivateKey{p.Owner},
@@ -1273,7 +1270,7 @@ func (w *escrowWorld) sabotage() verdict {
 }
 
 // repair undoes a provider's sabotage: the account is made again (the same associated
-// address), thawed, or handed back.
+// address) or handed back.
 func (w *escrowWorld) repair() verdict {
 	t, e := w.t, w.e
 	var broken []int
@@ -1290,9 +1287,6 @@ func (w *escrowWorld) repair() verdict {
 	switch p.broken.how {
 	case breakClosed:
 		require.Equal(t, p.payout, e.TokenAccount(t, e.IOSDMint, owner, 0))
-	case breakFrozen:
-		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper, w.freezer},
-			token.NewThawAccountInstruction(p.payout, e.IOSDMint, w.freezer.PublicKey(), nil).Build()))
 	case breakHandedOver:
 		require.NoError(t, e.Send([]solana.PrivateKey{p.broken.heir},
 			token.NewSetAuthorityInstruction(token.AuthorityAccountOwner, owner, p.payout, p.broken.heir.PublicKey(), nil).Build()))

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {
   uint64_t len = size - 1;
   uint8_t *data = malloc(len ? len : 1);
   memcpy(data, input + 1, len);
-  switch (input[0] % 19) {
+  switch (input[0] % 20) {
     case 0: {
       escrow_initialize_config_args_t args;
       memset(&args, 0, sizeof args);
@@ -36,118 +36,125 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {
       break;
     }
     case 2: {
+      escrow_apply_config_args_t args;
+      memset(&args, 0, sizeof args);
+      (void)escrow_decode_apply_config_args(data, len, &args);
+      consume(&args, sizeof args);
+      break;
+    }
+    case 3: {
       escrow_set_pause_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_set_pause_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 3: {
+    case 4: {
       escrow_create_cluster_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_create_cluster_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 4: {
+    case 5: {
       escrow_close_cluster_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_close_cluster_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 5: {
+    case 6: {
       escrow_create_job_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_create_job_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 6: {
+    case 7: {
       escrow_top_up_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_top_up_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 7: {
+    case 8: {
       escrow_assign_devices_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_assign_devices_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 8: {
+    case 9: {
       escrow_accept_job_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_accept_job_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 9: {
+    case 10: {
       escrow_record_usage_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_record_usage_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 10: {
+    case 11: {
       escrow_count_usage_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_count_usage_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 11: {
+    case 12: {
       escrow_settle_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_settle_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 12: {
+    case 13: {
       escrow_set_payout_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_set_payout_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 13: {
+    case 14: {
       escrow_collect_unclaimed_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_collect_unclaimed_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 14: {
+    case 15: {
       escrow_cancel_job_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_cancel_job_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 15: {
+    case 16: {
       escrow_quit_job_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_quit_job_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 16: {
+    case 17: {
       escrow_replace_device_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_replace_device_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 17: {
+    case 18: {
       escrow_expire_job_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_expire_job_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 18: {
+    case 19: {
       escrow_close_job_args_t args;
       memset(&args, 0, sizeof args);
       (void)escrow_decode_close_job_args(data, len, &args);

@@ -57,6 +57,8 @@
 #define ESCROW_ERR_NO_USAGE_COLLECTION 6231 /* The job has no usage collection open */
 #define ESCROW_ERR_NOT_UNCLAIMED_OWNER 6232 /* The signer is not the owner of the unclaimed pay */
 #define ESCROW_ERR_WRONG_RENT_PAYER 6233 /* The account is not the one that paid the record's rent */
+#define ESCROW_ERR_NO_CONFIG_PROPOSAL 6234 /* No configuration change is pending */
+#define ESCROW_ERR_CONFIG_DELAY_NOT_OVER 6235 /* The configuration change's delay is not over */
 _Static_assert(ESCROW_ERR_INVALID_INSTRUCTION == GP_ERR_INVALID_INSTRUCTION, "IDL and SDK disagree on InvalidInstruction");
 _Static_assert(ESCROW_ERR_INVALID_INSTRUCTION_DATA == GP_ERR_INVALID_INSTRUCTION_DATA, "IDL and SDK disagree on InvalidInstructionData");
 _Static_assert(ESCROW_ERR_NOT_ENOUGH_ACCOUNTS == GP_ERR_NOT_ENOUGH_ACCOUNTS, "IDL and SDK disagree on NotEnoughAccounts");
@@ -114,6 +116,23 @@ _Static_assert(offsetof(escrow_config_params_t, fee_burn_bps) == 90, "layout");
 _Static_assert(offsetof(escrow_config_params_t, padding) == 92, "layout");
 _Static_assert(sizeof(escrow_config_params_t) == 96, "layout");
 
+/* Hard limits fixed at initialization; no configuration change exceeds them. */
+typedef struct {
+  /* The least time a configuration change that is not applied at once waits before it applies; the */
+  /* delay is the larger of this and the registry's unstake_cooldown_secs. */
+  int64_t min_config_delay_secs;
+  /* Ceiling of usage_grace_secs: the longest an ended job's remaining escrow may wait for its last usage. */
+  int64_t max_usage_grace_secs;
+  /* Ceiling of fee_bps. */
+  uint16_t max_fee_bps;
+  uint8_t padding[6];
+} escrow_escrow_limits_t;
+_Static_assert(offsetof(escrow_escrow_limits_t, min_config_delay_secs) == 0, "layout");
+_Static_assert(offsetof(escrow_escrow_limits_t, max_usage_grace_secs) == 8, "layout");
+_Static_assert(offsetof(escrow_escrow_limits_t, max_fee_bps) == 16, "layout");
+_Static_assert(offsetof(escrow_escrow_limits_t, padding) == 18, "layout");
+_Static_assert(sizeof(escrow_escrow_limits_t) == 24, "layout");
+
 /* The escrow's singleton configuration, PDA ["config"]. */
 #define ESCROW_CONFIG_DISCRIMINATOR 0x82ccfa1ee0aa0c9bULL
 typedef struct {
@@ -133,8 +152,14 @@ typedef struct {
   uint8_t authority_bump;
   uint8_t paused;
   uint8_t padding[4];
+  /* Fixed at initialization. */
+  escrow_escrow_limits_t limits;
+  /* When the pending proposal may apply (apply_config); 0 when none. */
+  int64_t pending_applies_at;
+  /* The proposed parameters, all zero when none. */
+  escrow_config_params_t pending;
   /* Room to grow without reallocating. */
-  uint8_t reserved[96];
+  uint8_t reserved[64];
 } escrow_config_t;
 _Static_assert(offsetof(escrow_config_t, admin) == 8, "layout");
 _Static_assert(offsetof(escrow_config_t, registry_program) == 40, "layout");
@@ -149,9 +174,12 @@ _Static_assert(offsetof(escrow_config_t, bump) == 329, "layout");
 _Static_assert(offsetof(escrow_config_t, authority_bump) == 330, "layout");
 _Static_assert(offsetof(escrow_config_t, paused) == 331, "layout");
 _Static_assert(offsetof(escrow_config_t, padding) == 332, "layout");
-_Static_assert(offsetof(escrow_config_t, reserved) == 336, "layout");
-_Static_assert(sizeof(escrow_config_t) == 432, "layout");
-#define ESCROW_CONFIG_SIZE 432
+_Static_assert(offsetof(escrow_config_t, limits) == 336, "layout");
+_Static_assert(offsetof(escrow_config_t, pending_applies_at) == 360, "layout");
+_Static_assert(offsetof(escrow_config_t, pending) == 368, "layout");
+_Static_assert(offsetof(escrow_config_t, reserved) == 464, "layout");
+_Static_assert(sizeof(escrow_config_t) == 528, "layout");
+#define ESCROW_CONFIG_SIZE 528
 
 /* One device's place on a job. */
 typedef struct {
@@ -232,7 +260,13 @@ typedef struct {
   uint8_t bump;
   uint8_t version;
   uint8_t padding[4];
-  uint8_t reserved[56];
+  /* The config's acceptance window when the job was created. */
+  int64_t acceptance_window_secs;
+  /* The config's usage grace when the job was created. */
+  int64_t usage_grace_secs;
+  /* The config's treasury when the job was created: its fees go there. */
+  SolPubkey treasury;
+  uint8_t reserved[8];
 } escrow_job_t;
 _Static_assert(offsetof(escrow_job_t, renter) == 8, "layout");
 _Static_assert(offsetof(escrow_job_t, mint) == 40, "layout");
@@ -266,7 +300,10 @@ _Static_assert(offsetof(escrow_job_t, pending_votes) == 5673, "layout");
 _Static_assert(offsetof(escrow_job_t, bump) == 5674, "layout");
 _Static_assert(offsetof(escrow_job_t, version) == 5675, "layout");
 _Static_assert(offsetof(escrow_job_t, padding) == 5676, "layout");
-_Static_assert(offsetof(escrow_job_t, reserved) == 5680, "layout");
+_Static_assert(offsetof(escrow_job_t, acceptance_window_secs) == 5680, "layout");
+_Static_assert(offsetof(escrow_job_t, usage_grace_secs) == 5688, "layout");
+_Static_assert(offsetof(escrow_job_t, treasury) == 5696, "layout");
+_Static_assert(offsetof(escrow_job_t, reserved) == 5728, "layout");
 _Static_assert(sizeof(escrow_job_t) == 5736, "layout");
 #define ESCROW_JOB_SIZE 5736
 
@@ -343,11 +380,13 @@ typedef struct {
   uint64_t discriminator;
   SolPubkey admin;
   SolPubkey registry_program;
+  escrow_escrow_limits_t limits;
 } escrow_config_initialized_t;
 _Static_assert(offsetof(escrow_config_initialized_t, admin) == 8, "layout");
 _Static_assert(offsetof(escrow_config_initialized_t, registry_program) == 40, "layout");
-_Static_assert(sizeof(escrow_config_initialized_t) == 72, "layout");
-#define ESCROW_CONFIG_INITIALIZED_SIZE 72
+_Static_assert(offsetof(escrow_config_initialized_t, limits) == 72, "layout");
+_Static_assert(sizeof(escrow_config_initialized_t) == 96, "layout");
+#define ESCROW_CONFIG_INITIALIZED_SIZE 96
 
 #define ESCROW_CONFIG_UPDATED_DISCRIMINATOR 0xc2c6130b7ae6f128ULL
 typedef struct {
@@ -359,6 +398,19 @@ _Static_assert(offsetof(escrow_config_updated_t, admin) == 8, "layout");
 _Static_assert(offsetof(escrow_config_updated_t, params) == 40, "layout");
 _Static_assert(sizeof(escrow_config_updated_t) == 136, "layout");
 #define ESCROW_CONFIG_UPDATED_SIZE 136
+
+#define ESCROW_CONFIG_PROPOSED_DISCRIMINATOR 0xc042a12d81172294ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey admin;
+  escrow_config_params_t params;
+  int64_t applies_at;
+} escrow_config_proposed_t;
+_Static_assert(offsetof(escrow_config_proposed_t, admin) == 8, "layout");
+_Static_assert(offsetof(escrow_config_proposed_t, params) == 40, "layout");
+_Static_assert(offsetof(escrow_config_proposed_t, applies_at) == 136, "layout");
+_Static_assert(sizeof(escrow_config_proposed_t) == 144, "layout");
+#define ESCROW_CONFIG_PROPOSED_SIZE 144
 
 #define ESCROW_PAUSE_SET_DISCRIMINATOR 0x49cc42c088c639afULL
 typedef struct {
@@ -650,7 +702,8 @@ _Static_assert(sizeof(escrow_job_closed_t) == 48, "layout");
 #define ESCROW_JOB_CLOSED_SIZE 48
 
 /* Creates the Config. Only the program's upgrade authority may call it. The registry it works */
-/* with is fixed here; the payment mints are the registry's IO and IOSD. */
+/* with is fixed here; the payment mints are the registry's IO and IOSD, which must have no freeze */
+/* authority. The limits are fixed for good. */
 #define ESCROW_IX_INITIALIZE_CONFIG 0x46c4bec201157fd0ULL
 enum {
   ESCROW_INITIALIZE_CONFIG_CONFIG = 0,
@@ -660,24 +713,27 @@ enum {
   ESCROW_INITIALIZE_CONFIG_REGISTRY_PROGRAM = 4,
   ESCROW_INITIALIZE_CONFIG_REGISTRY_CONFIG = 5,
   ESCROW_INITIALIZE_CONFIG_ECONOMY_PROGRAM = 6,
-  ESCROW_INITIALIZE_CONFIG_SYSTEM_PROGRAM = 7,
-  ESCROW_INITIALIZE_CONFIG_NUM_ACCOUNTS = 8
+  ESCROW_INITIALIZE_CONFIG_IO_MINT = 7,
+  ESCROW_INITIALIZE_CONFIG_IOSD_MINT = 8,
+  ESCROW_INITIALIZE_CONFIG_SYSTEM_PROGRAM = 9,
+  ESCROW_INITIALIZE_CONFIG_NUM_ACCOUNTS = 10
 };
 #define ESCROW_INITIALIZE_CONFIG_SIGNERS 0x2u
 #define ESCROW_INITIALIZE_CONFIG_WRITABLE 0x3u
 static inline uint64_t escrow_check_initialize_config_accounts(const SolParameters *p) {
-  if (p->ka_num < 8) return ESCROW_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (p->ka_num < 10) return ESCROW_ERR_NOT_ENOUGH_ACCOUNTS;
   if (!p->ka[1].is_signer) return ESCROW_ERR_MISSING_SIGNER; /* admin */
   if (!p->ka[0].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* config */
   if (!p->ka[1].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* admin */
   {
     static const SolPubkey want __attribute__((aligned(8))) = {{0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0}}; /* 11111111111111111111111111111111 */
-    if (!gp_pubkey_eq(p->ka[7].key, &want)) return ESCROW_ERR_INVALID_PROGRAM_ID; /* system_program */
+    if (!gp_pubkey_eq(p->ka[9].key, &want)) return ESCROW_ERR_INVALID_PROGRAM_ID; /* system_program */
   }
   return 0;
 }
 typedef struct {
   escrow_config_params_t params;
+  escrow_escrow_limits_t limits;
 } escrow_initialize_config_args_t;
 /* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
 static inline uint64_t escrow_decode_initialize_config_args(const uint8_t *data, uint64_t len, escrow_initialize_config_args_t *out) {
@@ -685,20 +741,26 @@ static inline uint64_t escrow_decode_initialize_config_args(const uint8_t *data,
   if (len - off < 96) return ESCROW_ERR_INVALID_INSTRUCTION_DATA;
   gp_memcpy(&out->params, data + off, 96);
   off += 96;
+  if (len - off < 24) return ESCROW_ERR_INVALID_INSTRUCTION_DATA;
+  gp_memcpy(&out->limits, data + off, 24);
+  off += 24;
   return off == len ? 0 : ESCROW_ERR_INVALID_INSTRUCTION_DATA;
 }
 
-/* Replaces every parameter. Admin only; allowed while paused. */
+/* Proposes new parameters. Admin only; allowed while paused. A change that only reduces a key's */
+/* power applies at once (and drops any proposal); any other becomes the pending proposal, applied by */
+/* apply_config after the larger of the limits' min_config_delay_secs and the registry's unstake cooldown. */
 #define ESCROW_IX_UPDATE_CONFIG 0x63db530abffc9e1dULL
 enum {
   ESCROW_UPDATE_CONFIG_CONFIG = 0,
   ESCROW_UPDATE_CONFIG_ADMIN = 1,
-  ESCROW_UPDATE_CONFIG_NUM_ACCOUNTS = 2
+  ESCROW_UPDATE_CONFIG_REGISTRY_CONFIG = 2,
+  ESCROW_UPDATE_CONFIG_NUM_ACCOUNTS = 3
 };
 #define ESCROW_UPDATE_CONFIG_SIGNERS 0x2u
 #define ESCROW_UPDATE_CONFIG_WRITABLE 0x1u
 static inline uint64_t escrow_check_update_config_accounts(const SolParameters *p) {
-  if (p->ka_num < 2) return ESCROW_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (p->ka_num < 3) return ESCROW_ERR_NOT_ENOUGH_ACCOUNTS;
   if (!p->ka[1].is_signer) return ESCROW_ERR_MISSING_SIGNER; /* admin */
   if (!p->ka[0].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* config */
   return 0;
@@ -712,6 +774,28 @@ static inline uint64_t escrow_decode_update_config_args(const uint8_t *data, uin
   if (len - off < 96) return ESCROW_ERR_INVALID_INSTRUCTION_DATA;
   gp_memcpy(&out->params, data + off, 96);
   off += 96;
+  return off == len ? 0 : ESCROW_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* Applies the pending proposal once its delay is over. Anyone; allowed while paused. */
+#define ESCROW_IX_APPLY_CONFIG 0xf969963308352a79ULL
+enum {
+  ESCROW_APPLY_CONFIG_CONFIG = 0,
+  ESCROW_APPLY_CONFIG_NUM_ACCOUNTS = 1
+};
+#define ESCROW_APPLY_CONFIG_SIGNERS 0x0u
+#define ESCROW_APPLY_CONFIG_WRITABLE 0x1u
+static inline uint64_t escrow_check_apply_config_accounts(const SolParameters *p) {
+  if (p->ka_num < 1) return ESCROW_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[0].is_writable) return ESCROW_ERR_ACCOUNT_NOT_WRITABLE; /* config */
+  return 0;
+}
+typedef struct { uint8_t unused; } escrow_apply_config_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t escrow_decode_apply_config_args(const uint8_t *data, uint64_t len, escrow_apply_config_args_t *out) {
+  uint64_t off = 0;
+  (void)data;
+  (void)out;
   return off == len ? 0 : ESCROW_ERR_INVALID_INSTRUCTION_DATA;
 }
 

@@ -14,7 +14,7 @@
 #include "registry/include/registry_view.h"
 
 /* Layout version written into every account. */
-#define ESCROW_VERSION 1
+#define ESCROW_VERSION 2
 #define ESCROW_BPS 10000u
 #define ESCROW_SECS_PER_HOUR 3600u
 #define ESCROW_MAX_DEVICES 16u
@@ -42,6 +42,7 @@ uint64_t escrow_process(const SolParameters *p);
 /* Instructions, one per file. */
 uint64_t escrow_initialize_config(const SolParameters *p);
 uint64_t escrow_update_config(const SolParameters *p);
+uint64_t escrow_apply_config(const SolParameters *p);
 uint64_t escrow_set_pause(const SolParameters *p);
 uint64_t escrow_create_cluster(const SolParameters *p);
 uint64_t escrow_close_cluster(const SolParameters *p);
@@ -61,7 +62,16 @@ uint64_t escrow_expire_job(const SolParameters *p);
 uint64_t escrow_close_job(const SolParameters *p);
 
 /* config.c */
-uint64_t escrow_validate_params(const escrow_config_params_t *params);
+typedef escrow_escrow_limits_t escrow_limits_t;
+/* The limits initialize_config fixes for good: InvalidConfigParams unless sane. */
+uint64_t escrow_validate_limits(const escrow_limits_t *limits);
+/* The rules every parameter set follows, within the limits: InvalidConfigParams otherwise. */
+uint64_t escrow_validate_params(const escrow_config_params_t *params, const escrow_limits_t *limits);
+/* Whether going from live to next only reduces a key's power, or reaches only jobs created
+   later (so it applies at once); anything else waits for the delay. */
+bool escrow_change_at_once(const escrow_config_params_t *live, const escrow_config_params_t *next);
+/* The Config's live parameters, pending proposal and its time, for gpunet/delayed.h. */
+void escrow_delayed(escrow_config_t *config, gp_delayed_t *out);
 /* The Config, checked (owner, size, discriminator). */
 uint64_t escrow_load_config(const SolAccountInfo *account, const SolPubkey *program_id, escrow_config_t **out);
 /* escrow_load_config, and ESCROW_ERR_PROGRAM_PAUSED while paused. */

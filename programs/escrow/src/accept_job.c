@@ -41,7 +41,7 @@ uint64_t escrow_accept_job(const SolParameters *p) {
   int64_t now;
   GP_TRY(gp_unix_now(&now));
   if (j->state == ESCROW_JOB_ASSIGNED) {
-    if (now >= j->created_at + config->params.acceptance_window_secs) return ESCROW_ERR_ACCEPTANCE_WINDOW_CLOSED;
+    if (now >= j->created_at + j->acceptance_window_secs) return ESCROW_ERR_ACCEPTANCE_WINDOW_CLOSED;
   } else if (j->state == ESCROW_JOB_RUNNING) {
     if (now >= j->started_at + j->duration_secs) return ESCROW_ERR_JOB_TIME_UP;
   } else {

@@ -4,12 +4,13 @@
    end passed (oracles that never attested the last minutes cannot hold the escrow forever),
    and no usage collection is open: one that can still count is never cut off (count_usage
    counts it after its deadline; record_usage opens none after the job's end window, so this
-   waits at most until that window's deadline). A job that never started has no usage. */
-static bool usage_final(const escrow_job_t *j, const escrow_config_t *config, int64_t now) {
+   waits at most until that window's deadline). A job that never started has no usage. The grace
+   is the job's own, fixed at its creation: shortening the config's reaches only later jobs. */
+static bool usage_final(const escrow_job_t *j, int64_t now) {
   if (!j->started_at) return true;
   if (j->pending_votes) return false;
   if (j->last_usage_window && (int64_t)(j->last_usage_window + 1) * j->usage_window_secs >= j->ended_at) return true;
-  return now >= j->ended_at + config->params.usage_grace_secs;
+  return now >= j->ended_at + j->usage_grace_secs;
 }
 
 /* Leaves the job's Cluster (the remaining account), if it has one. */
@@ -45,7 +46,7 @@ uint64_t escrow_close_job(const SolParameters *p) {
   if (j->state <= ESCROW_JOB_RUNNING) return ESCROW_ERR_INVALID_JOB_STATE;
   int64_t now;
   GP_TRY(gp_unix_now(&now));
-  if (!usage_final(j, config, now)) return ESCROW_ERR_USAGE_NOT_FINAL;
+  if (!usage_final(j, now)) return ESCROW_ERR_USAGE_NOT_FINAL;
   for (uint8_t i = 0; i < j->slot_count; i++)
     if (j->slots[i].paid_secs != j->slots[i].verified_secs) return ESCROW_ERR_UNSETTLED_USAGE;
   GP_TRY(leave_cluster(p, j));

@@ -85,7 +85,12 @@ uint64_t escrow_create_job(const SolParameters *p) {
   j->duration_secs = args.duration_secs;
   j->deposited = deposit;
   j->created_at = now;
+  /* Every term the job depends on is fixed now: a later change of the config reaches only
+     jobs created after it. */
   j->usage_window_secs = config->params.usage_window_secs;
+  j->acceptance_window_secs = config->params.acceptance_window_secs;
+  j->usage_grace_secs = config->params.usage_grace_secs;
+  gp_pubkey_copy(&j->treasury, &config->params.treasury);
   j->fee_bps = config->params.fee_bps;
   j->fee_burn_bps = config->params.fee_burn_bps;
   j->device_count = args.device_count;

@@ -16,7 +16,7 @@ uint64_t escrow_expire_job(const SolParameters *p) {
   int64_t now;
   GP_TRY(gp_unix_now(&now));
   if (j->state == ESCROW_JOB_OPEN || j->state == ESCROW_JOB_ASSIGNED) {
-    if (now < j->created_at + config->params.acceptance_window_secs) return ESCROW_ERR_JOB_NOT_EXPIRED;
+    if (now < j->created_at + j->acceptance_window_secs) return ESCROW_ERR_JOB_NOT_EXPIRED;
     return escrow_end_job(&e, j, ESCROW_JOB_EXPIRED, now);
   }
   if (j->state != ESCROW_JOB_RUNNING) return ESCROW_ERR_INVALID_JOB_STATE;

@@ -1,8 +1,17 @@
 #include "escrow.h"
 
+/* A payment mint: the registry's, with no freeze authority (whoever held it could freeze job
+   vaults and payout accounts, so no job could end or pay). */
+static uint64_t check_mint(const SolAccountInfo *mint, const SolPubkey *want) {
+  if (!gp_pubkey_eq(mint->key, want)) return ESCROW_ERR_INVALID_MINT;
+  gp_token_mint_t m;
+  GP_TRY(gp_token_mint_read(mint, &m));
+  return m.freeze_authority ? ESCROW_ERR_INVALID_MINT : 0;
+}
+
 /* Creates the Config PDA. Only the upgrade authority may call it (see gpunet/loader.h). It
-   fixes the registry this program trusts (its program and Config) and the economy program that
-   burns IOSD fees, and finds, once, the
+   fixes the registry this program trusts (its program and Config), the economy program that
+   burns IOSD fees and the limits no later configuration may exceed, and finds, once, the
    canonical bumps of the Config and of the escrow authority PDA that signs for the registry. */
 uint64_t escrow_initialize_config(const SolParameters *p) {
   GP_TRY(escrow_check_initialize_config_accounts(p));
@@ -20,7 +29,10 @@ uint64_t escrow_initialize_config(const SolParameters *p) {
   if (!registry_program->executable || !economy_program->executable) return ESCROW_ERR_INVALID_PROGRAM_ID;
   const registry_config_t *rc;
   GP_TRY(registry_view_config(registry_config, registry_program->key, registry_config->key, &rc));
-  GP_TRY(escrow_validate_params(&args.params));
+  GP_TRY(check_mint(&p->ka[ESCROW_INITIALIZE_CONFIG_IO_MINT], &rc->io_mint));
+  GP_TRY(check_mint(&p->ka[ESCROW_INITIALIZE_CONFIG_IOSD_MINT], &rc->iosd_mint));
+  GP_TRY(escrow_validate_limits(&args.limits));
+  GP_TRY(escrow_validate_params(&args.params, &args.limits));
 
   uint8_t bump, authority_bump;
   SolSignerSeed seed = {(const uint8_t *)ESCROW_SEED_CONFIG, ESCROW_SEED_CONFIG_LEN};
@@ -46,6 +58,7 @@ uint64_t escrow_initialize_config(const SolParameters *p) {
   gp_pubkey_copy(&c->economy_program, economy_program->key);
   gp_pubkey_copy(&c->authority, &authority);
   gp_memcpy(&c->params, &args.params, sizeof c->params);
+  gp_memcpy(&c->limits, &args.limits, sizeof c->limits);
   c->version = ESCROW_VERSION;
   c->bump = bump;
   c->authority_bump = authority_bump;
@@ -53,6 +66,7 @@ uint64_t escrow_initialize_config(const SolParameters *p) {
   escrow_config_initialized_t ev = {.discriminator = ESCROW_CONFIG_INITIALIZED_DISCRIMINATOR};
   gp_pubkey_copy(&ev.admin, admin->key);
   gp_pubkey_copy(&ev.registry_program, registry_program->key);
+  gp_memcpy(&ev.limits, &args.limits, sizeof ev.limits);
   GP_EMIT_EVENT(&ev);
   return 0;
 }

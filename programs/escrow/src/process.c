@@ -6,6 +6,7 @@ uint64_t escrow_process(const SolParameters *p) {
   switch (gp_load_u64(p->data)) {
     case ESCROW_IX_INITIALIZE_CONFIG: return escrow_initialize_config(p);
     case ESCROW_IX_UPDATE_CONFIG: return escrow_update_config(p);
+    case ESCROW_IX_APPLY_CONFIG: return escrow_apply_config(p);
     case ESCROW_IX_SET_PAUSE: return escrow_set_pause(p);
     case ESCROW_IX_CREATE_CLUSTER: return escrow_create_cluster(p);
     case ESCROW_IX_CLOSE_CLUSTER: return escrow_close_cluster(p);

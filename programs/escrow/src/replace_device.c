@@ -2,12 +2,13 @@
 
 /* The renter or the scheduler swaps a slot's device (hired or only proposed) for another:
    the old one leaves, paid for its verified time, and the new one is proposed in a fresh slot,
-   so the renter's escrow carries over. */
+   so the renter's escrow carries over. Works while paused: leaving is a way out, and the
+   proposal locks nothing (accept_job, which hires, is paused). */
 uint64_t escrow_replace_device(const SolParameters *p) {
   GP_TRY(escrow_check_replace_device_accounts(p));
   const SolAccountInfo *job = &p->ka[ESCROW_REPLACE_DEVICE_JOB];
   escrow_config_t *config;
-  GP_TRY(escrow_load_live_config(&p->ka[ESCROW_REPLACE_DEVICE_CONFIG], p->program_id, &config));
+  GP_TRY(escrow_load_config(&p->ka[ESCROW_REPLACE_DEVICE_CONFIG], p->program_id, &config));
   escrow_job_t *j;
   GP_TRY(escrow_load_job(job, p->program_id, &j));
   GP_TRY(escrow_check_renter_or_scheduler(j, config, &p->ka[ESCROW_REPLACE_DEVICE_AUTHORITY]));

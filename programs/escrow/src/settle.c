@@ -33,7 +33,7 @@ static bool payable(const SolAccountInfo *payout, const escrow_job_t *j, const S
 }
 
 /* Pays a slot's verified but unpaid seconds (see pay.c): anyone may call it, it pays only to
-   the addresses fixed in the job and the config (or, when the slot's payout account cannot
+   the addresses fixed in the job (or, when the slot's payout account cannot
    take it, to the device owner's Unclaimed record: unclaimed.c), and a repeat finds nothing
    to pay. */
 uint64_t escrow_settle(const SolParameters *p) {
@@ -59,7 +59,7 @@ uint64_t escrow_settle(const SolParameters *p) {
   const registry_device_t *d;
   GP_TRY(escrow_load_device(device, config, &d));
   if (!gp_pubkey_eq(device->key, &s->device)) return ESCROW_ERR_WRONG_DEVICE;
-  GP_TRY(escrow_check_token_account(j, treasury, &config->params.treasury));
+  GP_TRY(escrow_check_token_account(j, treasury, &j->treasury));
   if (s->verified_secs <= s->paid_secs) return ESCROW_ERR_NOTHING_TO_SETTLE;
 
   escrow_pay_t pay;
