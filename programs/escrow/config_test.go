@@ -277,3 +277,17 @@ func TestFinding6ReleaseAfterEscrowAuthorityChange(t *testing.T) {
 		require.Zero(t, e.Lamports(t, j.addr))
 	}
 }
+
+// initialize_config refuses a payment mint with a freeze authority: whoever held it could
+// freeze job vaults and payout accounts, so that no job could end, pay or close. Here the
+// registry was set up on an IOSD that can be frozen; the escrow refuses it (InvalidMint) and
+// stays unconfigured.
+func TestInitializeConfigRefusesFreezableMint(t *testing.T) {
+	ce := chaintest.New(t)
+	mint, _ := ce.FreezableMint(t, 6, 1_000*iosd)
+	ce.IOSDMint, ce.Economy.IOSDMint = mint, mint
+	e := setUp(t, ce)
+	_, err := e.SendSig([]solana.PrivateKey{e.Admin}, e.initialize())
+	require.ErrorIs(t, err, escrow.ErrInvalidMint)
+	require.Zero(t, e.Lamports(t, e.prog.ConfigAddress()))
+}

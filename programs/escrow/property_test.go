@@ -47,6 +47,11 @@ import (
 //   - the registry: a device is Hired for a job exactly when it holds a hired slot of it (a job
 //     that has not ended), and Active otherwise;
 //   - each Cluster counts the jobs created in it and those not closed;
+//   - the configuration: the admin proposes random valid configurations (fee, burn share,
+//     acceptance window, grace, scheduler, treasury) and anyone applies them after the delay;
+//     each applies at once or waits by the rule, and an exit step (settle, quit, replace,
+//     cancel, expire, close, count, collect) never fails with an error outside exitErrors:
+//     every job keeps the terms it was created with, its fees going to its own treasury;
 //   - a rejected instruction fails with one of the escrow's named errors: the one the step was
 //     built to trigger when the program's order of checks makes it certain; a step that is
 //     surely valid succeeds, with the exact amounts, events and state it should have.
@@ -81,7 +86,7 @@ func TestPropertyConservation(t *testing.T) {
 		{"quit_job", 1, nil, w.quit}, {"replace_device", 2, nil, w.replace}, {"cancel_job", 1, nil, w.cancel},
 		{"expire_job", 2, w.expirable, w.expire}, {"close_job", 2, closable, w.closeJob}, {"cluster", 2, nil, w.cluster},
 		{"count_usage", 1, counting, w.countUsage}, {"sabotage_payout", 1, nil, w.sabotage}, {"repair_payout", 1, w.anyBroken, w.repair},
-		{"collect_unclaimed", 1, nil, w.collect}, {"wait", 20, nil, w.wait},
+		{"collect_unclaimed", 1, nil, w.collect}, {"reconfigure", 2, nil, w.reconfigure}, {"wait", 20, nil, w.wait},
 	}
 	loop := time.Now()
 	for w.step = 0; w.step < steps; w.step++ {
@@ -126,20 +131,24 @@ type escrowWorld struct {
 	step  int
 	doing string
 
-	payers    []solana.PrivateKey // fee payers, in turn: a repeated instruction is a new transaction
-	turn      int
-	stranger  solana.PrivateKey // neither a renter, the scheduler nor an oracle
-	rule      voteRule
-	renters   []*worldRenter
-	providers []worldProvider
-	byDevice  map[solana.PublicKey]int              // index in providers by registry Device
-	deviceJob map[solana.PublicKey]solana.PublicKey // each Device's current job, as last read
+	payers     []solana.PrivateKey // fee payers, in turn: a repeated instruction is a new transaction
+	turn       int
+	stranger   solana.PrivateKey                     // neither a renter, the scheduler nor an oracle
+	live       escrow.ConfigParams                   // the escrow's live configuration, as the steps set it
+	schedulers []solana.PrivateKey                   // reconfigure chooses from these
+	wallets    []solana.PublicKey                    // and these treasuries
+	treasury   map[solana.PublicKey]solana.PublicKey // each treasury wallet's IOSD account
+	rule       voteRule
+	renters    []*worldRenter
+	providers  []worldProvider
+	byDevice   map[solana.PublicKey]int              // index in providers by registry Device
+	deviceJob  map[solana.PublicKey]solana.PublicKey // each Device's current job, as last read
 
 	jobs                                     []*worldJob // created and not closed
 	created                                  int
-	closedStates                             map[uint8]int // closed jobs by their final state
-	closedPaid, closedTreasury, closedBurned uint64        // what closed jobs paid out and in fees
-	treasury0, supply0, economyBurned0       uint64
+	closedStates                             map[uint8]int             // closed jobs by their final state
+	closedPaid, closedTreasury, closedBurned uint64                    // what closed jobs paid out and in fees
+	treasury0, supply0, economyBurned0       uint64                    // treasury0: both treasuries' IOSD
 	outcomes                                 map[string]map[string]int // op -> "ok" or error name -> count
 	open                                     int                       // steps whose outcome raced the chain's clock
 }
@@ -216,7 +225,12 @@ func newEscrowWorld(t *testing.T, rng *rand.Rand) *escrowWorld {
 			sink: e.freshTokenAccount(t, p.Owner)})
 		w.byDevice[p.Device] = i
 	}
-	w.treasury0 = e.TokenBalance(t, e.treasuryIOSD)
+	// A second scheduler and treasury for reconfigure to choose from.
+	w.live = e.params
+	scheduler2, treasury2 := e.Funded(t), solana.NewWallet().PublicKey()
+	w.schedulers, w.wallets = []solana.PrivateKey{e.scheduler, scheduler2}, []solana.PublicKey{e.params.Treasury, treasury2}
+	w.treasury = map[solana.PublicKey]solana.PublicKey{e.params.Treasury: e.treasuryIOSD, treasury2: e.TokenAccount(t, e.IOSDMint, treasury2, 0)}
+	w.treasury0 = w.treasuries()
 	w.supply0 = e.Supply(t, e.IOSDMint)
 	w.economyBurned0 = w.economyBurned()
 	return w
@@ -256,6 +270,10 @@ func (w *escrowWorld) judge(name string, v verdict) {
 		require.NotNil(t, ie.Custom, "%s: not one of the escrow's named errors: %v\n%s", name, v.err, logTail(ie.Logs))
 		outcome = ie.Custom.Name
 		require.False(t, v.pass, "%s: a valid step was rejected: %v\n%s", name, v.err, logTail(ie.Logs))
+		if allowed, exit := exitErrors[name]; exit {
+			require.True(t, slices.ContainsFunc(allowed, func(a *chain.CustomError) bool { return a.Code == ie.Custom.Code }),
+				"%s: an exit failed with %s\n%s", name, ie.Custom.Name, logTail(ie.Logs))
+		}
 		if v.want != nil {
 			require.ErrorIs(t, v.err, v.want, "%s: want %s\n%s", name, v.want.Name, logTail(ie.Logs))
 		}
@@ -418,7 +436,7 @@ func holds(g *escrow.Job, device solana.PublicKey, except int) bool {
 func (w *escrowWorld) canJoin(g *escrow.Job) bool {
 	switch g.State {
 	case escrow.JobOpen, escrow.JobAssigned:
-		return chainReached(g.CreatedAt+w.e.params.AcceptanceWindowSecs) == -1
+		return chainReached(g.CreatedAt+g.AcceptanceWindowSecs) == -1
 	case escrow.JobRunning:
 		return chainReached(g.StartedAt+g.DurationSecs) == -1
 	}
@@ -449,7 +467,7 @@ func owes(g *escrow.Job) bool {
 func (w *escrowWorld) expirable(g *escrow.Job) bool {
 	switch g.State {
 	case escrow.JobOpen, escrow.JobAssigned:
-		return chainReached(g.CreatedAt+w.e.params.AcceptanceWindowSecs) == 1
+		return chainReached(g.CreatedAt+g.AcceptanceWindowSecs) == 1
 	case escrow.JobRunning:
 		return chainReached(g.StartedAt+g.DurationSecs) == 1
 	}
@@ -564,9 +582,84 @@ func (w *escrowWorld) authority(j *worldJob) (key solana.PrivateKey, stranger bo
 	case 0:
 		return w.stranger, true
 	case 1, 2, 3, 4:
-		return w.e.scheduler, false
+		for _, key := range w.schedulers {
+			if key.PublicKey() == w.live.Scheduler {
+				return key, false
+			}
+		}
+		require.FailNow(w.t, "no key for the live scheduler")
 	}
 	return j.r.key, false
+}
+
+// treasuries is what both treasuries' IOSD accounts hold.
+func (w *escrowWorld) treasuries() uint64 {
+	var sum uint64
+	for _, wallet := range w.wallets {
+		sum += w.e.TokenBalance(w.t, w.treasury[wallet])
+	}
+	return sum
+}
+
+// exitErrors are the errors an exit step may fail with: its own misuse, the job's state and the
+// clock, never the configuration, which reconfigure changes under running jobs (every term a
+// job depends on is fixed at its creation).
+var exitErrors = map[string][]*chain.CustomError{
+	"settle":            {escrow.ErrInvalidSlot, escrow.ErrWrongTokenAccount, escrow.ErrInvalidMint, escrow.ErrNothingToSettle},
+	"quit_job":          {escrow.ErrInvalidJobState, escrow.ErrInvalidSlot, escrow.ErrWrongDevice},
+	"cancel_job":        {escrow.ErrNotRenter, escrow.ErrInvalidJobState, escrow.ErrWrongTokenAccount, escrow.ErrWrongDeviceAccounts},
+	"expire_job":        {escrow.ErrJobNotExpired, escrow.ErrInvalidJobState, escrow.ErrWrongTokenAccount, escrow.ErrWrongDeviceAccounts},
+	"close_job":         {escrow.ErrNotRenter, escrow.ErrWrongTokenAccount, escrow.ErrInvalidJobState, escrow.ErrUsageNotFinal, escrow.ErrUnsettledUsage, escrow.ErrWrongCluster},
+	"collect_unclaimed": {escrow.ErrInvalidAccountOwner, escrow.ErrWrongRentPayer},
+	"count_usage":       {escrow.ErrNoUsageCollection, escrow.ErrUsageCollectionOpen},
+	"replace_device": {escrow.ErrNotRenterOrScheduler, escrow.ErrInvalidJobState, escrow.ErrJobTimeUp, escrow.ErrInvalidSlot, escrow.ErrWrongDevice,
+		escrow.ErrDeviceNotHireable, escrow.ErrDeviceAlreadyOnJob, escrow.ErrNoFreeSlot},
+}
+
+// reconfigure is the admin proposing a random valid configuration (a fee up to the limit, any
+// burn share, a 4-8 s acceptance window, a 6-9 s grace, either scheduler, either treasury; the
+// usage window stays), applied at once or pending by escrow_change_at_once's rule (restated
+// here); or anyone applying the pending proposal (half the time when one is pending; one time
+// in six otherwise, to see NoConfigProposal).
+func (w *escrowWorld) reconfigure() verdict {
+	t, e := w.t, w.e
+	c := e.config(t)
+	require.Equal(t, w.live, c.Params)
+	if pending := c.PendingAppliesAt != 0; pending && w.rng.IntN(2) == 0 || !pending && w.rng.IntN(6) == 0 {
+		var x expectation
+		x.fails(c.PendingAppliesAt == 0, escrow.ErrNoConfigProposal)
+		x.failsUntil(c.PendingAppliesAt, escrow.ErrConfigDelayNotOver)
+		_, err := w.send(chaintest.Must(e.prog.ApplyConfig()))
+		v := x.verdict(err, func() {
+			got := e.config(t)
+			require.Equal(t, c.Pending, got.Params)
+			require.Zero(t, got.PendingAppliesAt)
+			w.live = got.Params
+		})
+		v.name = "apply_config"
+		return v
+	}
+	next := c.Params
+	next.FeeBps = uint16(w.rng.IntN(int(e.limits.MaxFeeBps) + 1))
+	next.FeeBurnBps = uint16(w.rng.IntN(10_001))
+	next.AcceptanceWindowSecs = 4 + w.rng.Int64N(5)
+	next.UsageGraceSecs = 6 + w.rng.Int64N(4)
+	next.Scheduler = w.schedulers[w.rng.IntN(len(w.schedulers))].PublicKey()
+	next.Treasury = w.wallets[w.rng.IntN(len(w.wallets))]
+	atOnce := next.Scheduler == c.Params.Scheduler && next.Treasury == c.Params.Treasury && next.FeeBps <= c.Params.FeeBps &&
+		next.FeeBurnBps >= c.Params.FeeBurnBps
+	_, err := w.send(chaintest.Must(e.prog.UpdateConfig(e.Admin.PublicKey(), next)), e.Admin)
+	return verdict{name: "update_config", err: err, pass: true, then: func() {
+		got := e.config(t)
+		if atOnce {
+			require.Equal(t, next, got.Params, "applied at once")
+			require.Zero(t, got.PendingAppliesAt)
+			w.live = next
+		} else {
+			require.Equal(t, c.Params, got.Params, "proposed, not applied")
+			require.Equal(t, next, got.Pending)
+		}
+	}}
 }
 
 // hiredList is HiredDevices(g), one time in eight made wrong (a device missing, out of order or
@@ -743,7 +836,7 @@ func (w *escrowWorld) accept() verdict {
 	x.fails(p.Device != s.Device, escrow.ErrWrongDevice)
 	switch g.State {
 	case escrow.JobAssigned:
-		x.failsFrom(g.CreatedAt+e.params.AcceptanceWindowSecs, escrow.ErrAcceptanceWindowClosed)
+		x.failsFrom(g.CreatedAt+g.AcceptanceWindowSecs, escrow.ErrAcceptanceWindowClosed)
 	case escrow.JobRunning:
 		x.failsFrom(g.StartedAt+g.DurationSecs, escrow.ErrJobTimeUp)
 	default:
@@ -1007,20 +1100,23 @@ func (w *escrowWorld) settle() verdict {
 	if payout.IsZero() || w.rng.IntN(10) == 0 {
 		payout = w.anyProvider().payout
 	}
-	treasury := e.treasuryIOSD
+	mine := w.treasury[g.Treasury] // the job's treasury, fixed at its creation
+	treasury := mine
 	switch w.rng.IntN(20) {
 	case 0:
 		treasury = j.r.token // not the treasury's
 	case 1:
 		treasury = e.Treasury // the treasury's IO account
+	case 2:
+		treasury = w.treasury[w.wallets[w.rng.IntN(len(w.wallets))]] // perhaps the other treasury's
 	}
 	var x expectation
 	x.fails(slot >= g.SlotCount, escrow.ErrInvalidSlot)
 	x.fails(payout != s.Payout, escrow.ErrWrongTokenAccount)
 	x.fails(treasury == e.Treasury, escrow.ErrInvalidMint)
-	x.fails(treasury != e.treasuryIOSD, escrow.ErrWrongTokenAccount)
+	x.fails(treasury != mine, escrow.ErrWrongTokenAccount)
 	x.fails(s.VerifiedSecs <= s.PaidSecs, escrow.ErrNothingToSettle)
-	paidBefore, treasuryBefore, supplyBefore := e.TokenBalance(t, payout), e.TokenBalance(t, e.treasuryIOSD), e.Supply(t, e.IOSDMint)
+	paidBefore, treasuryBefore, supplyBefore := e.TokenBalance(t, payout), e.TokenBalance(t, mine), e.Supply(t, e.IOSDMint)
 	p := w.holder(g, slot)
 	owedBefore := w.unclaimed(p)
 	payer := w.nextPayer() // it pays the rent of an Unclaimed record it creates
@@ -1038,7 +1134,7 @@ func (w *escrowWorld) settle() verdict {
 			require.Equal(t, []any{settled}, e.eventsOf(t, sig))
 		}
 		require.Equal(t, paidBefore+pay, e.TokenBalance(t, payout), "the provider's pay")
-		require.Equal(t, treasuryBefore+fee, e.TokenBalance(t, e.treasuryIOSD), "the treasury's fee")
+		require.Equal(t, treasuryBefore+fee, e.TokenBalance(t, mine), "the treasury's fee")
 		require.Equal(t, supplyBefore-burned, e.Supply(t, e.IOSDMint), "the burned fee")
 		require.Equal(t, s.VerifiedSecs, w.fetch(j.addr).Slots[slot].PaidSecs)
 	})
@@ -1159,7 +1255,7 @@ func (w *escrowWorld) expire() verdict {
 	state := escrow.JobExpired
 	switch g.State {
 	case escrow.JobOpen, escrow.JobAssigned:
-		x.failsUntil(g.CreatedAt+e.params.AcceptanceWindowSecs, escrow.ErrJobNotExpired)
+		x.failsUntil(g.CreatedAt+g.AcceptanceWindowSecs, escrow.ErrJobNotExpired)
 	case escrow.JobRunning:
 		x.failsUntil(g.StartedAt+g.DurationSecs, escrow.ErrJobNotExpired)
 		state = escrow.JobCompleted
@@ -1191,7 +1287,7 @@ func (w *escrowWorld) closeJob() verdict {
 	x.fails(!ended(g), escrow.ErrInvalidJobState)
 	x.fails(started(g) && counting(g), escrow.ErrUsageNotFinal)
 	if started(g) && !(g.LastUsageWindow != 0 && e.windowEnd(g.LastUsageWindow) >= g.EndedAt) {
-		x.failsUntil(g.EndedAt+e.params.UsageGraceSecs, escrow.ErrUsageNotFinal)
+		x.failsUntil(g.EndedAt+g.UsageGraceSecs, escrow.ErrUsageNotFinal)
 	}
 	x.fails(!settled(g), escrow.ErrUnsettledUsage)
 	x.fails(cluster != j.cluster, escrow.ErrWrongCluster)
@@ -1364,7 +1460,7 @@ func (w *escrowWorld) drain() {
 			require.NoError(t, e.Send([]solana.PrivateKey{j.r.key}, chaintest.Must(e.prog.CancelJob(j.r.key.PublicKey(), j.addr, j.r.token, escrow.HiredDevices(g)))))
 			g = w.fetch(j.addr)
 		}
-		last = max(last, g.EndedAt+e.params.UsageGraceSecs, e.windowEnd(uint64(g.EndedAt/e.params.UsageWindowSecs))+voteDeadline)
+		last = max(last, g.EndedAt+g.UsageGraceSecs, e.windowEnd(uint64(g.EndedAt/e.params.UsageWindowSecs))+voteDeadline)
 	}
 	waitUntil(last)
 	for _, j := range slices.Clone(w.jobs) {
@@ -1375,7 +1471,7 @@ func (w *escrowWorld) drain() {
 		for slot, s := range g.Slots[:g.SlotCount] {
 			if s.VerifiedSecs > s.PaidSecs {
 				payer := w.nextPayer()
-				require.NoError(t, e.Send([]solana.PrivateKey{payer}, e.settleIx(payer.PublicKey(), j.addr, uint8(slot), s.Payout, e.treasuryIOSD, e.IOSDMint)))
+				require.NoError(t, e.Send([]solana.PrivateKey{payer}, e.settleIx(payer.PublicKey(), j.addr, uint8(slot), s.Payout, w.treasury[g.Treasury], e.IOSDMint)))
 			}
 		}
 		g = w.fetch(j.addr)
@@ -1435,7 +1531,7 @@ func (w *escrowWorld) check() {
 	}
 	require.Equal(t, paid, payouts+owed, "the providers hold, or are owed, every job's paid_out")
 	require.Equal(t, owed, e.TokenBalance(t, e.prog.UnclaimedVaultAddress(e.IOSDMint)), "the unclaimed vault holds what the records owe")
-	require.Equal(t, w.treasury0+treasury, e.TokenBalance(t, e.treasuryIOSD), "the treasury holds every job's treasury fees")
+	require.Equal(t, w.treasury0+treasury, w.treasuries(), "the treasuries hold every job's treasury fees")
 	require.Equal(t, w.supply0-burned, e.Supply(t, e.IOSDMint), "the IOSD supply fell by every job's burned fees")
 	require.Equal(t, w.economyBurned0+burned, w.economyBurned(), "the economy counted every burned fee")
 	for i, r := range w.renters {
