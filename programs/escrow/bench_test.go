@@ -20,7 +20,9 @@ func BenchmarkComputeUnits(b *testing.B) {
 	measure := e.CUTable(b).Measure
 	admin := e.Admin
 	measure("initialize_config", []solana.PrivateKey{admin}, e.initialize())
-	measure("update_config", []solana.PrivateKey{admin}, chaintest.Must(e.prog.UpdateConfig(admin.PublicKey(), e.params)))
+	measure("update_config (at once)", []solana.PrivateKey{admin}, chaintest.Must(e.prog.UpdateConfig(admin.PublicKey(), e.params)))
+	raised := e.edited(func(p *escrow.ConfigParams) { p.FeeBps = e.limits.MaxFeeBps })
+	measure("update_config (proposes)", []solana.PrivateKey{admin}, chaintest.Must(e.prog.UpdateConfig(admin.PublicKey(), raised)))
 	measure("set_pause", []solana.PrivateKey{admin}, chaintest.Must(e.prog.SetPause(admin.PublicKey(), false)))
 
 	r := e.newRenter(b, 1_000*iosd)
@@ -77,6 +79,7 @@ func BenchmarkComputeUnits(b *testing.B) {
 	owner := j.providers[0].Owner
 	measure("set_payout", []solana.PrivateKey{owner}, chaintest.Must(e.prog.SetPayout(owner.PublicKey(), j.addr, devices[0], j.payouts[0], 0)))
 	waitUntil(started.StartedAt + started.DurationSecs)
+	measure("apply_config", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.ApplyConfig())) // its delay (2 s) is over
 	measure("expire_job (completes, 4)", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.ExpireJob(j.addr, r.token, e.hired(b, j))))
 	// One vote for the last window, counted as it is after its deadline.
 	last := e.endedWindow(e.job(b, j).EndedAt - 1)
