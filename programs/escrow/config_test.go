@@ -65,6 +65,7 @@ func (e *env) edited(edit func(*escrow.ConfigParams)) escrow.ConfigParams {
 // fixed at initialization, and the negative matrix of update_config, apply_config and
 // initialize_config's new checks.
 func TestConfigDelayAndLimits(t *testing.T) {
+	t.Parallel() // it mostly waits for the clock, on its own localnet
 	e := newEnv(t)
 	config := []solana.PublicKey{e.prog.ConfigAddress()}
 	admin, keeper := []solana.PrivateKey{e.Admin}, []solana.PrivateKey{e.Keeper}
@@ -180,6 +181,7 @@ func TestConfigDelayAndLimits(t *testing.T) {
 // shorter grace has passed, close_job still waits (UsageNotFinal): the job keeps the grace it
 // was created with. The oracles count the last window, and the provider is paid for all 8 s.
 func TestFinding7UsageGraceFixedAtCreation(t *testing.T) {
+	t.Parallel() // it mostly waits for the clock, on its own localnet
 	e := newEnv(t)
 	const duration = 8
 	j := e.runningJob(t, 1, duration)
@@ -222,6 +224,7 @@ func TestFinding7UsageGraceFixedAtCreation(t *testing.T) {
 // current one); job 2's slot and D3 stay Hired until job 2 ends, which releases D3; D2 stays
 // with X's job. Every deposit comes back in full at close.
 func TestFinding6ReleaseAfterEscrowAuthorityChange(t *testing.T) {
+	t.Parallel() // it mostly waits for the clock, on its own localnet
 	e := newEnv(t)
 	const duration = 600
 	j1 := e.runningJob(t, 1, duration)
