@@ -160,7 +160,7 @@ func NewApplyConfigInstruction(
 }
 
 // Builds a "set_pause" instruction.
-// Pauses or resumes the instructions that start commitments (create, top up, assign, accept, // replace). Ending, settling and closing jobs always work, so no funds are ever stranded.
+// Pauses or resumes the instructions that start commitments (create, top up, assign, accept). // Ending, settling and closing jobs, replacing a device and changing the configuration always // work, so no funds are ever stranded.
 func NewSetPauseInstruction(
 	// Params:
 	pausedParam bool,

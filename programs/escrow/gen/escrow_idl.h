@@ -799,8 +799,9 @@ static inline uint64_t escrow_decode_apply_config_args(const uint8_t *data, uint
   return off == len ? 0 : ESCROW_ERR_INVALID_INSTRUCTION_DATA;
 }
 
-/* Pauses or resumes the instructions that start commitments (create, top up, assign, accept, */
-/* replace). Ending, settling and closing jobs always work, so no funds are ever stranded. */
+/* Pauses or resumes the instructions that start commitments (create, top up, assign, accept). */
+/* Ending, settling and closing jobs, replacing a device and changing the configuration always */
+/* work, so no funds are ever stranded. */
 #define ESCROW_IX_SET_PAUSE 0x2d4f6738029a203fULL
 enum {
   ESCROW_SET_PAUSE_CONFIG = 0,
