@@ -59,8 +59,7 @@ func newFreezableEnv(t testing.TB) (*env, solana.PrivateKey) {
 func setUp(t testing.TB, ce *chaintest.Env) *env {
 	e := &env{Env: ce, prog: escrow.Program{ID: ce.Node.Programs["escrow"], Registry: ce.Registry, Economy: ce.Economy}, scheduler: ce.Funded(t)}
 	e.Client.RegisterErrors(e.prog.ID, escrow.Errors)
-	e.InitRegistry(t, e.prog.AuthorityAddress())
-	e.setVoteDeadline(t, voteDeadline)
+	e.InitRegistry(t, e.prog.AuthorityAddress(), func(p *registry.ConfigParams) { p.VoteDeadlineSecs = voteDeadline })
 	e.InitEconomy(t, e.prog.ID, e.EconomyParams(t))
 	treasury := ce.Node.Key("treasury").PublicKey()
 	iosdAccount, _, err := solana.FindAssociatedTokenAddress(treasury, e.IOSDMint) // made at genesis
@@ -74,14 +73,6 @@ func setUp(t testing.TB, ce *chaintest.Env) *env {
 	e.params.UsageWindowSecs = 2
 	e.params.UsageGraceSecs = 6 // >= a usage window + the vote deadline (README)
 	return e
-}
-
-// setVoteDeadline sets the registry's vote_deadline_secs.
-func (e *env) setVoteDeadline(t testing.TB, secs int64) {
-	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
-	require.NoError(t, err)
-	rc.Params.VoteDeadlineSecs = secs
-	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.UpdateConfig(e.Admin.PublicKey(), rc.Params))))
 }
 
 // initialize is the admin's initialize_config with e.params.

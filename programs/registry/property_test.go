@@ -36,10 +36,8 @@ func TestPropertyRandomOperations(t *testing.T) {
 	rng, steps := chaintest.PropertyRand(t, 250)
 
 	e := newEnv(t)
-	params := e.initialize(t)
 	// a deadline short enough for count_proof to run within the test
-	params.VoteDeadlineSecs = 8
-	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.UpdateConfig(e.Admin.PublicKey(), params))))
+	params := e.initialize(t, func(p *registry.ConfigParams) { p.VoteDeadlineSecs = 8 })
 	w := &world{e: e, params: params, rng: rng}
 	for i := 0; i < 3; i++ {
 		spec := chaintest.H100
