@@ -71,15 +71,6 @@ func (e *Env) UpdateRegistry(t testing.TB, params registry.ConfigParams) registr
 	return params
 }
 
-// OracleKeys are the test oracles' public keys (a slash's cosigners: more than the quorum).
-func (e *Env) OracleKeys() []solana.PublicKey {
-	keys := make([]solana.PublicKey, len(e.Oracles))
-	for i, o := range e.Oracles {
-		keys[i] = o.PublicKey()
-	}
-	return keys
-}
-
 // Provider is a wallet with a registry Provider, a funded IO account and one registered
 // device.
 type Provider struct {
