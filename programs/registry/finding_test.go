@@ -20,13 +20,10 @@ const ticketRent = auTicketRent
 // productionLikeLimits are hard limits shaped like registry.DefaultLimits with test durations:
 // at most 50% per offence, at most 55% in any 10 s, an appeal window of at least 3 s.
 func productionLikeLimits() registry.RegistryLimits {
-	return registry.RegistryLimits{
-		MaxSlashBps:         [4]uint16{5_000, 5_000, 5_000, 5_000},
-		MaxSlashPeriodBps:   5_500,
-		MinAppealWindowSecs: 3,
-		MinConfigDelaySecs:  1,
-		SlashPeriodSecs:     10,
-	}
+	l := chaintest.RegistryLimits()
+	l.MaxSlashBps = [4]uint16{5_000, 5_000, 5_000, 5_000}
+	l.MaxSlashPeriodBps, l.MinAppealWindowSecs = 5_500, 3
+	return l
 }
 
 // Finding 1: the admin used to drain every device's stake in seconds (keeper = attacker, every
