@@ -17,6 +17,7 @@ var (
 var (
 	Event_ConfigInitialized    = [8]byte{181, 49, 200, 156, 19, 167, 178, 91}
 	Event_ConfigUpdated        = [8]byte{40, 241, 230, 122, 11, 19, 198, 194}
+	Event_ConfigProposed       = [8]byte{148, 34, 23, 129, 45, 161, 66, 192}
 	Event_AdminTransferStarted = [8]byte{31, 82, 117, 177, 147, 168, 210, 177}
 	Event_AdminTransferred     = [8]byte{255, 147, 182, 5, 199, 217, 38, 179}
 	Event_PauseSet             = [8]byte{175, 57, 198, 136, 192, 66, 204, 73}
@@ -41,6 +42,7 @@ var (
 var (
 	Instruction_InitializeConfig = [8]byte{208, 127, 21, 1, 194, 190, 196, 70}
 	Instruction_UpdateConfig     = [8]byte{29, 158, 252, 191, 10, 83, 219, 99}
+	Instruction_ApplyConfig      = [8]byte{121, 42, 53, 8, 51, 150, 105, 249}
 	Instruction_TransferAdmin    = [8]byte{42, 242, 66, 106, 228, 10, 111, 156}
 	Instruction_AcceptAdmin      = [8]byte{112, 42, 45, 90, 116, 181, 13, 170}
 	Instruction_SetPause         = [8]byte{63, 32, 154, 2, 56, 103, 79, 45}

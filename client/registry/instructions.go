@@ -12,10 +12,11 @@ import (
 )
 
 // Builds a "initialize_config" instruction.
-// Creates the Config account. Only the program's upgrade authority may call it, so // nobody can front-run the deployer and make themselves admin.
+// Creates the Config account with its parameters and hard limits. Only the program's upgrade // authority may call it, so nobody can front-run the deployer and make themselves admin. The // mints must have no freeze authority.
 func NewInitializeConfigInstruction(
 	// Params:
 	paramsParam ConfigParams,
+	limitsParam RegistryLimits,
 
 	// Accounts:
 	configAccount solanago.PublicKey,
@@ -39,6 +40,11 @@ func NewInitializeConfigInstruction(
 		err = enc__.Encode(paramsParam)
 		if err != nil {
 			return nil, errors.NewField("paramsParam", err)
+		}
+		// Serialize `limitsParam`:
+		err = enc__.Encode(limitsParam)
+		if err != nil {
+			return nil, errors.NewField("limitsParam", err)
 		}
 	}
 	accounts__ := solanago.AccountMetaSlice{}
@@ -73,7 +79,7 @@ func NewInitializeConfigInstruction(
 }
 
 // Builds a "update_config" instruction.
-// Replaces every parameter. Admin only; allowed while paused.
+// Proposes new parameters (admin; allowed while paused). A change that only reduces a key's power // (oracles removed without lowering the quorum, slash rates lowered, the appeal window raised, the // vote band narrowed) applies at once and drops any proposal; any other becomes the pending // proposal, applying after max(min_config_delay_secs, unstake_cooldown_secs) through apply_config.
 func NewUpdateConfigInstruction(
 	// Params:
 	paramsParam ConfigParams,
@@ -112,6 +118,27 @@ func NewUpdateConfigInstruction(
 		ProgramID,
 		accounts__,
 		buf__.Bytes(),
+	), nil
+}
+
+// Builds a "apply_config" instruction.
+// Applies the pending proposal once its delay is over (anyone; allowed while paused), checked // again against the state now.
+func NewApplyConfigInstruction(
+	configAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, true, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		nil,
 	), nil
 }
 
@@ -316,8 +343,9 @@ func NewRegisterDeviceInstruction(
 
 	// Add the accounts to the instruction.
 	{
-		// Account 0 "config": Read-only, Non-signer, Required
-		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 0 "config": Writable, Non-signer, Required
+		// Writable: it counts the devices of each hardware class.
+		accounts__.Append(solanago.NewAccountMeta(configAccount, true, false))
 		// Account 1 "provider": Writable, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(providerAccount, true, false))
 		// Account 2 "device": Writable, Non-signer, Required
@@ -511,8 +539,9 @@ func NewDeregisterDeviceInstruction(
 
 	// Add the accounts to the instruction.
 	{
-		// Account 0 "config": Read-only, Non-signer, Required
-		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 0 "config": Writable, Non-signer, Required
+		// Writable: it counts the devices of each hardware class.
+		accounts__.Append(solanago.NewAccountMeta(configAccount, true, false))
 		// Account 1 "provider": Writable, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(providerAccount, true, false))
 		// Account 2 "device": Writable, Non-signer, Required
@@ -654,7 +683,7 @@ func NewCountProofInstruction(
 }
 
 // Builds a "slash" instruction.
-// Moves the offence's share of the device's stake (then of its unstake ticket) into the slash // record's escrow and suspends the device. Signed by the keeper, or by a quorum of oracles (the // oracle account plus further oracle signers as remaining accounts). One slash per evidence hash.
+// Moves the offence's share of the device's stake (then of its unstake ticket) into the slash // record's escrow and suspends the device. Needs the signatures of a quorum of distinct live oracles // over the evidence: the authority (if an oracle) and further oracle signers as remaining accounts; // the authority submits and pays (the keeper, say) but never decides alone. One slash per evidence // hash, at most one pending per device and offence, and at most max_slash_period_bps per period.
 func NewSlashInstruction(
 	// Params:
 	offenceParam uint8,
@@ -720,7 +749,7 @@ func NewSlashInstruction(
 		// Account 6 "slash_escrow": Writable, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(slashEscrowAccount, true, false))
 		// Account 7 "authority": Writable, Signer, Required
-		// The keeper, or the first oracle; pays the rent.
+		// Submits and pays the rent: anyone (counts as an oracle signer when it is one).
 		accounts__.Append(solanago.NewAccountMeta(authorityAccount, true, true))
 		// Account 8 "io_mint": Read-only, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(ioMintAccount, false, false))

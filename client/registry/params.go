@@ -29,7 +29,7 @@ const (
 
 // LayoutVersion is the version the registry writes into every account it creates
 // (REGISTRY_VERSION in programs/registry/include/registry.h); it changes with any layout.
-const LayoutVersion uint8 = 2
+const LayoutVersion uint8 = 3
 
 // IODecimals is the IO mint's decimals: 1 IO = 10^8 base units.
 const IODecimals = 8
@@ -83,6 +83,26 @@ func DefaultParams(keeper, treasury, compensationPool, escrowAuthority solana.Pu
 	copy(p.HardwareClasses[:], classes)
 	p.HardwareClassCount = uint8(len(classes))
 	return p
+}
+
+// DefaultLimits returns the registry's hard limits for a production-like network, fixed at
+// initialization (durations in u32 seconds, so params and limits fit one transaction) (the registry README explains each): a slash rate per offence of at most 50%
+// for spoofed hardware, 20% for a failed challenge, 5% for downtime and 10% for job
+// abandonment (about twice the default rates); an appeal window of at least 7 days; a
+// configuration delay of at least 7 days (the delay is the larger of this and the unstake
+// cooldown, 14 days by default); and at most 50% in slash rates per device in any 30 days.
+func DefaultLimits() RegistryLimits {
+	l := RegistryLimits{
+		MaxSlashPeriodBps:   bps / 2,
+		MinAppealWindowSecs: 7 * day,
+		MinConfigDelaySecs:  7 * day,
+		SlashPeriodSecs:     30 * day,
+	}
+	l.MaxSlashBps[OffenceSpoofedHardware] = bps / 2
+	l.MaxSlashBps[OffenceFailedChallenge] = bps / 5
+	l.MaxSlashBps[OffenceDowntime] = bps / 20
+	l.MaxSlashBps[OffenceJobAbandonment] = bps / 10
+	return l
 }
 
 // OracleSetFingerprint is the fingerprint the programs record with oracle votes (see

@@ -87,14 +87,21 @@ func (p Program) SlashEscrowAddress(record solana.PublicKey) solana.PublicKey {
 // upgrade authority.
 func (p Program) ProgramDataAddress() solana.PublicKey { return anchorix.ProgramDataAddress(p.ID) }
 
-// InitializeConfig creates the Config; admin must be the program's upgrade authority.
-func (p Program) InitializeConfig(admin, ioMint, iosdMint solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
-	return p.build(Instruction_InitializeConfig)(NewInitializeConfigInstruction(params, p.ConfigAddress(), admin, p.ID, p.ProgramDataAddress(), ioMint, iosdMint, solana.SystemProgramID))
+// InitializeConfig creates the Config with its parameters and hard limits; admin must be the
+// program's upgrade authority.
+func (p Program) InitializeConfig(admin, ioMint, iosdMint solana.PublicKey, params ConfigParams, limits RegistryLimits) (solana.Instruction, error) {
+	return p.build(Instruction_InitializeConfig)(NewInitializeConfigInstruction(params, limits, p.ConfigAddress(), admin, p.ID, p.ProgramDataAddress(), ioMint, iosdMint, solana.SystemProgramID))
 }
 
-// UpdateConfig replaces every parameter; admin must be the current admin.
+// UpdateConfig proposes new parameters; admin must be the current admin. A change that only
+// reduces a key's power applies at once; any other becomes the pending proposal (ApplyConfig).
 func (p Program) UpdateConfig(admin solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
 	return p.build(Instruction_UpdateConfig)(NewUpdateConfigInstruction(params, p.ConfigAddress(), admin))
+}
+
+// ApplyConfig makes the pending proposal live once its delay is over; anyone may send it.
+func (p Program) ApplyConfig() (solana.Instruction, error) {
+	return p.build(Instruction_ApplyConfig)(NewApplyConfigInstruction(p.ConfigAddress()))
 }
 
 // TransferAdmin names the pending admin.
@@ -174,8 +181,9 @@ func (p Program) CloseStaleProof(deviceKey solana.PublicKey, window uint64, paye
 	return p.build(Instruction_CloseStaleProof)(NewCloseStaleProofInstruction(p.ConfigAddress(), device, p.ProofAddress(device, window), payer))
 }
 
-// Slash slashes owner's device for an offence with evidence. authority is the keeper, or the
-// first oracle of a quorum whose other members are cosigners (appended as signing accounts).
+// Slash slashes owner's device for an offence with evidence that a quorum of oracles signed:
+// authority submits it and pays (anyone, the keeper say; it counts as a signer when it is an
+// oracle) and the oracles are cosigners (appended as signing accounts).
 func (p Program) Slash(authority, owner, deviceKey, ioMint solana.PublicKey, offence Offence, evidence [32]byte, cosigners ...solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
 	record := p.SlashAddress(device, evidence)

@@ -51,6 +51,11 @@ var (
 	ErrProofWindowFixed          = &chain.CustomError{Program: "registry", Code: 6129, Name: "ProofWindowFixed", Msg: "proof_window_secs cannot change: window ids would cover time twice"}
 	ErrStakeBelowMinimum         = &chain.CustomError{Program: "registry", Code: 6130, Name: "StakeBelowMinimum", Msg: "The device's stake is below the current minimum for its hardware class"}
 	ErrNotDeviceJob              = &chain.CustomError{Program: "registry", Code: 6131, Name: "NotDeviceJob", Msg: "The device is not held by this job, or not by this escrow authority"}
+	ErrNoConfigProposal          = &chain.CustomError{Program: "registry", Code: 6132, Name: "NoConfigProposal", Msg: "No configuration proposal is pending"}
+	ErrConfigDelayNotOver        = &chain.CustomError{Program: "registry", Code: 6133, Name: "ConfigDelayNotOver", Msg: "The proposed configuration's delay has not ended"}
+	ErrHardwareClassInUse        = &chain.CustomError{Program: "registry", Code: 6134, Name: "HardwareClassInUse", Msg: "A hardware class that registered devices use cannot be removed"}
+	ErrSlashAlreadyPending       = &chain.CustomError{Program: "registry", Code: 6135, Name: "SlashAlreadyPending", Msg: "A slash for this offence is already pending on the device"}
+	ErrSlashCapReached           = &chain.CustomError{Program: "registry", Code: 6136, Name: "SlashCapReached", Msg: "The device's slash cap for this period is reached"}
 )
 
 // Errors maps each error code of the program to its error.
@@ -100,6 +105,11 @@ var Errors = chain.ErrorTable{
 	6129: ErrProofWindowFixed,
 	6130: ErrStakeBelowMinimum,
 	6131: ErrNotDeviceJob,
+	6132: ErrNoConfigProposal,
+	6133: ErrConfigDelayNotOver,
+	6134: ErrHardwareClassInUse,
+	6135: ErrSlashAlreadyPending,
+	6136: ErrSlashCapReached,
 }
 
 // Where each instruction's accounts sit in its account list.
@@ -113,6 +123,7 @@ const (
 	InitializeConfigAccountSystemProgram = 6
 	UpdateConfigAccountConfig            = 0
 	UpdateConfigAccountAdmin             = 1
+	ApplyConfigAccountConfig             = 0
 	TransferAdminAccountConfig           = 0
 	TransferAdminAccountAdmin            = 1
 	AcceptAdminAccountConfig             = 0

@@ -400,6 +400,121 @@ func UnmarshalConfigParams(buf []byte) (*ConfigParams, error) {
 	return obj, nil
 }
 
+// Hard limits fixed at initialization: no later configuration exceeds them. Durations are u32
+// seconds so that initialize_config (params + limits) fits one 1,232-byte transaction.
+type RegistryLimits struct {
+	// Ceiling of each offence's slash_bps (spoofed hardware, failed challenge, downtime, job abandonment).
+	MaxSlashBps [4]uint16 `json:"maxSlashBps"`
+
+	// Cap on the sum of the slash rates (bps) taken from one device in any span of slash_period_secs.
+	MaxSlashPeriodBps uint16   `json:"maxSlashPeriodBps"`
+	Padding           [2]uint8 `json:"padding"`
+
+	// Floor of appeal_window_secs.
+	MinAppealWindowSecs uint32 `json:"minAppealWindowSecs"`
+
+	// Floor of the delay before a proposed configuration applies (the delay is the larger of this and unstake_cooldown_secs).
+	MinConfigDelaySecs uint32 `json:"minConfigDelaySecs"`
+
+	// The span the slash cap holds over.
+	SlashPeriodSecs uint32 `json:"slashPeriodSecs"`
+}
+
+func (obj RegistryLimits) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `MaxSlashBps`:
+	err = encoder.Encode(obj.MaxSlashBps)
+	if err != nil {
+		return errors.NewField("MaxSlashBps", err)
+	}
+	// Serialize `MaxSlashPeriodBps`:
+	err = encoder.Encode(obj.MaxSlashPeriodBps)
+	if err != nil {
+		return errors.NewField("MaxSlashPeriodBps", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	// Serialize `MinAppealWindowSecs`:
+	err = encoder.Encode(obj.MinAppealWindowSecs)
+	if err != nil {
+		return errors.NewField("MinAppealWindowSecs", err)
+	}
+	// Serialize `MinConfigDelaySecs`:
+	err = encoder.Encode(obj.MinConfigDelaySecs)
+	if err != nil {
+		return errors.NewField("MinConfigDelaySecs", err)
+	}
+	// Serialize `SlashPeriodSecs`:
+	err = encoder.Encode(obj.SlashPeriodSecs)
+	if err != nil {
+		return errors.NewField("SlashPeriodSecs", err)
+	}
+	return nil
+}
+
+func (obj RegistryLimits) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding RegistryLimits: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *RegistryLimits) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `MaxSlashBps`:
+	err = decoder.Decode(&obj.MaxSlashBps)
+	if err != nil {
+		return errors.NewField("MaxSlashBps", err)
+	}
+	// Deserialize `MaxSlashPeriodBps`:
+	err = decoder.Decode(&obj.MaxSlashPeriodBps)
+	if err != nil {
+		return errors.NewField("MaxSlashPeriodBps", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	// Deserialize `MinAppealWindowSecs`:
+	err = decoder.Decode(&obj.MinAppealWindowSecs)
+	if err != nil {
+		return errors.NewField("MinAppealWindowSecs", err)
+	}
+	// Deserialize `MinConfigDelaySecs`:
+	err = decoder.Decode(&obj.MinConfigDelaySecs)
+	if err != nil {
+		return errors.NewField("MinConfigDelaySecs", err)
+	}
+	// Deserialize `SlashPeriodSecs`:
+	err = decoder.Decode(&obj.SlashPeriodSecs)
+	if err != nil {
+		return errors.NewField("SlashPeriodSecs", err)
+	}
+	return nil
+}
+
+func (obj *RegistryLimits) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling RegistryLimits: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalRegistryLimits(buf []byte) (*RegistryLimits, error) {
+	obj := new(RegistryLimits)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
 // What a worker declares at registration; oracles' benchmarks check it.
 type DeviceSpec struct {
 	HardwareModel uint32 `json:"hardwareModel"`
@@ -626,8 +741,20 @@ type Config struct {
 	Paused  uint8    `json:"paused"`
 	Padding [5]uint8 `json:"padding"`
 
+	// Fixed at initialization.
+	Limits RegistryLimits `json:"limits"`
+
+	// When the pending proposal may apply (apply_config); 0 when none.
+	PendingAppliesAt int64 `json:"pendingAppliesAt"`
+
+	// Registered devices per hardware class, parallel to params.hardware_classes: a class in use cannot be removed.
+	ClassDevices [16]uint32 `json:"classDevices"`
+
 	// Room to grow without reallocating.
-	Reserved [256]uint8 `json:"reserved"`
+	Reserved [144]uint8 `json:"reserved"`
+
+	// The proposed parameters (update_config), all zero when none.
+	Pending ConfigParams `json:"pending"`
 }
 
 func (obj Config) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -676,10 +803,30 @@ func (obj Config) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	if err != nil {
 		return errors.NewField("Padding", err)
 	}
+	// Serialize `Limits`:
+	err = encoder.Encode(obj.Limits)
+	if err != nil {
+		return errors.NewField("Limits", err)
+	}
+	// Serialize `PendingAppliesAt`:
+	err = encoder.Encode(obj.PendingAppliesAt)
+	if err != nil {
+		return errors.NewField("PendingAppliesAt", err)
+	}
+	// Serialize `ClassDevices`:
+	err = encoder.Encode(obj.ClassDevices)
+	if err != nil {
+		return errors.NewField("ClassDevices", err)
+	}
 	// Serialize `Reserved`:
 	err = encoder.Encode(obj.Reserved)
 	if err != nil {
 		return errors.NewField("Reserved", err)
+	}
+	// Serialize `Pending`:
+	err = encoder.Encode(obj.Pending)
+	if err != nil {
+		return errors.NewField("Pending", err)
 	}
 	return nil
 }
@@ -740,10 +887,30 @@ func (obj *Config) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
 	if err != nil {
 		return errors.NewField("Padding", err)
 	}
+	// Deserialize `Limits`:
+	err = decoder.Decode(&obj.Limits)
+	if err != nil {
+		return errors.NewField("Limits", err)
+	}
+	// Deserialize `PendingAppliesAt`:
+	err = decoder.Decode(&obj.PendingAppliesAt)
+	if err != nil {
+		return errors.NewField("PendingAppliesAt", err)
+	}
+	// Deserialize `ClassDevices`:
+	err = decoder.Decode(&obj.ClassDevices)
+	if err != nil {
+		return errors.NewField("ClassDevices", err)
+	}
 	// Deserialize `Reserved`:
 	err = decoder.Decode(&obj.Reserved)
 	if err != nil {
 		return errors.NewField("Reserved", err)
+	}
+	// Deserialize `Pending`:
+	err = decoder.Decode(&obj.Pending)
+	if err != nil {
+		return errors.NewField("Pending", err)
 	}
 	return nil
 }
@@ -1735,11 +1902,18 @@ type SlashRecord struct {
 	EvidenceHash [32]uint8          `json:"evidenceHash"`
 	Amount       uint64             `json:"amount"`
 
-	// The device's proven uptime the slash reset; a reversal restores it.
-	ProvenUptimeSecs uint64 `json:"provenUptimeSecs"`
-	CreatedAt        int64  `json:"createdAt"`
-	AppealDeadline   int64  `json:"appealDeadline"`
-	Offence          uint8  `json:"offence"`
+	// Bit i: oracle i of the set live at the slash signed the evidence (DeviceSlashed names them).
+	SignerMask uint16 `json:"signerMask"`
+
+	// slash_burn_bps when the slash was made: finalize_slash splits by it.
+	BurnBps uint16 `json:"burnBps"`
+
+	// slash_treasury_bps when the slash was made.
+	TreasuryBps    uint16   `json:"treasuryBps"`
+	Padding2       [2]uint8 `json:"padding2"`
+	CreatedAt      int64    `json:"createdAt"`
+	AppealDeadline int64    `json:"appealDeadline"`
+	Offence        uint8    `json:"offence"`
 
 	// 0 Pending, 1 Reversed, 2 Finalized.
 	Status     uint8    `json:"status"`
@@ -1775,10 +1949,25 @@ func (obj SlashRecord) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	if err != nil {
 		return errors.NewField("Amount", err)
 	}
-	// Serialize `ProvenUptimeSecs`:
-	err = encoder.Encode(obj.ProvenUptimeSecs)
+	// Serialize `SignerMask`:
+	err = encoder.Encode(obj.SignerMask)
 	if err != nil {
-		return errors.NewField("ProvenUptimeSecs", err)
+		return errors.NewField("SignerMask", err)
+	}
+	// Serialize `BurnBps`:
+	err = encoder.Encode(obj.BurnBps)
+	if err != nil {
+		return errors.NewField("BurnBps", err)
+	}
+	// Serialize `TreasuryBps`:
+	err = encoder.Encode(obj.TreasuryBps)
+	if err != nil {
+		return errors.NewField("TreasuryBps", err)
+	}
+	// Serialize `Padding2`:
+	err = encoder.Encode(obj.Padding2)
+	if err != nil {
+		return errors.NewField("Padding2", err)
 	}
 	// Serialize `CreatedAt`:
 	err = encoder.Encode(obj.CreatedAt)
@@ -1859,10 +2048,25 @@ func (obj *SlashRecord) UnmarshalWithDecoder(decoder *binary.Decoder) (err error
 	if err != nil {
 		return errors.NewField("Amount", err)
 	}
-	// Deserialize `ProvenUptimeSecs`:
-	err = decoder.Decode(&obj.ProvenUptimeSecs)
+	// Deserialize `SignerMask`:
+	err = decoder.Decode(&obj.SignerMask)
 	if err != nil {
-		return errors.NewField("ProvenUptimeSecs", err)
+		return errors.NewField("SignerMask", err)
+	}
+	// Deserialize `BurnBps`:
+	err = decoder.Decode(&obj.BurnBps)
+	if err != nil {
+		return errors.NewField("BurnBps", err)
+	}
+	// Deserialize `TreasuryBps`:
+	err = decoder.Decode(&obj.TreasuryBps)
+	if err != nil {
+		return errors.NewField("TreasuryBps", err)
+	}
+	// Deserialize `Padding2`:
+	err = decoder.Decode(&obj.Padding2)
+	if err != nil {
+		return errors.NewField("Padding2", err)
 	}
 	// Deserialize `CreatedAt`:
 	err = decoder.Decode(&obj.CreatedAt)
@@ -3116,7 +3320,13 @@ type DeviceSlashed struct {
 	Amount         uint64             `json:"amount"`
 	AppealDeadline int64              `json:"appealDeadline"`
 	Offence        uint8              `json:"offence"`
-	Padding        [7]uint8           `json:"padding"`
+
+	// The first signer_count of signers are set.
+	SignerCount uint8    `json:"signerCount"`
+	Padding     [6]uint8 `json:"padding"`
+
+	// The oracles that signed the evidence, in oracle-set order; the rest zero.
+	Signers [16]solanago.PublicKey `json:"signers"`
 }
 
 func (obj DeviceSlashed) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -3150,10 +3360,20 @@ func (obj DeviceSlashed) MarshalWithEncoder(encoder *binary.Encoder) (err error)
 	if err != nil {
 		return errors.NewField("Offence", err)
 	}
+	// Serialize `SignerCount`:
+	err = encoder.Encode(obj.SignerCount)
+	if err != nil {
+		return errors.NewField("SignerCount", err)
+	}
 	// Serialize `Padding`:
 	err = encoder.Encode(obj.Padding)
 	if err != nil {
 		return errors.NewField("Padding", err)
+	}
+	// Serialize `Signers`:
+	err = encoder.Encode(obj.Signers)
+	if err != nil {
+		return errors.NewField("Signers", err)
 	}
 	return nil
 }
@@ -3199,10 +3419,20 @@ func (obj *DeviceSlashed) UnmarshalWithDecoder(decoder *binary.Decoder) (err err
 	if err != nil {
 		return errors.NewField("Offence", err)
 	}
+	// Deserialize `SignerCount`:
+	err = decoder.Decode(&obj.SignerCount)
+	if err != nil {
+		return errors.NewField("SignerCount", err)
+	}
 	// Deserialize `Padding`:
 	err = decoder.Decode(&obj.Padding)
 	if err != nil {
 		return errors.NewField("Padding", err)
+	}
+	// Deserialize `Signers`:
+	err = decoder.Decode(&obj.Signers)
+	if err != nil {
+		return errors.NewField("Signers", err)
 	}
 	return nil
 }
@@ -3535,6 +3765,79 @@ func (obj *ProofUndecided) Unmarshal(buf []byte) error {
 
 func UnmarshalProofUndecided(buf []byte) (*ProofUndecided, error) {
 	obj := new(ProofUndecided)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type ConfigProposed struct {
+	Admin  solanago.PublicKey `json:"admin"`
+	Params ConfigParams       `json:"params"`
+
+	// apply_config makes params live from this unix time.
+	AppliesAt int64 `json:"appliesAt"`
+}
+
+func (obj ConfigProposed) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Admin`:
+	err = encoder.Encode(obj.Admin)
+	if err != nil {
+		return errors.NewField("Admin", err)
+	}
+	// Serialize `Params`:
+	err = encoder.Encode(obj.Params)
+	if err != nil {
+		return errors.NewField("Params", err)
+	}
+	// Serialize `AppliesAt`:
+	err = encoder.Encode(obj.AppliesAt)
+	if err != nil {
+		return errors.NewField("AppliesAt", err)
+	}
+	return nil
+}
+
+func (obj ConfigProposed) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding ConfigProposed: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *ConfigProposed) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Admin`:
+	err = decoder.Decode(&obj.Admin)
+	if err != nil {
+		return errors.NewField("Admin", err)
+	}
+	// Deserialize `Params`:
+	err = decoder.Decode(&obj.Params)
+	if err != nil {
+		return errors.NewField("Params", err)
+	}
+	// Deserialize `AppliesAt`:
+	err = decoder.Decode(&obj.AppliesAt)
+	if err != nil {
+		return errors.NewField("AppliesAt", err)
+	}
+	return nil
+}
+
+func (obj *ConfigProposed) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling ConfigProposed: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalConfigProposed(buf []byte) (*ConfigProposed, error) {
+	obj := new(ConfigProposed)
 	err := obj.Unmarshal(buf)
 	if err != nil {
 		return nil, err

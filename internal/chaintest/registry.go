@@ -29,11 +29,45 @@ func (e *Env) RegistryParams(escrowAuthority solana.PublicKey) registry.ConfigPa
 	return p
 }
 
-// InitRegistry creates the registry's Config with e.RegistryParams(escrowAuthority), signed
-// by the admin, and returns the parameters.
-func (e *Env) InitRegistry(t testing.TB, escrowAuthority solana.PublicKey) registry.ConfigParams {
+// RegistryLimits are test hard limits: any slash rate up to 100% (the tests slash whole
+// stakes), an appeal window of at least 1 s, a configuration delay of at least 1 s (the delay is
+// then the 2 s test cooldown) and at most 200% in slash rates per device in any 10 s.
+func RegistryLimits() registry.RegistryLimits {
+	return registry.RegistryLimits{
+		MaxSlashBps:         [4]uint16{10_000, 10_000, 10_000, 10_000},
+		MaxSlashPeriodBps:   20_000,
+		MinAppealWindowSecs: 1,
+		MinConfigDelaySecs:  1,
+		SlashPeriodSecs:     10,
+	}
+}
+
+// InitRegistry creates the registry's Config with e.RegistryParams(escrowAuthority), changed
+// by adjust (so a test needs no delayed update_config for its own setup), and RegistryLimits,
+// signed by the admin, and returns the parameters.
+func (e *Env) InitRegistry(t testing.TB, escrowAuthority solana.PublicKey, adjust ...func(*registry.ConfigParams)) registry.ConfigParams {
 	params := e.RegistryParams(escrowAuthority)
-	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, Must(e.Registry.InitializeConfig(e.Admin.PublicKey(), e.IOMint, e.IOSDMint, params))))
+	for _, a := range adjust {
+		a(&params)
+	}
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, Must(e.Registry.InitializeConfig(e.Admin.PublicKey(), e.IOMint, e.IOSDMint, params, RegistryLimits()))))
+	return params
+}
+
+// UpdateRegistry has the registry's admin change its parameters to params: at once when the
+// change only reduces a key's power, otherwise proposed, waited for (the test delay is 2 s) and
+// applied. It returns the live parameters, params.
+func (e *Env) UpdateRegistry(t testing.TB, params registry.ConfigParams) registry.ConfigParams {
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, Must(e.Registry.UpdateConfig(e.Admin.PublicKey(), params))))
+	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
+	require.NoError(t, err)
+	if rc.PendingAppliesAt != 0 {
+		e.WaitChainTime(t, rc.PendingAppliesAt)
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Node.Key("faucet")}, Must(e.Registry.ApplyConfig())))
+		rc, err = e.Registry.FetchConfig(e.Ctx, e.Client)
+		require.NoError(t, err)
+	}
+	require.Equal(t, params, rc.Params)
 	return params
 }
 
@@ -107,7 +141,8 @@ func (e *Env) ProveUptime(t testing.TB, payer solana.PrivateKey, p Provider, win
 }
 
 // RotateOracles has the registry's admin replace the oracle set with the given oracles (the
-// quorum unchanged) and returns the new parameters.
+// quorum unchanged; at once when oracles are only removed, else after the delay) and returns
+// the new parameters.
 func (e *Env) RotateOracles(t testing.TB, oracles ...solana.PrivateKey) registry.ConfigParams {
 	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
 	require.NoError(t, err)
@@ -117,6 +152,5 @@ func (e *Env) RotateOracles(t testing.TB, oracles ...solana.PrivateKey) registry
 		params.Oracles[i] = o.PublicKey()
 	}
 	params.OracleCount = uint8(len(oracles))
-	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, Must(e.Registry.UpdateConfig(e.Admin.PublicKey(), params))))
-	return params
+	return e.UpdateRegistry(t, params)
 }

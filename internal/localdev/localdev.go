@@ -83,17 +83,14 @@ func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) 
 		oracles := []solana.PublicKey{pub["oracle-1"], pub["oracle-2"], pub["oracle-3"]}
 		// The localnet sends the renters' compensation share of slashes to the treasury too.
 		params := registry.DefaultParams(pub["keeper"], treasury, treasury, prog.AuthorityAddress(), oracles, 2)
-		ix, err := prog.Registry.InitializeConfig(admin.PublicKey(), pub["io-mint"], pub["iosd-mint"], params)
+		ix, err := prog.Registry.InitializeConfig(admin.PublicKey(), pub["io-mint"], pub["iosd-mint"], params, registry.DefaultLimits())
 		if err := send("initialize registry config", ix, err); err != nil {
 			return nil, err
 		}
 	case err != nil:
 		return nil, err
 	case config.Params.EscrowAuthority != prog.AuthorityAddress():
-		params := config.Params
-		params.EscrowAuthority = prog.AuthorityAddress()
-		ix, err := prog.Registry.UpdateConfig(admin.PublicKey(), params)
-		if err := send("point the registry at the escrow authority", ix, err); err != nil {
+		if err := repointRegistry(ctx, c, prog, admin, config, send); err != nil {
 			return nil, err
 		}
 	}
@@ -118,4 +115,47 @@ func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) 
 		return nil, err
 	}
 	return changed, nil
+}
+
+// maxRepointWait is how long Init waits for the registry to apply a new escrow authority.
+const maxRepointWait = time.Minute
+
+// repointRegistry points a registry Config made before the escrow existed at the escrow's
+// authority. A new escrow authority is a delayed change: it is proposed, and applied once its
+// delay is over if that is within maxRepointWait (a chain whose delay is longer, days with the
+// default parameters, has to be reset instead).
+func repointRegistry(ctx context.Context, c *chain.Client, prog escrow.Program, admin solana.PrivateKey, config *registry.Config,
+	send func(string, solana.Instruction, error, ...solana.PrivateKey) error) error {
+	const what = "point the registry at the escrow authority"
+	params := config.Params
+	params.EscrowAuthority = prog.AuthorityAddress()
+	ix, err := prog.Registry.UpdateConfig(admin.PublicKey(), params)
+	if err := send(what, ix, err); err != nil {
+		return err
+	}
+	config, err = prog.Registry.FetchConfig(ctx, c)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if config.PendingAppliesAt == 0 {
+		return nil
+	}
+	wait := time.Until(time.Unix(config.PendingAppliesAt+1, 0)) // the chain's clock trails ours by up to a slot
+	if wait > maxRepointWait {
+		return fmt.Errorf("%s: the change applies at %s, reset the chain: stop make dev, rm -rf target/localnet/state, make dev",
+			what, time.Unix(config.PendingAppliesAt, 0).UTC())
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(wait):
+	}
+	ix, err = prog.Registry.ApplyConfig()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if _, err := c.Send(ctx, []solana.Instruction{ix}, admin); err != nil {
+		return fmt.Errorf("%s: apply: %w", what, err)
+	}
+	return nil
 }

@@ -147,7 +147,7 @@ func TestConfigDelayAndLimits(t *testing.T) {
 		rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
 		require.NoError(t, err)
 		rc.Params.UnstakeCooldownSecs = 4
-		e.ChangeRegistryConfig(t, rc.Params)
+		e.UpdateRegistry(t, rc.Params)
 		next := e.edited(func(p *escrow.ConfigParams) {
 			p.FeeBps, p.Scheduler = e.limits.MaxFeeBps, solana.NewWallet().PublicKey()
 		})
@@ -236,7 +236,7 @@ func TestFinding6ReleaseAfterEscrowAuthorityChange(t *testing.T) {
 	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
 	require.NoError(t, err)
 	rc.Params.EscrowAuthority = x.PublicKey()
-	e.ChangeRegistryConfig(t, rc.Params)
+	e.UpdateRegistry(t, rc.Params)
 
 	xJob := solana.NewWallet().PublicKey()
 	signers := []solana.PrivateKey{x}
@@ -281,15 +281,14 @@ func TestFinding6ReleaseAfterEscrowAuthorityChange(t *testing.T) {
 	}
 }
 
-// initialize_config refuses a payment mint with a freeze authority: whoever held it could
-// freeze job vaults and payout accounts, so that no job could end, pay or close. Here the
-// registry was set up on an IOSD that can be frozen; the escrow refuses it (InvalidMint) and
-// stays unconfigured.
+// initialize_config takes only the registry's mints, which the registry checked have no freeze
+// authority (whoever held one could freeze job vaults and payout accounts, so that no job could
+// end, pay or close): a freezable IOSD is refused (InvalidMint) and the escrow stays
+// unconfigured.
 func TestInitializeConfigRefusesFreezableMint(t *testing.T) {
-	ce := chaintest.New(t)
-	mint, _ := ce.FreezableMint(t, 6, 1_000*iosd)
-	ce.IOSDMint, ce.Economy.IOSDMint = mint, mint
-	e := setUp(t, ce)
+	e := newUninitializedEnv(t)
+	mint, _ := e.FreezableMint(t, 6, 1_000*iosd)
+	e.prog.Economy.IOSDMint = mint
 	_, err := e.SendSig([]solana.PrivateKey{e.Admin}, e.initialize())
 	require.ErrorIs(t, err, escrow.ErrInvalidMint)
 	require.Zero(t, e.Lamports(t, e.prog.ConfigAddress()))

@@ -49,8 +49,7 @@ func newUninitializedEnv(t testing.TB) *env { return setUp(t, chaintest.New(t)) 
 func setUp(t testing.TB, ce *chaintest.Env) *env {
 	e := &env{Env: ce, prog: escrow.Program{ID: ce.Node.Programs["escrow"], Registry: ce.Registry, Economy: ce.Economy}, scheduler: ce.Funded(t)}
 	e.Client.RegisterErrors(e.prog.ID, escrow.Errors)
-	e.InitRegistry(t, e.prog.AuthorityAddress())
-	e.setVoteDeadline(t, voteDeadline)
+	e.InitRegistry(t, e.prog.AuthorityAddress(), func(p *registry.ConfigParams) { p.VoteDeadlineSecs = voteDeadline })
 	e.InitEconomy(t, e.prog.ID, e.EconomyParams(t))
 	treasury := ce.Node.Key("treasury").PublicKey()
 	iosdAccount, _, err := solana.FindAssociatedTokenAddress(treasury, e.IOSDMint) // made at genesis
@@ -66,14 +65,6 @@ func setUp(t testing.TB, ce *chaintest.Env) *env {
 	e.limits = escrow.DefaultLimits()
 	e.limits.MinConfigDelaySecs = 2 // the registry's test unstake cooldown, 2 s, is the delay
 	return e
-}
-
-// setVoteDeadline sets the registry's vote_deadline_secs.
-func (e *env) setVoteDeadline(t testing.TB, secs int64) {
-	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
-	require.NoError(t, err)
-	rc.Params.VoteDeadlineSecs = secs
-	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.UpdateConfig(e.Admin.PublicKey(), rc.Params))))
 }
 
 // initialize is the admin's initialize_config with e.params and e.limits.

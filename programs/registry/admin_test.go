@@ -118,7 +118,7 @@ func TestAdminTransfer(t *testing.T) {
 	})
 	t.Run("the new admin has them", func(t *testing.T) {
 		changed := params
-		changed.BaseStake = 300 * chaintest.IO
+		changed.AppealWindowSecs++ // a longer appeal window applies at once
 		require.NoError(t, e.update(t, next, changed))
 		require.Equal(t, changed, e.auConfig(t).Params)
 		require.NoError(t, e.Send([]solana.PrivateKey{next}, chaintest.Must(e.Registry.SetPause(next.PublicKey(), false))))
@@ -179,7 +179,7 @@ func TestSetPause(t *testing.T) {
 		require.Equal(t, uint64(1_000*chaintest.IO), e.Device(t, p).Stake)
 		// the admin's instructions still work
 		changed := params
-		changed.BaseStake = 250 * chaintest.IO
+		changed.AppealWindowSecs++ // applies at once
 		require.NoError(t, e.update(t, admin, changed))
 		require.Equal(t, changed, e.auConfig(t).Params)
 		// pausing again is harmless (a different payer: not the identical transaction)

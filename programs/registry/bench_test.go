@@ -21,8 +21,8 @@ func BenchmarkComputeUnits(b *testing.B) {
 	measure := e.CUTable(b).Measure
 	params := e.params()
 	admin, owner := e.Admin, e.Funded(b)
-	measure("initialize_config", []solana.PrivateKey{admin}, chaintest.Must(e.Registry.InitializeConfig(admin.PublicKey(), e.IOMint, e.IOSDMint, params)))
-	measure("update_config", []solana.PrivateKey{admin}, chaintest.Must(e.Registry.UpdateConfig(admin.PublicKey(), params)))
+	measure("initialize_config", []solana.PrivateKey{admin}, chaintest.Must(e.Registry.InitializeConfig(admin.PublicKey(), e.IOMint, e.IOSDMint, params, chaintest.RegistryLimits())))
+	measure("update_config (at once)", []solana.PrivateKey{admin}, chaintest.Must(e.Registry.UpdateConfig(admin.PublicKey(), params)))
 	measure("transfer_admin", []solana.PrivateKey{admin}, chaintest.Must(e.Registry.TransferAdmin(admin.PublicKey(), admin.PublicKey())))
 	measure("accept_admin", []solana.PrivateKey{admin}, chaintest.Must(e.Registry.AcceptAdmin(admin.PublicKey())))
 	measure("set_pause", []solana.PrivateKey{admin}, chaintest.Must(e.Registry.SetPause(admin.PublicKey(), false)))
@@ -38,16 +38,21 @@ func BenchmarkComputeUnits(b *testing.B) {
 	oracle := func(i int, window uint64, uptime uint32, payer int) solana.Instruction {
 		return chaintest.Must(e.Registry.SubmitProof(e.Oracles[i].PublicKey(), k, report(window, uptime, 500, registry.ChallengePassed), e.Oracles[payer].PublicKey()))
 	}
-	// a short deadline, so a window that never agrees can be counted by count_proof
+	// a short deadline, so a window that never agrees can be counted by count_proof: a delayed
+	// change, proposed and applied
 	deadline := params
 	deadline.VoteDeadlineSecs = 6
-	require.NoError(b, e.Send([]solana.PrivateKey{admin}, chaintest.Must(e.Registry.UpdateConfig(admin.PublicKey(), deadline))))
+	measure("update_config (proposed)", []solana.PrivateKey{admin}, chaintest.Must(e.Registry.UpdateConfig(admin.PublicKey(), deadline)))
+	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
+	require.NoError(b, err)
+	e.WaitChainTime(b, rc.PendingAppliesAt)
+	measure("apply_config", []solana.PrivateKey{owner}, chaintest.Must(e.Registry.ApplyConfig()))
 	disputed := chaintest.PastWindow(0)
 	require.NoError(b, e.Send([]solana.PrivateKey{e.Oracles[2]}, oracle(2, disputed, 0, 2)))
 	require.NoError(b, e.Send([]solana.PrivateKey{e.Oracles[0]}, oracle(0, disputed, 2, 2))) // disagrees: waits for the deadline
 	time.Sleep(time.Until(time.Unix(int64(disputed+1)*params.ProofWindowSecs+deadline.VoteDeadlineSecs+1, 0)))
 	measure("count_proof (undecided)", []solana.PrivateKey{owner}, chaintest.Must(e.Registry.CountProof(k, disputed, e.Oracles[2].PublicKey())))
-	require.NoError(b, e.Send([]solana.PrivateKey{admin}, chaintest.Must(e.Registry.UpdateConfig(admin.PublicKey(), params))))
+	e.UpdateRegistry(b, params)
 
 	lonely, counted := chaintest.PastWindow(4), chaintest.PastWindow(3)
 	require.NoError(b, e.Send([]solana.PrivateKey{e.Oracles[2]}, oracle(2, lonely, 2, 2))) // never reaches its quorum
@@ -66,9 +71,9 @@ func BenchmarkComputeUnits(b *testing.B) {
 
 	first, second := evidenceOf("bench 1"), evidenceOf("bench 2")
 	keeper := e.Keeper.PublicKey()
-	measure("slash", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.Registry.Slash(keeper, o, k, e.IOMint, registry.OffenceDowntime, first)))
+	measure("slash", e.slashSigners(), e.oracleSlashIx(p, registry.OffenceDowntime, first))
 	measure("resolve_appeal", []solana.PrivateKey{admin}, chaintest.Must(e.Registry.ResolveAppeal(admin.PublicKey(), o, k, first, keeper)))
-	require.NoError(b, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.Registry.Slash(keeper, o, k, e.IOMint, registry.OffenceFailedChallenge, second))))
+	require.NoError(b, e.Send(e.slashSigners(), e.oracleSlashIx(p, registry.OffenceFailedChallenge, second)))
 	time.Sleep(time.Duration(params.AppealWindowSecs)*time.Second + 500*time.Millisecond)
 	measure("finalize_slash", []solana.PrivateKey{owner}, chaintest.Must(e.Registry.FinalizeSlash(k, second, e.IOMint, e.Treasury, e.Pool, keeper)))
 

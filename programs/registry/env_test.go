@@ -26,9 +26,9 @@ func newEnv(t testing.TB) *env {
 // authority.
 func (e *env) params() registry.ConfigParams { return e.RegistryParams(e.escrow.PublicKey()) }
 
-// initialize creates the Config with e.params().
-func (e *env) initialize(t testing.TB) registry.ConfigParams {
-	return e.InitRegistry(t, e.escrow.PublicKey())
+// initialize creates the Config with e.params(), changed by adjust.
+func (e *env) initialize(t testing.TB, adjust ...func(*registry.ConfigParams)) registry.ConfigParams {
+	return e.InitRegistry(t, e.escrow.PublicKey(), adjust...)
 }
 
 // eventsOf decodes the registry events a confirmed transaction emitted, in order.

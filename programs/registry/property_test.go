@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -29,18 +30,21 @@ import (
 //     challenge reports wrong) and the honest oracles reporting the span up to 0.5% low, every
 //     counted uptime lies within the band below an honest value and never above the span, the
 //     benchmark is 0 or within the band of an honest one, and no challenge ever fails (the
-//     honest oracles always see it pass).
+//     honest oracles always see it pass);
+//   - the configuration changes at random (proposed, applied after its delay, or refused) and
+//     the registry pauses and resumes, yet an exit (request_unstake, withdraw_unstaked,
+//     deregister_device, a release, finalize_slash, resolve_appeal) only ever fails for a
+//     reason of its own (exitErrors), never a configuration-caused one.
 //
 // PROPERTY_SEED replays a sequence; PROPERTY_STEPS sets its length.
 func TestPropertyRandomOperations(t *testing.T) {
 	rng, steps := chaintest.PropertyRand(t, 250)
 
 	e := newEnv(t)
-	params := e.initialize(t)
 	// a deadline short enough for count_proof to run within the test
-	params.VoteDeadlineSecs = 8
-	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.UpdateConfig(e.Admin.PublicKey(), params))))
-	w := &world{e: e, params: params, rng: rng}
+	params := e.initialize(t, func(p *registry.ConfigParams) { p.VoteDeadlineSecs = 8 })
+	w := &world{e: e, params: params, history: []registry.ConfigParams{params}, rng: rng,
+		escrows: []solana.PrivateKey{e.escrow, e.Funded(t)}}
 	for i := 0; i < 3; i++ {
 		spec := chaintest.H100
 		if i == 2 {
@@ -58,6 +62,7 @@ func TestPropertyRandomOperations(t *testing.T) {
 		{Name: "count_proof", Run: w.countProof},
 		{Name: "slash", Run: w.slash}, {Name: "resolve_appeal", Run: w.resolveAppeal}, {Name: "finalize_slash", Run: w.finalizeSlash},
 		{Name: "set_device_job", Run: w.setJob}, {Name: "deregister_device", Run: w.deregister}, {Name: "wait", Run: w.wait},
+		{Name: "update_config", Run: w.updateConfig}, {Name: "apply_config", Run: w.applyConfig}, {Name: "set_pause", Run: w.setPause},
 	}
 	chaintest.RunSteps(t, rng, steps, e.Registry.ID, ops, w.check)
 	t.Logf("windows counted: %d", w.counted)
@@ -66,7 +71,9 @@ func TestPropertyRandomOperations(t *testing.T) {
 // world is the property test's view of who exists; all state is read from the chain.
 type world struct {
 	e         *env
-	params    registry.ConfigParams
+	params    registry.ConfigParams   // the live parameters
+	history   []registry.ConfigParams // every parameter set that was live
+	escrows   []solana.PrivateKey     // escrow authorities the configuration switches between
 	rng       *rand.Rand
 	providers []chaintest.Provider
 	slashes   []slashRef
@@ -103,12 +110,16 @@ func (w *world) stake(t *testing.T) error {
 
 func (w *world) requestUnstake(t *testing.T) error {
 	p := w.pick()
-	return w.e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(w.e.Registry.RequestUnstake(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), w.amount(w.e.Device(t, p).Stake))))
+	err := w.e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(w.e.Registry.RequestUnstake(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), w.amount(w.e.Device(t, p).Stake))))
+	return exitErr(t, "request_unstake", err, registry.ErrInvalidAmount, registry.ErrInsufficientStake, registry.ErrDeviceHired,
+		registry.ErrDeviceSuspended, registry.ErrDeviceDeregistered)
 }
 
 func (w *world) withdraw(t *testing.T) error {
 	p := w.pick()
-	return w.e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(w.e.Registry.WithdrawUnstaked(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), p.Token)))
+	err := w.e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(w.e.Registry.WithdrawUnstaked(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), p.Token)))
+	// InvalidAccountOwner: there is no ticket
+	return exitErr(t, "withdraw_unstaked", err, registry.ErrUnstakeLocked, registry.ErrDeviceSuspended, registry.ErrInvalidAccountOwner)
 }
 
 // The honest oracles' view: the device was up for the whole span, reported up to 0.5% low,
@@ -221,14 +232,17 @@ func (w *world) slash(t *testing.T) error {
 	binary := fmt.Sprintf("evidence %d", w.rng.IntN(6)) // repeats on purpose: one slash per evidence
 	evidence = sha256.Sum256([]byte(binary))
 	offence := registry.Offence(w.rng.IntN(5)) // 4 is not an offence
-	authority, cosigners := w.e.Keeper, []solana.PrivateKey(nil)
-	switch w.rng.IntN(4) {
-	case 1: // an oracle quorum
+	// the keeper submits what oracles 0 and 1 signed
+	authority, cosigners := w.e.Keeper, []solana.PrivateKey{w.e.Oracles[0], w.e.Oracles[1]}
+	switch w.rng.IntN(5) {
+	case 1: // an oracle quorum on its own
 		authority, cosigners = w.e.Oracles[0], []solana.PrivateKey{w.e.Oracles[1]}
 	case 2: // a lone oracle: no quorum
-		authority = w.e.Oracles[2]
+		authority, cosigners = w.e.Oracles[2], nil
 	case 3: // a stranger
-		authority = w.e.Funded(t)
+		authority, cosigners = w.e.Funded(t), nil
+	case 4: // the keeper alone
+		cosigners = nil
 	}
 	var cosignerKeys []solana.PublicKey
 	for _, c := range cosigners {
@@ -254,7 +268,8 @@ func (w *world) resolveAppeal(t *testing.T) error {
 	if !ok {
 		return nil
 	}
-	return w.e.Send([]solana.PrivateKey{w.e.Admin}, chaintest.Must(w.e.Registry.ResolveAppeal(w.e.Admin.PublicKey(), s.p.Owner.PublicKey(), s.p.DeviceKey.PublicKey(), s.evidence, s.payer.PublicKey())))
+	err := w.e.Send([]solana.PrivateKey{w.e.Admin}, chaintest.Must(w.e.Registry.ResolveAppeal(w.e.Admin.PublicKey(), s.p.Owner.PublicKey(), s.p.DeviceKey.PublicKey(), s.evidence, s.payer.PublicKey())))
+	return exitErr(t, "resolve_appeal", err, registry.ErrAppealWindowClosed, registry.ErrSlashNotPending)
 }
 
 func (w *world) finalizeSlash(t *testing.T) error {
@@ -263,23 +278,106 @@ func (w *world) finalizeSlash(t *testing.T) error {
 		return nil
 	}
 	cranker := w.e.Funded(t)
-	return w.e.Send([]solana.PrivateKey{cranker}, chaintest.Must(w.e.Registry.FinalizeSlash(s.p.DeviceKey.PublicKey(), s.evidence, w.e.IOMint, w.e.Treasury, w.e.Pool, s.payer.PublicKey())))
+	err := w.e.Send([]solana.PrivateKey{cranker}, chaintest.Must(w.e.Registry.FinalizeSlash(s.p.DeviceKey.PublicKey(), s.evidence, w.e.IOMint, w.e.Treasury, w.e.Pool, s.payer.PublicKey())))
+	return exitErr(t, "finalize_slash", err, registry.ErrAppealWindowOpen, registry.ErrSlashNotPending)
 }
 
 func (w *world) setJob(t *testing.T) error {
 	p := w.pick()
 	k := p.DeviceKey.PublicKey()
+	escrow := w.escrows[w.rng.IntN(len(w.escrows))] // the live authority or not
 	if w.rng.IntN(2) == 0 {
-		return w.e.Send([]solana.PrivateKey{w.e.escrow}, chaintest.Must(w.e.Registry.HireDevice(w.e.escrow.PublicKey(), k, solana.NewWallet().PublicKey())))
+		return w.e.Send([]solana.PrivateKey{escrow}, chaintest.Must(w.e.Registry.HireDevice(escrow.PublicKey(), k, solana.NewWallet().PublicKey())))
 	}
-	// release whatever job holds the device (the zero key when none: refused, as it should be)
-	job := w.e.Device(t, p).CurrentJob
-	return w.e.Send([]solana.PrivateKey{w.e.escrow}, chaintest.Must(w.e.Registry.ReleaseDevice(w.e.escrow.PublicKey(), k, job)))
+	// the authority that hired the device releases whatever job holds it, whatever the
+	// configuration says now (the zero key when none: refused as InvalidInstructionData)
+	d := w.e.Device(t, p)
+	for _, a := range w.escrows {
+		if a.PublicKey() == d.HiredBy {
+			escrow = a
+		}
+	}
+	err := w.e.Send([]solana.PrivateKey{escrow}, chaintest.Must(w.e.Registry.ReleaseDevice(escrow.PublicKey(), k, d.CurrentJob)))
+	return exitErr(t, "release", err, registry.ErrNotDeviceJob, registry.ErrInvalidInstructionData) // no job: the zero key
 }
 
 func (w *world) deregister(t *testing.T) error {
 	p := w.pick()
-	return w.e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(w.e.Registry.DeregisterDevice(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), p.Token)))
+	err := w.e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(w.e.Registry.DeregisterDevice(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), p.Token)))
+	return exitErr(t, "deregister_device", err, registry.ErrDeviceNotEmpty, registry.ErrDeviceDeregistered)
+}
+
+// exitErr fails the test when an exit failed for a reason other than its own (allowed): a
+// configuration-caused error, the pause. It returns err for RunSteps' bookkeeping.
+func exitErr(t *testing.T, name string, err error, allowed ...error) error {
+	var te *chain.TransactionError
+	if err == nil || (errors.As(err, &te) && te.Kind == "AlreadyProcessed") {
+		return err
+	}
+	for _, a := range allowed {
+		if errors.Is(err, a) {
+			return err
+		}
+	}
+	require.Fail(t, "an exit failed for a reason not its own", "%s: %v", name, err)
+	return err
+}
+
+// updateConfig has the admin propose a random change of the live parameters: most are valid
+// (some apply at once, most wait the delay), removing a class in use is refused.
+func (w *world) updateConfig(t *testing.T) error {
+	next := w.params
+	switch w.rng.IntN(10) {
+	case 0:
+		next.SlashBps[w.rng.IntN(4)] = uint16(w.rng.IntN(10_001))
+	case 1:
+		next.AppealWindowSecs = 1 + w.rng.Int64N(6)
+	case 2:
+		next.UnstakeCooldownSecs = 1 + w.rng.Int64N(3)
+	case 3:
+		next.BaseStake = []uint64{100, 200, 300}[w.rng.IntN(3)] * chaintest.IO
+	case 4:
+		next.HardwareClasses[[]int{1, 3}[w.rng.IntN(2)]].MultiplierBps = uint32(10_000 + w.rng.IntN(100_000)) // RTX 4090, H100 at first
+	case 5: // B200, never registered, goes or comes back
+		if next.HardwareClassCount == 6 {
+			next.HardwareClasses[5], next.HardwareClassCount = registry.HardwareClass{}, 5
+		} else {
+			next.HardwareClasses[5], next.HardwareClassCount = registry.HardwareClass{Model: registry.ModelB200, MultiplierBps: 300_000}, 6
+		}
+	case 6: // H100 is in use: HardwareClassInUse
+		next.HardwareClasses[3] = next.HardwareClasses[next.HardwareClassCount-1]
+		next.HardwareClasses[next.HardwareClassCount-1] = registry.HardwareClass{}
+		next.HardwareClassCount--
+	case 7:
+		next.EscrowAuthority = w.escrows[w.rng.IntN(len(w.escrows))].PublicKey()
+	case 8:
+		next.SlashBurnBps = uint16(w.rng.IntN(10_001))
+		next.SlashTreasuryBps = uint16(w.rng.IntN(10_001 - int(next.SlashBurnBps)))
+	case 9: // the live parameters: cancels a proposal
+	}
+	err := w.e.Send([]solana.PrivateKey{w.e.Admin}, chaintest.Must(w.e.Registry.UpdateConfig(w.e.Admin.PublicKey(), next)))
+	w.refreshParams(t)
+	return err
+}
+
+// applyConfig has a stranger apply the pending proposal, due or not.
+func (w *world) applyConfig(t *testing.T) error {
+	err := w.e.apply(t)
+	w.refreshParams(t)
+	return err
+}
+
+func (w *world) setPause(t *testing.T) error {
+	return w.e.Send([]solana.PrivateKey{w.e.Admin}, chaintest.Must(w.e.Registry.SetPause(w.e.Admin.PublicKey(), w.rng.IntN(3) == 0)))
+}
+
+// refreshParams reads the live parameters back after a configuration step.
+func (w *world) refreshParams(t *testing.T) {
+	p := w.e.registryConfig(t).Params
+	if p != w.params {
+		w.params = p
+		w.history = append(w.history, p)
+	}
 }
 
 // wait lets time pass so cooldowns, appeal windows and proof windows can end.
@@ -349,25 +447,34 @@ func (w *world) check(t *testing.T) {
 }
 
 // checkStatus: the status is what the registry's status machine derives from the fields.
+// A configuration change refreshes no device, so the status may follow any parameter set that
+// was live since the start (the minimum stake is re-checked where hireability is decided).
 func (w *world) checkStatus(t *testing.T, d *registry.Device) {
 	if d.Status == registry.StatusDeregistered {
 		require.Zero(t, d.Stake+d.PendingUnstake)
 		return
 	}
-	min := w.params.BaseStake
-	for _, c := range w.params.HardwareClasses[:w.params.HardwareClassCount] {
-		if c.Model == d.Spec.HardwareModel {
-			min = w.params.BaseStake * uint64(max(c.MultiplierBps, 10_000)) / 10_000
+	var wants []uint8
+	for _, params := range w.history {
+		min := params.BaseStake
+		for _, c := range params.HardwareClasses[:params.HardwareClassCount] {
+			if c.Model == d.Spec.HardwareModel {
+				min = params.BaseStake * uint64(max(c.MultiplierBps, 10_000)) / 10_000
+			}
 		}
+		want := registry.StatusProbation
+		switch {
+		case d.PendingSlashes > 0:
+			want = registry.StatusSuspended
+		case !d.CurrentJob.IsZero():
+			want = registry.StatusHired
+		case d.ProvenUptimeSecs >= uint64(params.ProbationSecs) && d.Stake >= min:
+			want = registry.StatusActive
+		}
+		if want == d.Status {
+			return
+		}
+		wants = append(wants, want)
 	}
-	want := registry.StatusProbation
-	switch {
-	case d.PendingSlashes > 0:
-		want = registry.StatusSuspended
-	case !d.CurrentJob.IsZero():
-		want = registry.StatusHired
-	case d.ProvenUptimeSecs >= uint64(w.params.ProbationSecs) && d.Stake >= min:
-		want = registry.StatusActive
-	}
-	require.Equal(t, want, d.Status, "status of device %s", d.DeviceKey)
+	require.Fail(t, "status", "device %s has status %d, the status machine gives %v", d.DeviceKey, d.Status, wants)
 }

@@ -8,10 +8,15 @@ import (
 
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/chaintest"
 )
 
 func (e *env) initializeAs(t testing.TB, signer solana.PrivateKey, params registry.ConfigParams) error {
-	ix, err := e.Registry.InitializeConfig(signer.PublicKey(), e.IOMint, e.IOSDMint, params)
+	return e.initializeWith(t, signer, params, chaintest.RegistryLimits())
+}
+
+func (e *env) initializeWith(t testing.TB, signer solana.PrivateKey, params registry.ConfigParams, limits registry.RegistryLimits) error {
+	ix, err := e.Registry.InitializeConfig(signer.PublicKey(), e.IOMint, e.IOSDMint, params, limits)
 	require.NoError(t, err)
 	_, err = e.Client.Send(e.Ctx, []solana.Instruction{ix}, signer)
 	return err
@@ -50,6 +55,9 @@ func TestConfigLifecycle(t *testing.T) {
 		require.Equal(t, e.IOMint, config.IoMint)
 		require.Equal(t, e.IOSDMint, config.IosdMint)
 		require.Equal(t, params, config.Params)
+		require.Equal(t, chaintest.RegistryLimits(), config.Limits)
+		require.Equal(t, registry.ConfigParams{}, config.Pending)
+		require.Zero(t, config.PendingAppliesAt)
 		require.Equal(t, registry.LayoutVersion, config.Version)
 		require.Equal(t, uint8(0), config.Paused)
 		_, bump, err := solana.FindProgramAddress([][]byte{[]byte("config")}, e.Registry.ID)
@@ -63,14 +71,15 @@ func TestConfigLifecycle(t *testing.T) {
 		require.ErrorIs(t, e.initializeAs(t, e.Admin, again), registry.ErrAccountAlreadyInitialized)
 	})
 
-	t.Run("update by the admin", func(t *testing.T) {
+	t.Run("update by the admin, after the delay", func(t *testing.T) {
 		next := params
 		next.BaseStake = 300 * 100_000_000
 		next.OracleQuorum = 3
-		require.NoError(t, e.update(t, e.Admin, next))
+		e.UpdateRegistry(t, next)
 		config, err := e.Registry.FetchConfig(e.Ctx, e.Client)
 		require.NoError(t, err)
 		require.Equal(t, next, config.Params)
+		require.Equal(t, registry.ConfigParams{}, config.Pending)
 	})
 
 	t.Run("update by anyone else is refused", func(t *testing.T) {

@@ -2,10 +2,8 @@ package registry_test
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/gagliardetto/solana-go"
 	"github.com/gagliardetto/solana-go/programs/token"
@@ -28,6 +26,16 @@ func evidenceOf(s string) [32]byte { return sha256.Sum256([]byte(s)) }
 // slashIx builds a slash of p's device.
 func (e *env) slashIx(authority solana.PublicKey, p chaintest.Provider, offence registry.Offence, evidence [32]byte, cosigners ...solana.PublicKey) solana.Instruction {
 	return chaintest.Must(e.Registry.Slash(authority, p.Owner.PublicKey(), p.DeviceKey.PublicKey(), e.IOMint, offence, evidence, cosigners...))
+}
+
+// oracleSlashIx is a slash of p's device the keeper submits (and pays for) on evidence oracles
+// 0 and 1, the test quorum, signed; slashSigners are its signers.
+func (e *env) oracleSlashIx(p chaintest.Provider, offence registry.Offence, evidence [32]byte) solana.Instruction {
+	return e.slashIx(e.Keeper.PublicKey(), p, offence, evidence, e.Oracles[0].PublicKey(), e.Oracles[1].PublicKey())
+}
+
+func (e *env) slashSigners() []solana.PrivateKey {
+	return []solana.PrivateKey{e.Keeper, e.Oracles[0], e.Oracles[1]}
 }
 
 func (e *env) resolveIx(admin solana.PublicKey, p chaintest.Provider, evidence [32]byte, payer solana.PublicKey) solana.Instruction {
@@ -58,25 +66,15 @@ func (e *env) exists(t testing.TB, account solana.PublicKey) bool {
 }
 
 // chainNow is the Clock sysvar's unix timestamp.
-func (e *env) chainNow(t testing.TB) int64 {
-	data, err := e.Client.AccountData(e.Ctx, solana.SysVarClockPubkey)
-	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(data), 40)
-	return int64(binary.LittleEndian.Uint64(data[32:40]))
-}
+func (e *env) chainNow(t testing.TB) int64 { return e.ChainNow(t) }
 
 // waitPast waits until the chain's clock is at or past ts.
-func (e *env) waitPast(t testing.TB, ts int64) {
-	deadline := time.Now().Add(30 * time.Second)
-	for e.chainNow(t) < ts {
-		require.True(t, time.Now().Before(deadline), "the chain clock did not reach %d", ts)
-		time.Sleep(200 * time.Millisecond)
-	}
-}
+func (e *env) waitPast(t testing.TB, ts int64) { e.WaitChainTime(t, ts) }
 
-// Keeper slash: exact amounts, balances, the record, the events, the device's suspension; and
-// the negative matrix of slash.
-func TestSlashByKeeper(t *testing.T) {
+// A slash on evidence a quorum of oracles signed, submitted and paid for by the keeper: exact
+// amounts, balances, the record, the events (naming the signers), the device's suspension; and
+// the negative matrix of slash (the keeper alone among them).
+func TestSlashOnOracleEvidence(t *testing.T) {
 	e := newEnv(t)
 	params := e.initialize(t)
 	p := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 3_000*chaintest.IO)
@@ -85,7 +83,7 @@ func TestSlashByKeeper(t *testing.T) {
 	ev1 := evidenceOf("challenge 17 failed")
 
 	keeperBefore := e.Lamports(t, keeper)
-	sig, err := e.SendSig([]solana.PrivateKey{e.Keeper}, e.slashIx(keeper, p, registry.OffenceFailedChallenge, ev1))
+	sig, err := e.SendSig(e.slashSigners(), e.oracleSlashIx(p, registry.OffenceFailedChallenge, ev1))
 	require.NoError(t, err)
 
 	// 10% of 3,000 IO
@@ -99,6 +97,7 @@ func TestSlashByKeeper(t *testing.T) {
 	require.Equal(t, uint64(0), d.ProvenUptimeSecs)
 	require.Equal(t, registry.StatusSuspended, d.Status)
 	require.Equal(t, uint16(0), d.Reputation) // 1,500 - 2,000 per slash, floored
+	require.Equal(t, uint8(1)<<registry.OffenceFailedChallenge, d.PendingOffences)
 
 	r := e.slashRecord(t, p, ev1)
 	require.Equal(t, p.Device, r.Device)
@@ -107,6 +106,9 @@ func TestSlashByKeeper(t *testing.T) {
 	require.Equal(t, uint64(300*chaintest.IO), r.Amount)
 	require.Equal(t, r.CreatedAt+params.AppealWindowSecs, r.AppealDeadline)
 	require.Equal(t, uint8(registry.OffenceFailedChallenge), r.Offence)
+	require.Equal(t, uint16(0b011), r.SignerMask) // oracles 0 and 1
+	require.Equal(t, params.SlashBurnBps, r.BurnBps)
+	require.Equal(t, params.SlashTreasuryBps, r.TreasuryBps)
 	require.Equal(t, registry.SlashStatusPending, r.Status)
 	require.Equal(t, registry.LayoutVersion, r.Version)
 	record := e.Registry.SlashAddress(p.Device, ev1)
@@ -127,17 +129,18 @@ func TestSlashByKeeper(t *testing.T) {
 	require.Equal(t, e.escrowOf(p, ev1), escrow.Owner)
 	require.Equal(t, uint64(slashRecordRent), e.Lamports(t, record))
 	require.Equal(t, uint64(tokenAccountRent), e.Lamports(t, e.escrowOf(p, ev1)))
-	require.Equal(t, keeperBefore-slashRecordRent-tokenAccountRent-5_000, e.Lamports(t, keeper))
+	require.Equal(t, keeperBefore-slashRecordRent-tokenAccountRent-3*5_000, e.Lamports(t, keeper)) // three signatures
+	signers := [16]solana.PublicKey{e.Oracles[0].PublicKey(), e.Oracles[1].PublicKey()}
 
 	require.Equal(t, []any{
 		&registry.DeviceStatusChanged{Device: p.Device, From: registry.StatusProbation, To: registry.StatusSuspended},
 		&registry.DeviceSlashed{Device: p.Device, SlashRecord: record, EvidenceHash: ev1, Amount: 300 * chaintest.IO,
-			AppealDeadline: r.AppealDeadline, Offence: uint8(registry.OffenceFailedChallenge)},
+			AppealDeadline: r.AppealDeadline, Offence: uint8(registry.OffenceFailedChallenge), SignerCount: 2, Signers: signers},
 	}, e.eventsOf(t, sig))
 
 	t.Run("a second slash takes its share of what is left", func(t *testing.T) {
 		ev := evidenceOf("downtime window 9")
-		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, e.slashIx(keeper, p, registry.OffenceDowntime, ev)))
+		require.NoError(t, e.Send(e.slashSigners(), e.oracleSlashIx(p, registry.OffenceDowntime, ev)))
 		d := e.Device(t, p)
 		require.Equal(t, uint64(2_673*chaintest.IO), d.Stake) // 1% of 2,700 IO
 		require.Equal(t, uint16(2), d.SlashCount)
@@ -147,19 +150,30 @@ func TestSlashByKeeper(t *testing.T) {
 	})
 
 	t.Run("same evidence twice", func(t *testing.T) {
-		err := e.Send([]solana.PrivateKey{e.Keeper}, e.slashIx(keeper, p, registry.OffenceSpoofedHardware, ev1))
+		err := e.Send(e.slashSigners(), e.oracleSlashIx(p, registry.OffenceSpoofedHardware, ev1))
 		require.ErrorIs(t, err, registry.ErrAccountAlreadyInitialized)
 	})
 
 	fresh := evidenceOf("not yet used")
 	stranger := e.Funded(t)
 	oracle0, oracle1 := e.Oracles[0], e.Oracles[1]
+	quorum := []solana.PrivateKey{e.Keeper, oracle0, oracle1}
+	// the keeper submits on the oracles' evidence
+	slashIx := func(offence registry.Offence, evidence [32]byte) solana.Instruction {
+		return e.slashIx(keeper, p, offence, evidence, oracle0.PublicKey(), oracle1.PublicKey())
+	}
 	cases := []struct {
 		name    string
 		signers []solana.PrivateKey
 		ix      func() solana.Instruction
 		err     error
 	}{
+		{"the keeper alone", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
+			return e.slashIx(keeper, p, registry.OffenceSpoofedHardware, fresh)
+		}, registry.ErrUnauthorizedSlasher},
+		{"the keeper and one oracle", []solana.PrivateKey{e.Keeper, oracle0}, func() solana.Instruction {
+			return e.slashIx(keeper, p, registry.OffenceSpoofedHardware, fresh, oracle0.PublicKey())
+		}, registry.ErrUnauthorizedSlasher},
 		{"a stranger", []solana.PrivateKey{stranger}, func() solana.Instruction {
 			return e.slashIx(stranger.PublicKey(), p, registry.OffenceFailedChallenge, fresh)
 		}, registry.ErrUnauthorizedSlasher},
@@ -181,48 +195,51 @@ func TestSlashByKeeper(t *testing.T) {
 		{"a stranger cosigned by an oracle", []solana.PrivateKey{stranger, oracle1}, func() solana.Instruction {
 			return e.slashIx(stranger.PublicKey(), p, registry.OffenceFailedChallenge, fresh, oracle1.PublicKey())
 		}, registry.ErrUnauthorizedSlasher},
-		{"the keeper did not sign", []solana.PrivateKey{stranger}, func() solana.Instruction {
-			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
+		{"the keeper did not sign", []solana.PrivateKey{stranger, oracle0, oracle1}, func() solana.Instruction {
+			ix := slashIx(registry.OffenceSpoofedHardware, fresh)
 			ix.Accounts()[registry.SlashAccountAuthority].IsSigner = false
 			return ix
 		}, registry.ErrMissingSigner},
-		{"unknown offence", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
-			return e.slashIx(keeper, p, registry.Offence(4), fresh)
+		{"unknown offence", quorum, func() solana.Instruction {
+			return slashIx(registry.Offence(4), fresh)
 		}, registry.ErrInvalidOffence},
-		{"spoofed vault", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
-			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
+		{"an offence already pending", quorum, func() solana.Instruction {
+			return slashIx(registry.OffenceFailedChallenge, fresh) // ev1's offence, still pending
+		}, registry.ErrSlashAlreadyPending},
+		{"spoofed vault", quorum, func() solana.Instruction {
+			ix := slashIx(registry.OffenceSpoofedHardware, fresh)
 			ix.Accounts()[registry.SlashAccountVault].PublicKey = p.Token // a real IO account, not the vault PDA
 			return ix
 		}, registry.ErrInvalidPda},
-		{"a Config passed as the ticket", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
-			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
+		{"a Config passed as the ticket", quorum, func() solana.Instruction {
+			ix := slashIx(registry.OffenceSpoofedHardware, fresh)
 			ix.Accounts()[registry.SlashAccountTicket].PublicKey = e.Registry.ConfigAddress()
 			return ix
 		}, registry.ErrInvalidAccountData},
-		{"a token account passed as the ticket", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
-			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
+		{"a token account passed as the ticket", quorum, func() solana.Instruction {
+			ix := slashIx(registry.OffenceSpoofedHardware, fresh)
 			ix.Accounts()[registry.SlashAccountTicket].PublicKey = p.Token
 			return ix
 		}, registry.ErrInvalidPda},
-		{"a Provider passed as the device", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
-			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
+		{"a Provider passed as the device", quorum, func() solana.Instruction {
+			ix := slashIx(registry.OffenceSpoofedHardware, fresh)
 			ix.Accounts()[registry.SlashAccountDevice].PublicKey = e.Registry.ProviderAddress(p.Owner.PublicKey())
 			return ix
 		}, registry.ErrInvalidAccountData},
-		{"record at another evidence's address", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
-			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
+		{"record at another evidence's address", quorum, func() solana.Instruction {
+			ix := slashIx(registry.OffenceSpoofedHardware, fresh)
 			other := e.Registry.SlashAddress(p.Device, evidenceOf("other"))
 			ix.Accounts()[registry.SlashAccountSlashRecord].PublicKey = other
 			ix.Accounts()[registry.SlashAccountSlashEscrow].PublicKey = e.Registry.SlashEscrowAddress(other)
 			return ix
 		}, registry.ErrInvalidPda},
-		{"escrow of another record", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
-			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
+		{"escrow of another record", quorum, func() solana.Instruction {
+			ix := slashIx(registry.OffenceSpoofedHardware, fresh)
 			ix.Accounts()[registry.SlashAccountSlashEscrow].PublicKey = e.Registry.SlashEscrowAddress(e.Registry.SlashAddress(p.Device, evidenceOf("other")))
 			return ix
 		}, registry.ErrInvalidPda},
-		{"another mint", []solana.PrivateKey{e.Keeper}, func() solana.Instruction {
-			ix := e.slashIx(keeper, p, registry.OffenceFailedChallenge, fresh)
+		{"another mint", quorum, func() solana.Instruction {
+			ix := slashIx(registry.OffenceSpoofedHardware, fresh)
 			ix.Accounts()[registry.SlashAccountIoMint].PublicKey = e.IOSDMint
 			return ix
 		}, registry.ErrInvalidMint},
@@ -266,6 +283,7 @@ func TestSlashByOracleQuorum(t *testing.T) {
 			e.slashIx(e.Oracles[2].PublicKey(), p, registry.OffenceJobAbandonment, ev, oracle0.PublicKey(), oracle1.PublicKey())))
 		require.Equal(t, uint64(1_425*chaintest.IO), e.Device(t, p).Stake) // 5% of 1,500 IO
 		require.Equal(t, uint16(2), e.Device(t, p).PendingSlashes)
+		require.Equal(t, uint16(0b111), e.slashRecord(t, p, ev).SignerMask)
 	})
 }
 
@@ -291,10 +309,9 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 	other := e.Funded(t)
 
 	// the 3 s appeal window runs from here: everything that must happen within it follows
-	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper},
-		e.slashIx(keeper, b, registry.OffenceDowntime, evB),
-		e.slashIx(keeper, c, registry.OffenceJobAbandonment, evC),
-		e.slashIx(keeper, a, registry.OffenceFailedChallenge, evA)))
+	require.NoError(t, e.Send(e.slashSigners(), e.oracleSlashIx(b, registry.OffenceDowntime, evB)))
+	require.NoError(t, e.Send(e.slashSigners(), e.oracleSlashIx(c, registry.OffenceJobAbandonment, evC)))
+	require.NoError(t, e.Send(e.slashSigners(), e.oracleSlashIx(a, registry.OffenceFailedChallenge, evA)))
 	require.NoError(t, e.Send([]solana.PrivateKey{donor},
 		token.NewTransferInstruction(chaintest.IO, donorToken, e.escrowOf(c, evC), donor.PublicKey(), nil).Build()))
 	deadline := e.slashRecord(t, b, evB).AppealDeadline
@@ -393,7 +410,7 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 		require.ErrorIs(t, e.Send([]solana.PrivateKey{e.Keeper}, finalize(a, evA)), registry.ErrSlashNotPending)
 	})
 	t.Run("the same evidence cannot slash again", func(t *testing.T) {
-		err := e.Send([]solana.PrivateKey{e.Keeper}, e.slashIx(keeper, a, registry.OffenceDowntime, evA))
+		err := e.Send(e.slashSigners(), e.oracleSlashIx(a, registry.OffenceDowntime, evA))
 		require.ErrorIs(t, err, registry.ErrAccountAlreadyInitialized)
 	})
 
@@ -482,19 +499,19 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 	})
 }
 
-// A reversed slash gives back the proven uptime the slash reset: an Active device wrongly
-// slashed is Active again at once, not sent back to probation.
-func TestReversedSlashRestoresUptime(t *testing.T) {
+// A pending slash suspends the device but keeps its proven uptime (finalize_slash resets it),
+// so a reversed slash leaves an Active device wrongly slashed Active again at once, not sent
+// back to probation.
+func TestReversedSlashKeepsUptime(t *testing.T) {
 	e := newEnv(t)
 	e.initialize(t)
 	p := e.ActiveProvider(t, e.Funded(t))
 	uptime := e.Device(t, p).ProvenUptimeSecs
 	ev := evidenceOf("mistaken")
-	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, e.slashIx(e.Keeper.PublicKey(), p, registry.OffenceDowntime, ev)))
+	require.NoError(t, e.Send(e.slashSigners(), e.oracleSlashIx(p, registry.OffenceDowntime, ev)))
 	d := e.Device(t, p)
-	require.Zero(t, d.ProvenUptimeSecs)
+	require.Equal(t, uptime, d.ProvenUptimeSecs)
 	require.Equal(t, registry.StatusSuspended, d.Status)
-	require.Equal(t, uptime, e.slashRecord(t, p, ev).ProvenUptimeSecs)
 
 	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, e.resolveIx(e.Admin.PublicKey(), p, ev, e.Keeper.PublicKey())))
 	d = e.Device(t, p)

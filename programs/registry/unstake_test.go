@@ -71,9 +71,8 @@ func auWaitUnlock(unlockAt int64) {
 // stake + pending_unstake.
 func TestUnstakeLifecycle(t *testing.T) {
 	e := newEnv(t)
-	params := e.initialize(t)
-	params.ProbationSecs = 0 // so a device with the minimum stake is Active at once
-	require.NoError(t, e.update(t, e.Admin, params))
+	// no probation, so a device with the minimum stake is Active at once
+	params := e.initialize(t, func(p *registry.ConfigParams) { p.ProbationSecs = 0 })
 	p := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 2_500*chaintest.IO) // H100 minimum: 2,000 IO
 	owner := p.Owner.PublicKey()
 	vault := e.Registry.VaultAddress(p.Device)
@@ -467,7 +466,7 @@ func TestUnstakeRefusedWhileHiredOrSuspended(t *testing.T) {
 	require.NoError(t, e.Send([]solana.PrivateKey{e.escrow}, chaintest.Must(e.Registry.ReleaseDevice(e.escrow.PublicKey(), k, job))))
 	require.NoError(t, e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(e.Registry.RequestUnstake(o, k, chaintest.IO))))
 
-	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.Registry.Slash(e.Keeper.PublicKey(), o, k, e.IOMint, registry.OffenceDowntime, evidenceOf("suspended")))))
+	require.NoError(t, e.Send(e.slashSigners(), e.oracleSlashIx(p, registry.OffenceDowntime, evidenceOf("suspended"))))
 	time.Sleep(3 * time.Second) // past the ticket's 2 s cooldown
 	t.Run("suspended: no new request", func(t *testing.T) {
 		require.ErrorIs(t, e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(e.Registry.RequestUnstake(o, k, 2*chaintest.IO))), registry.ErrDeviceSuspended)

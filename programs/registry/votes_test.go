@@ -11,16 +11,6 @@ import (
 	"github.com/gpunet/gpunet/internal/chaintest"
 )
 
-// setVoting has the admin set the vote band and deadline, returning the new parameters.
-func (e *env) setVoting(t testing.TB, bandBps uint16, deadlineSecs int64) registry.ConfigParams {
-	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
-	require.NoError(t, err)
-	params := rc.Params
-	params.VoteBandBps, params.VoteDeadlineSecs = bandBps, deadlineSecs
-	require.NoError(t, e.update(t, e.Admin, params))
-	return params
-}
-
 // Issue 9, attack 3 on registry proofs: one compromised oracle among three (quorum 2) used to
 // decide a window alone by voting first (the lower median of its 0 and the first honest vote).
 // Now, whether the faulty oracle votes first or last, low, high or slightly low, the window
@@ -33,8 +23,7 @@ func (e *env) setVoting(t testing.TB, bandBps uint16, deadlineSecs int64) regist
 // or, when slightly low, 960 and failed).
 func TestProofFaultyOracleMovesValuesByAtMostTheBand(t *testing.T) {
 	e := newEnv(t)
-	e.initialize(t)
-	e.setVoting(t, 500, 600)
+	e.initialize(t, func(p *registry.ConfigParams) { p.VoteBandBps, p.VoteDeadlineSecs = 500, 600 })
 	payer := e.Funded(t)
 	const faulty = 2
 	cases := []struct {
@@ -99,12 +88,11 @@ func TestProofFaultyOracleMovesValuesByAtMostTheBand(t *testing.T) {
 // catches the lost time up.
 func TestCountProofAfterDeadlineWithAnHonestOracleOffline(t *testing.T) {
 	e := newEnv(t)
-	params := e.initialize(t)
+	params := e.initialize(t, func(p *registry.ConfigParams) { p.VoteDeadlineSecs = 6 })
 	p := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 2_000*chaintest.IO)
 	payer := e.Funded(t)
 	base := chaintest.PastWindow(3)
 	e.ProveUptime(t, payer, p, base, 2)
-	params = e.setVoting(t, params.VoteBandBps, 6)
 
 	disputed := chaintest.PastWindow(0)
 	_, err := e.Vote(payer, 2, p, report(disputed, 0, 0, registry.ChallengeNone)) // faulty, opens and pays
@@ -224,7 +212,7 @@ func TestHireChecksTheCurrentMinimumStake(t *testing.T) {
 	require.Equal(t, registry.StatusActive, e.Device(t, p).Status)
 
 	params.BaseStake = 201 * chaintest.IO
-	require.NoError(t, e.update(t, e.Admin, params))
+	e.UpdateRegistry(t, params) // a delayed change: proposed, waited for, applied
 	k, job := p.DeviceKey.PublicKey(), solana.NewWallet().PublicKey()
 	hire := chaintest.Must(e.Registry.HireDevice(e.escrow.PublicKey(), k, job))
 	require.ErrorIs(t, e.Send([]solana.PrivateKey{e.escrow}, hire), registry.ErrStakeBelowMinimum)

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {
   uint64_t len = size - 1;
   uint8_t *data = malloc(len ? len : 1);
   memcpy(data, input + 1, len);
-  switch (input[0] % 18) {
+  switch (input[0] % 19) {
     case 0: {
       registry_initialize_config_args_t args;
       memset(&args, 0, sizeof args);
@@ -36,27 +36,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {
       break;
     }
     case 2: {
+      registry_apply_config_args_t args;
+      memset(&args, 0, sizeof args);
+      (void)registry_decode_apply_config_args(data, len, &args);
+      consume(&args, sizeof args);
+      break;
+    }
+    case 3: {
       registry_transfer_admin_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_transfer_admin_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 3: {
+    case 4: {
       registry_accept_admin_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_accept_admin_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 4: {
+    case 5: {
       registry_set_pause_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_set_pause_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 5: {
+    case 6: {
       registry_register_provider_args_t args;
       memset(&args, 0, sizeof args);
       if (registry_decode_register_provider_args(data, len, &args) == 0) {
@@ -65,84 +72,84 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {
       consume(&args, sizeof args);
       break;
     }
-    case 6: {
+    case 7: {
       registry_register_device_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_register_device_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 7: {
+    case 8: {
       registry_stake_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_stake_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 8: {
+    case 9: {
       registry_request_unstake_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_request_unstake_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 9: {
+    case 10: {
       registry_withdraw_unstaked_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_withdraw_unstaked_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 10: {
+    case 11: {
       registry_deregister_device_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_deregister_device_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 11: {
+    case 12: {
       registry_submit_proof_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_submit_proof_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 12: {
+    case 13: {
       registry_close_stale_proof_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_close_stale_proof_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 13: {
+    case 14: {
       registry_count_proof_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_count_proof_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 14: {
+    case 15: {
       registry_slash_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_slash_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 15: {
+    case 16: {
       registry_resolve_appeal_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_resolve_appeal_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 16: {
+    case 17: {
       registry_finalize_slash_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_finalize_slash_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 17: {
+    case 18: {
       registry_set_device_job_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_set_device_job_args(data, len, &args);

@@ -55,6 +55,11 @@
 #define REGISTRY_ERR_PROOF_WINDOW_FIXED 6129 /* proof_window_secs cannot change: window ids would cover time twice */
 #define REGISTRY_ERR_STAKE_BELOW_MINIMUM 6130 /* The device's stake is below the current minimum for its hardware class */
 #define REGISTRY_ERR_NOT_DEVICE_JOB 6131 /* The device is not held by this job, or not by this escrow authority */
+#define REGISTRY_ERR_NO_CONFIG_PROPOSAL 6132 /* No configuration proposal is pending */
+#define REGISTRY_ERR_CONFIG_DELAY_NOT_OVER 6133 /* The proposed configuration's delay has not ended */
+#define REGISTRY_ERR_HARDWARE_CLASS_IN_USE 6134 /* A hardware class that registered devices use cannot be removed */
+#define REGISTRY_ERR_SLASH_ALREADY_PENDING 6135 /* A slash for this offence is already pending on the device */
+#define REGISTRY_ERR_SLASH_CAP_REACHED 6136 /* The device's slash cap for this period is reached */
 _Static_assert(REGISTRY_ERR_INVALID_INSTRUCTION == GP_ERR_INVALID_INSTRUCTION, "IDL and SDK disagree on InvalidInstruction");
 _Static_assert(REGISTRY_ERR_INVALID_INSTRUCTION_DATA == GP_ERR_INVALID_INSTRUCTION_DATA, "IDL and SDK disagree on InvalidInstructionData");
 _Static_assert(REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS == GP_ERR_NOT_ENOUGH_ACCOUNTS, "IDL and SDK disagree on NotEnoughAccounts");
@@ -165,6 +170,29 @@ _Static_assert(offsetof(registry_config_params_t, padding) == 842, "layout");
 _Static_assert(offsetof(registry_config_params_t, vote_deadline_secs) == 848, "layout");
 _Static_assert(sizeof(registry_config_params_t) == 856, "layout");
 
+/* Hard limits fixed at initialization: no later configuration exceeds them. Durations are u32 */
+/* seconds so that initialize_config (params + limits) fits one 1,232-byte transaction. */
+typedef struct {
+  /* Ceiling of each offence's slash_bps (spoofed hardware, failed challenge, downtime, job abandonment). */
+  uint16_t max_slash_bps[4];
+  /* Cap on the sum of the slash rates (bps) taken from one device in any span of slash_period_secs. */
+  uint16_t max_slash_period_bps;
+  uint8_t padding[2];
+  /* Floor of appeal_window_secs. */
+  uint32_t min_appeal_window_secs;
+  /* Floor of the delay before a proposed configuration applies (the delay is the larger of this and unstake_cooldown_secs). */
+  uint32_t min_config_delay_secs;
+  /* The span the slash cap holds over. */
+  uint32_t slash_period_secs;
+} registry_registry_limits_t;
+_Static_assert(offsetof(registry_registry_limits_t, max_slash_bps) == 0, "layout");
+_Static_assert(offsetof(registry_registry_limits_t, max_slash_period_bps) == 8, "layout");
+_Static_assert(offsetof(registry_registry_limits_t, padding) == 10, "layout");
+_Static_assert(offsetof(registry_registry_limits_t, min_appeal_window_secs) == 12, "layout");
+_Static_assert(offsetof(registry_registry_limits_t, min_config_delay_secs) == 16, "layout");
+_Static_assert(offsetof(registry_registry_limits_t, slash_period_secs) == 20, "layout");
+_Static_assert(sizeof(registry_registry_limits_t) == 24, "layout");
+
 /* What a worker declares at registration; oracles' benchmarks check it. */
 typedef struct {
   uint32_t hardware_model;
@@ -218,8 +246,16 @@ typedef struct {
   uint8_t bump;
   uint8_t paused;
   uint8_t padding[5];
+  /* Fixed at initialization. */
+  registry_registry_limits_t limits;
+  /* When the pending proposal may apply (apply_config); 0 when none. */
+  int64_t pending_applies_at;
+  /* Registered devices per hardware class, parallel to params.hardware_classes: a class in use cannot be removed. */
+  uint32_t class_devices[16];
   /* Room to grow without reallocating. */
-  uint8_t reserved[256];
+  uint8_t reserved[144];
+  /* The proposed parameters (update_config), all zero when none. */
+  registry_config_params_t pending;
 } registry_config_t;
 _Static_assert(offsetof(registry_config_t, admin) == 8, "layout");
 _Static_assert(offsetof(registry_config_t, pending_admin) == 40, "layout");
@@ -230,9 +266,13 @@ _Static_assert(offsetof(registry_config_t, version) == 992, "layout");
 _Static_assert(offsetof(registry_config_t, bump) == 993, "layout");
 _Static_assert(offsetof(registry_config_t, paused) == 994, "layout");
 _Static_assert(offsetof(registry_config_t, padding) == 995, "layout");
-_Static_assert(offsetof(registry_config_t, reserved) == 1000, "layout");
-_Static_assert(sizeof(registry_config_t) == 1256, "layout");
-#define REGISTRY_CONFIG_SIZE 1256
+_Static_assert(offsetof(registry_config_t, limits) == 1000, "layout");
+_Static_assert(offsetof(registry_config_t, pending_applies_at) == 1024, "layout");
+_Static_assert(offsetof(registry_config_t, class_devices) == 1032, "layout");
+_Static_assert(offsetof(registry_config_t, reserved) == 1096, "layout");
+_Static_assert(offsetof(registry_config_t, pending) == 1240, "layout");
+_Static_assert(sizeof(registry_config_t) == 2096, "layout");
+#define REGISTRY_CONFIG_SIZE 2096
 
 /* A provider, PDA ["provider", owner]. */
 #define REGISTRY_PROVIDER_DISCRIMINATOR 0xc350d84b1147b4a4ULL
@@ -444,8 +484,13 @@ typedef struct {
   SolPubkey escrow;
   uint8_t evidence_hash[32];
   uint64_t amount;
-  /* The device's proven uptime the slash reset; a reversal restores it. */
-  uint64_t proven_uptime_secs;
+  /* Bit i: oracle i of the set live at the slash signed the evidence (DeviceSlashed names them). */
+  uint16_t signer_mask;
+  /* slash_burn_bps when the slash was made: finalize_slash splits by it. */
+  uint16_t burn_bps;
+  /* slash_treasury_bps when the slash was made. */
+  uint16_t treasury_bps;
+  uint8_t padding2[2];
   int64_t created_at;
   int64_t appeal_deadline;
   uint8_t offence;
@@ -461,7 +506,10 @@ _Static_assert(offsetof(registry_slash_record_t, payer) == 40, "layout");
 _Static_assert(offsetof(registry_slash_record_t, escrow) == 72, "layout");
 _Static_assert(offsetof(registry_slash_record_t, evidence_hash) == 104, "layout");
 _Static_assert(offsetof(registry_slash_record_t, amount) == 136, "layout");
-_Static_assert(offsetof(registry_slash_record_t, proven_uptime_secs) == 144, "layout");
+_Static_assert(offsetof(registry_slash_record_t, signer_mask) == 144, "layout");
+_Static_assert(offsetof(registry_slash_record_t, burn_bps) == 146, "layout");
+_Static_assert(offsetof(registry_slash_record_t, treasury_bps) == 148, "layout");
+_Static_assert(offsetof(registry_slash_record_t, padding2) == 150, "layout");
 _Static_assert(offsetof(registry_slash_record_t, created_at) == 152, "layout");
 _Static_assert(offsetof(registry_slash_record_t, appeal_deadline) == 160, "layout");
 _Static_assert(offsetof(registry_slash_record_t, offence) == 168, "layout");
@@ -702,7 +750,11 @@ typedef struct {
   uint64_t amount;
   int64_t appeal_deadline;
   uint8_t offence;
-  uint8_t padding[7];
+  /* The first signer_count of signers are set. */
+  uint8_t signer_count;
+  uint8_t padding[6];
+  /* The oracles that signed the evidence, in oracle-set order; the rest zero. */
+  SolPubkey signers[16];
 } registry_device_slashed_t;
 _Static_assert(offsetof(registry_device_slashed_t, device) == 8, "layout");
 _Static_assert(offsetof(registry_device_slashed_t, slash_record) == 40, "layout");
@@ -710,9 +762,11 @@ _Static_assert(offsetof(registry_device_slashed_t, evidence_hash) == 72, "layout
 _Static_assert(offsetof(registry_device_slashed_t, amount) == 104, "layout");
 _Static_assert(offsetof(registry_device_slashed_t, appeal_deadline) == 112, "layout");
 _Static_assert(offsetof(registry_device_slashed_t, offence) == 120, "layout");
-_Static_assert(offsetof(registry_device_slashed_t, padding) == 121, "layout");
-_Static_assert(sizeof(registry_device_slashed_t) == 128, "layout");
-#define REGISTRY_DEVICE_SLASHED_SIZE 128
+_Static_assert(offsetof(registry_device_slashed_t, signer_count) == 121, "layout");
+_Static_assert(offsetof(registry_device_slashed_t, padding) == 122, "layout");
+_Static_assert(offsetof(registry_device_slashed_t, signers) == 128, "layout");
+_Static_assert(sizeof(registry_device_slashed_t) == 640, "layout");
+#define REGISTRY_DEVICE_SLASHED_SIZE 640
 
 #define REGISTRY_SLASH_REVERSED_DISCRIMINATOR 0x33e32a84f565ff63ULL
 typedef struct {
@@ -773,8 +827,23 @@ _Static_assert(offsetof(registry_proof_undecided_t, padding) == 57, "layout");
 _Static_assert(sizeof(registry_proof_undecided_t) == 64, "layout");
 #define REGISTRY_PROOF_UNDECIDED_SIZE 64
 
-/* Creates the Config account. Only the program's upgrade authority may call it, so */
-/* nobody can front-run the deployer and make themselves admin. */
+#define REGISTRY_CONFIG_PROPOSED_DISCRIMINATOR 0xc042a12d81172294ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey admin;
+  registry_config_params_t params;
+  /* apply_config makes params live from this unix time. */
+  int64_t applies_at;
+} registry_config_proposed_t;
+_Static_assert(offsetof(registry_config_proposed_t, admin) == 8, "layout");
+_Static_assert(offsetof(registry_config_proposed_t, params) == 40, "layout");
+_Static_assert(offsetof(registry_config_proposed_t, applies_at) == 896, "layout");
+_Static_assert(sizeof(registry_config_proposed_t) == 904, "layout");
+#define REGISTRY_CONFIG_PROPOSED_SIZE 904
+
+/* Creates the Config account with its parameters and hard limits. Only the program's upgrade */
+/* authority may call it, so nobody can front-run the deployer and make themselves admin. The */
+/* mints must have no freeze authority. */
 #define REGISTRY_IX_INITIALIZE_CONFIG 0x46c4bec201157fd0ULL
 enum {
   REGISTRY_INITIALIZE_CONFIG_CONFIG = 0,
@@ -801,6 +870,7 @@ static inline uint64_t registry_check_initialize_config_accounts(const SolParame
 }
 typedef struct {
   registry_config_params_t params;
+  registry_registry_limits_t limits;
 } registry_initialize_config_args_t;
 /* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
 static inline uint64_t registry_decode_initialize_config_args(const uint8_t *data, uint64_t len, registry_initialize_config_args_t *out) {
@@ -808,10 +878,16 @@ static inline uint64_t registry_decode_initialize_config_args(const uint8_t *dat
   if (len - off < 856) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
   gp_memcpy(&out->params, data + off, 856);
   off += 856;
+  if (len - off < 24) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  gp_memcpy(&out->limits, data + off, 24);
+  off += 24;
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
 
-/* Replaces every parameter. Admin only; allowed while paused. */
+/* Proposes new parameters (admin; allowed while paused). A change that only reduces a key's power */
+/* (oracles removed without lowering the quorum, slash rates lowered, the appeal window raised, the */
+/* vote band narrowed) applies at once and drops any proposal; any other becomes the pending */
+/* proposal, applying after max(min_config_delay_secs, unstake_cooldown_secs) through apply_config. */
 #define REGISTRY_IX_UPDATE_CONFIG 0x63db530abffc9e1dULL
 enum {
   REGISTRY_UPDATE_CONFIG_CONFIG = 0,
@@ -835,6 +911,29 @@ static inline uint64_t registry_decode_update_config_args(const uint8_t *data, u
   if (len - off < 856) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
   gp_memcpy(&out->params, data + off, 856);
   off += 856;
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* Applies the pending proposal once its delay is over (anyone; allowed while paused), checked */
+/* again against the state now. */
+#define REGISTRY_IX_APPLY_CONFIG 0xf969963308352a79ULL
+enum {
+  REGISTRY_APPLY_CONFIG_CONFIG = 0,
+  REGISTRY_APPLY_CONFIG_NUM_ACCOUNTS = 1
+};
+#define REGISTRY_APPLY_CONFIG_SIGNERS 0x0u
+#define REGISTRY_APPLY_CONFIG_WRITABLE 0x1u
+static inline uint64_t registry_check_apply_config_accounts(const SolParameters *p) {
+  if (p->ka_num < 1) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[0].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* config */
+  return 0;
+}
+typedef struct { uint8_t unused; } registry_apply_config_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_apply_config_args(const uint8_t *data, uint64_t len, registry_apply_config_args_t *out) {
+  uint64_t off = 0;
+  (void)data;
+  (void)out;
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
 
@@ -973,11 +1072,12 @@ enum {
   REGISTRY_REGISTER_DEVICE_NUM_ACCOUNTS = 9
 };
 #define REGISTRY_REGISTER_DEVICE_SIGNERS 0x30u
-#define REGISTRY_REGISTER_DEVICE_WRITABLE 0x1eu
+#define REGISTRY_REGISTER_DEVICE_WRITABLE 0x1fu
 static inline uint64_t registry_check_register_device_accounts(const SolParameters *p) {
   if (p->ka_num < 9) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
   if (!p->ka[4].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* owner */
   if (!p->ka[5].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* device_key */
+  if (!p->ka[0].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* config */
   if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* provider */
   if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
   if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* vault */
@@ -1137,10 +1237,11 @@ enum {
   REGISTRY_DEREGISTER_DEVICE_NUM_ACCOUNTS = 7
 };
 #define REGISTRY_DEREGISTER_DEVICE_SIGNERS 0x10u
-#define REGISTRY_DEREGISTER_DEVICE_WRITABLE 0x3eu
+#define REGISTRY_DEREGISTER_DEVICE_WRITABLE 0x3fu
 static inline uint64_t registry_check_deregister_device_accounts(const SolParameters *p) {
   if (p->ka_num < 7) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
   if (!p->ka[4].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* owner */
+  if (!p->ka[0].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* config */
   if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* provider */
   if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
   if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* vault */
@@ -1261,8 +1362,10 @@ static inline uint64_t registry_decode_count_proof_args(const uint8_t *data, uin
 }
 
 /* Moves the offence's share of the device's stake (then of its unstake ticket) into the slash */
-/* record's escrow and suspends the device. Signed by the keeper, or by a quorum of oracles (the */
-/* oracle account plus further oracle signers as remaining accounts). One slash per evidence hash. */
+/* record's escrow and suspends the device. Needs the signatures of a quorum of distinct live oracles */
+/* over the evidence: the authority (if an oracle) and further oracle signers as remaining accounts; */
+/* the authority submits and pays (the keeper, say) but never decides alone. One slash per evidence */
+/* hash, at most one pending per device and offence, and at most max_slash_period_bps per period. */
 #define REGISTRY_IX_SLASH 0x8e5cb108a1128dccULL
 enum {
   REGISTRY_SLASH_CONFIG = 0,

@@ -11,7 +11,7 @@
 #include "registry_view.h"
 
 /* Layout version written into every account. */
-#define REGISTRY_VERSION 2
+#define REGISTRY_VERSION 3
 #define REGISTRY_BPS 10000u
 
 /* SlashRecord.status */
@@ -28,6 +28,7 @@ uint64_t registry_process(const SolParameters *p);
 /* Instructions, one per file. */
 uint64_t registry_initialize_config(const SolParameters *p);
 uint64_t registry_update_config(const SolParameters *p);
+uint64_t registry_apply_config(const SolParameters *p);
 uint64_t registry_transfer_admin(const SolParameters *p);
 uint64_t registry_accept_admin(const SolParameters *p);
 uint64_t registry_set_pause(const SolParameters *p);
@@ -46,7 +47,26 @@ uint64_t registry_finalize_slash(const SolParameters *p);
 uint64_t registry_set_device_job(const SolParameters *p);
 
 /* config.c */
-uint64_t registry_validate_params(const registry_config_params_t *params);
+/* Hard limits as initialize_config takes them (InvalidConfigParams otherwise). */
+uint64_t registry_validate_limits(const registry_registry_limits_t *limits);
+/* A parameter set's own rules and the hard limits (InvalidConfigParams otherwise). */
+uint64_t registry_validate_params(const registry_config_params_t *params, const registry_registry_limits_t *limits);
+/* Index of model in params' hardware classes, or -1. */
+int registry_class_index(const registry_config_params_t *params, uint32_t model);
+/* Whether next may replace config's live parameters now (update_config, and apply_config again
+   at the end of the delay): valid within the limits, proof_window_secs unchanged
+   (ProofWindowFixed), and every hardware class registered devices use still there
+   (HardwareClassInUse). counts receives the device counts re-mapped to next's classes by model. */
+uint64_t registry_check_proposal(const registry_config_t *config, const registry_config_params_t *next,
+                                 uint32_t counts[16]);
+/* True when next only reduces the keys' power against live, so it applies at once: every field
+   equal except oracles only removed (next's set within live's) with the quorum not lowered
+   (max_faulty_oracles then as validation allows), slash rates lowered, the appeal window raised,
+   the vote band narrowed. Anything else waits registry_config_delay. */
+bool registry_change_at_once(const registry_config_params_t *live, const registry_config_params_t *next);
+/* The delay of a proposal: max(limits.min_config_delay_secs, the live unstake_cooldown_secs), so
+   whoever disagrees can unstake and leave before it applies. */
+int64_t registry_config_delay(const registry_config_t *config);
 /* The Config, checked (owner, size, discriminator). */
 uint64_t registry_load_config(const SolAccountInfo *account, const SolPubkey *program_id,
                               registry_config_t **out);
@@ -89,7 +109,7 @@ void registry_vault_signer(const SolPubkey *device, const uint8_t *bump, SolSign
                            SolSignerSeeds *signer);
 /* Recomputes status from the device's fields (deregistered stays; a pending slash suspends;
    a job hires; probation served and minimum stake make it active), emitting
-   DeviceStatusChanged when it changes. */
+   DeviceStatusChanged when it changes. Never fails: every exit path calls it. */
 uint64_t registry_refresh_status(registry_device_t *d, const SolPubkey *device,
                                  const registry_config_params_t *params);
 /* The reputation formula (registry README): uptime EMA, challenge record, tenure, slashes. */

@@ -3,7 +3,8 @@
 /* Retires a device with nothing left in it: no stake, no ticket, no job, no pending slash.
    IO that anyone sent to the vault beyond that is paid to the owner's token account (so such
    a transfer cannot block this), then the vault token account is closed (rent to the owner);
-   the Device stays, Deregistered, so its history and reputation remain readable. */
+   the Device stays, Deregistered, so its history and reputation remain readable. Its hardware
+   class counts one device less. Works while the registry is paused: leaving never waits. */
 uint64_t registry_deregister_device(const SolParameters *p) {
   GP_TRY(registry_check_deregister_device_accounts(p));
   const SolAccountInfo *provider_acc = &p->ka[REGISTRY_DEREGISTER_DEVICE_PROVIDER];
@@ -12,7 +13,7 @@ uint64_t registry_deregister_device(const SolParameters *p) {
   const SolAccountInfo *owner = &p->ka[REGISTRY_DEREGISTER_DEVICE_OWNER];
   const SolAccountInfo *owner_token = &p->ka[REGISTRY_DEREGISTER_DEVICE_OWNER_TOKEN];
   registry_config_t *config;
-  GP_TRY(registry_load_live_config(&p->ka[REGISTRY_DEREGISTER_DEVICE_CONFIG], p->program_id, &config));
+  GP_TRY(registry_load_config(&p->ka[REGISTRY_DEREGISTER_DEVICE_CONFIG], p->program_id, &config));
   registry_owned_t owned;
   GP_TRY(registry_load_provider_device(provider_acc, device, p->program_id, owner->key, &owned));
   registry_provider_t *provider = owned.provider;
@@ -37,6 +38,8 @@ uint64_t registry_deregister_device(const SolParameters *p) {
   if (surplus.amount) GP_TRY(gp_token_transfer(vault, owner_token, vault, surplus.amount, &signer));
   GP_TRY(gp_token_close_account(vault, owner, vault, &signer));
   provider->device_count--;
+  int class = registry_class_index(&config->params, d->spec.hardware_model);
+  if (class >= 0 && config->class_devices[class] > 0) config->class_devices[class]--;
   d->status = REGISTRY_STATUS_DEREGISTERED;
 
   registry_device_deregistered_t ev = {.discriminator = REGISTRY_DEVICE_DEREGISTERED_DISCRIMINATOR};

@@ -68,8 +68,10 @@ uint64_t registry_refresh_status(registry_device_t *d, const SolPubkey *device,
                                  const registry_config_params_t *params) {
   uint8_t next = d->status;
   if (d->status != REGISTRY_STATUS_DEREGISTERED) {
+    /* a class in use is never removed (registry_check_proposal); were it missing, the device
+       could not be Active, but no exit path that refreshes the status would fail */
     uint64_t min;
-    GP_TRY(registry_view_min_stake(params, d->spec.hardware_model, &min));
+    if (registry_view_min_stake(params, d->spec.hardware_model, &min)) min = UINT64_MAX;
     if (d->pending_slashes > 0)
       next = REGISTRY_STATUS_SUSPENDED;
     else if (!gp_pubkey_is_zero(&d->current_job))

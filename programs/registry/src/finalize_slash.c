@@ -1,11 +1,15 @@
 #include "registry.h"
 
-/* After the appeal window anyone finalizes a pending slash: of the escrow's balance,
-   slash_burn_bps is burned and slash_treasury_bps goes to the treasury (both rounded down), the
-   remainder to the compensation pool, so rounding loses nothing; the escrow token account is
-   closed (its rent to the record's payer). The record stays, marked Finalized, so the same
-   evidence can never be used again. The whole escrow balance is split (see resolve_appeal.c:
-   tokens sent to the escrow must not block the closing). */
+/* After the appeal window anyone finalizes a pending slash, also while the registry is paused
+   (a pause must not stretch a suspension past its appeal window): of the escrow's balance, the
+   record's burn_bps is burned and its treasury_bps goes to the treasury (both rounded down, both
+   fixed when the slash was made), the remainder to the compensation pool, so rounding loses
+   nothing; the escrow token account is closed (its rent to the record's payer). The device's
+   proven uptime is reset here, not at the slash (a pending slash already suspends it), so it
+   serves its probation again and an appeal of another slash has nothing of this one to undo.
+   The record stays, marked Finalized, so the same evidence can never be used again. The whole
+   escrow balance is split (see resolve_appeal.c: tokens sent to the escrow must not block the
+   closing). */
 uint64_t registry_finalize_slash(const SolParameters *p) {
   GP_TRY(registry_check_finalize_slash_accounts(p));
   SolAccountInfo *device = &p->ka[REGISTRY_FINALIZE_SLASH_DEVICE];
@@ -14,7 +18,7 @@ uint64_t registry_finalize_slash(const SolParameters *p) {
   const SolAccountInfo *pool = &p->ka[REGISTRY_FINALIZE_SLASH_COMPENSATION_POOL];
   const SolAccountInfo *payer = &p->ka[REGISTRY_FINALIZE_SLASH_PAYER];
   registry_config_t *config;
-  GP_TRY(registry_load_live_config(&p->ka[REGISTRY_FINALIZE_SLASH_CONFIG], p->program_id, &config));
+  GP_TRY(registry_load_config(&p->ka[REGISTRY_FINALIZE_SLASH_CONFIG], p->program_id, &config));
   const registry_config_params_t *params = &config->params;
   registry_device_t *d;
   GP_TRY(registry_load_device(device, p->program_id, &d));
@@ -35,12 +39,15 @@ uint64_t registry_finalize_slash(const SolParameters *p) {
   if (!gp_pubkey_eq(payer->key, &r->payer)) return REGISTRY_ERR_WRONG_OWNER;
 
   uint64_t burned, to_treasury, to_compensation;
-  GP_TRY(gp_mul_div_u64(s.held.amount, params->slash_burn_bps, REGISTRY_BPS, &burned));
-  GP_TRY(gp_mul_div_u64(s.held.amount, params->slash_treasury_bps, REGISTRY_BPS, &to_treasury));
+  GP_TRY(gp_mul_div_u64(s.held.amount, r->burn_bps, REGISTRY_BPS, &burned));
+  GP_TRY(gp_mul_div_u64(s.held.amount, r->treasury_bps, REGISTRY_BPS, &to_treasury));
   GP_TRY(gp_sub_u64(s.held.amount, burned, &to_compensation));
   GP_TRY(gp_sub_u64(to_compensation, to_treasury, &to_compensation));
   if (d->pending_slashes == 0) return REGISTRY_ERR_ARITHMETIC_OVERFLOW;
   d->pending_slashes--;
+  d->pending_offences &= (uint8_t)~(1u << r->offence);
+  d->proven_uptime_secs = 0; /* it serves its probation again */
+  d->reputation = registry_reputation(d);
   r->status = REGISTRY_SLASH_FINALIZED;
 
   if (burned) GP_TRY(gp_token_burn(s.escrow, io_mint, s.escrow, burned, &s.signer));

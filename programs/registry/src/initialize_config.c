@@ -1,7 +1,10 @@
 #include "registry.h"
 
-/* Creates the Config PDA. Only the upgrade authority may call it (see gpunet/loader.h),
-   and it searches the canonical bump itself, once, so no second Config can exist. */
+/* Creates the Config PDA with its parameters and hard limits (fixed for good: no instruction
+   changes them). Only the upgrade authority may call it (see gpunet/loader.h), and it searches
+   the canonical bump itself, once, so no second Config can exist. The IO and IOSD mints must be
+   distinct mints without a freeze authority (InvalidMint): a freezable vault or escrow would let
+   the mint's freeze authority block every exit. */
 uint64_t registry_initialize_config(const SolParameters *p) {
   GP_TRY(registry_check_initialize_config_accounts(p));
   SolAccountInfo *config = &p->ka[REGISTRY_INITIALIZE_CONFIG_CONFIG];
@@ -15,11 +18,12 @@ uint64_t registry_initialize_config(const SolParameters *p) {
                                     &p->ka[REGISTRY_INITIALIZE_CONFIG_PROGRAM_DATA],
                                     p->program_id, admin->key,
                                     REGISTRY_ERR_NOT_UPGRADE_AUTHORITY));
-  gp_token_mint_t mint;
-  if (gp_token_mint_read(io_mint, &mint) || gp_token_mint_read(iosd_mint, &mint) ||
-      gp_pubkey_eq(io_mint->key, iosd_mint->key))
+  gp_token_mint_t io, iosd;
+  if (gp_token_mint_read(io_mint, &io) || gp_token_mint_read(iosd_mint, &iosd) || io.freeze_authority ||
+      iosd.freeze_authority || gp_pubkey_eq(io_mint->key, iosd_mint->key))
     return REGISTRY_ERR_INVALID_MINT;
-  GP_TRY(registry_validate_params(&args.params));
+  GP_TRY(registry_validate_limits(&args.limits));
+  GP_TRY(registry_validate_params(&args.params, &args.limits));
 
   uint8_t bump;
   SolSignerSeed seed = {(const uint8_t *)REGISTRY_SEED_CONFIG, REGISTRY_SEED_CONFIG_LEN};
@@ -37,6 +41,7 @@ uint64_t registry_initialize_config(const SolParameters *p) {
   gp_pubkey_copy(&c->io_mint, io_mint->key);
   gp_pubkey_copy(&c->iosd_mint, iosd_mint->key);
   gp_memcpy(&c->params, &args.params, sizeof c->params);
+  gp_memcpy(&c->limits, &args.limits, sizeof c->limits);
   c->version = REGISTRY_VERSION;
   c->bump = bump;
 

@@ -6,6 +6,7 @@ uint64_t registry_process(const SolParameters *p) {
   switch (gp_load_u64(p->data)) {
     case REGISTRY_IX_INITIALIZE_CONFIG: return registry_initialize_config(p);
     case REGISTRY_IX_UPDATE_CONFIG: return registry_update_config(p);
+    case REGISTRY_IX_APPLY_CONFIG: return registry_apply_config(p);
     case REGISTRY_IX_TRANSFER_ADMIN: return registry_transfer_admin(p);
     case REGISTRY_IX_ACCEPT_ADMIN: return registry_accept_admin(p);
     case REGISTRY_IX_SET_PAUSE: return registry_set_pause(p);

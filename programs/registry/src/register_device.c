@@ -73,6 +73,9 @@ uint64_t registry_register_device(const SolParameters *p) {
   d->reputation = registry_reputation(d);
   if (provider->device_count == UINT32_MAX) return REGISTRY_ERR_ARITHMETIC_OVERFLOW;
   provider->device_count++;
+  int class = registry_class_index(&config->params, args.spec.hardware_model); /* >= 0: check_spec */
+  if (class < 0 || config->class_devices[class] == UINT32_MAX) return REGISTRY_ERR_ARITHMETIC_OVERFLOW;
+  config->class_devices[class]++; /* the class is in use: update_config cannot remove it */
 
   registry_device_registered_t ev = {.discriminator = REGISTRY_DEVICE_REGISTERED_DISCRIMINATOR, .spec = args.spec};
   gp_pubkey_copy(&ev.device, device->key);

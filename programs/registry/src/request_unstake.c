@@ -10,8 +10,9 @@ static uint64_t add_secs(int64_t now, int64_t secs, int64_t *out) {
 
 /* Moves `amount` of a device's stake into its unstake ticket ["ticket", device], created on
    the first request (rent paid by the owner). Adding to an existing ticket restarts its
-   cooldown. The tokens stay in the vault until withdraw_unstaked, so the vault always holds
-   stake + pending_unstake. */
+   cooldown. The unlock time is fixed here: a later change of the cooldown does not move it. The
+   tokens stay in the vault until withdraw_unstaked, so the vault always holds
+   stake + pending_unstake. Works while the registry is paused: leaving never waits. */
 uint64_t registry_request_unstake(const SolParameters *p) {
   GP_TRY(registry_check_request_unstake_accounts(p));
   const SolAccountInfo *provider_acc = &p->ka[REGISTRY_REQUEST_UNSTAKE_PROVIDER];
@@ -19,7 +20,7 @@ uint64_t registry_request_unstake(const SolParameters *p) {
   SolAccountInfo *ticket = &p->ka[REGISTRY_REQUEST_UNSTAKE_TICKET];
   const SolAccountInfo *owner = &p->ka[REGISTRY_REQUEST_UNSTAKE_OWNER];
   registry_config_t *config;
-  GP_TRY(registry_load_live_config(&p->ka[REGISTRY_REQUEST_UNSTAKE_CONFIG], p->program_id, &config));
+  GP_TRY(registry_load_config(&p->ka[REGISTRY_REQUEST_UNSTAKE_CONFIG], p->program_id, &config));
   registry_owned_t owned;
   GP_TRY(registry_load_provider_device(provider_acc, device, p->program_id, owner->key, &owned));
   registry_provider_t *provider = owned.provider;

@@ -2,9 +2,11 @@
 
 /* The admin reverses a pending slash within its appeal window (also while the registry is
    paused): the escrow's whole balance goes back to the vault as stake, the escrow token account
-   is closed (its rent to the record's payer), the device's slash no longer counts and its proven
-   uptime, reset by the slash, comes back. The record stays, marked Reversed, so the same
-   evidence can never be used again; its rent stays with it.
+   is closed (its rent to the record's payer), and the slash no longer counts or suspends. It
+   restores only what its own slash took: its escrow and its own count and pending offence; the
+   proven uptime was never taken (finalize_slash resets it), so a later finalized slash's reset
+   stays. The record stays, marked Reversed, so the same evidence can never be used again; its
+   rent stays with it.
    The whole escrow balance moves (not just record.amount): anyone can send tokens to the escrow,
    and a balance above the amount must neither block the closing nor break
    vault balance == stake + pending_unstake. */
@@ -36,7 +38,7 @@ uint64_t registry_resolve_appeal(const SolParameters *p) {
   if (d->pending_slashes == 0 || d->slash_count == 0) return REGISTRY_ERR_ARITHMETIC_OVERFLOW;
   d->pending_slashes--;
   d->slash_count--; /* a reversed slash does not count against the reputation */
-  GP_TRY(gp_add_u64(d->proven_uptime_secs, r->proven_uptime_secs, &d->proven_uptime_secs));
+  d->pending_offences &= (uint8_t)~(1u << r->offence);
   r->status = REGISTRY_SLASH_REVERSED;
 
   if (s.held.amount) GP_TRY(gp_token_transfer(s.escrow, vault, s.escrow, s.held.amount, &s.signer));

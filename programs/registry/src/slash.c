@@ -1,23 +1,21 @@
 #include "registry.h"
 
-/* The keeper alone, or a quorum of distinct live oracles: the authority (an oracle) plus the
-   oracles among the remaining accounts that signed. Remaining accounts that did not sign or are
-   not oracles do not count; the runtime passes a repeated key as the same account, and the
-   mask counts each oracle once. */
-static uint64_t check_slasher(const SolParameters *p, const registry_config_params_t *params) {
-  const SolAccountInfo *authority = &p->ka[REGISTRY_SLASH_AUTHORITY];
-  if (gp_pubkey_eq(authority->key, &params->keeper)) return 0;
-  int first = registry_oracle_index(params, authority->key);
-  if (first < 0) return REGISTRY_ERR_UNAUTHORIZED_SLASHER;
-  uint32_t mask = 1u << first;
-  uint64_t votes = 1;
-  for (uint64_t i = REGISTRY_SLASH_NUM_ACCOUNTS; i < p->ka_num && votes < params->oracle_quorum; i++) {
-    if (!p->ka[i].is_signer) continue;
-    int idx = registry_oracle_index(params, p->ka[i].key);
-    if (idx < 0 || (mask & (1u << idx))) continue;
-    mask |= 1u << idx;
-    votes++;
-  }
+/* The evidence needs the signatures of a quorum of distinct live oracles: the authority when it
+   is one, and the oracles among the remaining accounts that signed. Whoever the authority is
+   (the keeper, say) it only submits and pays; signers that are not oracles do not count, the
+   runtime passes a repeated key as the same account, and the mask counts each oracle once.
+   mask: bit i for oracle i of the live set. */
+static void add_signer(const SolAccountInfo *a, const registry_config_params_t *params, uint32_t *mask) {
+  int idx = a->is_signer ? registry_oracle_index(params, a->key) : -1;
+  if (idx >= 0) *mask |= 1u << idx;
+}
+
+static uint64_t check_signers(const SolParameters *p, const registry_config_params_t *params, uint16_t *mask) {
+  uint32_t m = 0, votes = 0;
+  add_signer(&p->ka[REGISTRY_SLASH_AUTHORITY], params, &m);
+  for (uint64_t i = REGISTRY_SLASH_NUM_ACCOUNTS; i < p->ka_num; i++) add_signer(&p->ka[i], params, &m);
+  for (uint32_t rest = m; rest; rest &= rest - 1) votes++;
+  *mask = (uint16_t)m;
   return votes >= params->oracle_quorum ? 0 : REGISTRY_ERR_UNAUTHORIZED_SLASHER;
 }
 
@@ -41,8 +39,13 @@ static uint64_t load_ticket(const SolAccountInfo *ticket, const SolAccountInfo *
 
 /* Moves the offence's share of the device's stake + pending unstake into a new escrow token
    account owned by the new slash record, and suspends the device until the slash is reversed
-   (resolve_appeal) or finalized (finalize_slash). The record's address includes the evidence
-   hash, so the same evidence can be used once. */
+   (resolve_appeal) or finalized (finalize_slash, which also resets its proven uptime). Only on
+   evidence a quorum of oracles signed (check_signers); the record's address includes the
+   evidence hash, so the same evidence can be used once; at most one slash per device and
+   offence is pending (SlashAlreadyPending); the rates taken from one device in any span of
+   limits.slash_period_secs add up to at most limits.max_slash_period_bps (SlashCapReached,
+   gpunet/limit.h). The record keeps the signers and the burn / treasury split of the moment, so
+   finalize_slash does not depend on later parameters. */
 uint64_t registry_slash(const SolParameters *p) {
   GP_TRY(registry_check_slash_accounts(p));
   SolAccountInfo *device = &p->ka[REGISTRY_SLASH_DEVICE];
@@ -55,7 +58,8 @@ uint64_t registry_slash(const SolParameters *p) {
   registry_config_t *config;
   GP_TRY(registry_load_live_config(&p->ka[REGISTRY_SLASH_CONFIG], p->program_id, &config));
   const registry_config_params_t *params = &config->params;
-  GP_TRY(check_slasher(p, params));
+  uint16_t signers;
+  GP_TRY(check_signers(p, params, &signers));
   registry_device_t *d;
   GP_TRY(registry_load_device(device, p->program_id, &d));
   if (d->status == REGISTRY_STATUS_DEREGISTERED) return REGISTRY_ERR_DEVICE_DEREGISTERED;
@@ -70,6 +74,8 @@ uint64_t registry_slash(const SolParameters *p) {
   registry_slash_args_t args;
   GP_TRY(registry_decode_slash_args(p->data + 8, p->data_len - 8, &args));
   if (args.offence >= REGISTRY_OFFENCES) return REGISTRY_ERR_INVALID_OFFENCE;
+  const uint8_t offence_bit = (uint8_t)(1u << args.offence);
+  if (d->pending_offences & offence_bit) return REGISTRY_ERR_SLASH_ALREADY_PENDING;
 
   /* The record at its canonical address: the bump is searched once and stored. */
   uint8_t bump;
@@ -94,6 +100,10 @@ uint64_t registry_slash(const SolParameters *p) {
   GP_TRY(gp_sub_u64(amount, from_stake, &from_ticket));
   int64_t now, deadline;
   GP_TRY(gp_unix_now(&now));
+  const registry_registry_limits_t *limits = &config->limits;
+  GP_TRY(gp_limit_take(&(gp_limit_t){&d->slash_window, &d->slash_previous_bps, &d->slash_current_bps}, now,
+                       (int64_t)limits->slash_period_secs, limits->max_slash_period_bps, params->slash_bps[args.offence],
+                       REGISTRY_ERR_SLASH_CAP_REACHED));
   if (__builtin_add_overflow(now, params->appeal_window_secs, &deadline)) return REGISTRY_ERR_ARITHMETIC_OVERFLOW;
   if (d->slash_count == UINT16_MAX || d->pending_slashes == UINT16_MAX) return REGISTRY_ERR_ARITHMETIC_OVERFLOW;
   GP_TRY(gp_sub_u64(d->stake, from_stake, &d->stake));
@@ -125,7 +135,9 @@ uint64_t registry_slash(const SolParameters *p) {
   gp_pubkey_copy(&r->escrow, escrow->key);
   gp_memcpy(r->evidence_hash, args.evidence_hash, 32);
   r->amount = amount;
-  r->proven_uptime_secs = d->proven_uptime_secs;
+  r->signer_mask = signers;
+  r->burn_bps = params->slash_burn_bps;
+  r->treasury_bps = params->slash_treasury_bps;
   r->created_at = now;
   r->appeal_deadline = deadline;
   r->offence = args.offence;
@@ -136,7 +148,7 @@ uint64_t registry_slash(const SolParameters *p) {
 
   d->slash_count++;
   d->pending_slashes++;
-  d->proven_uptime_secs = 0; /* it serves its probation again, unless the slash is reversed */
+  d->pending_offences |= offence_bit;
   d->reputation = registry_reputation(d);
   GP_TRY(registry_refresh_status(d, device->key, params));
 
@@ -147,6 +159,8 @@ uint64_t registry_slash(const SolParameters *p) {
   gp_pubkey_copy(&ev.device, device->key);
   gp_pubkey_copy(&ev.slash_record, record_acc->key);
   gp_memcpy(ev.evidence_hash, args.evidence_hash, 32);
+  for (int i = 0; i < params->oracle_count && i < 16; i++)
+    if (signers & (1u << i)) gp_pubkey_copy(&ev.signers[ev.signer_count++], &params->oracles[i]);
   GP_EMIT_EVENT(&ev);
   return 0;
 }

@@ -65,7 +65,11 @@ static void fixture_init(fixture_t *f, int64_t window_secs, uint8_t quorum) {
   p->hardware_classes[0] = (registry_hardware_class_t){0, 10000};
   p->hardware_classes[1] = (registry_hardware_class_t){3, 100000};
   p->hardware_class_count = 2;
-  if (registry_validate_params(p)) abort();
+  registry_registry_limits_t *l = &f->config.limits;
+  for (int i = 0; i < REGISTRY_OFFENCES; i++) l->max_slash_bps[i] = 10000;
+  l->max_slash_period_bps = 10000;
+  l->min_appeal_window_secs = l->min_config_delay_secs = l->slash_period_secs = 1;
+  if (registry_validate_params(p, l)) abort();
   f->config.discriminator = REGISTRY_CONFIG_DISCRIMINATOR;
   f->config.version = REGISTRY_VERSION;
   SolSignerSeed cseed = {(const uint8_t *)REGISTRY_SEED_CONFIG, REGISTRY_SEED_CONFIG_LEN};
@@ -125,7 +129,7 @@ static void fixture_vote(fixture_t *f, int slot, uint32_t uptime, uint64_t bench
 static void fixture_oracles(fixture_t *f, uint8_t n) {
   for (int i = n; i < 16; i++) memset(&f->config.params.oracles[i], 0, sizeof(SolPubkey));
   f->config.params.oracle_count = n;
-  if (registry_validate_params(&f->config.params)) abort();
+  if (registry_validate_params(&f->config.params, &f->config.limits)) abort();
 }
 
 /* Runs an instruction on config, device, the window's account and `accounts` (the signer or

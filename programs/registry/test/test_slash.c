@@ -45,7 +45,7 @@ static void token_account(uint8_t data[GP_TOKEN_ACCOUNT_LEN], const SolPubkey *m
   data[108] = GP_TOKEN_STATE_INITIALIZED;
 }
 
-enum { KEEPER = 0x11, IO_MINT = 0x51, DEVICE_KEY = 0xD1, OTHER_DEVICE = 0xD2, PROVIDER = 0xB1 };
+enum { KEEPER = 0x11, ORACLE = 0x21, IO_MINT = 0x51, DEVICE_KEY = 0xD1, OTHER_DEVICE = 0xD2, PROVIDER = 0xB1 };
 
 /* One slash (offence, whose slash_bps is bps) of a device with `stake` and `pending` unstake.
    ticket_mode: 0 an empty system account as the ticket, 1 the device's ticket holding `pending`,
@@ -90,7 +90,7 @@ static outcome_t run_slash(const scenario_t *s) {
   config.admin = key(0xAD);
   config.io_mint = mint;
   config.params.keeper = key(KEEPER);
-  config.params.oracles[0] = key(0x21);
+  config.params.oracles[0] = key(ORACLE);
   config.params.oracle_count = 1;
   config.params.oracle_quorum = 1;
   config.params.base_stake = 200 * IO;
@@ -99,6 +99,8 @@ static outcome_t run_slash(const scenario_t *s) {
   config.params.hardware_classes[0] = (registry_hardware_class_t){3, 100000};
   config.params.hardware_class_count = 1;
   config.params.slash_bps[s->offence < REGISTRY_OFFENCES ? s->offence : 0] = s->bps;
+  config.limits.max_slash_period_bps = 20000;
+  config.limits.slash_period_secs = 10;
   config.version = REGISTRY_VERSION;
   config.bump = config_bump;
 
@@ -167,7 +169,8 @@ static outcome_t run_slash(const scenario_t *s) {
                                 .data = vault_data, .data_len = sizeof vault_data, .is_writable = true},
       [REGISTRY_SLASH_SLASH_RECORD] = {.key = record, .is_writable = true},
       [REGISTRY_SLASH_SLASH_ESCROW] = {.key = escrow, .is_writable = true},
-      [REGISTRY_SLASH_AUTHORITY] = {.key = key(KEEPER), .lamports = 10000000000ull, .is_signer = true,
+      /* the oracle set is one oracle with quorum 1: its signature is the evidence's quorum */
+      [REGISTRY_SLASH_AUTHORITY] = {.key = key(ORACLE), .lamports = 10000000000ull, .is_signer = true,
                                     .is_writable = true},
       [REGISTRY_SLASH_IO_MINT] = {.key = mint, .owner = GP_TOKEN_PROGRAM_ID, .lamports = 1,
                                   .data = mint_data, .data_len = sizeof mint_data},
@@ -224,7 +227,8 @@ GP_TEST(slash_then_takes_from_the_ticket) {
   GP_CHECK_EQ(o.device.status, REGISTRY_STATUS_SUSPENDED);
   GP_CHECK_EQ(o.device.pending_slashes, 1);
   GP_CHECK_EQ(o.device.slash_count, 1);
-  GP_CHECK_EQ(o.device.proven_uptime_secs, 0);
+  GP_CHECK_EQ(o.device.pending_offences, 1);
+  GP_CHECK_EQ(o.device.proven_uptime_secs, 3600); /* reset when the slash is finalized, not now */
 }
 
 GP_TEST(slash_everything) {
@@ -261,8 +265,9 @@ GP_TEST(slash_record_fields) {
   outcome_t o = run_slash(&s);
   GP_CHECK_EQ(o.result, 0);
   GP_CHECK_EQ(o.record.discriminator, REGISTRY_SLASH_RECORD_DISCRIMINATOR);
-  SolPubkey keeper = key(KEEPER);
-  GP_CHECK(gp_pubkey_eq(&o.record.payer, &keeper));
+  SolPubkey oracle = key(ORACLE);
+  GP_CHECK(gp_pubkey_eq(&o.record.payer, &oracle));
+  GP_CHECK_EQ(o.record.signer_mask, 1);
   GP_CHECK_EQ(o.record.created_at, NOW);
   GP_CHECK_EQ(o.record.appeal_deadline, NOW + 3);
   GP_CHECK_EQ(o.record.offence, 1);

@@ -176,7 +176,7 @@ static uint64_t run_deregister(fixture_t *f) {
   token_account(vault, &f->config.io_mint, &f->vault, 0);
   token_account(to, &f->config.io_mint, &f->owner, 0);
   gp_host_account_t accounts[7] = {
-      program_account(&f->config_key, &f->program_id, &f->config, sizeof f->config, false),
+      program_account(&f->config_key, &f->program_id, &f->config, sizeof f->config, true) /* the class count */,
       program_account(&f->provider_key, &f->program_id, &f->provider, sizeof f->provider, true),
       program_account(&f->device, &f->program_id, &f->d, sizeof f->d, true),
       program_account(&f->vault, &GP_TOKEN_PROGRAM_ID, vault, sizeof vault, true),
