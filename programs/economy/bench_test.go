@@ -19,7 +19,7 @@ func BenchmarkComputeUnits(b *testing.B) {
 	measure := e.CUTable(b).Measure
 	mintAuthority := e.Node.Key("admin")
 	measure("initialize", []solana.PrivateKey{e.Admin, mintAuthority},
-		chaintest.Must(e.prog.Initialize(e.Admin.PublicKey(), mintAuthority.PublicKey(), e.escrowID(), e.params)))
+		chaintest.Must(e.prog.Initialize(e.Admin.PublicKey(), mintAuthority.PublicKey(), e.escrowID(), e.params, chaintest.EconomyLimits())))
 	measure("update_config", []solana.PrivateKey{e.Admin}, chaintest.Must(e.prog.UpdateConfig(e.Admin.PublicKey(), e.params)))
 	now := time.Now().Unix() - 1
 	for i, o := range e.Oracles {

@@ -36,7 +36,7 @@ func TestNegativeMatrix(t *testing.T) {
 	}
 	admin := e.Admin.PublicKey()
 	oldMintAuthority := e.Node.Key("admin")
-	initialize := chaintest.Must(e.prog.Initialize(admin, oldMintAuthority.PublicKey(), e.escrowID(), e.params))
+	initialize := chaintest.Must(e.prog.Initialize(admin, oldMintAuthority.PublicKey(), e.escrowID(), e.params, chaintest.EconomyLimits()))
 	initSigners := []solana.PrivateKey{e.Admin, oldMintAuthority}
 	submitRewards := chaintest.Must(e.prog.SubmitRewards(e.Oracles[0].PublicKey(), p.Device, 2*io))
 
@@ -102,7 +102,7 @@ func TestNegativeMatrix(t *testing.T) {
 		{"initialize with a wallet as the escrow program", initSigners, chaintest.WithAccount(initialize, 6, stranger.PublicKey()), economy.ErrInvalidProgramId},
 		{"initialize with the mints swapped", initSigners, chaintest.WithAccount(chaintest.WithAccount(initialize, 7, e.IOSDMint), 8, e.IOMint), economy.ErrInvalidMint},
 		{"initialize by a stranger", []solana.PrivateKey{stranger, e.Node.Key("admin")},
-			chaintest.Must(e.prog.Initialize(stranger.PublicKey(), e.Node.Key("admin").PublicKey(), e.escrowID(), e.params)), economy.ErrNotUpgradeAuthority},
+			chaintest.Must(e.prog.Initialize(stranger.PublicKey(), e.Node.Key("admin").PublicKey(), e.escrowID(), e.params, chaintest.EconomyLimits())), economy.ErrNotUpgradeAuthority},
 	})
 
 	// oracle 0 now disagrees with oracle 1 beyond the price band (oracle 2 has no price)
