@@ -54,7 +54,7 @@ func TestCircuitBreakers(t *testing.T) {
 	require.Equal(t, uint64(910*io), e.TokenBalance(t, h.io))
 
 	sleepUntilChain((first/6 + 2) * 6) // two windows after the first take's
-	_, err = e.burn(h, 150*io)           // a full 300 IOSD at once
+	_, err = e.burn(h, 150*io)         // a full 300 IOSD at once
 	require.NoError(t, err)
 	_, err = e.redeem(h, 120*iosd) // a full 60 IO
 	require.NoError(t, err)
