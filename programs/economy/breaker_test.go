@@ -88,9 +88,9 @@ func TestFinding9BreakerHoldsOverEveryWindow(t *testing.T) {
 	_, err = e.burn(h, io)
 	require.ErrorIs(t, err, economy.ErrMintLimitExceeded)
 
-	// burns of 1-4 IO for 12 s
+	// burns of 1-4 IO for 8 s
 	refused := 0
-	for end := time.Now().Add(12 * time.Second); time.Now().Before(end); {
+	for end := time.Now().Add(8 * time.Second); time.Now().Before(end); {
 		amount := uint64(1 + (len(takes)+refused)%4)
 		sig, err := e.burn(h, amount*io)
 		if err != nil {
