@@ -85,7 +85,10 @@ uint64_t economy_price(const economy_config_t *config, const registry_config_t *
    new one), within what the emission budget has left. */
 uint64_t economy_next_emission(economy_config_t *config, uint64_t *out);
 /* When epoch ends: genesis_time + (epoch + 1) x epoch_secs. */
-uint64_t economy_epoch_end(const economy_config_params_t *params, uint64_t epoch, uint64_t *out);
+static inline uint64_t economy_epoch_end(const economy_config_params_t *params, uint64_t epoch, uint64_t *out) {
+  GP_TRY(gp_mul_u64(epoch + 1, (uint64_t)params->epoch_secs, out));
+  return gp_add_u64(*out, (uint64_t)params->genesis_time, out);
+}
 
 /* convert.c */
 /* burn_io_for_iosd (to_iosd) and redeem_iosd_for_io, which take the same accounts and argument. */

@@ -21,8 +21,3 @@ uint64_t economy_next_emission(economy_config_t *config, uint64_t *out) {
   *out = amount < left ? amount : left;
   return 0;
 }
-
-uint64_t economy_epoch_end(const economy_config_params_t *params, uint64_t epoch, uint64_t *out) {
-  GP_TRY(gp_mul_u64(epoch + 1, (uint64_t)params->epoch_secs, out));
-  return gp_add_u64(*out, (uint64_t)params->genesis_time, out);
-}
