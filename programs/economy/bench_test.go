@@ -38,7 +38,7 @@ func BenchmarkComputeUnits(b *testing.B) {
 	measure("submit_rewards", []solana.PrivateKey{e.Oracles[1]}, chaintest.Must(e.prog.SubmitRewards(e.Oracles[1].PublicKey(), p.Device, io)))
 	measure("claim_rewards", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.ClaimRewards(p.Device, p.Token)))
 	measure("fund_community_pool", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.FundCommunityPool(e.params.CommunityPool)))
-	sleepUntilChain(e.config(b).PendingAppliesAt)
+	e.sleepUntilChain(b, e.config(b).PendingAppliesAt)
 	e.advanceAll(b)
 	measure("apply_config (pays the old pool)", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.ApplyConfig(e.params.CommunityPool)))
 }

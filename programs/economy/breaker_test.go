@@ -1,9 +1,12 @@
 package economy_test
 
 import (
+	"encoding/binary"
 	"testing"
 	"time"
 
+	"github.com/gagliardetto/solana-go"
+	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/economy"
@@ -17,10 +20,19 @@ func (e *env) chainTime(t testing.TB, sig [64]byte) int64 {
 	return int64(*tx.BlockTime)
 }
 
-// sleepUntilChain sleeps until the chain's clock has reached unix time at (the chain opens a
-// block with the wall clock's second; a slot of margin).
-func sleepUntilChain(at int64) {
-	time.Sleep(time.Until(time.Unix(at, 0).Add(500 * time.Millisecond)))
+// sleepUntilChain sleeps until the chain's clock (the Clock sysvar of the open block, which
+// takes the wall clock's second when the block opens) has reached unix time at, so that a
+// transaction sent next runs at at or later.
+func (e *env) sleepUntilChain(t testing.TB, at int64) {
+	time.Sleep(time.Until(time.Unix(at, 0)))
+	for {
+		info, err := e.Client.RPC.GetAccountInfoWithOpts(e.Ctx, solana.SysVarClockPubkey, &rpc.GetAccountInfoOpts{Commitment: rpc.CommitmentProcessed})
+		require.NoError(t, err)
+		if int64(binary.LittleEndian.Uint64(info.Value.Data.GetBinary()[32:40])) >= at {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // The circuit breakers refuse a conversion that would take what the current and the previous
@@ -53,8 +65,8 @@ func TestCircuitBreakers(t *testing.T) {
 	require.Equal(t, uint64(180*iosd), e.TokenBalance(t, h.iosd))
 	require.Equal(t, uint64(910*io), e.TokenBalance(t, h.io))
 
-	sleepUntilChain((first/6 + 2) * 6) // two windows after the first take's
-	_, err = e.burn(h, 150*io)         // a full 300 IOSD at once
+	e.sleepUntilChain(t, (first/6+2)*6) // two windows after the first take's
+	_, err = e.burn(h, 150*io)          // a full 300 IOSD at once
 	require.NoError(t, err)
 	_, err = e.redeem(h, 120*iosd) // a full 60 IO
 	require.NoError(t, err)
@@ -82,7 +94,7 @@ func TestFinding9BreakerHoldsOverEveryWindow(t *testing.T) {
 	sig, err := e.burn(h, 10*io)
 	require.NoError(t, err)
 	takes = append(takes, take{e.chainTime(t, sig), 10 * iosd})
-	sleepUntilChain(takes[0].at + 5)
+	e.sleepUntilChain(t, takes[0].at+5)
 	_, err = e.burn(h, 8*io) // the review's second burn, 5 s later
 	require.ErrorIs(t, err, economy.ErrMintLimitExceeded)
 	_, err = e.burn(h, io)

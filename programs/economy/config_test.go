@@ -72,7 +72,7 @@ func TestFinding2EmissionsRedirectOnlyAfterTheDelay(t *testing.T) {
 	_, err = e.applyConfig(t)
 	require.ErrorIs(t, err, economy.ErrConfigDelayNotOver)
 
-	sleepUntilChain(appliesAt)
+	e.sleepUntilChain(t, appliesAt)
 	_, err = e.applyConfig(t) // the epochs before the change would be split by it
 	require.ErrorIs(t, err, economy.ErrEpochsNotAdvanced)
 	e.advanceAll(t)
@@ -89,7 +89,7 @@ func TestFinding2EmissionsRedirectOnlyAfterTheDelay(t *testing.T) {
 	require.Equal(t, most, c.Params)
 	t.Logf("%d epochs before the change: providers %d IO, the old pool %d IO (5%%), the attacker 0", n, providers/io, community/io)
 
-	sleepUntilChain(e.params.GenesisTime + int64(n+2)*e.params.EpochSecs) // two more epochs end
+	e.sleepUntilChain(t, e.params.GenesisTime+int64(n+2)*e.params.EpochSecs) // two more epochs end
 	e.advanceAll(t)
 	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.FundCommunityPool(attacker))))
 	c = e.config(t)
@@ -157,7 +157,7 @@ func TestClaimRewardsWhateverTheConfiguration(t *testing.T) {
 	next.CommunityBps, next.CommunityPool = 1_000, e.TokenAccount(t, e.IOMint, solana.NewWallet().PublicKey(), 0)
 	sig, err := e.updateConfig(next)
 	require.NoError(t, err)
-	sleepUntilChain(e.eventsOf(t, sig)[0].(*economy.ConfigProposed).AppliesAt)
+	e.sleepUntilChain(t, e.eventsOf(t, sig)[0].(*economy.ConfigProposed).AppliesAt)
 	e.advanceAll(t)
 	_, err = e.applyConfig(t)
 	require.NoError(t, err)

@@ -133,7 +133,7 @@ func TestNegativeMatrix(t *testing.T) {
 	sig, err := e.SendSig([]solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.CommunityBps++ }))
 	require.NoError(t, err)
 	run([]negative{{"apply before the delay", []solana.PrivateKey{stranger}, apply, economy.ErrConfigDelayNotOver}})
-	sleepUntilChain(e.eventsOf(t, sig)[0].(*economy.ConfigProposed).AppliesAt)
+	e.sleepUntilChain(t, e.eventsOf(t, sig)[0].(*economy.ConfigProposed).AppliesAt)
 	run([]negative{{"apply before the ended epochs are advanced", []solana.PrivateKey{stranger}, apply, economy.ErrEpochsNotAdvanced}})
 
 	// oracle 0 now disagrees with oracle 1 beyond the price band (oracle 2 has no price)
