@@ -268,9 +268,13 @@ func (w *economyWorld) checkBreaker(t *testing.T, b int, now take) {
 }
 
 func (w *economyWorld) advance(t *testing.T) error {
+	return w.advanceBy(t, uint8(w.rng.IntN(26))) // 0 and 25 are invalid
+}
+
+func (w *economyWorld) advanceBy(t *testing.T, maxEpochs uint8) error {
 	w.cranks++
 	before := w.e.config(t)
-	sig, err := w.e.advance(w.cranks, uint8(w.rng.IntN(26))) // 0 and 25 are invalid
+	sig, err := w.e.advance(w.cranks, maxEpochs)
 	if err == nil {
 		net := w.burned - min(w.burned, w.redeemed)
 		require.LessOrEqual(t, w.e.config(t).TotalAddedBack, max(before.TotalAddedBack, net), "added back beyond the net burn")
@@ -339,8 +343,17 @@ func (w *economyWorld) updateConfig(t *testing.T) error {
 }
 
 // applyConfig: the proposal applies no sooner than its time, after every epoch that ended by
-// then was advanced, and the old community pool is paid what it accrued.
+// then was advanced, and the old community pool is paid what it accrued. Half the time every
+// ended epoch is advanced first, as a caller that wants the change applied would, and half of
+// those it first waits for the proposal's time.
 func (w *economyWorld) applyConfig(t *testing.T) error {
+	if w.rng.IntN(2) == 0 {
+		if at := w.e.config(t).PendingAppliesAt; at != 0 && w.rng.IntN(2) == 0 {
+			w.e.sleepUntilChain(t, at)
+		}
+		for w.advanceBy(t, 24) == nil {
+		}
+	}
 	before := w.e.config(t)
 	oldPool := w.e.TokenBalance(t, before.Params.CommunityPool)
 	sig, err := w.e.applyConfig(t)
