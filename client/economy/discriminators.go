@@ -13,6 +13,7 @@ var (
 var (
 	Event_ConfigInitialized = [8]byte{181, 49, 200, 156, 19, 167, 178, 91}
 	Event_ConfigUpdated     = [8]byte{40, 241, 230, 122, 11, 19, 198, 194}
+	Event_ConfigProposed    = [8]byte{148, 34, 23, 129, 45, 161, 66, 192}
 	Event_PriceSubmitted    = [8]byte{242, 40, 104, 121, 119, 132, 198, 74}
 	Event_IoBurned          = [8]byte{35, 69, 39, 201, 6, 128, 98, 101}
 	Event_IosdRedeemed      = [8]byte{73, 105, 39, 112, 35, 17, 195, 146}
@@ -27,6 +28,7 @@ var (
 var (
 	Instruction_Initialize        = [8]byte{175, 175, 109, 31, 13, 152, 155, 237}
 	Instruction_UpdateConfig      = [8]byte{29, 158, 252, 191, 10, 83, 219, 99}
+	Instruction_ApplyConfig       = [8]byte{121, 42, 53, 8, 51, 150, 105, 249}
 	Instruction_SubmitPrice       = [8]byte{112, 103, 51, 82, 177, 11, 102, 167}
 	Instruction_BurnIoForIosd     = [8]byte{192, 162, 143, 88, 44, 0, 99, 87}
 	Instruction_RedeemIosdForIo   = [8]byte{146, 236, 23, 141, 81, 154, 84, 53}

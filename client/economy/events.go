@@ -29,6 +29,13 @@ func ParseAnyEvent(eventData []byte) (any, error) {
 			return nil, fmt.Errorf("failed to unmarshal event as ConfigUpdated: %w", err)
 		}
 		return value, nil
+	case Event_ConfigProposed:
+		value := new(ConfigProposed)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as ConfigProposed: %w", err)
+		}
+		return value, nil
 	case Event_PriceSubmitted:
 		value := new(PriceSubmitted)
 		err := value.UnmarshalWithDecoder(decoder)
@@ -120,6 +127,23 @@ func ParseEvent_ConfigUpdated(eventData []byte) (*ConfigUpdated, error) {
 	err = event.UnmarshalWithDecoder(decoder)
 	if err != nil {
 		return nil, fmt.Errorf("failed to unmarshal event of type ConfigUpdated: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_ConfigProposed(eventData []byte) (*ConfigProposed, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_ConfigProposed {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_ConfigProposed, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(ConfigProposed)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type ConfigProposed: %w", err)
 	}
 	return event, nil
 }

@@ -16,6 +16,7 @@ import (
 func NewInitializeInstruction(
 	// Params:
 	paramsParam ConfigParams,
+	limitsParam EconomyLimits,
 
 	// Accounts:
 	configAccount solanago.PublicKey,
@@ -45,6 +46,11 @@ func NewInitializeInstruction(
 		err = enc__.Encode(paramsParam)
 		if err != nil {
 			return nil, errors.NewField("paramsParam", err)
+		}
+		// Serialize `limitsParam`:
+		err = enc__.Encode(limitsParam)
+		if err != nil {
+			return nil, errors.NewField("limitsParam", err)
 		}
 	}
 	accounts__ := solanago.AccountMetaSlice{}
@@ -95,7 +101,7 @@ func NewInitializeInstruction(
 }
 
 // Builds a "update_config" instruction.
-// Replaces the parameters, except the emission schedule (genesis time, epoch length, epochs per // month, first month, decay), which never changes. Admin only. Setting a breaker's limit to 0 // halts that conversion.
+// Proposes new parameters (admin only). The emission schedule (genesis time, epoch length, epochs per // month, first month, decay), the supply cap and the breaker window never change; nothing may exceed the // limits. A change that only reduces the admin's power (same community pool, community share, breaker // limits, price band and price age not raised, all else equal) applies at once and drops any proposal; // any other becomes the proposal, applying after max(limits.min_config_delay_secs, the registry's // unstake cooldown) (ConfigProposed). Setting a breaker's limit to 0 halts that conversion at once.
 func NewUpdateConfigInstruction(
 	// Params:
 	paramsParam ConfigParams,
@@ -103,6 +109,7 @@ func NewUpdateConfigInstruction(
 	// Accounts:
 	configAccount solanago.PublicKey,
 	adminAccount solanago.PublicKey,
+	registryConfigAccount solanago.PublicKey,
 ) (solanago.Instruction, error) {
 	buf__ := new(bytes.Buffer)
 	enc__ := binary.NewBorshEncoder(buf__)
@@ -127,6 +134,9 @@ func NewUpdateConfigInstruction(
 		accounts__.Append(solanago.NewAccountMeta(configAccount, true, false))
 		// Account 1 "admin": Read-only, Signer, Required
 		accounts__.Append(solanago.NewAccountMeta(adminAccount, false, true))
+		// Account 2 "registry_config": Read-only, Non-signer, Required
+		// The registry's Config: its unstake cooldown is the least delay.
+		accounts__.Append(solanago.NewAccountMeta(registryConfigAccount, false, false))
 	}
 
 	// Create the instruction.
@@ -134,6 +144,41 @@ func NewUpdateConfigInstruction(
 		ProgramID,
 		accounts__,
 		buf__.Bytes(),
+	), nil
+}
+
+// Builds a "apply_config" instruction.
+// Anyone applies the proposal once its time has come (NoConfigProposal, ConfigDelayNotOver), after // every epoch that ended by then was advanced under the old parameters (EpochsNotAdvanced). When the // community pool changes, the share the old pool accrued and was not yet paid is minted to it first.
+func NewApplyConfigInstruction(
+	configAccount solanago.PublicKey,
+	communityPoolAccount solanago.PublicKey,
+	ioMintAccount solanago.PublicKey,
+	mintAuthorityAccount solanago.PublicKey,
+	tokenProgramAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, true, false))
+		// Account 1 "community_pool": Writable, Non-signer, Required
+		// The live community pool's IO account.
+		accounts__.Append(solanago.NewAccountMeta(communityPoolAccount, true, false))
+		// Account 2 "io_mint": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(ioMintAccount, true, false))
+		// Account 3 "mint_authority": Read-only, Non-signer, Required
+		// PDA ["mint_authority"]: mint authority of IO and IOSD.
+		accounts__.Append(solanago.NewAccountMeta(mintAuthorityAccount, false, false))
+		// Account 4 "token_program": Read-only, Non-signer, Required, Address: TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA
+		accounts__.Append(solanago.NewAccountMeta(tokenProgramAccount, false, false))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		nil,
 	), nil
 }
 
@@ -505,7 +550,7 @@ func NewFundCommunityPoolInstruction(
 }
 
 // Builds a "burn_fee" instruction.
-// The escrow's settlement hook: burns the burn share of a job's IOSD fee from its vault, signed by the // job (an account of the escrow program), and counts it.
+// The escrow's settlement hook: burns the burn share of a job's IOSD fee from its vault, signed by the // job: an escrow Job (owner, discriminator, size) at the address its own seeds derive, whose vault is source.
 func NewBurnFeeInstruction(
 	// Params:
 	amountParam uint64,

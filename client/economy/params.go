@@ -4,7 +4,7 @@ import "github.com/gagliardetto/solana-go"
 
 // LayoutVersion is the version the economy writes into every account it creates
 // (ECONOMY_VERSION in programs/economy/include/economy.h); it changes with any layout.
-const LayoutVersion uint8 = 2
+const LayoutVersion uint8 = 3
 
 // IO amounts in base units (8 decimals) and IOSD in base units (6 decimals, 1 IOSD = 1 USD).
 const (
@@ -43,5 +43,18 @@ func DefaultParams(communityPool solana.PublicKey, genesis int64) ConfigParams {
 		EpochsPerMonth:     EpochsPerMonth,
 		CommunityBps:       500,
 		PriceBandBps:       100,
+	}
+}
+
+// DefaultLimits are the hard limits initialize fixes for good: a change that is not applied at
+// once waits at least 7 days (or the registry's unstake cooldown, 14 days by default, when
+// longer); the community share never exceeds 10% (twice the default); the breakers never let
+// through more than 10M IOSD minted or 10M IO redeemed per window (ten times the defaults).
+func DefaultLimits() EconomyLimits {
+	return EconomyLimits{
+		MinConfigDelaySecs: 7 * 24 * 3600,
+		MaxIosdMintLimit:   10_000_000 * IOSD,
+		MaxIoRedeemLimit:   10_000_000 * IO,
+		MaxCommunityBps:    1_000,
 	}
 }

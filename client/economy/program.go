@@ -36,18 +36,27 @@ func (p Program) RewardsAddress(device solana.PublicKey) solana.PublicKey {
 	return p.pda([]byte("rewards"), device[:])
 }
 
-// Initialize creates the Config; admin must be the upgrade authority and mintAuthority the
-// mints' current mint authority, which hands them to MintAuthorityAddress.
-func (p Program) Initialize(admin, mintAuthority, escrowProgram solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
-	ix, err := NewInitializeInstruction(params, p.ConfigAddress(), admin, p.ID, anchorix.ProgramDataAddress(p.ID), p.Registry.ID, p.Registry.ConfigAddress(),
+// Initialize creates the Config with params within limits (fixed for good); admin must be the
+// upgrade authority and mintAuthority the mints' current mint authority, which hands them to
+// MintAuthorityAddress. Mints with a freeze authority are refused.
+func (p Program) Initialize(admin, mintAuthority, escrowProgram solana.PublicKey, params ConfigParams, limits EconomyLimits) (solana.Instruction, error) {
+	ix, err := NewInitializeInstruction(params, limits, p.ConfigAddress(), admin, p.ID, anchorix.ProgramDataAddress(p.ID), p.Registry.ID, p.Registry.ConfigAddress(),
 		escrowProgram, p.IOMint, p.IOSDMint, p.MintAuthorityAddress(), mintAuthority, solana.TokenProgramID, solana.SystemProgramID)
 	return anchorix.Build(p.ID, Instruction_Initialize, ix, err)
 }
 
-// UpdateConfig replaces the parameters other than the schedule; admin must be the admin.
+// UpdateConfig proposes params (admin only): a change that only reduces the admin's power
+// applies at once, any other after the delay (ApplyConfig).
 func (p Program) UpdateConfig(admin solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
-	ix, err := NewUpdateConfigInstruction(params, p.ConfigAddress(), admin)
+	ix, err := NewUpdateConfigInstruction(params, p.ConfigAddress(), admin, p.Registry.ConfigAddress())
 	return anchorix.Build(p.ID, Instruction_UpdateConfig, ix, err)
+}
+
+// ApplyConfig applies the proposal once its delay is over; communityPool is the live community
+// pool's IO account (paid what it accrued if the proposal changes the pool). Anyone may send it.
+func (p Program) ApplyConfig(communityPool solana.PublicKey) (solana.Instruction, error) {
+	ix, err := NewApplyConfigInstruction(p.ConfigAddress(), communityPool, p.IOMint, p.MintAuthorityAddress(), solana.TokenProgramID)
+	return anchorix.Build(p.ID, Instruction_ApplyConfig, ix, err)
 }
 
 // SubmitPrice is an oracle's IO/USD price (micro-USD per IO), confidence and publish time.

@@ -43,6 +43,9 @@ var (
 	ErrInsufficientFunds         = &chain.CustomError{Program: "economy", Code: 6321, Name: "InsufficientFunds", Msg: "The token account holds less than the amount"}
 	ErrPriceDisagreement         = &chain.CustomError{Program: "economy", Code: 6322, Name: "PriceDisagreement", Msg: "The fresh prices do not include a quorum that agrees within the price band"}
 	ErrRewardDisagreement        = &chain.CustomError{Program: "economy", Code: 6323, Name: "RewardDisagreement", Msg: "The oracles' values for the device do not include a quorum that agrees within the vote band"}
+	ErrNoConfigProposal          = &chain.CustomError{Program: "economy", Code: 6324, Name: "NoConfigProposal", Msg: "No configuration change is proposed"}
+	ErrConfigDelayNotOver        = &chain.CustomError{Program: "economy", Code: 6325, Name: "ConfigDelayNotOver", Msg: "The proposed configuration may not apply yet"}
+	ErrEpochsNotAdvanced         = &chain.CustomError{Program: "economy", Code: 6326, Name: "EpochsNotAdvanced", Msg: "Epochs that ended before the change are not advanced yet"}
 )
 
 // Errors maps each error code of the program to its error.
@@ -84,6 +87,9 @@ var Errors = chain.ErrorTable{
 	6321: ErrInsufficientFunds,
 	6322: ErrPriceDisagreement,
 	6323: ErrRewardDisagreement,
+	6324: ErrNoConfigProposal,
+	6325: ErrConfigDelayNotOver,
+	6326: ErrEpochsNotAdvanced,
 }
 
 // Where each instruction's accounts sit in its account list.
@@ -103,6 +109,12 @@ const (
 	InitializeAccountSystemProgram        = 12
 	UpdateConfigAccountConfig             = 0
 	UpdateConfigAccountAdmin              = 1
+	UpdateConfigAccountRegistryConfig     = 2
+	ApplyConfigAccountConfig              = 0
+	ApplyConfigAccountCommunityPool       = 1
+	ApplyConfigAccountIoMint              = 2
+	ApplyConfigAccountMintAuthority       = 3
+	ApplyConfigAccountTokenProgram        = 4
 	SubmitPriceAccountConfig              = 0
 	SubmitPriceAccountRegistryConfig      = 1
 	SubmitPriceAccountOracle              = 2

@@ -41,11 +41,11 @@ type ConfigParams struct {
 	// Prices published longer ago than this are stale.
 	MaxPriceAgeSecs int64 `json:"maxPriceAgeSecs"`
 
-	// The circuit breakers' window: usage decays linearly to zero over it.
+	// The circuit breakers' window: each limit holds over every span of this length. Fixed at initialize.
 	BreakerWindowSecs int64  `json:"breakerWindowSecs"`
 	EpochsPerMonth    uint32 `json:"epochsPerMonth"`
 
-	// Share of each epoch to the community pool; the rest goes to providers.
+	// Share of each epoch to the community pool; the rest goes to providers. At most limits.max_community_bps.
 	CommunityBps uint16 `json:"communityBps"`
 
 	// Fresh prices must agree within this many basis points of the larger, or conversions halt (PriceDisagreement); 1-10,000.
@@ -300,6 +300,184 @@ func UnmarshalPriceSubmission(buf []byte) (*PriceSubmission, error) {
 	return obj, nil
 }
 
+// Hard limits fixed at initialize, which no parameter change may exceed.
+type EconomyLimits struct {
+	// A change that is not applied at once applies no sooner than max(this, the registry's unstake_cooldown_secs) after it is proposed.
+	MinConfigDelaySecs int64 `json:"minConfigDelaySecs"`
+
+	// Ceiling of iosd_mint_limit.
+	MaxIosdMintLimit uint64 `json:"maxIosdMintLimit"`
+
+	// Ceiling of io_redeem_limit.
+	MaxIoRedeemLimit uint64 `json:"maxIoRedeemLimit"`
+
+	// Ceiling of community_bps.
+	MaxCommunityBps uint16   `json:"maxCommunityBps"`
+	Padding         [6]uint8 `json:"padding"`
+}
+
+func (obj EconomyLimits) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `MinConfigDelaySecs`:
+	err = encoder.Encode(obj.MinConfigDelaySecs)
+	if err != nil {
+		return errors.NewField("MinConfigDelaySecs", err)
+	}
+	// Serialize `MaxIosdMintLimit`:
+	err = encoder.Encode(obj.MaxIosdMintLimit)
+	if err != nil {
+		return errors.NewField("MaxIosdMintLimit", err)
+	}
+	// Serialize `MaxIoRedeemLimit`:
+	err = encoder.Encode(obj.MaxIoRedeemLimit)
+	if err != nil {
+		return errors.NewField("MaxIoRedeemLimit", err)
+	}
+	// Serialize `MaxCommunityBps`:
+	err = encoder.Encode(obj.MaxCommunityBps)
+	if err != nil {
+		return errors.NewField("MaxCommunityBps", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj EconomyLimits) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding EconomyLimits: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *EconomyLimits) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `MinConfigDelaySecs`:
+	err = decoder.Decode(&obj.MinConfigDelaySecs)
+	if err != nil {
+		return errors.NewField("MinConfigDelaySecs", err)
+	}
+	// Deserialize `MaxIosdMintLimit`:
+	err = decoder.Decode(&obj.MaxIosdMintLimit)
+	if err != nil {
+		return errors.NewField("MaxIosdMintLimit", err)
+	}
+	// Deserialize `MaxIoRedeemLimit`:
+	err = decoder.Decode(&obj.MaxIoRedeemLimit)
+	if err != nil {
+		return errors.NewField("MaxIoRedeemLimit", err)
+	}
+	// Deserialize `MaxCommunityBps`:
+	err = decoder.Decode(&obj.MaxCommunityBps)
+	if err != nil {
+		return errors.NewField("MaxCommunityBps", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *EconomyLimits) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling EconomyLimits: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalEconomyLimits(buf []byte) (*EconomyLimits, error) {
+	obj := new(EconomyLimits)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// A circuit breaker's state (gpunet/limit.h): a take is allowed while previous + current + amount <= the limit, so the limit holds over every span of breaker_window_secs.
+type Breaker struct {
+	// The current fixed window: unix time / breaker_window_secs.
+	Window uint64 `json:"window"`
+
+	// Taken in the window before.
+	Previous uint64 `json:"previous"`
+
+	// Taken in the current window.
+	Current uint64 `json:"current"`
+}
+
+func (obj Breaker) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Window`:
+	err = encoder.Encode(obj.Window)
+	if err != nil {
+		return errors.NewField("Window", err)
+	}
+	// Serialize `Previous`:
+	err = encoder.Encode(obj.Previous)
+	if err != nil {
+		return errors.NewField("Previous", err)
+	}
+	// Serialize `Current`:
+	err = encoder.Encode(obj.Current)
+	if err != nil {
+		return errors.NewField("Current", err)
+	}
+	return nil
+}
+
+func (obj Breaker) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding Breaker: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *Breaker) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Window`:
+	err = decoder.Decode(&obj.Window)
+	if err != nil {
+		return errors.NewField("Window", err)
+	}
+	// Deserialize `Previous`:
+	err = decoder.Decode(&obj.Previous)
+	if err != nil {
+		return errors.NewField("Previous", err)
+	}
+	// Deserialize `Current`:
+	err = decoder.Decode(&obj.Current)
+	if err != nil {
+		return errors.NewField("Current", err)
+	}
+	return nil
+}
+
+func (obj *Breaker) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling Breaker: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalBreaker(buf []byte) (*Breaker, error) {
+	obj := new(Breaker)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
 // The economy's singleton configuration and state, PDA ["config"].
 type Config struct {
 	Admin           solanago.PublicKey `json:"admin"`
@@ -352,18 +530,25 @@ type Config struct {
 	// Redeemed and fees.
 	IosdBurned uint64 `json:"iosdBurned"`
 
-	// IOSD minted in the breaker window (decaying).
-	IosdWindow uint64 `json:"iosdWindow"`
+	// IOSD minted, per breaker window.
+	IosdBreaker Breaker `json:"iosdBreaker"`
 
-	// IO redeemed in the breaker window (decaying).
-	IoWindow      uint64     `json:"ioWindow"`
-	IosdWindowAt  int64      `json:"iosdWindowAt"`
-	IoWindowAt    int64      `json:"ioWindowAt"`
-	Version       uint8      `json:"version"`
-	Bump          uint8      `json:"bump"`
-	AuthorityBump uint8      `json:"authorityBump"`
-	Padding       [5]uint8   `json:"padding"`
-	Reserved      [120]uint8 `json:"reserved"`
+	// IO redeemed, per breaker window.
+	IoBreaker Breaker `json:"ioBreaker"`
+
+	// Fixed at initialize.
+	Limits EconomyLimits `json:"limits"`
+
+	// The proposed parameters, all zero when none.
+	Pending ConfigParams `json:"pending"`
+
+	// When the proposal may apply (apply_config); 0 when none.
+	PendingAppliesAt int64     `json:"pendingAppliesAt"`
+	Version          uint8     `json:"version"`
+	Bump             uint8     `json:"bump"`
+	AuthorityBump    uint8     `json:"authorityBump"`
+	Padding          [5]uint8  `json:"padding"`
+	Reserved         [72]uint8 `json:"reserved"`
 }
 
 func (obj Config) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -492,25 +677,30 @@ func (obj Config) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	if err != nil {
 		return errors.NewField("IosdBurned", err)
 	}
-	// Serialize `IosdWindow`:
-	err = encoder.Encode(obj.IosdWindow)
+	// Serialize `IosdBreaker`:
+	err = encoder.Encode(obj.IosdBreaker)
 	if err != nil {
-		return errors.NewField("IosdWindow", err)
+		return errors.NewField("IosdBreaker", err)
 	}
-	// Serialize `IoWindow`:
-	err = encoder.Encode(obj.IoWindow)
+	// Serialize `IoBreaker`:
+	err = encoder.Encode(obj.IoBreaker)
 	if err != nil {
-		return errors.NewField("IoWindow", err)
+		return errors.NewField("IoBreaker", err)
 	}
-	// Serialize `IosdWindowAt`:
-	err = encoder.Encode(obj.IosdWindowAt)
+	// Serialize `Limits`:
+	err = encoder.Encode(obj.Limits)
 	if err != nil {
-		return errors.NewField("IosdWindowAt", err)
+		return errors.NewField("Limits", err)
 	}
-	// Serialize `IoWindowAt`:
-	err = encoder.Encode(obj.IoWindowAt)
+	// Serialize `Pending`:
+	err = encoder.Encode(obj.Pending)
 	if err != nil {
-		return errors.NewField("IoWindowAt", err)
+		return errors.NewField("Pending", err)
+	}
+	// Serialize `PendingAppliesAt`:
+	err = encoder.Encode(obj.PendingAppliesAt)
+	if err != nil {
+		return errors.NewField("PendingAppliesAt", err)
 	}
 	// Serialize `Version`:
 	err = encoder.Encode(obj.Version)
@@ -676,25 +866,30 @@ func (obj *Config) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
 	if err != nil {
 		return errors.NewField("IosdBurned", err)
 	}
-	// Deserialize `IosdWindow`:
-	err = decoder.Decode(&obj.IosdWindow)
+	// Deserialize `IosdBreaker`:
+	err = decoder.Decode(&obj.IosdBreaker)
 	if err != nil {
-		return errors.NewField("IosdWindow", err)
+		return errors.NewField("IosdBreaker", err)
 	}
-	// Deserialize `IoWindow`:
-	err = decoder.Decode(&obj.IoWindow)
+	// Deserialize `IoBreaker`:
+	err = decoder.Decode(&obj.IoBreaker)
 	if err != nil {
-		return errors.NewField("IoWindow", err)
+		return errors.NewField("IoBreaker", err)
 	}
-	// Deserialize `IosdWindowAt`:
-	err = decoder.Decode(&obj.IosdWindowAt)
+	// Deserialize `Limits`:
+	err = decoder.Decode(&obj.Limits)
 	if err != nil {
-		return errors.NewField("IosdWindowAt", err)
+		return errors.NewField("Limits", err)
 	}
-	// Deserialize `IoWindowAt`:
-	err = decoder.Decode(&obj.IoWindowAt)
+	// Deserialize `Pending`:
+	err = decoder.Decode(&obj.Pending)
 	if err != nil {
-		return errors.NewField("IoWindowAt", err)
+		return errors.NewField("Pending", err)
+	}
+	// Deserialize `PendingAppliesAt`:
+	err = decoder.Decode(&obj.PendingAppliesAt)
+	if err != nil {
+		return errors.NewField("PendingAppliesAt", err)
 	}
 	// Deserialize `Version`:
 	err = decoder.Decode(&obj.Version)
@@ -987,6 +1182,77 @@ func (obj *ConfigUpdated) Unmarshal(buf []byte) error {
 
 func UnmarshalConfigUpdated(buf []byte) (*ConfigUpdated, error) {
 	obj := new(ConfigUpdated)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type ConfigProposed struct {
+	Admin     solanago.PublicKey `json:"admin"`
+	Params    ConfigParams       `json:"params"`
+	AppliesAt int64              `json:"appliesAt"`
+}
+
+func (obj ConfigProposed) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Admin`:
+	err = encoder.Encode(obj.Admin)
+	if err != nil {
+		return errors.NewField("Admin", err)
+	}
+	// Serialize `Params`:
+	err = encoder.Encode(obj.Params)
+	if err != nil {
+		return errors.NewField("Params", err)
+	}
+	// Serialize `AppliesAt`:
+	err = encoder.Encode(obj.AppliesAt)
+	if err != nil {
+		return errors.NewField("AppliesAt", err)
+	}
+	return nil
+}
+
+func (obj ConfigProposed) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding ConfigProposed: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *ConfigProposed) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Admin`:
+	err = decoder.Decode(&obj.Admin)
+	if err != nil {
+		return errors.NewField("Admin", err)
+	}
+	// Deserialize `Params`:
+	err = decoder.Decode(&obj.Params)
+	if err != nil {
+		return errors.NewField("Params", err)
+	}
+	// Deserialize `AppliesAt`:
+	err = decoder.Decode(&obj.AppliesAt)
+	if err != nil {
+		return errors.NewField("AppliesAt", err)
+	}
+	return nil
+}
+
+func (obj *ConfigProposed) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling ConfigProposed: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalConfigProposed(buf []byte) (*ConfigProposed, error) {
+	obj := new(ConfigProposed)
 	err := obj.Unmarshal(buf)
 	if err != nil {
 		return nil, err

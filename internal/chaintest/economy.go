@@ -21,10 +21,23 @@ func (e *Env) EconomyParams(t testing.TB) economy.ConfigParams {
 	return p
 }
 
-// InitEconomy initializes the economy with params: the upgrade authority signs, and the dev
-// admin key, the mints' authority at genesis, hands both mints to the economy.
+// EconomyLimits are test limits for the economy: the defaults with a 2-second least delay
+// (the registry's test unstake cooldown), so a proposal applies a few seconds later.
+func EconomyLimits() economy.EconomyLimits {
+	l := economy.DefaultLimits()
+	l.MinConfigDelaySecs = 2
+	return l
+}
+
+// InitEconomy initializes the economy with params and the test limits: the upgrade authority
+// signs, and the dev admin key, the mints' authority at genesis, hands both mints to the economy.
 func (e *Env) InitEconomy(t testing.TB, escrowProgram solana.PublicKey, params economy.ConfigParams) {
+	e.InitEconomyWithLimits(t, escrowProgram, params, EconomyLimits())
+}
+
+// InitEconomyWithLimits is InitEconomy with the given limits.
+func (e *Env) InitEconomyWithLimits(t testing.TB, escrowProgram solana.PublicKey, params economy.ConfigParams, limits economy.EconomyLimits) {
 	mintAuthority := e.Node.Key("admin")
-	ix := Must(e.Economy.Initialize(e.Admin.PublicKey(), mintAuthority.PublicKey(), escrowProgram, params))
+	ix := Must(e.Economy.Initialize(e.Admin.PublicKey(), mintAuthority.PublicKey(), escrowProgram, params, limits))
 	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin, mintAuthority}, ix))
 }

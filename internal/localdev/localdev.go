@@ -98,7 +98,7 @@ func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) 
 	// The localnet's community pool is the treasury's IO account.
 	if _, err := prog.Economy.FetchConfig(ctx, c); errors.Is(err, chain.ErrAccountNotFound) {
 		params := economy.DefaultParams(treasury, time.Now().Unix())
-		ix, err := prog.Economy.Initialize(admin.PublicKey(), mintAuthority.PublicKey(), prog.ID, params)
+		ix, err := prog.Economy.Initialize(admin.PublicKey(), mintAuthority.PublicKey(), prog.ID, params, economy.DefaultLimits())
 		if err := send("initialize economy config", ix, err, mintAuthority); err != nil {
 			return nil, err
 		}

@@ -19,8 +19,11 @@ func BenchmarkComputeUnits(b *testing.B) {
 	measure := e.CUTable(b).Measure
 	mintAuthority := e.Node.Key("admin")
 	measure("initialize", []solana.PrivateKey{e.Admin, mintAuthority},
-		chaintest.Must(e.prog.Initialize(e.Admin.PublicKey(), mintAuthority.PublicKey(), e.escrowID(), e.params)))
-	measure("update_config", []solana.PrivateKey{e.Admin}, chaintest.Must(e.prog.UpdateConfig(e.Admin.PublicKey(), e.params)))
+		chaintest.Must(e.prog.Initialize(e.Admin.PublicKey(), mintAuthority.PublicKey(), e.escrowID(), e.params, chaintest.EconomyLimits())))
+	measure("update_config (at once)", []solana.PrivateKey{e.Admin}, chaintest.Must(e.prog.UpdateConfig(e.Admin.PublicKey(), e.params)))
+	next := e.params
+	next.CommunityPool = e.TokenAccount(b, e.IOMint, solana.NewWallet().PublicKey(), 0)
+	measure("update_config (proposes)", []solana.PrivateKey{e.Admin}, chaintest.Must(e.prog.UpdateConfig(e.Admin.PublicKey(), next)))
 	now := time.Now().Unix() - 1
 	for i, o := range e.Oracles {
 		measure("submit_price", []solana.PrivateKey{o}, chaintest.Must(e.prog.SubmitPrice(o.PublicKey(), uint64(2_000_000+i), 1_000, now)))
@@ -35,4 +38,7 @@ func BenchmarkComputeUnits(b *testing.B) {
 	measure("submit_rewards", []solana.PrivateKey{e.Oracles[1]}, chaintest.Must(e.prog.SubmitRewards(e.Oracles[1].PublicKey(), p.Device, io)))
 	measure("claim_rewards", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.ClaimRewards(p.Device, p.Token)))
 	measure("fund_community_pool", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.FundCommunityPool(e.params.CommunityPool)))
+	e.sleepUntilChain(b, e.config(b).PendingAppliesAt)
+	e.advanceAll(b)
+	measure("apply_config (pays the old pool)", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.ApplyConfig(e.params.CommunityPool)))
 }

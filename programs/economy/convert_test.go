@@ -41,7 +41,7 @@ func TestGenesis(t *testing.T) {
 	require.Error(t, err)
 	require.Equal(t, uint64(0), e.TokenBalance(t, h.io))
 	// And the economy cannot be initialized twice.
-	err = e.Send([]solana.PrivateKey{e.Funded(t), e.Admin, old}, chaintest.Must(e.prog.Initialize(e.Admin.PublicKey(), old.PublicKey(), e.escrowID(), e.params)))
+	err = e.Send([]solana.PrivateKey{e.Funded(t), e.Admin, old}, chaintest.Must(e.prog.Initialize(e.Admin.PublicKey(), old.PublicKey(), e.escrowID(), e.params, chaintest.EconomyLimits())))
 	require.ErrorIs(t, err, economy.ErrAccountAlreadyInitialized)
 }
 
@@ -122,44 +122,11 @@ func TestPriceRules(t *testing.T) {
 	require.ErrorIs(t, err, economy.ErrPriceUnavailable)
 }
 
-// The circuit breakers refuse a conversion that would take the window over its limit (no
-// partial fill), and the window's usage decays back to zero over its length. (Amounts leave a
-// margin for the decay between transactions, a few percent of a 10 s window.)
-func TestCircuitBreakers(t *testing.T) {
-	e := newEnv(t, func(_ *env, p *economy.ConfigParams) {
-		p.IosdMintLimit = 300 * iosd
-		p.IoRedeemLimit = 60 * io
-		p.BreakerWindowSecs = 10
-	})
-	e.quorumPrice(t, 2_000_000, 0)
-	h := e.holder(t, 1_000*io)
-	_, err := e.burn(h, 100*io) // 200 IOSD
-	require.NoError(t, err)
-	_, err = e.burn(h, 80*io) // 160 more: over 300 even after a second of decay
-	require.ErrorIs(t, err, economy.ErrMintLimitExceeded)
-	require.Equal(t, uint64(200*iosd), e.TokenBalance(t, h.iosd))
-	require.Equal(t, uint64(900*io), e.TokenBalance(t, h.io))
-
-	_, err = e.redeem(h, 100*iosd) // 50 IO
-	require.NoError(t, err)
-	_, err = e.redeem(h, 60*iosd) // 30 more: over 60
-	require.ErrorIs(t, err, economy.ErrRedeemLimitExceeded)
-	require.Equal(t, uint64(100*iosd), e.TokenBalance(t, h.iosd))
-
-	time.Sleep(10500 * time.Millisecond)
-	_, err = e.burn(h, 140*io) // 280 IOSD: the window has emptied
-	require.NoError(t, err)
-	_, err = e.redeem(h, 110*iosd) // 55 IO
-	require.NoError(t, err)
-	require.Equal(t, uint64(900*io+50*io-140*io+55*io), e.TokenBalance(t, h.io))
-	require.Equal(t, uint64(270*iosd), e.TokenBalance(t, h.iosd))
-}
-
 // Initialize needs the mints' current mint authority to sign the hand-over.
 func TestInitializeNeedsTheMintAuthority(t *testing.T) {
 	e := newUninitializedEnv(t)
 	impostor := e.Funded(t)
-	err := e.Send([]solana.PrivateKey{e.Admin, impostor}, chaintest.Must(e.prog.Initialize(e.Admin.PublicKey(), impostor.PublicKey(), e.escrowID(), e.params)))
+	err := e.Send([]solana.PrivateKey{e.Admin, impostor}, chaintest.Must(e.prog.Initialize(e.Admin.PublicKey(), impostor.PublicKey(), e.escrowID(), e.params, chaintest.EconomyLimits())))
 	require.ErrorIs(t, err, economy.ErrWrongMintAuthority)
 	require.Equal(t, e.Node.Key("admin").PublicKey(), e.mintAuthority(t, e.IOMint))
 }

@@ -36,7 +36,14 @@ func TestNegativeMatrix(t *testing.T) {
 	}
 	admin := e.Admin.PublicKey()
 	oldMintAuthority := e.Node.Key("admin")
-	initialize := chaintest.Must(e.prog.Initialize(admin, oldMintAuthority.PublicKey(), e.escrowID(), e.params))
+	initialize := chaintest.Must(e.prog.Initialize(admin, oldMintAuthority.PublicKey(), e.escrowID(), e.params, chaintest.EconomyLimits()))
+	initWith := func(adjust func(*economy.EconomyLimits)) solana.Instruction {
+		limits := chaintest.EconomyLimits()
+		adjust(&limits)
+		return chaintest.Must(e.prog.Initialize(admin, oldMintAuthority.PublicKey(), e.escrowID(), e.params, limits))
+	}
+	limits := chaintest.EconomyLimits()
+	apply := chaintest.Must(e.prog.ApplyConfig(e.params.CommunityPool))
 	initSigners := []solana.PrivateKey{e.Admin, oldMintAuthority}
 	submitRewards := chaintest.Must(e.prog.SubmitRewards(e.Oracles[0].PublicKey(), p.Device, 2*io))
 
@@ -93,6 +100,17 @@ func TestNegativeMatrix(t *testing.T) {
 		{"change the schedule", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.MonthlyDecayE9++ }), economy.ErrInvalidConfigParams},
 		{"change the cap", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.SupplyCap++ }), economy.ErrInvalidConfigParams},
 		{"a community share over 100%", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.CommunityBps = 10_001 }), economy.ErrInvalidConfigParams},
+		{"a community share over its ceiling", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.CommunityBps = limits.MaxCommunityBps + 1 }), economy.ErrInvalidConfigParams},
+		{"a mint breaker over its ceiling", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.IosdMintLimit = limits.MaxIosdMintLimit + 1 }), economy.ErrInvalidConfigParams},
+		{"a redeem breaker over its ceiling", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.IoRedeemLimit = limits.MaxIoRedeemLimit + 1 }), economy.ErrInvalidConfigParams},
+		{"change the breaker window", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.BreakerWindowSecs++ }), economy.ErrInvalidConfigParams},
+		{"update with another registry config", []solana.PrivateKey{e.Admin}, chaintest.WithAccount(update(admin, func(*economy.ConfigParams) {}), 2, p.Device), economy.ErrInvalidPda},
+		{"lower the community share before the ended epochs are advanced", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.CommunityBps-- }), economy.ErrEpochsNotAdvanced},
+		{"apply without a proposal", []solana.PrivateKey{stranger}, apply, economy.ErrNoConfigProposal},
+		{"apply with another community pool", []solana.PrivateKey{stranger}, chaintest.Must(e.prog.ApplyConfig(h.io)), economy.ErrWrongTokenAccount},
+		{"apply with the IOSD mint", []solana.PrivateKey{stranger}, chaintest.WithAccount(apply, 2, e.IOSDMint), economy.ErrInvalidMint},
+		{"apply with another mint authority", []solana.PrivateKey{stranger}, chaintest.WithAccount(apply, 3, stranger.PublicKey()), economy.ErrInvalidPda},
+		{"apply with a read-only config", []solana.PrivateKey{stranger}, chaintest.ReadOnly(apply, 0), economy.ErrAccountNotWritable},
 		{"no price band", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.PriceBandBps = 0 }), economy.ErrInvalidConfigParams},
 		{"a price band over 100%", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.PriceBandBps = 10_001 }), economy.ErrInvalidConfigParams},
 		{"no price age", []solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.MaxPriceAgeSecs = 0 }), economy.ErrInvalidConfigParams},
@@ -101,9 +119,22 @@ func TestNegativeMatrix(t *testing.T) {
 		{"initialize at another address", initSigners, chaintest.WithAccount(initialize, 0, stranger.PublicKey()), economy.ErrInvalidPda},
 		{"initialize with a wallet as the escrow program", initSigners, chaintest.WithAccount(initialize, 6, stranger.PublicKey()), economy.ErrInvalidProgramId},
 		{"initialize with the mints swapped", initSigners, chaintest.WithAccount(chaintest.WithAccount(initialize, 7, e.IOSDMint), 8, e.IOMint), economy.ErrInvalidMint},
+		{"initialize with no config delay", initSigners, initWith(func(l *economy.EconomyLimits) { l.MinConfigDelaySecs = 0 }), economy.ErrInvalidConfigParams},
+		{"initialize with a community ceiling over 100%", initSigners, initWith(func(l *economy.EconomyLimits) { l.MaxCommunityBps = 10_001 }), economy.ErrInvalidConfigParams},
+		{"initialize with a community share over its ceiling", initSigners, initWith(func(l *economy.EconomyLimits) { l.MaxCommunityBps = e.params.CommunityBps - 1 }), economy.ErrInvalidConfigParams},
+		{"initialize with a mint breaker ceiling of 0", initSigners, initWith(func(l *economy.EconomyLimits) { l.MaxIosdMintLimit = 0 }), economy.ErrInvalidConfigParams},
+		{"initialize with a breaker over its ceiling", initSigners, initWith(func(l *economy.EconomyLimits) { l.MaxIoRedeemLimit = e.params.IoRedeemLimit - 1 }), economy.ErrInvalidConfigParams},
 		{"initialize by a stranger", []solana.PrivateKey{stranger, e.Node.Key("admin")},
-			chaintest.Must(e.prog.Initialize(stranger.PublicKey(), e.Node.Key("admin").PublicKey(), e.escrowID(), e.params)), economy.ErrNotUpgradeAuthority},
+			chaintest.Must(e.prog.Initialize(stranger.PublicKey(), e.Node.Key("admin").PublicKey(), e.escrowID(), e.params, chaintest.EconomyLimits())), economy.ErrNotUpgradeAuthority},
 	})
+
+	// a proposal (a raised community share) is pending: it applies after the delay, and then only once
+	// the ended epochs are advanced
+	sig, err := e.SendSig([]solana.PrivateKey{e.Admin}, update(admin, func(p *economy.ConfigParams) { p.CommunityBps++ }))
+	require.NoError(t, err)
+	run([]negative{{"apply before the delay", []solana.PrivateKey{stranger}, apply, economy.ErrConfigDelayNotOver}})
+	e.sleepUntilChain(t, e.eventsOf(t, sig)[0].(*economy.ConfigProposed).AppliesAt)
+	run([]negative{{"apply before the ended epochs are advanced", []solana.PrivateKey{stranger}, apply, economy.ErrEpochsNotAdvanced}})
 
 	// oracle 0 now disagrees with oracle 1 beyond the price band (oracle 2 has no price)
 	require.NoError(t, e.price(0, 2_100_000, 10_000))

@@ -1,6 +1,7 @@
 package economy_test
 
 import (
+	"errors"
 	"math/bits"
 	"math/rand/v2"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/economy"
+	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/chaintest"
 )
 
@@ -38,6 +40,17 @@ const faulty = 2
 //   - each claim paid the low end of its oracles' agreeing values less what was paid, within
 //     the vote band of an honest value, and no device was paid more than its honest oracles
 //     attested; claims never exceed the provider pool;
+//   - a configuration step proposes random parameters (sometimes over a ceiling): a change that
+//     only reduces the admin's power is live at once, any other is pending until
+//     max(min_config_delay_secs, the registry's unstake cooldown) later; apply_config applies
+//     it no sooner, only once every epoch that ended by then was advanced (each epoch is split
+//     by the share live when it is advanced), and pays the old community pool what it
+//     accrued; the live parameters are always within the limits;
+//   - each circuit breaker: what passed through it in the breaker window ending at a
+//     conversion (by the chain's clock), that conversion included, is within the limit in
+//     force for it;
+//   - claim_rewards and fund_community_pool, the ways out, never fail because of the
+//     configuration: only for want of an agreeing quorum, of anything to claim or of pool;
 //   - a rejected instruction fails with one of the economy's own named errors.
 //
 // PROPERTY_SEED replays a sequence; PROPERTY_STEPS sets its length.
@@ -47,10 +60,14 @@ func TestPropertyInvariants(t *testing.T) {
 	e := newEnv(t, func(e *env, p *economy.ConfigParams) {
 		p.GenesisTime -= 40 // 20 epochs have ended
 		p.SupplyCap = e.Supply(t, e.IOMint) + budget
+		p.BreakerWindowSecs = 10
 	})
 	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
 	require.NoError(t, err)
-	w := &economyWorld{e: e, rng: rng, truth: 2_000_000, voteBand: rc.Params.VoteBandBps}
+	limits := chaintest.EconomyLimits()
+	w := &economyWorld{e: e, rng: rng, truth: 2_000_000, voteBand: rc.Params.VoteBandBps, limits: limits,
+		delay: max(limits.MinConfigDelaySecs, rc.Params.UnstakeCooldownSecs),
+		pools: []solana.PublicKey{e.params.CommunityPool, e.TokenAccount(t, e.IOMint, solana.NewWallet().PublicKey(), 0)}}
 	w.io0, w.iosd0 = e.Supply(t, e.IOMint), e.Supply(t, e.IOSDMint)
 	require.Equal(t, budget, e.config(t).EmissionBudget)
 	for i := 0; i < 3; i++ {
@@ -66,6 +83,7 @@ func TestPropertyInvariants(t *testing.T) {
 		{Name: "advance_epoch", Run: w.advance}, {Name: "submit_rewards", Run: w.submitRewards},
 		{Name: "submit_rewards", Run: w.submitRewards}, {Name: "claim_rewards", Run: w.claim},
 		{Name: "fund_community_pool", Run: w.fund}, {Name: "wait", Run: w.wait},
+		{Name: "update_config", Run: w.updateConfig}, {Name: "apply_config", Run: w.applyConfig},
 	}
 	chaintest.RunSteps(t, rng, steps, e.prog.ID, ops, w.check)
 }
@@ -83,6 +101,17 @@ type economyWorld struct {
 	io0, iosd0       uint64
 	cranks           int
 	voteBand         uint16
+	limits           economy.EconomyLimits
+	delay            int64
+	pools            []solana.PublicKey // the community pools the configuration step picks from
+	takes            [2][]take          // each breaker's conversions: IOSD minted, IO redeemed
+}
+
+// take is a conversion through a circuit breaker: when (the chain's clock), how much, and the
+// limit in force.
+type take struct {
+	at            int64
+	amount, limit uint64
 }
 
 func (w *economyWorld) holder() holder { return w.holders[w.rng.IntN(len(w.holders))] }
@@ -158,7 +187,7 @@ func decide(votes []uint64, quorum int, band uint16) (lo, hi uint64, ok bool) {
 // price. A price within 2 s of going stale may count on chain and not by this clock (or the
 // reverse); then only the band is checked.
 func (w *economyWorld) checkPrice(t *testing.T, before *economy.Config, toIOSD bool, price, conf uint64) {
-	now, age := time.Now().Unix(), w.e.params.MaxPriceAgeSecs
+	now, age, band := time.Now().Unix(), before.Params.MaxPriceAgeSecs, before.Params.PriceBandBps
 	var fresh []economy.PriceSubmission
 	exact := true
 	honest := false
@@ -170,7 +199,7 @@ func (w *economyWorld) checkPrice(t *testing.T, before *economy.Config, toIOSD b
 			exact = false
 		}
 		fresh = append(fresh, s)
-		honest = honest || i != faulty && agree(price, s.Price, w.e.params.PriceBandBps)
+		honest = honest || i != faulty && agree(price, s.Price, band)
 	}
 	require.True(t, honest, "price %d not within the band of an honest fresh price: %+v", price, before.Prices[:3])
 	if !exact {
@@ -180,7 +209,7 @@ func (w *economyWorld) checkPrice(t *testing.T, before *economy.Config, toIOSD b
 	for _, s := range fresh {
 		votes = append(votes, s.Price)
 	}
-	lo, hi, ok := decide(votes, 2, w.e.params.PriceBandBps)
+	lo, hi, ok := decide(votes, 2, band)
 	require.True(t, ok, "converted without an agreeing quorum: %v", votes)
 	var wantConf uint64
 	for _, s := range fresh {
@@ -214,25 +243,141 @@ func (w *economyWorld) convert(toIOSD bool) func(*testing.T) error {
 			w.checkPrice(t, before, true, ev.Price, ev.Conf)
 			require.Equal(t, ev.IoAmount*(ev.Price-2*ev.Conf)/io, ev.IosdAmount)
 			w.burned += ev.IoAmount
+			w.checkBreaker(t, 0, take{w.e.chainTime(t, sig), ev.IosdAmount, before.Params.IosdMintLimit})
 		case *economy.IosdRedeemed:
 			w.checkPrice(t, before, false, ev.Price, ev.Conf)
 			require.Equal(t, ev.IosdAmount*io/(ev.Price+2*ev.Conf), ev.IoAmount)
 			w.redeemed += ev.IoAmount
+			w.checkBreaker(t, 1, take{w.e.chainTime(t, sig), ev.IoAmount, before.Params.IoRedeemLimit})
 		}
 		return nil
 	}
 }
 
+// checkBreaker: what breaker b let through in the window's length ending at this take, the
+// take included, is within the limit in force for it.
+func (w *economyWorld) checkBreaker(t *testing.T, b int, now take) {
+	w.takes[b] = append(w.takes[b], now)
+	var span uint64
+	for _, x := range w.takes[b] {
+		if x.at > now.at-w.e.params.BreakerWindowSecs {
+			span += x.amount
+		}
+	}
+	require.LessOrEqual(t, span, now.limit, "breaker %d let %d through in %d s up to %d", b, span, w.e.params.BreakerWindowSecs, now.at)
+}
+
 func (w *economyWorld) advance(t *testing.T) error {
+	return w.advanceBy(t, uint8(w.rng.IntN(26))) // 0 and 25 are invalid
+}
+
+func (w *economyWorld) advanceBy(t *testing.T, maxEpochs uint8) error {
 	w.cranks++
-	addedBack := w.e.config(t).TotalAddedBack
-	_, err := w.e.advance(w.cranks, uint8(w.rng.IntN(26))) // 0 and 25 are invalid
+	before := w.e.config(t)
+	sig, err := w.e.advance(w.cranks, maxEpochs)
 	if err == nil {
 		net := w.burned - min(w.burned, w.redeemed)
-		require.LessOrEqual(t, w.e.config(t).TotalAddedBack, max(addedBack, net), "added back beyond the net burn")
+		require.LessOrEqual(t, w.e.config(t).TotalAddedBack, max(before.TotalAddedBack, net), "added back beyond the net burn")
 		w.netAtAdvance = max(w.netAtAdvance, net)
+		for _, ev := range w.e.eventsOf(t, sig) { // each epoch split by the live share
+			ev := ev.(*economy.EpochAdvanced)
+			require.Equal(t, (ev.Scheduled+ev.AddedBack)*uint64(before.Params.CommunityBps)/10_000, ev.Community, "epoch %d", ev.Epoch)
+		}
 	}
 	return err
+}
+
+// atOnce is economy_change_at_once: the change only reduces the admin's power.
+func atOnce(live, next economy.ConfigParams) bool {
+	return next.CommunityPool == live.CommunityPool && next.CommunityBps <= live.CommunityBps &&
+		next.IosdMintLimit <= live.IosdMintLimit && next.IoRedeemLimit <= live.IoRedeemLimit &&
+		next.PriceBandBps <= live.PriceBandBps && next.MaxPriceAgeSecs <= live.MaxPriceAgeSecs &&
+		next.NetEmissionLimit == live.NetEmissionLimit
+}
+
+// updateConfig proposes random parameters from the live ones: each tunable changes or not,
+// sometimes beyond its ceiling (refused), the breakers small enough to bind.
+func (w *economyWorld) updateConfig(t *testing.T) error {
+	before := w.e.config(t)
+	next, r := before.Params, w.rng
+	ceiling := func(max uint64) uint64 { return max + uint64(r.IntN(20)/19) } // 1 in 20 over
+	if r.IntN(2) == 0 {
+		next.CommunityBps = uint16(r.Uint64N(ceiling(uint64(w.limits.MaxCommunityBps)) + 1))
+	}
+	if r.IntN(3) == 0 {
+		next.CommunityPool = w.pools[r.IntN(len(w.pools))]
+	}
+	if r.IntN(3) == 0 {
+		next.NetEmissionLimit = r.Uint64N(20_000) * io
+	}
+	if r.IntN(2) == 0 {
+		next.IosdMintLimit = min(r.Uint64N(3_000)*iosd, ceiling(w.limits.MaxIosdMintLimit))
+	}
+	if r.IntN(2) == 0 {
+		next.IoRedeemLimit = min(r.Uint64N(1_500)*io, ceiling(w.limits.MaxIoRedeemLimit))
+	}
+	if r.IntN(3) == 0 {
+		next.PriceBandBps = uint16(50 + r.IntN(250))
+	}
+	if r.IntN(3) == 0 {
+		next.MaxPriceAgeSecs = int64(30 + r.IntN(60))
+	}
+	sig, err := w.e.updateConfig(next)
+	if err != nil && !replayed(err) {
+		require.True(t, errors.Is(err, economy.ErrInvalidConfigParams) || errors.Is(err, economy.ErrEpochsNotAdvanced), "update_config: %v", err)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	after := w.e.config(t)
+	if atOnce(before.Params, next) {
+		require.Equal(t, []any{&economy.ConfigUpdated{Admin: w.e.Admin.PublicKey(), Params: next}}, w.e.eventsOf(t, sig))
+		require.Equal(t, [3]any{next, economy.ConfigParams{}, int64(0)}, [3]any{after.Params, after.Pending, after.PendingAppliesAt})
+		return nil
+	}
+	at := w.e.chainTime(t, sig) + w.delay
+	require.Equal(t, []any{&economy.ConfigProposed{Admin: w.e.Admin.PublicKey(), Params: next, AppliesAt: at}}, w.e.eventsOf(t, sig))
+	require.Equal(t, [3]any{before.Params, next, at}, [3]any{after.Params, after.Pending, after.PendingAppliesAt})
+	return nil
+}
+
+// applyConfig: the proposal applies no sooner than its time, after every epoch that ended by
+// then was advanced, and the old community pool is paid what it accrued. Half the time every
+// ended epoch is advanced first, as a caller that wants the change applied would, and half of
+// those it first waits for the proposal's time.
+func (w *economyWorld) applyConfig(t *testing.T) error {
+	if w.rng.IntN(2) == 0 {
+		if at := w.e.config(t).PendingAppliesAt; at != 0 && w.rng.IntN(2) == 0 {
+			w.e.sleepUntilChain(t, at)
+		}
+		for w.advanceBy(t, 24) == nil {
+		}
+	}
+	before := w.e.config(t)
+	oldPool := w.e.TokenBalance(t, before.Params.CommunityPool)
+	sig, err := w.e.applyConfig(t)
+	if replayed(err) {
+		return err
+	}
+	if err != nil {
+		require.True(t, errors.Is(err, economy.ErrNoConfigProposal) || errors.Is(err, economy.ErrConfigDelayNotOver) ||
+			errors.Is(err, economy.ErrEpochsNotAdvanced), "apply_config: %v", err)
+		return err
+	}
+	after := w.e.config(t)
+	require.GreaterOrEqual(t, w.e.chainTime(t, sig), before.PendingAppliesAt, "applied before its time")
+	live, next := before.Params, before.Pending
+	if live.CommunityBps != next.CommunityBps || live.CommunityPool != next.CommunityPool || live.NetEmissionLimit != next.NetEmissionLimit {
+		require.Greater(t, live.GenesisTime+int64(before.NextEpoch+1)*live.EpochSecs, before.PendingAppliesAt,
+			"an epoch that ended before the change was not advanced")
+	}
+	require.Equal(t, [3]any{before.Pending, economy.ConfigParams{}, int64(0)}, [3]any{after.Params, after.Pending, after.PendingAppliesAt})
+	if before.Pending.CommunityPool != before.Params.CommunityPool {
+		require.Equal(t, oldPool+before.CommunityAccrued-before.CommunityFunded, w.e.TokenBalance(t, before.Params.CommunityPool))
+		require.Equal(t, after.CommunityAccrued, after.CommunityFunded)
+	}
+	return nil
 }
 
 // submitRewards: a device may earn more; an honest oracle attests what it earned so far, often
@@ -266,12 +411,35 @@ func (w *economyWorld) submitRewards(*testing.T) error {
 	return nil
 }
 
+// replayed is the same transaction sent again in one block: it ran once (RunSteps counts it as
+// a success).
+func replayed(err error) bool {
+	var te *chain.TransactionError
+	return errors.As(err, &te) && te.Kind == "AlreadyProcessed"
+}
+
+// exitErrors are the only reasons a claim may fail: none is the configuration's.
+var exitErrors = []error{economy.ErrRewardQuorumNotMet, economy.ErrRewardDisagreement, economy.ErrNothingToClaim,
+	economy.ErrRewardPoolExhausted, economy.ErrInvalidAccountOwner /* no RewardRecord yet */}
+
+func requireExitError(t *testing.T, err error, also ...error) {
+	for _, want := range append(also, exitErrors...) {
+		if errors.Is(err, want) {
+			return
+		}
+	}
+	require.Fail(t, "an exit path failed", "%v", err)
+}
+
 func (w *economyWorld) claim(t *testing.T) error {
 	d := w.rng.IntN(len(w.devices))
 	p := w.devices[d]
 	paid := w.e.TokenBalance(t, p.Token)
 	sig, err := w.e.claim(w.e.Keeper, p.Device, p.Token)
 	if err != nil {
+		if !replayed(err) {
+			requireExitError(t, err)
+		}
 		return err
 	}
 	if paid == w.e.TokenBalance(t, p.Token) {
@@ -292,8 +460,13 @@ func (w *economyWorld) claim(t *testing.T) error {
 	return nil
 }
 
-func (w *economyWorld) fund(*testing.T) error {
-	return w.e.Send([]solana.PrivateKey{w.e.Keeper}, chaintest.Must(w.e.prog.FundCommunityPool(w.e.params.CommunityPool)))
+// fund pays the live community pool; it fails only when nothing accrued.
+func (w *economyWorld) fund(t *testing.T) error {
+	err := w.e.Send([]solana.PrivateKey{w.e.Keeper}, chaintest.Must(w.e.prog.FundCommunityPool(w.e.config(t).Params.CommunityPool)))
+	if err != nil && !replayed(err) {
+		require.ErrorIs(t, err, economy.ErrInvalidAmount)
+	}
+	return err
 }
 
 func (w *economyWorld) wait(*testing.T) error {
@@ -321,4 +494,12 @@ func (w *economyWorld) check(t *testing.T) {
 		claimed += paid
 	}
 	require.Equal(t, c.RewardsClaimed, claimed)
+	var pools uint64
+	for _, p := range w.pools {
+		pools += e.TokenBalance(t, p)
+	}
+	require.Equal(t, c.CommunityFunded, pools, "community pools")
+	l := w.limits
+	require.True(t, c.Params.CommunityBps <= l.MaxCommunityBps && c.Params.IosdMintLimit <= l.MaxIosdMintLimit &&
+		c.Params.IoRedeemLimit <= l.MaxIoRedeemLimit, "live parameters beyond the limits: %+v", c.Params)
 }

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {
   uint64_t len = size - 1;
   uint8_t *data = malloc(len ? len : 1);
   memcpy(data, input + 1, len);
-  switch (input[0] % 10) {
+  switch (input[0] % 11) {
     case 0: {
       economy_initialize_args_t args;
       memset(&args, 0, sizeof args);
@@ -36,55 +36,62 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {
       break;
     }
     case 2: {
+      economy_apply_config_args_t args;
+      memset(&args, 0, sizeof args);
+      (void)economy_decode_apply_config_args(data, len, &args);
+      consume(&args, sizeof args);
+      break;
+    }
+    case 3: {
       economy_submit_price_args_t args;
       memset(&args, 0, sizeof args);
       (void)economy_decode_submit_price_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 3: {
+    case 4: {
       economy_burn_io_for_iosd_args_t args;
       memset(&args, 0, sizeof args);
       (void)economy_decode_burn_io_for_iosd_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 4: {
+    case 5: {
       economy_redeem_iosd_for_io_args_t args;
       memset(&args, 0, sizeof args);
       (void)economy_decode_redeem_iosd_for_io_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 5: {
+    case 6: {
       economy_advance_epoch_args_t args;
       memset(&args, 0, sizeof args);
       (void)economy_decode_advance_epoch_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 6: {
+    case 7: {
       economy_submit_rewards_args_t args;
       memset(&args, 0, sizeof args);
       (void)economy_decode_submit_rewards_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 7: {
+    case 8: {
       economy_claim_rewards_args_t args;
       memset(&args, 0, sizeof args);
       (void)economy_decode_claim_rewards_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 8: {
+    case 9: {
       economy_fund_community_pool_args_t args;
       memset(&args, 0, sizeof args);
       (void)economy_decode_fund_community_pool_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }
-    case 9: {
+    case 10: {
       economy_burn_fee_args_t args;
       memset(&args, 0, sizeof args);
       (void)economy_decode_burn_fee_args(data, len, &args);

@@ -47,6 +47,9 @@
 #define ECONOMY_ERR_INSUFFICIENT_FUNDS 6321 /* The token account holds less than the amount */
 #define ECONOMY_ERR_PRICE_DISAGREEMENT 6322 /* The fresh prices do not include a quorum that agrees within the price band */
 #define ECONOMY_ERR_REWARD_DISAGREEMENT 6323 /* The oracles' values for the device do not include a quorum that agrees within the vote band */
+#define ECONOMY_ERR_NO_CONFIG_PROPOSAL 6324 /* No configuration change is proposed */
+#define ECONOMY_ERR_CONFIG_DELAY_NOT_OVER 6325 /* The proposed configuration may not apply yet */
+#define ECONOMY_ERR_EPOCHS_NOT_ADVANCED 6326 /* Epochs that ended before the change are not advanced yet */
 _Static_assert(ECONOMY_ERR_INVALID_INSTRUCTION == GP_ERR_INVALID_INSTRUCTION, "IDL and SDK disagree on InvalidInstruction");
 _Static_assert(ECONOMY_ERR_INVALID_INSTRUCTION_DATA == GP_ERR_INVALID_INSTRUCTION_DATA, "IDL and SDK disagree on InvalidInstructionData");
 _Static_assert(ECONOMY_ERR_NOT_ENOUGH_ACCOUNTS == GP_ERR_NOT_ENOUGH_ACCOUNTS, "IDL and SDK disagree on NotEnoughAccounts");
@@ -89,10 +92,10 @@ typedef struct {
   int64_t epoch_secs;
   /* Prices published longer ago than this are stale. */
   int64_t max_price_age_secs;
-  /* The circuit breakers' window: usage decays linearly to zero over it. */
+  /* The circuit breakers' window: each limit holds over every span of this length. Fixed at initialize. */
   int64_t breaker_window_secs;
   uint32_t epochs_per_month;
-  /* Share of each epoch to the community pool; the rest goes to providers. */
+  /* Share of each epoch to the community pool; the rest goes to providers. At most limits.max_community_bps. */
   uint16_t community_bps;
   /* Fresh prices must agree within this many basis points of the larger, or conversions halt (PriceDisagreement); 1-10,000. */
   uint16_t price_band_bps;
@@ -124,6 +127,39 @@ _Static_assert(offsetof(economy_price_submission_t, price) == 0, "layout");
 _Static_assert(offsetof(economy_price_submission_t, conf) == 8, "layout");
 _Static_assert(offsetof(economy_price_submission_t, publish_time) == 16, "layout");
 _Static_assert(sizeof(economy_price_submission_t) == 24, "layout");
+
+/* Hard limits fixed at initialize, which no parameter change may exceed. */
+typedef struct {
+  /* A change that is not applied at once applies no sooner than max(this, the registry's unstake_cooldown_secs) after it is proposed. */
+  int64_t min_config_delay_secs;
+  /* Ceiling of iosd_mint_limit. */
+  uint64_t max_iosd_mint_limit;
+  /* Ceiling of io_redeem_limit. */
+  uint64_t max_io_redeem_limit;
+  /* Ceiling of community_bps. */
+  uint16_t max_community_bps;
+  uint8_t padding[6];
+} economy_economy_limits_t;
+_Static_assert(offsetof(economy_economy_limits_t, min_config_delay_secs) == 0, "layout");
+_Static_assert(offsetof(economy_economy_limits_t, max_iosd_mint_limit) == 8, "layout");
+_Static_assert(offsetof(economy_economy_limits_t, max_io_redeem_limit) == 16, "layout");
+_Static_assert(offsetof(economy_economy_limits_t, max_community_bps) == 24, "layout");
+_Static_assert(offsetof(economy_economy_limits_t, padding) == 26, "layout");
+_Static_assert(sizeof(economy_economy_limits_t) == 32, "layout");
+
+/* A circuit breaker's state (gpunet/limit.h): a take is allowed while previous + current + amount <= the limit, so the limit holds over every span of breaker_window_secs. */
+typedef struct {
+  /* The current fixed window: unix time / breaker_window_secs. */
+  uint64_t window;
+  /* Taken in the window before. */
+  uint64_t previous;
+  /* Taken in the current window. */
+  uint64_t current;
+} economy_breaker_t;
+_Static_assert(offsetof(economy_breaker_t, window) == 0, "layout");
+_Static_assert(offsetof(economy_breaker_t, previous) == 8, "layout");
+_Static_assert(offsetof(economy_breaker_t, current) == 16, "layout");
+_Static_assert(sizeof(economy_breaker_t) == 24, "layout");
 
 /* The economy's singleton configuration and state, PDA ["config"]. */
 #define ECONOMY_CONFIG_DISCRIMINATOR 0x82ccfa1ee0aa0c9bULL
@@ -166,17 +202,21 @@ typedef struct {
   uint64_t iosd_minted;
   /* Redeemed and fees. */
   uint64_t iosd_burned;
-  /* IOSD minted in the breaker window (decaying). */
-  uint64_t iosd_window;
-  /* IO redeemed in the breaker window (decaying). */
-  uint64_t io_window;
-  int64_t iosd_window_at;
-  int64_t io_window_at;
+  /* IOSD minted, per breaker window. */
+  economy_breaker_t iosd_breaker;
+  /* IO redeemed, per breaker window. */
+  economy_breaker_t io_breaker;
+  /* Fixed at initialize. */
+  economy_economy_limits_t limits;
+  /* The proposed parameters, all zero when none. */
+  economy_config_params_t pending;
+  /* When the proposal may apply (apply_config); 0 when none. */
+  int64_t pending_applies_at;
   uint8_t version;
   uint8_t bump;
   uint8_t authority_bump;
   uint8_t padding[5];
-  uint8_t reserved[120];
+  uint8_t reserved[72];
 } economy_config_t;
 _Static_assert(offsetof(economy_config_t, admin) == 8, "layout");
 _Static_assert(offsetof(economy_config_t, registry_program) == 40, "layout");
@@ -203,17 +243,18 @@ _Static_assert(offsetof(economy_config_t, io_burned) == 832, "layout");
 _Static_assert(offsetof(economy_config_t, io_minted) == 840, "layout");
 _Static_assert(offsetof(economy_config_t, iosd_minted) == 848, "layout");
 _Static_assert(offsetof(economy_config_t, iosd_burned) == 856, "layout");
-_Static_assert(offsetof(economy_config_t, iosd_window) == 864, "layout");
-_Static_assert(offsetof(economy_config_t, io_window) == 872, "layout");
-_Static_assert(offsetof(economy_config_t, iosd_window_at) == 880, "layout");
-_Static_assert(offsetof(economy_config_t, io_window_at) == 888, "layout");
-_Static_assert(offsetof(economy_config_t, version) == 896, "layout");
-_Static_assert(offsetof(economy_config_t, bump) == 897, "layout");
-_Static_assert(offsetof(economy_config_t, authority_bump) == 898, "layout");
-_Static_assert(offsetof(economy_config_t, padding) == 899, "layout");
-_Static_assert(offsetof(economy_config_t, reserved) == 904, "layout");
-_Static_assert(sizeof(economy_config_t) == 1024, "layout");
-#define ECONOMY_CONFIG_SIZE 1024
+_Static_assert(offsetof(economy_config_t, iosd_breaker) == 864, "layout");
+_Static_assert(offsetof(economy_config_t, io_breaker) == 888, "layout");
+_Static_assert(offsetof(economy_config_t, limits) == 912, "layout");
+_Static_assert(offsetof(economy_config_t, pending) == 944, "layout");
+_Static_assert(offsetof(economy_config_t, pending_applies_at) == 1064, "layout");
+_Static_assert(offsetof(economy_config_t, version) == 1072, "layout");
+_Static_assert(offsetof(economy_config_t, bump) == 1073, "layout");
+_Static_assert(offsetof(economy_config_t, authority_bump) == 1074, "layout");
+_Static_assert(offsetof(economy_config_t, padding) == 1075, "layout");
+_Static_assert(offsetof(economy_config_t, reserved) == 1080, "layout");
+_Static_assert(sizeof(economy_config_t) == 1152, "layout");
+#define ECONOMY_CONFIG_SIZE 1152
 
 /* A device's reward attestations, PDA ["rewards", device]. */
 #define ECONOMY_REWARD_RECORD_DISCRIMINATOR 0xde31005bf4bc812cULL
@@ -263,6 +304,19 @@ _Static_assert(offsetof(economy_config_updated_t, admin) == 8, "layout");
 _Static_assert(offsetof(economy_config_updated_t, params) == 40, "layout");
 _Static_assert(sizeof(economy_config_updated_t) == 160, "layout");
 #define ECONOMY_CONFIG_UPDATED_SIZE 160
+
+#define ECONOMY_CONFIG_PROPOSED_DISCRIMINATOR 0xc042a12d81172294ULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey admin;
+  economy_config_params_t params;
+  int64_t applies_at;
+} economy_config_proposed_t;
+_Static_assert(offsetof(economy_config_proposed_t, admin) == 8, "layout");
+_Static_assert(offsetof(economy_config_proposed_t, params) == 40, "layout");
+_Static_assert(offsetof(economy_config_proposed_t, applies_at) == 160, "layout");
+_Static_assert(sizeof(economy_config_proposed_t) == 168, "layout");
+#define ECONOMY_CONFIG_PROPOSED_SIZE 168
 
 #define ECONOMY_PRICE_SUBMITTED_DISCRIMINATOR 0x4ac68477796828f2ULL
 typedef struct {
@@ -422,6 +476,7 @@ static inline uint64_t economy_check_initialize_accounts(const SolParameters *p)
 }
 typedef struct {
   economy_config_params_t params;
+  economy_economy_limits_t limits;
 } economy_initialize_args_t;
 /* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
 static inline uint64_t economy_decode_initialize_args(const uint8_t *data, uint64_t len, economy_initialize_args_t *out) {
@@ -429,22 +484,29 @@ static inline uint64_t economy_decode_initialize_args(const uint8_t *data, uint6
   if (len - off < 120) return ECONOMY_ERR_INVALID_INSTRUCTION_DATA;
   gp_memcpy(&out->params, data + off, 120);
   off += 120;
+  if (len - off < 32) return ECONOMY_ERR_INVALID_INSTRUCTION_DATA;
+  gp_memcpy(&out->limits, data + off, 32);
+  off += 32;
   return off == len ? 0 : ECONOMY_ERR_INVALID_INSTRUCTION_DATA;
 }
 
-/* Replaces the parameters, except the emission schedule (genesis time, epoch length, epochs per */
-/* month, first month, decay), which never changes. Admin only. Setting a breaker's limit to 0 */
-/* halts that conversion. */
+/* Proposes new parameters (admin only). The emission schedule (genesis time, epoch length, epochs per */
+/* month, first month, decay), the supply cap and the breaker window never change; nothing may exceed the */
+/* limits. A change that only reduces the admin's power (same community pool, community share, breaker */
+/* limits, price band and price age not raised, all else equal) applies at once and drops any proposal; */
+/* any other becomes the proposal, applying after max(limits.min_config_delay_secs, the registry's */
+/* unstake cooldown) (ConfigProposed). Setting a breaker's limit to 0 halts that conversion at once. */
 #define ECONOMY_IX_UPDATE_CONFIG 0x63db530abffc9e1dULL
 enum {
   ECONOMY_UPDATE_CONFIG_CONFIG = 0,
   ECONOMY_UPDATE_CONFIG_ADMIN = 1,
-  ECONOMY_UPDATE_CONFIG_NUM_ACCOUNTS = 2
+  ECONOMY_UPDATE_CONFIG_REGISTRY_CONFIG = 2,
+  ECONOMY_UPDATE_CONFIG_NUM_ACCOUNTS = 3
 };
 #define ECONOMY_UPDATE_CONFIG_SIGNERS 0x2u
 #define ECONOMY_UPDATE_CONFIG_WRITABLE 0x1u
 static inline uint64_t economy_check_update_config_accounts(const SolParameters *p) {
-  if (p->ka_num < 2) return ECONOMY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (p->ka_num < 3) return ECONOMY_ERR_NOT_ENOUGH_ACCOUNTS;
   if (!p->ka[1].is_signer) return ECONOMY_ERR_MISSING_SIGNER; /* admin */
   if (!p->ka[0].is_writable) return ECONOMY_ERR_ACCOUNT_NOT_WRITABLE; /* config */
   return 0;
@@ -458,6 +520,40 @@ static inline uint64_t economy_decode_update_config_args(const uint8_t *data, ui
   if (len - off < 120) return ECONOMY_ERR_INVALID_INSTRUCTION_DATA;
   gp_memcpy(&out->params, data + off, 120);
   off += 120;
+  return off == len ? 0 : ECONOMY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* Anyone applies the proposal once its time has come (NoConfigProposal, ConfigDelayNotOver), after */
+/* every epoch that ended by then was advanced under the old parameters (EpochsNotAdvanced). When the */
+/* community pool changes, the share the old pool accrued and was not yet paid is minted to it first. */
+#define ECONOMY_IX_APPLY_CONFIG 0xf969963308352a79ULL
+enum {
+  ECONOMY_APPLY_CONFIG_CONFIG = 0,
+  ECONOMY_APPLY_CONFIG_COMMUNITY_POOL = 1,
+  ECONOMY_APPLY_CONFIG_IO_MINT = 2,
+  ECONOMY_APPLY_CONFIG_MINT_AUTHORITY = 3,
+  ECONOMY_APPLY_CONFIG_TOKEN_PROGRAM = 4,
+  ECONOMY_APPLY_CONFIG_NUM_ACCOUNTS = 5
+};
+#define ECONOMY_APPLY_CONFIG_SIGNERS 0x0u
+#define ECONOMY_APPLY_CONFIG_WRITABLE 0x7u
+static inline uint64_t economy_check_apply_config_accounts(const SolParameters *p) {
+  if (p->ka_num < 5) return ECONOMY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[0].is_writable) return ECONOMY_ERR_ACCOUNT_NOT_WRITABLE; /* config */
+  if (!p->ka[1].is_writable) return ECONOMY_ERR_ACCOUNT_NOT_WRITABLE; /* community_pool */
+  if (!p->ka[2].is_writable) return ECONOMY_ERR_ACCOUNT_NOT_WRITABLE; /* io_mint */
+  {
+    static const SolPubkey want __attribute__((aligned(8))) = {{6,221,246,225,215,101,161,147,217,203,225,70,206,235,121,172,28,180,133,237,95,91,55,145,58,140,245,133,126,255,0,169}}; /* TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA */
+    if (!gp_pubkey_eq(p->ka[4].key, &want)) return ECONOMY_ERR_INVALID_PROGRAM_ID; /* token_program */
+  }
+  return 0;
+}
+typedef struct { uint8_t unused; } economy_apply_config_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t economy_decode_apply_config_args(const uint8_t *data, uint64_t len, economy_apply_config_args_t *out) {
+  uint64_t off = 0;
+  (void)data;
+  (void)out;
   return off == len ? 0 : ECONOMY_ERR_INVALID_INSTRUCTION_DATA;
 }
 
@@ -717,7 +813,7 @@ static inline uint64_t economy_decode_fund_community_pool_args(const uint8_t *da
 }
 
 /* The escrow's settlement hook: burns the burn share of a job's IOSD fee from its vault, signed by the */
-/* job (an account of the escrow program), and counts it. */
+/* job: an escrow Job (owner, discriminator, size) at the address its own seeds derive, whose vault is source. */
 #define ECONOMY_IX_BURN_FEE 0x242d1bdb77990391ULL
 enum {
   ECONOMY_BURN_FEE_CONFIG = 0,

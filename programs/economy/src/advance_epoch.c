@@ -23,8 +23,7 @@ uint64_t economy_advance_epoch(const SolParameters *p) {
   uint8_t advanced = 0;
   for (; advanced < args.max_epochs; advanced++) {
     uint64_t end;
-    GP_TRY(gp_mul_u64(c->next_epoch + 1, (uint64_t)c->params.epoch_secs, &end));
-    GP_TRY(gp_add_u64(end, (uint64_t)c->params.genesis_time, &end));
+    GP_TRY(economy_epoch_end(&c->params, c->next_epoch, &end));
     if (end > (uint64_t)now) break;
     economy_epoch_advanced_t ev = {.discriminator = ECONOMY_EPOCH_ADVANCED_DISCRIMINATOR, .epoch = c->next_epoch};
     GP_TRY(economy_next_emission(c, &ev.scheduled));

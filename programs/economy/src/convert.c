@@ -64,11 +64,12 @@ uint64_t economy_convert(const SolParameters *p, bool to_iosd) {
   GP_TRY(value(price, px.conf, to_iosd, args.amount, &out));
   if (out == 0) return ECONOMY_ERR_INVALID_AMOUNT;
 
-  economy_breaker_t breaker = to_iosd
-      ? (economy_breaker_t){&c->iosd_window, &c->iosd_window_at, c->params.iosd_mint_limit, c->params.breaker_window_secs}
-      : (economy_breaker_t){&c->io_window, &c->io_window_at, c->params.io_redeem_limit, c->params.breaker_window_secs};
-  GP_TRY(economy_breaker_add(&breaker, now, out,
-                             to_iosd ? ECONOMY_ERR_MINT_LIMIT_EXCEEDED : ECONOMY_ERR_REDEEM_LIMIT_EXCEEDED));
+  /* The circuit breaker: at most the limit over every span of breaker_window_secs (gpunet/limit.h). */
+  economy_breaker_t *b = to_iosd ? &c->iosd_breaker : &c->io_breaker;
+  gp_limit_t breaker = {&b->window, &b->previous, &b->current};
+  GP_TRY(gp_limit_take(&breaker, now, c->params.breaker_window_secs,
+                       to_iosd ? c->params.iosd_mint_limit : c->params.io_redeem_limit, out,
+                       to_iosd ? ECONOMY_ERR_MINT_LIMIT_EXCEEDED : ECONOMY_ERR_REDEEM_LIMIT_EXCEEDED));
   const SolAccountInfo *from = to_iosd ? user_io : user_iosd, *burn_mint = to_iosd ? io_mint : iosd_mint;
   economy_mint_t mint = {c, to_iosd ? iosd_mint : io_mint, to_iosd ? user_iosd : user_io,
                          &p->ka[ECONOMY_BURN_IO_FOR_IOSD_MINT_AUTHORITY]};

@@ -1,16 +1,20 @@
 #include "economy.h"
 
-/* Hands one mint to the mint authority PDA; its current mint authority signed. */
+/* Hands one mint to the mint authority PDA; its current mint authority signed. A mint with a
+   freeze authority is refused (InvalidMint): whoever holds it could freeze any holder's
+   account, the community pool's or a job's vault, and no exit path could get the money out. */
 static uint64_t take_mint(const SolAccountInfo *mint, const SolAccountInfo *current, const SolPubkey *authority,
                           gp_token_mint_t *out) {
   GP_TRY(gp_token_mint_read(mint, out));
+  if (out->freeze_authority) return ECONOMY_ERR_INVALID_MINT;
   if (!out->mint_authority || !gp_pubkey_eq(out->mint_authority, current->key)) return ECONOMY_ERR_WRONG_MINT_AUTHORITY;
   return gp_token_set_authority(mint, current, GP_TOKEN_AUTH_MINT_TOKENS, authority, NULL);
 }
 
 /* Creates the Config PDA. Only the upgrade authority may call it (see gpunet/loader.h). The
    mints must be the registry's; their current mint authority signs them over to the PDA
-   ["mint_authority"], after which only this program can mint IO or IOSD. */
+   ["mint_authority"], after which only this program can mint IO or IOSD. The limits are fixed
+   here for good, and the parameters must be within them. */
 uint64_t economy_initialize(const SolParameters *p) {
   GP_TRY(economy_check_initialize_accounts(p));
   SolAccountInfo *config = &p->ka[ECONOMY_INITIALIZE_CONFIG];
@@ -32,7 +36,8 @@ uint64_t economy_initialize(const SolParameters *p) {
   GP_TRY(registry_view_config(registry_config, registry_program->key, registry_config->key, &rc));
   if (!gp_pubkey_eq(io_mint->key, &rc->io_mint) || !gp_pubkey_eq(iosd_mint->key, &rc->iosd_mint))
     return ECONOMY_ERR_INVALID_MINT;
-  GP_TRY(economy_validate_params(&args.params));
+  GP_TRY(economy_validate_limits(&args.limits));
+  GP_TRY(economy_validate_params(&args.params, &args.limits));
 
   uint8_t bump, authority_bump;
   SolSignerSeed seed = {(const uint8_t *)ECONOMY_SEED_CONFIG, ECONOMY_SEED_CONFIG_LEN};
@@ -60,6 +65,7 @@ uint64_t economy_initialize(const SolParameters *p) {
   gp_pubkey_copy(&c->iosd_mint, iosd_mint->key);
   gp_pubkey_copy(&c->mint_authority, mint_authority->key);
   gp_memcpy(&c->params, &args.params, sizeof c->params);
+  gp_memcpy(&c->limits, &args.limits, sizeof c->limits);
   c->month_emission = args.params.first_month_emission;
   c->emission_budget = args.params.supply_cap - io.supply;
   c->version = ECONOMY_VERSION;

@@ -6,6 +6,7 @@ uint64_t economy_process(const SolParameters *p) {
   switch (gp_load_u64(p->data)) {
     case ECONOMY_IX_INITIALIZE: return economy_initialize(p);
     case ECONOMY_IX_UPDATE_CONFIG: return economy_update_config(p);
+    case ECONOMY_IX_APPLY_CONFIG: return economy_apply_config(p);
     case ECONOMY_IX_SUBMIT_PRICE: return economy_submit_price(p);
     case ECONOMY_IX_BURN_IO_FOR_IOSD: return economy_burn_io_for_iosd(p);
     case ECONOMY_IX_REDEEM_IOSD_FOR_IO: return economy_redeem_iosd_for_io(p);

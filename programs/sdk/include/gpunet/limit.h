@@ -24,8 +24,8 @@ typedef struct {
 
 /* Takes amount at unix time now (>= 0) from a limit of `limit` per `len` (> 0) seconds:
    0 and the state updated, or `err` and the state untouched. A clock that went back counts as
-   the current window (never frees anything). */
-static inline uint64_t gp_limit_take(const gp_limit_t *s, int64_t now, int64_t len, uint64_t limit, uint64_t amount,
+   the current window (never frees anything). Always inlined: BPF passes at most five arguments. */
+static inline __attribute__((always_inline)) uint64_t gp_limit_take(const gp_limit_t *s, int64_t now, int64_t len, uint64_t limit, uint64_t amount,
                                      uint64_t err) {
   if (now < 0 || len <= 0) return err;
   uint64_t window = (uint64_t)now / (uint64_t)len;
