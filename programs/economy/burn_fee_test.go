@@ -55,13 +55,14 @@ func TestFinding8BurnFeeRefusesAnAccountThatIsNotAJob(t *testing.T) {
 	}
 }
 
-// Initialize refuses mints with a freeze authority (InvalidMint): whoever holds it could freeze
-// any holder, the community pool or a job's vault. The mint stays with its authority.
+// Initialize takes only the registry's mints, which cannot have a freeze authority (whoever held
+// one could freeze any holder, the community pool or a job's vault): a freezable IOSD is refused
+// (InvalidMint) and stays with its authority.
 func TestInitializeRefusesAFreezableMint(t *testing.T) {
 	ce := chaintest.New(t)
-	mint, _ := ce.FreezableMint(t, 6, 1_000_000*iosd)
-	ce.IOSDMint, ce.Economy.IOSDMint = mint, mint
 	ce.InitRegistry(t, solana.NewWallet().PublicKey())
+	mint, _ := ce.FreezableMint(t, 6, 1_000_000*iosd)
+	ce.Economy.IOSDMint = mint
 	e := &env{Env: ce, prog: ce.Economy, params: ce.EconomyParams(t)}
 	old := e.Node.Key("admin")
 	err := e.Send([]solana.PrivateKey{e.Admin, old}, chaintest.Must(e.prog.Initialize(e.Admin.PublicKey(), old.PublicKey(), e.escrowID(), e.params, chaintest.EconomyLimits())))

@@ -1,12 +1,12 @@
 #include "economy.h"
 
-/* Hands one mint to the mint authority PDA; its current mint authority signed. A mint with a
-   freeze authority is refused (InvalidMint): whoever holds it could freeze any holder's
-   account, the community pool's or a job's vault, and no exit path could get the money out. */
+/* Hands one mint to the mint authority PDA; its current mint authority signed. The mints are
+   the registry's, whose initialize_config refused a freeze authority: whoever held one could
+   freeze any holder's account, the community pool's or a job's vault, and no exit path could
+   get the money out. */
 static uint64_t take_mint(const SolAccountInfo *mint, const SolAccountInfo *current, const SolPubkey *authority,
                           gp_token_mint_t *out) {
   GP_TRY(gp_token_mint_read(mint, out));
-  if (out->freeze_authority) return ECONOMY_ERR_INVALID_MINT;
   if (!out->mint_authority || !gp_pubkey_eq(out->mint_authority, current->key)) return ECONOMY_ERR_WRONG_MINT_AUTHORITY;
   return gp_token_set_authority(mint, current, GP_TOKEN_AUTH_MINT_TOKENS, authority, NULL);
 }
