@@ -69,12 +69,14 @@ func (g *cgen) errors() {
 	g.P("")
 }
 
-// seeds defines each printable constant PDA seed once, e.g. REGISTRY_SEED_CONFIG "config".
+// seeds defines each printable constant seed of the program's own PDAs once, e.g.
+// REGISTRY_SEED_CONFIG "config" (another program's PDAs, with a PDA.Program, keep their seeds
+// in that program's header).
 func (g *cgen) seeds() {
 	seen := map[string]bool{}
 	for _, ix := range g.doc.Instructions {
 		for _, a := range ix.Accounts {
-			if a.PDA == nil {
+			if a.PDA == nil || a.PDA.Program != nil {
 				continue
 			}
 			for _, s := range a.PDA.Seeds {

@@ -44,8 +44,10 @@ type InstructionAccount struct {
 	PDA      *PDA     `json:"pda"`
 }
 
+// PDA is an account's derivation: its seeds, under Program when another program owns it.
 type PDA struct {
-	Seeds []Seed `json:"seeds"`
+	Seeds   []Seed `json:"seeds"`
+	Program *Seed  `json:"program"`
 }
 
 // Seed is one PDA seed: a constant ("const", Value) or another account or argument ("account"/"arg", Path).
