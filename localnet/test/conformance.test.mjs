@@ -2,11 +2,8 @@
 // client @solana/kit (not localnet code) against a server this test starts on free ports.
 // Every assertion is on an exact value or error code.
 
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
@@ -40,63 +37,27 @@ import {
   getTransferCheckedInstruction,
   TOKEN_PROGRAM_ADDRESS,
 } from "@solana-program/token";
+import { startLocalnet } from "../testnode.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const MAIN = join(here, "..", "dist", "main.js");
 const SOL = 1_000_000_000n;
 const FEE = 5000n;
 const SYSTEM = "11111111111111111111111111111111";
 const SYSTEM_LOGS = [`Program ${SYSTEM} invoke [1]`, `Program ${SYSTEM} success`];
 
-let proc;
-let tmp;
 let rpc;
 let subs;
 let keysDir;
-const output = [];
-
-async function startNode() {
-  tmp = mkdtempSync(join(tmpdir(), "localnet-test-"));
-  keysDir = join(tmp, "keys");
-  proc = spawn(
-    process.execPath,
-    [MAIN, "--rpc-port", "0", "--ws-port", "0", "--keys-dir", keysDir, "--state", join(tmp, "state"), "--slot-ms", "25", "--anchor-toml", join(tmp, "none.toml")],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let rpcUrl;
-  let wsUrl;
-  await new Promise((resolve, reject) => {
-    let buf = "";
-    proc.stderr.on("data", (d) => output.push(d.toString()));
-    proc.stdout.on("data", (d) => {
-      buf += d.toString();
-      let i;
-      while ((i = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        output.push(line);
-        if (line.startsWith("localnet: rpc ")) rpcUrl = line.slice("localnet: rpc ".length);
-        if (line.startsWith("localnet: ws ")) wsUrl = line.slice("localnet: ws ".length);
-        if (line === "localnet ready") resolve();
-      }
-    });
-    proc.on("exit", (code) => reject(new Error(`localnet exited (${code}):\n${output.join("\n")}`)));
-  });
-  rpc = createSolanaRpc(rpcUrl);
-  subs = createSolanaRpcSubscriptions(wsUrl);
-  return { rpcUrl, wsUrl };
-}
-
 let urls;
+let node;
 before(async () => {
-  urls = await startNode();
+  node = await startLocalnet();
+  keysDir = node.keysDir;
+  urls = { rpcUrl: node.rpcUrl, wsUrl: node.wsUrl };
+  rpc = createSolanaRpc(urls.rpcUrl);
+  subs = createSolanaRpcSubscriptions(urls.wsUrl);
 });
 after(async () => {
-  proc.removeAllListeners("exit");
-  const exited = new Promise((r) => proc.on("exit", r));
-  proc.kill("SIGTERM");
-  await exited;
-  rmSync(tmp, { recursive: true, force: true });
+  await node.stop();
 });
 
 const key = (name) => createKeyPairSignerFromBytes(new Uint8Array(JSON.parse(readFileSync(join(keysDir, `${name}.json`), "utf8"))));
