@@ -8,15 +8,16 @@ CLANG ?= clang-19
 HOSTCC ?= cc
 
 LOCALNET_JS := localnet/dist/main.js
+CLIENT_TS_JS := client/ts/dist/index.js
 DEPS_STAMP := target/.deps
 
-.PHONY: all deps build programs localnet-build localnet dev idl test test-go test-localnet test-c bench clean
+.PHONY: all deps build programs localnet-build client-ts-build localnet dev idl test test-go test-localnet test-c bench clean
 
 all: build
 
 # Installs toolchains and packages once; re-runs when the lock files change.
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): scripts/install-deps.sh localnet/package-lock.json internal/sbpf/testdata/deploy/package-lock.json go.sum
+$(DEPS_STAMP): scripts/install-deps.sh localnet/package-lock.json client/ts/package-lock.json internal/sbpf/testdata/deploy/package-lock.json go.sum
 	scripts/install-deps.sh
 	@mkdir -p $(@D) && touch $@
 
@@ -29,9 +30,16 @@ localnet-build: deps $(LOCALNET_JS)
 $(LOCALNET_JS): $(shell find localnet/src -name '*.ts') localnet/tsconfig.json localnet/package-lock.json
 	npm --prefix localnet run build --silent
 
-# Regenerates each program's C header and Go client from idl/*.json.
-idl:
+# The TypeScript client @gpunet/client (client/ts), compiled for Node.
+client-ts-build: deps $(CLIENT_TS_JS)
+$(CLIENT_TS_JS): $(shell find client/ts/src -name '*.ts') client/ts/tsconfig.json client/ts/package-lock.json
+	npm --prefix client/ts run build --silent
+
+# Regenerates each program's C header and Go client (Go) and its TypeScript client (Node,
+# Codama) from idl/*.json.
+idl: deps
 	$(GO) run ./cmd/idlgen
+	npm --prefix client/ts run generate --silent
 
 # The local chain in the foreground, with every program in target/deploy deployed.
 localnet: programs localnet-build
@@ -41,13 +49,15 @@ localnet: programs localnet-build
 dev: build
 	scripts/dev.sh
 
-test: deps programs localnet-build test-c fuzz test-go test-localnet
+test: deps programs localnet-build client-ts-build test-c fuzz test-go test-localnet
 
 test-go:
 	$(GO) test ./...
 
+# The localnet's conformance, then the TypeScript clients (Anchor TS and @gpunet/client) on it.
 test-localnet:
 	npm --prefix localnet test
+	npm --prefix client/ts test
 
 # The linker's speed, and compute units per instruction measured on the localnet (each
 # program benchmark sends its instructions once: CU are deterministic, not timed).
@@ -56,4 +66,4 @@ bench: deps programs localnet-build
 	$(GO) test ./programs/... -run '^$$' -bench . -benchtime 1x
 
 clean:
-	rm -rf target localnet/dist
+	rm -rf target localnet/dist client/ts/dist

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing gpunet needs, skipping what is already there:
-# clang-19 (Debian) for the on-chain C and fuzzing, the npm packages of the localnet and the
-# linker's deploy test, and the Go modules.
+# clang-19 (Debian) for the on-chain C and fuzzing, the npm packages of the localnet, the
+# TypeScript client (client/ts) and the linker's deploy test, and the Go modules.
 # Used by `make deps` (and so by `make dev`, `make test` and CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +27,7 @@ fi
 command -v go >/dev/null || { echo "install-deps: Go >= 1.25 is required (https://go.dev/dl)" >&2; exit 1; }
 command -v node >/dev/null || { echo "install-deps: Node.js 20 is required" >&2; exit 1; }
 
-for dir in localnet internal/sbpf/testdata/deploy; do
+for dir in localnet client/ts internal/sbpf/testdata/deploy; do
   npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
 done
 go mod download

@@ -1,6 +1,7 @@
 // Generates the TypeScript client from the repository's IDLs with Codama: for each
 // idl/<program>.json, src/generated/<program>/ (instructions with their PDAs and bumps resolved,
-// accounts, PDAs, types, errors). Run by `make idl` (npm run generate); never edit the output.
+// accounts, PDAs, types, errors). Run by `make idl` (npm run generate); never edit the output:
+// test/generated.test.mjs fails when it is stale.
 
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -48,16 +49,23 @@ const defaultBumps = bottomUpTransformerVisitor([
   },
 ]);
 
-for (const file of readdirSync(idlDir).filter((f) => f.endsWith(".json")).sort()) {
-  const program = basename(file, ".json");
-  const codama = createFromRoot(rootNodeFromAnchor(JSON.parse(readFileSync(join(idlDir, file), "utf8"))));
-  codama.update(defaultBumps);
-  await codama.accept(
-    renderVisitor(here, {
-      generatedFolder: join("src", "generated", program),
-      syncPackageJson: false,
-      kitImportStrategy: "rootOnly",
-    }),
-  );
-  console.log(`generate: src/generated/${program} from idl/${file}`);
+/** Renders every program's client into packageDir/src/generated/<program>/. */
+export async function generate(packageDir) {
+  for (const file of readdirSync(idlDir).filter((f) => f.endsWith(".json")).sort()) {
+    const program = basename(file, ".json");
+    const codama = createFromRoot(rootNodeFromAnchor(JSON.parse(readFileSync(join(idlDir, file), "utf8"))));
+    codama.update(defaultBumps);
+    await codama.accept(
+      renderVisitor(packageDir, {
+        generatedFolder: join("src", "generated", program),
+        syncPackageJson: false,
+        kitImportStrategy: "rootOnly",
+      }),
+    );
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await generate(here);
+  console.log("generate: client/ts/src/generated from idl/*.json");
 }
