@@ -41,6 +41,7 @@ func (e *env) negRejects(t *testing.T, c negCase) {
 	before := e.negSnapshot(t, c.watch)
 	_, err := e.SendSig(c.signers, chaintest.Copy(c.ix)) // a copy: see chaintest/tamper.go
 	require.ErrorIs(t, err, c.want)
+	chaintest.RequireAnchorError(t, err, c.want)
 	require.Equal(t, before, e.negSnapshot(t, c.watch), "a rejected instruction changed an account")
 }
 

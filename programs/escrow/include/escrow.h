@@ -9,8 +9,8 @@
 #include <gpunet/sdk.h>
 
 #include "escrow_idl.h"
-#include "economy/gen/economy_idl.h"
-#include "registry/gen/registry_idl.h"
+#include "economy/gen/economy_cpi.h"
+#include "registry/gen/registry_cpi.h"
 #include "registry/include/registry_view.h"
 
 /* Layout version written into every account. */

@@ -85,18 +85,14 @@ uint64_t escrow_check_registry(const escrow_registry_t *r) {
 }
 
 uint64_t escrow_set_device_job(const escrow_registry_t *r, const SolAccountInfo *device, const SolPubkey *job, bool hire) {
-  uint8_t data[8 + SOL_PUBKEY_SIZE + 1];
-  gp_store_u64(data, REGISTRY_IX_SET_DEVICE_JOB);
-  gp_memcpy(data + 8, job->x, SOL_PUBKEY_SIZE);
-  data[8 + SOL_PUBKEY_SIZE] = hire;
-  SolAccountMeta metas[3] = {{r->registry_config->key, false, false}, {device->key, true, false},
-                             {r->authority->key, false, true}};
-  SolAccountInfo infos[3] = {*r->registry_config, *device, *r->authority};
-  SolInstruction ix = {r->registry_program->key, metas, 3, data, sizeof data};
+  registry_set_device_job_cpi_t c = {r->registry_program->key, r->registry_config, device, r->authority};
+  registry_set_device_job_args_t args;
+  gp_pubkey_copy(&args.job, job);
+  args.hire = hire;
   SolSignerSeed seeds[2] = {{(const uint8_t *)ESCROW_SEED_ESCROW_AUTHORITY, ESCROW_SEED_ESCROW_AUTHORITY_LEN},
                             {&r->config->authority_bump, 1}};
   SolSignerSeeds signer = {seeds, 2};
-  return gp_invoke1(&ix, infos, 3, &signer);
+  return registry_cpi_set_device_job(&c, &args, &signer);
 }
 
 uint64_t escrow_leave(escrow_job_t *j, const escrow_leave_t *l, const escrow_registry_t *r) {

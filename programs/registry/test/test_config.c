@@ -8,7 +8,7 @@
 #include "registry.h"
 
 /* The program's real entrypoint (src/entrypoint.c is left out of host builds). */
-GP_ENTRYPOINT(registry_process)
+GP_ENTRYPOINT(registry_process, registry_log_error)
 
 static SolPubkey key(uint8_t fill) {
   SolPubkey k;

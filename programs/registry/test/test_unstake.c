@@ -8,7 +8,7 @@
 #include "gp_test.h"
 #include "registry.h"
 
-/* The program's entrypoint, defined by test_config.c (GP_ENTRYPOINT(registry_process)). */
+/* The program's entrypoint, defined by test_config.c (GP_ENTRYPOINT(registry_process, registry_log_error)). */
 uint64_t entrypoint(uint8_t *input);
 
 #define IO 100000000ull
