@@ -86,9 +86,8 @@ uint64_t escrow_check_registry(const escrow_registry_t *r) {
 
 uint64_t escrow_set_device_job(const escrow_registry_t *r, const SolAccountInfo *device, const SolPubkey *job, bool hire) {
   registry_set_device_job_cpi_t c = {r->registry_program->key, r->registry_config, device, r->authority};
-  registry_set_device_job_args_t args;
+  registry_set_device_job_args_t args = {.hire = hire};
   gp_pubkey_copy(&args.job, job);
-  args.hire = hire;
   SolSignerSeed seeds[2] = {{(const uint8_t *)ESCROW_SEED_ESCROW_AUTHORITY, ESCROW_SEED_ESCROW_AUTHORITY_LEN},
                             {&r->config->authority_bump, 1}};
   SolSignerSeeds signer = {seeds, 2};
