@@ -22,7 +22,7 @@ func (g *cgen) errorLog() error {
 	g.P("/* Logs a failed instruction's error as Anchor programs do, so Anchor clients name it:")
 	g.P("   \"AnchorError occurred. Error Code: <name>. Error Number: <n>. Error Message: <msg>.\"")
 	g.P("   Codes not listed above (builtin errors, n << 32) log nothing. */")
-	g.P("static inline __attribute__((noinline, cold)) void %s_log_error(uint64_t err) {", g.prefix)
+	g.P("static __attribute__((noinline, cold, unused)) void %s_log_error(uint64_t err) {", g.prefix)
 	g.P("  switch (err) {")
 	for _, e := range g.doc.Errors {
 		line := AnchorErrorLog(e)

@@ -49,7 +49,7 @@ func TestAnchorErrorLogParsesBackInAnchor(t *testing.T) {
 func TestErrorLogFunction(t *testing.T) {
 	src, err := load(t, minimal()).CHeader("demo.json")
 	require.NoError(t, err)
-	require.Contains(t, string(src), `static inline __attribute__((noinline, cold)) void demo_log_error(uint64_t err) {
+	require.Contains(t, string(src), `static __attribute__((noinline, cold, unused)) void demo_log_error(uint64_t err) {
   switch (err) {
     case DEMO_ERR_NOPE: GP_LOG("AnchorError occurred. Error Code: Nope. Error Number: 6100. Error Message: no."); break;
   }

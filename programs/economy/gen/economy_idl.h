@@ -68,7 +68,7 @@ _Static_assert(ECONOMY_ERR_DUPLICATE_ACCOUNT == GP_ERR_DUPLICATE_ACCOUNT, "IDL a
 /* Logs a failed instruction's error as Anchor programs do, so Anchor clients name it:
    "AnchorError occurred. Error Code: <name>. Error Number: <n>. Error Message: <msg>."
    Codes not listed above (builtin errors, n << 32) log nothing. */
-static inline __attribute__((noinline, cold)) void economy_log_error(uint64_t err) {
+static __attribute__((noinline, cold, unused)) void economy_log_error(uint64_t err) {
   switch (err) {
     case ECONOMY_ERR_INVALID_INSTRUCTION: GP_LOG("AnchorError occurred. Error Code: InvalidInstruction. Error Number: 6000. Error Message: Unknown instruction discriminator."); break;
     case ECONOMY_ERR_INVALID_INSTRUCTION_DATA: GP_LOG("AnchorError occurred. Error Code: InvalidInstructionData. Error Number: 6001. Error Message: Instruction data does not decode."); break;

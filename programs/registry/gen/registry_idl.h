@@ -78,7 +78,7 @@ _Static_assert(REGISTRY_ERR_DUPLICATE_ACCOUNT == GP_ERR_DUPLICATE_ACCOUNT, "IDL 
 /* Logs a failed instruction's error as Anchor programs do, so Anchor clients name it:
    "AnchorError occurred. Error Code: <name>. Error Number: <n>. Error Message: <msg>."
    Codes not listed above (builtin errors, n << 32) log nothing. */
-static inline __attribute__((noinline, cold)) void registry_log_error(uint64_t err) {
+static __attribute__((noinline, cold, unused)) void registry_log_error(uint64_t err) {
   switch (err) {
     case REGISTRY_ERR_INVALID_INSTRUCTION: GP_LOG("AnchorError occurred. Error Code: InvalidInstruction. Error Number: 6000. Error Message: Unknown instruction discriminator."); break;
     case REGISTRY_ERR_INVALID_INSTRUCTION_DATA: GP_LOG("AnchorError occurred. Error Code: InvalidInstructionData. Error Number: 6001. Error Message: Instruction data does not decode."); break;
