@@ -56,7 +56,13 @@ type Env struct {
 // New starts a localnet for the test (stopped at t.Cleanup) and returns its Env. Its Ctx
 // ends after 5 minutes or at cleanup.
 func New(t testing.TB, opts ...localnet.Option) *Env {
-	node := localnet.Start(t, opts...)
+	return Attach(t, localnet.Start(t, opts...))
+}
+
+// Attach is New on a chain that is already running: a localnet, or another Solana cluster
+// whose endpoints, DEV-ONLY keys (node.KeysDir) and program ids node describes, with the
+// localnet's genesis accounts (the faucet's IO and IOSD, the treasury's IO account).
+func Attach(t testing.TB, node *localnet.Node) *Env {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	e := &Env{

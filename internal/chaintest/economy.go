@@ -15,10 +15,15 @@ import (
 // breakers over a 60-second window.
 func (e *Env) EconomyParams(t testing.TB) economy.ConfigParams {
 	p := economy.DefaultParams(e.TokenAccount(t, e.IOMint, solana.NewWallet().PublicKey(), 0), time.Now().Unix())
+	ShortEconomyTimes(&p)
+	return p
+}
+
+// ShortEconomyTimes sets the test durations of EconomyParams in p.
+func ShortEconomyTimes(p *economy.ConfigParams) {
 	p.EpochSecs = 2
 	p.MaxPriceAgeSecs = 60
 	p.BreakerWindowSecs = 60
-	return p
 }
 
 // EconomyLimits are test limits for the economy: the defaults with a 2-second least delay
