@@ -14,11 +14,12 @@ import (
 
 	"github.com/gagliardetto/solana-go"
 
-	"github.com/gpunet/gpunet/client/economy"
-	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/keyfile"
+	oneconomy "github.com/gpunet/gpunet/onchain/economy"
+	onescrow "github.com/gpunet/gpunet/onchain/escrow"
+	onregistry "github.com/gpunet/gpunet/onchain/registry"
 )
 
 // Keys are the localnet's dev keypairs, read from its keys directory.
@@ -41,7 +42,7 @@ const Oracles = 3
 // on the localnet, signed by the upgrade authority, creating what does not exist yet; a
 // registry Config from before the escrow was deployed is pointed at the escrow's authority.
 // It reports what it changed.
-func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) ([]string, error) {
+func Init(ctx context.Context, c *chain.Client, prog onescrow.Program, keys Keys) ([]string, error) {
 	names := []string{"upgrade-authority", "admin", "keeper", "scheduler", "treasury", "io-mint", "iosd-mint"}
 	for i := 1; i <= Oracles; i++ {
 		names = append(names, fmt.Sprintf("oracle-%d", i))
@@ -82,8 +83,8 @@ func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) 
 	case errors.Is(err, chain.ErrAccountNotFound):
 		oracles := []solana.PublicKey{pub["oracle-1"], pub["oracle-2"], pub["oracle-3"]}
 		// The localnet sends the renters' compensation share of slashes to the treasury too.
-		params := registry.DefaultParams(pub["keeper"], treasury, treasury, prog.AuthorityAddress(), oracles, 2)
-		ix, err := prog.Registry.InitializeConfig(admin.PublicKey(), pub["io-mint"], pub["iosd-mint"], params, registry.DefaultLimits())
+		params := onregistry.DefaultParams(pub["keeper"], treasury, treasury, prog.AuthorityAddress(), oracles, 2)
+		ix, err := prog.Registry.InitializeConfig(admin.PublicKey(), pub["io-mint"], pub["iosd-mint"], params, onregistry.DefaultLimits())
 		if err := send("initialize registry config", ix, err); err != nil {
 			return nil, err
 		}
@@ -97,8 +98,8 @@ func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) 
 
 	// The localnet's community pool is the treasury's IO account.
 	if _, err := prog.Economy.FetchConfig(ctx, c); errors.Is(err, chain.ErrAccountNotFound) {
-		params := economy.DefaultParams(treasury, time.Now().Unix())
-		ix, err := prog.Economy.Initialize(admin.PublicKey(), mintAuthority.PublicKey(), prog.ID, params, economy.DefaultLimits())
+		params := oneconomy.DefaultParams(treasury, time.Now().Unix())
+		ix, err := prog.Economy.Initialize(admin.PublicKey(), mintAuthority.PublicKey(), prog.ID, params, oneconomy.DefaultLimits())
 		if err := send("initialize economy config", ix, err, mintAuthority); err != nil {
 			return nil, err
 		}
@@ -107,7 +108,7 @@ func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) 
 	}
 
 	if _, err := prog.FetchConfig(ctx, c); errors.Is(err, chain.ErrAccountNotFound) {
-		ix, err := prog.InitializeConfig(admin.PublicKey(), escrow.DefaultParams(pub["scheduler"], pub["treasury"]), escrow.DefaultLimits())
+		ix, err := prog.InitializeConfig(admin.PublicKey(), onescrow.DefaultParams(pub["scheduler"], pub["treasury"]), onescrow.DefaultLimits())
 		if err := send("initialize escrow config", ix, err); err != nil {
 			return nil, err
 		}
@@ -124,7 +125,7 @@ const maxRepointWait = time.Minute
 // authority. A new escrow authority is a delayed change: it is proposed, and applied once its
 // delay is over if that is within maxRepointWait (a chain whose delay is longer, days with the
 // default parameters, has to be reset instead).
-func repointRegistry(ctx context.Context, c *chain.Client, prog escrow.Program, admin solana.PrivateKey, config *registry.Config,
+func repointRegistry(ctx context.Context, c *chain.Client, prog onescrow.Program, admin solana.PrivateKey, config *registry.Config,
 	send func(string, solana.Instruction, error, ...solana.PrivateKey) error) error {
 	const what = "point the registry at the escrow authority"
 	params := config.Params

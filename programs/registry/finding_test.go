@@ -109,7 +109,7 @@ func TestFinding3KeeperAloneCannotSlash(t *testing.T) {
 
 	for i := 0; i < 7; i++ {
 		ev := evidenceOf("made up " + string(rune('0'+i)))
-		err := e.Send([]solana.PrivateKey{e.Keeper}, e.slashIx(keeper, p, registry.Offence(i%4), ev))
+		err := e.Send([]solana.PrivateKey{e.Keeper}, e.slashIx(keeper, p, uint8(i%4), ev))
 		require.ErrorIs(t, err, registry.ErrUnauthorizedSlasher, "keeper slash %d", i)
 		require.False(t, e.exists(t, e.Registry.SlashAddress(p.Device, ev)))
 	}
