@@ -34,7 +34,7 @@ import (
 )
 
 // IO is one IO token in base units.
-const IO = 100_000_000
+const IO = economy.IO
 
 // CPIBaseCU is what Agave charges the caller for each cross-program invocation.
 const CPIBaseCU = 946
