@@ -196,8 +196,8 @@ type verdict struct {
 	name string // the operation, when the step chose another than its own
 	err  error
 	want *programerr.Error // the step surely fails with this error
-	pass bool               // the step surely succeeds
-	then func()             // checks of a successful step, once it is judged
+	pass bool              // the step surely succeeds
+	then func()            // checks of a successful step, once it is judged
 }
 
 func newEscrowWorld(t *testing.T, rng *rand.Rand) *escrowWorld {
