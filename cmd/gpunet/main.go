@@ -21,6 +21,9 @@ import (
 	"github.com/gpunet/gpunet/internal/anchorcfg"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/localdev"
+	oneconomy "github.com/gpunet/gpunet/onchain/economy"
+	onescrow "github.com/gpunet/gpunet/onchain/escrow"
+	onregistry "github.com/gpunet/gpunet/onchain/registry"
 )
 
 func main() {
@@ -65,8 +68,8 @@ func run(ctx context.Context, args []string) error {
 		*url = endpoints.RPC
 	}
 	client := chain.New(*url)
-	reg := registry.Program{ID: ids["registry"]}
-	prog := escrow.Program{ID: ids["escrow"], Registry: reg, Economy: economy.Program{ID: ids["economy"], Registry: reg}}
+	reg := onregistry.Program{ID: ids["registry"]}
+	prog := onescrow.Program{ID: ids["escrow"], Registry: reg, Economy: oneconomy.Program{ID: ids["economy"], Registry: reg}}
 	client.RegisterErrors(prog.Registry.ID, registry.Errors)
 	client.RegisterErrors(prog.Economy.ID, economy.Errors)
 	client.RegisterErrors(prog.ID, escrow.Errors)

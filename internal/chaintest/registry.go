@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/registry"
+	onregistry "github.com/gpunet/gpunet/onchain/registry"
 )
 
 // RegistryParams are test parameters for the registry: the defaults, with the keeper, the
@@ -20,7 +21,7 @@ func (e *Env) RegistryParams(escrowAuthority solana.PublicKey) registry.ConfigPa
 	for i, o := range e.Oracles {
 		oracles[i] = o.PublicKey()
 	}
-	p := registry.DefaultParams(e.Keeper.PublicKey(), e.Treasury, e.Pool, escrowAuthority, oracles, 2)
+	p := onregistry.DefaultParams(e.Keeper.PublicKey(), e.Treasury, e.Pool, escrowAuthority, oracles, 2)
 	ShortRegistryTimes(&p)
 	return p
 }

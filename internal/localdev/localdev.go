@@ -19,6 +19,9 @@ import (
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/keyfile"
+	oneconomy "github.com/gpunet/gpunet/onchain/economy"
+	onescrow "github.com/gpunet/gpunet/onchain/escrow"
+	onregistry "github.com/gpunet/gpunet/onchain/registry"
 )
 
 // Keys are the localnet's dev keypairs, read from its keys directory.
@@ -52,7 +55,7 @@ type Params struct {
 // registry Config from before the escrow was deployed is pointed at the escrow's authority.
 // The Configs it creates have the programs' default parameters and limits with the dev keys,
 // changed by adjust (tests shorten the durations). It reports what it changed.
-func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys, adjust ...func(*Params)) ([]string, error) {
+func Init(ctx context.Context, c *chain.Client, prog onescrow.Program, keys Keys, adjust ...func(*Params)) ([]string, error) {
 	names := []string{"upgrade-authority", "admin", "keeper", "scheduler", "treasury", "io-mint", "iosd-mint"}
 	for i := 1; i <= Oracles; i++ {
 		names = append(names, fmt.Sprintf("oracle-%d", i))
@@ -74,13 +77,13 @@ func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys, 
 	oracles := []solana.PublicKey{pub["oracle-1"], pub["oracle-2"], pub["oracle-3"]}
 	params := Params{
 		// The localnet sends the renters' compensation share of slashes to the treasury too.
-		Registry:       registry.DefaultParams(pub["keeper"], treasury, treasury, prog.AuthorityAddress(), oracles, 2),
-		RegistryLimits: registry.DefaultLimits(),
+		Registry:       onregistry.DefaultParams(pub["keeper"], treasury, treasury, prog.AuthorityAddress(), oracles, 2),
+		RegistryLimits: onregistry.DefaultLimits(),
 		// The localnet's community pool is the treasury's IO account.
-		Economy:       economy.DefaultParams(treasury, time.Now().Unix()),
-		EconomyLimits: economy.DefaultLimits(),
-		Escrow:        escrow.DefaultParams(pub["scheduler"], pub["treasury"]),
-		EscrowLimits:  escrow.DefaultLimits(),
+		Economy:       oneconomy.DefaultParams(treasury, time.Now().Unix()),
+		EconomyLimits: oneconomy.DefaultLimits(),
+		Escrow:        onescrow.DefaultParams(pub["scheduler"], pub["treasury"]),
+		EscrowLimits:  onescrow.DefaultLimits(),
 	}
 	for _, a := range adjust {
 		a(&params)
@@ -144,7 +147,7 @@ const maxRepointWait = time.Minute
 // authority. A new escrow authority is a delayed change: it is proposed, and applied once its
 // delay is over if that is within maxRepointWait (a chain whose delay is longer, days with the
 // default parameters, has to be reset instead).
-func repointRegistry(ctx context.Context, c *chain.Client, prog escrow.Program, admin solana.PrivateKey, config *registry.Config,
+func repointRegistry(ctx context.Context, c *chain.Client, prog onescrow.Program, admin solana.PrivateKey, config *registry.Config,
 	send func(string, solana.Instruction, error, ...solana.PrivateKey) error) error {
 	const what = "point the registry at the escrow authority"
 	params := config.Params

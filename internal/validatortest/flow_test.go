@@ -24,6 +24,7 @@ import (
 	"github.com/gpunet/gpunet/internal/localdev"
 	"github.com/gpunet/gpunet/internal/localnet"
 	"github.com/gpunet/gpunet/internal/validatortest"
+	onescrow "github.com/gpunet/gpunet/onchain/escrow"
 )
 
 // The test job: 3.6 IOSD per device-hour (1,000 base units per second) for 10 s on one device,
@@ -99,7 +100,7 @@ func TestFlow(t *testing.T) {
 		t.Skipf("%s is not set: `make test-validator` runs this flow on solana-test-validator", validatortest.EnvBinary)
 	}
 	e := start(t, binary)
-	prog := escrow.Program{ID: e.Node.Programs["escrow"], Registry: e.Registry, Economy: e.Economy}
+	prog := onescrow.Program{ID: e.Node.Programs["escrow"], Registry: e.Registry, Economy: e.Economy}
 	e.Client.RegisterErrors(prog.ID, escrow.Errors)
 
 	changed, err := localdev.Init(e.Ctx, e.Client, prog, localdev.OpenKeys(e.Node.KeysDir), testParams)
@@ -173,12 +174,12 @@ func TestFlow(t *testing.T) {
 		require.Equal(t, uint64(secs), fetch(t).Slots[0].VerifiedSecs)
 	}
 	settle := func(t *testing.T) {
-		to := escrow.Payee{Device: p.Device, Owner: p.Owner.PublicKey(), Payout: payout}
+		to := onescrow.Payee{Device: p.Device, Owner: p.Owner.PublicKey(), Payout: payout}
 		require.NoError(t, e.Send([]solana.PrivateKey{renter}, chaintest.Must(prog.Settle(renter.PublicKey(), job, 0, to, treasuryIOSD, e.IOSDMint))))
 	}
 	var started *escrow.Job
 	t.Run("a job is created, accepted and its usage counted and settled", func(t *testing.T) {
-		terms := escrow.Terms{JobID: 1, PricePerHour: perSec * 3600, DurationSecs: duration, DeviceCount: 1, Requirements: [32]byte{1}}
+		terms := onescrow.Terms{JobID: 1, PricePerHour: perSec * 3600, DurationSecs: duration, DeviceCount: 1, Requirements: [32]byte{1}}
 		require.NoError(t, e.Send([]solana.PrivateKey{renter}, chaintest.Must(prog.CreateJob(renter.PublicKey(), renterIOSD, e.IOSDMint, terms))))
 		require.Equal(t, uint64(duration*perSec), e.TokenBalance(t, vault))
 		require.Equal(t, uint64(iosd), e.TokenBalance(t, renterIOSD))
@@ -204,7 +205,7 @@ func TestFlow(t *testing.T) {
 	t.Run("the job ends, is settled in full and closed", func(t *testing.T) {
 		closeIx := chaintest.Must(prog.CloseJob(job, renter.PublicKey(), renterIOSD, solana.PublicKey{}))
 		e.WaitChainTime(t, started.StartedAt+duration)
-		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(prog.ExpireJob(job, renterIOSD, escrow.HiredDevices(fetch(t))))))
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(prog.ExpireJob(job, renterIOSD, onescrow.HiredDevices(fetch(t))))))
 		ended := fetch(t)
 		require.Equal(t, escrow.JobCompleted, ended.State)
 		require.Equal(t, registry.StatusActive, e.Device(t, p).Status)
