@@ -10,7 +10,7 @@ HOSTCC ?= cc
 LOCALNET_JS := localnet/dist/main.js
 DEPS_STAMP := target/.deps
 
-.PHONY: all deps build programs localnet-build localnet dev idl test test-go test-localnet test-c bench clean
+.PHONY: all deps build programs localnet-build localnet dev idl test test-go test-localnet test-validator test-c bench clean
 
 all: build
 
@@ -42,12 +42,18 @@ dev: build
 	scripts/dev.sh
 
 test: deps programs localnet-build test-c fuzz test-go test-localnet
+	$(MAKE) test-validator
 
 test-go:
 	$(GO) test ./...
 
 test-localnet:
 	npm --prefix localnet test
+
+# The end-to-end flow on Agave's solana-test-validator (../shared/tools; skipped loudly when
+# absent, required under CI).
+test-validator: deps programs localnet-build
+	scripts/test-validator.sh
 
 # The linker's speed, and compute units per instruction measured on the localnet (each
 # program benchmark sends its instructions once: CU are deterministic, not timed).

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gpunet/gpunet/client/programerr"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/idl"
 )
@@ -24,13 +25,13 @@ func AnchorErrorLines(logs []string) []string {
 }
 
 // RequireAnchorError checks the logs of a failed transaction: a program's named error (want is
-// a *chain.CustomError) is logged exactly once, as Anchor programs log it; any other failure
+// a *programerr.Error) is logged exactly once, as Anchor programs log it; any other failure
 // logs no AnchorError line.
 func RequireAnchorError(t testing.TB, err, want error) {
 	t.Helper()
 	var ie *chain.InstructionError
 	require.ErrorAs(t, err, &ie)
-	var c *chain.CustomError
+	var c *programerr.Error
 	if !errors.As(want, &c) {
 		require.Empty(t, AnchorErrorLines(ie.Logs))
 		return

@@ -22,7 +22,7 @@ func (doc *IDL) CHeader(source string) ([]byte, error) {
 	if err := g.errorLog(); err != nil {
 		return nil, err
 	}
-	g.seeds()
+	g.constants()
 	if err := g.types(); err != nil {
 		return nil, err
 	}
@@ -70,40 +70,6 @@ func (g *cgen) errors() {
 		}
 	}
 	g.P("")
-}
-
-// seeds defines each printable constant PDA seed once, e.g. REGISTRY_SEED_CONFIG "config".
-func (g *cgen) seeds() {
-	seen := map[string]bool{}
-	for _, ix := range g.doc.Instructions {
-		for _, a := range ix.Accounts {
-			if a.PDA == nil {
-				continue
-			}
-			for _, s := range a.PDA.Seeds {
-				text, ok := identifierText(s.Value)
-				if s.Kind != "const" || !ok || seen[text] {
-					continue
-				}
-				seen[text] = true
-				g.P("#define %s \"%s\"\n#define %s %d", g.macro("SEED", strings.ToUpper(text)), text, g.macro("SEED", strings.ToUpper(text), "LEN"), len(text))
-			}
-		}
-	}
-	if len(seen) > 0 {
-		g.P("")
-	}
-}
-
-func identifierText(v []int) (string, bool) {
-	b := make([]byte, len(v))
-	for i, c := range v {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return "", false
-		}
-		b[i] = byte(c)
-	}
-	return string(b), len(b) > 0
 }
 
 var cPrimitives = map[string]string{

@@ -113,10 +113,34 @@ static __attribute__((noinline, cold, unused)) void economy_log_error(uint64_t e
   }
 }
 
+/* Constants (the IDL's "constants"). */
+/* Version written into every account the economy creates; it changes with any layout. */
+#define ECONOMY_LAYOUT_VERSION 3
+/* 100% in basis points. */
+#define ECONOMY_BPS 10000u
+/* Fixed-point scale of MonthlyDecayE9. */
+#define ECONOMY_E9 1000000000ull
+/* Size of the registry's oracle set, whose prices and rewards the economy counts. */
+#define ECONOMY_MAX_ORACLES 16
+/* Decimals of the IO mint. */
+#define ECONOMY_IO_DECIMALS 8
+/* 1 IO in base units; prices are micro-USD (IOSD base units) per whole IO. */
+#define ECONOMY_IO 100000000ull
+/* Decimals of the IOSD mint (1 IOSD = 1 USD). */
+#define ECONOMY_IOSD_DECIMALS 6
+/* 1 IOSD in base units. */
+#define ECONOMY_IOSD 1000000ull
+/* Conversions value IO at price -/+ this many confidences. */
+#define ECONOMY_CONF_MULTIPLIER 2u
+/* advance_epoch advances at most this many epochs per call. */
+#define ECONOMY_MAX_EPOCHS_PER_CALL 24
+/* PDA seed "config". */
 #define ECONOMY_SEED_CONFIG "config"
 #define ECONOMY_SEED_CONFIG_LEN 6
+/* PDA seed "mint_authority". */
 #define ECONOMY_SEED_MINT_AUTHORITY "mint_authority"
 #define ECONOMY_SEED_MINT_AUTHORITY_LEN 14
+/* PDA seed "rewards". */
 #define ECONOMY_SEED_REWARDS "rewards"
 #define ECONOMY_SEED_REWARDS_LEN 7
 

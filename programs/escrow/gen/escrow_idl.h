@@ -131,20 +131,60 @@ static __attribute__((noinline, cold, unused)) void escrow_log_error(uint64_t er
   }
 }
 
+/* Constants (the IDL's "constants"). */
+/* Version written into every account the escrow creates; it changes with any layout. */
+#define ESCROW_LAYOUT_VERSION 2
+/* 100% in basis points. */
+#define ESCROW_BPS 10000u
+/* Prices are per device-hour. */
+#define ESCROW_SECS_PER_HOUR 3600u
+/* Most devices a job books. */
+#define ESCROW_MAX_DEVICES 16
+/* Slots of a job: its devices and their replacements. */
+#define ESCROW_MAX_SLOTS 32
+/* Size of the registry's oracle set, whose votes the escrow counts. */
+#define ESCROW_MAX_ORACLES 16
+/* Job.state: created, waiting for devices. */
+#define ESCROW_JOB_OPEN 0
+/* Job.state: devices proposed. */
+#define ESCROW_JOB_ASSIGNED 1
+/* Job.state: every device accepted; time runs. */
+#define ESCROW_JOB_RUNNING 2
+/* Job.state: its time is over. */
+#define ESCROW_JOB_COMPLETED 3
+/* Job.state: cancelled by the renter. */
+#define ESCROW_JOB_CANCELLED 4
+/* Job.state: expired before it ran. */
+#define ESCROW_JOB_EXPIRED 5
+/* Slot.state: unused. */
+#define ESCROW_SLOT_EMPTY 0
+/* Slot.state: a device proposed, not yet accepted. */
+#define ESCROW_SLOT_PROPOSED 1
+/* Slot.state: the device accepted. */
+#define ESCROW_SLOT_HIRED 2
+/* Slot.state: the device left or was replaced. */
+#define ESCROW_SLOT_LEFT 3
+/* PDA seed "config". */
 #define ESCROW_SEED_CONFIG "config"
 #define ESCROW_SEED_CONFIG_LEN 6
-#define ESCROW_SEED_CLUSTER "cluster"
-#define ESCROW_SEED_CLUSTER_LEN 7
-#define ESCROW_SEED_JOB "job"
-#define ESCROW_SEED_JOB_LEN 3
-#define ESCROW_SEED_VAULT "vault"
-#define ESCROW_SEED_VAULT_LEN 5
+/* PDA seed "escrow_authority". */
 #define ESCROW_SEED_ESCROW_AUTHORITY "escrow_authority"
 #define ESCROW_SEED_ESCROW_AUTHORITY_LEN 16
+/* PDA seed "job". */
+#define ESCROW_SEED_JOB "job"
+#define ESCROW_SEED_JOB_LEN 3
+/* PDA seed "vault". */
+#define ESCROW_SEED_VAULT "vault"
+#define ESCROW_SEED_VAULT_LEN 5
+/* PDA seed "unclaimed". */
 #define ESCROW_SEED_UNCLAIMED "unclaimed"
 #define ESCROW_SEED_UNCLAIMED_LEN 9
+/* PDA seed "unclaimed_vault". */
 #define ESCROW_SEED_UNCLAIMED_VAULT "unclaimed_vault"
 #define ESCROW_SEED_UNCLAIMED_VAULT_LEN 15
+/* PDA seed "cluster". */
+#define ESCROW_SEED_CLUSTER "cluster"
+#define ESCROW_SEED_CLUSTER_LEN 7
 
 /* Every tunable of the escrow program. */
 typedef struct {

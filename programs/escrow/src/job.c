@@ -47,7 +47,7 @@ uint64_t escrow_propose(escrow_job_t *j, const SolAccountInfo *job, const SolAcc
                         const escrow_config_t *config, const registry_config_t *rc) {
   const registry_device_t *d;
   GP_TRY(escrow_load_device(device, config, &d));
-  if (d->status != ESCROW_REGISTRY_STATUS_ACTIVE || rc->paused) return ESCROW_ERR_DEVICE_NOT_HIREABLE;
+  if (d->status != REGISTRY_STATUS_ACTIVE || rc->paused) return ESCROW_ERR_DEVICE_NOT_HIREABLE;
   for (uint8_t i = 0; i < j->slot_count; i++) {
     const escrow_slot_t *s = &j->slots[i];
     if ((s->state == ESCROW_SLOT_PROPOSED || s->state == ESCROW_SLOT_HIRED) && gp_pubkey_eq(&s->device, device->key))

@@ -133,20 +133,81 @@ static __attribute__((noinline, cold, unused)) void registry_log_error(uint64_t 
   }
 }
 
+/* Constants (the IDL's "constants"). */
+/* Version written into every account the registry creates; it changes with any layout. */
+#define REGISTRY_LAYOUT_VERSION 3
+/* 100% in basis points. */
+#define REGISTRY_BPS 10000u
+/* Size of the oracle set (ConfigParams.oracles). */
+#define REGISTRY_MAX_ORACLES 16
+/* Number of hardware classes (ConfigParams.hardware_classes). */
+#define REGISTRY_MAX_HARDWARE_CLASSES 16
+/* Number of offences (ConfigParams.slash_bps). */
+#define REGISTRY_OFFENCES 4
+/* Device.status: registered, serving its probation. */
+#define REGISTRY_STATUS_PROBATION 0
+/* Device.status: hireable. */
+#define REGISTRY_STATUS_ACTIVE 1
+/* Device.status: hired for a job. */
+#define REGISTRY_STATUS_HIRED 2
+/* Device.status: suspended by a pending slash. */
+#define REGISTRY_STATUS_SUSPENDED 3
+/* Device.status: deregistered, for good. */
+#define REGISTRY_STATUS_DEREGISTERED 4
+/* SlashRecord.status: within its appeal window. */
+#define REGISTRY_SLASH_STATUS_PENDING 0
+/* SlashRecord.status: reversed on appeal. */
+#define REGISTRY_SLASH_STATUS_REVERSED 1
+/* SlashRecord.status: split after its appeal window. */
+#define REGISTRY_SLASH_STATUS_FINALIZED 2
+/* ProofReport.challenge: no challenge this window. */
+#define REGISTRY_CHALLENGE_NONE 0
+/* ProofReport.challenge: passed. */
+#define REGISTRY_CHALLENGE_PASSED 1
+/* ProofReport.challenge: failed. */
+#define REGISTRY_CHALLENGE_FAILED 2
+/* Offence (index of ConfigParams.slash_bps): spoofed hardware. */
+#define REGISTRY_OFFENCE_SPOOFED_HARDWARE 0
+/* Offence: a failed challenge. */
+#define REGISTRY_OFFENCE_FAILED_CHALLENGE 1
+/* Offence: downtime. */
+#define REGISTRY_OFFENCE_DOWNTIME 2
+/* Offence: job abandonment. */
+#define REGISTRY_OFFENCE_JOB_ABANDONMENT 3
+/* HardwareClass.model: CPU only. */
+#define REGISTRY_MODEL_CPU 0u
+/* HardwareClass.model: RTX 4090. */
+#define REGISTRY_MODEL_RTX4090 1u
+/* HardwareClass.model: A100 80 GB. */
+#define REGISTRY_MODEL_A100_80G 2u
+/* HardwareClass.model: H100. */
+#define REGISTRY_MODEL_H100 3u
+/* HardwareClass.model: H200. */
+#define REGISTRY_MODEL_H200 4u
+/* HardwareClass.model: B200. */
+#define REGISTRY_MODEL_B200 5u
+/* PDA seed "config". */
 #define REGISTRY_SEED_CONFIG "config"
 #define REGISTRY_SEED_CONFIG_LEN 6
+/* PDA seed "provider". */
 #define REGISTRY_SEED_PROVIDER "provider"
 #define REGISTRY_SEED_PROVIDER_LEN 8
+/* PDA seed "device". */
 #define REGISTRY_SEED_DEVICE "device"
 #define REGISTRY_SEED_DEVICE_LEN 6
+/* PDA seed "vault". */
 #define REGISTRY_SEED_VAULT "vault"
 #define REGISTRY_SEED_VAULT_LEN 5
+/* PDA seed "ticket". */
 #define REGISTRY_SEED_TICKET "ticket"
 #define REGISTRY_SEED_TICKET_LEN 6
+/* PDA seed "proof". */
 #define REGISTRY_SEED_PROOF "proof"
 #define REGISTRY_SEED_PROOF_LEN 5
+/* PDA seed "slash". */
 #define REGISTRY_SEED_SLASH "slash"
 #define REGISTRY_SEED_SLASH_LEN 5
+/* PDA seed "slash_escrow". */
 #define REGISTRY_SEED_SLASH_ESCROW "slash_escrow"
 #define REGISTRY_SEED_SLASH_ESCROW_LEN 12
 
