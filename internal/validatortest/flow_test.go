@@ -210,7 +210,8 @@ func TestFlow(t *testing.T) {
 		require.Equal(t, escrow.JobCompleted, ended.State)
 		require.Equal(t, registry.StatusActive, e.Device(t, p).Status)
 
-		// A failing instruction, decoded by name from the validator's preflight answer.
+		// A failing instruction, decoded by name from the validator's preflight answer and logged
+		// by name as Anchor programs do.
 		err := e.Send([]solana.PrivateKey{e.Keeper}, closeIx)
 		require.ErrorIs(t, err, escrow.ErrUsageNotFinal)
 		var ie *chain.InstructionError
@@ -218,6 +219,7 @@ func TestFlow(t *testing.T) {
 		require.Equal(t, "UsageNotFinal", ie.Custom.Name)
 		require.Equal(t, prog.ID, ie.Program)
 		require.Contains(t, ie.Logs, "Program "+prog.ID.String()+" failed: custom program error: "+fmt.Sprintf("%#x", escrow.ErrUsageNotFinal.Code))
+		chaintest.RequireAnchorError(t, err, escrow.ErrUsageNotFinal) // the named line Anchor clients parse
 
 		usage(t, uint64(ended.EndedAt/2), duration)
 		settle(t)
