@@ -11,7 +11,7 @@ LOCALNET_JS := localnet/dist/main.js
 CLIENT_TS_JS := client/ts/dist/index.js
 DEPS_STAMP := target/.deps
 
-.PHONY: all deps build programs localnet-build client-ts-build localnet dev idl test test-go test-localnet test-c bench clean
+.PHONY: all deps build programs localnet-build client-ts-build localnet dev idl test test-go test-localnet test-validator test-c bench clean
 
 all: build
 
@@ -50,6 +50,7 @@ dev: build
 	scripts/dev.sh
 
 test: deps programs localnet-build client-ts-build test-c fuzz test-go test-localnet
+	$(MAKE) test-validator
 
 test-go:
 	$(GO) test ./...
@@ -58,6 +59,11 @@ test-go:
 test-localnet:
 	npm --prefix localnet test
 	npm --prefix client/ts test
+
+# The end-to-end flow on Agave's solana-test-validator (../shared/tools; skipped loudly when
+# absent, required under CI).
+test-validator: deps programs localnet-build
+	scripts/test-validator.sh
 
 # The linker's speed, and compute units per instruction measured on the localnet (each
 # program benchmark sends its instructions once: CU are deterministic, not timed).

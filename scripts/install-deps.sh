@@ -13,6 +13,7 @@ command -v readelf >/dev/null || missing+=(binutils)
 [ -e /usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.fuzzer-x86_64.a ] || missing+=(libclang-rt-19-dev)
 command -v make >/dev/null || missing+=(make)
 command -v cc >/dev/null || missing+=(gcc)
+command -v xz >/dev/null || missing+=(xz-utils) # unpacks solana-test-validator (make test-validator)
 if ((${#missing[@]})); then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then

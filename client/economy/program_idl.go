@@ -2,54 +2,54 @@
 
 package economy
 
-import "github.com/gpunet/gpunet/internal/chain"
+import "github.com/gpunet/gpunet/client/programerr"
 
 // The program's named errors, as returned in custom program errors.
 var (
-	ErrInvalidInstruction        = &chain.CustomError{Program: "economy", Code: 6000, Name: "InvalidInstruction", Msg: "Unknown instruction discriminator"}
-	ErrInvalidInstructionData    = &chain.CustomError{Program: "economy", Code: 6001, Name: "InvalidInstructionData", Msg: "Instruction data does not decode"}
-	ErrNotEnoughAccounts         = &chain.CustomError{Program: "economy", Code: 6002, Name: "NotEnoughAccounts", Msg: "Not enough accounts for this instruction"}
-	ErrMissingSigner             = &chain.CustomError{Program: "economy", Code: 6003, Name: "MissingSigner", Msg: "A required signer did not sign"}
-	ErrAccountNotWritable        = &chain.CustomError{Program: "economy", Code: 6004, Name: "AccountNotWritable", Msg: "An account that must be writable is not"}
-	ErrInvalidAccountOwner       = &chain.CustomError{Program: "economy", Code: 6005, Name: "InvalidAccountOwner", Msg: "An account is owned by the wrong program"}
-	ErrInvalidPda                = &chain.CustomError{Program: "economy", Code: 6006, Name: "InvalidPda", Msg: "An account is not the expected program-derived address"}
-	ErrInvalidAccountData        = &chain.CustomError{Program: "economy", Code: 6007, Name: "InvalidAccountData", Msg: "An account has the wrong discriminator or size"}
-	ErrAccountAlreadyInitialized = &chain.CustomError{Program: "economy", Code: 6008, Name: "AccountAlreadyInitialized", Msg: "The account is already initialized"}
-	ErrArithmeticOverflow        = &chain.CustomError{Program: "economy", Code: 6009, Name: "ArithmeticOverflow", Msg: "Arithmetic overflow"}
-	ErrInvalidProgramId          = &chain.CustomError{Program: "economy", Code: 6010, Name: "InvalidProgramId", Msg: "The wrong program was passed for a cross-program call"}
-	ErrInvalidMint               = &chain.CustomError{Program: "economy", Code: 6011, Name: "InvalidMint", Msg: "A token account or mint is not the expected mint"}
-	ErrDuplicateAccount          = &chain.CustomError{Program: "economy", Code: 6012, Name: "DuplicateAccount", Msg: "The same account was passed where distinct accounts are required"}
-	ErrUnauthorized              = &chain.CustomError{Program: "economy", Code: 6300, Name: "Unauthorized", Msg: "The signer is not the admin"}
-	ErrInvalidConfigParams       = &chain.CustomError{Program: "economy", Code: 6301, Name: "InvalidConfigParams", Msg: "Config parameters are out of range or inconsistent"}
-	ErrNotUpgradeAuthority       = &chain.CustomError{Program: "economy", Code: 6302, Name: "NotUpgradeAuthority", Msg: "Only the program's upgrade authority can initialize the config"}
-	ErrWrongMintAuthority        = &chain.CustomError{Program: "economy", Code: 6303, Name: "WrongMintAuthority", Msg: "The signer is not the mints' current mint authority"}
-	ErrNotOracle                 = &chain.CustomError{Program: "economy", Code: 6304, Name: "NotOracle", Msg: "The signer is not in the registry's oracle set"}
-	ErrInvalidPrice              = &chain.CustomError{Program: "economy", Code: 6305, Name: "InvalidPrice", Msg: "The price is zero or published in the future"}
-	ErrStalePrice                = &chain.CustomError{Program: "economy", Code: 6306, Name: "StalePrice", Msg: "The price is too old or not newer than the oracle's last"}
-	ErrPriceUnavailable          = &chain.CustomError{Program: "economy", Code: 6307, Name: "PriceUnavailable", Msg: "Fewer than a quorum of oracles have a fresh price"}
-	ErrPriceTooUncertain         = &chain.CustomError{Program: "economy", Code: 6308, Name: "PriceTooUncertain", Msg: "The price is not above twice its confidence"}
-	ErrInvalidAmount             = &chain.CustomError{Program: "economy", Code: 6309, Name: "InvalidAmount", Msg: "The amount, or what it converts to, is zero"}
-	ErrMintLimitExceeded         = &chain.CustomError{Program: "economy", Code: 6310, Name: "MintLimitExceeded", Msg: "IOSD minted in the breaker window would exceed its limit"}
-	ErrRedeemLimitExceeded       = &chain.CustomError{Program: "economy", Code: 6311, Name: "RedeemLimitExceeded", Msg: "IO redeemed in the breaker window would exceed its limit"}
-	ErrSupplyCapExceeded         = &chain.CustomError{Program: "economy", Code: 6312, Name: "SupplyCapExceeded", Msg: "Circulating IO would exceed the supply cap"}
-	ErrEpochNotDue               = &chain.CustomError{Program: "economy", Code: 6313, Name: "EpochNotDue", Msg: "No epoch has ended that is not advanced yet"}
-	ErrInvalidEpochCount         = &chain.CustomError{Program: "economy", Code: 6314, Name: "InvalidEpochCount", Msg: "max_epochs must be 1-24"}
-	ErrStaleReward               = &chain.CustomError{Program: "economy", Code: 6315, Name: "StaleReward", Msg: "The value is lower than this oracle's last for the device"}
-	ErrRewardQuorumNotMet        = &chain.CustomError{Program: "economy", Code: 6316, Name: "RewardQuorumNotMet", Msg: "Fewer than a quorum of oracles attested the device's rewards"}
-	ErrNothingToClaim            = &chain.CustomError{Program: "economy", Code: 6317, Name: "NothingToClaim", Msg: "The device has nothing left to claim"}
-	ErrRewardPoolExhausted       = &chain.CustomError{Program: "economy", Code: 6318, Name: "RewardPoolExhausted", Msg: "The provider pool holds less than the claim"}
-	ErrWrongTokenAccount         = &chain.CustomError{Program: "economy", Code: 6319, Name: "WrongTokenAccount", Msg: "The token account is not the expected one"}
-	ErrNotEscrowJob              = &chain.CustomError{Program: "economy", Code: 6320, Name: "NotEscrowJob", Msg: "The signer is not a job of the escrow program"}
-	ErrInsufficientFunds         = &chain.CustomError{Program: "economy", Code: 6321, Name: "InsufficientFunds", Msg: "The token account holds less than the amount"}
-	ErrPriceDisagreement         = &chain.CustomError{Program: "economy", Code: 6322, Name: "PriceDisagreement", Msg: "The fresh prices do not include a quorum that agrees within the price band"}
-	ErrRewardDisagreement        = &chain.CustomError{Program: "economy", Code: 6323, Name: "RewardDisagreement", Msg: "The oracles' values for the device do not include a quorum that agrees within the vote band"}
-	ErrNoConfigProposal          = &chain.CustomError{Program: "economy", Code: 6324, Name: "NoConfigProposal", Msg: "No configuration change is proposed"}
-	ErrConfigDelayNotOver        = &chain.CustomError{Program: "economy", Code: 6325, Name: "ConfigDelayNotOver", Msg: "The proposed configuration may not apply yet"}
-	ErrEpochsNotAdvanced         = &chain.CustomError{Program: "economy", Code: 6326, Name: "EpochsNotAdvanced", Msg: "Epochs that ended before the change are not advanced yet"}
+	ErrInvalidInstruction        = &programerr.Error{Program: "economy", Code: 6000, Name: "InvalidInstruction", Msg: "Unknown instruction discriminator"}
+	ErrInvalidInstructionData    = &programerr.Error{Program: "economy", Code: 6001, Name: "InvalidInstructionData", Msg: "Instruction data does not decode"}
+	ErrNotEnoughAccounts         = &programerr.Error{Program: "economy", Code: 6002, Name: "NotEnoughAccounts", Msg: "Not enough accounts for this instruction"}
+	ErrMissingSigner             = &programerr.Error{Program: "economy", Code: 6003, Name: "MissingSigner", Msg: "A required signer did not sign"}
+	ErrAccountNotWritable        = &programerr.Error{Program: "economy", Code: 6004, Name: "AccountNotWritable", Msg: "An account that must be writable is not"}
+	ErrInvalidAccountOwner       = &programerr.Error{Program: "economy", Code: 6005, Name: "InvalidAccountOwner", Msg: "An account is owned by the wrong program"}
+	ErrInvalidPda                = &programerr.Error{Program: "economy", Code: 6006, Name: "InvalidPda", Msg: "An account is not the expected program-derived address"}
+	ErrInvalidAccountData        = &programerr.Error{Program: "economy", Code: 6007, Name: "InvalidAccountData", Msg: "An account has the wrong discriminator or size"}
+	ErrAccountAlreadyInitialized = &programerr.Error{Program: "economy", Code: 6008, Name: "AccountAlreadyInitialized", Msg: "The account is already initialized"}
+	ErrArithmeticOverflow        = &programerr.Error{Program: "economy", Code: 6009, Name: "ArithmeticOverflow", Msg: "Arithmetic overflow"}
+	ErrInvalidProgramId          = &programerr.Error{Program: "economy", Code: 6010, Name: "InvalidProgramId", Msg: "The wrong program was passed for a cross-program call"}
+	ErrInvalidMint               = &programerr.Error{Program: "economy", Code: 6011, Name: "InvalidMint", Msg: "A token account or mint is not the expected mint"}
+	ErrDuplicateAccount          = &programerr.Error{Program: "economy", Code: 6012, Name: "DuplicateAccount", Msg: "The same account was passed where distinct accounts are required"}
+	ErrUnauthorized              = &programerr.Error{Program: "economy", Code: 6300, Name: "Unauthorized", Msg: "The signer is not the admin"}
+	ErrInvalidConfigParams       = &programerr.Error{Program: "economy", Code: 6301, Name: "InvalidConfigParams", Msg: "Config parameters are out of range or inconsistent"}
+	ErrNotUpgradeAuthority       = &programerr.Error{Program: "economy", Code: 6302, Name: "NotUpgradeAuthority", Msg: "Only the program's upgrade authority can initialize the config"}
+	ErrWrongMintAuthority        = &programerr.Error{Program: "economy", Code: 6303, Name: "WrongMintAuthority", Msg: "The signer is not the mints' current mint authority"}
+	ErrNotOracle                 = &programerr.Error{Program: "economy", Code: 6304, Name: "NotOracle", Msg: "The signer is not in the registry's oracle set"}
+	ErrInvalidPrice              = &programerr.Error{Program: "economy", Code: 6305, Name: "InvalidPrice", Msg: "The price is zero or published in the future"}
+	ErrStalePrice                = &programerr.Error{Program: "economy", Code: 6306, Name: "StalePrice", Msg: "The price is too old or not newer than the oracle's last"}
+	ErrPriceUnavailable          = &programerr.Error{Program: "economy", Code: 6307, Name: "PriceUnavailable", Msg: "Fewer than a quorum of oracles have a fresh price"}
+	ErrPriceTooUncertain         = &programerr.Error{Program: "economy", Code: 6308, Name: "PriceTooUncertain", Msg: "The price is not above twice its confidence"}
+	ErrInvalidAmount             = &programerr.Error{Program: "economy", Code: 6309, Name: "InvalidAmount", Msg: "The amount, or what it converts to, is zero"}
+	ErrMintLimitExceeded         = &programerr.Error{Program: "economy", Code: 6310, Name: "MintLimitExceeded", Msg: "IOSD minted in the breaker window would exceed its limit"}
+	ErrRedeemLimitExceeded       = &programerr.Error{Program: "economy", Code: 6311, Name: "RedeemLimitExceeded", Msg: "IO redeemed in the breaker window would exceed its limit"}
+	ErrSupplyCapExceeded         = &programerr.Error{Program: "economy", Code: 6312, Name: "SupplyCapExceeded", Msg: "Circulating IO would exceed the supply cap"}
+	ErrEpochNotDue               = &programerr.Error{Program: "economy", Code: 6313, Name: "EpochNotDue", Msg: "No epoch has ended that is not advanced yet"}
+	ErrInvalidEpochCount         = &programerr.Error{Program: "economy", Code: 6314, Name: "InvalidEpochCount", Msg: "max_epochs must be 1-24"}
+	ErrStaleReward               = &programerr.Error{Program: "economy", Code: 6315, Name: "StaleReward", Msg: "The value is lower than this oracle's last for the device"}
+	ErrRewardQuorumNotMet        = &programerr.Error{Program: "economy", Code: 6316, Name: "RewardQuorumNotMet", Msg: "Fewer than a quorum of oracles attested the device's rewards"}
+	ErrNothingToClaim            = &programerr.Error{Program: "economy", Code: 6317, Name: "NothingToClaim", Msg: "The device has nothing left to claim"}
+	ErrRewardPoolExhausted       = &programerr.Error{Program: "economy", Code: 6318, Name: "RewardPoolExhausted", Msg: "The provider pool holds less than the claim"}
+	ErrWrongTokenAccount         = &programerr.Error{Program: "economy", Code: 6319, Name: "WrongTokenAccount", Msg: "The token account is not the expected one"}
+	ErrNotEscrowJob              = &programerr.Error{Program: "economy", Code: 6320, Name: "NotEscrowJob", Msg: "The signer is not a job of the escrow program"}
+	ErrInsufficientFunds         = &programerr.Error{Program: "economy", Code: 6321, Name: "InsufficientFunds", Msg: "The token account holds less than the amount"}
+	ErrPriceDisagreement         = &programerr.Error{Program: "economy", Code: 6322, Name: "PriceDisagreement", Msg: "The fresh prices do not include a quorum that agrees within the price band"}
+	ErrRewardDisagreement        = &programerr.Error{Program: "economy", Code: 6323, Name: "RewardDisagreement", Msg: "The oracles' values for the device do not include a quorum that agrees within the vote band"}
+	ErrNoConfigProposal          = &programerr.Error{Program: "economy", Code: 6324, Name: "NoConfigProposal", Msg: "No configuration change is proposed"}
+	ErrConfigDelayNotOver        = &programerr.Error{Program: "economy", Code: 6325, Name: "ConfigDelayNotOver", Msg: "The proposed configuration may not apply yet"}
+	ErrEpochsNotAdvanced         = &programerr.Error{Program: "economy", Code: 6326, Name: "EpochsNotAdvanced", Msg: "Epochs that ended before the change are not advanced yet"}
 )
 
 // Errors maps each error code of the program to its error.
-var Errors = chain.ErrorTable{
+var Errors = programerr.Table{
 	6000: ErrInvalidInstruction,
 	6001: ErrInvalidInstructionData,
 	6002: ErrNotEnoughAccounts,
@@ -91,6 +91,16 @@ var Errors = chain.ErrorTable{
 	6325: ErrConfigDelayNotOver,
 	6326: ErrEpochsNotAdvanced,
 }
+
+// DecodeError returns the program's named error for the custom program error that err carries
+// (programerr.Code), or nil: errors.Is(DecodeError(err), ErrX) from any module.
+func DecodeError(err error) error { return Errors.Decode(err) }
+
+// Each account's size in bytes, its discriminator included (what its rent is for).
+const (
+	ConfigSize       = 1152
+	RewardRecordSize = 216
+)
 
 // Where each instruction's accounts sit in its account list.
 const (

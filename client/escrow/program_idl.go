@@ -2,63 +2,63 @@
 
 package escrow
 
-import "github.com/gpunet/gpunet/internal/chain"
+import "github.com/gpunet/gpunet/client/programerr"
 
 // The program's named errors, as returned in custom program errors.
 var (
-	ErrInvalidInstruction        = &chain.CustomError{Program: "escrow", Code: 6000, Name: "InvalidInstruction", Msg: "Unknown instruction discriminator"}
-	ErrInvalidInstructionData    = &chain.CustomError{Program: "escrow", Code: 6001, Name: "InvalidInstructionData", Msg: "Instruction data does not decode"}
-	ErrNotEnoughAccounts         = &chain.CustomError{Program: "escrow", Code: 6002, Name: "NotEnoughAccounts", Msg: "Not enough accounts for this instruction"}
-	ErrMissingSigner             = &chain.CustomError{Program: "escrow", Code: 6003, Name: "MissingSigner", Msg: "A required signer did not sign"}
-	ErrAccountNotWritable        = &chain.CustomError{Program: "escrow", Code: 6004, Name: "AccountNotWritable", Msg: "An account that must be writable is not"}
-	ErrInvalidAccountOwner       = &chain.CustomError{Program: "escrow", Code: 6005, Name: "InvalidAccountOwner", Msg: "An account is owned by the wrong program"}
-	ErrInvalidPda                = &chain.CustomError{Program: "escrow", Code: 6006, Name: "InvalidPda", Msg: "An account is not the expected program-derived address"}
-	ErrInvalidAccountData        = &chain.CustomError{Program: "escrow", Code: 6007, Name: "InvalidAccountData", Msg: "An account has the wrong discriminator or size"}
-	ErrAccountAlreadyInitialized = &chain.CustomError{Program: "escrow", Code: 6008, Name: "AccountAlreadyInitialized", Msg: "The account is already initialized"}
-	ErrArithmeticOverflow        = &chain.CustomError{Program: "escrow", Code: 6009, Name: "ArithmeticOverflow", Msg: "Arithmetic overflow"}
-	ErrInvalidProgramId          = &chain.CustomError{Program: "escrow", Code: 6010, Name: "InvalidProgramId", Msg: "The wrong program was passed for a cross-program call"}
-	ErrInvalidMint               = &chain.CustomError{Program: "escrow", Code: 6011, Name: "InvalidMint", Msg: "A token account or mint is not the expected mint"}
-	ErrDuplicateAccount          = &chain.CustomError{Program: "escrow", Code: 6012, Name: "DuplicateAccount", Msg: "The same account was passed where distinct accounts are required"}
-	ErrUnauthorized              = &chain.CustomError{Program: "escrow", Code: 6200, Name: "Unauthorized", Msg: "The signer is not the admin"}
-	ErrInvalidConfigParams       = &chain.CustomError{Program: "escrow", Code: 6201, Name: "InvalidConfigParams", Msg: "Config parameters are out of range or inconsistent"}
-	ErrNotUpgradeAuthority       = &chain.CustomError{Program: "escrow", Code: 6202, Name: "NotUpgradeAuthority", Msg: "Only the program's upgrade authority can initialize the config"}
-	ErrProgramPaused             = &chain.CustomError{Program: "escrow", Code: 6203, Name: "ProgramPaused", Msg: "The escrow program is paused"}
-	ErrInvalidJobParams          = &chain.CustomError{Program: "escrow", Code: 6204, Name: "InvalidJobParams", Msg: "Price, duration or device count is out of range"}
-	ErrNotRenter                 = &chain.CustomError{Program: "escrow", Code: 6205, Name: "NotRenter", Msg: "The signer or account is not the renter"}
-	ErrNotRenterOrScheduler      = &chain.CustomError{Program: "escrow", Code: 6206, Name: "NotRenterOrScheduler", Msg: "The signer is neither the job's renter nor the scheduler"}
-	ErrInvalidJobState           = &chain.CustomError{Program: "escrow", Code: 6207, Name: "InvalidJobState", Msg: "The job's state does not allow this"}
-	ErrTooManyDevices            = &chain.CustomError{Program: "escrow", Code: 6208, Name: "TooManyDevices", Msg: "More devices than the job has free places"}
-	ErrNoFreeSlot                = &chain.CustomError{Program: "escrow", Code: 6209, Name: "NoFreeSlot", Msg: "Every slot of the job is used (32 per job: its devices and their replacements)"}
-	ErrDeviceNotHireable         = &chain.CustomError{Program: "escrow", Code: 6210, Name: "DeviceNotHireable", Msg: "The device is not active, or the registry is paused"}
-	ErrDeviceAlreadyOnJob        = &chain.CustomError{Program: "escrow", Code: 6211, Name: "DeviceAlreadyOnJob", Msg: "The device already holds a place on this job"}
-	ErrInvalidSlot               = &chain.CustomError{Program: "escrow", Code: 6212, Name: "InvalidSlot", Msg: "The slot does not exist or is in the wrong state"}
-	ErrWrongDevice               = &chain.CustomError{Program: "escrow", Code: 6213, Name: "WrongDevice", Msg: "The account or signer is not the slot's device"}
-	ErrAcceptanceWindowClosed    = &chain.CustomError{Program: "escrow", Code: 6214, Name: "AcceptanceWindowClosed", Msg: "The job's acceptance window has ended"}
-	ErrNotOracle                 = &chain.CustomError{Program: "escrow", Code: 6215, Name: "NotOracle", Msg: "The signer is not in the registry's oracle set"}
-	ErrDuplicateVote             = &chain.CustomError{Program: "escrow", Code: 6216, Name: "DuplicateVote", Msg: "This oracle already attested this window"}
-	ErrStaleUsage                = &chain.CustomError{Program: "escrow", Code: 6217, Name: "StaleUsage", Msg: "The window is already counted, older than the pending one, before the job started or after it ended"}
-	ErrUsageWindowNotClosed      = &chain.CustomError{Program: "escrow", Code: 6218, Name: "UsageWindowNotClosed", Msg: "The window has not ended yet"}
-	ErrInvalidUsage              = &chain.CustomError{Program: "escrow", Code: 6219, Name: "InvalidUsage", Msg: "The usage exceeds a slot's time on the job"}
-	ErrNothingToSettle           = &chain.CustomError{Program: "escrow", Code: 6220, Name: "NothingToSettle", Msg: "The slot has no verified time left to pay"}
-	ErrWrongTokenAccount         = &chain.CustomError{Program: "escrow", Code: 6221, Name: "WrongTokenAccount", Msg: "The token account is not the one this job pays or refunds"}
-	ErrJobNotExpired             = &chain.CustomError{Program: "escrow", Code: 6222, Name: "JobNotExpired", Msg: "The job's time is not up"}
-	ErrUsageNotFinal             = &chain.CustomError{Program: "escrow", Code: 6223, Name: "UsageNotFinal", Msg: "Usage can still be attested: not counted to the end and the grace period not over"}
-	ErrUnsettledUsage            = &chain.CustomError{Program: "escrow", Code: 6224, Name: "UnsettledUsage", Msg: "A slot has verified time not yet paid"}
-	ErrClusterNotEmpty           = &chain.CustomError{Program: "escrow", Code: 6225, Name: "ClusterNotEmpty", Msg: "The cluster still has open jobs"}
-	ErrWrongCluster              = &chain.CustomError{Program: "escrow", Code: 6226, Name: "WrongCluster", Msg: "The account is not the job's cluster or not the renter's"}
-	ErrInsufficientFunds         = &chain.CustomError{Program: "escrow", Code: 6227, Name: "InsufficientFunds", Msg: "The token account holds less than the deposit"}
-	ErrJobTimeUp                 = &chain.CustomError{Program: "escrow", Code: 6228, Name: "JobTimeUp", Msg: "The job's paid time has ended"}
-	ErrWrongDeviceAccounts       = &chain.CustomError{Program: "escrow", Code: 6229, Name: "WrongDeviceAccounts", Msg: "The device accounts are not the job's hired devices in slot order"}
-	ErrUsageCollectionOpen       = &chain.CustomError{Program: "escrow", Code: 6230, Name: "UsageCollectionOpen", Msg: "A usage collection is open: it counts when decided, when every oracle voted, or after its vote deadline"}
-	ErrNoUsageCollection         = &chain.CustomError{Program: "escrow", Code: 6231, Name: "NoUsageCollection", Msg: "The job has no usage collection open"}
-	ErrNotUnclaimedOwner         = &chain.CustomError{Program: "escrow", Code: 6232, Name: "NotUnclaimedOwner", Msg: "The signer is not the owner of the unclaimed pay"}
-	ErrWrongRentPayer            = &chain.CustomError{Program: "escrow", Code: 6233, Name: "WrongRentPayer", Msg: "The account is not the one that paid the record's rent"}
-	ErrNoConfigProposal          = &chain.CustomError{Program: "escrow", Code: 6234, Name: "NoConfigProposal", Msg: "No configuration change is pending"}
-	ErrConfigDelayNotOver        = &chain.CustomError{Program: "escrow", Code: 6235, Name: "ConfigDelayNotOver", Msg: "The configuration change's delay is not over"}
+	ErrInvalidInstruction        = &programerr.Error{Program: "escrow", Code: 6000, Name: "InvalidInstruction", Msg: "Unknown instruction discriminator"}
+	ErrInvalidInstructionData    = &programerr.Error{Program: "escrow", Code: 6001, Name: "InvalidInstructionData", Msg: "Instruction data does not decode"}
+	ErrNotEnoughAccounts         = &programerr.Error{Program: "escrow", Code: 6002, Name: "NotEnoughAccounts", Msg: "Not enough accounts for this instruction"}
+	ErrMissingSigner             = &programerr.Error{Program: "escrow", Code: 6003, Name: "MissingSigner", Msg: "A required signer did not sign"}
+	ErrAccountNotWritable        = &programerr.Error{Program: "escrow", Code: 6004, Name: "AccountNotWritable", Msg: "An account that must be writable is not"}
+	ErrInvalidAccountOwner       = &programerr.Error{Program: "escrow", Code: 6005, Name: "InvalidAccountOwner", Msg: "An account is owned by the wrong program"}
+	ErrInvalidPda                = &programerr.Error{Program: "escrow", Code: 6006, Name: "InvalidPda", Msg: "An account is not the expected program-derived address"}
+	ErrInvalidAccountData        = &programerr.Error{Program: "escrow", Code: 6007, Name: "InvalidAccountData", Msg: "An account has the wrong discriminator or size"}
+	ErrAccountAlreadyInitialized = &programerr.Error{Program: "escrow", Code: 6008, Name: "AccountAlreadyInitialized", Msg: "The account is already initialized"}
+	ErrArithmeticOverflow        = &programerr.Error{Program: "escrow", Code: 6009, Name: "ArithmeticOverflow", Msg: "Arithmetic overflow"}
+	ErrInvalidProgramId          = &programerr.Error{Program: "escrow", Code: 6010, Name: "InvalidProgramId", Msg: "The wrong program was passed for a cross-program call"}
+	ErrInvalidMint               = &programerr.Error{Program: "escrow", Code: 6011, Name: "InvalidMint", Msg: "A token account or mint is not the expected mint"}
+	ErrDuplicateAccount          = &programerr.Error{Program: "escrow", Code: 6012, Name: "DuplicateAccount", Msg: "The same account was passed where distinct accounts are required"}
+	ErrUnauthorized              = &programerr.Error{Program: "escrow", Code: 6200, Name: "Unauthorized", Msg: "The signer is not the admin"}
+	ErrInvalidConfigParams       = &programerr.Error{Program: "escrow", Code: 6201, Name: "InvalidConfigParams", Msg: "Config parameters are out of range or inconsistent"}
+	ErrNotUpgradeAuthority       = &programerr.Error{Program: "escrow", Code: 6202, Name: "NotUpgradeAuthority", Msg: "Only the program's upgrade authority can initialize the config"}
+	ErrProgramPaused             = &programerr.Error{Program: "escrow", Code: 6203, Name: "ProgramPaused", Msg: "The escrow program is paused"}
+	ErrInvalidJobParams          = &programerr.Error{Program: "escrow", Code: 6204, Name: "InvalidJobParams", Msg: "Price, duration or device count is out of range"}
+	ErrNotRenter                 = &programerr.Error{Program: "escrow", Code: 6205, Name: "NotRenter", Msg: "The signer or account is not the renter"}
+	ErrNotRenterOrScheduler      = &programerr.Error{Program: "escrow", Code: 6206, Name: "NotRenterOrScheduler", Msg: "The signer is neither the job's renter nor the scheduler"}
+	ErrInvalidJobState           = &programerr.Error{Program: "escrow", Code: 6207, Name: "InvalidJobState", Msg: "The job's state does not allow this"}
+	ErrTooManyDevices            = &programerr.Error{Program: "escrow", Code: 6208, Name: "TooManyDevices", Msg: "More devices than the job has free places"}
+	ErrNoFreeSlot                = &programerr.Error{Program: "escrow", Code: 6209, Name: "NoFreeSlot", Msg: "Every slot of the job is used (32 per job: its devices and their replacements)"}
+	ErrDeviceNotHireable         = &programerr.Error{Program: "escrow", Code: 6210, Name: "DeviceNotHireable", Msg: "The device is not active, or the registry is paused"}
+	ErrDeviceAlreadyOnJob        = &programerr.Error{Program: "escrow", Code: 6211, Name: "DeviceAlreadyOnJob", Msg: "The device already holds a place on this job"}
+	ErrInvalidSlot               = &programerr.Error{Program: "escrow", Code: 6212, Name: "InvalidSlot", Msg: "The slot does not exist or is in the wrong state"}
+	ErrWrongDevice               = &programerr.Error{Program: "escrow", Code: 6213, Name: "WrongDevice", Msg: "The account or signer is not the slot's device"}
+	ErrAcceptanceWindowClosed    = &programerr.Error{Program: "escrow", Code: 6214, Name: "AcceptanceWindowClosed", Msg: "The job's acceptance window has ended"}
+	ErrNotOracle                 = &programerr.Error{Program: "escrow", Code: 6215, Name: "NotOracle", Msg: "The signer is not in the registry's oracle set"}
+	ErrDuplicateVote             = &programerr.Error{Program: "escrow", Code: 6216, Name: "DuplicateVote", Msg: "This oracle already attested this window"}
+	ErrStaleUsage                = &programerr.Error{Program: "escrow", Code: 6217, Name: "StaleUsage", Msg: "The window is already counted, older than the pending one, before the job started or after it ended"}
+	ErrUsageWindowNotClosed      = &programerr.Error{Program: "escrow", Code: 6218, Name: "UsageWindowNotClosed", Msg: "The window has not ended yet"}
+	ErrInvalidUsage              = &programerr.Error{Program: "escrow", Code: 6219, Name: "InvalidUsage", Msg: "The usage exceeds a slot's time on the job"}
+	ErrNothingToSettle           = &programerr.Error{Program: "escrow", Code: 6220, Name: "NothingToSettle", Msg: "The slot has no verified time left to pay"}
+	ErrWrongTokenAccount         = &programerr.Error{Program: "escrow", Code: 6221, Name: "WrongTokenAccount", Msg: "The token account is not the one this job pays or refunds"}
+	ErrJobNotExpired             = &programerr.Error{Program: "escrow", Code: 6222, Name: "JobNotExpired", Msg: "The job's time is not up"}
+	ErrUsageNotFinal             = &programerr.Error{Program: "escrow", Code: 6223, Name: "UsageNotFinal", Msg: "Usage can still be attested: not counted to the end and the grace period not over"}
+	ErrUnsettledUsage            = &programerr.Error{Program: "escrow", Code: 6224, Name: "UnsettledUsage", Msg: "A slot has verified time not yet paid"}
+	ErrClusterNotEmpty           = &programerr.Error{Program: "escrow", Code: 6225, Name: "ClusterNotEmpty", Msg: "The cluster still has open jobs"}
+	ErrWrongCluster              = &programerr.Error{Program: "escrow", Code: 6226, Name: "WrongCluster", Msg: "The account is not the job's cluster or not the renter's"}
+	ErrInsufficientFunds         = &programerr.Error{Program: "escrow", Code: 6227, Name: "InsufficientFunds", Msg: "The token account holds less than the deposit"}
+	ErrJobTimeUp                 = &programerr.Error{Program: "escrow", Code: 6228, Name: "JobTimeUp", Msg: "The job's paid time has ended"}
+	ErrWrongDeviceAccounts       = &programerr.Error{Program: "escrow", Code: 6229, Name: "WrongDeviceAccounts", Msg: "The device accounts are not the job's hired devices in slot order"}
+	ErrUsageCollectionOpen       = &programerr.Error{Program: "escrow", Code: 6230, Name: "UsageCollectionOpen", Msg: "A usage collection is open: it counts when decided, when every oracle voted, or after its vote deadline"}
+	ErrNoUsageCollection         = &programerr.Error{Program: "escrow", Code: 6231, Name: "NoUsageCollection", Msg: "The job has no usage collection open"}
+	ErrNotUnclaimedOwner         = &programerr.Error{Program: "escrow", Code: 6232, Name: "NotUnclaimedOwner", Msg: "The signer is not the owner of the unclaimed pay"}
+	ErrWrongRentPayer            = &programerr.Error{Program: "escrow", Code: 6233, Name: "WrongRentPayer", Msg: "The account is not the one that paid the record's rent"}
+	ErrNoConfigProposal          = &programerr.Error{Program: "escrow", Code: 6234, Name: "NoConfigProposal", Msg: "No configuration change is pending"}
+	ErrConfigDelayNotOver        = &programerr.Error{Program: "escrow", Code: 6235, Name: "ConfigDelayNotOver", Msg: "The configuration change's delay is not over"}
 )
 
 // Errors maps each error code of the program to its error.
-var Errors = chain.ErrorTable{
+var Errors = programerr.Table{
 	6000: ErrInvalidInstruction,
 	6001: ErrInvalidInstructionData,
 	6002: ErrNotEnoughAccounts,
@@ -109,6 +109,18 @@ var Errors = chain.ErrorTable{
 	6234: ErrNoConfigProposal,
 	6235: ErrConfigDelayNotOver,
 }
+
+// DecodeError returns the program's named error for the custom program error that err carries
+// (programerr.Code), or nil: errors.Is(DecodeError(err), ErrX) from any module.
+func DecodeError(err error) error { return Errors.Decode(err) }
+
+// Each account's size in bytes, its discriminator included (what its rent is for).
+const (
+	ConfigSize    = 528
+	JobSize       = 5736
+	ClusterSize   = 128
+	UnclaimedSize = 152
+)
 
 // Where each instruction's accounts sit in its account list.
 const (

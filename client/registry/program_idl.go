@@ -2,64 +2,64 @@
 
 package registry
 
-import "github.com/gpunet/gpunet/internal/chain"
+import "github.com/gpunet/gpunet/client/programerr"
 
 // The program's named errors, as returned in custom program errors.
 var (
-	ErrInvalidInstruction        = &chain.CustomError{Program: "registry", Code: 6000, Name: "InvalidInstruction", Msg: "Unknown instruction discriminator"}
-	ErrInvalidInstructionData    = &chain.CustomError{Program: "registry", Code: 6001, Name: "InvalidInstructionData", Msg: "Instruction data does not decode"}
-	ErrNotEnoughAccounts         = &chain.CustomError{Program: "registry", Code: 6002, Name: "NotEnoughAccounts", Msg: "Not enough accounts for this instruction"}
-	ErrMissingSigner             = &chain.CustomError{Program: "registry", Code: 6003, Name: "MissingSigner", Msg: "A required signer did not sign"}
-	ErrAccountNotWritable        = &chain.CustomError{Program: "registry", Code: 6004, Name: "AccountNotWritable", Msg: "An account that must be writable is not"}
-	ErrInvalidAccountOwner       = &chain.CustomError{Program: "registry", Code: 6005, Name: "InvalidAccountOwner", Msg: "An account is owned by the wrong program"}
-	ErrInvalidPda                = &chain.CustomError{Program: "registry", Code: 6006, Name: "InvalidPda", Msg: "An account is not the expected program-derived address"}
-	ErrInvalidAccountData        = &chain.CustomError{Program: "registry", Code: 6007, Name: "InvalidAccountData", Msg: "An account has the wrong discriminator or size"}
-	ErrAccountAlreadyInitialized = &chain.CustomError{Program: "registry", Code: 6008, Name: "AccountAlreadyInitialized", Msg: "The account is already initialized"}
-	ErrArithmeticOverflow        = &chain.CustomError{Program: "registry", Code: 6009, Name: "ArithmeticOverflow", Msg: "Arithmetic overflow"}
-	ErrInvalidProgramId          = &chain.CustomError{Program: "registry", Code: 6010, Name: "InvalidProgramId", Msg: "The wrong program was passed for a cross-program call"}
-	ErrInvalidMint               = &chain.CustomError{Program: "registry", Code: 6011, Name: "InvalidMint", Msg: "A token account or mint is not the expected mint"}
-	ErrDuplicateAccount          = &chain.CustomError{Program: "registry", Code: 6012, Name: "DuplicateAccount", Msg: "The same account was passed where distinct accounts are required"}
-	ErrUnauthorized              = &chain.CustomError{Program: "registry", Code: 6100, Name: "Unauthorized", Msg: "The signer is not the admin"}
-	ErrInvalidConfigParams       = &chain.CustomError{Program: "registry", Code: 6101, Name: "InvalidConfigParams", Msg: "Config parameters are out of range or inconsistent"}
-	ErrNotUpgradeAuthority       = &chain.CustomError{Program: "registry", Code: 6102, Name: "NotUpgradeAuthority", Msg: "Only the program's upgrade authority can initialize the config"}
-	ErrProgramPaused             = &chain.CustomError{Program: "registry", Code: 6103, Name: "ProgramPaused", Msg: "The registry is paused"}
-	ErrNoPendingAdmin            = &chain.CustomError{Program: "registry", Code: 6104, Name: "NoPendingAdmin", Msg: "The signer is not the pending admin"}
-	ErrInvalidMetadataUri        = &chain.CustomError{Program: "registry", Code: 6105, Name: "InvalidMetadataUri", Msg: "The metadata URI is empty, too long or not printable"}
-	ErrUnknownHardwareClass      = &chain.CustomError{Program: "registry", Code: 6106, Name: "UnknownHardwareClass", Msg: "The hardware model is not a configured class"}
-	ErrInvalidDeviceSpec         = &chain.CustomError{Program: "registry", Code: 6107, Name: "InvalidDeviceSpec", Msg: "The device spec is out of range"}
-	ErrWrongOwner                = &chain.CustomError{Program: "registry", Code: 6108, Name: "WrongOwner", Msg: "The account does not belong to this provider or owner"}
-	ErrDeviceDeregistered        = &chain.CustomError{Program: "registry", Code: 6109, Name: "DeviceDeregistered", Msg: "The device is deregistered"}
-	ErrDeviceSuspended           = &chain.CustomError{Program: "registry", Code: 6110, Name: "DeviceSuspended", Msg: "The device is suspended by a pending slash"}
-	ErrDeviceHired               = &chain.CustomError{Program: "registry", Code: 6111, Name: "DeviceHired", Msg: "The device is hired for a job"}
-	ErrInvalidAmount             = &chain.CustomError{Program: "registry", Code: 6112, Name: "InvalidAmount", Msg: "The amount must be greater than zero"}
-	ErrInsufficientStake         = &chain.CustomError{Program: "registry", Code: 6113, Name: "InsufficientStake", Msg: "The amount exceeds the device's stake"}
-	ErrUnstakeLocked             = &chain.CustomError{Program: "registry", Code: 6114, Name: "UnstakeLocked", Msg: "The unstake ticket's cooldown has not ended"}
-	ErrDeviceNotEmpty            = &chain.CustomError{Program: "registry", Code: 6115, Name: "DeviceNotEmpty", Msg: "The device still has stake, a ticket, a job or a pending slash"}
-	ErrNotOracle                 = &chain.CustomError{Program: "registry", Code: 6116, Name: "NotOracle", Msg: "The signer is not in the oracle set"}
-	ErrDuplicateVote             = &chain.CustomError{Program: "registry", Code: 6117, Name: "DuplicateVote", Msg: "This oracle already attested this window"}
-	ErrStaleProof                = &chain.CustomError{Program: "registry", Code: 6118, Name: "StaleProof", Msg: "The window is already counted or too old"}
-	ErrProofWindowNotClosed      = &chain.CustomError{Program: "registry", Code: 6119, Name: "ProofWindowNotClosed", Msg: "The window has not ended yet"}
-	ErrInvalidProof              = &chain.CustomError{Program: "registry", Code: 6120, Name: "InvalidProof", Msg: "The report is out of range"}
-	ErrUnauthorizedSlasher       = &chain.CustomError{Program: "registry", Code: 6121, Name: "UnauthorizedSlasher", Msg: "Slashing needs the keeper or a quorum of oracles"}
-	ErrInvalidOffence            = &chain.CustomError{Program: "registry", Code: 6122, Name: "InvalidOffence", Msg: "Unknown offence"}
-	ErrAppealWindowClosed        = &chain.CustomError{Program: "registry", Code: 6123, Name: "AppealWindowClosed", Msg: "The appeal window has ended"}
-	ErrAppealWindowOpen          = &chain.CustomError{Program: "registry", Code: 6124, Name: "AppealWindowOpen", Msg: "The appeal window has not ended"}
-	ErrSlashNotPending           = &chain.CustomError{Program: "registry", Code: 6125, Name: "SlashNotPending", Msg: "The slash is already reversed or finalized"}
-	ErrDeviceNotHireable         = &chain.CustomError{Program: "registry", Code: 6126, Name: "DeviceNotHireable", Msg: "The device is not active, is hired, or the registry is paused"}
-	ErrInsufficientFunds         = &chain.CustomError{Program: "registry", Code: 6127, Name: "InsufficientFunds", Msg: "The token account holds less than the amount"}
-	ErrProofStillOpen            = &chain.CustomError{Program: "registry", Code: 6128, Name: "ProofStillOpen", Msg: "The proof window can still reach its quorum"}
-	ErrProofWindowFixed          = &chain.CustomError{Program: "registry", Code: 6129, Name: "ProofWindowFixed", Msg: "proof_window_secs cannot change: window ids would cover time twice"}
-	ErrStakeBelowMinimum         = &chain.CustomError{Program: "registry", Code: 6130, Name: "StakeBelowMinimum", Msg: "The device's stake is below the current minimum for its hardware class"}
-	ErrNotDeviceJob              = &chain.CustomError{Program: "registry", Code: 6131, Name: "NotDeviceJob", Msg: "The device is not held by this job, or not by this escrow authority"}
-	ErrNoConfigProposal          = &chain.CustomError{Program: "registry", Code: 6132, Name: "NoConfigProposal", Msg: "No configuration proposal is pending"}
-	ErrConfigDelayNotOver        = &chain.CustomError{Program: "registry", Code: 6133, Name: "ConfigDelayNotOver", Msg: "The proposed configuration's delay has not ended"}
-	ErrHardwareClassInUse        = &chain.CustomError{Program: "registry", Code: 6134, Name: "HardwareClassInUse", Msg: "A hardware class that registered devices use cannot be removed"}
-	ErrSlashAlreadyPending       = &chain.CustomError{Program: "registry", Code: 6135, Name: "SlashAlreadyPending", Msg: "A slash for this offence is already pending on the device"}
-	ErrSlashCapReached           = &chain.CustomError{Program: "registry", Code: 6136, Name: "SlashCapReached", Msg: "The device's slash cap for this period is reached"}
+	ErrInvalidInstruction        = &programerr.Error{Program: "registry", Code: 6000, Name: "InvalidInstruction", Msg: "Unknown instruction discriminator"}
+	ErrInvalidInstructionData    = &programerr.Error{Program: "registry", Code: 6001, Name: "InvalidInstructionData", Msg: "Instruction data does not decode"}
+	ErrNotEnoughAccounts         = &programerr.Error{Program: "registry", Code: 6002, Name: "NotEnoughAccounts", Msg: "Not enough accounts for this instruction"}
+	ErrMissingSigner             = &programerr.Error{Program: "registry", Code: 6003, Name: "MissingSigner", Msg: "A required signer did not sign"}
+	ErrAccountNotWritable        = &programerr.Error{Program: "registry", Code: 6004, Name: "AccountNotWritable", Msg: "An account that must be writable is not"}
+	ErrInvalidAccountOwner       = &programerr.Error{Program: "registry", Code: 6005, Name: "InvalidAccountOwner", Msg: "An account is owned by the wrong program"}
+	ErrInvalidPda                = &programerr.Error{Program: "registry", Code: 6006, Name: "InvalidPda", Msg: "An account is not the expected program-derived address"}
+	ErrInvalidAccountData        = &programerr.Error{Program: "registry", Code: 6007, Name: "InvalidAccountData", Msg: "An account has the wrong discriminator or size"}
+	ErrAccountAlreadyInitialized = &programerr.Error{Program: "registry", Code: 6008, Name: "AccountAlreadyInitialized", Msg: "The account is already initialized"}
+	ErrArithmeticOverflow        = &programerr.Error{Program: "registry", Code: 6009, Name: "ArithmeticOverflow", Msg: "Arithmetic overflow"}
+	ErrInvalidProgramId          = &programerr.Error{Program: "registry", Code: 6010, Name: "InvalidProgramId", Msg: "The wrong program was passed for a cross-program call"}
+	ErrInvalidMint               = &programerr.Error{Program: "registry", Code: 6011, Name: "InvalidMint", Msg: "A token account or mint is not the expected mint"}
+	ErrDuplicateAccount          = &programerr.Error{Program: "registry", Code: 6012, Name: "DuplicateAccount", Msg: "The same account was passed where distinct accounts are required"}
+	ErrUnauthorized              = &programerr.Error{Program: "registry", Code: 6100, Name: "Unauthorized", Msg: "The signer is not the admin"}
+	ErrInvalidConfigParams       = &programerr.Error{Program: "registry", Code: 6101, Name: "InvalidConfigParams", Msg: "Config parameters are out of range or inconsistent"}
+	ErrNotUpgradeAuthority       = &programerr.Error{Program: "registry", Code: 6102, Name: "NotUpgradeAuthority", Msg: "Only the program's upgrade authority can initialize the config"}
+	ErrProgramPaused             = &programerr.Error{Program: "registry", Code: 6103, Name: "ProgramPaused", Msg: "The registry is paused"}
+	ErrNoPendingAdmin            = &programerr.Error{Program: "registry", Code: 6104, Name: "NoPendingAdmin", Msg: "The signer is not the pending admin"}
+	ErrInvalidMetadataUri        = &programerr.Error{Program: "registry", Code: 6105, Name: "InvalidMetadataUri", Msg: "The metadata URI is empty, too long or not printable"}
+	ErrUnknownHardwareClass      = &programerr.Error{Program: "registry", Code: 6106, Name: "UnknownHardwareClass", Msg: "The hardware model is not a configured class"}
+	ErrInvalidDeviceSpec         = &programerr.Error{Program: "registry", Code: 6107, Name: "InvalidDeviceSpec", Msg: "The device spec is out of range"}
+	ErrWrongOwner                = &programerr.Error{Program: "registry", Code: 6108, Name: "WrongOwner", Msg: "The account does not belong to this provider or owner"}
+	ErrDeviceDeregistered        = &programerr.Error{Program: "registry", Code: 6109, Name: "DeviceDeregistered", Msg: "The device is deregistered"}
+	ErrDeviceSuspended           = &programerr.Error{Program: "registry", Code: 6110, Name: "DeviceSuspended", Msg: "The device is suspended by a pending slash"}
+	ErrDeviceHired               = &programerr.Error{Program: "registry", Code: 6111, Name: "DeviceHired", Msg: "The device is hired for a job"}
+	ErrInvalidAmount             = &programerr.Error{Program: "registry", Code: 6112, Name: "InvalidAmount", Msg: "The amount must be greater than zero"}
+	ErrInsufficientStake         = &programerr.Error{Program: "registry", Code: 6113, Name: "InsufficientStake", Msg: "The amount exceeds the device's stake"}
+	ErrUnstakeLocked             = &programerr.Error{Program: "registry", Code: 6114, Name: "UnstakeLocked", Msg: "The unstake ticket's cooldown has not ended"}
+	ErrDeviceNotEmpty            = &programerr.Error{Program: "registry", Code: 6115, Name: "DeviceNotEmpty", Msg: "The device still has stake, a ticket, a job or a pending slash"}
+	ErrNotOracle                 = &programerr.Error{Program: "registry", Code: 6116, Name: "NotOracle", Msg: "The signer is not in the oracle set"}
+	ErrDuplicateVote             = &programerr.Error{Program: "registry", Code: 6117, Name: "DuplicateVote", Msg: "This oracle already attested this window"}
+	ErrStaleProof                = &programerr.Error{Program: "registry", Code: 6118, Name: "StaleProof", Msg: "The window is already counted or too old"}
+	ErrProofWindowNotClosed      = &programerr.Error{Program: "registry", Code: 6119, Name: "ProofWindowNotClosed", Msg: "The window has not ended yet"}
+	ErrInvalidProof              = &programerr.Error{Program: "registry", Code: 6120, Name: "InvalidProof", Msg: "The report is out of range"}
+	ErrUnauthorizedSlasher       = &programerr.Error{Program: "registry", Code: 6121, Name: "UnauthorizedSlasher", Msg: "Slashing needs the keeper or a quorum of oracles"}
+	ErrInvalidOffence            = &programerr.Error{Program: "registry", Code: 6122, Name: "InvalidOffence", Msg: "Unknown offence"}
+	ErrAppealWindowClosed        = &programerr.Error{Program: "registry", Code: 6123, Name: "AppealWindowClosed", Msg: "The appeal window has ended"}
+	ErrAppealWindowOpen          = &programerr.Error{Program: "registry", Code: 6124, Name: "AppealWindowOpen", Msg: "The appeal window has not ended"}
+	ErrSlashNotPending           = &programerr.Error{Program: "registry", Code: 6125, Name: "SlashNotPending", Msg: "The slash is already reversed or finalized"}
+	ErrDeviceNotHireable         = &programerr.Error{Program: "registry", Code: 6126, Name: "DeviceNotHireable", Msg: "The device is not active, is hired, or the registry is paused"}
+	ErrInsufficientFunds         = &programerr.Error{Program: "registry", Code: 6127, Name: "InsufficientFunds", Msg: "The token account holds less than the amount"}
+	ErrProofStillOpen            = &programerr.Error{Program: "registry", Code: 6128, Name: "ProofStillOpen", Msg: "The proof window can still reach its quorum"}
+	ErrProofWindowFixed          = &programerr.Error{Program: "registry", Code: 6129, Name: "ProofWindowFixed", Msg: "proof_window_secs cannot change: window ids would cover time twice"}
+	ErrStakeBelowMinimum         = &programerr.Error{Program: "registry", Code: 6130, Name: "StakeBelowMinimum", Msg: "The device's stake is below the current minimum for its hardware class"}
+	ErrNotDeviceJob              = &programerr.Error{Program: "registry", Code: 6131, Name: "NotDeviceJob", Msg: "The device is not held by this job, or not by this escrow authority"}
+	ErrNoConfigProposal          = &programerr.Error{Program: "registry", Code: 6132, Name: "NoConfigProposal", Msg: "No configuration proposal is pending"}
+	ErrConfigDelayNotOver        = &programerr.Error{Program: "registry", Code: 6133, Name: "ConfigDelayNotOver", Msg: "The proposed configuration's delay has not ended"}
+	ErrHardwareClassInUse        = &programerr.Error{Program: "registry", Code: 6134, Name: "HardwareClassInUse", Msg: "A hardware class that registered devices use cannot be removed"}
+	ErrSlashAlreadyPending       = &programerr.Error{Program: "registry", Code: 6135, Name: "SlashAlreadyPending", Msg: "A slash for this offence is already pending on the device"}
+	ErrSlashCapReached           = &programerr.Error{Program: "registry", Code: 6136, Name: "SlashCapReached", Msg: "The device's slash cap for this period is reached"}
 )
 
 // Errors maps each error code of the program to its error.
-var Errors = chain.ErrorTable{
+var Errors = programerr.Table{
 	6000: ErrInvalidInstruction,
 	6001: ErrInvalidInstructionData,
 	6002: ErrNotEnoughAccounts,
@@ -111,6 +111,20 @@ var Errors = chain.ErrorTable{
 	6135: ErrSlashAlreadyPending,
 	6136: ErrSlashCapReached,
 }
+
+// DecodeError returns the program's named error for the custom program error that err carries
+// (programerr.Code), or nil: errors.Is(DecodeError(err), ErrX) from any module.
+func DecodeError(err error) error { return Errors.Decode(err) }
+
+// Each account's size in bytes, its discriminator included (what its rent is for).
+const (
+	ConfigSize        = 2096
+	ProviderSize      = 256
+	DeviceSize        = 488
+	UnstakeTicketSize = 96
+	ProofWindowSize   = 304
+	SlashRecordSize   = 176
+)
 
 // Where each instruction's accounts sit in its account list.
 const (

@@ -1,11 +1,13 @@
 // Command gpunet is the operator's command line. `gpunet localnet-init` configures a
-// freshly started localnet (used by `make dev`); `gpunet registry-config`, `escrow-config` and
+// freshly started localnet (used by `make dev`), `gpunet airdrop` pays SOL, IO and IOSD from its
+// dev faucet; `gpunet registry-config`, `escrow-config` and
 // `economy-config` print the programs' Configs on any cluster.
 package main
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -19,12 +21,15 @@ import (
 	"github.com/gpunet/gpunet/internal/anchorcfg"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/localdev"
+	oneconomy "github.com/gpunet/gpunet/onchain/economy"
+	onescrow "github.com/gpunet/gpunet/onchain/escrow"
+	onregistry "github.com/gpunet/gpunet/onchain/registry"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
+	if err := run(ctx, os.Args[1:]); err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "gpunet:", err)
 		os.Exit(1)
 	}
@@ -32,7 +37,10 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: gpunet localnet-init|registry-config|escrow-config|economy-config [flags]")
+		return fmt.Errorf("usage: gpunet localnet-init|airdrop|registry-config|escrow-config|economy-config [flags]")
+	}
+	if args[0] == "airdrop" {
+		return airdrop(ctx, args[1:], os.Stdout, os.Stderr)
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	anchorToml := fs.String("anchor-toml", "Anchor.toml", "Anchor.toml with the program ids")
@@ -60,8 +68,8 @@ func run(ctx context.Context, args []string) error {
 		*url = endpoints.RPC
 	}
 	client := chain.New(*url)
-	reg := registry.Program{ID: ids["registry"]}
-	prog := escrow.Program{ID: ids["escrow"], Registry: reg, Economy: economy.Program{ID: ids["economy"], Registry: reg}}
+	reg := onregistry.Program{ID: ids["registry"]}
+	prog := onescrow.Program{ID: ids["escrow"], Registry: reg, Economy: oneconomy.Program{ID: ids["economy"], Registry: reg}}
 	client.RegisterErrors(prog.Registry.ID, registry.Errors)
 	client.RegisterErrors(prog.Economy.ID, economy.Errors)
 	client.RegisterErrors(prog.ID, escrow.Errors)

@@ -9,6 +9,8 @@ import (
 	"github.com/gagliardetto/solana-go"
 	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/gagliardetto/solana-go/rpc/jsonrpc"
+
+	"github.com/gpunet/gpunet/client/programerr"
 )
 
 // Client sends transactions to one cluster and decodes their errors.
@@ -19,7 +21,7 @@ type Client struct {
 	PollInterval time.Duration
 	// Retry bounds the retries of transient RPC failures.
 	Retry  Backoff
-	errors map[solana.PublicKey]ErrorTable
+	errors map[solana.PublicKey]programerr.Table
 }
 
 // New returns a client of the JSON-RPC endpoint at url that confirms at "confirmed".
@@ -29,12 +31,12 @@ func New(url string) *Client {
 		Commitment:   rpc.CommitmentConfirmed,
 		PollInterval: 200 * time.Millisecond,
 		Retry:        DefaultBackoff,
-		errors:       map[solana.PublicKey]ErrorTable{},
+		errors:       map[solana.PublicKey]programerr.Table{},
 	}
 }
 
 // RegisterErrors names the custom errors of the program deployed at id.
-func (c *Client) RegisterErrors(id solana.PublicKey, table ErrorTable) { c.errors[id] = table }
+func (c *Client) RegisterErrors(id solana.PublicKey, table programerr.Table) { c.errors[id] = table }
 
 // Send builds a transaction of ixs paid by payer, signs it with payer and signers, sends it and
 // waits until it is confirmed at c.Commitment. A failed transaction returns an

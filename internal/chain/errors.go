@@ -9,6 +9,8 @@ import (
 	"github.com/gagliardetto/solana-go"
 	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/gagliardetto/solana-go/rpc/jsonrpc"
+
+	"github.com/gpunet/gpunet/client/programerr"
 )
 
 // JSON-RPC error codes of Solana's RPC server that the client acts on.
@@ -17,22 +19,6 @@ const (
 	rpcNodeUnhealthy    = -32005
 )
 
-// CustomError is a program's named error, as listed in its IDL. The generated client of each
-// program declares one per code (registry.ErrUnauthorized, ...) for use with errors.Is.
-type CustomError struct {
-	Program string
-	Code    uint32
-	Name    string
-	Msg     string
-}
-
-func (e *CustomError) Error() string {
-	return fmt.Sprintf("%s: %s (%d): %s", e.Program, e.Name, e.Code, e.Msg)
-}
-
-// ErrorTable maps a program's error codes to its named errors.
-type ErrorTable map[uint32]*CustomError
-
 // InstructionError is a transaction that failed in one of its instructions: either with a
 // program's custom code (Builtin is empty) or with one of the runtime's built-in errors
 // ("MissingRequiredSignature", ...).
@@ -40,7 +26,7 @@ type InstructionError struct {
 	Index   int
 	Program solana.PublicKey
 	Code    uint32
-	Custom  *CustomError // the named error, when the program's table knows the code
+	Custom  *programerr.Error // the named error, when the program's table knows the code
 	Builtin string
 	Logs    []string
 }
@@ -55,15 +41,19 @@ func (e *InstructionError) Error() string {
 	return fmt.Sprintf("instruction %d (program %s): custom program error %d", e.Index, e.Program, e.Code)
 }
 
-// Is matches a program's CustomError by program and code, so callers write
-// errors.Is(err, registry.ErrUnauthorized).
+// Is matches a program's named error (generated in client/<program>) by program and code, so
+// callers write errors.Is(err, registry.ErrUnauthorized).
 func (e *InstructionError) Is(target error) bool {
-	var c *CustomError
+	var c *programerr.Error
 	if !errors.As(target, &c) || e.Builtin != "" || c.Code != e.Code {
 		return false
 	}
 	return e.Custom == nil || e.Custom.Program == c.Program
 }
+
+// CustomErrorCode returns the custom program error code, if the instruction failed with one
+// (programerr.Coder: the generated clients' DecodeError reads it).
+func (e *InstructionError) CustomErrorCode() (uint32, bool) { return e.Code, e.Builtin == "" }
 
 // TransactionError is a transaction refused as a whole ("BlockhashNotFound",
 // "InsufficientFundsForFee", "AlreadyProcessed", ...).

@@ -11,9 +11,11 @@ import (
 	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/gagliardetto/solana-go/rpc/jsonrpc"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/programerr"
 )
 
-var errDemo = &CustomError{Program: "demo", Code: 6100, Name: "Unauthorized", Msg: "The signer is not the admin"}
+var errDemo = &programerr.Error{Program: "demo", Code: 6100, Name: "Unauthorized", Msg: "The signer is not the admin"}
 
 func decode(t *testing.T, c *Client, raw string, programs []solana.PublicKey) error {
 	t.Helper()
@@ -25,7 +27,7 @@ func decode(t *testing.T, c *Client, raw string, programs []solana.PublicKey) er
 func TestDecodeTxError(t *testing.T) {
 	prog := solana.NewWallet().PublicKey()
 	c := New("http://127.0.0.1:1")
-	c.RegisterErrors(prog, ErrorTable{6100: errDemo})
+	c.RegisterErrors(prog, programerr.Table{6100: errDemo})
 
 	t.Run("named custom error", func(t *testing.T) {
 		err := decode(t, c, `{"InstructionError":[1,{"Custom":6100}]}`, []solana.PublicKey{solana.SystemProgramID, prog})

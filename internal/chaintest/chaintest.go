@@ -29,10 +29,12 @@ import (
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/localnet"
+	oneconomy "github.com/gpunet/gpunet/onchain/economy"
+	onregistry "github.com/gpunet/gpunet/onchain/registry"
 )
 
 // IO is one IO token in base units.
-const IO = 100_000_000
+const IO = economy.IO
 
 // CPIBaseCU is what Agave charges the caller for each cross-program invocation.
 const CPIBaseCU = 946
@@ -42,8 +44,8 @@ type Env struct {
 	Ctx      context.Context
 	Client   *chain.Client // polls every 10 ms; knows the registry's errors
 	Node     *localnet.Node
-	Registry registry.Program
-	Economy  economy.Program
+	Registry onregistry.Program
+	Economy  oneconomy.Program
 	Admin    solana.PrivateKey // the programs' upgrade authority
 	Keeper   solana.PrivateKey
 	Oracles  []solana.PrivateKey // oracle-1, oracle-2, oracle-3
@@ -56,21 +58,27 @@ type Env struct {
 // New starts a localnet for the test (stopped at t.Cleanup) and returns its Env. Its Ctx
 // ends after 5 minutes or at cleanup.
 func New(t testing.TB, opts ...localnet.Option) *Env {
-	node := localnet.Start(t, opts...)
+	return Attach(t, localnet.Start(t, opts...))
+}
+
+// Attach is New on a chain that is already running: a localnet, or another Solana cluster
+// whose endpoints, DEV-ONLY keys (node.KeysDir) and program ids node describes, with the
+// localnet's genesis accounts (the faucet's IO and IOSD, the treasury's IO account).
+func Attach(t testing.TB, node *localnet.Node) *Env {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	e := &Env{
 		Ctx:      ctx,
 		Client:   chain.New(node.RPCURL),
 		Node:     node,
-		Registry: registry.Program{ID: node.Programs["registry"]},
+		Registry: onregistry.Program{ID: node.Programs["registry"]},
 		Admin:    node.Key("upgrade-authority"),
 		Keeper:   node.Key("keeper"),
 		Oracles:  []solana.PrivateKey{node.Key("oracle-1"), node.Key("oracle-2"), node.Key("oracle-3")},
 		IOMint:   node.Key("io-mint").PublicKey(),
 		IOSDMint: node.Key("iosd-mint").PublicKey(),
 	}
-	e.Economy = economy.Program{ID: node.Programs["economy"], Registry: e.Registry, IOMint: e.IOMint, IOSDMint: e.IOSDMint}
+	e.Economy = oneconomy.Program{ID: node.Programs["economy"], Registry: e.Registry, IOMint: e.IOMint, IOSDMint: e.IOSDMint}
 	e.Client.RegisterErrors(e.Registry.ID, registry.Errors)
 	e.Client.RegisterErrors(e.Economy.ID, economy.Errors)
 	e.Client.PollInterval = 10 * time.Millisecond                                                     // the localnet confirms at once

@@ -8,23 +8,29 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/economy"
+	oneconomy "github.com/gpunet/gpunet/onchain/economy"
 )
 
 // EconomyParams are test parameters for the economy: the defaults with a fresh community pool
 // IO account, epoch 0 starting now and 2-second epochs, prices stale after 60 s and circuit
 // breakers over a 60-second window.
 func (e *Env) EconomyParams(t testing.TB) economy.ConfigParams {
-	p := economy.DefaultParams(e.TokenAccount(t, e.IOMint, solana.NewWallet().PublicKey(), 0), time.Now().Unix())
+	p := oneconomy.DefaultParams(e.TokenAccount(t, e.IOMint, solana.NewWallet().PublicKey(), 0), time.Now().Unix())
+	ShortEconomyTimes(&p)
+	return p
+}
+
+// ShortEconomyTimes sets the test durations of EconomyParams in p.
+func ShortEconomyTimes(p *economy.ConfigParams) {
 	p.EpochSecs = 2
 	p.MaxPriceAgeSecs = 60
 	p.BreakerWindowSecs = 60
-	return p
 }
 
 // EconomyLimits are test limits for the economy: the defaults with a 2-second least delay
 // (the registry's test unstake cooldown), so a proposal applies a few seconds later.
 func EconomyLimits() economy.EconomyLimits {
-	l := economy.DefaultLimits()
+	l := oneconomy.DefaultLimits()
 	l.MinConfigDelaySecs = 2
 	return l
 }

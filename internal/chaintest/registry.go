@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/registry"
+	onregistry "github.com/gpunet/gpunet/onchain/registry"
 )
 
 // RegistryParams are test parameters for the registry: the defaults, with the keeper, the
@@ -20,13 +21,18 @@ func (e *Env) RegistryParams(escrowAuthority solana.PublicKey) registry.ConfigPa
 	for i, o := range e.Oracles {
 		oracles[i] = o.PublicKey()
 	}
-	p := registry.DefaultParams(e.Keeper.PublicKey(), e.Treasury, e.Pool, escrowAuthority, oracles, 2)
+	p := onregistry.DefaultParams(e.Keeper.PublicKey(), e.Treasury, e.Pool, escrowAuthority, oracles, 2)
+	ShortRegistryTimes(&p)
+	return p
+}
+
+// ShortRegistryTimes sets the test durations of RegistryParams in p.
+func ShortRegistryTimes(p *registry.ConfigParams) {
 	p.UnstakeCooldownSecs = 2
 	p.AppealWindowSecs = 3
 	p.ProbationSecs = 4
 	p.ProofWindowSecs = 2
 	p.MaxProofAgeSecs = 60
-	return p
 }
 
 // RegistryLimits are test hard limits: any slash rate up to 100% (the tests slash whole

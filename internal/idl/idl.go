@@ -17,6 +17,7 @@ type IDL struct {
 	Events       []Named       `json:"events"`
 	Errors       []ErrorCode   `json:"errors"`
 	Types        []TypeDef     `json:"types"`
+	Constants    []Constant    `json:"constants"`
 }
 
 type Metadata struct {
@@ -44,10 +45,10 @@ type InstructionAccount struct {
 	PDA      *PDA     `json:"pda"`
 }
 
-// PDA is an account's derivation: its seeds, under Program when another program owns it.
 type PDA struct {
-	Seeds   []Seed `json:"seeds"`
-	Program *Seed  `json:"program"`
+	Seeds []Seed `json:"seeds"`
+	// Program is set when the PDA belongs to another program (a seed naming that program).
+	Program *Seed `json:"program"`
 }
 
 // Seed is one PDA seed: a constant ("const", Value) or another account or argument ("account"/"arg", Path).
@@ -61,6 +62,15 @@ type Seed struct {
 type Named struct {
 	Name          string        `json:"name"`
 	Discriminator Discriminator `json:"discriminator"`
+}
+
+// Constant is one of the IDL's "constants": an integer, or bytes (a PDA seed) written as a
+// JSON array in a string, as Anchor writes them.
+type Constant struct {
+	Name  string   `json:"name"`
+	Docs  []string `json:"docs"`
+	Type  Type     `json:"type"`
+	Value string   `json:"value"`
 }
 
 type ErrorCode struct {
@@ -225,6 +235,9 @@ func (doc *IDL) Check() error {
 			return fmt.Errorf("error %s: code %d is below 6000 or repeated", e.Name, e.Code)
 		}
 		seen[e.Code] = true
+	}
+	if err := doc.checkConstants(); err != nil {
+		return err
 	}
 	for _, t := range doc.Types {
 		if t.Type.Kind != "struct" {

@@ -28,6 +28,17 @@ func TestSighash(t *testing.T) {
 	require.Equal(t, Discriminator{155, 12, 170, 224, 30, 250, 204, 130}, Sighash("account", "Config"))
 }
 
+func TestGoName(t *testing.T) {
+	for idlName, goName := range map[string]string{
+		"STATUS_ACTIVE": "StatusActive", "MODEL_CPU": "ModelCPU", "MODEL_RTX4090": "ModelRTX4090",
+		"MODEL_A100_80G": "ModelA100_80G", "IO_DECIMALS": "IODecimals", "E9": "E9", "SEED_SLASH_ESCROW": "SeedSlashEscrow",
+	} {
+		require.Equal(t, goName, GoName(idlName), idlName)
+	}
+	require.Equal(t, "jobID", lowerCamel("job_id"))
+	require.Equal(t, "evidenceHash", lowerCamel("evidence_hash"))
+}
+
 func TestSnakeAndUpper(t *testing.T) {
 	require.Equal(t, "config_params", Snake("ConfigParams"))
 	require.Equal(t, "initialize_config", Snake("initialize_config"))
@@ -91,6 +102,14 @@ func TestCheck(t *testing.T) {
 			}
 		}, "error B: code 6100 is below 6000 or repeated"},
 		{"legacy format", func(m map[string]any) { delete(m, "metadata") }, "metadata.name and metadata.spec are required (Anchor 0.30 format)"},
+		{"constant out of range", func(m map[string]any) {
+			m["constants"] = []any{map[string]any{"name": "BIG", "type": "u8", "value": "256"}}
+		}, `constant BIG: value "256" is not a u8`},
+		{"seed that is not a constant", func(m map[string]any) {
+			m["instructions"].([]any)[0].(map[string]any)["accounts"] = []any{map[string]any{
+				"name": "thing", "pda": map[string]any{"seeds": []any{map[string]any{"kind": "const", "value": []int{116, 104, 105, 110, 103}}}},
+			}}
+		}, "instruction poke account thing: seed [116 104 105 110 103] is not among the constants"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
+	onescrow "github.com/gpunet/gpunet/onchain/escrow"
 )
 
 // ErrOldChain: the saved chain holds accounts in a layout this build no longer writes.
@@ -38,7 +39,7 @@ func accountSize(zero bin.BinaryMarshaler) int {
 }
 
 // layouts lists the Configs Init writes, with the layout this build gives them.
-func layouts(prog escrow.Program) []configLayout {
+func layouts(prog onescrow.Program) []configLayout {
 	return []configLayout{
 		layoutOf("registry", prog.Registry.ConfigAddress(), &registry.Config{}, registry.LayoutVersion,
 			registry.ParseAccount_Config, func(c *registry.Config) uint8 { return c.Version }),

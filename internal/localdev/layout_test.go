@@ -7,16 +7,16 @@ import (
 	bin "github.com/gagliardetto/binary"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	onescrow "github.com/gpunet/gpunet/onchain/escrow"
 )
 
 // A chain saved by an older build (a Config of another size or layout version) is refused with
 // what to do, before Init sends anything; the Config this build wrote passes.
 func TestInitRefusesAnOldChain(t *testing.T) {
 	e := chaintest.New(t)
-	prog := escrow.Program{ID: e.Node.Programs["escrow"], Registry: e.Registry, Economy: e.Economy}
+	prog := onescrow.Program{ID: e.Node.Programs["escrow"], Registry: e.Registry, Economy: e.Economy}
 	_, err := Init(e.Ctx, e.Client, prog, OpenKeys(e.Node.KeysDir))
 	require.NoError(t, err)
 	data, err := e.Client.AccountData(e.Ctx, e.Registry.ConfigAddress())

@@ -19,6 +19,9 @@ import (
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/keyfile"
+	oneconomy "github.com/gpunet/gpunet/onchain/economy"
+	onescrow "github.com/gpunet/gpunet/onchain/escrow"
+	onregistry "github.com/gpunet/gpunet/onchain/registry"
 )
 
 // Keys are the localnet's dev keypairs, read from its keys directory.
@@ -37,11 +40,22 @@ func (k Keys) Key(name string) (solana.PrivateKey, error) {
 // Oracles is the number of dev oracles the localnet creates.
 const Oracles = 3
 
+// Params are what Init creates the three Configs with.
+type Params struct {
+	Registry       registry.ConfigParams
+	RegistryLimits registry.RegistryLimits
+	Economy        economy.ConfigParams
+	EconomyLimits  economy.EconomyLimits
+	Escrow         escrow.ConfigParams
+	EscrowLimits   escrow.EscrowLimits
+}
+
 // Init configures the registry, the economy and the escrow (prog, prog.Registry, prog.Economy)
 // on the localnet, signed by the upgrade authority, creating what does not exist yet; a
 // registry Config from before the escrow was deployed is pointed at the escrow's authority.
-// It reports what it changed.
-func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) ([]string, error) {
+// The Configs it creates have the programs' default parameters and limits with the dev keys,
+// changed by adjust (tests shorten the durations). It reports what it changed.
+func Init(ctx context.Context, c *chain.Client, prog onescrow.Program, keys Keys, adjust ...func(*Params)) ([]string, error) {
 	names := []string{"upgrade-authority", "admin", "keeper", "scheduler", "treasury", "io-mint", "iosd-mint"}
 	for i := 1; i <= Oracles; i++ {
 		names = append(names, fmt.Sprintf("oracle-%d", i))
@@ -59,6 +73,20 @@ func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) 
 	treasury, _, err := solana.FindAssociatedTokenAddress(pub["treasury"], pub["io-mint"])
 	if err != nil {
 		return nil, err
+	}
+	oracles := []solana.PublicKey{pub["oracle-1"], pub["oracle-2"], pub["oracle-3"]}
+	params := Params{
+		// The localnet sends the renters' compensation share of slashes to the treasury too.
+		Registry:       onregistry.DefaultParams(pub["keeper"], treasury, treasury, prog.AuthorityAddress(), oracles, 2),
+		RegistryLimits: onregistry.DefaultLimits(),
+		// The localnet's community pool is the treasury's IO account.
+		Economy:       oneconomy.DefaultParams(treasury, time.Now().Unix()),
+		EconomyLimits: oneconomy.DefaultLimits(),
+		Escrow:        onescrow.DefaultParams(pub["scheduler"], pub["treasury"]),
+		EscrowLimits:  onescrow.DefaultLimits(),
+	}
+	for _, a := range adjust {
+		a(&params)
 	}
 	var changed []string
 	send := func(what string, ix solana.Instruction, err error, cosigners ...solana.PrivateKey) error {
@@ -80,10 +108,7 @@ func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) 
 	config, err := prog.Registry.FetchConfig(ctx, c)
 	switch {
 	case errors.Is(err, chain.ErrAccountNotFound):
-		oracles := []solana.PublicKey{pub["oracle-1"], pub["oracle-2"], pub["oracle-3"]}
-		// The localnet sends the renters' compensation share of slashes to the treasury too.
-		params := registry.DefaultParams(pub["keeper"], treasury, treasury, prog.AuthorityAddress(), oracles, 2)
-		ix, err := prog.Registry.InitializeConfig(admin.PublicKey(), pub["io-mint"], pub["iosd-mint"], params, registry.DefaultLimits())
+		ix, err := prog.Registry.InitializeConfig(admin.PublicKey(), pub["io-mint"], pub["iosd-mint"], params.Registry, params.RegistryLimits)
 		if err := send("initialize registry config", ix, err); err != nil {
 			return nil, err
 		}
@@ -95,10 +120,8 @@ func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) 
 		}
 	}
 
-	// The localnet's community pool is the treasury's IO account.
 	if _, err := prog.Economy.FetchConfig(ctx, c); errors.Is(err, chain.ErrAccountNotFound) {
-		params := economy.DefaultParams(treasury, time.Now().Unix())
-		ix, err := prog.Economy.Initialize(admin.PublicKey(), mintAuthority.PublicKey(), prog.ID, params, economy.DefaultLimits())
+		ix, err := prog.Economy.Initialize(admin.PublicKey(), mintAuthority.PublicKey(), prog.ID, params.Economy, params.EconomyLimits)
 		if err := send("initialize economy config", ix, err, mintAuthority); err != nil {
 			return nil, err
 		}
@@ -107,7 +130,7 @@ func Init(ctx context.Context, c *chain.Client, prog escrow.Program, keys Keys) 
 	}
 
 	if _, err := prog.FetchConfig(ctx, c); errors.Is(err, chain.ErrAccountNotFound) {
-		ix, err := prog.InitializeConfig(admin.PublicKey(), escrow.DefaultParams(pub["scheduler"], pub["treasury"]), escrow.DefaultLimits())
+		ix, err := prog.InitializeConfig(admin.PublicKey(), params.Escrow, params.EscrowLimits)
 		if err := send("initialize escrow config", ix, err); err != nil {
 			return nil, err
 		}
@@ -124,7 +147,7 @@ const maxRepointWait = time.Minute
 // authority. A new escrow authority is a delayed change: it is proposed, and applied once its
 // delay is over if that is within maxRepointWait (a chain whose delay is longer, days with the
 // default parameters, has to be reset instead).
-func repointRegistry(ctx context.Context, c *chain.Client, prog escrow.Program, admin solana.PrivateKey, config *registry.Config,
+func repointRegistry(ctx context.Context, c *chain.Client, prog onescrow.Program, admin solana.PrivateKey, config *registry.Config,
 	send func(string, solana.Instruction, error, ...solana.PrivateKey) error) error {
 	const what = "point the registry at the escrow authority"
 	params := config.Params

@@ -5,16 +5,16 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/internal/chaintest"
 	"github.com/gpunet/gpunet/internal/localdev"
+	onescrow "github.com/gpunet/gpunet/onchain/escrow"
 )
 
 // Init configures a fresh localnet once (a second run changes nothing), and points a registry
 // configured before the escrow existed at the escrow's authority.
 func TestInit(t *testing.T) {
 	e := chaintest.New(t)
-	prog := escrow.Program{ID: e.Node.Programs["escrow"], Registry: e.Registry, Economy: e.Economy}
+	prog := onescrow.Program{ID: e.Node.Programs["escrow"], Registry: e.Registry, Economy: e.Economy}
 	keys := localdev.OpenKeys(e.Node.KeysDir)
 
 	e.InitRegistry(t, e.Node.Key("admin").PublicKey()) // as `make dev` did before the escrow
@@ -30,7 +30,7 @@ func TestInit(t *testing.T) {
 	require.Equal(t, prog.AuthorityAddress(), rc.Params.EscrowAuthority)
 	ec, err := prog.FetchConfig(e.Ctx, e.Client)
 	require.NoError(t, err)
-	want := escrow.DefaultParams(e.Node.Key("scheduler").PublicKey(), e.Node.Key("treasury").PublicKey())
+	want := onescrow.DefaultParams(e.Node.Key("scheduler").PublicKey(), e.Node.Key("treasury").PublicKey())
 	require.Equal(t, want, ec.Params)
 	require.Equal(t, e.Registry.ID, ec.RegistryProgram)
 	require.Equal(t, e.IOSDMint, ec.IosdMint)
@@ -46,7 +46,7 @@ func TestInit(t *testing.T) {
 // On a fresh localnet Init creates both Configs, the registry's naming the escrow's authority.
 func TestInitFresh(t *testing.T) {
 	e := chaintest.New(t)
-	prog := escrow.Program{ID: e.Node.Programs["escrow"], Registry: e.Registry, Economy: e.Economy}
+	prog := onescrow.Program{ID: e.Node.Programs["escrow"], Registry: e.Registry, Economy: e.Economy}
 	changed, err := localdev.Init(e.Ctx, e.Client, prog, localdev.OpenKeys(e.Node.KeysDir))
 	require.NoError(t, err)
 	require.Equal(t, []string{"initialize registry config", "initialize economy config", "initialize escrow config"}, changed)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	oneconomy "github.com/gpunet/gpunet/onchain/economy"
 )
 
 // mintAuthority reads a mint's authority.
@@ -30,8 +31,8 @@ func TestGenesis(t *testing.T) {
 	require.Equal(t, e.prog.MintAuthorityAddress(), c.MintAuthority)
 	require.Equal(t, e.prog.MintAuthorityAddress(), e.mintAuthority(t, e.IOMint))
 	require.Equal(t, e.prog.MintAuthorityAddress(), e.mintAuthority(t, e.IOSDMint))
-	require.Equal(t, uint64(economy.SupplyCap)-e.Supply(t, e.IOMint), c.EmissionBudget)
-	require.Equal(t, uint64(economy.FirstMonthEmission), c.MonthEmission)
+	require.Equal(t, uint64(oneconomy.SupplyCap)-e.Supply(t, e.IOMint), c.EmissionBudget)
+	require.Equal(t, uint64(oneconomy.FirstMonthEmission), c.MonthEmission)
 	require.Equal(t, e.escrowID(), c.EscrowProgram)
 
 	// Nobody else can mint any more: the old authority's MintTo fails.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	oneconomy "github.com/gpunet/gpunet/onchain/economy"
 )
 
 const (
@@ -20,7 +21,7 @@ const (
 // program id named as the economy's escrow).
 type env struct {
 	*chaintest.Env
-	prog      economy.Program
+	prog      oneconomy.Program
 	params    economy.ConfigParams
 	published map[int]int64 // each oracle's last publish time
 }

@@ -12,19 +12,20 @@ import (
 
 	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	oneconomy "github.com/gpunet/gpunet/onchain/economy"
 )
 
 // scheduled is the schedule's sum over the first `epochs` epochs, computed here from its
 // definition with big integers: month k emits m_k (m_0 the first month, each next month
 // m x (1 - decay) rounded down), spread over the month's epochs by rounding down cumulatively.
 func scheduled(epochs uint64) uint64 {
-	m := big.NewInt(economy.FirstMonthEmission)
-	keep := big.NewInt(1_000_000_000 - economy.MonthlyDecayE9)
+	m := big.NewInt(int64(oneconomy.FirstMonthEmission))
+	keep := big.NewInt(1_000_000_000 - oneconomy.MonthlyDecayE9)
 	total := new(big.Int)
-	for done := uint64(0); done < epochs; done += economy.EpochsPerMonth {
-		n := min(epochs-done, economy.EpochsPerMonth)
+	for done := uint64(0); done < epochs; done += oneconomy.EpochsPerMonth {
+		n := min(epochs-done, oneconomy.EpochsPerMonth)
 		part := new(big.Int).Mul(m, new(big.Int).SetUint64(n))
-		total.Add(total, part.Div(part, big.NewInt(economy.EpochsPerMonth)))
+		total.Add(total, part.Div(part, big.NewInt(oneconomy.EpochsPerMonth)))
 		m.Mul(m, keep).Div(m, big.NewInt(1_000_000_000))
 	}
 	return total.Uint64()
@@ -43,7 +44,7 @@ func TestYearOfEpochs(t *testing.T) {
 	year := int64(366 * 24 * 3600)
 	e := newEnv(t, func(_ *env, p *economy.ConfigParams) {
 		p.GenesisTime = time.Now().Unix() - year
-		p.EpochSecs = economy.EpochSecs
+		p.EpochSecs = oneconomy.EpochSecs
 	})
 	for i := 0; i < 365; i++ {
 		sig, err := e.advance(i, 24)
@@ -52,7 +53,7 @@ func TestYearOfEpochs(t *testing.T) {
 			events := e.eventsOf(t, sig)
 			require.Len(t, events, 24)
 			first := events[0].(*economy.EpochAdvanced)
-			perEpoch := uint64(economy.FirstMonthEmission) / economy.EpochsPerMonth
+			perEpoch := uint64(oneconomy.FirstMonthEmission) / oneconomy.EpochsPerMonth
 			require.Equal(t, &economy.EpochAdvanced{Epoch: 0, Scheduled: perEpoch, Provider: perEpoch - perEpoch*5/100, Community: perEpoch * 5 / 100}, first)
 		}
 		if i%73 == 0 {
@@ -71,9 +72,9 @@ func TestYearOfEpochs(t *testing.T) {
 	require.Greater(t, c.CommunityAccrued, c.TotalScheduled*5/100-8760)
 
 	// The reference curve in floating point: 3,333,333 x (1 - r^12) / (1 - r).
-	r := 1 - economy.MonthlyDecayE9/1e9
+	r := 1 - oneconomy.MonthlyDecayE9/1e9
 	reference := 3_333_333 * (1 - math.Pow(r, 12)) / (1 - r)
-	got := float64(c.TotalScheduled) / economy.IO
+	got := float64(c.TotalScheduled) / float64(economy.IO)
 	t.Logf("first year: %.8f IO on chain, %.8f IO on the reference curve", got, reference)
 	require.InDelta(t, reference, got, 1e-6)
 }
@@ -107,7 +108,7 @@ func TestEmissionsStayWithinTheCap(t *testing.T) {
 	})
 	sig, err := e.advance(0, 3)
 	require.NoError(t, err)
-	perEpoch := uint64(economy.FirstMonthEmission) / economy.EpochsPerMonth
+	perEpoch := uint64(oneconomy.FirstMonthEmission) / oneconomy.EpochsPerMonth
 	var emitted []uint64
 	for _, ev := range e.eventsOf(t, sig) {
 		emitted = append(emitted, ev.(*economy.EpochAdvanced).Scheduled)

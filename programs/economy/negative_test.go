@@ -59,6 +59,7 @@ func TestNegativeMatrix(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				_, err := e.SendSig(c.signers, c.ix)
 				require.ErrorIs(t, err, c.want)
+				chaintest.RequireAnchorError(t, err, c.want)
 			})
 		}
 		require.Equal(t, before, e.config(t), "a rejected call changed the Config")

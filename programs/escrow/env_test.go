@@ -10,6 +10,7 @@ import (
 	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	onescrow "github.com/gpunet/gpunet/onchain/escrow"
 )
 
 // price is the test jobs' price: 3.6 IOSD (6 decimals) per device-hour, 1,000 base units per
@@ -29,7 +30,7 @@ const voteDeadline = 4
 // the registry's escrow authority is the escrow's PDA, and IOSD fees burn through the economy.
 type env struct {
 	*chaintest.Env
-	prog         escrow.Program
+	prog         onescrow.Program
 	params       escrow.ConfigParams
 	limits       escrow.EscrowLimits
 	scheduler    solana.PrivateKey
@@ -47,7 +48,7 @@ func newUninitializedEnv(t testing.TB) *env { return setUp(t, chaintest.New(t)) 
 
 // setUp deploys the registry and the economy on ce for the escrow.
 func setUp(t testing.TB, ce *chaintest.Env) *env {
-	e := &env{Env: ce, prog: escrow.Program{ID: ce.Node.Programs["escrow"], Registry: ce.Registry, Economy: ce.Economy}, scheduler: ce.Funded(t)}
+	e := &env{Env: ce, prog: onescrow.Program{ID: ce.Node.Programs["escrow"], Registry: ce.Registry, Economy: ce.Economy}, scheduler: ce.Funded(t)}
 	e.Client.RegisterErrors(e.prog.ID, escrow.Errors)
 	e.InitRegistry(t, e.prog.AuthorityAddress(), func(p *registry.ConfigParams) { p.VoteDeadlineSecs = voteDeadline })
 	e.InitEconomy(t, e.prog.ID, e.EconomyParams(t))
@@ -58,11 +59,11 @@ func setUp(t testing.TB, ce *chaintest.Env) *env {
 		iosdAccount = e.TokenAccount(t, e.IOSDMint, treasury, 0)
 	}
 	e.treasuryIOSD = iosdAccount
-	e.params = escrow.DefaultParams(e.scheduler.PublicKey(), treasury)
+	e.params = onescrow.DefaultParams(e.scheduler.PublicKey(), treasury)
 	e.params.AcceptanceWindowSecs = 6
 	e.params.UsageWindowSecs = 2
 	e.params.UsageGraceSecs = 6 // >= a usage window + the vote deadline (README)
-	e.limits = escrow.DefaultLimits()
+	e.limits = onescrow.DefaultLimits()
 	e.limits.MinConfigDelaySecs = 2 // the registry's test unstake cooldown, 2 s, is the delay
 	return e
 }
@@ -94,8 +95,8 @@ type job struct {
 }
 
 // terms are the test terms: price per device-hour, duration and devices.
-func terms(id uint64, devices uint8, duration uint32) escrow.Terms {
-	return escrow.Terms{JobID: id, PricePerHour: price, DurationSecs: duration, DeviceCount: devices, Requirements: [32]byte{1, 2, 3}}
+func terms(id uint64, devices uint8, duration uint32) onescrow.Terms {
+	return onescrow.Terms{JobID: id, PricePerHour: price, DurationSecs: duration, DeviceCount: devices, Requirements: [32]byte{1, 2, 3}}
 }
 
 // createJob creates an IOSD job for a new renter holding exactly its deposit plus 1 IOSD.
@@ -205,8 +206,8 @@ func pay(from, to uint64) split {
 
 // payee is who slot of job is paid, as the chain says (zero keys for a slot or device that does
 // not exist), with payout as its payout account.
-func (e *env) payee(job solana.PublicKey, slot uint8, payout solana.PublicKey) escrow.Payee {
-	to := escrow.Payee{Payout: payout}
+func (e *env) payee(job solana.PublicKey, slot uint8, payout solana.PublicKey) onescrow.Payee {
+	to := onescrow.Payee{Payout: payout}
 	g, err := e.prog.FetchJob(e.Ctx, e.Client, job)
 	if err != nil || slot >= g.SlotCount {
 		return to

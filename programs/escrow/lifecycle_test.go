@@ -10,6 +10,7 @@ import (
 	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	onescrow "github.com/gpunet/gpunet/onchain/escrow"
 )
 
 // One device, from creation to close: the deposit, the start, usage counted from a quorum,
@@ -77,7 +78,7 @@ func TestSingleDeviceJob(t *testing.T) {
 	})
 	t.Run("the job completes at the end of its paid time", func(t *testing.T) {
 		end := started.StartedAt + 10
-		ix := chaintest.Must(e.prog.ExpireJob(j.addr, j.renter.token, escrow.HiredDevices(e.job(t, j))))
+		ix := chaintest.Must(e.prog.ExpireJob(j.addr, j.renter.token, onescrow.HiredDevices(e.job(t, j))))
 		_, err := e.SendSig([]solana.PrivateKey{j.renter.key}, ix)
 		require.ErrorIs(t, err, escrow.ErrJobNotExpired)
 		waitUntil(end)
@@ -124,7 +125,9 @@ func TestSingleDeviceJob(t *testing.T) {
 }
 
 // hired is the registry Devices of j's hired slots, as cancel and expire take them.
-func (e *env) hired(t testing.TB, j job) []solana.PublicKey { return escrow.HiredDevices(e.job(t, j)) }
+func (e *env) hired(t testing.TB, j job) []solana.PublicKey {
+	return onescrow.HiredDevices(e.job(t, j))
+}
 
 // released asserts that p's device is free again (Active, no job).
 func (e *env) released(t testing.TB, p chaintest.Provider) {

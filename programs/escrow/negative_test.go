@@ -16,6 +16,7 @@ import (
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	onescrow "github.com/gpunet/gpunet/onchain/escrow"
 )
 
 // negCase is one instruction the program must reject with exactly want, leaving every account
@@ -41,6 +42,7 @@ func (e *env) negRejects(t *testing.T, c negCase) {
 	before := e.negSnapshot(t, c.watch)
 	_, err := e.SendSig(c.signers, chaintest.Copy(c.ix)) // a copy: see chaintest/tamper.go
 	require.ErrorIs(t, err, c.want)
+	chaintest.RequireAnchorError(t, err, c.want)
 	require.Equal(t, before, e.negSnapshot(t, c.watch), "a rejected instruction changed an account")
 }
 
@@ -153,12 +155,12 @@ func TestNegativeMatrix(t *testing.T) {
 		cr := e.newRenter(t, 10*iosd)
 		crk := cr.key.PublicKey()
 		require.NoError(t, e.Send([]solana.PrivateKey{cr.key}, chaintest.Must(e.prog.CreateJob(crk, cr.token, e.IOSDMint, terms(1, 1, 600)))))
-		create := func(f func(*escrow.Terms)) solana.Instruction {
+		create := func(f func(*onescrow.Terms)) solana.Instruction {
 			tm := terms(2, 1, 600)
 			f(&tm)
 			return chaintest.Must(e.prog.CreateJob(crk, cr.token, e.IOSDMint, tm))
 		}
-		good := create(func(*escrow.Terms) {})
+		good := create(func(*onescrow.Terms) {})
 		job2 := e.prog.JobAddress(crk, 2)
 		watch := []solana.PublicKey{job2, e.prog.VaultAddress(job2), cr.token}
 		sig := []solana.PrivateKey{cr.key}
@@ -172,14 +174,14 @@ func TestNegativeMatrix(t *testing.T) {
 			negCase{"system program is the token program", sig, chaintest.WithAccount(good, 7, solana.TokenProgramID), escrow.ErrInvalidProgramId, watch},
 			negCase{"a mint neither IO nor IOSD", sig, chaintest.Must(e.prog.CreateJob(crk, cr.token, unrelated, terms(2, 1, 600))), escrow.ErrInvalidMint, watch},
 			negCase{"an IO job paid from an IOSD account", sig, chaintest.Must(e.prog.CreateJob(crk, cr.token, e.IOMint, terms(2, 1, 600))), escrow.ErrInvalidMint, watch},
-			negCase{"price 0", sig, create(func(tm *escrow.Terms) { tm.PricePerHour = 0 }), escrow.ErrInvalidJobParams, watch},
-			negCase{"duration 0", sig, create(func(tm *escrow.Terms) { tm.DurationSecs = 0 }), escrow.ErrInvalidJobParams, watch},
-			negCase{"duration over 366 days", sig, create(func(tm *escrow.Terms) { tm.DurationSecs = 366*24*3600 + 1 }), escrow.ErrInvalidJobParams, watch},
-			negCase{"0 devices", sig, create(func(tm *escrow.Terms) { tm.DeviceCount = 0 }), escrow.ErrInvalidJobParams, watch},
-			negCase{"17 devices", sig, create(func(tm *escrow.Terms) { tm.DeviceCount = 17 }), escrow.ErrInvalidJobParams, watch},
-			negCase{"deposit rounds to 0", sig, create(func(tm *escrow.Terms) { tm.PricePerHour, tm.DurationSecs = 1, 1 }), escrow.ErrInvalidJobParams, watch},
-			negCase{"more than the renter holds", sig, create(func(tm *escrow.Terms) { tm.DeviceCount, tm.DurationSecs = 16, 3600 }), escrow.ErrInsufficientFunds, watch},
-			negCase{"the deposit overflows", sig, create(func(tm *escrow.Terms) { tm.PricePerHour, tm.DeviceCount = math.MaxUint64, 16 }), escrow.ErrArithmeticOverflow, watch},
+			negCase{"price 0", sig, create(func(tm *onescrow.Terms) { tm.PricePerHour = 0 }), escrow.ErrInvalidJobParams, watch},
+			negCase{"duration 0", sig, create(func(tm *onescrow.Terms) { tm.DurationSecs = 0 }), escrow.ErrInvalidJobParams, watch},
+			negCase{"duration over 366 days", sig, create(func(tm *onescrow.Terms) { tm.DurationSecs = 366*24*3600 + 1 }), escrow.ErrInvalidJobParams, watch},
+			negCase{"0 devices", sig, create(func(tm *onescrow.Terms) { tm.DeviceCount = 0 }), escrow.ErrInvalidJobParams, watch},
+			negCase{"17 devices", sig, create(func(tm *onescrow.Terms) { tm.DeviceCount = 17 }), escrow.ErrInvalidJobParams, watch},
+			negCase{"deposit rounds to 0", sig, create(func(tm *onescrow.Terms) { tm.PricePerHour, tm.DurationSecs = 1, 1 }), escrow.ErrInvalidJobParams, watch},
+			negCase{"more than the renter holds", sig, create(func(tm *onescrow.Terms) { tm.DeviceCount, tm.DurationSecs = 16, 3600 }), escrow.ErrInsufficientFunds, watch},
+			negCase{"the deposit overflows", sig, create(func(tm *onescrow.Terms) { tm.PricePerHour, tm.DeviceCount = math.MaxUint64, 16 }), escrow.ErrArithmeticOverflow, watch},
 			negCase{"job id already used", []solana.PrivateKey{e.Keeper, cr.key}, chaintest.Must(e.prog.CreateJob(crk, cr.token, e.IOSDMint, terms(1, 1, 600))),
 				escrow.ErrAccountAlreadyInitialized, []solana.PublicKey{e.prog.JobAddress(crk, 1), e.prog.VaultAddress(e.prog.JobAddress(crk, 1)), cr.token}},
 			negCase{"job address of another id", sig, chaintest.WithAccount(good, 1, e.prog.JobAddress(crk, 3)), escrow.ErrInvalidPda, watch},
@@ -830,7 +832,7 @@ func TestNegativePaused(t *testing.T) {
 		e.released(t, p0)
 	})
 	t.Run("cancel_job works", func(t *testing.T) {
-		require.NoError(t, e.Send([]solana.PrivateKey{rk}, chaintest.Must(e.prog.CancelJob(rk.PublicKey(), run.addr, run.renter.token, escrow.HiredDevices(e.job(t, run))))))
+		require.NoError(t, e.Send([]solana.PrivateKey{rk}, chaintest.Must(e.prog.CancelJob(rk.PublicKey(), run.addr, run.renter.token, onescrow.HiredDevices(e.job(t, run))))))
 		got := e.job(t, run)
 		require.Equal(t, escrow.JobCancelled, got.State)
 		require.Equal(t, escrow.SlotLeft, got.Slots[2].State, "the proposal is dropped")

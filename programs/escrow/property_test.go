@@ -15,9 +15,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/escrow"
+	"github.com/gpunet/gpunet/client/programerr"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	onescrow "github.com/gpunet/gpunet/onchain/escrow"
 )
 
 // TestPropertyConservation drives the escrow with a long random sequence of valid and invalid
@@ -193,9 +195,9 @@ type worldJob struct {
 type verdict struct {
 	name string // the operation, when the step chose another than its own
 	err  error
-	want *chain.CustomError // the step surely fails with this error
-	pass bool               // the step surely succeeds
-	then func()             // checks of a successful step, once it is judged
+	want *programerr.Error // the step surely fails with this error
+	pass bool              // the step surely succeeds
+	then func()            // checks of a successful step, once it is judged
 }
 
 func newEscrowWorld(t *testing.T, rng *rand.Rand) *escrowWorld {
@@ -271,7 +273,7 @@ func (w *escrowWorld) judge(name string, v verdict) {
 		outcome = ie.Custom.Name
 		require.False(t, v.pass, "%s: a valid step was rejected: %v\n%s", name, v.err, logTail(ie.Logs))
 		if allowed, exit := exitErrors[name]; exit {
-			require.True(t, slices.ContainsFunc(allowed, func(a *chain.CustomError) bool { return a.Code == ie.Custom.Code }),
+			require.True(t, slices.ContainsFunc(allowed, func(a *programerr.Error) bool { return a.Code == ie.Custom.Code }),
 				"%s: an exit failed with %s\n%s", name, ie.Custom.Name, logTail(ie.Logs))
 		}
 		if v.want != nil {
@@ -338,17 +340,17 @@ func (w *escrowWorld) report(took time.Duration) {
 // names the step's error; one that depends on the race with the chain's clock leaves the
 // outcome open.
 type expectation struct {
-	want   *chain.CustomError
+	want   *programerr.Error
 	unsure bool
 }
 
-func (x *expectation) fails(cond bool, err *chain.CustomError) {
+func (x *expectation) fails(cond bool, err *programerr.Error) {
 	if cond && x.want == nil && !x.unsure {
 		x.want = err
 	}
 }
 
-func (x *expectation) race(side, failing int, err *chain.CustomError) {
+func (x *expectation) race(side, failing int, err *programerr.Error) {
 	switch side {
 	case failing:
 		x.fails(true, err)
@@ -360,10 +362,10 @@ func (x *expectation) race(side, failing int, err *chain.CustomError) {
 }
 
 // failsFrom: the check fails once the chain's clock has reached at.
-func (x *expectation) failsFrom(at int64, err *chain.CustomError) { x.race(chainReached(at), 1, err) }
+func (x *expectation) failsFrom(at int64, err *programerr.Error) { x.race(chainReached(at), 1, err) }
 
 // failsUntil: the check fails while the chain's clock has not reached at.
-func (x *expectation) failsUntil(at int64, err *chain.CustomError) { x.race(chainReached(at), -1, err) }
+func (x *expectation) failsUntil(at int64, err *programerr.Error) { x.race(chainReached(at), -1, err) }
 
 func (x *expectation) verdict(err error, then func()) verdict {
 	return verdict{err: err, want: x.want, pass: x.want == nil && !x.unsure, then: then}
@@ -528,7 +530,7 @@ func (w *escrowWorld) someSlot(g *escrow.Job, fits func(escrow.Slot) bool) uint8
 	if len(fit) > 0 && w.rng.IntN(4) > 0 {
 		return fit[w.rng.IntN(len(fit))]
 	}
-	return uint8(w.rng.IntN(min(int(g.SlotCount)+2, escrow.MaxSlots)))
+	return uint8(w.rng.IntN(min(int(g.SlotCount)+2, int(escrow.MaxSlots))))
 }
 
 func (w *escrowWorld) anyProvider() worldProvider { return w.providers[w.rng.IntN(len(w.providers))] }
@@ -604,7 +606,7 @@ func (w *escrowWorld) treasuries() uint64 {
 // exitErrors are the errors an exit step may fail with: its own misuse, the job's state and the
 // clock, never the configuration, which reconfigure changes under running jobs (every term a
 // job depends on is fixed at its creation).
-var exitErrors = map[string][]*chain.CustomError{
+var exitErrors = map[string][]*programerr.Error{
 	"settle":            {escrow.ErrInvalidSlot, escrow.ErrWrongTokenAccount, escrow.ErrInvalidMint, escrow.ErrNothingToSettle},
 	"quit_job":          {escrow.ErrInvalidJobState, escrow.ErrInvalidSlot, escrow.ErrWrongDevice},
 	"cancel_job":        {escrow.ErrNotRenter, escrow.ErrInvalidJobState, escrow.ErrWrongTokenAccount, escrow.ErrWrongDeviceAccounts},
@@ -665,7 +667,7 @@ func (w *escrowWorld) reconfigure() verdict {
 // hiredList is HiredDevices(g), one time in eight made wrong (a device missing, out of order or
 // one too many); wrong reports whether it was.
 func (w *escrowWorld) hiredList(g *escrow.Job) (list []solana.PublicKey, wrong bool) {
-	list = escrow.HiredDevices(g)
+	list = onescrow.HiredDevices(g)
 	if w.rng.IntN(8) > 0 {
 		return list, false
 	}
@@ -681,7 +683,7 @@ func (w *escrowWorld) hiredList(g *escrow.Job) (list []solana.PublicKey, wrong b
 func (w *escrowWorld) createJob() verdict {
 	t, e := w.t, w.e
 	r := w.renters[[]int{0, 0, 1, 1, 2}[w.rng.IntN(5)]] // the last has little
-	terms := escrow.Terms{JobID: r.nextID, PricePerHour: price, DurationSecs: uint32(6 + w.rng.IntN(15)),
+	terms := onescrow.Terms{JobID: r.nextID, PricePerHour: price, DurationSecs: uint32(6 + w.rng.IntN(15)),
 		DeviceCount: []uint8{1, 1, 2, 2, 3, 4}[w.rng.IntN(6)], Requirements: [32]byte{byte(w.step)}}
 	if w.rng.IntN(4) == 0 {
 		terms.PricePerHour = 1_234_567 // not a whole number of base units per second: rounding
@@ -795,7 +797,7 @@ func (w *escrowWorld) assign() verdict {
 		x.fails(!w.deviceJob[d].IsZero(), escrow.ErrDeviceNotHireable)
 		x.fails(holds(g, d, -1) || slices.Contains(proposed, d), escrow.ErrDeviceAlreadyOnJob)
 		x.fails(taken >= int(g.DeviceCount), escrow.ErrTooManyDevices)
-		x.fails(slots >= escrow.MaxSlots, escrow.ErrNoFreeSlot)
+		x.fails(slots >= int(escrow.MaxSlots), escrow.ErrNoFreeSlot)
 		taken, slots, proposed = taken+1, slots+1, append(proposed, d)
 	}
 	_, err := w.send(chaintest.Must(e.prog.AssignDevices(authority.PublicKey(), j.addr, devices...)), authority)
@@ -904,7 +906,7 @@ func (w *escrowWorld) recordUsage() verdict {
 	}
 	invalid := w.rng.IntN(8) == 0
 	if invalid {
-		i := w.rng.IntN(min(int(g.SlotCount)+1, escrow.MaxSlots))
+		i := w.rng.IntN(min(int(g.SlotCount)+1, int(escrow.MaxSlots)))
 		report.Secs[i] = capAt(g, g.Slots[i], end) + 1 + uint32(w.rng.IntN(3)) // past its time on the job
 	}
 	var x expectation
@@ -993,7 +995,7 @@ func (w *escrowWorld) sameUsage(want, got *escrow.Job) {
 func pendingRows(g *escrow.Job) [][]uint32 {
 	var rows [][]uint32
 	for r := range int(g.PendingVotes) {
-		rows = append(rows, g.Votes[r*escrow.MaxSlots:(r+1)*escrow.MaxSlots])
+		rows = append(rows, g.Votes[r*int(escrow.MaxSlots):(r+1)*int(escrow.MaxSlots)])
 	}
 	return rows
 }
@@ -1457,7 +1459,7 @@ func (w *escrowWorld) drain() {
 	for _, j := range w.jobs {
 		g := w.fetch(j.addr)
 		if g.State <= escrow.JobRunning {
-			require.NoError(t, e.Send([]solana.PrivateKey{j.r.key}, chaintest.Must(e.prog.CancelJob(j.r.key.PublicKey(), j.addr, j.r.token, escrow.HiredDevices(g)))))
+			require.NoError(t, e.Send([]solana.PrivateKey{j.r.key}, chaintest.Must(e.prog.CancelJob(j.r.key.PublicKey(), j.addr, j.r.token, onescrow.HiredDevices(g)))))
 			g = w.fetch(j.addr)
 		}
 		last = max(last, g.EndedAt+g.UsageGraceSecs, e.windowEnd(uint64(g.EndedAt/e.params.UsageWindowSecs))+voteDeadline)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	onregistry "github.com/gpunet/gpunet/onchain/registry"
 )
 
 // The delayed-configuration rule: which changes apply at once (only those that reduce a key's
@@ -182,7 +183,7 @@ func TestInitializeConfigLimits(t *testing.T) {
 			require.ErrorIs(t, e.initializeWith(t, e.Admin, p, l), registry.ErrInvalidConfigParams)
 		})
 	}
-	params.AppealWindowSecs = registry.DefaultParams(solana.PublicKey{}, solana.PublicKey{}, solana.PublicKey{}, solana.PublicKey{}, nil, 0).AppealWindowSecs
-	require.NoError(t, e.initializeWith(t, e.Admin, params, registry.DefaultLimits()), "the default rates and window fit the default limits")
-	require.Equal(t, registry.DefaultLimits(), e.registryConfig(t).Limits)
+	params.AppealWindowSecs = onregistry.DefaultParams(solana.PublicKey{}, solana.PublicKey{}, solana.PublicKey{}, solana.PublicKey{}, nil, 0).AppealWindowSecs
+	require.NoError(t, e.initializeWith(t, e.Admin, params, onregistry.DefaultLimits()), "the default rates and window fit the default limits")
+	require.Equal(t, onregistry.DefaultLimits(), e.registryConfig(t).Limits)
 }

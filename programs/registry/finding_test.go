@@ -17,7 +17,7 @@ import (
 // ticketRent is the rent of an UnstakeTicket (96 bytes), which its owner pays.
 const ticketRent = auTicketRent
 
-// productionLikeLimits are hard limits shaped like registry.DefaultLimits with test durations:
+// productionLikeLimits are hard limits shaped like onregistry.DefaultLimits with test durations:
 // at most 50% per offence, at most 55% in any 10 s, an appeal window of at least 3 s.
 func productionLikeLimits() registry.RegistryLimits {
 	l := chaintest.RegistryLimits()
@@ -109,7 +109,7 @@ func TestFinding3KeeperAloneCannotSlash(t *testing.T) {
 
 	for i := 0; i < 7; i++ {
 		ev := evidenceOf("made up " + string(rune('0'+i)))
-		err := e.Send([]solana.PrivateKey{e.Keeper}, e.slashIx(keeper, p, registry.Offence(i%4), ev))
+		err := e.Send([]solana.PrivateKey{e.Keeper}, e.slashIx(keeper, p, uint8(i%4), ev))
 		require.ErrorIs(t, err, registry.ErrUnauthorizedSlasher, "keeper slash %d", i)
 		require.False(t, e.exists(t, e.Registry.SlashAddress(p.Device, ev)))
 	}

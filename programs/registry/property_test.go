@@ -231,7 +231,7 @@ func (w *world) slash(t *testing.T) error {
 	var evidence [32]byte
 	binary := fmt.Sprintf("evidence %d", w.rng.IntN(6)) // repeats on purpose: one slash per evidence
 	evidence = sha256.Sum256([]byte(binary))
-	offence := registry.Offence(w.rng.IntN(5)) // 4 is not an offence
+	offence := uint8(w.rng.IntN(5)) // 4 is not an offence
 	// the keeper submits what oracles 0 and 1 signed
 	authority, cosigners := w.e.Keeper, []solana.PrivateKey{w.e.Oracles[0], w.e.Oracles[1]}
 	switch w.rng.IntN(5) {

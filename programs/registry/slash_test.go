@@ -24,13 +24,13 @@ const (
 func evidenceOf(s string) [32]byte { return sha256.Sum256([]byte(s)) }
 
 // slashIx builds a slash of p's device.
-func (e *env) slashIx(authority solana.PublicKey, p chaintest.Provider, offence registry.Offence, evidence [32]byte, cosigners ...solana.PublicKey) solana.Instruction {
+func (e *env) slashIx(authority solana.PublicKey, p chaintest.Provider, offence uint8, evidence [32]byte, cosigners ...solana.PublicKey) solana.Instruction {
 	return chaintest.Must(e.Registry.Slash(authority, p.Owner.PublicKey(), p.DeviceKey.PublicKey(), e.IOMint, offence, evidence, cosigners...))
 }
 
 // oracleSlashIx is a slash of p's device the keeper submits (and pays for) on evidence oracles
 // 0 and 1, the test quorum, signed; slashSigners are its signers.
-func (e *env) oracleSlashIx(p chaintest.Provider, offence registry.Offence, evidence [32]byte) solana.Instruction {
+func (e *env) oracleSlashIx(p chaintest.Provider, offence uint8, evidence [32]byte) solana.Instruction {
 	return e.slashIx(e.Keeper.PublicKey(), p, offence, evidence, e.Oracles[0].PublicKey(), e.Oracles[1].PublicKey())
 }
 
@@ -159,7 +159,7 @@ func TestSlashOnOracleEvidence(t *testing.T) {
 	oracle0, oracle1 := e.Oracles[0], e.Oracles[1]
 	quorum := []solana.PrivateKey{e.Keeper, oracle0, oracle1}
 	// the keeper submits on the oracles' evidence
-	slashIx := func(offence registry.Offence, evidence [32]byte) solana.Instruction {
+	slashIx := func(offence uint8, evidence [32]byte) solana.Instruction {
 		return e.slashIx(keeper, p, offence, evidence, oracle0.PublicKey(), oracle1.PublicKey())
 	}
 	cases := []struct {
@@ -201,7 +201,7 @@ func TestSlashOnOracleEvidence(t *testing.T) {
 			return ix
 		}, registry.ErrMissingSigner},
 		{"unknown offence", quorum, func() solana.Instruction {
-			return slashIx(registry.Offence(4), fresh)
+			return slashIx(uint8(4), fresh)
 		}, registry.ErrInvalidOffence},
 		{"an offence already pending", quorum, func() solana.Instruction {
 			return slashIx(registry.OffenceFailedChallenge, fresh) // ev1's offence, still pending

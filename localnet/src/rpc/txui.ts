@@ -76,7 +76,7 @@ export function uiTransactionJson(tx: ParsedTx): unknown {
       programIdIndex: ix.programIdIndex,
       accounts: ix.accounts,
       data: encodeBase58(ix.data),
-      stackHeight: null,
+      stackHeight: 1, // a transaction's own instructions run at stack height 1
     })),
   };
   if (tx.version === 0) message.addressTableLookups = tx.lookups;

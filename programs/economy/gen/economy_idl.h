@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "gpunet/error.h"
+#include "gpunet/log.h"
 #include "gpunet/mem.h"
 #include "gpunet/types.h"
 
@@ -64,10 +65,82 @@ _Static_assert(ECONOMY_ERR_INVALID_PROGRAM_ID == GP_ERR_INVALID_PROGRAM_ID, "IDL
 _Static_assert(ECONOMY_ERR_INVALID_MINT == GP_ERR_INVALID_MINT, "IDL and SDK disagree on InvalidMint");
 _Static_assert(ECONOMY_ERR_DUPLICATE_ACCOUNT == GP_ERR_DUPLICATE_ACCOUNT, "IDL and SDK disagree on DuplicateAccount");
 
+/* Logs a failed instruction's error as Anchor programs do, so Anchor clients name it:
+   "AnchorError occurred. Error Code: <name>. Error Number: <n>. Error Message: <msg>."
+   Codes not listed above (builtin errors, n << 32) log nothing. */
+static __attribute__((noinline, cold, unused)) void economy_log_error(uint64_t err) {
+  switch (err) {
+    case ECONOMY_ERR_INVALID_INSTRUCTION: GP_LOG("AnchorError occurred. Error Code: InvalidInstruction. Error Number: 6000. Error Message: Unknown instruction discriminator."); break;
+    case ECONOMY_ERR_INVALID_INSTRUCTION_DATA: GP_LOG("AnchorError occurred. Error Code: InvalidInstructionData. Error Number: 6001. Error Message: Instruction data does not decode."); break;
+    case ECONOMY_ERR_NOT_ENOUGH_ACCOUNTS: GP_LOG("AnchorError occurred. Error Code: NotEnoughAccounts. Error Number: 6002. Error Message: Not enough accounts for this instruction."); break;
+    case ECONOMY_ERR_MISSING_SIGNER: GP_LOG("AnchorError occurred. Error Code: MissingSigner. Error Number: 6003. Error Message: A required signer did not sign."); break;
+    case ECONOMY_ERR_ACCOUNT_NOT_WRITABLE: GP_LOG("AnchorError occurred. Error Code: AccountNotWritable. Error Number: 6004. Error Message: An account that must be writable is not."); break;
+    case ECONOMY_ERR_INVALID_ACCOUNT_OWNER: GP_LOG("AnchorError occurred. Error Code: InvalidAccountOwner. Error Number: 6005. Error Message: An account is owned by the wrong program."); break;
+    case ECONOMY_ERR_INVALID_PDA: GP_LOG("AnchorError occurred. Error Code: InvalidPda. Error Number: 6006. Error Message: An account is not the expected program-derived address."); break;
+    case ECONOMY_ERR_INVALID_ACCOUNT_DATA: GP_LOG("AnchorError occurred. Error Code: InvalidAccountData. Error Number: 6007. Error Message: An account has the wrong discriminator or size."); break;
+    case ECONOMY_ERR_ACCOUNT_ALREADY_INITIALIZED: GP_LOG("AnchorError occurred. Error Code: AccountAlreadyInitialized. Error Number: 6008. Error Message: The account is already initialized."); break;
+    case ECONOMY_ERR_ARITHMETIC_OVERFLOW: GP_LOG("AnchorError occurred. Error Code: ArithmeticOverflow. Error Number: 6009. Error Message: Arithmetic overflow."); break;
+    case ECONOMY_ERR_INVALID_PROGRAM_ID: GP_LOG("AnchorError occurred. Error Code: InvalidProgramId. Error Number: 6010. Error Message: The wrong program was passed for a cross-program call."); break;
+    case ECONOMY_ERR_INVALID_MINT: GP_LOG("AnchorError occurred. Error Code: InvalidMint. Error Number: 6011. Error Message: A token account or mint is not the expected mint."); break;
+    case ECONOMY_ERR_DUPLICATE_ACCOUNT: GP_LOG("AnchorError occurred. Error Code: DuplicateAccount. Error Number: 6012. Error Message: The same account was passed where distinct accounts are required."); break;
+    case ECONOMY_ERR_UNAUTHORIZED: GP_LOG("AnchorError occurred. Error Code: Unauthorized. Error Number: 6300. Error Message: The signer is not the admin."); break;
+    case ECONOMY_ERR_INVALID_CONFIG_PARAMS: GP_LOG("AnchorError occurred. Error Code: InvalidConfigParams. Error Number: 6301. Error Message: Config parameters are out of range or inconsistent."); break;
+    case ECONOMY_ERR_NOT_UPGRADE_AUTHORITY: GP_LOG("AnchorError occurred. Error Code: NotUpgradeAuthority. Error Number: 6302. Error Message: Only the program's upgrade authority can initialize the config."); break;
+    case ECONOMY_ERR_WRONG_MINT_AUTHORITY: GP_LOG("AnchorError occurred. Error Code: WrongMintAuthority. Error Number: 6303. Error Message: The signer is not the mints' current mint authority."); break;
+    case ECONOMY_ERR_NOT_ORACLE: GP_LOG("AnchorError occurred. Error Code: NotOracle. Error Number: 6304. Error Message: The signer is not in the registry's oracle set."); break;
+    case ECONOMY_ERR_INVALID_PRICE: GP_LOG("AnchorError occurred. Error Code: InvalidPrice. Error Number: 6305. Error Message: The price is zero or published in the future."); break;
+    case ECONOMY_ERR_STALE_PRICE: GP_LOG("AnchorError occurred. Error Code: StalePrice. Error Number: 6306. Error Message: The price is too old or not newer than the oracle's last."); break;
+    case ECONOMY_ERR_PRICE_UNAVAILABLE: GP_LOG("AnchorError occurred. Error Code: PriceUnavailable. Error Number: 6307. Error Message: Fewer than a quorum of oracles have a fresh price."); break;
+    case ECONOMY_ERR_PRICE_TOO_UNCERTAIN: GP_LOG("AnchorError occurred. Error Code: PriceTooUncertain. Error Number: 6308. Error Message: The price is not above twice its confidence."); break;
+    case ECONOMY_ERR_INVALID_AMOUNT: GP_LOG("AnchorError occurred. Error Code: InvalidAmount. Error Number: 6309. Error Message: The amount, or what it converts to, is zero."); break;
+    case ECONOMY_ERR_MINT_LIMIT_EXCEEDED: GP_LOG("AnchorError occurred. Error Code: MintLimitExceeded. Error Number: 6310. Error Message: IOSD minted in the breaker window would exceed its limit."); break;
+    case ECONOMY_ERR_REDEEM_LIMIT_EXCEEDED: GP_LOG("AnchorError occurred. Error Code: RedeemLimitExceeded. Error Number: 6311. Error Message: IO redeemed in the breaker window would exceed its limit."); break;
+    case ECONOMY_ERR_SUPPLY_CAP_EXCEEDED: GP_LOG("AnchorError occurred. Error Code: SupplyCapExceeded. Error Number: 6312. Error Message: Circulating IO would exceed the supply cap."); break;
+    case ECONOMY_ERR_EPOCH_NOT_DUE: GP_LOG("AnchorError occurred. Error Code: EpochNotDue. Error Number: 6313. Error Message: No epoch has ended that is not advanced yet."); break;
+    case ECONOMY_ERR_INVALID_EPOCH_COUNT: GP_LOG("AnchorError occurred. Error Code: InvalidEpochCount. Error Number: 6314. Error Message: max_epochs must be 1-24."); break;
+    case ECONOMY_ERR_STALE_REWARD: GP_LOG("AnchorError occurred. Error Code: StaleReward. Error Number: 6315. Error Message: The value is lower than this oracle's last for the device."); break;
+    case ECONOMY_ERR_REWARD_QUORUM_NOT_MET: GP_LOG("AnchorError occurred. Error Code: RewardQuorumNotMet. Error Number: 6316. Error Message: Fewer than a quorum of oracles attested the device's rewards."); break;
+    case ECONOMY_ERR_NOTHING_TO_CLAIM: GP_LOG("AnchorError occurred. Error Code: NothingToClaim. Error Number: 6317. Error Message: The device has nothing left to claim."); break;
+    case ECONOMY_ERR_REWARD_POOL_EXHAUSTED: GP_LOG("AnchorError occurred. Error Code: RewardPoolExhausted. Error Number: 6318. Error Message: The provider pool holds less than the claim."); break;
+    case ECONOMY_ERR_WRONG_TOKEN_ACCOUNT: GP_LOG("AnchorError occurred. Error Code: WrongTokenAccount. Error Number: 6319. Error Message: The token account is not the expected one."); break;
+    case ECONOMY_ERR_NOT_ESCROW_JOB: GP_LOG("AnchorError occurred. Error Code: NotEscrowJob. Error Number: 6320. Error Message: The signer is not a job of the escrow program."); break;
+    case ECONOMY_ERR_INSUFFICIENT_FUNDS: GP_LOG("AnchorError occurred. Error Code: InsufficientFunds. Error Number: 6321. Error Message: The token account holds less than the amount."); break;
+    case ECONOMY_ERR_PRICE_DISAGREEMENT: GP_LOG("AnchorError occurred. Error Code: PriceDisagreement. Error Number: 6322. Error Message: The fresh prices do not include a quorum that agrees within the price band."); break;
+    case ECONOMY_ERR_REWARD_DISAGREEMENT: GP_LOG("AnchorError occurred. Error Code: RewardDisagreement. Error Number: 6323. Error Message: The oracles' values for the device do not include a quorum that agrees within the vote band."); break;
+    case ECONOMY_ERR_NO_CONFIG_PROPOSAL: GP_LOG("AnchorError occurred. Error Code: NoConfigProposal. Error Number: 6324. Error Message: No configuration change is proposed."); break;
+    case ECONOMY_ERR_CONFIG_DELAY_NOT_OVER: GP_LOG("AnchorError occurred. Error Code: ConfigDelayNotOver. Error Number: 6325. Error Message: The proposed configuration may not apply yet."); break;
+    case ECONOMY_ERR_EPOCHS_NOT_ADVANCED: GP_LOG("AnchorError occurred. Error Code: EpochsNotAdvanced. Error Number: 6326. Error Message: Epochs that ended before the change are not advanced yet."); break;
+  }
+}
+
+/* Constants (the IDL's "constants"). */
+/* Version written into every account the economy creates; it changes with any layout. */
+#define ECONOMY_LAYOUT_VERSION 3
+/* 100% in basis points. */
+#define ECONOMY_BPS 10000u
+/* Fixed-point scale of MonthlyDecayE9. */
+#define ECONOMY_E9 1000000000ull
+/* Size of the registry's oracle set, whose prices and rewards the economy counts. */
+#define ECONOMY_MAX_ORACLES 16
+/* Decimals of the IO mint. */
+#define ECONOMY_IO_DECIMALS 8
+/* 1 IO in base units; prices are micro-USD (IOSD base units) per whole IO. */
+#define ECONOMY_IO 100000000ull
+/* Decimals of the IOSD mint (1 IOSD = 1 USD). */
+#define ECONOMY_IOSD_DECIMALS 6
+/* 1 IOSD in base units. */
+#define ECONOMY_IOSD 1000000ull
+/* Conversions value IO at price -/+ this many confidences. */
+#define ECONOMY_CONF_MULTIPLIER 2u
+/* advance_epoch advances at most this many epochs per call. */
+#define ECONOMY_MAX_EPOCHS_PER_CALL 24
+/* PDA seed "config". */
 #define ECONOMY_SEED_CONFIG "config"
 #define ECONOMY_SEED_CONFIG_LEN 6
+/* PDA seed "mint_authority". */
 #define ECONOMY_SEED_MINT_AUTHORITY "mint_authority"
 #define ECONOMY_SEED_MINT_AUTHORITY_LEN 14
+/* PDA seed "rewards". */
 #define ECONOMY_SEED_REWARDS "rewards"
 #define ECONOMY_SEED_REWARDS_LEN 7
 

@@ -18,18 +18,6 @@
 #include "registry/gen/registry_idl.h"
 #include "registry/include/registry_view.h"
 
-/* Layout version written into every account. */
-#define ECONOMY_VERSION 3
-#define ECONOMY_BPS 10000u
-#define ECONOMY_E9 1000000000ull
-#define ECONOMY_MAX_ORACLES 16u
-/* 1 IO = 10^8 base units; prices are micro-USD (IOSD base units) per whole IO. */
-#define ECONOMY_IO_UNIT 100000000ull
-/* Conversions value IO at price -/+ this many confidences. */
-#define ECONOMY_CONF_MULTIPLIER 2u
-/* advance_epoch advances at most this many epochs per call. */
-#define ECONOMY_MAX_EPOCHS_PER_CALL 24u
-
 uint64_t economy_process(const SolParameters *p);
 
 /* Instructions, one per file. */

@@ -25,11 +25,11 @@ static uint64_t value(uint64_t price, uint64_t conf, bool to_iosd, uint64_t amou
   GP_TRY(gp_mul_u64(conf, ECONOMY_CONF_MULTIPLIER, &spread));
   if (to_iosd) {
     if (price <= spread) return ECONOMY_ERR_PRICE_TOO_UNCERTAIN;
-    return gp_mul_div_u64(amount, price - spread, ECONOMY_IO_UNIT, out);
+    return gp_mul_div_u64(amount, price - spread, ECONOMY_IO, out);
   }
   uint64_t io_price;
   GP_TRY(gp_add_u64(price, spread, &io_price));
-  return gp_mul_div_u64(amount, ECONOMY_IO_UNIT, io_price, out);
+  return gp_mul_div_u64(amount, ECONOMY_IO, io_price, out);
 }
 
 uint64_t economy_convert(const SolParameters *p, bool to_iosd) {

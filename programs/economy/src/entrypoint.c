@@ -1,3 +1,3 @@
 #include "economy.h"
 
-GP_ENTRYPOINT(economy_process)
+GP_ENTRYPOINT(economy_process, economy_log_error)

@@ -68,7 +68,7 @@ uint64_t economy_initialize(const SolParameters *p) {
   gp_memcpy(&c->limits, &args.limits, sizeof c->limits);
   c->month_emission = args.params.first_month_emission;
   c->emission_budget = args.params.supply_cap - io.supply;
-  c->version = ECONOMY_VERSION;
+  c->version = ECONOMY_LAYOUT_VERSION;
   c->bump = bump;
   c->authority_bump = authority_bump;
 

@@ -15,7 +15,7 @@ static uint64_t create_record(const SolParameters *p, SolAccountInfo *record, co
   r->discriminator = ECONOMY_REWARD_RECORD_DISCRIMINATOR;
   gp_pubkey_copy(&r->device, device->key);
   r->bump = bump;
-  r->version = ECONOMY_VERSION;
+  r->version = ECONOMY_LAYOUT_VERSION;
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "gpunet/error.h"
+#include "gpunet/log.h"
 #include "gpunet/mem.h"
 #include "gpunet/types.h"
 
@@ -73,20 +74,117 @@ _Static_assert(ESCROW_ERR_INVALID_PROGRAM_ID == GP_ERR_INVALID_PROGRAM_ID, "IDL 
 _Static_assert(ESCROW_ERR_INVALID_MINT == GP_ERR_INVALID_MINT, "IDL and SDK disagree on InvalidMint");
 _Static_assert(ESCROW_ERR_DUPLICATE_ACCOUNT == GP_ERR_DUPLICATE_ACCOUNT, "IDL and SDK disagree on DuplicateAccount");
 
+/* Logs a failed instruction's error as Anchor programs do, so Anchor clients name it:
+   "AnchorError occurred. Error Code: <name>. Error Number: <n>. Error Message: <msg>."
+   Codes not listed above (builtin errors, n << 32) log nothing. */
+static __attribute__((noinline, cold, unused)) void escrow_log_error(uint64_t err) {
+  switch (err) {
+    case ESCROW_ERR_INVALID_INSTRUCTION: GP_LOG("AnchorError occurred. Error Code: InvalidInstruction. Error Number: 6000. Error Message: Unknown instruction discriminator."); break;
+    case ESCROW_ERR_INVALID_INSTRUCTION_DATA: GP_LOG("AnchorError occurred. Error Code: InvalidInstructionData. Error Number: 6001. Error Message: Instruction data does not decode."); break;
+    case ESCROW_ERR_NOT_ENOUGH_ACCOUNTS: GP_LOG("AnchorError occurred. Error Code: NotEnoughAccounts. Error Number: 6002. Error Message: Not enough accounts for this instruction."); break;
+    case ESCROW_ERR_MISSING_SIGNER: GP_LOG("AnchorError occurred. Error Code: MissingSigner. Error Number: 6003. Error Message: A required signer did not sign."); break;
+    case ESCROW_ERR_ACCOUNT_NOT_WRITABLE: GP_LOG("AnchorError occurred. Error Code: AccountNotWritable. Error Number: 6004. Error Message: An account that must be writable is not."); break;
+    case ESCROW_ERR_INVALID_ACCOUNT_OWNER: GP_LOG("AnchorError occurred. Error Code: InvalidAccountOwner. Error Number: 6005. Error Message: An account is owned by the wrong program."); break;
+    case ESCROW_ERR_INVALID_PDA: GP_LOG("AnchorError occurred. Error Code: InvalidPda. Error Number: 6006. Error Message: An account is not the expected program-derived address."); break;
+    case ESCROW_ERR_INVALID_ACCOUNT_DATA: GP_LOG("AnchorError occurred. Error Code: InvalidAccountData. Error Number: 6007. Error Message: An account has the wrong discriminator or size."); break;
+    case ESCROW_ERR_ACCOUNT_ALREADY_INITIALIZED: GP_LOG("AnchorError occurred. Error Code: AccountAlreadyInitialized. Error Number: 6008. Error Message: The account is already initialized."); break;
+    case ESCROW_ERR_ARITHMETIC_OVERFLOW: GP_LOG("AnchorError occurred. Error Code: ArithmeticOverflow. Error Number: 6009. Error Message: Arithmetic overflow."); break;
+    case ESCROW_ERR_INVALID_PROGRAM_ID: GP_LOG("AnchorError occurred. Error Code: InvalidProgramId. Error Number: 6010. Error Message: The wrong program was passed for a cross-program call."); break;
+    case ESCROW_ERR_INVALID_MINT: GP_LOG("AnchorError occurred. Error Code: InvalidMint. Error Number: 6011. Error Message: A token account or mint is not the expected mint."); break;
+    case ESCROW_ERR_DUPLICATE_ACCOUNT: GP_LOG("AnchorError occurred. Error Code: DuplicateAccount. Error Number: 6012. Error Message: The same account was passed where distinct accounts are required."); break;
+    case ESCROW_ERR_UNAUTHORIZED: GP_LOG("AnchorError occurred. Error Code: Unauthorized. Error Number: 6200. Error Message: The signer is not the admin."); break;
+    case ESCROW_ERR_INVALID_CONFIG_PARAMS: GP_LOG("AnchorError occurred. Error Code: InvalidConfigParams. Error Number: 6201. Error Message: Config parameters are out of range or inconsistent."); break;
+    case ESCROW_ERR_NOT_UPGRADE_AUTHORITY: GP_LOG("AnchorError occurred. Error Code: NotUpgradeAuthority. Error Number: 6202. Error Message: Only the program's upgrade authority can initialize the config."); break;
+    case ESCROW_ERR_PROGRAM_PAUSED: GP_LOG("AnchorError occurred. Error Code: ProgramPaused. Error Number: 6203. Error Message: The escrow program is paused."); break;
+    case ESCROW_ERR_INVALID_JOB_PARAMS: GP_LOG("AnchorError occurred. Error Code: InvalidJobParams. Error Number: 6204. Error Message: Price, duration or device count is out of range."); break;
+    case ESCROW_ERR_NOT_RENTER: GP_LOG("AnchorError occurred. Error Code: NotRenter. Error Number: 6205. Error Message: The signer or account is not the renter."); break;
+    case ESCROW_ERR_NOT_RENTER_OR_SCHEDULER: GP_LOG("AnchorError occurred. Error Code: NotRenterOrScheduler. Error Number: 6206. Error Message: The signer is neither the job's renter nor the scheduler."); break;
+    case ESCROW_ERR_INVALID_JOB_STATE: GP_LOG("AnchorError occurred. Error Code: InvalidJobState. Error Number: 6207. Error Message: The job's state does not allow this."); break;
+    case ESCROW_ERR_TOO_MANY_DEVICES: GP_LOG("AnchorError occurred. Error Code: TooManyDevices. Error Number: 6208. Error Message: More devices than the job has free places."); break;
+    case ESCROW_ERR_NO_FREE_SLOT: GP_LOG("AnchorError occurred. Error Code: NoFreeSlot. Error Number: 6209. Error Message: Every slot of the job is used (32 per job: its devices and their replacements)."); break;
+    case ESCROW_ERR_DEVICE_NOT_HIREABLE: GP_LOG("AnchorError occurred. Error Code: DeviceNotHireable. Error Number: 6210. Error Message: The device is not active, or the registry is paused."); break;
+    case ESCROW_ERR_DEVICE_ALREADY_ON_JOB: GP_LOG("AnchorError occurred. Error Code: DeviceAlreadyOnJob. Error Number: 6211. Error Message: The device already holds a place on this job."); break;
+    case ESCROW_ERR_INVALID_SLOT: GP_LOG("AnchorError occurred. Error Code: InvalidSlot. Error Number: 6212. Error Message: The slot does not exist or is in the wrong state."); break;
+    case ESCROW_ERR_WRONG_DEVICE: GP_LOG("AnchorError occurred. Error Code: WrongDevice. Error Number: 6213. Error Message: The account or signer is not the slot's device."); break;
+    case ESCROW_ERR_ACCEPTANCE_WINDOW_CLOSED: GP_LOG("AnchorError occurred. Error Code: AcceptanceWindowClosed. Error Number: 6214. Error Message: The job's acceptance window has ended."); break;
+    case ESCROW_ERR_NOT_ORACLE: GP_LOG("AnchorError occurred. Error Code: NotOracle. Error Number: 6215. Error Message: The signer is not in the registry's oracle set."); break;
+    case ESCROW_ERR_DUPLICATE_VOTE: GP_LOG("AnchorError occurred. Error Code: DuplicateVote. Error Number: 6216. Error Message: This oracle already attested this window."); break;
+    case ESCROW_ERR_STALE_USAGE: GP_LOG("AnchorError occurred. Error Code: StaleUsage. Error Number: 6217. Error Message: The window is already counted, older than the pending one, before the job started or after it ended."); break;
+    case ESCROW_ERR_USAGE_WINDOW_NOT_CLOSED: GP_LOG("AnchorError occurred. Error Code: UsageWindowNotClosed. Error Number: 6218. Error Message: The window has not ended yet."); break;
+    case ESCROW_ERR_INVALID_USAGE: GP_LOG("AnchorError occurred. Error Code: InvalidUsage. Error Number: 6219. Error Message: The usage exceeds a slot's time on the job."); break;
+    case ESCROW_ERR_NOTHING_TO_SETTLE: GP_LOG("AnchorError occurred. Error Code: NothingToSettle. Error Number: 6220. Error Message: The slot has no verified time left to pay."); break;
+    case ESCROW_ERR_WRONG_TOKEN_ACCOUNT: GP_LOG("AnchorError occurred. Error Code: WrongTokenAccount. Error Number: 6221. Error Message: The token account is not the one this job pays or refunds."); break;
+    case ESCROW_ERR_JOB_NOT_EXPIRED: GP_LOG("AnchorError occurred. Error Code: JobNotExpired. Error Number: 6222. Error Message: The job's time is not up."); break;
+    case ESCROW_ERR_USAGE_NOT_FINAL: GP_LOG("AnchorError occurred. Error Code: UsageNotFinal. Error Number: 6223. Error Message: Usage can still be attested: not counted to the end and the grace period not over."); break;
+    case ESCROW_ERR_UNSETTLED_USAGE: GP_LOG("AnchorError occurred. Error Code: UnsettledUsage. Error Number: 6224. Error Message: A slot has verified time not yet paid."); break;
+    case ESCROW_ERR_CLUSTER_NOT_EMPTY: GP_LOG("AnchorError occurred. Error Code: ClusterNotEmpty. Error Number: 6225. Error Message: The cluster still has open jobs."); break;
+    case ESCROW_ERR_WRONG_CLUSTER: GP_LOG("AnchorError occurred. Error Code: WrongCluster. Error Number: 6226. Error Message: The account is not the job's cluster or not the renter's."); break;
+    case ESCROW_ERR_INSUFFICIENT_FUNDS: GP_LOG("AnchorError occurred. Error Code: InsufficientFunds. Error Number: 6227. Error Message: The token account holds less than the deposit."); break;
+    case ESCROW_ERR_JOB_TIME_UP: GP_LOG("AnchorError occurred. Error Code: JobTimeUp. Error Number: 6228. Error Message: The job's paid time has ended."); break;
+    case ESCROW_ERR_WRONG_DEVICE_ACCOUNTS: GP_LOG("AnchorError occurred. Error Code: WrongDeviceAccounts. Error Number: 6229. Error Message: The device accounts are not the job's hired devices in slot order."); break;
+    case ESCROW_ERR_USAGE_COLLECTION_OPEN: GP_LOG("AnchorError occurred. Error Code: UsageCollectionOpen. Error Number: 6230. Error Message: A usage collection is open: it counts when decided, when every oracle voted, or after its vote deadline."); break;
+    case ESCROW_ERR_NO_USAGE_COLLECTION: GP_LOG("AnchorError occurred. Error Code: NoUsageCollection. Error Number: 6231. Error Message: The job has no usage collection open."); break;
+    case ESCROW_ERR_NOT_UNCLAIMED_OWNER: GP_LOG("AnchorError occurred. Error Code: NotUnclaimedOwner. Error Number: 6232. Error Message: The signer is not the owner of the unclaimed pay."); break;
+    case ESCROW_ERR_WRONG_RENT_PAYER: GP_LOG("AnchorError occurred. Error Code: WrongRentPayer. Error Number: 6233. Error Message: The account is not the one that paid the record's rent."); break;
+    case ESCROW_ERR_NO_CONFIG_PROPOSAL: GP_LOG("AnchorError occurred. Error Code: NoConfigProposal. Error Number: 6234. Error Message: No configuration change is pending."); break;
+    case ESCROW_ERR_CONFIG_DELAY_NOT_OVER: GP_LOG("AnchorError occurred. Error Code: ConfigDelayNotOver. Error Number: 6235. Error Message: The configuration change's delay is not over."); break;
+  }
+}
+
+/* Constants (the IDL's "constants"). */
+/* Version written into every account the escrow creates; it changes with any layout. */
+#define ESCROW_LAYOUT_VERSION 2
+/* 100% in basis points. */
+#define ESCROW_BPS 10000u
+/* Prices are per device-hour. */
+#define ESCROW_SECS_PER_HOUR 3600u
+/* Most devices a job books. */
+#define ESCROW_MAX_DEVICES 16
+/* Slots of a job: its devices and their replacements. */
+#define ESCROW_MAX_SLOTS 32
+/* Size of the registry's oracle set, whose votes the escrow counts. */
+#define ESCROW_MAX_ORACLES 16
+/* Job.state: created, waiting for devices. */
+#define ESCROW_JOB_OPEN 0
+/* Job.state: devices proposed. */
+#define ESCROW_JOB_ASSIGNED 1
+/* Job.state: every device accepted; time runs. */
+#define ESCROW_JOB_RUNNING 2
+/* Job.state: its time is over. */
+#define ESCROW_JOB_COMPLETED 3
+/* Job.state: cancelled by the renter. */
+#define ESCROW_JOB_CANCELLED 4
+/* Job.state: expired before it ran. */
+#define ESCROW_JOB_EXPIRED 5
+/* Slot.state: unused. */
+#define ESCROW_SLOT_EMPTY 0
+/* Slot.state: a device proposed, not yet accepted. */
+#define ESCROW_SLOT_PROPOSED 1
+/* Slot.state: the device accepted. */
+#define ESCROW_SLOT_HIRED 2
+/* Slot.state: the device left or was replaced. */
+#define ESCROW_SLOT_LEFT 3
+/* PDA seed "config". */
 #define ESCROW_SEED_CONFIG "config"
 #define ESCROW_SEED_CONFIG_LEN 6
-#define ESCROW_SEED_CLUSTER "cluster"
-#define ESCROW_SEED_CLUSTER_LEN 7
-#define ESCROW_SEED_JOB "job"
-#define ESCROW_SEED_JOB_LEN 3
-#define ESCROW_SEED_VAULT "vault"
-#define ESCROW_SEED_VAULT_LEN 5
+/* PDA seed "escrow_authority". */
 #define ESCROW_SEED_ESCROW_AUTHORITY "escrow_authority"
 #define ESCROW_SEED_ESCROW_AUTHORITY_LEN 16
+/* PDA seed "job". */
+#define ESCROW_SEED_JOB "job"
+#define ESCROW_SEED_JOB_LEN 3
+/* PDA seed "vault". */
+#define ESCROW_SEED_VAULT "vault"
+#define ESCROW_SEED_VAULT_LEN 5
+/* PDA seed "unclaimed". */
 #define ESCROW_SEED_UNCLAIMED "unclaimed"
 #define ESCROW_SEED_UNCLAIMED_LEN 9
+/* PDA seed "unclaimed_vault". */
 #define ESCROW_SEED_UNCLAIMED_VAULT "unclaimed_vault"
 #define ESCROW_SEED_UNCLAIMED_VAULT_LEN 15
+/* PDA seed "cluster". */
+#define ESCROW_SEED_CLUSTER "cluster"
+#define ESCROW_SEED_CLUSTER_LEN 7
 
 /* Every tunable of the escrow program. */
 typedef struct {

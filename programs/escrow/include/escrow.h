@@ -9,33 +9,9 @@
 #include <gpunet/sdk.h>
 
 #include "escrow_idl.h"
-#include "economy/gen/economy_idl.h"
-#include "registry/gen/registry_idl.h"
+#include "economy/gen/economy_cpi.h"
+#include "registry/gen/registry_cpi.h"
 #include "registry/include/registry_view.h"
-
-/* Layout version written into every account. */
-#define ESCROW_VERSION 2
-#define ESCROW_BPS 10000u
-#define ESCROW_SECS_PER_HOUR 3600u
-#define ESCROW_MAX_DEVICES 16u
-#define ESCROW_MAX_SLOTS 32u
-#define ESCROW_MAX_ORACLES 16u
-
-/* Job.state */
-enum {
-  ESCROW_JOB_OPEN = 0,
-  ESCROW_JOB_ASSIGNED = 1,
-  ESCROW_JOB_RUNNING = 2,
-  ESCROW_JOB_COMPLETED = 3,
-  ESCROW_JOB_CANCELLED = 4,
-  ESCROW_JOB_EXPIRED = 5,
-};
-
-/* Slot.state */
-enum { ESCROW_SLOT_EMPTY = 0, ESCROW_SLOT_PROPOSED = 1, ESCROW_SLOT_HIRED = 2, ESCROW_SLOT_LEFT = 3 };
-
-/* registry Device.status values the escrow reads. */
-#define ESCROW_REGISTRY_STATUS_ACTIVE 1
 
 uint64_t escrow_process(const SolParameters *p);
 

@@ -49,7 +49,7 @@ uint64_t escrow_accept_job(const SolParameters *p) {
   }
   GP_TRY(escrow_check_token_account(j, payout, &d->owner));
   /* Checked here so the failure is this program's named error, not the registry's. */
-  if (d->status != ESCROW_REGISTRY_STATUS_ACTIVE || rc->paused) return ESCROW_ERR_DEVICE_NOT_HIREABLE;
+  if (d->status != REGISTRY_STATUS_ACTIVE || rc->paused) return ESCROW_ERR_DEVICE_NOT_HIREABLE;
   GP_TRY(escrow_set_device_job(&r, device, job->key, true));
 
   s->state = ESCROW_SLOT_HIRED;

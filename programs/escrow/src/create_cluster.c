@@ -27,7 +27,7 @@ uint64_t escrow_create_cluster(const SolParameters *p) {
   gp_memcpy(c->requirements_hash, args.requirements_hash, sizeof c->requirements_hash);
   c->cluster_id = args.cluster_id;
   c->bump = bump;
-  c->version = ESCROW_VERSION;
+  c->version = ESCROW_LAYOUT_VERSION;
 
   escrow_cluster_created_t ev = {.discriminator = ESCROW_CLUSTER_CREATED_DISCRIMINATOR, .cluster_id = args.cluster_id};
   gp_pubkey_copy(&ev.cluster, cluster->key);

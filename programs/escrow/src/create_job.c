@@ -96,7 +96,7 @@ uint64_t escrow_create_job(const SolParameters *p) {
   j->device_count = args.device_count;
   j->state = ESCROW_JOB_OPEN;
   j->bump = args.job_bump;
-  j->version = ESCROW_VERSION;
+  j->version = ESCROW_LAYOUT_VERSION;
   GP_TRY(join_cluster(p, j));
 
   escrow_job_created_t ev = {.discriminator = ESCROW_JOB_CREATED_DISCRIMINATOR, .job_id = args.job_id,

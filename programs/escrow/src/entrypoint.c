@@ -1,3 +1,3 @@
 #include "escrow.h"
 
-GP_ENTRYPOINT(escrow_process)
+GP_ENTRYPOINT(escrow_process, escrow_log_error)

@@ -56,7 +56,7 @@ uint64_t escrow_initialize_config(const SolParameters *p) {
   gp_pubkey_copy(&c->authority, &authority);
   gp_memcpy(&c->params, &args.params, sizeof c->params);
   gp_memcpy(&c->limits, &args.limits, sizeof c->limits);
-  c->version = ESCROW_VERSION;
+  c->version = ESCROW_LAYOUT_VERSION;
   c->bump = bump;
   c->authority_bump = authority_bump;
 

@@ -47,7 +47,7 @@ uint64_t escrow_propose(escrow_job_t *j, const SolAccountInfo *job, const SolAcc
                         const escrow_config_t *config, const registry_config_t *rc) {
   const registry_device_t *d;
   GP_TRY(escrow_load_device(device, config, &d));
-  if (d->status != ESCROW_REGISTRY_STATUS_ACTIVE || rc->paused) return ESCROW_ERR_DEVICE_NOT_HIREABLE;
+  if (d->status != REGISTRY_STATUS_ACTIVE || rc->paused) return ESCROW_ERR_DEVICE_NOT_HIREABLE;
   for (uint8_t i = 0; i < j->slot_count; i++) {
     const escrow_slot_t *s = &j->slots[i];
     if ((s->state == ESCROW_SLOT_PROPOSED || s->state == ESCROW_SLOT_HIRED) && gp_pubkey_eq(&s->device, device->key))
@@ -85,18 +85,13 @@ uint64_t escrow_check_registry(const escrow_registry_t *r) {
 }
 
 uint64_t escrow_set_device_job(const escrow_registry_t *r, const SolAccountInfo *device, const SolPubkey *job, bool hire) {
-  uint8_t data[8 + SOL_PUBKEY_SIZE + 1];
-  gp_store_u64(data, REGISTRY_IX_SET_DEVICE_JOB);
-  gp_memcpy(data + 8, job->x, SOL_PUBKEY_SIZE);
-  data[8 + SOL_PUBKEY_SIZE] = hire;
-  SolAccountMeta metas[3] = {{r->registry_config->key, false, false}, {device->key, true, false},
-                             {r->authority->key, false, true}};
-  SolAccountInfo infos[3] = {*r->registry_config, *device, *r->authority};
-  SolInstruction ix = {r->registry_program->key, metas, 3, data, sizeof data};
+  registry_set_device_job_cpi_t c = {r->registry_program->key, r->registry_config, device, r->authority};
+  registry_set_device_job_args_t args = {.hire = hire};
+  gp_pubkey_copy(&args.job, job);
   SolSignerSeed seeds[2] = {{(const uint8_t *)ESCROW_SEED_ESCROW_AUTHORITY, ESCROW_SEED_ESCROW_AUTHORITY_LEN},
                             {&r->config->authority_bump, 1}};
   SolSignerSeeds signer = {seeds, 2};
-  return gp_invoke1(&ix, infos, 3, &signer);
+  return registry_cpi_set_device_job(&c, &args, &signer);
 }
 
 uint64_t escrow_leave(escrow_job_t *j, const escrow_leave_t *l, const escrow_registry_t *r) {

@@ -12,15 +12,9 @@ static uint64_t burn(const SolParameters *p, const escrow_config_t *config, cons
   const SolAccountInfo *economy = &p->ka[ESCROW_SETTLE_ECONOMY_PROGRAM];
   const SolAccountInfo *economy_config = &p->ka[ESCROW_SETTLE_ECONOMY_CONFIG];
   if (!gp_pubkey_eq(economy->key, &config->economy_program)) return ESCROW_ERR_INVALID_PROGRAM_ID;
-  const SolAccountInfo *token_program = &p->ka[ESCROW_SETTLE_TOKEN_PROGRAM];
-  uint8_t data[16];
-  gp_store_u64(data, ECONOMY_IX_BURN_FEE);
-  gp_store_u64(data + 8, amount);
-  SolAccountMeta metas[5] = {{economy_config->key, true, false}, {job->key, false, true}, {vault->key, true, false},
-                             {mint->key, true, false}, {token_program->key, false, false}};
-  SolAccountInfo infos[5] = {*economy_config, *job, *vault, *mint, *token_program};
-  SolInstruction ix = {economy->key, metas, 5, data, sizeof data};
-  return gp_invoke1(&ix, infos, 5, signer);
+  economy_burn_fee_cpi_t c = {economy->key, economy_config, job, vault, mint, &p->ka[ESCROW_SETTLE_TOKEN_PROGRAM]};
+  economy_burn_fee_args_t args = {.amount = amount};
+  return economy_cpi_burn_fee(&c, &args, signer);
 }
 
 /* The slot's payout account can take the pay: a token account of the job's mint, not frozen,

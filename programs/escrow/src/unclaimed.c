@@ -40,7 +40,7 @@ static uint64_t open_record(const escrow_unclaimed_to_t *u, const SolPubkey *own
   gp_pubkey_copy(&r->payer, u->payer->key);
   r->bump = bump;
   r->vault_bump = vault_bump;
-  r->version = ESCROW_VERSION;
+  r->version = ESCROW_LAYOUT_VERSION;
   *out = r;
   return 0;
 }

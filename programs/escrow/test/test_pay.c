@@ -7,7 +7,7 @@
 #include "escrow.h"
 
 /* The program's real entrypoint (src/entrypoint.c is left out of host builds). */
-GP_ENTRYPOINT(escrow_process)
+GP_ENTRYPOINT(escrow_process, escrow_log_error)
 
 static escrow_job_t job_at(uint64_t price, uint16_t fee_bps, uint16_t burn_bps) {
   escrow_job_t j;

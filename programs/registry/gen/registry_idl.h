@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "gpunet/error.h"
+#include "gpunet/log.h"
 #include "gpunet/mem.h"
 #include "gpunet/types.h"
 
@@ -74,20 +75,139 @@ _Static_assert(REGISTRY_ERR_INVALID_PROGRAM_ID == GP_ERR_INVALID_PROGRAM_ID, "ID
 _Static_assert(REGISTRY_ERR_INVALID_MINT == GP_ERR_INVALID_MINT, "IDL and SDK disagree on InvalidMint");
 _Static_assert(REGISTRY_ERR_DUPLICATE_ACCOUNT == GP_ERR_DUPLICATE_ACCOUNT, "IDL and SDK disagree on DuplicateAccount");
 
+/* Logs a failed instruction's error as Anchor programs do, so Anchor clients name it:
+   "AnchorError occurred. Error Code: <name>. Error Number: <n>. Error Message: <msg>."
+   Codes not listed above (builtin errors, n << 32) log nothing. */
+static __attribute__((noinline, cold, unused)) void registry_log_error(uint64_t err) {
+  switch (err) {
+    case REGISTRY_ERR_INVALID_INSTRUCTION: GP_LOG("AnchorError occurred. Error Code: InvalidInstruction. Error Number: 6000. Error Message: Unknown instruction discriminator."); break;
+    case REGISTRY_ERR_INVALID_INSTRUCTION_DATA: GP_LOG("AnchorError occurred. Error Code: InvalidInstructionData. Error Number: 6001. Error Message: Instruction data does not decode."); break;
+    case REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS: GP_LOG("AnchorError occurred. Error Code: NotEnoughAccounts. Error Number: 6002. Error Message: Not enough accounts for this instruction."); break;
+    case REGISTRY_ERR_MISSING_SIGNER: GP_LOG("AnchorError occurred. Error Code: MissingSigner. Error Number: 6003. Error Message: A required signer did not sign."); break;
+    case REGISTRY_ERR_ACCOUNT_NOT_WRITABLE: GP_LOG("AnchorError occurred. Error Code: AccountNotWritable. Error Number: 6004. Error Message: An account that must be writable is not."); break;
+    case REGISTRY_ERR_INVALID_ACCOUNT_OWNER: GP_LOG("AnchorError occurred. Error Code: InvalidAccountOwner. Error Number: 6005. Error Message: An account is owned by the wrong program."); break;
+    case REGISTRY_ERR_INVALID_PDA: GP_LOG("AnchorError occurred. Error Code: InvalidPda. Error Number: 6006. Error Message: An account is not the expected program-derived address."); break;
+    case REGISTRY_ERR_INVALID_ACCOUNT_DATA: GP_LOG("AnchorError occurred. Error Code: InvalidAccountData. Error Number: 6007. Error Message: An account has the wrong discriminator or size."); break;
+    case REGISTRY_ERR_ACCOUNT_ALREADY_INITIALIZED: GP_LOG("AnchorError occurred. Error Code: AccountAlreadyInitialized. Error Number: 6008. Error Message: The account is already initialized."); break;
+    case REGISTRY_ERR_ARITHMETIC_OVERFLOW: GP_LOG("AnchorError occurred. Error Code: ArithmeticOverflow. Error Number: 6009. Error Message: Arithmetic overflow."); break;
+    case REGISTRY_ERR_INVALID_PROGRAM_ID: GP_LOG("AnchorError occurred. Error Code: InvalidProgramId. Error Number: 6010. Error Message: The wrong program was passed for a cross-program call."); break;
+    case REGISTRY_ERR_INVALID_MINT: GP_LOG("AnchorError occurred. Error Code: InvalidMint. Error Number: 6011. Error Message: A token account or mint is not the expected mint."); break;
+    case REGISTRY_ERR_DUPLICATE_ACCOUNT: GP_LOG("AnchorError occurred. Error Code: DuplicateAccount. Error Number: 6012. Error Message: The same account was passed where distinct accounts are required."); break;
+    case REGISTRY_ERR_UNAUTHORIZED: GP_LOG("AnchorError occurred. Error Code: Unauthorized. Error Number: 6100. Error Message: The signer is not the admin."); break;
+    case REGISTRY_ERR_INVALID_CONFIG_PARAMS: GP_LOG("AnchorError occurred. Error Code: InvalidConfigParams. Error Number: 6101. Error Message: Config parameters are out of range or inconsistent."); break;
+    case REGISTRY_ERR_NOT_UPGRADE_AUTHORITY: GP_LOG("AnchorError occurred. Error Code: NotUpgradeAuthority. Error Number: 6102. Error Message: Only the program's upgrade authority can initialize the config."); break;
+    case REGISTRY_ERR_PROGRAM_PAUSED: GP_LOG("AnchorError occurred. Error Code: ProgramPaused. Error Number: 6103. Error Message: The registry is paused."); break;
+    case REGISTRY_ERR_NO_PENDING_ADMIN: GP_LOG("AnchorError occurred. Error Code: NoPendingAdmin. Error Number: 6104. Error Message: The signer is not the pending admin."); break;
+    case REGISTRY_ERR_INVALID_METADATA_URI: GP_LOG("AnchorError occurred. Error Code: InvalidMetadataUri. Error Number: 6105. Error Message: The metadata URI is empty, too long or not printable."); break;
+    case REGISTRY_ERR_UNKNOWN_HARDWARE_CLASS: GP_LOG("AnchorError occurred. Error Code: UnknownHardwareClass. Error Number: 6106. Error Message: The hardware model is not a configured class."); break;
+    case REGISTRY_ERR_INVALID_DEVICE_SPEC: GP_LOG("AnchorError occurred. Error Code: InvalidDeviceSpec. Error Number: 6107. Error Message: The device spec is out of range."); break;
+    case REGISTRY_ERR_WRONG_OWNER: GP_LOG("AnchorError occurred. Error Code: WrongOwner. Error Number: 6108. Error Message: The account does not belong to this provider or owner."); break;
+    case REGISTRY_ERR_DEVICE_DEREGISTERED: GP_LOG("AnchorError occurred. Error Code: DeviceDeregistered. Error Number: 6109. Error Message: The device is deregistered."); break;
+    case REGISTRY_ERR_DEVICE_SUSPENDED: GP_LOG("AnchorError occurred. Error Code: DeviceSuspended. Error Number: 6110. Error Message: The device is suspended by a pending slash."); break;
+    case REGISTRY_ERR_DEVICE_HIRED: GP_LOG("AnchorError occurred. Error Code: DeviceHired. Error Number: 6111. Error Message: The device is hired for a job."); break;
+    case REGISTRY_ERR_INVALID_AMOUNT: GP_LOG("AnchorError occurred. Error Code: InvalidAmount. Error Number: 6112. Error Message: The amount must be greater than zero."); break;
+    case REGISTRY_ERR_INSUFFICIENT_STAKE: GP_LOG("AnchorError occurred. Error Code: InsufficientStake. Error Number: 6113. Error Message: The amount exceeds the device's stake."); break;
+    case REGISTRY_ERR_UNSTAKE_LOCKED: GP_LOG("AnchorError occurred. Error Code: UnstakeLocked. Error Number: 6114. Error Message: The unstake ticket's cooldown has not ended."); break;
+    case REGISTRY_ERR_DEVICE_NOT_EMPTY: GP_LOG("AnchorError occurred. Error Code: DeviceNotEmpty. Error Number: 6115. Error Message: The device still has stake, a ticket, a job or a pending slash."); break;
+    case REGISTRY_ERR_NOT_ORACLE: GP_LOG("AnchorError occurred. Error Code: NotOracle. Error Number: 6116. Error Message: The signer is not in the oracle set."); break;
+    case REGISTRY_ERR_DUPLICATE_VOTE: GP_LOG("AnchorError occurred. Error Code: DuplicateVote. Error Number: 6117. Error Message: This oracle already attested this window."); break;
+    case REGISTRY_ERR_STALE_PROOF: GP_LOG("AnchorError occurred. Error Code: StaleProof. Error Number: 6118. Error Message: The window is already counted or too old."); break;
+    case REGISTRY_ERR_PROOF_WINDOW_NOT_CLOSED: GP_LOG("AnchorError occurred. Error Code: ProofWindowNotClosed. Error Number: 6119. Error Message: The window has not ended yet."); break;
+    case REGISTRY_ERR_INVALID_PROOF: GP_LOG("AnchorError occurred. Error Code: InvalidProof. Error Number: 6120. Error Message: The report is out of range."); break;
+    case REGISTRY_ERR_UNAUTHORIZED_SLASHER: GP_LOG("AnchorError occurred. Error Code: UnauthorizedSlasher. Error Number: 6121. Error Message: Slashing needs the keeper or a quorum of oracles."); break;
+    case REGISTRY_ERR_INVALID_OFFENCE: GP_LOG("AnchorError occurred. Error Code: InvalidOffence. Error Number: 6122. Error Message: Unknown offence."); break;
+    case REGISTRY_ERR_APPEAL_WINDOW_CLOSED: GP_LOG("AnchorError occurred. Error Code: AppealWindowClosed. Error Number: 6123. Error Message: The appeal window has ended."); break;
+    case REGISTRY_ERR_APPEAL_WINDOW_OPEN: GP_LOG("AnchorError occurred. Error Code: AppealWindowOpen. Error Number: 6124. Error Message: The appeal window has not ended."); break;
+    case REGISTRY_ERR_SLASH_NOT_PENDING: GP_LOG("AnchorError occurred. Error Code: SlashNotPending. Error Number: 6125. Error Message: The slash is already reversed or finalized."); break;
+    case REGISTRY_ERR_DEVICE_NOT_HIREABLE: GP_LOG("AnchorError occurred. Error Code: DeviceNotHireable. Error Number: 6126. Error Message: The device is not active, is hired, or the registry is paused."); break;
+    case REGISTRY_ERR_INSUFFICIENT_FUNDS: GP_LOG("AnchorError occurred. Error Code: InsufficientFunds. Error Number: 6127. Error Message: The token account holds less than the amount."); break;
+    case REGISTRY_ERR_PROOF_STILL_OPEN: GP_LOG("AnchorError occurred. Error Code: ProofStillOpen. Error Number: 6128. Error Message: The proof window can still reach its quorum."); break;
+    case REGISTRY_ERR_PROOF_WINDOW_FIXED: GP_LOG("AnchorError occurred. Error Code: ProofWindowFixed. Error Number: 6129. Error Message: proof_window_secs cannot change: window ids would cover time twice."); break;
+    case REGISTRY_ERR_STAKE_BELOW_MINIMUM: GP_LOG("AnchorError occurred. Error Code: StakeBelowMinimum. Error Number: 6130. Error Message: The device's stake is below the current minimum for its hardware class."); break;
+    case REGISTRY_ERR_NOT_DEVICE_JOB: GP_LOG("AnchorError occurred. Error Code: NotDeviceJob. Error Number: 6131. Error Message: The device is not held by this job, or not by this escrow authority."); break;
+    case REGISTRY_ERR_NO_CONFIG_PROPOSAL: GP_LOG("AnchorError occurred. Error Code: NoConfigProposal. Error Number: 6132. Error Message: No configuration proposal is pending."); break;
+    case REGISTRY_ERR_CONFIG_DELAY_NOT_OVER: GP_LOG("AnchorError occurred. Error Code: ConfigDelayNotOver. Error Number: 6133. Error Message: The proposed configuration's delay has not ended."); break;
+    case REGISTRY_ERR_HARDWARE_CLASS_IN_USE: GP_LOG("AnchorError occurred. Error Code: HardwareClassInUse. Error Number: 6134. Error Message: A hardware class that registered devices use cannot be removed."); break;
+    case REGISTRY_ERR_SLASH_ALREADY_PENDING: GP_LOG("AnchorError occurred. Error Code: SlashAlreadyPending. Error Number: 6135. Error Message: A slash for this offence is already pending on the device."); break;
+    case REGISTRY_ERR_SLASH_CAP_REACHED: GP_LOG("AnchorError occurred. Error Code: SlashCapReached. Error Number: 6136. Error Message: The device's slash cap for this period is reached."); break;
+  }
+}
+
+/* Constants (the IDL's "constants"). */
+/* Version written into every account the registry creates; it changes with any layout. */
+#define REGISTRY_LAYOUT_VERSION 3
+/* 100% in basis points. */
+#define REGISTRY_BPS 10000u
+/* Size of the oracle set (ConfigParams.oracles). */
+#define REGISTRY_MAX_ORACLES 16
+/* Number of hardware classes (ConfigParams.hardware_classes). */
+#define REGISTRY_MAX_HARDWARE_CLASSES 16
+/* Number of offences (ConfigParams.slash_bps). */
+#define REGISTRY_OFFENCES 4
+/* Device.status: registered, serving its probation. */
+#define REGISTRY_STATUS_PROBATION 0
+/* Device.status: hireable. */
+#define REGISTRY_STATUS_ACTIVE 1
+/* Device.status: hired for a job. */
+#define REGISTRY_STATUS_HIRED 2
+/* Device.status: suspended by a pending slash. */
+#define REGISTRY_STATUS_SUSPENDED 3
+/* Device.status: deregistered, for good. */
+#define REGISTRY_STATUS_DEREGISTERED 4
+/* SlashRecord.status: within its appeal window. */
+#define REGISTRY_SLASH_STATUS_PENDING 0
+/* SlashRecord.status: reversed on appeal. */
+#define REGISTRY_SLASH_STATUS_REVERSED 1
+/* SlashRecord.status: split after its appeal window. */
+#define REGISTRY_SLASH_STATUS_FINALIZED 2
+/* ProofReport.challenge: no challenge this window. */
+#define REGISTRY_CHALLENGE_NONE 0
+/* ProofReport.challenge: passed. */
+#define REGISTRY_CHALLENGE_PASSED 1
+/* ProofReport.challenge: failed. */
+#define REGISTRY_CHALLENGE_FAILED 2
+/* Offence (index of ConfigParams.slash_bps): spoofed hardware. */
+#define REGISTRY_OFFENCE_SPOOFED_HARDWARE 0
+/* Offence: a failed challenge. */
+#define REGISTRY_OFFENCE_FAILED_CHALLENGE 1
+/* Offence: downtime. */
+#define REGISTRY_OFFENCE_DOWNTIME 2
+/* Offence: job abandonment. */
+#define REGISTRY_OFFENCE_JOB_ABANDONMENT 3
+/* HardwareClass.model: CPU only. */
+#define REGISTRY_MODEL_CPU 0u
+/* HardwareClass.model: RTX 4090. */
+#define REGISTRY_MODEL_RTX4090 1u
+/* HardwareClass.model: A100 80 GB. */
+#define REGISTRY_MODEL_A100_80G 2u
+/* HardwareClass.model: H100. */
+#define REGISTRY_MODEL_H100 3u
+/* HardwareClass.model: H200. */
+#define REGISTRY_MODEL_H200 4u
+/* HardwareClass.model: B200. */
+#define REGISTRY_MODEL_B200 5u
+/* PDA seed "config". */
 #define REGISTRY_SEED_CONFIG "config"
 #define REGISTRY_SEED_CONFIG_LEN 6
+/* PDA seed "provider". */
 #define REGISTRY_SEED_PROVIDER "provider"
 #define REGISTRY_SEED_PROVIDER_LEN 8
+/* PDA seed "device". */
 #define REGISTRY_SEED_DEVICE "device"
 #define REGISTRY_SEED_DEVICE_LEN 6
+/* PDA seed "vault". */
 #define REGISTRY_SEED_VAULT "vault"
 #define REGISTRY_SEED_VAULT_LEN 5
+/* PDA seed "ticket". */
 #define REGISTRY_SEED_TICKET "ticket"
 #define REGISTRY_SEED_TICKET_LEN 6
+/* PDA seed "proof". */
 #define REGISTRY_SEED_PROOF "proof"
 #define REGISTRY_SEED_PROOF_LEN 5
+/* PDA seed "slash". */
 #define REGISTRY_SEED_SLASH "slash"
 #define REGISTRY_SEED_SLASH_LEN 5
+/* PDA seed "slash_escrow". */
 #define REGISTRY_SEED_SLASH_ESCROW "slash_escrow"
 #define REGISTRY_SEED_SLASH_ESCROW_LEN 12
 

@@ -10,19 +10,6 @@
 #include "registry_idl.h"
 #include "registry_view.h"
 
-/* Layout version written into every account. */
-#define REGISTRY_VERSION 3
-#define REGISTRY_BPS 10000u
-
-/* SlashRecord.status */
-enum { REGISTRY_SLASH_PENDING = 0, REGISTRY_SLASH_REVERSED = 1, REGISTRY_SLASH_FINALIZED = 2 };
-
-/* Offences index ConfigParams.slash_bps. */
-#define REGISTRY_OFFENCES 4
-
-/* ProofReport.challenge */
-enum { REGISTRY_CHALLENGE_NONE = 0, REGISTRY_CHALLENGE_PASSED = 1, REGISTRY_CHALLENGE_FAILED = 2 };
-
 uint64_t registry_process(const SolParameters *p);
 
 /* Instructions, one per file. */
@@ -58,7 +45,7 @@ int registry_class_index(const registry_config_params_t *params, uint32_t model)
    (ProofWindowFixed), and every hardware class registered devices use still there
    (HardwareClassInUse). counts receives the device counts re-mapped to next's classes by model. */
 uint64_t registry_check_proposal(const registry_config_t *config, const registry_config_params_t *next,
-                                 uint32_t counts[16]);
+                                 uint32_t counts[REGISTRY_MAX_HARDWARE_CLASSES]);
 /* True when next only reduces the keys' power against live, so it applies at once: every field
    equal except oracles only removed (next's set within live's) with the quorum not lowered
    (max_faulty_oracles then as validation allows), slash rates lowered, the appeal window raised,

@@ -8,15 +8,6 @@
 
 #include "registry/gen/registry_idl.h"
 
-/* Device.status */
-enum {
-  REGISTRY_STATUS_PROBATION = 0,
-  REGISTRY_STATUS_ACTIVE = 1,
-  REGISTRY_STATUS_HIRED = 2,
-  REGISTRY_STATUS_SUSPENDED = 3,
-  REGISTRY_STATUS_DEREGISTERED = 4,
-};
-
 /* The registry's Config: the account at `key` (the address the reader stored), owned by
    registry_program. */
 static inline uint64_t registry_view_config(const SolAccountInfo *a, const SolPubkey *registry_program,
@@ -38,11 +29,11 @@ static inline uint64_t registry_view_device(const SolAccountInfo *a, const SolPu
 /* The minimum stake of a hardware model under the current parameters: base_stake x
    max(1, multiplier) of its class (REGISTRY_ERR_UNKNOWN_HARDWARE_CLASS if none). */
 static inline uint64_t registry_view_min_stake(const registry_config_params_t *params, uint32_t model, uint64_t *out) {
-  for (uint64_t i = 0; i < params->hardware_class_count && i < 16; i++) {
+  for (uint64_t i = 0; i < params->hardware_class_count && i < REGISTRY_MAX_HARDWARE_CLASSES; i++) {
     const registry_hardware_class_t *c = &params->hardware_classes[i];
     if (c->model != model) continue;
-    uint32_t mult = c->multiplier_bps > 10000u ? c->multiplier_bps : 10000u;
-    return gp_mul_div_ceil_u64(params->base_stake, mult, 10000u, out);
+    uint32_t mult = c->multiplier_bps > REGISTRY_BPS ? c->multiplier_bps : REGISTRY_BPS;
+    return gp_mul_div_ceil_u64(params->base_stake, mult, REGISTRY_BPS, out);
   }
   return REGISTRY_ERR_UNKNOWN_HARDWARE_CLASS;
 }
@@ -67,7 +58,7 @@ static inline gp_vote_rule_t registry_vote_rule(const registry_config_params_t *
 
 /* Index of key in the live oracle set, or -1. */
 static inline int registry_oracle_index(const registry_config_params_t *p, const SolPubkey *key) {
-  for (int i = 0; i < p->oracle_count && i < 16; i++)
+  for (int i = 0; i < p->oracle_count && i < REGISTRY_MAX_ORACLES; i++)
     if (gp_pubkey_eq(key, &p->oracles[i])) return i;
   return -1;
 }
@@ -78,7 +69,7 @@ static inline int registry_oracle_index(const registry_config_params_t *p, const
    starts over when it changes (~300 CU for the hash). */
 static inline uint64_t registry_oracle_set_fingerprint(const registry_config_params_t *p) {
   uint8_t hash[32];
-  uint64_t count = p->oracle_count <= 16 ? p->oracle_count : 16;
+  uint64_t count = p->oracle_count <= REGISTRY_MAX_ORACLES ? p->oracle_count : REGISTRY_MAX_ORACLES;
   SolBytes parts[2] = {{p->oracles[0].x, count * SOL_PUBKEY_SIZE}, {&p->oracle_quorum, 1}};
   sol_sha256(parts, 2, hash);
   return gp_load_u64(hash);

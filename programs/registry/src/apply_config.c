@@ -14,7 +14,7 @@ uint64_t registry_apply_config(const SolParameters *p) {
   GP_TRY(gp_unix_now(&now));
   gp_delayed_t c = {&config->params, &config->pending, &config->pending_applies_at, sizeof config->params};
   GP_TRY(gp_delayed_due(&c, now, REGISTRY_ERR_NO_CONFIG_PROPOSAL, REGISTRY_ERR_CONFIG_DELAY_NOT_OVER));
-  uint32_t counts[16];
+  uint32_t counts[REGISTRY_MAX_HARDWARE_CLASSES];
   GP_TRY(registry_check_proposal(config, &config->pending, counts));
   gp_delayed_apply(&c);
   gp_memcpy(config->class_devices, counts, sizeof config->class_devices);

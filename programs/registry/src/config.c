@@ -15,7 +15,7 @@ uint64_t registry_validate_limits(const registry_registry_limits_t *l) {
 /* The rules a parameter set must follow, whoever sets it, within the hard limits. */
 uint64_t registry_validate_params(const registry_config_params_t *params, const registry_registry_limits_t *limits) {
   const uint64_t bad = REGISTRY_ERR_INVALID_CONFIG_PARAMS;
-  if (params->oracle_count == 0 || params->oracle_count > 16) return bad;
+  if (params->oracle_count == 0 || params->oracle_count > REGISTRY_MAX_ORACLES) return bad;
   if (params->oracle_quorum == 0 || params->oracle_quorum > params->oracle_count) return bad;
   /* with f faulty oracles, a quorum of 2f + 1 keeps the honest votes a majority of every
      counted collection, and f spare oracles keep counting alive while f of them lie
@@ -27,14 +27,14 @@ uint64_t registry_validate_params(const registry_config_params_t *params, const 
       (params->padding[0] | params->padding[1] | params->padding[2] | params->padding[3] | params->padding[4] |
        params->padding[5]))
     return bad;
-  for (uint64_t i = 0; i < 16; i++) {
+  for (uint64_t i = 0; i < REGISTRY_MAX_ORACLES; i++) {
     const SolPubkey *oracle = &params->oracles[i];
     /* live oracles are set and distinct; the unused slots stay zero */
     if ((i < params->oracle_count) == gp_pubkey_is_zero(oracle)) return bad;
     for (uint64_t j = 0; j < i && i < params->oracle_count; j++)
       if (gp_pubkey_eq(oracle, &params->oracles[j])) return bad;
   }
-  if (params->hardware_class_count == 0 || params->hardware_class_count > 16) return bad;
+  if (params->hardware_class_count == 0 || params->hardware_class_count > REGISTRY_MAX_HARDWARE_CLASSES) return bad;
   for (uint64_t i = 0; i < params->hardware_class_count; i++) {
     const registry_hardware_class_t *c = &params->hardware_classes[i];
     if (c->multiplier_bps == 0) return bad;
@@ -54,17 +54,17 @@ uint64_t registry_validate_params(const registry_config_params_t *params, const 
 }
 
 int registry_class_index(const registry_config_params_t *params, uint32_t model) {
-  for (int i = 0; i < params->hardware_class_count && i < 16; i++)
+  for (int i = 0; i < params->hardware_class_count && i < REGISTRY_MAX_HARDWARE_CLASSES; i++)
     if (params->hardware_classes[i].model == model) return i;
   return -1;
 }
 
 uint64_t registry_check_proposal(const registry_config_t *config, const registry_config_params_t *next,
-                                 uint32_t counts[16]) {
+                                 uint32_t counts[REGISTRY_MAX_HARDWARE_CLASSES]) {
   GP_TRY(registry_validate_params(next, &config->limits));
   if (next->proof_window_secs != config->params.proof_window_secs) return REGISTRY_ERR_PROOF_WINDOW_FIXED;
-  gp_memset(counts, 0, 16 * sizeof counts[0]);
-  for (uint64_t i = 0; i < config->params.hardware_class_count && i < 16; i++) {
+  gp_memset(counts, 0, REGISTRY_MAX_HARDWARE_CLASSES * sizeof counts[0]);
+  for (uint64_t i = 0; i < config->params.hardware_class_count && i < REGISTRY_MAX_HARDWARE_CLASSES; i++) {
     if (config->class_devices[i] == 0) continue;
     int j = registry_class_index(next, config->params.hardware_classes[i].model);
     if (j < 0) return REGISTRY_ERR_HARDWARE_CLASS_IN_USE;
@@ -78,7 +78,7 @@ bool registry_change_at_once(const registry_config_params_t *live, const registr
   registry_config_params_t same;
   gp_memcpy(&same, next, sizeof same);
   bool removed_only = next->oracle_quorum >= live->oracle_quorum;
-  for (uint64_t i = 0; i < next->oracle_count && i < 16 && removed_only; i++)
+  for (uint64_t i = 0; i < next->oracle_count && i < REGISTRY_MAX_ORACLES && removed_only; i++)
     removed_only = registry_oracle_index(live, &next->oracles[i]) >= 0;
   if (removed_only) {
     gp_memcpy(same.oracles, live->oracles, sizeof same.oracles);

@@ -1,3 +1,3 @@
 #include "registry.h"
 
-GP_ENTRYPOINT(registry_process)
+GP_ENTRYPOINT(registry_process, registry_log_error)

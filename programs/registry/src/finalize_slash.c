@@ -48,7 +48,7 @@ uint64_t registry_finalize_slash(const SolParameters *p) {
   d->pending_offences &= (uint8_t)~(1u << r->offence);
   d->proven_uptime_secs = 0; /* it serves its probation again */
   d->reputation = registry_reputation(d);
-  r->status = REGISTRY_SLASH_FINALIZED;
+  r->status = REGISTRY_SLASH_STATUS_FINALIZED;
 
   if (burned) GP_TRY(gp_token_burn(s.escrow, io_mint, s.escrow, burned, &s.signer));
   if (to_treasury) GP_TRY(gp_token_transfer(s.escrow, treasury, s.escrow, to_treasury, &s.signer));

@@ -42,7 +42,7 @@ uint64_t registry_initialize_config(const SolParameters *p) {
   gp_pubkey_copy(&c->iosd_mint, iosd_mint->key);
   gp_memcpy(&c->params, &args.params, sizeof c->params);
   gp_memcpy(&c->limits, &args.limits, sizeof c->limits);
-  c->version = REGISTRY_VERSION;
+  c->version = REGISTRY_LAYOUT_VERSION;
   c->bump = bump;
 
   registry_config_initialized_t ev = {.discriminator = REGISTRY_CONFIG_INITIALIZED_DISCRIMINATOR};

@@ -103,8 +103,8 @@ static uint64_t count_reports(registry_device_t *d, const registry_proof_window_
   uint16_t challenged = w->voted_mask & w->challenge_mask;
   d->challenge_mask |= challenged;
   d->challenge_pass_mask = (uint16_t)((d->challenge_pass_mask & ~challenged) | (w->challenge_pass_mask & challenged));
-  uint64_t benchmarks[16], n = 0;
-  for (uint64_t i = 0; i < 16; i++) {
+  uint64_t benchmarks[REGISTRY_MAX_ORACLES], n = 0;
+  for (uint64_t i = 0; i < REGISTRY_MAX_ORACLES; i++) {
     if (((w->voted_mask >> i) & 1) && w->benchmark[i]) d->oracle_benchmark[i] = w->benchmark[i];
     if (d->oracle_benchmark[i]) benchmarks[n++] = d->oracle_benchmark[i];
   }
@@ -137,8 +137,8 @@ uint64_t registry_settle_proof(const registry_settle_t *s, bool final) {
   registry_device_t *d = s->d;
   registry_proof_window_t *w = s->w;
   const registry_config_params_t *params = s->params;
-  uint64_t uptimes[16], n = 0;
-  for (uint64_t i = 0; i < 16; i++)
+  uint64_t uptimes[REGISTRY_MAX_ORACLES], n = 0;
+  for (uint64_t i = 0; i < REGISTRY_MAX_ORACLES; i++)
     if ((w->voted_mask >> i) & 1) uptimes[n++] = w->uptime[i];
   gp_vote_rule_t rule = registry_vote_rule(params);
   gp_votes_t agreed;

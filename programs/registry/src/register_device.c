@@ -67,7 +67,7 @@ uint64_t registry_register_device(const SolParameters *p) {
   d->registered_at = now;
   d->spec = args.spec;
   d->status = REGISTRY_STATUS_PROBATION;
-  d->version = REGISTRY_VERSION;
+  d->version = REGISTRY_LAYOUT_VERSION;
   d->bump = bump;
   d->vault_bump = vault_bump;
   d->reputation = registry_reputation(d);

@@ -34,7 +34,7 @@ uint64_t registry_register_provider(const SolParameters *p) {
   gp_pubkey_copy(&pr->owner, owner->key);
   pr->created_at = now;
   pr->uri_len = (uint16_t)args.metadata_uri.len;
-  pr->version = REGISTRY_VERSION;
+  pr->version = REGISTRY_LAYOUT_VERSION;
   pr->bump = bump;
   gp_memcpy(pr->metadata_uri, args.metadata_uri.addr, args.metadata_uri.len);
 

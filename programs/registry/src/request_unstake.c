@@ -63,7 +63,7 @@ uint64_t registry_request_unstake(const SolParameters *p) {
     t->discriminator = REGISTRY_UNSTAKE_TICKET_DISCRIMINATOR;
     gp_pubkey_copy(&t->device, device->key);
     gp_pubkey_copy(&t->owner, owner->key);
-    t->version = REGISTRY_VERSION;
+    t->version = REGISTRY_LAYOUT_VERSION;
     t->bump = bump;
   }
   t->amount = ticket_amount;

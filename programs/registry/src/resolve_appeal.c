@@ -39,7 +39,7 @@ uint64_t registry_resolve_appeal(const SolParameters *p) {
   d->pending_slashes--;
   d->slash_count--; /* a reversed slash does not count against the reputation */
   d->pending_offences &= (uint8_t)~(1u << r->offence);
-  r->status = REGISTRY_SLASH_REVERSED;
+  r->status = REGISTRY_SLASH_STATUS_REVERSED;
 
   if (s.held.amount) GP_TRY(gp_token_transfer(s.escrow, vault, s.escrow, s.held.amount, &s.signer));
   GP_TRY(gp_token_close_account(s.escrow, payer, s.escrow, &s.signer));

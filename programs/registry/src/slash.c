@@ -141,8 +141,8 @@ uint64_t registry_slash(const SolParameters *p) {
   r->created_at = now;
   r->appeal_deadline = deadline;
   r->offence = args.offence;
-  r->status = REGISTRY_SLASH_PENDING;
-  r->version = REGISTRY_VERSION;
+  r->status = REGISTRY_SLASH_STATUS_PENDING;
+  r->version = REGISTRY_LAYOUT_VERSION;
   r->bump = bump;
   r->escrow_bump = escrow_bump;
 
@@ -159,7 +159,7 @@ uint64_t registry_slash(const SolParameters *p) {
   gp_pubkey_copy(&ev.device, device->key);
   gp_pubkey_copy(&ev.slash_record, record_acc->key);
   gp_memcpy(ev.evidence_hash, args.evidence_hash, 32);
-  for (int i = 0; i < params->oracle_count && i < 16; i++)
+  for (int i = 0; i < params->oracle_count && i < REGISTRY_MAX_ORACLES; i++)
     if (signers & (1u << i)) gp_pubkey_copy(&ev.signers[ev.signer_count++], &params->oracles[i]);
   GP_EMIT_EVENT(&ev);
   return 0;

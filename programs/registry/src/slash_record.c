@@ -6,7 +6,7 @@ uint64_t registry_load_pending_slash(registry_pending_slash_t *s, const registry
                                   REGISTRY_SLASH_RECORD_SIZE));
   registry_slash_record_t *r = (registry_slash_record_t *)(void *)s->record->data;
   if (!gp_pubkey_eq(&r->device, s->device->key)) return REGISTRY_ERR_INVALID_PDA;
-  if (r->status != REGISTRY_SLASH_PENDING) return REGISTRY_ERR_SLASH_NOT_PENDING;
+  if (r->status != REGISTRY_SLASH_STATUS_PENDING) return REGISTRY_ERR_SLASH_NOT_PENDING;
   if (!gp_pubkey_eq(s->escrow->key, &r->escrow)) return REGISTRY_ERR_INVALID_PDA;
   GP_TRY(gp_token_account_read_mint(s->escrow, &config->io_mint, &s->held));
   s->seeds[0] = (SolSignerSeed){(const uint8_t *)REGISTRY_SEED_SLASH_ESCROW, REGISTRY_SEED_SLASH_ESCROW_LEN};

@@ -59,7 +59,7 @@ static uint64_t open_proof(const SolParameters *p, uint64_t window, registry_pro
     gp_pubkey_copy(&w->payer, oracle->key);
     w->window = window;
     w->bump = bump;
-    w->version = REGISTRY_VERSION;
+    w->version = REGISTRY_LAYOUT_VERSION;
   } else {
     /* Created above at its canonical address, so its fields identify it (see device.c). */
     GP_TRY(gp_check_data(proof, REGISTRY_PROOF_WINDOW_DISCRIMINATOR, REGISTRY_PROOF_WINDOW_SIZE));

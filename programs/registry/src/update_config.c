@@ -18,7 +18,7 @@ uint64_t registry_update_config(const SolParameters *p) {
 
   registry_update_config_args_t args;
   GP_TRY(registry_decode_update_config_args(p->data + 8, p->data_len - 8, &args));
-  uint32_t counts[16];
+  uint32_t counts[REGISTRY_MAX_HARDWARE_CLASSES];
   GP_TRY(registry_check_proposal(config, &args.params, counts));
   bool at_once = registry_change_at_once(&config->params, &args.params);
   int64_t now;

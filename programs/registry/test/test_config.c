@@ -8,7 +8,7 @@
 #include "registry.h"
 
 /* The program's real entrypoint (src/entrypoint.c is left out of host builds). */
-GP_ENTRYPOINT(registry_process)
+GP_ENTRYPOINT(registry_process, registry_log_error)
 
 static SolPubkey key(uint8_t fill) {
   SolPubkey k;
@@ -211,7 +211,7 @@ static uint64_t run_update(SolPubkey signer, bool signed_, registry_config_param
   stored.admin = key(0xAD);
   stored.params = valid_params();
   stored.limits = valid_limits();
-  stored.version = REGISTRY_VERSION;
+  stored.version = REGISTRY_LAYOUT_VERSION;
   stored.bump = bump;
 
   uint8_t ix[8 + sizeof params];

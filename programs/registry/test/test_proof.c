@@ -71,7 +71,7 @@ static void fixture_init(fixture_t *f, int64_t window_secs, uint8_t quorum) {
   l->min_appeal_window_secs = l->min_config_delay_secs = l->slash_period_secs = 1;
   if (registry_validate_params(p, l)) abort();
   f->config.discriminator = REGISTRY_CONFIG_DISCRIMINATOR;
-  f->config.version = REGISTRY_VERSION;
+  f->config.version = REGISTRY_LAYOUT_VERSION;
   SolSignerSeed cseed = {(const uint8_t *)REGISTRY_SEED_CONFIG, REGISTRY_SEED_CONFIG_LEN};
   find_pda(&cseed, 1, &f->program_id, &f->config_key, &f->config.bump);
 
@@ -85,7 +85,7 @@ static void fixture_init(fixture_t *f, int64_t window_secs, uint8_t quorum) {
   d->spec.vram_gib = 80;
   d->status = REGISTRY_STATUS_PROBATION;
   d->registered_at = NOW;
-  d->version = REGISTRY_VERSION;
+  d->version = REGISTRY_LAYOUT_VERSION;
   d->reputation = registry_reputation(d);
   SolSignerSeed dseeds[2] = {{(const uint8_t *)REGISTRY_SEED_DEVICE, REGISTRY_SEED_DEVICE_LEN},
                              {d->device_key.x, SOL_PUBKEY_SIZE}};
@@ -112,7 +112,7 @@ static void fixture_vote(fixture_t *f, int slot, uint32_t uptime, uint64_t bench
     w->discriminator = REGISTRY_PROOF_WINDOW_DISCRIMINATOR;
     w->device = f->device_addr;
     w->payer = f->config.params.oracles[slot];
-    w->version = REGISTRY_VERSION;
+    w->version = REGISTRY_LAYOUT_VERSION;
     w->oracle_set = registry_oracle_set_fingerprint(&f->config.params);
     w->base = f->device.last_proof_window;
     f->proof_exists = true;
@@ -535,7 +535,7 @@ GP_TEST(a_vote_below_quorum_creates_the_window_only) {
   GP_CHECK_EQ(w->uptime[1], 1800);
   GP_CHECK_EQ(w->benchmark[1], 42);
   GP_CHECK_EQ(w->votes, 1);
-  GP_CHECK_EQ(w->version, REGISTRY_VERSION);
+  GP_CHECK_EQ(w->version, REGISTRY_LAYOUT_VERSION);
   GP_CHECK_EQ(f.events, 1);
 
   /* the same oracle again, then a second one that agrees and counts it */

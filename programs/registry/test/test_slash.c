@@ -101,7 +101,7 @@ static outcome_t run_slash(const scenario_t *s) {
   config.params.slash_bps[s->offence < REGISTRY_OFFENCES ? s->offence : 0] = s->bps;
   config.limits.max_slash_period_bps = 20000;
   config.limits.slash_period_secs = 10;
-  config.version = REGISTRY_VERSION;
+  config.version = REGISTRY_LAYOUT_VERSION;
   config.bump = config_bump;
 
   registry_device_t d;
@@ -115,7 +115,7 @@ static outcome_t run_slash(const scenario_t *s) {
   d.spec.hardware_model = 3;
   d.spec.gpu_count = 1;
   d.status = REGISTRY_STATUS_ACTIVE;
-  d.version = REGISTRY_VERSION;
+  d.version = REGISTRY_LAYOUT_VERSION;
   d.bump = device_bump;
   d.vault = vault;
   d.vault_bump = vault_bump;
@@ -127,7 +127,7 @@ static outcome_t run_slash(const scenario_t *s) {
   provider.owner = d.owner;
   provider.total_stake = s->stake;
   provider.device_count = 1;
-  provider.version = REGISTRY_VERSION;
+  provider.version = REGISTRY_LAYOUT_VERSION;
 
   registry_unstake_ticket_t t;
   memset(&t, 0, sizeof t);
@@ -136,7 +136,7 @@ static outcome_t run_slash(const scenario_t *s) {
   t.owner = d.owner;
   t.amount = s->pending;
   t.unlock_at = NOW + 2;
-  t.version = REGISTRY_VERSION;
+  t.version = REGISTRY_LAYOUT_VERSION;
 
   uint8_t vault_data[GP_TOKEN_ACCOUNT_LEN];
   token_account(vault_data, &mint, &vault, s->stake + s->pending);
@@ -271,8 +271,8 @@ GP_TEST(slash_record_fields) {
   GP_CHECK_EQ(o.record.created_at, NOW);
   GP_CHECK_EQ(o.record.appeal_deadline, NOW + 3);
   GP_CHECK_EQ(o.record.offence, 1);
-  GP_CHECK_EQ(o.record.status, REGISTRY_SLASH_PENDING);
-  GP_CHECK_EQ(o.record.version, REGISTRY_VERSION);
+  GP_CHECK_EQ(o.record.status, REGISTRY_SLASH_STATUS_PENDING);
+  GP_CHECK_EQ(o.record.version, REGISTRY_LAYOUT_VERSION);
   GP_CHECK_EQ(o.record.amount, 300 * IO);
 }
 

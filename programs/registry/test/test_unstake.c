@@ -8,7 +8,7 @@
 #include "gp_test.h"
 #include "registry.h"
 
-/* The program's entrypoint, defined by test_config.c (GP_ENTRYPOINT(registry_process)). */
+/* The program's entrypoint, defined by test_config.c (GP_ENTRYPOINT(registry_process, registry_log_error)). */
 uint64_t entrypoint(uint8_t *input);
 
 #define IO 100000000ull
@@ -65,7 +65,7 @@ static void fixture(fixture_t *f) {
   c->params.vote_deadline_secs = 600;
   c->params.hardware_classes[0] = (registry_hardware_class_t){MODEL_H100, 100000};
   c->params.hardware_class_count = 1;
-  c->version = REGISTRY_VERSION;
+  c->version = REGISTRY_LAYOUT_VERSION;
   c->bump = bump;
 
   f->provider_key = pda(&f->program_id, REGISTRY_SEED_PROVIDER, &f->owner, &bump);
@@ -73,7 +73,7 @@ static void fixture(fixture_t *f) {
   f->provider.owner = f->owner;
   f->provider.total_stake = 2500 * IO;
   f->provider.device_count = 1;
-  f->provider.version = REGISTRY_VERSION;
+  f->provider.version = REGISTRY_LAYOUT_VERSION;
   f->provider.bump = bump;
 
   f->device = pda(&f->program_id, REGISTRY_SEED_DEVICE, &f->device_key, &bump);
@@ -88,7 +88,7 @@ static void fixture(fixture_t *f) {
   d->spec.gpu_count = 1;
   d->spec.vram_gib = 80;
   d->status = REGISTRY_STATUS_ACTIVE;
-  d->version = REGISTRY_VERSION;
+  d->version = REGISTRY_LAYOUT_VERSION;
   d->bump = bump;
   f->vault = pda(&f->program_id, REGISTRY_SEED_VAULT, &f->device, &d->vault_bump);
   d->vault = f->vault;
@@ -99,7 +99,7 @@ static void fixture(fixture_t *f) {
   f->t.owner = f->owner;
   f->t.amount = 500 * IO;
   f->t.unlock_at = 1000;
-  f->t.version = REGISTRY_VERSION;
+  f->t.version = REGISTRY_LAYOUT_VERSION;
   f->t.bump = bump;
 }
 

@@ -109,4 +109,8 @@ static uint64_t smoke_process(const SolParameters *p) {
   return gp_account_close(&ka[1], &ka[0]);
 }
 
-GP_ENTRYPOINT(smoke_process)
+static void smoke_log_error(uint64_t err) {
+  if (err == GP_ERR_MISSING_SIGNER) GP_LOG("missing signer");
+}
+
+GP_ENTRYPOINT(smoke_process, smoke_log_error)

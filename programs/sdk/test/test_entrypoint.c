@@ -145,17 +145,32 @@ static uint64_t ep_process(const SolParameters *p) {
   g_seen_accounts = p->ka_num;
   return p->data_len ? p->data[0] : GP_ERR_INVALID_INSTRUCTION;
 }
-GP_ENTRYPOINT(ep_process)
+static uint64_t g_logged_errors, g_logged_error;
+static void ep_log_error(uint64_t err) {
+  g_logged_errors++;
+  g_logged_error = err;
+}
+GP_ENTRYPOINT(ep_process, ep_log_error)
 
-GP_TEST(entrypoint_macro_dispatches) {
+GP_TEST(entrypoint_macro_dispatches_and_logs_only_failures) {
   SolPubkey prog = tu_key(0xEE);
   gp_host_account_t a[2] = {{.key = tu_key(1)}, {.is_dup = true, .dup_index = 0}};
   uint8_t ix[1] = {42};
+  g_logged_errors = 0;
   uint8_t *buf = gp_host_input_new(a, 2, ix, 1, &prog, NULL);
   GP_CHECK_EQ(entrypoint(buf), 42);
   GP_CHECK_EQ(g_seen_accounts, 2);
+  GP_CHECK_EQ(g_logged_errors, 1);
+  GP_CHECK_EQ(g_logged_error, 42);
   free(buf);
   buf = gp_host_input_new(a, 2, NULL, 0, &prog, NULL);
   GP_CHECK_EQ(entrypoint(buf), GP_ERR_INVALID_INSTRUCTION);
+  GP_CHECK_EQ(g_logged_errors, 2);
+  GP_CHECK_EQ(g_logged_error, GP_ERR_INVALID_INSTRUCTION);
+  free(buf);
+  ix[0] = 0; /* success: nothing logged */
+  buf = gp_host_input_new(a, 2, ix, 1, &prog, NULL);
+  GP_CHECK_EQ(entrypoint(buf), 0);
+  GP_CHECK_EQ(g_logged_errors, 2);
   free(buf);
 }

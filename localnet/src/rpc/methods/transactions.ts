@@ -2,11 +2,11 @@
 
 import { SignatureVerifyError, type ExecResult } from "../../chain.js";
 import { encodeAccount, encodeOptions } from "../../encoding/account.js";
-import { decodeBase58 } from "../../encoding/base58.js";
+import { decodeBase58, encodeBase58 } from "../../encoding/base58.js";
 import type { Json } from "../../encoding/json.js";
 import { buildLegacyTx, parseTransaction, TxParseError, type ParsedTx } from "../../solana/tx.js";
 import { setComputeUnitLimit, systemTransfer } from "../../solana/instructions.js";
-import { FINALITY_DEPTH, MAX_PROCESSING_AGE, STATUS_CACHE_SLOTS } from "../../solana/constants.js";
+import { BPF_LOADER_UPGRADEABLE, FINALITY_DEPTH, MAX_PROCESSING_AGE, STATUS_CACHE_SLOTS } from "../../solana/constants.js";
 import { type Handler, type RpcContext, withContext } from "../context.js";
 import {
   INTERNAL_ERROR,
@@ -57,9 +57,20 @@ export function decodeWireTx(encoded: string, encoding: unknown): ParsedTx {
   }
 }
 
-function loadedAccountsDataSize(r: ExecResult): number {
+/**
+ * Agave's loaded accounts data size (SIMD-0186): every account the transaction loads counts
+ * its data plus 64 bytes, and every upgradeable program it invokes also its program data
+ * account's data. A transaction refused before loading (landed false) loaded nothing.
+ */
+function loadedAccountsDataSize(ctx: RpcContext, tx: ParsedTx, r: ExecResult): number {
+  if (!r.landed) return 0;
   let n = 0;
-  for (const st of r.post.values()) n += st ? st.data.length : 0;
+  for (const k of r.accountKeys) n += (ctx.chain.account(k)?.data.length ?? 0) + 64;
+  for (const id of new Set(tx.instructions.map((ix) => r.accountKeys[ix.programIdIndex]))) {
+    const program = ctx.chain.account(id);
+    if (program?.owner !== BPF_LOADER_UPGRADEABLE || program.data.length < 36) continue;
+    n += ctx.chain.account(encodeBase58(program.data.subarray(4, 36)))?.data.length ?? 0;
+  }
   return n;
 }
 
@@ -87,9 +98,16 @@ export const transactionMethods: Record<string, Handler> = {
         throw e;
       }
       if (sim.err) {
+        // Agave's preflight answer leaves out the balances and loaded addresses that
+        // simulateTransaction reports.
         throw new RpcError(SEND_TRANSACTION_PREFLIGHT_FAILURE, `Transaction simulation failed: ${sim.err.message}`, {
           ...TxMetaToSimulation(sim, { accounts: null, innerInstructions: null, replacementBlockhash: null }),
-          loadedAccountsDataSize: loadedAccountsDataSize(sim),
+          preBalances: null,
+          postBalances: null,
+          preTokenBalances: null,
+          postTokenBalances: null,
+          loadedAddresses: null,
+          loadedAccountsDataSize: loadedAccountsDataSize(ctx, tx, sim),
         });
       }
     }
@@ -133,7 +151,7 @@ export const transactionMethods: Record<string, Handler> = {
         innerInstructions: cfg.innerInstructions === true ? uiInnerInstructions(res.meta) : null,
         replacementBlockhash: replace ? { blockhash: b.blockhash, lastValidBlockHeight: b.blockHeight + MAX_PROCESSING_AGE } : null,
       }),
-      loadedAccountsDataSize: loadedAccountsDataSize(res),
+      loadedAccountsDataSize: loadedAccountsDataSize(ctx, tx, res),
     });
   },
 
@@ -184,7 +202,7 @@ export const transactionMethods: Record<string, Handler> = {
     const rec = ctx.chain.ledger.txs.get(sig);
     if (!rec || rec.slot > ctx.chain.slotAt(c)) return null;
     const block = ctx.chain.ledger.blocks.get(rec.slot)!;
-    return { slot: rec.slot, ...uiTxWithMeta(rec, opts), blockTime: block.blockTime };
+    return { slot: rec.slot, ...uiTxWithMeta(rec, opts), blockTime: block.blockTime, transactionIndex: block.signatures.indexOf(sig) };
   },
 
   getSignaturesForAddress: (p, ctx) => {

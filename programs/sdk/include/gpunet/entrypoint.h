@@ -75,16 +75,21 @@ uint64_t entrypoint(uint8_t *input);
    link everything else and call the processor directly:
      #include <gpunet/sdk.h>
      #include "myprog.h"
-     GP_ENTRYPOINT(myprog_process)
+     GP_ENTRYPOINT(myprog_process, myprog_log_error)
    process_fn: uint64_t (*)(const SolParameters *). It lives in another
-   translation unit, so its frame stays separate from the 4 KiB one here. */
-#define GP_ENTRYPOINT(process_fn)                                              \
+   translation unit, so its frame stays separate from the 4 KiB one here.
+   log_error_fn: void (*)(uint64_t), called with the error of a failed
+   instruction only: the IDL header's <name>_log_error, which logs the error's
+   name the way Anchor programs do. */
+#define GP_ENTRYPOINT(process_fn, log_error_fn)                                \
   uint64_t entrypoint(uint8_t *input) {                                        \
     SolAccountInfo gp_ka_[GP_MAX_ACCOUNTS];                                    \
     SolParameters gp_params_;                                                  \
     uint64_t gp_err_ = gp_deserialize(input, &gp_params_, gp_ka_, GP_MAX_ACCOUNTS); \
     if (gp_err_) return gp_err_;                                               \
-    return process_fn(&gp_params_);                                            \
+    gp_err_ = process_fn(&gp_params_);                                         \
+    if (gp_err_) log_error_fn(gp_err_);                                        \
+    return gp_err_;                                                            \
   }
 
 #endif

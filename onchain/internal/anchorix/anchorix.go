@@ -1,6 +1,7 @@
-// Package anchorix holds what the hand-written layers of the generated program clients
-// (client/registry, client/escrow) share: PDA derivation, the loader's ProgramData address,
-// addressing generated instructions to a cluster's program id, and fetching accounts.
+// Package anchorix holds what the program wrappers (onchain/registry, onchain/escrow,
+// onchain/economy) share: taking the address of a generated PDA helper, the loader's
+// ProgramData address, addressing generated instructions to a cluster's program id, and
+// fetching accounts.
 package anchorix
 
 import (
@@ -12,21 +13,25 @@ import (
 	"github.com/gpunet/gpunet/internal/chain"
 )
 
-// FindPDA finds a PDA of programID and its canonical bump, off-chain where the search costs
-// nothing.
-func FindPDA(programID solana.PublicKey, seeds ...[]byte) (solana.PublicKey, uint8) {
-	addr, bump, err := solana.FindProgramAddress(seeds, programID)
+// PDA takes what a generated Find...Address helper returns (client/<program>/pda.go): the
+// address and its canonical bump. Finding none is astronomically unlikely, so it panics.
+func PDA(addr solana.PublicKey, bump uint8, err error) (solana.PublicKey, uint8) {
 	if err != nil {
-		panic(fmt.Sprintf("no program address for %q under %s: %v", seeds, programID, err)) // astronomically unlikely
+		panic(fmt.Sprintf("no program address: %v", err))
 	}
 	return addr, bump
+}
+
+// Addr is PDA without the bump.
+func Addr(addr solana.PublicKey, bump uint8, err error) solana.PublicKey {
+	addr, _ = PDA(addr, bump, err)
+	return addr
 }
 
 // ProgramDataAddress is the BPF Loader Upgradeable account holding a program's code and
 // upgrade authority.
 func ProgramDataAddress(programID solana.PublicKey) solana.PublicKey {
-	addr, _ := FindPDA(solana.BPFLoaderUpgradeableProgramID, programID[:])
-	return addr
+	return Addr(solana.FindProgramAddress([][]byte{programID[:]}, solana.BPFLoaderUpgradeableProgramID))
 }
 
 // Build addresses a generated instruction to programID, appending extra accounts (remaining

@@ -1,22 +1,18 @@
 package escrow
 
-import "github.com/gagliardetto/solana-go"
+import (
+	"github.com/gagliardetto/solana-go"
 
-// LayoutVersion is the version the escrow writes into every account it creates (ESCROW_VERSION
-// in programs/escrow/include/escrow.h); it changes with any layout.
-const LayoutVersion uint8 = 2
-
-// UnclaimedSize is the size of an Unclaimed record, whose rent settle's payer pays once per
-// device owner and mint, and gets back when the owner collects.
-const UnclaimedSize = 152
+	"github.com/gpunet/gpunet/client/escrow"
+)
 
 // DefaultParams returns the escrow's launch parameters: a 5% protocol fee, half of it burned
 // (shared/notes/economics.md: the seeds' 5% network fee, used for burns or rewards); 20 minutes
 // for devices to accept (io.net's window to pay for a cluster); 5-minute usage windows, and an
 // hour after a job ends for its last usage to be attested (at least a usage window plus the
 // registry's vote_deadline_secs, 10 minutes by default, so the last window's votes can count).
-func DefaultParams(scheduler, treasury solana.PublicKey) ConfigParams {
-	return ConfigParams{
+func DefaultParams(scheduler, treasury solana.PublicKey) escrow.ConfigParams {
+	return escrow.ConfigParams{
 		Scheduler:            scheduler,
 		Treasury:             treasury,
 		AcceptanceWindowSecs: 20 * 60,
@@ -31,8 +27,8 @@ func DefaultParams(scheduler, treasury solana.PublicKey) ConfigParams {
 // at most 10% (twice the launch fee), an ended job's last usage awaited at most a day, and a
 // week's notice before a change that is not applied at once (the registry's 14-day unstake
 // cooldown is longer, and the delay is the larger of the two).
-func DefaultLimits() EscrowLimits {
-	return EscrowLimits{
+func DefaultLimits() escrow.EscrowLimits {
+	return escrow.EscrowLimits{
 		MinConfigDelaySecs: 7 * 24 * 60 * 60,
 		MaxUsageGraceSecs:  24 * 60 * 60,
 		MaxFeeBps:          1_000,

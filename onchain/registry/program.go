@@ -2,12 +2,12 @@ package registry
 
 import (
 	"context"
-	"encoding/binary"
 
 	"github.com/gagliardetto/solana-go"
 
-	"github.com/gpunet/gpunet/client/internal/anchorix"
+	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/onchain/internal/anchorix"
 )
 
 // Program is the registry program as deployed at ID on one cluster. Its methods derive the
@@ -17,70 +17,44 @@ type Program struct {
 	ID solana.PublicKey
 }
 
-// Device statuses (Device.Status).
-const (
-	StatusProbation uint8 = iota
-	StatusActive
-	StatusHired
-	StatusSuspended
-	StatusDeregistered
-)
-
-// Slash record statuses (SlashRecord.Status).
-const (
-	SlashStatusPending uint8 = iota
-	SlashStatusReversed
-	SlashStatusFinalized
-)
-
-// Challenge results (ProofReport.Challenge).
-const (
-	ChallengeNone uint8 = iota
-	ChallengePassed
-	ChallengeFailed
-)
-
-func (p Program) pda(seeds ...[]byte) solana.PublicKey {
-	addr, _ := anchorix.FindPDA(p.ID, seeds...)
-	return addr
+// ConfigAddress is the Config PDA.
+func (p Program) ConfigAddress() solana.PublicKey {
+	return anchorix.Addr(registry.FindConfigAddress(p.ID))
 }
 
-// ConfigAddress is the Config PDA, ["config"].
-func (p Program) ConfigAddress() solana.PublicKey { return p.pda([]byte("config")) }
-
-// ProviderAddress is a wallet's Provider PDA, ["provider", owner].
+// ProviderAddress is a wallet's Provider PDA.
 func (p Program) ProviderAddress(owner solana.PublicKey) solana.PublicKey {
-	return p.pda([]byte("provider"), owner[:])
+	return anchorix.Addr(registry.FindProviderAddress(p.ID, owner))
 }
 
-// DeviceAddress is a worker's Device PDA, ["device", device_key].
+// DeviceAddress is a worker's Device PDA.
 func (p Program) DeviceAddress(deviceKey solana.PublicKey) solana.PublicKey {
-	return p.pda([]byte("device"), deviceKey[:])
+	return anchorix.Addr(registry.FindDeviceAddress(p.ID, deviceKey))
 }
 
-// VaultAddress is a device's stake vault, ["vault", device].
+// VaultAddress is a device's stake vault.
 func (p Program) VaultAddress(device solana.PublicKey) solana.PublicKey {
-	return p.pda([]byte("vault"), device[:])
+	return anchorix.Addr(registry.FindVaultAddress(p.ID, device))
 }
 
-// TicketAddress is a device's unstake ticket, ["ticket", device].
+// TicketAddress is a device's unstake ticket.
 func (p Program) TicketAddress(device solana.PublicKey) solana.PublicKey {
-	return p.pda([]byte("ticket"), device[:])
+	return anchorix.Addr(registry.FindTicketAddress(p.ID, device))
 }
 
-// ProofAddress collects the attestations of one window, ["proof", device, window u64 LE].
+// ProofAddress collects the attestations of one window of a device.
 func (p Program) ProofAddress(device solana.PublicKey, window uint64) solana.PublicKey {
-	return p.pda([]byte("proof"), device[:], binary.LittleEndian.AppendUint64(nil, window))
+	return anchorix.Addr(registry.FindProofAddress(p.ID, device, window))
 }
 
-// SlashAddress is the record of one slash, ["slash", device, evidence_hash].
+// SlashAddress is the record of one slash of a device.
 func (p Program) SlashAddress(device solana.PublicKey, evidence [32]byte) solana.PublicKey {
-	return p.pda([]byte("slash"), device[:], evidence[:])
+	return anchorix.Addr(registry.FindSlashAddress(p.ID, device, evidence))
 }
 
-// SlashEscrowAddress holds a slash's tokens until it is resolved, ["slash_escrow", record].
+// SlashEscrowAddress holds a slash's tokens until it is resolved.
 func (p Program) SlashEscrowAddress(record solana.PublicKey) solana.PublicKey {
-	return p.pda([]byte("slash_escrow"), record[:])
+	return anchorix.Addr(registry.FindSlashEscrowAddress(p.ID, record))
 }
 
 // ProgramDataAddress is the BPF Loader Upgradeable account holding the program's code and
@@ -89,119 +63,119 @@ func (p Program) ProgramDataAddress() solana.PublicKey { return anchorix.Program
 
 // InitializeConfig creates the Config with its parameters and hard limits; admin must be the
 // program's upgrade authority.
-func (p Program) InitializeConfig(admin, ioMint, iosdMint solana.PublicKey, params ConfigParams, limits RegistryLimits) (solana.Instruction, error) {
-	return p.build(Instruction_InitializeConfig)(NewInitializeConfigInstruction(params, limits, p.ConfigAddress(), admin, p.ID, p.ProgramDataAddress(), ioMint, iosdMint, solana.SystemProgramID))
+func (p Program) InitializeConfig(admin, ioMint, iosdMint solana.PublicKey, params registry.ConfigParams, limits registry.RegistryLimits) (solana.Instruction, error) {
+	return p.build(registry.Instruction_InitializeConfig)(registry.NewInitializeConfigInstruction(params, limits, p.ConfigAddress(), admin, p.ID, p.ProgramDataAddress(), ioMint, iosdMint, solana.SystemProgramID))
 }
 
 // UpdateConfig proposes new parameters; admin must be the current admin. A change that only
 // reduces a key's power applies at once; any other becomes the pending proposal (ApplyConfig).
-func (p Program) UpdateConfig(admin solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
-	return p.build(Instruction_UpdateConfig)(NewUpdateConfigInstruction(params, p.ConfigAddress(), admin))
+func (p Program) UpdateConfig(admin solana.PublicKey, params registry.ConfigParams) (solana.Instruction, error) {
+	return p.build(registry.Instruction_UpdateConfig)(registry.NewUpdateConfigInstruction(params, p.ConfigAddress(), admin))
 }
 
 // ApplyConfig makes the pending proposal live once its delay is over; anyone may send it.
 func (p Program) ApplyConfig() (solana.Instruction, error) {
-	return p.build(Instruction_ApplyConfig)(NewApplyConfigInstruction(p.ConfigAddress()))
+	return p.build(registry.Instruction_ApplyConfig)(registry.NewApplyConfigInstruction(p.ConfigAddress()))
 }
 
 // TransferAdmin names the pending admin.
 func (p Program) TransferAdmin(admin, newAdmin solana.PublicKey) (solana.Instruction, error) {
-	return p.build(Instruction_TransferAdmin)(NewTransferAdminInstruction(newAdmin, p.ConfigAddress(), admin))
+	return p.build(registry.Instruction_TransferAdmin)(registry.NewTransferAdminInstruction(newAdmin, p.ConfigAddress(), admin))
 }
 
 // AcceptAdmin makes the signing pending admin the admin.
 func (p Program) AcceptAdmin(newAdmin solana.PublicKey) (solana.Instruction, error) {
-	return p.build(Instruction_AcceptAdmin)(NewAcceptAdminInstruction(p.ConfigAddress(), newAdmin))
+	return p.build(registry.Instruction_AcceptAdmin)(registry.NewAcceptAdminInstruction(p.ConfigAddress(), newAdmin))
 }
 
 // SetPause pauses or resumes the registry.
 func (p Program) SetPause(admin solana.PublicKey, paused bool) (solana.Instruction, error) {
-	return p.build(Instruction_SetPause)(NewSetPauseInstruction(paused, p.ConfigAddress(), admin))
+	return p.build(registry.Instruction_SetPause)(registry.NewSetPauseInstruction(paused, p.ConfigAddress(), admin))
 }
 
 // RegisterProvider creates owner's Provider.
 func (p Program) RegisterProvider(owner solana.PublicKey, metadataURI string) (solana.Instruction, error) {
-	return p.build(Instruction_RegisterProvider)(NewRegisterProviderInstruction(metadataURI, p.ConfigAddress(), p.ProviderAddress(owner), owner, solana.SystemProgramID))
+	return p.build(registry.Instruction_RegisterProvider)(registry.NewRegisterProviderInstruction(metadataURI, p.ConfigAddress(), p.ProviderAddress(owner), owner, solana.SystemProgramID))
 }
 
 // RegisterDevice registers the worker deviceKey under owner's Provider; both sign.
-func (p Program) RegisterDevice(owner, deviceKey, ioMint solana.PublicKey, spec DeviceSpec) (solana.Instruction, error) {
+func (p Program) RegisterDevice(owner, deviceKey, ioMint solana.PublicKey, spec registry.DeviceSpec) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
-	vault, bump := anchorix.FindPDA(p.ID, []byte("vault"), device[:])
-	return p.build(Instruction_RegisterDevice)(NewRegisterDeviceInstruction(spec, bump, p.ConfigAddress(), p.ProviderAddress(owner), device, vault,
+	vault, bump := anchorix.PDA(registry.FindVaultAddress(p.ID, device))
+	return p.build(registry.Instruction_RegisterDevice)(registry.NewRegisterDeviceInstruction(spec, bump, p.ConfigAddress(), p.ProviderAddress(owner), device, vault,
 		owner, deviceKey, ioMint, solana.TokenProgramID, solana.SystemProgramID))
 }
 
 // Stake moves amount IO base units from ownerToken into the device's vault.
 func (p Program) Stake(owner, deviceKey, ownerToken solana.PublicKey, amount uint64) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
-	return p.build(Instruction_Stake)(NewStakeInstruction(amount, p.ConfigAddress(), p.ProviderAddress(owner), device, p.VaultAddress(device),
+	return p.build(registry.Instruction_Stake)(registry.NewStakeInstruction(amount, p.ConfigAddress(), p.ProviderAddress(owner), device, p.VaultAddress(device),
 		owner, ownerToken, solana.TokenProgramID))
 }
 
 // RequestUnstake moves amount of stake into the device's unstake ticket.
 func (p Program) RequestUnstake(owner, deviceKey solana.PublicKey, amount uint64) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
-	return p.build(Instruction_RequestUnstake)(NewRequestUnstakeInstruction(amount, p.ConfigAddress(), p.ProviderAddress(owner), device, p.TicketAddress(device),
+	return p.build(registry.Instruction_RequestUnstake)(registry.NewRequestUnstakeInstruction(amount, p.ConfigAddress(), p.ProviderAddress(owner), device, p.TicketAddress(device),
 		owner, solana.SystemProgramID))
 }
 
 // WithdrawUnstaked pays the ticket out to ownerToken after its cooldown.
 func (p Program) WithdrawUnstaked(owner, deviceKey, ownerToken solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
-	return p.build(Instruction_WithdrawUnstaked)(NewWithdrawUnstakedInstruction(p.ConfigAddress(), device, p.TicketAddress(device), p.VaultAddress(device),
+	return p.build(registry.Instruction_WithdrawUnstaked)(registry.NewWithdrawUnstakedInstruction(p.ConfigAddress(), device, p.TicketAddress(device), p.VaultAddress(device),
 		owner, ownerToken, solana.TokenProgramID))
 }
 
 // DeregisterDevice retires an empty device; IO others sent to its vault goes to ownerToken.
 func (p Program) DeregisterDevice(owner, deviceKey, ownerToken solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
-	return p.build(Instruction_DeregisterDevice)(NewDeregisterDeviceInstruction(p.ConfigAddress(), p.ProviderAddress(owner), device, p.VaultAddress(device),
+	return p.build(registry.Instruction_DeregisterDevice)(registry.NewDeregisterDeviceInstruction(p.ConfigAddress(), p.ProviderAddress(owner), device, p.VaultAddress(device),
 		owner, ownerToken, solana.TokenProgramID))
 }
 
 // SubmitProof is one oracle's attestation for one window of a device. rentPayer is the
 // window's payer (ProofWindow.Payer), or the oracle itself when it opens the window: the rent
 // goes back there when the window closes.
-func (p Program) SubmitProof(oracle, deviceKey solana.PublicKey, report ProofReport, rentPayer solana.PublicKey) (solana.Instruction, error) {
+func (p Program) SubmitProof(oracle, deviceKey solana.PublicKey, report registry.ProofReport, rentPayer solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
-	return p.build(Instruction_SubmitProof)(NewSubmitProofInstruction(report, p.ConfigAddress(), device, p.ProofAddress(device, report.Window), oracle, solana.SystemProgramID, rentPayer))
+	return p.build(registry.Instruction_SubmitProof)(registry.NewSubmitProofInstruction(report, p.ConfigAddress(), device, p.ProofAddress(device, report.Window), oracle, solana.SystemProgramID, rentPayer))
 }
 
 // CountProof counts a proof window after its voting deadline (anyone), returning its rent to
 // payer (ProofWindow.Payer).
 func (p Program) CountProof(deviceKey solana.PublicKey, window uint64, payer solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
-	return p.build(Instruction_CountProof)(NewCountProofInstruction(p.ConfigAddress(), device, p.ProofAddress(device, window), payer))
+	return p.build(registry.Instruction_CountProof)(registry.NewCountProofInstruction(p.ConfigAddress(), device, p.ProofAddress(device, window), payer))
 }
 
 // CloseStaleProof closes a proof window that can no longer count, returning its rent to payer.
 func (p Program) CloseStaleProof(deviceKey solana.PublicKey, window uint64, payer solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
-	return p.build(Instruction_CloseStaleProof)(NewCloseStaleProofInstruction(p.ConfigAddress(), device, p.ProofAddress(device, window), payer))
+	return p.build(registry.Instruction_CloseStaleProof)(registry.NewCloseStaleProofInstruction(p.ConfigAddress(), device, p.ProofAddress(device, window), payer))
 }
 
-// Slash slashes owner's device for an offence with evidence that a quorum of oracles signed:
+// Slash slashes owner's device for an offence (registry.Offence...) with evidence that a quorum of oracles signed:
 // authority submits it and pays (anyone, the keeper say; it counts as a signer when it is an
 // oracle) and the oracles are cosigners (appended as signing accounts).
-func (p Program) Slash(authority, owner, deviceKey, ioMint solana.PublicKey, offence Offence, evidence [32]byte, cosigners ...solana.PublicKey) (solana.Instruction, error) {
+func (p Program) Slash(authority, owner, deviceKey, ioMint solana.PublicKey, offence uint8, evidence [32]byte, cosigners ...solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
 	record := p.SlashAddress(device, evidence)
-	escrow, bump := anchorix.FindPDA(p.ID, []byte("slash_escrow"), record[:])
+	escrow, bump := anchorix.PDA(registry.FindSlashEscrowAddress(p.ID, record))
 	extra := make([]*solana.AccountMeta, len(cosigners))
 	for i, c := range cosigners {
 		extra[i] = solana.Meta(c).SIGNER()
 	}
-	ix, err := NewSlashInstruction(uint8(offence), evidence, bump, p.ConfigAddress(), device, p.ProviderAddress(owner), p.TicketAddress(device), p.VaultAddress(device),
+	ix, err := registry.NewSlashInstruction(offence, evidence, bump, p.ConfigAddress(), device, p.ProviderAddress(owner), p.TicketAddress(device), p.VaultAddress(device),
 		record, escrow, authority, ioMint, solana.TokenProgramID, solana.SystemProgramID)
-	return anchorix.Build(p.ID, Instruction_Slash, ix, err, extra...)
+	return anchorix.Build(p.ID, registry.Instruction_Slash, ix, err, extra...)
 }
 
 // ResolveAppeal reverses a pending slash of owner's device (admin, within the appeal window).
 func (p Program) ResolveAppeal(admin, owner, deviceKey solana.PublicKey, evidence [32]byte, payer solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
 	record := p.SlashAddress(device, evidence)
-	return p.build(Instruction_ResolveAppeal)(NewResolveAppealInstruction(p.ConfigAddress(), device, p.ProviderAddress(owner), p.VaultAddress(device), record, p.SlashEscrowAddress(record),
+	return p.build(registry.Instruction_ResolveAppeal)(registry.NewResolveAppealInstruction(p.ConfigAddress(), device, p.ProviderAddress(owner), p.VaultAddress(device), record, p.SlashEscrowAddress(record),
 		payer, admin, solana.TokenProgramID))
 }
 
@@ -209,33 +183,33 @@ func (p Program) ResolveAppeal(admin, owner, deviceKey solana.PublicKey, evidenc
 func (p Program) FinalizeSlash(deviceKey solana.PublicKey, evidence [32]byte, ioMint, treasury, compensationPool, payer solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
 	record := p.SlashAddress(device, evidence)
-	return p.build(Instruction_FinalizeSlash)(NewFinalizeSlashInstruction(p.ConfigAddress(), device, record, p.SlashEscrowAddress(record),
+	return p.build(registry.Instruction_FinalizeSlash)(registry.NewFinalizeSlashInstruction(p.ConfigAddress(), device, record, p.SlashEscrowAddress(record),
 		ioMint, treasury, compensationPool, payer, solana.TokenProgramID))
 }
 
 // HireDevice marks a device hired for job; the escrow authority signs.
 func (p Program) HireDevice(escrowAuthority, deviceKey, job solana.PublicKey) (solana.Instruction, error) {
-	return p.build(Instruction_SetDeviceJob)(NewSetDeviceJobInstruction(job, true, p.ConfigAddress(), p.DeviceAddress(deviceKey), escrowAuthority))
+	return p.build(registry.Instruction_SetDeviceJob)(registry.NewSetDeviceJobInstruction(job, true, p.ConfigAddress(), p.DeviceAddress(deviceKey), escrowAuthority))
 }
 
 // ReleaseDevice frees a device from job; the escrow authority that hired it signs.
 func (p Program) ReleaseDevice(escrowAuthority, deviceKey, job solana.PublicKey) (solana.Instruction, error) {
-	return p.build(Instruction_SetDeviceJob)(NewSetDeviceJobInstruction(job, false, p.ConfigAddress(), p.DeviceAddress(deviceKey), escrowAuthority))
+	return p.build(registry.Instruction_SetDeviceJob)(registry.NewSetDeviceJobInstruction(job, false, p.ConfigAddress(), p.DeviceAddress(deviceKey), escrowAuthority))
 }
 
 // FetchConfig reads and decodes the Config account.
-func (p Program) FetchConfig(ctx context.Context, c *chain.Client) (*Config, error) {
-	return anchorix.Fetch(ctx, c, p.ConfigAddress(), ParseAccount_Config)
+func (p Program) FetchConfig(ctx context.Context, c *chain.Client) (*registry.Config, error) {
+	return anchorix.Fetch(ctx, c, p.ConfigAddress(), registry.ParseAccount_Config)
 }
 
 // FetchProvider reads and decodes owner's Provider.
-func (p Program) FetchProvider(ctx context.Context, c *chain.Client, owner solana.PublicKey) (*Provider, error) {
-	return anchorix.Fetch(ctx, c, p.ProviderAddress(owner), ParseAccount_Provider)
+func (p Program) FetchProvider(ctx context.Context, c *chain.Client, owner solana.PublicKey) (*registry.Provider, error) {
+	return anchorix.Fetch(ctx, c, p.ProviderAddress(owner), registry.ParseAccount_Provider)
 }
 
 // FetchDevice reads and decodes the Device of a device key.
-func (p Program) FetchDevice(ctx context.Context, c *chain.Client, deviceKey solana.PublicKey) (*Device, error) {
-	return anchorix.Fetch(ctx, c, p.DeviceAddress(deviceKey), ParseAccount_Device)
+func (p Program) FetchDevice(ctx context.Context, c *chain.Client, deviceKey solana.PublicKey) (*registry.Device, error) {
+	return anchorix.Fetch(ctx, c, p.DeviceAddress(deviceKey), registry.ParseAccount_Device)
 }
 
 // build returns what addresses a generated instruction to p.ID (see anchorix.Build).

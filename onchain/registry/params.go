@@ -5,52 +5,28 @@ import (
 	"encoding/binary"
 
 	"github.com/gagliardetto/solana-go"
+
+	"github.com/gpunet/gpunet/client/economy"
+	"github.com/gpunet/gpunet/client/registry"
 )
-
-// Hardware model ids used in HardwareClass.Model.
-const (
-	ModelCPU uint32 = iota
-	ModelRTX4090
-	ModelA100_80G
-	ModelH100
-	ModelH200
-	ModelB200
-)
-
-// Offence indexes ConfigParams.SlashBps.
-type Offence int
-
-const (
-	OffenceSpoofedHardware Offence = iota
-	OffenceFailedChallenge
-	OffenceDowntime
-	OffenceJobAbandonment
-)
-
-// LayoutVersion is the version the registry writes into every account it creates
-// (REGISTRY_VERSION in programs/registry/include/registry.h); it changes with any layout.
-const LayoutVersion uint8 = 3
-
-// IODecimals is the IO mint's decimals: 1 IO = 10^8 base units.
-const IODecimals = 8
 
 const (
 	hour = 3600
 	day  = 24 * hour
-	// bps is 100% in basis points.
+	// bps is 100% in basis points (registry.Bps, untyped to suit every field's width).
 	bps = 10_000
 )
 
 // DefaultParams returns the registry's launch parameters (shared/notes/economics.md: io.net's
 // stake of 200 IO x max(1, multiplier), 14-day cooldown, 12 h probation, 30-day appeal window;
 // hourly proof windows, stale after 3 hours).
-func DefaultParams(keeper, treasury, compensationPool, escrowAuthority solana.PublicKey, oracles []solana.PublicKey, quorum uint8) ConfigParams {
-	p := ConfigParams{
+func DefaultParams(keeper, treasury, compensationPool, escrowAuthority solana.PublicKey, oracles []solana.PublicKey, quorum uint8) registry.ConfigParams {
+	p := registry.ConfigParams{
 		Keeper:                keeper,
 		Treasury:              treasury,
 		CompensationPool:      compensationPool,
 		EscrowAuthority:       escrowAuthority,
-		BaseStake:             200 * 100_000_000,
+		BaseStake:             200 * economy.IO,
 		UnstakeCooldownSecs:   14 * day,
 		ProbationSecs:         12 * hour,
 		HeartbeatIntervalSecs: 60,
@@ -68,17 +44,17 @@ func DefaultParams(keeper, treasury, compensationPool, escrowAuthority solana.Pu
 		VoteDeadlineSecs: 10 * 60,
 	}
 	copy(p.Oracles[:], oracles)
-	p.SlashBps[OffenceSpoofedHardware] = bps / 2
-	p.SlashBps[OffenceFailedChallenge] = bps / 10
-	p.SlashBps[OffenceDowntime] = bps / 100
-	p.SlashBps[OffenceJobAbandonment] = bps / 20
-	classes := []HardwareClass{
-		{Model: ModelCPU, MultiplierBps: bps},
-		{Model: ModelRTX4090, MultiplierBps: bps * 5 / 4},
-		{Model: ModelA100_80G, MultiplierBps: 5 * bps},
-		{Model: ModelH100, MultiplierBps: 10 * bps},
-		{Model: ModelH200, MultiplierBps: 12 * bps},
-		{Model: ModelB200, MultiplierBps: 30 * bps},
+	p.SlashBps[registry.OffenceSpoofedHardware] = bps / 2
+	p.SlashBps[registry.OffenceFailedChallenge] = bps / 10
+	p.SlashBps[registry.OffenceDowntime] = bps / 100
+	p.SlashBps[registry.OffenceJobAbandonment] = bps / 20
+	classes := []registry.HardwareClass{
+		{Model: registry.ModelCPU, MultiplierBps: bps},
+		{Model: registry.ModelRTX4090, MultiplierBps: bps * 5 / 4},
+		{Model: registry.ModelA100_80G, MultiplierBps: 5 * bps},
+		{Model: registry.ModelH100, MultiplierBps: 10 * bps},
+		{Model: registry.ModelH200, MultiplierBps: 12 * bps},
+		{Model: registry.ModelB200, MultiplierBps: 30 * bps},
 	}
 	copy(p.HardwareClasses[:], classes)
 	p.HardwareClassCount = uint8(len(classes))
@@ -91,24 +67,24 @@ func DefaultParams(keeper, treasury, compensationPool, escrowAuthority solana.Pu
 // abandonment (about twice the default rates); an appeal window of at least 7 days; a
 // configuration delay of at least 7 days (the delay is the larger of this and the unstake
 // cooldown, 14 days by default); and at most 50% in slash rates per device in any 30 days.
-func DefaultLimits() RegistryLimits {
-	l := RegistryLimits{
+func DefaultLimits() registry.RegistryLimits {
+	l := registry.RegistryLimits{
 		MaxSlashPeriodBps:   bps / 2,
 		MinAppealWindowSecs: 7 * day,
 		MinConfigDelaySecs:  7 * day,
 		SlashPeriodSecs:     30 * day,
 	}
-	l.MaxSlashBps[OffenceSpoofedHardware] = bps / 2
-	l.MaxSlashBps[OffenceFailedChallenge] = bps / 5
-	l.MaxSlashBps[OffenceDowntime] = bps / 20
-	l.MaxSlashBps[OffenceJobAbandonment] = bps / 10
+	l.MaxSlashBps[registry.OffenceSpoofedHardware] = bps / 2
+	l.MaxSlashBps[registry.OffenceFailedChallenge] = bps / 5
+	l.MaxSlashBps[registry.OffenceDowntime] = bps / 20
+	l.MaxSlashBps[registry.OffenceJobAbandonment] = bps / 10
 	return l
 }
 
 // OracleSetFingerprint is the fingerprint the programs record with oracle votes (see
 // programs/registry/include/registry_view.h): the first 8 bytes, little-endian, of
 // sha256(live oracle keys || quorum). Votes cast under another fingerprint start over.
-func OracleSetFingerprint(p ConfigParams) uint64 {
+func OracleSetFingerprint(p registry.ConfigParams) uint64 {
 	h := sha256.New()
 	for _, o := range p.Oracles[:min(int(p.OracleCount), len(p.Oracles))] {
 		h.Write(o[:])

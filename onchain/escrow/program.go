@@ -2,14 +2,14 @@ package escrow
 
 import (
 	"context"
-	"encoding/binary"
 
 	"github.com/gagliardetto/solana-go"
 
-	"github.com/gpunet/gpunet/client/economy"
-	"github.com/gpunet/gpunet/client/internal/anchorix"
-	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/onchain/economy"
+	"github.com/gpunet/gpunet/onchain/internal/anchorix"
+	"github.com/gpunet/gpunet/onchain/registry"
 )
 
 // Program is the escrow program as deployed at ID on one cluster, working with the registry
@@ -21,65 +21,40 @@ type Program struct {
 	Economy  economy.Program
 }
 
-// Job states (Job.State).
-const (
-	JobOpen uint8 = iota
-	JobAssigned
-	JobRunning
-	JobCompleted
-	JobCancelled
-	JobExpired
-)
-
-// Slot states (Slot.State).
-const (
-	SlotEmpty uint8 = iota
-	SlotProposed
-	SlotHired
-	SlotLeft
-)
-
-// MaxSlots is the number of slots of a job: its devices and their replacements.
-const MaxSlots = 32
-
-func (p Program) pda(seeds ...[]byte) solana.PublicKey {
-	addr, _ := anchorix.FindPDA(p.ID, seeds...)
-	return addr
+// ConfigAddress is the Config PDA.
+func (p Program) ConfigAddress() solana.PublicKey {
+	return anchorix.Addr(escrow.FindConfigAddress(p.ID))
 }
 
-func le64(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }
+// AuthorityAddress is the escrow authority PDA: the registry's escrow_authority, which hires
+// and releases devices.
+func (p Program) AuthorityAddress() solana.PublicKey {
+	return anchorix.Addr(escrow.FindEscrowAuthorityAddress(p.ID))
+}
 
-// ConfigAddress is the Config PDA, ["config"].
-func (p Program) ConfigAddress() solana.PublicKey { return p.pda([]byte("config")) }
-
-// AuthorityAddress is the escrow authority PDA, ["escrow_authority"]: the registry's
-// escrow_authority, which hires and releases devices.
-func (p Program) AuthorityAddress() solana.PublicKey { return p.pda([]byte("escrow_authority")) }
-
-// JobAddress is a renter's job, ["job", renter, job_id u64 LE].
+// JobAddress is a renter's job.
 func (p Program) JobAddress(renter solana.PublicKey, jobID uint64) solana.PublicKey {
-	return p.pda([]byte("job"), renter[:], le64(jobID))
+	return anchorix.Addr(escrow.FindJobAddress(p.ID, renter, jobID))
 }
 
-// VaultAddress is a job's escrow token account, ["vault", job].
+// VaultAddress is a job's escrow token account.
 func (p Program) VaultAddress(job solana.PublicKey) solana.PublicKey {
-	return p.pda([]byte("vault"), job[:])
+	return anchorix.Addr(escrow.FindVaultAddress(p.ID, job))
 }
 
-// UnclaimedAddress is a device owner's record of pay settle could not deliver, ["unclaimed",
-// owner, mint].
+// UnclaimedAddress is a device owner's record of pay settle could not deliver.
 func (p Program) UnclaimedAddress(owner, mint solana.PublicKey) solana.PublicKey {
-	return p.pda([]byte("unclaimed"), owner[:], mint[:])
+	return anchorix.Addr(escrow.FindUnclaimedAddress(p.ID, owner, mint))
 }
 
-// UnclaimedVaultAddress is the token account of mint holding unclaimed pay, ["unclaimed_vault", mint].
+// UnclaimedVaultAddress is the token account of mint holding unclaimed pay.
 func (p Program) UnclaimedVaultAddress(mint solana.PublicKey) solana.PublicKey {
-	return p.pda([]byte("unclaimed_vault"), mint[:])
+	return anchorix.Addr(escrow.FindUnclaimedVaultAddress(p.ID, mint))
 }
 
-// ClusterAddress is a renter's cluster, ["cluster", renter, cluster_id u64 LE].
+// ClusterAddress is a renter's cluster.
 func (p Program) ClusterAddress(renter solana.PublicKey, clusterID uint64) solana.PublicKey {
-	return p.pda([]byte("cluster"), renter[:], le64(clusterID))
+	return anchorix.Addr(escrow.FindClusterAddress(p.ID, renter, clusterID))
 }
 
 // ProgramDataAddress is the BPF Loader Upgradeable account holding the program's upgrade authority.
@@ -97,42 +72,42 @@ func writable(keys []solana.PublicKey) []*solana.AccountMeta {
 // InitializeConfig creates the Config with params within limits, fixed for good; admin must be
 // the program's upgrade authority. The payment mints are the registry's IO and IOSD
 // (p.Economy's), which must have no freeze authority.
-func (p Program) InitializeConfig(admin solana.PublicKey, params ConfigParams, limits EscrowLimits) (solana.Instruction, error) {
-	ix, err := NewInitializeConfigInstruction(params, limits, p.ConfigAddress(), admin, p.ID, p.ProgramDataAddress(), p.Registry.ID,
+func (p Program) InitializeConfig(admin solana.PublicKey, params escrow.ConfigParams, limits escrow.EscrowLimits) (solana.Instruction, error) {
+	ix, err := escrow.NewInitializeConfigInstruction(params, limits, p.ConfigAddress(), admin, p.ID, p.ProgramDataAddress(), p.Registry.ID,
 		p.Registry.ConfigAddress(), p.Economy.ID, p.Economy.IOMint, p.Economy.IOSDMint, solana.SystemProgramID)
-	return anchorix.Build(p.ID, Instruction_InitializeConfig, ix, err)
+	return anchorix.Build(p.ID, escrow.Instruction_InitializeConfig, ix, err)
 }
 
 // UpdateConfig proposes params; admin must be the admin. A change that only reduces a key's
 // power applies at once; any other waits for ApplyConfig after the delay (the larger of the
 // limits' MinConfigDelaySecs and the registry's unstake cooldown).
-func (p Program) UpdateConfig(admin solana.PublicKey, params ConfigParams) (solana.Instruction, error) {
-	ix, err := NewUpdateConfigInstruction(params, p.ConfigAddress(), admin, p.Registry.ConfigAddress())
-	return anchorix.Build(p.ID, Instruction_UpdateConfig, ix, err)
+func (p Program) UpdateConfig(admin solana.PublicKey, params escrow.ConfigParams) (solana.Instruction, error) {
+	ix, err := escrow.NewUpdateConfigInstruction(params, p.ConfigAddress(), admin, p.Registry.ConfigAddress())
+	return anchorix.Build(p.ID, escrow.Instruction_UpdateConfig, ix, err)
 }
 
 // ApplyConfig applies the pending proposal once its delay is over (anyone).
 func (p Program) ApplyConfig() (solana.Instruction, error) {
-	ix, err := NewApplyConfigInstruction(p.ConfigAddress())
-	return anchorix.Build(p.ID, Instruction_ApplyConfig, ix, err)
+	ix, err := escrow.NewApplyConfigInstruction(p.ConfigAddress())
+	return anchorix.Build(p.ID, escrow.Instruction_ApplyConfig, ix, err)
 }
 
 // SetPause pauses or resumes what starts new commitments.
 func (p Program) SetPause(admin solana.PublicKey, paused bool) (solana.Instruction, error) {
-	ix, err := NewSetPauseInstruction(paused, p.ConfigAddress(), admin)
-	return anchorix.Build(p.ID, Instruction_SetPause, ix, err)
+	ix, err := escrow.NewSetPauseInstruction(paused, p.ConfigAddress(), admin)
+	return anchorix.Build(p.ID, escrow.Instruction_SetPause, ix, err)
 }
 
 // CreateCluster creates renter's cluster clusterID.
 func (p Program) CreateCluster(renter solana.PublicKey, clusterID uint64, requirements [32]byte) (solana.Instruction, error) {
-	ix, err := NewCreateClusterInstruction(clusterID, requirements, p.ConfigAddress(), p.ClusterAddress(renter, clusterID), renter, solana.SystemProgramID)
-	return anchorix.Build(p.ID, Instruction_CreateCluster, ix, err)
+	ix, err := escrow.NewCreateClusterInstruction(clusterID, requirements, p.ConfigAddress(), p.ClusterAddress(renter, clusterID), renter, solana.SystemProgramID)
+	return anchorix.Build(p.ID, escrow.Instruction_CreateCluster, ix, err)
 }
 
 // CloseCluster closes renter's empty cluster.
 func (p Program) CloseCluster(renter solana.PublicKey, clusterID uint64) (solana.Instruction, error) {
-	ix, err := NewCloseClusterInstruction(p.ClusterAddress(renter, clusterID), renter)
-	return anchorix.Build(p.ID, Instruction_CloseCluster, ix, err)
+	ix, err := escrow.NewCloseClusterInstruction(p.ClusterAddress(renter, clusterID), renter)
+	return anchorix.Build(p.ID, escrow.Instruction_CloseCluster, ix, err)
 }
 
 // Terms are what a renter books: the job's id, price, duration, devices and spec.
@@ -147,21 +122,21 @@ type Terms struct {
 
 // CreateJob creates a job paid in mint from renterToken, in terms.Cluster unless it is zero.
 func (p Program) CreateJob(renter, renterToken, mint solana.PublicKey, terms Terms) (solana.Instruction, error) {
-	job, jobBump := anchorix.FindPDA(p.ID, []byte("job"), renter[:], le64(terms.JobID))
-	vault, vaultBump := anchorix.FindPDA(p.ID, []byte("vault"), job[:])
+	job, jobBump := anchorix.PDA(escrow.FindJobAddress(p.ID, renter, terms.JobID))
+	vault, vaultBump := anchorix.PDA(escrow.FindVaultAddress(p.ID, job))
 	var extra []*solana.AccountMeta
 	if !terms.Cluster.IsZero() {
 		extra = writable([]solana.PublicKey{terms.Cluster})
 	}
-	ix, err := NewCreateJobInstruction(terms.JobID, terms.PricePerHour, terms.DurationSecs, terms.DeviceCount, jobBump, vaultBump, terms.Requirements,
+	ix, err := escrow.NewCreateJobInstruction(terms.JobID, terms.PricePerHour, terms.DurationSecs, terms.DeviceCount, jobBump, vaultBump, terms.Requirements,
 		p.ConfigAddress(), job, vault, renter, renterToken, mint, solana.TokenProgramID, solana.SystemProgramID)
-	return anchorix.Build(p.ID, Instruction_CreateJob, ix, err, extra...)
+	return anchorix.Build(p.ID, escrow.Instruction_CreateJob, ix, err, extra...)
 }
 
 // TopUp extends a job by extraSecs per device, paid from renterToken.
 func (p Program) TopUp(renter, job, renterToken solana.PublicKey, extraSecs uint32) (solana.Instruction, error) {
-	ix, err := NewTopUpInstruction(extraSecs, p.ConfigAddress(), job, p.VaultAddress(job), renter, renterToken, solana.TokenProgramID)
-	return anchorix.Build(p.ID, Instruction_TopUp, ix, err)
+	ix, err := escrow.NewTopUpInstruction(extraSecs, p.ConfigAddress(), job, p.VaultAddress(job), renter, renterToken, solana.TokenProgramID)
+	return anchorix.Build(p.ID, escrow.Instruction_TopUp, ix, err)
 }
 
 // AssignDevices proposes registry Devices for a job's free places (authority: renter or scheduler).
@@ -170,27 +145,27 @@ func (p Program) AssignDevices(authority, job solana.PublicKey, devices ...solan
 	for i, d := range devices {
 		metas[i] = solana.Meta(d)
 	}
-	ix, err := NewAssignDevicesInstruction(p.ConfigAddress(), job, authority, p.Registry.ConfigAddress())
-	return anchorix.Build(p.ID, Instruction_AssignDevices, ix, err, metas...)
+	ix, err := escrow.NewAssignDevicesInstruction(p.ConfigAddress(), job, authority, p.Registry.ConfigAddress())
+	return anchorix.Build(p.ID, escrow.Instruction_AssignDevices, ix, err, metas...)
 }
 
 // AcceptJob is the device key accepting its proposed slot; its pay goes to payout.
 func (p Program) AcceptJob(job, deviceKey, payout solana.PublicKey, slot uint8) (solana.Instruction, error) {
-	ix, err := NewAcceptJobInstruction(slot, p.ConfigAddress(), job, p.Registry.DeviceAddress(deviceKey), deviceKey, payout,
+	ix, err := escrow.NewAcceptJobInstruction(slot, p.ConfigAddress(), job, p.Registry.DeviceAddress(deviceKey), deviceKey, payout,
 		p.Registry.ConfigAddress(), p.AuthorityAddress(), p.Registry.ID)
-	return anchorix.Build(p.ID, Instruction_AcceptJob, ix, err)
+	return anchorix.Build(p.ID, escrow.Instruction_AcceptJob, ix, err)
 }
 
 // RecordUsage is one oracle's usage attestation for a job.
-func (p Program) RecordUsage(oracle, job solana.PublicKey, report UsageReport) (solana.Instruction, error) {
-	ix, err := NewRecordUsageInstruction(report, p.ConfigAddress(), job, p.Registry.ConfigAddress(), oracle)
-	return anchorix.Build(p.ID, Instruction_RecordUsage, ix, err)
+func (p Program) RecordUsage(oracle, job solana.PublicKey, report escrow.UsageReport) (solana.Instruction, error) {
+	ix, err := escrow.NewRecordUsageInstruction(report, p.ConfigAddress(), job, p.Registry.ConfigAddress(), oracle)
+	return anchorix.Build(p.ID, escrow.Instruction_RecordUsage, ix, err)
 }
 
 // CountUsage counts a job's open usage collection after its vote deadline.
 func (p Program) CountUsage(job solana.PublicKey) (solana.Instruction, error) {
-	ix, err := NewCountUsageInstruction(p.ConfigAddress(), job, p.Registry.ConfigAddress())
-	return anchorix.Build(p.ID, Instruction_CountUsage, ix, err)
+	ix, err := escrow.NewCountUsageInstruction(p.ConfigAddress(), job, p.Registry.ConfigAddress())
+	return anchorix.Build(p.ID, escrow.Instruction_CountUsage, ix, err)
 }
 
 // Payee is who a slot's pay belongs to: its registry Device, the device's owner and the slot's
@@ -202,54 +177,54 @@ type Payee struct{ Device, Owner, Payout solana.PublicKey }
 // fee to treasuryToken (the treasury's account of mint) and burns the fee's burn share (IOSD
 // through the economy).
 func (p Program) Settle(payer, job solana.PublicKey, slot uint8, to Payee, treasuryToken, mint solana.PublicKey) (solana.Instruction, error) {
-	ix, err := NewSettleInstruction(slot, p.ConfigAddress(), job, p.VaultAddress(job), to.Payout, treasuryToken, mint, solana.TokenProgramID,
+	ix, err := escrow.NewSettleInstruction(slot, p.ConfigAddress(), job, p.VaultAddress(job), to.Payout, treasuryToken, mint, solana.TokenProgramID,
 		p.Economy.ID, p.Economy.ConfigAddress(), to.Device, p.UnclaimedAddress(to.Owner, mint), p.UnclaimedVaultAddress(mint), payer,
 		solana.SystemProgramID)
-	return anchorix.Build(p.ID, Instruction_Settle, ix, err)
+	return anchorix.Build(p.ID, escrow.Instruction_Settle, ix, err)
 }
 
 // CollectUnclaimed pays owner everything its Unclaimed record of mint holds, to ownerToken (a
 // token account of mint it owns), and closes the record, its rent going back to payer (the
 // record's Payer).
 func (p Program) CollectUnclaimed(owner, mint, ownerToken, payer solana.PublicKey) (solana.Instruction, error) {
-	ix, err := NewCollectUnclaimedInstruction(p.UnclaimedAddress(owner, mint), p.UnclaimedVaultAddress(mint), owner, ownerToken, payer,
+	ix, err := escrow.NewCollectUnclaimedInstruction(p.UnclaimedAddress(owner, mint), p.UnclaimedVaultAddress(mint), owner, ownerToken, payer,
 		solana.TokenProgramID)
-	return anchorix.Build(p.ID, Instruction_CollectUnclaimed, ix, err)
+	return anchorix.Build(p.ID, escrow.Instruction_CollectUnclaimed, ix, err)
 }
 
 // SetPayout points slot's payout at payout, a token account of the job's mint owned by the
 // device's owner, who signs.
 func (p Program) SetPayout(owner, job, device, payout solana.PublicKey, slot uint8) (solana.Instruction, error) {
-	ix, err := NewSetPayoutInstruction(slot, p.ConfigAddress(), job, device, owner, payout)
-	return anchorix.Build(p.ID, Instruction_SetPayout, ix, err)
+	ix, err := escrow.NewSetPayoutInstruction(slot, p.ConfigAddress(), job, device, owner, payout)
+	return anchorix.Build(p.ID, escrow.Instruction_SetPayout, ix, err)
 }
 
 // CancelJob stops a job; hired are the registry Devices of its hired slots in slot order (HiredDevices).
 func (p Program) CancelJob(renter, job, renterToken solana.PublicKey, hired []solana.PublicKey) (solana.Instruction, error) {
-	ix, err := NewCancelJobInstruction(p.ConfigAddress(), job, p.VaultAddress(job), renter, renterToken,
+	ix, err := escrow.NewCancelJobInstruction(p.ConfigAddress(), job, p.VaultAddress(job), renter, renterToken,
 		p.Registry.ConfigAddress(), p.AuthorityAddress(), p.Registry.ID, solana.TokenProgramID)
-	return anchorix.Build(p.ID, Instruction_CancelJob, ix, err, writable(hired)...)
+	return anchorix.Build(p.ID, escrow.Instruction_CancelJob, ix, err, writable(hired)...)
 }
 
 // QuitJob is a device leaving slot of job, signed by its device key.
 func (p Program) QuitJob(job, deviceKey solana.PublicKey, slot uint8) (solana.Instruction, error) {
-	ix, err := NewQuitJobInstruction(slot, p.ConfigAddress(), job, p.Registry.DeviceAddress(deviceKey), deviceKey,
+	ix, err := escrow.NewQuitJobInstruction(slot, p.ConfigAddress(), job, p.Registry.DeviceAddress(deviceKey), deviceKey,
 		p.Registry.ConfigAddress(), p.AuthorityAddress(), p.Registry.ID)
-	return anchorix.Build(p.ID, Instruction_QuitJob, ix, err)
+	return anchorix.Build(p.ID, escrow.Instruction_QuitJob, ix, err)
 }
 
 // ReplaceDevice swaps slot's device (oldDevice) for newDevice (registry Device addresses).
 func (p Program) ReplaceDevice(authority, job solana.PublicKey, slot uint8, oldDevice, newDevice solana.PublicKey) (solana.Instruction, error) {
-	ix, err := NewReplaceDeviceInstruction(slot, p.ConfigAddress(), job, authority, oldDevice, newDevice,
+	ix, err := escrow.NewReplaceDeviceInstruction(slot, p.ConfigAddress(), job, authority, oldDevice, newDevice,
 		p.Registry.ConfigAddress(), p.AuthorityAddress(), p.Registry.ID)
-	return anchorix.Build(p.ID, Instruction_ReplaceDevice, ix, err)
+	return anchorix.Build(p.ID, escrow.Instruction_ReplaceDevice, ix, err)
 }
 
 // ExpireJob ends a job whose time is up; hired as for CancelJob.
 func (p Program) ExpireJob(job, renterToken solana.PublicKey, hired []solana.PublicKey) (solana.Instruction, error) {
-	ix, err := NewExpireJobInstruction(p.ConfigAddress(), job, p.VaultAddress(job), renterToken,
+	ix, err := escrow.NewExpireJobInstruction(p.ConfigAddress(), job, p.VaultAddress(job), renterToken,
 		p.Registry.ConfigAddress(), p.AuthorityAddress(), p.Registry.ID, solana.TokenProgramID)
-	return anchorix.Build(p.ID, Instruction_ExpireJob, ix, err, writable(hired)...)
+	return anchorix.Build(p.ID, escrow.Instruction_ExpireJob, ix, err, writable(hired)...)
 }
 
 // CloseJob closes an ended, settled job; cluster is the job's cluster, zero if none.
@@ -258,16 +233,16 @@ func (p Program) CloseJob(job, renter, renterToken, cluster solana.PublicKey) (s
 	if !cluster.IsZero() {
 		extra = writable([]solana.PublicKey{cluster})
 	}
-	ix, err := NewCloseJobInstruction(p.ConfigAddress(), job, p.VaultAddress(job), renter, renterToken, solana.TokenProgramID)
-	return anchorix.Build(p.ID, Instruction_CloseJob, ix, err, extra...)
+	ix, err := escrow.NewCloseJobInstruction(p.ConfigAddress(), job, p.VaultAddress(job), renter, renterToken, solana.TokenProgramID)
+	return anchorix.Build(p.ID, escrow.Instruction_CloseJob, ix, err, extra...)
 }
 
 // HiredDevices lists the registry Devices of a job's hired slots in slot order: the remaining
 // accounts of CancelJob and ExpireJob.
-func HiredDevices(j *Job) []solana.PublicKey {
+func HiredDevices(j *escrow.Job) []solana.PublicKey {
 	var out []solana.PublicKey
 	for _, s := range j.Slots[:j.SlotCount] {
-		if s.State == SlotHired {
+		if s.State == escrow.SlotHired {
 			out = append(out, s.Device)
 		}
 	}
@@ -275,21 +250,21 @@ func HiredDevices(j *Job) []solana.PublicKey {
 }
 
 // FetchConfig reads and decodes the Config.
-func (p Program) FetchConfig(ctx context.Context, c *chain.Client) (*Config, error) {
-	return anchorix.Fetch(ctx, c, p.ConfigAddress(), ParseAccount_Config)
+func (p Program) FetchConfig(ctx context.Context, c *chain.Client) (*escrow.Config, error) {
+	return anchorix.Fetch(ctx, c, p.ConfigAddress(), escrow.ParseAccount_Config)
 }
 
 // FetchJob reads and decodes a job.
-func (p Program) FetchJob(ctx context.Context, c *chain.Client, job solana.PublicKey) (*Job, error) {
-	return anchorix.Fetch(ctx, c, job, ParseAccount_Job)
+func (p Program) FetchJob(ctx context.Context, c *chain.Client, job solana.PublicKey) (*escrow.Job, error) {
+	return anchorix.Fetch(ctx, c, job, escrow.ParseAccount_Job)
 }
 
 // FetchUnclaimed reads and decodes an owner's Unclaimed record of mint.
-func (p Program) FetchUnclaimed(ctx context.Context, c *chain.Client, owner, mint solana.PublicKey) (*Unclaimed, error) {
-	return anchorix.Fetch(ctx, c, p.UnclaimedAddress(owner, mint), ParseAccount_Unclaimed)
+func (p Program) FetchUnclaimed(ctx context.Context, c *chain.Client, owner, mint solana.PublicKey) (*escrow.Unclaimed, error) {
+	return anchorix.Fetch(ctx, c, p.UnclaimedAddress(owner, mint), escrow.ParseAccount_Unclaimed)
 }
 
 // FetchCluster reads and decodes a cluster.
-func (p Program) FetchCluster(ctx context.Context, c *chain.Client, cluster solana.PublicKey) (*Cluster, error) {
-	return anchorix.Fetch(ctx, c, cluster, ParseAccount_Cluster)
+func (p Program) FetchCluster(ctx context.Context, c *chain.Client, cluster solana.PublicKey) (*escrow.Cluster, error) {
+	return anchorix.Fetch(ctx, c, cluster, escrow.ParseAccount_Cluster)
 }
