@@ -31,7 +31,8 @@ export async function startChain() {
 }
 
 // What both tests book: a CPU-only device, and a one-hour job for one device at 2 IO an hour.
-export const IO = 100_000_000n; // base units (8 decimals)
+const constant = (program, name) => idl(program).constants.find((c) => c.name === name).value;
+export const IO = BigInt(constant("economy", "IO")); // base units
 export const STAKE = 1_000n * IO;
 export const JOB = { id: 7n, pricePerHour: 2n * IO, durationSecs: 3_600, deviceCount: 1, requirements: Array(32).fill(9) };
 export const DEPOSIT = 2n * IO;

@@ -13,13 +13,15 @@ import {
   createSolanaRpcSubscriptions,
   createTransactionMessage,
   generateKeyPairSigner,
+  getAddressEncoder,
+  getProgramDerivedAddress,
   pipe,
   sendAndConfirmTransactionFactory,
   setTransactionMessageFeePayerSigner,
   setTransactionMessageLifetimeUsingBlockhash,
   signTransactionMessageWithSigners,
 } from "@solana/kit";
-import { escrow, registry } from "../dist/index.js";
+import { economy, escrow, registry } from "../dist/index.js";
 import { DEPOSIT, JOB, SPEC, STAKE, startChain } from "./chain.mjs";
 
 let chain;
@@ -101,4 +103,15 @@ test("register a provider and a device, stake and create a job, every PDA and bu
     assert.equal(registry.getRegistryErrorMessage(cause.context.code), "The amount must be greater than zero");
     return true;
   });
+});
+
+test("the generated constants are the IDL's: a seed derives the generated PDA, token units are bigints", async () => {
+  const [viaSeed] = await getProgramDerivedAddress({
+    programAddress: registry.REGISTRY_PROGRAM_ADDRESS,
+    seeds: [registry.REGISTRY_SEED_PROVIDER, getAddressEncoder().encode(owner.address)],
+  });
+  assert.equal(viaSeed, (await registry.findProviderPda({ owner: owner.address }))[0]);
+  assert.equal(new TextDecoder().decode(registry.REGISTRY_SEED_PROVIDER), "provider");
+  assert.equal(economy.ECONOMY_IO, 10n ** BigInt(economy.ECONOMY_IO_DECIMALS));
+  assert.equal(economy.ECONOMY_IO, 100_000_000n);
 });
