@@ -43,7 +43,7 @@ func FindUnclaimedAddress(programID solana.PublicKey, owner solana.PublicKey, mi
 }
 
 // FindUnclaimedVaultAddress derives the PDA ["unclaimed_vault", mint] of programID and its canonical bump.
-// The account settle.unclaimed_vault.
+// The account settle.unclaimed_vault, collect_unclaimed.unclaimed_vault.
 func FindUnclaimedVaultAddress(programID solana.PublicKey, mint solana.PublicKey) (solana.PublicKey, uint8, error) {
 	return solana.FindProgramAddress([][]byte{[]byte(SeedUnclaimedVault), mint[:]}, programID)
 }
