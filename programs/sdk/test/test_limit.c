@@ -40,10 +40,7 @@ GP_TEST(limit_refusal_changes_nothing) {
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-static uint64_t rnd(void) {
-  rng ^= rng >> 12; rng ^= rng << 25; rng ^= rng >> 27;
-  return rng * 2685821657736338717ULL;
-}
+static uint64_t rnd(void) { return tu_rand(&rng); }
 
 /* Random takes at increasing times: every span of len seconds holds at most the limit. */
 GP_TEST(limit_bounds_every_span) {

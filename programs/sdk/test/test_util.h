@@ -30,4 +30,12 @@ static inline uint8_t *tu_input(const gp_host_account_t *accts, uint64_t n, cons
   return buf;
 }
 
+/* A xorshift64* generator for the random host tests: *state is its seed, never 0. */
+static inline uint64_t tu_rand(uint64_t *state) {
+  *state ^= *state >> 12;
+  *state ^= *state << 25;
+  *state ^= *state >> 27;
+  return *state * 2685821657736338717ULL;
+}
+
 #endif

@@ -67,10 +67,7 @@ GP_TEST(votes_larger_sets_use_the_median) {
 }
 
 static uint64_t rng = 0x2545F4914F6CDD1DULL;
-static uint64_t rnd(void) {
-  rng ^= rng >> 12; rng ^= rng << 25; rng ^= rng >> 27;
-  return rng * 2685821657736338717ULL;
-}
+static uint64_t rnd(void) { return tu_rand(&rng); }
 
 /* With fewer than q faulty votes, every agreeing vote lies within the band of an honest vote;
    with at most f faulty votes among k >= 2f + 1 (and honest votes that agree), it decides. */
