@@ -13,17 +13,8 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/gagliardetto/solana-go"
-
-	"github.com/gpunet/gpunet/client/economy"
-	"github.com/gpunet/gpunet/client/escrow"
-	"github.com/gpunet/gpunet/client/registry"
-	"github.com/gpunet/gpunet/internal/anchorcfg"
-	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/localdev"
-	oneconomy "github.com/gpunet/gpunet/onchain/economy"
-	onescrow "github.com/gpunet/gpunet/onchain/escrow"
-	onregistry "github.com/gpunet/gpunet/onchain/registry"
+	"github.com/gpunet/gpunet/internal/network"
 )
 
 func main() {
@@ -43,64 +34,53 @@ func run(ctx context.Context, args []string) error {
 		return airdrop(ctx, args[1:], os.Stdout, os.Stderr)
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
-	anchorToml := fs.String("anchor-toml", "Anchor.toml", "Anchor.toml with the program ids")
+	anchorToml := fs.String("anchor-toml", "", "Anchor.toml with the program ids (default: the one built into gpunet)")
 	cluster := fs.String("cluster", "localnet", "cluster: localnet, devnet, testnet or mainnet")
 	url := fs.String("url", "", "JSON-RPC URL (default: the cluster's)")
 	keysDir := fs.String("keys", "target/localnet/keys", "localnet-init: the localnet's DEV-ONLY keys directory")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	cfg, err := anchorcfg.Load(*anchorToml)
+	opts := network.Options{Cluster: *cluster, URL: *url, AnchorToml: *anchorToml}
+	keys := localdev.OpenKeys(*keysDir)
+	if args[0] == "localnet-init" {
+		if *cluster != "localnet" {
+			return fmt.Errorf("localnet-init uses DEV-ONLY keys and runs only against the localnet")
+		}
+		var err error
+		if opts.Mints, err = keys.Mints(); err != nil {
+			return err
+		}
+	}
+	net, err := network.Open(ctx, opts)
 	if err != nil {
 		return err
 	}
-	ids := map[string]solana.PublicKey{}
-	for _, name := range []string{"registry", "escrow", "economy"} {
-		if ids[name], err = cfg.ProgramID(*cluster, name); err != nil {
-			return err
-		}
-	}
-	if *url == "" {
-		endpoints, err := anchorcfg.ClusterEndpoints(*cluster)
-		if err != nil {
-			return err
-		}
-		*url = endpoints.RPC
-	}
-	client := chain.New(*url)
-	reg := onregistry.Program{ID: ids["registry"]}
-	prog := onescrow.Program{ID: ids["escrow"], Registry: reg, Economy: oneconomy.Program{ID: ids["economy"], Registry: reg}}
-	client.RegisterErrors(prog.Registry.ID, registry.Errors)
-	client.RegisterErrors(prog.Economy.ID, economy.Errors)
-	client.RegisterErrors(prog.ID, escrow.Errors)
 	out := json.NewEncoder(os.Stdout)
 	out.SetIndent("", "  ")
 
 	switch args[0] {
 	case "localnet-init":
-		if *cluster != "localnet" {
-			return fmt.Errorf("localnet-init uses DEV-ONLY keys and runs only against the localnet")
-		}
-		changed, err := localdev.Init(ctx, client, prog, localdev.OpenKeys(*keysDir))
+		changed, err := localdev.Init(ctx, net, keys)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("registry config %s, escrow config %s (changed: %q)\n", prog.Registry.ConfigAddress(), prog.ConfigAddress(), changed)
+		fmt.Printf("registry config %s, escrow config %s (changed: %q)\n", net.Registry.ConfigAddress(), net.Escrow.ConfigAddress(), changed)
 		return nil
 	case "registry-config":
-		config, err := prog.Registry.FetchConfig(ctx, client)
+		config, err := net.Registry.FetchConfig(ctx, net.Client)
 		if err != nil {
 			return err
 		}
 		return out.Encode(config)
 	case "economy-config":
-		config, err := prog.Economy.FetchConfig(ctx, client)
+		config, err := net.Economy.FetchConfig(ctx, net.Client)
 		if err != nil {
 			return err
 		}
 		return out.Encode(config)
 	case "escrow-config":
-		config, err := prog.FetchConfig(ctx, client)
+		config, err := net.Escrow.FetchConfig(ctx, net.Client)
 		if err != nil {
 			return err
 		}

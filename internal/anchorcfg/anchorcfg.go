@@ -28,6 +28,12 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read anchor config: %w", err)
 	}
+	return Parse(data, path)
+}
+
+// Parse parses the contents of an Anchor.toml file found at path (relative paths in it, such as
+// the wallet's, are resolved against path's directory).
+func Parse(data []byte, path string) (*Config, error) {
 	var c Config
 	if err := toml.Unmarshal(data, &c); err != nil {
 		return nil, fmt.Errorf("parse %s: %w", path, err)

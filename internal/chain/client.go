@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/gagliardetto/solana-go"
@@ -21,7 +22,7 @@ type Client struct {
 	PollInterval time.Duration
 	// Retry bounds the retries of transient RPC failures.
 	Retry  Backoff
-	errors map[solana.PublicKey]programerr.Table
+	errors errorRegistry
 }
 
 // New returns a client of the JSON-RPC endpoint at url that confirms at "confirmed".
@@ -31,12 +32,32 @@ func New(url string) *Client {
 		Commitment:   rpc.CommitmentConfirmed,
 		PollInterval: 200 * time.Millisecond,
 		Retry:        DefaultBackoff,
-		errors:       map[solana.PublicKey]programerr.Table{},
+		errors:       errorRegistry{tables: map[solana.PublicKey]programerr.Table{}},
 	}
 }
 
-// RegisterErrors names the custom errors of the program deployed at id.
-func (c *Client) RegisterErrors(id solana.PublicKey, table programerr.Table) { c.errors[id] = table }
+// RegisterErrors names the custom errors of the program deployed at id. It is safe to call
+// while other goroutines send transactions and decode their errors.
+func (c *Client) RegisterErrors(id solana.PublicKey, table programerr.Table) { c.errors.register(id, table) }
+
+// errorRegistry is the programs' error tables, read while transactions' errors are decoded.
+type errorRegistry struct {
+	mu     sync.RWMutex
+	tables map[solana.PublicKey]programerr.Table
+}
+
+func (r *errorRegistry) register(id solana.PublicKey, table programerr.Table) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.tables[id] = table
+}
+
+// lookup is the named error of code in program's table (nil when unknown).
+func (r *errorRegistry) lookup(program solana.PublicKey, code uint32) *programerr.Error {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.tables[program][code]
+}
 
 // Send builds a transaction of ixs paid by payer, signs it with payer and signers, sends it and
 // waits until it is confirmed at c.Commitment. A failed transaction returns an

@@ -102,7 +102,7 @@ func (c *Client) decodeTxError(raw any, programs []solana.PublicKey, logs []stri
 				break
 			}
 			ie.Code = uint32(code)
-			ie.Custom = c.errors[ie.Program][ie.Code]
+			ie.Custom = c.errors.lookup(ie.Program, ie.Code)
 		default:
 			ie.Builtin = fmt.Sprint(detail)
 		}

@@ -26,9 +26,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/economy"
-	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/localnet"
+	"github.com/gpunet/gpunet/internal/network"
 	oneconomy "github.com/gpunet/gpunet/onchain/economy"
 	onregistry "github.com/gpunet/gpunet/onchain/registry"
 )
@@ -42,7 +42,8 @@ const CPIBaseCU = 946
 // Env is one localnet with the programs deployed by the real loader.
 type Env struct {
 	Ctx      context.Context
-	Client   *chain.Client // polls every 10 ms; knows the registry's errors
+	Client   *chain.Client // Network.Client: polls every 10 ms; knows every program's errors
+	Network  *network.Network
 	Node     *localnet.Node
 	Registry onregistry.Program
 	Economy  oneconomy.Program
@@ -67,20 +68,22 @@ func New(t testing.TB, opts ...localnet.Option) *Env {
 func Attach(t testing.TB, node *localnet.Node) *Env {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
+	ids, err := network.IDsFrom(node.Programs)
+	require.NoError(t, err)
+	net := network.New(chain.New(node.RPCURL), ids, network.Mints{IO: node.Key("io-mint").PublicKey(), IOSD: node.Key("iosd-mint").PublicKey()})
 	e := &Env{
 		Ctx:      ctx,
-		Client:   chain.New(node.RPCURL),
+		Client:   net.Client,
+		Network:  net,
 		Node:     node,
-		Registry: onregistry.Program{ID: node.Programs["registry"]},
+		Registry: net.Registry,
+		Economy:  net.Economy,
 		Admin:    node.Key("upgrade-authority"),
 		Keeper:   node.Key("keeper"),
 		Oracles:  []solana.PrivateKey{node.Key("oracle-1"), node.Key("oracle-2"), node.Key("oracle-3")},
-		IOMint:   node.Key("io-mint").PublicKey(),
-		IOSDMint: node.Key("iosd-mint").PublicKey(),
+		IOMint:   net.Mints.IO,
+		IOSDMint: net.Mints.IOSD,
 	}
-	e.Economy = oneconomy.Program{ID: node.Programs["economy"], Registry: e.Registry, IOMint: e.IOMint, IOSDMint: e.IOSDMint}
-	e.Client.RegisterErrors(e.Registry.ID, registry.Errors)
-	e.Client.RegisterErrors(e.Economy.ID, economy.Errors)
 	e.Client.PollInterval = 10 * time.Millisecond                                                     // the localnet confirms at once
 	treasury, _, err := solana.FindAssociatedTokenAddress(node.Key("treasury").PublicKey(), e.IOMint) // made at genesis
 	require.NoError(t, err)

@@ -9,15 +9,14 @@ import (
 
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chaintest"
-	onescrow "github.com/gpunet/gpunet/onchain/escrow"
 )
 
 // A chain saved by an older build (a Config of another size or layout version) is refused with
 // what to do, before Init sends anything; the Config this build wrote passes.
 func TestInitRefusesAnOldChain(t *testing.T) {
 	e := chaintest.New(t)
-	prog := onescrow.Program{ID: e.Node.Programs["escrow"], Registry: e.Registry, Economy: e.Economy}
-	_, err := Init(e.Ctx, e.Client, prog, OpenKeys(e.Node.KeysDir))
+	prog := e.Network.Escrow
+	_, err := Init(e.Ctx, e.Network, OpenKeys(e.Node.KeysDir))
 	require.NoError(t, err)
 	data, err := e.Client.AccountData(e.Ctx, e.Registry.ConfigAddress())
 	require.NoError(t, err)

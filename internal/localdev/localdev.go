@@ -19,6 +19,7 @@ import (
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/keyfile"
+	"github.com/gpunet/gpunet/internal/network"
 	oneconomy "github.com/gpunet/gpunet/onchain/economy"
 	onescrow "github.com/gpunet/gpunet/onchain/escrow"
 	onregistry "github.com/gpunet/gpunet/onchain/registry"
@@ -37,6 +38,19 @@ func (k Keys) Key(name string) (solana.PrivateKey, error) {
 	return keyfile.Load(filepath.Join(k.dir, name+".json"))
 }
 
+// Mints are the localnet's IO and IOSD mints: the public keys of its io-mint and iosd-mint keys.
+func (k Keys) Mints() (network.Mints, error) {
+	io, err := k.Key("io-mint")
+	if err != nil {
+		return network.Mints{}, err
+	}
+	iosd, err := k.Key("iosd-mint")
+	if err != nil {
+		return network.Mints{}, err
+	}
+	return network.Mints{IO: io.PublicKey(), IOSD: iosd.PublicKey()}, nil
+}
+
 // Oracles is the number of dev oracles the localnet creates.
 const Oracles = 3
 
@@ -50,13 +64,14 @@ type Params struct {
 	EscrowLimits   escrow.EscrowLimits
 }
 
-// Init configures the registry, the economy and the escrow (prog, prog.Registry, prog.Economy)
+// Init configures the registry, the economy and the escrow of net (with its mints: Keys.Mints)
 // on the localnet, signed by the upgrade authority, creating what does not exist yet; a
 // registry Config from before the escrow was deployed is pointed at the escrow's authority.
 // The Configs it creates have the programs' default parameters and limits with the dev keys,
 // changed by adjust (tests shorten the durations). It reports what it changed.
-func Init(ctx context.Context, c *chain.Client, prog onescrow.Program, keys Keys, adjust ...func(*Params)) ([]string, error) {
-	names := []string{"upgrade-authority", "admin", "keeper", "scheduler", "treasury", "io-mint", "iosd-mint"}
+func Init(ctx context.Context, net *network.Network, keys Keys, adjust ...func(*Params)) ([]string, error) {
+	c, prog := net.Client, net.Escrow
+	names := []string{"upgrade-authority", "admin", "keeper", "scheduler", "treasury"}
 	for i := 1; i <= Oracles; i++ {
 		names = append(names, fmt.Sprintf("oracle-%d", i))
 	}
@@ -69,8 +84,7 @@ func Init(ctx context.Context, c *chain.Client, prog onescrow.Program, keys Keys
 		key[name], pub[name] = k, k.PublicKey()
 	}
 	admin, mintAuthority := key["upgrade-authority"], key["admin"] // "admin": the mints' authority at genesis
-	prog.Economy.IOMint, prog.Economy.IOSDMint = pub["io-mint"], pub["iosd-mint"]
-	treasury, _, err := solana.FindAssociatedTokenAddress(pub["treasury"], pub["io-mint"])
+	treasury, _, err := solana.FindAssociatedTokenAddress(pub["treasury"], net.Mints.IO)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +122,7 @@ func Init(ctx context.Context, c *chain.Client, prog onescrow.Program, keys Keys
 	config, err := prog.Registry.FetchConfig(ctx, c)
 	switch {
 	case errors.Is(err, chain.ErrAccountNotFound):
-		ix, err := prog.Registry.InitializeConfig(admin.PublicKey(), pub["io-mint"], pub["iosd-mint"], params.Registry, params.RegistryLimits)
+		ix, err := prog.Registry.InitializeConfig(admin.PublicKey(), net.Mints.IO, net.Mints.IOSD, params.Registry, params.RegistryLimits)
 		if err := send("initialize registry config", ix, err); err != nil {
 			return nil, err
 		}

@@ -14,14 +14,14 @@ import (
 // configured before the escrow existed at the escrow's authority.
 func TestInit(t *testing.T) {
 	e := chaintest.New(t)
-	prog := onescrow.Program{ID: e.Node.Programs["escrow"], Registry: e.Registry, Economy: e.Economy}
+	prog := e.Network.Escrow
 	keys := localdev.OpenKeys(e.Node.KeysDir)
 
 	e.InitRegistry(t, e.Node.Key("admin").PublicKey()) // as `make dev` did before the escrow
-	changed, err := localdev.Init(e.Ctx, e.Client, prog, keys)
+	changed, err := localdev.Init(e.Ctx, e.Network, keys)
 	require.NoError(t, err)
 	require.Equal(t, []string{"point the registry at the escrow authority", "initialize economy config", "initialize escrow config"}, changed)
-	changed, err = localdev.Init(e.Ctx, e.Client, prog, keys)
+	changed, err = localdev.Init(e.Ctx, e.Network, keys)
 	require.NoError(t, err)
 	require.Empty(t, changed)
 
@@ -46,8 +46,8 @@ func TestInit(t *testing.T) {
 // On a fresh localnet Init creates both Configs, the registry's naming the escrow's authority.
 func TestInitFresh(t *testing.T) {
 	e := chaintest.New(t)
-	prog := onescrow.Program{ID: e.Node.Programs["escrow"], Registry: e.Registry, Economy: e.Economy}
-	changed, err := localdev.Init(e.Ctx, e.Client, prog, localdev.OpenKeys(e.Node.KeysDir))
+	prog := e.Network.Escrow
+	changed, err := localdev.Init(e.Ctx, e.Network, localdev.OpenKeys(e.Node.KeysDir))
 	require.NoError(t, err)
 	require.Equal(t, []string{"initialize registry config", "initialize economy config", "initialize escrow config"}, changed)
 	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)

@@ -100,10 +100,9 @@ func TestFlow(t *testing.T) {
 		t.Skipf("%s is not set: `make test-validator` runs this flow on solana-test-validator", validatortest.EnvBinary)
 	}
 	e := start(t, binary)
-	prog := onescrow.Program{ID: e.Node.Programs["escrow"], Registry: e.Registry, Economy: e.Economy}
-	e.Client.RegisterErrors(prog.ID, escrow.Errors)
+	prog := e.Network.Escrow
 
-	changed, err := localdev.Init(e.Ctx, e.Client, prog, localdev.OpenKeys(e.Node.KeysDir), testParams)
+	changed, err := localdev.Init(e.Ctx, e.Network, localdev.OpenKeys(e.Node.KeysDir), testParams)
 	require.NoError(t, err)
 	require.Equal(t, []string{"initialize registry config", "initialize economy config", "initialize escrow config"}, changed)
 	rent := func(size int) uint64 {

@@ -48,8 +48,7 @@ func newUninitializedEnv(t testing.TB) *env { return setUp(t, chaintest.New(t)) 
 
 // setUp deploys the registry and the economy on ce for the escrow.
 func setUp(t testing.TB, ce *chaintest.Env) *env {
-	e := &env{Env: ce, prog: onescrow.Program{ID: ce.Node.Programs["escrow"], Registry: ce.Registry, Economy: ce.Economy}, scheduler: ce.Funded(t)}
-	e.Client.RegisterErrors(e.prog.ID, escrow.Errors)
+	e := &env{Env: ce, prog: ce.Network.Escrow, scheduler: ce.Funded(t)}
 	e.InitRegistry(t, e.prog.AuthorityAddress(), func(p *registry.ConfigParams) { p.VoteDeadlineSecs = voteDeadline })
 	e.InitEconomy(t, e.prog.ID, e.EconomyParams(t))
 	treasury := ce.Node.Key("treasury").PublicKey()
