@@ -38,7 +38,9 @@ func New(url string) *Client {
 
 // RegisterErrors names the custom errors of the program deployed at id. It is safe to call
 // while other goroutines send transactions and decode their errors.
-func (c *Client) RegisterErrors(id solana.PublicKey, table programerr.Table) { c.errors.register(id, table) }
+func (c *Client) RegisterErrors(id solana.PublicKey, table programerr.Table) {
+	c.errors.register(id, table)
+}
 
 // errorRegistry is the programs' error tables, read while transactions' errors are decoded.
 type errorRegistry struct {
