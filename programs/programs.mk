@@ -6,6 +6,8 @@
 #   make test-c     SDK host tests, each program's host tests (programs/<name>/test/*.c
 #                   linked with src/*.c minus src/entrypoint.c and the host shim,
 #                   under ASan+UBSan), and the SDK's BPF compile check.
+#   make oracles    programs/<name>/oracle/oracle.c -> target/oracle/<name>-oracle (the C's
+#                   answers for internal/protocol's cross-check)
 #
 # See programs/sdk/README.md for the conventions.
 
@@ -143,6 +145,28 @@ test-c-$(1): $(GP_HOST_OUT)/$(1)/$(1)-tests
 -include $$(GP_TOBJS_$(1):.o=.d)
 endef
 $(foreach p,$(GP_TEST_PROGRAMS),$(eval $(call gp_program_test_rules,$(p))))
+
+# ---- protocol oracles: the C's answers for internal/protocol's cross-check ----
+# programs/<name>/oracle/oracle.c linked like the host tests (src/*.c minus src/entrypoint.c,
+# the host shim, ASan+UBSan) -> target/oracle/<name>-oracle, reading cases on stdin; the Go
+# test in internal/protocol runs `make oracles` and drives them as subprocesses.
+
+GP_ORACLE_PROGRAMS := $(sort $(filter $(GP_TEST_PROGRAMS),$(patsubst programs/%/oracle/,%,$(wildcard programs/*/oracle/))))
+
+.PHONY: oracles
+oracles: $(foreach p,$(GP_ORACLE_PROGRAMS),target/oracle/$(p)-oracle)
+
+define gp_oracle_rules
+GP_OOBJS_$(1) := $(GP_HOST_OUT)/$(1)/oracle/oracle.o $$(patsubst programs/$(1)/%.c,$(GP_HOST_OUT)/$(1)/%.o,\
+  $$(filter-out programs/$(1)/src/entrypoint.c,$$(wildcard programs/$(1)/src/*.c)))
+
+target/oracle/$(1)-oracle: $$(GP_OOBJS_$(1)) $$(GP_SHIM_OBJS)
+	@mkdir -p $$(@D)
+	$$(HOSTCC) $$(GP_HOST_LDFLAGS) $$^ -o $$@
+
+-include $(GP_HOST_OUT)/$(1)/oracle/oracle.d
+endef
+$(foreach p,$(GP_ORACLE_PROGRAMS),$(eval $(call gp_oracle_rules,$(p))))
 
 # ---- fuzzing: libFuzzer over every instruction decoder ----
 # idlgen writes programs/<name>/gen/<name>_fuzz.c; `make fuzz` runs each target for

@@ -1,0 +1,26 @@
+// Package protocol is gpunet's on-chain rules in Go, once: the answers the programs give,
+// computed from the accounts the generated clients decode, for the scheduler, the indexer,
+// the CLI and the web app. It is pure: no I/O, no chain client; it imports only the
+// generated clients (client/registry, client/escrow) and the standard library.
+//
+// Each rule mirrors one C function, and returns the program's named error where the C does:
+//
+//	MinStake        registry_view_min_stake  programs/registry/include/registry_view.h
+//	Hireable        registry_view_hireable   programs/registry/include/registry_view.h
+//	NotHireable     the same checks, every one that fails, in the C's order
+//	NextStatus      registry_refresh_status  programs/registry/src/device.c
+//	Cost            escrow_cost              programs/escrow/src/pay.c
+//	Pay             escrow_pay               programs/escrow/src/pay.c
+//	SlotEnd         escrow_slot_end          programs/escrow/src/pay.c
+//	SlotCap         escrow_slot_cap          programs/escrow/src/pay.c
+//	Held            escrow_held              programs/escrow/src/pay.c
+//	Reserve         escrow_reserve           programs/escrow/src/pay.c
+//	Refund          held - reserve, as escrow_end_job refunds (programs/escrow/src/end.c)
+//
+// The products are 128-bit and the quotients floored (ceiled for the minimum stake), as
+// gp_mul_div_u64 and gp_mul_div_ceil_u64 (programs/sdk/include/gpunet/math.h) do; an
+// overflow is the program's ArithmeticOverflow.
+//
+// The test drives the host-compiled C (`make oracles`: programs/<p>/oracle/oracle.c, a
+// subprocess) with 100,000 random cases per program and compares every answer exactly.
+package protocol

@@ -1,0 +1,281 @@
+package protocol
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/escrow"
+	"github.com/gpunet/gpunet/client/programerr"
+	"github.com/gpunet/gpunet/client/registry"
+)
+
+// oracleCases is how many random cases each program's C oracle answers.
+const oracleCases = 100_000
+
+// repoRoot is the repository root, from this package's directory.
+const repoRoot = "../.."
+
+// askOracle builds the C oracle of program (`make oracles`), writes it the cases, one a line,
+// and returns its answers, one a line.
+func askOracle(t *testing.T, program string, cases []string) []string {
+	t.Helper()
+	build := exec.Command("make", "-s", "oracles")
+	build.Dir = repoRoot
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "make oracles: %s", out)
+
+	cmd := exec.Command(filepath.Join(repoRoot, "target", "oracle", program+"-oracle"))
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	written := make(chan error, 1)
+	go func() {
+		w := bufio.NewWriter(stdin)
+		for _, c := range cases {
+			if _, err := io.WriteString(w, c+"\n"); err != nil {
+				written <- err
+				return
+			}
+		}
+		if err := w.Flush(); err != nil {
+			written <- err
+			return
+		}
+		written <- stdin.Close()
+	}()
+	var answers []string
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		answers = append(answers, lines.Text())
+	}
+	require.NoError(t, lines.Err())
+	require.NoError(t, <-written)
+	require.NoError(t, cmd.Wait(), "%s oracle: %s", program, stderr.String())
+	require.Len(t, answers, len(cases))
+	return answers
+}
+
+// code is the program error code of err, 0 for nil.
+func code(t *testing.T, err error) uint32 {
+	if err == nil {
+		return 0
+	}
+	var named *programerr.Error
+	require.ErrorAs(t, err, &named)
+	return named.Code
+}
+
+// wide is a u64 with the edges likely: 0, 1, small, large, near the top, anything.
+func wide(r *rand.Rand) uint64 {
+	switch r.IntN(6) {
+	case 0:
+		return uint64(r.IntN(2))
+	case 1:
+		return r.Uint64N(1_000_000)
+	case 2:
+		return r.Uint64N(1 << 40)
+	case 3:
+		return math.MaxUint64 - r.Uint64N(1_000_000)
+	default:
+		return r.Uint64()
+	}
+}
+
+// around is a value at, just below or just above target, or wide.
+func around(r *rand.Rand, target uint64) uint64 {
+	switch r.IntN(4) {
+	case 0:
+		return target
+	case 1:
+		return target - min(target, r.Uint64N(3))
+	case 2:
+		return target + min(math.MaxUint64-target, r.Uint64N(3))
+	default:
+		return wide(r)
+	}
+}
+
+func randomRegistryCase(r *rand.Rand) (registry.Config, registry.Device) {
+	var c registry.Config
+	var d registry.Device
+	if r.IntN(4) == 0 {
+		c.Paused = uint8(r.UintN(256))
+	}
+	p := &c.Params
+	p.BaseStake = wide(r)
+	p.ProbationSecs = int64(r.Uint64N(1_000_000)) - 1_000
+	p.HardwareClassCount = uint8(r.UintN(uint(len(p.HardwareClasses)) + 4))
+	for i := range p.HardwareClasses {
+		mult := []uint32{0, 5_000, registry.Bps, registry.Bps + 1, 15_000, 100_000, r.Uint32()}[r.IntN(7)]
+		p.HardwareClasses[i] = registry.HardwareClass{Model: r.Uint32N(8), MultiplierBps: mult}
+	}
+	d.Status = uint8(r.UintN(6))
+	d.Spec.HardwareModel = r.Uint32N(10)
+	minimum, err := MinStake(p, d.Spec.HardwareModel)
+	if err != nil {
+		minimum = wide(r)
+	}
+	d.Stake = around(r, minimum)
+	if r.IntN(4) == 0 {
+		d.PendingSlashes = uint16(r.UintN(3))
+	}
+	if r.IntN(4) == 0 {
+		d.CurrentJob[0] = 1
+	}
+	d.ProvenUptimeSecs = around(r, uint64(max(p.ProbationSecs, 0)))
+	return c, d
+}
+
+func registryLine(c *registry.Config, d *registry.Device) string {
+	p := &c.Params
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %d %d %d %d %d %d %d %d %d", c.Paused, d.Status, d.Stake, d.Spec.HardwareModel,
+		d.PendingSlashes, d.CurrentJob[0], d.ProvenUptimeSecs, p.ProbationSecs, p.BaseStake, p.HardwareClassCount)
+	for _, h := range p.HardwareClasses {
+		fmt.Fprintf(&b, " %d %d", h.Model, h.MultiplierBps)
+	}
+	return b.String()
+}
+
+// TestRegistryRulesMatchC: Hireable, MinStake and NextStatus give the host-compiled C's
+// answers (registry_view_hireable, registry_view_min_stake, registry_refresh_status) on
+// 100,000 random devices and configs, and NotHireable's first reason is Hireable's error.
+func TestRegistryRulesMatchC(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 1))
+	configs := make([]registry.Config, oracleCases)
+	devices := make([]registry.Device, oracleCases)
+	lines := make([]string, oracleCases)
+	for i := range lines {
+		configs[i], devices[i] = randomRegistryCase(r)
+		lines[i] = registryLine(&configs[i], &devices[i])
+	}
+	answers := askOracle(t, "registry", lines)
+	outcomes := map[string]int{}
+	for i, answer := range answers {
+		c, d := &configs[i], &devices[i]
+		hire := Hireable(c, d)
+		minimum, err := MinStake(&c.Params, d.Spec.HardwareModel)
+		want := fmt.Sprintf("%d %d %d %d", code(t, hire), code(t, err), minimum, NextStatus(d, &c.Params))
+		require.Equal(t, answer, want, "case %d: %s", i, lines[i])
+		reasons := NotHireable(c, d)
+		if hire == nil {
+			require.Empty(t, reasons, "case %d", i)
+			outcomes["hireable"]++
+		} else {
+			require.Same(t, hire, reasons[0], "case %d", i)
+			outcomes[reasons[0].Name]++
+		}
+	}
+	t.Logf("hireability outcomes over %d cases: %v", oracleCases, outcomes)
+	for _, name := range []string{"hireable", "ProgramPaused", "DeviceNotHireable", "StakeBelowMinimum",
+		"UnknownHardwareClass", "ArithmeticOverflow"} {
+		require.Greater(t, outcomes[name], 100, "too few %s cases", name)
+	}
+}
+
+func randomJob(r *rand.Rand) escrow.Job {
+	var j escrow.Job
+	j.PricePerHour = r.Uint64N(1 << 32)
+	if r.IntN(4) == 0 {
+		j.PricePerHour = wide(r)
+	}
+	j.DeviceCount = uint8(r.UintN(256))
+	j.DurationSecs = int64(r.Uint64N(1 << 40))
+	j.FeeBps = uint16(r.UintN(uint(escrow.Bps) + 1))
+	j.FeeBurnBps = uint16(r.UintN(uint(escrow.Bps) + 1))
+	if r.IntN(8) == 0 {
+		j.FeeBps, j.FeeBurnBps = uint16(r.Uint32()), uint16(r.Uint32())
+	}
+	j.StartedAt = int64(r.Uint64N(1 << 40))
+	if r.IntN(2) == 0 {
+		j.EndedAt = j.StartedAt + int64(r.Uint64N(1<<20))
+	}
+	j.Deposited = wide(r)
+	j.PaidOut, j.FeesTreasury, j.FeesBurned, j.Refunded = wide(r)>>2, wide(r)>>2, wide(r)>>2, wide(r)>>2
+	if r.IntN(2) == 0 {
+		j.PaidOut, j.FeesTreasury, j.FeesBurned, j.Refunded = 0, 0, 0, 0
+	}
+	j.SlotCount = uint8(r.UintN(uint(escrow.MaxSlots) + 1))
+	odd := r.IntN(8) == 0 // seconds paid past what a slot may earn
+	for i := range j.Slots[:j.SlotCount] {
+		s := &j.Slots[i]
+		s.State = uint8(r.UintN(5))
+		s.LeftAt = int64(r.Uint64N(1 << 20))
+		if r.IntN(4) > 0 {
+			s.JoinedAt = j.StartedAt + int64(r.Uint64N(1<<20))
+			s.LeftAt = s.JoinedAt + int64(r.Uint64N(1<<20)) - 1_000
+			s.VerifiedSecs = r.Uint64N(1 << 19)
+			s.PaidSecs = r.Uint64N(s.VerifiedSecs + 1)
+		}
+		if odd {
+			s.PaidSecs = around(r, s.VerifiedSecs)
+		}
+	}
+	return j
+}
+
+func escrowLine(j *escrow.Job, from, to uint64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %d %d %d %d %d %d %d %d %d %d %d %d %d %d", j.PricePerHour, j.DeviceCount,
+		j.DurationSecs, j.FeeBps, j.FeeBurnBps, j.StartedAt, j.EndedAt, j.Deposited, j.PaidOut, j.FeesTreasury,
+		j.FeesBurned, j.Refunded, from, to, j.SlotCount)
+	for _, s := range j.Slots[:j.SlotCount] {
+		fmt.Fprintf(&b, " %d %d %d %d %d", s.State, s.JoinedAt, s.LeftAt, s.VerifiedSecs, s.PaidSecs)
+	}
+	return b.String()
+}
+
+// TestJobArithmeticMatchesC: Cost, Pay, Held and Reserve give the host-compiled C's answers
+// (escrow_cost, escrow_pay, escrow_held, escrow_reserve) on 100,000 random jobs.
+func TestJobArithmeticMatchesC(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 2))
+	jobs := make([]escrow.Job, oracleCases)
+	spans := make([][2]uint64, oracleCases)
+	lines := make([]string, oracleCases)
+	for i := range lines {
+		jobs[i] = randomJob(r)
+		spans[i] = [2]uint64{wide(r), wide(r)}
+		if r.IntN(2) == 0 {
+			spans[i] = [2]uint64{r.Uint64N(1 << 21), r.Uint64N(1 << 21)}
+		}
+		if r.IntN(4) > 0 && spans[i][0] > spans[i][1] {
+			spans[i] = [2]uint64{spans[i][1], spans[i][0]}
+		}
+		lines[i] = escrowLine(&jobs[i], spans[i][0], spans[i][1])
+	}
+	answers := askOracle(t, "escrow", lines)
+	failed := [4]int{}
+	for i, answer := range answers {
+		j := &jobs[i]
+		cost, costErr := Cost(j.PricePerHour, j.DeviceCount, uint64(j.DurationSecs))
+		pay, payErr := Pay(j, spans[i][0], spans[i][1])
+		held, heldErr := Held(j)
+		reserve, reserveErr := Reserve(j)
+		want := fmt.Sprintf("%d %d %d %d %d %d %d %d %d %d %d", code(t, costErr), cost, code(t, payErr), pay.Gross,
+			pay.Payout, pay.FeeTreasury, pay.FeeBurned, code(t, heldErr), held, code(t, reserveErr), reserve)
+		require.Equal(t, answer, want, "case %d: %s", i, lines[i])
+		for k, err := range []error{costErr, payErr, heldErr, reserveErr} {
+			if err != nil {
+				failed[k]++
+			}
+		}
+	}
+	t.Logf("overflows over %d cases (cost, pay, held, reserve): %v", oracleCases, failed)
+	for k, n := range failed {
+		require.Greater(t, n, 100, "too few overflows of rule %d", k)
+		require.Less(t, n, oracleCases-10_000, "too few successes of rule %d", k)
+	}
+}
