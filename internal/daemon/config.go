@@ -93,40 +93,33 @@ func fields(cfg any) ([]field, error) {
 // set parses s into the field's type.
 func (f field) set(s string) error {
 	v := f.value
+	var err error
 	switch {
 	case v.Type() == reflect.TypeFor[time.Duration]():
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return fmt.Errorf("%w: %s: %w", ErrInvalidConfig, f.key, err)
-		}
+		var d time.Duration
+		d, err = time.ParseDuration(s)
 		v.SetInt(int64(d))
-		return nil
 	case v.Kind() == reflect.String:
 		v.SetString(s)
-		return nil
 	case v.Kind() == reflect.Bool:
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return fmt.Errorf("%w: %s: %w", ErrInvalidConfig, f.key, err)
-		}
+		var b bool
+		b, err = strconv.ParseBool(s)
 		v.SetBool(b)
-		return nil
 	case v.CanInt():
-		n, err := strconv.ParseInt(s, 10, v.Type().Bits())
-		if err != nil {
-			return fmt.Errorf("%w: %s: %w", ErrInvalidConfig, f.key, err)
-		}
+		var n int64
+		n, err = strconv.ParseInt(s, 10, v.Type().Bits())
 		v.SetInt(n)
-		return nil
 	case v.CanUint():
-		n, err := strconv.ParseUint(s, 10, v.Type().Bits())
-		if err != nil {
-			return fmt.Errorf("%w: %s: %w", ErrInvalidConfig, f.key, err)
-		}
+		var n uint64
+		n, err = strconv.ParseUint(s, 10, v.Type().Bits())
 		v.SetUint(n)
-		return nil
+	default:
+		err = fmt.Errorf("unsupported type %s", v.Type())
 	}
-	return fmt.Errorf("%w: %s: unsupported type %s", ErrInvalidConfig, f.key, v.Type())
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrInvalidConfig, f.key, err)
+	}
+	return nil
 }
 
 // rawFlag collects a flag's text; the value is applied after the file and the environment.
