@@ -14,6 +14,7 @@ command -v readelf >/dev/null || missing+=(binutils)
 command -v make >/dev/null || missing+=(make)
 command -v cc >/dev/null || missing+=(gcc)
 command -v xz >/dev/null || missing+=(xz-utils) # unpacks solana-test-validator (make test-validator)
+command -v initdb >/dev/null || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql) # the private PostgreSQL of tests and make dev (internal/pg)
 if ((${#missing[@]})); then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,60 @@
+// Package pgtest is the testing glue of package pg: one private PostgreSQL per test
+// binary (Main, from TestMain) and a fresh, empty database per test (DB).
+package pgtest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/gpunet/gpunet/internal/pg"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+var server *pg.Server
+
+// Main starts the package's server, runs the tests and stops it: call it from TestMain.
+func Main(m *testing.M) {
+	ctx := context.Background()
+	s, err := pg.Start(ctx, pg.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pgtest:", err)
+		os.Exit(1)
+	}
+	server = s
+	code := m.Run()
+	if err := s.Stop(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "pgtest:", err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// Server is the server Main started.
+func Server() *pg.Server { return server }
+
+// DB creates a fresh, empty database for t and returns a pool on it; the pool is
+// closed and the database dropped when t ends.
+func DB(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	if server == nil {
+		t.Fatal("pgtest: call pgtest.Main(m) from TestMain")
+	}
+	ctx := context.Background()
+	name, err := server.NewDatabase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pg.Open(ctx, server.DSN(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		pool.Close()
+		if err := server.DropDatabase(ctx, name); err != nil {
+			t.Error(err)
+		}
+	})
+	return pool
+}

@@ -1,0 +1,195 @@
+package pg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Options says where a private server lives and how it is reached.
+type Options struct {
+	// Dir holds the data directory (Dir/data), the unix socket and Dir/postgres.log.
+	// Empty: a new temporary directory, removed by Stop.
+	Dir string
+	// Port, when not 0, also serves TCP on 127.0.0.1:Port; 0 serves the unix socket only.
+	Port int
+}
+
+// Server is a private PostgreSQL started by Start: superuser postgres, trust
+// authentication, fsync off. It is for tests and make dev, never for production data.
+type Server struct {
+	dir     string
+	temp    bool
+	port    int
+	bin     string
+	cred    *syscall.Credential
+	dbCount atomic.Int64
+}
+
+// socketPort names the unix socket (.s.PGSQL.<port>) when no TCP port is asked for.
+const socketPort = 5432
+
+// binDir finds the directory holding initdb and pg_ctl: PATH first, then the newest
+// Debian install under /usr/lib/postgresql.
+func binDir() (string, error) {
+	if p, err := exec.LookPath("pg_ctl"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Dir(real), nil
+		}
+	}
+	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_ctl")
+	if len(found) == 0 {
+		return "", ErrNoPostgres
+	}
+	slices.SortFunc(found, func(a, b string) int { return versionOf(a) - versionOf(b) })
+	return filepath.Dir(found[len(found)-1]), nil
+}
+
+// versionOf reads the major version from /usr/lib/postgresql/<major>/bin/pg_ctl.
+func versionOf(pgCtl string) int {
+	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(pgCtl))))
+	return v
+}
+
+// credential is the unprivileged user the server runs as when we are root (initdb and
+// postgres refuse root): postgres if it exists, else nobody. Nil when not root.
+func credential() (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		if u, err = user.Lookup("nobody"); err != nil {
+			return nil, fmt.Errorf("find an unprivileged user to run postgres as: %w", err)
+		}
+	}
+	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+// Start initialises a cluster in opts.Dir (or a temporary directory) and starts it,
+// waiting until it accepts connections.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	bin, err := binDir()
+	if err != nil {
+		return nil, err
+	}
+	cred, err := credential()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{dir: opts.Dir, port: opts.Port, bin: bin, cred: cred}
+	if s.dir == "" {
+		if s.dir, err = os.MkdirTemp("", "gpunet-pg-"); err != nil {
+			return nil, fmt.Errorf("start postgres: %w", err)
+		}
+		s.temp = true
+	} else if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("start postgres: %w", err)
+	}
+	if s.port == 0 {
+		s.port = socketPort
+	}
+	if cred != nil {
+		if err := os.Chown(s.dir, int(cred.Uid), int(cred.Gid)); err != nil {
+			return nil, s.cleanupAfter(fmt.Errorf("start postgres: %w", err))
+		}
+	}
+	if _, err := os.Stat(s.dataDir()); errors.Is(err, os.ErrNotExist) {
+		if err := s.exec(ctx, "initdb", "-D", s.dataDir(), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"); err != nil {
+			return nil, s.cleanupAfter(err)
+		}
+	}
+	listen := ""
+	if opts.Port != 0 {
+		listen = "127.0.0.1"
+	}
+	serverOpts := fmt.Sprintf("-F -p %d -c listen_addresses='%s' -c unix_socket_directories='%s'", s.port, listen, s.dir)
+	if err := s.exec(ctx, "pg_ctl", "start", "-D", s.dataDir(), "-l", s.LogFile(), "-w", "-s", "-o", serverOpts); err != nil {
+		return nil, s.cleanupAfter(err)
+	}
+	return s, nil
+}
+
+func (s *Server) dataDir() string { return filepath.Join(s.dir, "data") }
+
+// LogFile is the server's log.
+func (s *Server) LogFile() string { return filepath.Join(s.dir, "postgres.log") }
+
+// Dir is the server's directory (data, socket, log).
+func (s *Server) Dir() string { return s.dir }
+
+// DSN connects to database db as postgres, over TCP when the server has a port, else
+// over its unix socket.
+func (s *Server) DSN(db string) string {
+	host := s.dir
+	if s.port != socketPort {
+		host = "127.0.0.1"
+	}
+	return fmt.Sprintf("host=%s port=%d user=postgres dbname=%s sslmode=disable", host, s.port, db)
+}
+
+// exec runs one of the server binaries as the server's user, its output in the error.
+func (s *Server) exec(ctx context.Context, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, filepath.Join(s.bin, name), args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s: %w: %s", name, err, out)
+	}
+	return nil
+}
+
+// cleanupAfter removes a temporary directory after a failed start, returning err.
+func (s *Server) cleanupAfter(err error) error {
+	if s.temp {
+		return errors.Join(err, os.RemoveAll(s.dir))
+	}
+	return err
+}
+
+// NewDatabase creates an empty database with a new name and returns its name.
+func (s *Server) NewDatabase(ctx context.Context) (string, error) {
+	name := fmt.Sprintf("db_%d_%d", os.Getpid(), s.dbCount.Add(1))
+	return name, s.admin(ctx, "create database "+name+" template template0")
+}
+
+// DropDatabase drops database name, ending its connections.
+func (s *Server) DropDatabase(ctx context.Context, name string) error {
+	return s.admin(ctx, "drop database "+pgx.Identifier{name}.Sanitize()+" with (force)")
+}
+
+// admin runs one statement on the postgres database.
+func (s *Server) admin(ctx context.Context, sql string) error {
+	conn, err := pgx.Connect(ctx, s.DSN("postgres"))
+	if err != nil {
+		return fmt.Errorf("connect postgres: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		return fmt.Errorf("%s: %w", sql, err)
+	}
+	return nil
+}
+
+// Stop shuts the server down (fast: open sessions are ended) and waits for it to exit;
+// a temporary directory is removed.
+func (s *Server) Stop(ctx context.Context) error {
+	if err := s.exec(ctx, "pg_ctl", "stop", "-D", s.dataDir(), "-m", "fast", "-w", "-s"); err != nil {
+		return err
+	}
+	if s.temp {
+		return os.RemoveAll(s.dir)
+	}
+	return nil
+}

@@ -1,0 +1,4 @@
+create table nodes (
+	pubkey text primary key,
+	region text not null
+);

@@ -1,0 +1,2 @@
+create table regions (name text primary key);
+insert into regions (name) values ('eu-west');
