@@ -26,7 +26,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-command -v go >/dev/null || { echo "install-deps: Go >= 1.25 is required (https://go.dev/dl)" >&2; exit 1; }
+command -v go >/dev/null || { echo "install-deps: Go >= 1.26 is required (https://go.dev/dl)" >&2; exit 1; }
 command -v node >/dev/null || { echo "install-deps: Node.js 20 is required" >&2; exit 1; }
 
 for dir in localnet client/ts internal/sbpf/testdata/deploy; do

@@ -56,7 +56,8 @@ func daemonOf(r string) string {
 //   - internal/chain imports no program client (client/<program>, onchain/<program>);
 //   - client/ imports nothing of internal/;
 //   - no package but an NVML edge (a path with an "nvml" element) has cgo files;
-//   - a daemon imports neither another daemon nor cmd/.
+//   - a daemon imports neither another daemon nor cmd/;
+//   - a pure package (internal/protocol) imports neither the chain layer nor pgx.
 func layerViolations(pkgs []pkg, programs []string) []string {
 	var out []string
 	for _, p := range pkgs {
@@ -69,6 +70,9 @@ func layerViolations(pkgs []pkg, programs []string) []string {
 		}
 		for _, imp := range p.Imports {
 			ri := rel(imp)
+			if under(r, "internal/protocol") && (under(ri, "internal/chain") || strings.HasPrefix(imp, "github.com/jackc/pgx")) {
+				out = append(out, fmt.Sprintf("%s imports %s: pure packages do no I/O", r, imp))
+			}
 			if ri == "" {
 				continue
 			}
@@ -149,6 +153,7 @@ func TestLayerRules(t *testing.T) {
 		cgo, nvml,
 		p("worker/run", "internal/chain", "oracle/feed", "internal/keeper", "worker/nvml"),
 		p("internal/indexer", "cmd/gpunet"),
+		{ImportPath: module + "/internal/protocol", Imports: []string{module + "/internal/chain", "github.com/jackc/pgx/v5"}},
 		{ImportPath: "net", CgoFiles: []string{"cgo_linux.go"}}, // outside the module: not checked
 	}, []string{"registry", "escrow", "economy"})
 	require.Equal(t, []string{
@@ -159,5 +164,7 @@ func TestLayerRules(t *testing.T) {
 		"daemon worker: worker/run imports daemon oracle (oracle/feed)",
 		"daemon worker: worker/run imports daemon keeper (internal/keeper)",
 		"daemon indexer: internal/indexer imports cmd/gpunet",
+		"internal/protocol imports github.com/gpunet/gpunet/internal/chain: pure packages do no I/O",
+		"internal/protocol imports github.com/jackc/pgx/v5: pure packages do no I/O",
 	}, got)
 }
