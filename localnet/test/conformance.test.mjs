@@ -2,6 +2,7 @@
 // client @solana/kit (not localnet code) against a server this test starts on free ports.
 // Every assertion is on an exact value or error code.
 
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -26,6 +27,7 @@ import {
   setTransactionMessageLifetimeUsingBlockhash,
   signTransactionMessageWithSigners,
   getBase64Decoder,
+  getBase58Decoder,
   SOLANA_ERROR__INSTRUCTION_ERROR__CUSTOM,
   SOLANA_ERROR__TRANSACTION_ERROR__ALREADY_PROCESSED,
   SOLANA_ERROR__TRANSACTION_ERROR__BLOCKHASH_NOT_FOUND,
@@ -125,11 +127,15 @@ async function rawPost(body) {
 }
 
 describe("cluster", () => {
-  test("getHealth, getVersion, getIdentity", async () => {
+  test("getHealth, getVersion, getIdentity, getGenesisHash", async () => {
     assert.equal(await rpc.getHealth().send(), "ok");
     const v = await rpc.getVersion().send();
     assert.equal(v["solana-core"], "4.3.0");
-    assert.equal((await rpc.getIdentity().send()).identity, (await key("identity")).address);
+    const identity = (await key("identity")).address;
+    assert.equal((await rpc.getIdentity().send()).identity, identity);
+    // the hash of the identity, stable across restarts; not devnet's, testnet's or mainnet-beta's
+    const want = getBase58Decoder().decode(createHash("sha256").update(`gpunet localnet ${identity}`).digest());
+    assert.equal(await rpc.getGenesisHash().send(), want);
   });
 
   test("getSlot, getBlockHeight, getEpochInfo", async () => {

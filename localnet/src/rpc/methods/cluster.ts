@@ -6,7 +6,8 @@ import { parseTransaction, TxParseError } from "../../solana/tx.js";
 import { type Handler, withContext } from "../context.js";
 import { invalidParams } from "../errors.js";
 import { checkMinContextSlot, commitment, config, str, u64 } from "../params.js";
-import { decodeBase58 } from "../../encoding/base58.js";
+import { createHash } from "node:crypto";
+import { decodeBase58, encodeBase58 } from "../../encoding/base58.js";
 
 export const clusterMethods: Record<string, Handler> = {
   getHealth: () => "ok",
@@ -14,6 +15,11 @@ export const clusterMethods: Record<string, Handler> = {
   getVersion: () => ({ "feature-set": FEATURE_SET_ID, "solana-core": SOLANA_CORE_VERSION }),
 
   getIdentity: (_p, { chain }) => ({ identity: chain.identity }),
+
+  // A localnet has no genesis config to hash: its identity (kept with its state) stands in,
+  // so the hash is stable across restarts and differs from every public cluster's.
+  getGenesisHash: (_p, { chain }) =>
+    encodeBase58(createHash("sha256").update(`gpunet localnet ${chain.identity}`).digest()),
 
   getSlot: (p, { chain }) => {
     const cfg = config(p, 0);
