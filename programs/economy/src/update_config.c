@@ -24,8 +24,7 @@ uint64_t economy_update_config(const SolParameters *p) {
   GP_TRY(gp_unix_now(&now));
   bool at_once = economy_change_at_once(&config->params, &args.params);
   if (at_once) GP_TRY(economy_check_epochs_before(config, &args.params, now));
-  int64_t delay = config->limits.min_config_delay_secs;
-  if (rc->params.unstake_cooldown_secs > delay) delay = rc->params.unstake_cooldown_secs;
+  int64_t delay = registry_view_config_delay(rc, config->limits.min_config_delay_secs);
   gp_delayed_t delayed = economy_delayed(config);
   GP_TRY(gp_delayed_propose(&delayed, &args.params, at_once, now, delay));
 

@@ -20,8 +20,7 @@ uint64_t escrow_update_config(const SolParameters *p) {
   GP_TRY(escrow_validate_params(&args.params, &config->limits));
   int64_t now;
   GP_TRY(gp_unix_now(&now));
-  int64_t delay = config->limits.min_config_delay_secs;
-  if (rc->params.unstake_cooldown_secs > delay) delay = rc->params.unstake_cooldown_secs;
+  int64_t delay = registry_view_config_delay(rc, config->limits.min_config_delay_secs);
   bool at_once = escrow_change_at_once(&config->params, &args.params);
   gp_delayed_t d;
   escrow_delayed(config, &d);

@@ -49,11 +49,8 @@ uint64_t registry_check_proposal(const registry_config_t *config, const registry
 /* True when next only reduces the keys' power against live, so it applies at once: every field
    equal except oracles only removed (next's set within live's) with the quorum not lowered
    (max_faulty_oracles then as validation allows), slash rates lowered, the appeal window raised,
-   the vote band narrowed. Anything else waits registry_config_delay. */
+   the vote band narrowed. Anything else waits registry_view_config_delay. */
 bool registry_change_at_once(const registry_config_params_t *live, const registry_config_params_t *next);
-/* The delay of a proposal: max(limits.min_config_delay_secs, the live unstake_cooldown_secs), so
-   whoever disagrees can unstake and leave before it applies. */
-int64_t registry_config_delay(const registry_config_t *config);
 /* The Config, checked (owner, size, discriminator). */
 uint64_t registry_load_config(const SolAccountInfo *account, const SolPubkey *program_id,
                               registry_config_t **out);

@@ -38,6 +38,14 @@ static inline uint64_t registry_view_min_stake(const registry_config_params_t *p
   return REGISTRY_ERR_UNKNOWN_HARDWARE_CLASS;
 }
 
+/* How long a proposed configuration change waits, in any of the three programs:
+   max(min_delay, the registry's live unstake_cooldown_secs), so whoever disagrees can unstake
+   and leave before it applies. min_delay is the program's limits.min_config_delay_secs. */
+static inline int64_t registry_view_config_delay(const registry_config_t *config, int64_t min_delay) {
+  int64_t cooldown = config->params.unstake_cooldown_secs;
+  return cooldown > min_delay ? cooldown : min_delay;
+}
+
 /* 0 when the device can be hired now: the registry is not paused (ProgramPaused), the device
    is Active (DeviceNotHireable) and its stake meets the CURRENT minimum (StakeBelowMinimum):
    raising base_stake does not refresh every device's status, so the stake is checked here,

@@ -93,11 +93,6 @@ bool registry_change_at_once(const registry_config_params_t *live, const registr
   return gp_memeq(&same, live, sizeof same);
 }
 
-int64_t registry_config_delay(const registry_config_t *config) {
-  int64_t floor = (int64_t)config->limits.min_config_delay_secs, cooldown = config->params.unstake_cooldown_secs;
-  return cooldown > floor ? cooldown : floor;
-}
-
 /* The Config: this program's account with the Config discriminator and size. Only
    initialize_config creates one, once, at the canonical PDA ["config"], so that is enough to
    know it is THE config; re-deriving the address would cost 1,500 CU and prove nothing more. */

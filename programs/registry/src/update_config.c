@@ -8,7 +8,7 @@
    A change that only reduces a key's power (registry_change_at_once) applies at once and drops
    any pending proposal, so proposing the live parameters cancels one: ConfigUpdated. Any other
    becomes the pending proposal, replacing an older one, and applies through apply_config after
-   registry_config_delay, so whoever disagrees can leave first: ConfigProposed. */
+   registry_view_config_delay, so whoever disagrees can leave first: ConfigProposed. */
 uint64_t registry_update_config(const SolParameters *p) {
   GP_TRY(registry_check_update_config_accounts(p));
   const SolAccountInfo *admin = &p->ka[REGISTRY_UPDATE_CONFIG_ADMIN];
@@ -24,7 +24,7 @@ uint64_t registry_update_config(const SolParameters *p) {
   int64_t now;
   GP_TRY(gp_unix_now(&now));
   gp_delayed_t c = {&config->params, &config->pending, &config->pending_applies_at, sizeof config->params};
-  GP_TRY(gp_delayed_propose(&c, &args.params, at_once, now, registry_config_delay(config)));
+  GP_TRY(gp_delayed_propose(&c, &args.params, at_once, now, registry_view_config_delay(config, config->limits.min_config_delay_secs)));
 
   if (at_once) {
     gp_memcpy(config->class_devices, counts, sizeof config->class_devices);
