@@ -188,6 +188,20 @@ func (c *Client) AccountData(ctx context.Context, address solana.PublicKey) ([]b
 	return res.Value.Data.GetBinary(), nil
 }
 
+// GenesisHash returns the cluster's genesis hash, which tells devnet, testnet, mainnet-beta and
+// a local chain apart.
+func (c *Client) GenesisHash(ctx context.Context) (solana.Hash, error) {
+	var h solana.Hash
+	err := c.Retry.Do(ctx, isTransient, func() (err error) {
+		h, err = c.RPC.GetGenesisHash(ctx)
+		return err
+	})
+	if err != nil {
+		return solana.Hash{}, fmt.Errorf("get genesis hash: %w", err)
+	}
+	return h, nil
+}
+
 // ComputeUnits returns the compute units a confirmed transaction consumed.
 func (c *Client) ComputeUnits(ctx context.Context, sig solana.Signature) (uint64, error) {
 	version := uint64(0)

@@ -2,7 +2,6 @@ package network
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/gagliardetto/solana-go"
 
@@ -72,9 +71,9 @@ func Open(ctx context.Context, o Options) (*Network, error) {
 	}
 	n := New(chain.New(url), ids, o.Mints)
 	if DevOnly(ids) {
-		genesis, err := n.Client.RPC.GetGenesisHash(ctx)
+		genesis, err := n.Client.GenesisHash(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("get genesis hash: %w", err)
+			return nil, err
 		}
 		if err := CheckGenesis(ids, genesis.String()); err != nil {
 			return nil, err
