@@ -11,7 +11,7 @@ import (
 	solanago "github.com/gagliardetto/solana-go"
 )
 
-// Every tunable of the economy. Defaults come from shared/notes/economics.md.
+// Every tunable of the economy. Defaults: DefaultParams in onchain/economy; their sources: docs/economics.md.
 type ConfigParams struct {
 	// IO token account of the community pool.
 	CommunityPool solanago.PublicKey `json:"communityPool"`

@@ -75,7 +75,7 @@ func UnmarshalHardwareClass(buf []byte) (*HardwareClass, error) {
 	return obj, nil
 }
 
-// Every tunable of the registry. Defaults come from shared/notes/economics.md.
+// Every tunable of the registry. Defaults: DefaultParams in onchain/registry; their sources: docs/economics.md.
 type ConfigParams struct {
 	// Authority of the keeper daemon (may slash with evidence).
 	Keeper solanago.PublicKey `json:"keeper"`

@@ -6,7 +6,7 @@ import (
 	"github.com/gpunet/gpunet/client/economy"
 )
 
-// Schedule constants (shared/notes/economics.md): io.net's 800M IO cap, 3,333,333 IO in the
+// Schedule constants (docs/economics.md): io.net's 800M IO cap, 3,333,333 IO in the
 // first month, each month 1.01508% less than the last, hourly epochs, 8,760 / 12 = 730 per month.
 const (
 	SupplyCap          = 800_000_000 * economy.IO

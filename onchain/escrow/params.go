@@ -7,7 +7,7 @@ import (
 )
 
 // DefaultParams returns the escrow's launch parameters: a 5% protocol fee, half of it burned
-// (shared/notes/economics.md: the seeds' 5% network fee, used for burns or rewards); 20 minutes
+// (docs/economics.md: the seeds' 5% network fee, used for burns or rewards); 20 minutes
 // for devices to accept (io.net's window to pay for a cluster); 5-minute usage windows, and an
 // hour after a job ends for its last usage to be attested (at least a usage window plus the
 // registry's vote_deadline_secs, 10 minutes by default, so the last window's votes can count).

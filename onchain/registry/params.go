@@ -17,7 +17,7 @@ const (
 	bps = 10_000
 )
 
-// DefaultParams returns the registry's launch parameters (shared/notes/economics.md: io.net's
+// DefaultParams returns the registry's launch parameters (docs/economics.md: io.net's
 // stake of 200 IO x max(1, multiplier), 14-day cooldown, 12 h probation, 30-day appeal window;
 // hourly proof windows, stale after 3 hours).
 func DefaultParams(keeper, treasury, compensationPool, escrowAuthority solana.PublicKey, oracles []solana.PublicKey, quorum uint8) registry.ConfigParams {

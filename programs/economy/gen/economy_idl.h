@@ -144,7 +144,7 @@ static __attribute__((noinline, cold, unused)) void economy_log_error(uint64_t e
 #define ECONOMY_SEED_REWARDS "rewards"
 #define ECONOMY_SEED_REWARDS_LEN 7
 
-/* Every tunable of the economy. Defaults come from shared/notes/economics.md. */
+/* Every tunable of the economy. Defaults: DefaultParams in onchain/economy; their sources: docs/economics.md. */
 typedef struct {
   /* IO token account of the community pool. */
   SolPubkey community_pool;

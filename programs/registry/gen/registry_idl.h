@@ -222,7 +222,7 @@ _Static_assert(offsetof(registry_hardware_class_t, model) == 0, "layout");
 _Static_assert(offsetof(registry_hardware_class_t, multiplier_bps) == 4, "layout");
 _Static_assert(sizeof(registry_hardware_class_t) == 8, "layout");
 
-/* Every tunable of the registry. Defaults come from shared/notes/economics.md. */
+/* Every tunable of the registry. Defaults: DefaultParams in onchain/registry; their sources: docs/economics.md. */
 typedef struct {
   /* Authority of the keeper daemon (may slash with evidence). */
   SolPubkey keeper;

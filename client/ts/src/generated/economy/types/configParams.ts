@@ -26,7 +26,7 @@ import {
   type FixedSizeEncoder,
 } from "@solana/kit";
 
-/** Every tunable of the economy. Defaults come from shared/notes/economics.md. */
+/** Every tunable of the economy. Defaults: DefaultParams in onchain/economy; their sources: docs/economics.md. */
 export type ConfigParams = {
   /** IO token account of the community pool. */
   communityPool: Address;

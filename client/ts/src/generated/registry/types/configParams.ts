@@ -39,7 +39,7 @@ import {
   type HardwareClassArgs,
 } from ".";
 
-/** Every tunable of the registry. Defaults come from shared/notes/economics.md. */
+/** Every tunable of the registry. Defaults: DefaultParams in onchain/registry; their sources: docs/economics.md. */
 export type ConfigParams = {
   /** Authority of the keeper daemon (may slash with evidence). */
   keeper: Address;
