@@ -39,11 +39,12 @@ func New(c *chain.Client, ids IDs, mints Mints) *Network {
 	return &Network{Client: c, IDs: ids, Mints: mints, Registry: reg, Economy: eco, Escrow: onescrow.Program{ID: ids.Escrow, Registry: reg, Economy: eco}}
 }
 
-// Options say where Open finds the network.
+// Options say where Open finds the network. A daemon's config embeds them: the tags are the
+// keys internal/daemon loads them under (-cluster, -url, -anchor-toml).
 type Options struct {
-	Cluster    string // Anchor.toml's cluster name: localnet, devnet, testnet, mainnet
-	URL        string // JSON-RPC URL; empty: the cluster's standard endpoint
-	AnchorToml string // Anchor.toml to read the ids from; empty: the one built into the binary
+	Cluster    string `key:"cluster" usage:"Anchor.toml cluster of the program ids: localnet, devnet, testnet or mainnet"`
+	URL        string `key:"url" usage:"JSON-RPC URL (default: the cluster's standard endpoint)"`
+	AnchorToml string `key:"anchor-toml" usage:"Anchor.toml to read the program ids from (default: the one built into the binary)"`
 	Mints      Mints
 }
 
