@@ -10,5 +10,6 @@
 //     independent of each other and of cmd/, a chain layer that knows no program, a
 //     standalone client/, pure packages without I/O, cgo only at the NVML edge, testing
 //     only in tests (TestLayers, one subtest per rule; TestLayerRules shows each rule
-//     catching its violation in a module of its own).
+//     catching its violation in a module of its own);
+//   - go.mod is tidy, its direct requirements marked direct (TestGoModTidy).
 package archtest

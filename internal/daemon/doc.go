@@ -13,7 +13,8 @@
 //		Password string `key:"db-password" secret:"true"`
 //	}
 //
-// and its main is about ten lines (see Example):
+// and its main is about ten lines (see Example; docs/hello adds the network client by
+// embedding network.Options too):
 //
 //	cfg := Config{Base: daemon.DefaultBase(), RPC: "http://127.0.0.1:8899"}
 //	d, err := daemon.New("oracle", os.Args[1:], &cfg, os.Stderr)
