@@ -14,7 +14,7 @@ Q :=
 say :=
 else
 Q := @
-say = printf '  %-5s %s\n' '$(1)' '$(2)';
+say = printf '  %-6s %s\n' '$(1)' '$(2)';
 endif
 
 LOCALNET_JS := localnet/dist/main.js
