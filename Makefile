@@ -7,69 +7,100 @@ NODE ?= node
 CLANG ?= clang-19
 HOSTCC ?= cc
 
+# Quiet by default: one line per target; `make V=1` prints the full commands.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = printf '  %-6s %s\n' '$(1)' '$(2)';
+endif
+
 LOCALNET_JS := localnet/dist/main.js
 CLIENT_TS_JS := client/ts/dist/index.js
 DEPS_STAMP := target/.deps
 
-.PHONY: all deps build programs localnet-build client-ts-build localnet dev idl test test-go test-localnet test-validator test-c bench clean
+.PHONY: all deps build programs localnet-build client-ts-build localnet dev dev-bin down reset test-dev idl test test-go test-localnet test-validator test-c bench clean
 
 all: build
 
 # Installs toolchains and packages once; re-runs when the lock files change.
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): scripts/install-deps.sh localnet/package-lock.json client/ts/package-lock.json internal/sbpf/testdata/deploy/package-lock.json go.sum
-	scripts/install-deps.sh
+	$(Q)$(call say,DEPS,scripts/install-deps.sh)scripts/install-deps.sh
 	@mkdir -p $(@D) && touch $@
 
 build: deps programs localnet-build
-	$(GO) build ./...
+	$(Q)$(call say,GO,build ./...)$(GO) build ./...
 
 include programs/programs.mk
 
 localnet-build: deps $(LOCALNET_JS)
 $(LOCALNET_JS): $(shell find localnet/src -name '*.ts') localnet/tsconfig.json localnet/package-lock.json
-	npm --prefix localnet run build --silent
+	$(Q)$(call say,TSC,localnet)npm --prefix localnet run build --silent
 
 # The TypeScript client @gpunet/client (client/ts), compiled for Node.
 client-ts-build: deps $(CLIENT_TS_JS)
 $(CLIENT_TS_JS): $(shell find client/ts/src -name '*.ts') client/ts/tsconfig.json client/ts/package-lock.json
-	npm --prefix client/ts run build --silent
+	$(Q)$(call say,TSC,client/ts)npm --prefix client/ts run build --silent
 
 # Regenerates each program's C header and Go client (Go) and its TypeScript client (Node,
 # Codama) from idl/*.json.
 idl: deps
-	$(GO) run ./cmd/idlgen
-	npm --prefix client/ts run generate --silent
+	$(Q)$(call say,GEN,idl/*.json -> C headers and Go clients)$(GO) run ./cmd/idlgen
+	$(Q)$(call say,GEN,idl/*.json -> TypeScript clients)npm --prefix client/ts run generate --silent
 
 # The local chain in the foreground, with every program in target/deploy deployed.
 localnet: programs localnet-build
-	$(NODE) $(LOCALNET_JS) --state target/localnet/state
+	$(Q)$(NODE) $(LOCALNET_JS) --state target/localnet/state
 
-# The whole network on embedded defaults: localnet, programs deployed and configured.
-dev: build
-	scripts/dev.sh
+# The whole network on embedded defaults (internal/devnet): a quiet build, the localnet on
+# 8899/8900 (chain kept in target/localnet/state), the programs configured, a table of what
+# runs (also target/dev/network.json), in the foreground until Ctrl-C or `make down`.
+# A second `make dev` is refused before anything is built or written.
+DEV_BIN := target/bin/gpunet-dev
+dev:
+	@if [ -x $(DEV_BIN) ]; then $(DEV_BIN) up --check; fi
+	@$(MAKE) --no-print-directory dev-bin
+	@$(DEV_BIN) up --build '$(MAKE) --no-print-directory build' $(if $(filter 1,$(V)),--verbose)
+
+dev-bin:
+	@$(GO) build -o $(DEV_BIN) ./cmd/gpunet-dev
+
+# Stops a running `make dev`; reset also deletes the chain (logs are kept).
+down: dev-bin
+	@$(DEV_BIN) down
+
+reset: dev-bin
+	@$(DEV_BIN) reset
+
+# `make dev` under a pseudo-terminal: Ctrl-C exits 0 and leaves no process (about 20 s
+# with everything built; needs 8899/8900 free).
+test-dev: build dev-bin
+	$(Q)$(call say,TEST,make dev + Ctrl-C)GPUNET_TEST_MAKE_DEV=1 $(GO) test -count=1 -run TestMakeDevCtrlC ./internal/devnet/
 
 test: deps programs localnet-build client-ts-build test-c fuzz test-go test-localnet
 	$(MAKE) test-validator
 
 test-go:
-	$(GO) test ./...
+	$(Q)$(call say,TEST,go ./...)$(GO) test ./...
 
 # The localnet's conformance, then the TypeScript clients (Anchor TS and @gpunet/client) on it.
 test-localnet:
-	npm --prefix localnet test
-	npm --prefix client/ts test
+	$(Q)$(call say,TEST,localnet)npm --prefix localnet test
+	$(Q)$(call say,TEST,client/ts)npm --prefix client/ts test
 
 # The end-to-end flow on Agave's solana-test-validator (../shared/tools; skipped loudly when
 # absent, required under CI).
 test-validator: deps programs localnet-build
-	scripts/test-validator.sh
+	$(Q)$(call say,TEST,solana-test-validator flow)scripts/test-validator.sh
 
 # The linker's speed, and compute units per instruction measured on the localnet (each
 # program benchmark sends its instructions once: CU are deterministic, not timed).
 bench: deps programs localnet-build
-	$(GO) test ./internal/sbpf/ -run '^$$' -bench .
-	$(GO) test ./programs/... -run '^$$' -bench . -benchtime 1x
+	$(Q)$(call say,BENCH,internal/sbpf)$(GO) test ./internal/sbpf/ -run '^$$' -bench .
+	$(Q)$(call say,BENCH,programs)$(GO) test ./programs/... -run '^$$' -bench . -benchtime 1x
 
 clean:
 	rm -rf target localnet/dist client/ts/dist

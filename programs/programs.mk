@@ -9,7 +9,8 @@
 #   make oracles    programs/<name>/oracle/oracle.c -> target/oracle/<name>-oracle (the C's
 #                   answers for internal/protocol's cross-check)
 #
-# See programs/sdk/README.md for the conventions.
+# See programs/sdk/README.md for the conventions. Quiet unless V=1 (Q and say come from
+# the root Makefile).
 
 CLANG ?= clang-19
 HOSTCC ?= cc
@@ -61,11 +62,11 @@ GP_OBJS_$(1) := $$(patsubst programs/$(1)/src/%.c,target/obj/$(1)/%.o,$$(GP_SRCS
 
 target/obj/$(1)/%.o: programs/$(1)/src/%.c
 	@mkdir -p $$(@D)
-	$$(CLANG) $$(GP_BPF_CFLAGS) -I$$(GP_SDK_INC) -Iprograms/$(1)/include -Iprograms/$(1)/gen -Iprograms -c $$< -o $$@
+	$$(Q)$$(call say,CC,$$@)$$(CLANG) $$(GP_BPF_CFLAGS) -I$$(GP_SDK_INC) -Iprograms/$(1)/include -Iprograms/$(1)/gen -Iprograms -c $$< -o $$@
 	$$(call gp_no_writable,$$@)
 
 target/deploy/$(1).so: $$(GP_OBJS_$(1)) $$(SBPF_LINK_DEPS) | target/deploy
-	$$(SBPF_LINK) -sym target/deploy/$(1).sym -o $$@ $$(GP_OBJS_$(1))
+	$$(Q)$$(call say,LD,$$@)$$(SBPF_LINK) -sym target/deploy/$(1).sym -o $$@ $$(GP_OBJS_$(1))
 
 -include $$(GP_OBJS_$(1):.o=.d)
 endef
@@ -78,12 +79,12 @@ GP_SHIM_OBJS := $(patsubst $(GP_SDK_HOST)/%.c,$(GP_HOST_OUT)/shim/%.o,$(GP_SHIM_
 
 $(GP_HOST_OUT)/shim/%.o: $(GP_SDK_HOST)/%.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(GP_HOST_CFLAGS) -I$(GP_SDK_INC) -I$(GP_SDK_HOST) -c $< -o $@
+	$(Q)$(call say,HOSTCC,$@)$(HOSTCC) $(GP_HOST_CFLAGS) -I$(GP_SDK_INC) -I$(GP_SDK_HOST) -c $< -o $@
 
 # test_main.o per suite: it prints "<suite>: N passed, M failed".
 $(GP_HOST_OUT)/%/test_main.o: $(GP_SDK_HOST)/test_main.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(GP_HOST_CFLAGS) -DGP_TEST_SUITE='"$*"' -I$(GP_SDK_INC) -I$(GP_SDK_HOST) -c $< -o $@
+	$(Q)$(call say,HOSTCC,$@)$(HOSTCC) $(GP_HOST_CFLAGS) -DGP_TEST_SUITE='"$*"' -I$(GP_SDK_INC) -I$(GP_SDK_HOST) -c $< -o $@
 
 -include $(GP_SHIM_OBJS:.o=.d)
 
@@ -94,13 +95,13 @@ GP_SDK_TEST_OBJS := $(patsubst $(GP_SDK_DIR)/test/%.c,$(GP_HOST_OUT)/sdk/%.o,$(G
 
 $(GP_HOST_OUT)/sdk/%.o: $(GP_SDK_DIR)/test/%.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(GP_HOST_CFLAGS) -I$(GP_SDK_INC) -I$(GP_SDK_HOST) -c $< -o $@
+	$(Q)$(call say,HOSTCC,$@)$(HOSTCC) $(GP_HOST_CFLAGS) -I$(GP_SDK_INC) -I$(GP_SDK_HOST) -c $< -o $@
 
 $(GP_HOST_OUT)/sdk/sdk-tests: $(GP_SDK_TEST_OBJS) $(GP_SHIM_OBJS) $(GP_HOST_OUT)/sdk/test_main.o
-	$(HOSTCC) $(GP_HOST_LDFLAGS) $^ -o $@
+	$(Q)$(call say,HOSTLD,$@)$(HOSTCC) $(GP_HOST_LDFLAGS) $^ -o $@
 
 sdk-test: $(GP_HOST_OUT)/sdk/sdk-tests
-	./$<
+	$(Q)./$<
 
 -include $(GP_SDK_TEST_OBJS:.o=.d)
 
@@ -111,12 +112,12 @@ GP_SDK_BPF_OBJS := $(patsubst %,target/obj/sdk/hdr_%.o,$(GP_SDK_HEADERS)) target
 
 target/obj/sdk/hdr_%.o: $(GP_SDK_INC)/gpunet/%.h
 	@mkdir -p $(@D)
-	echo '#include <gpunet/$*.h>' | $(CLANG) $(GP_BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -I$(GP_SDK_INC) -x c - -c -o $@
+	$(Q)$(call say,CC,$@)echo '#include <gpunet/$*.h>' | $(CLANG) $(GP_BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -I$(GP_SDK_INC) -x c - -c -o $@
 	$(call gp_no_writable,$@)
 
 target/obj/sdk/bpf_smoke.o: $(GP_SDK_DIR)/test/bpf_smoke.c
 	@mkdir -p $(@D)
-	$(CLANG) $(GP_BPF_CFLAGS) -I$(GP_SDK_INC) -c $< -o $@
+	$(Q)$(call say,CC,$@)$(CLANG) $(GP_BPF_CFLAGS) -I$(GP_SDK_INC) -c $< -o $@
 	$(call gp_no_writable,$@)
 
 sdk-bpf-check: $(GP_SDK_BPF_OBJS)
@@ -133,14 +134,14 @@ GP_TOBJS_$(1) := $$(patsubst programs/$(1)/%.c,$(GP_HOST_OUT)/$(1)/%.o,$$(GP_TSR
 
 $(GP_HOST_OUT)/$(1)/%.o: programs/$(1)/%.c
 	@mkdir -p $$(@D)
-	$$(HOSTCC) $$(GP_HOST_CFLAGS) -I$$(GP_SDK_INC) -I$$(GP_SDK_HOST) -Iprograms/$(1)/include \
+	$$(Q)$$(call say,HOSTCC,$$@)$$(HOSTCC) $$(GP_HOST_CFLAGS) -I$$(GP_SDK_INC) -I$$(GP_SDK_HOST) -Iprograms/$(1)/include \
 	  -Iprograms/$(1)/gen -Iprograms -c $$< -o $$@
 
 $(GP_HOST_OUT)/$(1)/$(1)-tests: $$(GP_TOBJS_$(1)) $$(GP_SHIM_OBJS) $(GP_HOST_OUT)/$(1)/test_main.o
-	$$(HOSTCC) $$(GP_HOST_LDFLAGS) $$^ -o $$@
+	$$(Q)$$(call say,HOSTLD,$$@)$$(HOSTCC) $$(GP_HOST_LDFLAGS) $$^ -o $$@
 
 test-c-$(1): $(GP_HOST_OUT)/$(1)/$(1)-tests
-	./$$<
+	$$(Q)./$$<
 
 -include $$(GP_TOBJS_$(1):.o=.d)
 endef
@@ -162,7 +163,7 @@ GP_OOBJS_$(1) := $(GP_HOST_OUT)/$(1)/oracle/oracle.o $$(patsubst programs/$(1)/%
 
 target/oracle/$(1)-oracle: $$(GP_OOBJS_$(1)) $$(GP_SHIM_OBJS)
 	@mkdir -p $$(@D)
-	$$(HOSTCC) $$(GP_HOST_LDFLAGS) $$^ -o $$@
+	$$(Q)$$(call say,HOSTLD,$$@)$$(HOSTCC) $$(GP_HOST_LDFLAGS) $$^ -o $$@
 
 -include $(GP_HOST_OUT)/$(1)/oracle/oracle.d
 endef
@@ -184,7 +185,7 @@ fuzz: $(addprefix fuzz-,$(GP_FUZZ_PROGRAMS))
 define gp_fuzz_rules
 $(GP_FUZZ_OUT)/$(1)-decode: programs/$(1)/gen/$(1)_fuzz.c programs/$(1)/gen/$(1)_idl.h $$(GP_SHIM_SRCS)
 	@mkdir -p $$(@D)
-	$$(CLANG) $$(GP_FUZZ_CFLAGS) -I$$(GP_SDK_INC) -I$$(GP_SDK_HOST) -Iprograms/$(1)/gen $$< $$(GP_SHIM_SRCS) -o $$@
+	$$(Q)$$(call say,CC,$$@)$$(CLANG) $$(GP_FUZZ_CFLAGS) -I$$(GP_SDK_INC) -I$$(GP_SDK_HOST) -Iprograms/$(1)/gen $$< $$(GP_SHIM_SRCS) -o $$@
 
 fuzz-$(1): $(GP_FUZZ_OUT)/$(1)-decode
 	@mkdir -p $(GP_FUZZ_OUT)/$(1)-corpus

@@ -3,12 +3,12 @@ package chaintest
 import (
 	"errors"
 	"strings"
-	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/programerr"
 	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/harness"
 	"github.com/gpunet/gpunet/internal/idl"
 )
 
@@ -27,7 +27,7 @@ func AnchorErrorLines(logs []string) []string {
 // RequireAnchorError checks the logs of a failed transaction: a program's named error (want is
 // a *programerr.Error) is logged exactly once, as Anchor programs log it; any other failure
 // logs no AnchorError line.
-func RequireAnchorError(t testing.TB, err, want error) {
+func RequireAnchorError(t harness.TB, err, want error) {
 	t.Helper()
 	var ie *chain.InstructionError
 	require.ErrorAs(t, err, &ie)

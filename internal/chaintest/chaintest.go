@@ -15,7 +15,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"testing"
 	"time"
 
 	bin "github.com/gagliardetto/binary"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/harness"
 	"github.com/gpunet/gpunet/internal/localnet"
 	"github.com/gpunet/gpunet/internal/network"
 	oneconomy "github.com/gpunet/gpunet/onchain/economy"
@@ -58,14 +58,14 @@ type Env struct {
 
 // New starts a localnet for the test (stopped at t.Cleanup) and returns its Env. Its Ctx
 // ends after 5 minutes or at cleanup.
-func New(t testing.TB, opts ...localnet.Option) *Env {
+func New(t harness.TB, opts ...localnet.Option) *Env {
 	return Attach(t, localnet.Start(t, opts...))
 }
 
 // Attach is New on a chain that is already running: a localnet, or another Solana cluster
 // whose endpoints, DEV-ONLY keys (node.KeysDir) and program ids node describes, with the
 // localnet's genesis accounts (the faucet's IO and IOSD, the treasury's IO account).
-func Attach(t testing.TB, node *localnet.Node) *Env {
+func Attach(t harness.TB, node *localnet.Node) *Env {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	ids, err := network.IDsFrom(node.Programs)
@@ -113,7 +113,7 @@ func (e *Env) SendSig(signers []solana.PrivateKey, ixs ...solana.Instruction) (s
 }
 
 // Funded returns a new keypair holding 10 SOL.
-func (e *Env) Funded(t testing.TB) solana.PrivateKey {
+func (e *Env) Funded(t harness.TB) solana.PrivateKey {
 	key := solana.NewWallet().PrivateKey
 	require.NoError(t, e.Node.Airdrop(e.Ctx, key.PublicKey(), 10*solana.LAMPORTS_PER_SOL))
 	return key
@@ -121,7 +121,7 @@ func (e *Env) Funded(t testing.TB) solana.PrivateKey {
 
 // TokenAccount creates owner's associated token account of mint holding amount base units
 // (from the faucet, which holds IO and IOSD from genesis) and returns its address.
-func (e *Env) TokenAccount(t testing.TB, mint, owner solana.PublicKey, amount uint64) solana.PublicKey {
+func (e *Env) TokenAccount(t harness.TB, mint, owner solana.PublicKey, amount uint64) solana.PublicKey {
 	faucet := e.Node.Key("faucet")
 	addr, _, err := solana.FindAssociatedTokenAddress(owner, mint)
 	require.NoError(t, err)
@@ -137,7 +137,7 @@ func (e *Env) TokenAccount(t testing.TB, mint, owner solana.PublicKey, amount ui
 
 // TokenBalance is a token account's balance in base units (0 for a closed or missing
 // account).
-func (e *Env) TokenBalance(t testing.TB, account solana.PublicKey) uint64 {
+func (e *Env) TokenBalance(t harness.TB, account solana.PublicKey) uint64 {
 	data, err := e.Client.AccountData(e.Ctx, account)
 	if err != nil {
 		require.ErrorIs(t, err, chain.ErrAccountNotFound)
@@ -149,14 +149,14 @@ func (e *Env) TokenBalance(t testing.TB, account solana.PublicKey) uint64 {
 }
 
 // Lamports is an account's balance (0 for no account).
-func (e *Env) Lamports(t testing.TB, account solana.PublicKey) uint64 {
+func (e *Env) Lamports(t harness.TB, account solana.PublicKey) uint64 {
 	res, err := e.Client.RPC.GetBalance(e.Ctx, account, rpc.CommitmentConfirmed)
 	require.NoError(t, err)
 	return res.Value
 }
 
 // Tx fetches a confirmed transaction.
-func (e *Env) Tx(t testing.TB, sig solana.Signature) *rpc.GetTransactionResult {
+func (e *Env) Tx(t harness.TB, sig solana.Signature) *rpc.GetTransactionResult {
 	version := uint64(0)
 	tx, err := e.Client.RPC.GetTransaction(e.Ctx, sig, &rpc.GetTransactionOpts{Commitment: rpc.CommitmentConfirmed, MaxSupportedTransactionVersion: &version})
 	require.NoError(t, err)
@@ -169,7 +169,7 @@ func (e *Env) Tx(t testing.TB, sig solana.Signature) *rpc.GetTransactionResult {
 // another program was executing are skipped: the logs' "Program <id> invoke [n]" and
 // "Program <id> success|failed" lines are followed as a stack, so that the events of a
 // program id invoked (or that invoked id) are not taken for id's.
-func (e *Env) Events(t testing.TB, sig solana.Signature, id solana.PublicKey, parse func([]byte) (any, error)) []any {
+func (e *Env) Events(t harness.TB, sig solana.Signature, id solana.PublicKey, parse func([]byte) (any, error)) []any {
 	events, err := programEvents(e.Tx(t, sig).Meta.LogMessages, id, parse)
 	require.NoError(t, err)
 	return events
@@ -217,7 +217,7 @@ func programEvents(logs []string, id solana.PublicKey, parse func([]byte) (any, 
 // ComputeUnits reads a confirmed transaction's compute units from its logs: the total, the
 // top-level program's own share (the total less the invoked programs' consumption and
 // CPIBaseCU per CPI), and its number of CPIs.
-func (e *Env) ComputeUnits(t testing.TB, sig solana.Signature) (total, own uint64, cpis int) {
+func (e *Env) ComputeUnits(t harness.TB, sig solana.Signature) (total, own uint64, cpis int) {
 	logs := e.Tx(t, sig).Meta.LogMessages
 	var inner uint64
 	for _, line := range logs {
@@ -238,24 +238,25 @@ func (e *Env) ComputeUnits(t testing.TB, sig solana.Signature) (total, own uint6
 }
 
 // CUTable is a compute-unit benchmark: each Measure sends one instruction and reports its
-// compute units as benchmark metrics and as a row of a table on stderr.
-type CUTable struct {
+// compute units as the metrics of a sub-benchmark of that name and as a row of a table on
+// stderr.
+type CUTable[B harness.Bench[B]] struct {
 	e *Env
-	b *testing.B
+	b B
 }
 
-// CUTable prints the table's header and returns it.
-func (e *Env) CUTable(b *testing.B) *CUTable {
+// NewCUTable prints the table's header and returns it (b is the *testing.B).
+func NewCUTable[B harness.Bench[B]](e *Env, b B) *CUTable[B] {
 	fmt.Fprintf(os.Stderr, "%-32s %8s %8s %5s\n", "instruction", "total", "own", "CPIs")
-	return &CUTable{e: e, b: b}
+	return &CUTable[B]{e: e, b: b}
 }
 
 // Measure sends ix (the first signer pays), which must succeed, and reports it as name.
-func (c *CUTable) Measure(name string, signers []solana.PrivateKey, ix solana.Instruction) {
+func (c *CUTable[B]) Measure(name string, signers []solana.PrivateKey, ix solana.Instruction) {
 	sig, err := c.e.SendSig(signers, ix)
 	require.NoError(c.b, err, name)
 	total, own, cpis := c.e.ComputeUnits(c.b, sig)
-	c.b.Run(name, func(b *testing.B) {
+	c.b.Run(name, func(b B) {
 		b.ReportMetric(float64(total), "CU")
 		b.ReportMetric(float64(own), "own-CU")
 	})
@@ -263,7 +264,7 @@ func (c *CUTable) Measure(name string, signers []solana.PrivateKey, ix solana.In
 }
 
 // Supply is a mint's supply in base units.
-func (e *Env) Supply(t testing.TB, mint solana.PublicKey) uint64 {
+func (e *Env) Supply(t harness.TB, mint solana.PublicKey) uint64 {
 	res, err := e.Client.RPC.GetTokenSupply(e.Ctx, mint, rpc.CommitmentConfirmed)
 	require.NoError(t, err)
 	n, err := strconv.ParseUint(res.Value.Amount, 10, 64)

@@ -1,14 +1,14 @@
 package chaintest
 
 import (
-	"testing"
-
 	"github.com/gagliardetto/solana-go"
 	ata "github.com/gagliardetto/solana-go/programs/associated-token-account"
 	"github.com/gagliardetto/solana-go/programs/system"
 	"github.com/gagliardetto/solana-go/programs/token"
 	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/internal/harness"
 )
 
 // FreezableMint creates a mint of decimals that has a freeze authority (the genesis mints have
@@ -16,7 +16,7 @@ import (
 // TokenAccount funds accounts of it. Its mint authority is the dev admin key, as for the
 // genesis mints, so InitEconomy can take it: a test that sets it as e.IOSDMint (and
 // e.Economy.IOSDMint) before initializing the programs gets an IOSD that can be frozen.
-func (e *Env) FreezableMint(t testing.TB, decimals uint8, supply uint64) (solana.PublicKey, solana.PrivateKey) {
+func (e *Env) FreezableMint(t harness.TB, decimals uint8, supply uint64) (solana.PublicKey, solana.PrivateKey) {
 	admin, faucet := e.Node.Key("admin"), e.Node.Key("faucet")
 	mint, freezer := solana.NewWallet().PrivateKey, solana.NewWallet().PrivateKey
 	rent, err := e.Client.RPC.GetMinimumBalanceForRentExemption(e.Ctx, token.MINT_SIZE, rpc.CommitmentConfirmed)
@@ -32,7 +32,7 @@ func (e *Env) FreezableMint(t testing.TB, decimals uint8, supply uint64) (solana
 }
 
 // Freeze freezes a token account of a FreezableMint.
-func (e *Env) Freeze(t testing.TB, account, mint solana.PublicKey, freezer solana.PrivateKey) {
+func (e *Env) Freeze(t harness.TB, account, mint solana.PublicKey, freezer solana.PrivateKey) {
 	payer := e.Node.Key("faucet")
 	require.NoError(t, e.Send([]solana.PrivateKey{payer, freezer},
 		token.NewFreezeAccountInstruction(account, mint, freezer.PublicKey(), nil).Build()))

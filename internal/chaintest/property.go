@@ -5,24 +5,25 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
-	"testing"
 	"time"
 
 	"github.com/gagliardetto/solana-go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/harness"
 )
 
 // Op is one kind of step of a property test: it sends a random, valid or invalid, instruction.
-type Op struct {
+// T is the test's type (*testing.T).
+type Op[T harness.TB] struct {
 	Name string
-	Run  func(t *testing.T) error
+	Run  func(t T) error
 }
 
 // PropertyRand returns a property test's random source and step count: PROPERTY_SEED replays a
 // sequence (the seed is logged), PROPERTY_STEPS overrides steps.
-func PropertyRand(t *testing.T, steps int) (*rand.Rand, int) {
+func PropertyRand(t harness.TB, steps int) (*rand.Rand, int) {
 	seed := envInt("PROPERTY_SEED", time.Now().UnixNano())
 	steps = int(envInt("PROPERTY_STEPS", int64(steps)))
 	t.Logf("PROPERTY_SEED=%d PROPERTY_STEPS=%d", seed, steps)
@@ -40,7 +41,7 @@ func envInt(name string, def int64) int64 {
 // program's own named errors (never a runtime failure); the same transaction sent twice in
 // one block ran once and counts as a success. It logs how many steps of each kind succeeded
 // and were rejected.
-func RunSteps(t *testing.T, rng *rand.Rand, steps int, program solana.PublicKey, ops []Op, check func(*testing.T)) {
+func RunSteps[T harness.TB](t T, rng *rand.Rand, steps int, program solana.PublicKey, ops []Op[T], check func(T)) {
 	counts := map[string][2]int{}
 	for step := 0; step < steps; step++ {
 		op := ops[rng.IntN(len(ops))]

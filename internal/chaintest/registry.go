@@ -1,13 +1,13 @@
 package chaintest
 
 import (
-	"testing"
 	"time"
 
 	"github.com/gagliardetto/solana-go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/harness"
 	onregistry "github.com/gpunet/gpunet/onchain/registry"
 )
 
@@ -51,7 +51,7 @@ func RegistryLimits() registry.RegistryLimits {
 // InitRegistry creates the registry's Config with e.RegistryParams(escrowAuthority), changed
 // by adjust (so a test needs no delayed update_config for its own setup), and RegistryLimits,
 // signed by the admin, and returns the parameters.
-func (e *Env) InitRegistry(t testing.TB, escrowAuthority solana.PublicKey, adjust ...func(*registry.ConfigParams)) registry.ConfigParams {
+func (e *Env) InitRegistry(t harness.TB, escrowAuthority solana.PublicKey, adjust ...func(*registry.ConfigParams)) registry.ConfigParams {
 	params := e.RegistryParams(escrowAuthority)
 	for _, a := range adjust {
 		a(&params)
@@ -63,7 +63,7 @@ func (e *Env) InitRegistry(t testing.TB, escrowAuthority solana.PublicKey, adjus
 // UpdateRegistry has the registry's admin change its parameters to params: at once when the
 // change only reduces a key's power, otherwise proposed, waited for (the test delay is 2 s) and
 // applied. It returns the live parameters, params.
-func (e *Env) UpdateRegistry(t testing.TB, params registry.ConfigParams) registry.ConfigParams {
+func (e *Env) UpdateRegistry(t harness.TB, params registry.ConfigParams) registry.ConfigParams {
 	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, Must(e.Registry.UpdateConfig(e.Admin.PublicKey(), params))))
 	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
 	require.NoError(t, err)
@@ -91,7 +91,7 @@ var H100 = registry.DeviceSpec{HardwareModel: registry.ModelH100, VramGib: 80, G
 
 // NewProvider registers a provider holding ioBalance IO base units and one device of spec,
 // staked with stake base units.
-func (e *Env) NewProvider(t testing.TB, spec registry.DeviceSpec, ioBalance, stake uint64) Provider {
+func (e *Env) NewProvider(t harness.TB, spec registry.DeviceSpec, ioBalance, stake uint64) Provider {
 	p := Provider{Owner: e.Funded(t), DeviceKey: solana.NewWallet().PrivateKey}
 	p.Token = e.TokenAccount(t, e.IOMint, p.Owner.PublicKey(), ioBalance)
 	p.Device = e.Registry.DeviceAddress(p.DeviceKey.PublicKey())
@@ -106,7 +106,7 @@ func (e *Env) NewProvider(t testing.TB, spec registry.DeviceSpec, ioBalance, sta
 
 // ActiveProvider registers a device with the H100 minimum stake and proves 4 s of uptime
 // (the test probation) over two past windows, so it is Active.
-func (e *Env) ActiveProvider(t testing.TB, payer solana.PrivateKey) Provider {
+func (e *Env) ActiveProvider(t harness.TB, payer solana.PrivateKey) Provider {
 	p := e.NewProvider(t, H100, 5_000*IO, 2_000*IO)
 	e.ProveUptime(t, payer, p, PastWindow(3), 2)
 	e.ProveUptime(t, payer, p, PastWindow(2), 2)
@@ -115,7 +115,7 @@ func (e *Env) ActiveProvider(t testing.TB, payer solana.PrivateKey) Provider {
 }
 
 // Device fetches and decodes p's device.
-func (e *Env) Device(t testing.TB, p Provider) *registry.Device {
+func (e *Env) Device(t harness.TB, p Provider) *registry.Device {
 	d, err := e.Registry.FetchDevice(e.Ctx, e.Client, p.DeviceKey.PublicKey())
 	require.NoError(t, err)
 	return d
@@ -137,7 +137,7 @@ func (e *Env) Vote(payer solana.PrivateKey, i int, p Provider, r registry.ProofR
 
 // ProveUptime counts window for p's device with uptime seconds from oracles 0 and 1 (the
 // test quorum) and returns the counting transaction's signature.
-func (e *Env) ProveUptime(t testing.TB, payer solana.PrivateKey, p Provider, window uint64, uptime uint32) solana.Signature {
+func (e *Env) ProveUptime(t harness.TB, payer solana.PrivateKey, p Provider, window uint64, uptime uint32) solana.Signature {
 	r := registry.ProofReport{Window: window, UptimeSecs: uptime, Challenge: registry.ChallengeNone}
 	_, err := e.Vote(payer, 0, p, r)
 	require.NoError(t, err)
@@ -149,7 +149,7 @@ func (e *Env) ProveUptime(t testing.TB, payer solana.PrivateKey, p Provider, win
 // RotateOracles has the registry's admin replace the oracle set with the given oracles (the
 // quorum unchanged; at once when oracles are only removed, else after the delay) and returns
 // the new parameters.
-func (e *Env) RotateOracles(t testing.TB, oracles ...solana.PrivateKey) registry.ConfigParams {
+func (e *Env) RotateOracles(t harness.TB, oracles ...solana.PrivateKey) registry.ConfigParams {
 	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
 	require.NoError(t, err)
 	params := rc.Params

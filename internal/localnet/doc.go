@@ -2,8 +2,9 @@
 // JSON-RPC + PubSub server on LiteSVM) for tests and tools.
 //
 // Start(t) gives each test its own chain on free ports with temporary state and keys
-// directories and stops it at t.Cleanup; Launch/Close do the same without a testing.TB,
-// for a TestMain that shares one chain per package. The package builds nothing: run
+// directories and stops it at t.Cleanup; Launch/Close do the same without a test,
+// for a TestMain that shares one chain per package and for make dev (internal/devnet).
+// It imports no `testing`: Start takes a harness.TB. The package builds nothing: run
 // `make localnet-build` (or `npm --prefix localnet ci && npm --prefix localnet run build`)
 // first.
 //

@@ -3,6 +3,8 @@ package localnet
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,4 +85,22 @@ func TestDevKeys(t *testing.T) {
 	require.Equal(t, os.FileMode(0o700), info.Mode().Perm())
 	_, err = shared.LoadKey("no-such-key")
 	require.Error(t, err)
+}
+
+func TestWithPortsListensThere(t *testing.T) {
+	rpcPort, wsPort := freePort(t), freePort(t)
+	n := Start(t, WithPorts(rpcPort, wsPort))
+	require.Equal(t, fmt.Sprintf("http://127.0.0.1:%d", rpcPort), n.RPCURL)
+	require.Equal(t, fmt.Sprintf("ws://127.0.0.1:%d", wsPort), n.WSURL)
+	health, err := n.RPC.GetHealth(testCtx(t))
+	require.NoError(t, err)
+	require.Equal(t, "ok", health)
+}
+
+// freePort is a port nothing listens on right now.
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }

@@ -13,13 +13,13 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/gagliardetto/solana-go"
 	"github.com/gagliardetto/solana-go/rpc"
 
 	"github.com/gpunet/gpunet/internal/anchorcfg"
+	"github.com/gpunet/gpunet/internal/harness"
 	"github.com/gpunet/gpunet/internal/keyfile"
 )
 
@@ -65,6 +65,8 @@ type options struct {
 	deployDir  string
 	stateDir   string
 	keysDir    string
+	rpcPort    int
+	wsPort     int
 	slotMs     int
 	programs   []string
 	node       string
@@ -97,6 +99,10 @@ func WithStateDir(dir string) Option { return func(o *options) { o.stateDir = di
 // WithKeysDir sets where the dev keys are written (default: a temporary dir).
 func WithKeysDir(dir string) Option { return func(o *options) { o.keysDir = dir } }
 
+// WithPorts sets the JSON-RPC and PubSub ports on 127.0.0.1 (default 0 for both: free
+// ports chosen by the system, read back from the localnet's output).
+func WithPorts(rpc, ws int) Option { return func(o *options) { o.rpcPort, o.wsPort = rpc, ws } }
+
 // WithSlotMs sets the slot duration in milliseconds (default 400, as on mainnet).
 func WithSlotMs(ms int) Option { return func(o *options) { o.slotMs = ms } }
 
@@ -128,8 +134,8 @@ func RepoRoot() (string, error) {
 }
 
 // Start launches a localnet for a test and stops it at t.Cleanup. It fails the test
-// (t.Fatal) when the localnet cannot start.
-func Start(t testing.TB, opts ...Option) *Node {
+// (t.Fatalf) when the localnet cannot start.
+func Start(t harness.TB, opts ...Option) *Node {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -147,6 +153,33 @@ func Start(t testing.TB, opts ...Option) *Node {
 
 // Launch starts a localnet and waits until it is ready. Close stops it.
 func Launch(ctx context.Context, opts ...Option) (*Node, error) {
+	o, err := resolve(opts)
+	if err != nil {
+		return nil, err
+	}
+	programs, err := programIDs(o.anchorToml)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{done: make(chan struct{}), output: &tail{max: 200}, Programs: programs}
+	if err := n.prepareDirs(&o); err != nil {
+		n.removeTemp()
+		return nil, err
+	}
+	ready, err := n.start(o)
+	if err != nil {
+		n.removeTemp()
+		return nil, err
+	}
+	if err := n.waitReady(ctx, ready, o.timeout); err != nil {
+		return nil, err
+	}
+	n.RPC = rpc.New(n.RPCURL)
+	return n, nil
+}
+
+// resolve applies opts over the defaults and checks that the localnet is built.
+func resolve(opts []Option) (options, error) {
 	o := options{node: "node", slotMs: 400, timeout: 60 * time.Second}
 	for _, opt := range opts {
 		opt(&o)
@@ -154,13 +187,12 @@ func Launch(ctx context.Context, opts ...Option) (*Node, error) {
 	if o.root == "" {
 		root, err := RepoRoot()
 		if err != nil {
-			return nil, err
+			return o, err
 		}
 		o.root = root
 	}
-	mainJS := filepath.Join(o.root, MainJS)
-	if _, err := os.Stat(mainJS); err != nil {
-		return nil, fmt.Errorf("%w (%s missing)", ErrNotBuilt, mainJS)
+	if mainJS := filepath.Join(o.root, MainJS); !fileExists(mainJS) {
+		return o, fmt.Errorf("%w (%s missing)", ErrNotBuilt, mainJS)
 	}
 	if o.anchorToml == "" {
 		o.anchorToml = filepath.Join(o.root, "Anchor.toml")
@@ -168,33 +200,51 @@ func Launch(ctx context.Context, opts ...Option) (*Node, error) {
 	if o.deployDir == "" {
 		o.deployDir = filepath.Join(o.root, "target", "deploy")
 	}
-	var err error
-	programs := map[string]solana.PublicKey{}
-	if cfg, err := anchorcfg.Load(o.anchorToml); err == nil {
-		if programs, err = cfg.ProgramIDs("localnet"); err != nil {
-			return nil, err
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	return o, nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// programIDs reads Anchor.toml's [programs.localnet]; no Anchor.toml means no programs.
+func programIDs(anchorToml string) (map[string]solana.PublicKey, error) {
+	cfg, err := anchorcfg.Load(anchorToml)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]solana.PublicKey{}, nil
+	}
+	if err != nil {
 		return nil, err
 	}
-	n := &Node{done: make(chan struct{}), output: &tail{max: 200}, Programs: programs}
-	if o.keysDir == "" {
-		if o.keysDir, err = os.MkdirTemp("", "gpunet-localnet-keys-"); err != nil {
-			return nil, fmt.Errorf("create keys dir: %w", err)
+	return cfg.ProgramIDs("localnet")
+}
+
+// prepareDirs creates temporary keys and state directories where none was given (removed
+// at Close) and records the directories on n.
+func (n *Node) prepareDirs(o *options) error {
+	for _, d := range []struct {
+		dir  *string
+		what string
+	}{{&o.keysDir, "keys"}, {&o.stateDir, "state"}} {
+		if *d.dir != "" {
+			continue
 		}
-		n.tempDirs = append(n.tempDirs, o.keysDir)
-	}
-	if o.stateDir == "" {
-		if o.stateDir, err = os.MkdirTemp("", "gpunet-localnet-state-"); err != nil {
-			n.removeTemp()
-			return nil, fmt.Errorf("create state dir: %w", err)
+		tmp, err := os.MkdirTemp("", "gpunet-localnet-"+d.what+"-")
+		if err != nil {
+			return fmt.Errorf("create %s dir: %w", d.what, err)
 		}
-		n.tempDirs = append(n.tempDirs, o.stateDir)
+		*d.dir = tmp
+		n.tempDirs = append(n.tempDirs, tmp)
 	}
 	n.KeysDir, n.StateDir = o.keysDir, o.stateDir
+	return nil
+}
 
-	args := []string{mainJS,
-		"--rpc-port", "0", "--ws-port", "0", "--host", "127.0.0.1",
+// args is the localnet's command line.
+func (o options) args() []string {
+	args := []string{filepath.Join(o.root, MainJS),
+		"--rpc-port", fmt.Sprint(o.rpcPort), "--ws-port", fmt.Sprint(o.wsPort), "--host", "127.0.0.1",
 		"--anchor-toml", o.anchorToml, "--deploy-dir", o.deployDir,
 		"--state", o.stateDir, "--keys-dir", o.keysDir,
 		"--slot-ms", fmt.Sprint(o.slotMs),
@@ -202,67 +252,83 @@ func Launch(ctx context.Context, opts ...Option) (*Node, error) {
 	for _, p := range o.programs {
 		args = append(args, "--program", p)
 	}
-	cmd := exec.Command(o.node, args...)
+	return args
+}
+
+// start runs the localnet process and follows its output; the returned channel closes at
+// the ready line.
+func (n *Node) start(o options) (<-chan struct{}, error) {
+	cmd := exec.Command(o.node, o.args()...)
 	cmd.Dir = o.root
 	cmd.SysProcAttr = sysProcAttr()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		n.removeTemp()
 		return nil, fmt.Errorf("start localnet: %w", err)
 	}
 	cmd.Stderr = n.output.writer(o.logs)
 	if err := cmd.Start(); err != nil {
-		n.removeTemp()
 		return nil, fmt.Errorf("start localnet (%s): %w", o.node, err)
 	}
 	n.cmd = cmd
-
 	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 64*1024), 1<<20)
-		w := n.output.writer(o.logs)
-		signalled := false
-		for sc.Scan() {
-			line := sc.Text()
-			_, _ = w.Write([]byte(line + "\n"))
-			if v, ok := strings.CutPrefix(line, "localnet: rpc "); ok && n.RPCURL == "" {
-				n.RPCURL = v
-			}
-			if v, ok := strings.CutPrefix(line, "localnet: ws "); ok && n.WSURL == "" {
-				n.WSURL = v
-			}
-			if line == ReadyLine && !signalled {
-				signalled = true
-				close(ready)
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-		n.waitErr = cmd.Wait()
-		close(n.done)
-	}()
+	go n.follow(stdout, n.output.writer(o.logs), ready)
+	return ready, nil
+}
 
-	timer := time.NewTimer(o.timeout)
+// follow reads the localnet's stdout until it ends: it keeps the lines, takes the endpoints
+// from "localnet: rpc|ws URL", closes ready at the ready line, then reaps the process.
+func (n *Node) follow(stdout io.Reader, w io.Writer, ready chan struct{}) {
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	signalled := false
+	for sc.Scan() {
+		line := sc.Text()
+		_, _ = w.Write([]byte(line + "\n"))
+		if v, ok := strings.CutPrefix(line, "localnet: rpc "); ok && n.RPCURL == "" {
+			n.RPCURL = v
+		}
+		if v, ok := strings.CutPrefix(line, "localnet: ws "); ok && n.WSURL == "" {
+			n.WSURL = v
+		}
+		if line == ReadyLine && !signalled {
+			signalled = true
+			close(ready)
+		}
+	}
+	_, _ = io.Copy(io.Discard, stdout)
+	n.waitErr = n.cmd.Wait()
+	close(n.done)
+}
+
+// waitReady waits for the ready line and checks that both endpoints were reported; on any
+// failure the localnet is stopped and its last output is in the error.
+func (n *Node) waitReady(ctx context.Context, ready <-chan struct{}, timeout time.Duration) error {
+	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
 	case <-ready:
 	case <-n.done:
 		n.removeTemp()
-		return nil, fmt.Errorf("%w (%v):\n%s", ErrExited, n.waitErr, n.output.String())
+		return fmt.Errorf("%w (%v):\n%s", ErrExited, n.waitErr, n.output.String())
 	case <-timer.C:
 		_ = n.Close()
-		return nil, fmt.Errorf("localnet not ready after %s:\n%s", o.timeout, n.output.String())
+		return fmt.Errorf("localnet not ready after %s:\n%s", timeout, n.output.String())
 	case <-ctx.Done():
 		_ = n.Close()
-		return nil, fmt.Errorf("start localnet: %w", ctx.Err())
+		return fmt.Errorf("start localnet: %w", ctx.Err())
 	}
 	if n.RPCURL == "" || n.WSURL == "" {
 		_ = n.Close()
-		return nil, fmt.Errorf("localnet did not report its endpoints:\n%s", n.output.String())
+		return fmt.Errorf("localnet did not report its endpoints:\n%s", n.output.String())
 	}
-	n.RPC = rpc.New(n.RPCURL)
-	return n, nil
+	return nil
 }
+
+// PID is the localnet process's id.
+func (n *Node) PID() int { return n.cmd.Process.Pid }
+
+// Exited is closed when the localnet process has ended (after Close, or on its own).
+func (n *Node) Exited() <-chan struct{} { return n.done }
 
 // Close stops the localnet (SIGTERM: it saves its state) and removes the temporary
 // directories Launch created. It is safe to call more than once.

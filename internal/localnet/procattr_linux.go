@@ -4,7 +4,9 @@ package localnet
 
 import "syscall"
 
-// sysProcAttr kills the localnet if the test process dies without cleaning up.
+// sysProcAttr kills the localnet if its parent dies without cleaning up, and gives it its
+// own process group: a Ctrl-C at the terminal reaches only the parent, which stops the
+// localnet with SIGTERM (it then saves its state).
 func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 }

@@ -16,7 +16,7 @@ import (
 func BenchmarkComputeUnits(b *testing.B) {
 	e := newUninitializedEnv(b)
 	e.params.GenesisTime -= 100
-	measure := e.CUTable(b).Measure
+	measure := chaintest.NewCUTable(e.Env, b).Measure
 	mintAuthority := e.Node.Key("admin")
 	measure("initialize", []solana.PrivateKey{e.Admin, mintAuthority},
 		chaintest.Must(e.prog.Initialize(e.Admin.PublicKey(), mintAuthority.PublicKey(), e.escrowID(), e.params, chaintest.EconomyLimits())))

@@ -77,7 +77,7 @@ func TestPropertyInvariants(t *testing.T) {
 	}
 	w.values = make([][3]uint64, len(w.devices))
 	w.earned = make([]uint64, len(w.devices))
-	ops := []chaintest.Op{
+	ops := []chaintest.Op[*testing.T]{
 		{Name: "submit_price", Run: w.submitPrice}, {Name: "submit_price", Run: w.submitPrice},
 		{Name: "burn_io_for_iosd", Run: w.convert(true)}, {Name: "redeem_iosd_for_io", Run: w.convert(false)},
 		{Name: "advance_epoch", Run: w.advance}, {Name: "submit_rewards", Run: w.submitRewards},

@@ -17,7 +17,7 @@ import (
 // invoked programs' consumption and the 946-CU base of each CPI).
 func BenchmarkComputeUnits(b *testing.B) {
 	e := newUninitializedEnv(b)
-	measure := e.CUTable(b).Measure
+	measure := chaintest.NewCUTable(e.Env, b).Measure
 	admin := e.Admin
 	measure("initialize_config", []solana.PrivateKey{admin}, e.initialize())
 	measure("update_config (at once)", []solana.PrivateKey{admin}, chaintest.Must(e.prog.UpdateConfig(admin.PublicKey(), e.params)))

@@ -18,7 +18,7 @@ import (
 // plain SPL Token transfer measured in the same run is the reference point.
 func BenchmarkComputeUnits(b *testing.B) {
 	e := newEnv(b)
-	measure := e.CUTable(b).Measure
+	measure := chaintest.NewCUTable(e.Env, b).Measure
 	params := e.params()
 	admin, owner := e.Admin, e.Funded(b)
 	measure("initialize_config", []solana.PrivateKey{admin}, chaintest.Must(e.Registry.InitializeConfig(admin.PublicKey(), e.IOMint, e.IOSDMint, params, chaintest.RegistryLimits())))

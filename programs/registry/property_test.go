@@ -56,7 +56,7 @@ func TestPropertyRandomOperations(t *testing.T) {
 	w.total0 = w.trackedBalance(t)
 	w.check(t)
 
-	ops := []chaintest.Op{
+	ops := []chaintest.Op[*testing.T]{
 		{Name: "stake", Run: w.stake}, {Name: "request_unstake", Run: w.requestUnstake}, {Name: "withdraw_unstaked", Run: w.withdraw},
 		{Name: "submit_proof", Run: w.submitProof}, {Name: "submit_proof", Run: w.submitProof}, {Name: "submit_proof (two oracles)", Run: w.submitProofs}, {Name: "close_stale_proof", Run: w.closeStale},
 		{Name: "count_proof", Run: w.countProof},

@@ -1,13 +1,14 @@
 // Package pgtest is the testing glue of package pg: one private PostgreSQL per test
-// binary (Main, from TestMain) and a fresh, empty database per test (DB).
+// binary (Main, from TestMain) and a fresh, empty database per test (DB). It imports no
+// `testing`: Main takes a harness.M (*testing.M) and DB a harness.TB.
 package pgtest
 
 import (
 	"context"
 	"fmt"
 	"os"
-	"testing"
 
+	"github.com/gpunet/gpunet/internal/harness"
 	"github.com/gpunet/gpunet/internal/pg"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -15,7 +16,7 @@ import (
 var server *pg.Server
 
 // Main starts the package's server, runs the tests and stops it: call it from TestMain.
-func Main(m *testing.M) {
+func Main(m harness.M) {
 	ctx := context.Background()
 	s, err := pg.Start(ctx, pg.Options{})
 	if err != nil {
@@ -36,24 +37,24 @@ func Server() *pg.Server { return server }
 
 // DB creates a fresh, empty database for t and returns a pool on it; the pool is
 // closed and the database dropped when t ends.
-func DB(t testing.TB) *pgxpool.Pool {
+func DB(t harness.TB) *pgxpool.Pool {
 	t.Helper()
 	if server == nil {
-		t.Fatal("pgtest: call pgtest.Main(m) from TestMain")
+		t.Fatalf("pgtest: call pgtest.Main(m) from TestMain")
 	}
 	ctx := context.Background()
 	name, err := server.NewDatabase(ctx)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	pool, err := pg.Open(ctx, server.DSN(name))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	t.Cleanup(func() {
 		pool.Close()
 		if err := server.DropDatabase(ctx, name); err != nil {
-			t.Error(err)
+			t.Errorf("%v", err)
 		}
 	})
 	return pool

@@ -1,0 +1,51 @@
+package devnet
+
+import (
+	"io"
+	"path/filepath"
+	"strings"
+)
+
+// Config says where the dev network lives and what its first phase builds.
+type Config struct {
+	// Root is the repository root (Anchor.toml, localnet/dist, target/deploy).
+	Root string
+	// Dir holds the lock, network.json and the logs (default Root/target/dev).
+	Dir string
+	// StateDir keeps the chain across starts; KeysDir receives the DEV-ONLY keys.
+	StateDir, KeysDir string
+	// RPCPort and WSPort are the localnet's ports (0: free ports, for tests).
+	RPCPort, WSPort int
+	// Build is the command of the build phase, run in Root; empty: no build phase.
+	Build []string
+	// Verbose copies the build's output to Out as well as to its log.
+	Verbose bool
+	// Out receives the progress, the table and the errors' context.
+	Out io.Writer
+}
+
+// DefaultConfig is make dev's layout under root: target/dev, the chain in
+// target/localnet/{state,keys}, JSON-RPC on 8899 and PubSub on 8900.
+func DefaultConfig(root string, out io.Writer) Config {
+	return Config{
+		Root:     root,
+		Dir:      filepath.Join(root, "target", "dev"),
+		StateDir: filepath.Join(root, "target", "localnet", "state"),
+		KeysDir:  filepath.Join(root, "target", "localnet", "keys"),
+		RPCPort:  8899,
+		WSPort:   8900,
+		Out:      out,
+	}
+}
+
+func (c Config) lockPath() string    { return filepath.Join(c.Dir, "lock") }
+func (c Config) networkPath() string { return filepath.Join(c.Dir, "network.json") }
+func (c Config) logsDir() string     { return filepath.Join(c.Dir, "logs") }
+
+// rel shows path relative to the root when it is inside it.
+func (c Config) rel(path string) string {
+	if r, err := filepath.Rel(c.Root, path); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return path
+}

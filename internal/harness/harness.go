@@ -1,0 +1,27 @@
+// Package harness is what the test harnesses (internal/localnet, internal/chaintest,
+// internal/pg/pgtest) need from a test, as interfaces that *testing.T and *testing.B
+// satisfy, so that those packages import no `testing` and can also serve make dev and tools.
+package harness
+
+// TB is the part of testing.TB the harnesses use. testify's require accepts it.
+type TB interface {
+	Helper()
+	Logf(format string, args ...any)
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	FailNow()
+	Cleanup(func())
+}
+
+// Bench is a benchmark that reports metrics in named sub-benchmarks; B is the benchmark
+// type itself, so that *testing.B satisfies Bench[*testing.B].
+type Bench[B any] interface {
+	TB
+	Run(name string, f func(B)) bool
+	ReportMetric(n float64, unit string)
+}
+
+// M runs a package's tests, as *testing.M does for TestMain.
+type M interface {
+	Run() int
+}
