@@ -82,6 +82,7 @@ test-dev: build dev-bin
 
 test: deps programs localnet-build client-ts-build test-c fuzz test-go test-localnet
 	$(MAKE) test-validator
+	$(MAKE) test-dev
 
 test-go:
 	$(Q)$(call say,TEST,go ./...)$(GO) test ./...

@@ -74,11 +74,11 @@ func checkLayout(l configLayout, data []byte) error {
 		}
 		if err == nil {
 			return fmt.Errorf("%w: the %s Config at %s has layout version %d, this build writes %d; "+
-				"reset the chain: stop make dev, rm -rf target/localnet/state, make dev", ErrOldChain, l.program, l.address, v, l.want)
+				"reset the chain with `make reset`, then `make dev`", ErrOldChain, l.program, l.address, v, l.want)
 		}
 	}
 	return fmt.Errorf("%w: the %s Config at %s is %d bytes, this build's is %d; "+
-		"reset the chain: stop make dev, rm -rf target/localnet/state, make dev", ErrOldChain, l.program, l.address, len(data), l.size)
+		"reset the chain with `make reset`, then `make dev`", ErrOldChain, l.program, l.address, len(data), l.size)
 }
 
 // fetchChecked reads the Config at l.address and checks its layout; ErrAccountNotFound passes

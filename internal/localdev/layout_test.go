@@ -26,7 +26,7 @@ func TestInitRefusesAnOldChain(t *testing.T) {
 	err = checkLayout(l, data[:len(data)-8])
 	require.ErrorIs(t, err, ErrOldChain)
 	require.EqualError(t, err, fmt.Sprintf("%s: the registry Config at %s is %d bytes, this build's is %d; "+
-		"reset the chain: stop make dev, rm -rf target/localnet/state, make dev", ErrOldChain, l.address, len(data)-8, len(data)))
+		"reset the chain with `make reset`, then `make dev`", ErrOldChain, l.address, len(data)-8, len(data)))
 
 	config, err := registry.ParseAccount_Config(data)
 	require.NoError(t, err)

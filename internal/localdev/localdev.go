@@ -179,7 +179,7 @@ func repointRegistry(ctx context.Context, c *chain.Client, prog onescrow.Program
 	}
 	wait := time.Until(time.Unix(config.PendingAppliesAt+1, 0)) // the chain's clock trails ours by up to a slot
 	if wait > maxRepointWait {
-		return fmt.Errorf("%s: the change applies at %s, reset the chain: stop make dev, rm -rf target/localnet/state, make dev",
+		return fmt.Errorf("%s: the change applies at %s, reset the chain with `make reset`, then `make dev`",
 			what, time.Unix(config.PendingAppliesAt, 0).UTC())
 	}
 	select {
