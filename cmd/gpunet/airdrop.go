@@ -1,84 +1,92 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"math/big"
 
 	"github.com/gagliardetto/solana-go"
+	"github.com/spf13/cobra"
 
-	"github.com/gpunet/gpunet/internal/anchorcfg"
-	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/keyfile"
 	"github.com/gpunet/gpunet/internal/localdev"
+	"github.com/gpunet/gpunet/internal/network"
 )
 
-const airdropUsage = `usage: gpunet airdrop [flags] ADDRESS
+func (a *app) airdropCommand() *cobra.Command {
+	var sol, ioAmount, iosd, keysDir string
+	cmd := &cobra.Command{
+		Use:   "airdrop [flags] [ADDRESS]",
+		Short: "Send SOL, IO and IOSD from the localnet's dev faucet",
+		Long: `Sends SOL, IO and IOSD to ADDRESS (default: the -k/--keypair's public key) from the
+localnet's DEV-ONLY faucet key, in one transaction; ADDRESS's IO and IOSD associated token
+accounts are created when missing. Localnet only: without -u/--url it goes to localhost,
+whatever the Solana CLI's config names.`,
+		Example: `  gpunet airdrop                                   # to your Solana CLI keypair
+  gpunet airdrop --sol 10 --io 1000 --iosd 1000 <ADDRESS>
+  gpunet airdrop --io 2.5 <ADDRESS> -o json`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return fmt.Errorf("airdrop: want one ADDRESS, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := a.localnetOnly(cmd, "pays from DEV-ONLY keys"); err != nil {
+				return err
+			}
+			var amounts localdev.Amounts
+			for _, f := range []struct {
+				flag, value string
+				decimals    int
+				out         *uint64
+			}{{"sol", sol, 9, &amounts.Lamports}, {"io", ioAmount, localdev.IODecimals, &amounts.IO}, {"iosd", iosd, localdev.IOSDDecimals, &amounts.IOSD}} {
+				var err error
+				if *f.out, err = baseUnits(f.value, f.decimals); err != nil {
+					return fmt.Errorf("--%s: %w", f.flag, err)
+				}
+			}
+			to, err := a.recipient(args)
+			if err != nil {
+				return err
+			}
+			net, err := a.open(cmd.Context(), network.DevCluster, network.Mints{})
+			if err != nil {
+				return err
+			}
+			res, err := localdev.Airdrop(cmd.Context(), net.Client, localdev.OpenKeys(keysDir), to, amounts)
+			if err != nil {
+				return err
+			}
+			return a.format.Print(cmd.OutOrStdout(), res, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "sent %s SOL, %s IO (to %s) and %s IOSD (to %s) to %s\nsignature %s\n",
+					sol, ioAmount, res.IOAccount, iosd, res.IOSDAccount, to, res.Signature)
+				return err
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&sol, "sol", "10", "SOL to send")
+	f.StringVar(&ioAmount, "io", "1000", "IO to send")
+	f.StringVar(&iosd, "iosd", "1000", "IOSD to send")
+	f.StringVar(&keysDir, "keys", defaultKeysDir, "the localnet's DEV-ONLY keys directory")
+	return cmd
+}
 
-Sends SOL, IO and IOSD to ADDRESS from the localnet's DEV-ONLY faucet key (one transaction;
-ADDRESS's IO and IOSD associated token accounts are created when missing). Localnet only.
-
-Flags:
-`
-
-// airdrop is `gpunet airdrop`.
-func airdrop(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("airdrop", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, airdropUsage); fs.PrintDefaults() }
-	sol := fs.String("sol", "10", "SOL to send")
-	io := fs.String("io", "1000", "IO to send")
-	iosd := fs.String("iosd", "1000", "IOSD to send")
-	cluster := fs.String("cluster", "localnet", "cluster: only localnet is accepted")
-	url := fs.String("url", "", "JSON-RPC URL (default: the localnet's)")
-	keysDir := fs.String("keys", "target/localnet/keys", "the localnet's DEV-ONLY keys directory")
-	output := fs.String("output", "text", "output: text or json")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *cluster != "localnet" {
-		return fmt.Errorf("airdrop pays from DEV-ONLY keys and runs only against the localnet, not %s", *cluster)
-	}
-	if *output != "text" && *output != "json" {
-		return fmt.Errorf("--output %q: want text or json", *output)
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return fmt.Errorf("airdrop: want one ADDRESS, got %d arguments", fs.NArg())
-	}
-	to, err := solana.PublicKeyFromBase58(fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("address %q: %w", fs.Arg(0), err)
-	}
-	var a localdev.Amounts
-	for _, f := range []struct {
-		flag, value string
-		decimals    int
-		out         *uint64
-	}{{"sol", *sol, 9, &a.Lamports}, {"io", *io, localdev.IODecimals, &a.IO}, {"iosd", *iosd, localdev.IOSDDecimals, &a.IOSD}} {
-		if *f.out, err = baseUnits(f.value, f.decimals); err != nil {
-			return fmt.Errorf("--%s: %w", f.flag, err)
-		}
-	}
-	if *url == "" {
-		endpoints, err := anchorcfg.ClusterEndpoints(*cluster)
+// recipient is the ADDRESS argument, else the public key of the -k/--keypair.
+func (a *app) recipient(args []string) (solana.PublicKey, error) {
+	if len(args) == 1 {
+		to, err := solana.PublicKeyFromBase58(args[0])
 		if err != nil {
-			return err
+			return solana.PublicKey{}, fmt.Errorf("address %q: %w", args[0], err)
 		}
-		*url = endpoints.RPC
+		return to, nil
 	}
-	res, err := localdev.Airdrop(ctx, chain.New(*url), localdev.OpenKeys(*keysDir), to, a)
+	key, err := keyfile.Load(a.keypair)
 	if err != nil {
-		return err
+		return solana.PublicKey{}, fmt.Errorf("airdrop: no ADDRESS, and no keypair to default to (-k): %w", err)
 	}
-	if *output == "json" {
-		return json.NewEncoder(stdout).Encode(res)
-	}
-	_, err = fmt.Fprintf(stdout, "sent %s SOL, %s IO (to %s) and %s IOSD (to %s) to %s\nsignature %s\n",
-		*sol, *io, res.IOAccount, *iosd, res.IOSDAccount, to, res.Signature)
-	return err
+	return key.PublicKey(), nil
 }
 
 // baseUnits parses a decimal amount ("1.5") into base units of a token with `decimals`.

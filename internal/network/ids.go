@@ -22,6 +22,19 @@ const (
 
 var publicClusters = map[string]string{GenesisDevnet: "devnet", GenesisTestnet: "testnet", GenesisMainnetBeta: "mainnet-beta"}
 
+// AnchorCluster is the Anchor.toml cluster of the chain whose genesis hash is genesis:
+// devnet, testnet or mainnet for the public ones, DevCluster for any other.
+func AnchorCluster(genesis string) string {
+	switch name := publicClusters[genesis]; name {
+	case "":
+		return DevCluster
+	case "mainnet-beta":
+		return "mainnet"
+	default:
+		return name
+	}
+}
+
 // DevCluster is the Anchor.toml cluster whose ids are DEV-ONLY: the localnet derives their
 // keypairs from public seeds, so anyone can upgrade a program deployed at one of them.
 const DevCluster = "localnet"

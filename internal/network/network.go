@@ -2,8 +2,11 @@ package network
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/gagliardetto/solana-go"
+	"github.com/gagliardetto/solana-go/rpc"
 
 	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/client/escrow"
@@ -21,7 +24,9 @@ type Mints struct{ IO, IOSD solana.PublicKey }
 // Network is gpunet as deployed on one cluster: its programs, wired to each other, and a
 // client that names every program's custom errors.
 type Network struct {
-	Client   *chain.Client
+	Client *chain.Client
+	// Cluster is the Anchor.toml cluster whose ids Open used ("" for a Network made by New).
+	Cluster  string
 	IDs      IDs
 	Mints    Mints
 	Registry onregistry.Program
@@ -42,14 +47,18 @@ func New(c *chain.Client, ids IDs, mints Mints) *Network {
 // Options say where Open finds the network. A daemon's config embeds them: the tags are the
 // keys internal/daemon loads them under (-cluster, -url, -anchor-toml).
 type Options struct {
-	Cluster    string `key:"cluster" usage:"Anchor.toml cluster of the program ids: localnet, devnet, testnet or mainnet"`
+	// Cluster is the Anchor.toml cluster whose ids to use; empty: the one the RPC's genesis
+	// hash names (localnet for any chain that is no public one).
+	Cluster    string `key:"cluster" usage:"Anchor.toml cluster of the program ids: localnet, devnet, testnet or mainnet (default: the one the RPC's genesis hash names)"`
 	URL        string `key:"url" usage:"JSON-RPC URL (default: the cluster's standard endpoint)"`
 	AnchorToml string `key:"anchor-toml" usage:"Anchor.toml to read the program ids from (default: the one built into the binary)"`
 	Mints      Mints
+	Commitment rpc.CommitmentType // empty: the chain client's default
 }
 
-// Open reads the cluster's program ids, connects to its RPC and, when the ids are DEV-ONLY,
-// asks the cluster's genesis hash and refuses a public cluster.
+// Open reads the program ids, checks within ProbeTimeout that the RPC answers (ErrUnreachable
+// otherwise) and refuses DEV-ONLY ids on a public cluster (ErrDevOnlyIDs). A cluster without
+// ids is ErrNoProgramIDs, before anything is asked of the RPC when Cluster is given.
 func Open(ctx context.Context, o Options) (*Network, error) {
 	cfg := Builtin()
 	if o.AnchorToml != "" {
@@ -58,9 +67,10 @@ func Open(ctx context.Context, o Options) (*Network, error) {
 			return nil, err
 		}
 	}
-	ids, err := IDsOf(cfg, o.Cluster)
-	if err != nil {
-		return nil, err
+	if o.Cluster != "" {
+		if _, err := IDsOf(cfg, o.Cluster); err != nil {
+			return nil, err
+		}
 	}
 	url := o.URL
 	if url == "" {
@@ -70,15 +80,42 @@ func Open(ctx context.Context, o Options) (*Network, error) {
 		}
 		url = endpoints.RPC
 	}
-	n := New(chain.New(url), ids, o.Mints)
-	if DevOnly(ids) {
-		genesis, err := n.Client.GenesisHash(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if err := CheckGenesis(ids, genesis.String()); err != nil {
-			return nil, err
-		}
+	c := chain.New(url)
+	if o.Commitment != "" {
+		c.Commitment = o.Commitment
 	}
+	genesis, err := probe(ctx, c, url)
+	if err != nil {
+		return nil, err
+	}
+	cluster := o.Cluster
+	if cluster == "" {
+		cluster = AnchorCluster(genesis.String())
+	}
+	ids, err := IDsOf(cfg, cluster)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckGenesis(ids, genesis.String()); err != nil {
+		return nil, err
+	}
+	n := New(c, ids, o.Mints)
+	n.Cluster = cluster
 	return n, nil
+}
+
+// ErrNotConfigured means a program's Config account does not exist: nobody has initialized
+// the program on this cluster.
+var ErrNotConfigured = errors.New("not initialized")
+
+// NotConfigured turns err, from reading program's Config, into ErrNotConfigured saying what
+// to run when the account is missing; other errors pass unchanged.
+func (n *Network) NotConfigured(program string, err error) error {
+	if !errors.Is(err, chain.ErrAccountNotFound) {
+		return err
+	}
+	if n.Cluster == DevCluster {
+		return fmt.Errorf("the %s program is %w on this localnet: run `gpunet localnet-init` (`make dev` does)", program, ErrNotConfigured)
+	}
+	return fmt.Errorf("the %s program is %w on %s: its admin must initialize it first", program, ErrNotConfigured, n.Cluster)
 }
