@@ -64,7 +64,10 @@ defaulting to the Solana CLI's config (~/.config/solana/cli/config.yml). The pro
 each cluster come from the Anchor.toml built into gpunet (or --anchor-toml).`,
 		Example: `  make dev                                  # start a configured localnet
   gpunet registry-config                    # the registry's config on the default cluster
-  gpunet -u devnet economy-config -o json   # on devnet, as JSON`,
+  gpunet -u http://10.0.0.5:8899 economy-config -o json
+                                            # another RPC, as JSON (ids by its genesis hash)
+  gpunet --anchor-toml my/Anchor.toml -u devnet registry-config
+                                            # your own deployment's ids on devnet`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(*cobra.Command, []string) (err error) {
