@@ -21,6 +21,7 @@
 //	EpochEnd        economy_epoch_end        programs/economy/include/economy.h
 //	NextEmission    economy_next_emission    programs/economy/src/schedule.c
 //	AdvanceEpochs   economy_advance_epoch    programs/economy/src/advance_epoch.c
+//	EpochSplit      the same, an epoch's community and provider shares
 //
 // The products are 128-bit and the quotients floored (ceiled for the minimum stake), as
 // gp_mul_div_u64 and gp_mul_div_ceil_u64 (programs/sdk/include/gpunet/math.h) do; an

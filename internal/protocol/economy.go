@@ -111,10 +111,9 @@ func AdvanceEpochs(c *economy.Config, now int64, maxEpochs uint8) ([]economy.Epo
 		if err != nil {
 			return nil, err
 		}
-		if ev.Community, err = mulDivOr(economy.ErrArithmeticOverflow, pool, uint64(next.Params.CommunityBps), uint64(economy.Bps)); err != nil {
+		if ev.Community, ev.Provider, err = EpochSplit(pool, next.Params.CommunityBps); err != nil {
 			return nil, err
 		}
-		ev.Provider = pool - ev.Community // wraps as the C does when community_bps > 100% (never configured)
 		for _, total := range []struct {
 			to  *uint64
 			add uint64
@@ -134,6 +133,17 @@ func AdvanceEpochs(c *economy.Config, now int64, maxEpochs uint8) ([]economy.Epo
 	}
 	*c = next
 	return events, nil
+}
+
+// EpochSplit is how advance_epoch splits an epoch's pool (its schedule plus what it adds back):
+// floor(pool x communityBps / 10,000) to the community, the rest to providers (wrapping, as
+// the C's does, were the share over 100%, which no Config allows).
+func EpochSplit(pool uint64, communityBps uint16) (community, provider uint64, err error) {
+	community, err = mulDivOr(economy.ErrArithmeticOverflow, pool, uint64(communityBps), uint64(economy.Bps))
+	if err != nil {
+		return 0, 0, err
+	}
+	return community, pool - community, nil
 }
 
 // satSub is a - b, or 0 below it (gp_sat_sub_u64).
