@@ -127,15 +127,18 @@ sdk-bpf-check: $(GP_SDK_BPF_OBJS)
 
 # ---- per-program host tests ----
 
-define gp_program_test_rules
-GP_TSRCS_$(1) := $$(wildcard programs/$(1)/test/*.c) \
-  $$(filter-out programs/$(1)/src/entrypoint.c,$$(wildcard programs/$(1)/src/*.c))
-GP_TOBJS_$(1) := $$(patsubst programs/$(1)/%.c,$(GP_HOST_OUT)/$(1)/%.o,$$(GP_TSRCS_$(1)))
-
+# A program's C compiled for the host (its host tests and its oracle).
+define gp_host_obj_rules
 $(GP_HOST_OUT)/$(1)/%.o: programs/$(1)/%.c
 	@mkdir -p $$(@D)
 	$$(Q)$$(call say,HOSTCC,$$@)$$(HOSTCC) $$(GP_HOST_CFLAGS) -I$$(GP_SDK_INC) -I$$(GP_SDK_HOST) -Iprograms/$(1)/include \
 	  -Iprograms/$(1)/gen -Iprograms -c $$< -o $$@
+endef
+
+define gp_program_test_rules
+GP_TSRCS_$(1) := $$(wildcard programs/$(1)/test/*.c) \
+  $$(filter-out programs/$(1)/src/entrypoint.c,$$(wildcard programs/$(1)/src/*.c))
+GP_TOBJS_$(1) := $$(patsubst programs/$(1)/%.c,$(GP_HOST_OUT)/$(1)/%.o,$$(GP_TSRCS_$(1)))
 
 $(GP_HOST_OUT)/$(1)/$(1)-tests: $$(GP_TOBJS_$(1)) $$(GP_SHIM_OBJS) $(GP_HOST_OUT)/$(1)/test_main.o
 	$$(Q)$$(call say,HOSTLD,$$@)$$(HOSTCC) $$(GP_HOST_LDFLAGS) $$^ -o $$@
@@ -152,14 +155,18 @@ $(foreach p,$(GP_TEST_PROGRAMS),$(eval $(call gp_program_test_rules,$(p))))
 # the host shim, ASan+UBSan) -> target/oracle/<name>-oracle, reading cases on stdin; the Go
 # test in internal/protocol runs `make oracles` and drives them as subprocesses.
 
-GP_ORACLE_PROGRAMS := $(sort $(filter $(GP_TEST_PROGRAMS),$(patsubst programs/%/oracle/,%,$(wildcard programs/*/oracle/))))
+GP_ORACLE_PROGRAMS := $(sort $(filter $(GP_PROGRAMS),$(patsubst programs/%/oracle/,%,$(wildcard programs/*/oracle/))))
+$(foreach p,$(sort $(GP_TEST_PROGRAMS) $(GP_ORACLE_PROGRAMS)),$(eval $(call gp_host_obj_rules,$(p))))
 
 .PHONY: oracles
 oracles: $(foreach p,$(GP_ORACLE_PROGRAMS),target/oracle/$(p)-oracle)
 
+# Sources an oracle #includes for their static functions, left out of its link.
+GP_ORACLE_INCLUDED := programs/economy/src/convert.c
+
 define gp_oracle_rules
 GP_OOBJS_$(1) := $(GP_HOST_OUT)/$(1)/oracle/oracle.o $$(patsubst programs/$(1)/%.c,$(GP_HOST_OUT)/$(1)/%.o,\
-  $$(filter-out programs/$(1)/src/entrypoint.c,$$(wildcard programs/$(1)/src/*.c)))
+  $$(filter-out programs/$(1)/src/entrypoint.c $(GP_ORACLE_INCLUDED),$$(wildcard programs/$(1)/src/*.c)))
 
 target/oracle/$(1)-oracle: $$(GP_OOBJS_$(1)) $$(GP_SHIM_OBJS)
 	@mkdir -p $$(@D)

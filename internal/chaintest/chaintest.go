@@ -92,13 +92,13 @@ func Attach(t harness.TB, node *localnet.Node) *Env {
 	return e
 }
 
-// Must unwraps an instruction builder; builders fail only on unencodable arguments, a bug
-// in the test itself.
-func Must(ix solana.Instruction, err error) solana.Instruction {
+// Must unwraps an instruction builder or a protocol rule: builders fail only on unencodable
+// arguments, rules only on amounts a test never reaches; either is a bug in the test itself.
+func Must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)
 	}
-	return ix
+	return v
 }
 
 // Send sends ixs paid by the first signer.

@@ -1,7 +1,7 @@
 // Package protocol is gpunet's on-chain rules in Go, once: the answers the programs give,
 // computed from the accounts the generated clients decode, for the scheduler, the indexer,
 // the CLI and the web app. It is pure: no I/O, no chain client; it imports only the
-// generated clients (client/registry, client/escrow) and the standard library.
+// generated clients (client/registry, client/escrow, client/economy) and the standard library.
 //
 // Each rule mirrors one C function, and returns the program's named error where the C does:
 //
@@ -16,6 +16,12 @@
 //	Held            escrow_held              programs/escrow/src/pay.c
 //	Reserve         escrow_reserve           programs/escrow/src/pay.c
 //	Refund          held - reserve, as escrow_end_job refunds (programs/escrow/src/end.c)
+//	IOSDForIO       value, to IOSD           programs/economy/src/convert.c
+//	IOForIOSD       value, to IO             programs/economy/src/convert.c
+//	EpochEnd        economy_epoch_end        programs/economy/include/economy.h
+//	NextEmission    economy_next_emission    programs/economy/src/schedule.c
+//	AdvanceEpochs   economy_advance_epoch    programs/economy/src/advance_epoch.c
+//	EpochSplit      the same, an epoch's community and provider shares
 //
 // The products are 128-bit and the quotients floored (ceiled for the minimum stake), as
 // gp_mul_div_u64 and gp_mul_div_ceil_u64 (programs/sdk/include/gpunet/math.h) do; an

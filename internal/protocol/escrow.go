@@ -138,21 +138,7 @@ func Refund(j *escrow.Job) (uint64, error) {
 }
 
 func mulDivOverflow(a, b, c uint64) (uint64, error) {
-	q, ok := mulDiv(a, b, c)
-	if !ok {
-		return 0, escrow.ErrArithmeticOverflow
-	}
-	return q, nil
+	return mulDivOr(escrow.ErrArithmeticOverflow, a, b, c)
 }
 
-func sum(xs ...uint64) (uint64, error) {
-	var total uint64
-	for _, x := range xs {
-		var carry uint64
-		total, carry = bits.Add64(total, x, 0)
-		if carry != 0 {
-			return 0, escrow.ErrArithmeticOverflow
-		}
-	}
-	return total, nil
-}
+func sum(xs ...uint64) (uint64, error) { return sumOr(escrow.ErrArithmeticOverflow, xs...) }

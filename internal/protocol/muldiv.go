@@ -29,3 +29,25 @@ func mulDivRem(a, b, c uint64) (q, r uint64, ok bool) {
 	q, r = bits.Div64(hi, lo, c)
 	return q, r, true
 }
+
+// mulDivOr is mulDiv, failing with overflow (the calling program's ArithmeticOverflow).
+func mulDivOr(overflow error, a, b, c uint64) (uint64, error) {
+	q, ok := mulDiv(a, b, c)
+	if !ok {
+		return 0, overflow
+	}
+	return q, nil
+}
+
+// sumOr is the sum of xs, failing with overflow as gp_add_u64 does.
+func sumOr(overflow error, xs ...uint64) (uint64, error) {
+	var total uint64
+	for _, x := range xs {
+		var carry uint64
+		total, carry = bits.Add64(total, x, 0)
+		if carry != 0 {
+			return 0, overflow
+		}
+	}
+	return total, nil
+}

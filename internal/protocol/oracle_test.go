@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/programerr"
 	"github.com/gpunet/gpunet/client/registry"
@@ -277,5 +278,130 @@ func TestJobArithmeticMatchesC(t *testing.T) {
 	for k, n := range failed {
 		require.Greater(t, n, 100, "too few overflows of rule %d", k)
 		require.Less(t, n, oracleCases-10_000, "too few successes of rule %d", k)
+	}
+}
+
+// economyCase is one case for the economy's oracle: a conversion and an advance_epoch.
+type economyCase struct {
+	price, conf, amount uint64
+	config              economy.Config
+	now                 int64
+	maxEpochs           uint8
+}
+
+func randomEconomyCase(r *rand.Rand) economyCase {
+	var e economyCase
+	e.price = r.Uint64N(1 << 40)
+	e.conf = r.Uint64N(e.price/4 + 1)
+	e.amount = r.Uint64N(1 << 50)
+	if r.IntN(4) == 0 {
+		e.conf = around(r, e.price/2)
+	}
+	if r.IntN(4) == 0 {
+		e.price, e.conf, e.amount = wide(r), wide(r), wide(r)
+	}
+	c := &e.config
+	p := &c.Params
+	p.GenesisTime = int64(r.Uint64N(1 << 40))
+	p.EpochSecs = 1 + int64(r.Uint64N(1_000_000))
+	p.EpochsPerMonth = 1 + r.Uint32N(1_000)
+	p.MonthlyDecayE9 = r.Uint64N(economy.E9 + 1)
+	p.CommunityBps = uint16(r.UintN(uint(economy.Bps) + 1))
+	p.NetEmissionLimit = r.Uint64N(1 << 40)
+	c.EmissionBudget = r.Uint64N(1 << 50)
+	c.TotalScheduled = around(r, c.EmissionBudget) >> r.UintN(2)
+	c.NextEpoch = r.Uint64N(1 << 20)
+	month := c.NextEpoch / uint64(p.EpochsPerMonth)
+	c.Month = month - min(month, r.Uint64N(30)) // the C steps month by month up to the epoch's
+	c.MonthEmission = r.Uint64N(1 << 50)
+	c.IoBurned, c.IoRedeemed, c.TotalAddedBack = r.Uint64N(1<<40), r.Uint64N(1<<40), r.Uint64N(1<<40)
+	c.ProviderPoolTotal, c.CommunityAccrued = r.Uint64N(1<<60), r.Uint64N(1<<60)
+	if r.IntN(8) == 0 { // the edges: overflows, decay past 100%, shares past 100%, genesis in the far past or future
+		p.GenesisTime, p.EpochSecs = int64(wide(r)), int64(wide(r)>>r.UintN(64))
+		p.EpochsPerMonth = max(1, r.Uint32())
+		p.MonthlyDecayE9, p.CommunityBps = around(r, economy.E9), uint16(r.Uint32())
+		p.NetEmissionLimit, c.EmissionBudget, c.MonthEmission = wide(r), wide(r), wide(r)
+		c.ProviderPoolTotal, c.CommunityAccrued, c.TotalScheduled = wide(r), wide(r), wide(r)
+		c.IoBurned, c.IoRedeemed, c.TotalAddedBack = wide(r), wide(r), wide(r)
+		c.Month = c.NextEpoch / uint64(p.EpochsPerMonth)
+	}
+	end, err := EpochEnd(p, c.NextEpoch)
+	if err != nil {
+		end = uint64(p.GenesisTime)
+	}
+	e.now = int64(end) + (int64(r.IntN(30))-3)*p.EpochSecs + int64(r.IntN(3)) - 1
+	if r.IntN(16) == 0 {
+		e.now = int64(wide(r))
+	}
+	e.maxEpochs = uint8(r.UintN(uint(economy.MaxEpochsPerCall) + 2))
+	return e
+}
+
+func economyLine(e *economyCase) string {
+	c := &e.config
+	p := &c.Params
+	return fmt.Sprintf("%d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d", e.price, e.conf, e.amount,
+		p.GenesisTime, p.EpochSecs, p.EpochsPerMonth, p.MonthlyDecayE9, p.CommunityBps, p.NetEmissionLimit,
+		c.EmissionBudget, c.NextEpoch, c.Month, c.MonthEmission, c.TotalScheduled, c.TotalAddedBack, c.IoBurned,
+		c.IoRedeemed, c.ProviderPoolTotal, c.CommunityAccrued, e.now, e.maxEpochs)
+}
+
+// TestEconomyArithmeticMatchesC: IOSDForIO, IOForIOSD, EpochEnd and AdvanceEpochs give the
+// host-compiled C's answers (convert.c's value both ways, economy_epoch_end, the Config
+// advance_epoch leaves) on 100,000 random conversions and Configs, and AdvanceEpochs' events
+// add up to what it moved.
+func TestEconomyArithmeticMatchesC(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 3))
+	cases := make([]economyCase, oracleCases)
+	lines := make([]string, oracleCases)
+	for i := range lines {
+		cases[i] = randomEconomyCase(r)
+		lines[i] = economyLine(&cases[i])
+	}
+	answers := askOracle(t, "economy", lines)
+	outcomes := map[string]int{}
+	for i, answer := range answers {
+		e := &cases[i]
+		iosd, burnErr := IOSDForIO(e.price, e.conf, e.amount)
+		io, redeemErr := IOForIOSD(e.price, e.conf, e.amount)
+		end, endErr := EpochEnd(&e.config.Params, e.config.NextEpoch)
+		before, after := e.config, e.config
+		events, advanceErr := AdvanceEpochs(&after, e.now, e.maxEpochs)
+		left := after
+		if advanceErr != nil {
+			require.Equal(t, before, after, "case %d: a failed advance changed the Config", i)
+			left = economy.Config{}
+		}
+		want := fmt.Sprintf("%d %d %d %d %d %d %d %d %d %d %d %d %d %d", code(t, burnErr), iosd, code(t, redeemErr), io,
+			code(t, endErr), end, code(t, advanceErr), left.NextEpoch, left.Month, left.MonthEmission, left.TotalScheduled,
+			left.TotalAddedBack, left.ProviderPoolTotal, left.CommunityAccrued)
+		require.Equal(t, answer, want, "case %d: %s", i, lines[i])
+		var moved economy.EpochAdvanced
+		for k, ev := range events {
+			require.Equal(t, before.NextEpoch+uint64(k), ev.Epoch, "case %d", i)
+			moved = economy.EpochAdvanced{Scheduled: moved.Scheduled + ev.Scheduled, AddedBack: moved.AddedBack + ev.AddedBack,
+				Provider: moved.Provider + ev.Provider, Community: moved.Community + ev.Community}
+		}
+		if advanceErr == nil {
+			require.Equal(t, economy.EpochAdvanced{Scheduled: after.TotalScheduled - before.TotalScheduled,
+				AddedBack: after.TotalAddedBack - before.TotalAddedBack, Provider: after.ProviderPoolTotal - before.ProviderPoolTotal,
+				Community: after.CommunityAccrued - before.CommunityAccrued}, moved, "case %d", i)
+		}
+		for name, err := range map[string]error{"burn": burnErr, "redeem": redeemErr, "advance": advanceErr} {
+			outcome := "ok"
+			if err != nil {
+				outcome = err.(*programerr.Error).Name
+			}
+			outcomes[name+" "+outcome]++
+		}
+		if advanceErr == nil && len(events) > 1 {
+			outcomes["advance several"]++
+		}
+	}
+	t.Logf("economy outcomes over %d cases: %v", oracleCases, outcomes)
+	for _, name := range []string{"burn ok", "burn PriceTooUncertain", "burn ArithmeticOverflow", "redeem ok",
+		"redeem ArithmeticOverflow", "advance ok", "advance several", "advance EpochNotDue", "advance InvalidEpochCount",
+		"advance ArithmeticOverflow"} {
+		require.Greater(t, outcomes[name], 100, "too few %q cases", name)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	"github.com/gpunet/gpunet/internal/protocol"
 )
 
 func (e *env) updateConfig(params economy.ConfigParams) (solana.Signature, error) {
@@ -29,13 +30,15 @@ func (e *env) advanceAll(t testing.TB) {
 	}
 }
 
-// epochSplit is what epochs [from, to) emitted at communityBps: the community's share (each
-// epoch's rounded down) and the providers'.
-func epochSplit(from, to uint64, communityBps uint64) (community, providers uint64) {
+// epochSplit is what epochs [from, to) emitted at communityBps: the community's share and the
+// providers' (protocol.EpochSplit of each epoch's schedule).
+func epochSplit(from, to uint64, communityBps uint16) (community, providers uint64) {
 	for i := from; i < to; i++ {
-		s := scheduled(i+1) - scheduled(i)
-		community += s * communityBps / 10_000
-		providers += s - s*communityBps/10_000
+		c, p, err := protocol.EpochSplit(scheduled(i+1)-scheduled(i), communityBps)
+		if err != nil {
+			panic(err)
+		}
+		community, providers = community+c, providers+p
 	}
 	return community, providers
 }
@@ -93,7 +96,7 @@ func TestFinding2EmissionsRedirectOnlyAfterTheDelay(t *testing.T) {
 	e.advanceAll(t)
 	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.FundCommunityPool(attacker))))
 	c = e.config(t)
-	later, laterProviders := epochSplit(n, c.NextEpoch, uint64(limits.MaxCommunityBps))
+	later, laterProviders := epochSplit(n, c.NextEpoch, limits.MaxCommunityBps)
 	require.Equal(t, [3]uint64{providers + laterProviders, later, community},
 		[3]uint64{c.ProviderPoolTotal, e.TokenBalance(t, attacker), e.TokenBalance(t, oldPool)})
 	t.Logf("%d epochs after it: the attacker's pool %d IO (10%%), providers %d IO", c.NextEpoch-n, later/io, laterProviders/io)

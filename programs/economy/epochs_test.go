@@ -2,7 +2,6 @@ package economy_test
 
 import (
 	"math"
-	"math/big"
 	"testing"
 	"time"
 
@@ -12,23 +11,20 @@ import (
 
 	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	"github.com/gpunet/gpunet/internal/protocol"
 	oneconomy "github.com/gpunet/gpunet/onchain/economy"
 )
 
-// scheduled is the schedule's sum over the first `epochs` epochs, computed here from its
-// definition with big integers: month k emits m_k (m_0 the first month, each next month
-// m x (1 - decay) rounded down), spread over the month's epochs by rounding down cumulatively.
+// scheduled is the schedule's sum over the first `epochs` epochs (protocol.NextEmission from
+// the launch curve, no budget in the way).
 func scheduled(epochs uint64) uint64 {
-	m := big.NewInt(int64(oneconomy.FirstMonthEmission))
-	keep := big.NewInt(1_000_000_000 - oneconomy.MonthlyDecayE9)
-	total := new(big.Int)
-	for done := uint64(0); done < epochs; done += oneconomy.EpochsPerMonth {
-		n := min(epochs-done, oneconomy.EpochsPerMonth)
-		part := new(big.Int).Mul(m, new(big.Int).SetUint64(n))
-		total.Add(total, part.Div(part, big.NewInt(oneconomy.EpochsPerMonth)))
-		m.Mul(m, keep).Div(m, big.NewInt(1_000_000_000))
+	c := economy.Config{Params: economy.ConfigParams{EpochsPerMonth: oneconomy.EpochsPerMonth,
+		MonthlyDecayE9: oneconomy.MonthlyDecayE9}, MonthEmission: oneconomy.FirstMonthEmission, EmissionBudget: math.MaxUint64}
+	var total uint64
+	for ; c.NextEpoch < epochs; c.NextEpoch++ {
+		total += chaintest.Must(protocol.NextEmission(&c))
 	}
-	return total.Uint64()
+	return total
 }
 
 // advance sends advance_epoch(maxEpochs) as a unique transaction (the compute budget

@@ -14,6 +14,7 @@ import (
 	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	"github.com/gpunet/gpunet/internal/protocol"
 )
 
 // faulty is the property test's faulty oracle; oracles 0 and 1 are honest.
@@ -241,12 +242,12 @@ func (w *economyWorld) convert(toIOSD bool) func(*testing.T) error {
 		switch ev := w.e.eventsOf(t, sig)[0].(type) {
 		case *economy.IoBurned:
 			w.checkPrice(t, before, true, ev.Price, ev.Conf)
-			require.Equal(t, ev.IoAmount*(ev.Price-2*ev.Conf)/io, ev.IosdAmount)
+			require.Equal(t, chaintest.Must(protocol.IOSDForIO(ev.Price, ev.Conf, ev.IoAmount)), ev.IosdAmount)
 			w.burned += ev.IoAmount
 			w.checkBreaker(t, 0, take{w.e.chainTime(t, sig), ev.IosdAmount, before.Params.IosdMintLimit})
 		case *economy.IosdRedeemed:
 			w.checkPrice(t, before, false, ev.Price, ev.Conf)
-			require.Equal(t, ev.IosdAmount*io/(ev.Price+2*ev.Conf), ev.IoAmount)
+			require.Equal(t, chaintest.Must(protocol.IOForIOSD(ev.Price, ev.Conf, ev.IosdAmount)), ev.IoAmount)
 			w.redeemed += ev.IoAmount
 			w.checkBreaker(t, 1, take{w.e.chainTime(t, sig), ev.IoAmount, before.Params.IoRedeemLimit})
 		}
@@ -281,7 +282,9 @@ func (w *economyWorld) advanceBy(t *testing.T, maxEpochs uint8) error {
 		w.netAtAdvance = max(w.netAtAdvance, net)
 		for _, ev := range w.e.eventsOf(t, sig) { // each epoch split by the live share
 			ev := ev.(*economy.EpochAdvanced)
-			require.Equal(t, (ev.Scheduled+ev.AddedBack)*uint64(before.Params.CommunityBps)/10_000, ev.Community, "epoch %d", ev.Epoch)
+			community, _, err := protocol.EpochSplit(ev.Scheduled+ev.AddedBack, before.Params.CommunityBps)
+			require.NoError(t, err)
+			require.Equal(t, community, ev.Community, "epoch %d", ev.Epoch)
 		}
 	}
 	return err

@@ -10,6 +10,7 @@ import (
 	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	"github.com/gpunet/gpunet/internal/protocol"
 	onescrow "github.com/gpunet/gpunet/onchain/escrow"
 )
 
@@ -172,36 +173,15 @@ func (e *env) endedWindow(at int64) uint64 {
 // waitUntil sleeps until the chain's clock has surely passed unix time `at`.
 func waitUntil(at int64) { time.Sleep(time.Until(time.Unix(at+1, 0))) }
 
-// capAt is the most seconds slot s can have been on j by `at` (the program's rule, restated).
-func capAt(j *escrow.Job, s escrow.Slot, at int64) uint32 {
-	if s.JoinedAt == 0 {
-		return 0
-	}
-	end := j.StartedAt + j.DurationSecs
-	if j.EndedAt != 0 {
-		end = j.EndedAt
-	}
-	if s.State == escrow.SlotLeft {
-		end = s.LeftAt
-	}
-	end = min(end, at)
-	return uint32(max(end-s.JoinedAt, 0))
-}
+// capAt is the most seconds slot s can have been on j by `at` (protocol.SlotCap), as usage
+// seconds.
+func capAt(j *escrow.Job, s escrow.Slot, at int64) uint32 { return uint32(protocol.SlotCap(j, &s, at)) }
 
-// split is what paying `secs` more seconds, after `from` already paid, moves at the test price
-// and the test fee (5%, half burned): computed here independently of the program.
-type split struct{ gross, payout, treasury, burned uint64 }
+// testTerms is the test jobs' money terms: the test price and the test fee (5%, half burned).
+var testTerms = escrow.Job{PricePerHour: price, FeeBps: 500, FeeBurnBps: 5_000}
 
-func pay(from, to uint64) split {
-	total := func(t uint64) split {
-		gross := t * price / 3600
-		fee := gross * 500 / 10_000
-		burned := fee * 5_000 / 10_000
-		return split{gross, gross - fee, fee - burned, burned}
-	}
-	a, b := total(from), total(to)
-	return split{b.gross - a.gross, b.payout - a.payout, b.treasury - a.treasury, b.burned - a.burned}
-}
+// pay is what paying a slot's seconds from..to moves at the test terms (protocol.Pay).
+func pay(from, to uint64) protocol.Split { return chaintest.Must(protocol.Pay(&testTerms, from, to)) }
 
 // payee is who slot of job is paid, as the chain says (zero keys for a slot or device that does
 // not exist), with payout as its payout account.

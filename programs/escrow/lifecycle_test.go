@@ -63,11 +63,11 @@ func TestSingleDeviceJob(t *testing.T) {
 		sig, err := e.settle(j, 0, j.payouts[0])
 		require.NoError(t, err)
 		require.Equal(t, []any{&escrow.Settled{Job: j.addr, Device: j.providers[0].Device, Secs: before.Slots[0].VerifiedSecs,
-			Payout: want.payout, FeeTreasury: want.treasury, FeeBurned: want.burned}}, e.eventsOf(t, sig))
-		require.Equal(t, want.payout, e.TokenBalance(t, j.payouts[0]))
-		require.Equal(t, want.treasury, e.TokenBalance(t, e.treasuryIOSD))
-		require.Equal(t, supply-want.burned, e.Supply(t, e.IOSDMint))
-		require.Equal(t, 10*perSec-want.gross, e.TokenBalance(t, vault))
+			Payout: want.Payout, FeeTreasury: want.FeeTreasury, FeeBurned: want.FeeBurned}}, e.eventsOf(t, sig))
+		require.Equal(t, want.Payout, e.TokenBalance(t, j.payouts[0]))
+		require.Equal(t, want.FeeTreasury, e.TokenBalance(t, e.treasuryIOSD))
+		require.Equal(t, supply-want.FeeBurned, e.Supply(t, e.IOSDMint))
+		require.Equal(t, 10*perSec-want.Gross, e.TokenBalance(t, vault))
 		after := e.job(t, j)
 		require.Equal(t, after.Slots[0].VerifiedSecs, after.Slots[0].PaidSecs)
 		e.conserved(t, after)
@@ -108,8 +108,8 @@ func TestSingleDeviceJob(t *testing.T) {
 		_, err = e.settle(j, 0, j.payouts[0])
 		require.NoError(t, err)
 		want := pay(0, 10)
-		require.Equal(t, want.payout, e.TokenBalance(t, j.payouts[0]))
-		require.Equal(t, want.treasury, e.TokenBalance(t, e.treasuryIOSD))
+		require.Equal(t, want.Payout, e.TokenBalance(t, j.payouts[0]))
+		require.Equal(t, want.FeeTreasury, e.TokenBalance(t, e.treasuryIOSD))
 		require.Equal(t, uint64(0), e.TokenBalance(t, vault))
 
 		rent := e.Lamports(t, j.addr) + e.Lamports(t, vault)
@@ -198,8 +198,8 @@ func TestClusterOfFourDevices(t *testing.T) {
 		_, err := e.settle(j, uint8(i), j.payouts[i])
 		require.NoError(t, err)
 		want := pay(0, uint64(secs))
-		require.Equal(t, want.payout, e.TokenBalance(t, j.payouts[i]), "slot %d", i)
-		paid += want.gross
+		require.Equal(t, want.Payout, e.TokenBalance(t, j.payouts[i]), "slot %d", i)
+		paid += want.Gross
 	}
 	e.conserved(t, e.job(t, j))
 
@@ -262,8 +262,8 @@ func TestCancelMidRun(t *testing.T) {
 	served := uint64(ended.EndedAt - ended.StartedAt)
 	require.Less(t, served, uint64(duration))
 	// Kept: each slot's served time less what slot 0 was already paid.
-	kept := 2*pay(0, served).gross - pay(0, uint64(secs)).gross
-	refund := duration*2*perSec - pay(0, uint64(secs)).gross - kept
+	kept := 2*pay(0, served).Gross - pay(0, uint64(secs)).Gross
+	refund := duration*2*perSec - pay(0, uint64(secs)).Gross - kept
 	require.Equal(t, []any{&escrow.JobEnded{Job: j.addr, EndedAt: ended.EndedAt, Refunded: refund, State: escrow.JobCancelled}}, e.eventsOf(t, sig))
 	require.Equal(t, escrow.JobCancelled, ended.State)
 	for i, p := range j.providers {
@@ -280,10 +280,10 @@ func TestCancelMidRun(t *testing.T) {
 		_, err := e.settle(j, uint8(i), j.payouts[i])
 		require.NoError(t, err)
 	}
-	require.Equal(t, pay(0, served).payout, e.TokenBalance(t, j.payouts[0]))
-	require.Equal(t, pay(0, served-2).payout, e.TokenBalance(t, j.payouts[1]))
+	require.Equal(t, pay(0, served).Payout, e.TokenBalance(t, j.payouts[0]))
+	require.Equal(t, pay(0, served-2).Payout, e.TokenBalance(t, j.payouts[1]))
 	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.CloseJob(j.addr, rk, j.renter.token, solana.PublicKey{}))))
-	require.Equal(t, iosd+duration*2*perSec-pay(0, served).gross-pay(0, served-2).gross, e.TokenBalance(t, j.renter.token))
+	require.Equal(t, iosd+duration*2*perSec-pay(0, served).Gross-pay(0, served-2).Gross, e.TokenBalance(t, j.renter.token))
 }
 
 // A device that quits is released and paid for its verified time only; usage above its time
@@ -313,7 +313,7 @@ func TestDeviceQuit(t *testing.T) {
 	e.countUsage(t, j, w, stayed, served)
 	_, err = e.settle(j, 1, j.payouts[1])
 	require.NoError(t, err)
-	require.Equal(t, pay(0, uint64(served)).payout, e.TokenBalance(t, j.payouts[1]))
+	require.Equal(t, pay(0, uint64(served)).Payout, e.TokenBalance(t, j.payouts[1]))
 
 	e.propose(t, &j, 1)
 	sig, err = e.accept(j, 2, 2)
@@ -355,7 +355,7 @@ func TestReplaceDevice(t *testing.T) {
 	for _, slot := range []uint8{0, 2} {
 		_, err := e.settle(j, slot, j.payouts[slot])
 		require.NoError(t, err)
-		require.Equal(t, pay(0, uint64(secs[slot])).payout, e.TokenBalance(t, j.payouts[slot]))
+		require.Equal(t, pay(0, uint64(secs[slot])).Payout, e.TokenBalance(t, j.payouts[slot]))
 	}
 	e.conserved(t, e.job(t, j))
 }
@@ -419,5 +419,5 @@ func TestSetPayout(t *testing.T) {
 	require.Equal(t, []any{&escrow.PayoutSet{Job: j.addr, Device: p.Device, Payout: fresh}}, e.eventsOf(t, sig))
 	_, err = e.settle(j, 0, fresh)
 	require.NoError(t, err)
-	require.Equal(t, pay(0, uint64(secs)).payout, e.TokenBalance(t, fresh))
+	require.Equal(t, pay(0, uint64(secs)).Payout, e.TokenBalance(t, fresh))
 }

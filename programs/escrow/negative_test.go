@@ -716,7 +716,7 @@ func TestNegativeUsageAndTime(t *testing.T) {
 				escrow.ErrInvalidMint, watchC},
 		)
 		require.NoError(t, e.Send(kp1, collect))
-		require.Equal(t, pay(0, duration).payout, e.TokenBalance(t, to))
+		require.Equal(t, pay(0, duration).Payout, e.TokenBalance(t, to))
 		e.conserved(t, e.job(t, u))
 		require.NoError(t, e.Send(keeper, closeU))
 		require.Equal(t, uint64(0), e.Lamports(t, u.addr))
@@ -812,10 +812,10 @@ func TestNegativePaused(t *testing.T) {
 			}
 			_, err := e.settle(run, uint8(slot), run.payouts[slot])
 			require.NoError(t, err)
-			require.Equal(t, pay(0, uint64(c)).payout, e.TokenBalance(t, run.payouts[slot]))
+			require.Equal(t, pay(0, uint64(c)).Payout, e.TokenBalance(t, run.payouts[slot]))
 			paid[slot] = uint64(c)
 		}
-		require.Equal(t, pay(0, paid[0]).treasury+pay(0, paid[1]).treasury, e.TokenBalance(t, e.treasuryIOSD))
+		require.Equal(t, pay(0, paid[0]).FeeTreasury+pay(0, paid[1]).FeeTreasury, e.TokenBalance(t, e.treasuryIOSD))
 		require.Zero(t, e.TokenBalance(t, treasury2IOSD))
 	})
 	t.Run("quit_job works", func(t *testing.T) {
@@ -840,7 +840,7 @@ func TestNegativePaused(t *testing.T) {
 		// What is kept is exactly what the two slots may still be paid for their time.
 		var keep uint64
 		for slot := range 2 {
-			keep += pay(paid[slot], uint64(capAt(got, got.Slots[slot], got.EndedAt))).gross
+			keep += pay(paid[slot], uint64(capAt(got, got.Slots[slot], got.EndedAt))).Gross
 		}
 		require.Equal(t, keep, e.TokenBalance(t, runVault))
 	})
@@ -860,7 +860,7 @@ func TestNegativePaused(t *testing.T) {
 		waitUntil(ended.EndedAt + ended.UsageGraceSecs)
 		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.CloseJob(run.addr, rk.PublicKey(), run.renter.token, solana.PublicKey{}))))
 		require.Zero(t, e.Lamports(t, run.addr))
-		require.Equal(t, uint64(2*600*perSec+iosd)-pay(0, paid[0]).gross-pay(0, paid[1]).gross, e.TokenBalance(t, run.renter.token))
+		require.Equal(t, uint64(2*600*perSec+iosd)-pay(0, paid[0]).Gross-pay(0, paid[1]).Gross, e.TokenBalance(t, run.renter.token))
 	})
 	t.Run("close_cluster works", func(t *testing.T) {
 		require.NoError(t, e.Send([]solana.PrivateKey{nr.key}, chaintest.Must(e.prog.CloseCluster(nr.key.PublicKey(), 1))))

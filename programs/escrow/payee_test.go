@@ -82,8 +82,8 @@ func (e *env) settleAndClose(t *testing.T, name string, j job, newVault bool) so
 	sig, err := e.SendSig([]solana.PrivateKey{settler}, e.settleIx(settler.PublicKey(), j.addr, 0, j.payouts[0], e.treasuryIOSD, e.IOSDMint))
 	require.NoError(t, err, name)
 	require.Equal(t, []any{
-		&escrow.PayoutUnclaimed{Job: j.addr, Device: p.Device, Owner: owner, Payout: j.payouts[0], Amount: want.payout},
-		&escrow.Settled{Job: j.addr, Device: p.Device, Secs: 1, Payout: want.payout, FeeTreasury: want.treasury, FeeBurned: want.burned},
+		&escrow.PayoutUnclaimed{Job: j.addr, Device: p.Device, Owner: owner, Payout: j.payouts[0], Amount: want.Payout},
+		&escrow.Settled{Job: j.addr, Device: p.Device, Secs: 1, Payout: want.Payout, FeeTreasury: want.FeeTreasury, FeeBurned: want.FeeBurned},
 	}, e.eventsOf(t, sig), name)
 	rent := e.rent(t, escrow.UnclaimedSize)
 	if newVault {
@@ -92,10 +92,10 @@ func (e *env) settleAndClose(t *testing.T, name string, j job, newVault bool) so
 	require.Equal(t, 10*solana.LAMPORTS_PER_SOL-e.Tx(t, sig).Meta.Fee-rent, e.Lamports(t, settler.PublicKey()), name)
 	u, err := e.prog.FetchUnclaimed(e.Ctx, e.Client, owner, e.IOSDMint)
 	require.NoError(t, err)
-	require.Equal(t, escrow.Unclaimed{Owner: owner, Mint: e.IOSDMint, Vault: uvault, Payer: settler.PublicKey(), Amount: want.payout,
+	require.Equal(t, escrow.Unclaimed{Owner: owner, Mint: e.IOSDMint, Vault: uvault, Payer: settler.PublicKey(), Amount: want.Payout,
 		Bump: u.Bump, VaultBump: u.VaultBump, Version: escrow.LayoutVersion}, *u, name)
-	require.Equal(t, held+want.payout, e.TokenBalance(t, uvault), name)
-	require.Equal(t, treasury+want.treasury, e.TokenBalance(t, e.treasuryIOSD), name)
+	require.Equal(t, held+want.Payout, e.TokenBalance(t, uvault), name)
+	require.Equal(t, treasury+want.FeeTreasury, e.TokenBalance(t, e.treasuryIOSD), name)
 	e.conserved(t, e.job(t, j))
 
 	// close_job: the renter gets the rest of the deposit and the rent.
@@ -103,7 +103,7 @@ func (e *env) settleAndClose(t *testing.T, name string, j job, newVault bool) so
 	lamports := e.Lamports(t, j.renter.key.PublicKey())
 	_, err = e.SendSig([]solana.PrivateKey{e.Keeper}, closeJob)
 	require.NoError(t, err, name)
-	require.Equal(t, uint64(iosd+6*perSec)-want.gross, e.TokenBalance(t, j.renter.token), name)
+	require.Equal(t, uint64(iosd+6*perSec)-want.Gross, e.TokenBalance(t, j.renter.token), name)
 	require.Equal(t, lamports+jobRent, e.Lamports(t, j.renter.key.PublicKey()), name)
 	return settler
 }
@@ -125,9 +125,9 @@ func (e *env) collectUnclaimed(t *testing.T, name string, j job, settler solana.
 	settlerLamports := e.Lamports(t, settler.PublicKey())
 	sig, err := collect(p.Owner, to, settler.PublicKey())
 	require.NoError(t, err, name)
-	require.Equal(t, []any{&escrow.UnclaimedCollected{Owner: owner, Mint: e.IOSDMint, OwnerToken: to, Amount: want.payout}}, e.eventsOf(t, sig), name)
-	require.Equal(t, want.payout, e.TokenBalance(t, to), name)
-	require.Equal(t, held-want.payout, e.TokenBalance(t, uvault), name)
+	require.Equal(t, []any{&escrow.UnclaimedCollected{Owner: owner, Mint: e.IOSDMint, OwnerToken: to, Amount: want.Payout}}, e.eventsOf(t, sig), name)
+	require.Equal(t, want.Payout, e.TokenBalance(t, to), name)
+	require.Equal(t, held-want.Payout, e.TokenBalance(t, uvault), name)
 	require.Zero(t, e.Lamports(t, record), name)
 	require.Equal(t, settlerLamports+e.rent(t, escrow.UnclaimedSize), e.Lamports(t, settler.PublicKey()), name)
 	_, err = e.SendSig([]solana.PrivateKey{e.Keeper, p.Owner}, chaintest.Must(e.prog.CollectUnclaimed(owner, e.IOSDMint, to, settler.PublicKey())))

@@ -19,6 +19,7 @@ import (
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	"github.com/gpunet/gpunet/internal/protocol"
 	onescrow "github.com/gpunet/gpunet/onchain/escrow"
 )
 
@@ -386,26 +387,6 @@ func chainReached(at int64) int {
 	return 0
 }
 
-// grossOf is what t seconds of one slot of g earn: floor(t x price / 3600).
-func grossOf(g *escrow.Job, t uint64) uint64 { return t * g.PricePerHour / 3600 }
-
-// costOf is the deposit for devices places for secs seconds at pricePerHour.
-func costOf(pricePerHour uint64, devices uint8, secs uint64) uint64 {
-	return uint64(devices) * secs * pricePerHour / 3600
-}
-
-// feesOf is what settling a slot of g from paid to verified seconds moves: to the provider, to
-// the treasury and burned (the README's rule with g's own price and fee, computed here).
-func feesOf(g *escrow.Job, paid, verified uint64) (payout, treasury, burned uint64) {
-	gross := [2]uint64{grossOf(g, paid), grossOf(g, verified)}
-	var fee, burn [2]uint64
-	for i := range gross {
-		fee[i] = gross[i] * uint64(g.FeeBps) / 10_000
-		burn[i] = fee[i] * uint64(g.FeeBurnBps) / 10_000
-	}
-	return gross[1] - fee[1] - (gross[0] - fee[0]), fee[1] - burn[1] - (fee[0] - burn[0]), burn[1] - burn[0]
-}
-
 func active(state uint8) bool { return state == escrow.SlotProposed || state == escrow.SlotHired }
 
 func ended(g *escrow.Job) bool { return g.State >= escrow.JobCompleted }
@@ -714,7 +695,7 @@ func (w *escrowWorld) createJob() verdict {
 		terms.Cluster, clusterOpen = clusterOwner.cluster, clusterOwner.clusterOpen
 	}
 	addr := e.prog.JobAddress(r.key.PublicKey(), terms.JobID)
-	deposit := costOf(terms.PricePerHour, terms.DeviceCount, uint64(terms.DurationSecs))
+	deposit := chaintest.Must(protocol.Cost(terms.PricePerHour, terms.DeviceCount, uint64(terms.DurationSecs)))
 	var x expectation
 	x.fails(terms.DurationSecs == 0 || terms.DurationSecs > 366*24*3600 || terms.DeviceCount == 0 || terms.DeviceCount > 16, escrow.ErrInvalidJobParams)
 	x.fails(deposit == 0, escrow.ErrInvalidJobParams)
@@ -752,7 +733,7 @@ func (w *escrowWorld) topUp() verdict {
 	case 2:
 		extra = 1_000_000 // more than any renter holds
 	}
-	amount := costOf(g.PricePerHour, g.DeviceCount, uint64(g.DurationSecs)+uint64(extra)) - costOf(g.PricePerHour, g.DeviceCount, uint64(g.DurationSecs))
+	amount := chaintest.Must(protocol.Cost(g.PricePerHour, g.DeviceCount, uint64(g.DurationSecs)+uint64(extra))) - chaintest.Must(protocol.Cost(g.PricePerHour, g.DeviceCount, uint64(g.DurationSecs)))
 	var x expectation
 	x.fails(signer != j.r, escrow.ErrNotRenter)
 	x.fails(g.State > escrow.JobRunning, escrow.ErrInvalidJobState)
@@ -1124,7 +1105,8 @@ func (w *escrowWorld) settle() verdict {
 	payer := w.nextPayer() // it pays the rent of an Unclaimed record it creates
 	sig, err := e.SendSig([]solana.PrivateKey{payer}, e.settleIx(payer.PublicKey(), j.addr, slot, payout, treasury, e.IOSDMint))
 	return x.verdict(err, func() {
-		pay, fee, burned := feesOf(g, s.PaidSecs, s.VerifiedSecs)
+		settling := chaintest.Must(protocol.Pay(g, s.PaidSecs, s.VerifiedSecs))
+		pay, fee, burned := settling.Payout, settling.FeeTreasury, settling.FeeBurned
 		settled := &escrow.Settled{Job: j.addr, Device: s.Device, Secs: s.VerifiedSecs - s.PaidSecs, Payout: pay, FeeTreasury: fee,
 			FeeBurned: burned, Slot: slot}
 		if p.broken != nil && pay > 0 { // the payout account cannot take it: the owner's record does
@@ -1581,7 +1563,7 @@ func (w *escrowWorld) checkJob(j *worldJob, g *escrow.Job, now int64) {
 	t := w.t
 	require.Equal(t, j.r.key.PublicKey(), g.Renter)
 	require.Equal(t, j.cluster, g.Cluster)
-	require.Equal(t, costOf(g.PricePerHour, g.DeviceCount, uint64(g.DurationSecs)), g.Deposited, "the deposit is the cost of the whole duration")
+	require.Equal(t, chaintest.Must(protocol.Cost(g.PricePerHour, g.DeviceCount, uint64(g.DurationSecs))), g.Deposited, "the deposit is the cost of the whole duration")
 	require.Equal(t, ended(g), g.EndedAt != 0, "ended_at is set when the job ends")
 	switch g.State {
 	case escrow.JobRunning, escrow.JobCompleted:
@@ -1610,7 +1592,7 @@ func (w *escrowWorld) checkJob(j *worldJob, g *escrow.Job, now int64) {
 		if s.JoinedAt != 0 {
 			require.GreaterOrEqual(t, s.JoinedAt, g.StartedAt, "slot %d joined before the start", i)
 		}
-		owed += grossOf(g, uint64(capAt(g, s, math.MaxInt64))) - grossOf(g, s.PaidSecs)
+		owed += chaintest.Must(protocol.Pay(g, s.PaidSecs, uint64(capAt(g, s, math.MaxInt64)))).Gross
 	}
 	vault := w.e.TokenBalance(t, g.Vault)
 	if ended(g) {

@@ -80,9 +80,9 @@ func TestUsageFaultyOracle(t *testing.T) {
 		_, err := e.settle(j, 0, j.payouts[0])
 		require.NoError(t, err)
 		want := pay(0, honest)
-		require.Equal(t, want.payout, e.TokenBalance(t, j.payouts[0]), c.name)
+		require.Equal(t, want.Payout, e.TokenBalance(t, j.payouts[0]), c.name)
 		require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.prog.CloseJob(j.addr, j.renter.key.PublicKey(), j.renter.token, solana.PublicKey{}))))
-		require.Equal(t, uint64(iosd+duration*perSec)-want.gross, e.TokenBalance(t, j.renter.token), c.name)
+		require.Equal(t, uint64(iosd+duration*perSec)-want.Gross, e.TokenBalance(t, j.renter.token), c.name)
 	}
 }
 
@@ -161,8 +161,8 @@ func TestUsageOracleOffline(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, closeJob))
 	want := pay(0, uint64(c2))
-	require.Equal(t, want.payout, e.TokenBalance(t, j.payouts[0]))
-	require.Equal(t, uint64(iosd+duration*perSec)-want.gross, e.TokenBalance(t, j.renter.token))
+	require.Equal(t, want.Payout, e.TokenBalance(t, j.payouts[0]))
+	require.Equal(t, uint64(iosd+duration*perSec)-want.Gross, e.TokenBalance(t, j.renter.token))
 }
 
 // usageVoted is oracle's UsageVoted event: its report secs (per slot) for window of job, the
