@@ -31,12 +31,12 @@ type Network struct {
 
 // New wires the programs at ids with the mints and registers every program's error table in c.
 func New(c *chain.Client, ids IDs, mints Mints) *Network {
-	reg := onregistry.Program{ID: ids.Registry}
-	eco := oneconomy.Program{ID: ids.Economy, Registry: reg, IOMint: mints.IO, IOSDMint: mints.IOSD}
+	reg := onregistry.New(ids.Registry)
+	eco := oneconomy.New(ids.Economy, reg, mints.IO, mints.IOSD)
 	c.RegisterErrors(ids.Registry, registry.Errors)
 	c.RegisterErrors(ids.Economy, economy.Errors)
 	c.RegisterErrors(ids.Escrow, escrow.Errors)
-	return &Network{Client: c, IDs: ids, Mints: mints, Registry: reg, Economy: eco, Escrow: onescrow.Program{ID: ids.Escrow, Registry: reg, Economy: eco}}
+	return &Network{Client: c, IDs: ids, Mints: mints, Registry: reg, Economy: eco, Escrow: onescrow.New(ids.Escrow, reg, eco)}
 }
 
 // Options say where Open finds the network.
