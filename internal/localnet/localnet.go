@@ -70,6 +70,8 @@ type options struct {
 	node       string
 	logs       io.Writer
 	timeout    time.Duration
+	rpcPort    int
+	wsPort     int
 }
 
 // Option configures Launch and Start.
@@ -89,6 +91,10 @@ func WithDeployDir(dir string) Option { return func(o *options) { o.deployDir = 
 func WithProgram(name, soPath string) Option {
 	return func(o *options) { o.programs = append(o.programs, name+"="+soPath) }
 }
+
+// WithPorts serves JSON-RPC on rpc and PubSub on ws (default: free ports the system picks), so
+// a localnet restarted on the same state answers at the same URLs.
+func WithPorts(rpc, ws int) Option { return func(o *options) { o.rpcPort, o.wsPort = rpc, ws } }
 
 // WithStateDir persists the chain in dir (kept after Close; default: a temporary dir
 // removed at Close). Launching again with the same dir resumes the chain.
@@ -194,7 +200,7 @@ func Launch(ctx context.Context, opts ...Option) (*Node, error) {
 	n.KeysDir, n.StateDir = o.keysDir, o.stateDir
 
 	args := []string{mainJS,
-		"--rpc-port", "0", "--ws-port", "0", "--host", "127.0.0.1",
+		"--rpc-port", fmt.Sprint(o.rpcPort), "--ws-port", fmt.Sprint(o.wsPort), "--host", "127.0.0.1",
 		"--anchor-toml", o.anchorToml, "--deploy-dir", o.deployDir,
 		"--state", o.stateDir, "--keys-dir", o.keysDir,
 		"--slot-ms", fmt.Sprint(o.slotMs),
