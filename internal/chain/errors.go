@@ -64,10 +64,6 @@ type TransactionError struct {
 
 func (e *TransactionError) Error() string { return "transaction failed: " + e.Kind }
 
-// ErrBlockhashExpired means a transaction was not confirmed before its blockhash expired: it can
-// no longer land, so it is safe to rebuild it with a new blockhash and send it again.
-var ErrBlockhashExpired = errors.New("transaction blockhash expired before confirmation")
-
 // decodeTxError turns Solana's JSON transaction error ({"InstructionError":[0,{"Custom":6100}]},
 // "BlockhashNotFound", ...) into an *InstructionError or a *TransactionError.
 func (c *Client) decodeTxError(raw any, programs []solana.PublicKey, logs []string) error {

@@ -64,13 +64,14 @@ func New(t harness.TB, opts ...localnet.Option) *Env {
 
 // Attach is New on a chain that is already running: a localnet, or another Solana cluster
 // whose endpoints, DEV-ONLY keys (node.KeysDir) and program ids node describes, with the
-// localnet's genesis accounts (the faucet's IO and IOSD, the treasury's IO account).
-func Attach(t harness.TB, node *localnet.Node) *Env {
+// localnet's genesis accounts (the faucet's IO and IOSD, the treasury's IO account). The
+// client polls every 10 ms (the localnet confirms at once) unless opts say otherwise.
+func Attach(t harness.TB, node *localnet.Node, opts ...chain.Option) *Env {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	ids, err := network.IDsFrom(node.Programs)
 	require.NoError(t, err)
-	net := network.New(chain.New(node.RPCURL), ids, network.Mints{IO: node.Key("io-mint").PublicKey(), IOSD: node.Key("iosd-mint").PublicKey()})
+	net := network.New(chain.New(node.RPCURL, append([]chain.Option{chain.WithPollInterval(10 * time.Millisecond), chain.WithWebsocket(node.WSURL)}, opts...)...), ids, network.Mints{IO: node.Key("io-mint").PublicKey(), IOSD: node.Key("iosd-mint").PublicKey()})
 	e := &Env{
 		Ctx:      ctx,
 		Client:   net.Client,
@@ -84,7 +85,6 @@ func Attach(t harness.TB, node *localnet.Node) *Env {
 		IOMint:   net.Mints.IO,
 		IOSDMint: net.Mints.IOSD,
 	}
-	e.Client.PollInterval = 10 * time.Millisecond                                                     // the localnet confirms at once
 	treasury, _, err := solana.FindAssociatedTokenAddress(node.Key("treasury").PublicKey(), e.IOMint) // made at genesis
 	require.NoError(t, err)
 	e.Treasury = treasury
@@ -109,7 +109,11 @@ func (e *Env) Send(signers []solana.PrivateKey, ixs ...solana.Instruction) error
 
 // SendSig sends ixs paid by the first signer and returns the transaction's signature.
 func (e *Env) SendSig(signers []solana.PrivateKey, ixs ...solana.Instruction) (solana.Signature, error) {
-	return e.Client.Send(e.Ctx, ixs, signers[0], signers[1:]...)
+	cosigners := make([]chain.Signer, len(signers)-1)
+	for i, k := range signers[1:] {
+		cosigners[i] = k
+	}
+	return e.Client.Send(e.Ctx, ixs, signers[0], cosigners...)
 }
 
 // Funded returns a new keypair holding 10 SOL.
@@ -150,15 +154,14 @@ func (e *Env) TokenBalance(t harness.TB, account solana.PublicKey) uint64 {
 
 // Lamports is an account's balance (0 for no account).
 func (e *Env) Lamports(t harness.TB, account solana.PublicKey) uint64 {
-	res, err := e.Client.RPC.GetBalance(e.Ctx, account, rpc.CommitmentConfirmed)
+	n, err := e.Client.Balance(e.Ctx, account)
 	require.NoError(t, err)
-	return res.Value
+	return n
 }
 
 // Tx fetches a confirmed transaction.
 func (e *Env) Tx(t harness.TB, sig solana.Signature) *rpc.GetTransactionResult {
-	version := uint64(0)
-	tx, err := e.Client.RPC.GetTransaction(e.Ctx, sig, &rpc.GetTransactionOpts{Commitment: rpc.CommitmentConfirmed, MaxSupportedTransactionVersion: &version})
+	tx, err := e.Client.Transaction(e.Ctx, sig)
 	require.NoError(t, err)
 	require.NotNil(t, tx.Meta)
 	return tx
@@ -265,9 +268,7 @@ func (c *CUTable[B]) Measure(name string, signers []solana.PrivateKey, ix solana
 
 // Supply is a mint's supply in base units.
 func (e *Env) Supply(t harness.TB, mint solana.PublicKey) uint64 {
-	res, err := e.Client.RPC.GetTokenSupply(e.Ctx, mint, rpc.CommitmentConfirmed)
-	require.NoError(t, err)
-	n, err := strconv.ParseUint(res.Value.Amount, 10, 64)
+	n, err := e.Client.TokenSupply(e.Ctx, mint)
 	require.NoError(t, err)
 	return n
 }

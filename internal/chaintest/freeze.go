@@ -5,7 +5,6 @@ import (
 	ata "github.com/gagliardetto/solana-go/programs/associated-token-account"
 	"github.com/gagliardetto/solana-go/programs/system"
 	"github.com/gagliardetto/solana-go/programs/token"
-	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/internal/harness"
@@ -19,7 +18,7 @@ import (
 func (e *Env) FreezableMint(t harness.TB, decimals uint8, supply uint64) (solana.PublicKey, solana.PrivateKey) {
 	admin, faucet := e.Node.Key("admin"), e.Node.Key("faucet")
 	mint, freezer := solana.NewWallet().PrivateKey, solana.NewWallet().PrivateKey
-	rent, err := e.Client.RPC.GetMinimumBalanceForRentExemption(e.Ctx, token.MINT_SIZE, rpc.CommitmentConfirmed)
+	rent, err := e.Client.RentExempt(e.Ctx, token.MINT_SIZE)
 	require.NoError(t, err)
 	account, _, err := solana.FindAssociatedTokenAddress(faucet.PublicKey(), mint.PublicKey())
 	require.NoError(t, err)

@@ -2,20 +2,18 @@ package chaintest
 
 import (
 	"github.com/gagliardetto/solana-go"
-	"github.com/gagliardetto/solana-go/rpc"
 
 	"github.com/gpunet/gpunet/client/registry"
 )
 
 // ProofPayer is the oracle that paid for p's vote account of window (its rent goes back
-// there), or otherwise when the window has no open account. One direct call: chain.Client's
-// AccountData retries a missing account for seconds.
+// there), or otherwise when the window has no open account.
 func (e *Env) ProofPayer(p Provider, window uint64, otherwise solana.PublicKey) solana.PublicKey {
-	info, err := e.Client.RPC.GetAccountInfoWithOpts(e.Ctx, e.Registry.ProofAddress(p.Device, window), &rpc.GetAccountInfoOpts{Commitment: rpc.CommitmentConfirmed})
-	if err != nil || info.Value == nil {
+	accounts, err := e.Client.Accounts(e.Ctx, []solana.PublicKey{e.Registry.ProofAddress(p.Device, window)})
+	if err != nil || accounts[0] == nil {
 		return otherwise
 	}
-	w, err := registry.ParseAccount_ProofWindow(info.Value.Data.GetBinary())
+	w, err := registry.ParseAccount_ProofWindow(accounts[0].Data)
 	if err != nil {
 		return otherwise
 	}

@@ -103,7 +103,7 @@ func Init(ctx context.Context, net *network.Network, keys Keys, adjust ...func(*
 		a(&params)
 	}
 	var changed []string
-	send := func(what string, ix solana.Instruction, err error, cosigners ...solana.PrivateKey) error {
+	send := func(what string, ix solana.Instruction, err error, cosigners ...chain.Signer) error {
 		if err == nil {
 			_, err = c.Send(ctx, []solana.Instruction{ix}, admin, cosigners...)
 		}
@@ -162,7 +162,7 @@ const maxRepointWait = time.Minute
 // delay is over if that is within maxRepointWait (a chain whose delay is longer, days with the
 // default parameters, has to be reset instead).
 func repointRegistry(ctx context.Context, c *chain.Client, prog onescrow.Program, admin solana.PrivateKey, config *registry.Config,
-	send func(string, solana.Instruction, error, ...solana.PrivateKey) error) error {
+	send func(string, solana.Instruction, error, ...chain.Signer) error) error {
 	const what = "point the registry at the escrow authority"
 	params := config.Params
 	params.EscrowAuthority = prog.AuthorityAddress()

@@ -92,16 +92,17 @@ func WithProgram(name, soPath string) Option {
 	return func(o *options) { o.programs = append(o.programs, name+"="+soPath) }
 }
 
+// WithPorts serves JSON-RPC on rpc and PubSub on ws on 127.0.0.1 (default 0 for both: free ports
+// the system picks, read back from the localnet's output), so a localnet restarted on the same
+// state answers at the same URLs.
+func WithPorts(rpc, ws int) Option { return func(o *options) { o.rpcPort, o.wsPort = rpc, ws } }
+
 // WithStateDir persists the chain in dir (kept after Close; default: a temporary dir
 // removed at Close). Launching again with the same dir resumes the chain.
 func WithStateDir(dir string) Option { return func(o *options) { o.stateDir = dir } }
 
 // WithKeysDir sets where the dev keys are written (default: a temporary dir).
 func WithKeysDir(dir string) Option { return func(o *options) { o.keysDir = dir } }
-
-// WithPorts sets the JSON-RPC and PubSub ports on 127.0.0.1 (default 0 for both: free
-// ports chosen by the system, read back from the localnet's output).
-func WithPorts(rpc, ws int) Option { return func(o *options) { o.rpcPort, o.wsPort = rpc, ws } }
 
 // WithSlotMs sets the slot duration in milliseconds (default 400, as on mainnet).
 func WithSlotMs(ms int) Option { return func(o *options) { o.slotMs = ms } }

@@ -36,12 +36,12 @@ type Network struct {
 
 // New wires the programs at ids with the mints and registers every program's error table in c.
 func New(c *chain.Client, ids IDs, mints Mints) *Network {
-	reg := onregistry.Program{ID: ids.Registry}
-	eco := oneconomy.Program{ID: ids.Economy, Registry: reg, IOMint: mints.IO, IOSDMint: mints.IOSD}
+	reg := onregistry.New(ids.Registry)
+	eco := oneconomy.New(ids.Economy, reg, mints.IO, mints.IOSD)
 	c.RegisterErrors(ids.Registry, registry.Errors)
 	c.RegisterErrors(ids.Economy, economy.Errors)
 	c.RegisterErrors(ids.Escrow, escrow.Errors)
-	return &Network{Client: c, IDs: ids, Mints: mints, Registry: reg, Economy: eco, Escrow: onescrow.Program{ID: ids.Escrow, Registry: reg, Economy: eco}}
+	return &Network{Client: c, IDs: ids, Mints: mints, Registry: reg, Economy: eco, Escrow: onescrow.New(ids.Escrow, reg, eco)}
 }
 
 // Options say where Open finds the network. A daemon's config embeds them: the tags are the
@@ -80,11 +80,7 @@ func Open(ctx context.Context, o Options) (*Network, error) {
 		}
 		url = endpoints.RPC
 	}
-	c := chain.New(url)
-	if o.Commitment != "" {
-		c.Commitment = o.Commitment
-	}
-	genesis, err := probe(ctx, c, url)
+	genesis, err := probe(ctx, url)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +95,11 @@ func Open(ctx context.Context, o Options) (*Network, error) {
 	if err := CheckGenesis(ids, genesis.String()); err != nil {
 		return nil, err
 	}
-	n := New(c, ids, o.Mints)
+	var opts []chain.Option
+	if o.Commitment != "" {
+		opts = append(opts, chain.WithCommitment(o.Commitment))
+	}
+	n := New(chain.New(url, opts...), ids, o.Mints)
 	n.Cluster = cluster
 	return n, nil
 }

@@ -24,13 +24,10 @@ var ErrUnreachable = errors.New("cannot reach")
 // probe asks the cluster's genesis hash once, within ProbeTimeout (a refused connection is
 // final, a slow answer has the whole timeout); a transport failure is ErrUnreachable with a
 // hint fit for the endpoint, a JSON-RPC error answer stays what it is.
-func probe(ctx context.Context, c *chain.Client, rpcURL string) (solana.Hash, error) {
+func probe(ctx context.Context, rpcURL string) (solana.Hash, error) {
 	ctx, cancel := context.WithTimeout(ctx, ProbeTimeout)
 	defer cancel()
-	retry := c.Retry
-	c.Retry = chain.Backoff{Attempts: 1}
-	genesis, err := c.GenesisHash(ctx)
-	c.Retry = retry
+	genesis, err := chain.New(rpcURL, chain.WithRetry(chain.Backoff{Attempts: 1})).GenesisHash(ctx)
 	var answered *jsonrpc.RPCError
 	if err == nil || errors.As(err, &answered) {
 		return genesis, err

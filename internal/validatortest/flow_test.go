@@ -80,8 +80,7 @@ func start(t *testing.T, binary string) *chaintest.Env {
 	t.Cleanup(func() { require.NoError(t, v.Close()) })
 
 	node := &localnet.Node{RPCURL: v.RPCURL, WSURL: v.WSURL, KeysDir: keys, RPC: rpc.New(v.RPCURL), Programs: ids}
-	e := chaintest.Attach(t, node)
-	e.Client.PollInterval = 100 * time.Millisecond // a validator confirms in a slot or two, not at once
+	e := chaintest.Attach(t, node, chain.WithPollInterval(100*time.Millisecond)) // a validator confirms in a slot or two, not at once
 	version, err := node.RPC.GetVersion(ctx)
 	require.NoError(t, err)
 	require.Equal(t, "4.2.0", version.SolanaCore)
@@ -106,7 +105,7 @@ func TestFlow(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"initialize registry config", "initialize economy config", "initialize escrow config"}, changed)
 	rent := func(size int) uint64 {
-		n, err := e.Client.RPC.GetMinimumBalanceForRentExemption(e.Ctx, uint64(size), rpc.CommitmentConfirmed)
+		n, err := e.Client.RentExempt(e.Ctx, uint64(size))
 		require.NoError(t, err)
 		return n
 	}
@@ -123,10 +122,10 @@ func TestFlow(t *testing.T) {
 		// rent of the Provider, the Device and the vault, each exactly rent-exempt.
 		var rents uint64
 		for _, a := range []solana.PublicKey{e.Registry.ProviderAddress(p.Owner.PublicKey()), p.Device, d.Vault} {
-			info, err := e.Client.RPC.GetAccountInfoWithOpts(e.Ctx, a, &rpc.GetAccountInfoOpts{Commitment: rpc.CommitmentConfirmed})
+			info, err := e.Client.Account(e.Ctx, a)
 			require.NoError(t, err)
-			require.Equal(t, rent(len(info.Value.Data.GetBinary())), info.Value.Lamports, "account %s", a)
-			rents += info.Value.Lamports
+			require.Equal(t, rent(len(info.Data)), info.Lamports, "account %s", a)
+			rents += info.Lamports
 		}
 		require.Equal(t, 10*solana.LAMPORTS_PER_SOL-3*5_000-rents, e.Lamports(t, p.Owner.PublicKey()))
 	})

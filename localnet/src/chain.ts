@@ -12,11 +12,14 @@ import { decodeBase58, encodeBase58 } from "./encoding/base58.js";
 import { Ledger, type BlockRecord, type TokenBalance, type TxMeta, type TxRecord, type UiInnerInstruction } from "./ledger.js";
 import {
   ADDRESS_LOOKUP_TABLE_PROGRAM,
+  ADVANCE_NONCE_ACCOUNT,
   COMPUTE_BUDGET_PROGRAM,
   FINALITY_DEPTH,
   LAMPORTS_PER_SIGNATURE,
   MAX_PROCESSING_AGE,
+  NONCE_ACCOUNT_SIZE,
   SLOTS_PER_EPOCH,
+  SYSTEM_PROGRAM,
 } from "./solana/constants.js";
 import { convertTxError, txErrorNamed, type TxError } from "./solana/errors.js";
 import { isTokenProgram, unpackMint, unpackTokenAccount } from "./solana/token.js";
@@ -263,6 +266,23 @@ export class Chain extends EventEmitter {
     return s <= at && at - s <= MAX_PROCESSING_AGE;
   }
 
+  /**
+   * Whether a transaction may still execute by age (Agave's check_transaction_age): its
+   * blockhash is recent, or it is a durable-nonce transaction (first instruction the System
+   * Program's AdvanceNonceAccount) whose nonce account, as c sees it, holds its blockhash.
+   */
+  isTxAgeValid(tx: ParsedTx, c: Commitment = "processed"): boolean {
+    if (this.isBlockhashValid(tx.recentBlockhash, c)) return true;
+    const ix = tx.instructions[0];
+    const d = ix?.data;
+    if (!ix || tx.staticKeys[ix.programIdIndex] !== SYSTEM_PROGRAM || d.length !== 4 || d[0] !== ADVANCE_NONCE_ACCOUNT || d[1] | d[2] | d[3]) return false;
+    const addr = tx.staticKeys[ix.accounts[0]];
+    const nonce = addr === undefined ? null : this.accountAt(addr, c);
+    if (!nonce || nonce.owner !== SYSTEM_PROGRAM || nonce.data.length !== NONCE_ACCOUNT_SIZE) return false;
+    const initialized = new DataView(nonce.data.buffer, nonce.data.byteOffset).getUint32(4, true) === 1;
+    return initialized && encodeBase58(nonce.data.subarray(40, 72)) === tx.recentBlockhash;
+  }
+
   /** Current state of an account. */
   account(addr: string): AccountState | null {
     let key: Uint8Array;
@@ -383,7 +403,7 @@ export class Chain extends EventEmitter {
       },
     });
     if (opts.sigVerify && !verifySignatures(tx)) throw new SignatureVerifyError("Transaction signature verification failure");
-    if (!opts.replaceRecentBlockhash && !this.isBlockhashValid(tx.recentBlockhash)) {
+    if (!opts.replaceRecentBlockhash && !this.isTxAgeValid(tx)) {
       return emptyMeta(txErrorNamed("BlockhashNotFound"));
     }
     if ((!opts.simulate || opts.checkDuplicate) && this.ledger.txs.has(signature)) return emptyMeta(txErrorNamed("AlreadyProcessed"));

@@ -12,23 +12,32 @@ import (
 )
 
 // Program is the economy program as deployed at ID on one cluster, working with the registry
-// deployed at Registry.ID (whose oracle set it trusts) and the IO and IOSD mints.
+// deployed at Registry.ID (whose oracle set it trusts) and the IO and IOSD mints. Build it
+// with New, which derives the fixed addresses once.
 type Program struct {
-	ID       solana.PublicKey
-	Registry registry.Program
-	IOMint   solana.PublicKey
-	IOSDMint solana.PublicKey
+	ID            solana.PublicKey
+	Registry      registry.Program
+	IOMint        solana.PublicKey
+	IOSDMint      solana.PublicKey
+	config        solana.PublicKey
+	mintAuthority solana.PublicKey
+	programData   solana.PublicKey
+}
+
+// New is the economy deployed at id, working with reg and the IO and IOSD mints.
+func New(id solana.PublicKey, reg registry.Program, ioMint, iosdMint solana.PublicKey) Program {
+	return Program{ID: id, Registry: reg, IOMint: ioMint, IOSDMint: iosdMint,
+		config:        anchorix.Addr(economy.FindConfigAddress(id)),
+		mintAuthority: anchorix.Addr(economy.FindMintAuthorityAddress(id)),
+		programData:   anchorix.ProgramDataAddress(id),
+	}
 }
 
 // ConfigAddress is the Config PDA.
-func (p Program) ConfigAddress() solana.PublicKey {
-	return anchorix.Addr(economy.FindConfigAddress(p.ID))
-}
+func (p Program) ConfigAddress() solana.PublicKey { return p.config }
 
 // MintAuthorityAddress is the PDA that, after initialize, is the mint authority of IO and IOSD.
-func (p Program) MintAuthorityAddress() solana.PublicKey {
-	return anchorix.Addr(economy.FindMintAuthorityAddress(p.ID))
-}
+func (p Program) MintAuthorityAddress() solana.PublicKey { return p.mintAuthority }
 
 // RewardsAddress is a registry Device's RewardRecord.
 func (p Program) RewardsAddress(device solana.PublicKey) solana.PublicKey {
@@ -39,7 +48,7 @@ func (p Program) RewardsAddress(device solana.PublicKey) solana.PublicKey {
 // upgrade authority and mintAuthority the mints' current mint authority, which hands them to
 // MintAuthorityAddress. Mints with a freeze authority are refused.
 func (p Program) Initialize(admin, mintAuthority, escrowProgram solana.PublicKey, params economy.ConfigParams, limits economy.EconomyLimits) (solana.Instruction, error) {
-	ix, err := economy.NewInitializeInstruction(params, limits, p.ConfigAddress(), admin, p.ID, anchorix.ProgramDataAddress(p.ID), p.Registry.ID, p.Registry.ConfigAddress(),
+	ix, err := economy.NewInitializeInstruction(params, limits, p.ConfigAddress(), admin, p.ID, p.programData, p.Registry.ID, p.Registry.ConfigAddress(),
 		escrowProgram, p.IOMint, p.IOSDMint, p.MintAuthorityAddress(), mintAuthority, solana.TokenProgramID, solana.SystemProgramID)
 	return anchorix.Build(p.ID, economy.Instruction_Initialize, ix, err)
 }
@@ -111,11 +120,11 @@ func (p Program) BurnFee(job, source solana.PublicKey, amount uint64) (solana.In
 }
 
 // FetchConfig reads and decodes the Config.
-func (p Program) FetchConfig(ctx context.Context, c *chain.Client) (*economy.Config, error) {
-	return anchorix.Fetch(ctx, c, p.ConfigAddress(), economy.ParseAccount_Config)
+func (p Program) FetchConfig(ctx context.Context, r chain.Reader) (*economy.Config, error) {
+	return anchorix.Fetch(ctx, r, p.ConfigAddress(), economy.ParseAccount_Config)
 }
 
 // FetchRewards reads and decodes a device's RewardRecord.
-func (p Program) FetchRewards(ctx context.Context, c *chain.Client, device solana.PublicKey) (*economy.RewardRecord, error) {
-	return anchorix.Fetch(ctx, c, p.RewardsAddress(device), economy.ParseAccount_RewardRecord)
+func (p Program) FetchRewards(ctx context.Context, r chain.Reader, device solana.PublicKey) (*economy.RewardRecord, error) {
+	return anchorix.Fetch(ctx, r, p.RewardsAddress(device), economy.ParseAccount_RewardRecord)
 }

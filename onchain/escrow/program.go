@@ -14,23 +14,32 @@ import (
 
 // Program is the escrow program as deployed at ID on one cluster, working with the registry
 // and the economy deployed there. Its methods derive the program's addresses and build
-// instructions addressed to ID, so the same code serves every cluster.
+// instructions addressed to ID, so the same code serves every cluster. Build it with New,
+// which derives the fixed addresses once.
 type Program struct {
-	ID       solana.PublicKey
-	Registry registry.Program
-	Economy  economy.Program
+	ID          solana.PublicKey
+	Registry    registry.Program
+	Economy     economy.Program
+	config      solana.PublicKey
+	authority   solana.PublicKey
+	programData solana.PublicKey
+}
+
+// New is the escrow deployed at id, working with reg and eco.
+func New(id solana.PublicKey, reg registry.Program, eco economy.Program) Program {
+	return Program{ID: id, Registry: reg, Economy: eco,
+		config:      anchorix.Addr(escrow.FindConfigAddress(id)),
+		authority:   anchorix.Addr(escrow.FindEscrowAuthorityAddress(id)),
+		programData: anchorix.ProgramDataAddress(id),
+	}
 }
 
 // ConfigAddress is the Config PDA.
-func (p Program) ConfigAddress() solana.PublicKey {
-	return anchorix.Addr(escrow.FindConfigAddress(p.ID))
-}
+func (p Program) ConfigAddress() solana.PublicKey { return p.config }
 
 // AuthorityAddress is the escrow authority PDA: the registry's escrow_authority, which hires
 // and releases devices.
-func (p Program) AuthorityAddress() solana.PublicKey {
-	return anchorix.Addr(escrow.FindEscrowAuthorityAddress(p.ID))
-}
+func (p Program) AuthorityAddress() solana.PublicKey { return p.authority }
 
 // JobAddress is a renter's job.
 func (p Program) JobAddress(renter solana.PublicKey, jobID uint64) solana.PublicKey {
@@ -58,7 +67,7 @@ func (p Program) ClusterAddress(renter solana.PublicKey, clusterID uint64) solan
 }
 
 // ProgramDataAddress is the BPF Loader Upgradeable account holding the program's upgrade authority.
-func (p Program) ProgramDataAddress() solana.PublicKey { return anchorix.ProgramDataAddress(p.ID) }
+func (p Program) ProgramDataAddress() solana.PublicKey { return p.programData }
 
 // writable lists accounts as writable remaining accounts.
 func writable(keys []solana.PublicKey) []*solana.AccountMeta {
@@ -250,21 +259,21 @@ func HiredDevices(j *escrow.Job) []solana.PublicKey {
 }
 
 // FetchConfig reads and decodes the Config.
-func (p Program) FetchConfig(ctx context.Context, c *chain.Client) (*escrow.Config, error) {
-	return anchorix.Fetch(ctx, c, p.ConfigAddress(), escrow.ParseAccount_Config)
+func (p Program) FetchConfig(ctx context.Context, r chain.Reader) (*escrow.Config, error) {
+	return anchorix.Fetch(ctx, r, p.ConfigAddress(), escrow.ParseAccount_Config)
 }
 
 // FetchJob reads and decodes a job.
-func (p Program) FetchJob(ctx context.Context, c *chain.Client, job solana.PublicKey) (*escrow.Job, error) {
-	return anchorix.Fetch(ctx, c, job, escrow.ParseAccount_Job)
+func (p Program) FetchJob(ctx context.Context, r chain.Reader, job solana.PublicKey) (*escrow.Job, error) {
+	return anchorix.Fetch(ctx, r, job, escrow.ParseAccount_Job)
 }
 
 // FetchUnclaimed reads and decodes an owner's Unclaimed record of mint.
-func (p Program) FetchUnclaimed(ctx context.Context, c *chain.Client, owner, mint solana.PublicKey) (*escrow.Unclaimed, error) {
-	return anchorix.Fetch(ctx, c, p.UnclaimedAddress(owner, mint), escrow.ParseAccount_Unclaimed)
+func (p Program) FetchUnclaimed(ctx context.Context, r chain.Reader, owner, mint solana.PublicKey) (*escrow.Unclaimed, error) {
+	return anchorix.Fetch(ctx, r, p.UnclaimedAddress(owner, mint), escrow.ParseAccount_Unclaimed)
 }
 
 // FetchCluster reads and decodes a cluster.
-func (p Program) FetchCluster(ctx context.Context, c *chain.Client, cluster solana.PublicKey) (*escrow.Cluster, error) {
-	return anchorix.Fetch(ctx, c, cluster, escrow.ParseAccount_Cluster)
+func (p Program) FetchCluster(ctx context.Context, r chain.Reader, cluster solana.PublicKey) (*escrow.Cluster, error) {
+	return anchorix.Fetch(ctx, r, cluster, escrow.ParseAccount_Cluster)
 }

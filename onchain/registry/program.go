@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/gagliardetto/solana-go"
 
@@ -12,15 +13,21 @@ import (
 
 // Program is the registry program as deployed at ID on one cluster. Its methods derive the
 // program's addresses and build instructions addressed to ID, so the same code serves every
-// cluster (the generated builders alone would use the IDL's localnet address).
+// cluster (the generated builders alone would use the IDL's localnet address). Build it with
+// New, which derives the fixed addresses once.
 type Program struct {
-	ID solana.PublicKey
+	ID          solana.PublicKey
+	config      solana.PublicKey
+	programData solana.PublicKey
+}
+
+// New is the registry deployed at id.
+func New(id solana.PublicKey) Program {
+	return Program{ID: id, config: anchorix.Addr(registry.FindConfigAddress(id)), programData: anchorix.ProgramDataAddress(id)}
 }
 
 // ConfigAddress is the Config PDA.
-func (p Program) ConfigAddress() solana.PublicKey {
-	return anchorix.Addr(registry.FindConfigAddress(p.ID))
-}
+func (p Program) ConfigAddress() solana.PublicKey { return p.config }
 
 // ProviderAddress is a wallet's Provider PDA.
 func (p Program) ProviderAddress(owner solana.PublicKey) solana.PublicKey {
@@ -59,7 +66,7 @@ func (p Program) SlashEscrowAddress(record solana.PublicKey) solana.PublicKey {
 
 // ProgramDataAddress is the BPF Loader Upgradeable account holding the program's code and
 // upgrade authority.
-func (p Program) ProgramDataAddress() solana.PublicKey { return anchorix.ProgramDataAddress(p.ID) }
+func (p Program) ProgramDataAddress() solana.PublicKey { return p.programData }
 
 // InitializeConfig creates the Config with its parameters and hard limits; admin must be the
 // program's upgrade authority.
@@ -198,18 +205,46 @@ func (p Program) ReleaseDevice(escrowAuthority, deviceKey, job solana.PublicKey)
 }
 
 // FetchConfig reads and decodes the Config account.
-func (p Program) FetchConfig(ctx context.Context, c *chain.Client) (*registry.Config, error) {
-	return anchorix.Fetch(ctx, c, p.ConfigAddress(), registry.ParseAccount_Config)
+func (p Program) FetchConfig(ctx context.Context, r chain.Reader) (*registry.Config, error) {
+	return anchorix.Fetch(ctx, r, p.ConfigAddress(), registry.ParseAccount_Config)
 }
 
 // FetchProvider reads and decodes owner's Provider.
-func (p Program) FetchProvider(ctx context.Context, c *chain.Client, owner solana.PublicKey) (*registry.Provider, error) {
-	return anchorix.Fetch(ctx, c, p.ProviderAddress(owner), registry.ParseAccount_Provider)
+func (p Program) FetchProvider(ctx context.Context, r chain.Reader, owner solana.PublicKey) (*registry.Provider, error) {
+	return anchorix.Fetch(ctx, r, p.ProviderAddress(owner), registry.ParseAccount_Provider)
 }
 
 // FetchDevice reads and decodes the Device of a device key.
-func (p Program) FetchDevice(ctx context.Context, c *chain.Client, deviceKey solana.PublicKey) (*registry.Device, error) {
-	return anchorix.Fetch(ctx, c, p.DeviceAddress(deviceKey), registry.ParseAccount_Device)
+func (p Program) FetchDevice(ctx context.Context, r chain.Reader, deviceKey solana.PublicKey) (*registry.Device, error) {
+	return anchorix.Fetch(ctx, r, p.DeviceAddress(deviceKey), registry.ParseAccount_Device)
+}
+
+// deviceOwnerOffset is where a Device account holds its owner: after the discriminator and
+// the Provider address.
+const deviceOwnerOffset = 8 + 32
+
+// DeviceAt is a Device account with its address.
+type DeviceAt struct {
+	Address solana.PublicKey
+	Device  *registry.Device
+}
+
+// DevicesOf finds every Device that owner's wallet owns with one filtered program scan, in the
+// node's order.
+func (p Program) DevicesOf(ctx context.Context, s chain.Scanner, owner solana.PublicKey) ([]DeviceAt, error) {
+	accounts, err := s.ProgramAccounts(ctx, p.ID, chain.Memcmp(0, registry.Account_Device[:]), chain.Memcmp(deviceOwnerOffset, owner[:]))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DeviceAt, len(accounts))
+	for i, a := range accounts {
+		d, err := registry.ParseAccount_Device(a.Data)
+		if err != nil {
+			return nil, fmt.Errorf("device %s: %w", a.Address, err)
+		}
+		out[i] = DeviceAt{Address: a.Address, Device: d}
+	}
+	return out, nil
 }
 
 // build returns what addresses a generated instruction to p.ID (see anchorix.Build).

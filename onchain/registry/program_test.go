@@ -12,7 +12,7 @@ import (
 // Every builder addresses the given program and starts its data with the discriminator,
 // including instructions without arguments (which anchor-go leaves empty).
 func TestBuildersCarryDiscriminators(t *testing.T) {
-	p := Program{ID: solana.NewWallet().PublicKey()}
+	p := New(solana.NewWallet().PublicKey())
 	k := solana.NewWallet().PublicKey()
 	var evidence [32]byte
 	cases := map[[8]byte]func() (solana.Instruction, error){

@@ -6,7 +6,6 @@ import (
 	bin "github.com/gagliardetto/binary"
 	"github.com/gagliardetto/solana-go"
 	"github.com/gagliardetto/solana-go/programs/system"
-	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/economy"
@@ -26,7 +25,7 @@ func TestFinding8BurnFeeRefusesAnAccountThatIsNotAJob(t *testing.T) {
 	job, err := bin.MarshalBorsh(&escrow.Job{})
 	require.NoError(t, err)
 	jobSize := uint64(8 + len(job)) // discriminator and fields
-	rent, err := e.Client.RPC.GetMinimumBalanceForRentExemption(e.Ctx, jobSize, rpc.CommitmentConfirmed)
+	rent, err := e.Client.RentExempt(e.Ctx, jobSize)
 	require.NoError(t, err)
 	assigned, sized := solana.NewWallet().PrivateKey, solana.NewWallet().PrivateKey
 	require.NoError(t, e.Send([]solana.PrivateKey{payer, assigned, sized},
@@ -40,10 +39,10 @@ func TestFinding8BurnFeeRefusesAnAccountThatIsNotAJob(t *testing.T) {
 		size uint64
 	}{{"a 0-byte account assigned to the escrow", assigned, 0}, {"a Job-sized account the escrow owns", sized, jobSize}} {
 		t.Run(c.name, func(t *testing.T) {
-			info, err := e.Client.RPC.GetAccountInfoWithOpts(e.Ctx, c.job.PublicKey(), &rpc.GetAccountInfoOpts{Commitment: rpc.CommitmentConfirmed})
+			info, err := e.Client.Account(e.Ctx, c.job.PublicKey())
 			require.NoError(t, err)
-			require.Equal(t, e.escrowID(), info.Value.Owner)
-			require.Len(t, info.Value.Data.GetBinary(), int(c.size))
+			require.Equal(t, e.escrowID(), info.Owner)
+			require.Len(t, info.Data, int(c.size))
 			vault := e.TokenAccount(t, e.IOSDMint, c.job.PublicKey(), 5*iosd)
 			before, supply := e.config(t), e.Supply(t, e.IOSDMint)
 			err = e.Send([]solana.PrivateKey{payer, c.job}, chaintest.Must(e.prog.BurnFee(c.job.PublicKey(), vault, 5*iosd)))

@@ -9,7 +9,6 @@ import (
 	"github.com/gagliardetto/solana-go"
 	"github.com/gagliardetto/solana-go/programs/system"
 	"github.com/gagliardetto/solana-go/programs/token"
-	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/escrow"
@@ -63,7 +62,7 @@ func (e *env) negSnapshot(t testing.TB, addrs []solana.PublicKey) [][]byte {
 // negMint creates a mint that is neither IO nor IOSD.
 func (e *env) negMint(t testing.TB) solana.PublicKey {
 	mint := solana.NewWallet().PrivateKey
-	rent, err := e.Client.RPC.GetMinimumBalanceForRentExemption(e.Ctx, 82, rpc.CommitmentConfirmed)
+	rent, err := e.Client.RentExempt(e.Ctx, 82)
 	require.NoError(t, err)
 	payer := e.Keeper.PublicKey()
 	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper, mint},

@@ -6,7 +6,6 @@ import (
 	"github.com/gagliardetto/solana-go"
 	"github.com/gagliardetto/solana-go/programs/system"
 	"github.com/gagliardetto/solana-go/programs/token"
-	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/escrow"
@@ -136,7 +135,7 @@ func (e *env) collectUnclaimed(t *testing.T, name string, j job, settler solana.
 
 // rent is the rent-exempt minimum of an account of size bytes.
 func (e *env) rent(t testing.TB, size uint64) uint64 {
-	rent, err := e.Client.RPC.GetMinimumBalanceForRentExemption(e.Ctx, size, rpc.CommitmentConfirmed)
+	rent, err := e.Client.RentExempt(e.Ctx, size)
 	require.NoError(t, err)
 	return rent
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/chaintest"
 )
 
@@ -19,13 +20,13 @@ func TestSetDeviceJob(t *testing.T) {
 	p := e.ActiveProvider(t, payer)
 	before := e.Device(t, p)
 	job := solana.NewWallet().PublicKey()
-	send := func(ix solana.Instruction, signers ...solana.PrivateKey) (solana.Signature, error) {
+	send := func(ix solana.Instruction, signers ...chain.Signer) (solana.Signature, error) {
 		return e.Client.Send(e.Ctx, []solana.Instruction{ix}, signers[0], signers[1:]...)
 	}
-	hire := func(job solana.PublicKey, signers ...solana.PrivateKey) (solana.Signature, error) {
+	hire := func(job solana.PublicKey, signers ...chain.Signer) (solana.Signature, error) {
 		return send(chaintest.Must(e.Registry.HireDevice(e.escrow.PublicKey(), p.DeviceKey.PublicKey(), job)), signers...)
 	}
-	release := func(job solana.PublicKey, signers ...solana.PrivateKey) (solana.Signature, error) {
+	release := func(job solana.PublicKey, signers ...chain.Signer) (solana.Signature, error) {
 		return send(chaintest.Must(e.Registry.ReleaseDevice(e.escrow.PublicKey(), p.DeviceKey.PublicKey(), job)), signers...)
 	}
 

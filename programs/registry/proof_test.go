@@ -42,10 +42,9 @@ func (e *env) proofWindow(t testing.TB, p chaintest.Provider, window uint64) *re
 	return w
 }
 
-// proofClosed asserts that a window's vote account is gone. (One direct call: chain.Client's
-// AccountData retries a missing account for ~6 s before it reports ErrAccountNotFound.)
+// proofClosed asserts that a window's vote account is gone.
 func (e *env) proofClosed(t testing.TB, p chaintest.Provider, window uint64) {
-	_, err := e.Client.RPC.GetAccountInfoWithOpts(e.Ctx, e.Registry.ProofAddress(p.Device, window), &rpc.GetAccountInfoOpts{Commitment: rpc.CommitmentConfirmed})
+	_, err := e.Node.RPC.GetAccountInfoWithOpts(e.Ctx, e.Registry.ProofAddress(p.Device, window), &rpc.GetAccountInfoOpts{Commitment: rpc.CommitmentConfirmed})
 	require.ErrorIs(t, err, rpc.ErrNotFound)
 }
 

@@ -10,6 +10,10 @@ export const ADDRESS_LOOKUP_TABLE_PROGRAM = "AddressLookupTab1e11111111111111111
 export const SYSVAR_RENT = "SysvarRent111111111111111111111111111111111";
 export const SYSVAR_CLOCK = "SysvarC1ock11111111111111111111111111111111";
 
+/** The System Program's AdvanceNonceAccount instruction (u32 little-endian tag). */
+export const ADVANCE_NONCE_ACCOUNT = 4;
+/** Size of a System Program nonce account: version, state, authority, nonce, fee calculator. */
+export const NONCE_ACCOUNT_SIZE = 80;
 /** Lamports per signature (mainnet). */
 export const LAMPORTS_PER_SIGNATURE = 5000n;
 /** Blocks a blockhash stays valid (Agave MAX_PROCESSING_AGE). */

@@ -52,8 +52,8 @@ func Build(programID solana.PublicKey, discriminator [8]byte, ix solana.Instruct
 }
 
 // Fetch reads the account at addr and decodes it with parse.
-func Fetch[T any](ctx context.Context, c *chain.Client, addr solana.PublicKey, parse func([]byte) (T, error)) (T, error) {
-	data, err := c.AccountData(ctx, addr)
+func Fetch[T any](ctx context.Context, r chain.Reader, addr solana.PublicKey, parse func([]byte) (T, error)) (T, error) {
+	data, err := r.AccountData(ctx, addr)
 	if err != nil {
 		var zero T
 		return zero, err

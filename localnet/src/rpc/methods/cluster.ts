@@ -89,7 +89,7 @@ export const clusterMethods: Record<string, Handler> = {
       if (e instanceof TxParseError) throw invalidParams(`Invalid params: invalid message: ${e.message}`);
       throw e;
     }
-    if (!chain.isBlockhashValid(tx.recentBlockhash, c)) return withContext(chain, c, null);
+    if (!chain.isTxAgeValid(tx, c)) return withContext(chain, c, null);
     return withContext(chain, c, computeFee(tx, tx.staticKeys));
   },
 
