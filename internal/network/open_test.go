@@ -32,7 +32,7 @@ func TestOpenOnTheLocalnet(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, network.DevCluster, n.Cluster)
 	require.Equal(t, e.Network.IDs, n.IDs)
-	require.Equal(t, rpc.CommitmentProcessed, n.Client.Commitment)
+	require.Equal(t, rpc.CommitmentProcessed, n.Client.Commitment())
 	_, missing := n.Registry.FetchConfig(e.Ctx, n.Client)
 	err = n.NotConfigured("registry", missing)
 	require.ErrorIs(t, err, network.ErrNotConfigured)
