@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,25 +13,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/internal/chaintest"
+	"github.com/gpunet/gpunet/internal/harness"
 )
 
-// lockedBuffer is a log the daemon writes while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// line is the first log line with message msg, decoded.
-func (b *lockedBuffer) line(msg string) map[string]any {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, l := range strings.Split(b.buf.String(), "\n") {
+// line is the first line of the JSON log with message msg, decoded.
+func line(log *harness.Buffer, msg string) map[string]any {
+	for _, l := range strings.Split(log.String(), "\n") {
 		var entry map[string]any
 		if json.Unmarshal([]byte(l), &entry) == nil && entry["msg"] == msg {
 			return entry
@@ -48,23 +33,23 @@ func TestHello(t *testing.T) {
 	e := chaintest.New(t)
 	e.InitRegistry(t, solana.NewWallet().PublicKey())
 
-	var logs lockedBuffer
+	var logs harness.Buffer
 	ctx, stop := context.WithCancel(e.Ctx)
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-url", e.Node.RPCURL}, &logs) }()
-	require.Eventually(t, func() bool { return logs.line("registry") != nil }, time.Minute, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return line(&logs, "registry") != nil }, time.Minute, 10*time.Millisecond)
 
-	config := logs.line("config")
+	config := line(&logs, "config")
 	require.Equal(t, []any{"hello", "localnet", e.Node.RPCURL, ""}, []any{config["component"], config["cluster"], config["url"], config["anchor-toml"]})
-	registry := logs.line("registry")
+	registry := line(&logs, "registry")
 	require.Equal(t, []any{e.Admin.PublicKey().String(), false}, []any{registry["admin"], registry["paused"]})
-	addr := logs.line("started")["addr"].(string)
+	addr := line(&logs, "started")["addr"].(string)
 	require.Equal(t, "ok\n", get(t, "http://"+addr+"/healthz"))
 	require.Contains(t, get(t, "http://"+addr+"/metrics"), "\ngpunet_hello_registry_paused 0\n")
 
 	stop()
 	require.NoError(t, <-done)
-	require.NotNil(t, logs.line("stopped"))
+	require.NotNil(t, line(&logs, "stopped"))
 }
 
 func get(t *testing.T, url string) string {

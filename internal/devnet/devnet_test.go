@@ -1,7 +1,6 @@
 package devnet
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -9,13 +8,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gpunet/gpunet/internal/harness"
 	"github.com/gpunet/gpunet/internal/localnet"
 )
 
@@ -50,24 +49,6 @@ func testConfig(dir string, out *os.File) Config {
 	return cfg
 }
 
-// syncBuffer is a bytes.Buffer that Up may write while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // waitNetwork waits until network.json is written and returns it.
 func waitNetwork(t *testing.T, cfg Config) *Network {
 	t.Helper()
@@ -84,7 +65,7 @@ func waitNetwork(t *testing.T, cfg Config) *Network {
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 
 func TestUpServesWritesNetworkAndRefusesASecond(t *testing.T) {
-	out := &syncBuffer{}
+	out := &harness.Buffer{}
 	cfg := testConfig(t.TempDir(), nil)
 	cfg.Out = out
 	ctx, cancel := context.WithCancel(context.Background())
@@ -163,7 +144,7 @@ func TestDownStopsARunningSupervisorAndResetDeletesTheChain(t *testing.T) {
 	cfg := testConfig(dir, nil)
 	child := exec.Command(os.Args[0], "-test.run=^$")
 	child.Env = append(os.Environ(), childEnv+"="+dir)
-	var childOut syncBuffer
+	var childOut harness.Buffer
 	child.Stdout, child.Stderr = &childOut, &childOut
 	require.NoError(t, child.Start())
 	t.Cleanup(func() { _ = child.Process.Kill() })

@@ -3,6 +3,11 @@
 // satisfy, so that those packages import no `testing` and can also serve make dev and tools.
 package harness
 
+import (
+	"bytes"
+	"sync"
+)
+
 // TB is the part of testing.TB the harnesses use. testify's require accepts it.
 type TB interface {
 	Helper()
@@ -24,4 +29,22 @@ type Bench[B any] interface {
 // M runs a package's tests, as *testing.M does for TestMain.
 type M interface {
 	Run() int
+}
+
+// Buffer collects what a process or goroutine writes while the test reads it.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
