@@ -4,6 +4,7 @@ import (
 	"math/bits"
 
 	"github.com/gpunet/gpunet/client/economy"
+	"github.com/gpunet/gpunet/client/registry"
 )
 
 // IOSDForIO is what burning amount IO gives in IOSD at price (micro-USD per whole IO) with
@@ -152,4 +153,72 @@ func satSub(a, b uint64) uint64 {
 		return 0
 	}
 	return a - b
+}
+
+// Price is a usable conversion price (economy_price_t): the agreeing prices' range, burns
+// valuing IO at Lo and redemptions at Hi, and the highest confidence among them.
+type Price struct {
+	Lo, Hi, Conf uint64
+}
+
+// UsablePrice is the price conversions use at unix time now (economy_price,
+// programs/economy/src/price.c): each live oracle's latest price counts while it is non-zero
+// and published at most MaxPriceAgeSecs ago, under the registry's current oracle set; the
+// fresh prices are decided as a final collection with the registry's quorum and the Config's
+// PriceBandBps. ErrPriceUnavailable with fewer than a quorum of fresh prices (or prices of
+// another oracle set), ErrPriceDisagreement when no quorum agrees.
+func UsablePrice(c *economy.Config, rc *registry.Config, now int64) (Price, error) {
+	if c.PriceOracleSet != OracleSetFingerprint(&rc.Params) {
+		return Price{}, economy.ErrPriceUnavailable
+	}
+	live := c.Prices[:min(int(rc.Params.OracleCount), len(c.Prices))]
+	fresh := func(s economy.PriceSubmission) bool {
+		return s.Price != 0 && s.PublishTime >= now-c.Params.MaxPriceAgeSecs
+	}
+	var prices []uint64
+	for _, s := range live {
+		if fresh(s) {
+			prices = append(prices, s.Price)
+		}
+	}
+	if len(prices) == 0 || len(prices) < int(rc.Params.OracleQuorum) {
+		return Price{}, economy.ErrPriceUnavailable
+	}
+	votes, outcome := DecideVotes(VoteRule{Quorum: rc.Params.OracleQuorum, BandBps: c.Params.PriceBandBps}, prices, true)
+	if outcome != VotesDecided {
+		return Price{}, economy.ErrPriceDisagreement
+	}
+	// the agreeing group is every fresh price in [lo, hi]: a sorted run takes in equal ends
+	p := Price{Lo: votes.Lo, Hi: votes.Hi}
+	for _, s := range live {
+		if fresh(s) && s.Price >= p.Lo && s.Price <= p.Hi {
+			p.Conf = max(p.Conf, s.Conf)
+		}
+	}
+	return p, nil
+}
+
+// AttestedReward is device record r's attested cumulative reward, what claim_rewards pays up
+// to (attested, programs/economy/src/claim_rewards.c): the live oracles' non-zero values,
+// submitted under the registry's current oracle set, decided as a final collection with the
+// registry's rule, at the low end. ErrRewardQuorumNotMet with fewer than a quorum of values
+// (or values of another oracle set), ErrRewardDisagreement when no quorum agrees.
+func AttestedReward(r *economy.RewardRecord, rc *registry.Config) (uint64, error) {
+	if r.OracleSet != OracleSetFingerprint(&rc.Params) {
+		return 0, economy.ErrRewardQuorumNotMet
+	}
+	var values []uint64
+	for _, v := range r.Values[:min(int(rc.Params.OracleCount), len(r.Values))] {
+		if v != 0 {
+			values = append(values, v)
+		}
+	}
+	if len(values) == 0 || len(values) < int(rc.Params.OracleQuorum) {
+		return 0, economy.ErrRewardQuorumNotMet
+	}
+	votes, outcome := DecideVotes(RegistryVoteRule(&rc.Params), values, true)
+	if outcome != VotesDecided {
+		return 0, economy.ErrRewardDisagreement
+	}
+	return votes.Lo, nil
 }

@@ -340,7 +340,7 @@ func randomEconomyCase(r *rand.Rand) economyCase {
 func economyLine(e *economyCase) string {
 	c := &e.config
 	p := &c.Params
-	return fmt.Sprintf("%d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d", e.price, e.conf, e.amount,
+	return fmt.Sprintf("arith %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d", e.price, e.conf, e.amount,
 		p.GenesisTime, p.EpochSecs, p.EpochsPerMonth, p.MonthlyDecayE9, p.CommunityBps, p.NetEmissionLimit,
 		c.EmissionBudget, c.NextEpoch, c.Month, c.MonthEmission, c.TotalScheduled, c.TotalAddedBack, c.IoBurned,
 		c.IoRedeemed, c.ProviderPoolTotal, c.CommunityAccrued, e.now, e.maxEpochs)
@@ -388,11 +388,7 @@ func TestEconomyArithmeticMatchesC(t *testing.T) {
 				Community: after.CommunityAccrued - before.CommunityAccrued}, moved, "case %d", i)
 		}
 		for name, err := range map[string]error{"burn": burnErr, "redeem": redeemErr, "advance": advanceErr} {
-			outcome := "ok"
-			if err != nil {
-				outcome = err.(*programerr.Error).Name
-			}
-			outcomes[name+" "+outcome]++
+			outcomes[name+" "+errName(err)]++
 		}
 		if advanceErr == nil && len(events) > 1 {
 			outcomes["advance several"]++

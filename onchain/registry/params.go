@@ -1,9 +1,6 @@
 package registry
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
-
 	"github.com/gagliardetto/solana-go"
 
 	"github.com/gpunet/gpunet/client/economy"
@@ -79,16 +76,4 @@ func DefaultLimits() registry.RegistryLimits {
 	l.MaxSlashBps[registry.OffenceDowntime] = bps / 20
 	l.MaxSlashBps[registry.OffenceJobAbandonment] = bps / 10
 	return l
-}
-
-// OracleSetFingerprint is the fingerprint the programs record with oracle votes (see
-// programs/registry/include/registry_view.h): the first 8 bytes, little-endian, of
-// sha256(live oracle keys || quorum). Votes cast under another fingerprint start over.
-func OracleSetFingerprint(p registry.ConfigParams) uint64 {
-	h := sha256.New()
-	for _, o := range p.Oracles[:min(int(p.OracleCount), len(p.Oracles))] {
-		h.Write(o[:])
-	}
-	h.Write([]byte{p.OracleQuorum})
-	return binary.LittleEndian.Uint64(h.Sum(nil))
 }

@@ -2,9 +2,7 @@ package economy_test
 
 import (
 	"errors"
-	"math/bits"
 	"math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 
@@ -35,7 +33,7 @@ const faulty = 2
 //     add-back lowers the net burn but cannot take back IO already added back: it holds
 //     back later add-backs instead, until burns make up for it);
 //   - IOSD's supply moved exactly by what the economy minted and burned;
-//   - each conversion used the counting rule (gpunet/votes.h, replayed here): the agreeing
+//   - each conversion used the counting rule (gpunet/votes.h, as protocol.DecideVotes): the agreeing
 //     fresh prices' low end for burns, high end for redemptions, the highest confidence among
 //     them, rounded down; and that price is within the band of an honest oracle's fresh price;
 //   - each claim paid the low end of its oracles' agreeing values less what was paid, within
@@ -158,31 +156,6 @@ func (w *economyWorld) amount(max uint64) uint64 {
 	return 1 + w.rng.Uint64N(max)
 }
 
-// agree is votes.h's gp_votes_agree: |a - b| <= band of the larger.
-func agree(a, b uint64, band uint16) bool {
-	hi, diff := max(a, b), max(a, b)-min(a, b)
-	lh, ll := bits.Mul64(diff, 10_000)
-	rh, rl := bits.Mul64(hi, uint64(band))
-	return lh < rh || (lh == rh && ll <= rl)
-}
-
-// decide is votes.h's gp_votes_decide on a final collection: the lowest of the largest groups
-// of votes within the band of each other, and whether it reaches the quorum.
-func decide(votes []uint64, quorum int, band uint16) (lo, hi uint64, ok bool) {
-	v := slices.Sorted(slices.Values(votes))
-	best := 0
-	for i, j := 0, 0; i < len(v); i++ {
-		j = max(j, i)
-		for j+1 < len(v) && agree(v[i], v[j+1], band) {
-			j++
-		}
-		if j-i+1 > best {
-			best, lo, hi = j-i+1, v[i], v[j]
-		}
-	}
-	return lo, hi, best >= quorum
-}
-
 // checkPrice: a conversion's price is the rule's (low end for burns, high end for redemptions)
 // with the highest confidence of the agreeing prices, and within the band of an honest fresh
 // price. A price within 2 s of going stale may count on chain and not by this clock (or the
@@ -200,7 +173,7 @@ func (w *economyWorld) checkPrice(t *testing.T, before *economy.Config, toIOSD b
 			exact = false
 		}
 		fresh = append(fresh, s)
-		honest = honest || i != faulty && agree(price, s.Price, band)
+		honest = honest || i != faulty && protocol.VotesAgree(price, s.Price, band)
 	}
 	require.True(t, honest, "price %d not within the band of an honest fresh price: %+v", price, before.Prices[:3])
 	if !exact {
@@ -210,17 +183,17 @@ func (w *economyWorld) checkPrice(t *testing.T, before *economy.Config, toIOSD b
 	for _, s := range fresh {
 		votes = append(votes, s.Price)
 	}
-	lo, hi, ok := decide(votes, 2, band)
-	require.True(t, ok, "converted without an agreeing quorum: %v", votes)
+	agreed, outcome := protocol.DecideVotes(protocol.VoteRule{Quorum: 2, BandBps: band}, votes, true)
+	require.Equal(t, protocol.VotesDecided, outcome, "converted without an agreeing quorum: %v", votes)
 	var wantConf uint64
 	for _, s := range fresh {
-		if s.Price >= lo && s.Price <= hi {
+		if s.Price >= agreed.Lo && s.Price <= agreed.Hi {
 			wantConf = max(wantConf, s.Conf)
 		}
 	}
-	want := hi
+	want := agreed.Hi
 	if toIOSD {
-		want = lo
+		want = agreed.Lo
 	}
 	require.Equal(t, [2]uint64{want, wantConf}, [2]uint64{price, conf})
 }
@@ -455,10 +428,11 @@ func (w *economyWorld) claim(t *testing.T) error {
 			votes = append(votes, v)
 		}
 	}
-	lo, _, ok := decide(votes, 2, w.voteBand)
-	require.True(t, ok, "device %d paid without an agreeing quorum: %v", d, w.values[d])
+	agreed, outcome := protocol.DecideVotes(protocol.VoteRule{Quorum: 2, BandBps: w.voteBand}, votes, true)
+	require.Equal(t, protocol.VotesDecided, outcome, "device %d paid without an agreeing quorum: %v", d, w.values[d])
+	lo := agreed.Lo
 	require.Equal(t, &economy.RewardsClaimed{Device: p.Device, OwnerIo: p.Token, Amount: lo - paid, Cumulative: lo}, ev)
-	require.True(t, agree(lo, w.values[d][0], w.voteBand) || agree(lo, w.values[d][1], w.voteBand),
+	require.True(t, protocol.VotesAgree(lo, w.values[d][0], w.voteBand) || protocol.VotesAgree(lo, w.values[d][1], w.voteBand),
 		"device %d paid %d, not within the band of an honest value: %v", d, lo, w.values[d])
 	return nil
 }

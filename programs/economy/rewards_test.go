@@ -8,7 +8,7 @@ import (
 
 	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/internal/chaintest"
-	onregistry "github.com/gpunet/gpunet/onchain/registry"
+	"github.com/gpunet/gpunet/internal/protocol"
 )
 
 // rewards sends oracle i's attestation of device's cumulative reward.
@@ -110,5 +110,5 @@ func TestOracleRotation(t *testing.T) {
 	require.Equal(t, uint64(12*io), e.TokenBalance(t, p.Token)) // 12 agreed, 10 already paid
 	record, err := e.prog.FetchRewards(e.Ctx, e.Client, p.Device)
 	require.NoError(t, err)
-	require.Equal(t, onregistry.OracleSetFingerprint(params), record.OracleSet)
+	require.Equal(t, protocol.OracleSetFingerprint(&params), record.OracleSet)
 }

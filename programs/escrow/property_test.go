@@ -211,7 +211,7 @@ func newEscrowWorld(t *testing.T, rng *rand.Rand) *escrowWorld {
 	w.stranger = e.Funded(t)
 	rc, err := e.Registry.FetchConfig(e.Ctx, e.Client)
 	require.NoError(t, err)
-	w.rule = voteRule{quorum: int(rc.Params.OracleQuorum), bandBps: uint64(rc.Params.VoteBandBps), oracles: int(rc.Params.OracleCount)}
+	w.rule = voteRule{VoteRule: protocol.RegistryVoteRule(&rc.Params), oracles: int(rc.Params.OracleCount)}
 	// Two renters with plenty and a Cluster each, one with little and no Cluster (yet).
 	for i, funds := range []uint64{100 * iosd, 100 * iosd, 60_000} {
 		r := &worldRenter{renter: e.newRenter(t, funds), funded: funds, nextID: 1, clusterID: uint64(40 + i)}
@@ -995,47 +995,26 @@ func (w *escrowWorld) tally(g *escrow.Job, rows [][]uint32, window uint64) *escr
 	return &out
 }
 
-// voteRule is gpunet/votes.h restated: the largest group of votes pairwise within the band
-// (the lowest of equal ones) decides a slot when it has a quorum, at its lowest vote.
+// voteRule is the registry's vote rule (gpunet/votes.h, as protocol.DecideVotes) and how many
+// oracles vote.
 type voteRule struct {
-	quorum, oracles int
-	bandBps         uint64
+	protocol.VoteRule
+	oracles int
 }
 
-func (r voteRule) agree(a, b uint32) bool {
-	hi, lo := max(a, b), min(a, b)
-	return uint64(hi-lo)*10_000 <= uint64(hi)*r.bandBps
-}
-
-// decide is one slot's outcome: the agreeing votes' lowest, and whether they are a quorum.
-func (r voteRule) decide(votes []uint32) (uint32, bool) {
-	v := slices.Clone(votes)
-	slices.Sort(v)
-	best, lo := 0, uint32(0)
-	for i := range v {
-		j := i
-		for j+1 < len(v) && r.agree(v[i], v[j+1]) {
-			j++
-		}
-		if j-i+1 > best {
-			best, lo = j-i+1, v[i]
-		}
-	}
-	return lo, len(v) > 0 && best >= r.quorum
-}
-
-// decideAll decides every slot of g: lo[i] is slot i's value, -1 if undecided; all says
-// whether every slot is decided.
+// decideAll decides every slot of g as escrow_usage_tally does: lo[i] is slot i's value, -1 if
+// undecided; all says whether every slot is decided.
 func (r voteRule) decideAll(g *escrow.Job, rows [][]uint32) (lo []int64, all bool) {
 	all = true
 	for i := range int(g.SlotCount) {
-		votes := make([]uint32, len(rows))
+		votes := make([]uint64, len(rows))
 		for k, row := range rows {
-			votes[k] = row[i]
+			votes[k] = uint64(row[i])
 		}
-		v, ok := r.decide(votes)
-		lo = append(lo, map[bool]int64{true: int64(v), false: -1}[ok])
-		all = all && ok
+		agreed, outcome := protocol.DecideVotes(r.VoteRule, votes, true)
+		decided := outcome == protocol.VotesDecided
+		lo = append(lo, map[bool]int64{true: int64(agreed.Lo), false: -1}[decided])
+		all = all && decided
 	}
 	return lo, all
 }
@@ -1550,7 +1529,7 @@ func (w *escrowWorld) check() {
 // g as of a counted window.
 func (w *escrowWorld) honest(g *escrow.Job, i int, v uint64) bool {
 	for win := uint64(g.StartedAt / g.UsageWindowSecs); v > 0 && win <= g.LastUsageWindow; win++ {
-		if w.rule.agree(uint32(v), honestSecs(g, i, w.e.windowEnd(win))) {
+		if protocol.VotesAgree(v, uint64(honestSecs(g, i, w.e.windowEnd(win))), w.rule.BandBps) {
 			return true
 		}
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chaintest"
-	onregistry "github.com/gpunet/gpunet/onchain/registry"
+	"github.com/gpunet/gpunet/internal/protocol"
 )
 
 // proofRent is the rent-exempt minimum of a ProofWindow (304 bytes) at mainnet rent.
@@ -70,7 +70,7 @@ func TestSubmitProofQuorum(t *testing.T) {
 
 		_, bump, err := solana.FindProgramAddress([][]byte{[]byte("proof"), p.Device[:], leU64(w)}, e.Registry.ID)
 		require.NoError(t, err)
-		want := registry.ProofWindow{Device: p.Device, Payer: e.Oracles[0].PublicKey(), Window: w, OracleSet: onregistry.OracleSetFingerprint(params), VotedMask: 1, ChallengeMask: 1, ChallengePassMask: 1, Votes: 1, Bump: bump, Version: registry.LayoutVersion}
+		want := registry.ProofWindow{Device: p.Device, Payer: e.Oracles[0].PublicKey(), Window: w, OracleSet: protocol.OracleSetFingerprint(&params), VotedMask: 1, ChallengeMask: 1, ChallengePassMask: 1, Votes: 1, Bump: bump, Version: registry.LayoutVersion}
 		want.Uptime[0] = 2
 		want.Benchmark[0] = 1_000
 		require.Equal(t, &want, e.proofWindow(t, p, w))
@@ -118,7 +118,7 @@ func TestSubmitProofQuorum(t *testing.T) {
 		want.UptimeEmaBps = 1250
 		want.ChallengesPassed = 1
 		want.Reputation = 2624
-		want.OracleSet = onregistry.OracleSetFingerprint(params)
+		want.OracleSet = protocol.OracleSetFingerprint(&params)
 		want.OracleBenchmark[0], want.OracleBenchmark[2] = 1_000, 1_005
 		want.ChallengeMask, want.ChallengePassMask = 0b101, 0b101
 		require.Equal(t, &want, e.Device(t, p))
