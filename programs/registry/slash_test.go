@@ -314,7 +314,8 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 	require.NoError(t, e.Send(e.slashSigners(), e.oracleSlashIx(a, registry.OffenceFailedChallenge, evA)))
 	require.NoError(t, e.Send([]solana.PrivateKey{donor},
 		token.NewTransferInstruction(chaintest.IO, donorToken, e.escrowOf(c, evC), donor.PublicKey(), nil).Build()))
-	deadline := e.slashRecord(t, b, evB).AppealDeadline
+	// c was slashed after b, so under load its window may end a second later: wait for both
+	deadline := max(e.slashRecord(t, b, evB).AppealDeadline, e.slashRecord(t, c, evC).AppealDeadline)
 
 	resolve := func(p chaintest.Provider, ev [32]byte, payer solana.PublicKey) solana.Instruction {
 		return e.resolveIx(admin, p, ev, payer)
