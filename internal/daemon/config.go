@@ -194,7 +194,8 @@ func Load(name string, args []string, cfg Config) error {
 }
 
 // loadFile applies a JSON object of key: value; strings are parsed like flags, so
-// durations are written "5s". Unknown keys are refused.
+// durations are written "5s". Keys that begin with "//" are comments (JSON has none), so a
+// generated file can explain each setting; other unknown keys are refused.
 func loadFile(path string, fs []field) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -209,6 +210,9 @@ func loadFile(path string, fs []field) error {
 		known[f.key] = f
 	}
 	for key, raw := range obj {
+		if strings.HasPrefix(key, "//") {
+			continue
+		}
 		f, ok := known[key]
 		if !ok {
 			return fmt.Errorf("%w: %s: unknown key %q", ErrInvalidConfig, path, key)
