@@ -254,3 +254,26 @@ func LogAttrs(cfg any) []any {
 	}
 	return attrs
 }
+
+// Entry is one configuration key with its usage and value (a duration as text, as the file
+// takes it), for a program that writes a config file.
+type Entry struct {
+	Key, Usage string
+	Value      any
+}
+
+// Entries lists cfg's keys in declaration order.
+func Entries(cfg any) []Entry {
+	fs, err := fields(cfg)
+	if err != nil {
+		return nil
+	}
+	out := make([]Entry, len(fs))
+	for i, f := range fs {
+		out[i] = Entry{Key: f.key, Usage: f.usage, Value: f.value.Interface()}
+		if d, ok := out[i].Value.(time.Duration); ok {
+			out[i].Value = d.String()
+		}
+	}
+	return out
+}
