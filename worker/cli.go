@@ -254,3 +254,6 @@ func printSigned(w io.Writer, s *Signed, signOnly bool) error {
 	return err
 }
 
+func statusCommand(stdout io.Writer, log *slog.Logger) *cobra.Command {
+	return &cobra.Command{Use: "status"}
+}
