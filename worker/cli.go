@@ -255,5 +255,24 @@ func printSigned(w io.Writer, s *Signed, signOnly bool) error {
 }
 
 func statusCommand(stdout io.Writer, log *slog.Logger) *cobra.Command {
-	return &cobra.Command{Use: "status"}
+	var s session
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "What the chain, this host and each oracle say about this device, and why it is not hireable",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, key, n, report, err := s.load(cmd.Context(), log)
+			if err != nil {
+				return err
+			}
+			urls, _ := cfg.OracleURLs()
+			st, err := DeviceStatus(cmd.Context(), n, key.PublicKey(), report, urls)
+			if err != nil {
+				return err
+			}
+			return s.format.Print(stdout, st, func(w io.Writer) error { return PrintStatus(w, st) })
+		},
+	}
+	s.flags(cmd)
+	return cmd
 }
