@@ -194,7 +194,8 @@ func Load(name string, args []string, cfg Config) error {
 }
 
 // loadFile applies a JSON object of key: value; strings are parsed like flags, so
-// durations are written "5s". Unknown keys are refused.
+// durations are written "5s". Keys that begin with "//" are comments (JSON has none), so a
+// generated file can explain each setting; other unknown keys are refused.
 func loadFile(path string, fs []field) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -209,6 +210,9 @@ func loadFile(path string, fs []field) error {
 		known[f.key] = f
 	}
 	for key, raw := range obj {
+		if strings.HasPrefix(key, "//") {
+			continue
+		}
 		f, ok := known[key]
 		if !ok {
 			return fmt.Errorf("%w: %s: unknown key %q", ErrInvalidConfig, path, key)
@@ -249,4 +253,27 @@ func LogAttrs(cfg any) []any {
 		attrs = append(attrs, slog.Any(f.key, f.value.Interface()))
 	}
 	return attrs
+}
+
+// Entry is one configuration key with its usage and value (a duration as text, as the file
+// takes it), for a program that writes a config file.
+type Entry struct {
+	Key, Usage string
+	Value      any
+}
+
+// Entries lists cfg's keys in declaration order.
+func Entries(cfg any) []Entry {
+	fs, err := fields(cfg)
+	if err != nil {
+		return nil
+	}
+	out := make([]Entry, len(fs))
+	for i, f := range fs {
+		out[i] = Entry{Key: f.key, Usage: f.usage, Value: f.value.Interface()}
+		if d, ok := out[i].Value.(time.Duration); ok {
+			out[i].Value = d.String()
+		}
+	}
+	return out
 }

@@ -40,7 +40,7 @@ func writeFile(t *testing.T, body string) string {
 }
 
 func TestLoadPrecedence(t *testing.T) {
-	file := `{"rpc": "http://file:1", "workers": 3, "shutdown-timeout": "7s", "db-password": "from-file"}`
+	file := `{"// rpc": "a comment, skipped", "rpc": "http://file:1", "workers": 3, "shutdown-timeout": "7s", "db-password": "from-file"}`
 	tests := []struct {
 		name string
 		env  map[string]string

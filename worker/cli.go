@@ -1,0 +1,278 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/gagliardetto/solana-go"
+	"github.com/spf13/cobra"
+
+	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/cli"
+	"github.com/gpunet/gpunet/internal/daemon"
+	"github.com/gpunet/gpunet/internal/keyfile"
+	"github.com/gpunet/gpunet/internal/network"
+	"github.com/gpunet/gpunet/worker/gpu"
+	"github.com/gpunet/gpunet/worker/nvml"
+)
+
+// Execute runs gpunet-worker with args and returns its exit status.
+func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := command(stdout, stderr)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(stderr, "Error:", err)
+		return 1
+	}
+	return 0
+}
+
+// session is what register and status share: the config file, -u and -o.
+type session struct {
+	config, url, output string
+	format              cli.Format
+}
+
+func (s *session) flags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&s.config, "config", ConfigFile(DefaultDir()), "the worker's config file (written by init)")
+	f.StringVarP(&s.url, "url", "u", "", "JSON-RPC URL or moniker, overriding the config's")
+	f.StringVarP(&s.output, "output", "o", string(cli.Text), "output format: text, json or json-compact")
+}
+
+// load reads the config (file < env) with -u on top, the device key, the network and the
+// hardware.
+func (s *session) load(ctx context.Context, log *slog.Logger) (*Config, solana.PrivateKey, *network.Network, gpu.Report, error) {
+	var report gpu.Report
+	var err error
+	if s.format, err = cli.ParseFormat(s.output); err != nil {
+		return nil, nil, nil, report, err
+	}
+	cfg := DefaultConfig()
+	if err := daemon.Load(Name, []string{"-config", s.config}, &cfg); err != nil {
+		return nil, nil, nil, report, err
+	}
+	if s.url != "" {
+		target, err := cli.ParseTarget(s.url)
+		if err != nil {
+			return nil, nil, nil, report, err
+		}
+		cfg.URL, cfg.Cluster = target.URL, target.Cluster
+	}
+	key, err := keyfile.Load(cfg.DeviceKeypair)
+	if err != nil {
+		return nil, nil, nil, report, err
+	}
+	n, err := network.Open(ctx, cfg.Options)
+	if err != nil {
+		return nil, nil, nil, report, err
+	}
+	detector := nvml.New(nil)
+	defer detector.Close()
+	report = gpu.NewMonitor(detector, log).Detect(ctx)
+	return &cfg, key, n, report, nil
+}
+
+func command(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "gpunet-worker",
+		Short: "Run a gpunet provider's host: register the device, heartbeat to the oracles, say why it is (not) hireable",
+		Example: `  gpunet-worker init                       # device key + commented config in ` + DefaultDir() + `
+  gpunet-worker register                   # register and stake, signed by your wallet (-k) and the device key
+  gpunet-worker run                        # the daemon: heartbeats to every oracle
+  gpunet-worker status -o json             # chain, host and oracles side by side`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	root.AddCommand(initCommand(stdout), registerCommand(stdout, log), statusCommand(stdout, log), runCommand(stderr))
+	return root
+}
+
+func initCommand(stdout io.Writer) *cobra.Command {
+	var dir, output string
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Write the device keypair (0600) and a commented config file",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			format, err := cli.ParseFormat(output)
+			if err != nil {
+				return err
+			}
+			res, err := Init(dir)
+			if err != nil {
+				return err
+			}
+			return format.Print(stdout, res, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "Device: %s\nKeypair: %s (keep it: it is the device's identity)\nConfig: %s (edit the oracles, owner wallet and hardware, then `gpunet-worker register`)\n", res.Device, res.Key, res.Config)
+				return err
+			})
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", DefaultDir(), "directory of the key, config and state")
+	cmd.Flags().StringVarP(&output, "output", "o", string(cli.Text), "output format: text, json or json-compact")
+	return cmd
+}
+
+func registerCommand(stdout io.Writer, log *slog.Logger) *cobra.Command {
+	var s session
+	var keypair, owner, nonce, nonceAuthority string
+	var presigned []string
+	var stake uint64
+	var signOnly bool
+	cmd := &cobra.Command{
+		Use:   "register",
+		Short: "Register the device and stake its hardware's minimum (owner wallet and device key sign)",
+		Long: `register creates your Provider (once), registers this device with the hardware found, and
+stakes up to the minimum of its hardware model (or --stake). The owner wallet pays and signs
+with the device key. An offline wallet signs as with the Solana CLI: --sign-only on a durable
+nonce prints the transaction and the absent signers; run the same command again with
+--signer PUBKEY=SIGNATURE to complete and send it.`,
+		Example: `  gpunet-worker register -k ~/.config/solana/id.json
+  gpunet-worker register --owner OWNER --nonce NONCE --nonce-authority OWNER --sign-only
+  gpunet-worker register --owner OWNER --nonce NONCE --nonce-authority OWNER --signer OWNER=SIGNATURE`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, device, n, report, err := s.load(cmd.Context(), log)
+			if err != nil {
+				return err
+			}
+			var o RegisterOptions
+			o.SignOnly, o.Stake = signOnly, stake
+			if (nonce == "") != (nonceAuthority == "") {
+				return errors.New("--nonce and --nonce-authority go together")
+			}
+			if nonce != "" {
+				if o.Nonce, err = solana.PublicKeyFromBase58(nonce); err != nil {
+					return fmt.Errorf("--nonce: %w", err)
+				}
+				if o.NonceAuthority, err = solana.PublicKeyFromBase58(nonceAuthority); err != nil {
+					return fmt.Errorf("--nonce-authority: %w", err)
+				}
+			} else if signOnly || len(presigned) > 0 {
+				return errors.New("offline signatures need a durable nonce: --nonce ACCOUNT --nonce-authority PUBKEY")
+			}
+			for _, p := range presigned {
+				signer, err := chain.ParsePresigned(p)
+				if err != nil {
+					return err
+				}
+				o.Signers = append(o.Signers, signer)
+			}
+			switch {
+			case owner != "":
+				if o.Owner, err = solana.PublicKeyFromBase58(owner); err != nil {
+					return fmt.Errorf("--owner: %w", err)
+				}
+			default:
+				path := keypair
+				if path == "" {
+					path = cfg.OwnerKeypair
+				}
+				if path == "" {
+					path = solanaDefaultKeypair()
+				}
+				wallet, err := keyfile.Load(path)
+				if err != nil {
+					return fmt.Errorf("owner wallet (-k, or --owner PUBKEY to sign offline): %w", err)
+				}
+				o.Owner = wallet.PublicKey()
+				o.Signers = append(o.Signers, wallet)
+			}
+			if keypair != "" && owner != "" {
+				wallet, err := keyfile.Load(keypair)
+				if err != nil {
+					return err
+				}
+				o.Signers = append(o.Signers, wallet)
+			}
+			plan, err := Plan(cmd.Context(), n, cfg, device.PublicKey(), o.Owner, report, o.Stake)
+			if err != nil {
+				return err
+			}
+			signed, err := Register(cmd.Context(), n, plan, device, o)
+			if err != nil {
+				return err
+			}
+			return s.format.Print(stdout, signed, func(w io.Writer) error { return printSigned(w, signed, o.SignOnly) })
+		},
+	}
+	s.flags(cmd)
+	f := cmd.Flags()
+	f.StringVarP(&keypair, "keypair", "k", "", "the owner wallet's keypair file (default: the config's owner-keypair, else the Solana CLI's)")
+	f.StringVar(&owner, "owner", "", "the owner wallet's public key, when it signs offline")
+	f.Uint64Var(&stake, "stake", 0, "stake the device should hold, in IO base units (default: its hardware's minimum)")
+	f.BoolVar(&signOnly, "sign-only", false, "sign with the device key (and -k if given), print the transaction and the absent signers, send nothing")
+	f.StringVar(&nonce, "nonce", "", "durable nonce account to build on (needed to sign offline)")
+	f.StringVar(&nonceAuthority, "nonce-authority", "", "the nonce account's authority (a signer)")
+	f.StringArrayVar(&presigned, "signer", nil, "an offline signature PUBKEY=SIGNATURE (repeatable)")
+	return cmd
+}
+
+func solanaDefaultKeypair() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	c, err := cli.LoadSolanaConfig(home)
+	if err != nil {
+		return ""
+	}
+	return c.DefaultKeypair(home)
+}
+
+func printSigned(w io.Writer, s *Signed, signOnly bool) error {
+	p := s.Plan
+	fmt.Fprintf(w, "Device: %s (hardware model %d, %d GPUs, %d GiB each)\n", p.Device, p.Spec.HardwareModel, p.Spec.GpuCount, p.Spec.VramGib)
+	if p.CPUOnly != "" {
+		fmt.Fprintf(w, "CPU class: %s\n", p.CPUOnly)
+	}
+	fmt.Fprintf(w, "Stake: %d staked, minimum %d, adding %d (from %s)\n", p.Staked, p.MinStake, p.TopUp, p.OwnerIOAccount)
+	if !signOnly {
+		_, err := fmt.Fprintf(w, "Signature: %s\n", s.Signature)
+		return err
+	}
+	fmt.Fprintf(w, "\nBlockhash: %s\nSigners (Pubkey=Signature):\n", s.Blockhash)
+	for _, sig := range s.Signers {
+		fmt.Fprintf(w, "  %s\n", sig)
+	}
+	if len(s.Absent) > 0 {
+		fmt.Fprintln(w, "Absent Signers (Pubkey):")
+		for _, a := range s.Absent {
+			fmt.Fprintf(w, "  %s\n", a)
+		}
+	}
+	_, err := fmt.Fprintf(w, "Message to sign (base64): %s\nTransaction (base58): %s\n", s.Message, s.Base58)
+	return err
+}
+
+func statusCommand(stdout io.Writer, log *slog.Logger) *cobra.Command {
+	var s session
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "What the chain, this host and each oracle say about this device, and why it is not hireable",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, key, n, report, err := s.load(cmd.Context(), log)
+			if err != nil {
+				return err
+			}
+			urls, _ := cfg.OracleURLs()
+			st, err := DeviceStatus(cmd.Context(), n, key.PublicKey(), report, urls)
+			if err != nil {
+				return err
+			}
+			return s.format.Print(stdout, st, func(w io.Writer) error { return PrintStatus(w, st) })
+		},
+	}
+	s.flags(cmd)
+	return cmd
+}

@@ -1,0 +1,150 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+
+	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/daemon"
+	"github.com/gpunet/gpunet/internal/keyfile"
+	"github.com/gpunet/gpunet/internal/network"
+	"github.com/gpunet/gpunet/internal/wire"
+	"github.com/gpunet/gpunet/worker/gpu"
+	"github.com/gpunet/gpunet/worker/heartbeat"
+	"github.com/gpunet/gpunet/worker/nvml"
+)
+
+func runCommand(logs io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "run [-config FILE] [-<key> VALUE ...]",
+		Short: "Run the worker daemon: detect the hardware, heartbeat to every oracle, serve /healthz and /metrics",
+		Long: `run is the daemon. Its flags are the config's keys (-<key> VALUE); GPUNET_WORKER_<KEY>
+variables override the config file and flags override both. Without -config it reads
+` + ConfigFile(DefaultDir()) + `.`,
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, set := os.LookupEnv(daemon.EnvName(Name, "config")); !set && !hasConfigFlag(args) {
+				if _, err := os.Stat(ConfigFile(DefaultDir())); err == nil {
+					args = append([]string{"-config", ConfigFile(DefaultDir())}, args...)
+				}
+			}
+			return Run(cmd.Context(), args, logs)
+		},
+	}
+}
+
+func hasConfigFlag(args []string) bool {
+	for _, a := range args {
+		for _, f := range []string{"-config", "--config"} {
+			if a == f || len(a) > len(f) && a[:len(f)+1] == f+"=" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Run is `gpunet-worker run`: the daemon until ctx ends or a shutdown signal.
+func Run(ctx context.Context, args []string, logs io.Writer) error {
+	cfg := DefaultConfig()
+	d, err := daemon.New(Name, args, &cfg, logs)
+	if err != nil {
+		return err
+	}
+	key, err := keyfile.Load(cfg.DeviceKeypair)
+	if err != nil {
+		return err
+	}
+	urls, _ := cfg.OracleURLs() // validated
+	if len(urls) == 0 {
+		return fmt.Errorf("%w: no oracles configured: nothing would prove this device's uptime", daemon.ErrInvalidConfig)
+	}
+	n, err := network.Open(ctx, cfg.Options)
+	if err != nil {
+		return err
+	}
+	seq, err := heartbeat.OpenSequence(cfg.StateDir)
+	if err != nil {
+		return err
+	}
+	detector := nvml.New(nil)
+	defer detector.Close()
+	monitor := gpu.NewMonitor(detector, d.Log.With("part", "gpu"))
+	monitor.Detect(ctx)
+
+	var set atomic.Pointer[heartbeat.Set]
+	first, err := readSet(ctx, n)
+	if err != nil {
+		return err
+	}
+	set.Store(first)
+	d.Log.Info("worker", "device", key.PublicKey().String(), "oracles", urls, "heartbeat_interval", first.Interval.String())
+
+	gpus := d.Metrics.NewGauge(prometheus.GaugeOpts{Namespace: "gpunet", Subsystem: Name, Name: "gpus", Help: "GPUs found at the last detection."})
+	problems := d.Metrics.NewGauge(prometheus.GaugeOpts{Namespace: "gpunet", Subsystem: Name, Name: "hardware_problems", Help: "Hardware problems found at the last detection (lost or unhealthy GPUs, a failed detection)."})
+	telemetry := func() wire.Telemetry {
+		r := monitor.Latest()
+		gpus.Set(float64(len(r.GPUs)))
+		problems.Set(float64(len(r.Problems)))
+		return wire.Telemetry{Version: wire.TelemetryVersion, GPUs: r.GPUs, Problems: r.Problems}
+	}
+	sender := heartbeat.NewSender(key, seq, func() heartbeat.Set { return *set.Load() }, telemetry, d.Log.With("part", "heartbeat"), d.Metrics)
+
+	tasks := []func(context.Context) error{
+		func(ctx context.Context) error { return monitor.Run(ctx, cfg.DetectInterval) },
+		func(ctx context.Context) error { return refreshSet(ctx, n, cfg.ConfigRefresh, &set, d) },
+	}
+	for _, url := range urls {
+		tasks = append(tasks, func(ctx context.Context) error { return sender.Run(ctx, url) })
+	}
+	return d.Run(ctx, tasks...)
+}
+
+// readSet reads the registry's heartbeat interval and oracle keys, retrying while the RPC is
+// unreachable.
+func readSet(ctx context.Context, n *network.Network) (*heartbeat.Set, error) {
+	var s *heartbeat.Set
+	err := chain.Backoff{Attempts: 8, First: 500 * time.Millisecond, Max: 10 * time.Second}.Do(ctx, func(_ context.Context, err error) bool {
+		return !errors.Is(err, chain.ErrAccountNotFound)
+	}, func() error {
+		rc, err := n.Registry.FetchConfig(ctx, n.Client)
+		if err != nil {
+			return err
+		}
+		p := rc.Params
+		s = &heartbeat.Set{Interval: time.Duration(p.HeartbeatIntervalSecs) * time.Second, Oracles: p.Oracles[:min(int(p.OracleCount), len(p.Oracles))]}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read registry config: %w", n.NotConfigured("registry", err))
+	}
+	return s, nil
+}
+
+// refreshSet reads the registry's settings again every interval, so a new heartbeat interval
+// or oracle set applies without a restart.
+func refreshSet(ctx context.Context, n *network.Network, every time.Duration, set *atomic.Pointer[heartbeat.Set], d *daemon.Daemon) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			s, err := readSet(ctx, n)
+			if err != nil {
+				d.Log.Warn("registry config not refreshed", "err", err)
+				continue
+			}
+			set.Store(s)
+		}
+	}
+}
