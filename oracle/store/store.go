@@ -206,15 +206,3 @@ func (s *Store) Put(ctx context.Context, a Action) error {
 	}
 	return nil
 }
-
-// Count is the number of rows of table (for tests and metrics: heartbeats, devices, actions).
-func (s *Store) Count(ctx context.Context, table string) (int, error) {
-	switch table {
-	case "heartbeats", "devices", "actions":
-	default:
-		return 0, fmt.Errorf("count: unknown table %q", table)
-	}
-	var n int
-	err := s.pool.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n)
-	return n, err
-}
