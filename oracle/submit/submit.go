@@ -283,8 +283,10 @@ func (p *Prover) outcome(ctx context.Context, a store.Action, err error) error {
 	var ie *chain.InstructionError
 	var te *chain.TransactionError
 	switch {
-	case err == nil, errors.Is(err, registry.ErrDuplicateVote), errors.As(err, &te) && te.Kind == "AlreadyProcessed":
+	case err == nil:
 		a.State, a.Error = store.Landed, ""
+	case errors.Is(err, registry.ErrDuplicateVote), errors.As(err, &te) && te.Kind == "AlreadyProcessed":
+		a.State, a.Error = store.Landed, err.Error() // in already: done, and the record says why
 	case errors.As(err, &ie), errors.As(err, &te), errors.Is(err, chain.ErrBlockhashExpired):
 		a.State, a.Error = store.Failed, err.Error()
 	default:
