@@ -102,6 +102,7 @@ test-validator: deps programs localnet-build
 bench: deps programs localnet-build
 	$(Q)$(call say,BENCH,internal/sbpf)$(GO) test ./internal/sbpf/ -run '^$$' -bench .
 	$(Q)$(call say,BENCH,programs)$(GO) test ./programs/... -run '^$$' -bench . -benchtime 1x
+	$(Q)$(call say,BENCH,oracle)$(GO) test ./oracle/... -run '^$$' -bench .
 
 clean:
 	rm -rf target localnet/dist client/ts/dist

@@ -1,0 +1,313 @@
+// Package submit puts this oracle's view on-chain: after each proof window ends it votes the
+// uptime it saw live for every device that heartbeated to it (submit_proof, cumulative since
+// the device's base), counts windows whose voting deadline passed (count_proof) and closes
+// those that can no longer count (close_stale_proof). Oracles do this independently; the
+// registry combines their votes.
+//
+// It is restart-safe: every transaction is signed and stored before it is sent, and the chain
+// is read before anything is sent again (the device's last counted window, the window's votes,
+// the stored transaction's status), so a restart at any point resends the same transaction at
+// most, never a second vote.
+package submit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gagliardetto/solana-go"
+	"github.com/gagliardetto/solana-go/rpc"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/network"
+	onregistry "github.com/gpunet/gpunet/onchain/registry"
+	"github.com/gpunet/gpunet/oracle/store"
+	"github.com/gpunet/gpunet/oracle/uptime"
+)
+
+// Config paces the prover.
+type Config struct {
+	Every time.Duration // how often it looks for work
+	// Delay is how long after a window's end (or deadline) on this clock it acts: the chain's
+	// clock trails the wall clock by up to a slot or so.
+	Delay time.Duration
+}
+
+// Prover votes, counts and closes proof windows for one oracle.
+type Prover struct {
+	net   *network.Network
+	key   chain.Signer
+	store *store.Store
+	log   *slog.Logger
+	sent  *prometheus.CounterVec // by kind and state
+	cfg   Config
+	now   func() time.Time
+}
+
+// New is the prover of the oracle signing with key; sent counts its transactions by kind and
+// outcome.
+func New(cfg Config, n *network.Network, key chain.Signer, st *store.Store, log *slog.Logger, sent *prometheus.CounterVec) *Prover {
+	return &Prover{net: n, key: key, store: st, log: log, sent: sent, cfg: cfg, now: time.Now}
+}
+
+// Run works every cfg.Every until ctx ends; a failed round is logged and retried.
+func (p *Prover) Run(ctx context.Context) error {
+	t := time.NewTicker(p.cfg.Every)
+	defer t.Stop()
+	for {
+		if err := p.Round(ctx); err != nil && ctx.Err() == nil {
+			p.log.Warn("prove round", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// Round votes on the last ended window of every device credited recently, then counts or
+// closes every open window that is due.
+func (p *Prover) Round(ctx context.Context) error {
+	cfg, err := p.net.Registry.FetchConfig(ctx, p.net.Client)
+	if err != nil {
+		return fmt.Errorf("read registry config: %w", err)
+	}
+	params := &cfg.Params
+	now := p.now().Add(-p.cfg.Delay)
+	if slot := oracleSlot(params, p.key.PublicKey()); slot >= 0 {
+		devices, err := p.store.CreditedSince(ctx, now.Add(-time.Duration(params.MaxProofAgeSecs)*time.Second).UnixMilli())
+		if err != nil {
+			return err
+		}
+		for _, dev := range devices {
+			if err := p.vote(ctx, params, slot, dev, now); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				p.log.Warn("vote", "device", dev, "err", err)
+			}
+		}
+	}
+	return p.crank(ctx, params, now)
+}
+
+func oracleSlot(params *registry.ConfigParams, key solana.PublicKey) int {
+	for i, o := range params.Oracles[:min(int(params.OracleCount), len(params.Oracles))] {
+		if o == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// vote votes on the last window of dev that ended before now, unless it is counted or this
+// oracle's vote on it (from the device's current base) is already in.
+func (p *Prover) vote(ctx context.Context, params *registry.ConfigParams, slot int, dev string, now time.Time) error {
+	key, err := solana.PublicKeyFromBase58(dev)
+	if err != nil {
+		return err
+	}
+	d, err := p.net.Registry.FetchDevice(ctx, p.net.Client, key)
+	if err != nil {
+		return fmt.Errorf("read device: %w", err)
+	}
+	n, at := uint64(params.ProofWindowSecs), uint64(max(now.Unix(), 0))
+	if d.Status == registry.StatusDeregistered || at < 2*n {
+		return nil
+	}
+	window := at/n - 1
+	if window <= d.LastProofWindow {
+		return nil // counted
+	}
+	base := d.LastProofWindow
+	prev, err := p.store.Action(ctx, store.Vote, dev, window, base)
+	if err != nil || prev != nil && prev.State == store.Landed {
+		return err
+	}
+	pw, err := p.proofWindow(ctx, p.net.Registry.ProofAddress(p.net.Registry.DeviceAddress(key), window))
+	if err != nil {
+		return err
+	}
+	if pw != nil && pw.Base == base && pw.OracleSet == onregistry.OracleSetFingerprint(*params) && pw.VotedMask&(1<<slot) != 0 {
+		return p.landed(ctx, prev) // in, by the transaction prev stored
+	}
+	if prev != nil && prev.State == store.Pending {
+		if done, err := p.settle(ctx, prev); done || err != nil {
+			return err
+		}
+	}
+	span := uptime.SpanOf(params, d, window)
+	credits, err := p.store.Credits(ctx, dev, int64(span.Start)*1000, int64(span.End)*1000)
+	if err != nil {
+		return err
+	}
+	secs := span.Seconds(credits)
+	if secs == 0 {
+		return nil // nothing seen: no vote, no rent; the next window that counts catches up
+	}
+	payer := p.key.PublicKey()
+	if pw != nil {
+		payer = pw.Payer
+	}
+	ix, err := p.net.Registry.SubmitProof(p.key.PublicKey(), key, registry.ProofReport{Window: window, UptimeSecs: secs, Challenge: registry.ChallengeNone}, payer)
+	if err != nil {
+		return err
+	}
+	return p.send(ctx, store.Action{Kind: store.Vote, Device: dev, Window: window, Base: base, UptimeSecs: secs}, ix)
+}
+
+func (p *Prover) proofWindow(ctx context.Context, addr solana.PublicKey) (*registry.ProofWindow, error) {
+	data, err := p.net.Client.AccountData(ctx, addr)
+	if errors.Is(err, chain.ErrAccountNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read proof window: %w", err)
+	}
+	return registry.ParseAccount_ProofWindow(data)
+}
+
+// crank counts every open window past its deadline and closes every one that can no longer
+// count, whoever opened it: anyone may, and the rent goes back to the window's payer.
+func (p *Prover) crank(ctx context.Context, params *registry.ConfigParams, now time.Time) error {
+	accounts, err := p.net.Client.ProgramAccounts(ctx, p.net.Registry.ID, chain.Memcmp(0, registry.Account_ProofWindow[:]))
+	if err != nil {
+		return fmt.Errorf("scan proof windows: %w", err)
+	}
+	windows := make([]*registry.ProofWindow, 0, len(accounts))
+	addrs := make([]solana.PublicKey, 0, len(accounts))
+	for _, a := range accounts {
+		if w, err := registry.ParseAccount_ProofWindow(a.Data); err == nil {
+			windows = append(windows, w)
+			addrs = append(addrs, w.Device)
+		}
+	}
+	devices, err := p.net.Client.Accounts(ctx, addrs)
+	if err != nil {
+		return fmt.Errorf("read devices: %w", err)
+	}
+	fingerprint := onregistry.OracleSetFingerprint(*params)
+	for i, w := range windows {
+		if devices[i] == nil {
+			continue
+		}
+		d, err := registry.ParseAccount_Device(devices[i].Data)
+		if err != nil {
+			continue
+		}
+		current := w.Window > d.LastProofWindow && w.Base == d.LastProofWindow && w.OracleSet == fingerprint && d.Status != registry.StatusDeregistered
+		a := store.Action{Kind: store.Close, Device: d.DeviceKey.String(), Window: w.Window, Base: w.Base}
+		var ix solana.Instruction
+		switch {
+		case !current:
+			ix, err = p.net.Registry.CloseStaleProof(d.DeviceKey, w.Window, w.Payer)
+		case uint64(max(now.Unix(), 0)) >= uptime.SpanOf(params, d, w.Window).Deadline:
+			a.Kind = store.Count
+			ix, err = p.net.Registry.CountProof(d.DeviceKey, w.Window, w.Payer)
+		default:
+			continue
+		}
+		if err == nil {
+			err = p.send(ctx, a, ix)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			p.log.Debug(a.Kind, "device", a.Device, "window", a.Window, "err", err)
+		}
+	}
+	return nil
+}
+
+// send signs ix into a transaction, stores it, sends it and records the outcome.
+func (p *Prover) send(ctx context.Context, a store.Action, ix solana.Instruction) error {
+	tx, err := p.net.Client.Build(ctx, []solana.Instruction{ix}, p.key.PublicKey())
+	if err != nil {
+		return err
+	}
+	if _, err := chain.Sign(tx, p.key); err != nil {
+		return err
+	}
+	if a.Tx, err = tx.MarshalBinary(); err != nil {
+		return fmt.Errorf("encode transaction: %w", err)
+	}
+	a.Signature, a.State = tx.Signatures[0].String(), store.Pending
+	if err := p.store.Put(ctx, a); err != nil {
+		return err
+	}
+	_, err = p.net.Client.SendSigned(ctx, tx)
+	return p.outcome(ctx, a, err)
+}
+
+// settle finds out what became of a stored transaction that may have been sent: landed or
+// failed as the chain recorded it, or else sent again as it is (the same signature, so it
+// lands once). done is false when it did not land and cannot: a new one is due.
+func (p *Prover) settle(ctx context.Context, a *store.Action) (done bool, err error) {
+	sig, err := solana.SignatureFromBase58(a.Signature)
+	if err != nil {
+		return false, err
+	}
+	got, err := p.net.Client.Transaction(ctx, sig)
+	switch {
+	case err == nil && got.Meta != nil && got.Meta.Err == nil:
+		return true, p.landed(ctx, a)
+	case err == nil && got.Meta != nil:
+		a.State, a.Error = store.Failed, fmt.Sprint(got.Meta.Err)
+		return false, p.store.Put(ctx, *a)
+	case errors.Is(err, rpc.ErrNotFound):
+		tx, err := solana.TransactionFromBytes(a.Tx)
+		if err != nil {
+			return false, fmt.Errorf("decode stored transaction: %w", err)
+		}
+		_, err = p.net.Client.SendSigned(ctx, tx)
+		if err := p.outcome(ctx, *a, err); err != nil {
+			return false, err
+		}
+		again, err := p.store.Action(ctx, a.Kind, a.Device, a.Window, a.Base)
+		return err == nil && again.State == store.Landed, err
+	default:
+		return false, fmt.Errorf("read transaction %s: %w", sig, err)
+	}
+}
+
+// outcome records what sending a returned: landed (a duplicate vote or an already processed
+// transaction is one), failed when the chain refused it (it did not land), pending when the
+// answer never came.
+func (p *Prover) outcome(ctx context.Context, a store.Action, err error) error {
+	var ie *chain.InstructionError
+	var te *chain.TransactionError
+	switch {
+	case err == nil:
+		a.State, a.Error = store.Landed, ""
+	case errors.Is(err, registry.ErrDuplicateVote), errors.As(err, &te) && te.Kind == "AlreadyProcessed":
+		a.State, a.Error = store.Landed, err.Error() // in already: done, and the record says why
+	case errors.As(err, &ie), errors.As(err, &te), errors.Is(err, chain.ErrBlockhashExpired):
+		a.State, a.Error = store.Failed, err.Error()
+	default:
+		return err // unknown: stays pending, settled next round
+	}
+	p.sent.WithLabelValues(a.Kind, a.State).Inc()
+	if a.State == store.Landed {
+		p.log.Info(a.Kind, "device", a.Device, "window", a.Window, "base", a.Base, "uptime", a.UptimeSecs, "sig", a.Signature)
+	}
+	if perr := p.store.Put(ctx, a); perr != nil {
+		return perr
+	}
+	if a.State == store.Failed {
+		return err
+	}
+	return nil
+}
+
+func (p *Prover) landed(ctx context.Context, a *store.Action) error {
+	if a == nil || a.State == store.Landed {
+		return nil
+	}
+	return p.outcome(ctx, *a, nil)
+}
