@@ -24,7 +24,7 @@ import (
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/network"
-	onregistry "github.com/gpunet/gpunet/onchain/registry"
+	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/oracle/store"
 	"github.com/gpunet/gpunet/oracle/uptime"
 )
@@ -133,7 +133,7 @@ func (p *Prover) vote(ctx context.Context, params *registry.ConfigParams, slot i
 	if err != nil {
 		return err
 	}
-	if pw != nil && pw.Base == base && pw.OracleSet == onregistry.OracleSetFingerprint(*params) && pw.VotedMask&(1<<slot) != 0 {
+	if pw != nil && pw.Base == base && pw.OracleSet == protocol.OracleSetFingerprint(params) && pw.VotedMask&(1<<slot) != 0 {
 		return p.landed(ctx, prev) // in, by the transaction prev stored
 	}
 	if prev != nil && prev.State == store.Pending {
@@ -191,7 +191,7 @@ func (p *Prover) crank(ctx context.Context, params *registry.ConfigParams, now t
 	if err != nil {
 		return fmt.Errorf("read devices: %w", err)
 	}
-	fingerprint := onregistry.OracleSetFingerprint(*params)
+	fingerprint := protocol.OracleSetFingerprint(params)
 	for i, w := range windows {
 		if devices[i] == nil {
 			continue
