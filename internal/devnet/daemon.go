@@ -2,7 +2,6 @@ package devnet
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -35,10 +34,11 @@ type Daemon struct {
 	Keys, NewKeys []string
 	// Database, when set, is created in the dev PostgreSQL if missing.
 	Database string
+	// StopTimeout is how long it gets to exit after SIGTERM before SIGKILL (0: 10 s).
+	StopTimeout time.Duration
 }
 
-// Timeouts of a daemon: to answer /healthz after its start, to exit after SIGTERM (then it
-// gets SIGKILL).
+// Timeouts of a daemon: to answer /healthz after its start, to exit after SIGTERM by default.
 const (
 	readyTimeout = 30 * time.Second
 	stopTimeout  = 10 * time.Second
@@ -141,25 +141,29 @@ func (p *process) exitError(rel func(string) string) error {
 		p.Name, p.cmd.Process.Pid, p.err, rel(p.log), lastLines(p.log, 20))
 }
 
-// stop sends SIGTERM to its process group, SIGKILL after stopTimeout, and waits for its exit;
-// it says whether it had to kill.
+// stopTimeout is StopTimeout or the default.
+func (d Daemon) stopTimeout() time.Duration {
+	if d.StopTimeout > 0 {
+		return d.StopTimeout
+	}
+	return stopTimeout
+}
+
+// stop sends SIGTERM to its process group, SIGKILL after its stop timeout, and waits for its
+// exit; it says whether it had to kill.
 func (p *process) stop() (killed bool) {
 	select {
 	case <-p.done:
 		return false
 	default:
 	}
-	if err := syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
-		killed = true
-	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
 	select {
 	case <-p.done:
-	case <-time.After(stopTimeout):
-		killed = true
-	}
-	if killed {
+		return false
+	case <-time.After(p.stopTimeout()):
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		<-p.done
+		return true
 	}
-	return killed
 }

@@ -191,3 +191,28 @@ func TestUpReportsADaemonThatExits(t *testing.T) {
 	exited(t, n.Services[2].PID)
 	require.NoFileExists(t, cfg.networkPath())
 }
+
+// A daemon that ignores SIGTERM is killed after its stop timeout; one that exits on SIGTERM
+// is not.
+func TestDaemonStopKillsAfterTimeout(t *testing.T) {
+	root, err := localnet.RepoRoot()
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		mode string
+		kill bool
+		exit string
+	}{{" stubborn", true, "signal: killed"}, {"", false, "signal: terminated"}} {
+		port, err := freePort()
+		require.NoError(t, err)
+		d := Daemon{Name: "test", Bin: os.Args[0], Port: port, StopTimeout: time.Second,
+			Args: []string{"-test.run=^$"}, Env: []string{daemonEnv + "=" + listenAddr(port) + tc.mode}}
+		exited := make(chan *process, 1)
+		p, err := d.start(root, t.TempDir(), exited)
+		require.NoError(t, err)
+		require.NoError(t, p.ready(context.Background(), func(s string) string { return s }))
+		require.Equal(t, tc.kill, p.stop(), tc.mode)
+		require.Same(t, p, <-exited)
+		require.False(t, alive(p.cmd.Process.Pid))
+		require.EqualError(t, p.err, tc.exit)
+	}
+}

@@ -3,6 +3,7 @@ package devnet
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -22,7 +23,20 @@ import (
 // another process, as make down does.
 const childEnv = "GPUNET_DEVNET_TEST_CHILD"
 
+// daemonEnv makes the test binary a daemon serving /healthz on the address it names,
+// ignoring SIGTERM when it ends in " stubborn".
+const daemonEnv = "GPUNET_DEVNET_TEST_DAEMON"
+
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(daemonEnv); spec != "" {
+		addr, stubborn := strings.CutSuffix(spec, " stubborn")
+		if stubborn {
+			signal.Ignore(syscall.SIGTERM)
+		}
+		http.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+		fmt.Fprintln(os.Stderr, http.ListenAndServe(addr, nil))
+		os.Exit(1)
+	}
 	if dir := os.Getenv(childEnv); dir != "" {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 		err := Up(ctx, testConfig(dir, os.Stdout))

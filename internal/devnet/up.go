@@ -245,7 +245,7 @@ func (s *supervisor) stop() {
 		var stopped []string
 		for _, p := range slices.Backward(s.procs) {
 			if p.stop() {
-				stopped = append(stopped, p.Name+" (killed after "+stopTimeout.String()+")")
+				stopped = append(stopped, p.Name+" (killed after "+p.stopTimeout().String()+")")
 			} else {
 				stopped = append(stopped, p.Name)
 			}
