@@ -47,7 +47,11 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if helloBin != "" {
+		os.RemoveAll(filepath.Dir(helloBin))
+	}
+	os.Exit(code)
 }
 
 // testConfig is make dev's layout under dir, on free ports, without a build phase, with make
