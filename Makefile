@@ -21,7 +21,7 @@ LOCALNET_JS := localnet/dist/main.js
 CLIENT_TS_JS := client/ts/dist/index.js
 DEPS_STAMP := target/.deps
 
-.PHONY: all deps build programs localnet-build client-ts-build localnet dev dev-bin down reset test-dev idl test test-go test-localnet test-validator test-c bench clean
+.PHONY: all deps build programs localnet-build client-ts-build localnet dev dev-bin dev-daemons down reset test-dev idl test test-go test-localnet test-validator test-c bench clean
 
 all: build
 
@@ -56,19 +56,26 @@ localnet: programs localnet-build
 	$(Q)$(NODE) $(LOCALNET_JS) --state target/localnet/state
 
 # The whole network on embedded defaults (internal/devnet): a quiet build, the localnet on
-# 8899/8900 (chain kept in target/localnet/state), the programs configured, a table of what
-# runs (also target/dev/network.json), in the foreground until Ctrl-C or `make down`.
+# 8899/8900 (chain kept in target/localnet/state), the programs configured, PostgreSQL on 5433
+# (data kept in target/dev/postgres), the daemons of internal/devnet.DevDaemons, a table of
+# what runs (also target/dev/network.json), in the foreground until Ctrl-C or `make down`.
 # A second `make dev` is refused before anything is built or written.
 DEV_BIN := target/bin/gpunet-dev
 dev:
 	@if [ -x $(DEV_BIN) ]; then $(DEV_BIN) up --check; fi
 	@$(MAKE) --no-print-directory dev-bin
-	@$(DEV_BIN) up --build '$(MAKE) --no-print-directory build' $(if $(filter 1,$(V)),--verbose)
+	@$(DEV_BIN) up --build '$(MAKE) --no-print-directory build dev-daemons' $(if $(filter 1,$(V)),--verbose)
 
 dev-bin:
 	@$(GO) build -o $(DEV_BIN) ./cmd/gpunet-dev
 
-# Stops a running `make dev`; reset also deletes the chain (logs are kept).
+# make dev's daemons, into target/bin/ (those not written yet are left out; DevDaemons skips them).
+DEV_DAEMONS := $(wildcard cmd/gpunet-oracle cmd/gpunet-worker)
+dev-daemons:
+	$(if $(DEV_DAEMONS),$(Q)$(call say,GO,build $(DEV_DAEMONS))$(GO) build -o target/bin/ $(addprefix ./,$(DEV_DAEMONS)))
+
+# Stops a running `make dev`; reset also deletes the chain and PostgreSQL's data (logs and the
+# workers' keys are kept).
 down: dev-bin
 	@$(DEV_BIN) down
 

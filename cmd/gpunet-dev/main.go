@@ -22,10 +22,12 @@ import (
 const usage = `usage: gpunet-dev <command> [flags]   (run from the repository; make dev, make down, make reset)
 
 commands:
-  up       start the dev network in the foreground: build, localnet, programs configured;
-           writes target/dev/network.json; Ctrl-C stops everything and exits 0
+  up       start the dev network in the foreground: build, localnet, programs configured,
+           PostgreSQL, the daemons; writes target/dev/network.json; Ctrl-C stops
+           everything and exits 0
   down     stop the running up (SIGTERM) and wait until it has stopped
-  reset    down, then delete the chain state (target/localnet/state); logs are kept
+  reset    down, then delete the chain state (target/localnet/state) and PostgreSQL's
+           data (target/dev/postgres); logs and the workers' keys are kept
   status   show what the running up serves
 `
 

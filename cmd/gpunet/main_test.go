@@ -248,7 +248,7 @@ func TestConfigsOnTheLocalnet(t *testing.T) {
 		"params.oracles[1]: " + oracles[1].String(),
 		"params.oracles[2]: " + oracles[2].String(),
 	}, "\n")+"\n", out[:strings.Index(out, "params.baseStake")])
-	for _, line := range []string{"params.baseStake: 200 IO", "params.unstakeCooldownSecs: 14d", "params.heartbeatIntervalSecs: 1m",
+	for _, line := range []string{"params.baseStake: 200 IO", "params.unstakeCooldownSecs: 14d", "params.heartbeatIntervalSecs: 5s", "params.proofWindowSecs: 1m", "params.probationSecs: 3m",
 		"params.hardwareClasses[1].multiplierBps: 1.25x", "params.slashBps[2]: 1%", "params.hardwareClassCount: 6", "pendingAppliesAt: none"} {
 		require.Contains(t, out, "\n"+line+"\n")
 	}

@@ -16,6 +16,14 @@ type Config struct {
 	StateDir, KeysDir string
 	// RPCPort and WSPort are the localnet's ports (0: free ports, for tests).
 	RPCPort, WSPort int
+	// PGDir keeps PostgreSQL's data across starts (make reset wipes it); PGPort is its TCP
+	// port on 127.0.0.1 (0: a free port, for tests).
+	PGDir  string
+	PGPort int
+	// WorkersDir holds each dev worker's own keys (WorkersDir/<n>/), created once and kept.
+	WorkersDir string
+	// Daemons lists the daemons to run once the chain is configured (DevDaemons).
+	Daemons func(Env) []Daemon
 	// Build is the command of the build phase, run in Root; empty: no build phase.
 	Build []string
 	// Verbose copies the build's output to Out as well as to its log.
@@ -25,16 +33,22 @@ type Config struct {
 }
 
 // DefaultConfig is make dev's layout under root: target/dev, the chain in
-// target/localnet/{state,keys}, JSON-RPC on 8899 and PubSub on 8900.
+// target/localnet/{state,keys}, JSON-RPC on 8899 and PubSub on 8900, PostgreSQL on 5433 with
+// its data in target/dev/postgres, the workers' keys in target/dev/workers, DevDaemons.
 func DefaultConfig(root string, out io.Writer) Config {
+	dir := filepath.Join(root, "target", "dev")
 	return Config{
-		Root:     root,
-		Dir:      filepath.Join(root, "target", "dev"),
-		StateDir: filepath.Join(root, "target", "localnet", "state"),
-		KeysDir:  filepath.Join(root, "target", "localnet", "keys"),
-		RPCPort:  8899,
-		WSPort:   8900,
-		Out:      out,
+		Root:       root,
+		Dir:        dir,
+		StateDir:   filepath.Join(root, "target", "localnet", "state"),
+		KeysDir:    filepath.Join(root, "target", "localnet", "keys"),
+		RPCPort:    8899,
+		WSPort:     8900,
+		PGDir:      filepath.Join(dir, "postgres"),
+		PGPort:     5433,
+		WorkersDir: filepath.Join(dir, "workers"),
+		Daemons:    DevDaemons,
+		Out:        out,
 	}
 }
 

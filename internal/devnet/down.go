@@ -58,8 +58,9 @@ func Down(ctx context.Context, cfg Config) (string, error) {
 	return fmt.Sprintf("stopped make dev (pid %d, up since %s) in %.1fs", running.PID, running.Since.UTC().Format(time.RFC3339), time.Since(begin).Seconds()), nil
 }
 
-// Reset is Down (if one runs) and the deletion of the chain's state: the next make dev
-// starts a new chain. The logs of earlier starts are kept (make clean removes them).
+// Reset is Down (if one runs) and the deletion of the chain's state and PostgreSQL's data: the
+// next make dev starts a new chain with empty databases. The logs of earlier starts and the
+// workers' keys are kept (make clean removes them).
 func Reset(ctx context.Context, cfg Config) ([]string, error) {
 	var report []string
 	stopped, err := Down(ctx, cfg)
@@ -72,5 +73,9 @@ func Reset(ctx context.Context, cfg Config) ([]string, error) {
 	if err := os.RemoveAll(cfg.StateDir); err != nil {
 		return report, fmt.Errorf("delete the chain state: %w", err)
 	}
-	return append(report, "deleted the chain state "+cfg.rel(cfg.StateDir)), nil
+	report = append(report, "deleted the chain state "+cfg.rel(cfg.StateDir))
+	if err := os.RemoveAll(cfg.PGDir); err != nil {
+		return report, fmt.Errorf("delete PostgreSQL's data: %w", err)
+	}
+	return append(report, "deleted PostgreSQL's data "+cfg.rel(cfg.PGDir)), nil
 }

@@ -71,6 +71,8 @@ func TestMakeDevCtrlC(t *testing.T) {
 	require.NotContains(t, transcript.String(), "***")
 	require.False(t, alive(n.PID), "the supervisor is still running")
 	require.False(t, alive(n.Services[0].PID), "the localnet is still running")
+	require.Equal(t, "postgres", n.Services[2].Name)
+	exited(t, n.Services[2].PID)
 	require.NoError(t, Check(cfg))
 	_, err = os.Stat(filepath.Join(root, "target", "dev", "network.json"))
 	require.True(t, errors.Is(err, os.ErrNotExist))

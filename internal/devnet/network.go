@@ -20,6 +20,10 @@ type Network struct {
 	Keys      Keys              `json:"keys"`
 	Programs  map[string]string `json:"programs"` // program name -> id
 	Logs      string            `json:"logs"`     // this start's log directory
+	// Databases are the dev PostgreSQL's databases: name -> URL (no password: trust).
+	Databases map[string]string `json:"databases"`
+	// Skipped are the daemon entries that do not run (their binary is not built).
+	Skipped []Skipped `json:"skipped,omitempty"`
 }
 
 // Service is one process of the dev network and where it listens.
@@ -29,6 +33,8 @@ type Service struct {
 	Port int    `json:"port"`
 	PID  int    `json:"pid"`
 	Log  string `json:"log"`
+	// Keys are the DEV-ONLY key files it reads.
+	Keys []string `json:"keys,omitempty"`
 }
 
 // Keys are the DEV-ONLY key files (Solana CLI format, mode 0600).
@@ -80,17 +86,39 @@ func (n *Network) PrintTable(w io.Writer, c Config) {
 	for _, s := range n.Services {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", s.Name, s.URL, s.Port, s.PID, c.rel(s.Log))
 	}
+	for _, s := range n.Skipped {
+		fmt.Fprintf(tw, "%s\t-\t-\t-\tskipped: %s\n", s.Name, s.Reason)
+	}
 	tw.Flush()
 	names := make([]string, len(n.Keys.Files))
 	for i, f := range n.Keys.Files {
 		names[i] = strings.TrimSuffix(filepath.Base(f), ".json")
 	}
 	fmt.Fprintf(w, "\nDEV-ONLY keys (never use them on a real cluster) in %s/:\n  %s\n", c.rel(n.Keys.Dir), strings.Join(names, " "))
+	for _, s := range n.Services {
+		var own []string
+		for _, k := range s.Keys {
+			if filepath.Dir(k) != n.Keys.Dir {
+				own = append(own, c.rel(k))
+			}
+		}
+		if len(own) > 0 {
+			fmt.Fprintf(w, "  %s's own: %s\n", s.Name, strings.Join(own, " "))
+		}
+	}
+	databases := make([]string, 0, len(n.Databases))
+	for name, url := range n.Databases {
+		databases = append(databases, name+" "+url)
+	}
+	slices.Sort(databases)
+	if len(databases) > 0 {
+		fmt.Fprintf(w, "databases:\n  %s\n", strings.Join(databases, "\n  "))
+	}
 	programs := make([]string, 0, len(n.Programs))
 	for name, id := range n.Programs {
 		programs = append(programs, fmt.Sprintf("%s %s", name, id))
 	}
 	slices.Sort(programs)
 	fmt.Fprintf(w, "programs: %s\n", strings.Join(programs, ", "))
-	fmt.Fprintf(w, "written to %s; `make down` or Ctrl-C stops it, `make reset` also wipes the chain.\n", c.rel(c.networkPath()))
+	fmt.Fprintf(w, "written to %s; `make down` or Ctrl-C stops it, `make reset` also wipes the chain and PostgreSQL's data.\n", c.rel(c.networkPath()))
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,6 +17,7 @@ import (
 	"github.com/gpunet/gpunet/internal/localdev"
 	"github.com/gpunet/gpunet/internal/localnet"
 	"github.com/gpunet/gpunet/internal/network"
+	"github.com/gpunet/gpunet/internal/pg"
 )
 
 // Up is make dev. It takes the lock, or returns a *RunningError before touching anything
@@ -55,11 +57,16 @@ func Up(ctx context.Context, cfg Config) error {
 	defer os.Remove(cfg.networkPath())
 	fmt.Fprintf(cfg.Out, "\ngpunet is up (%s)\n\n", time.Since(started).Round(100*time.Millisecond))
 	n.PrintTable(cfg.Out, cfg)
+	// A service that exits on its own stops make dev with its log's end: in development a
+	// crash is a bug to see at once (a restart loop would scroll it away), and the chain and
+	// PostgreSQL keep their state for the next make dev.
 	select {
 	case <-ctx.Done():
 		return nil
 	case <-s.node.Exited():
 		return fmt.Errorf("the localnet exited on its own; its log: %s\n%s", cfg.rel(s.localnetLog), s.node.Output())
+	case p := <-s.exited:
+		return p.exitError(cfg.rel)
 	}
 }
 
@@ -71,6 +78,11 @@ type supervisor struct {
 	node        *localnet.Node
 	localnetLog string
 	logFile     *os.File
+	pg          *pg.Server
+	daemons     []Daemon  // the entries of cfg.Daemons, known once PostgreSQL is up
+	skipped     []Skipped // entries whose binary is not built
+	procs       []*process
+	exited      chan *process
 }
 
 // startAll runs the phases in order, each with its progress line.
@@ -82,6 +94,8 @@ func (s *supervisor) startAll() error {
 	phases := []phase{
 		{"starting the localnet", s.startLocalnet},
 		{"configuring the programs", s.configure},
+		{"starting PostgreSQL", s.startPostgres},
+		{"starting the daemons", s.startDaemons},
 	}
 	if len(s.cfg.Build) > 0 {
 		phases = append([]phase{{"building", s.build}}, phases...)
@@ -195,6 +209,23 @@ func (s *supervisor) network(started time.Time) (*Network, error) {
 		}
 		n.Services = append(n.Services, Service{Name: ep.name, URL: ep.url, Port: port, PID: s.node.PID(), Log: s.localnetLog})
 	}
+	pid, err := s.pg.PID()
+	if err != nil {
+		return nil, err
+	}
+	n.Services = append(n.Services, Service{Name: "postgres", URL: fmt.Sprintf("postgres://postgres@%s", listenAddr(s.pg.Port())),
+		Port: s.pg.Port(), PID: pid, Log: s.pg.LogFile()})
+	n.Databases = map[string]string{}
+	for _, d := range s.daemons {
+		if d.Database != "" {
+			n.Databases[d.Database] = s.pg.URL(d.Database)
+		}
+	}
+	for _, p := range s.procs {
+		n.Services = append(n.Services, Service{Name: p.Name, URL: "http://" + listenAddr(p.Port), Port: p.Port, PID: p.cmd.Process.Pid,
+			Log: p.log, Keys: append(slices.Clone(p.Keys), p.NewKeys...)})
+	}
+	n.Skipped = s.skipped
 	return n, nil
 }
 
@@ -206,8 +237,31 @@ func portOf(rawURL string) (int, error) {
 	return strconv.Atoi(u.Port())
 }
 
-// stop stops what startAll started, the localnet with SIGTERM so that it saves its state.
+// stop stops what startAll started in reverse order: the daemons, PostgreSQL, the localnet
+// with SIGTERM so that it saves its state.
 func (s *supervisor) stop() {
+	if len(s.procs) > 0 {
+		fmt.Fprintf(s.cfg.Out, "stopping the daemons … ")
+		var stopped []string
+		for _, p := range slices.Backward(s.procs) {
+			if p.stop() {
+				stopped = append(stopped, p.Name+" (killed after "+p.stopTimeout().String()+")")
+			} else {
+				stopped = append(stopped, p.Name)
+			}
+		}
+		fmt.Fprintf(s.cfg.Out, "stopped %s\n", strings.Join(stopped, ", "))
+	}
+	if s.pg != nil {
+		fmt.Fprintf(s.cfg.Out, "stopping PostgreSQL … ")
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if err := s.pg.Stop(ctx); err != nil {
+			fmt.Fprintf(s.cfg.Out, "%v\n", err)
+		} else {
+			fmt.Fprintf(s.cfg.Out, "stopped, data kept in %s\n", s.cfg.rel(s.cfg.PGDir))
+		}
+		cancel()
+	}
 	if s.node != nil {
 		fmt.Fprintf(s.cfg.Out, "stopping the localnet … ")
 		if err := s.node.Close(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	bin "github.com/gagliardetto/binary"
 	"github.com/gagliardetto/solana-go"
@@ -79,6 +80,32 @@ func checkLayout(l configLayout, data []byte) error {
 	}
 	return fmt.Errorf("%w: the %s Config at %s is %d bytes, this build's is %d; "+
 		"reset the chain with `make reset`, then `make dev`", ErrOldChain, l.program, l.address, len(data), l.size)
+}
+
+// checkTimes refuses a registry Config whose durations are not the ones Init creates: a chain
+// saved by an older make dev (the production times, say) would leave devices in probation for
+// hours, and its proof window can never change (update_config refuses it).
+func checkTimes(address solana.PublicKey, have, want registry.ConfigParams) error {
+	var diffs []string
+	for _, f := range []struct {
+		name       string
+		have, want int64
+	}{
+		{"proof_window_secs", have.ProofWindowSecs, want.ProofWindowSecs},
+		{"heartbeat_interval_secs", have.HeartbeatIntervalSecs, want.HeartbeatIntervalSecs},
+		{"probation_secs", have.ProbationSecs, want.ProbationSecs},
+		{"vote_deadline_secs", have.VoteDeadlineSecs, want.VoteDeadlineSecs},
+		{"max_proof_age_secs", have.MaxProofAgeSecs, want.MaxProofAgeSecs},
+	} {
+		if f.have != f.want {
+			diffs = append(diffs, fmt.Sprintf("%s %d (this build: %d)", f.name, f.have, f.want))
+		}
+	}
+	if len(diffs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: the registry Config at %s has %s, and the proof window is fixed at initialization; "+
+		"reset the chain with `make reset`, then `make dev`", ErrOldChain, address, strings.Join(diffs, ", "))
 }
 
 // fetchChecked reads the Config at l.address and checks its layout; ErrAccountNotFound passes

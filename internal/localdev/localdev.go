@@ -64,11 +64,26 @@ type Params struct {
 	EscrowLimits   escrow.EscrowLimits
 }
 
+// DevRegistryTimes are the localnet's registry durations, so that a device registered on
+// make dev is proven and Active within about 5 minutes (production's 1 h windows and 12 h
+// probation would take half a day): 5 s heartbeats, 1-minute proof windows voted within 30 s
+// of their end, 3 minutes of probation, and windows votable for 10 minutes (the next counted
+// window catches up on those missed).
+func DevRegistryTimes(p *registry.ConfigParams) {
+	p.HeartbeatIntervalSecs = 5
+	p.ProofWindowSecs = 60
+	p.VoteDeadlineSecs = 30
+	p.ProbationSecs = 3 * 60
+	p.MaxProofAgeSecs = 10 * 60
+}
+
 // Init configures the registry, the economy and the escrow of net (with its mints: Keys.Mints)
 // on the localnet, signed by the upgrade authority, creating what does not exist yet; a
 // registry Config from before the escrow was deployed is pointed at the escrow's authority.
-// The Configs it creates have the programs' default parameters and limits with the dev keys,
-// changed by adjust (tests shorten the durations). It reports what it changed.
+// The Configs it creates have the programs' default parameters and limits with the dev keys
+// and DevRegistryTimes, changed by adjust (tests shorten the durations). A registry Config
+// with other times is an old chain (ErrOldChain): its proof window is fixed at initialization.
+// It reports what it changed.
 func Init(ctx context.Context, net *network.Network, keys Keys, adjust ...func(*Params)) ([]string, error) {
 	c, prog := net.Client, net.Escrow
 	names := []string{"upgrade-authority", "admin", "keeper", "scheduler", "treasury"}
@@ -99,6 +114,7 @@ func Init(ctx context.Context, net *network.Network, keys Keys, adjust ...func(*
 		Escrow:        onescrow.DefaultParams(pub["scheduler"], pub["treasury"]),
 		EscrowLimits:  onescrow.DefaultLimits(),
 	}
+	DevRegistryTimes(&params.Registry)
 	for _, a := range adjust {
 		a(&params)
 	}
@@ -128,9 +144,14 @@ func Init(ctx context.Context, net *network.Network, keys Keys, adjust ...func(*
 		}
 	case err != nil:
 		return nil, err
-	case config.Params.EscrowAuthority != prog.AuthorityAddress():
-		if err := repointRegistry(ctx, c, prog, admin, config, send); err != nil {
+	default:
+		if err := checkTimes(prog.Registry.ConfigAddress(), config.Params, params.Registry); err != nil {
 			return nil, err
+		}
+		if config.Params.EscrowAuthority != prog.AuthorityAddress() {
+			if err := repointRegistry(ctx, c, prog, admin, config, send); err != nil {
+				return nil, err
+			}
 		}
 	}
 

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -23,12 +25,15 @@ type Options struct {
 	Dir string
 	// Port, when not 0, also serves TCP on 127.0.0.1:Port; 0 serves the unix socket only.
 	Port int
+	// Log is the server's log file (make dev's per-start log); empty: Dir/postgres.log.
+	Log string
 }
 
 // Server is a private PostgreSQL started by Start: superuser postgres, trust
 // authentication, fsync off. It is for tests and make dev, never for production data.
 type Server struct {
 	dir     string
+	log     string
 	temp    bool
 	port    int
 	bin     string
@@ -89,7 +94,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{dir: opts.Dir, port: opts.Port, bin: bin, cred: cred}
+	s := &Server{dir: opts.Dir, log: opts.Log, port: opts.Port, bin: bin, cred: cred}
 	if s.dir == "" {
 		if s.dir, err = os.MkdirTemp("", "gpunet-pg-"); err != nil {
 			return nil, fmt.Errorf("start postgres: %w", err)
@@ -101,14 +106,26 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if s.port == 0 {
 		s.port = socketPort
 	}
+	if s.log == "" {
+		s.log = filepath.Join(s.dir, "postgres.log")
+	}
 	if cred != nil {
 		if err := os.Chown(s.dir, int(cred.Uid), int(cred.Gid)); err != nil {
 			return nil, s.cleanupAfter(fmt.Errorf("start postgres: %w", err))
 		}
 	}
+	if err := s.createLog(); err != nil {
+		return nil, s.cleanupAfter(err)
+	}
 	if _, err := os.Stat(s.dataDir()); errors.Is(err, os.ErrNotExist) {
 		if err := s.exec(ctx, "initdb", "-D", s.dataDir(), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"); err != nil {
 			return nil, s.cleanupAfter(err)
+		}
+	} else if s.exec(ctx, "pg_ctl", "status", "-D", s.dataDir()) == nil {
+		// A server left running on this directory (its supervisor was killed) holds the
+		// port and the data: stop it, so that this start serves with these options.
+		if err := s.Stop(ctx); err != nil {
+			return nil, err
 		}
 	}
 	listen := ""
@@ -124,8 +141,40 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 func (s *Server) dataDir() string { return filepath.Join(s.dir, "data") }
 
+// createLog creates the log file for the server's user, who appends to it.
+func (s *Server) createLog() error {
+	f, err := os.OpenFile(s.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("start postgres: %w", err)
+	}
+	defer f.Close()
+	if s.cred != nil {
+		if err := f.Chown(int(s.cred.Uid), int(s.cred.Gid)); err != nil {
+			return fmt.Errorf("start postgres: %w", err)
+		}
+	}
+	return nil
+}
+
 // LogFile is the server's log.
-func (s *Server) LogFile() string { return filepath.Join(s.dir, "postgres.log") }
+func (s *Server) LogFile() string { return s.log }
+
+// Port is the server's TCP port, or the number in its unix socket's name.
+func (s *Server) Port() int { return s.port }
+
+// PID is the running server's process id (the first line of data/postmaster.pid).
+func (s *Server) PID() (int, error) {
+	data, err := os.ReadFile(filepath.Join(s.dataDir(), "postmaster.pid"))
+	if err != nil {
+		return 0, fmt.Errorf("postgres pid: %w", err)
+	}
+	first, _, _ := strings.Cut(string(data), "\n")
+	pid, err := strconv.Atoi(first)
+	if err != nil {
+		return 0, fmt.Errorf("postgres pid: %w", err)
+	}
+	return pid, nil
+}
 
 // Dir is the server's directory (data, socket, log).
 func (s *Server) Dir() string { return s.dir }
@@ -138,6 +187,14 @@ func (s *Server) DSN(db string) string {
 		host = "127.0.0.1"
 	}
 	return fmt.Sprintf("host=%s port=%d user=postgres dbname=%s sslmode=disable", host, s.port, db)
+}
+
+// URL is DSN as a postgres:// URL (no password: trust authentication).
+func (s *Server) URL(db string) string {
+	if s.port != socketPort {
+		return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.port, url.PathEscape(db))
+	}
+	return fmt.Sprintf("postgres://postgres@/%s?host=%s&port=%d&sslmode=disable", url.PathEscape(db), url.QueryEscape(s.dir), s.port)
 }
 
 // exec runs one of the server binaries as the server's user, its output in the error.
@@ -162,6 +219,26 @@ func (s *Server) cleanupAfter(err error) error {
 func (s *Server) NewDatabase(ctx context.Context) (string, error) {
 	name := fmt.Sprintf("db_%d_%d", os.Getpid(), s.dbCount.Add(1))
 	return name, s.admin(ctx, "create database "+name+" template template0")
+}
+
+// EnsureDatabase creates database name unless it exists, and says whether it did.
+func (s *Server) EnsureDatabase(ctx context.Context, name string) (created bool, err error) {
+	conn, err := pgx.Connect(ctx, s.DSN("postgres"))
+	if err != nil {
+		return false, fmt.Errorf("connect postgres: %w", err)
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, "select exists (select 1 from pg_database where datname = $1)", name).Scan(&exists); err != nil {
+		return false, fmt.Errorf("find database %s: %w", name, err)
+	}
+	if exists {
+		return false, nil
+	}
+	if _, err := conn.Exec(ctx, "create database "+pgx.Identifier{name}.Sanitize()+" template template0"); err != nil {
+		return false, fmt.Errorf("create database %s: %w", name, err)
+	}
+	return true, nil
 }
 
 // DropDatabase drops database name, ending its connections.

@@ -1,0 +1,104 @@
+package devnet
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gpunet/gpunet/internal/pg"
+)
+
+// startPostgres starts the dev PostgreSQL on its port with its data kept in cfg.PGDir, its
+// log in postgres.log, and creates the daemons' databases where missing.
+func (s *supervisor) startPostgres() (string, error) {
+	port := s.cfg.PGPort
+	if port == 0 {
+		var err error
+		if port, err = freePort(); err != nil {
+			return "", err
+		}
+	}
+	srv, err := pg.Start(s.ctx, pg.Options{Dir: s.cfg.PGDir, Port: port, Log: filepath.Join(s.logs, "postgres.log")})
+	if err != nil {
+		return "", fmt.Errorf("start PostgreSQL: %w (its log: %s)", err, s.cfg.rel(filepath.Join(s.logs, "postgres.log")))
+	}
+	s.pg = srv
+	s.daemons = s.cfg.Daemons(Env{RPCURL: s.node.RPCURL, WSURL: s.node.WSURL, KeysDir: s.cfg.KeysDir, WorkersDir: s.cfg.WorkersDir, Postgres: srv})
+	var created, kept []string
+	for _, d := range s.daemons {
+		if d.Database == "" {
+			continue
+		}
+		c, err := srv.EnsureDatabase(s.ctx, d.Database)
+		if err != nil {
+			return "", err
+		}
+		if c {
+			created = append(created, d.Database)
+		} else {
+			kept = append(kept, d.Database)
+		}
+	}
+	result := fmt.Sprintf("ready on %s, data in %s", listenAddr(port), s.cfg.rel(s.cfg.PGDir))
+	if len(created) > 0 {
+		result += "; created " + strings.Join(created, ", ")
+	}
+	if len(kept) > 0 {
+		result += "; kept " + strings.Join(kept, ", ")
+	}
+	return result, nil
+}
+
+// freePort is a TCP port free on 127.0.0.1 now.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Skipped is a daemon entry that did not run, and why.
+type Skipped struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// startDaemons starts the daemons whose binary is built, in order, each ready before the next
+// starts; the others are skipped.
+func (s *supervisor) startDaemons() (string, error) {
+	s.exited = make(chan *process, len(s.daemons))
+	var ready []string
+	for _, d := range s.daemons {
+		if _, err := os.Stat(d.binPath(s.cfg.Root)); err != nil {
+			s.skipped = append(s.skipped, Skipped{Name: d.Name, Reason: d.Bin + " not built"})
+			continue
+		}
+		begin := time.Now()
+		p, err := d.start(s.cfg.Root, s.logs, s.exited)
+		if err != nil {
+			return "", err
+		}
+		s.procs = append(s.procs, p)
+		if err := p.ready(s.ctx, s.cfg.rel); err != nil {
+			return "", err
+		}
+		ready = append(ready, fmt.Sprintf("%s %.1fs", d.Name, time.Since(begin).Seconds()))
+	}
+	result := "none built"
+	if len(ready) > 0 {
+		result = "ready: " + strings.Join(ready, ", ")
+	}
+	if len(s.skipped) > 0 {
+		names := make([]string, len(s.skipped))
+		for i, k := range s.skipped {
+			names[i] = k.Name
+		}
+		result += "; skipped (not built): " + strings.Join(names, ", ")
+	}
+	return result, nil
+}
