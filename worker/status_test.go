@@ -87,7 +87,12 @@ func TestStatusReadsEachOracleAndSaysReadyHereDownOnTheNetwork(t *testing.T) {
 	e.TokenAccount(t, e.IOMint, owner.PublicKey(), 200*chaintest.IO)
 	wallet := filepath.Join(t.TempDir(), "owner.json")
 	require.NoError(t, keyfile.Save(wallet, owner))
-	worker(t, "register", "--config", config, "-k", wallet)
+	code, _, progress := execute("register", "--config", config, "-k", wallet)
+	require.Equal(t, 0, code, progress)
+	require.Equal(t, "... reading "+config+", the device key and this host's hardware\n"+
+		"... device "+device.String()+", owner "+owner.PublicKey().String()+": reading the registry\n"+
+		"... to do: create your Provider, register the device as hardware model 0, stake 20000000000 IO base units (minimum 20000000000)\n"+
+		"... signing and sending; waiting for confirmation\n", progress)
 
 	// Registered, `run` never started: still down, and now the fix is to run the worker.
 	s = status()
