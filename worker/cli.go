@@ -225,6 +225,9 @@ nonce prints the transaction and the absent signers; run the same command again 
 			if err != nil {
 				return err
 			}
+			if len(plan.Instructions) == 0 {
+				return ErrNothingToDo
+			}
 			step("to do: %s", planSteps(plan))
 			if signOnly {
 				step("signing with the device key (and -k if given); nothing is sent")
@@ -261,9 +264,6 @@ func planSteps(p *RegisterPlan) string {
 	}
 	if p.TopUp > 0 {
 		steps = append(steps, fmt.Sprintf("stake %d IO base units (minimum %d)", p.TopUp, p.MinStake))
-	}
-	if len(steps) == 0 {
-		return "nothing"
 	}
 	return strings.Join(steps, ", ")
 }
