@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/gagliardetto/solana-go"
 	"github.com/spf13/cobra"
@@ -56,7 +58,7 @@ func (s *session) load(ctx context.Context, log *slog.Logger) (*Config, solana.P
 	}
 	cfg := DefaultConfig()
 	if err := daemon.Load(Name, []string{"-config", s.config}, &cfg); err != nil {
-		return nil, nil, nil, report, err
+		return nil, nil, nil, report, withNextStep(err, s.config)
 	}
 	if s.url != "" {
 		target, err := cli.ParseTarget(s.url)
@@ -67,7 +69,7 @@ func (s *session) load(ctx context.Context, log *slog.Logger) (*Config, solana.P
 	}
 	key, err := keyfile.Load(cfg.DeviceKeypair)
 	if err != nil {
-		return nil, nil, nil, report, err
+		return nil, nil, nil, report, withNextStep(err, cfg.DeviceKeypair)
 	}
 	n, err := network.Open(ctx, cfg.Options)
 	if err != nil {
@@ -77,6 +79,14 @@ func (s *session) load(ctx context.Context, log *slog.Logger) (*Config, solana.P
 	defer detector.Close()
 	report = gpu.NewMonitor(detector, log).Detect(ctx)
 	return &cfg, key, n, report, nil
+}
+
+// withNextStep adds what to do to a missing config or device key: init writes both.
+func withNextStep(err error, path string) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w\n%s does not exist: run `gpunet-worker init` to write the device key and config (or pass --config FILE)", err, path)
+	}
+	return err
 }
 
 func command(stdout, stderr io.Writer) *cobra.Command {
@@ -92,7 +102,7 @@ func command(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	root.AddCommand(initCommand(stdout), registerCommand(stdout, log), statusCommand(stdout, log), runCommand(stderr))
+	root.AddCommand(initCommand(stdout), registerCommand(stdout, stderr, log), statusCommand(stdout, log), runCommand(stderr))
 	return root
 }
 
@@ -101,7 +111,13 @@ func initCommand(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Write the device keypair (0600) and a commented config file",
-		Args:  cobra.NoArgs,
+		Long: `init creates this device's identity: a new keypair (mode 0600), whose public key is the
+device's address in the registry, and a config file listing every setting with its meaning.
+It never overwrites a device key; an existing config file is kept.`,
+		Example: `  gpunet-worker init
+  gpunet-worker init --dir /var/lib/gpunet-worker   # for a systemd service
+  gpunet-worker init -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			format, err := cli.ParseFormat(output)
 			if err != nil {
@@ -111,10 +127,7 @@ func initCommand(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return format.Print(stdout, res, func(w io.Writer) error {
-				_, err := fmt.Fprintf(w, "Device: %s\nKeypair: %s (keep it: it is the device's identity)\nConfig: %s (edit the oracles, owner wallet and hardware, then `gpunet-worker register`)\n", res.Device, res.Key, res.Config)
-				return err
-			})
+			return format.Print(stdout, res, func(w io.Writer) error { return printInit(w, res) })
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", DefaultDir(), "directory of the key, config and state")
@@ -122,7 +135,18 @@ func initCommand(stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
-func registerCommand(stdout io.Writer, log *slog.Logger) *cobra.Command {
+func printInit(w io.Writer, res InitResult) error {
+	fmt.Fprintf(w, "Device:  %s\nWrote the device keypair to %s (mode 0600; back it up: it is the device's identity on chain)\n", res.Device, res.Key)
+	if res.ConfigKept {
+		fmt.Fprintf(w, "Kept the existing config %s\n", res.Config)
+	} else {
+		fmt.Fprintf(w, "Wrote the config to %s (each setting with its meaning: set oracles, owner-keypair and the hardware overrides you need)\n", res.Config)
+	}
+	_, err := fmt.Fprintf(w, "\nNext: gpunet-worker register --config %s -k YOUR_WALLET.json\n", res.Config)
+	return err
+}
+
+func registerCommand(stdout, progress io.Writer, log *slog.Logger) *cobra.Command {
 	var s session
 	var keypair, owner, nonce, nonceAuthority string
 	var presigned []string
@@ -141,6 +165,8 @@ nonce prints the transaction and the absent signers; run the same command again 
   gpunet-worker register --owner OWNER --nonce NONCE --nonce-authority OWNER --signer OWNER=SIGNATURE`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			step := func(format string, a ...any) { fmt.Fprintf(progress, "... "+format+"\n", a...) }
+			step("reading %s, the device key and this host's hardware", s.config)
 			cfg, device, n, report, err := s.load(cmd.Context(), log)
 			if err != nil {
 				return err
@@ -194,9 +220,19 @@ nonce prints the transaction and the absent signers; run the same command again 
 				}
 				o.Signers = append(o.Signers, wallet)
 			}
+			step("device %s, owner %s: reading the registry", device.PublicKey(), o.Owner)
 			plan, err := Plan(cmd.Context(), n, cfg, device.PublicKey(), o.Owner, report, o.Stake)
 			if err != nil {
 				return err
+			}
+			if len(plan.Instructions) == 0 {
+				return ErrNothingToDo
+			}
+			step("to do: %s", planSteps(plan))
+			if signOnly {
+				step("signing with the device key (and -k if given); nothing is sent")
+			} else {
+				step("signing and sending; waiting for confirmation")
 			}
 			signed, err := Register(cmd.Context(), n, plan, device, o)
 			if err != nil {
@@ -215,6 +251,21 @@ nonce prints the transaction and the absent signers; run the same command again 
 	f.StringVar(&nonceAuthority, "nonce-authority", "", "the nonce account's authority (a signer)")
 	f.StringArrayVar(&presigned, "signer", nil, "an offline signature PUBKEY=SIGNATURE (repeatable)")
 	return cmd
+}
+
+// planSteps says what plan sends, in words.
+func planSteps(p *RegisterPlan) string {
+	var steps []string
+	if p.NewProvider {
+		steps = append(steps, "create your Provider")
+	}
+	if p.NewDevice {
+		steps = append(steps, fmt.Sprintf("register the device as hardware model %d", p.Spec.HardwareModel))
+	}
+	if p.TopUp > 0 {
+		steps = append(steps, fmt.Sprintf("stake %d IO base units (minimum %d)", p.TopUp, p.MinStake))
+	}
+	return strings.Join(steps, ", ")
 }
 
 func solanaDefaultKeypair() string {
@@ -259,7 +310,15 @@ func statusCommand(stdout io.Writer, log *slog.Logger) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "What the chain, this host and each oracle say about this device, and why it is not hireable",
-		Args:  cobra.NoArgs,
+		Long: `status puts side by side what the registry holds about this device, what this host detects,
+and what each configured oracle last received from it (heartbeat, GPU health, its on-chain
+votes), each answer checked against the registry's oracle keys. It lists every reason the
+device is not hireable with its fix, and says plainly when the host looks ready but the
+network counts the device down.`,
+		Example: `  gpunet-worker status
+  gpunet-worker status -o json
+  gpunet-worker status --config /var/lib/gpunet-worker/config.json -u devnet`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, key, n, report, err := s.load(cmd.Context(), log)
 			if err != nil {

@@ -24,6 +24,8 @@ type InitResult struct {
 	Device solana.PublicKey `json:"device"`
 	Key    string           `json:"device_keypair"`
 	Config string           `json:"config"`
+	// ConfigKept: the config file existed and was left as it was.
+	ConfigKept bool `json:"config_kept"`
 }
 
 // Init writes a new device keypair (0600) and a commented config file with the defaults into
@@ -42,7 +44,9 @@ func Init(dir string) (InitResult, error) {
 		return InitResult{}, err
 	}
 	res.Device = key.PublicKey()
-	if _, err := os.Stat(res.Config); errors.Is(err, fs.ErrNotExist) {
+	_, err = os.Stat(res.Config)
+	res.ConfigKept = !errors.Is(err, fs.ErrNotExist)
+	if !res.ConfigKept {
 		cfg := DefaultConfig()
 		cfg.DeviceKeypair, cfg.StateDir = res.Key, dir
 		cfg.URL = "http://127.0.0.1:8899"

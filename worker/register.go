@@ -51,7 +51,8 @@ func Plan(ctx context.Context, n *network.Network, cfg *Config, device, owner so
 		return nil, n.NotConfigured("registry", err)
 	}
 	p := &RegisterPlan{Owner: owner, Device: device}
-	p.Spec, p.CPUOnly = gpu.Spec(report.Inventory, cfg.Overrides())
+	p.Spec, p.CPUOnly, err = gpu.Spec(report.Inventory, cfg.Overrides())
+	specErr := err // matters only for a device not registered yet
 	p.OwnerIOAccount, _, err = solana.FindAssociatedTokenAddress(owner, rc.IoMint)
 	if err != nil {
 		return nil, fmt.Errorf("owner IO account: %w", err)
@@ -70,6 +71,8 @@ func Plan(ctx context.Context, n *network.Network, cfg *Config, device, owner so
 			return nil, fmt.Errorf("device %s is registered to %s, not %s", device, d.Owner, owner)
 		}
 		p.Spec, p.Staked = d.Spec, d.Stake // registered hardware is kept
+	} else if specErr != nil {
+		return nil, specErr
 	}
 	if p.MinStake, err = protocol.MinStake(&rc.Params, p.Spec.HardwareModel); err != nil {
 		return nil, fmt.Errorf("hardware model %d: %w", p.Spec.HardwareModel, err)

@@ -28,9 +28,17 @@ func runCommand(logs io.Writer) *cobra.Command {
 		Short: "Run the worker daemon: detect the hardware, heartbeat to every oracle, serve /healthz and /metrics",
 		Long: `run is the daemon. Its flags are the config's keys (-<key> VALUE); GPUNET_WORKER_<KEY>
 variables override the config file and flags override both. Without -config it reads
-` + ConfigFile(DefaultDir()) + `.`,
+` + ConfigFile(DefaultDir()) + `; the file init writes lists every key with its meaning.`,
+		Example: `  gpunet-worker run
+  gpunet-worker run -config /var/lib/gpunet-worker/config.json
+  GPUNET_WORKER_LOG_LEVEL=debug gpunet-worker run -listen 127.0.0.1:9101`,
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, a := range args {
+				if a == "-h" || a == "--help" || a == "-help" {
+					return cmd.Help()
+				}
+			}
 			if _, set := os.LookupEnv(daemon.EnvName(Name, "config")); !set && !hasConfigFlag(args) {
 				if _, err := os.Stat(ConfigFile(DefaultDir())); err == nil {
 					args = append([]string{"-config", ConfigFile(DefaultDir())}, args...)
@@ -57,11 +65,11 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 	cfg := DefaultConfig()
 	d, err := daemon.New(Name, args, &cfg, logs)
 	if err != nil {
-		return err
+		return withNextStep(err, "the config file")
 	}
 	key, err := keyfile.Load(cfg.DeviceKeypair)
 	if err != nil {
-		return err
+		return withNextStep(err, cfg.DeviceKeypair)
 	}
 	urls, _ := cfg.OracleURLs() // validated
 	if len(urls) == 0 {
@@ -86,6 +94,9 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 		return err
 	}
 	set.Store(first)
+	if _, err := n.Registry.FetchDevice(ctx, n.Client, key.PublicKey()); errors.Is(err, chain.ErrAccountNotFound) {
+		d.Log.Warn("the device is not registered: the oracles refuse its heartbeats (unknown_device) until you run `gpunet-worker register`", "device", key.PublicKey().String())
+	}
 	d.Log.Info("worker", "device", key.PublicKey().String(), "oracles", urls, "heartbeat_interval", first.Interval.String())
 
 	gpus := d.Metrics.NewGauge(prometheus.GaugeOpts{Namespace: "gpunet", Subsystem: Name, Name: "gpus", Help: "GPUs found at the last detection."})

@@ -24,12 +24,18 @@ import (
 // Status is the device as the chain, the host and each oracle see it, and why it is not
 // hireable.
 type Status struct {
-	Device      solana.PublicKey `json:"device"`
-	Chain       *OnChain         `json:"chain"` // nil: not registered
-	Host        gpu.Report       `json:"host"`
-	Oracles     []OracleView     `json:"oracles"`
-	Hireable    bool             `json:"hireable"`
-	NotHireable []Reason         `json:"not_hireable"`
+	Device solana.PublicKey `json:"device"`
+	Chain  *OnChain         `json:"chain"` // nil: not registered
+	Host   gpu.Report       `json:"host"`
+	// HeartbeatIntervalSecs is the registry's: an oracle that has received nothing for more
+	// than two of them counts the device down.
+	HeartbeatIntervalSecs int64        `json:"heartbeat_interval_secs"`
+	Oracles               []OracleView `json:"oracles"`
+	// ReadyHereDownThere: the host finds no hardware problem, yet an oracle counts the device
+	// down (each such oracle's Down says why and what to do).
+	ReadyHereDownThere bool     `json:"ready_here_down_on_network"`
+	Hireable           bool     `json:"hireable"`
+	NotHireable        []Reason `json:"not_hireable"`
 }
 
 // OnChain is what the registry holds about the device.
@@ -52,8 +58,13 @@ type OracleView struct {
 	URL    string           `json:"url"`
 	Oracle solana.PublicKey `json:"oracle,omitzero"` // the registry oracle that signed the answer
 	Code   int              `json:"http_status,omitempty"`
-	Answer json.RawMessage  `json:"answer,omitempty"`
-	Error  string           `json:"error,omitempty"` // down, or an answer no registry oracle signed
+	// Seen is the oracle's view of the device; Refused its refusal to give it.
+	Seen    *wire.DeviceStatus `json:"status,omitempty"`
+	Refused *wire.Problem      `json:"refused,omitempty"`
+	Error   string             `json:"error,omitempty"` // down, or an answer no registry oracle signed
+	// Down is why this oracle counts the device down (or cannot count it), with the fix.
+	Down *Reason `json:"down,omitempty"`
+	err  error   // Error's cause
 }
 
 // Reason is one reason the device is not hireable, the program's error and its fix.
@@ -72,7 +83,7 @@ func DeviceStatus(ctx context.Context, n *network.Network, device solana.PublicK
 	if err != nil {
 		return nil, n.NotConfigured("registry", err)
 	}
-	s := &Status{Device: device, Host: host, NotHireable: []Reason{}}
+	s := &Status{Device: device, Host: host, HeartbeatIntervalSecs: rc.Params.HeartbeatIntervalSecs, NotHireable: []Reason{}}
 	d, err := n.Registry.FetchDevice(ctx, n.Client, device)
 	switch {
 	case errors.Is(err, chain.ErrAccountNotFound):
@@ -92,10 +103,84 @@ func DeviceStatus(ctx context.Context, n *network.Network, device solana.PublicK
 		s.Hireable = len(s.NotHireable) == 0
 	}
 	oracles := rc.Params.Oracles[:min(int(rc.Params.OracleCount), len(rc.Params.Oracles))]
+	now := time.Now()
 	for _, url := range urls {
-		s.Oracles = append(s.Oracles, askOracle(ctx, url, device, oracles))
+		v := askOracle(ctx, url, device, oracles)
+		v.Down = downReason(&v, s.Chain, time.Duration(s.HeartbeatIntervalSecs)*time.Second, now)
+		s.ReadyHereDownThere = s.ReadyHereDownThere || v.Down != nil && len(host.Problems) == 0
+		s.Oracles = append(s.Oracles, v)
 	}
 	return s, nil
+}
+
+// downReason says why the oracle of v counts the device down at now, given what the chain
+// holds (nil: not registered) and the heartbeat interval; nil when it counts it up.
+func downReason(v *OracleView, c *OnChain, interval time.Duration, now time.Time) *Reason {
+	// refusal is what the oracles answer a heartbeat of a device in c's state ("" when they
+	// take it).
+	refusal := wire.Reason("")
+	switch {
+	case c == nil:
+		refusal = wire.ReasonUnknownDevice
+	case c.Status == statusNames[registry.StatusSuspended]:
+		refusal = wire.ReasonSuspended
+	case c.Status == statusNames[registry.StatusDeregistered]:
+		refusal = wire.ReasonDeregistered
+	}
+	down := func(name, message, fix string) *Reason {
+		if refusal != "" {
+			fix = fmt.Sprintf("the oracles refuse its heartbeats (%s): %s", refusal, RefusalFix(refusal))
+		}
+		return &Reason{Name: name, Message: message, Fix: fix}
+	}
+	run := "start `gpunet-worker run` (docs/provider.md has a systemd unit) and read its log: it says what each oracle answers"
+	switch {
+	case v.Refused != nil:
+		return &Reason{Name: string(v.Refused.Reason), Message: v.Refused.Message, Fix: RefusalFix(v.Refused.Reason)}
+	case errors.Is(v.err, heartbeat.ErrUntrusted):
+		return &Reason{Name: "OracleUntrusted", Message: "its answer is not signed by an oracle of the registry", Fix: "this URL is not an oracle of the registry's set: fix `oracles` in the config"}
+	case v.Error != "":
+		return &Reason{Name: "OracleUnreachable", Message: "no answer from this oracle: it counts no heartbeat it does not receive",
+			Fix: "check `oracles` in the config and that this host reaches " + v.URL + "; heartbeats to the other oracles still count"}
+	case v.Seen == nil:
+		return nil
+	case v.Seen.LastHeartbeat == nil:
+		return down("NoHeartbeat", "this oracle has never received a heartbeat from the device", run)
+	}
+	hb := v.Seen.LastHeartbeat
+	if ago := now.Sub(time.UnixMilli(hb.ReceivedAt)); ago > 2*interval {
+		return down("HeartbeatsStopped", fmt.Sprintf("its last heartbeat (sequence %d) arrived %s ago, more than 2 intervals of %s", hb.Sequence, ago.Round(time.Second), interval),
+			"is `gpunet-worker run` still running (`systemctl status gpunet-worker`)? Its log says what each oracle answers")
+	}
+	if hb.Late {
+		return &Reason{Name: "HeartbeatLate", Message: fmt.Sprintf("its last heartbeat (sequence %d) arrived more than an interval after it was sent: kept, not credited", hb.Sequence),
+			Fix: "sync the host's clock (`timedatectl set-ntp true`) and check the network path to " + v.URL}
+	}
+	return nil
+}
+
+// RefusalFix is what a provider does about an oracle's refusal.
+func RefusalFix(r wire.Reason) string {
+	switch r {
+	case wire.ReasonUnknownDevice:
+		return "register the device: `gpunet-worker register`"
+	case wire.ReasonDeregistered:
+		return "the device key is retired: `gpunet-worker init --dir NEW_DIR` and register the new device key"
+	case wire.ReasonSuspended:
+		return "a slash is pending: appeal to the registry's admin before its deadline, or wait until it is finalized"
+	case wire.ReasonReplayed, wire.ReasonRateLimited:
+		return "another worker heartbeats with this device key, or the state dir was restored from a backup: run one `gpunet-worker run` per key on its own state-dir"
+	case wire.ReasonStale:
+		return "the host's clock is off: `timedatectl set-ntp true`"
+	case wire.ReasonBadSignature, wire.ReasonWrongDevice:
+		return "device-keypair in the config is not the registered device's key: point it at the key init wrote"
+	case wire.ReasonWrongOracle:
+		return "the URL now serves another oracle key: restart `gpunet-worker run` to learn it"
+	case wire.ReasonUnavailable:
+		return "the oracle cannot read its database now: it recovers by itself, and the other oracles still count"
+	default:
+		return "this oracle speaks a newer protocol: upgrade gpunet-worker"
+	}
 }
 
 // reason explains one of protocol.NotHireable's errors with what to do about it.
@@ -130,34 +215,47 @@ func reason(e *programerr.Error, d *registry.Device, c *OnChain) Reason {
 // registry oracle signed it.
 func askOracle(ctx context.Context, url string, device solana.PublicKey, oracles []solana.PublicKey) OracleView {
 	v := OracleView{URL: url}
+	fail := func(prefix string, err error) OracleView {
+		v.Error, v.err = prefix+err.Error(), err
+		return v
+	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+wire.StatusPath+device.String(), nil)
 	if err != nil {
-		v.Error = err.Error()
-		return v
+		return fail("", err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		v.Error = "oracle down: " + err.Error()
-		return v
+		return fail("oracle down: ", err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err != nil {
-		v.Error = "read answer: " + err.Error()
-		return v
+		return fail("read answer: ", err)
 	}
 	v.Code = resp.StatusCode
 	if v.Oracle, err = heartbeat.VerifyAnswer(resp.Header, body, oracles); err != nil {
-		v.Error = err.Error()
+		return fail("", err)
+	}
+	if resp.StatusCode == http.StatusOK {
+		var seen wire.DeviceStatus
+		if err := json.Unmarshal(body, &seen); err != nil || seen.Device != device || seen.Oracle != v.Oracle {
+			return fail("", fmt.Errorf("%w: not a status of device %s signed by %s", ErrOracleAnswer, device, v.Oracle))
+		}
+		v.Seen = &seen
 		return v
 	}
-	if json.Valid(body) {
-		v.Answer = body
+	var p wire.Problem
+	if err := json.Unmarshal(body, &p); err != nil || p.Reason == "" {
+		return fail("", fmt.Errorf("%w: HTTP %d without a reason", ErrOracleAnswer, resp.StatusCode))
 	}
+	v.Refused = &p
 	return v
 }
+
+// ErrOracleAnswer is a signed oracle answer that is not what the wire contract says.
+var ErrOracleAnswer = errors.New("unexpected oracle answer")
 
 // PrintStatus writes s for people.
 func PrintStatus(w io.Writer, s *Status) error {
@@ -187,13 +285,17 @@ func PrintStatus(w io.Writer, s *Status) error {
 	for _, p := range s.Host.Problems {
 		fmt.Fprintf(w, "  PROBLEM: %s\n", p)
 	}
-	fmt.Fprintln(w, "\nOracles:")
+	fmt.Fprintf(w, "\nOracles (heartbeats every %d s; an oracle counts the device down after %d s without one):\n", s.HeartbeatIntervalSecs, 2*s.HeartbeatIntervalSecs)
+	now := time.Now()
+	down := 0
 	for _, o := range s.Oracles {
-		if o.Error != "" {
-			fmt.Fprintf(w, "  %s: %s\n", o.URL, o.Error)
-			continue
+		printOracle(w, &o, now)
+		if o.Down != nil {
+			down++
 		}
-		fmt.Fprintf(w, "  %s (%s): %d %s\n", o.URL, o.Oracle, o.Code, o.Answer)
+	}
+	if s.ReadyHereDownThere {
+		fmt.Fprintf(w, "\nREADY HERE, DOWN ON THE NETWORK: this host finds no hardware problem, but %d of %d oracles count the device down; their DOWN lines above say why and what to do.\n", down, len(s.Oracles))
 	}
 	if s.Hireable {
 		_, err := fmt.Fprintln(w, "\nHireable.")
@@ -204,4 +306,57 @@ func PrintStatus(w io.Writer, s *Status) error {
 		fmt.Fprintf(w, "  %s: %s\n    fix: %s\n", r.Name, r.Message, r.Fix)
 	}
 	return nil
+}
+
+// printOracle writes what oracle o last received, its GPU health and its latest submissions.
+func printOracle(w io.Writer, o *OracleView, now time.Time) {
+	at := func(ms int64) string {
+		t := time.UnixMilli(ms)
+		return fmt.Sprintf("%s (%s ago)", t.Format(time.DateTime), now.Sub(t).Round(time.Second))
+	}
+	switch {
+	case o.Seen != nil:
+		fmt.Fprintf(w, "  %s (oracle %s)\n", o.URL, o.Oracle)
+		if hb := o.Seen.LastHeartbeat; hb == nil {
+			fmt.Fprintln(w, "    last heartbeat   none received")
+		} else {
+			credit := fmt.Sprintf("credited until %s", time.UnixMilli(hb.CreditedUntil).Format(time.TimeOnly))
+			if hb.Late {
+				credit = "LATE: kept, not credited"
+			}
+			fmt.Fprintf(w, "    last heartbeat   sequence %d received %s, %s\n", hb.Sequence, at(hb.ReceivedAt), credit)
+			health := fmt.Sprintf("%d GPUs, %d healthy", hb.Health.GPUs, hb.Health.Healthy)
+			if hb.Health.GPUs == 0 {
+				health = "no GPU (CPU class)"
+			}
+			fmt.Fprintf(w, "    GPU health       %s\n", health)
+			for _, p := range hb.Health.Problems {
+				fmt.Fprintf(w, "    GPU problem      %s\n", p)
+			}
+		}
+		if len(o.Seen.Submissions) == 0 {
+			fmt.Fprintln(w, "    on-chain         nothing submitted yet")
+		}
+		for i, sub := range o.Seen.Submissions[:min(len(o.Seen.Submissions), 3)] {
+			label := "on-chain"
+			if i > 0 {
+				label = ""
+			}
+			what := fmt.Sprintf("%s window %d", sub.Kind, sub.Window)
+			if sub.Kind == "vote" {
+				what += fmt.Sprintf(" (%d s up since window %d)", sub.UptimeSecs, sub.Base)
+			}
+			fmt.Fprintf(w, "    %-16s %s: %s %s, %s\n", label, what, sub.State, at(sub.At), sub.Signature)
+			if sub.Error != "" {
+				fmt.Fprintf(w, "                     error: %s\n", sub.Error)
+			}
+		}
+	case o.Refused != nil:
+		fmt.Fprintf(w, "  %s (oracle %s): refused with HTTP %d\n", o.URL, o.Oracle, o.Code)
+	default:
+		fmt.Fprintf(w, "  %s: %s\n", o.URL, o.Error)
+	}
+	if o.Down != nil {
+		fmt.Fprintf(w, "    DOWN: %s: %s\n      fix: %s\n", o.Down.Name, o.Down.Message, o.Down.Fix)
+	}
 }

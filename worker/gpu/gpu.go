@@ -57,9 +57,15 @@ func ModelOf(name string, memoryBytes uint64) (model uint32, ok bool) {
 	return registry.ModelCPU, false
 }
 
+// ErrSpec is a spec the registry would refuse (InvalidDeviceSpec): a GPU class without GPUs
+// or VRAM.
+var ErrSpec = errors.New("invalid device spec")
+
 // Spec is the device spec to register for inv, with o applied, and why it is CPU class when
-// it is (empty otherwise). GPUs of different models register as the smallest class.
-func Spec(inv Inventory, o Overrides) (registry.DeviceSpec, string) {
+// it is (empty otherwise). GPUs of different models register as the smallest class. It
+// refuses what the registry's register_device would: a GPU class needs at least one GPU and
+// some VRAM; a CPU-class device registers without GPUs.
+func Spec(inv Inventory, o Overrides) (registry.DeviceSpec, string, error) {
 	spec := registry.DeviceSpec{Region: o.Region, BandwidthTier: o.BandwidthTier}
 	why := inv.CPUOnly
 	if len(inv.GPUs) > 0 {
@@ -78,7 +84,7 @@ func Spec(inv Inventory, o Overrides) (registry.DeviceSpec, string) {
 	}
 	if o.Model >= 0 {
 		spec.HardwareModel = uint32(o.Model)
-		why = ""
+		why = "hardware-model 0 in the config"
 	}
 	if o.VramGib != 0 {
 		spec.VramGib = o.VramGib
@@ -88,8 +94,11 @@ func Spec(inv Inventory, o Overrides) (registry.DeviceSpec, string) {
 	}
 	if spec.HardwareModel == registry.ModelCPU {
 		spec.VramGib, spec.GpuCount = 0, 0 // the registry takes a CPU-class device only without GPUs
-	} else {
-		why = ""
+		return spec, why, nil
 	}
-	return spec, why
+	if spec.GpuCount == 0 || spec.VramGib == 0 {
+		return spec, "", fmt.Errorf("%w: hardware model %d needs GPUs and VRAM, and %d GPUs of %d GiB were found: set gpu-count and vram-gib in the config, or hardware-model 0 (CPU class)",
+			ErrSpec, spec.HardwareModel, spec.GpuCount, spec.VramGib)
+	}
+	return spec, "", nil
 }
