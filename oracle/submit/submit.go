@@ -331,9 +331,12 @@ func (p *Prover) outcome(ctx context.Context, a store.Action, err error) error {
 	return nil
 }
 
+// landed records that a, sent by an earlier round or run, is on chain (not counted in sent:
+// this round sent nothing).
 func (p *Prover) landed(ctx context.Context, a *store.Action) error {
 	if a == nil || a.State == store.Landed {
 		return nil
 	}
-	return p.outcome(ctx, *a, nil)
+	a.State, a.Error = store.Landed, ""
+	return p.store.Put(ctx, *a)
 }
