@@ -9,15 +9,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/daemon"
 	"github.com/gpunet/gpunet/internal/network"
-	"github.com/gpunet/gpunet/internal/pg"
 	"github.com/gpunet/gpunet/oracle/api"
 	"github.com/gpunet/gpunet/oracle/store"
 	"github.com/gpunet/gpunet/oracle/submit"
@@ -36,6 +40,10 @@ type Config struct {
 	RateBurst     int           `key:"rate-burst" usage:"heartbeats a device may send at once"`
 	RateEvery     time.Duration `key:"rate-every" usage:"then one heartbeat per this long"`
 	RegistryCache time.Duration `key:"registry-cache" usage:"how long a registry read (config, device) is reused"`
+	LookupBurst   int           `key:"lookup-burst" usage:"registry reads of device keys not cached that may happen at once (all clients together)"`
+	LookupEvery   time.Duration `key:"lookup-every" usage:"then one such read per this long"`
+	StatusBurst   int           `key:"status-burst" usage:"status requests a client address may send at once"`
+	StatusEvery   time.Duration `key:"status-every" usage:"then one status request per this long"`
 	ProveEvery    time.Duration `key:"prove-every" usage:"how often to look for windows to vote on, count or close"`
 	ProveDelay    time.Duration `key:"prove-delay" usage:"how long after a window's end or deadline to act (the chain's clock trails)"`
 }
@@ -50,6 +58,10 @@ func DefaultConfig() Config {
 		RateBurst:     5,
 		RateEvery:     time.Second,
 		RegistryCache: 5 * time.Second,
+		LookupBurst:   50,
+		LookupEvery:   20 * time.Millisecond,
+		StatusBurst:   20,
+		StatusEvery:   200 * time.Millisecond,
 		ProveEvery:    5 * time.Second,
 		ProveDelay:    2 * time.Second,
 	}
@@ -73,13 +85,19 @@ func (c *Config) Validate() error {
 	if c.MaxBody < 1024 {
 		bad("max-body %d < 1024", c.MaxBody)
 	}
-	if c.RateBurst < 1 {
-		bad("rate-burst %d < 1", c.RateBurst)
+	for _, b := range []struct {
+		key string
+		v   int
+	}{{"rate-burst", c.RateBurst}, {"lookup-burst", c.LookupBurst}, {"status-burst", c.StatusBurst}} {
+		if b.v < 1 {
+			bad("%s %d < 1", b.key, b.v)
+		}
 	}
 	for _, d := range []struct {
 		key string
 		v   time.Duration
-	}{{"clock-skew", c.ClockSkew}, {"rate-every", c.RateEvery}, {"registry-cache", c.RegistryCache}, {"prove-every", c.ProveEvery}} {
+	}{{"clock-skew", c.ClockSkew}, {"rate-every", c.RateEvery}, {"registry-cache", c.RegistryCache},
+		{"lookup-every", c.LookupEvery}, {"status-every", c.StatusEvery}, {"prove-every", c.ProveEvery}} {
 		if d.v <= 0 {
 			bad("%s %s is not positive", d.key, d.v)
 		}
@@ -106,12 +124,12 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 	if err != nil {
 		return err
 	}
-	pool, err := pg.Open(ctx, cfg.Database)
+	pool, err := pgxpool.New(ctx, cfg.Database) // connects lazily: a server down now is waited for
 	if err != nil {
-		return err
+		return fmt.Errorf("database-url: %w", err)
 	}
 	defer pool.Close()
-	st, err := store.New(ctx, pool)
+	st, err := openStore(ctx, pool, d.Log)
 	if err != nil {
 		return err
 	}
@@ -123,11 +141,18 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 		Help: "Heartbeats by outcome: accepted, late (kept, not credited) or the refusal's reason."}, []string{"result"})
 	sent := d.Metrics.NewCounterVec(prometheus.CounterOpts{Namespace: "gpunet", Subsystem: d.Name, Name: "transactions_total",
 		Help: "Transactions sent on-chain by kind (vote, count, close) and outcome (landed, failed)."}, []string{"kind", "state"})
-	srv := api.New(api.Config{MaxBody: cfg.MaxBody, ClockSkew: cfg.ClockSkew, RateBurst: cfg.RateBurst, RateEvery: cfg.RateEvery, Timeout: 5 * time.Second},
-		key, view.New(n.Registry, n.Client, cfg.RegistryCache), st, heartbeats)
+	reads := d.Metrics.NewCounterVec(prometheus.CounterOpts{Namespace: "gpunet", Subsystem: d.Name, Name: "registry_reads_total",
+		Help: "RPC reads of the registry by the API, by account (config, device)."}, []string{"account"})
+	srv := api.New(api.Config{MaxBody: cfg.MaxBody, ClockSkew: cfg.ClockSkew, RateBurst: cfg.RateBurst, RateEvery: cfg.RateEvery,
+		StatusBurst: cfg.StatusBurst, StatusEvery: cfg.StatusEvery, Timeout: 5 * time.Second},
+		key, view.New(n.Registry, n.Client, cfg.RegistryCache, cfg.LookupBurst, cfg.LookupEvery, reads), st, heartbeats)
 	prover := submit.New(submit.Config{Every: cfg.ProveEvery, Delay: cfg.ProveDelay}, n, key, st, d.Log.With("component", "oracle/submit"), sent)
+	db := &dbWatch{store: st, log: d.Log, up: d.Metrics.NewGauge(prometheus.GaugeOpts{Namespace: "gpunet", Subsystem: d.Name, Name: "database_up",
+		Help: "1 while PostgreSQL answers; at 0 heartbeats get 503 and the prover pauses."})}
+	db.set(nil)
+	d.Check(db.err)
 	d.Log.Info("oracle", "key", key.PublicKey().String(), "api", ln.Addr().String())
-	return d.Run(ctx, func(ctx context.Context) error {
+	return d.Run(ctx, db.run, func(ctx context.Context) error {
 		go func() {
 			<-ctx.Done()
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
@@ -137,3 +162,72 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 		return srv.Serve(ln)
 	}, prover.Run)
 }
+
+// openStore migrates the database, waiting for PostgreSQL with backoff while it cannot be
+// reached (it may start after the oracle, or be restarting); an answer that is a refusal (a
+// bad password, no such database, a migration that fails) ends the start.
+// cannotConnectNow is PostgreSQL's SQLSTATE while it starts or shuts down: waited for too.
+const cannotConnectNow = "57P03"
+
+func openStore(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*store.Store, error) {
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		st, err := store.New(actx, pool)
+		cancel()
+		var refused *pgconn.PgError
+		if err == nil || errors.As(err, &refused) && refused.Code != cannotConnectNow {
+			return st, err
+		}
+		log.Warn("waiting for postgres", "err", err, "retry", wait)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// dbWatch pings PostgreSQL every second for /healthz and gpunet_oracle_database_up; the
+// API and the prover need no word from it: they fail safe on their own errors.
+type dbWatch struct {
+	store *store.Store
+	log   *slog.Logger
+	up    prometheus.Gauge
+	last  atomic.Pointer[error]
+}
+
+func (w *dbWatch) run(ctx context.Context) error {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := w.store.Ping(pctx)
+		cancel()
+		if ctx.Err() == nil {
+			w.set(err)
+		}
+	}
+}
+
+// set records the latest ping's outcome, logging a change.
+func (w *dbWatch) set(err error) {
+	was := w.last.Swap(&err)
+	switch {
+	case err != nil && (was == nil || *was == nil):
+		w.log.Warn("postgres unavailable: heartbeats refused, prover paused", "err", err)
+	case err == nil && was != nil && *was != nil:
+		w.log.Info("postgres back")
+	}
+	if err != nil {
+		w.up.Set(0)
+	} else {
+		w.up.Set(1)
+	}
+}
+
+func (w *dbWatch) err() error { return *w.last.Load() }

@@ -38,10 +38,12 @@ func fastRegistry(p *registry.ConfigParams) {
 
 // running is one in-process oracle.
 type running struct {
-	key  solana.PrivateKey
-	url  string // the API
-	dsn  string
-	stop func() error
+	key    solana.PrivateKey
+	url    string // the API
+	health string // the /healthz and /metrics listener
+	dsn    string
+	logs   *harness.Buffer
+	stop   func() error
 }
 
 // database is a fresh database's connection string.
@@ -64,20 +66,26 @@ func logLine(log *harness.Buffer, msg string) map[string]any {
 	return nil
 }
 
-// start runs oracle key on dsn against e's chain, with extra flags.
+// start runs oracle key on dsn against e's chain, with extra flags, and waits until it serves.
 func start(t *testing.T, e *chaintest.Env, key solana.PrivateKey, dsn string, extra ...string) *running {
+	r := launch(t, e, key, dsn, extra...)
+	r.ready(t)
+	return r
+}
+
+// launch starts oracle key on dsn against e's chain, with extra flags; see ready.
+func launch(t *testing.T, e *chaintest.Env, key solana.PrivateKey, dsn string, extra ...string) *running {
 	path := filepath.Join(t.TempDir(), "oracle.json")
 	require.NoError(t, keyfile.Save(path, key))
-	var logs harness.Buffer
+	logs := &harness.Buffer{}
 	ctx, cancel := context.WithCancel(e.Ctx)
 	done := make(chan error, 1)
 	args := append([]string{"-listen", "127.0.0.1:0", "-api-listen", "127.0.0.1:0", "-url", e.Node.RPCURL, "-keypair", path,
 		"-database-url", dsn, "-prove-every", "300ms", "-prove-delay", "1s", "-registry-cache", "200ms", "-log-level", "debug"}, extra...)
-	go func() { done <- oracle.Run(ctx, args, &logs) }()
-	require.Eventually(t, func() bool { return logLine(&logs, "started") != nil }, time.Minute, 10*time.Millisecond, "%s", &logs)
+	go func() { done <- oracle.Run(ctx, args, logs) }()
 	var once sync.Once
 	var err error
-	r := &running{key: key, url: "http://" + logLine(&logs, "oracle")["api"].(string), dsn: dsn, stop: func() error {
+	r := &running{key: key, dsn: dsn, logs: logs, stop: func() error {
 		once.Do(func() { cancel(); err = <-done })
 		return err
 	}}
@@ -85,10 +93,18 @@ func start(t *testing.T, e *chaintest.Env, key solana.PrivateKey, dsn string, ex
 	return r
 }
 
+// ready waits until r serves.
+func (r *running) ready(t *testing.T) {
+	require.Eventually(t, func() bool { return logLine(r.logs, "started") != nil }, time.Minute, 10*time.Millisecond, "%s", r.logs)
+	r.url = "http://" + logLine(r.logs, "oracle")["api"].(string)
+	r.health = "http://" + logLine(r.logs, "started")["addr"].(string)
+}
+
 // answer is an oracle's answer, its signature checked against the oracle's key.
 type answer struct {
-	status int
-	body   []byte
+	status     int
+	body       []byte
+	retryAfter string
 }
 
 func (a answer) problem(t *testing.T) wire.Problem {
@@ -114,7 +130,7 @@ func do(t *testing.T, o *running, req *http.Request) answer {
 	sig, err := solana.SignatureFromBase58(resp.Header.Get(wire.SignatureHeader))
 	require.NoError(t, err)
 	require.NoError(t, wire.Verify(o.key.PublicKey(), wire.DomainAnswer, body, sig), "answer signed by the oracle")
-	return answer{resp.StatusCode, body}
+	return answer{resp.StatusCode, body, resp.Header.Get("Retry-After")}
 }
 
 // post sends body signed by signer (no signature headers when signer is nil).

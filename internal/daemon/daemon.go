@@ -35,6 +35,7 @@ type Daemon struct {
 
 	base     Base
 	listener net.Listener
+	checks   []func() error
 }
 
 // New loads cfg (see Load) for daemon name from args and the environment, builds the
@@ -61,6 +62,24 @@ func New(name string, args []string, cfg Config, logOut io.Writer) (*Daemon, err
 // Addr is the bound address of the /healthz and /metrics listener.
 func (d *Daemon) Addr() net.Addr { return d.listener.Addr() }
 
+// Check adds a health check (call it before Run): while f returns an error, /healthz answers
+// 503 with the error, so an operator and a load balancer see a degraded daemon that still runs.
+func (d *Daemon) Check(f func() error) { d.checks = append(d.checks, f) }
+
+// health is the /healthz handler: "ok", or 503 and every failing check.
+func (d *Daemon) health(w http.ResponseWriter, _ *http.Request) {
+	var errs []error
+	for _, f := range d.checks {
+		errs = append(errs, f())
+	}
+	if err := errors.Join(errs...); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "degraded: "+err.Error()+"\n")
+		return
+	}
+	_, _ = io.WriteString(w, "ok\n")
+}
+
 // Run serves /healthz and /metrics and runs every task under one errgroup until ctx is
 // cancelled, SIGINT or SIGTERM arrives, or a task fails; then the listener stops and
 // the tasks get the shutdown timeout to return. It returns the first task error (a
@@ -69,7 +88,7 @@ func (d *Daemon) Run(ctx context.Context, tasks ...func(ctx context.Context) err
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /healthz", d.health)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 

@@ -2,8 +2,10 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,6 +47,29 @@ func TestHealthzAndMetrics(t *testing.T) {
 	require.Equal(t, http.StatusOK, metricsCode)
 	require.Contains(t, metrics, "# TYPE gpunet_testd_jobs_total counter\ngpunet_testd_jobs_total 3\n")
 	require.Contains(t, metrics, "go_goroutines ")
+}
+
+func TestHealthzDegraded(t *testing.T) {
+	d := newTestDaemon(t)
+	var up atomic.Bool
+	d.Check(func() error {
+		if up.Load() {
+			return nil
+		}
+		return errors.New("postgres: connection refused")
+	})
+	base := "http://" + d.Addr().String()
+	err := d.Run(context.Background(), func(context.Context) error {
+		code, body := get(t, base+"/healthz")
+		require.Equal(t, http.StatusServiceUnavailable, code)
+		require.Equal(t, "degraded: postgres: connection refused\n", body)
+		up.Store(true)
+		code, body = get(t, base+"/healthz")
+		require.Equal(t, http.StatusOK, code)
+		require.Equal(t, "ok\n", body)
+		return context.Canceled
+	})
+	require.ErrorIs(t, err, context.Canceled)
 }
 
 func TestRunStopsOnCancel(t *testing.T) {

@@ -28,7 +28,10 @@ type Config struct {
 	ClockSkew time.Duration // how far a heartbeat's timestamp may be from the oracle's clock
 	RateBurst int           // heartbeats a device may send at once...
 	RateEvery time.Duration // ...then one per RateEvery
-	Timeout   time.Duration // for the registry and database reads of one request
+	// StatusBurst and StatusEvery limit the public status endpoint per client address.
+	StatusBurst int
+	StatusEvery time.Duration
+	Timeout     time.Duration // for the registry and database reads of one request
 }
 
 // Registry is what the API reads of the chain.
@@ -42,7 +45,8 @@ type Server struct {
 	app      *fiber.App
 	key      wire.Signer
 	verifier Verifier
-	limiter  *limiter
+	devices  *limiter[solana.PublicKey]
+	clients  *limiter[string]
 	registry Registry
 	store    *store.Store
 	timeout  time.Duration
@@ -56,7 +60,8 @@ func New(cfg Config, key wire.Signer, reg Registry, st *store.Store, results *pr
 	s := &Server{
 		key:      key,
 		verifier: Verifier{Oracle: key.PublicKey(), ClockSkew: cfg.ClockSkew},
-		limiter:  newLimiter(cfg.RateBurst, cfg.RateEvery),
+		devices:  newLimiter[solana.PublicKey](cfg.RateBurst, cfg.RateEvery, maxTracked),
+		clients:  newLimiter[string](cfg.StatusBurst, cfg.StatusEvery, maxTracked),
 		registry: reg,
 		store:    st,
 		timeout:  cfg.Timeout,
@@ -97,19 +102,19 @@ func (s *Server) heartbeat(c *fiber.Ctx) error {
 		}
 	}
 	s.results.WithLabelValues(string(r.Reason)).Inc()
-	return s.answer(c, r.Status, r.Problem)
+	return s.refuse(c, r)
 }
 
-// accept checks a verified heartbeat against the rate limit and the registry, then stores it
-// with the uptime it credits.
+// accept checks a verified heartbeat against the registry and the device's rate limit (after
+// the registry, so keys of no device never take a place in the limiter), then stores it with
+// the uptime it credits.
 func (s *Server) accept(ctx context.Context, hb *wire.Heartbeat, now time.Time) (*wire.HeartbeatAck, *Refusal) {
-	if !s.limiter.allow(hb.Device, now) {
-		return nil, refuse(http.StatusTooManyRequests, wire.ReasonRateLimited, "too many heartbeats from this device")
-	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	d, err := s.registry.Device(ctx, hb.Device)
 	switch {
+	case errors.Is(err, view.ErrBusy):
+		return nil, refuse(http.StatusTooManyRequests, wire.ReasonRateLimited, "too many registry lookups of new device keys; retry later")
 	case errors.Is(err, view.ErrUnknownDevice):
 		return nil, refuse(http.StatusNotFound, wire.ReasonUnknownDevice, "the registry has no device "+hb.Device.String())
 	case err != nil:
@@ -118,6 +123,9 @@ func (s *Server) accept(ctx context.Context, hb *wire.Heartbeat, now time.Time) 
 		return nil, refuse(http.StatusForbidden, wire.ReasonDeregistered, "the device is deregistered")
 	case d.Status == registry.StatusSuspended:
 		return nil, refuse(http.StatusForbidden, wire.ReasonSuspended, "the device is suspended by a pending slash")
+	}
+	if !s.devices.allow(hb.Device, now) {
+		return nil, refuse(http.StatusTooManyRequests, wire.ReasonRateLimited, "too many heartbeats from this device")
 	}
 	cfg, err := s.registry.Config(ctx)
 	if err != nil {
@@ -144,15 +152,18 @@ func (s *Server) status(c *fiber.Ctx) error {
 	if err != nil {
 		return s.answer(c, http.StatusBadRequest, wire.Problem{Reason: wire.ReasonMalformed, Message: "not a base58 device key"})
 	}
+	if !s.clients.allow(c.IP(), s.now()) {
+		return s.refuse(c, refuse(http.StatusTooManyRequests, wire.ReasonRateLimited, "too many status requests from this address"))
+	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.timeout)
 	defer cancel()
 	last, err := s.store.Last(ctx, device.String())
 	if err != nil {
-		return s.answer(c, http.StatusServiceUnavailable, wire.Problem{Reason: wire.ReasonUnavailable, Message: "cannot read the database now"})
+		return s.refuse(c, refuse(http.StatusServiceUnavailable, wire.ReasonUnavailable, "cannot read the database now"))
 	}
 	actions, err := s.store.Actions(ctx, device.String(), submissions)
 	if err != nil {
-		return s.answer(c, http.StatusServiceUnavailable, wire.Problem{Reason: wire.ReasonUnavailable, Message: "cannot read the database now"})
+		return s.refuse(c, refuse(http.StatusServiceUnavailable, wire.ReasonUnavailable, "cannot read the database now"))
 	}
 	out := wire.DeviceStatus{Oracle: s.key.PublicKey(), Device: device, Submissions: make([]wire.Submission, len(actions))}
 	if last != nil {
@@ -185,6 +196,17 @@ func (s *Server) fail(c *fiber.Ctx, err error) error {
 		}
 	}
 	return s.answer(c, status, wire.Problem{Reason: reason, Message: err.Error()})
+}
+
+// retryAfter is the Retry-After of a 429 or 503: soon, and a well-behaved client backs off.
+const retryAfter = "1"
+
+// refuse answers r, with Retry-After when trying again later can succeed.
+func (s *Server) refuse(c *fiber.Ctx, r *Refusal) error {
+	if r.Status == http.StatusTooManyRequests || r.Status == http.StatusServiceUnavailable {
+		c.Set(fiber.HeaderRetryAfter, retryAfter)
+	}
+	return s.answer(c, r.Status, r.Problem)
 }
 
 // answer sends v as JSON signed with the oracle's key over the exact bytes.

@@ -38,7 +38,7 @@ func BenchmarkVerify(b *testing.B) {
 	})
 	b.Run("heartbeat", func(b *testing.B) {
 		v := Verifier{Oracle: oracle.PublicKey(), ClockSkew: time.Hour}
-		l := newLimiter(1<<30, time.Nanosecond)
+		l := newLimiter[solana.PublicKey](1<<30, time.Nanosecond, maxTracked)
 		for b.Loop() {
 			hb, r := v.Verify(key, sigText, body, now)
 			if r != nil || !l.allow(hb.Device, now) {

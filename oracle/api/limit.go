@@ -3,17 +3,22 @@ package api
 import (
 	"sync"
 	"time"
-
-	"github.com/gagliardetto/solana-go"
 )
 
-// limiter is a token bucket per device: burst requests at once, then one per every.
-type limiter struct {
+// maxTracked is how many keys a limiter of the API tracks at most.
+const maxTracked = 100_000
+
+// limiter is a token bucket per key: burst requests at once, then one per every. Its table
+// holds max keys at most, so a flood of new keys (random device keys, many addresses) cannot
+// grow it without end: when it is full, a new key is refused until buckets refill and are
+// forgotten.
+type limiter[K comparable] struct {
 	burst float64
 	every time.Duration
+	max   int
 
 	mu      sync.Mutex
-	buckets map[solana.PublicKey]*bucket
+	buckets map[K]*bucket
 	swept   time.Time
 }
 
@@ -22,16 +27,17 @@ type bucket struct {
 	at     time.Time
 }
 
-func newLimiter(burst int, every time.Duration) *limiter {
-	return &limiter{burst: float64(burst), every: every, buckets: map[solana.PublicKey]*bucket{}}
+func newLimiter[K comparable](burst int, every time.Duration, max int) *limiter[K] {
+	return &limiter[K]{burst: float64(burst), every: every, max: max, buckets: map[K]*bucket{}}
 }
 
 // allow takes a token from key's bucket at now.
-func (l *limiter) allow(key solana.PublicKey, now time.Time) bool {
+func (l *limiter[K]) allow(key K, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	full := time.Duration(l.burst) * l.every
-	if now.Sub(l.swept) >= full { // a bucket full again is a new one: forget it
+	b, ok := l.buckets[key]
+	if !ok && now.Sub(l.swept) >= full { // a bucket full again is a new one: forget it
 		for k, b := range l.buckets {
 			if now.Sub(b.at) >= full {
 				delete(l.buckets, k)
@@ -39,8 +45,10 @@ func (l *limiter) allow(key solana.PublicKey, now time.Time) bool {
 		}
 		l.swept = now
 	}
-	b, ok := l.buckets[key]
 	if !ok {
+		if len(l.buckets) >= l.max {
+			return false
+		}
 		b = &bucket{tokens: l.burst, at: now}
 		l.buckets[key] = b
 	}

@@ -41,6 +41,14 @@ func New(ctx context.Context, pool *pgxpool.Pool) (*Store, error) {
 	return &Store{pool: pool}, nil
 }
 
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	return nil
+}
+
 // Heartbeat is an accepted heartbeat as stored.
 type Heartbeat struct {
 	Device    string
@@ -177,6 +185,17 @@ func (s *Store) Actions(ctx context.Context, device string, limit int) ([]Action
 		FROM actions WHERE device = $1 ORDER BY updated_at DESC, window_id DESC LIMIT $2`, device, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read actions: %w", err)
+	}
+	return collectActions(rows)
+}
+
+// Pending are the actions stored before they were sent whose outcome is not recorded yet
+// (sent or not: a crash may have come between), oldest first.
+func (s *Store) Pending(ctx context.Context) ([]Action, error) {
+	rows, err := s.pool.Query(ctx, `SELECT kind, device, window_id, base, uptime_secs, signature, tx, state, error, updated_at
+		FROM actions WHERE state = $1 ORDER BY updated_at, window_id`, Pending)
+	if err != nil {
+		return nil, fmt.Errorf("read pending actions: %w", err)
 	}
 	return collectActions(rows)
 }

@@ -70,9 +70,16 @@ func (p *Prover) Run(ctx context.Context) error {
 	}
 }
 
-// Round votes on the last ended window of every device credited recently, then counts or
-// closes every open window that is due.
+// Round settles what an earlier round (or run) stored but did not see land, votes on the last
+// ended window of every device credited recently, then counts or closes every open window that
+// is due. Without the database it does nothing: nothing is sent that cannot be recorded first.
 func (p *Prover) Round(ctx context.Context) error {
+	if err := p.store.Ping(ctx); err != nil {
+		return fmt.Errorf("paused: %w", err)
+	}
+	if err := p.resume(ctx); err != nil {
+		return err
+	}
 	cfg, err := p.net.Registry.FetchConfig(ctx, p.net.Client)
 	if err != nil {
 		return fmt.Errorf("read registry config: %w", err)
@@ -94,6 +101,25 @@ func (p *Prover) Round(ctx context.Context) error {
 		}
 	}
 	return p.crank(ctx, params, now)
+}
+
+// resume settles every stored transaction whose outcome is not recorded: a crash or an
+// outage may have come between storing and sending it, or between sending and recording.
+// The chain is read first; only a transaction it never saw is sent again, as it is.
+func (p *Prover) resume(ctx context.Context) error {
+	pending, err := p.store.Pending(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range pending {
+		if _, err := p.settle(ctx, &pending[i]); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			p.log.Debug("settle", "kind", pending[i].Kind, "device", pending[i].Device, "window", pending[i].Window, "err", err)
+		}
+	}
+	return nil
 }
 
 func oracleSlot(params *registry.ConfigParams, key solana.PublicKey) int {
@@ -305,9 +331,12 @@ func (p *Prover) outcome(ctx context.Context, a store.Action, err error) error {
 	return nil
 }
 
+// landed records that a, sent by an earlier round or run, is on chain (not counted in sent:
+// this round sent nothing).
 func (p *Prover) landed(ctx context.Context, a *store.Action) error {
 	if a == nil || a.State == store.Landed {
 		return nil
 	}
-	return p.outcome(ctx, *a, nil)
+	a.State, a.Error = store.Landed, ""
+	return p.store.Put(ctx, *a)
 }

@@ -1,7 +1,8 @@
 // Package view reads the registry for the oracle: the Config (heartbeat interval, oracle set,
 // proof windows) and Devices, each cached for a short time so a stream of heartbeats costs the
-// RPC one read per device per TTL. A missing device is cached too, so unknown keys cannot turn
-// into a flood of reads.
+// RPC one read per device per TTL. A missing device is cached too, and reads of keys not in
+// the cache share one budget (a token bucket): a flood of random keys costs the RPC at most the
+// budget's reads, and the cache holds at most what the budget let in over two TTLs.
 package view
 
 import (
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gagliardetto/solana-go"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
@@ -19,6 +22,9 @@ import (
 
 // ErrUnknownDevice means the registry has no Device for a key.
 var ErrUnknownDevice = errors.New("no such device in the registry")
+
+// ErrBusy means a key is not cached and the budget of reads is spent: try again later.
+var ErrBusy = errors.New("registry read budget spent")
 
 type entry[T any] struct {
 	v   T
@@ -31,6 +37,8 @@ type Registry struct {
 	program onregistry.Program
 	reader  chain.Reader
 	ttl     time.Duration
+	budget  *rate.Limiter
+	reads   *prometheus.CounterVec // by account: config, device
 	now     func() time.Time
 
 	mu      sync.Mutex
@@ -39,9 +47,11 @@ type Registry struct {
 	swept   time.Time
 }
 
-// New is a view of program read through r, cached for ttl.
-func New(program onregistry.Program, r chain.Reader, ttl time.Duration) *Registry {
-	return &Registry{program: program, reader: r, ttl: ttl, now: time.Now, devices: map[solana.PublicKey]entry[*registry.Device]{}}
+// New is a view of program read through r, cached for ttl; Devices not cached are read burst
+// at once, then one per every; reads counts the RPC reads by account (config, device).
+func New(program onregistry.Program, r chain.Reader, ttl time.Duration, burst int, every time.Duration, reads *prometheus.CounterVec) *Registry {
+	return &Registry{program: program, reader: r, ttl: ttl, budget: rate.NewLimiter(rate.Every(every), burst), reads: reads,
+		now: time.Now, devices: map[solana.PublicKey]entry[*registry.Device]{}}
 }
 
 // Config is the registry's Config, at most ttl old.
@@ -52,6 +62,7 @@ func (v *Registry) Config(ctx context.Context) (*registry.Config, error) {
 	if c != nil && v.now().Sub(c.at) < v.ttl {
 		return c.v, nil
 	}
+	v.reads.WithLabelValues("config").Inc()
 	cfg, err := v.program.FetchConfig(ctx, v.reader)
 	if err != nil {
 		return nil, err
@@ -62,8 +73,8 @@ func (v *Registry) Config(ctx context.Context) (*registry.Config, error) {
 	return cfg, nil
 }
 
-// Device is the Device of key, at most ttl old, or ErrUnknownDevice. Other read errors are
-// not cached.
+// Device is the Device of key, at most ttl old, or ErrUnknownDevice, or ErrBusy when key is
+// not cached and the read budget is spent. Other read errors are not cached.
 func (v *Registry) Device(ctx context.Context, key solana.PublicKey) (*registry.Device, error) {
 	now := v.now()
 	v.mu.Lock()
@@ -72,6 +83,10 @@ func (v *Registry) Device(ctx context.Context, key solana.PublicKey) (*registry.
 	if ok && now.Sub(e.at) < v.ttl {
 		return e.v, e.err
 	}
+	if !v.budget.AllowN(now, 1) {
+		return nil, ErrBusy
+	}
+	v.reads.WithLabelValues("device").Inc()
 	d, err := v.program.FetchDevice(ctx, v.reader, key)
 	if errors.Is(err, chain.ErrAccountNotFound) {
 		d, err = nil, ErrUnknownDevice
