@@ -134,7 +134,7 @@ func randomProofCase(r *rand.Rand) proofCase {
 
 func proofLine(c *proofCase) string {
 	p, d, w := &c.params, &c.device, &c.proof
-	return fmt.Sprintf("proof %d %d %d %d %d %d %d %d %d %d %d %d", p.ProofWindowSecs, p.MaxProofAgeSecs,
+	return fmt.Sprintf("window %d %d %d %d %d %d %d %d %d %d %d %d", p.ProofWindowSecs, p.MaxProofAgeSecs,
 		p.VoteDeadlineSecs, d.RegisteredAt, d.LastProofWindow, d.Status, c.window, c.now, w.Window, w.Base,
 		w.OracleSet, c.fingerprint)
 }

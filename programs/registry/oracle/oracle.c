@@ -2,13 +2,13 @@
    internal/protocol's cross-check (`make oracles`). One case a line on stdin, its first word
    its kind; one answer a line on stdout.
 
-   device paused status stake model pending_slashes has_job proven_uptime_secs probation_secs
-          base_stake hardware_class_count, then 16 pairs "model multiplier_bps"
+   hire paused status stake model pending_slashes has_job proven_uptime_secs probation_secs
+        base_stake hardware_class_count, then 16 pairs "model multiplier_bps"
      registry_view_hireable's code, registry_view_min_stake's code and value (0 on error),
      the status registry_refresh_status leaves.
 
-   proof proof_window_secs max_proof_age_secs vote_deadline_secs registered_at last_proof_window
-         status window now w_window w_base w_oracle_set oracle_set
+   window proof_window_secs max_proof_age_secs vote_deadline_secs registered_at last_proof_window
+          status window now w_window w_base w_oracle_set oracle_set
      registry_proof_times(window) and submit_proof.c's check_window(window, now), each
      "code start end deadline span" (zeros on error); registry_proof_current of the window
      (w_*) as 0 or 1. */
@@ -102,8 +102,8 @@ static void proof_rules(void) {
 int main(void) {
   char kind[8];
   while (scanf(" %7s", kind) == 1) {
-    if (!strcmp(kind, "device")) device_rules();
-    else if (!strcmp(kind, "proof")) proof_rules();
+    if (!strcmp(kind, "hire")) device_rules();
+    else if (!strcmp(kind, "window")) proof_rules();
     else abort();
   }
   return ferror(stdin) ? 1 : 0;
