@@ -162,7 +162,8 @@ $(foreach p,$(sort $(GP_TEST_PROGRAMS) $(GP_ORACLE_PROGRAMS)),$(eval $(call gp_h
 oracles: $(foreach p,$(GP_ORACLE_PROGRAMS),target/oracle/$(p)-oracle)
 
 # Sources an oracle #includes for their static functions, left out of its link.
-GP_ORACLE_INCLUDED := programs/economy/src/claim_rewards.c programs/economy/src/convert.c
+GP_ORACLE_INCLUDED := programs/economy/src/claim_rewards.c programs/economy/src/convert.c \
+  programs/registry/src/submit_proof.c
 
 define gp_oracle_rules
 GP_OOBJS_$(1) := $(GP_HOST_OUT)/$(1)/oracle/oracle.o $$(patsubst programs/$(1)/%.c,$(GP_HOST_OUT)/$(1)/%.o,\

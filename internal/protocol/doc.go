@@ -9,6 +9,10 @@
 //	Hireable              registry_view_hireable           programs/registry/include/registry_view.h
 //	NotHireable           the same checks, every one that fails, in the C's order
 //	NextStatus            registry_refresh_status          programs/registry/src/device.c
+//	ProofSpan             registry_proof_times             programs/registry/src/proof.c
+//	CheckProofWindow      check_window                     programs/registry/src/submit_proof.c
+//	ProofCurrent          registry_proof_current           programs/registry/src/proof.c
+//	ProofTimes.Countable  count_proof's inline deadline    programs/registry/src/count_proof.c (no C oracle)
 //	Cost                  escrow_cost                      programs/escrow/src/pay.c
 //	Pay                   escrow_pay                       programs/escrow/src/pay.c
 //	SlotEnd               escrow_slot_end                  programs/escrow/src/pay.c

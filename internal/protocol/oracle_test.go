@@ -143,7 +143,7 @@ func randomRegistryCase(r *rand.Rand) (registry.Config, registry.Device) {
 func registryLine(c *registry.Config, d *registry.Device) string {
 	p := &c.Params
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d %d %d %d %d %d %d %d %d %d", c.Paused, d.Status, d.Stake, d.Spec.HardwareModel,
+	fmt.Fprintf(&b, "hire %d %d %d %d %d %d %d %d %d %d", c.Paused, d.Status, d.Stake, d.Spec.HardwareModel,
 		d.PendingSlashes, d.CurrentJob[0], d.ProvenUptimeSecs, p.ProbationSecs, p.BaseStake, p.HardwareClassCount)
 	for _, h := range p.HardwareClasses {
 		fmt.Fprintf(&b, " %d %d", h.Model, h.MultiplierBps)

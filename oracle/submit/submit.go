@@ -143,12 +143,16 @@ func (p *Prover) vote(ctx context.Context, params *registry.ConfigParams, slot i
 		return fmt.Errorf("read device: %w", err)
 	}
 	n, at := uint64(params.ProofWindowSecs), uint64(max(now.Unix(), 0))
-	if d.Status == registry.StatusDeregistered || at < 2*n {
+	if d.Status == registry.StatusDeregistered || at < n {
 		return nil
 	}
 	window := at/n - 1
-	if window <= d.LastProofWindow {
-		return nil // counted
+	span, err := protocol.CheckProofWindow(params, d, window, now.Unix())
+	if errors.Is(err, registry.ErrStaleProof) {
+		return nil // counted, or too old to count: the registry would refuse the vote
+	}
+	if err != nil {
+		return err
 	}
 	base := d.LastProofWindow
 	prev, err := p.store.Action(ctx, store.Vote, dev, window, base)
@@ -159,20 +163,19 @@ func (p *Prover) vote(ctx context.Context, params *registry.ConfigParams, slot i
 	if err != nil {
 		return err
 	}
-	if pw != nil && pw.Base == base && pw.OracleSet == protocol.OracleSetFingerprint(params) && pw.VotedMask&(1<<slot) != 0 {
-		return p.landed(ctx, prev) // in, by the transaction prev stored
+	if pw != nil && protocol.ProofCurrent(pw, d, protocol.OracleSetFingerprint(params)) && pw.VotedMask&(1<<slot) != 0 {
+		return p.landed(ctx, prev) // in and still counting, by the transaction prev stored
 	}
 	if prev != nil && prev.State == store.Pending {
 		if done, err := p.settle(ctx, prev); done || err != nil {
 			return err
 		}
 	}
-	span := uptime.SpanOf(params, d, window)
-	credits, err := p.store.Credits(ctx, dev, int64(span.Start)*1000, int64(span.End)*1000)
+	credits, err := p.store.Credits(ctx, dev, int64(span.From())*1000, int64(span.End)*1000)
 	if err != nil {
 		return err
 	}
-	secs := span.Seconds(credits)
+	secs := uptime.Seconds(span, credits)
 	if secs == 0 {
 		return nil // nothing seen: no vote, no rent; the next window that counts catches up
 	}
@@ -226,13 +229,13 @@ func (p *Prover) crank(ctx context.Context, params *registry.ConfigParams, now t
 		if err != nil {
 			continue
 		}
-		current := w.Window > d.LastProofWindow && w.Base == d.LastProofWindow && w.OracleSet == fingerprint && d.Status != registry.StatusDeregistered
 		a := store.Action{Kind: store.Close, Device: d.DeviceKey.String(), Window: w.Window, Base: w.Base}
+		times, err := protocol.ProofSpan(params, d, w.Window) // an overflow: count_proof fails too
 		var ix solana.Instruction
 		switch {
-		case !current:
+		case !protocol.ProofCurrent(w, d, fingerprint):
 			ix, err = p.net.Registry.CloseStaleProof(d.DeviceKey, w.Window, w.Payer)
-		case uint64(max(now.Unix(), 0)) >= uptime.SpanOf(params, d, w.Window).Deadline:
+		case err == nil && times.Countable(now.Unix()):
 			a.Kind = store.Count
 			ix, err = p.net.Registry.CountProof(d.DeviceKey, w.Window, w.Payer)
 		default:

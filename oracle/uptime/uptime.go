@@ -1,13 +1,13 @@
 // Package uptime is the oracle's counting rule, pure: what one heartbeat credits on the
-// oracle's clock, how much of a span a set of credits covers, and which span a proof window's
-// vote measures (the registry's rule in programs/registry/src/proof.c).
+// oracle's clock, how much of a span a set of credits covers, and so what it votes for a proof
+// window over the span the registry measures (protocol.ProofSpan).
 package uptime
 
 import (
 	"sort"
 	"time"
 
-	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/protocol"
 )
 
 // Interval is [From, Until) in unix milliseconds on the oracle's clock.
@@ -42,33 +42,9 @@ func Covered(ivs []Interval, from, until int64) int64 {
 	return total
 }
 
-// Span is the time a vote for one window of a device measures, in unix seconds: [Start, End)
-// where End is the window's end and Start the end of the device's last counted window (or the
-// start of the window it registered in), capped at max_proof_age_secs; Deadline is when anyone
-// may count the window.
-type Span struct{ Start, End, Deadline uint64 }
-
-// SpanOf mirrors registry_proof_times: the span a vote on window of d reports uptime over.
-func SpanOf(p *registry.ConfigParams, d *registry.Device, window uint64) Span {
-	n := uint64(p.ProofWindowSecs)
-	start := window * n
-	end := start + n
-	var from uint64
-	if d.LastProofWindow != 0 {
-		from = (d.LastProofWindow + 1) * n
-	} else {
-		from = uint64(max(d.RegisteredAt, 0)) / n * n
-		from = min(from, start)
-	}
-	span := uint64(0)
-	if end > from {
-		span = end - from
-	}
-	span = min(span, uint64(p.MaxProofAgeSecs))
-	return Span{Start: end - span, End: end, Deadline: end + uint64(p.VoteDeadlineSecs)}
-}
-
-// Seconds is the whole seconds of [s.Start, s.End) that ivs cover: the vote.
-func (s Span) Seconds(ivs []Interval) uint32 {
-	return uint32(Covered(ivs, int64(s.Start)*1000, int64(s.End)*1000) / 1000)
+// Seconds is the whole seconds of the span a vote on a window measures ([t.From(), t.End):
+// protocol.ProofSpan, the registry's rule) that ivs cover: the vote. It never exceeds t.Span,
+// the most the registry accepts.
+func Seconds(t protocol.ProofTimes, ivs []Interval) uint32 {
+	return uint32(Covered(ivs, int64(t.From())*1000, int64(t.End)*1000) / 1000)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/protocol"
 )
 
 func TestCreditIsTheOraclesClock(t *testing.T) {
@@ -30,22 +31,9 @@ func TestCoveredMergesOverlaps(t *testing.T) {
 	require.Equal(t, int64(0), Covered(nil, 0, 10))
 }
 
-func TestSpanMirrorsTheRegistry(t *testing.T) {
+func TestSecondsCoverTheRegistrysSpan(t *testing.T) {
 	p := &registry.ConfigParams{ProofWindowSecs: 10, MaxProofAgeSecs: 30, VoteDeadlineSecs: 4}
-	tests := []struct {
-		name   string
-		device registry.Device
-		window uint64
-		want   Span
-	}{
-		{"registered mid-window: from that window's start", registry.Device{RegisteredAt: 1_003}, 101, Span{1_000, 1_020, 1_024}},
-		{"registered after the window: the window alone", registry.Device{RegisteredAt: 1_055}, 101, Span{1_010, 1_020, 1_024}},
-		{"since the last counted window", registry.Device{RegisteredAt: 1, LastProofWindow: 99}, 101, Span{1_000, 1_020, 1_024}},
-		{"capped at the maximum age", registry.Device{RegisteredAt: 1, LastProofWindow: 90}, 101, Span{990, 1_020, 1_024}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { require.Equal(t, tc.want, SpanOf(p, &tc.device, tc.window)) })
-	}
-	s := Span{Start: 10, End: 20}
-	require.Equal(t, uint32(4), s.Seconds([]Interval{{9_000, 12_500}, {18_400, 25_000}})) // 2.5 + 1.6 s
+	span, err := protocol.ProofSpan(p, &registry.Device{RegisteredAt: 11}, 1) // [10, 20)
+	require.NoError(t, err)
+	require.Equal(t, uint32(4), Seconds(span, []Interval{{9_000, 12_500}, {18_400, 25_000}})) // 2.5 + 1.6 s
 }
