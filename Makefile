@@ -69,10 +69,9 @@ dev:
 dev-bin:
 	@$(GO) build -o $(DEV_BIN) ./cmd/gpunet-dev
 
-# make dev's daemons, into target/bin/ (those not written yet are left out; DevDaemons skips them).
-DEV_DAEMONS := $(wildcard cmd/gpunet-oracle cmd/gpunet-worker)
+# make dev's daemons (internal/devnet.DevDaemons), into target/bin/.
 dev-daemons:
-	$(if $(DEV_DAEMONS),$(Q)$(call say,GO,build $(DEV_DAEMONS))$(GO) build -o target/bin/ $(addprefix ./,$(DEV_DAEMONS)))
+	$(Q)$(call say,GO,build cmd/gpunet-oracle cmd/gpunet-worker)$(GO) build -o target/bin/ ./cmd/gpunet-oracle ./cmd/gpunet-worker
 
 # Stops a running `make dev`; reset also deletes the chain and PostgreSQL's data (logs and the
 # workers' keys are kept).

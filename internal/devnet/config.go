@@ -24,6 +24,8 @@ type Config struct {
 	WorkersDir string
 	// Daemons lists the daemons to run once the chain is configured (DevDaemons).
 	Daemons func(Env) []Daemon
+	// FreeDaemonPorts has DevDaemons listen on free ports instead of their fixed ones (tests).
+	FreeDaemonPorts bool
 	// Build is the command of the build phase, run in Root; empty: no build phase.
 	Build []string
 	// Verbose copies the build's output to Out as well as to its log.

@@ -1,12 +1,15 @@
 package devnet
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,6 +32,8 @@ type Daemon struct {
 	Dir string
 	// Port is its listener on 127.0.0.1: it is ready once GET /healthz answers 200.
 	Port int
+	// API is the port of the API it serves besides /healthz (an oracle's, for the workers), if any.
+	API int
 	// Keys are the key files it reads; NewKeys those it owns, created once when missing (a
 	// new keypair, mode 0600) and kept: a worker's device key. network.json lists both.
 	Keys, NewKeys []string
@@ -36,6 +41,10 @@ type Daemon struct {
 	Database string
 	// StopTimeout is how long it gets to exit after SIGTERM before SIGKILL (0: 10 s).
 	StopTimeout time.Duration
+	// Prepare, when set, runs once its keys exist and before any daemon starts: a worker
+	// writes its config and registers its device. run runs Bin with args to completion, its
+	// output in the daemon's log, and returns its stdout. What it returns joins the progress line.
+	Prepare func(ctx context.Context, run func(args ...string) ([]byte, error)) (string, error)
 }
 
 // Timeouts of a daemon: to answer /healthz after its start, to exit after SIGTERM by default.
@@ -78,17 +87,48 @@ func (d Daemon) createKeys() error {
 	return nil
 }
 
+func (d Daemon) logPath(logs string) string { return filepath.Join(logs, d.Name+".log") }
+
+// prepare creates its keys and runs its Prepare, if any.
+func (d Daemon) prepare(ctx context.Context, root, logs string) (string, error) {
+	if err := d.createKeys(); err != nil {
+		return "", err
+	}
+	if d.Prepare == nil {
+		return "", nil
+	}
+	f, err := os.OpenFile(d.logPath(logs), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("%s: create log: %w", d.Name, err)
+	}
+	defer f.Close()
+	run := func(args ...string) ([]byte, error) {
+		fmt.Fprintf(f, "$ %s %s\n", d.Bin, strings.Join(args, " "))
+		var out bytes.Buffer
+		cmd := exec.CommandContext(ctx, d.binPath(root), args...)
+		cmd.Dir = filepath.Join(root, d.Dir)
+		cmd.Env = append(os.Environ(), d.Env...)
+		cmd.Stdout, cmd.Stderr = io.MultiWriter(f, &out), f
+		if err := cmd.Run(); err != nil {
+			return nil, fmt.Errorf("%s %s: %w; the end of its log %s:\n%s", d.Bin, args[0], err, f.Name(), lastLines(f.Name(), 10))
+		}
+		return out.Bytes(), nil
+	}
+	result, err := d.Prepare(ctx, run)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", d.Name, err)
+	}
+	return result, nil
+}
+
 // start runs the daemon in its own process group (a Ctrl-C reaches only the supervisor, which
 // stops the daemons in order), its output in logs/<name>.log; exited receives it when it ends.
 func (d Daemon) start(root, logs string, exited chan<- *process) (*process, error) {
 	if d.Port <= 0 {
 		return nil, fmt.Errorf("%s: no port for its /healthz", d.Name)
 	}
-	if err := d.createKeys(); err != nil {
-		return nil, err
-	}
-	p := &process{Daemon: d, log: filepath.Join(logs, d.Name+".log"), done: make(chan struct{})}
-	f, err := os.Create(p.log)
+	p := &process{Daemon: d, log: d.logPath(logs), done: make(chan struct{})}
+	f, err := os.OpenFile(p.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644) // after what Prepare wrote
 	if err != nil {
 		return nil, fmt.Errorf("%s: create log: %w", d.Name, err)
 	}

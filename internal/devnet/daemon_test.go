@@ -97,7 +97,7 @@ func up(t *testing.T, cfg Config) (n *Network, stop func() error) {
 // the daemon and PostgreSQL; a second start keeps the device key and the database.
 func TestUpRunsDaemonsAndPostgres(t *testing.T) {
 	out := &harness.Buffer{}
-	cfg := testConfig(tempDir(t), nil)
+	cfg := testConfig(tempDir(t), nil, "")
 	cfg.Out, cfg.Daemons = out, helloDaemons(t, "")
 	n, stop := up(t, cfg)
 
@@ -138,8 +138,8 @@ func TestUpRunsDaemonsAndPostgres(t *testing.T) {
 	p := rc.Params
 	require.Equal(t, [5]int64{5, 60, 30, 180, 600}, [5]int64{p.HeartbeatIntervalSecs, p.ProofWindowSecs, p.VoteDeadlineSecs, p.ProbationSecs, p.MaxProofAgeSecs})
 	printed := out.String()
-	require.Regexp(t, `\[4/4\] starting the daemons … ready: hello \d+\.\ds; skipped \(not built\): absent \d+\.\ds\n`, printed)
-	require.Regexp(t, `\nabsent +- +- +- +skipped: target/bin/gpunet-absent not built\n`, printed)
+	require.Regexp(t, `\[5/5\] starting the daemons … ready: hello \d+\.\ds; skipped \(not built\): absent \d+\.\ds\n`, printed)
+	require.Regexp(t, `\nabsent +- +- +- +- +skipped: target/bin/gpunet-absent not built\n`, printed)
 	require.Contains(t, printed, "  hello's own: "+device+"\n")
 
 	require.NoError(t, stop())
@@ -153,7 +153,7 @@ func TestUpRunsDaemonsAndPostgres(t *testing.T) {
 	out = &harness.Buffer{}
 	cfg.Out = out
 	n, stop = up(t, cfg)
-	require.Regexp(t, `\[3/4\] starting PostgreSQL … ready on 127\.0\.0\.1:\d+, data in `+regexp.QuoteMeta(cfg.PGDir)+`; kept hello_1 `, out.String())
+	require.Regexp(t, `\[3/5\] starting PostgreSQL … ready on 127\.0\.0\.1:\d+, data in `+regexp.QuoteMeta(cfg.PGDir)+`; kept hello_1 `, out.String())
 	again, err := os.ReadFile(device)
 	require.NoError(t, err)
 	require.Equal(t, key, again)
@@ -165,14 +165,14 @@ func TestUpRunsDaemonsAndPostgres(t *testing.T) {
 // nothing is left running.
 func TestUpReportsADaemonThatExits(t *testing.T) {
 	out := &harness.Buffer{}
-	cfg := testConfig(tempDir(t), nil)
+	cfg := testConfig(tempDir(t), nil, "")
 	cfg.Out, cfg.Daemons = out, helloDaemons(t, "http://127.0.0.1:1") // nothing serves there
 	err := Up(context.Background(), cfg)
 	require.Error(t, err)
 	logs, _ := filepath.Glob(filepath.Join(cfg.logsDir(), "2*", "hello.log"))
 	require.Len(t, logs, 1)
 	require.Regexp(t, `^hello \(pid \d+\) exited on its own \(exit status 1\); the end of its log `+regexp.QuoteMeta(logs[0])+`:\n(.*\n)*hello: .*127\.0\.0\.1:1`, err.Error())
-	require.Contains(t, out.String(), "[4/4] starting the daemons … failed ")
+	require.Contains(t, out.String(), "[5/5] starting the daemons … failed ")
 	require.Contains(t, out.String(), "stopping the daemons … stopped hello\nstopping PostgreSQL … stopped")
 	require.NoFileExists(t, cfg.networkPath())
 

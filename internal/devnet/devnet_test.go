@@ -2,26 +2,40 @@ package devnet
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gagliardetto/solana-go"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/harness"
+	"github.com/gpunet/gpunet/internal/keyfile"
+	"github.com/gpunet/gpunet/internal/localdev"
 	"github.com/gpunet/gpunet/internal/localnet"
+	"github.com/gpunet/gpunet/internal/network"
+	"github.com/gpunet/gpunet/internal/protocol"
+	"github.com/gpunet/gpunet/internal/wire"
 )
 
 // childEnv makes the test binary a supervisor (TestMain) for the tests that stop one from
 // another process, as make down does.
 const childEnv = "GPUNET_DEVNET_TEST_CHILD"
+
+// binEnv names, for a child supervisor, the directory of the daemons built by daemonBins.
+const binEnv = "GPUNET_DEVNET_TEST_BIN"
 
 // daemonEnv makes the test binary a daemon serving /healthz on the address it names,
 // ignoring SIGTERM when it ends in " stubborn".
@@ -39,7 +53,7 @@ func TestMain(m *testing.M) {
 	}
 	if dir := os.Getenv(childEnv); dir != "" {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-		err := Up(ctx, testConfig(dir, os.Stdout))
+		err := Up(ctx, testConfig(dir, os.Stdout, os.Getenv(binEnv)))
 		stop()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -48,15 +62,48 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	code := m.Run()
-	if helloBin != "" {
-		os.RemoveAll(filepath.Dir(helloBin))
+	for _, bin := range []string{helloBin, binDir} {
+		if bin != "" {
+			os.RemoveAll(filepath.Dir(bin))
+		}
 	}
 	os.Exit(code)
 }
 
+var (
+	binOnce sync.Once
+	binDir  string // <temp>/bin
+	binErr  error
+)
+
+// daemonBins builds make dev's daemons, gpunet-oracle and gpunet-worker, once, and returns
+// their directory.
+func daemonBins(t *testing.T) string {
+	binOnce.Do(func() {
+		root, err := localnet.RepoRoot()
+		if err != nil {
+			binErr = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "devnet-daemons-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binDir = filepath.Join(dir, "bin")
+		cmd := exec.Command("go", "build", "-o", binDir+"/", "./cmd/gpunet-oracle", "./cmd/gpunet-worker")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("build the daemons: %w: %s", err, out)
+		}
+	})
+	require.NoError(t, binErr)
+	return binDir
+}
+
 // testConfig is make dev's layout under dir, on free ports, without a build phase, with make
-// dev's daemons (skipped while their binaries are not built).
-func testConfig(dir string, out *os.File) Config {
+// dev's daemons run from bins (daemonBins).
+func testConfig(dir string, out *os.File, bins string) Config {
 	root, err := localnet.RepoRoot()
 	if err != nil {
 		panic(err)
@@ -65,7 +112,14 @@ func testConfig(dir string, out *os.File) Config {
 	cfg.Dir = filepath.Join(dir, "dev")
 	cfg.StateDir, cfg.KeysDir = filepath.Join(dir, "state"), filepath.Join(dir, "keys")
 	cfg.PGDir, cfg.WorkersDir = filepath.Join(cfg.Dir, "postgres"), filepath.Join(cfg.Dir, "workers")
-	cfg.RPCPort, cfg.WSPort, cfg.PGPort = 0, 0, 0
+	cfg.RPCPort, cfg.WSPort, cfg.PGPort, cfg.FreeDaemonPorts = 0, 0, 0, true
+	cfg.Daemons = func(e Env) []Daemon {
+		daemons := DevDaemons(e)
+		for i := range daemons {
+			daemons[i].Bin = filepath.Join(bins, filepath.Base(daemons[i].Bin))
+		}
+		return daemons
+	}
 	return cfg
 }
 
@@ -104,7 +158,7 @@ func exited(t *testing.T, pid int) {
 
 func TestUpServesWritesNetworkAndRefusesASecond(t *testing.T) {
 	out := &harness.Buffer{}
-	cfg := testConfig(tempDir(t), nil)
+	cfg := testConfig(tempDir(t), nil, daemonBins(t))
 	cfg.Out = out
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -112,8 +166,8 @@ func TestUpServesWritesNetworkAndRefusesASecond(t *testing.T) {
 	go func() { done <- Up(ctx, cfg) }()
 	n := waitNetwork(t, cfg)
 
-	// network.json: the supervisor, the localnet's two endpoints, PostgreSQL, this start's logs;
-	// make dev's daemons skipped, their binaries not built.
+	// network.json: the supervisor, the localnet's two endpoints, PostgreSQL, make dev's
+	// daemons, this start's logs.
 	require.Equal(t, os.Getpid(), n.PID)
 	logDirs, err := filepath.Glob(filepath.Join(cfg.logsDir(), "2*"))
 	require.NoError(t, err)
@@ -123,11 +177,13 @@ func TestUpServesWritesNetworkAndRefusesASecond(t *testing.T) {
 	latest, err := os.Readlink(filepath.Join(cfg.logsDir(), "latest"))
 	require.NoError(t, err)
 	require.Equal(t, filepath.Base(n.Logs), latest)
-	require.Len(t, n.Services, 3)
-	require.Equal(t, "postgres", n.Services[2].Name)
-	require.Equal(t, []Skipped{
-		{"oracle-1", "target/bin/gpunet-oracle not built"}, {"oracle-2", "target/bin/gpunet-oracle not built"}, {"oracle-3", "target/bin/gpunet-oracle not built"},
-		{"worker-1", "target/bin/gpunet-worker not built"}, {"worker-2", "target/bin/gpunet-worker not built"}}, n.Skipped)
+	names := make([]string, len(n.Services))
+	for i, s := range n.Services {
+		names[i] = s.Name
+	}
+	require.Equal(t, []string{"localnet-rpc", "localnet-ws", "postgres", "oracle-1", "oracle-2", "oracle-3", "worker-1", "worker-2"}, names)
+	require.Empty(t, n.Skipped)
+	devices := checkDaemons(t, cfg, n)
 	log := filepath.Join(n.Logs, "localnet.log")
 	for i, name := range []string{"localnet-rpc", "localnet-ws"} {
 		s := n.Services[i]
@@ -154,13 +210,16 @@ func TestUpServesWritesNetworkAndRefusesASecond(t *testing.T) {
 		"registry": "7DuDHERwuoT4YScXwdZJuzN3swPM1Tp3SDMvnuGzvK58",
 	}, n.Programs)
 	printed := out.String()
-	require.Contains(t, printed, "[1/4] starting the localnet … ready, new chain in ")
-	require.Contains(t, printed, "[2/4] configuring the programs … done: initialize registry config, initialize economy config, initialize escrow config ")
-	require.Contains(t, printed, fmt.Sprintf("[3/4] starting PostgreSQL … ready on 127.0.0.1:%d, data in %s; created oracle_1, oracle_2, oracle_3 ", n.Services[2].Port, cfg.PGDir))
-	require.Contains(t, printed, "[4/4] starting the daemons … none built; skipped (not built): oracle-1, oracle-2, oracle-3, worker-1, worker-2 ")
-	require.Regexp(t, fmt.Sprintf(`\nlocalnet-rpc +%s +%d +%d +`, n.Services[0].URL, n.Services[0].Port, n.Services[0].PID), printed)
-	require.Regexp(t, fmt.Sprintf(`\npostgres +postgres://postgres@127.0.0.1:%d +%d +%d +%s\n`, n.Services[2].Port, n.Services[2].Port, n.Services[2].PID, n.Services[2].Log), printed)
-	require.Regexp(t, `\noracle-1 +- +- +- +skipped: target/bin/gpunet-oracle not built\n`, printed)
+	require.Contains(t, printed, "[1/5] starting the localnet … ready, new chain in ")
+	require.Contains(t, printed, "[2/5] configuring the programs … done: initialize registry config, initialize economy config, initialize escrow config ")
+	require.Contains(t, printed, fmt.Sprintf("[3/5] starting PostgreSQL … ready on 127.0.0.1:%d, data in %s; created oracle_1, oracle_2, oracle_3 ", n.Services[2].Port, cfg.PGDir))
+	require.Regexp(t, fmt.Sprintf(`\[4/5\] preparing the daemons … keys ready; worker-1 device %s registered, 200 IO staked \d+\.\ds; worker-2 device %s registered, 200 IO staked \d+\.\ds \d+\.\ds\n`,
+		devices[0], devices[1]), printed)
+	require.Regexp(t, `\[5/5\] starting the daemons … ready: oracle-1 \d+\.\ds, oracle-2 \d+\.\ds, oracle-3 \d+\.\ds, worker-1 \d+\.\ds, worker-2 \d+\.\ds \d+\.\ds\n`, printed)
+	require.Regexp(t, fmt.Sprintf(`\nlocalnet-rpc +%s +%d +%d +- +`, n.Services[0].URL, n.Services[0].Port, n.Services[0].PID), printed)
+	require.Regexp(t, fmt.Sprintf(`\npostgres +postgres://postgres@127.0.0.1:%d +%d +%d +- +%s\n`, n.Services[2].Port, n.Services[2].Port, n.Services[2].PID, n.Services[2].Log), printed)
+	o := n.Services[3]
+	require.Regexp(t, fmt.Sprintf(`\noracle-1 +%s +%d +%d +%s +%s\n`, o.URL, o.Port, o.PID, o.API, o.Log), printed)
 	require.Contains(t, printed, fmt.Sprintf("databases:\n  oracle_1 postgres://postgres@127.0.0.1:%d/oracle_1?sslmode=disable\n", n.Services[2].Port))
 
 	// A second one is refused with who runs and how to stop it, and writes nothing.
@@ -184,15 +243,38 @@ func TestUpServesWritesNetworkAndRefusesASecond(t *testing.T) {
 	require.NoFileExists(t, cfg.networkPath())
 	_, err = Status(cfg)
 	require.ErrorIs(t, err, ErrNotRunning)
-	require.Contains(t, out.String(), "stopping PostgreSQL … stopped, data kept in "+cfg.PGDir+"\nstopping the localnet … stopped, chain saved in ")
+	require.Contains(t, out.String(), "stopping the daemons … stopped worker-2, worker-1, oracle-3, oracle-2, oracle-1\n"+
+		"stopping PostgreSQL … stopped, data kept in "+cfg.PGDir+"\nstopping the localnet … stopped, chain saved in ")
+	for _, s := range n.Services[3:] {
+		require.False(t, alive(s.PID), s.Name)
+	}
 	exited(t, n.Services[2].PID)
+
+	// Started again on the kept chain, the workers' devices are registered already: the same
+	// keys, the same stake, nothing sent.
+	out = &harness.Buffer{}
+	cfg.Out = out
+	done = make(chan error, 1)
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	go func() { done <- Up(ctx, cfg) }()
+	n = waitNetwork(t, cfg)
+	require.Equal(t, devices, checkDaemons(t, cfg, n))
+	require.Regexp(t, fmt.Sprintf(`\[4/5\] preparing the daemons … keys ready; worker-1 device %s registered already, 200 IO staked \d+\.\ds; worker-2 device %s registered already, 200 IO staked \d+\.\ds \d+\.\ds\n`,
+		devices[0], devices[1]), out.String())
+	cancel()
+	require.NoError(t, <-done)
+	for _, s := range n.Services {
+		exited(t, s.PID)
+	}
 }
 
 func TestDownStopsARunningSupervisorAndResetDeletesTheChain(t *testing.T) {
 	dir := tempDir(t)
-	cfg := testConfig(dir, nil)
+	bins := daemonBins(t)
+	cfg := testConfig(dir, nil, bins)
 	child := exec.Command(os.Args[0], "-test.run=^$")
-	child.Env = append(os.Environ(), childEnv+"="+dir)
+	child.Env = append(os.Environ(), childEnv+"="+dir, binEnv+"="+bins)
 	var childOut harness.Buffer
 	child.Stdout, child.Stderr = &childOut, &childOut
 	require.NoError(t, child.Start())
@@ -210,12 +292,98 @@ func TestDownStopsARunningSupervisorAndResetDeletesTheChain(t *testing.T) {
 	require.Equal(t, "deleted the chain state "+cfg.StateDir, report[1])
 	require.Equal(t, "deleted PostgreSQL's data "+cfg.PGDir, report[2])
 	require.NoError(t, child.Wait(), childOut.String())
-	require.False(t, alive(n.Services[0].PID))
+	require.Len(t, n.Services, 8) // the localnet's two endpoints, PostgreSQL, 3 oracles, 2 workers: all gone
+	for _, s := range n.Services {
+		exited(t, s.PID)
+	}
 	require.NoDirExists(t, cfg.StateDir)
 	require.NoDirExists(t, cfg.PGDir)
-	exited(t, n.Services[2].PID)
 	require.Contains(t, childOut.String(), "stopping the localnet … stopped, chain saved in ")
 
 	_, err = Down(ctx, cfg)
 	require.ErrorIs(t, err, ErrNotRunning)
+}
+
+// checkDaemons checks make dev's daemons in n: each runs with its log and answers /healthz;
+// each worker's config is its own (0600) and its device is registered on chain, CPU class,
+// owned by the dev wallet, with exactly the minimum stake; each oracle's status endpoint shows
+// a heartbeat from each device. It returns the workers' devices.
+func checkDaemons(t *testing.T, cfg Config, n *Network) []solana.PublicKey {
+	t.Helper()
+	ctx := context.Background()
+	net, err := network.Open(ctx, network.Options{Cluster: network.DevCluster, URL: n.Services[0].URL})
+	require.NoError(t, err)
+	rc, err := net.Registry.FetchConfig(ctx, net.Client)
+	require.NoError(t, err)
+	minStake, err := protocol.MinStake(&rc.Params, registry.ModelCPU)
+	require.NoError(t, err)
+	require.Equal(t, uint64(200_0000_0000), minStake) // 200 IO
+	wallet, err := localdev.OpenKeys(cfg.KeysDir).Key("wallet")
+	require.NoError(t, err)
+	healthy := func(s Service) {
+		require.True(t, alive(s.PID), s.Name)
+		require.Equal(t, filepath.Join(n.Logs, s.Name+".log"), s.Log)
+		require.Equal(t, "http://"+listenAddr(s.Port), s.URL)
+		resp, err := http.Get(s.URL + "/healthz")
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, s.Name)
+	}
+	oracles := n.Services[3:6]
+	var oracleKeys []solana.PublicKey
+	for i, o := range oracles {
+		healthy(o)
+		key := filepath.Join(cfg.KeysDir, fmt.Sprintf("oracle-%d.json", i+1))
+		require.Equal(t, []string{key}, o.Keys)
+		require.Regexp(t, `^http://127\.0\.0\.1:\d+$`, o.API)
+		k, err := keyfile.Load(key)
+		require.NoError(t, err)
+		oracleKeys = append(oracleKeys, k.PublicKey())
+	}
+	var devices []solana.PublicKey
+	for i, w := range n.Services[6:8] {
+		healthy(w)
+		require.Empty(t, w.API)
+		dir := filepath.Join(cfg.WorkersDir, fmt.Sprint(i+1))
+		require.Equal(t, []string{filepath.Join(cfg.KeysDir, "wallet.json"), filepath.Join(dir, "device.json")}, w.Keys)
+		for _, f := range []string{"device.json", "config.json"} {
+			st, err := os.Stat(filepath.Join(dir, f))
+			require.NoError(t, err)
+			require.Equal(t, os.FileMode(0o600), st.Mode().Perm(), f)
+		}
+		key, err := keyfile.Load(filepath.Join(dir, "device.json"))
+		require.NoError(t, err)
+		d, err := net.Registry.FetchDevice(ctx, net.Client, key.PublicKey())
+		require.NoError(t, err)
+		require.Equal(t, wallet.PublicKey(), d.Owner)
+		require.Equal(t, registry.ModelCPU, d.Spec.HardwareModel)
+		require.Equal(t, minStake, d.Stake)
+		require.Equal(t, registry.StatusProbation, d.Status)
+		devices = append(devices, key.PublicKey())
+	}
+	// The workers heartbeat every 5 s from their start: each oracle soon shows one of each.
+	for i, o := range oracles {
+		for _, device := range devices {
+			var st wire.DeviceStatus
+			require.Eventually(t, func() bool {
+				resp, err := http.Get(o.API + wire.StatusPath + device.String())
+				if err != nil {
+					return false
+				}
+				defer resp.Body.Close()
+				body, err := io.ReadAll(resp.Body)
+				sig, serr := solana.SignatureFromBase58(resp.Header.Get(wire.SignatureHeader))
+				require.NoError(t, errors.Join(err, serr))
+				require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+				require.NoError(t, wire.Verify(oracleKeys[i], wire.DomainAnswer, body, sig))
+				require.NoError(t, json.Unmarshal(body, &st))
+				return st.LastHeartbeat != nil
+			}, time.Minute, 200*time.Millisecond, "%s has no heartbeat from %s", o.Name, device)
+			require.Equal(t, oracleKeys[i], st.Oracle)
+			require.Equal(t, device, st.Device)
+			require.False(t, st.LastHeartbeat.Late)
+			require.Greater(t, st.LastHeartbeat.CreditedUntil, st.LastHeartbeat.ReceivedAt)
+		}
+	}
+	return devices
 }

@@ -33,6 +33,8 @@ type Service struct {
 	Port int    `json:"port"`
 	PID  int    `json:"pid"`
 	Log  string `json:"log"`
+	// API is the URL of the API it serves besides /healthz (an oracle's, for the workers).
+	API string `json:"api,omitempty"`
 	// Keys are the DEV-ONLY key files it reads.
 	Keys []string `json:"keys,omitempty"`
 }
@@ -82,12 +84,16 @@ func ReadNetwork(path string) (*Network, error) {
 // PrintTable writes the services and the key files as a table, paths relative to the root.
 func (n *Network) PrintTable(w io.Writer, c Config) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tURL\tPORT\tPID\tLOG")
+	fmt.Fprintln(tw, "SERVICE\tURL\tPORT\tPID\tAPI\tLOG")
 	for _, s := range n.Services {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", s.Name, s.URL, s.Port, s.PID, c.rel(s.Log))
+		api := s.API
+		if api == "" {
+			api = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\n", s.Name, s.URL, s.Port, s.PID, api, c.rel(s.Log))
 	}
 	for _, s := range n.Skipped {
-		fmt.Fprintf(tw, "%s\t-\t-\t-\tskipped: %s\n", s.Name, s.Reason)
+		fmt.Fprintf(tw, "%s\t-\t-\t-\t-\tskipped: %s\n", s.Name, s.Reason)
 	}
 	tw.Flush()
 	names := make([]string, len(n.Keys.Files))

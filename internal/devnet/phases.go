@@ -26,7 +26,8 @@ func (s *supervisor) startPostgres() (string, error) {
 		return "", fmt.Errorf("start PostgreSQL: %w (its log: %s)", err, s.cfg.rel(filepath.Join(s.logs, "postgres.log")))
 	}
 	s.pg = srv
-	s.daemons = s.cfg.Daemons(Env{RPCURL: s.node.RPCURL, WSURL: s.node.WSURL, KeysDir: s.cfg.KeysDir, WorkersDir: s.cfg.WorkersDir, Postgres: srv})
+	s.daemons = s.cfg.Daemons(Env{RPCURL: s.node.RPCURL, WSURL: s.node.WSURL, KeysDir: s.cfg.KeysDir, WorkersDir: s.cfg.WorkersDir, Postgres: srv, Net: s.net,
+		FreePorts: s.cfg.FreeDaemonPorts})
 	var created, kept []string
 	for _, d := range s.daemons {
 		if d.Database == "" {
@@ -68,16 +69,37 @@ type Skipped struct {
 	Reason string `json:"reason"`
 }
 
-// startDaemons starts the daemons whose binary is built, in order, each ready before the next
-// starts; the others are skipped.
-func (s *supervisor) startDaemons() (string, error) {
-	s.exited = make(chan *process, len(s.daemons))
-	var ready []string
+// prepareDaemons picks the daemons whose binary is built (the others are skipped), creates
+// their keys and runs their Prepare (a worker registers its device), in order.
+func (s *supervisor) prepareDaemons() (string, error) {
+	var prepared []string
 	for _, d := range s.daemons {
 		if _, err := os.Stat(d.binPath(s.cfg.Root)); err != nil {
 			s.skipped = append(s.skipped, Skipped{Name: d.Name, Reason: d.Bin + " not built"})
 			continue
 		}
+		s.built = append(s.built, d)
+		begin := time.Now()
+		result, err := d.prepare(s.ctx, s.cfg.Root, s.logs)
+		if err != nil {
+			return "", err
+		}
+		if result != "" {
+			prepared = append(prepared, fmt.Sprintf("%s %s %.1fs", d.Name, result, time.Since(begin).Seconds()))
+		}
+	}
+	result := "keys ready"
+	if len(prepared) > 0 {
+		result += "; " + strings.Join(prepared, "; ")
+	}
+	return result, nil
+}
+
+// startDaemons starts the built daemons in order, each ready before the next starts.
+func (s *supervisor) startDaemons() (string, error) {
+	s.exited = make(chan *process, len(s.built))
+	var ready []string
+	for _, d := range s.built {
 		begin := time.Now()
 		p, err := d.start(s.cfg.Root, s.logs, s.exited)
 		if err != nil {

@@ -1,13 +1,25 @@
 package devnet
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/gagliardetto/solana-go"
+
+	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/keyfile"
 	"github.com/gpunet/gpunet/internal/localdev"
+	"github.com/gpunet/gpunet/internal/network"
 	"github.com/gpunet/gpunet/internal/pg"
+	"github.com/gpunet/gpunet/internal/protocol"
 )
 
 // Env is the running dev network the daemons' entries are made from.
@@ -18,46 +30,150 @@ type Env struct {
 	// WorkersDir holds each worker's own keys, WorkersDir/<n>/.
 	WorkersDir string
 	Postgres   *pg.Server
+	// Net is the configured chain, for what the entries prepare on it (a worker's device).
+	Net *network.Network
+	// FreePorts: the daemons listen on free ports, not their fixed ones (Config.FreeDaemonPorts).
+	FreePorts bool
 }
 
-// Dev daemon ports on 127.0.0.1: oracle n listens on oraclePort+n, worker n on workerPort+n.
+// port is fixed, or a free port with FreePorts (fixed if none is found: the daemon's listen
+// then fails with the reason).
+func (e Env) port(fixed int) int {
+	if e.FreePorts {
+		if p, err := freePort(); err == nil {
+			return p
+		}
+	}
+	return fixed
+}
+
+// Dev daemon ports on 127.0.0.1: oracle n serves /healthz on oraclePort+n and its API on
+// oracleAPIPort+n (the oracles `gpunet-worker init` writes into a new config), worker n
+// serves /healthz on workerPort+n.
 const (
-	oraclePort = 8800
-	workerPort = 8810
-	devWorkers = 2
+	oraclePort    = 8800
+	oracleAPIPort = 8700
+	workerPort    = 8810
+	devWorkers    = 2
 )
 
 // DevDaemons are make dev's daemons in start order, the one place that says what runs: an
-// entry whose binary is not built (make dev builds cmd/gpunet-oracle and cmd/gpunet-worker
-// once they exist) is skipped, and the table says so.
+// entry whose binary is not built is skipped, and the table says so.
 //
-//	oracle-1..3  target/bin/gpunet-oracle  127.0.0.1:8801-8803  keys/oracle-n.json, database oracle_n
-//	worker-1..2  target/bin/gpunet-worker  127.0.0.1:8811-8812  workers/n/device.json (its own), keys/wallet.json (owner), the oracles' URLs
+//	oracle-1..3  target/bin/gpunet-oracle  /healthz 127.0.0.1:8801-8803, API 127.0.0.1:8701-8703  keys/oracle-n.json, database oracle_n
+//	worker-1..2  target/bin/gpunet-worker  /healthz 127.0.0.1:8811-8812  workers/n/device.json (its own), keys/wallet.json (owner)
 //
-// The flags follow the daemon kit's config (key = flag, GPUNET_<NAME>_<KEY> in the
-// environment); keys are passed as file paths, never as values.
+// A worker is CPU class (hardware model 0: the dev machine needs no GPU) with its config in
+// workers/n/config.json, written at each start (`gpunet-worker status --config` reads it);
+// before it starts, its device is registered and staked with the dev wallet as owner (see
+// registerWorker). Flags follow the daemon kit's config (key = flag); keys are passed as
+// file paths, never as values.
 func DevDaemons(e Env) []Daemon {
 	var daemons []Daemon
 	var oracles []string
 	for n := 1; n <= localdev.Oracles; n++ {
-		name, port := fmt.Sprintf("oracle-%d", n), oraclePort+n
+		name, port, api := fmt.Sprintf("oracle-%d", n), e.port(oraclePort+n), e.port(oracleAPIPort+n)
 		key, db := filepath.Join(e.KeysDir, name+".json"), fmt.Sprintf("oracle_%d", n)
 		daemons = append(daemons, Daemon{
-			Name: name, Bin: "target/bin/gpunet-oracle", Port: port, Keys: []string{key}, Database: db,
-			Args: []string{"-listen", listenAddr(port), "-url", e.RPCURL, "-keypair", key, "-database", e.Postgres.URL(db)},
+			Name: name, Bin: "target/bin/gpunet-oracle", Port: port, API: api, Keys: []string{key}, Database: db,
+			Args: []string{"-listen", listenAddr(port), "-api-listen", listenAddr(api), "-url", e.RPCURL, "-cluster", "localnet",
+				"-keypair", key, "-database-url", e.Postgres.URL(db)},
 		})
-		oracles = append(oracles, "http://"+listenAddr(port))
+		oracles = append(oracles, "http://"+listenAddr(api))
 	}
 	wallet := filepath.Join(e.KeysDir, "wallet.json")
 	for n := 1; n <= devWorkers; n++ {
-		port, device := workerPort+n, filepath.Join(e.WorkersDir, strconv.Itoa(n), "device.json")
+		dir, port := filepath.Join(e.WorkersDir, strconv.Itoa(n)), e.port(workerPort+n)
+		device, config := filepath.Join(dir, "device.json"), filepath.Join(dir, "config.json")
+		settings := map[string]string{
+			"listen": listenAddr(port), "url": e.RPCURL, "cluster": "localnet", "device-keypair": device, "owner-keypair": wallet,
+			"oracles": strings.Join(oracles, ","), "state-dir": dir, "hardware-model": strconv.Itoa(int(registry.ModelCPU)),
+		}
 		daemons = append(daemons, Daemon{
 			Name: fmt.Sprintf("worker-%d", n), Bin: "target/bin/gpunet-worker", Port: port, Keys: []string{wallet}, NewKeys: []string{device},
-			Args: []string{"run", "-listen", listenAddr(port), "-url", e.RPCURL, "-device-key", device, "-owner", wallet,
-				"-oracles", strings.Join(oracles, ",")},
+			Args:    []string{"run", "-config", config},
+			Prepare: registerWorker(e, config, settings),
 		})
 	}
 	return daemons
+}
+
+// registerWorker writes the worker's config and registers its device with the minimum stake
+// of its hardware model by the worker's own `gpunet-worker register`, with the IO it stakes
+// airdropped to the owner wallet from the localnet's faucet first. A device registered with
+// that stake is left as it is: the chain is kept across make dev.
+func registerWorker(e Env, config string, settings map[string]string) func(context.Context, func(...string) ([]byte, error)) (string, error) {
+	return func(ctx context.Context, run func(...string) ([]byte, error)) (string, error) {
+		data, err := json.MarshalIndent(settings, "", "  ")
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(config, append(data, '\n'), 0o600); err != nil {
+			return "", fmt.Errorf("write %s: %w", config, err)
+		}
+		device, err := keyfile.Load(settings["device-keypair"])
+		if err != nil {
+			return "", err
+		}
+		rc, err := e.Net.Registry.FetchConfig(ctx, e.Net.Client)
+		if err != nil {
+			return "", fmt.Errorf("read the registry config: %w", err)
+		}
+		minStake, err := protocol.MinStake(&rc.Params, registry.ModelCPU)
+		if err != nil {
+			return "", err
+		}
+		var staked uint64
+		switch d, err := e.Net.Registry.FetchDevice(ctx, e.Net.Client, device.PublicKey()); {
+		case err == nil && d.Stake >= minStake:
+			return fmt.Sprintf("device %s registered already, %s IO staked", device.PublicKey(), ioAmount(d.Stake)), nil
+		case err == nil:
+			staked = d.Stake
+		case !errors.Is(err, chain.ErrAccountNotFound):
+			return "", fmt.Errorf("read device %s: %w", device.PublicKey(), err)
+		}
+		if err := fundWallet(ctx, e, minStake-staked); err != nil {
+			return "", err
+		}
+		out, err := run("register", "--config", config, "-o", "json")
+		if err != nil {
+			return "", err
+		}
+		var signed struct {
+			Plan struct {
+				TopUp uint64 `json:"top_up"`
+			} `json:"plan"`
+		}
+		if err := json.Unmarshal(out, &signed); err != nil {
+			return "", fmt.Errorf("gpunet-worker register -o json: %w", err)
+		}
+		return fmt.Sprintf("device %s registered, %s IO staked", device.PublicKey(), ioAmount(staked+signed.Plan.TopUp)), nil
+	}
+}
+
+// fundWallet airdrops io base units to the dev wallet, and SOL for the fees and rent when it
+// has less than one.
+func fundWallet(ctx context.Context, e Env, io uint64) error {
+	keys := localdev.OpenKeys(e.KeysDir)
+	wallet, err := keys.Key("wallet")
+	if err != nil {
+		return err
+	}
+	lamports, err := e.Net.Client.Balance(ctx, wallet.PublicKey())
+	if err != nil {
+		return err
+	}
+	a := localdev.Amounts{IO: io}
+	if lamports < solana.LAMPORTS_PER_SOL {
+		a.Lamports = 10 * solana.LAMPORTS_PER_SOL
+	}
+	_, err = localdev.Airdrop(ctx, e.Net.Client, keys, wallet.PublicKey(), a)
+	return err
+}
+
+// ioAmount is base units of IO in IO.
+func ioAmount(units uint64) string {
+	return strconv.FormatFloat(float64(units)/math.Pow10(localdev.IODecimals), 'f', -1, 64)
 }
 
 func listenAddr(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }

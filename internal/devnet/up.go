@@ -79,8 +79,10 @@ type supervisor struct {
 	localnetLog string
 	logFile     *os.File
 	pg          *pg.Server
+	net         *network.Network
 	daemons     []Daemon  // the entries of cfg.Daemons, known once PostgreSQL is up
-	skipped     []Skipped // entries whose binary is not built
+	built       []Daemon  // the entries whose binary is built
+	skipped     []Skipped // the others
 	procs       []*process
 	exited      chan *process
 }
@@ -95,6 +97,7 @@ func (s *supervisor) startAll() error {
 		{"starting the localnet", s.startLocalnet},
 		{"configuring the programs", s.configure},
 		{"starting PostgreSQL", s.startPostgres},
+		{"preparing the daemons", s.prepareDaemons},
 		{"starting the daemons", s.startDaemons},
 	}
 	if len(s.cfg.Build) > 0 {
@@ -182,6 +185,7 @@ func (s *supervisor) configure() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	s.net = net
 	changed, err := localdev.Init(s.ctx, net, keys)
 	if err != nil {
 		return "", fmt.Errorf("configure the programs: %w", err)
@@ -222,8 +226,12 @@ func (s *supervisor) network(started time.Time) (*Network, error) {
 		}
 	}
 	for _, p := range s.procs {
-		n.Services = append(n.Services, Service{Name: p.Name, URL: "http://" + listenAddr(p.Port), Port: p.Port, PID: p.cmd.Process.Pid,
-			Log: p.log, Keys: append(slices.Clone(p.Keys), p.NewKeys...)})
+		svc := Service{Name: p.Name, URL: "http://" + listenAddr(p.Port), Port: p.Port, PID: p.cmd.Process.Pid,
+			Log: p.log, Keys: append(slices.Clone(p.Keys), p.NewKeys...)}
+		if p.API != 0 {
+			svc.API = "http://" + listenAddr(p.API)
+		}
+		n.Services = append(n.Services, svc)
 	}
 	n.Skipped = s.skipped
 	return n, nil
