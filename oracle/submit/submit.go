@@ -187,7 +187,23 @@ func (p *Prover) vote(ctx context.Context, params *registry.ConfigParams, slot i
 	if err != nil {
 		return err
 	}
-	return p.send(ctx, store.Action{Kind: store.Vote, Device: dev, Window: window, Base: base, UptimeSecs: secs}, ix)
+	err = p.send(ctx, store.Action{Kind: store.Vote, Device: dev, Window: window, Base: base, UptimeSecs: secs}, ix)
+	var refused *chain.InstructionError
+	if errors.As(err, &refused) && p.countedMeanwhile(ctx, params, key, window) {
+		return nil // the others' votes counted the window while this one was on its way: the record keeps the chain's answer
+	}
+	return err
+}
+
+// countedMeanwhile reports whether the chain now holds window as counted (or too old to count)
+// for the device: a refused vote is then no fault of this oracle.
+func (p *Prover) countedMeanwhile(ctx context.Context, params *registry.ConfigParams, key solana.PublicKey, window uint64) bool {
+	d, err := p.net.Registry.FetchDevice(ctx, p.net.Client, key)
+	if err != nil {
+		return false
+	}
+	_, err = protocol.CheckProofWindow(params, d, window, time.Now().Unix())
+	return errors.Is(err, registry.ErrStaleProof)
 }
 
 func (p *Prover) proofWindow(ctx context.Context, addr solana.PublicKey) (*registry.ProofWindow, error) {
