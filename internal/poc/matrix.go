@@ -35,7 +35,7 @@ var ErrN = errors.New("poc: n must be a positive multiple of 16, at most 65536")
 //
 // Key derivation (bit-exact):
 //
-//	key = SHA-256("gpunet/poc/v1" || seed[32] || device[32] || u32le(n))   (77 bytes hashed)
+//	key = SHA-256("gpunet/poc/v1" || seed[32] || device[32] || u32le(n))   (81 bytes hashed)
 //
 // A (n x n, row-major) and B (n x n, column-major) are int8 matrices read from AES-256-CTR
 // keystream under key (NIST SP 800-38A CTR: the keystream is AES_key(counter block), the
