@@ -104,10 +104,12 @@ test-validator: deps programs localnet-build
 	$(Q)$(call say,TEST,solana-test-validator flow)scripts/test-validator.sh
 
 # The linker's speed, and compute units per instruction measured on the localnet (each
-# program benchmark sends its instructions once: CU are deterministic, not timed).
+# program benchmark sends its instructions once: CU are deterministic, not timed), and the
+# proof of compute's prover and verifier (n = 4096's CPU multiply alone is ~11 s on 2 cores).
 bench: deps programs localnet-build
 	$(Q)$(call say,BENCH,internal/sbpf)$(GO) test ./internal/sbpf/ -run '^$$' -bench .
 	$(Q)$(call say,BENCH,programs)$(GO) test ./programs/... -run '^$$' -bench . -benchtime 1x
+	$(Q)$(call say,BENCH,internal/poc)$(GO) test ./internal/poc/ -run '^$$' -bench .
 	$(Q)$(call say,BENCH,oracle)$(GO) test ./oracle/... -run '^$$' -bench .
 
 clean:
