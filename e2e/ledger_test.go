@@ -6,6 +6,7 @@ import (
 
 	"github.com/gagliardetto/solana-go"
 	"github.com/gagliardetto/solana-go/rpc"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/registry"
@@ -113,13 +114,11 @@ func checkObserved(t *testing.T, e *chaintest.Env, params *registry.ConfigParams
 		rows, err := pool.Query(ctx, `SELECT received_ms, credited_until_ms FROM heartbeats
 			WHERE device = $1 AND credited_until_ms > $2 AND received_ms < $3`, d.DeviceKey.String(), int64(span.Start)*1000, int64(span.End)*1000)
 		require.NoError(t, err)
-		var credits []uptime.Interval
-		for rows.Next() {
+		credits, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (uptime.Interval, error) {
 			var iv uptime.Interval
-			require.NoError(t, rows.Scan(&iv.From, &iv.Until))
-			credits = append(credits, iv)
-		}
-		require.NoError(t, rows.Err())
+			return iv, r.Scan(&iv.From, &iv.Until)
+		})
+		require.NoError(t, err)
 		require.Equal(t, span.Seconds(credits), v.uptime, "oracle %d's vote on window %d (base %d) is what it credited", o.slot+1, v.window, v.base)
 		votes++
 	}
