@@ -1,0 +1,41 @@
+// Package e2e holds the end-to-end tests of the provider loop with real processes: the
+// gpunet-oracle and gpunet-worker binaries, built by TestMain, against one localnet and one
+// PostgreSQL shared by the package (each oracle has its own database). The scenarios run side
+// by side on that network, each with its own oracle processes and devices.
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/gpunet/gpunet/internal/pg/pgtest"
+)
+
+// bin is the directory holding the binaries TestMain built.
+var bin string
+
+func TestMain(m *testing.M) { pgtest.Main(built{m}) }
+
+// built runs the tests with the daemons built into a temporary directory, removed after.
+type built struct{ m *testing.M }
+
+func (b built) Run() int {
+	dir, err := os.MkdirTemp("", "gpunet-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	build := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/gpunet-oracle", "./cmd/gpunet-worker")
+	build.Dir = ".."
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: build the daemons:", err)
+		return 1
+	}
+	bin = dir
+	return b.m.Run()
+}
