@@ -110,16 +110,16 @@ func checkObserved(t *testing.T, e *chaintest.Env, params *registry.ConfigParams
 		if v.oracle != o.key.PublicKey() {
 			continue
 		}
-		span := uptime.SpanOf(params, &registry.Device{LastProofWindow: v.base, RegisteredAt: d.RegisteredAt}, v.window)
+		span := chaintest.Must(protocol.ProofSpan(params, &registry.Device{LastProofWindow: v.base, RegisteredAt: d.RegisteredAt}, v.window))
 		rows, err := pool.Query(ctx, `SELECT received_ms, credited_until_ms FROM heartbeats
-			WHERE device = $1 AND credited_until_ms > $2 AND received_ms < $3`, d.DeviceKey.String(), int64(span.Start)*1000, int64(span.End)*1000)
+			WHERE device = $1 AND credited_until_ms > $2 AND received_ms < $3`, d.DeviceKey.String(), int64(span.From())*1000, int64(span.End)*1000)
 		require.NoError(t, err)
 		credits, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (uptime.Interval, error) {
 			var iv uptime.Interval
 			return iv, r.Scan(&iv.From, &iv.Until)
 		})
 		require.NoError(t, err)
-		require.Equal(t, span.Seconds(credits), v.uptime, "oracle %d's vote on window %d (base %d) is what it credited", o.slot+1, v.window, v.base)
+		require.Equal(t, uptime.Seconds(span, credits), v.uptime, "oracle %d's vote on window %d (base %d) is what it credited", o.slot+1, v.window, v.base)
 		votes++
 	}
 	return votes

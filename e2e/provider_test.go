@@ -18,7 +18,6 @@ import (
 	"github.com/gpunet/gpunet/internal/pg"
 	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/internal/wire"
-	"github.com/gpunet/gpunet/oracle/uptime"
 )
 
 // cpu is the device the workers register: a host without an NVIDIA driver.
@@ -237,11 +236,11 @@ func lyingOracle(t *testing.T, e *chaintest.Env, params *registry.ConfigParams) 
 			if window <= d.LastProofWindow {
 				break // counted before the lie
 			}
-			span := uptime.SpanOf(params, d, window)
+			span := chaintest.Must(protocol.ProofSpan(params, d, window))
 			whole := k%2 == 1
 			secs := uint32(0)
 			if whole {
-				secs = uint32(span.End - span.Start)
+				secs = uint32(span.Span)
 			}
 			send := func(secs uint32) error {
 				ix := chaintest.Must(e.Registry.SubmitProof(liar.PublicKey(), w.p.DeviceKey.PublicKey(),
