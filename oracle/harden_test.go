@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -16,8 +17,12 @@ import (
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	"github.com/gpunet/gpunet/internal/harness"
+	"github.com/gpunet/gpunet/internal/keyfile"
 	"github.com/gpunet/gpunet/internal/pg"
+	"github.com/gpunet/gpunet/internal/pg/pgtest"
 	"github.com/gpunet/gpunet/internal/wire"
+	"github.com/gpunet/gpunet/oracle"
 	"github.com/gpunet/gpunet/oracle/store"
 )
 
@@ -257,4 +262,18 @@ func TestAbuseLimits(t *testing.T) {
 	require.Equal(t, http.StatusTooManyRequests, a.status)
 	require.Equal(t, "1", a.retryAfter)
 	require.Equal(t, wire.Problem{Reason: wire.ReasonRateLimited, Message: "too many status requests from this address"}, a.problem(t))
+}
+
+// What waiting cannot fix ends the start at once with PostgreSQL's answer: here a database that
+// does not exist (a bad migration or password would be the same).
+func TestStartRefusesAMissingDatabase(t *testing.T) {
+	e := chaintest.New(t)
+	e.InitRegistry(t, solana.NewWallet().PublicKey(), fastRegistry)
+	path := filepath.Join(t.TempDir(), "oracle.json")
+	require.NoError(t, keyfile.Save(path, e.Oracles[0]))
+	logs := &harness.Buffer{}
+	err := oracle.Run(e.Ctx, []string{"-listen", "127.0.0.1:0", "-api-listen", "127.0.0.1:0", "-url", e.Node.RPCURL,
+		"-keypair", path, "-database-url", pgtest.Server().DSN("no_such_database")}, logs)
+	require.ErrorContains(t, err, `database "no_such_database" does not exist`)
+	require.Nil(t, logLine(logs, "waiting for postgres"), "%s", logs)
 }

@@ -174,9 +174,8 @@ func openStore(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*stor
 		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		st, err := store.New(actx, pool)
 		cancel()
-		var refused *pgconn.PgError
-		if err == nil || errors.As(err, &refused) && refused.Code != cannotConnectNow {
-			return st, err
+		if err == nil || !postgresUnavailable(ctx, err) {
+			return st, err // a bad migration, password or database name does not fix itself
 		}
 		log.Warn("waiting for postgres", "err", err, "retry", wait)
 		select {
@@ -185,6 +184,17 @@ func openStore(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*stor
 		case <-time.After(wait):
 		}
 	}
+}
+
+// postgresUnavailable reports whether err means PostgreSQL is not reachable yet (not listening,
+// starting up or shutting down, or too slow to answer), which waiting fixes.
+func postgresUnavailable(ctx context.Context, err error) bool {
+	var answered *pgconn.PgError // the server answered: only "cannot connect now" passes with time
+	if errors.As(err, &answered) {
+		return answered.Code == cannotConnectNow
+	}
+	var unreachable *pgconn.ConnectError
+	return errors.As(err, &unreachable) || errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil
 }
 
 // dbWatch pings PostgreSQL every second for /healthz and gpunet_oracle_database_up; the
