@@ -19,8 +19,8 @@ func MinStake(params *registry.ConfigParams, model uint32) (uint64, error) {
 }
 
 func minStake(params *registry.ConfigParams, model uint32) (uint64, *programerr.Error) {
-	m := ClassMultiplier(params, model) // classes have multipliers > 0: 0 is no class
-	if m == 0 {
+	m, ok := classMultiplier(params, model)
+	if !ok {
 		return 0, registry.ErrUnknownHardwareClass
 	}
 	stake, ok := mulDivCeil(params.BaseStake, uint64(max(m, registry.Bps)), uint64(registry.Bps))

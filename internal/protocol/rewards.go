@@ -50,10 +50,17 @@ func EpochRewards(pool uint64, devices []DeviceEpoch) []uint64 {
 // ClassMultiplier is the multiplier (bps) of hardware model under params, the first class with
 // the model as MinStake reads it; 0 when no class has it, so such a device earns nothing.
 func ClassMultiplier(params *registry.ConfigParams, model uint32) uint32 {
+	m, _ := classMultiplier(params, model)
+	return m
+}
+
+// classMultiplier is the multiplier of the first configured class with model, and whether
+// there is one.
+func classMultiplier(params *registry.ConfigParams, model uint32) (uint32, bool) {
 	for _, c := range params.HardwareClasses[:min(int(params.HardwareClassCount), len(params.HardwareClasses))] {
 		if c.Model == model {
-			return c.MultiplierBps
+			return c.MultiplierBps, true
 		}
 	}
-	return 0
+	return 0, false
 }
