@@ -1,7 +1,8 @@
 // Package oracle is the gpunet-oracle daemon: it takes workers' signed heartbeats over HTTP
 // (oracle/api), credits the uptime it sees live on its own clock (oracle/uptime), keeps it in
 // PostgreSQL (oracle/store) and puts it on-chain as its votes on each proof window
-// (oracle/submit), reading the registry through a short cache (oracle/view).
+// (oracle/submit), reading the registry through a short cache (oracle/view); it advances the
+// economy's epochs and submits devices' rewards computed from the chain (oracle/rewards).
 package oracle
 
 import (
@@ -23,6 +24,7 @@ import (
 	"github.com/gpunet/gpunet/internal/daemon"
 	"github.com/gpunet/gpunet/internal/network"
 	"github.com/gpunet/gpunet/oracle/api"
+	"github.com/gpunet/gpunet/oracle/rewards"
 	"github.com/gpunet/gpunet/oracle/store"
 	"github.com/gpunet/gpunet/oracle/submit"
 	"github.com/gpunet/gpunet/oracle/view"
@@ -46,6 +48,7 @@ type Config struct {
 	StatusEvery   time.Duration `key:"status-every" usage:"then one status request per this long"`
 	ProveEvery    time.Duration `key:"prove-every" usage:"how often to look for windows to vote on, count or close"`
 	ProveDelay    time.Duration `key:"prove-delay" usage:"how long after a window's end or deadline to act (the chain's clock trails)"`
+	RewardEvery   time.Duration `key:"reward-every" usage:"how often to advance ended epochs and submit devices' cumulative rewards"`
 }
 
 // DefaultConfig is the production default.
@@ -64,6 +67,7 @@ func DefaultConfig() Config {
 		StatusEvery:   200 * time.Millisecond,
 		ProveEvery:    5 * time.Second,
 		ProveDelay:    2 * time.Second,
+		RewardEvery:   30 * time.Second,
 	}
 }
 
@@ -97,7 +101,8 @@ func (c *Config) Validate() error {
 		key string
 		v   time.Duration
 	}{{"clock-skew", c.ClockSkew}, {"rate-every", c.RateEvery}, {"registry-cache", c.RegistryCache},
-		{"lookup-every", c.LookupEvery}, {"status-every", c.StatusEvery}, {"prove-every", c.ProveEvery}} {
+		{"lookup-every", c.LookupEvery}, {"status-every", c.StatusEvery}, {"prove-every", c.ProveEvery},
+		{"reward-every", c.RewardEvery}} {
 		if d.v <= 0 {
 			bad("%s %s is not positive", d.key, d.v)
 		}
@@ -140,12 +145,13 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 	heartbeats := d.Metrics.NewCounterVec(prometheus.CounterOpts{Namespace: "gpunet", Subsystem: d.Name, Name: "heartbeats_total",
 		Help: "Heartbeats by outcome: accepted, late (kept, not credited) or the refusal's reason."}, []string{"result"})
 	sent := d.Metrics.NewCounterVec(prometheus.CounterOpts{Namespace: "gpunet", Subsystem: d.Name, Name: "transactions_total",
-		Help: "Transactions sent on-chain by kind (vote, count, close) and outcome (landed, failed)."}, []string{"kind", "state"})
+		Help: "Transactions sent on-chain by kind (vote, count, close, advance, rewards) and outcome (landed, failed, not_due)."}, []string{"kind", "state"})
 	reads := d.Metrics.NewCounterVec(prometheus.CounterOpts{Namespace: "gpunet", Subsystem: d.Name, Name: "registry_reads_total",
 		Help: "RPC reads of the registry by the API, by account (config, device)."}, []string{"account"})
 	srv := api.New(api.Config{MaxBody: cfg.MaxBody, ClockSkew: cfg.ClockSkew, RateBurst: cfg.RateBurst, RateEvery: cfg.RateEvery,
 		StatusBurst: cfg.StatusBurst, StatusEvery: cfg.StatusEvery, Timeout: 5 * time.Second},
 		key, view.New(n.Registry, n.Client, cfg.RegistryCache, cfg.LookupBurst, cfg.LookupEvery, reads), st, heartbeats)
+	rewarder := rewards.New(rewards.Config{Every: cfg.RewardEvery}, n, key, d.Log.With("component", "oracle/rewards"), sent)
 	prover := submit.New(submit.Config{Every: cfg.ProveEvery, Delay: cfg.ProveDelay}, n, key, st, d.Log.With("component", "oracle/submit"), sent)
 	db := &dbWatch{store: st, log: d.Log, up: d.Metrics.NewGauge(prometheus.GaugeOpts{Namespace: "gpunet", Subsystem: d.Name, Name: "database_up",
 		Help: "1 while PostgreSQL answers; at 0 heartbeats get 503 and the prover pauses."})}
@@ -160,7 +166,7 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 			_ = srv.Shutdown(sctx)
 		}()
 		return srv.Serve(ln)
-	}, prover.Run)
+	}, prover.Run, rewarder.Run)
 }
 
 // openStore migrates the database, waiting for PostgreSQL with backoff while it cannot be

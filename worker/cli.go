@@ -96,13 +96,14 @@ func command(stdout, stderr io.Writer) *cobra.Command {
 		Example: `  gpunet-worker init                       # device key + commented config in ` + DefaultDir() + `
   gpunet-worker register                   # register and stake, signed by your wallet (-k) and the device key
   gpunet-worker run                        # the daemon: heartbeats to every oracle
-  gpunet-worker status -o json             # chain, host and oracles side by side`,
+  gpunet-worker status -o json             # chain, host and oracles side by side
+  gpunet-worker rewards --claim            # what the oracles attested, claimed with your wallet (-k)`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	root.AddCommand(initCommand(stdout), registerCommand(stdout, stderr, log), statusCommand(stdout, log), runCommand(stderr))
+	root.AddCommand(initCommand(stdout), registerCommand(stdout, stderr, log), statusCommand(stdout, log), rewardsCommand(stdout, log), runCommand(stderr))
 	return root
 }
 
@@ -199,14 +200,7 @@ nonce prints the transaction and the absent signers; run the same command again 
 					return fmt.Errorf("--owner: %w", err)
 				}
 			default:
-				path := keypair
-				if path == "" {
-					path = cfg.OwnerKeypair
-				}
-				if path == "" {
-					path = solanaDefaultKeypair()
-				}
-				wallet, err := keyfile.Load(path)
+				wallet, err := ownerWallet(keypair, cfg)
 				if err != nil {
 					return fmt.Errorf("owner wallet (-k, or --owner PUBKEY to sign offline): %w", err)
 				}
@@ -266,6 +260,19 @@ func planSteps(p *RegisterPlan) string {
 		steps = append(steps, fmt.Sprintf("stake %d IO base units (minimum %d)", p.TopUp, p.MinStake))
 	}
 	return strings.Join(steps, ", ")
+}
+
+// ownerWallet loads the owner wallet: keypair (-k), else the config's owner-keypair, else
+// the Solana CLI's default keypair.
+func ownerWallet(keypair string, cfg *Config) (solana.PrivateKey, error) {
+	path := keypair
+	if path == "" {
+		path = cfg.OwnerKeypair
+	}
+	if path == "" {
+		path = solanaDefaultKeypair()
+	}
+	return keyfile.Load(path)
 }
 
 func solanaDefaultKeypair() string {
@@ -333,5 +340,48 @@ network counts the device down.`,
 		},
 	}
 	s.flags(cmd)
+	return cmd
+}
+
+func rewardsCommand(stdout io.Writer, log *slog.Logger) *cobra.Command {
+	var s session
+	var keypair string
+	var claim bool
+	cmd := &cobra.Command{
+		Use:   "rewards",
+		Short: "What the oracles attested this device earned, what is claimable, and claim it (owner wallet signs)",
+		Long: `rewards reads the device's reward record in the economy: each oracle's cumulative value over
+the advanced epochs, the attested value (the low end of a quorum of them that agrees, as
+claim_rewards counts it), what was paid and what is claimable now, or why nothing is. With
+--claim the owner wallet (-k, else the config's owner-keypair, else the Solana CLI's) signs
+and pays claim_rewards, which mints the claimable IO to the owner's IO associated token account.`,
+		Example: `  gpunet-worker rewards
+  gpunet-worker rewards --claim -k ~/.config/solana/id.json
+  gpunet-worker rewards -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, key, n, _, err := s.load(cmd.Context(), log)
+			if err != nil {
+				return err
+			}
+			var r *Rewards
+			if claim {
+				wallet, err := ownerWallet(keypair, cfg)
+				if err != nil {
+					return fmt.Errorf("owner wallet (-k): %w", err)
+				}
+				r, err = ClaimRewards(cmd.Context(), n, key.PublicKey(), wallet)
+				if err != nil {
+					return err
+				}
+			} else if r, err = DeviceRewards(cmd.Context(), n, key.PublicKey()); err != nil {
+				return err
+			}
+			return s.format.Print(stdout, r, func(w io.Writer) error { return PrintRewards(w, r) })
+		},
+	}
+	s.flags(cmd)
+	cmd.Flags().StringVarP(&keypair, "keypair", "k", "", "the owner wallet's keypair file (default: the config's owner-keypair, else the Solana CLI's)")
+	cmd.Flags().BoolVar(&claim, "claim", false, "claim what is claimable, signed and paid by the owner wallet")
 	return cmd
 }

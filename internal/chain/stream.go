@@ -18,6 +18,9 @@ type Event struct {
 	// Err is the transaction's error as Solana's JSON has it, nil when it succeeded.
 	Err  any
 	Logs []string
+	// BlockTime is the unix time of the transaction's block (the programs' Clock then), from
+	// the history calls; 0 for a live notification, which does not carry it.
+	BlockTime int64
 }
 
 // maxSignaturesPerPage is getSignaturesForAddress's limit.
@@ -70,6 +73,20 @@ func (c *Client) Stream(ctx context.Context, address solana.PublicKey, cursor so
 		}
 		pause = min(2*pause, c.retry.Max)
 	}
+}
+
+// History calls handle, in chain order and once each, for every transaction that mentions
+// address and landed after cursor (the zero signature: since the first), with its block time,
+// then returns: Stream's backfill without the subscription, for a caller that polls and keeps
+// its own cursor. A failing handle ends it with its error, that transaction not handled.
+func (c *Client) History(ctx context.Context, address solana.PublicKey, cursor solana.Signature, handle func(context.Context, Event) error) error {
+	s := &stream{c: c, address: address, cursor: cursor, handle: handle, seen: map[solana.Signature]bool{}}
+	err := s.backfill(ctx)
+	var he handlerError
+	if errors.As(err, &he) {
+		return he.err
+	}
+	return err
 }
 
 type stream struct {
@@ -162,7 +179,11 @@ func (s *stream) backfill(ctx context.Context) error {
 		if tx.Meta != nil {
 			logs = tx.Meta.LogMessages
 		}
-		if err := s.deliver(ctx, Event{Signature: m.Signature, Slot: m.Slot, Err: m.Err, Logs: logs}); err != nil {
+		ev := Event{Signature: m.Signature, Slot: m.Slot, Err: m.Err, Logs: logs}
+		if tx.BlockTime != nil {
+			ev.BlockTime = int64(*tx.BlockTime)
+		}
+		if err := s.deliver(ctx, ev); err != nil {
 			return err
 		}
 	}

@@ -10,7 +10,6 @@ package chaintest
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"os"
 	"strconv"
@@ -180,39 +179,17 @@ func (e *Env) Events(t harness.TB, sig solana.Signature, id solana.PublicKey, pa
 
 // programEvents is Events on a transaction's log lines.
 func programEvents(logs []string, id solana.PublicKey, parse func([]byte) (any, error)) ([]any, error) {
-	var (
-		events []any
-		stack  []string // the programs executing, innermost last
-	)
-	want := id.String()
-	for _, line := range logs {
-		if data, ok := strings.CutPrefix(line, "Program data: "); ok {
-			if len(stack) == 0 || stack[len(stack)-1] != want {
-				continue
-			}
-			raw, err := base64.StdEncoding.DecodeString(data)
-			if err != nil {
-				return nil, fmt.Errorf("event %q: %w", data, err)
-			}
-			ev, err := parse(raw)
-			if err != nil {
-				return nil, fmt.Errorf("event %q: %w", data, err)
-			}
-			events = append(events, ev)
-			continue
+	data, err := chain.EventData(logs, id)
+	if err != nil {
+		return nil, err
+	}
+	events := make([]any, 0, len(data))
+	for _, raw := range data {
+		ev, err := parse(raw)
+		if err != nil {
+			return nil, fmt.Errorf("event %x: %w", raw, err)
 		}
-		fields := strings.Fields(line)
-		if len(fields) < 3 || fields[0] != "Program" || strings.HasSuffix(fields[1], ":") { // not "Program log: ..."
-			continue
-		}
-		switch {
-		case fields[2] == "invoke" && len(fields) == 4:
-			stack = append(stack, fields[1])
-		case fields[2] == "success" || strings.HasPrefix(fields[2], "failed"):
-			if len(stack) > 0 {
-				stack = stack[:len(stack)-1]
-			}
-		}
+		events = append(events, ev)
 	}
 	return events, nil
 }

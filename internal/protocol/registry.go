@@ -19,18 +19,15 @@ func MinStake(params *registry.ConfigParams, model uint32) (uint64, error) {
 }
 
 func minStake(params *registry.ConfigParams, model uint32) (uint64, *programerr.Error) {
-	n := min(int(params.HardwareClassCount), len(params.HardwareClasses))
-	for _, c := range params.HardwareClasses[:n] {
-		if c.Model != model {
-			continue
-		}
-		stake, ok := mulDivCeil(params.BaseStake, uint64(max(c.MultiplierBps, registry.Bps)), uint64(registry.Bps))
-		if !ok {
-			return 0, registry.ErrArithmeticOverflow
-		}
-		return stake, nil
+	m, ok := classMultiplier(params, model)
+	if !ok {
+		return 0, registry.ErrUnknownHardwareClass
 	}
-	return 0, registry.ErrUnknownHardwareClass
+	stake, ok := mulDivCeil(params.BaseStake, uint64(max(m, registry.Bps)), uint64(registry.Bps))
+	if !ok {
+		return 0, registry.ErrArithmeticOverflow
+	}
+	return stake, nil
 }
 
 // NotHireable is every reason device d cannot be hired now, in the order the registry checks

@@ -1,0 +1,170 @@
+package oracle_test
+
+import (
+	"bytes"
+	"context"
+	"math/big"
+	"testing"
+	"time"
+
+	"github.com/gagliardetto/solana-go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/economy"
+	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/chaintest"
+)
+
+// ledger is the test's own reading of the chain, for the formula of oracle/README.md written
+// out here: each advanced epoch's provider pool, and per epoch and device the ProofCounted
+// uptime (by block time) and the last reputation.
+type ledger struct {
+	economyCursor, registryCursor solana.Signature
+	pools                         map[uint64]uint64
+	uptime                        map[uint64]map[solana.PublicKey]uint64
+	reputation                    map[uint64]map[solana.PublicKey]uint64
+}
+
+func (l *ledger) read(t *testing.T, e *chaintest.Env, genesis, epochSecs int64) {
+	each := func(program solana.PublicKey, cursor *solana.Signature, handle func(chain.Event, []byte)) {
+		require.NoError(t, e.Client.History(e.Ctx, program, *cursor, func(_ context.Context, ev chain.Event) error {
+			*cursor = ev.Signature
+			if ev.Err != nil {
+				return nil
+			}
+			data, err := chain.EventData(ev.Logs, program)
+			for _, d := range data {
+				handle(ev, d)
+			}
+			return err
+		}))
+	}
+	each(e.Economy.ID, &l.economyCursor, func(_ chain.Event, d []byte) {
+		if bytes.HasPrefix(d, economy.Event_EpochAdvanced[:]) {
+			ev, err := economy.ParseEvent_EpochAdvanced(d)
+			require.NoError(t, err)
+			l.pools[ev.Epoch] = ev.Provider
+		}
+	})
+	each(e.Registry.ID, &l.registryCursor, func(tx chain.Event, d []byte) {
+		if !bytes.HasPrefix(d, registry.Event_ProofCounted[:]) {
+			return
+		}
+		ev, err := registry.ParseEvent_ProofCounted(d)
+		require.NoError(t, err)
+		require.NotZero(t, tx.BlockTime)
+		if tx.BlockTime < genesis {
+			return
+		}
+		epoch := uint64((tx.BlockTime - genesis) / epochSecs)
+		if l.uptime[epoch] == nil {
+			l.uptime[epoch], l.reputation[epoch] = map[solana.PublicKey]uint64{}, map[solana.PublicKey]uint64{}
+		}
+		l.uptime[epoch][ev.Device] += ev.UptimeSecs
+		if ev.UptimeSecs > 0 {
+			l.reputation[epoch][ev.Device] = uint64(ev.Reputation)
+		}
+	})
+}
+
+// rewards is each device's reward over the advanced epochs: per epoch, pool x w / W rounded
+// down, w = uptime x class multiplier x reputation. It checks each epoch's sum is within its pool.
+func (l *ledger) rewards(t *testing.T, multiplier map[solana.PublicKey]uint64) map[solana.PublicKey]uint64 {
+	out := map[solana.PublicKey]uint64{}
+	for epoch, pool := range l.pools {
+		weights := map[solana.PublicKey]*big.Int{}
+		total := new(big.Int)
+		for d, up := range l.uptime[epoch] {
+			w := new(big.Int).SetUint64(up)
+			w.Mul(w, new(big.Int).SetUint64(multiplier[d]))
+			w.Mul(w, new(big.Int).SetUint64(l.reputation[epoch][d]))
+			weights[d] = w
+			total.Add(total, w)
+		}
+		var sum uint64
+		for d, w := range weights {
+			if total.Sign() > 0 {
+				share := new(big.Int).Mul(w, new(big.Int).SetUint64(pool))
+				r := share.Quo(share, total).Uint64()
+				out[d] += r
+				sum += r
+			}
+		}
+		require.LessOrEqual(t, sum, pool, "epoch %d", epoch)
+	}
+	return out
+}
+
+// Three oracles advance the epochs and reward two honest devices of different classes from
+// the chain alone: every oracle's value is exactly the test's own calculation, the owner
+// claims exactly that, and a lying oracle's value alone pays nothing more.
+func TestRewardsFromTheChainAreClaimed(t *testing.T) {
+	e := chaintest.New(t)
+	rp := e.InitRegistry(t, solana.NewWallet().PublicKey(), fastRegistry)
+	params := e.EconomyParams(t)
+	e.InitEconomy(t, e.Network.IDs.Escrow, params)
+	h100 := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 2_000*chaintest.IO)
+	rtx := e.NewProvider(t, registry.DeviceSpec{HardwareModel: registry.ModelRTX4090, VramGib: 24, GpuCount: 1}, 1_000*chaintest.IO, 250*chaintest.IO)
+	multiplier := map[solana.PublicKey]uint64{}
+	for _, c := range rp.HardwareClasses[:rp.HardwareClassCount] {
+		switch c.Model {
+		case registry.ModelH100:
+			multiplier[h100.Device] = uint64(c.MultiplierBps)
+		case registry.ModelRTX4090:
+			multiplier[rtx.Device] = uint64(c.MultiplierBps)
+		}
+	}
+	require.Equal(t, map[solana.PublicKey]uint64{h100.Device: 100_000, rtx.Device: 12_500}, multiplier)
+
+	oracles := make([]*running, 3)
+	for i := range oracles {
+		oracles[i] = start(t, e, e.Oracles[i], database(t), "-rate-every", "100ms", "-reward-every", "300ms")
+	}
+	ctx, stop := context.WithCancel(e.Ctx)
+	defer stop()
+	for _, p := range []chaintest.Provider{h100, rtx} {
+		w := &worker{key: p.DeviceKey, oracles: oracles, seq: make([]uint64, 3)}
+		go w.run(ctx)
+	}
+	first := waitCounted(t, e, h100, 0)
+	waitCounted(t, e, h100, first.LastProofWindow+3)
+	waitCounted(t, e, rtx, first.LastProofWindow+3)
+	stop() // the devices go down: their last credit (2 s) ends in a window that ends within 3 s,
+	// is voted 1 s later and counted by its deadline (3 s): after that no count adds uptime
+	e.WaitChainTime(t, time.Now().Unix()+2+3+1+3+2)
+
+	l := &ledger{pools: map[uint64]uint64{}, uptime: map[uint64]map[solana.PublicKey]uint64{}, reputation: map[uint64]map[solana.PublicKey]uint64{}}
+	var want map[solana.PublicKey]uint64
+	converged := func() bool {
+		l.read(t, e, params.GenesisTime, params.EpochSecs)
+		want = l.rewards(t, multiplier)
+		for _, p := range []chaintest.Provider{h100, rtx} {
+			rec, err := e.Economy.FetchRewards(e.Ctx, e.Client, p.Device)
+			if err != nil || want[p.Device] == 0 || rec.Values != [16]uint64{want[p.Device], want[p.Device], want[p.Device]} {
+				return false
+			}
+		}
+		return true
+	}
+	require.Eventually(t, converged, 2*time.Minute, time.Second, "want %v", want)
+	ec, err := e.Economy.FetchConfig(e.Ctx, e.Client)
+	require.NoError(t, err)
+	require.LessOrEqual(t, want[h100.Device]+want[rtx.Device], ec.ProviderPoolTotal)
+	require.Greater(t, want[h100.Device], want[rtx.Device], "10x beats 1.25x over the same uptime")
+	t.Logf("rewards over %d epochs (pool %d): H100 %d, RTX 4090 %d", len(l.pools), ec.ProviderPoolTotal, want[h100.Device], want[rtx.Device])
+
+	claim := func(p chaintest.Provider) uint64 {
+		before := e.TokenBalance(t, p.Token)
+		require.NoError(t, e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(e.Economy.ClaimRewards(p.Device, p.Token))))
+		return e.TokenBalance(t, p.Token) - before
+	}
+	require.Equal(t, want[h100.Device], claim(h100))
+
+	// oracle 3 lies for the RTX 4090: its value alone is left out, the claim pays the quorum's
+	lie := chaintest.Must(e.Economy.SubmitRewards(e.Oracles[2].PublicKey(), rtx.Device, want[rtx.Device]+1_000*chaintest.IO))
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Oracles[2]}, lie))
+	require.Equal(t, want[rtx.Device], claim(rtx))
+	again := chaintest.Must(e.Economy.ClaimRewards(rtx.Device, rtx.Token))
+	require.ErrorIs(t, e.Send([]solana.PrivateKey{e.Node.Key("faucet")}, again), economy.ErrNothingToClaim, "anyone may send a claim; it pays only the attested value")
+}
