@@ -24,6 +24,7 @@ import (
 	"github.com/gpunet/gpunet/internal/daemon"
 	"github.com/gpunet/gpunet/internal/network"
 	"github.com/gpunet/gpunet/oracle/api"
+	"github.com/gpunet/gpunet/oracle/challenge"
 	"github.com/gpunet/gpunet/oracle/rewards"
 	"github.com/gpunet/gpunet/oracle/store"
 	"github.com/gpunet/gpunet/oracle/submit"
@@ -49,6 +50,10 @@ type Config struct {
 	ProveEvery    time.Duration `key:"prove-every" usage:"how often to look for windows to vote on, count or close"`
 	ProveDelay    time.Duration `key:"prove-delay" usage:"how long after a window's end or deadline to act (the chain's clock trails)"`
 	RewardEvery   time.Duration `key:"reward-every" usage:"how often to advance ended epochs and submit devices' cumulative rewards"`
+	// The proof-of-compute challenge (oracle/README.md).
+	ChallengeClasses    string        `key:"challenge-classes" usage:"per hardware model: model:n:expected:deadline, comma-separated (deadline >= 5 x expected); empty: no challenges"`
+	ChallengePeriod     time.Duration `key:"challenge-period" usage:"each device is challenged by one oracle per period"`
+	ChallengeOpenWithin time.Duration `key:"challenge-open-within" usage:"how long after its root a device's multiproof is due"`
 }
 
 // DefaultConfig is the production default.
@@ -68,6 +73,11 @@ func DefaultConfig() Config {
 		ProveEvery:    5 * time.Second,
 		ProveDelay:    2 * time.Second,
 		RewardEvery:   30 * time.Second,
+		// Provisional sizes for the GPU classes until the GPU backend measures them: a device
+		// of the class finishes well within, a CPU claiming it takes minutes.
+		ChallengeClasses:    "0:1024:2s:10s,1:8192:4s:20s,2:8192:3s:15s,3:8192:2s:10s,4:8192:2s:10s,5:8192:2s:10s",
+		ChallengePeriod:     time.Hour,
+		ChallengeOpenWithin: 10 * time.Second,
 	}
 }
 
@@ -106,6 +116,12 @@ func (c *Config) Validate() error {
 		if d.v <= 0 {
 			bad("%s %s is not positive", d.key, d.v)
 		}
+	}
+	if _, err := challenge.ParseClasses(c.ChallengeClasses); err != nil {
+		bad("%s", err)
+	}
+	if c.ChallengePeriod < time.Second || c.ChallengeOpenWithin <= 0 {
+		bad("challenge-period %s must be 1s or more and challenge-open-within %s positive", c.ChallengePeriod, c.ChallengeOpenWithin)
 	}
 	if c.ProveDelay < 0 {
 		bad("prove-delay %s is negative", c.ProveDelay)
@@ -153,6 +169,12 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 		key, view.New(n.Registry, n.Client, cfg.RegistryCache, cfg.LookupBurst, cfg.LookupEvery, reads), st, heartbeats)
 	rewarder := rewards.New(rewards.Config{Every: cfg.RewardEvery}, n, key, d.Log.With("component", "oracle/rewards"), sent)
 	prover := submit.New(submit.Config{Every: cfg.ProveEvery, Delay: cfg.ProveDelay}, n, key, st, d.Log.With("component", "oracle/submit"), sent)
+	if classes, _ := challenge.ParseClasses(cfg.ChallengeClasses); len(classes) > 0 { // validated
+		c := challenge.New(challenge.Config{Classes: classes, Period: cfg.ChallengePeriod, OpenWithin: cfg.ChallengeOpenWithin},
+			key.PublicKey(), st, d.Log.With("component", "oracle/challenge"))
+		srv.Challenges(c)
+		prover.Challenges = c
+	}
 	db := &dbWatch{store: st, log: d.Log, up: d.Metrics.NewGauge(prometheus.GaugeOpts{Namespace: "gpunet", Subsystem: d.Name, Name: "database_up",
 		Help: "1 while PostgreSQL answers; at 0 heartbeats get 503 and the prover pauses."})}
 	db.set(nil)

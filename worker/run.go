@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gagliardetto/solana-go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
@@ -16,7 +17,9 @@ import (
 	"github.com/gpunet/gpunet/internal/daemon"
 	"github.com/gpunet/gpunet/internal/keyfile"
 	"github.com/gpunet/gpunet/internal/network"
+	"github.com/gpunet/gpunet/internal/poc"
 	"github.com/gpunet/gpunet/internal/wire"
+	"github.com/gpunet/gpunet/worker/challenge"
 	"github.com/gpunet/gpunet/worker/gpu"
 	"github.com/gpunet/gpunet/worker/heartbeat"
 	"github.com/gpunet/gpunet/worker/nvml"
@@ -108,10 +111,14 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 		return wire.Telemetry{Version: wire.TelemetryVersion, GPUs: r.GPUs, Problems: r.Problems}
 	}
 	sender := heartbeat.NewSender(key, seq, func() heartbeat.Set { return *set.Load() }, telemetry, d.Log.With("part", "heartbeat"), d.Metrics)
+	// the CPU backend always; a GPU backend goes here where the host has one
+	solver := challenge.New(key, poc.CPU{}, func() []solana.PublicKey { return set.Load().Oracles }, d.Log.With("part", "challenge"))
+	sender.OnChallenge = solver.Offer
 
 	tasks := []func(context.Context) error{
 		func(ctx context.Context) error { return monitor.Run(ctx, cfg.DetectInterval) },
 		func(ctx context.Context) error { return refreshSet(ctx, n, cfg.ConfigRefresh, &set, d) },
+		solver.Run,
 	}
 	for _, url := range urls {
 		tasks = append(tasks, func(ctx context.Context) error { return sender.Run(ctx, url) })

@@ -166,6 +166,8 @@ type HeartbeatAck struct {
 	CreditedUntil int64 `json:"credited_until_ms"`
 	// IntervalSecs is the registry's heartbeat interval the oracle credits by.
 	IntervalSecs uint32 `json:"interval_secs"`
+	// Challenge is a proof-of-compute challenge offered to the device, if any (challenge.go).
+	Challenge *ChallengeOffer `json:"challenge,omitempty"`
 }
 
 // Reason is why an oracle refused a request, for programs to act on.

@@ -37,3 +37,14 @@ func TestTelemetryWithoutVersionIsRefused(t *testing.T) {
 	var tm Telemetry
 	require.EqualError(t, json.Unmarshal([]byte(`{"gpus":[]}`), &tm), "telemetry version 0: want 1 or more")
 }
+
+func TestBytes32IsExactly64HexDigits(t *testing.T) {
+	var b Bytes32
+	b[0], b[31] = 0xab, 0x01
+	out, err := json.Marshal(ChallengeRoot{Root: b})
+	require.NoError(t, err)
+	var back ChallengeRoot
+	require.NoError(t, json.Unmarshal(out, &back))
+	require.Equal(t, b, back.Root)
+	require.EqualError(t, json.Unmarshal([]byte(`"abcd"`), &b), "want 64 hex digits, have 4 characters")
+}

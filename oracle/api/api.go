@@ -17,6 +17,7 @@ import (
 
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/wire"
+	"github.com/gpunet/gpunet/oracle/challenge"
 	"github.com/gpunet/gpunet/oracle/store"
 	"github.com/gpunet/gpunet/oracle/uptime"
 	"github.com/gpunet/gpunet/oracle/view"
@@ -52,6 +53,8 @@ type Server struct {
 	timeout  time.Duration
 	results  *prometheus.CounterVec
 	now      func() time.Time
+	// challenges offers proof-of-compute challenges in heartbeat answers (nil: none).
+	challenges *challenge.Service
 }
 
 // New is the API of the oracle signing with key; results counts heartbeats by outcome
@@ -69,13 +72,14 @@ func New(cfg Config, key wire.Signer, reg Registry, st *store.Store, results *pr
 		now:      time.Now,
 	}
 	s.app = fiber.New(fiber.Config{
-		BodyLimit:             cfg.MaxBody,
+		BodyLimit:             max(cfg.MaxBody, wire.MaxChallengeProofBody),
 		ReadTimeout:           10 * time.Second,
 		WriteTimeout:          10 * time.Second,
 		IdleTimeout:           time.Minute,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.fail,
 	})
+	s.app.Use(bodyLimit(cfg.MaxBody))
 	s.app.Post(wire.HeartbeatPath, s.heartbeat)
 	s.app.Get(wire.StatusPath+":device", s.status)
 	return s
@@ -140,8 +144,12 @@ func (s *Server) accept(ctx context.Context, hb *wire.Heartbeat, now time.Time) 
 	case err != nil:
 		return nil, refuse(http.StatusServiceUnavailable, wire.ReasonUnavailable, "cannot store the heartbeat now")
 	}
-	return &wire.HeartbeatAck{Oracle: s.key.PublicKey(), Device: hb.Device, Sequence: hb.Sequence,
-		ReceivedAt: credit.From, CreditedUntil: credit.Until, IntervalSecs: uint32(interval)}, nil
+	ack := &wire.HeartbeatAck{Oracle: s.key.PublicKey(), Device: hb.Device, Sequence: hb.Sequence,
+		ReceivedAt: credit.From, CreditedUntil: credit.Until, IntervalSecs: uint32(interval)}
+	if s.challenges != nil {
+		ack.Challenge = s.challenges.Offer(ctx, d, &cfg.Params, now)
+	}
+	return ack, nil
 }
 
 // submissions is how many of its latest transactions a device's status shows.

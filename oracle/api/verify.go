@@ -34,16 +34,9 @@ type Verifier struct {
 
 // Verify checks a heartbeat request (headers key and sig, the body) received at now.
 func (v Verifier) Verify(key, sig string, body []byte, now time.Time) (*wire.Heartbeat, *Refusal) {
-	signer, err := solana.PublicKeyFromBase58(key)
-	if err != nil {
-		return nil, refuse(http.StatusUnauthorized, wire.ReasonBadSignature, "missing or malformed "+wire.KeyHeader)
-	}
-	s, err := solana.SignatureFromBase58(sig)
-	if err != nil {
-		return nil, refuse(http.StatusUnauthorized, wire.ReasonBadSignature, "missing or malformed "+wire.SignatureHeader)
-	}
-	if wire.Verify(signer, wire.DomainRequest, body, s) != nil {
-		return nil, refuse(http.StatusUnauthorized, wire.ReasonBadSignature, "the signature is not the key's over this body")
+	signer, r := signedBy(key, sig, body)
+	if r != nil {
+		return nil, r
 	}
 	hb, err := decode(body)
 	if err != nil {
@@ -61,20 +54,31 @@ func (v Verifier) Verify(key, sig string, body []byte, now time.Time) (*wire.Hea
 	return hb, nil
 }
 
-var errTrailing = errors.New("data after the heartbeat")
+// signedBy is the key (header key) whose request signature (header sig) is over body.
+func signedBy(key, sig string, body []byte) (solana.PublicKey, *Refusal) {
+	signer, err := solana.PublicKeyFromBase58(key)
+	if err != nil {
+		return signer, refuse(http.StatusUnauthorized, wire.ReasonBadSignature, "missing or malformed "+wire.KeyHeader)
+	}
+	s, err := solana.SignatureFromBase58(sig)
+	if err != nil {
+		return signer, refuse(http.StatusUnauthorized, wire.ReasonBadSignature, "missing or malformed "+wire.SignatureHeader)
+	}
+	if wire.Verify(signer, wire.DomainRequest, body, s) != nil {
+		return signer, refuse(http.StatusUnauthorized, wire.ReasonBadSignature, "the signature is not the key's over this body")
+	}
+	return signer, nil
+}
+
+var errTrailing = errors.New("data after the request")
 
 // decode reads exactly one heartbeat: unknown top-level fields refused (telemetry keeps its
 // own extensions, see wire.Telemetry), a sequence that fits PostgreSQL's bigint, telemetry
 // present.
 func decode(body []byte) (*wire.Heartbeat, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	var hb wire.Heartbeat
-	if err := dec.Decode(&hb); err != nil {
+	hb, err := strict[wire.Heartbeat](body)
+	if err != nil {
 		return nil, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errTrailing
 	}
 	if hb.Sequence == 0 || hb.Sequence > math.MaxInt64 {
 		return nil, errors.New("sequence must be 1 to 2^63-1")
@@ -82,5 +86,19 @@ func decode(body []byte) (*wire.Heartbeat, error) {
 	if hb.Telemetry.Version < 1 {
 		return nil, errors.New("telemetry missing")
 	}
-	return &hb, nil
+	return hb, nil
+}
+
+// strict decodes exactly one T, refusing unknown fields.
+func strict[T any](body []byte) (*T, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var v T
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errTrailing
+	}
+	return &v, nil
 }

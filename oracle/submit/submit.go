@@ -46,6 +46,17 @@ type Prover struct {
 	sent  *prometheus.CounterVec // by kind and state
 	cfg   Config
 	now   func() time.Time
+	// Challenges, when set, gives each vote the outcome and score of a challenge to carry.
+	Challenges Reporter
+}
+
+// Reporter is what votes report of proof-of-compute challenges (oracle/challenge).
+type Reporter interface {
+	// Report is the outcome (registry.Challenge*) and benchmark score the next vote on
+	// device carries, and the ID of the challenge they come from ("" for none).
+	Report(ctx context.Context, device string, now time.Time) (outcome uint8, score uint64, id string, err error)
+	// Reported records that the landed vote on window carried challenge id.
+	Reported(ctx context.Context, id string, window uint64) error
 }
 
 // New is the prover of the oracle signing with key; sent counts its transactions by kind and
@@ -183,11 +194,21 @@ func (p *Prover) vote(ctx context.Context, params *registry.ConfigParams, slot i
 	if pw != nil {
 		payer = pw.Payer
 	}
-	ix, err := p.net.Registry.SubmitProof(p.key.PublicKey(), key, registry.ProofReport{Window: window, UptimeSecs: secs, Challenge: registry.ChallengeNone}, payer)
+	report := registry.ProofReport{Window: window, UptimeSecs: secs, Challenge: registry.ChallengeNone}
+	var challenge string
+	if p.Challenges != nil {
+		if report.Challenge, report.BenchmarkScore, challenge, err = p.Challenges.Report(ctx, dev, p.now()); err != nil {
+			return err
+		}
+	}
+	ix, err := p.net.Registry.SubmitProof(p.key.PublicKey(), key, report, payer)
 	if err != nil {
 		return err
 	}
 	err = p.send(ctx, store.Action{Kind: store.Vote, Device: dev, Window: window, Base: base, UptimeSecs: secs}, ix)
+	if err == nil && challenge != "" {
+		return p.Challenges.Reported(ctx, challenge, window)
+	}
 	var refused *chain.InstructionError
 	if errors.As(err, &refused) && p.countedMeanwhile(ctx, params, key, window) {
 		return nil // the others' votes counted the window while this one was on its way: the record keeps the chain's answer

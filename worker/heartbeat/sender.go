@@ -41,6 +41,8 @@ type Sender struct {
 	Log       *slog.Logger
 	Set       func() Set            // the registry's latest heartbeat settings
 	Telemetry func() wire.Telemetry // what the host sees now
+	// OnChallenge, when set, takes a challenge an oracle (at url) offered in its answer.
+	OnChallenge func(url string, offer wire.ChallengeOffer)
 
 	metrics  metrics
 	mu       sync.Mutex
@@ -154,6 +156,9 @@ func (s *Sender) beat(ctx context.Context, url string, set Set, key *solana.Publ
 		return fmt.Errorf("ack for device %s, oracle %s, sequence %d: not this heartbeat", ack.Device, ack.Oracle, ack.Sequence)
 	}
 	result = "ok"
+	if ack.Challenge != nil && s.OnChallenge != nil {
+		s.OnChallenge(url, *ack.Challenge)
+	}
 	s.mu.Lock()
 	s.lastAcks[url] = ack
 	s.mu.Unlock()
@@ -168,23 +173,27 @@ func resultOf(err error) string {
 	return "error"
 }
 
-// call sends a request (signed by the device when it has a body) and returns the answer's
-// verified signer, status and body. An answer that no key of set signed is ErrUntrusted.
 func (s *Sender) call(ctx context.Context, method, url string, body []byte, set Set) (solana.PublicKey, int, []byte, error) {
+	return Call(ctx, s.HTTP, s.Device, method, url, body, set.Oracles)
+}
+
+// Call sends a request (signed by device when it has a body) and returns the answer's
+// verified signer, status and body. An answer that no key of oracles signed is ErrUntrusted.
+func Call(ctx context.Context, hc *http.Client, device wire.Signer, method, url string, body []byte, oracles []solana.PublicKey) (solana.PublicKey, int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
 	if err != nil {
 		return solana.PublicKey{}, 0, nil, err
 	}
 	if body != nil {
-		sig, err := wire.Sign(s.Device, wire.DomainRequest, body)
+		sig, err := wire.Sign(device, wire.DomainRequest, body)
 		if err != nil {
 			return solana.PublicKey{}, 0, nil, err
 		}
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(wire.KeyHeader, s.Device.PublicKey().String())
+		req.Header.Set(wire.KeyHeader, device.PublicKey().String())
 		req.Header.Set(wire.SignatureHeader, sig.String())
 	}
-	resp, err := s.HTTP.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return solana.PublicKey{}, 0, nil, err
 	}
@@ -196,7 +205,7 @@ func (s *Sender) call(ctx context.Context, method, url string, body []byte, set 
 	if len(answer) > maxAnswer {
 		return solana.PublicKey{}, 0, nil, fmt.Errorf("answer over %d bytes", maxAnswer)
 	}
-	signer, err := VerifyAnswer(resp.Header, answer, set.Oracles)
+	signer, err := VerifyAnswer(resp.Header, answer, oracles)
 	if err != nil {
 		return solana.PublicKey{}, resp.StatusCode, answer, fmt.Errorf("%s %s: %d: %w", method, url, resp.StatusCode, err)
 	}
