@@ -23,6 +23,7 @@ import (
 	"github.com/gpunet/gpunet/internal/daemon"
 	"github.com/gpunet/gpunet/internal/network"
 	"github.com/gpunet/gpunet/oracle/api"
+	"github.com/gpunet/gpunet/oracle/price"
 	"github.com/gpunet/gpunet/oracle/store"
 	"github.com/gpunet/gpunet/oracle/submit"
 	"github.com/gpunet/gpunet/oracle/view"
@@ -46,6 +47,7 @@ type Config struct {
 	StatusEvery   time.Duration `key:"status-every" usage:"then one status request per this long"`
 	ProveEvery    time.Duration `key:"prove-every" usage:"how often to look for windows to vote on, count or close"`
 	ProveDelay    time.Duration `key:"prove-delay" usage:"how long after a window's end or deadline to act (the chain's clock trails)"`
+	price.Settings
 }
 
 // DefaultConfig is the production default.
@@ -64,12 +66,13 @@ func DefaultConfig() Config {
 		StatusEvery:   200 * time.Millisecond,
 		ProveEvery:    5 * time.Second,
 		ProveDelay:    2 * time.Second,
+		Settings:      price.DefaultSettings(),
 	}
 }
 
 // Validate checks every field.
 func (c *Config) Validate() error {
-	errs := []error{c.Base.Validate()}
+	errs := []error{c.Base.Validate(), c.Settings.Validate()}
 	bad := func(format string, a ...any) {
 		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{daemon.ErrInvalidConfig}, a...)...))
 	}
@@ -151,6 +154,10 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 		Help: "1 while PostgreSQL answers; at 0 heartbeats get 503 and the prover pauses."})}
 	db.set(nil)
 	d.Check(db.err)
+	feed, err := price.New(cfg.Settings, n, key, st, d.Log.With("component", "oracle/price"), d.Metrics)
+	if err != nil {
+		return err
+	}
 	d.Log.Info("oracle", "key", key.PublicKey().String(), "api", ln.Addr().String())
 	return d.Run(ctx, db.run, func(ctx context.Context) error {
 		go func() {
@@ -160,7 +167,7 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 			_ = srv.Shutdown(sctx)
 		}()
 		return srv.Serve(ln)
-	}, prover.Run)
+	}, prover.Run, feed.Run)
 }
 
 // openStore migrates the database, waiting for PostgreSQL with backoff while it cannot be
