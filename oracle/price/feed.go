@@ -61,11 +61,11 @@ func (s *Settings) Validate() error {
 		bad("price-max-spread-bps %d is not within 1 and 10000", s.PriceMaxSpread)
 	}
 	for _, d := range []struct {
-		key string
-		v   time.Duration
-	}{{"price-every", s.PriceEvery}, {"price-max-age", s.PriceMaxAge}, {"price-timeout", s.PriceTimeout}} {
-		if d.v <= 0 {
-			bad("%s %s is not positive", d.key, d.v)
+		key      string
+		v, least time.Duration
+	}{{"price-every", s.PriceEvery, time.Second}, {"price-max-age", s.PriceMaxAge, 1}, {"price-timeout", s.PriceTimeout, 1}} {
+		if d.v < d.least { // publish times are whole seconds: one period, at least one
+			bad("%s %s is under %s", d.key, d.v, d.least)
 		}
 	}
 	return errors.Join(errs...)

@@ -151,3 +151,32 @@ func TestJSONPathErrors(t *testing.T) {
 	require.Equal(t, []price.Source{{URL: "https://a.example/t?key=SECRET", Path: "data.price"}, {URL: "https://b.example/u", Path: "r[0].last", TimePath: "r[0].ts"}}, got)
 	require.Equal(t, "a.example/t", got[0].Name())
 }
+
+func TestSettings(t *testing.T) {
+	two := "https://a.example/t#p https://b.example/t#p"
+	for _, c := range []struct {
+		edit func(*price.Settings)
+		want string // in the error; "" for none
+	}{
+		{func(*price.Settings) {}, ""}, // no prices: the oracle submits none
+		{func(s *price.Settings) { s.PriceFixed = 1_000_000 }, ""},
+		{func(s *price.Settings) { s.PriceSources = two }, ""},
+		{func(s *price.Settings) { s.PriceSources, s.PriceFixed = two, 1 }, "price-fixed and price-sources are both set"},
+		{func(s *price.Settings) { s.PriceSources, s.PriceMinSources = two, 1 }, "price-min-sources 1 is not within 2 and the 2 sources"},
+		{func(s *price.Settings) { s.PriceSources, s.PriceMinSources = two, 3 }, "price-min-sources 3 is not within 2 and the 2 sources"},
+		{func(s *price.Settings) { s.PriceSources = "https://a.example/t" }, "price-sources: price source 1: want URL#PATH or URL#PATH#TIMEPATH"},
+		{func(s *price.Settings) { s.PriceMaxSpread = 0 }, "price-max-spread-bps 0 is not within 1 and 10000"},
+		{func(s *price.Settings) { s.PriceMaxSpread = 10_001 }, "price-max-spread-bps 10001 is not within 1 and 10000"},
+		{func(s *price.Settings) { s.PriceEvery = 999 * time.Millisecond }, "price-every 999ms is under 1s"},
+		{func(s *price.Settings) { s.PriceTimeout = 0 }, "price-timeout 0s is under 1ns"},
+	} {
+		s := price.DefaultSettings()
+		c.edit(&s)
+		err := s.Validate()
+		if c.want == "" {
+			require.NoError(t, err)
+		} else {
+			require.ErrorContains(t, err, c.want)
+		}
+	}
+}
