@@ -25,6 +25,7 @@ import (
 	"github.com/gpunet/gpunet/internal/network"
 	"github.com/gpunet/gpunet/oracle/api"
 	"github.com/gpunet/gpunet/oracle/challenge"
+	"github.com/gpunet/gpunet/oracle/price"
 	"github.com/gpunet/gpunet/oracle/rewards"
 	"github.com/gpunet/gpunet/oracle/store"
 	"github.com/gpunet/gpunet/oracle/submit"
@@ -54,6 +55,7 @@ type Config struct {
 	ChallengeClasses    string        `key:"challenge-classes" usage:"per hardware model: model:n:expected:deadline, comma-separated (deadline >= 5 x expected); empty: no challenges"`
 	ChallengePeriod     time.Duration `key:"challenge-period" usage:"each device is challenged by one oracle per period"`
 	ChallengeOpenWithin time.Duration `key:"challenge-open-within" usage:"how long after its root a device's multiproof is due"`
+	price.Settings
 }
 
 // DefaultConfig is the production default.
@@ -78,12 +80,13 @@ func DefaultConfig() Config {
 		ChallengeClasses:    "0:1024:2s:10s,1:8192:4s:20s,2:8192:3s:15s,3:8192:2s:10s,4:8192:2s:10s,5:8192:2s:10s",
 		ChallengePeriod:     time.Hour,
 		ChallengeOpenWithin: 10 * time.Second,
+		Settings:            price.DefaultSettings(),
 	}
 }
 
 // Validate checks every field.
 func (c *Config) Validate() error {
-	errs := []error{c.Base.Validate()}
+	errs := []error{c.Base.Validate(), c.Settings.Validate()}
 	bad := func(format string, a ...any) {
 		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{daemon.ErrInvalidConfig}, a...)...))
 	}
@@ -179,6 +182,10 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 		Help: "1 while PostgreSQL answers; at 0 heartbeats get 503 and the prover pauses."})}
 	db.set(nil)
 	d.Check(db.err)
+	feed, err := price.New(cfg.Settings, n, key, st, d.Log.With("component", "oracle/price"), d.Metrics)
+	if err != nil {
+		return err
+	}
 	d.Log.Info("oracle", "key", key.PublicKey().String(), "api", ln.Addr().String())
 	return d.Run(ctx, db.run, func(ctx context.Context) error {
 		go func() {
@@ -188,7 +195,7 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 			_ = srv.Shutdown(sctx)
 		}()
 		return srv.Serve(ln)
-	}, prover.Run, rewarder.Run)
+	}, prover.Run, rewarder.Run, feed.Run)
 }
 
 // openStore migrates the database, waiting for PostgreSQL with backoff while it cannot be

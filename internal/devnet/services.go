@@ -57,10 +57,13 @@ const (
 	devWorkers    = 2
 )
 
+// devPrice is the IO/USD price the dev oracles submit: $1.00 in micro-USD, confidence 0.1%.
+const devPrice = 1_000_000
+
 // DevDaemons are make dev's daemons in start order, the one place that says what runs: an
 // entry whose binary is not built is skipped, and the table says so.
 //
-//	oracle-1..3  target/bin/gpunet-oracle  /healthz 127.0.0.1:8801-8803, API 127.0.0.1:8701-8703  keys/oracle-n.json, database oracle_n
+//	oracle-1..3  target/bin/gpunet-oracle  /healthz 127.0.0.1:8801-8803, API 127.0.0.1:8701-8703  keys/oracle-n.json, database oracle_n, devPrice every 30 s
 //	worker-1..2  target/bin/gpunet-worker  /healthz 127.0.0.1:8811-8812  workers/n/device.json (its own), keys/wallet.json (owner)
 //
 // A worker is CPU class (hardware model 0: the dev machine needs no GPU) with its config in
@@ -77,7 +80,8 @@ func DevDaemons(e Env) []Daemon {
 		daemons = append(daemons, Daemon{
 			Name: name, Bin: "target/bin/gpunet-oracle", Port: port, API: api, Keys: []string{key}, Database: db,
 			Args: []string{"-listen", listenAddr(port), "-api-listen", listenAddr(api), "-url", e.RPCURL, "-cluster", "localnet",
-				"-keypair", key, "-database-url", e.Postgres.URL(db)},
+				"-keypair", key, "-database-url", e.Postgres.URL(db),
+				"-price-every", "30s", "-price-fixed", strconv.Itoa(devPrice), "-price-conf", strconv.Itoa(devPrice / 1000)},
 		})
 		oracles = append(oracles, "http://"+listenAddr(api))
 	}
