@@ -123,8 +123,10 @@ func TestUptimeProvenByQuorum(t *testing.T) {
 		require.Zero(t, duplicates, "oracle %d sent a vote the chain had", i+1)
 		require.Zero(t, pending, "oracle %d left a vote unsettled", i+1)
 	}
-	_, s := status(t, oracles[1], p.DeviceKey.PublicKey().String())
-	require.NotEmpty(t, s.Submissions)
-	raw, _ := json.Marshal(s.Submissions[0])
-	t.Logf("restarted oracle's latest submission: %s", raw)
+	// The restarted oracle may have cast no vote at all: when the other two agree first, each
+	// window is counted before its vote is due, and it sends none (the registry would refuse it).
+	if _, s := status(t, oracles[1], p.DeviceKey.PublicKey().String()); len(s.Submissions) > 0 {
+		raw, _ := json.Marshal(s.Submissions[0])
+		t.Logf("restarted oracle's latest submission: %s", raw)
+	}
 }
