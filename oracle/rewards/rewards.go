@@ -22,6 +22,7 @@ import (
 	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/daemon"
 	"github.com/gpunet/gpunet/internal/network"
 	"github.com/gpunet/gpunet/internal/protocol"
 )
@@ -69,18 +70,7 @@ func New(cfg Config, n *network.Network, key chain.Signer, log *slog.Logger, sen
 
 // Run works every cfg.Every until ctx ends; a failed round is logged and retried.
 func (r *Rewarder) Run(ctx context.Context) error {
-	t := time.NewTicker(r.cfg.Every)
-	defer t.Stop()
-	for {
-		if err := r.Round(ctx); err != nil && ctx.Err() == nil {
-			r.log.Warn("rewards round", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
+	return daemon.Every(ctx, r.cfg.Every, r.log, "rewards round", r.Round)
 }
 
 // Round advances the ended epochs, reads what the chain recorded since the last round, folds

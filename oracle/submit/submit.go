@@ -23,6 +23,7 @@ import (
 
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/daemon"
 	"github.com/gpunet/gpunet/internal/network"
 	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/oracle/store"
@@ -67,18 +68,7 @@ func New(cfg Config, n *network.Network, key chain.Signer, st *store.Store, log 
 
 // Run works every cfg.Every until ctx ends; a failed round is logged and retried.
 func (p *Prover) Run(ctx context.Context) error {
-	t := time.NewTicker(p.cfg.Every)
-	defer t.Stop()
-	for {
-		if err := p.Round(ctx); err != nil && ctx.Err() == nil {
-			p.log.Warn("prove round", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
+	return daemon.Every(ctx, p.cfg.Every, p.log, "prove round", p.Round)
 }
 
 // Round settles what an earlier round (or run) stored but did not see land, votes on the last
