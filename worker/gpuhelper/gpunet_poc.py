@@ -22,9 +22,14 @@ MAX_N = 65536
 
 
 def read_exact(f, size):
-    buf = f.read(size)
-    if len(buf) != size:
-        raise EOFError(f"short read: {len(buf)} of {size} bytes")
+    # writable, so torch.from_numpy takes it without a warning
+    buf = bytearray(size)
+    view, got = memoryview(buf), 0
+    while got < size:
+        k = f.readinto(view[got:])
+        if not k:
+            raise EOFError(f"short read: {got} of {size} bytes")
+        got += k
     return buf
 
 
@@ -44,10 +49,14 @@ def cuda_mm():
 
     def mm(a, bt):
         # _int_mm: int8 x int8 -> int32 on the tensor cores; B^T's rows are B's columns,
-        # so B is bt transposed (a column-major view, the layout cuBLASLt wants).
+        # so B is bt transposed (a column-major view, the layout cuBLASLt wants). It wants
+        # more than 16 rows of A: n = 16 gets 16 zero rows, cut off again.
+        n = a.shape[0]
         ga = torch.from_numpy(a).to(dev)
+        if n <= 16:
+            ga = torch.cat([ga, torch.zeros_like(ga)])
         gb = torch.from_numpy(bt).to(dev).t()
-        return torch._int_mm(ga, gb).cpu().numpy()
+        return torch._int_mm(ga, gb)[:n].cpu().numpy()
 
     return mm, "cuda " + torch.cuda.get_device_name(dev)
 
