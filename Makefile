@@ -27,7 +27,7 @@ all: build
 
 # Installs toolchains and packages once; re-runs when the lock files change.
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): scripts/install-deps.sh localnet/package-lock.json client/ts/package-lock.json internal/sbpf/testdata/deploy/package-lock.json go.sum
+$(DEPS_STAMP): scripts/install-deps.sh scripts/gpuhelper-venv.sh worker/gpuhelper/requirements.txt localnet/package-lock.json client/ts/package-lock.json internal/sbpf/testdata/deploy/package-lock.json go.sum
 	$(Q)$(call say,DEPS,scripts/install-deps.sh)scripts/install-deps.sh
 	@mkdir -p $(@D) && touch $@
 
@@ -105,12 +105,14 @@ test-validator: deps programs localnet-build
 
 # The linker's speed, and compute units per instruction measured on the localnet (each
 # program benchmark sends its instructions once: CU are deterministic, not timed), and the
-# proof of compute's prover and verifier (n = 4096's CPU multiply alone is ~11 s on 2 cores).
+# proof of compute's prover and verifier (n = 4096's CPU multiply alone is ~11 s on 2 cores),
+# and its multiply through the helper process (numpy here; CUDA in scripts/gpu-check.sh).
 bench: deps programs localnet-build
 	$(Q)$(call say,BENCH,internal/sbpf)$(GO) test ./internal/sbpf/ -run '^$$' -bench .
 	$(Q)$(call say,BENCH,programs)$(GO) test ./programs/... -run '^$$' -bench . -benchtime 1x
 	$(Q)$(call say,BENCH,internal/poc)$(GO) test ./internal/poc/ -run '^$$' -bench .
 	$(Q)$(call say,BENCH,oracle)$(GO) test ./oracle/... -run '^$$' -bench .
+	$(Q)$(call say,BENCH,worker/gpuhelper)$(GO) test ./worker/gpuhelper/ -run '^$$' -bench .
 
 clean:
 	rm -rf target localnet/dist client/ts/dist

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing gpunet needs, skipping what is already there:
 # clang-19 (Debian) for the on-chain C and fuzzing, the npm packages of the localnet, the
-# TypeScript client (client/ts) and the linker's deploy test, and the Go modules.
+# TypeScript client (client/ts) and the linker's deploy test, the Go modules, and the
+# proof-of-compute helper's Python venv (target/venv/gpuhelper: numpy, no torch).
 # Used by `make deps` (and so by `make dev`, `make test` and CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ command -v make >/dev/null || missing+=(make)
 command -v cc >/dev/null || missing+=(gcc)
 command -v xz >/dev/null || missing+=(xz-utils) # unpacks solana-test-validator (make test-validator)
 command -v initdb >/dev/null || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql) # the private PostgreSQL of tests and make dev (internal/pg)
+python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv) # the proof-of-compute helper's venv (worker/gpuhelper)
 if ((${#missing[@]})); then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then
@@ -33,3 +35,4 @@ for dir in localnet client/ts internal/sbpf/testdata/deploy; do
   npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
 done
 go mod download
+scripts/gpuhelper-venv.sh

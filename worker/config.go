@@ -35,6 +35,7 @@ type Config struct {
 	BandwidthTier    uint8         `key:"bandwidth-tier" usage:"0: 1600/1200 MB/s, 1: 800/600, 2: 400/300, 3: 100/10"`
 	AskingPrice      uint64        `key:"asking-price" usage:"IOSD base units per GPU-hour you ask (used once the renter loop lands)"`
 	ProviderMetadata string        `key:"provider-metadata" usage:"metadata URI of your Provider, set when register creates it"`
+	GPUHelper        string        `key:"gpu-helper" usage:"the proof-of-compute GPU helper's command line, space-separated: the venv's python, worker/gpuhelper/gpunet_poc.py, --device cuda (empty: the CPU backend only)"`
 }
 
 // DefaultConfig is the configuration before the file, environment and flags.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -17,10 +18,10 @@ import (
 	"github.com/gpunet/gpunet/internal/daemon"
 	"github.com/gpunet/gpunet/internal/keyfile"
 	"github.com/gpunet/gpunet/internal/network"
-	"github.com/gpunet/gpunet/internal/poc"
 	"github.com/gpunet/gpunet/internal/wire"
 	"github.com/gpunet/gpunet/worker/challenge"
 	"github.com/gpunet/gpunet/worker/gpu"
+	"github.com/gpunet/gpunet/worker/gpuhelper"
 	"github.com/gpunet/gpunet/worker/heartbeat"
 	"github.com/gpunet/gpunet/worker/nvml"
 )
@@ -111,8 +112,9 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 		return wire.Telemetry{Version: wire.TelemetryVersion, GPUs: r.GPUs, Problems: r.Problems}
 	}
 	sender := heartbeat.NewSender(key, seq, func() heartbeat.Set { return *set.Load() }, telemetry, d.Log.With("part", "heartbeat"), d.Metrics)
-	// the CPU backend always; a GPU backend goes here where the host has one
-	solver := challenge.New(key, poc.CPU{}, func() []solana.PublicKey { return set.Load().Oracles }, d.Log.With("part", "challenge"))
+	backend, stopHelper := gpuhelper.Pick(strings.Fields(cfg.GPUHelper), d.Log.With("part", "challenge"))
+	defer stopHelper()
+	solver := challenge.New(key, backend, func() []solana.PublicKey { return set.Load().Oracles }, d.Log.With("part", "challenge"))
 	sender.OnChallenge = solver.Offer
 
 	tasks := []func(context.Context) error{
