@@ -120,6 +120,11 @@ func (b *Backend) Multiply(ctx context.Context, n int, a, bm []int8, c []int32) 
 	return b.Fallback.Multiply(ctx, n, a, bm, c)
 }
 
+// ReadyTimeout bounds a helper's start (importing torch and initializing CUDA take seconds): one
+// that has not said ready by then is killed, so a hung helper cannot hold the worker's start-up,
+// and the worker multiplies on the fallback.
+var ReadyTimeout = time.Minute
+
 // process is one running helper.
 type process struct {
 	cmd    *exec.Cmd
@@ -145,7 +150,9 @@ func startProcess(argv []string) (*process, error) {
 		return nil, fmt.Errorf("start helper: %w", err)
 	}
 	p.in, p.out = in, bufio.NewReaderSize(out, 1<<20)
+	hung := time.AfterFunc(ReadyTimeout, func() { _ = cmd.Process.Kill() })
 	line, err := p.out.ReadString('\n')
+	hung.Stop()
 	name, ok := strings.CutPrefix(strings.TrimSpace(line), "ready ")
 	if err != nil || !ok || name == "" {
 		return nil, fmt.Errorf("helper not ready: %q (helper %s)", strings.TrimSpace(line), p.stop())

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -130,6 +131,8 @@ func fake(script string) []string {
 
 // A failing helper falls back to the CPU with the exact logged reason; C stays exact.
 func TestFallback(t *testing.T) {
+	defer func(d time.Duration) { gpuhelper.ReadyTimeout = d }(gpuhelper.ReadyTimeout)
+	gpuhelper.ReadyTimeout = 500 * time.Millisecond
 	const warn = "gpu helper failed: multiplying on the fallback"
 	for _, tc := range []struct {
 		name    string
@@ -140,6 +143,7 @@ func TestFallback(t *testing.T) {
 		{"short C", fake(`printf '\020\000\000\000\000\004\000\000'; head -c 100 /dev/zero`), "read C: unexpected EOF (helper exit status 0)"},
 		{"wrong n", fake(`printf '\040\000\000\000\000\020\000\000'`), "answer for n = 32, 4096 bytes: want n = 16, 1024 bytes (helper exit status 0)"},
 		{"not ready", []string{"sh", "-c", "echo hello"}, `helper not ready: "hello" (helper exit status 0)`},
+		{"hangs at start", []string{"sleep", "60"}, `helper not ready: "" (helper signal: killed)`},
 		{"no such file", []string{"/nonexistent/python"}, "start helper: fork/exec /nonexistent/python: no such file or directory"},
 		{"no torch", helperCommand(t, "--device", "cuda"),
 			`helper not ready: "" (helper exit status 1: gpunet_poc: --device cuda: torch is not installed (pip install -r requirements-gpu.txt))`},
