@@ -14,6 +14,7 @@ import (
 	"github.com/gpunet/gpunet/client/programerr"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/cli"
 	"github.com/gpunet/gpunet/internal/network"
 	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/internal/wire"
@@ -267,8 +268,8 @@ func PrintStatus(w io.Writer, s *Status) error {
 		if c.CurrentJob != nil {
 			job = c.CurrentJob.String()
 		}
-		fmt.Fprintf(w, "  status           %s\n  stake            %d of %d required (hardware model %d)\n  proven uptime    %d s of %d s probation\n  last window      %d\n  reputation       %d / 10000\n  current job      %s\n  pending slashes  %d\n",
-			c.Status, c.Stake, c.MinStake, c.Spec.HardwareModel, c.ProvenUptimeSecs, c.ProbationSecs, c.LastProofWindow, c.Reputation, job, c.PendingSlashes)
+		fmt.Fprintf(w, "  status           %s\n  stake            %s of %s required (hardware model %d)\n  proven uptime    %d s of %d s probation\n  last window      %d\n  reputation       %d / 10000\n  current job      %s\n  pending slashes  %d\n",
+			c.Status, cli.IO.Format(c.Stake), cli.IO.Format(c.MinStake), c.Spec.HardwareModel, c.ProvenUptimeSecs, c.ProbationSecs, c.LastProofWindow, c.Reputation, job, c.PendingSlashes)
 	}
 	fmt.Fprintln(w, "\nOn this host:")
 	if s.Host.CPUOnly != "" {

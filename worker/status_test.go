@@ -137,6 +137,7 @@ func TestStatusReadsEachOracleAndSaysReadyHereDownOnTheNetwork(t *testing.T) {
 	require.NotEmpty(t, vote.Signature)
 	require.Equal(t, "OracleUnreachable", s.Oracles[1].Down.Name)
 	require.True(t, s.ReadyHereDownThere, "one oracle of two is down")
+	require.Contains(t, text, "  stake            200 IO of 200 IO required (hardware model 0)\n")
 	require.Contains(t, text, "    GPU health       no GPU (CPU class)\n")
 	require.Contains(t, text, "    on-chain         vote window ")
 	require.Contains(t, text, " s up since window ")

@@ -8,17 +8,12 @@ import (
 	"github.com/gagliardetto/solana-go"
 	"github.com/spf13/cobra"
 
-	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/internal/cli"
 	"github.com/gpunet/gpunet/internal/network"
 )
 
-var (
-	ioToken   = cli.Token{Symbol: "IO", Decimals: economy.IODecimals}
-	iosdToken = cli.Token{Symbol: "IOSD", Decimals: economy.IOSDDecimals}
-	// microUSD is the oracles' price unit: micro-USD per whole IO.
-	microUSD = cli.Token{Symbol: "USD", Decimals: 6}
-)
+// microUSD is the oracles' price unit: micro-USD per whole IO.
+var microUSD = cli.Token{Symbol: "USD", Decimals: 6}
 
 func (a *app) configCommands() []*cobra.Command {
 	return []*cobra.Command{
@@ -27,7 +22,7 @@ func (a *app) configCommands() []*cobra.Command {
 				config, err := n.Registry.FetchConfig(ctx, n.Client)
 				return config, n.Registry.ConfigAddress(), err
 			},
-			map[string]cli.Token{"params.baseStake": ioToken, "pending.baseStake": ioToken}),
+			map[string]cli.Token{"params.baseStake": cli.IO, "pending.baseStake": cli.IO}),
 		configCommand(a, "escrow", "jobs, fees and usage windows",
 			func(ctx context.Context, n *network.Network) (any, solana.PublicKey, error) {
 				config, err := n.Escrow.FetchConfig(ctx, n.Client)
@@ -44,21 +39,21 @@ func (a *app) configCommands() []*cobra.Command {
 // economyTokens names the economy Config's fields counted in IO or IOSD base units.
 func economyTokens() map[string]cli.Token {
 	tokens := map[string]cli.Token{
-		"iosdMinted": iosdToken, "iosdBurned": iosdToken,
-		"iosdBreaker.previous": iosdToken, "iosdBreaker.current": iosdToken,
-		"ioBreaker.previous": ioToken, "ioBreaker.current": ioToken,
-		"limits.maxIosdMintLimit": iosdToken, "limits.maxIoRedeemLimit": ioToken,
+		"iosdMinted": cli.IOSD, "iosdBurned": cli.IOSD,
+		"iosdBreaker.previous": cli.IOSD, "iosdBreaker.current": cli.IOSD,
+		"ioBreaker.previous": cli.IO, "ioBreaker.current": cli.IO,
+		"limits.maxIosdMintLimit": cli.IOSD, "limits.maxIoRedeemLimit": cli.IO,
 		"prices.price": microUSD, "prices.conf": microUSD,
 	}
 	for _, field := range []string{"monthEmission", "emissionBudget", "totalScheduled", "totalAddedBack", "ioRedeemed",
 		"providerPoolTotal", "rewardsClaimed", "communityAccrued", "communityFunded", "ioBurned", "ioMinted"} {
-		tokens[field] = ioToken
+		tokens[field] = cli.IO
 	}
 	for _, params := range []string{"params.", "pending."} {
 		for _, field := range []string{"supplyCap", "firstMonthEmission", "netEmissionLimit", "ioRedeemLimit"} {
-			tokens[params+field] = ioToken
+			tokens[params+field] = cli.IO
 		}
-		tokens[params+"iosdMintLimit"] = iosdToken
+		tokens[params+"iosdMintLimit"] = cli.IOSD
 	}
 	return tokens
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	"github.com/gpunet/gpunet/internal/cli"
 	"github.com/gpunet/gpunet/internal/keyfile"
 	"github.com/gpunet/gpunet/internal/network"
 )
@@ -254,7 +255,7 @@ func TestConfigsOnTheLocalnet(t *testing.T) {
 	}
 	out, err = run("economy-config")
 	require.NoError(t, err)
-	require.Contains(t, out, "\nparams.supplyCap: "+ioToken.Format(eco.Params.SupplyCap)+"\n")
+	require.Contains(t, out, "\nparams.supplyCap: "+cli.IO.Format(eco.Params.SupplyCap)+"\n")
 	require.Contains(t, out, "\nparams.genesisTime: "+time.Unix(eco.Params.GenesisTime, 0).UTC().Format(time.RFC3339)+"\n")
 
 	// Without -u, the Solana CLI config's json_rpc_url.

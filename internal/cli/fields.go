@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gpunet/gpunet/client/economy"
 )
 
 // Token is a token's symbol and decimals, to show its base units as an amount.
@@ -15,6 +17,12 @@ type Token struct {
 	Symbol   string
 	Decimals uint8
 }
+
+// IO and IOSD are gpunet's tokens, with the decimals of the economy's IDL constants.
+var (
+	IO   = Token{Symbol: "IO", Decimals: economy.IODecimals}
+	IOSD = Token{Symbol: "IOSD", Decimals: economy.IOSDDecimals}
+)
 
 // Format writes base units as a decimal amount with the symbol: 150000000 IO (8 decimals) is
 // "1.5 IO".
