@@ -170,7 +170,9 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 	srv := api.New(api.Config{MaxBody: cfg.MaxBody, ClockSkew: cfg.ClockSkew, RateBurst: cfg.RateBurst, RateEvery: cfg.RateEvery,
 		StatusBurst: cfg.StatusBurst, StatusEvery: cfg.StatusEvery, Timeout: 5 * time.Second},
 		key, view.New(n.Registry, n.Client, cfg.RegistryCache, cfg.LookupBurst, cfg.LookupEvery, reads), st, heartbeats)
-	rewarder := rewards.New(rewards.Config{Every: cfg.RewardEvery}, n, key, d.Log.With("component", "oracle/rewards"), sent)
+	history := d.Metrics.NewCounterVec(prometheus.CounterOpts{Namespace: "gpunet", Subsystem: d.Name, Name: "rewards_history_transactions_total",
+		Help: "Transactions the rewarder read from the chain's history, by program (economy, registry); a restart reads only those after its saved cursors."}, []string{"program"})
+	rewarder := rewards.New(rewards.Config{Every: cfg.RewardEvery}, n, key, st, d.Log.With("component", "oracle/rewards"), sent, history)
 	prover := submit.New(submit.Config{Every: cfg.ProveEvery, Delay: cfg.ProveDelay}, n, key, st, d.Log.With("component", "oracle/submit"), sent)
 	if classes, _ := challenge.ParseClasses(cfg.ChallengeClasses); len(classes) > 0 { // validated
 		c := challenge.New(challenge.Config{Classes: classes, Period: cfg.ChallengePeriod, OpenWithin: cfg.ChallengeOpenWithin},

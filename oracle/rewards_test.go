@@ -3,17 +3,23 @@ package oracle_test
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"math/big"
 	"testing"
 	"time"
 
 	"github.com/gagliardetto/solana-go"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	"github.com/gpunet/gpunet/oracle/rewards"
+	"github.com/gpunet/gpunet/oracle/store"
 )
 
 // ledger is the test's own reading of the chain, for the formula of oracle/README.md written
@@ -123,13 +129,31 @@ func TestRewardsFromTheChainAreClaimed(t *testing.T) {
 	}
 	ctx, stop := context.WithCancel(e.Ctx)
 	defer stop()
+	var workers []*worker
 	for _, p := range []chaintest.Provider{h100, rtx} {
 		w := &worker{key: p.DeviceKey, oracles: oracles, seq: make([]uint64, 3)}
+		workers = append(workers, w)
 		go w.run(ctx)
 	}
 	first := waitCounted(t, e, h100, 0)
 	waitCounted(t, e, h100, first.LastProofWindow+3)
-	waitCounted(t, e, rtx, first.LastProofWindow+3)
+
+	// oracle 3 is cancelled wherever its round is and started again on its database: it
+	// resumes from its saved progress, and its values below are still exactly everyone's
+	require.NoError(t, oracles[2].stop())
+	restarted := start(t, e, e.Oracles[2], oracles[2].dsn, "-rate-every", "100ms", "-reward-every", "300ms")
+	for _, w := range workers {
+		w.mu.Lock() // the workers read the slice
+	}
+	oracles[2] = restarted
+	for _, w := range workers {
+		w.mu.Unlock()
+	}
+	require.Eventually(t, func() bool { return logLine(restarted.logs, "rewards resumed") != nil }, time.Minute, 10*time.Millisecond)
+	require.NotZero(t, logLine(restarted.logs, "rewards resumed")["folded"], "it had folded epochs before the stop")
+
+	waitCounted(t, e, h100, first.LastProofWindow+6)
+	waitCounted(t, e, rtx, first.LastProofWindow+6)
 	stop() // the devices go down: their last credit (2 s) ends in a window that ends within 3 s,
 	// is voted 1 s later and counted by its deadline (3 s): after that no count adds uptime
 	e.WaitChainTime(t, time.Now().Unix()+2+3+1+3+2)
@@ -167,4 +191,37 @@ func TestRewardsFromTheChainAreClaimed(t *testing.T) {
 	require.Equal(t, want[rtx.Device], claim(rtx))
 	again := chaintest.Must(e.Economy.ClaimRewards(rtx.Device, rtx.Token))
 	require.ErrorIs(t, e.Send([]solana.PrivateKey{e.Node.Key("faucet")}, again), economy.ErrNothingToClaim, "anyone may send a claim; it pays only the attested value")
+
+	// with every oracle stopped, oracle 3's rewarder resumed on its database reads only the
+	// history after its saved cursors; one on an empty database reads all of it; both end
+	// with the same totals, exactly the test's
+	for _, o := range oracles {
+		require.NoError(t, o.stop())
+	}
+	count := func(program solana.PublicKey, after solana.Signature) float64 {
+		n := 0
+		require.NoError(t, e.Client.History(e.Ctx, program, after, func(context.Context, chain.Event) error { n++; return nil }))
+		return float64(n)
+	}
+	for _, dsn := range []string{oracles[2].dsn, database(t)} {
+		pool, err := pgxpool.New(e.Ctx, dsn)
+		require.NoError(t, err)
+		defer pool.Close()
+		st, err := store.New(e.Ctx, pool)
+		require.NoError(t, err)
+		before, err := st.LoadRewards(e.Ctx)
+		require.NoError(t, err)
+		sent := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sent"}, []string{"kind", "state"})
+		history := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "history"}, []string{"program"})
+		r := rewards.New(rewards.Config{}, e.Network, e.Oracles[2], st, slog.New(slog.DiscardHandler), sent, history)
+		require.NoError(t, r.Round(e.Ctx))
+		economyRead, registryRead := testutil.ToFloat64(history.WithLabelValues("economy")), testutil.ToFloat64(history.WithLabelValues("registry"))
+		require.Equal(t, count(e.Economy.ID, before.EconomyCursor), economyRead)
+		require.Equal(t, count(e.Registry.ID, before.RegistryCursor), registryRead)
+		after, err := st.LoadRewards(e.Ctx)
+		require.NoError(t, err)
+		require.Equal(t, want, after.Totals)
+		require.Zero(t, testutil.ToFloat64(sent.WithLabelValues("rewards", "landed")), "the chain holds every value already")
+		t.Logf("resumed from cursor %v: read %v economy and %v registry transactions", before.RegistryCursor != solana.Signature{}, economyRead, registryRead)
+	}
 }

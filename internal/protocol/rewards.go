@@ -64,3 +64,26 @@ func classMultiplier(params *registry.ConfigParams, model uint32) (uint32, bool)
 	}
 	return 0, false
 }
+
+// ConfigChange is a registry configuration made live at a transaction's block time:
+// initialize_config's parameters, then each ConfigUpdated's (update_config's immediate changes
+// and apply_config's delayed ones).
+type ConfigChange struct {
+	BlockTime int64
+	Params    *registry.ConfigParams
+}
+
+// ConfigInForce is the configuration an epoch ending at end (unix seconds, exclusive) is
+// rewarded under: the last of changes (in chain order) whose block time is before end, the
+// same rule that credits a ProofCounted to an epoch; nil when none is. A change at end or
+// later belongs to the next epochs, so every oracle picks the same one whenever it folds.
+func ConfigInForce(changes []ConfigChange, end int64) *registry.ConfigParams {
+	var in *registry.ConfigParams
+	for _, c := range changes {
+		if c.BlockTime >= end {
+			break
+		}
+		in = c.Params
+	}
+	return in
+}

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/registry"
 )
 
 // The formula on a worked example: weights 3,600 x 100,000 x 5,000, 1,800 x 10,000 x 10,000
@@ -63,4 +65,31 @@ func TestEpochRewardsNeverExceedPool(t *testing.T) {
 			require.Equal(t, got[0], got[1], "case %d: equal devices", c)
 		}
 	}
+}
+
+// The configuration an epoch is rewarded under is the last one made live before the epoch's
+// end: a change before the end counts for the epoch, one at or after it only for later ones,
+// and the class multiplier follows.
+func TestConfigInForce(t *testing.T) {
+	config := func(multiplier uint32) *registry.ConfigParams {
+		p := &registry.ConfigParams{HardwareClassCount: 1}
+		p.HardwareClasses[0] = registry.HardwareClass{Model: registry.ModelH100, MultiplierBps: multiplier}
+		return p
+	}
+	initial, before, at, after := config(100_000), config(50_000), config(40_000), config(30_000)
+	const end = 1_000 // the epoch's end (exclusive)
+	changes := []ConfigChange{{BlockTime: 10, Params: initial}, {BlockTime: end - 1, Params: before}}
+	require.Same(t, before, ConfigInForce(changes, end), "a change a second before the end")
+	require.Same(t, initial, ConfigInForce(changes, end-1), "the change at an earlier epoch's end is not its")
+	changes = append(changes, ConfigChange{BlockTime: end, Params: at}, ConfigChange{BlockTime: end + 5, Params: after})
+	require.Same(t, before, ConfigInForce(changes, end), "changes at and after the end are left out")
+	require.Same(t, at, ConfigInForce(changes, end+1))
+	require.Same(t, after, ConfigInForce(changes, end+6))
+	require.Nil(t, ConfigInForce(changes, 10), "nothing before initialization")
+	require.Nil(t, ConfigInForce(nil, end))
+	require.Equal(t, uint32(50_000), ClassMultiplier(ConfigInForce(changes, end), registry.ModelH100))
+
+	// several changes in one block (one block time): the last in chain order
+	same := []ConfigChange{{BlockTime: 10, Params: initial}, {BlockTime: 500, Params: before}, {BlockTime: 500, Params: after}}
+	require.Same(t, after, ConfigInForce(same, end))
 }

@@ -1,11 +1,12 @@
 // Package rewards advances the economy's ended epochs and submits each device's cumulative
 // reward, computed only from the chain (oracle/README.md, Rewards): each advanced epoch's
 // provider pool from its EpochAdvanced event, each device's proven uptime and reputation from
-// its ProofCounted events by their block time, its class multiplier from the registry.
+// its ProofCounted events by their block time, its class multiplier from the registry
+// configuration in force at the epoch's end (protocol.ConfigInForce).
 //
-// Nothing is stored: the epochs and proofs read so far live in memory and a restart reads the
-// chain again from its first transaction, so the values cannot drift from it; a submission
-// is sent only when the chain's RewardRecord holds less from this oracle.
+// What it read and folded is saved in the oracle's database once a round, in one transaction
+// with the history cursors, so a restart resumes after them and counts every event once; a
+// submission is sent only when the chain's RewardRecord holds less from this oracle.
 package rewards
 
 import (
@@ -16,6 +17,7 @@ import (
 	"log/slog"
 	"time"
 
+	bin "github.com/gagliardetto/binary"
 	"github.com/gagliardetto/solana-go"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -25,6 +27,7 @@ import (
 	"github.com/gpunet/gpunet/internal/daemon"
 	"github.com/gpunet/gpunet/internal/network"
 	"github.com/gpunet/gpunet/internal/protocol"
+	"github.com/gpunet/gpunet/oracle/store"
 )
 
 // submitsPerTx is how many submit_rewards one transaction carries (7 accounts each, 5 shared):
@@ -44,28 +47,34 @@ type proved struct {
 
 // Rewarder advances epochs and submits rewards for one oracle.
 type Rewarder struct {
-	net  *network.Network
-	key  chain.Signer
-	log  *slog.Logger
-	sent *prometheus.CounterVec // by kind and state
-	cfg  Config
-	now  func() time.Time
+	net     *network.Network
+	key     chain.Signer
+	store   *store.Store
+	log     *slog.Logger
+	sent    *prometheus.CounterVec // by kind and state
+	history *prometheus.CounterVec // transactions read from the history, by program
+	cfg     Config
+	now     func() time.Time
 
-	// the chain read so far (memory only)
+	// the chain read so far, saved each round (store.RewardProgress)
+	loaded                        bool
 	economyCursor, registryCursor solana.Signature
 	pools                         map[uint64]uint64                       // advanced epoch -> its provider pool, not folded yet
 	proofs                        map[uint64]map[solana.PublicKey]*proved // epoch -> device -> its proofs
 	models                        map[solana.PublicKey]uint32             // device -> hardware model (fixed at registration)
 	totals                        map[solana.PublicKey]uint64             // device -> rewards of the folded epochs
+	changed                       map[solana.PublicKey]bool               // totals not saved yet
 	folded                        uint64                                  // epochs before it are in totals
+	configs                       []protocol.ConfigChange                 // the registry's, in chain order
 }
 
-// New is the rewarder of the oracle signing (and paying) with key; sent counts its
-// transactions by kind (advance, rewards) and outcome.
-func New(cfg Config, n *network.Network, key chain.Signer, log *slog.Logger, sent *prometheus.CounterVec) *Rewarder {
-	return &Rewarder{net: n, key: key, log: log, sent: sent, cfg: cfg, now: time.Now,
+// New is the rewarder of the oracle signing (and paying) with key, saving its progress in st;
+// sent counts its transactions by kind (advance, rewards) and outcome, history the
+// transactions it read by program (economy, registry).
+func New(cfg Config, n *network.Network, key chain.Signer, st *store.Store, log *slog.Logger, sent, history *prometheus.CounterVec) *Rewarder {
+	return &Rewarder{net: n, key: key, store: st, log: log, sent: sent, history: history, cfg: cfg, now: time.Now,
 		pools: map[uint64]uint64{}, proofs: map[uint64]map[solana.PublicKey]*proved{},
-		models: map[solana.PublicKey]uint32{}, totals: map[solana.PublicKey]uint64{}}
+		models: map[solana.PublicKey]uint32{}, totals: map[solana.PublicKey]uint64{}, changed: map[solana.PublicKey]bool{}}
 }
 
 // Run works every cfg.Every until ctx ends; a failed round is logged and retried.
@@ -77,6 +86,11 @@ func (r *Rewarder) Run(ctx context.Context) error {
 // every advanced epoch into the totals and submits the totals the chain lacks. Before the
 // economy is initialized it does nothing.
 func (r *Rewarder) Round(ctx context.Context) error {
+	if !r.loaded {
+		if err := r.load(ctx); err != nil {
+			return err
+		}
+	}
 	ec, err := r.net.Economy.FetchConfig(ctx, r.net.Client)
 	if errors.Is(err, chain.ErrAccountNotFound) {
 		return nil
@@ -95,12 +109,15 @@ func (r *Rewarder) Round(ctx context.Context) error {
 	if err := r.readRegistry(ctx, &ec.Params); err != nil {
 		return err
 	}
-	rc, err := r.net.Registry.FetchConfig(ctx, r.net.Client)
+	if err := r.fold(ctx, &ec.Params); err != nil {
+		return err
+	}
+	if err := r.save(ctx); err != nil {
+		return err
+	}
+	rc, err := r.net.Registry.FetchConfig(ctx, r.net.Client) // the live oracle set, for submit
 	if err != nil {
 		return fmt.Errorf("read registry config: %w", err)
-	}
-	if err := r.fold(ctx, &rc.Params); err != nil {
-		return err
 	}
 	return r.submit(ctx, &rc.Params)
 }
@@ -133,8 +150,9 @@ func (r *Rewarder) advance(ctx context.Context, ec *economy.Config) error {
 // order, and moves the cursor; failed transactions changed nothing and are skipped. parse
 // decodes one event into what applies it (nil: none); a transaction's events apply only once
 // all of them decoded, so a failure leaves none of them counted.
-func (r *Rewarder) events(ctx context.Context, program solana.PublicKey, cursor *solana.Signature, parse func(ev chain.Event, data []byte) (func(), error)) error {
+func (r *Rewarder) events(ctx context.Context, name string, program solana.PublicKey, cursor *solana.Signature, parse func(ev chain.Event, data []byte) (func(), error)) error {
 	return r.net.Client.History(ctx, program, *cursor, func(_ context.Context, ev chain.Event) error {
+		r.history.WithLabelValues(name).Inc()
 		var apply []func()
 		if ev.Err == nil {
 			data, err := chain.EventData(ev.Logs, program)
@@ -160,7 +178,7 @@ func (r *Rewarder) events(ctx context.Context, program solana.PublicKey, cursor 
 }
 
 func (r *Rewarder) readEconomy(ctx context.Context) error {
-	return r.events(ctx, r.net.Economy.ID, &r.economyCursor, func(_ chain.Event, data []byte) (func(), error) {
+	return r.events(ctx, "economy", r.net.Economy.ID, &r.economyCursor, func(_ chain.Event, data []byte) (func(), error) {
 		if !bytes.HasPrefix(data, economy.Event_EpochAdvanced[:]) {
 			return nil, nil
 		}
@@ -172,9 +190,29 @@ func (r *Rewarder) readEconomy(ctx context.Context) error {
 	})
 }
 
-// readRegistry credits each ProofCounted event to the economy epoch its block time lies in.
+// readRegistry credits each ProofCounted event to the economy epoch its block time lies in,
+// and keeps every configuration made live with its block time: initialize_config's (its
+// event carries no parameters: they are read from the instruction) and each ConfigUpdated's.
 func (r *Rewarder) readRegistry(ctx context.Context, params *economy.ConfigParams) error {
-	return r.events(ctx, r.net.Registry.ID, &r.registryCursor, func(tx chain.Event, data []byte) (func(), error) {
+	return r.events(ctx, "registry", r.net.Registry.ID, &r.registryCursor, func(tx chain.Event, data []byte) (func(), error) {
+		var config *registry.ConfigParams
+		switch {
+		case bytes.HasPrefix(data, registry.Event_ConfigInitialized[:]):
+			p, err := r.initialConfig(ctx, tx.Signature)
+			if err != nil {
+				return nil, err
+			}
+			config = p
+		case bytes.HasPrefix(data, registry.Event_ConfigUpdated[:]):
+			ev, err := registry.ParseEvent_ConfigUpdated(data)
+			if err != nil {
+				return nil, err
+			}
+			config = &ev.Params
+		}
+		if config != nil {
+			return func() { r.configs = append(r.configs, protocol.ConfigChange{BlockTime: tx.BlockTime, Params: config}) }, nil
+		}
 		if !bytes.HasPrefix(data, registry.Event_ProofCounted[:]) {
 			return nil, nil
 		}
@@ -190,6 +228,30 @@ func (r *Rewarder) readRegistry(ctx context.Context, params *economy.ConfigParam
 		}
 		return func() { r.credit(epoch, ev) }, nil
 	})
+}
+
+// initialConfig is the parameters of the initialize_config instruction in transaction sig.
+func (r *Rewarder) initialConfig(ctx context.Context, sig solana.Signature) (*registry.ConfigParams, error) {
+	res, err := r.net.Client.Transaction(ctx, sig)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := res.Transaction.GetTransaction()
+	if err != nil {
+		return nil, fmt.Errorf("transaction %s: %w", sig, err)
+	}
+	for _, ix := range tx.Message.Instructions {
+		program, err := tx.Message.Program(ix.ProgramIDIndex)
+		if err != nil || program != r.net.Registry.ID || !bytes.HasPrefix(ix.Data, registry.Instruction_InitializeConfig[:]) {
+			continue
+		}
+		var p registry.ConfigParams
+		if err := bin.NewBorshDecoder(ix.Data[len(registry.Instruction_InitializeConfig):]).Decode(&p); err != nil {
+			return nil, fmt.Errorf("initialize_config in %s: %w", sig, err)
+		}
+		return &p, nil
+	}
+	return nil, fmt.Errorf("transaction %s: ConfigInitialized without initialize_config", sig)
 }
 
 // credit adds a ProofCounted event to its device's proofs of epoch.
@@ -209,12 +271,21 @@ func (r *Rewarder) credit(epoch uint64, ev *registry.ProofCounted) {
 }
 
 // fold adds every advanced epoch, in order, to the totals: protocol.EpochRewards over its
-// pool and its devices' proofs, each weighted by its class's live multiplier.
-func (r *Rewarder) fold(ctx context.Context, params *registry.ConfigParams) error {
+// pool and its devices' proofs, each weighted by its class's multiplier in the registry
+// configuration in force at the epoch's end.
+func (r *Rewarder) fold(ctx context.Context, ec *economy.ConfigParams) error {
 	for {
 		pool, ok := r.pools[r.folded]
 		if !ok {
 			return nil
+		}
+		end, err := protocol.EpochEnd(ec, r.folded)
+		if err != nil {
+			return err
+		}
+		params := protocol.ConfigInForce(r.configs, int64(end))
+		if params == nil {
+			return fmt.Errorf("epoch %d: no registry configuration before its end", r.folded)
 		}
 		proofs := r.proofs[r.folded]
 		if err := r.readModels(ctx, proofs); err != nil {
@@ -229,12 +300,62 @@ func (r *Rewarder) fold(ctx context.Context, params *registry.ConfigParams) erro
 		}
 		for i, reward := range protocol.EpochRewards(pool, weights) {
 			r.totals[devices[i]] += reward
+			r.changed[devices[i]] = true
 		}
 		r.log.Debug("epoch folded", "epoch", r.folded, "pool", pool, "devices", len(devices))
 		delete(r.pools, r.folded)
 		delete(r.proofs, r.folded)
 		r.folded++
 	}
+}
+
+// load resumes from the saved progress.
+func (r *Rewarder) load(ctx context.Context) error {
+	p, err := r.store.LoadRewards(ctx)
+	if err != nil {
+		return err
+	}
+	r.economyCursor, r.registryCursor, r.folded, r.totals, r.pools = p.EconomyCursor, p.RegistryCursor, p.Folded, p.Totals, p.Pools
+	for _, pr := range p.Proofs {
+		r.credit(pr.Epoch, &registry.ProofCounted{Device: pr.Device, UptimeSecs: pr.Uptime, Reputation: pr.Reputation})
+	}
+	for _, c := range p.Configs {
+		var params registry.ConfigParams
+		if err := bin.NewBorshDecoder(c.Params).Decode(&params); err != nil {
+			return fmt.Errorf("saved registry config: %w", err)
+		}
+		r.configs = append(r.configs, protocol.ConfigChange{BlockTime: c.BlockTime, Params: &params})
+	}
+	r.loaded = true
+	r.log.Info("rewards resumed", "folded", r.folded, "devices", len(r.totals), "pending_epochs", len(r.pools))
+	return nil
+}
+
+// save writes what was read up to the cursors and the totals changed since the last save, in
+// one database transaction.
+func (r *Rewarder) save(ctx context.Context) error {
+	p := &store.RewardProgress{EconomyCursor: r.economyCursor, RegistryCursor: r.registryCursor, Folded: r.folded,
+		Totals: map[solana.PublicKey]uint64{}, Pools: r.pools}
+	for d := range r.changed {
+		p.Totals[d] = r.totals[d]
+	}
+	for epoch, devices := range r.proofs {
+		for d, pr := range devices {
+			p.Proofs = append(p.Proofs, store.RewardProof{Epoch: epoch, Device: d, Uptime: pr.uptime, Reputation: pr.reputation})
+		}
+	}
+	for _, c := range r.configs {
+		b, err := bin.MarshalBorsh(c.Params)
+		if err != nil {
+			return err
+		}
+		p.Configs = append(p.Configs, store.RewardConfig{BlockTime: c.BlockTime, Params: b})
+	}
+	if err := r.store.SaveRewards(ctx, p); err != nil {
+		return err
+	}
+	clear(r.changed)
+	return nil
 }
 
 // readModels reads the hardware model of the devices not read yet.
