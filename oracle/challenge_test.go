@@ -64,7 +64,7 @@ func runWorker(t *testing.T, e *chaintest.Env, p chaintest.Provider, oracles []*
 	set := workerbeat.Set{Interval: time.Second, Oracles: keys}
 	sender := workerbeat.NewSender(p.DeviceKey, seq, func() workerbeat.Set { return set },
 		func() wire.Telemetry { return wire.Telemetry{Version: wire.TelemetryVersion} }, log, promauto.With(prometheus.NewRegistry()))
-	solver := challenge.New(p.DeviceKey, backend, func() []solana.PublicKey { return keys }, log)
+	solver := challenge.New(p.DeviceKey, backend, func() []solana.PublicKey { return keys }, log, promauto.With(prometheus.NewRegistry()))
 	sender.OnChallenge = solver.Offer
 	ctx, stop := context.WithCancel(e.Ctx)
 	t.Cleanup(stop)

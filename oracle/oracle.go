@@ -176,7 +176,7 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 	prover := submit.New(submit.Config{Every: cfg.ProveEvery, Delay: cfg.ProveDelay}, n, key, st, d.Log.With("component", "oracle/submit"), sent)
 	if classes, _ := challenge.ParseClasses(cfg.ChallengeClasses); len(classes) > 0 { // validated
 		c := challenge.New(challenge.Config{Classes: classes, Period: cfg.ChallengePeriod, OpenWithin: cfg.ChallengeOpenWithin},
-			key.PublicKey(), st, d.Log.With("component", "oracle/challenge"))
+			key.PublicKey(), st, d.Log.With("component", "oracle/challenge"), d.Metrics)
 		srv.Challenges(c)
 		prover.Challenges = c
 	}

@@ -114,7 +114,7 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 	sender := heartbeat.NewSender(key, seq, func() heartbeat.Set { return *set.Load() }, telemetry, d.Log.With("part", "heartbeat"), d.Metrics)
 	backend, stopHelper := gpuhelper.Pick(strings.Fields(cfg.GPUHelper), d.Log.With("part", "challenge"))
 	defer stopHelper()
-	solver := challenge.New(key, backend, func() []solana.PublicKey { return set.Load().Oracles }, d.Log.With("part", "challenge"))
+	solver := challenge.New(key, backend, func() []solana.PublicKey { return set.Load().Oracles }, d.Log.With("part", "challenge"), d.Metrics)
 	sender.OnChallenge = solver.Offer
 
 	tasks := []func(context.Context) error{

@@ -335,6 +335,16 @@ func printOracle(w io.Writer, o *OracleView, now time.Time) {
 				fmt.Fprintf(w, "    GPU problem      %s\n", p)
 			}
 		}
+		if c := o.Seen.LastChallenge; c != nil {
+			fmt.Fprintf(w, "    last challenge   n = %d issued %s: %s", c.N, at(c.IssuedAt), c.Outcome)
+			if c.ElapsedMs > 0 {
+				fmt.Fprintf(w, ", root after %s", (time.Duration(c.ElapsedMs) * time.Millisecond).String())
+			}
+			if c.Outcome == "passed" {
+				fmt.Fprintf(w, ", score %d", c.Score)
+			}
+			fmt.Fprintln(w)
+		}
 		if len(o.Seen.Submissions) == 0 {
 			fmt.Fprintln(w, "    on-chain         nothing submitted yet")
 		}

@@ -13,6 +13,18 @@ type DeviceStatus struct {
 	LastHeartbeat *HeartbeatSeen `json:"last_heartbeat"`
 	// Submissions are this oracle's latest transactions about the device, newest first.
 	Submissions []Submission `json:"submissions"`
+	// LastChallenge is this oracle's latest proof-of-compute challenge of the device (nil: none).
+	LastChallenge *ChallengeSeen `json:"last_challenge,omitempty"`
+}
+
+// ChallengeSeen is an oracle's latest challenge of a device. Outcome is offered or rooted while
+// it runs, then passed, or the failure's finding: wrong, slow or unanswered.
+type ChallengeSeen struct {
+	IssuedAt  int64  `json:"issued_at_ms"` // the oracle's clock
+	N         int    `json:"n"`
+	Outcome   string `json:"outcome"`
+	ElapsedMs int64  `json:"elapsed_ms,omitempty"` // offer to root, once the root came
+	Score     uint64 `json:"score,omitempty"`
 }
 
 // HeartbeatSeen is the last heartbeat an oracle accepted from a device.

@@ -96,7 +96,7 @@ func (s *Server) heartbeat(c *fiber.Ctx) error {
 	hb, r := s.verifier.Verify(c.Get(wire.KeyHeader), c.Get(wire.SignatureHeader), c.Body(), now)
 	if r == nil {
 		var ack *wire.HeartbeatAck
-		if ack, r = s.accept(c.UserContext(), hb, now); r == nil {
+		if ack, r = s.accept(c.UserContext(), hb, c.IP(), now); r == nil {
 			result := "accepted"
 			if ack.CreditedUntil == ack.ReceivedAt {
 				result = "late"
@@ -111,8 +111,8 @@ func (s *Server) heartbeat(c *fiber.Ctx) error {
 
 // accept checks a verified heartbeat against the registry and the device's rate limit (after
 // the registry, so keys of no device never take a place in the limiter), then stores it with
-// the uptime it credits.
-func (s *Server) accept(ctx context.Context, hb *wire.Heartbeat, now time.Time) (*wire.HeartbeatAck, *Refusal) {
+// the uptime it credits; addr is the sender's address, which groups devices for challenges.
+func (s *Server) accept(ctx context.Context, hb *wire.Heartbeat, addr string, now time.Time) (*wire.HeartbeatAck, *Refusal) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	d, err := s.registry.Device(ctx, hb.Device)
@@ -147,7 +147,7 @@ func (s *Server) accept(ctx context.Context, hb *wire.Heartbeat, now time.Time) 
 	ack := &wire.HeartbeatAck{Oracle: s.key.PublicKey(), Device: hb.Device, Sequence: hb.Sequence,
 		ReceivedAt: credit.From, CreditedUntil: credit.Until, IntervalSecs: uint32(interval)}
 	if s.challenges != nil {
-		ack.Challenge = s.challenges.Offer(ctx, d, &cfg.Params, now)
+		ack.Challenge = s.challenges.Offer(ctx, d, &cfg.Params, addr, now)
 	}
 	return ack, nil
 }
@@ -174,6 +174,18 @@ func (s *Server) status(c *fiber.Ctx) error {
 		return s.refuse(c, refuse(http.StatusServiceUnavailable, wire.ReasonUnavailable, "cannot read the database now"))
 	}
 	out := wire.DeviceStatus{Oracle: s.key.PublicKey(), Device: device, Submissions: make([]wire.Submission, len(actions))}
+	if s.challenges != nil {
+		latest, err := s.store.Challenges(ctx, device.String(), 1)
+		if err != nil {
+			return s.refuse(c, refuse(http.StatusServiceUnavailable, wire.ReasonUnavailable, "cannot read the database now"))
+		}
+		for _, ch := range latest {
+			out.LastChallenge = &wire.ChallengeSeen{IssuedAt: ch.IssuedMs, N: ch.N, Outcome: challenge.Outcome(&ch), Score: ch.Score}
+			if ch.ElapsedMs != nil {
+				out.LastChallenge.ElapsedMs = *ch.ElapsedMs
+			}
+		}
+	}
 	if last != nil {
 		h := wire.GPUHealth{GPUs: len(last.Telemetry.GPUs), Problems: last.Telemetry.Problems}
 		for _, g := range last.Telemetry.GPUs {

@@ -14,9 +14,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gagliardetto/solana-go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/poc"
@@ -40,11 +43,21 @@ type Service struct {
 	store *store.Store
 	log   *slog.Logger
 	rng   io.Reader // crypto/rand: seeds, IDs and positions nobody can predict
+
+	outcomes *prometheus.CounterVec   // by outcome: offered, passed, wrong, slow, unanswered
+	elapsed  *prometheus.HistogramVec // offer to root, by class (hardware model)
+	cohorts  cohorts
 }
 
-// New is the challenge service of the oracle with key.
-func New(cfg Config, key solana.PublicKey, st *store.Store, log *slog.Logger) *Service {
-	return &Service{cfg: cfg, key: key, store: st, log: log, rng: rand.Reader}
+// New is the challenge service of the oracle with key; its metrics register with metrics.
+func New(cfg Config, key solana.PublicKey, st *store.Store, log *slog.Logger, metrics promauto.Factory) *Service {
+	return &Service{cfg: cfg, key: key, store: st, log: log, rng: rand.Reader, cohorts: newCohorts(),
+		outcomes: metrics.NewCounterVec(prometheus.CounterOpts{Namespace: "gpunet", Subsystem: "oracle", Name: "challenges_total",
+			Help: "Proof-of-compute challenges by outcome: offered, passed, or the failure's finding (wrong, slow, unanswered)."}, []string{"outcome"}),
+		elapsed: metrics.NewHistogramVec(prometheus.HistogramOpts{Namespace: "gpunet", Subsystem: "oracle", Name: "challenge_elapsed_seconds",
+			Help:    "Seconds from a challenge's offer to its root, by class (hardware model), for the challenges decided on a root.",
+			Buckets: prometheus.ExponentialBuckets(0.125, 2, 10)}, []string{"class"}),
+	}
 }
 
 // Error is a refused challenge request: its HTTP status and reason.
@@ -62,17 +75,24 @@ func refuse(status int, reason wire.Reason, format string, a ...any) *Error {
 
 var errUnavailable = refuse(http.StatusServiceUnavailable, wire.ReasonUnavailable, "cannot read or store the challenge now")
 
-// Offer is the challenge to put in the answer to d's heartbeat at now, or nil: d is
+// Offer is the challenge to put in the answer to d's heartbeat from addr at now, or nil: d is
 // challenged when this oracle is the period's assignee (poc.Assignee over the registry's oracle
-// set), its class has an entry, and it is not hired (its job is the proof). Every device's
-// challenge starts at its first heartbeat of the period, so the devices of one provider, or
-// behind one address, work theirs at the same time; the offer is repeated until its deadline
-// in case an answer was lost, and its clock runs from the first.
-func (s *Service) Offer(ctx context.Context, d *registry.Device, params *registry.ConfigParams, now time.Time) *wire.ChallengeOffer {
-	class, ok := s.cfg.Classes[d.Spec.HardwareModel]
+// set), its class has an entry, and it is not hired (its job is the proof). Its challenge
+// starts once every device of its cohort (same owner or same address, challenged by this
+// oracle this period, heartbeating) has heartbeated in the period (cohorts.held), so one
+// machine time-shared between identities works all their challenges at once. The offer is
+// repeated until its deadline in case an answer was lost, and its clock runs from the first.
+func (s *Service) Offer(ctx context.Context, d *registry.Device, params *registry.ConfigParams, addr string, now time.Time) *wire.ChallengeOffer {
+	class := s.cfg.Classes[d.Spec.HardwareModel]
 	slot := oracleSlot(params, s.key)
 	period := uint64(now.UnixMilli() / s.cfg.Period.Milliseconds())
-	if !ok || slot < 0 || d.Status == registry.StatusHired || poc.Assignee(d.DeviceKey, period, int(params.OracleCount)) != slot {
+	challenged := func(m member) bool {
+		_, ok := s.cfg.Classes[m.model]
+		return ok && slot >= 0 && m.status != registry.StatusHired && poc.Assignee(m.key, period, int(params.OracleCount)) == slot
+	}
+	interval := time.Duration(params.HeartbeatIntervalSecs) * time.Second
+	periodStart := time.UnixMilli(int64(period) * s.cfg.Period.Milliseconds())
+	if !s.cohorts.beat(member{key: d.DeviceKey, owner: d.Owner, addr: addr, model: d.Spec.HardwareModel, status: d.Status}, now, 2*interval, periodStart, challenged) {
 		return nil
 	}
 	var fresh [48]byte
@@ -91,7 +111,8 @@ func (s *Service) Offer(ctx context.Context, d *registry.Device, params *registr
 	}
 	o := &wire.ChallengeOffer{ID: c.ID, Oracle: s.key, Device: d.DeviceKey, N: c.N, IssuedAt: c.IssuedMs, RootDeadline: c.RootDeadlineMs, OpenWithin: c.OpenWithinMs}
 	copy(o.Seed[:], c.Seed)
-	if c.IssuedMs == now.UnixMilli() {
+	if c.ID == hex.EncodeToString(fresh[:16]) {
+		s.outcomes.WithLabelValues("offered").Inc()
 		s.log.Info("challenge offered", "device", c.Device, "id", c.ID, "n", c.N, "deadline", class.Deadline)
 	}
 	return o
@@ -227,7 +248,19 @@ func (s *Service) decide(ctx context.Context, c *store.Challenge, from string, a
 	case err != nil:
 		return errUnavailable
 	}
+	s.outcomes.WithLabelValues(Outcome(c)).Inc()
+	if c.ElapsedMs != nil {
+		s.elapsed.WithLabelValues(strconv.FormatUint(uint64(c.Model), 10)).Observe(float64(*c.ElapsedMs) / 1000)
+	}
 	return nil
+}
+
+// Outcome is c's state while it runs (offered, rooted), then passed or its failure's finding.
+func Outcome(c *store.Challenge) string {
+	if c.State == store.Fail {
+		return c.Finding
+	}
+	return c.State
 }
 
 func (s *Service) result(c *store.Challenge, err error) (*wire.ChallengeResult, error) {
@@ -243,9 +276,11 @@ func (s *Service) result(c *store.Challenge, err error) (*wire.ChallengeResult, 
 // oldest decided challenge no landed vote carried yet (registry.ChallengeNone and 0 when
 // none), and that challenge's ID for Reported. Overdue challenges are failed first.
 func (s *Service) Report(ctx context.Context, device string, now time.Time) (outcome uint8, score uint64, id string, err error) {
-	if err := s.store.Expire(ctx, device, now.UnixMilli()); err != nil {
+	expired, err := s.store.Expire(ctx, device, now.UnixMilli())
+	if err != nil {
 		return 0, 0, "", err
 	}
+	s.outcomes.WithLabelValues(store.FindingUnanswered).Add(float64(expired))
 	c, err := s.store.Unreported(ctx, device)
 	if err != nil || c == nil {
 		return registry.ChallengeNone, 0, "", err

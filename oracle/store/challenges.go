@@ -123,16 +123,17 @@ func (s *Store) Decide(ctx context.Context, c Challenge, from string, nowMs int6
 	return nil
 }
 
-// Expire fails device's challenges whose root or proof is overdue at nowMs (unanswered).
-func (s *Store) Expire(ctx context.Context, device string, nowMs int64) error {
-	_, err := s.pool.Exec(ctx, `UPDATE challenges SET state = $3, finding = $4, decided_ms = $2,
+// Expire fails device's challenges whose root or proof is overdue at nowMs (unanswered), and
+// says how many.
+func (s *Store) Expire(ctx context.Context, device string, nowMs int64) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE challenges SET state = $3, finding = $4, decided_ms = $2,
 			failure = CASE state WHEN $5 THEN 'no root by the deadline' ELSE 'no proof by the deadline' END
 		WHERE device = $1 AND (state = $5 AND root_deadline_ms < $2 OR state = $6 AND proof_deadline_ms < $2)`,
 		device, nowMs, Fail, FindingUnanswered, Offered, Rooted)
 	if err != nil {
-		return fmt.Errorf("expire challenges: %w", err)
+		return 0, fmt.Errorf("expire challenges: %w", err)
 	}
-	return nil
+	return tag.RowsAffected(), nil
 }
 
 // Unreported is device's oldest decided challenge whose outcome no landed vote carried yet, or nil.

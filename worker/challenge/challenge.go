@@ -6,7 +6,7 @@ package challenge
 import (
 	"context"
 	"encoding/json"
-
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gagliardetto/solana-go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/gpunet/gpunet/internal/poc"
 	"github.com/gpunet/gpunet/internal/wire"
@@ -35,9 +37,11 @@ type Solver struct {
 	HTTP    *http.Client
 	Log     *slog.Logger
 
-	offers chan offer
-	mu     sync.Mutex
-	seen   map[string]bool
+	offers   chan offer
+	mu       sync.Mutex
+	seen     map[string]bool
+	outcomes *prometheus.CounterVec // by outcome: passed, failed, missed (a deadline), error
+	compute  prometheus.Counter     // seconds spent multiplying and opening
 }
 
 type offer struct {
@@ -45,10 +49,15 @@ type offer struct {
 	wire.ChallengeOffer
 }
 
-// New is the solver of device with backend.
-func New(device wire.Signer, backend poc.Backend, oracles func() []solana.PublicKey, log *slog.Logger) *Solver {
+// New is the solver of device with backend; its metrics register with metrics.
+func New(device wire.Signer, backend poc.Backend, oracles func() []solana.PublicKey, log *slog.Logger, metrics promauto.Factory) *Solver {
 	return &Solver{Device: device, Backend: backend, Oracles: oracles, HTTP: &http.Client{Timeout: time.Minute}, Log: log,
-		offers: make(chan offer, queue), seen: map[string]bool{}}
+		offers: make(chan offer, queue), seen: map[string]bool{},
+		outcomes: metrics.NewCounterVec(prometheus.CounterOpts{Namespace: "gpunet", Subsystem: "worker", Name: "challenges_total",
+			Help: "Proof-of-compute challenges answered, by outcome: passed, failed (the oracle's verdict), missed (a deadline), error."}, []string{"outcome"}),
+		compute: metrics.NewCounter(prometheus.CounterOpts{Namespace: "gpunet", Subsystem: "worker", Name: "challenge_compute_seconds_total",
+			Help: "Seconds spent computing challenges (multiplying, committing, opening): the challenges' cost to the host."}),
+	}
 }
 
 // Offer queues an offer from the oracle at url (heartbeat.Sender.OnChallenge); an ID seen
@@ -76,14 +85,21 @@ func (s *Solver) Run(ctx context.Context) error {
 		case o := <-s.offers:
 			start := time.Now()
 			res, err := s.Solve(ctx, o.url, o.ChallengeOffer)
+			var p *wire.Problem
 			switch {
 			case ctx.Err() != nil:
 				return nil
+			case errors.As(err, &p) && p.Reason == wire.ReasonDeadlineMissed:
+				s.outcomes.WithLabelValues("missed").Inc()
+				s.Log.Warn("challenge missed its deadline", "oracle", o.url, "id", o.ID, "n", o.N, "err", err)
 			case err != nil:
+				s.outcomes.WithLabelValues("error").Inc()
 				s.Log.Warn("challenge", "oracle", o.url, "id", o.ID, "n", o.N, "err", err)
 			case !res.Passed:
+				s.outcomes.WithLabelValues("failed").Inc()
 				s.Log.Warn("challenge failed", "oracle", o.url, "id", o.ID, "n", o.N, "failure", res.Failure)
 			default:
+				s.outcomes.WithLabelValues("passed").Inc()
 				s.Log.Info("challenge passed", "oracle", o.url, "id", o.ID, "n", o.N, "backend", s.Backend.Name(),
 					"oracle_elapsed_ms", res.ElapsedMs, "took", time.Since(start).Round(time.Millisecond), "score", res.Score)
 			}
@@ -101,7 +117,9 @@ func (s *Solver) Solve(ctx context.Context, url string, o wire.ChallengeOffer) (
 		return nil, fmt.Errorf("n = %d over this worker's %d", o.N, MaxN)
 	}
 	ch := poc.Challenge{Seed: o.Seed, Device: me, N: o.N}
+	start := time.Now()
 	tree, err := poc.Prove(ctx, s.Backend, ch)
+	s.compute.Add(time.Since(start).Seconds())
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +134,9 @@ func (s *Solver) Solve(ctx context.Context, url string, o wire.ChallengeOffer) (
 	for k, p := range open.Positions {
 		positions[k] = poc.Position{I: p[0], J: p[1]}
 	}
+	start = time.Now()
 	proof, err := tree.Open(positions)
+	s.compute.Add(time.Since(start).Seconds())
 	if err != nil {
 		return nil, err
 	}
