@@ -36,7 +36,8 @@ func startOracle(t *testing.T, e *chaintest.Env, key solana.PrivateKey) string {
 	done := make(chan error, 1)
 	go func() {
 		done <- oracle.Run(octx, []string{"-listen", "127.0.0.1:0", "-api-listen", api, "-url", e.Node.RPCURL, "-keypair", path,
-			"-database-url", pgtest.Server().DSN(name), "-prove-every", "300ms", "-prove-delay", "1s", "-registry-cache", "200ms"}, &logs)
+			"-database-url", pgtest.Server().DSN(name), "-prove-every", "300ms", "-prove-delay", "1s", "-registry-cache", "200ms",
+			"-challenge-classes", ""}, &logs) // no challenge offers: this test is about heartbeats and votes
 	}()
 	t.Cleanup(func() {
 		cancel()
