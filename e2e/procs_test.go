@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/internal/chaintest"
+	"github.com/gpunet/gpunet/internal/harness"
 	"github.com/gpunet/gpunet/internal/keyfile"
 	"github.com/gpunet/gpunet/internal/pg"
 	"github.com/gpunet/gpunet/internal/pg/pgtest"
@@ -80,14 +80,6 @@ func (p *proc) running() bool {
 	}
 }
 
-// freePort is a TCP port free now on 127.0.0.1.
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // get is a GET's status code and body (0 when the request failed).
 func get(url string) (int, []byte) {
 	resp, err := http.Get(url)
@@ -126,7 +118,7 @@ type oracle struct {
 func newOracle(t *testing.T, e *chaintest.Env, slot int, dsn string) *oracle {
 	dir := t.TempDir()
 	o := &oracle{t: t, e: e, key: e.Oracles[slot], slot: slot, dsn: dsn, keyPath: filepath.Join(dir, "oracle.json"), log: filepath.Join(dir, "oracle.log"),
-		api: fmt.Sprintf("http://127.0.0.1:%d", freePort(t)), ops: fmt.Sprintf("http://127.0.0.1:%d", freePort(t))}
+		api: fmt.Sprintf("http://127.0.0.1:%d", harness.Port(t)), ops: fmt.Sprintf("http://127.0.0.1:%d", harness.Port(t))}
 	require.NoError(t, keyfile.Save(o.keyPath, o.key))
 	o.start()
 	return o
@@ -179,7 +171,7 @@ func newWorker(t *testing.T, e *chaintest.Env, oracles []*oracle) *worker {
 	for i, o := range oracles {
 		urls[i] = o.api
 	}
-	w := &worker{p: p, ops: fmt.Sprintf("http://127.0.0.1:%d", freePort(t))}
+	w := &worker{p: p, ops: fmt.Sprintf("http://127.0.0.1:%d", harness.Port(t))}
 	w.proc = launch(t, "gpunet-worker", filepath.Join(dir, "worker.log"), "run", "-listen", strings.TrimPrefix(w.ops, "http://"),
 		"-device-keypair", keyPath, "-oracles", strings.Join(urls, ","), "-url", e.Node.RPCURL, "-state-dir", dir,
 		"-hardware-model", "0", "-log-level", "debug")

@@ -3,8 +3,8 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -70,13 +70,6 @@ func (o *fakeOracle) serve(t *testing.T) *httptest.Server {
 	return srv
 }
 
-func freePort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func TestRunHeartbeatsEveryOracleAndTrustsOnlyRegistryOracles(t *testing.T) {
 	e := chaintest.New(t)
 	e.InitRegistry(t, e.Keeper.PublicKey(), func(p *registry.ConfigParams) { p.HeartbeatIntervalSecs = 1 })
@@ -92,7 +85,7 @@ func TestRunHeartbeatsEveryOracleAndTrustsOnlyRegistryOracles(t *testing.T) {
 		var out harness.Buffer
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
-		listen := freePort(t)
+		listen := fmt.Sprintf("127.0.0.1:%d", harness.Port(t))
 		go func() { done <- Run(ctx, []string{"-config", config, "-listen", listen}, &out) }()
 		for range beats {
 			hb := <-honest.got // while the stuck oracle holds its first heartbeat

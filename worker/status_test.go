@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -30,7 +31,7 @@ func startOracle(t *testing.T, e *chaintest.Env, key solana.PrivateKey) string {
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "oracle.json")
 	require.NoError(t, keyfile.Save(path, key))
-	api := freePort(t)
+	api := fmt.Sprintf("127.0.0.1:%d", harness.Port(t))
 	var logs harness.Buffer
 	octx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -109,7 +110,7 @@ func TestStatusReadsEachOracleAndSaysReadyHereDownOnTheNetwork(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		var out harness.Buffer
-		require.NoError(t, Run(ctx, []string{"-config", config, "-listen", freePort(t)}, &out), "%s", &out)
+		require.NoError(t, Run(ctx, []string{"-config", config, "-listen", fmt.Sprintf("127.0.0.1:%d", harness.Port(t))}, &out), "%s", &out)
 	}()
 	landed := func(s Status) bool {
 		for _, sub := range s.Oracles[0].Seen.Submissions {

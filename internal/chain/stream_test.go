@@ -2,7 +2,6 @@ package chain_test
 
 import (
 	"context"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -13,15 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/harness"
 	"github.com/gpunet/gpunet/internal/localnet"
 )
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // recorder collects a stream's events.
 type recorder struct {
@@ -64,7 +57,7 @@ func history(t *testing.T, ctx context.Context, node *localnet.Node, address sol
 // later from a stored cursor (a restarted daemon) backfills exactly what followed it.
 func TestStreamSurvivesALocalnetRestart(t *testing.T) {
 	opts := []localnet.Option{localnet.WithSlotMs(50), localnet.WithStateDir(t.TempDir()), localnet.WithKeysDir(t.TempDir()),
-		localnet.WithPorts(freePort(t), freePort(t))}
+		localnet.WithPorts(harness.Port(t), harness.Port(t))}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	node, err := localnet.Launch(ctx, opts...)

@@ -58,7 +58,7 @@ func hello(t *testing.T) string {
 // whose binary is not built.
 func helloDaemons(t *testing.T, url string) func(Env) []Daemon {
 	bin := hello(t)
-	port, err := freePort()
+	port, err := harness.FreePort()
 	require.NoError(t, err)
 	return func(e Env) []Daemon {
 		rpc := url
@@ -202,7 +202,7 @@ func TestDaemonStopKillsAfterTimeout(t *testing.T) {
 		kill bool
 		exit string
 	}{{" stubborn", true, "signal: killed"}, {"", false, "signal: terminated"}} {
-		port, err := freePort()
+		port, err := harness.FreePort()
 		require.NoError(t, err)
 		d := Daemon{Name: "test", Bin: os.Args[0], Port: port, StopTimeout: time.Second,
 			Args: []string{"-test.run=^$"}, Env: []string{daemonEnv + "=" + listenAddr(port) + tc.mode}}

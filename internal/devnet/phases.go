@@ -2,12 +2,12 @@ package devnet
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/gpunet/gpunet/internal/harness"
 	"github.com/gpunet/gpunet/internal/pg"
 )
 
@@ -17,7 +17,7 @@ func (s *supervisor) startPostgres() (string, error) {
 	port := s.cfg.PGPort
 	if port == 0 {
 		var err error
-		if port, err = freePort(); err != nil {
+		if port, err = harness.FreePort(); err != nil {
 			return "", err
 		}
 	}
@@ -51,16 +51,6 @@ func (s *supervisor) startPostgres() (string, error) {
 		result += "; kept " + strings.Join(kept, ", ")
 	}
 	return result, nil
-}
-
-// freePort is a TCP port free on 127.0.0.1 now.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Skipped is a daemon entry that did not run, and why.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/harness"
 	"github.com/gpunet/gpunet/internal/keyfile"
 	"github.com/gpunet/gpunet/internal/localdev"
 	"github.com/gpunet/gpunet/internal/network"
@@ -40,7 +41,7 @@ type Env struct {
 // then fails with the reason).
 func (e Env) port(fixed int) int {
 	if e.FreePorts {
-		if p, err := freePort(); err == nil {
+		if p, err := harness.FreePort(); err == nil {
 			return p
 		}
 	}

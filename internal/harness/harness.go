@@ -5,6 +5,8 @@ package harness
 
 import (
 	"bytes"
+	"fmt"
+	"net"
 	"sync"
 )
 
@@ -47,4 +49,25 @@ func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// FreePort is a TCP port free on 127.0.0.1 now: the system picks it, and it may be taken again
+// before the caller binds it, which tests and make dev accept.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Port is FreePort for a test, which fails when there is none.
+func Port(t TB) int {
+	t.Helper()
+	port, err := FreePort()
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	return port
 }

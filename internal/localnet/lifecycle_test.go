@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,8 @@ import (
 	"github.com/gagliardetto/solana-go"
 	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/internal/harness"
 )
 
 func TestRestartWithStateKeepsBalancesAndHistory(t *testing.T) {
@@ -88,19 +89,11 @@ func TestDevKeys(t *testing.T) {
 }
 
 func TestWithPortsListensThere(t *testing.T) {
-	rpcPort, wsPort := freePort(t), freePort(t)
+	rpcPort, wsPort := harness.Port(t), harness.Port(t)
 	n := Start(t, WithPorts(rpcPort, wsPort))
 	require.Equal(t, fmt.Sprintf("http://127.0.0.1:%d", rpcPort), n.RPCURL)
 	require.Equal(t, fmt.Sprintf("ws://127.0.0.1:%d", wsPort), n.WSURL)
 	health, err := n.RPC.GetHealth(testCtx(t))
 	require.NoError(t, err)
 	require.Equal(t, "ok", health)
-}
-
-// freePort is a port nothing listens on right now.
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
