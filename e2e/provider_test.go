@@ -129,9 +129,11 @@ func flaky(t *testing.T, e *chaintest.Env, params *registry.ConfigParams) {
 		pool, err := pg.Open(context.Background(), o.dsn)
 		require.NoError(t, err)
 		var during int
-		// a heartbeat already on the wire when the worker stopped may land just after
-		require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM heartbeats WHERE device = $1 AND received_ms > $2 AND received_ms < $3`,
-			w.p.DeviceKey.PublicKey().String(), stopped.Add(500*time.Millisecond).UnixMilli(), resumed.UnixMilli()).Scan(&during))
+		// Received during the gap and made during it (the worker's own timestamp, same machine's
+		// clock): a heartbeat already on the wire when the worker stopped may land later, by more
+		// than half a second under CI load, and is rightly live.
+		require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM heartbeats WHERE device = $1 AND received_ms > $2 AND received_ms < $3 AND worker_ms > $2`,
+			w.p.DeviceKey.PublicKey().String(), stopped.UnixMilli(), resumed.UnixMilli()).Scan(&during))
 		pool.Close()
 		require.Zero(t, during, "oracle %d received heartbeats while the worker was stopped", o.slot+1)
 		s := o.status(t, w.p.DeviceKey.PublicKey())
