@@ -83,7 +83,7 @@ func TestFinding2EmissionsRedirectOnlyAfterTheDelay(t *testing.T) {
 	require.NoError(t, err)
 	c = e.config(t)
 	n := c.NextEpoch
-	require.GreaterOrEqual(t, n, uint64(24+delay/2))
+	require.GreaterOrEqual(t, n, uint64((appliesAt-e.params.GenesisTime)/e.params.EpochSecs)) // every epoch ended by the change
 	community, providers := epochSplit(0, n, 500)
 	require.Equal(t, []any{&economy.CommunityFunded{Amount: community, Total: community},
 		&economy.ConfigUpdated{Admin: e.Admin.PublicKey(), Params: most}}, e.eventsOf(t, sig))
