@@ -166,3 +166,30 @@ func TestDownReasonWeighsTheLastHeartbeat(t *testing.T) {
 	refused := &OracleView{Refused: &wire.Problem{Reason: wire.ReasonUnavailable, Message: "cannot read the database now"}}
 	require.Equal(t, &Reason{Name: "unavailable", Message: "cannot read the database now", Fix: RefusalFix(wire.ReasonUnavailable)}, downReason(refused, probation, 5*time.Second, now))
 }
+
+// The last challenge line says the size, when it was issued, its outcome, the time to the
+// root once it came, and the score only for a pass.
+func TestStatusShowsEachOraclesLastChallenge(t *testing.T) {
+	now := time.UnixMilli(1_000_000_000)
+	issued := now.Add(-90 * time.Second).UnixMilli()
+	line := func(c wire.ChallengeSeen) string {
+		var b strings.Builder
+		printOracle(&b, &OracleView{URL: "http://o", Seen: &wire.DeviceStatus{LastChallenge: &c}}, now)
+		for _, l := range strings.Split(b.String(), "\n") {
+			if strings.HasPrefix(l, "    last challenge") {
+				return l
+			}
+		}
+		return ""
+	}
+	at := time.UnixMilli(issued).Format(time.DateTime)
+	require.Equal(t, "    last challenge   n = 1024 issued "+at+" (1m30s ago): passed, root after 212ms, score 268",
+		line(wire.ChallengeSeen{IssuedAt: issued, N: 1024, Outcome: "passed", ElapsedMs: 212, Score: 268}))
+	require.Equal(t, "    last challenge   n = 1024 issued "+at+" (1m30s ago): wrong, root after 1.5s",
+		line(wire.ChallengeSeen{IssuedAt: issued, N: 1024, Outcome: "wrong", ElapsedMs: 1500, Score: 268}), "a failure shows no score")
+	require.Equal(t, "    last challenge   n = 512 issued "+at+" (1m30s ago): offered",
+		line(wire.ChallengeSeen{IssuedAt: issued, N: 512, Outcome: "offered"}), "no root yet: no time")
+	var none strings.Builder
+	printOracle(&none, &OracleView{URL: "http://o", Seen: &wire.DeviceStatus{}}, now)
+	require.NotContains(t, none.String(), "last challenge", "no challenge yet: no line")
+}
