@@ -89,6 +89,9 @@ type Telemetry struct {
 	// Problems are the host's own findings (a GPU lost since the last detection, an Xid
 	// error, a driver missing), in words for an operator.
 	Problems []string `json:"problems,omitempty"`
+	// Job is the Ray node the device runs for the job it is hired on (nil: none). The oracles
+	// attest a job's usage from it.
+	Job *JobNode `json:"job,omitempty"`
 	// Extra keeps sections a newer worker sends, untouched.
 	Extra map[string]json.RawMessage `json:"-"`
 }
@@ -110,7 +113,20 @@ type GPU struct {
 	Healthy          bool `json:"healthy"`
 }
 
-var telemetryFields = map[string]bool{"version": true, "gpus": true, "problems": true}
+var telemetryFields = map[string]bool{"version": true, "gpus": true, "problems": true, "job": true}
+
+// HeadSlot is the job slot whose device runs the Ray head; the devices of the other slots join
+// its cluster as members.
+const HeadSlot = 0
+
+// JobNode is a device's Ray node on a job: whether it is alive, and for the head, the member
+// devices (by device key) whose nodes are alive in its cluster. A member's second counts as
+// verified usage only while both it and the head say so; the head's own counts on its word.
+type JobNode struct {
+	Job     solana.PublicKey   `json:"job"`
+	Alive   bool               `json:"alive"`
+	Members []solana.PublicKey `json:"members,omitempty"`
+}
 
 // MarshalJSON writes the known sections and Extra's.
 func (t Telemetry) MarshalJSON() ([]byte, error) {

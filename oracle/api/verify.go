@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gagliardetto/solana-go"
 
+	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/internal/wire"
 )
 
@@ -74,7 +76,7 @@ var errTrailing = errors.New("data after the request")
 
 // decode reads exactly one heartbeat: unknown top-level fields refused (telemetry keeps its
 // own extensions, see wire.Telemetry), a sequence that fits PostgreSQL's bigint, telemetry
-// present.
+// present, at most a job's other slots as Ray members.
 func decode(body []byte) (*wire.Heartbeat, error) {
 	hb, err := strict[wire.Heartbeat](body)
 	if err != nil {
@@ -85,6 +87,9 @@ func decode(body []byte) (*wire.Heartbeat, error) {
 	}
 	if hb.Telemetry.Version < 1 {
 		return nil, errors.New("telemetry missing")
+	}
+	if j := hb.Telemetry.Job; j != nil && len(j.Members) >= int(escrow.MaxSlots) {
+		return nil, fmt.Errorf("a job has at most %d slots: %d members listed", escrow.MaxSlots, len(j.Members))
 	}
 	return hb, nil
 }

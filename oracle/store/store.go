@@ -91,8 +91,28 @@ func (s *Store) Accept(ctx context.Context, hb Heartbeat) error {
 
 // Credits are the intervals credited to device that overlap [fromMs, untilMs).
 func (s *Store) Credits(ctx context.Context, device string, fromMs, untilMs int64) ([]uptime.Interval, error) {
+	return s.credits(ctx, ``, device, fromMs, untilMs)
+}
+
+// JobCredits are the intervals credited to device while it said its Ray node for job was alive.
+func (s *Store) JobCredits(ctx context.Context, device, job string, fromMs, untilMs int64) ([]uptime.Interval, error) {
+	return s.credits(ctx, `AND telemetry ? 'job' AND telemetry->'job'->>'job' = $4 AND (telemetry->'job'->>'alive')::boolean`,
+		device, fromMs, untilMs, job)
+}
+
+// HeadCredits are the intervals credited to head while it said its Ray node for job was alive
+// and listed member's node alive in its cluster.
+func (s *Store) HeadCredits(ctx context.Context, head, job, member string, fromMs, untilMs int64) ([]uptime.Interval, error) {
+	return s.credits(ctx, `AND telemetry ? 'job' AND telemetry->'job'->>'job' = $4 AND (telemetry->'job'->>'alive')::boolean
+		AND jsonb_exists(telemetry->'job'->'members', $5)`, head, fromMs, untilMs, job, member)
+}
+
+// credits are device's credited intervals overlapping [fromMs, untilMs) among the heartbeats
+// that also match where (on arguments from $4).
+func (s *Store) credits(ctx context.Context, where, device string, fromMs, untilMs int64, args ...any) ([]uptime.Interval, error) {
 	rows, err := s.pool.Query(ctx, `SELECT received_ms, credited_until_ms FROM heartbeats
-		WHERE device = $1 AND credited_until_ms > $2 AND received_ms < $3 ORDER BY received_ms`, device, fromMs, untilMs)
+		WHERE device = $1 AND credited_until_ms > $2 AND received_ms < $3 `+where+` ORDER BY received_ms`,
+		append([]any{device, fromMs, untilMs}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("read credits: %w", err)
 	}
@@ -142,6 +162,7 @@ const (
 	Vote  = "vote"
 	Count = "count"
 	Close = "close"
+	Usage = "usage" // a record_usage vote: Device is the job's address
 )
 
 // States of an Action.

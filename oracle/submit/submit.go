@@ -1,7 +1,8 @@
 // Package submit puts this oracle's view on-chain: after each proof window ends it votes the
 // uptime it saw live for every device that heartbeated to it (submit_proof, cumulative since
 // the device's base), counts windows whose voting deadline passed (count_proof) and closes
-// those that can no longer count (close_stale_proof). Oracles do this independently; the
+// those that can no longer count (close_stale_proof). After each usage window of a running
+// job it votes the seconds each slot's Ray node served it (record_usage, see usage.go). Oracles do this independently; the
 // registry combines their votes.
 //
 // It is restart-safe: every transaction is signed and stored before it is sent, and the chain
@@ -21,6 +22,7 @@ import (
 	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/daemon"
@@ -99,6 +101,9 @@ func (p *Prover) Round(ctx context.Context) error {
 				}
 				p.log.Warn("vote", "device", dev, "err", err)
 			}
+		}
+		if err := p.attest(ctx, params, slot, now); err != nil {
+			return err
 		}
 	}
 	return p.crank(ctx, params, now)
@@ -341,7 +346,7 @@ func (p *Prover) outcome(ctx context.Context, a store.Action, err error) error {
 	switch {
 	case err == nil:
 		a.State, a.Error = store.Landed, ""
-	case errors.Is(err, registry.ErrDuplicateVote), errors.As(err, &te) && te.Kind == "AlreadyProcessed":
+	case errors.Is(err, registry.ErrDuplicateVote), errors.Is(err, escrow.ErrDuplicateVote), errors.As(err, &te) && te.Kind == "AlreadyProcessed":
 		a.State, a.Error = store.Landed, err.Error() // in already: done, and the record says why
 	case errors.As(err, &ie), errors.As(err, &te), errors.Is(err, chain.ErrBlockhashExpired):
 		a.State, a.Error = store.Failed, err.Error()

@@ -28,16 +28,9 @@ func Credit(received time.Time, workerMs, intervalSecs int64) (iv Interval, ok b
 
 // Covered is how many milliseconds of [from, until) the union of ivs covers.
 func Covered(ivs []Interval, from, until int64) int64 {
-	sorted := append([]Interval(nil), ivs...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].From < sorted[j].From })
 	var total int64
-	at := from // everything before at is counted or outside
-	for _, iv := range sorted {
-		lo, hi := max(iv.From, at), min(iv.Until, until)
-		if hi > lo {
-			total += hi - lo
-			at = hi
-		}
+	for _, iv := range union(ivs) {
+		total += max(min(iv.Until, until)-max(iv.From, from), 0)
 	}
 	return total
 }
@@ -47,4 +40,36 @@ func Covered(ivs []Interval, from, until int64) int64 {
 // the most the registry accepts.
 func Seconds(t protocol.ProofTimes, ivs []Interval) uint32 {
 	return uint32(Covered(ivs, int64(t.From())*1000, int64(t.End)*1000) / 1000)
+}
+
+// Intersect is the time both a and b cover, as sorted disjoint intervals.
+func Intersect(a, b []Interval) []Interval {
+	a, b = union(a), union(b)
+	var out []Interval
+	for i, k := 0, 0; i < len(a) && k < len(b); {
+		if lo, hi := max(a[i].From, b[k].From), min(a[i].Until, b[k].Until); hi > lo {
+			out = append(out, Interval{From: lo, Until: hi})
+		}
+		if a[i].Until < b[k].Until {
+			i++
+		} else {
+			k++
+		}
+	}
+	return out
+}
+
+// union is the time ivs cover, as sorted disjoint intervals.
+func union(ivs []Interval) []Interval {
+	sorted := append([]Interval(nil), ivs...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].From < sorted[j].From })
+	var out []Interval
+	for _, iv := range sorted {
+		if n := len(out); n > 0 && iv.From <= out[n-1].Until {
+			out[n-1].Until = max(out[n-1].Until, iv.Until)
+		} else if iv.Until > iv.From {
+			out = append(out, iv)
+		}
+	}
+	return out
 }

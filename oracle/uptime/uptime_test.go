@@ -37,3 +37,13 @@ func TestSecondsCoverTheRegistrysSpan(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, uint32(4), Seconds(span, []Interval{{9_000, 12_500}, {18_400, 25_000}})) // 2.5 + 1.6 s
 }
+
+func TestIntersectIsTheTimeBothCover(t *testing.T) {
+	member := []Interval{{0, 2_000}, {1_500, 3_500}, {6_000, 8_000}}
+	head := []Interval{{1_000, 3_000}, {7_000, 9_000}}
+	both := Intersect(member, head)
+	require.Equal(t, []Interval{{1_000, 3_000}, {7_000, 8_000}}, both, "overlapping credits count once")
+	require.Equal(t, int64(3_000), Covered(both, 0, 10_000))
+	require.Equal(t, int64(500), Covered(both, 7_500, 10_000))
+	require.Nil(t, Intersect(member, nil), "no head heartbeat: nothing")
+}
