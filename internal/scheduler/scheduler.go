@@ -34,6 +34,12 @@ func (m Mint) String() string {
 // MarshalText writes the mint's symbol.
 func (m Mint) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
 
+// UnmarshalText reads a mint's symbol (ParseMint).
+func (m *Mint) UnmarshalText(b []byte) (err error) {
+	*m, err = ParseMint(string(b))
+	return err
+}
+
 // ParseMint reads "iosd" or "io", in any case.
 func ParseMint(s string) (Mint, error) {
 	switch strings.ToLower(s) {
@@ -206,6 +212,17 @@ func (r Reason) String() string { return reasons[r].text }
 
 // MarshalText writes the reason's stable key ("price", "probation").
 func (r Reason) MarshalText() ([]byte, error) { return []byte(reasons[r].key), nil }
+
+// UnmarshalText reads a reason's key.
+func (r *Reason) UnmarshalText(b []byte) error {
+	for i, x := range reasons {
+		if x.key == string(b) {
+			*r = Reason(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("reason %q: unknown", b)
+}
 
 // standing is the first request-independent reason c is excluded for, or numReasons when none:
 // the registry's first hireability reason (a status refusal named by the status), then liveness.
