@@ -106,12 +106,14 @@ test-validator: deps programs localnet-build
 # The linker's speed, and compute units per instruction measured on the localnet (each
 # program benchmark sends its instructions once: CU are deterministic, not timed), and the
 # proof of compute's prover and verifier (n = 4096's CPU multiply alone is ~11 s on 2 cores),
-# and its multiply through the helper process (numpy here; CUDA in scripts/gpu-check.sh).
+# its multiply through the helper process (numpy here; CUDA in scripts/gpu-check.sh), and the
+# scheduler: 10,000 requests against 100,000 devices on one core.
 bench: deps programs localnet-build
 	$(Q)$(call say,BENCH,internal/sbpf)$(GO) test ./internal/sbpf/ -run '^$$' -bench .
 	$(Q)$(call say,BENCH,programs)$(GO) test ./programs/... -run '^$$' -bench . -benchtime 1x
 	$(Q)$(call say,BENCH,internal/poc)$(GO) test ./internal/poc/ -run '^$$' -bench .
 	$(Q)$(call say,BENCH,oracle)$(GO) test ./oracle/... -run '^$$' -bench .
+	$(Q)$(call say,BENCH,internal/scheduler)$(GO) test ./internal/scheduler/ -run '^$$' -bench . -cpu 1
 	$(Q)$(call say,BENCH,worker/gpuhelper)$(GO) test ./worker/gpuhelper/ -run '^$$' -bench .
 
 clean:

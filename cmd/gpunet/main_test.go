@@ -94,7 +94,7 @@ func closedPortURL(t *testing.T) string {
 	return url
 }
 
-var commands = []string{"localnet-init", "airdrop", "registry-config", "escrow-config", "economy-config"}
+var commands = []string{"localnet-init", "airdrop", "quote", "registry-config", "escrow-config", "economy-config"}
 
 // --help succeeds on gpunet and on every command, each with a description and examples.
 func TestHelp(t *testing.T) {

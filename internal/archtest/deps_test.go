@@ -28,9 +28,9 @@ const chainMayImport = "client/programerr"
 var (
 	// daemons are the directories of the daemons, at the root or under internal/, whether
 	// or not they exist yet.
-	daemons = []string{"worker", "oracle", "keeper", "indexer", "scheduler"}
+	daemons = []string{"worker", "oracle", "keeper", "indexer"}
 	// pure packages compute and do no I/O, so anything can call them and tests need no chain.
-	pure = []string{"internal/protocol", "internal/sbpf", "internal/poc"}
+	pure = []string{"internal/protocol", "internal/sbpf", "internal/poc", "internal/scheduler"}
 	// ioPackages are the standard library's I/O, forbidden to pure packages.
 	ioPackages = []string{"os", "net", "syscall", "io/ioutil", "database/sql", "log"}
 )
@@ -201,7 +201,7 @@ func TestLayers(t *testing.T) {
 }
 
 // Each rule catches what it forbids, and only that, in a module laid out like this one:
-// daemons that exist only there (scheduler, oracle, a daemon under internal/), the NVML edge,
+// daemons that exist only there (indexer, oracle, a daemon under internal/), the NVML edge,
 // a pure package reaching the chain layer through another package.
 func TestLayerRules(t *testing.T) {
 	dir := t.TempDir()
@@ -220,8 +220,8 @@ func TestLayerRules(t *testing.T) {
 		"oracle/feed/feed.go":            source("feed", m("internal/chain")),
 		"worker/run/run.go":              source("run", m("worker/nvml"), m("internal/relay"), m("cmd/gpunet/flags")),
 		"worker/nvml/nvml.go":            "package nvml\n\nimport \"C\"\n",
-		"internal/relay/relay.go":        source("relay", m("scheduler/plan")),
-		"scheduler/plan/plan.go":         "package plan\n",
+		"internal/relay/relay.go":        source("relay", m("indexer/plan")),
+		"indexer/plan/plan.go":           "package plan\n",
 		"internal/gpu/gpu.go":            "package gpu\n\nimport \"C\"\n",
 		"internal/pricing/pricing.go":    source("pricing", m("internal/chain")),
 		"internal/protocol/rules.go":     source("protocol", m("internal/pricing"), "os", "github.com/jackc/pgx/v5"),
@@ -242,7 +242,7 @@ func TestLayerRules(t *testing.T) {
 		"daemons_are_independent": {
 			"oracle/feed -> internal/keeper: a daemon imports neither another daemon nor cmd/",
 			"worker/run -> cmd/gpunet/flags: a daemon imports neither another daemon nor cmd/",
-			"worker/run -> scheduler/plan: a daemon imports neither another daemon nor cmd/",
+			"worker/run -> indexer/plan: a daemon imports neither another daemon nor cmd/",
 		},
 		"chain_layer_knows_no_program": {
 			"internal/chain -> client/registry: the chain layer imports no program client and no daemon",

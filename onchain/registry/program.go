@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 
 	"github.com/gagliardetto/solana-go"
@@ -219,9 +220,13 @@ func (p Program) FetchDevice(ctx context.Context, r chain.Reader, deviceKey sola
 	return anchorix.Fetch(ctx, r, p.DeviceAddress(deviceKey), registry.ParseAccount_Device)
 }
 
-// deviceOwnerOffset is where a Device account holds its owner: after the discriminator and
-// the Provider address.
-const deviceOwnerOffset = 8 + 32
+// Where a Device account holds the fields the scans filter on: its owner after the
+// discriminator and the Provider address; its hardware model (spec.hardware_model) after the
+// five addresses, nine u64 and three u32 before the spec.
+const (
+	deviceOwnerOffset = 8 + 32
+	deviceModelOffset = 8 + 5*32 + 9*8 + 3*4
+)
 
 // DeviceAt is a Device account with its address.
 type DeviceAt struct {
@@ -232,7 +237,29 @@ type DeviceAt struct {
 // DevicesOf finds every Device that owner's wallet owns with one filtered program scan, in the
 // node's order.
 func (p Program) DevicesOf(ctx context.Context, s chain.Scanner, owner solana.PublicKey) ([]DeviceAt, error) {
-	accounts, err := s.ProgramAccounts(ctx, p.ID, chain.Memcmp(0, registry.Account_Device[:]), chain.Memcmp(deviceOwnerOffset, owner[:]))
+	return p.devices(ctx, s, chain.Memcmp(deviceOwnerOffset, owner[:]))
+}
+
+// Devices finds every Device of the hardware models given (every Device when none), with one
+// filtered program scan per model, in the node's order per model.
+func (p Program) Devices(ctx context.Context, s chain.Scanner, models ...uint32) ([]DeviceAt, error) {
+	if len(models) == 0 {
+		return p.devices(ctx, s)
+	}
+	var out []DeviceAt
+	for _, m := range models {
+		found, err := p.devices(ctx, s, chain.Memcmp(deviceModelOffset, binary.LittleEndian.AppendUint32(nil, m)))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+// devices scans the Device accounts that pass filters.
+func (p Program) devices(ctx context.Context, s chain.Scanner, filters ...chain.Filter) ([]DeviceAt, error) {
+	accounts, err := s.ProgramAccounts(ctx, p.ID, append([]chain.Filter{chain.Memcmp(0, registry.Account_Device[:])}, filters...)...)
 	if err != nil {
 		return nil, err
 	}
