@@ -27,7 +27,7 @@ all: build
 
 # Installs toolchains and packages once; re-runs when the lock files change.
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): scripts/install-deps.sh scripts/gpuhelper-venv.sh worker/gpuhelper/requirements.txt localnet/package-lock.json client/ts/package-lock.json internal/sbpf/testdata/deploy/package-lock.json go.sum
+$(DEPS_STAMP): scripts/install-deps.sh scripts/venv.sh worker/gpuhelper/requirements.txt worker/ray/requirements.txt localnet/package-lock.json client/ts/package-lock.json internal/sbpf/testdata/deploy/package-lock.json go.sum
 	$(Q)$(call say,DEPS,scripts/install-deps.sh)scripts/install-deps.sh
 	@mkdir -p $(@D) && touch $@
 

@@ -8,7 +8,7 @@ set -x
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
 CGO_ENABLED=1 go build -o target/bin/ ./cmd/gpunet-worker
 CGO_ENABLED=1 GPUNET_REAL_NVML=1 go test -count=1 -v -run TestRealHost ./worker/nvml/
-scripts/gpuhelper-venv.sh target/venv/gpuhelper-cuda worker/gpuhelper/requirements-gpu.txt
+scripts/venv.sh target/venv/gpuhelper-cuda worker/gpuhelper/requirements-gpu.txt
 export GPUNET_GPU_HELPER="$PWD/target/venv/gpuhelper-cuda/bin/python $PWD/worker/gpuhelper/gpunet_poc.py --device cuda"
 go test -count=1 -v -run 'TestEqualsCPU|TestChallengeRoundTrip' ./worker/gpuhelper/
 go test -count=1 -run '^$' -bench . ./worker/gpuhelper/

@@ -2,7 +2,8 @@
 # Installs what building and testing gpunet needs, skipping what is already there:
 # clang-19 (Debian) for the on-chain C and fuzzing, the npm packages of the localnet, the
 # TypeScript client (client/ts) and the linker's deploy test, the Go modules, and the
-# proof-of-compute helper's Python venv (target/venv/gpuhelper: numpy, no torch).
+# proof-of-compute helper's Python venv (target/venv/gpuhelper: numpy, no torch) and the
+# job nodes' Ray venv (target/venv/ray).
 # Used by `make deps` (and so by `make dev`, `make test` and CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,7 @@ command -v make >/dev/null || missing+=(make)
 command -v cc >/dev/null || missing+=(gcc)
 command -v xz >/dev/null || missing+=(xz-utils) # unpacks solana-test-validator (make test-validator)
 command -v initdb >/dev/null || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql) # the private PostgreSQL of tests and make dev (internal/pg)
-python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv) # the proof-of-compute helper's venv (worker/gpuhelper)
+python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv) # the venvs of the proof-of-compute helper (worker/gpuhelper) and Ray (worker/ray)
 if ((${#missing[@]})); then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then
@@ -35,4 +36,5 @@ for dir in localnet client/ts internal/sbpf/testdata/deploy; do
   npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
 done
 go mod download
-scripts/gpuhelper-venv.sh
+scripts/venv.sh target/venv/gpuhelper worker/gpuhelper/requirements.txt
+scripts/venv.sh target/venv/ray worker/ray/requirements.txt

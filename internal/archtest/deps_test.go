@@ -30,7 +30,7 @@ var (
 	// or not they exist yet.
 	daemons = []string{"worker", "oracle", "keeper", "indexer"}
 	// pure packages compute and do no I/O, so anything can call them and tests need no chain.
-	pure = []string{"internal/protocol", "internal/sbpf", "internal/poc", "internal/scheduler"}
+	pure = []string{"internal/protocol", "internal/sbpf", "internal/poc", "internal/scheduler", "internal/jobsecret"}
 	// ioPackages are the standard library's I/O, forbidden to pure packages.
 	ioPackages = []string{"os", "net", "syscall", "io/ioutil", "database/sql", "log"}
 )

@@ -27,7 +27,7 @@ var (
 )
 
 // helperCommand is the helper's command line: $GPUNET_GPU_HELPER (scripts/gpu-check.sh sets
-// it to the CUDA venv), else the numpy venv of scripts/gpuhelper-venv.sh, made if missing.
+// it to the CUDA venv), else the numpy venv of scripts/venv.sh, made if missing.
 // Without python3's venv the test is skipped loudly, except under CI, where it fails.
 func helperCommand(t testing.TB, flags ...string) []string {
 	if env := os.Getenv("GPUNET_GPU_HELPER"); env != "" && len(flags) == 0 {
@@ -36,9 +36,9 @@ func helperCommand(t testing.TB, flags ...string) []string {
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
 	venvOnce.Do(func() {
-		out, err := exec.Command(filepath.Join(root, "scripts/gpuhelper-venv.sh")).CombinedOutput()
+		out, err := exec.Command(filepath.Join(root, "scripts/venv.sh"), "target/venv/gpuhelper", "worker/gpuhelper/requirements.txt").CombinedOutput()
 		if err != nil {
-			venvErr = fmt.Errorf("scripts/gpuhelper-venv.sh: %w\n%s", err, out)
+			venvErr = fmt.Errorf("scripts/venv.sh: %w\n%s", err, out)
 		}
 	})
 	if venvErr != nil {

@@ -1,0 +1,7 @@
+package ray
+
+// PGID is the node's process group.
+func (n *Node) PGID() int { return n.pgid }
+
+// Dir is the directory of job's node.
+func (r *Runner) Dir(job string) string { return r.dir(job) }
