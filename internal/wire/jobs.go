@@ -1,0 +1,72 @@
+package wire
+
+import (
+	"encoding/json"
+
+	"github.com/gagliardetto/solana-go"
+)
+
+// JobsPath is the oracles' relay for a job's rendezvous, under the job's address (base58):
+// GET JobsPath+job answers a JobBoard; PUT JobsPath+job+JobSpecPath takes the renter's
+// signed spec; PUT JobsPath+job+JobNodePath takes a hired device's signed NodeAnnouncement.
+// The relay stores and serves what the chain lets it check; every entry keeps its signer's
+// signature, so a reader need not trust the oracle it asks.
+const (
+	JobsPath    = "/v1/jobs/"
+	JobSpecPath = "/spec"
+	JobNodePath = "/node"
+)
+
+// JobSpec is the renter's off-chain description of a job. Its SHA-256 over the exact bytes
+// signed is the job's on-chain requirements_hash, so the relay and the devices check it
+// against the chain. RenterKey is the renter's per-job X25519 public key: the head seals the
+// job's Ray token to it.
+type JobSpec struct {
+	Job       solana.PublicKey `json:"job"`
+	Class     string           `json:"class"`
+	Count     int              `json:"count"`
+	MinVRAM   uint64           `json:"min_vram_gib,omitempty"`
+	Region    uint16           `json:"region,omitempty"`
+	Hours     float64          `json:"hours"`
+	RenterKey [32]byte         `json:"renter_key"` // jobsecret.PublicKey
+}
+
+// NodeAnnouncement is what a hired device publishes for its Ray node on a job: the address
+// its node advertises and, from the head, its ports and the job's Ray token sealed to the
+// renter's key and to each member device (jobsecret.Seal). Timestamp (the device's clock,
+// unix ms) orders a device's announcements: a newer one replaces an older one.
+type NodeAnnouncement struct {
+	Job       solana.PublicKey `json:"job"`
+	Device    solana.PublicKey `json:"device"` // the device key, the signer
+	Slot      uint8            `json:"slot"`
+	Address   string           `json:"address"`
+	Head      *HeadEndpoints   `json:"head,omitempty"`
+	Timestamp int64            `json:"timestamp_ms"`
+}
+
+// HeadEndpoints are where the head's Ray serves, and the job's token sealed per recipient:
+// "renter" for the renter's key, else the member's device key (base58).
+type HeadEndpoints struct {
+	GCSPort       int               `json:"gcs_port"`
+	DashboardPort int               `json:"dashboard_port"`
+	ClientPort    int               `json:"client_port"`
+	Sealed        map[string][]byte `json:"sealed"`
+}
+
+// SealedForRenter is the key of the renter's sealed token in HeadEndpoints.Sealed.
+const SealedForRenter = "renter"
+
+// Signed is an entry as its signer sent it: the exact body and the signature over
+// DomainRequest and the body, by the job's renter (a spec) or the device (a node).
+type Signed struct {
+	Body      json.RawMessage  `json:"body"`
+	Signer    solana.PublicKey `json:"signer"`
+	Signature solana.Signature `json:"signature"`
+}
+
+// JobBoard is a relay's answer for a job: the renter's spec, if published, and each hired
+// device's latest announcement, by slot.
+type JobBoard struct {
+	Spec  *Signed          `json:"spec,omitempty"`
+	Nodes map[uint8]Signed `json:"nodes"`
+}
