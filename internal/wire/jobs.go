@@ -1,10 +1,6 @@
 package wire
 
-import (
-	"encoding/json"
-
-	"github.com/gagliardetto/solana-go"
-)
+import "github.com/gagliardetto/solana-go"
 
 // JobsPath is the oracles' relay for a job's rendezvous, under the job's address (base58):
 // GET JobsPath+job answers a JobBoard; PUT JobsPath+job+JobSpecPath takes the renter's
@@ -56,10 +52,11 @@ type HeadEndpoints struct {
 // SealedForRenter is the key of the renter's sealed token in HeadEndpoints.Sealed.
 const SealedForRenter = "renter"
 
-// Signed is an entry as its signer sent it: the exact body and the signature over
-// DomainRequest and the body, by the job's renter (a spec) or the device (a node).
+// Signed is an entry as its signer sent it: the exact body (base64 in JSON, so no re-encoding
+// can change a byte) and the signature over DomainRequest and the body, by the job's renter
+// (a spec) or the device (a node).
 type Signed struct {
-	Body      json.RawMessage  `json:"body"`
+	Body      []byte           `json:"body"`
 	Signer    solana.PublicKey `json:"signer"`
 	Signature solana.Signature `json:"signature"`
 }
