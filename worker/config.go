@@ -3,6 +3,7 @@ package worker
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -35,6 +36,11 @@ type Config struct {
 	BandwidthTier    uint8         `key:"bandwidth-tier" usage:"0: 1600/1200 MB/s, 1: 800/600, 2: 400/300, 3: 100/10"`
 	AskingPrice      uint64        `key:"asking-price" usage:"IOSD base units per GPU-hour you ask (used once the renter loop lands)"`
 	ProviderMetadata string        `key:"provider-metadata" usage:"metadata URI of your Provider, set when register creates it"`
+	RayAddress       string        `key:"ray-address" usage:"the IP this host's Ray nodes advertise to a job's other nodes (empty: the device accepts no jobs)"`
+	RayPortBase      int           `key:"ray-port-base" usage:"the first of the 109 ports a Ray node of this host uses"`
+	Ray              string        `key:"ray" usage:"the ray executable of the pinned venv (target/venv/ray/bin/ray)"`
+	RayCPUs          int           `key:"ray-cpus" usage:"CPUs a job's Ray node may use (0: all of this host's)"`
+	JobEvery         time.Duration `key:"job-every" usage:"how often the worker looks for proposals and checks its job"`
 	GPUHelper        string        `key:"gpu-helper" usage:"the proof-of-compute GPU helper's command line, space-separated: the venv's python, worker/gpuhelper/gpunet_poc.py, --device cuda (empty: the CPU backend only)"`
 }
 
@@ -43,7 +49,7 @@ func DefaultConfig() Config {
 	base := daemon.DefaultBase()
 	base.Listen = "127.0.0.1:9101"
 	return Config{Base: base, HardwareModel: -1, DetectInterval: time.Minute, ConfigRefresh: 5 * time.Minute,
-		ProviderMetadata: "https://gpunet.example/provider.json"}
+		ProviderMetadata: "https://gpunet.example/provider.json", RayPortBase: 20000, JobEvery: 2 * time.Second}
 }
 
 // Validate checks the configuration.
@@ -63,6 +69,15 @@ func (c *Config) Validate() error {
 	}
 	if c.HardwareModel < -1 || c.HardwareModel > 15 {
 		bad("hardware-model %d: want -1 (detect) or 0-15", c.HardwareModel)
+	}
+	if c.RayAddress != "" && net.ParseIP(c.RayAddress) == nil {
+		bad("ray-address %q is not an IP address", c.RayAddress)
+	}
+	if c.RayAddress != "" && c.Ray == "" {
+		bad("ray is empty: name the pinned venv's ray executable, or leave ray-address empty to accept no jobs")
+	}
+	if c.RayCPUs < 0 || c.JobEvery <= 0 {
+		bad("ray-cpus must be 0 or more and job-every positive")
 	}
 	if c.BandwidthTier > 3 {
 		bad("bandwidth-tier %d: want 0-3", c.BandwidthTier)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/gagliardetto/solana-go"
-	ata "github.com/gagliardetto/solana-go/programs/associated-token-account"
 	"github.com/gagliardetto/solana-go/programs/system"
 	"github.com/gagliardetto/solana-go/programs/token"
 
@@ -68,9 +67,8 @@ func Airdrop(ctx context.Context, c *chain.Client, keys Keys, to solana.PublicKe
 		if err != nil {
 			return nil, err
 		}
-		create := ata.NewCreateInstruction(faucet.PublicKey(), to, mint.PublicKey()).Build()
 		ixs = append(ixs,
-			solana.NewInstruction(solana.SPLAssociatedTokenAccountProgramID, create.Accounts(), []byte{1}), // CreateIdempotent
+			chain.CreateAssociatedTokenAccount(faucet.PublicKey(), to, mint.PublicKey()),
 			token.NewTransferCheckedInstruction(t.amount, t.decimals, from, mint.PublicKey(), dest, faucet.PublicKey(), nil).Build())
 	}
 	if len(ixs) == 0 {

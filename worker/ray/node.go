@@ -102,17 +102,23 @@ func (s Spec) Validate() error {
 	return errors.Join(errs...)
 }
 
+// GCSPort, DashboardPort and ClientPort are where a head's GCS, dashboard (and job API) and
+// Ray Client server listen.
+func (s Spec) GCSPort() int       { return s.PortBase + offGCS }
+func (s Spec) DashboardPort() int { return s.PortBase + offDashboard }
+func (s Spec) ClientPort() int    { return s.PortBase + offClientServer }
+
 // GCSAddress is where members join and drivers connect: IP:GCS port (a head's).
-func (s Spec) GCSAddress() string { return net.JoinHostPort(s.IP, strconv.Itoa(s.PortBase+offGCS)) }
+func (s Spec) GCSAddress() string { return net.JoinHostPort(s.IP, strconv.Itoa(s.GCSPort())) }
 
 // DashboardURL is the head's dashboard and job API (`ray job submit --address`).
 func (s Spec) DashboardURL() string {
-	return "http://" + net.JoinHostPort(s.IP, strconv.Itoa(s.PortBase+offDashboard))
+	return "http://" + net.JoinHostPort(s.IP, strconv.Itoa(s.DashboardPort()))
 }
 
 // ClientAddress is the head's Ray Client server (ray.init("ray://...")).
 func (s Spec) ClientAddress() string {
-	return "ray://" + net.JoinHostPort(s.IP, strconv.Itoa(s.PortBase+offClientServer))
+	return "ray://" + net.JoinHostPort(s.IP, strconv.Itoa(s.ClientPort()))
 }
 
 func (s Spec) args(tempDir string) []string {

@@ -1,0 +1,372 @@
+// Package job is the device's side of a job: it accepts a proposal that meets the device's
+// terms, runs the job's Ray node while the job runs (the job's first slot runs the head, the
+// others join it), meets the other nodes through the oracles' relay, reports the node in its
+// heartbeats, and stops it when the job ends for the device. Each round derives what to do
+// from the chain (the Device's current job, the Job's slots), so a restarted worker resumes
+// where the chain says and adopts the node it left running.
+package job
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/gagliardetto/solana-go"
+
+	"github.com/gpunet/gpunet/client/escrow"
+	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/daemon"
+	"github.com/gpunet/gpunet/internal/jobsecret"
+	"github.com/gpunet/gpunet/internal/network"
+	"github.com/gpunet/gpunet/internal/wire"
+	"github.com/gpunet/gpunet/worker/ray"
+)
+
+// Relay is the oracles' job relay as the agent uses it: entries read back verified.
+type Relay interface {
+	// Board is job's spec (checked against requirements) and its nodes' latest announcements.
+	Board(ctx context.Context, job solana.PublicKey, requirements [32]byte) (*Board, error)
+	// Announce publishes ann signed by key to the relays.
+	Announce(ctx context.Context, key wire.Signer, ann wire.NodeAnnouncement) error
+}
+
+// Board is a job's verified relay entries.
+type Board struct {
+	Spec  *wire.JobSpec
+	Nodes map[uint8]wire.NodeAnnouncement
+}
+
+// Config is what the device offers a job's Ray node.
+type Config struct {
+	Address  string        // the IP its Ray node advertises
+	PortBase int           // the first of its ray.PortCount ports
+	CPUs     int           // CPUs per node
+	GPUs     int           // GPUs per node
+	Every    time.Duration // how often a round runs
+}
+
+// Agent runs one device's jobs.
+type Agent struct {
+	net    *network.Network
+	key    solana.PrivateKey
+	relay  Relay
+	runner *ray.Runner
+	cfg    Config
+	log    *slog.Logger
+	now    func() time.Time
+
+	node      *ray.Node
+	token     jobsecret.Token
+	announced string // the last announcement sent, to send it again only when it changes
+	report    atomic.Pointer[wire.JobNode]
+}
+
+// New is the agent of the device with key.
+func New(cfg Config, n *network.Network, key solana.PrivateKey, relay Relay, runner *ray.Runner, log *slog.Logger) *Agent {
+	return &Agent{net: n, key: key, relay: relay, runner: runner, cfg: cfg, log: log, now: time.Now}
+}
+
+// Node is what the device's heartbeats say of its Ray node (nil: it serves no job).
+func (a *Agent) Node() *wire.JobNode { return a.report.Load() }
+
+// Run works every cfg.Every until ctx ends. The node outlives the worker: a restart adopts it.
+func (a *Agent) Run(ctx context.Context) error {
+	return daemon.Every(ctx, a.cfg.Every, a.log, "job round", a.Round)
+}
+
+// Round serves the job the device is hired on, or accepts a proposal when it has none.
+func (a *Agent) Round(ctx context.Context) error {
+	d, err := a.net.Registry.FetchDevice(ctx, a.net.Client, a.key.PublicKey())
+	if errors.Is(err, chain.ErrAccountNotFound) {
+		return a.stop()
+	}
+	if err != nil {
+		return fmt.Errorf("read device: %w", err)
+	}
+	if d.CurrentJob.IsZero() {
+		if err := a.stop(); err != nil {
+			return err
+		}
+		return a.acceptProposal(ctx, d)
+	}
+	return a.serve(ctx, d.CurrentJob)
+}
+
+// acceptProposal accepts the first proposal of the device (in address order) whose job is
+// still open to it.
+func (a *Agent) acceptProposal(ctx context.Context, d *registry.Device) error {
+	if d.Status != registry.StatusActive {
+		return nil // only an Active device can be hired
+	}
+	device := a.net.Registry.DeviceAddress(a.key.PublicKey())
+	jobs, err := a.net.Client.ProgramAccounts(ctx, a.net.Escrow.ID, chain.Memcmp(0, escrow.Account_Job[:]))
+	if err != nil {
+		return fmt.Errorf("scan jobs: %w", err)
+	}
+	slices.SortFunc(jobs, func(x, y *chain.Account) int { return bytes.Compare(x.Address[:], y.Address[:]) })
+	for _, acct := range jobs {
+		j, err := escrow.ParseAccount_Job(acct.Data)
+		if err != nil || j.State != escrow.JobAssigned && j.State != escrow.JobRunning {
+			continue
+		}
+		for i, s := range j.Slots[:min(int(j.SlotCount), len(j.Slots))] {
+			if s.Device != device || s.State != escrow.SlotProposed {
+				continue
+			}
+			if err := a.accept(ctx, acct.Address, j, d, uint8(i)); err != nil {
+				a.log.Warn("accept", "job", acct.Address, "slot", i, "err", err)
+				continue
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// accept takes slot of job, paid to the owner's associated account of the job's mint (created
+// when missing); the device key signs and pays.
+func (a *Agent) accept(ctx context.Context, job solana.PublicKey, j *escrow.Job, d *registry.Device, slot uint8) error {
+	payout, _, err := solana.FindAssociatedTokenAddress(d.Owner, j.Mint)
+	if err != nil {
+		return err
+	}
+	create := chain.CreateAssociatedTokenAccount(a.key.PublicKey(), d.Owner, j.Mint)
+	accept, err := a.net.Escrow.AcceptJob(job, a.key.PublicKey(), payout, slot)
+	if err != nil {
+		return err
+	}
+	sig, err := a.net.Client.Send(ctx, []solana.Instruction{create, accept}, a.key)
+	if err != nil {
+		return err
+	}
+	a.log.Info("accepted", "job", job, "slot", slot, "payout", payout, "sig", sig)
+	return nil
+}
+
+// serve runs the device's node on job while its slot is hired and the job runs.
+func (a *Agent) serve(ctx context.Context, job solana.PublicKey) error {
+	j, err := a.net.Escrow.FetchJob(ctx, a.net.Client, job)
+	if err != nil {
+		return fmt.Errorf("read job %s: %w", job, err)
+	}
+	slot := a.slotOf(j)
+	if j.State != escrow.JobRunning || slot < 0 {
+		return a.stop() // not started yet, or over for this device
+	}
+	board, err := a.relay.Board(ctx, job, j.RequirementsHash)
+	if err != nil {
+		return err
+	}
+	if board.Spec == nil {
+		return fmt.Errorf("job %s: the renter has not published its spec to the relay yet", job)
+	}
+	if a.node != nil && a.node.Spec.Job != job.String() {
+		if err := a.stop(); err != nil {
+			return err
+		}
+	}
+	spec := ray.Spec{Job: job.String(), Head: slot == wire.HeadSlot, IP: a.cfg.Address, PortBase: a.cfg.PortBase, CPUs: a.cfg.CPUs, GPUs: a.cfg.GPUs}
+	ann := wire.NodeAnnouncement{Job: job, Device: a.key.PublicKey(), Slot: uint8(slot), Address: a.cfg.Address}
+	if spec.Head {
+		err = a.runHead(ctx, j, board, spec, &ann)
+	} else {
+		err = a.runMember(ctx, board, spec)
+	}
+	if err != nil {
+		return err
+	}
+	if err := a.announce(ctx, ann); err != nil {
+		return err
+	}
+	report := &wire.JobNode{Job: job, Alive: a.node.Running()}
+	if spec.Head {
+		if report.Members, err = a.members(ctx, board); err != nil {
+			a.log.Warn("ray members", "job", job, "err", err) // the report says none: the members are not paid for it
+		}
+	}
+	a.report.Store(report)
+	return nil
+}
+
+// slotOf is the device's hired slot on j, or -1.
+func (a *Agent) slotOf(j *escrow.Job) int {
+	device := a.net.Registry.DeviceAddress(a.key.PublicKey())
+	for i, s := range j.Slots[:min(int(j.SlotCount), len(j.Slots))] {
+		if s.Device == device && s.State == escrow.SlotHired {
+			return i
+		}
+	}
+	return -1
+}
+
+// runHead starts (or adopts) the head with the job's token: the one it sealed to itself on the
+// relay before a restart, else a new one. ann gets the head's endpoints and the token sealed
+// to the renter, to itself and to every device proposed or hired on the job.
+func (a *Agent) runHead(ctx context.Context, j *escrow.Job, board *Board, spec ray.Spec, ann *wire.NodeAnnouncement) error {
+	self, err := jobsecret.DeviceKey(ed25519.PrivateKey(a.key))
+	if err != nil {
+		return err
+	}
+	if a.node == nil {
+		token, err := jobsecret.NewToken(rand.Reader)
+		if err != nil {
+			return err
+		}
+		if prev, ok := board.Nodes[wire.HeadSlot]; ok && prev.Device == a.key.PublicKey() && prev.Head != nil {
+			if t, err := jobsecret.Open(self, prev.Head.Sealed[a.key.PublicKey().String()], ann.Job); err == nil {
+				token = t
+			}
+		}
+		if a.node, err = a.runner.Start(ctx, spec, token); err != nil {
+			return err
+		}
+		a.token = token
+	}
+	sealed := map[string][]byte{}
+	seal := func(name string, to jobsecret.PublicKey) error {
+		box, err := jobsecret.Seal(rand.Reader, a.token, to, ann.Job)
+		sealed[name] = box
+		return err
+	}
+	if err := seal(wire.SealedForRenter, board.Spec.RenterKey); err != nil {
+		return err
+	}
+	keys, err := a.deviceKeys(ctx, j)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		pub, err := jobsecret.DevicePublicKey(ed25519.PublicKey(k[:]))
+		if err != nil {
+			return fmt.Errorf("device %s: %w", k, err)
+		}
+		if err := seal(k.String(), pub); err != nil {
+			return err
+		}
+	}
+	ann.Head = &wire.HeadEndpoints{GCSPort: spec.GCSPort(), DashboardPort: spec.DashboardPort(), ClientPort: spec.ClientPort(), Sealed: sealed}
+	return nil
+}
+
+// deviceKeys are the device keys of the job's proposed and hired slots, the head's own included.
+func (a *Agent) deviceKeys(ctx context.Context, j *escrow.Job) ([]solana.PublicKey, error) {
+	var addrs []solana.PublicKey
+	for _, s := range j.Slots[:min(int(j.SlotCount), len(j.Slots))] {
+		if s.State == escrow.SlotProposed || s.State == escrow.SlotHired {
+			addrs = append(addrs, s.Device)
+		}
+	}
+	accts, err := a.net.Client.Accounts(ctx, addrs)
+	if err != nil {
+		return nil, fmt.Errorf("read devices: %w", err)
+	}
+	var keys []solana.PublicKey
+	for i, acct := range accts {
+		if acct == nil {
+			continue
+		}
+		d, err := registry.ParseAccount_Device(acct.Data)
+		if err != nil {
+			return nil, fmt.Errorf("read device %s: %w", addrs[i], err)
+		}
+		keys = append(keys, d.DeviceKey)
+	}
+	return keys, nil
+}
+
+// runMember joins the head the relay announces, with the token it sealed to this device.
+func (a *Agent) runMember(ctx context.Context, board *Board, spec ray.Spec) error {
+	if a.node != nil {
+		return nil
+	}
+	head, ok := board.Nodes[wire.HeadSlot]
+	if !ok || head.Head == nil {
+		return fmt.Errorf("job %s: its head has not announced itself yet", spec.Job)
+	}
+	self, err := jobsecret.DeviceKey(ed25519.PrivateKey(a.key))
+	if err != nil {
+		return err
+	}
+	job, _ := solana.PublicKeyFromBase58(spec.Job)
+	token, err := jobsecret.Open(self, head.Head.Sealed[a.key.PublicKey().String()], job)
+	if err != nil {
+		return fmt.Errorf("job %s: the head's token for this device: %w", spec.Job, err)
+	}
+	spec.HeadAddress = net.JoinHostPort(head.Address, strconv.Itoa(head.Head.GCSPort))
+	if a.node, err = a.runner.Start(ctx, spec, token); err != nil {
+		return err
+	}
+	a.token = token
+	return nil
+}
+
+// announce publishes ann when it differs from the last one sent.
+func (a *Agent) announce(ctx context.Context, ann wire.NodeAnnouncement) error {
+	key := fmt.Sprint(ann.Job, ann.Slot, ann.Address, ann.Head != nil && len(ann.Head.Sealed) > 0, sealedNames(ann))
+	if key == a.announced {
+		return nil
+	}
+	ann.Timestamp = a.now().UnixMilli()
+	if err := a.relay.Announce(ctx, a.key, ann); err != nil {
+		return err
+	}
+	a.announced = key
+	return nil
+}
+
+func sealedNames(ann wire.NodeAnnouncement) []string {
+	if ann.Head == nil {
+		return nil
+	}
+	var names []string
+	for n := range ann.Head.Sealed {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// members are the member devices whose nodes the head sees alive, matched by the address
+// each announced.
+func (a *Agent) members(ctx context.Context, board *Board) ([]solana.PublicKey, error) {
+	alive, err := a.node.Members(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []solana.PublicKey
+	for slot, ann := range board.Nodes {
+		if slot == wire.HeadSlot {
+			continue
+		}
+		for _, m := range alive {
+			if m.IP == ann.Address {
+				out = append(out, ann.Device)
+				break
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y solana.PublicKey) int { return bytes.Compare(x[:], y[:]) })
+	return out, nil
+}
+
+// stop stops the device's node, if any: the job is over for it.
+func (a *Agent) stop() error {
+	a.report.Store(nil)
+	if a.node == nil {
+		return nil
+	}
+	err := a.node.Stop()
+	a.log.Info("ray node stopped", "job", a.node.Spec.Job, "err", err)
+	a.node, a.token, a.announced = nil, jobsecret.Token{}, ""
+	return err
+}
