@@ -95,6 +95,7 @@ func command(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Run a gpunet provider's host: register the device, heartbeat to the oracles, say why it is (not) hireable",
 		Example: `  gpunet-worker init                       # device key + commented config in ` + DefaultDir() + `
   gpunet-worker register                   # register and stake, signed by your wallet (-k) and the device key
+  gpunet-worker price set --iosd 0.45      # the asking price per device-hour (your wallet signs)
   gpunet-worker run                        # the daemon: heartbeats to every oracle
   gpunet-worker status -o json             # chain, host and oracles side by side
   gpunet-worker rewards --claim            # what the oracles attested, claimed with your wallet (-k)`,
@@ -103,7 +104,7 @@ func command(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	root.AddCommand(initCommand(stdout), registerCommand(stdout, stderr, log), statusCommand(stdout, log), rewardsCommand(stdout, log), runCommand(stderr))
+	root.AddCommand(initCommand(stdout), registerCommand(stdout, stderr, log), priceCommand(stdout, log), statusCommand(stdout, log), rewardsCommand(stdout, log), runCommand(stderr))
 	return root
 }
 
@@ -147,12 +148,76 @@ func printInit(w io.Writer, res InitResult) error {
 	return err
 }
 
+// ownerFlags are how the owner wallet signs (register, price set): -k, or offline with
+// --owner on a durable nonce, --sign-only and --signer, as with the Solana CLI.
+type ownerFlags struct {
+	keypair, owner, nonce, nonceAuthority string
+	presigned                             []string
+	signOnly                              bool
+}
+
+func (f *ownerFlags) add(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVarP(&f.keypair, "keypair", "k", "", "the owner wallet's keypair file (default: the config's owner-keypair, else the Solana CLI's)")
+	fs.StringVar(&f.owner, "owner", "", "the owner wallet's public key, when it signs offline")
+	fs.BoolVar(&f.signOnly, "sign-only", false, "sign what can be signed here (the device key, -k if given), print the transaction and the absent signers, send nothing")
+	fs.StringVar(&f.nonce, "nonce", "", "durable nonce account to build on (needed to sign offline)")
+	fs.StringVar(&f.nonceAuthority, "nonce-authority", "", "the nonce account's authority (a signer)")
+	fs.StringArrayVar(&f.presigned, "signer", nil, "an offline signature PUBKEY=SIGNATURE (repeatable)")
+}
+
+// options reads the flags: the owner and its signers, the nonce, sign-only.
+func (f *ownerFlags) options(cfg *Config) (OwnerOptions, error) {
+	var o OwnerOptions
+	var err error
+	o.SignOnly = f.signOnly
+	if (f.nonce == "") != (f.nonceAuthority == "") {
+		return o, errors.New("--nonce and --nonce-authority go together")
+	}
+	if f.nonce != "" {
+		if o.Nonce, err = solana.PublicKeyFromBase58(f.nonce); err != nil {
+			return o, fmt.Errorf("--nonce: %w", err)
+		}
+		if o.NonceAuthority, err = solana.PublicKeyFromBase58(f.nonceAuthority); err != nil {
+			return o, fmt.Errorf("--nonce-authority: %w", err)
+		}
+	} else if f.signOnly || len(f.presigned) > 0 {
+		return o, errors.New("offline signatures need a durable nonce: --nonce ACCOUNT --nonce-authority PUBKEY")
+	}
+	for _, p := range f.presigned {
+		signer, err := chain.ParsePresigned(p)
+		if err != nil {
+			return o, err
+		}
+		o.Signers = append(o.Signers, signer)
+	}
+	switch {
+	case f.owner != "":
+		if o.Owner, err = solana.PublicKeyFromBase58(f.owner); err != nil {
+			return o, fmt.Errorf("--owner: %w", err)
+		}
+	default:
+		wallet, err := ownerWallet(f.keypair, cfg)
+		if err != nil {
+			return o, fmt.Errorf("owner wallet (-k, or --owner PUBKEY to sign offline): %w", err)
+		}
+		o.Owner = wallet.PublicKey()
+		o.Signers = append(o.Signers, wallet)
+	}
+	if f.keypair != "" && f.owner != "" {
+		wallet, err := keyfile.Load(f.keypair)
+		if err != nil {
+			return o, err
+		}
+		o.Signers = append(o.Signers, wallet)
+	}
+	return o, nil
+}
+
 func registerCommand(stdout, progress io.Writer, log *slog.Logger) *cobra.Command {
 	var s session
-	var keypair, owner, nonce, nonceAuthority string
-	var presigned []string
+	var owner ownerFlags
 	var stake uint64
-	var signOnly bool
 	cmd := &cobra.Command{
 		Use:   "register",
 		Short: "Register the device and stake its hardware's minimum (owner wallet and device key sign)",
@@ -172,48 +237,11 @@ nonce prints the transaction and the absent signers; run the same command again 
 			if err != nil {
 				return err
 			}
-			var o RegisterOptions
-			o.SignOnly, o.Stake = signOnly, stake
-			if (nonce == "") != (nonceAuthority == "") {
-				return errors.New("--nonce and --nonce-authority go together")
+			oo, err := owner.options(cfg)
+			if err != nil {
+				return err
 			}
-			if nonce != "" {
-				if o.Nonce, err = solana.PublicKeyFromBase58(nonce); err != nil {
-					return fmt.Errorf("--nonce: %w", err)
-				}
-				if o.NonceAuthority, err = solana.PublicKeyFromBase58(nonceAuthority); err != nil {
-					return fmt.Errorf("--nonce-authority: %w", err)
-				}
-			} else if signOnly || len(presigned) > 0 {
-				return errors.New("offline signatures need a durable nonce: --nonce ACCOUNT --nonce-authority PUBKEY")
-			}
-			for _, p := range presigned {
-				signer, err := chain.ParsePresigned(p)
-				if err != nil {
-					return err
-				}
-				o.Signers = append(o.Signers, signer)
-			}
-			switch {
-			case owner != "":
-				if o.Owner, err = solana.PublicKeyFromBase58(owner); err != nil {
-					return fmt.Errorf("--owner: %w", err)
-				}
-			default:
-				wallet, err := ownerWallet(keypair, cfg)
-				if err != nil {
-					return fmt.Errorf("owner wallet (-k, or --owner PUBKEY to sign offline): %w", err)
-				}
-				o.Owner = wallet.PublicKey()
-				o.Signers = append(o.Signers, wallet)
-			}
-			if keypair != "" && owner != "" {
-				wallet, err := keyfile.Load(keypair)
-				if err != nil {
-					return err
-				}
-				o.Signers = append(o.Signers, wallet)
-			}
+			o := RegisterOptions{OwnerOptions: oo, Stake: stake}
 			step("device %s, owner %s: reading the registry", device.PublicKey(), o.Owner)
 			plan, err := Plan(cmd.Context(), n, cfg, device.PublicKey(), o.Owner, report, o.Stake)
 			if err != nil {
@@ -223,7 +251,7 @@ nonce prints the transaction and the absent signers; run the same command again 
 				return ErrNothingToDo
 			}
 			step("to do: %s", planSteps(plan))
-			if signOnly {
+			if o.SignOnly {
 				step("signing with the device key (and -k if given); nothing is sent")
 			} else {
 				step("signing and sending; waiting for confirmation")
@@ -236,14 +264,8 @@ nonce prints the transaction and the absent signers; run the same command again 
 		},
 	}
 	s.flags(cmd)
-	f := cmd.Flags()
-	f.StringVarP(&keypair, "keypair", "k", "", "the owner wallet's keypair file (default: the config's owner-keypair, else the Solana CLI's)")
-	f.StringVar(&owner, "owner", "", "the owner wallet's public key, when it signs offline")
-	f.Uint64Var(&stake, "stake", 0, "stake the device should hold, in IO base units (default: its hardware's minimum)")
-	f.BoolVar(&signOnly, "sign-only", false, "sign with the device key (and -k if given), print the transaction and the absent signers, send nothing")
-	f.StringVar(&nonce, "nonce", "", "durable nonce account to build on (needed to sign offline)")
-	f.StringVar(&nonceAuthority, "nonce-authority", "", "the nonce account's authority (a signer)")
-	f.StringArrayVar(&presigned, "signer", nil, "an offline signature PUBKEY=SIGNATURE (repeatable)")
+	owner.add(cmd)
+	cmd.Flags().Uint64Var(&stake, "stake", 0, "stake the device should hold, in IO base units (default: its hardware's minimum)")
 	return cmd
 }
 
@@ -294,6 +316,11 @@ func printSigned(w io.Writer, s *Signed, signOnly bool) error {
 		fmt.Fprintf(w, "CPU class: %s\n", p.CPUOnly)
 	}
 	fmt.Fprintf(w, "Stake: %d staked, minimum %d, adding %d (from %s)\n", p.Staked, p.MinStake, p.TopUp, p.OwnerIOAccount)
+	return printTransaction(w, &s.Transaction, signOnly)
+}
+
+// printTransaction writes a sent transaction's signature, or what --sign-only signed.
+func printTransaction(w io.Writer, s *Transaction, signOnly bool) error {
 	if !signOnly {
 		_, err := fmt.Fprintf(w, "Signature: %s\n", s.Signature)
 		return err
@@ -310,6 +337,71 @@ func printSigned(w io.Writer, s *Signed, signOnly bool) error {
 	}
 	_, err := fmt.Fprintf(w, "Message to sign (base64): %s\nTransaction (base58): %s\n", s.Message, s.Base58)
 	return err
+}
+
+func priceCommand(stdout io.Writer, log *slog.Logger) *cobra.Command {
+	price := &cobra.Command{
+		Use:   "price",
+		Short: "The device's asking prices per device-hour, on chain",
+		Args:  cobra.NoArgs,
+	}
+	var s session
+	var owner ownerFlags
+	var iosdAsk, ioAsk string
+	set := &cobra.Command{
+		Use:   "set",
+		Short: "Set the device's asking prices per device-hour in IOSD and in IO (owner wallet signs)",
+		Long: `price set stores the device's asking prices per device-hour in the registry (set_asks): the
+escrow refuses a job priced below the ask in the job's mint. Amounts are in tokens, in steps
+of 1,000 base units (0.001 IOSD, 0.00001 IO). --iosd 0 takes any IOSD price; --io 0 refuses
+IO jobs; a price not given keeps its current value. The owner wallet pays and signs, offline
+too, as with register.`,
+		Example: `  gpunet-worker price set --iosd 0.45 --io 1.2
+  gpunet-worker price set --io 0                     # IO jobs refused
+  gpunet-worker price set --iosd 0.45 --owner OWNER --nonce NONCE --nonce-authority OWNER --sign-only`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			asks := map[string]*uint64{}
+			for _, a := range []struct {
+				flag, value string
+				token       cli.Token
+			}{{"iosd", iosdAsk, cli.IOSD}, {"io", ioAsk, cli.IO}} {
+				if !cmd.Flags().Changed(a.flag) {
+					continue
+				}
+				units, err := ParseAsk(a.token, a.value)
+				if err != nil {
+					return fmt.Errorf("--%s: %w", a.flag, err)
+				}
+				asks[a.flag] = &units
+			}
+			if len(asks) == 0 {
+				return errors.New("nothing to set: give --iosd, --io or both")
+			}
+			cfg, key, n, _, err := s.load(cmd.Context(), log)
+			if err != nil {
+				return err
+			}
+			o, err := owner.options(cfg)
+			if err != nil {
+				return err
+			}
+			set, err := SetPrice(cmd.Context(), n, key.PublicKey(), asks["iosd"], asks["io"], o)
+			if err != nil {
+				return err
+			}
+			return s.format.Print(stdout, set, func(w io.Writer) error {
+				fmt.Fprintf(w, "Device: %s\nAsks: %s (were %s)\n", set.Device, set.Asks, set.Before)
+				return printTransaction(w, &set.Transaction, o.SignOnly)
+			})
+		},
+	}
+	s.flags(set)
+	owner.add(set)
+	set.Flags().StringVar(&iosdAsk, "iosd", "", "asking price per device-hour in IOSD (0: any IOSD price)")
+	set.Flags().StringVar(&ioAsk, "io", "", "asking price per device-hour in IO (0: IO jobs refused)")
+	price.AddCommand(set)
+	return price
 }
 
 func statusCommand(stdout io.Writer, log *slog.Logger) *cobra.Command {

@@ -15,17 +15,22 @@ import (
 	"github.com/gpunet/gpunet/worker/gpu"
 )
 
-// RegisterOptions say who signs register and how.
-type RegisterOptions struct {
+// OwnerOptions say how the owner wallet signs a transaction it pays (register, price set).
+type OwnerOptions struct {
 	Owner solana.PublicKey // the owner wallet
 	// Signers are the owner's keypair, or offline signatures (--signer PUBKEY=SIGNATURE).
 	Signers []chain.Signer
-	// Stake is the stake the device should hold (0: the minimum of its hardware model).
-	Stake uint64
 	// Nonce and NonceAuthority build on a durable nonce, so offline signatures stay valid.
 	Nonce, NonceAuthority solana.PublicKey
 	// SignOnly signs what it can and sends nothing.
 	SignOnly bool
+}
+
+// RegisterOptions say who signs register and how.
+type RegisterOptions struct {
+	OwnerOptions
+	// Stake is the stake the device should hold (0: the minimum of its hardware model).
+	Stake uint64
 }
 
 // RegisterPlan is what register does: the instructions that bring the device to its stake.
@@ -111,9 +116,8 @@ func Plan(ctx context.Context, n *network.Network, cfg *Config, device, owner so
 // ErrNothingToDo is register for a device that is registered with its stake.
 var ErrNothingToDo = errors.New("the device is registered and holds its stake: nothing to send")
 
-// Signed is a register transaction as signed here, and what happened to it.
-type Signed struct {
-	Plan        *RegisterPlan      `json:"plan"`
+// Transaction is an owner-paid transaction as signed here, and what happened to it.
+type Transaction struct {
 	Blockhash   solana.Hash        `json:"blockhash"`
 	Signers     []string           `json:"signers"` // PUBKEY=SIGNATURE, as the Solana CLI prints them
 	Absent      []solana.PublicKey `json:"absent"`
@@ -123,25 +127,42 @@ type Signed struct {
 	Signature   *solana.Signature  `json:"signature,omitempty"` // once sent
 }
 
+// Signed is a register transaction as signed here, and what happened to it.
+type Signed struct {
+	Plan *RegisterPlan `json:"plan"`
+	Transaction
+}
+
 // Register builds plan's transaction paid by the owner, signs it with the device key and
 // o.Signers and, unless o.SignOnly, sends it.
 func Register(ctx context.Context, n *network.Network, plan *RegisterPlan, deviceKey chain.Signer, o RegisterOptions) (*Signed, error) {
 	if len(plan.Instructions) == 0 {
 		return nil, ErrNothingToDo
 	}
+	tx, err := sendAsOwner(ctx, n, plan.Instructions, o.OwnerOptions, deviceKey)
+	if tx == nil {
+		return nil, err
+	}
+	return &Signed{Plan: plan, Transaction: *tx}, err
+}
+
+// sendAsOwner builds ixs paid by o.Owner (on o's durable nonce, if any), signs it with signers
+// and o.Signers and, unless o.SignOnly, sends it. The transaction comes back with an error
+// once it is built and signed, so the caller can show what it signed.
+func sendAsOwner(ctx context.Context, n *network.Network, ixs []solana.Instruction, o OwnerOptions, signers ...chain.Signer) (*Transaction, error) {
 	var opts []chain.BuildOption
 	if !o.Nonce.IsZero() {
 		opts = append(opts, chain.WithNonce(o.Nonce, o.NonceAuthority))
 	}
-	tx, err := n.Client.Build(ctx, plan.Instructions, plan.Owner, opts...)
+	tx, err := n.Client.Build(ctx, ixs, o.Owner, opts...)
 	if err != nil {
 		return nil, err
 	}
-	absent, err := chain.Sign(tx, append([]chain.Signer{deviceKey}, o.Signers...)...)
+	absent, err := chain.Sign(tx, append(signers, o.Signers...)...)
 	if err != nil {
 		return nil, err
 	}
-	s := &Signed{Plan: plan, Blockhash: tx.Message.RecentBlockhash, Absent: absent}
+	s := &Transaction{Blockhash: tx.Message.RecentBlockhash, Absent: absent}
 	for i, sig := range tx.Signatures {
 		if !sig.IsZero() {
 			s.Signers = append(s.Signers, fmt.Sprintf("%s=%s", tx.Message.AccountKeys[i], sig))
@@ -166,7 +187,7 @@ func Register(ctx context.Context, n *network.Network, plan *RegisterPlan, devic
 	}
 	sig, err := n.Client.SendSigned(ctx, tx)
 	if err != nil {
-		return s, fmt.Errorf("send register: %w", err)
+		return s, fmt.Errorf("send transaction: %w", err)
 	}
 	s.Signature = &sig
 	return s, nil

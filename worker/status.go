@@ -52,6 +52,7 @@ type OnChain struct {
 	PendingSlashes   uint16              `json:"pending_slashes"`
 	RegistryPaused   bool                `json:"registry_paused"`
 	Spec             registry.DeviceSpec `json:"spec"`
+	Asks             Asks                `json:"asks"` // per device-hour (price set)
 }
 
 // OracleView is what one oracle answered about the device (its public status API).
@@ -94,7 +95,7 @@ func DeviceStatus(ctx context.Context, n *network.Network, device solana.PublicK
 	default:
 		min, _ := protocol.MinStake(&rc.Params, d.Spec.HardwareModel)
 		s.Chain = &OnChain{Status: statusNames[d.Status], Stake: d.Stake, MinStake: min, ProvenUptimeSecs: d.ProvenUptimeSecs, ProbationSecs: rc.Params.ProbationSecs,
-			LastProofWindow: d.LastProofWindow, Reputation: d.Reputation, PendingSlashes: d.PendingSlashes, RegistryPaused: rc.Paused != 0, Spec: d.Spec}
+			LastProofWindow: d.LastProofWindow, Reputation: d.Reputation, PendingSlashes: d.PendingSlashes, RegistryPaused: rc.Paused != 0, Spec: d.Spec, Asks: asksOf(d)}
 		if !d.CurrentJob.IsZero() {
 			s.Chain.CurrentJob = &d.CurrentJob
 		}
@@ -268,8 +269,8 @@ func PrintStatus(w io.Writer, s *Status) error {
 		if c.CurrentJob != nil {
 			job = c.CurrentJob.String()
 		}
-		fmt.Fprintf(w, "  status           %s\n  stake            %s of %s required (hardware model %d)\n  proven uptime    %d s of %d s probation\n  last window      %d\n  reputation       %d / 10000\n  current job      %s\n  pending slashes  %d\n",
-			c.Status, cli.IO.Format(c.Stake), cli.IO.Format(c.MinStake), c.Spec.HardwareModel, c.ProvenUptimeSecs, c.ProbationSecs, c.LastProofWindow, c.Reputation, job, c.PendingSlashes)
+		fmt.Fprintf(w, "  status           %s\n  stake            %s of %s required (hardware model %d)\n  proven uptime    %d s of %d s probation\n  last window      %d\n  reputation       %d / 10000\n  current job      %s\n  pending slashes  %d\n  asks             %s\n",
+			c.Status, cli.IO.Format(c.Stake), cli.IO.Format(c.MinStake), c.Spec.HardwareModel, c.ProvenUptimeSecs, c.ProbationSecs, c.LastProofWindow, c.Reputation, job, c.PendingSlashes, c.Asks)
 	}
 	fmt.Fprintln(w, "\nOn this host:")
 	if s.Host.CPUOnly != "" {

@@ -55,6 +55,8 @@ var (
 	ErrWrongRentPayer            = &programerr.Error{Program: "escrow", Code: 6233, Name: "WrongRentPayer", Msg: "The account is not the one that paid the record's rent"}
 	ErrNoConfigProposal          = &programerr.Error{Program: "escrow", Code: 6234, Name: "NoConfigProposal", Msg: "No configuration change is pending"}
 	ErrConfigDelayNotOver        = &programerr.Error{Program: "escrow", Code: 6235, Name: "ConfigDelayNotOver", Msg: "The configuration change's delay is not over"}
+	ErrPriceBelowAsk             = &programerr.Error{Program: "escrow", Code: 6236, Name: "PriceBelowAsk", Msg: "The job's price per device-hour is below the device's ask in the job's mint"}
+	ErrIoNotAccepted             = &programerr.Error{Program: "escrow", Code: 6237, Name: "IoNotAccepted", Msg: "The device does not accept jobs paid in IO (its IO ask is 0)"}
 )
 
 // Errors maps each error code of the program to its error.
@@ -108,6 +110,8 @@ var Errors = programerr.Table{
 	6233: ErrWrongRentPayer,
 	6234: ErrNoConfigProposal,
 	6235: ErrConfigDelayNotOver,
+	6236: ErrPriceBelowAsk,
+	6237: ErrIoNotAccepted,
 }
 
 // DecodeError returns the program's named error for the custom program error that err carries

@@ -56,6 +56,11 @@ const (
 	ModelH200 uint32 = 4
 	// HardwareClass.model: B200.
 	ModelB200 uint32 = 5
+	// Base units of a job's mint per unit of Device.ask_iosd / ask_io (per device-hour). The asks
+	// live in the Device's 8 reserved bytes as two u32, so the unit sets their step and ceiling:
+	// IOSD (6 decimals) in $0.001 steps up to $4.29M an hour, IO (8 decimals) in 0.00001 IO steps
+	// up to 42,949 IO an hour; the account's size and layout stay as they were.
+	AskUnit uint64 = 1000
 	// PDA seed "config".
 	SeedConfig = "config"
 	// PDA seed "provider".

@@ -36,6 +36,7 @@ var (
 	Event_SlashFinalized       = [8]byte{174, 217, 207, 147, 93, 218, 228, 7}
 	Event_DeviceJobSet         = [8]byte{72, 187, 64, 39, 2, 10, 69, 114}
 	Event_ProofUndecided       = [8]byte{115, 6, 247, 168, 57, 6, 156, 93}
+	Event_AsksSet              = [8]byte{15, 235, 137, 171, 250, 62, 198, 106}
 )
 
 // Instruction discriminators
@@ -59,4 +60,5 @@ var (
 	Instruction_ResolveAppeal    = [8]byte{225, 133, 69, 13, 240, 143, 68, 170}
 	Instruction_FinalizeSlash    = [8]byte{131, 223, 236, 198, 83, 146, 210, 121}
 	Instruction_SetDeviceJob     = [8]byte{33, 23, 202, 253, 224, 46, 200, 21}
+	Instruction_SetAsks          = [8]byte{166, 132, 20, 151, 199, 115, 11, 89}
 )

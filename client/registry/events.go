@@ -162,6 +162,13 @@ func ParseAnyEvent(eventData []byte) (any, error) {
 			return nil, fmt.Errorf("failed to unmarshal event as ProofUndecided: %w", err)
 		}
 		return value, nil
+	case Event_AsksSet:
+		value := new(AsksSet)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as AsksSet: %w", err)
+		}
+		return value, nil
 	default:
 		return nil, fmt.Errorf("unknown discriminator: %s", binary.FormatDiscriminator(discriminator))
 	}
@@ -520,6 +527,23 @@ func ParseEvent_ProofUndecided(eventData []byte) (*ProofUndecided, error) {
 	err = event.UnmarshalWithDecoder(decoder)
 	if err != nil {
 		return nil, fmt.Errorf("failed to unmarshal event of type ProofUndecided: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_AsksSet(eventData []byte) (*AsksSet, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_AsksSet {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_AsksSet, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(AsksSet)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type AsksSet: %w", err)
 	}
 	return event, nil
 }

@@ -911,3 +911,56 @@ func NewSetDeviceJobInstruction(
 		buf__.Bytes(),
 	), nil
 }
+
+// Builds a "set_asks" instruction.
+// The device's owner sets its asking prices per device-hour, in units of ASK_UNIT base units of // each mint: ask_iosd (0: any IOSD price) and ask_io (0: IO jobs refused). The escrow's // accept_job refuses a job priced below the ask in its mint. Refused while paused, like every // owner instruction that is not an exit, and for a deregistered device.
+func NewSetAsksInstruction(
+	// Params:
+	askIosdParam uint32,
+	askIoParam uint32,
+
+	// Accounts:
+	configAccount solanago.PublicKey,
+	deviceAccount solanago.PublicKey,
+	ownerAccount solanago.PublicKey,
+) (solanago.Instruction, error) {
+	buf__ := new(bytes.Buffer)
+	enc__ := binary.NewBorshEncoder(buf__)
+
+	// Encode the instruction discriminator.
+	err := enc__.WriteBytes(Instruction_SetAsks[:], false)
+	if err != nil {
+		return nil, fmt.Errorf("failed to write instruction discriminator: %w", err)
+	}
+	{
+		// Serialize `askIosdParam`:
+		err = enc__.Encode(askIosdParam)
+		if err != nil {
+			return nil, errors.NewField("askIosdParam", err)
+		}
+		// Serialize `askIoParam`:
+		err = enc__.Encode(askIoParam)
+		if err != nil {
+			return nil, errors.NewField("askIoParam", err)
+		}
+	}
+	accounts__ := solanago.AccountMetaSlice{}
+
+	// Add the accounts to the instruction.
+	{
+		// Account 0 "config": Read-only, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(configAccount, false, false))
+		// Account 1 "device": Writable, Non-signer, Required
+		accounts__.Append(solanago.NewAccountMeta(deviceAccount, true, false))
+		// Account 2 "owner": Read-only, Signer, Required
+		// The device's owner (Device.owner, the provider's wallet).
+		accounts__.Append(solanago.NewAccountMeta(ownerAccount, false, true))
+	}
+
+	// Create the instruction.
+	return solanago.NewInstruction(
+		ProgramID,
+		accounts__,
+		buf__.Bytes(),
+	), nil
+}

@@ -13,7 +13,8 @@ import (
 // transfer_admin.config, accept_admin.config, set_pause.config, register_provider.config,
 // register_device.config, stake.config, request_unstake.config, withdraw_unstaked.config,
 // deregister_device.config, submit_proof.config, close_stale_proof.config, count_proof.config,
-// slash.config, resolve_appeal.config, finalize_slash.config, set_device_job.config.
+// slash.config, resolve_appeal.config, finalize_slash.config, set_device_job.config,
+// set_asks.config.
 func FindConfigAddress(programID solana.PublicKey) (solana.PublicKey, uint8, error) {
 	return solana.FindProgramAddress([][]byte{[]byte(SeedConfig)}, programID)
 }

@@ -230,4 +230,7 @@ const (
 	SetDeviceJobAccountConfig            = 0
 	SetDeviceJobAccountDevice            = 1
 	SetDeviceJobAccountEscrowAuthority   = 2
+	SetAsksAccountConfig                 = 0
+	SetAsksAccountDevice                 = 1
+	SetAsksAccountOwner                  = 2
 )

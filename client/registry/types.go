@@ -1158,8 +1158,14 @@ type Device struct {
 	SlashPreviousBps uint64 `json:"slashPreviousBps"`
 
 	// Slash rates (bps) taken in slash_window; previous + current never exceed the cap (gpunet/limit.h).
-	SlashCurrentBps uint64   `json:"slashCurrentBps"`
-	Reserved        [8]uint8 `json:"reserved"`
+	SlashCurrentBps uint64 `json:"slashCurrentBps"`
+
+	// Asking price per device-hour in IOSD, in ASK_UNIT base units; 0: any IOSD price (set_asks).
+	// Was reserved space: devices registered before asks existed read 0.
+	AskIosd uint32 `json:"askIosd"`
+
+	// Asking price per device-hour in IO, in ASK_UNIT base units; 0: IO jobs refused (set_asks).
+	AskIo uint32 `json:"askIo"`
 }
 
 func (obj Device) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -1343,10 +1349,15 @@ func (obj Device) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	if err != nil {
 		return errors.NewField("SlashCurrentBps", err)
 	}
-	// Serialize `Reserved`:
-	err = encoder.Encode(obj.Reserved)
+	// Serialize `AskIosd`:
+	err = encoder.Encode(obj.AskIosd)
 	if err != nil {
-		return errors.NewField("Reserved", err)
+		return errors.NewField("AskIosd", err)
+	}
+	// Serialize `AskIo`:
+	err = encoder.Encode(obj.AskIo)
+	if err != nil {
+		return errors.NewField("AskIo", err)
 	}
 	return nil
 }
@@ -1542,10 +1553,15 @@ func (obj *Device) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
 	if err != nil {
 		return errors.NewField("SlashCurrentBps", err)
 	}
-	// Deserialize `Reserved`:
-	err = decoder.Decode(&obj.Reserved)
+	// Deserialize `AskIosd`:
+	err = decoder.Decode(&obj.AskIosd)
 	if err != nil {
-		return errors.NewField("Reserved", err)
+		return errors.NewField("AskIosd", err)
+	}
+	// Deserialize `AskIo`:
+	err = decoder.Decode(&obj.AskIo)
+	if err != nil {
+		return errors.NewField("AskIo", err)
 	}
 	return nil
 }
@@ -3671,6 +3687,77 @@ func (obj *DeviceJobSet) Unmarshal(buf []byte) error {
 
 func UnmarshalDeviceJobSet(buf []byte) (*DeviceJobSet, error) {
 	obj := new(DeviceJobSet)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+type AsksSet struct {
+	Device  solanago.PublicKey `json:"device"`
+	AskIosd uint32             `json:"askIosd"`
+	AskIo   uint32             `json:"askIo"`
+}
+
+func (obj AsksSet) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `AskIosd`:
+	err = encoder.Encode(obj.AskIosd)
+	if err != nil {
+		return errors.NewField("AskIosd", err)
+	}
+	// Serialize `AskIo`:
+	err = encoder.Encode(obj.AskIo)
+	if err != nil {
+		return errors.NewField("AskIo", err)
+	}
+	return nil
+}
+
+func (obj AsksSet) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding AsksSet: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *AsksSet) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `AskIosd`:
+	err = decoder.Decode(&obj.AskIosd)
+	if err != nil {
+		return errors.NewField("AskIosd", err)
+	}
+	// Deserialize `AskIo`:
+	err = decoder.Decode(&obj.AskIo)
+	if err != nil {
+		return errors.NewField("AskIo", err)
+	}
+	return nil
+}
+
+func (obj *AsksSet) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling AsksSet: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalAsksSet(buf []byte) (*AsksSet, error) {
+	obj := new(AsksSet)
 	err := obj.Unmarshal(buf)
 	if err != nil {
 		return nil, err

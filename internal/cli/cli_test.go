@@ -127,6 +127,18 @@ func TestTokenAndDuration(t *testing.T) {
 	for units, want := range map[uint64]string{0: "0 IO", 1: "0.00000001 IO", 100_000_000: "1 IO", 123_450_000_000: "1234.5 IO", 1<<64 - 1: "184467440737.09551615 IO"} {
 		require.Equal(t, want, io.Format(units))
 	}
+	for in, want := range map[string]uint64{"0": 0, "1": 100_000_000, "1.2": 120_000_000, "0.00000001": 1, "007.50": 750_000_000,
+		"184467440737.09551615": 1<<64 - 1} {
+		got, err := io.Parse(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+	}
+	for in, want := range map[string]string{"": "is not an amount", ".5": "is not an amount", "1.": "is not an amount", "-1": "is not an amount",
+		"+1": "is not an amount", "1e3": "is not an amount", "1.2.3": "is not an amount", " 1": "is not an amount",
+		"0.000000001": "more decimals than IO's 8", "184467440737.09551616": "is more than 184467440737.09551615 IO"} {
+		_, err := io.Parse(in)
+		require.ErrorContains(t, err, want, "%q", in)
+	}
 	for secs, want := range map[int64]string{0: "0s", 45: "45s", 90: "1m 30s", 3600: "1h", 14 * 86400: "14d", -60: "-1m"} {
 		require.Equal(t, want, Duration(secs))
 	}

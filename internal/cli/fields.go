@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"reflect"
 	"strconv"
@@ -33,6 +34,32 @@ func (t Token) Format(units uint64) string {
 		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	}
 	return s + " " + t.Symbol
+}
+
+// Parse reads a decimal amount of the token ("1.5", "0.45") as base units, exactly: a sign, an
+// exponent, more decimals than the token has or an amount past a u64 is an error.
+func (t Token) Parse(s string) (uint64, error) {
+	whole, frac, dot := strings.Cut(s, ".")
+	if whole == "" || dot && frac == "" || !digits(whole) || !digits(frac) {
+		return 0, fmt.Errorf("%q is not an amount of %s (digits, optionally one '.' and up to %d decimals)", s, t.Symbol, t.Decimals)
+	}
+	if len(frac) > int(t.Decimals) {
+		return 0, fmt.Errorf("%q has more decimals than %s's %d", s, t.Symbol, t.Decimals)
+	}
+	units, ok := new(big.Int).SetString(whole+frac+strings.Repeat("0", int(t.Decimals)-len(frac)), 10)
+	if !ok || !units.IsUint64() {
+		return 0, fmt.Errorf("%q %s is more than %s", s, t.Symbol, t.Format(math.MaxUint64))
+	}
+	return units.Uint64(), nil
+}
+
+func digits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // WriteFields writes an account (a struct of the generated clients) as "key: value" lines,

@@ -20,6 +20,8 @@
 //	Held                  escrow_held                      programs/escrow/src/pay.c
 //	Reserve               escrow_reserve                   programs/escrow/src/pay.c
 //	Refund                held - reserve, as escrow_end_job refunds (programs/escrow/src/end.c)
+//	AcceptsPrice          escrow_check_ask                 programs/escrow/src/job.c
+//	MinPrice              the same, the least price an ask accepts
 //	IOSDForIO             value, to IOSD                   programs/economy/src/convert.c
 //	IOForIOSD             value, to IO                     programs/economy/src/convert.c
 //	EpochEnd              economy_epoch_end                programs/economy/include/economy.h

@@ -230,7 +230,7 @@ func randomJob(r *rand.Rand) escrow.Job {
 
 func escrowLine(j *escrow.Job, from, to uint64) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d %d %d %d %d %d %d %d %d %d %d %d %d %d %d", j.PricePerHour, j.DeviceCount,
+	fmt.Fprintf(&b, "job %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d", j.PricePerHour, j.DeviceCount,
 		j.DurationSecs, j.FeeBps, j.FeeBurnBps, j.StartedAt, j.EndedAt, j.Deposited, j.PaidOut, j.FeesTreasury,
 		j.FeesBurned, j.Refunded, from, to, j.SlotCount)
 	for _, s := range j.Slots[:j.SlotCount] {
@@ -278,6 +278,46 @@ func TestJobArithmeticMatchesC(t *testing.T) {
 	for k, n := range failed {
 		require.Greater(t, n, 100, "too few overflows of rule %d", k)
 		require.Less(t, n, oracleCases-10_000, "too few successes of rule %d", k)
+	}
+}
+
+// TestAsksMatchC: AcceptsPrice gives the host-compiled C's answer (escrow_check_ask) on
+// 100,000 random asks and prices, most of them at, just below or just above the ask.
+func TestAsksMatchC(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 4))
+	type askCase struct {
+		d     registry.Device
+		mint  Mint
+		price uint64
+	}
+	cases := make([]askCase, oracleCases)
+	lines := make([]string, oracleCases)
+	for i := range cases {
+		c := &cases[i]
+		asks := [2]uint32{}
+		for k := range asks {
+			asks[k] = []uint32{0, 1, 450, r.Uint32(), math.MaxUint32}[r.IntN(5)]
+		}
+		c.d.AskIosd, c.d.AskIo = asks[0], asks[1]
+		c.mint = Mint(r.IntN(2))
+		ask := uint64(c.d.AskIosd)
+		if c.mint == MintIO {
+			ask = uint64(c.d.AskIo)
+		}
+		c.price = around(r, ask*registry.AskUnit)
+		lines[i] = fmt.Sprintf("ask %d %d %d %d", c.d.AskIosd, c.d.AskIo, c.mint, c.price)
+	}
+	answers := askOracle(t, "escrow", lines)
+	outcomes := map[string]int{}
+	for i, answer := range answers {
+		c := &cases[i]
+		err := AcceptsPrice(&c.d, c.mint, c.price)
+		require.Equal(t, answer, fmt.Sprint(code(t, err)), "case %d: %s", i, lines[i])
+		outcomes[fmt.Sprintf("%d %s", c.mint, errName(err))]++
+	}
+	t.Logf("ask outcomes over %d cases (mint, error): %v", oracleCases, outcomes)
+	for _, name := range []string{"0 ok", "0 PriceBelowAsk", "1 ok", "1 PriceBelowAsk", "1 IoNotAccepted"} {
+		require.Greater(t, outcomes[name], 100, "too few %q cases", name)
 	}
 }
 

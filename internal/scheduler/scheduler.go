@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -318,18 +317,11 @@ func (r *Result) Excluded(reason Reason) int {
 // FromDevice is the candidate of the registry Device d at address under config: hireability
 // by protocol.NotHireable, throughput from the oracles' benchmark, the asks in base units.
 func FromDevice(config *registry.Config, address solana.PublicKey, d *registry.Device) Candidate {
-	askIOSD, askIO := reservedAsks(d)
+	askIOSD, _ := protocol.MinPrice(d, protocol.MintIOSD)
+	askIO, _ := protocol.MinPrice(d, protocol.MintIO) // 0 when it takes no IO, as Candidate says
 	return Candidate{
 		Address: address, Owner: d.Owner, Provider: d.Provider, Spec: d.Spec, Status: d.Status,
 		NotHireable: protocol.NotHireable(config, d), Reputation: d.Reputation, Throughput: d.BenchmarkScore,
 		AskIOSD: askIOSD, AskIO: askIO,
 	}
-}
-
-// reservedAsks reads the asks where set_asks puts them, until the regenerated client names
-// them: ask_iosd and ask_io, two little-endian u32 in units of 1,000 base units, in the
-// Device's reserved bytes. Replaced by d.AskIosd and d.AskIo x registry.AskUnit at the merge.
-func reservedAsks(d *registry.Device) (iosd, io uint64) {
-	const askUnit = 1000
-	return uint64(binary.LittleEndian.Uint32(d.Reserved[:4])) * askUnit, uint64(binary.LittleEndian.Uint32(d.Reserved[4:])) * askUnit
 }

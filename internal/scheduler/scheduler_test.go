@@ -17,9 +17,6 @@ import (
 
 const germany, france = 276, 250
 
-// askUnit is the on-chain asks' step (registry.AskUnit).
-const askUnit = 1000
-
 // dev is a hireable H100 in Germany on tier 1 with 80 GiB, reputation 5000, throughput 100 and
 // asks of 1 IOSD and 2 IO an hour, at address n, changed by edits.
 func dev(n byte, edits ...func(*Candidate)) Candidate {
@@ -354,8 +351,8 @@ func randomCandidates(rng *rand.Rand, n int) []Candidate {
 		}
 		c.Reputation = uint16(rng.IntN(10_001))
 		c.Throughput = rng.Uint64N(1 << 40)
-		c.AskIOSD = rng.Uint64N(5_000) * askUnit
-		c.AskIO = rng.Uint64N(3) * rng.Uint64N(10_000) * askUnit
+		c.AskIOSD = rng.Uint64N(5_000) * registry.AskUnit
+		c.AskIO = rng.Uint64N(3) * rng.Uint64N(10_000) * registry.AskUnit
 		c.Liveness = Liveness(rng.IntN(3))
 	}
 	return cands

@@ -205,6 +205,12 @@ func (p Program) ReleaseDevice(escrowAuthority, deviceKey, job solana.PublicKey)
 	return p.build(registry.Instruction_SetDeviceJob)(registry.NewSetDeviceJobInstruction(job, false, p.ConfigAddress(), p.DeviceAddress(deviceKey), escrowAuthority))
 }
 
+// SetAsks sets the asking prices per device-hour of owner's device, in registry.AskUnit base
+// units of IOSD and IO (askIO 0: IO jobs refused); owner signs.
+func (p Program) SetAsks(owner, deviceKey solana.PublicKey, askIOSD, askIO uint32) (solana.Instruction, error) {
+	return p.build(registry.Instruction_SetAsks)(registry.NewSetAsksInstruction(askIOSD, askIO, p.ConfigAddress(), p.DeviceAddress(deviceKey), owner))
+}
+
 // FetchConfig reads and decodes the Config account.
 func (p Program) FetchConfig(ctx context.Context, r chain.Reader) (*registry.Config, error) {
 	return anchorix.Fetch(ctx, r, p.ConfigAddress(), registry.ParseAccount_Config)

@@ -23,6 +23,7 @@ func TestBuildersCarryDiscriminators(t *testing.T) {
 		registry.Instruction_FinalizeSlash:    func() (solana.Instruction, error) { return p.FinalizeSlash(k, evidence, k, k, k, k) },
 		registry.Instruction_Stake:            func() (solana.Instruction, error) { return p.Stake(k, k, k, 7) },
 		registry.Instruction_Slash:            func() (solana.Instruction, error) { return p.Slash(k, k, k, k, registry.OffenceDowntime, evidence) },
+		registry.Instruction_SetAsks:          func() (solana.Instruction, error) { return p.SetAsks(k, k, 450, 0) },
 	}
 	for disc, build := range cases {
 		ix, err := build()

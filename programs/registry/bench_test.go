@@ -34,6 +34,7 @@ func BenchmarkComputeUnits(b *testing.B) {
 	measure("register_provider", []solana.PrivateKey{owner}, chaintest.Must(e.Registry.RegisterProvider(o, "https://provider.example/meta.json")))
 	measure("register_device", []solana.PrivateKey{owner, p.DeviceKey}, chaintest.Must(e.Registry.RegisterDevice(o, k, e.IOMint, chaintest.H100)))
 	measure("stake", []solana.PrivateKey{owner}, chaintest.Must(e.Registry.Stake(o, k, p.Token, 3_000*chaintest.IO)))
+	measure("set_asks", []solana.PrivateKey{owner}, chaintest.Must(e.Registry.SetAsks(o, k, 450, 1_200_000)))
 
 	oracle := func(i int, window uint64, uptime uint32, payer int) solana.Instruction {
 		return chaintest.Must(e.Registry.SubmitProof(e.Oracles[i].PublicKey(), k, report(window, uptime, 500, registry.ChallengePassed), e.Oracles[payer].PublicKey()))

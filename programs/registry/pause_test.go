@@ -35,6 +35,7 @@ func TestPauseStopsEveryNonAdminInstruction(t *testing.T) {
 		{"register_provider", []solana.PrivateKey{newcomer}, chaintest.Must(e.Registry.RegisterProvider(newcomer.PublicKey(), "https://x.example"))},
 		{"register_device", []solana.PrivateKey{p.Owner, newcomer}, chaintest.Must(e.Registry.RegisterDevice(o, newcomer.PublicKey(), e.IOMint, chaintest.H100))},
 		{"stake", []solana.PrivateKey{p.Owner}, chaintest.Must(e.Registry.Stake(o, k, p.Token, chaintest.IO))},
+		{"set_asks", []solana.PrivateKey{p.Owner}, chaintest.Must(e.Registry.SetAsks(o, k, 1, 1))},
 		{"submit_proof", []solana.PrivateKey{e.Oracles[0]}, chaintest.Must(e.Registry.SubmitProof(e.Oracles[0].PublicKey(), k, report(chaintest.PastWindow(0), 1, 0, registry.ChallengeNone), e.Oracles[0].PublicKey()))},
 		{"close_stale_proof", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.Registry.CloseStaleProof(k, chaintest.PastWindow(5), e.Oracles[0].PublicKey()))},
 		{"count_proof", []solana.PrivateKey{e.Keeper}, chaintest.Must(e.Registry.CountProof(k, chaintest.PastWindow(5), e.Oracles[0].PublicKey()))},

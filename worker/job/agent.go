@@ -28,6 +28,7 @@ import (
 	"github.com/gpunet/gpunet/internal/daemon"
 	"github.com/gpunet/gpunet/internal/jobsecret"
 	"github.com/gpunet/gpunet/internal/network"
+	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/internal/wire"
 	"github.com/gpunet/gpunet/worker/ray"
 )
@@ -134,8 +135,15 @@ func (a *Agent) acceptProposal(ctx context.Context, d *registry.Device) error {
 }
 
 // accept takes slot of job, paid to the owner's associated account of the job's mint (created
-// when missing); the device key signs and pays.
+// when missing), if its price meets the device's ask; the device key signs and pays.
 func (a *Agent) accept(ctx context.Context, job solana.PublicKey, j *escrow.Job, d *registry.Device, slot uint8) error {
+	mint := protocol.MintIOSD
+	if j.Mint == a.net.Mints.IO {
+		mint = protocol.MintIO
+	}
+	if err := protocol.AcceptsPrice(d, mint, j.PricePerHour); err != nil {
+		return fmt.Errorf("declined: %w", err) // left to the renter to replace; no fee spent
+	}
 	payout, _, err := solana.FindAssociatedTokenAddress(d.Owner, j.Mint)
 	if err != nil {
 		return err

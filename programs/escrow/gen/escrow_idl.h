@@ -60,6 +60,8 @@
 #define ESCROW_ERR_WRONG_RENT_PAYER 6233 /* The account is not the one that paid the record's rent */
 #define ESCROW_ERR_NO_CONFIG_PROPOSAL 6234 /* No configuration change is pending */
 #define ESCROW_ERR_CONFIG_DELAY_NOT_OVER 6235 /* The configuration change's delay is not over */
+#define ESCROW_ERR_PRICE_BELOW_ASK 6236 /* The job's price per device-hour is below the device's ask in the job's mint */
+#define ESCROW_ERR_IO_NOT_ACCEPTED 6237 /* The device does not accept jobs paid in IO (its IO ask is 0) */
 _Static_assert(ESCROW_ERR_INVALID_INSTRUCTION == GP_ERR_INVALID_INSTRUCTION, "IDL and SDK disagree on InvalidInstruction");
 _Static_assert(ESCROW_ERR_INVALID_INSTRUCTION_DATA == GP_ERR_INVALID_INSTRUCTION_DATA, "IDL and SDK disagree on InvalidInstructionData");
 _Static_assert(ESCROW_ERR_NOT_ENOUGH_ACCOUNTS == GP_ERR_NOT_ENOUGH_ACCOUNTS, "IDL and SDK disagree on NotEnoughAccounts");
@@ -128,6 +130,8 @@ static __attribute__((noinline, cold, unused)) void escrow_log_error(uint64_t er
     case ESCROW_ERR_WRONG_RENT_PAYER: GP_LOG("AnchorError occurred. Error Code: WrongRentPayer. Error Number: 6233. Error Message: The account is not the one that paid the record's rent."); break;
     case ESCROW_ERR_NO_CONFIG_PROPOSAL: GP_LOG("AnchorError occurred. Error Code: NoConfigProposal. Error Number: 6234. Error Message: No configuration change is pending."); break;
     case ESCROW_ERR_CONFIG_DELAY_NOT_OVER: GP_LOG("AnchorError occurred. Error Code: ConfigDelayNotOver. Error Number: 6235. Error Message: The configuration change's delay is not over."); break;
+    case ESCROW_ERR_PRICE_BELOW_ASK: GP_LOG("AnchorError occurred. Error Code: PriceBelowAsk. Error Number: 6236. Error Message: The job's price per device-hour is below the device's ask in the job's mint."); break;
+    case ESCROW_ERR_IO_NOT_ACCEPTED: GP_LOG("AnchorError occurred. Error Code: IoNotAccepted. Error Number: 6237. Error Message: The device does not accept jobs paid in IO (its IO ask is 0)."); break;
   }
 }
 

@@ -73,6 +73,10 @@ uint64_t escrow_check_renter_or_scheduler(const escrow_job_t *j, const escrow_co
 /* A registry Device (owner, size, discriminator). */
 uint64_t escrow_load_device(const SolAccountInfo *account, const escrow_config_t *config,
                             const registry_device_t **out);
+/* 0 when the device's ask accepts price per device-hour in the job's mint (io: IO, else IOSD):
+   at least ask x REGISTRY_ASK_UNIT (PriceBelowAsk); an IO ask of 0 refuses IO (IoNotAccepted),
+   an IOSD ask of 0 accepts any price. */
+uint64_t escrow_check_ask(const registry_device_t *d, bool io, uint64_t price);
 /* Appends a Proposed slot for `device` after checking it is hireable now (Active, registry not
    paused) and not already proposed or hired on this job; emits DeviceAssigned. */
 uint64_t escrow_propose(escrow_job_t *j, const SolAccountInfo *job, const SolAccountInfo *device,

@@ -50,6 +50,8 @@ uint64_t escrow_accept_job(const SolParameters *p) {
   GP_TRY(escrow_check_token_account(j, payout, &d->owner));
   /* Checked here so the failure is this program's named error, not the registry's. */
   if (d->status != REGISTRY_STATUS_ACTIVE || rc->paused) return ESCROW_ERR_DEVICE_NOT_HIREABLE;
+  /* the ask of the moment of acceptance: the device agrees to this job's price now */
+  GP_TRY(escrow_check_ask(d, !gp_pubkey_eq(&j->mint, &config->iosd_mint), j->price_per_hour));
   GP_TRY(escrow_set_device_job(&r, device, job->key, true));
 
   s->state = ESCROW_SLOT_HIRED;

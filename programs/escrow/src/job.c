@@ -40,6 +40,13 @@ uint64_t escrow_load_device(const SolAccountInfo *account, const escrow_config_t
   return registry_view_device(account, &config->registry_program, out);
 }
 
+/* An ask is u32 x 1,000 base units, so the product never overflows. */
+uint64_t escrow_check_ask(const registry_device_t *d, bool io, uint64_t price) {
+  uint32_t ask = io ? d->ask_io : d->ask_iosd;
+  if (io && ask == 0) return ESCROW_ERR_IO_NOT_ACCEPTED;
+  return price >= (uint64_t)ask * REGISTRY_ASK_UNIT ? 0 : ESCROW_ERR_PRICE_BELOW_ASK;
+}
+
 /* A proposal is only an offer: the device is not locked until it accepts (accept_job hires it
    in the registry), so a renter cannot tie up devices that never agreed. Checking hireability
    here still turns away devices that could not accept. */

@@ -536,4 +536,29 @@ static inline uint64_t registry_cpi_set_device_job(const registry_set_device_job
   return gp_invoke1(&ix, infos, 3, signer);
 }
 
+typedef struct {
+  const SolPubkey *program_id; /* the registry program, as the caller checked it */
+  const SolAccountInfo *config;
+  const SolAccountInfo *device; /* writable */
+  const SolAccountInfo *owner; /* signer */
+} registry_set_asks_cpi_t;
+/* Invokes set_asks; signer: the seeds of one PDA that signs, or NULL. */
+static inline uint64_t registry_cpi_set_asks(const registry_set_asks_cpi_t *c, const registry_set_asks_args_t *args, const SolSignerSeeds *signer) {
+  uint8_t data[16];
+  uint64_t off = 8;
+  gp_store_u64(data, REGISTRY_IX_SET_ASKS);
+  __builtin_memcpy(data + off, &args->ask_iosd, 4);
+  off += 4;
+  __builtin_memcpy(data + off, &args->ask_io, 4);
+  off += 4;
+  SolAccountMeta metas[3] = {
+      {c->config->key, false, false},
+      {c->device->key, true, false},
+      {c->owner->key, false, true},
+  };
+  SolAccountInfo infos[3] = {*c->config, *c->device, *c->owner};
+  SolInstruction ix = {c->program_id, metas, 3, data, off};
+  return gp_invoke1(&ix, infos, 3, signer);
+}
+
 #endif /* REGISTRY_CPI_H */

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {
   uint64_t len = size - 1;
   uint8_t *data = malloc(len ? len : 1);
   memcpy(data, input + 1, len);
-  switch (input[0] % 19) {
+  switch (input[0] % 20) {
     case 0: {
       registry_initialize_config_args_t args;
       memset(&args, 0, sizeof args);
@@ -153,6 +153,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {
       registry_set_device_job_args_t args;
       memset(&args, 0, sizeof args);
       (void)registry_decode_set_device_job_args(data, len, &args);
+      consume(&args, sizeof args);
+      break;
+    }
+    case 19: {
+      registry_set_asks_args_t args;
+      memset(&args, 0, sizeof args);
+      (void)registry_decode_set_asks_args(data, len, &args);
       consume(&args, sizeof args);
       break;
     }

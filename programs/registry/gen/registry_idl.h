@@ -186,6 +186,11 @@ static __attribute__((noinline, cold, unused)) void registry_log_error(uint64_t 
 #define REGISTRY_MODEL_H200 4u
 /* HardwareClass.model: B200. */
 #define REGISTRY_MODEL_B200 5u
+/* Base units of a job's mint per unit of Device.ask_iosd / ask_io (per device-hour). The asks */
+/* live in the Device's 8 reserved bytes as two u32, so the unit sets their step and ceiling: */
+/* IOSD (6 decimals) in $0.001 steps up to $4.29M an hour, IO (8 decimals) in 0.00001 IO steps */
+/* up to 42,949 IO an hour; the account's size and layout stay as they were. */
+#define REGISTRY_ASK_UNIT 1000ull
 /* PDA seed "config". */
 #define REGISTRY_SEED_CONFIG "config"
 #define REGISTRY_SEED_CONFIG_LEN 6
@@ -486,7 +491,11 @@ typedef struct {
   uint64_t slash_previous_bps;
   /* Slash rates (bps) taken in slash_window; previous + current never exceed the cap (gpunet/limit.h). */
   uint64_t slash_current_bps;
-  uint8_t reserved[8];
+  /* Asking price per device-hour in IOSD, in ASK_UNIT base units; 0: any IOSD price (set_asks). */
+  /* Was reserved space: devices registered before asks existed read 0. */
+  uint32_t ask_iosd;
+  /* Asking price per device-hour in IO, in ASK_UNIT base units; 0: IO jobs refused (set_asks). */
+  uint32_t ask_io;
 } registry_device_t;
 _Static_assert(offsetof(registry_device_t, provider) == 8, "layout");
 _Static_assert(offsetof(registry_device_t, owner) == 40, "layout");
@@ -524,7 +533,8 @@ _Static_assert(offsetof(registry_device_t, hired_by) == 424, "layout");
 _Static_assert(offsetof(registry_device_t, slash_window) == 456, "layout");
 _Static_assert(offsetof(registry_device_t, slash_previous_bps) == 464, "layout");
 _Static_assert(offsetof(registry_device_t, slash_current_bps) == 472, "layout");
-_Static_assert(offsetof(registry_device_t, reserved) == 480, "layout");
+_Static_assert(offsetof(registry_device_t, ask_iosd) == 480, "layout");
+_Static_assert(offsetof(registry_device_t, ask_io) == 484, "layout");
 _Static_assert(sizeof(registry_device_t) == 488, "layout");
 #define REGISTRY_DEVICE_SIZE 488
 
@@ -928,6 +938,19 @@ _Static_assert(offsetof(registry_device_job_set_t, device) == 8, "layout");
 _Static_assert(offsetof(registry_device_job_set_t, job) == 40, "layout");
 _Static_assert(sizeof(registry_device_job_set_t) == 72, "layout");
 #define REGISTRY_DEVICE_JOB_SET_SIZE 72
+
+#define REGISTRY_ASKS_SET_DISCRIMINATOR 0x6ac63efaab89eb0fULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  uint32_t ask_iosd;
+  uint32_t ask_io;
+} registry_asks_set_t;
+_Static_assert(offsetof(registry_asks_set_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_asks_set_t, ask_iosd) == 40, "layout");
+_Static_assert(offsetof(registry_asks_set_t, ask_io) == 44, "layout");
+_Static_assert(sizeof(registry_asks_set_t) == 48, "layout");
+#define REGISTRY_ASKS_SET_SIZE 48
 
 /* A final window whose votes did not agree: nothing is recorded, the next counted window catches its time up. */
 #define REGISTRY_PROOF_UNDECIDED_DISCRIMINATOR 0x5d9c0639a8f70673ULL
@@ -1654,6 +1677,41 @@ static inline uint64_t registry_decode_set_device_job_args(const uint8_t *data, 
   if (len - off < 1) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
   __builtin_memcpy(&out->hire, data + off, 1);
   off += 1;
+  return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+}
+
+/* The device's owner sets its asking prices per device-hour, in units of ASK_UNIT base units of */
+/* each mint: ask_iosd (0: any IOSD price) and ask_io (0: IO jobs refused). The escrow's */
+/* accept_job refuses a job priced below the ask in its mint. Refused while paused, like every */
+/* owner instruction that is not an exit, and for a deregistered device. */
+#define REGISTRY_IX_SET_ASKS 0x590b73c7971484a6ULL
+enum {
+  REGISTRY_SET_ASKS_CONFIG = 0,
+  REGISTRY_SET_ASKS_DEVICE = 1,
+  REGISTRY_SET_ASKS_OWNER = 2,
+  REGISTRY_SET_ASKS_NUM_ACCOUNTS = 3
+};
+#define REGISTRY_SET_ASKS_SIGNERS 0x4u
+#define REGISTRY_SET_ASKS_WRITABLE 0x2u
+static inline uint64_t registry_check_set_asks_accounts(const SolParameters *p) {
+  if (p->ka_num < 3) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (!p->ka[2].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* owner */
+  if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
+  return 0;
+}
+typedef struct {
+  uint32_t ask_iosd;
+  uint32_t ask_io;
+} registry_set_asks_args_t;
+/* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
+static inline uint64_t registry_decode_set_asks_args(const uint8_t *data, uint64_t len, registry_set_asks_args_t *out) {
+  uint64_t off = 0;
+  if (len - off < 4) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  __builtin_memcpy(&out->ask_iosd, data + off, 4);
+  off += 4;
+  if (len - off < 4) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  __builtin_memcpy(&out->ask_io, data + off, 4);
+  off += 4;
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
 

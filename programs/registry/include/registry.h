@@ -32,6 +32,7 @@ uint64_t registry_slash(const SolParameters *p);
 uint64_t registry_resolve_appeal(const SolParameters *p);
 uint64_t registry_finalize_slash(const SolParameters *p);
 uint64_t registry_set_device_job(const SolParameters *p);
+uint64_t registry_set_asks(const SolParameters *p);
 
 /* config.c */
 /* Hard limits as initialize_config takes them (InvalidConfigParams otherwise). */

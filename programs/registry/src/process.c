@@ -23,6 +23,7 @@ uint64_t registry_process(const SolParameters *p) {
     case REGISTRY_IX_RESOLVE_APPEAL: return registry_resolve_appeal(p);
     case REGISTRY_IX_FINALIZE_SLASH: return registry_finalize_slash(p);
     case REGISTRY_IX_SET_DEVICE_JOB: return registry_set_device_job(p);
+    case REGISTRY_IX_SET_ASKS: return registry_set_asks(p);
   }
   return REGISTRY_ERR_INVALID_INSTRUCTION;
 }

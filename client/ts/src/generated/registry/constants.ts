@@ -52,6 +52,11 @@ export const REGISTRY_MODEL_H100 = 3;
 export const REGISTRY_MODEL_H200 = 4;
 /** HardwareClass.model: B200. */
 export const REGISTRY_MODEL_B200 = 5;
+/** Base units of a job's mint per unit of Device.ask_iosd / ask_io (per device-hour). The asks */
+/** live in the Device's 8 reserved bytes as two u32, so the unit sets their step and ceiling: */
+/** IOSD (6 decimals) in $0.001 steps up to $4.29M an hour, IO (8 decimals) in 0.00001 IO steps */
+/** up to 42,949 IO an hour; the account's size and layout stay as they were. */
+export const REGISTRY_ASK_UNIT = 1000n;
 /** PDA seed "config". */
 export const REGISTRY_SEED_CONFIG = new Uint8Array([99,111,110,102,105,103]);
 /** PDA seed "provider". */

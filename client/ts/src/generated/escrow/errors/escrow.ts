@@ -112,6 +112,10 @@ export const ESCROW_ERROR__WRONG_RENT_PAYER = 0x1859; // 6233
 export const ESCROW_ERROR__NO_CONFIG_PROPOSAL = 0x185a; // 6234
 /** ConfigDelayNotOver: The configuration change's delay is not over */
 export const ESCROW_ERROR__CONFIG_DELAY_NOT_OVER = 0x185b; // 6235
+/** PriceBelowAsk: The job's price per device-hour is below the device's ask in the job's mint */
+export const ESCROW_ERROR__PRICE_BELOW_ASK = 0x185c; // 6236
+/** IoNotAccepted: The device does not accept jobs paid in IO (its IO ask is 0) */
+export const ESCROW_ERROR__IO_NOT_ACCEPTED = 0x185d; // 6237
 
 export type EscrowError =
   | typeof ESCROW_ERROR__ACCEPTANCE_WINDOW_CLOSED
@@ -137,6 +141,7 @@ export type EscrowError =
   | typeof ESCROW_ERROR__INVALID_PROGRAM_ID
   | typeof ESCROW_ERROR__INVALID_SLOT
   | typeof ESCROW_ERROR__INVALID_USAGE
+  | typeof ESCROW_ERROR__IO_NOT_ACCEPTED
   | typeof ESCROW_ERROR__JOB_NOT_EXPIRED
   | typeof ESCROW_ERROR__JOB_TIME_UP
   | typeof ESCROW_ERROR__MISSING_SIGNER
@@ -150,6 +155,7 @@ export type EscrowError =
   | typeof ESCROW_ERROR__NOT_UNCLAIMED_OWNER
   | typeof ESCROW_ERROR__NOT_UPGRADE_AUTHORITY
   | typeof ESCROW_ERROR__NO_USAGE_COLLECTION
+  | typeof ESCROW_ERROR__PRICE_BELOW_ASK
   | typeof ESCROW_ERROR__PROGRAM_PAUSED
   | typeof ESCROW_ERROR__STALE_USAGE
   | typeof ESCROW_ERROR__TOO_MANY_DEVICES
@@ -190,6 +196,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [ESCROW_ERROR__INVALID_PROGRAM_ID]: `The wrong program was passed for a cross-program call`,
     [ESCROW_ERROR__INVALID_SLOT]: `The slot does not exist or is in the wrong state`,
     [ESCROW_ERROR__INVALID_USAGE]: `The usage exceeds a slot's time on the job`,
+    [ESCROW_ERROR__IO_NOT_ACCEPTED]: `The device does not accept jobs paid in IO (its IO ask is 0)`,
     [ESCROW_ERROR__JOB_NOT_EXPIRED]: `The job's time is not up`,
     [ESCROW_ERROR__JOB_TIME_UP]: `The job's paid time has ended`,
     [ESCROW_ERROR__MISSING_SIGNER]: `A required signer did not sign`,
@@ -203,6 +210,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [ESCROW_ERROR__NOT_UNCLAIMED_OWNER]: `The signer is not the owner of the unclaimed pay`,
     [ESCROW_ERROR__NOT_UPGRADE_AUTHORITY]: `Only the program's upgrade authority can initialize the config`,
     [ESCROW_ERROR__NO_USAGE_COLLECTION]: `The job has no usage collection open`,
+    [ESCROW_ERROR__PRICE_BELOW_ASK]: `The job's price per device-hour is below the device's ask in the job's mint`,
     [ESCROW_ERROR__PROGRAM_PAUSED]: `The escrow program is paused`,
     [ESCROW_ERROR__STALE_USAGE]: `The window is already counted, older than the pending one, before the job started or after it ended`,
     [ESCROW_ERROR__TOO_MANY_DEVICES]: `More devices than the job has free places`,

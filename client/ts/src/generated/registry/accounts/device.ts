@@ -122,7 +122,13 @@ export type Device = {
   slashPreviousBps: bigint;
   /** Slash rates (bps) taken in slash_window; previous + current never exceed the cap (gpunet/limit.h). */
   slashCurrentBps: bigint;
-  reserved: ReadonlyUint8Array;
+  /**
+   * Asking price per device-hour in IOSD, in ASK_UNIT base units; 0: any IOSD price (set_asks).
+   * Was reserved space: devices registered before asks existed read 0.
+   */
+  askIosd: number;
+  /** Asking price per device-hour in IO, in ASK_UNIT base units; 0: IO jobs refused (set_asks). */
+  askIo: number;
 };
 
 export type DeviceArgs = {
@@ -185,7 +191,13 @@ export type DeviceArgs = {
   slashPreviousBps: number | bigint;
   /** Slash rates (bps) taken in slash_window; previous + current never exceed the cap (gpunet/limit.h). */
   slashCurrentBps: number | bigint;
-  reserved: ReadonlyUint8Array;
+  /**
+   * Asking price per device-hour in IOSD, in ASK_UNIT base units; 0: any IOSD price (set_asks).
+   * Was reserved space: devices registered before asks existed read 0.
+   */
+  askIosd: number;
+  /** Asking price per device-hour in IO, in ASK_UNIT base units; 0: IO jobs refused (set_asks). */
+  askIo: number;
 };
 
 /** Gets the encoder for {@link DeviceArgs} account data. */
@@ -229,7 +241,8 @@ export function getDeviceEncoder(): FixedSizeEncoder<DeviceArgs> {
       ["slashWindow", getU64Encoder()],
       ["slashPreviousBps", getU64Encoder()],
       ["slashCurrentBps", getU64Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 8)],
+      ["askIosd", getU32Encoder()],
+      ["askIo", getU32Encoder()],
     ]),
     (value) => ({ ...value, discriminator: DEVICE_DISCRIMINATOR }),
   );
@@ -275,7 +288,8 @@ export function getDeviceDecoder(): FixedSizeDecoder<Device> {
     ["slashWindow", getU64Decoder()],
     ["slashPreviousBps", getU64Decoder()],
     ["slashCurrentBps", getU64Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 8)],
+    ["askIosd", getU32Decoder()],
+    ["askIo", getU32Decoder()],
   ]);
 }
 

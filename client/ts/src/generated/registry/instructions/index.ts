@@ -17,6 +17,7 @@ export * from "./registerDevice";
 export * from "./registerProvider";
 export * from "./requestUnstake";
 export * from "./resolveAppeal";
+export * from "./setAsks";
 export * from "./setDeviceJob";
 export * from "./setPause";
 export * from "./slash";

@@ -65,6 +65,7 @@ import {
   getRegisterProviderInstructionAsync,
   getRequestUnstakeInstructionAsync,
   getResolveAppealInstructionAsync,
+  getSetAsksInstructionAsync,
   getSetDeviceJobInstructionAsync,
   getSetPauseInstructionAsync,
   getSlashInstructionAsync,
@@ -84,6 +85,7 @@ import {
   parseRegisterProviderInstruction,
   parseRequestUnstakeInstruction,
   parseResolveAppealInstruction,
+  parseSetAsksInstruction,
   parseSetDeviceJobInstruction,
   parseSetPauseInstruction,
   parseSlashInstruction,
@@ -110,6 +112,7 @@ import {
   type ParsedRegisterProviderInstruction,
   type ParsedRequestUnstakeInstruction,
   type ParsedResolveAppealInstruction,
+  type ParsedSetAsksInstruction,
   type ParsedSetDeviceJobInstruction,
   type ParsedSetPauseInstruction,
   type ParsedSlashInstruction,
@@ -122,6 +125,7 @@ import {
   type RegisterProviderAsyncInput,
   type RequestUnstakeAsyncInput,
   type ResolveAppealAsyncInput,
+  type SetAsksAsyncInput,
   type SetDeviceJobAsyncInput,
   type SetPauseAsyncInput,
   type SlashAsyncInput,
@@ -249,6 +253,7 @@ export enum RegistryInstruction {
   ResolveAppeal,
   FinalizeSlash,
   SetDeviceJob,
+  SetAsks,
 }
 
 export function identifyRegistryInstruction(
@@ -464,6 +469,17 @@ export function identifyRegistryInstruction(
   ) {
     return RegistryInstruction.SetDeviceJob;
   }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([166, 132, 20, 151, 199, 115, 11, 89]),
+      ),
+      0,
+    )
+  ) {
+    return RegistryInstruction.SetAsks;
+  }
   throw new SolanaError(
     SOLANA_ERROR__PROGRAM_CLIENTS__FAILED_TO_IDENTIFY_INSTRUCTION,
     { instructionData: data, programName: "registry" },
@@ -529,7 +545,10 @@ export type ParsedRegistryInstruction<
     } & ParsedFinalizeSlashInstruction<TProgram>)
   | ({
       instructionType: RegistryInstruction.SetDeviceJob;
-    } & ParsedSetDeviceJobInstruction<TProgram>);
+    } & ParsedSetDeviceJobInstruction<TProgram>)
+  | ({
+      instructionType: RegistryInstruction.SetAsks;
+    } & ParsedSetAsksInstruction<TProgram>);
 
 export function parseRegistryInstruction<TProgram extends string>(
   instruction: Instruction<TProgram> & InstructionWithData<ReadonlyUint8Array>,
@@ -669,6 +688,13 @@ export function parseRegistryInstruction<TProgram extends string>(
         ...parseSetDeviceJobInstruction(instruction),
       };
     }
+    case RegistryInstruction.SetAsks: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: RegistryInstruction.SetAsks,
+        ...parseSetAsksInstruction(instruction),
+      };
+    }
     default:
       throw new SolanaError(
         SOLANA_ERROR__PROGRAM_CLIENTS__UNRECOGNIZED_INSTRUCTION_TYPE,
@@ -773,6 +799,9 @@ export type RegistryPluginInstructions = {
     input: SetDeviceJobAsyncInput,
   ) => ReturnType<typeof getSetDeviceJobInstructionAsync> &
     SelfPlanAndSendFunctions;
+  setAsks: (
+    input: SetAsksAsyncInput,
+  ) => ReturnType<typeof getSetAsksInstructionAsync> & SelfPlanAndSendFunctions;
 };
 
 export type RegistryPluginPdas = {
@@ -916,6 +945,11 @@ export function registryProgram() {
             addSelfPlanAndSendFunctions(
               client,
               getSetDeviceJobInstructionAsync(input),
+            ),
+          setAsks: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getSetAsksInstructionAsync(input),
             ),
         },
         pdas: {
