@@ -70,7 +70,7 @@ func TestJobRelay(t *testing.T) {
 	require.Equal(t, []uint8{escrow.SlotHired, escrow.SlotHired, escrow.SlotLeft}, []uint8{j.Slots[0].State, j.Slots[1].State, j.Slots[2].State})
 
 	dsn := database(t)
-	o := start(t, e, e.Oracles[0], dsn)
+	o := start(t, e, e.Oracles[0], dsn, "-registry-cache", "1h") // the chain is set: reads are counted exactly
 	db := openDB(t, dsn)
 	specPath := wire.JobsPath + job.String() + wire.JobSpecPath
 	nodePath := wire.JobsPath + job.String() + wire.JobNodePath
@@ -221,13 +221,24 @@ func TestJobRelay(t *testing.T) {
 				require.Equal(t, map[uint8]wire.NodeAnnouncement{0: headAnn, 1: memberAnn}, v.Nodes)
 			})
 		}
+		gone := announcement(t, wire.NodeAnnouncement{Job: job, Device: left.PublicKey(), Slot: 2, Address: "127.0.0.6", Timestamp: 1_000})
+		goneSig, err := wire.Sign(left, wire.DomainRequest, gone)
+		require.NoError(t, err)
+		stale := serve(t, wire.JobBoard{Spec: real.Spec, Nodes: map[uint8]wire.Signed{0: real.Nodes[0], 2: {Body: gone, Signer: left.PublicKey(), Signature: goneSig}}})
+		v, err := jobrelay.Board(e.Ctx, stale, expect)
+		require.NoError(t, err)
+		require.Equal(t, map[uint8]wire.NodeAnnouncement{0: headAnn}, v.Nodes, "the entry of a slot whose device left is dropped")
+
 		withholding := serve(t, wire.JobBoard{Spec: real.Spec, Nodes: map[uint8]wire.Signed{}})
-		v, err := jobrelay.Board(e.Ctx, withholding, expect)
+		v, err = jobrelay.Board(e.Ctx, withholding, expect)
 		require.NoError(t, err)
 		require.Empty(t, v.Nodes)
 		v, err = jobrelay.Gather(e.Ctx, []string{withholding, o.url}, expect)
 		require.NoError(t, err)
 		require.Equal(t, &jobrelay.Verified{Spec: &spec, Nodes: map[uint8]wire.NodeAnnouncement{0: headAnn, 1: memberAnn}}, v)
+	})
+	t.Run("one chain read per job", func(t *testing.T) {
+		require.Equal(t, 2.0, metric(t, o, `gpunet_oracle_registry_reads_total{account="job"}`), "the job and the one not on-chain")
 	})
 	t.Run("a replay stays refused after a restart", func(t *testing.T) {
 		require.NoError(t, o.stop())

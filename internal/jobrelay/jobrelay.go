@@ -97,13 +97,15 @@ type Expect struct {
 	// Registry derives a device key's Device: a node counts only from its slot's device.
 	Slots    [escrow.MaxSlots]solana.PublicKey
 	Registry onregistry.Program
+	// Left are the slots whose device left: their entries, stale, are dropped.
+	Left [escrow.MaxSlots]bool
 }
 
 // ExpectJob is what the escrow Job j at addr says, with reg the registry its devices are in.
 func ExpectJob(addr solana.PublicKey, j *escrow.Job, reg onregistry.Program) Expect {
 	e := Expect{Job: addr, Requirements: j.RequirementsHash, Registry: reg}
 	for i, s := range j.Slots {
-		e.Slots[i] = s.Device
+		e.Slots[i], e.Left[i] = s.Device, s.State == escrow.SlotLeft
 	}
 	return e
 }
@@ -117,7 +119,8 @@ type Verified struct {
 // Board reads a job's board from the oracle at url and checks every entry against e: the
 // spec's SHA-256 must be the job's requirements_hash, each node signed by the device it names,
 // for the job and the slot it is filed under, and that slot the device's on the chain. One
-// entry that does not check refuses the whole board (ErrTampered): the relay lies.
+// entry that does not check refuses the whole board (ErrTampered): the relay lies. Entries of
+// slots whose device left are dropped.
 func Board(ctx context.Context, url string, e Expect) (*Verified, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+wire.JobsPath+e.Job.String(), nil)
 	if err != nil {
@@ -159,7 +162,9 @@ func (e Expect) verify(b *wire.JobBoard) (*Verified, error) {
 		if slot >= escrow.MaxSlots || e.Registry.DeviceAddress(ann.Device) != e.Slots[slot] {
 			return nil, fmt.Errorf("slot %d: %s is not the slot's device: %w", slot, ann.Device, ErrTampered)
 		}
-		v.Nodes[slot] = ann
+		if !e.Left[slot] {
+			v.Nodes[slot] = ann
+		}
 	}
 	return v, nil
 }
