@@ -2,7 +2,8 @@
 // (oracle/api), credits the uptime it sees live on its own clock (oracle/uptime), keeps it in
 // PostgreSQL (oracle/store) and puts it on-chain as its votes on each proof window
 // (oracle/submit), reading the registry through a short cache (oracle/view); it advances the
-// economy's epochs and submits devices' rewards computed from the chain (oracle/rewards).
+// economy's epochs and submits devices' rewards computed from the chain (oracle/rewards), and
+// relays each job's signed spec and Ray node announcements (oracle/api, wire.JobsPath).
 package oracle
 
 import (
@@ -41,10 +42,10 @@ type Config struct {
 	Database      string        `key:"database-url" usage:"PostgreSQL connection string" secret:"true"`
 	MaxBody       int           `key:"max-body" usage:"largest request body in bytes"`
 	ClockSkew     time.Duration `key:"clock-skew" usage:"how far a heartbeat's timestamp may be from this oracle's clock"`
-	RateBurst     int           `key:"rate-burst" usage:"heartbeats a device may send at once"`
+	RateBurst     int           `key:"rate-burst" usage:"heartbeats a device (and relay writes a key) may send at once"`
 	RateEvery     time.Duration `key:"rate-every" usage:"then one heartbeat per this long"`
-	RegistryCache time.Duration `key:"registry-cache" usage:"how long a registry read (config, device) is reused"`
-	LookupBurst   int           `key:"lookup-burst" usage:"registry reads of device keys not cached that may happen at once (all clients together)"`
+	RegistryCache time.Duration `key:"registry-cache" usage:"how long a chain read (registry config, device, escrow job) is reused"`
+	LookupBurst   int           `key:"lookup-burst" usage:"chain reads of device keys or jobs not cached that may happen at once (all clients together)"`
 	LookupEvery   time.Duration `key:"lookup-every" usage:"then one such read per this long"`
 	StatusBurst   int           `key:"status-burst" usage:"status requests a client address may send at once"`
 	StatusEvery   time.Duration `key:"status-every" usage:"then one status request per this long"`
@@ -166,10 +167,11 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 	sent := d.Metrics.NewCounterVec(prometheus.CounterOpts{Namespace: "gpunet", Subsystem: d.Name, Name: "transactions_total",
 		Help: "Transactions sent on-chain by kind (vote, count, close, advance, rewards) and outcome (landed, failed, not_due)."}, []string{"kind", "state"})
 	reads := d.Metrics.NewCounterVec(prometheus.CounterOpts{Namespace: "gpunet", Subsystem: d.Name, Name: "registry_reads_total",
-		Help: "RPC reads of the registry by the API, by account (config, device)."}, []string{"account"})
+		Help: "RPC reads of the chain by the API, by account (config, device, job)."}, []string{"account"})
+	chainView := view.New(n.Registry, n.Client, cfg.RegistryCache, cfg.LookupBurst, cfg.LookupEvery, reads)
 	srv := api.New(api.Config{MaxBody: cfg.MaxBody, ClockSkew: cfg.ClockSkew, RateBurst: cfg.RateBurst, RateEvery: cfg.RateEvery,
-		StatusBurst: cfg.StatusBurst, StatusEvery: cfg.StatusEvery, Timeout: 5 * time.Second},
-		key, view.New(n.Registry, n.Client, cfg.RegistryCache, cfg.LookupBurst, cfg.LookupEvery, reads), st, heartbeats)
+		StatusBurst: cfg.StatusBurst, StatusEvery: cfg.StatusEvery, Timeout: 5 * time.Second}, key, chainView, st, heartbeats)
+	srv.Relay(chainView.Jobs(n.Escrow))
 	history := d.Metrics.NewCounterVec(prometheus.CounterOpts{Namespace: "gpunet", Subsystem: d.Name, Name: "rewards_history_transactions_total",
 		Help: "Transactions the rewarder read from the chain's history, by program (economy, registry); a restart reads only those after its saved cursors."}, []string{"program"})
 	rewarder := rewards.New(rewards.Config{Every: cfg.RewardEvery}, n, key, st, d.Log.With("component", "oracle/rewards"), sent, history)

@@ -67,3 +67,12 @@ type JobBoard struct {
 	Spec  *Signed          `json:"spec,omitempty"`
 	Nodes map[uint8]Signed `json:"nodes"`
 }
+
+// Reasons of the relay's endpoints.
+const (
+	ReasonUnknownJob   Reason = "unknown_job"           // 404: no escrow Job at the address (PUT), nothing stored for it (GET)
+	ReasonWrongJob     Reason = "wrong_job"             // 400: the body names another job than its path
+	ReasonNotRenter    Reason = "not_renter"            // 403: a spec signed by a key that is not the job's renter
+	ReasonRequirements Reason = "requirements_mismatch" // 409: SHA-256 of the spec is not the job's requirements_hash
+	ReasonNotInSlot    Reason = "not_in_slot"           // 403: the slot does not hold the device, or it left
+)

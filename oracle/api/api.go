@@ -1,6 +1,7 @@
 // Package api is the oracle's HTTP API (fiber): POST wire.HeartbeatPath takes a worker's
 // signed heartbeat and credits it live; GET wire.StatusPath+device is the public, read-only
-// view of a device. Every answer, refusals included, is signed with the oracle's key.
+// view of a device; wire.JobsPath relays a job's signed spec and node announcements
+// (relay.go). Every answer, refusals included, is signed with the oracle's key.
 package api
 
 import (
@@ -55,6 +56,9 @@ type Server struct {
 	now      func() time.Time
 	// challenges offers proof-of-compute challenges in heartbeat answers (nil: none).
 	challenges *challenge.Service
+	// jobs and signers serve the job relay (relay.go).
+	jobs    Jobs
+	signers *limiter[solana.PublicKey]
 }
 
 // New is the API of the oracle signing with key; results counts heartbeats by outcome
@@ -65,6 +69,7 @@ func New(cfg Config, key wire.Signer, reg Registry, st *store.Store, results *pr
 		verifier: Verifier{Oracle: key.PublicKey(), ClockSkew: cfg.ClockSkew},
 		devices:  newLimiter[solana.PublicKey](cfg.RateBurst, cfg.RateEvery, maxTracked),
 		clients:  newLimiter[string](cfg.StatusBurst, cfg.StatusEvery, maxTracked),
+		signers:  newLimiter[solana.PublicKey](cfg.RateBurst, cfg.RateEvery, maxTracked),
 		registry: reg,
 		store:    st,
 		timeout:  cfg.Timeout,
