@@ -26,26 +26,13 @@ import (
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/daemon"
+	"github.com/gpunet/gpunet/internal/jobrelay"
 	"github.com/gpunet/gpunet/internal/jobsecret"
 	"github.com/gpunet/gpunet/internal/network"
 	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/internal/wire"
 	"github.com/gpunet/gpunet/worker/ray"
 )
-
-// Relay is the oracles' job relay as the agent uses it: entries read back verified.
-type Relay interface {
-	// Board is job's spec (checked against requirements) and its nodes' latest announcements.
-	Board(ctx context.Context, job solana.PublicKey, requirements [32]byte) (*Board, error)
-	// Announce publishes ann signed by key to the relays.
-	Announce(ctx context.Context, key wire.Signer, ann wire.NodeAnnouncement) error
-}
-
-// Board is a job's verified relay entries.
-type Board struct {
-	Spec  *wire.JobSpec
-	Nodes map[uint8]wire.NodeAnnouncement
-}
 
 // Config is what the device offers a job's Ray node.
 type Config struct {
@@ -60,7 +47,7 @@ type Config struct {
 type Agent struct {
 	net    *network.Network
 	key    solana.PrivateKey
-	relay  Relay
+	relays []string // the oracles' base URLs: their job relay
 	runner *ray.Runner
 	cfg    Config
 	log    *slog.Logger
@@ -72,9 +59,9 @@ type Agent struct {
 	report    atomic.Pointer[wire.JobNode]
 }
 
-// New is the agent of the device with key.
-func New(cfg Config, n *network.Network, key solana.PrivateKey, relay Relay, runner *ray.Runner, log *slog.Logger) *Agent {
-	return &Agent{net: n, key: key, relay: relay, runner: runner, cfg: cfg, log: log, now: time.Now}
+// New is the agent of the device with key, meeting the other nodes through relays.
+func New(cfg Config, n *network.Network, key solana.PrivateKey, relays []string, runner *ray.Runner, log *slog.Logger) *Agent {
+	return &Agent{net: n, key: key, relays: relays, runner: runner, cfg: cfg, log: log, now: time.Now}
 }
 
 // Node is what the device's heartbeats say of its Ray node (nil: it serves no job).
@@ -171,7 +158,7 @@ func (a *Agent) serve(ctx context.Context, job solana.PublicKey) error {
 	if j.State != escrow.JobRunning || slot < 0 {
 		return a.stop() // not started yet, or over for this device
 	}
-	board, err := a.relay.Board(ctx, job, j.RequirementsHash)
+	board, err := jobrelay.Gather(ctx, a.relays, jobrelay.ExpectJob(job, j, a.net.Registry))
 	if err != nil {
 		return err
 	}
@@ -220,7 +207,7 @@ func (a *Agent) slotOf(j *escrow.Job) int {
 // runHead starts (or adopts) the head with the job's token: the one it sealed to itself on the
 // relay before a restart, else a new one. ann gets the head's endpoints and the token sealed
 // to the renter, to itself and to every device proposed or hired on the job.
-func (a *Agent) runHead(ctx context.Context, j *escrow.Job, board *Board, spec ray.Spec, ann *wire.NodeAnnouncement) error {
+func (a *Agent) runHead(ctx context.Context, j *escrow.Job, board *jobrelay.Verified, spec ray.Spec, ann *wire.NodeAnnouncement) error {
 	self, err := jobsecret.DeviceKey(ed25519.PrivateKey(a.key))
 	if err != nil {
 		return err
@@ -293,7 +280,7 @@ func (a *Agent) deviceKeys(ctx context.Context, j *escrow.Job) ([]solana.PublicK
 }
 
 // runMember joins the head the relay announces, with the token it sealed to this device.
-func (a *Agent) runMember(ctx context.Context, board *Board, spec ray.Spec) error {
+func (a *Agent) runMember(ctx context.Context, board *jobrelay.Verified, spec ray.Spec) error {
 	if a.node != nil {
 		return nil
 	}
@@ -325,10 +312,16 @@ func (a *Agent) announce(ctx context.Context, ann wire.NodeAnnouncement) error {
 		return nil
 	}
 	ann.Timestamp = a.now().UnixMilli()
-	if err := a.relay.Announce(ctx, a.key, ann); err != nil {
-		return err
+	var errs []error
+	for _, url := range a.relays {
+		if err := jobrelay.Announce(ctx, url, a.key, ann); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	a.announced = key
+	if len(errs) == len(a.relays) {
+		return fmt.Errorf("announce the node: %w", errors.Join(errs...))
+	}
+	a.announced = key // one relay is enough to be found: readers gather from all
 	return nil
 }
 
@@ -346,7 +339,7 @@ func sealedNames(ann wire.NodeAnnouncement) []string {
 
 // members are the member devices whose nodes the head sees alive, matched by the address
 // each announced.
-func (a *Agent) members(ctx context.Context, board *Board) ([]solana.PublicKey, error) {
+func (a *Agent) members(ctx context.Context, board *jobrelay.Verified) ([]solana.PublicKey, error) {
 	alive, err := a.node.Members(ctx)
 	if err != nil {
 		return nil, err
