@@ -24,13 +24,14 @@ type app struct {
 	started bool
 }
 
-// execute runs gpunet with args, printing errors to stderr, and a usage hint after a
-// mistyped command, flag or argument.
-func execute(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// execute runs gpunet with args, reading confirmations from stdin and printing errors to
+// stderr, and a usage hint after a mistyped command, flag or argument.
+func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	a := &app{}
 	root, err := a.rootCommand()
 	if err == nil {
 		root.SetArgs(args)
+		root.SetIn(stdin)
 		root.SetOut(stdout)
 		root.SetErr(stderr)
 		var cmd *cobra.Command
@@ -100,6 +101,7 @@ each cluster come from the Anchor.toml built into gpunet (or --anchor-toml).`,
 	f.StringVar(&a.anchorToml, "anchor-toml", "", "Anchor.toml with the program ids (default: the one built into gpunet)")
 	root.AddCommand(a.localnetInitCommand(), a.airdropCommand())
 	root.AddCommand(a.configCommands()...)
+	root.AddCommand(a.jobsCommand(), a.jobCommand(), a.topupCommand(), a.cancelCommand(), a.closeCommand())
 	return root, nil
 }
 
