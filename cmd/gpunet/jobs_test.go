@@ -286,3 +286,15 @@ func (f *renterFixture) onTerminal(t *testing.T, answer string, args ...string) 
 	require.Contains(t, errs.String(), "\nProceed? [y/N] ")
 	return err
 }
+
+// Without a key the job commands say which flag names it, before asking the cluster anything.
+func TestJobCommandsNeedAKey(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	for _, args := range [][]string{{"jobs"}, {"job", "1"}, {"topup", "1", "--hours", "1"}, {"cancel", "1"}, {"close", "1"}} {
+		_, _, err := gpunet(t.Context(), append([]string{"-u", closedPortURL(t)}, args...)...)
+		require.EqualError(t, err, args[0]+": the renter is the -k/--keypair's key: load key: stat "+home(t)+
+			"/.config/solana/id.json: no such file or directory (on make dev: -k target/dev/renter.json)")
+	}
+	_, _, err := gpunet(t.Context(), "job")
+	require.EqualError(t, err, "job: want one ID|ADDRESS, got 0 arguments")
+}
