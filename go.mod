@@ -21,6 +21,7 @@ require (
 	golang.org/x/crypto v0.46.0
 	golang.org/x/sync v0.25.0
 	golang.org/x/sys v0.48.0
+	golang.org/x/term v0.38.0
 	golang.org/x/time v0.0.0-20191024005414-555d28b269f0
 )
 
@@ -82,7 +83,6 @@ require (
 	go.uber.org/ratelimit v0.2.0 // indirect
 	go.uber.org/zap v1.21.0 // indirect
 	golang.org/x/mod v0.41.0 // indirect
-	golang.org/x/term v0.38.0 // indirect
 	golang.org/x/text v0.42.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )

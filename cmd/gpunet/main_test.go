@@ -25,10 +25,11 @@ import (
 	"github.com/gpunet/gpunet/internal/network"
 )
 
-// gpunet runs the command line in-process and returns what it wrote.
+// gpunet runs the command line in-process, with an empty stdin that is no terminal, and
+// returns what it wrote.
 func gpunet(ctx context.Context, args ...string) (stdout, stderr string, err error) {
 	var out, errs bytes.Buffer
-	err = execute(ctx, args, &out, &errs)
+	err = execute(ctx, args, strings.NewReader(""), &out, &errs)
 	return out.String(), errs.String(), err
 }
 
@@ -94,7 +95,7 @@ func closedPortURL(t *testing.T) string {
 	return url
 }
 
-var commands = []string{"localnet-init", "airdrop", "quote", "registry-config", "escrow-config", "economy-config"}
+var commands = []string{"localnet-init", "airdrop", "quote", "registry-config", "escrow-config", "economy-config", "jobs", "job", "topup", "cancel", "close"}
 
 // --help succeeds on gpunet and on every command, each with a description and examples.
 func TestHelp(t *testing.T) {

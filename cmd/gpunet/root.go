@@ -24,13 +24,14 @@ type app struct {
 	started bool
 }
 
-// execute runs gpunet with args, printing errors to stderr, and a usage hint after a
-// mistyped command, flag or argument.
-func execute(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// execute runs gpunet with args, reading confirmations from stdin and printing errors to
+// stderr, and a usage hint after a mistyped command, flag or argument.
+func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	a := &app{}
 	root, err := a.rootCommand()
 	if err == nil {
 		root.SetArgs(args)
+		root.SetIn(stdin)
 		root.SetOut(stdout)
 		root.SetErr(stderr)
 		var cmd *cobra.Command
@@ -57,7 +58,8 @@ func (a *app) rootCommand() (*cobra.Command, error) {
 	root := &cobra.Command{
 		Use:   "gpunet",
 		Short: "Operate gpunet, the decentralized GPU compute network on Solana",
-		Long: `gpunet reads and configures gpunet's programs on a Solana cluster.
+		Long: `gpunet reads and configures gpunet's programs on a Solana cluster, and manages a
+renter's jobs (docs/renter.md).
 
 Like the Solana CLI, it takes the cluster from -u/--url and the signer from -k/--keypair, both
 defaulting to the Solana CLI's config (~/.config/solana/cli/config.yml). The program ids of
@@ -67,7 +69,8 @@ each cluster come from the Anchor.toml built into gpunet (or --anchor-toml).`,
   gpunet -u http://10.0.0.5:8899 economy-config -o json
                                             # another RPC, as JSON (ids by its genesis hash)
   gpunet --anchor-toml my/Anchor.toml -u devnet registry-config
-                                            # your own deployment's ids on devnet`,
+                                            # your own deployment's ids on devnet
+  gpunet jobs -k target/dev/renter.json     # make dev's renter's jobs`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(*cobra.Command, []string) (err error) {
@@ -100,6 +103,7 @@ each cluster come from the Anchor.toml built into gpunet (or --anchor-toml).`,
 	f.StringVar(&a.anchorToml, "anchor-toml", "", "Anchor.toml with the program ids (default: the one built into gpunet)")
 	root.AddCommand(a.localnetInitCommand(), a.airdropCommand(), a.quoteCommand())
 	root.AddCommand(a.configCommands()...)
+	root.AddCommand(a.jobsCommand(), a.jobCommand(), a.topupCommand(), a.cancelCommand(), a.closeCommand())
 	return root, nil
 }
 

@@ -140,7 +140,7 @@ func scalar(unitPath string, v reflect.Value, tokens map[string]Token) string {
 	case name == "multiplierBps" || strings.HasSuffix(name, "MultiplierBps"):
 		return strconv.FormatFloat(float64(n)/10_000, 'f', -1, 64) + "x"
 	case strings.HasSuffix(name, "Bps"):
-		return strconv.FormatFloat(float64(n)/100, 'f', -1, 64) + "%"
+		return Percent(n)
 	case strings.HasSuffix(name, "Time") || strings.HasSuffix(name, "At"):
 		if n == 0 {
 			return "none"
@@ -149,6 +149,9 @@ func scalar(unitPath string, v reflect.Value, tokens map[string]Token) string {
 	}
 	return strconv.FormatInt(n, 10)
 }
+
+// Percent writes basis points as a percentage: 500 is "5%", 25 is "0.25%".
+func Percent(bps int64) string { return strconv.FormatFloat(float64(bps)/100, 'f', -1, 64) + "%" }
 
 // Duration writes seconds in days, hours, minutes and seconds: "7d", "1h 30m", "0s".
 func Duration(secs int64) string {

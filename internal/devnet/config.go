@@ -57,6 +57,7 @@ func DefaultConfig(root string, out io.Writer) Config {
 func (c Config) lockPath() string    { return filepath.Join(c.Dir, "lock") }
 func (c Config) networkPath() string { return filepath.Join(c.Dir, "network.json") }
 func (c Config) logsDir() string     { return filepath.Join(c.Dir, "logs") }
+func (c Config) renterPath() string  { return filepath.Join(c.Dir, "renter.json") }
 
 // rel shows path relative to the root when it is inside it.
 func (c Config) rel(path string) string {

@@ -27,6 +27,7 @@ import (
 	"github.com/gpunet/gpunet/internal/localnet"
 	"github.com/gpunet/gpunet/internal/network"
 	"github.com/gpunet/gpunet/internal/protocol"
+	"github.com/gpunet/gpunet/internal/renter"
 	"github.com/gpunet/gpunet/internal/wire"
 )
 
@@ -211,7 +212,10 @@ func TestUpServesWritesNetworkAndRefusesASecond(t *testing.T) {
 	}, n.Programs)
 	printed := out.String()
 	require.Contains(t, printed, "[1/5] starting the localnet … ready, new chain in ")
-	require.Contains(t, printed, "[2/5] configuring the programs … done: initialize registry config, initialize economy config, initialize escrow config ")
+	r := checkRenter(t, cfg, n)
+	require.Contains(t, printed, "[2/5] configuring the programs … done: initialize registry config, initialize economy config, initialize escrow config; "+
+		"dev renter "+r.String()+" topped up with 10 SOL, 1000 IO, 1000 IOSD ")
+	require.Contains(t, printed, "  dev renter "+r.String()+": "+cfg.renterPath()+" (`gpunet jobs -k "+cfg.renterPath()+"`)\n")
 	require.Contains(t, printed, fmt.Sprintf("[3/5] starting PostgreSQL … ready on 127.0.0.1:%d, data in %s; created oracle_1, oracle_2, oracle_3 ", n.Services[2].Port, cfg.PGDir))
 	require.Regexp(t, fmt.Sprintf(`\[4/5\] preparing the daemons … keys ready; worker-1 device %s registered, 200 IO staked \d+\.\ds; worker-2 device %s registered, 200 IO staked \d+\.\ds \d+\.\ds\n`,
 		devices[0], devices[1]), printed)
@@ -260,6 +264,8 @@ func TestUpServesWritesNetworkAndRefusesASecond(t *testing.T) {
 	go func() { done <- Up(ctx, cfg) }()
 	n = waitNetwork(t, cfg)
 	require.Equal(t, devices, checkDaemons(t, cfg, n))
+	require.Equal(t, r, checkRenter(t, cfg, n))
+	require.Contains(t, out.String(), "[2/5] configuring the programs … done, already configured; dev renter "+r.String()+" funded already ")
 	require.Regexp(t, fmt.Sprintf(`\[4/5\] preparing the daemons … keys ready; worker-1 device %s registered already, 200 IO staked \d+\.\ds; worker-2 device %s registered already, 200 IO staked \d+\.\ds \d+\.\ds\n`,
 		devices[0], devices[1]), out.String())
 	cancel()
@@ -302,6 +308,32 @@ func TestDownStopsARunningSupervisorAndResetDeletesTheChain(t *testing.T) {
 
 	_, err = Down(ctx, cfg)
 	require.ErrorIs(t, err, ErrNotRunning)
+}
+
+// checkRenter checks make dev's renter wallet in n: its own key file (0600) in the dev
+// directory, funded with exactly DevRenterFunds on chain. It returns its address.
+func checkRenter(t *testing.T, cfg Config, n *Network) solana.PublicKey {
+	t.Helper()
+	require.NotNil(t, n.Renter)
+	require.Equal(t, cfg.renterPath(), n.Renter.Key)
+	st, err := os.Stat(n.Renter.Key)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+	key, err := keyfile.Load(n.Renter.Key)
+	require.NoError(t, err)
+	require.Equal(t, key.PublicKey(), n.Renter.Address)
+	ctx := context.Background()
+	net, err := network.Open(ctx, network.Options{Cluster: network.DevCluster, URL: n.Services[0].URL})
+	require.NoError(t, err)
+	lamports, err := net.Client.Balance(ctx, n.Renter.Address)
+	require.NoError(t, err)
+	require.Equal(t, DevRenterFunds.Lamports, lamports)
+	for account, want := range map[solana.PublicKey]uint64{n.Renter.IOAccount: DevRenterFunds.IO, n.Renter.IOSDAccount: DevRenterFunds.IOSD} {
+		held, err := renter.ReadTokenAccount(ctx, net.Client, account)
+		require.NoError(t, err)
+		require.Equal(t, want, held.Amount)
+	}
+	return n.Renter.Address
 }
 
 // checkDaemons checks make dev's daemons in n: each runs with its log and answers /healthz;

@@ -24,6 +24,8 @@ type Network struct {
 	Databases map[string]string `json:"databases"`
 	// Skipped are the daemon entries that do not run (their binary is not built).
 	Skipped []Skipped `json:"skipped,omitempty"`
+	// Renter is the DEV-ONLY renter wallet, funded with SOL, IO and IOSD.
+	Renter *Renter `json:"renter,omitempty"`
 }
 
 // Service is one process of the dev network and where it listens.
@@ -111,6 +113,9 @@ func (n *Network) PrintTable(w io.Writer, c Config) {
 		if len(own) > 0 {
 			fmt.Fprintf(w, "  %s's own: %s\n", s.Name, strings.Join(own, " "))
 		}
+	}
+	if n.Renter != nil {
+		fmt.Fprintf(w, "  dev renter %s: %s (`gpunet jobs -k %[2]s`)\n", n.Renter.Address, c.rel(n.Renter.Key))
 	}
 	databases := make([]string, 0, len(n.Databases))
 	for name, url := range n.Databases {

@@ -80,6 +80,7 @@ type supervisor struct {
 	logFile     *os.File
 	pg          *pg.Server
 	net         *network.Network
+	renter      *Renter
 	daemons     []Daemon  // the entries of cfg.Daemons, known once PostgreSQL is up
 	built       []Daemon  // the entries whose binary is built
 	skipped     []Skipped // the others
@@ -172,7 +173,8 @@ func (s *supervisor) startLocalnet() (string, error) {
 }
 
 // configure is gpunet localnet-init, in process: the Configs of the registry, the economy
-// and the escrow, created where missing, through the composition root.
+// and the escrow, created where missing, through the composition root; then the dev renter
+// wallet is funded (fundRenter).
 func (s *supervisor) configure() (string, error) {
 	keys := localdev.OpenKeys(s.cfg.KeysDir)
 	mints, err := keys.Mints()
@@ -190,10 +192,16 @@ func (s *supervisor) configure() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("configure the programs: %w", err)
 	}
-	if len(changed) == 0 {
-		return "done, already configured", nil
+	result := "done, already configured"
+	if len(changed) > 0 {
+		result = "done: " + strings.Join(changed, ", ")
 	}
-	return "done: " + strings.Join(changed, ", "), nil
+	renter, funded, err := fundRenter(s.ctx, net, keys, s.cfg.renterPath())
+	if err != nil {
+		return "", err
+	}
+	s.renter = renter
+	return result + "; " + funded, nil
 }
 
 // network describes what runs, for network.json and the table.
@@ -234,6 +242,7 @@ func (s *supervisor) network(started time.Time) (*Network, error) {
 		n.Services = append(n.Services, svc)
 	}
 	n.Skipped = s.skipped
+	n.Renter = s.renter
 	return n, nil
 }
 

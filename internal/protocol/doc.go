@@ -22,6 +22,10 @@
 //	Refund                held - reserve, as escrow_end_job refunds (programs/escrow/src/end.c)
 //	AcceptsPrice          escrow_check_ask                 programs/escrow/src/job.c
 //	MinPrice              the same, the least price an ask accepts
+//	TopUpCost             escrow_top_up's deposit          programs/escrow/src/top_up.c (no C oracle)
+//	CancelAt              escrow_cancel_job's end time     programs/escrow/src/cancel_job.c (no C oracle)
+//	Ended                 escrow_end_job's job update      programs/escrow/src/end.c (no C oracle)
+//	UsageFinal            usage_final                      programs/escrow/src/close_job.c (no C oracle)
 //	IOSDForIO             value, to IOSD                   programs/economy/src/convert.c
 //	IOForIOSD             value, to IO                     programs/economy/src/convert.c
 //	EpochEnd              economy_epoch_end                programs/economy/include/economy.h

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"math"
 	"math/bits"
 
 	"github.com/gpunet/gpunet/client/escrow"
@@ -142,3 +143,66 @@ func mulDivOverflow(a, b, c uint64) (uint64, error) {
 }
 
 func sum(xs ...uint64) (uint64, error) { return sumOr(escrow.ErrArithmeticOverflow, xs...) }
+
+// TopUpCost is what extending job j by extraSecs per device deposits (escrow_top_up): the
+// cost of the new duration less that of the old, so rounding never accumulates.
+func TopUpCost(j *escrow.Job, extraSecs uint32) (uint64, error) {
+	if j.DurationSecs < 0 {
+		return 0, escrow.ErrArithmeticOverflow
+	}
+	duration, err := sum(uint64(j.DurationSecs), uint64(extraSecs))
+	if err != nil || duration > math.MaxInt64 { // the job keeps its duration as an int64
+		return 0, escrow.ErrArithmeticOverflow
+	}
+	before, err := Cost(j.PricePerHour, j.DeviceCount, uint64(j.DurationSecs))
+	if err != nil {
+		return 0, err
+	}
+	after, err := Cost(j.PricePerHour, j.DeviceCount, duration)
+	if err != nil {
+		return 0, err
+	}
+	return after - before, nil
+}
+
+// CancelAt is when cancelling job j at now ends it (escrow_cancel_job): now, or the end of
+// its paid time if a running job's has passed.
+func CancelAt(j *escrow.Job, now int64) int64 {
+	if j.State == escrow.JobRunning && now > j.StartedAt+j.DurationSecs {
+		return j.StartedAt + j.DurationSecs
+	}
+	return now
+}
+
+// Ended is a copy of job j as ending it in state at `at` leaves it (escrow_end_job, before the
+// refund): ended_at set, every hired or proposed slot left, at `at` if it had joined. Refund
+// of the copy is what the ending refunds.
+func Ended(j *escrow.Job, state uint8, at int64) *escrow.Job {
+	e := *j
+	e.EndedAt, e.State = at, state
+	for i := range e.Slots[:min(int(e.SlotCount), len(e.Slots))] {
+		s := &e.Slots[i]
+		if s.State == escrow.SlotHired || s.State == escrow.SlotProposed {
+			if s.JoinedAt != 0 {
+				s.LeftAt = at
+			}
+			s.State = escrow.SlotLeft
+		}
+	}
+	return &e
+}
+
+// UsageFinal reports whether job j's usage can no longer change at now (close_job's
+// usage_final): it never started, or no collection is open and a counted window reached its
+// end or its usage grace after the end passed.
+func UsageFinal(j *escrow.Job, now int64) bool {
+	switch {
+	case j.StartedAt == 0:
+		return true
+	case j.PendingVotes > 0:
+		return false
+	case j.LastUsageWindow > 0 && int64(j.LastUsageWindow+1)*j.UsageWindowSecs >= j.EndedAt:
+		return true
+	}
+	return now >= j.EndedAt+j.UsageGraceSecs
+}

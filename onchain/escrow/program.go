@@ -1,7 +1,10 @@
 package escrow
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
 
 	"github.com/gagliardetto/solana-go"
 
@@ -276,4 +279,32 @@ func (p Program) FetchUnclaimed(ctx context.Context, r chain.Reader, owner, mint
 // FetchCluster reads and decodes a cluster.
 func (p Program) FetchCluster(ctx context.Context, r chain.Reader, cluster solana.PublicKey) (*escrow.Cluster, error) {
 	return anchorix.Fetch(ctx, r, cluster, escrow.ParseAccount_Cluster)
+}
+
+// jobRenterOffset is where a Job account holds its renter: right after the discriminator.
+const jobRenterOffset = 8
+
+// JobAt is a Job account with its address.
+type JobAt struct {
+	Address solana.PublicKey
+	Job     *escrow.Job
+}
+
+// JobsOf finds every job of renter with one filtered program scan (the Job discriminator and
+// the renter field), ordered by job id.
+func (p Program) JobsOf(ctx context.Context, s chain.Scanner, renter solana.PublicKey) ([]JobAt, error) {
+	accounts, err := s.ProgramAccounts(ctx, p.ID, chain.Memcmp(0, escrow.Account_Job[:]), chain.Memcmp(jobRenterOffset, renter[:]))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]JobAt, len(accounts))
+	for i, a := range accounts {
+		j, err := escrow.ParseAccount_Job(a.Data)
+		if err != nil {
+			return nil, fmt.Errorf("job %s: %w", a.Address, err)
+		}
+		out[i] = JobAt{Address: a.Address, Job: j}
+	}
+	slices.SortFunc(out, func(a, b JobAt) int { return cmp.Compare(a.Job.JobId, b.Job.JobId) })
+	return out, nil
 }
