@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -23,7 +24,9 @@ import (
 	"github.com/gpunet/gpunet/worker/gpu"
 	"github.com/gpunet/gpunet/worker/gpuhelper"
 	"github.com/gpunet/gpunet/worker/heartbeat"
+	"github.com/gpunet/gpunet/worker/job"
 	"github.com/gpunet/gpunet/worker/nvml"
+	"github.com/gpunet/gpunet/worker/ray"
 )
 
 func runCommand(logs io.Writer) *cobra.Command {
@@ -105,11 +108,27 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 
 	gpus := d.Metrics.NewGauge(prometheus.GaugeOpts{Namespace: "gpunet", Subsystem: Name, Name: "gpus", Help: "GPUs found at the last detection."})
 	problems := d.Metrics.NewGauge(prometheus.GaugeOpts{Namespace: "gpunet", Subsystem: Name, Name: "hardware_problems", Help: "Hardware problems found at the last detection (lost or unhealthy GPUs, a failed detection)."})
+	var agent *job.Agent
+	if cfg.RayAddress != "" {
+		cpus := cfg.RayCPUs
+		if cpus == 0 {
+			cpus = runtime.NumCPU()
+		}
+		runner := &ray.Runner{Ray: cfg.Ray, StateDir: cfg.StateDir, Log: d.Log.With("part", "ray")}
+		agent = job.New(job.Config{Address: cfg.RayAddress, PortBase: cfg.RayPortBase, CPUs: cpus, GPUs: len(monitor.Latest().GPUs), Every: cfg.JobEvery},
+			n, key, urls, runner, d.Log.With("part", "job"))
+	} else {
+		d.Log.Warn("ray-address is empty: the device accepts no jobs")
+	}
 	telemetry := func() wire.Telemetry {
 		r := monitor.Latest()
 		gpus.Set(float64(len(r.GPUs)))
 		problems.Set(float64(len(r.Problems)))
-		return wire.Telemetry{Version: wire.TelemetryVersion, GPUs: r.GPUs, Problems: r.Problems}
+		t := wire.Telemetry{Version: wire.TelemetryVersion, GPUs: r.GPUs, Problems: r.Problems}
+		if agent != nil {
+			t.Job = agent.Node()
+		}
+		return t
 	}
 	sender := heartbeat.NewSender(key, seq, func() heartbeat.Set { return *set.Load() }, telemetry, d.Log.With("part", "heartbeat"), d.Metrics)
 	backend, stopHelper := gpuhelper.Pick(strings.Fields(cfg.GPUHelper), d.Log.With("part", "challenge"))
@@ -124,6 +143,9 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 	}
 	for _, url := range urls {
 		tasks = append(tasks, func(ctx context.Context) error { return sender.Run(ctx, url) })
+	}
+	if agent != nil {
+		tasks = append(tasks, agent.Run)
 	}
 	return d.Run(ctx, tasks...)
 }
