@@ -95,7 +95,7 @@ func closedPortURL(t *testing.T) string {
 	return url
 }
 
-var commands = []string{"localnet-init", "airdrop", "quote", "registry-config", "escrow-config", "economy-config", "jobs", "job", "topup", "cancel", "close"}
+var commands = []string{"localnet-init", "airdrop", "quote", "deploy", "registry-config", "escrow-config", "economy-config", "jobs", "job", "topup", "cancel", "close"}
 
 // --help succeeds on gpunet and on every command, each with a description and examples.
 func TestHelp(t *testing.T) {

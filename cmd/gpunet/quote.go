@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/internal/candidates"
 	"github.com/gpunet/gpunet/internal/cli"
 	"github.com/gpunet/gpunet/internal/network"
@@ -21,10 +22,87 @@ type Quote struct {
 	Estimate    *scheduler.Estimate `json:"estimate"`
 }
 
+// request is the renter's request as quote and deploy take it from their flags.
+type request struct {
+	scheduler.Request
+	class, maxPrice, mint string
+	tier                  int
+}
+
+// bind defines the request's flags on f.
+func (r *request) bind(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.IntVar(&r.Count, "gpus", 1, "devices wanted")
+	f.StringVar(&r.class, "class", "", "hardware class: cpu, rtx4090, a100-80g, h100, h200 or b200")
+	f.Uint64Var(&r.Hours, "hours", 1, "hours the job runs")
+	f.StringVar(&r.maxPrice, "max-price", "", "the most to pay per device-hour, in whole tokens of --mint")
+	f.StringVar(&r.mint, "mint", "iosd", "the job's token: iosd or io")
+	f.Uint16Var(&r.Region, "region", 0, "ISO 3166-1 numeric country code (default: any)")
+	f.IntVar(&r.tier, "tier", -1, "slowest bandwidth tier taken, 0 to 3 (default: any)")
+	f.Uint32Var(&r.MinVRAM, "min-vram", 0, "minimum VRAM per device in GiB")
+	f.Uint16Var(&r.MinReputation, "min-reputation", 0, "minimum reputation, 0 to 10000")
+	for _, name := range []string{"class", "max-price"} {
+		if err := cmd.MarkFlagRequired(name); err != nil {
+			panic(err) // the flag is defined above
+		}
+	}
+}
+
+// parse checks the flags and fills the scheduler's request; token is the job's.
+func (r *request) parse() (token cli.Token, err error) {
+	if r.Class, err = scheduler.ParseClass(r.class); err != nil {
+		return token, err
+	}
+	if r.Mint, err = scheduler.ParseMint(r.mint); err != nil {
+		return token, err
+	}
+	token = cli.IOSD
+	if r.Mint == scheduler.IO {
+		token = cli.IO
+	}
+	if r.MaxPrice, err = baseUnits(r.maxPrice, int(token.Decimals)); err != nil {
+		return token, fmt.Errorf("--max-price: %w", err)
+	}
+	if r.tier >= 0 {
+		if r.tier > 3 {
+			return token, fmt.Errorf("--tier %d: want 0 to 3", r.tier)
+		}
+		r.Tier = new(uint8(r.tier))
+	}
+	return token, r.Validate()
+}
+
+// quote matches req against the cluster's devices and estimates the selection's cost.
+func (a *app) quote(cmd *cobra.Command, req scheduler.Request) (*Quote, *network.Network, *escrow.Config, error) {
+	net, err := a.open(cmd.Context(), "", network.Mints{})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	escrowConfig, err := net.Escrow.FetchConfig(cmd.Context(), net.Client)
+	if err != nil {
+		return nil, nil, nil, net.NotConfigured("escrow", err)
+	}
+	cands, err := candidates.Chain{Client: net.Client, Registry: net.Registry}.Candidates(cmd.Context(), req.Class)
+	if err != nil {
+		return nil, nil, nil, net.NotConfigured("registry", err)
+	}
+	res, err := scheduler.Match(req, cands)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	q := &Quote{Result: res, Explanation: res.Explain()}
+	if len(res.Devices) > 0 {
+		est, err := scheduler.Cost(req.Mint, scheduler.Price(res.Devices, req.MaxPrice), len(res.Devices), req.Hours, escrowConfig.Params)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("estimate the cost: %w", err)
+		}
+		q.Estimate = &est
+	}
+	return q, net, escrowConfig, nil
+}
+
 func (a *app) quoteCommand() *cobra.Command {
-	var class, maxPrice, mint string
-	var tier int
-	req := scheduler.Request{}
+	var req request
 	cmd := &cobra.Command{
 		Use:   "quote --gpus N --class C --hours H --max-price P",
 		Short: "Show the devices a job would get, why others do not match, and what it costs",
@@ -42,71 +120,24 @@ tier taken (0: 1600/1200 MB/s .. 3: 100/10).`,
   gpunet quote --gpus 2 --class cpu --hours 1 --max-price 0.1 --mint io`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			if req.Class, err = scheduler.ParseClass(class); err != nil {
+			token, err := req.parse()
+			if err != nil {
 				return err
 			}
-			if req.Mint, err = scheduler.ParseMint(mint); err != nil {
+			q, _, _, err := a.quote(cmd, req.Request)
+			if err != nil {
 				return err
 			}
-			token := cli.IOSD
-			if req.Mint == scheduler.IO {
-				token = cli.IO
-			}
-			if req.MaxPrice, err = baseUnits(maxPrice, int(token.Decimals)); err != nil {
-				return fmt.Errorf("--max-price: %w", err)
-			}
-			if tier >= 0 {
-				if tier > 3 {
-					return fmt.Errorf("--tier %d: want 0 to 3", tier)
+			return a.format.Print(cmd.OutOrStdout(), q, func(w io.Writer) error {
+				if err := printQuote(w, q, token); err != nil {
+					return err
 				}
-				req.Tier = new(uint8(tier))
-			}
-			if err := req.Validate(); err != nil {
+				_, err := fmt.Fprintln(w, "\nNo transaction sent.")
 				return err
-			}
-			net, err := a.open(cmd.Context(), "", network.Mints{})
-			if err != nil {
-				return err
-			}
-			escrowConfig, err := net.Escrow.FetchConfig(cmd.Context(), net.Client)
-			if err != nil {
-				return net.NotConfigured("escrow", err)
-			}
-			cands, err := candidates.Chain{Client: net.Client, Registry: net.Registry}.Candidates(cmd.Context(), req.Class)
-			if err != nil {
-				return net.NotConfigured("registry", err)
-			}
-			res, err := scheduler.Match(req, cands)
-			if err != nil {
-				return err
-			}
-			q := Quote{Result: res, Explanation: res.Explain()}
-			if len(res.Devices) > 0 {
-				est, err := scheduler.Cost(req.Mint, scheduler.Price(res.Devices, req.MaxPrice), len(res.Devices), req.Hours, escrowConfig.Params)
-				if err != nil {
-					return fmt.Errorf("estimate the cost: %w", err)
-				}
-				q.Estimate = &est
-			}
-			return a.format.Print(cmd.OutOrStdout(), q, func(w io.Writer) error { return printQuote(w, &q, token) })
+			})
 		},
 	}
-	f := cmd.Flags()
-	f.IntVar(&req.Count, "gpus", 1, "devices wanted")
-	f.StringVar(&class, "class", "", "hardware class: cpu, rtx4090, a100-80g, h100, h200 or b200")
-	f.Uint64Var(&req.Hours, "hours", 1, "hours the job runs")
-	f.StringVar(&maxPrice, "max-price", "", "the most to pay per device-hour, in whole tokens of --mint")
-	f.StringVar(&mint, "mint", "iosd", "the job's token: iosd or io")
-	f.Uint16Var(&req.Region, "region", 0, "ISO 3166-1 numeric country code (default: any)")
-	f.IntVar(&tier, "tier", -1, "slowest bandwidth tier taken, 0 to 3 (default: any)")
-	f.Uint32Var(&req.MinVRAM, "min-vram", 0, "minimum VRAM per device in GiB")
-	f.Uint16Var(&req.MinReputation, "min-reputation", 0, "minimum reputation, 0 to 10000")
-	for _, name := range []string{"class", "max-price"} {
-		if err := cmd.MarkFlagRequired(name); err != nil {
-			panic(err) // the flag is defined above
-		}
-	}
+	req.bind(cmd)
 	return cmd
 }
 
@@ -128,8 +159,8 @@ func printQuote(w io.Writer, q *Quote, token cli.Token) error {
 			token.Format(e.Deposit-e.Payout-e.FeeTreasury-e.FeeBurned))
 	}
 	if !q.Enough() {
-		fmt.Fprintf(w, "\nToo few devices match: relax the constraints that exclude the most.\n")
+		_, err := fmt.Fprintf(w, "\nToo few devices match: relax the constraints that exclude the most.\n")
+		return err
 	}
-	_, err := fmt.Fprintln(w, "\nNo transaction sent.")
-	return err
+	return nil
 }

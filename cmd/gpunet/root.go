@@ -101,7 +101,7 @@ each cluster come from the Anchor.toml built into gpunet (or --anchor-toml).`,
 	f.StringVarP(&a.output, "output", "o", string(cli.Text), "output format: text, json or json-compact")
 	f.StringVar(&a.commitment, "commitment", solana.Commitment, "commitment: processed, confirmed or finalized (default: confirmed)")
 	f.StringVar(&a.anchorToml, "anchor-toml", "", "Anchor.toml with the program ids (default: the one built into gpunet)")
-	root.AddCommand(a.localnetInitCommand(), a.airdropCommand(), a.quoteCommand())
+	root.AddCommand(a.localnetInitCommand(), a.airdropCommand(), a.quoteCommand(), a.deployCommand())
 	root.AddCommand(a.configCommands()...)
 	root.AddCommand(a.jobsCommand(), a.jobCommand(), a.topupCommand(), a.cancelCommand(), a.closeCommand())
 	return root, nil
