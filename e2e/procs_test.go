@@ -163,7 +163,11 @@ type worker struct {
 // newWorker registers a CPU-class device (the class's minimum stake) and runs its worker,
 // heartbeating to oracles.
 func newWorker(t *testing.T, e *chaintest.Env, oracles []*oracle) *worker {
-	p := e.NewProvider(t, cpu, 1_000*chaintest.IO, 200*chaintest.IO)
+	return runWorker(t, e, e.NewProvider(t, cpu, 1_000*chaintest.IO, 200*chaintest.IO), oracles)
+}
+
+// runWorker runs p's device's worker, heartbeating to oracles, with extra flags.
+func runWorker(t *testing.T, e *chaintest.Env, p chaintest.Provider, oracles []*oracle, extra ...string) *worker {
 	dir := t.TempDir()
 	keyPath := filepath.Join(dir, "device.json")
 	require.NoError(t, keyfile.Save(keyPath, p.DeviceKey))
@@ -172,9 +176,9 @@ func newWorker(t *testing.T, e *chaintest.Env, oracles []*oracle) *worker {
 		urls[i] = o.api
 	}
 	w := &worker{p: p, ops: fmt.Sprintf("http://127.0.0.1:%d", harness.Port(t))}
-	w.proc = launch(t, "gpunet-worker", filepath.Join(dir, "worker.log"), "run", "-listen", strings.TrimPrefix(w.ops, "http://"),
+	w.proc = launch(t, "gpunet-worker", filepath.Join(dir, "worker.log"), append([]string{"run", "-listen", strings.TrimPrefix(w.ops, "http://"),
 		"-device-keypair", keyPath, "-oracles", strings.Join(urls, ","), "-url", e.Node.RPCURL, "-state-dir", dir,
-		"-hardware-model", "0", "-log-level", "debug")
+		"-hardware-model", "0", "-log-level", "debug"}, extra...)...)
 	waitHealthy(t, w.proc, w.ops)
 	return w
 }

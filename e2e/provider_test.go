@@ -32,27 +32,35 @@ func fastRegistry(p *registry.ConfigParams) {
 	p.ProbationSecs = 9
 }
 
-// TestProviderLoop runs the provider loop's scenarios side by side on one localnet and one
-// registry; each has its own oracle processes (the localnet's oracle keys, a database each)
-// and devices, so one scenario's faults are its own.
-func TestProviderLoop(t *testing.T) {
+// TestNetwork runs the provider loop's scenarios side by side on one localnet and one registry
+// (each has its own oracle processes, the localnet's oracle keys with a database each, and
+// devices, so one scenario's faults are its own), then the renter loop on the same network.
+func TestNetwork(t *testing.T) {
 	e := chaintest.New(t)
-	params := e.InitRegistry(t, solana.NewWallet().PublicKey(), fastRegistry)
-	for _, s := range []struct {
-		name string
-		run  func(*testing.T, *chaintest.Env, *registry.ConfigParams)
-	}{
-		{"honest device becomes Active", honest},
-		{"flaky device proves what the oracles saw", flaky},
-		{"oracle killed mid-window", killedOracle},
-		{"lying oracle", lyingOracle},
-		{"postgres outage under one oracle", postgresOutage},
-	} {
-		t.Run(s.name, func(t *testing.T) {
-			t.Parallel()
-			s.run(t, e, &params)
-		})
-	}
+	fixture := e.SetUpEscrow(t, fastRegistry)
+	fixture.Params.AcceptanceWindowSecs = 120 // workers on a loaded machine accept within it
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Network.Escrow.InitializeConfig(e.Admin.PublicKey(), fixture.Params, fixture.Limits))))
+	config, err := e.Registry.FetchConfig(e.Ctx, e.Client)
+	require.NoError(t, err)
+	params := config.Params
+	t.Run("provider loop", func(t *testing.T) {
+		for _, s := range []struct {
+			name string
+			run  func(*testing.T, *chaintest.Env, *registry.ConfigParams)
+		}{
+			{"honest device becomes Active", honest},
+			{"flaky device proves what the oracles saw", flaky},
+			{"oracle killed mid-window", killedOracle},
+			{"lying oracle", lyingOracle},
+			{"postgres outage under one oracle", postgresOutage},
+		} {
+			t.Run(s.name, func(t *testing.T) {
+				t.Parallel()
+				s.run(t, e, &params)
+			})
+		}
+	})
+	t.Run("renter loop", func(t *testing.T) { renterLoop(t, e, fixture) })
 }
 
 // waitCounted waits until p's device has a counted window past after.

@@ -1,0 +1,233 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gagliardetto/solana-go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/escrow"
+	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/chaintest"
+	"github.com/gpunet/gpunet/internal/harness"
+	"github.com/gpunet/gpunet/internal/keyfile"
+)
+
+// germany is the region of the renter scenario's devices: deploy asks for it, so the provider
+// scenarios' CPU devices (no region, no Ray) are never chosen.
+const germany = 276
+
+// rayVenv is the pinned Ray virtual environment the deps step makes.
+func rayVenv(t *testing.T) string {
+	venv, err := filepath.Abs("../target/venv/ray")
+	require.NoError(t, err)
+	if _, err := os.Stat(filepath.Join(venv, "bin", "ray")); err != nil {
+		require.Empty(t, os.Getenv("GPUNET_REQUIRE_RAY"), "the Ray venv is missing: make deps")
+		t.Skip("the Ray venv is missing (make deps makes it); CI sets GPUNET_REQUIRE_RAY and never skips")
+	}
+	return venv
+}
+
+// rayWorker registers a CPU device in Germany, gives its key SOL for its own transactions
+// (accepting a job), and runs its worker with Ray nodes on ip.
+func rayWorker(t *testing.T, e *chaintest.Env, oracles []*oracle, venv, ip string, portBase int) *worker {
+	p := e.NewProvider(t, registry.DeviceSpec{HardwareModel: registry.ModelCPU, Region: germany}, 1_000*chaintest.IO, 200*chaintest.IO)
+	require.NoError(t, e.Node.Airdrop(e.Ctx, p.DeviceKey.PublicKey(), solana.LAMPORTS_PER_SOL))
+	return runWorker(t, e, p, oracles, "-ray-address", ip, "-ray-port-base", fmt.Sprint(portBase), "-ray", filepath.Join(venv, "bin", "ray"),
+		"-ray-cpus", "1", "-job-every", "1s")
+}
+
+// escrowEvents are the escrow events of job's transactions, oldest first.
+func escrowEvents(t *testing.T, e *chaintest.Env, job solana.PublicKey) []any {
+	var out []any
+	require.NoError(t, e.Client.History(e.Ctx, job, solana.Signature{}, func(_ context.Context, ev chain.Event) error {
+		if ev.Err != nil {
+			return nil
+		}
+		data, err := chain.EventData(ev.Logs, e.Network.Escrow.ID)
+		for _, d := range data {
+			if parsed, err := escrow.ParseAnyEvent(d); err == nil {
+				out = append(out, parsed)
+			}
+		}
+		return err
+	}))
+	return out
+}
+
+// The renter loop on one machine: three workers as three hosts (127.0.0.2-4) with real Ray,
+// three oracles and the keeper. `gpunet deploy --gpus 3` makes a ready cluster; a Ray job with
+// the renter's token runs a task on each node; none without the token or with another; the
+// renter cancels; the keeper settles and closes; each provider is paid exactly its verified
+// seconds x price less the fee, the treasury gets the fee less the burn, the renter the rest.
+func renterLoop(t *testing.T, e *chaintest.Env, fixture chaintest.Escrow) {
+	venv := rayVenv(t)
+	oracles := trio(t, e, 0, 1, 2)
+	urls := make([]string, len(oracles))
+	for i, o := range oracles {
+		urls[i] = o.api
+	}
+	dir := t.TempDir()
+	keeperKey := filepath.Join(dir, "keeper.json")
+	require.NoError(t, keyfile.Save(keeperKey, e.Funded(t)))
+	keeperOps := fmt.Sprintf("127.0.0.1:%d", harness.Port(t))
+	keeper := launch(t, "gpunet-keeper", filepath.Join(dir, "keeper.log"), "-listen", keeperOps, "-url", e.Node.RPCURL, "-keypair", keeperKey,
+		"-every", "1s", "-log-level", "debug")
+	waitHealthy(t, keeper, "http://"+keeperOps)
+
+	workers := make([]*worker, 3)
+	for i := range workers {
+		workers[i] = rayWorker(t, e, oracles, venv, fmt.Sprintf("127.0.0.%d", i+2), 21_000+200*i)
+	}
+	for _, w := range workers {
+		require.Eventually(t, func() bool { return e.Device(t, w.p).Status == registry.StatusActive }, 2*time.Minute, 200*time.Millisecond)
+	}
+
+	renter := e.Funded(t)
+	const deposit = 3 * 360_000 // 3 devices x 1 h at 0.36 IOSD
+	renterToken := e.TokenAccount(t, e.IOSDMint, renter.PublicKey(), deposit)
+	renterKey := filepath.Join(dir, "renter.json")
+	require.NoError(t, keyfile.Save(renterKey, renter))
+	treasuryBefore, supplyBefore := e.TokenBalance(t, fixture.TreasuryIOSD), supply(t, e, e.IOSDMint)
+
+	started := time.Now()
+	out, stderr := gpunet(t, "deploy", "-u", e.Node.RPCURL, "-k", renterKey, "--gpus", "3", "--class", "cpu", "--hours", "1", "--max-price", "0.36",
+		"--region", fmt.Sprint(germany), "--yes", "--oracles", strings.Join(urls, ","), "--jobs-dir", filepath.Join(dir, "jobs"), "--timeout", "3m", "-o", "json")
+	ready := time.Since(started)
+	var deployed struct {
+		Deployment struct {
+			Job       solana.PublicKey
+			JobID     uint64 `json:"job_id"`
+			Dashboard string
+			TokenFile string `json:"token_file"`
+		}
+	}
+	require.NoError(t, json.Unmarshal(out, &deployed), "%s", stderr)
+	d := deployed.Deployment
+	t.Logf("deploy to a ready 3-node cluster: %s\n%s", ready.Round(100*time.Millisecond), stderr)
+	token, err := os.ReadFile(d.TokenFile)
+	require.NoError(t, err)
+	info, err := os.Stat(d.TokenFile)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+
+	// The renter's token runs a task on every node; no token, or another, is refused.
+	got, err := rayClient(t, venv, string(token), "ray", "job", "submit", "--address", d.Dashboard, "--working-dir", "../worker/ray/testdata/job",
+		"--", filepath.Join(venv, "bin", "python"), "fanout.py")
+	require.NoError(t, err, got)
+	require.Contains(t, got, "ran on: 127.0.0.2 127.0.0.3 127.0.0.4\n")
+	got, err = rayClient(t, venv, "", "ray", "job", "list", "--address", d.Dashboard)
+	require.Error(t, err)
+	require.Contains(t, got, "Unauthorized: Missing authentication token")
+	got, err = rayClient(t, venv, strings.Repeat("0", len(token)), "ray", "job", "list", "--address", d.Dashboard)
+	require.Error(t, err)
+	require.Contains(t, got, "Forbidden: Invalid authentication token")
+
+	// The renter ends the job; the keeper settles every slot and closes it.
+	_, stderr = gpunet(t, "cancel", fmt.Sprint(d.JobID), "-u", e.Node.RPCURL, "-k", renterKey, "--yes")
+	require.Eventually(t, func() bool {
+		_, err := e.Client.AccountData(e.Ctx, d.Job)
+		return err != nil
+	}, 2*time.Minute, 500*time.Millisecond, "the keeper closes the job\n%s", stderr)
+
+	// The money, to the base unit, from the job's events and the balances.
+	var terms escrow.JobCreated
+	verified := map[uint8]uint64{}
+	paid := map[uint8]escrow.Settled{}
+	var refunded uint64
+	for _, ev := range escrowEvents(t, e, d.Job) {
+		switch ev := ev.(type) {
+		case *escrow.JobCreated:
+			terms = *ev
+		case *escrow.UsageCounted:
+			for slot := range uint8(3) {
+				verified[slot] = ev.Secs[slot]
+			}
+		case *escrow.Settled:
+			s := paid[ev.Slot]
+			s.Secs += ev.Secs
+			s.Payout += ev.Payout
+			s.FeeTreasury += ev.FeeTreasury
+			s.FeeBurned += ev.FeeBurned
+			paid[ev.Slot] = s
+		case *escrow.JobEnded:
+			refunded += ev.Refunded
+		case *escrow.JobClosed:
+			refunded += ev.Refunded
+		}
+	}
+	require.Equal(t, uint64(360_000), terms.PricePerHour)
+	var gross, toTreasury, burned uint64
+	for slot, w := range workers {
+		secs := verified[uint8(slot)]
+		require.NotZero(t, secs, "slot %d served", slot)
+		g := secs * terms.PricePerHour / 3600
+		fee := g * uint64(fixture.Params.FeeBps) / 10_000
+		burn := fee * uint64(fixture.Params.FeeBurnBps) / 10_000
+		require.Equal(t, escrow.Settled{Secs: secs, Payout: g - fee, FeeTreasury: fee - burn, FeeBurned: burn},
+			escrow.Settled{Secs: paid[uint8(slot)].Secs, Payout: paid[uint8(slot)].Payout, FeeTreasury: paid[uint8(slot)].FeeTreasury, FeeBurned: paid[uint8(slot)].FeeBurned}, "slot %d", slot)
+		payout, _, err := solana.FindAssociatedTokenAddress(w.p.Owner.PublicKey(), e.IOSDMint)
+		require.NoError(t, err)
+		require.Equal(t, g-fee, e.TokenBalance(t, payout), "slot %d's owner is paid its verified seconds less the fee", slot)
+		gross, toTreasury, burned = gross+g, toTreasury+fee-burn, burned+burn
+		t.Logf("slot %d: %d s verified, paid %d, treasury %d, burned %d", slot, secs, g-fee, fee-burn, burn)
+	}
+	require.Equal(t, uint64(deposit)-gross, refunded)
+	require.Equal(t, uint64(deposit)-gross, e.TokenBalance(t, renterToken), "the renter got back all but the verified seconds")
+	require.Equal(t, toTreasury, e.TokenBalance(t, fixture.TreasuryIOSD)-treasuryBefore)
+	require.Equal(t, burned, supplyBefore-supply(t, e, e.IOSDMint), "the fee's burn share is burned")
+
+	// The token is in no daemon's log.
+	for _, log := range []string{keeper.log, workers[0].proc.log, workers[1].proc.log, workers[2].proc.log, oracles[0].log} {
+		b, err := os.ReadFile(log)
+		require.NoError(t, err)
+		require.NotContains(t, string(b), string(token), log)
+	}
+}
+
+// gpunet runs the gpunet CLI with args and returns its stdout and stderr; it must succeed.
+func gpunet(t *testing.T, args ...string) (stdout, stderr []byte) {
+	var out, errOut bytes.Buffer
+	cmd := exec.Command(filepath.Join(bin, "gpunet"), args...)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	require.NoError(t, cmd.Run(), "gpunet %s\n%s", strings.Join(args, " "), &errOut)
+	return out.Bytes(), errOut.Bytes()
+}
+
+// rayClient runs the venv's program as a Ray client with token (a file of its own) or none,
+// and a HOME of its own so that no ~/.ray/auth_token is found.
+func rayClient(t *testing.T, venv, token, program string, args ...string) (string, error) {
+	home := t.TempDir()
+	env := []string{"HOME=" + home, "PATH=" + filepath.Join(venv, "bin") + ":/usr/bin:/bin", "RAY_USAGE_STATS_ENABLED=0"}
+	if token != "" {
+		path := filepath.Join(home, "token")
+		require.NoError(t, os.WriteFile(path, []byte(token), 0o600))
+		env = append(env, "RAY_AUTH_MODE=token", "RAY_AUTH_TOKEN_PATH="+path)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(venv, "bin", program), args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// supply is mint's supply.
+func supply(t *testing.T, e *chaintest.Env, mint solana.PublicKey) uint64 {
+	s, err := e.Node.RPC.GetTokenSupply(e.Ctx, mint, "confirmed")
+	require.NoError(t, err)
+	var v uint64
+	_, err = fmt.Sscan(s.Value.Amount, &v)
+	require.NoError(t, err)
+	return v
+}
