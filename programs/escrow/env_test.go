@@ -22,10 +22,8 @@ const (
 	iosd   = 1_000_000 // one IOSD in base units
 )
 
-// voteDeadline is the registry's vote_deadline_secs in the tests: a usage collection may be
-// counted as it is 4 s after its window ended (longer than a window, so a later window can end
-// while one is open; the grace period leaves room for a window and the deadline).
-const voteDeadline = 4
+// voteDeadline is the registry's vote_deadline_secs in the tests (chaintest.EscrowVoteDeadline).
+const voteDeadline = chaintest.EscrowVoteDeadline
 
 // env is one localnet with the registry, the economy and the escrow deployed and configured:
 // the registry's escrow authority is the escrow's PDA, and IOSD fees burn through the economy.
@@ -47,25 +45,10 @@ func newEnv(t testing.TB) *env {
 // newUninitializedEnv is newEnv without the escrow's Config (the registry is initialized).
 func newUninitializedEnv(t testing.TB) *env { return setUp(t, chaintest.New(t)) }
 
-// setUp deploys the registry and the economy on ce for the escrow.
+// setUp deploys the registry and the economy on ce for the escrow (chaintest.SetUpEscrow).
 func setUp(t testing.TB, ce *chaintest.Env) *env {
-	e := &env{Env: ce, prog: ce.Network.Escrow, scheduler: ce.Funded(t)}
-	e.InitRegistry(t, e.prog.AuthorityAddress(), func(p *registry.ConfigParams) { p.VoteDeadlineSecs = voteDeadline })
-	e.InitEconomy(t, e.prog.ID, e.EconomyParams(t))
-	treasury := ce.Node.Key("treasury").PublicKey()
-	iosdAccount, _, err := solana.FindAssociatedTokenAddress(treasury, e.IOSDMint) // made at genesis
-	require.NoError(t, err)
-	if e.Lamports(t, iosdAccount) == 0 { // not the genesis IOSD
-		iosdAccount = e.TokenAccount(t, e.IOSDMint, treasury, 0)
-	}
-	e.treasuryIOSD = iosdAccount
-	e.params = onescrow.DefaultParams(e.scheduler.PublicKey(), treasury)
-	e.params.AcceptanceWindowSecs = 6
-	e.params.UsageWindowSecs = 2
-	e.params.UsageGraceSecs = 6 // >= a usage window + the vote deadline (README)
-	e.limits = onescrow.DefaultLimits()
-	e.limits.MinConfigDelaySecs = 2 // the registry's test unstake cooldown, 2 s, is the delay
-	return e
+	s := ce.SetUpEscrow(t)
+	return &env{Env: ce, prog: ce.Network.Escrow, params: s.Params, limits: s.Limits, scheduler: s.Scheduler, treasuryIOSD: s.TreasuryIOSD}
 }
 
 // initialize is the admin's initialize_config with e.params and e.limits.

@@ -1,0 +1,60 @@
+package chaintest
+
+import (
+	"github.com/gagliardetto/solana-go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/escrow"
+	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/harness"
+	onescrow "github.com/gpunet/gpunet/onchain/escrow"
+)
+
+// EscrowVoteDeadline is the registry's vote_deadline_secs under the escrow fixtures: a usage
+// collection may be counted as it is 4 s after its window ended (longer than a window, so a
+// later window can end while one is open; the grace period leaves room for a window and the
+// deadline).
+const EscrowVoteDeadline = 4
+
+// Escrow is what the escrow's fixtures set up beside it: its test parameters and limits, its
+// scheduler, and the treasury's IOSD account, which receives the fee's treasury share of IOSD
+// jobs.
+type Escrow struct {
+	Params       escrow.ConfigParams
+	Limits       escrow.EscrowLimits
+	Scheduler    solana.PrivateKey
+	TreasuryIOSD solana.PublicKey
+}
+
+// SetUpEscrow deploys the registry (its escrow authority the escrow's PDA, votes due within
+// EscrowVoteDeadline) and the economy (IOSD fees burn through it) for the escrow, and returns
+// the escrow's test parameters, not initialized: the defaults with 6 s to accept, 2 s usage
+// windows and a 6 s usage grace (>= a window + the vote deadline: programs/escrow/README.md),
+// the default limits with a 2 s configuration delay (the registry's test unstake cooldown).
+func (e *Env) SetUpEscrow(t harness.TB) Escrow {
+	prog := e.Network.Escrow
+	s := Escrow{Scheduler: e.Funded(t)}
+	e.InitRegistry(t, prog.AuthorityAddress(), func(p *registry.ConfigParams) { p.VoteDeadlineSecs = EscrowVoteDeadline })
+	e.InitEconomy(t, prog.ID, e.EconomyParams(t))
+	treasury := e.Node.Key("treasury").PublicKey()
+	iosd, _, err := solana.FindAssociatedTokenAddress(treasury, e.IOSDMint) // made at genesis
+	require.NoError(t, err)
+	if e.Lamports(t, iosd) == 0 { // not the genesis IOSD
+		iosd = e.TokenAccount(t, e.IOSDMint, treasury, 0)
+	}
+	s.TreasuryIOSD = iosd
+	s.Params = onescrow.DefaultParams(s.Scheduler.PublicKey(), treasury)
+	s.Params.AcceptanceWindowSecs = 6
+	s.Params.UsageWindowSecs = 2
+	s.Params.UsageGraceSecs = 6
+	s.Limits = onescrow.DefaultLimits()
+	s.Limits.MinConfigDelaySecs = 2
+	return s
+}
+
+// InitEscrow is SetUpEscrow with the escrow's Config initialized by the admin.
+func (e *Env) InitEscrow(t harness.TB) Escrow {
+	s := e.SetUpEscrow(t)
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, Must(e.Network.Escrow.InitializeConfig(e.Admin.PublicKey(), s.Params, s.Limits))))
+	return s
+}
