@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/escrow"
+	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/chaintest"
 	"github.com/gpunet/gpunet/internal/harness"
@@ -176,9 +177,19 @@ func TestExpiresAnUnacceptedJob(t *testing.T) {
 	require.Equal(t, escrow.JobAssigned, f.fetch(t, j).State)
 	require.Equal(t, iosd, int(f.TokenBalance(t, j.renterToken)))
 	created := f.fetch(t, j).CreatedAt
+	// A proof window one oracle voted on and the others left: the keeper counts it after its
+	// deadline (one vote: undecided, closed) and its rent goes back to the oracle.
+	p := j.providers[1]
+	window := uint64(f.ChainNow(t))/2 - 1
+	oracle := f.Lamports(t, f.Oracles[0].PublicKey())
+	_, err := f.Vote(f.Funded(t), 0, p, registry.ProofReport{Window: window, UptimeSecs: 1, Challenge: registry.ChallengeNone})
+	require.NoError(t, err)
+	proof := f.Registry.ProofAddress(p.Device, window)
+	require.NotZero(t, f.Lamports(t, proof))
 	k := f.newKeeper(f.Keeper).start(t)
 
-	require.Eventually(t, func() bool { return f.closed(t, j) }, 30*time.Second, 100*time.Millisecond)
+	require.Eventually(t, func() bool { return f.closed(t, j) && f.Lamports(t, proof) == 0 }, 30*time.Second, 100*time.Millisecond)
+	require.Equal(t, oracle, f.Lamports(t, f.Oracles[0].PublicKey()))
 	require.GreaterOrEqual(t, f.ChainNow(t), created+f.esc.Params.AcceptanceWindowSecs)
 	require.Equal(t, j.deposit+iosd, f.TokenBalance(t, j.renterToken))
 	for _, p := range j.providers {
@@ -187,7 +198,15 @@ func TestExpiresAnUnacceptedJob(t *testing.T) {
 	k.stop()
 	require.Equal(t, 1, k.cranks(keeper.KindExpire, keeper.Landed))
 	require.Equal(t, 1, k.cranks(keeper.KindClose, keeper.Landed))
+	require.Equal(t, 1, k.cranks(keeper.KindCountProof, keeper.Landed))
 	require.Zero(t, k.cranks(keeper.KindSettle, keeper.Landed))
+	// The economy's 2 s epochs: every ended one advanced, but for one that may have ended since
+	// the last pass.
+	ec, err := f.Economy.FetchConfig(f.Ctx, f.Client)
+	require.NoError(t, err)
+	require.Positive(t, k.cranks(keeper.KindAdvance, keeper.Landed))
+	end := chaintest.Must(protocol.EpochEnd(&ec.Params, ec.NextEpoch))
+	require.Greater(t, int64(end)+ec.Params.EpochSecs, f.ChainNow(t))
 	require.Zero(t, testutil.CollectAndCount(k.metrics.Errors))
 	require.Positive(t, testutil.ToFloat64(k.metrics.LastPass))
 }
