@@ -211,8 +211,8 @@ func TestExpiresAnUnacceptedJob(t *testing.T) {
 	require.Positive(t, testutil.ToFloat64(k.metrics.LastPass))
 }
 
-// A running job on two devices, with two keepers racing over it and a third killed mid-pass
-// again and again: a usage collection that stays undecided on one slot is counted at its
+// A running job on two devices, with two keepers passing at the same moments over it and a
+// third killed mid-pass again and again: a usage collection that stays undecided on one slot is counted at its
 // deadline, the decided slot is settled while the job runs, the job completes at its end, the
 // last usage is settled and the job closes. Every payment is made once: the providers, the
 // treasury, the burn and the renter's refund are exact to the base unit, and over all keepers
@@ -226,15 +226,24 @@ func TestSettlesCompletesAndClosesARunningJob(t *testing.T) {
 	require.Equal(t, escrow.JobRunning, g.State)
 	start := g.StartedAt
 	treasury, supply := f.TokenBalance(t, f.esc.TreasuryIOSD), f.Supply(t, f.IOSDMint)
-	a, b := f.newKeeper(f.Keeper).start(t), f.newKeeper(f.Funded(t)).start(t)
-	killed := f.newKeeper(f.Funded(t))
-	killing, stopKilling := context.WithCancel(context.Background())
-	defer stopKilling()
-	go func() { // kill -9 semantics: each pass cut off at a random point
-		for killing.Err() == nil {
-			ctx, cancel := context.WithTimeout(killing, time.Duration(rand.IntN(300))*time.Millisecond)
+	a, b, killed := f.newKeeper(f.Keeper), f.newKeeper(f.Funded(t)), f.newKeeper(f.Funded(t))
+	racing, stopRacing := context.WithCancel(context.Background())
+	defer stopRacing()
+	raced := make(chan struct{})
+	go func() {
+		defer close(raced)
+		for racing.Err() == nil {
+			// kill -9 semantics: a pass cut off at a random point, maybe with a crank in flight
+			ctx, cancel := context.WithTimeout(racing, time.Duration(rand.IntN(100))*time.Millisecond)
 			_ = killed.k.Pass(ctx)
 			cancel()
+			// two keepers on two hosts, passing at the same moment: both see the same work due
+			var wg sync.WaitGroup
+			for _, k := range []*running{a, b} {
+				wg.Go(func() { _ = k.k.Pass(racing) })
+			}
+			wg.Wait()
+			time.Sleep(100 * time.Millisecond)
 		}
 	}()
 
@@ -258,9 +267,8 @@ func TestSettlesCompletesAndClosesARunningJob(t *testing.T) {
 	f.vote(t, j, 0, last, duration, duration-2)
 	f.vote(t, j, 1, last, duration, duration-2)
 	require.Eventually(t, func() bool { return f.closed(t, j) }, 30*time.Second, 100*time.Millisecond)
-	stopKilling()
-	a.stop()
-	b.stop()
+	stopRacing()
+	<-raced
 
 	p0, p1 := pay(duration), pay(duration-2)
 	require.Equal(t, p0.Payout, f.TokenBalance(t, j.payouts[0]))
@@ -275,6 +283,11 @@ func TestSettlesCompletesAndClosesARunningJob(t *testing.T) {
 	keepers := []*running{a, b, killed}
 	// Each change landed once; one the killed keeper sent may have landed unseen (cut off while
 	// it waited for the confirmation), so the counts are at most that.
+	for i, k := range keepers {
+		t.Logf("keeper %d: settle landed %d done %d, expire landed %d done %d, close landed %d done %d", i,
+			k.cranks(keeper.KindSettle, keeper.Landed), k.cranks(keeper.KindSettle, keeper.Done), k.cranks(keeper.KindExpire, keeper.Landed),
+			k.cranks(keeper.KindExpire, keeper.Done), k.cranks(keeper.KindClose, keeper.Landed), k.cranks(keeper.KindClose, keeper.Done))
+	}
 	for kind, most := range map[string]int{keeper.KindCountUsage: 1, keeper.KindExpire: 1, keeper.KindClose: 1, keeper.KindSettle: 3} {
 		require.LessOrEqual(t, landed(kind, keepers...), most, kind)
 	}
