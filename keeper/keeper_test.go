@@ -2,9 +2,9 @@ package keeper_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -125,11 +125,22 @@ func config() keeper.Config {
 	return cfg
 }
 
-// newKeeper is a keeper paying with payer.
-func (f *fixture) newKeeper(payer solana.PrivateKey) *running {
+// newKeeper is a keeper paying with payer, its log in the test's (shown when it fails).
+func (f *fixture) newKeeper(t *testing.T, payer solana.PrivateKey) *running {
 	reg := prometheus.NewRegistry()
 	m := keeper.NewMetrics(promauto.With(reg))
-	return &running{k: keeper.New(config(), f.Network, payer, slog.New(slog.NewTextHandler(io.Discard, nil)), m), reg: reg, metrics: m}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, nil)).With("payer", payer.PublicKey().String()[:8])
+	return &running{k: keeper.New(config(), f.Network, payer, log, m), reg: reg, metrics: m}
+}
+
+// testWriter writes to the test's log, until the test ends.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	if w.t.Context().Err() == nil {
+		w.t.Log(strings.TrimSuffix(string(p), "\n"))
+	}
+	return len(p), nil
 }
 
 // start runs the keeper until the test ends.
@@ -186,7 +197,7 @@ func TestExpiresAnUnacceptedJob(t *testing.T) {
 	require.NoError(t, err)
 	proof := f.Registry.ProofAddress(p.Device, window)
 	require.NotZero(t, f.Lamports(t, proof))
-	k := f.newKeeper(f.Keeper).start(t)
+	k := f.newKeeper(t, f.Keeper).start(t)
 
 	require.Eventually(t, func() bool { return f.closed(t, j) && f.Lamports(t, proof) == 0 }, 30*time.Second, 100*time.Millisecond)
 	require.Equal(t, oracle, f.Lamports(t, f.Oracles[0].PublicKey()))
@@ -226,7 +237,7 @@ func TestSettlesCompletesAndClosesARunningJob(t *testing.T) {
 	require.Equal(t, escrow.JobRunning, g.State)
 	start := g.StartedAt
 	treasury, supply := f.TokenBalance(t, f.esc.TreasuryIOSD), f.Supply(t, f.IOSDMint)
-	a, b, killed := f.newKeeper(f.Keeper), f.newKeeper(f.Funded(t)), f.newKeeper(f.Funded(t))
+	a, b, killed := f.newKeeper(t, f.Keeper), f.newKeeper(t, f.Funded(t)), f.newKeeper(t, f.Funded(t))
 	racing, stopRacing := context.WithCancel(context.Background())
 	defer stopRacing()
 	raced := make(chan struct{})
@@ -305,7 +316,7 @@ func TestSurvivesAnRPCOutage(t *testing.T) {
 	j := f.newJob(t, 1, 1, duration)
 	start := f.fetch(t, j).StartedAt
 	treasury := f.TokenBalance(t, f.esc.TreasuryIOSD)
-	k := f.newKeeper(f.Keeper).start(t)
+	k := f.newKeeper(t, f.Keeper).start(t)
 	require.Eventually(t, func() bool { return testutil.ToFloat64(k.metrics.LastPass) > 0 }, 30*time.Second, 50*time.Millisecond)
 
 	require.NoError(t, f.Node.Close())

@@ -149,6 +149,9 @@ func (k *Keeper) chainNow(ctx context.Context) (int64, error) {
 // of notDue. Only a failure is returned.
 func (k *Keeper) send(ctx context.Context, kind string, ixs []solana.Instruction, done, notDue []error, attrs ...any) error {
 	sig, err := k.net.Client.Send(ctx, ixs, k.payer)
+	if err != nil && k.processed(ctx, sig, err) {
+		err = nil
+	}
 	outcome := Landed
 	switch {
 	case err == nil:
@@ -166,6 +169,18 @@ func (k *Keeper) send(ctx context.Context, kind string, ixs []solana.Instruction
 	}
 	k.log.Debug(kind, append(attrs, "outcome", outcome)...)
 	return nil
+}
+
+// processed reports whether a send that failed with AlreadyProcessed was this transaction
+// landing: the client resent it (an answer lost in an outage, say) after the first copy
+// succeeded. A copy that failed is a failure like any other.
+func (k *Keeper) processed(ctx context.Context, sig solana.Signature, err error) bool {
+	var te *chain.TransactionError
+	if !errors.As(err, &te) || te.Kind != "AlreadyProcessed" {
+		return false
+	}
+	tx, err := k.net.Client.Transaction(ctx, sig)
+	return err == nil && tx.Meta != nil && tx.Meta.Err == nil
 }
 
 func isAny(err error, targets []error) bool {
