@@ -71,7 +71,7 @@ dev-bin:
 
 # make dev's daemons (internal/devnet.DevDaemons), into target/bin/.
 dev-daemons:
-	$(Q)$(call say,GO,build cmd/gpunet-oracle cmd/gpunet-worker)$(GO) build -o target/bin/ ./cmd/gpunet-oracle ./cmd/gpunet-worker
+	$(Q)$(call say,GO,build cmd/gpunet-oracle cmd/gpunet-worker cmd/gpunet-keeper)$(GO) build -o target/bin/ ./cmd/gpunet-oracle ./cmd/gpunet-worker ./cmd/gpunet-keeper
 
 # Stops a running `make dev`; reset also deletes the chain and PostgreSQL's data (logs and the
 # workers' keys are kept).

@@ -2,7 +2,8 @@
 // the programs deployed. Each program's tests build on Env: a started localnet, a client
 // that knows the programs' errors, the genesis keys and mints, and helpers that send
 // transactions, fund wallets and token accounts, and read balances, events and compute units
-// back. The registry fixtures (registry.go) make providers, devices and uptime proofs.
+// back. The registry fixtures (registry.go) make providers, devices and uptime proofs; the
+// escrow's (escrow.go) deploy the registry and the economy for it with short test times.
 //
 // It is imported only by tests, but it is an ordinary package so that every program's
 // tests can share it.

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -77,7 +78,7 @@ var (
 	binErr  error
 )
 
-// daemonBins builds make dev's daemons, gpunet-oracle and gpunet-worker, once, and returns
+// daemonBins builds make dev's daemons, gpunet-oracle, gpunet-worker and gpunet-keeper, once, and returns
 // their directory.
 func daemonBins(t *testing.T) string {
 	binOnce.Do(func() {
@@ -92,7 +93,7 @@ func daemonBins(t *testing.T) string {
 			return
 		}
 		binDir = filepath.Join(dir, "bin")
-		cmd := exec.Command("go", "build", "-o", binDir+"/", "./cmd/gpunet-oracle", "./cmd/gpunet-worker")
+		cmd := exec.Command("go", "build", "-o", binDir+"/", "./cmd/gpunet-oracle", "./cmd/gpunet-worker", "./cmd/gpunet-keeper")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			binErr = fmt.Errorf("build the daemons: %w: %s", err, out)
@@ -182,7 +183,7 @@ func TestUpServesWritesNetworkAndRefusesASecond(t *testing.T) {
 	for i, s := range n.Services {
 		names[i] = s.Name
 	}
-	require.Equal(t, []string{"localnet-rpc", "localnet-ws", "postgres", "oracle-1", "oracle-2", "oracle-3", "worker-1", "worker-2"}, names)
+	require.Equal(t, []string{"localnet-rpc", "localnet-ws", "postgres", "oracle-1", "oracle-2", "oracle-3", "worker-1", "worker-2", "keeper"}, names)
 	require.Empty(t, n.Skipped)
 	devices := checkDaemons(t, cfg, n)
 	log := filepath.Join(n.Logs, "localnet.log")
@@ -219,7 +220,7 @@ func TestUpServesWritesNetworkAndRefusesASecond(t *testing.T) {
 	require.Contains(t, printed, fmt.Sprintf("[3/5] starting PostgreSQL … ready on 127.0.0.1:%d, data in %s; created oracle_1, oracle_2, oracle_3 ", n.Services[2].Port, cfg.PGDir))
 	require.Regexp(t, fmt.Sprintf(`\[4/5\] preparing the daemons … keys ready; worker-1 device %s registered, 200 IO staked \d+\.\ds; worker-2 device %s registered, 200 IO staked \d+\.\ds \d+\.\ds\n`,
 		devices[0], devices[1]), printed)
-	require.Regexp(t, `\[5/5\] starting the daemons … ready: oracle-1 \d+\.\ds, oracle-2 \d+\.\ds, oracle-3 \d+\.\ds, worker-1 \d+\.\ds, worker-2 \d+\.\ds \d+\.\ds\n`, printed)
+	require.Regexp(t, `\[5/5\] starting the daemons … ready: oracle-1 \d+\.\ds, oracle-2 \d+\.\ds, oracle-3 \d+\.\ds, worker-1 \d+\.\ds, worker-2 \d+\.\ds, keeper \d+\.\ds \d+\.\ds\n`, printed)
 	require.Regexp(t, fmt.Sprintf(`\nlocalnet-rpc +%s +%d +%d +- +`, n.Services[0].URL, n.Services[0].Port, n.Services[0].PID), printed)
 	require.Regexp(t, fmt.Sprintf(`\npostgres +postgres://postgres@127.0.0.1:%d +%d +%d +- +%s\n`, n.Services[2].Port, n.Services[2].Port, n.Services[2].PID, n.Services[2].Log), printed)
 	o := n.Services[3]
@@ -247,7 +248,7 @@ func TestUpServesWritesNetworkAndRefusesASecond(t *testing.T) {
 	require.NoFileExists(t, cfg.networkPath())
 	_, err = Status(cfg)
 	require.ErrorIs(t, err, ErrNotRunning)
-	require.Contains(t, out.String(), "stopping the daemons … stopped worker-2, worker-1, oracle-3, oracle-2, oracle-1\n"+
+	require.Contains(t, out.String(), "stopping the daemons … stopped keeper, worker-2, worker-1, oracle-3, oracle-2, oracle-1\n"+
 		"stopping PostgreSQL … stopped, data kept in "+cfg.PGDir+"\nstopping the localnet … stopped, chain saved in ")
 	for _, s := range n.Services[3:] {
 		require.False(t, alive(s.PID), s.Name)
@@ -298,7 +299,7 @@ func TestDownStopsARunningSupervisorAndResetDeletesTheChain(t *testing.T) {
 	require.Equal(t, "deleted the chain state "+cfg.StateDir, report[1])
 	require.Equal(t, "deleted PostgreSQL's data "+cfg.PGDir, report[2])
 	require.NoError(t, child.Wait(), childOut.String())
-	require.Len(t, n.Services, 8) // the localnet's two endpoints, PostgreSQL, 3 oracles, 2 workers: all gone
+	require.Len(t, n.Services, 9) // the localnet's two endpoints, PostgreSQL, 3 oracles, 2 workers, the keeper: all gone
 	for _, s := range n.Services {
 		exited(t, s.PID)
 	}
@@ -393,6 +394,18 @@ func checkDaemons(t *testing.T, cfg Config, n *Network) []solana.PublicKey {
 		require.Equal(t, registry.StatusProbation, d.Status)
 		devices = append(devices, key.PublicKey())
 	}
+	// The keeper pays with the dev keeper key and its passes succeed.
+	k := n.Services[8]
+	healthy(k)
+	require.Equal(t, []string{filepath.Join(cfg.KeysDir, "keeper.json")}, k.Keys)
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(k.URL + "/metrics")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return regexp.MustCompile(`\ngpunet_keeper_last_successful_pass_timestamp_seconds 1\.\d+e\+09\n`).Match(body)
+	}, 30*time.Second, 200*time.Millisecond, "no successful keeper pass")
 	// The workers heartbeat every 5 s from their start: each oracle soon shows one of each.
 	for i, o := range oracles {
 		for _, device := range devices {

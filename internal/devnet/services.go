@@ -55,8 +55,12 @@ const (
 	oraclePort    = 8800
 	oracleAPIPort = 8700
 	workerPort    = 8810
+	keeperPort    = 8820
 	devWorkers    = 2
 )
+
+// devKeeperEvery is how often the dev keeper looks for due cranks.
+const devKeeperEvery = "5s"
 
 // devPrice is the IO/USD price the dev oracles submit: $1.00 in micro-USD, confidence 0.1%.
 const devPrice = 1_000_000
@@ -66,6 +70,7 @@ const devPrice = 1_000_000
 //
 //	oracle-1..3  target/bin/gpunet-oracle  /healthz 127.0.0.1:8801-8803, API 127.0.0.1:8701-8703  keys/oracle-n.json, database oracle_n, devPrice every 30 s
 //	worker-1..2  target/bin/gpunet-worker  /healthz 127.0.0.1:8811-8812  workers/n/device.json (its own), keys/wallet.json (owner)
+//	keeper       target/bin/gpunet-keeper  /healthz 127.0.0.1:8820            keys/keeper.json (pays the cranks' fees), a pass every 5 s
 //
 // A worker is CPU class (hardware model 0: the dev machine needs no GPU) with its config in
 // workers/n/config.json, written at each start (`gpunet-worker status --config` reads it);
@@ -100,6 +105,11 @@ func DevDaemons(e Env) []Daemon {
 			Prepare: registerWorker(e, config, settings),
 		})
 	}
+	keeper, port := filepath.Join(e.KeysDir, "keeper.json"), e.port(keeperPort)
+	daemons = append(daemons, Daemon{
+		Name: "keeper", Bin: "target/bin/gpunet-keeper", Port: port, Keys: []string{keeper},
+		Args: []string{"-listen", listenAddr(port), "-url", e.RPCURL, "-cluster", "localnet", "-keypair", keeper, "-every", devKeeperEvery},
+	})
 	return daemons
 }
 
