@@ -98,10 +98,9 @@ func findings(t *testing.T, oracles []*running, device solana.PublicKey) map[str
 // each is exact once every oracle's outcome is in.
 func TestChallengesReachTheChain(t *testing.T) {
 	e := chaintest.New(t)
-	// A quorum of all three: each window counts only once every oracle voted, so each oracle's
-	// challenge outcome rides in a counted vote. At quorum 2 an oracle that is always the third
-	// voter finds every window counted before its vote and cannot report (seen under CI load).
-	e.InitRegistry(t, solana.NewWallet().PublicKey(), fastRegistry, func(p *registry.ConfigParams) { p.OracleQuorum = 3 })
+	// Quorum 2 of 3: an oracle whose vote comes after a window counted reports its challenge
+	// outcome late, on the device's last counted window (the registry's late report).
+	e.InitRegistry(t, solana.NewWallet().PublicKey(), fastRegistry)
 	honest := e.NewProvider(t, cpuSpec, 1_000*chaintest.IO, 200*chaintest.IO)
 	cheat := e.NewProvider(t, cpuSpec, 1_000*chaintest.IO, 200*chaintest.IO)
 	spoof := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 2_000*chaintest.IO)

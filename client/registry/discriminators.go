@@ -37,6 +37,7 @@ var (
 	Event_DeviceJobSet         = [8]byte{72, 187, 64, 39, 2, 10, 69, 114}
 	Event_ProofUndecided       = [8]byte{115, 6, 247, 168, 57, 6, 156, 93}
 	Event_AsksSet              = [8]byte{15, 235, 137, 171, 250, 62, 198, 106}
+	Event_LateReportRecorded   = [8]byte{155, 24, 232, 136, 51, 213, 94, 191}
 )
 
 // Instruction discriminators

@@ -169,6 +169,13 @@ func ParseAnyEvent(eventData []byte) (any, error) {
 			return nil, fmt.Errorf("failed to unmarshal event as AsksSet: %w", err)
 		}
 		return value, nil
+	case Event_LateReportRecorded:
+		value := new(LateReportRecorded)
+		err := value.UnmarshalWithDecoder(decoder)
+		if err != nil {
+			return nil, fmt.Errorf("failed to unmarshal event as LateReportRecorded: %w", err)
+		}
+		return value, nil
 	default:
 		return nil, fmt.Errorf("unknown discriminator: %s", binary.FormatDiscriminator(discriminator))
 	}
@@ -544,6 +551,23 @@ func ParseEvent_AsksSet(eventData []byte) (*AsksSet, error) {
 	err = event.UnmarshalWithDecoder(decoder)
 	if err != nil {
 		return nil, fmt.Errorf("failed to unmarshal event of type AsksSet: %w", err)
+	}
+	return event, nil
+}
+
+func ParseEvent_LateReportRecorded(eventData []byte) (*LateReportRecorded, error) {
+	decoder := binary.NewBorshDecoder(eventData)
+	discriminator, err := decoder.ReadDiscriminator()
+	if err != nil {
+		return nil, fmt.Errorf("failed to peek discriminator: %w", err)
+	}
+	if discriminator != Event_LateReportRecorded {
+		return nil, fmt.Errorf("expected discriminator %v, got %s", Event_LateReportRecorded, binary.FormatDiscriminator(discriminator))
+	}
+	event := new(LateReportRecorded)
+	err = event.UnmarshalWithDecoder(decoder)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal event of type LateReportRecorded: %w", err)
 	}
 	return event, nil
 }

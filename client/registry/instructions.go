@@ -565,7 +565,7 @@ func NewDeregisterDeviceInstruction(
 }
 
 // Builds a "submit_proof" instruction.
-// An oracle's attestation for one proof window of a device: the uptime seconds since the device's // last counted window, and optionally a benchmark score and a challenge result. The window counts // when a quorum of the votes agree within vote_band_bps (gpunet/votes.h), recording the lowest // agreeing uptime; when every live oracle voted without agreement it closes uncounted. A counted or // closed window's rent goes back to its payer.
+// An oracle's attestation for one proof window of a device: the uptime seconds since the device's // last counted window, and optionally a benchmark score and a challenge result. The window counts // when a quorum of the votes agree within vote_band_bps (gpunet/votes.h), recording the lowest // agreeing uptime; when every live oracle voted without agreement it closes uncounted. A counted or // closed window's rent goes back to its payer. A vote on the device's last counted window from an // oracle whose report is not in yet is a late report: its benchmark and challenge outcome become that // oracle's latest (no uptime effect; the window's tally, if it had none, may be made now), once per // oracle (DuplicateVote); the proof account is not touched (LateReportRecorded).
 func NewSubmitProofInstruction(
 	// Params:
 	reportParam ProofReport,

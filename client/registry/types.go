@@ -1126,11 +1126,14 @@ type Device struct {
 	PendingSlashes uint16 `json:"pendingSlashes"`
 
 	// 0 Probation, 1 Active, 2 Hired, 3 Suspended, 4 Deregistered.
-	Status    uint8    `json:"status"`
-	Version   uint8    `json:"version"`
-	Bump      uint8    `json:"bump"`
-	VaultBump uint8    `json:"vaultBump"`
-	Padding   [2]uint8 `json:"padding"`
+	Status    uint8 `json:"status"`
+	Version   uint8 `json:"version"`
+	Bump      uint8 `json:"bump"`
+	VaultBump uint8 `json:"vaultBump"`
+
+	// Bit i: oracle i's report on last_proof_window is in (its counted vote, or a late report); a
+	// late report (submit_proof on last_proof_window) is taken once per oracle.
+	ReportedMask uint16 `json:"reportedMask"`
 
 	// Per oracle slot: its latest counted non-zero benchmark report; benchmark_score is their agreeing low end.
 	OracleBenchmark [16]uint64 `json:"oracleBenchmark"`
@@ -1145,8 +1148,11 @@ type Device struct {
 	ChallengePassMask uint16 `json:"challengePassMask"`
 
 	// Bit o: a slash for offence o is pending (at most one per device and offence).
-	PendingOffences uint8    `json:"pendingOffences"`
-	Padding2        [3]uint8 `json:"padding2"`
+	PendingOffences uint8 `json:"pendingOffences"`
+
+	// 1 once last_proof_window tallied a challenge (at its count or at a late report): one tally per counted window.
+	WindowTallied uint8    `json:"windowTallied"`
+	Padding2      [2]uint8 `json:"padding2"`
 
 	// The escrow authority that hired the device for current_job; only it releases the device, whatever the config says later.
 	HiredBy solanago.PublicKey `json:"hiredBy"`
@@ -1294,10 +1300,10 @@ func (obj Device) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	if err != nil {
 		return errors.NewField("VaultBump", err)
 	}
-	// Serialize `Padding`:
-	err = encoder.Encode(obj.Padding)
+	// Serialize `ReportedMask`:
+	err = encoder.Encode(obj.ReportedMask)
 	if err != nil {
-		return errors.NewField("Padding", err)
+		return errors.NewField("ReportedMask", err)
 	}
 	// Serialize `OracleBenchmark`:
 	err = encoder.Encode(obj.OracleBenchmark)
@@ -1323,6 +1329,11 @@ func (obj Device) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	err = encoder.Encode(obj.PendingOffences)
 	if err != nil {
 		return errors.NewField("PendingOffences", err)
+	}
+	// Serialize `WindowTallied`:
+	err = encoder.Encode(obj.WindowTallied)
+	if err != nil {
+		return errors.NewField("WindowTallied", err)
 	}
 	// Serialize `Padding2`:
 	err = encoder.Encode(obj.Padding2)
@@ -1498,10 +1509,10 @@ func (obj *Device) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
 	if err != nil {
 		return errors.NewField("VaultBump", err)
 	}
-	// Deserialize `Padding`:
-	err = decoder.Decode(&obj.Padding)
+	// Deserialize `ReportedMask`:
+	err = decoder.Decode(&obj.ReportedMask)
 	if err != nil {
-		return errors.NewField("Padding", err)
+		return errors.NewField("ReportedMask", err)
 	}
 	// Deserialize `OracleBenchmark`:
 	err = decoder.Decode(&obj.OracleBenchmark)
@@ -1527,6 +1538,11 @@ func (obj *Device) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
 	err = decoder.Decode(&obj.PendingOffences)
 	if err != nil {
 		return errors.NewField("PendingOffences", err)
+	}
+	// Deserialize `WindowTallied`:
+	err = decoder.Decode(&obj.WindowTallied)
+	if err != nil {
+		return errors.NewField("WindowTallied", err)
 	}
 	// Deserialize `Padding2`:
 	err = decoder.Decode(&obj.Padding2)
@@ -3687,6 +3703,154 @@ func (obj *DeviceJobSet) Unmarshal(buf []byte) error {
 
 func UnmarshalDeviceJobSet(buf []byte) (*DeviceJobSet, error) {
 	obj := new(DeviceJobSet)
+	err := obj.Unmarshal(buf)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// A late report on the device's last counted window (submit_proof): no uptime, the oracle's latest benchmark and challenge outcome.
+type LateReportRecorded struct {
+	Device solanago.PublicKey `json:"device"`
+	Oracle solanago.PublicKey `json:"oracle"`
+
+	// The device's last counted window.
+	Window uint64 `json:"window"`
+
+	// The oracle's reported benchmark (0: none).
+	BenchmarkScore uint64 `json:"benchmarkScore"`
+
+	// The device's benchmark after this report.
+	DeviceBenchmarkScore uint64 `json:"deviceBenchmarkScore"`
+	Reputation           uint16 `json:"reputation"`
+
+	// The oracle's reported outcome (CHALLENGE_*).
+	Challenge uint8 `json:"challenge"`
+
+	// The window's challenge tally this report made (CHALLENGE_PASSED / FAILED), 0 if none.
+	Tally   uint8    `json:"tally"`
+	Padding [4]uint8 `json:"padding"`
+}
+
+func (obj LateReportRecorded) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
+	// Serialize `Device`:
+	err = encoder.Encode(obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Serialize `Oracle`:
+	err = encoder.Encode(obj.Oracle)
+	if err != nil {
+		return errors.NewField("Oracle", err)
+	}
+	// Serialize `Window`:
+	err = encoder.Encode(obj.Window)
+	if err != nil {
+		return errors.NewField("Window", err)
+	}
+	// Serialize `BenchmarkScore`:
+	err = encoder.Encode(obj.BenchmarkScore)
+	if err != nil {
+		return errors.NewField("BenchmarkScore", err)
+	}
+	// Serialize `DeviceBenchmarkScore`:
+	err = encoder.Encode(obj.DeviceBenchmarkScore)
+	if err != nil {
+		return errors.NewField("DeviceBenchmarkScore", err)
+	}
+	// Serialize `Reputation`:
+	err = encoder.Encode(obj.Reputation)
+	if err != nil {
+		return errors.NewField("Reputation", err)
+	}
+	// Serialize `Challenge`:
+	err = encoder.Encode(obj.Challenge)
+	if err != nil {
+		return errors.NewField("Challenge", err)
+	}
+	// Serialize `Tally`:
+	err = encoder.Encode(obj.Tally)
+	if err != nil {
+		return errors.NewField("Tally", err)
+	}
+	// Serialize `Padding`:
+	err = encoder.Encode(obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj LateReportRecorded) Marshal() ([]byte, error) {
+	buf := bytes.NewBuffer(nil)
+	encoder := binary.NewBorshEncoder(buf)
+	err := obj.MarshalWithEncoder(encoder)
+	if err != nil {
+		return nil, fmt.Errorf("error while encoding LateReportRecorded: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (obj *LateReportRecorded) UnmarshalWithDecoder(decoder *binary.Decoder) (err error) {
+	// Deserialize `Device`:
+	err = decoder.Decode(&obj.Device)
+	if err != nil {
+		return errors.NewField("Device", err)
+	}
+	// Deserialize `Oracle`:
+	err = decoder.Decode(&obj.Oracle)
+	if err != nil {
+		return errors.NewField("Oracle", err)
+	}
+	// Deserialize `Window`:
+	err = decoder.Decode(&obj.Window)
+	if err != nil {
+		return errors.NewField("Window", err)
+	}
+	// Deserialize `BenchmarkScore`:
+	err = decoder.Decode(&obj.BenchmarkScore)
+	if err != nil {
+		return errors.NewField("BenchmarkScore", err)
+	}
+	// Deserialize `DeviceBenchmarkScore`:
+	err = decoder.Decode(&obj.DeviceBenchmarkScore)
+	if err != nil {
+		return errors.NewField("DeviceBenchmarkScore", err)
+	}
+	// Deserialize `Reputation`:
+	err = decoder.Decode(&obj.Reputation)
+	if err != nil {
+		return errors.NewField("Reputation", err)
+	}
+	// Deserialize `Challenge`:
+	err = decoder.Decode(&obj.Challenge)
+	if err != nil {
+		return errors.NewField("Challenge", err)
+	}
+	// Deserialize `Tally`:
+	err = decoder.Decode(&obj.Tally)
+	if err != nil {
+		return errors.NewField("Tally", err)
+	}
+	// Deserialize `Padding`:
+	err = decoder.Decode(&obj.Padding)
+	if err != nil {
+		return errors.NewField("Padding", err)
+	}
+	return nil
+}
+
+func (obj *LateReportRecorded) Unmarshal(buf []byte) error {
+	err := obj.UnmarshalWithDecoder(binary.NewBorshDecoder(buf))
+	if err != nil {
+		return fmt.Errorf("error while unmarshaling LateReportRecorded: %w", err)
+	}
+	return nil
+}
+
+func UnmarshalLateReportRecorded(buf []byte) (*LateReportRecorded, error) {
+	obj := new(LateReportRecorded)
 	err := obj.Unmarshal(buf)
 	if err != nil {
 		return nil, err

@@ -230,7 +230,7 @@ func randomJob(r *rand.Rand) escrow.Job {
 
 func escrowLine(j *escrow.Job, from, to uint64) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "job %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d", j.PricePerHour, j.DeviceCount,
+	fmt.Fprintf(&b, "arith %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d", j.PricePerHour, j.DeviceCount,
 		j.DurationSecs, j.FeeBps, j.FeeBurnBps, j.StartedAt, j.EndedAt, j.Deposited, j.PaidOut, j.FeesTreasury,
 		j.FeesBurned, j.Refunded, from, to, j.SlotCount)
 	for _, s := range j.Slots[:j.SlotCount] {

@@ -1,9 +1,11 @@
 // Package submit puts this oracle's view on-chain: after each proof window ends it votes the
 // uptime it saw live for every device that heartbeated to it (submit_proof, cumulative since
 // the device's base), counts windows whose voting deadline passed (count_proof) and closes
-// those that can no longer count (close_stale_proof). After each usage window of a running
-// job it votes the seconds each slot's Ray node served it (record_usage, see usage.go). Oracles do this independently; the
-// registry combines their votes.
+// those that can no longer count (close_stale_proof). Oracles do this independently; the
+// registry combines their votes. A window that counted without this oracle's vote gets its
+// challenge report late (the registry's late report on the last counted window). After each
+// usage window of a running job it votes the seconds each slot's Ray node served it
+// (record_usage, see usage.go).
 //
 // It is restart-safe: every transaction is signed and stored before it is sent, and the chain
 // is read before anything is sent again (the device's last counted window, the window's votes,
@@ -155,7 +157,7 @@ func (p *Prover) vote(ctx context.Context, params *registry.ConfigParams, slot i
 	window := at/n - 1
 	span, err := protocol.CheckProofWindow(params, d, window, now.Unix())
 	if errors.Is(err, registry.ErrStaleProof) {
-		return nil // counted, or too old to count: the registry would refuse the vote
+		return p.lateReport(ctx, params, slot, key, now) // counted (perhaps without this oracle), or too old to count
 	}
 	if err != nil {
 		return err
@@ -206,9 +208,48 @@ func (p *Prover) vote(ctx context.Context, params *registry.ConfigParams, slot i
 	}
 	var refused *chain.InstructionError
 	if errors.As(err, &refused) && p.countedMeanwhile(ctx, params, key, window) {
-		return nil // the others' votes counted the window while this one was on its way: the record keeps the chain's answer
+		// the others' votes counted the window while this one was on its way: the record keeps
+		// the chain's answer, and the challenge report goes in late
+		return p.lateReport(ctx, params, slot, key, now)
 	}
 	return err
+}
+
+// lateReport sends this oracle's challenge report on the device's last counted window when that
+// window counted without its vote: the registry takes it as a late report (the benchmark and
+// outcome become this oracle's latest, no uptime), so an oracle whose votes always come after
+// a quorum's still reports. Stored as a vote on the window from itself as base, the one key no
+// uptime vote has. Nothing to report, its report in already, or a window the registry would
+// refuse (too old, another oracle set): nothing is sent.
+func (p *Prover) lateReport(ctx context.Context, params *registry.ConfigParams, slot int, key solana.PublicKey, now time.Time) error {
+	if p.Challenges == nil {
+		return nil
+	}
+	d, err := p.net.Registry.FetchDevice(ctx, p.net.Client, key)
+	if err != nil {
+		return fmt.Errorf("read device: %w", err)
+	}
+	window, dev := d.LastProofWindow, key.String()
+	if window == 0 || d.ReportedMask&(1<<slot) != 0 || d.OracleSet != protocol.OracleSetFingerprint(params) ||
+		int64(window)*params.ProofWindowSecs < now.Unix()-params.MaxProofAgeSecs {
+		return nil
+	}
+	if prev, err := p.store.Action(ctx, store.Vote, dev, window, window); err != nil || prev != nil && prev.State == store.Landed {
+		return err
+	}
+	report := registry.ProofReport{Window: window, Challenge: registry.ChallengeNone}
+	var challenge string
+	if report.Challenge, report.BenchmarkScore, challenge, err = p.Challenges.Report(ctx, dev, p.now()); err != nil || challenge == "" {
+		return err
+	}
+	ix, err := p.net.Registry.SubmitProof(p.key.PublicKey(), key, report, p.key.PublicKey()) // the window is closed: no rent moves
+	if err != nil {
+		return err
+	}
+	if err := p.send(ctx, store.Action{Kind: store.Vote, Device: dev, Window: window, Base: window}, ix); err != nil {
+		return err
+	}
+	return p.Challenges.Reported(ctx, challenge, window)
 }
 
 // countedMeanwhile reports whether the chain now holds window as counted (or too old to count)

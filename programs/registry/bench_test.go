@@ -59,6 +59,7 @@ func BenchmarkComputeUnits(b *testing.B) {
 	require.NoError(b, e.Send([]solana.PrivateKey{e.Oracles[2]}, oracle(2, lonely, 2, 2))) // never reaches its quorum
 	measure("submit_proof (first vote)", []solana.PrivateKey{e.Oracles[0]}, oracle(0, counted, 2, 0))
 	measure("submit_proof (counting)", []solana.PrivateKey{e.Oracles[1]}, oracle(1, counted, 2, 0))
+	measure("submit_proof (late report)", []solana.PrivateKey{e.Oracles[2]}, oracle(2, counted, 2, 0))
 	measure("close_stale_proof", []solana.PrivateKey{owner}, chaintest.Must(e.Registry.CloseStaleProof(k, lonely, e.Oracles[2].PublicKey())))
 	e.ProveUptime(b, owner, p, chaintest.PastWindow(2), 2) // 4 s proven: out of probation
 	job := solana.NewWallet().PublicKey()

@@ -118,6 +118,7 @@ func TestSubmitProofQuorum(t *testing.T) {
 		want.UptimeEmaBps = 1250
 		want.ChallengesPassed = 1
 		want.Reputation = 2624
+		want.ReportedMask, want.WindowTallied = 0b111, 1
 		want.OracleSet = protocol.OracleSetFingerprint(&params)
 		want.OracleBenchmark[0], want.OracleBenchmark[2] = 1_000, 1_005
 		want.ChallengeMask, want.ChallengePassMask = 0b101, 0b101
@@ -128,8 +129,9 @@ func TestSubmitProofQuorum(t *testing.T) {
 		require.Equal(t, oracle2, e.Lamports(t, e.Oracles[2].PublicKey()))
 	})
 	t.Run("a late vote for the counted window", func(t *testing.T) {
+		// every oracle voted in it: each one's report is in (TestLateReport has one that did not)
 		_, err := e.Vote(payer, 0, p, report(w, 2, 0, registry.ChallengeNone))
-		require.ErrorIs(t, err, registry.ErrStaleProof)
+		require.ErrorIs(t, err, registry.ErrDuplicateVote)
 		e.proofClosed(t, p, w)
 	})
 	t.Run("a vote for an older window", func(t *testing.T) {
@@ -172,6 +174,60 @@ func TestSubmitProofQuorum(t *testing.T) {
 
 // Reports and windows the program refuses, each with its exact error, on a device with no
 // counted window (so staleness comes from the age rule alone).
+// Issue 14's gap: at quorum 2 of 3, oracles 0 and 1 count a window without oracle 2. Oracle 2's
+// vote on it is then a late report: accepted once, its benchmark and challenge outcome become
+// its latest, and the window's challenge tally (which the votes' single pass did not make) is
+// made now; no uptime moves. A replay, a voter's late vote and an older window are refused.
+func TestLateReport(t *testing.T) {
+	e := newEnv(t)
+	e.initialize(t)
+	payer := e.Funded(t)
+	p := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 2_000*chaintest.IO)
+	w := chaintest.PastWindow(1)
+	_, err := e.Vote(payer, 0, p, report(w, 2, 1_000, registry.ChallengePassed))
+	require.NoError(t, err)
+	_, err = e.Vote(payer, 1, p, report(w, 2, 0, registry.ChallengeNone))
+	require.NoError(t, err)
+	counted := e.Device(t, p)
+	require.Equal(t, w, counted.LastProofWindow)
+	require.Equal(t, uint64(2), counted.ProvenUptimeSecs)
+	require.Zero(t, counted.ChallengesPassed, "one pass: no quorum")
+	require.Equal(t, uint16(0b011), counted.ReportedMask)
+
+	sig, err := e.Vote(payer, 2, p, report(w, 1, 1_004, registry.ChallengePassed))
+	require.NoError(t, err)
+	got := e.Device(t, p)
+	require.Greater(t, got.Reputation, counted.Reputation, "a passed challenge tallied")
+	want := *counted
+	want.ReportedMask = 0b111
+	want.OracleBenchmark[2] = 1_004
+	want.BenchmarkScore = 1_000 // {1,000, 1,004} agree
+	want.ChallengeMask, want.ChallengePassMask = 0b101, 0b101
+	want.ChallengesPassed, want.WindowTallied = 1, 1
+	want.Reputation = got.Reputation
+	require.Equal(t, &want, got, "no uptime, window, EMA or epoch change")
+	require.Equal(t, []any{&registry.LateReportRecorded{Device: p.Device, Oracle: e.Oracles[2].PublicKey(), Window: w, BenchmarkScore: 1_004,
+		DeviceBenchmarkScore: 1_000, Reputation: got.Reputation, Challenge: registry.ChallengePassed, Tally: registry.ChallengePassed}}, e.eventsOf(t, sig))
+	e.proofClosed(t, p, w)
+
+	for _, tc := range []struct {
+		name   string
+		oracle int
+		window uint64
+		err    error
+	}{
+		{"replayed", 2, w, registry.ErrDuplicateVote},
+		{"from a voter of the window", 0, w, registry.ErrDuplicateVote},
+		{"on an older window", 2, w - 1, registry.ErrStaleProof},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.Vote(payer, tc.oracle, p, report(tc.window, 1, 1_004, registry.ChallengeFailed))
+			require.ErrorIs(t, err, tc.err)
+			require.Equal(t, got, e.Device(t, p))
+		})
+	}
+}
+
 func TestSubmitProofNegative(t *testing.T) {
 	e := newEnv(t)
 	e.initialize(t)

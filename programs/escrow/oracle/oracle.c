@@ -2,7 +2,7 @@
    internal/protocol's cross-check (`make oracles`). One case a line on stdin, its first word
    its kind; one answer a line on stdout.
 
-   job price_per_hour device_count duration_secs fee_bps fee_burn_bps started_at ended_at
+   arith price_per_hour device_count duration_secs fee_bps fee_burn_bps started_at ended_at
        deposited paid_out fees_treasury fees_burned refunded from to slot_count,
        then slot_count slots "state joined_at left_at verified_secs paid_secs"
      each result as "code value" (value 0 on error): escrow_cost(price, device_count,
@@ -80,7 +80,7 @@ static void ask_rules(void) {
 int main(void) {
   char kind[8];
   while (scanf(" %7s", kind) == 1) {
-    if (!strcmp(kind, "job")) job_rules();
+    if (!strcmp(kind, "arith")) job_rules();
     else if (!strcmp(kind, "ask")) ask_rules();
     else abort();
   }

@@ -471,7 +471,9 @@ typedef struct {
   uint8_t version;
   uint8_t bump;
   uint8_t vault_bump;
-  uint8_t padding[2];
+  /* Bit i: oracle i's report on last_proof_window is in (its counted vote, or a late report); a */
+  /* late report (submit_proof on last_proof_window) is taken once per oracle. */
+  uint16_t reported_mask;
   /* Per oracle slot: its latest counted non-zero benchmark report; benchmark_score is their agreeing low end. */
   uint64_t oracle_benchmark[16];
   /* Fingerprint of the oracle set the per-oracle reports were made under; a change clears them. */
@@ -482,7 +484,9 @@ typedef struct {
   uint16_t challenge_pass_mask;
   /* Bit o: a slash for offence o is pending (at most one per device and offence). */
   uint8_t pending_offences;
-  uint8_t padding2[3];
+  /* 1 once last_proof_window tallied a challenge (at its count or at a late report): one tally per counted window. */
+  uint8_t window_tallied;
+  uint8_t padding2[2];
   /* The escrow authority that hired the device for current_job; only it releases the device, whatever the config says later. */
   SolPubkey hired_by;
   /* The fixed slash-cap window the totals below belong to (unix time / slash_period_secs). */
@@ -522,13 +526,14 @@ _Static_assert(offsetof(registry_device_t, status) == 274, "layout");
 _Static_assert(offsetof(registry_device_t, version) == 275, "layout");
 _Static_assert(offsetof(registry_device_t, bump) == 276, "layout");
 _Static_assert(offsetof(registry_device_t, vault_bump) == 277, "layout");
-_Static_assert(offsetof(registry_device_t, padding) == 278, "layout");
+_Static_assert(offsetof(registry_device_t, reported_mask) == 278, "layout");
 _Static_assert(offsetof(registry_device_t, oracle_benchmark) == 280, "layout");
 _Static_assert(offsetof(registry_device_t, oracle_set) == 408, "layout");
 _Static_assert(offsetof(registry_device_t, challenge_mask) == 416, "layout");
 _Static_assert(offsetof(registry_device_t, challenge_pass_mask) == 418, "layout");
 _Static_assert(offsetof(registry_device_t, pending_offences) == 420, "layout");
-_Static_assert(offsetof(registry_device_t, padding2) == 421, "layout");
+_Static_assert(offsetof(registry_device_t, window_tallied) == 421, "layout");
+_Static_assert(offsetof(registry_device_t, padding2) == 422, "layout");
 _Static_assert(offsetof(registry_device_t, hired_by) == 424, "layout");
 _Static_assert(offsetof(registry_device_t, slash_window) == 456, "layout");
 _Static_assert(offsetof(registry_device_t, slash_previous_bps) == 464, "layout");
@@ -938,6 +943,37 @@ _Static_assert(offsetof(registry_device_job_set_t, device) == 8, "layout");
 _Static_assert(offsetof(registry_device_job_set_t, job) == 40, "layout");
 _Static_assert(sizeof(registry_device_job_set_t) == 72, "layout");
 #define REGISTRY_DEVICE_JOB_SET_SIZE 72
+
+/* A late report on the device's last counted window (submit_proof): no uptime, the oracle's latest benchmark and challenge outcome. */
+#define REGISTRY_LATE_REPORT_RECORDED_DISCRIMINATOR 0xbf5ed53388e8189bULL
+typedef struct {
+  uint64_t discriminator;
+  SolPubkey device;
+  SolPubkey oracle;
+  /* The device's last counted window. */
+  uint64_t window;
+  /* The oracle's reported benchmark (0: none). */
+  uint64_t benchmark_score;
+  /* The device's benchmark after this report. */
+  uint64_t device_benchmark_score;
+  uint16_t reputation;
+  /* The oracle's reported outcome (CHALLENGE_*). */
+  uint8_t challenge;
+  /* The window's challenge tally this report made (CHALLENGE_PASSED / FAILED), 0 if none. */
+  uint8_t tally;
+  uint8_t padding[4];
+} registry_late_report_recorded_t;
+_Static_assert(offsetof(registry_late_report_recorded_t, device) == 8, "layout");
+_Static_assert(offsetof(registry_late_report_recorded_t, oracle) == 40, "layout");
+_Static_assert(offsetof(registry_late_report_recorded_t, window) == 72, "layout");
+_Static_assert(offsetof(registry_late_report_recorded_t, benchmark_score) == 80, "layout");
+_Static_assert(offsetof(registry_late_report_recorded_t, device_benchmark_score) == 88, "layout");
+_Static_assert(offsetof(registry_late_report_recorded_t, reputation) == 96, "layout");
+_Static_assert(offsetof(registry_late_report_recorded_t, challenge) == 98, "layout");
+_Static_assert(offsetof(registry_late_report_recorded_t, tally) == 99, "layout");
+_Static_assert(offsetof(registry_late_report_recorded_t, padding) == 100, "layout");
+_Static_assert(sizeof(registry_late_report_recorded_t) == 104, "layout");
+#define REGISTRY_LATE_REPORT_RECORDED_SIZE 104
 
 #define REGISTRY_ASKS_SET_DISCRIMINATOR 0x6ac63efaab89eb0fULL
 typedef struct {
@@ -1409,7 +1445,10 @@ static inline uint64_t registry_decode_deregister_device_args(const uint8_t *dat
 /* last counted window, and optionally a benchmark score and a challenge result. The window counts */
 /* when a quorum of the votes agree within vote_band_bps (gpunet/votes.h), recording the lowest */
 /* agreeing uptime; when every live oracle voted without agreement it closes uncounted. A counted or */
-/* closed window's rent goes back to its payer. */
+/* closed window's rent goes back to its payer. A vote on the device's last counted window from an */
+/* oracle whose report is not in yet is a late report: its benchmark and challenge outcome become that */
+/* oracle's latest (no uptime effect; the window's tally, if it had none, may be made now), once per */
+/* oracle (DuplicateVote); the proof account is not touched (LateReportRecorded). */
 #define REGISTRY_IX_SUBMIT_PROOF 0x5e2ed404542ef136ULL
 enum {
   REGISTRY_SUBMIT_PROOF_CONFIG = 0,

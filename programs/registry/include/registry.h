@@ -139,6 +139,23 @@ typedef struct {
    undecided: ProofUndecided, nothing recorded, the window closed. Pending: nothing. */
 uint64_t registry_settle_proof(const registry_settle_t *s, bool final);
 
+/* Benchmark and challenge reports to record as their oracles' latest: a counted window's
+   voters, or one late report on the device's last counted window. */
+typedef struct {
+  uint16_t voted;      /* the reporting oracles' slots */
+  uint16_t challenged; /* and those reporting a challenge */
+  uint16_t passed;     /* and those whose challenge passed */
+  const uint64_t *benchmark; /* per oracle slot, 0: none */
+  uint64_t oracle_set; /* the fingerprint they were made under */
+} registry_reports_t;
+/* Records r as the oracles' latest (reported_mask too; another oracle set clears the old),
+   decides the device's benchmark_score over every oracle's latest (the agreeing low end), and
+   tallies the last counted window's challenge at most once (window_tallied): when r carries a
+   challenge and a quorum of the latest outcomes agree and outnumber the others. *tally is the
+   tally made, REGISTRY_CHALLENGE_NONE if none. */
+uint64_t registry_record_reports(registry_device_t *d, const registry_reports_t *r,
+                                 const registry_config_params_t *params, uint8_t *tally);
+
 /* slash_record.c */
 /* A pending slash: its record and escrow accounts (inputs) and what loading them yields. */
 typedef struct {

@@ -90,46 +90,47 @@ static uint64_t count_uptime(registry_device_t *d, const registry_proof_times_t 
   return 0;
 }
 
-/* Records the voters' benchmark and challenge reports as their latest, then decides the
-   device's values over every oracle's latest report. */
-static uint64_t count_reports(registry_device_t *d, const registry_proof_window_t *w,
-                              const registry_config_params_t *params, registry_proof_counted_t *ev) {
-  if (d->oracle_set != w->oracle_set) {
+uint64_t registry_record_reports(registry_device_t *d, const registry_reports_t *r,
+                                 const registry_config_params_t *params, uint8_t *tally) {
+  *tally = REGISTRY_CHALLENGE_NONE;
+  if (d->oracle_set != r->oracle_set) {
     /* indexes shift with the oracle set: reports made under another set start over */
     gp_memset(d->oracle_benchmark, 0, sizeof d->oracle_benchmark);
     d->challenge_mask = d->challenge_pass_mask = 0;
-    d->oracle_set = w->oracle_set;
+    d->oracle_set = r->oracle_set;
   }
-  uint16_t challenged = w->voted_mask & w->challenge_mask;
+  d->reported_mask |= r->voted;
+  uint16_t challenged = r->voted & r->challenged;
   d->challenge_mask |= challenged;
-  d->challenge_pass_mask = (uint16_t)((d->challenge_pass_mask & ~challenged) | (w->challenge_pass_mask & challenged));
+  d->challenge_pass_mask = (uint16_t)((d->challenge_pass_mask & ~challenged) | (r->passed & challenged));
   uint64_t benchmarks[REGISTRY_MAX_ORACLES], n = 0;
   for (uint64_t i = 0; i < REGISTRY_MAX_ORACLES; i++) {
-    if (((w->voted_mask >> i) & 1) && w->benchmark[i]) d->oracle_benchmark[i] = w->benchmark[i];
+    if (((r->voted >> i) & 1) && r->benchmark[i]) d->oracle_benchmark[i] = r->benchmark[i];
     if (d->oracle_benchmark[i]) benchmarks[n++] = d->oracle_benchmark[i];
   }
   gp_vote_rule_t rule = registry_vote_rule(params);
   gp_votes_t agreed;
   if (n && gp_votes_decide(&rule, benchmarks, n, true, &agreed) == GP_VOTES_DECIDED) d->benchmark_score = agreed.lo;
-  ev->benchmark_score = d->benchmark_score;
-  /* one tally per counted window that carried a challenge report, when a quorum of the oracles'
-     latest outcomes agree and outnumber the others: a faulty oracle can withhold a majority
-     (a tie changes nothing) but never invert it */
-  if (!challenged) return 0;
+  /* at most one tally per counted window, when reports on it carry a challenge and a quorum of
+     the oracles' latest outcomes agree and outnumber the others: a faulty oracle can withhold a
+     majority (a tie changes nothing) but never invert it; a late report can make the window's
+     tally if its votes did not, never a second one */
+  if (!challenged || d->window_tallied) return 0;
   uint64_t passes = count_bits(d->challenge_pass_mask & d->challenge_mask);
   uint64_t fails = count_bits(d->challenge_mask) - passes;
-  uint32_t *tally;
+  uint32_t *count;
   if (passes >= params->oracle_quorum && passes > fails) {
-    tally = &d->challenges_passed;
-    ev->challenge = REGISTRY_CHALLENGE_PASSED;
+    count = &d->challenges_passed;
+    *tally = REGISTRY_CHALLENGE_PASSED;
   } else if (fails >= params->oracle_quorum && fails > passes) {
-    tally = &d->challenges_failed;
-    ev->challenge = REGISTRY_CHALLENGE_FAILED;
+    count = &d->challenges_failed;
+    *tally = REGISTRY_CHALLENGE_FAILED;
   } else {
     return 0;
   }
-  if (*tally == UINT32_MAX) return REGISTRY_ERR_ARITHMETIC_OVERFLOW;
-  (*tally)++;
+  if (*count == UINT32_MAX) return REGISTRY_ERR_ARITHMETIC_OVERFLOW;
+  (*count)++;
+  d->window_tallied = 1;
   return 0;
 }
 
@@ -155,7 +156,12 @@ uint64_t registry_settle_proof(const registry_settle_t *s, bool final) {
                                    .window = w->window, .base = w->base, .uptime_secs = agreed.lo, .votes = w->votes};
     gp_pubkey_copy(&ev.device, s->device->key);
     GP_TRY(count_uptime(d, s->times, (uint64_t)params->proof_window_secs, agreed.lo));
-    GP_TRY(count_reports(d, w, params, &ev));
+    /* a new last counted window: whose report is in, and its tally, start over */
+    d->reported_mask = 0;
+    d->window_tallied = 0;
+    registry_reports_t voters = {w->voted_mask, w->challenge_mask, w->challenge_pass_mask, w->benchmark, w->oracle_set};
+    GP_TRY(registry_record_reports(d, &voters, params, &ev.challenge));
+    ev.benchmark_score = d->benchmark_score;
     d->reputation = registry_reputation(d);
     d->last_proof_window = w->window;
     d->last_proof_slot = s->slot;

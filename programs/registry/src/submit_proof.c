@@ -13,7 +13,16 @@
    agree. A closed window's rent goes back to its payer.
    When a window counts, the collections still open for later windows measure from an old base:
    their next vote starts them over from the new one (their earlier votes would count time
-   twice), and close_stale_proof may close them. */
+   twice), and close_stale_proof may close them.
+
+   A vote on the device's last counted window is a late report when its oracle's report on
+   that window is not in (Device.reported_mask): with a quorum below the oracle count, an
+   oracle that always votes last would otherwise find every window counted and never report a
+   benchmark or challenge. Its uptime counts nothing (the window's is decided and its account
+   closed); its benchmark and challenge outcome become the oracle's latest, and the window's
+   tally is made if its votes did not make it (registry_record_reports): once per oracle and
+   window (DuplicateVote), within max_proof_age_secs, under the oracle set the Device's
+   reports were made under (StaleProof otherwise). */
 
 static uint64_t check_report(const registry_proof_report_t *r, uint64_t span) {
   if (r->uptime_secs > span || r->challenge > REGISTRY_CHALLENGE_FAILED ||
@@ -31,6 +40,39 @@ static uint64_t check_window(uint64_t window, const registry_config_params_t *pa
   if (t->end > at) return REGISTRY_ERR_PROOF_WINDOW_NOT_CLOSED;
   if (window <= d->last_proof_window) return REGISTRY_ERR_STALE_PROOF;
   if (t->start < gp_sat_sub_u64(at, (uint64_t)params->max_proof_age_secs)) return REGISTRY_ERR_STALE_PROOF;
+  return 0;
+}
+
+/* A late report on the last counted window (see above); the proof account is not touched. */
+static uint64_t late_report(const SolParameters *p, registry_device_t *d, const registry_config_params_t *params,
+                            const registry_proof_report_t *r, int64_t now) {
+  const SolAccountInfo *device = &p->ka[REGISTRY_SUBMIT_PROOF_DEVICE];
+  const SolAccountInfo *oracle = &p->ka[REGISTRY_SUBMIT_PROOF_ORACLE];
+  int slot = registry_oracle_index(params, oracle->key); /* a live oracle: submit_proof checked */
+  uint64_t start, at = now > 0 ? (uint64_t)now : 0;
+  GP_TRY(gp_mul_u64(r->window, (uint64_t)params->proof_window_secs, &start));
+  uint64_t oracle_set = registry_oracle_set_fingerprint(params);
+  if (start < gp_sat_sub_u64(at, (uint64_t)params->max_proof_age_secs) || d->oracle_set != oracle_set)
+    return REGISTRY_ERR_STALE_PROOF;
+  if (r->challenge > REGISTRY_CHALLENGE_FAILED || (r->padding[0] | r->padding[1] | r->padding[2]))
+    return REGISTRY_ERR_INVALID_PROOF;
+  uint16_t bit = (uint16_t)(1u << slot);
+  if (d->reported_mask & bit) return REGISTRY_ERR_DUPLICATE_VOTE;
+  uint64_t benchmark[REGISTRY_MAX_ORACLES] = {0};
+  benchmark[slot] = r->benchmark_score;
+  registry_reports_t report = {bit, r->challenge != REGISTRY_CHALLENGE_NONE ? bit : 0,
+                               r->challenge == REGISTRY_CHALLENGE_PASSED ? bit : 0, benchmark, oracle_set};
+  registry_late_report_recorded_t ev = {.discriminator = REGISTRY_LATE_REPORT_RECORDED_DISCRIMINATOR,
+                                        .window = r->window,
+                                        .benchmark_score = r->benchmark_score,
+                                        .challenge = r->challenge};
+  GP_TRY(registry_record_reports(d, &report, params, &ev.tally));
+  d->reputation = registry_reputation(d);
+  ev.device_benchmark_score = d->benchmark_score;
+  ev.reputation = d->reputation;
+  gp_pubkey_copy(&ev.device, device->key);
+  gp_pubkey_copy(&ev.oracle, oracle->key);
+  GP_EMIT_EVENT(&ev);
   return 0;
 }
 
@@ -90,6 +132,8 @@ uint64_t registry_submit_proof(const SolParameters *p) {
   const registry_proof_report_t *r = &args.report;
   SolClock clock;
   if (gp_clock_get(&clock)) return GP_BUILTIN_INVALID_ARGUMENT;
+  if (r->window == d->last_proof_window && d->last_proof_window != 0)
+    return late_report(p, d, params, r, clock.unix_timestamp);
   registry_proof_times_t times;
   GP_TRY(check_window(r->window, params, d, clock.unix_timestamp, &times));
   GP_TRY(check_report(r, times.span));

@@ -258,8 +258,12 @@ GP_TEST(a_faulty_vote_first_last_high_or_low_moves_uptime_by_at_most_the_band) {
     EVENT(registry_proof_counted_t, REGISTRY_PROOF_COUNTED_DISCRIMINATOR, 1, &counted);
     GP_CHECK_EQ(counted.uptime_secs, cases[i].counted);
     GP_CHECK_EQ(counted.base, 0);
-    if (!cases[i].first) /* the faulty vote comes too late to matter */
-      GP_CHECK_EQ(run_submit(&f, o[2], rep(CLOSED, cases[i].faulty, 0, 0)), REGISTRY_ERR_STALE_PROOF);
+    if (!cases[i].first) { /* the faulty vote comes too late to count: a late report, no uptime */
+      GP_CHECK_EQ(run_submit(&f, o[2], rep(CLOSED, cases[i].faulty, 0, 0)), 0);
+      GP_CHECK_EQ(f.device.proven_uptime_secs, cases[i].counted);
+      GP_CHECK_EQ(f.device.reported_mask, 7);
+      GP_CHECK_EQ(run_submit(&f, o[2], rep(CLOSED, cases[i].faulty, 0, 0)), REGISTRY_ERR_DUPLICATE_VOTE);
+    }
   }
 }
 
@@ -298,6 +302,8 @@ GP_TEST(an_agreeing_quorum_counts_its_low_end) {
   want.oracle_benchmark[3] = 1005;
   want.challenge_mask = 0xF;
   want.challenge_pass_mask = 0xD;
+  want.reported_mask = 0xF;
+  want.window_tallied = 1;
   want.reputation = 2625;
   GP_CHECK_EQ(registry_reputation(&want), 2625);
   GP_CHECK(memcmp(&want, &f.device, sizeof want) == 0);
@@ -510,6 +516,95 @@ GP_TEST(benchmark_and_challenge_are_decided_over_the_oracles_latest_reports) {
   GP_CHECK_EQ(f.device.challenge_mask, 0);
   GP_CHECK_EQ(f.device.oracle_benchmark[0], 0);
   GP_CHECK_EQ(f.device.benchmark_score, 1000); /* undecided under the new set: kept */
+}
+
+/* Quorum 2 of 3: the third oracle's vote on a window counted without it is a late report. Its
+   benchmark and challenge become its latest, and the window's tally is made if the counted
+   votes did not make it; uptime, the window and the proof account stay; once per oracle;
+   an older window stays stale. */
+GP_TEST(a_late_report_on_the_last_counted_window_counts_once) {
+  fixture_t f;
+  fixture_init(&f, 3600, 2);
+  fixture_oracles(&f, 3);
+  const SolPubkey *o = f.config.params.oracles;
+  fixture_window(&f, CLOSED);
+  fixture_vote(&f, 0, 3600, 1000, REGISTRY_CHALLENGE_PASSED);
+  GP_CHECK_EQ(run_submit(&f, o[1], rep(CLOSED, 3600, 0, REGISTRY_CHALLENGE_NONE)), 0);
+  GP_CHECK_EQ(f.device.last_proof_window, CLOSED);
+  GP_CHECK_EQ(f.device.reported_mask, 3);
+  GP_CHECK_EQ(f.device.challenges_passed, 0); /* one pass: no quorum */
+  GP_CHECK_EQ(f.device.window_tallied, 0);
+  registry_device_t counted = f.device;
+
+  GP_CHECK_EQ(run_submit(&f, o[2], rep(CLOSED, 1, 1005, REGISTRY_CHALLENGE_PASSED)), 0);
+  registry_device_t want = counted;
+  want.reported_mask = 7;
+  want.oracle_benchmark[2] = 1005;
+  want.benchmark_score = 1000; /* {1000, 1005} agree */
+  want.challenge_mask = 5;
+  want.challenge_pass_mask = 5;
+  want.challenges_passed = 1; /* two passes of the latest: the window's tally, made now */
+  want.window_tallied = 1;
+  want.reputation = registry_reputation(&want);
+  GP_CHECK(want.reputation > counted.reputation);
+  GP_CHECK(memcmp(&want, &f.device, sizeof want) == 0); /* no uptime, window or EMA change */
+  GP_CHECK_EQ(f.proof_len, 0);                            /* the closed window stays closed */
+  GP_CHECK_EQ(f.oracle_lamports, ORACLE_LAMPORTS);
+  GP_CHECK_EQ(f.events, 1);
+  registry_late_report_recorded_t late;
+  EVENT(registry_late_report_recorded_t, REGISTRY_LATE_REPORT_RECORDED_DISCRIMINATOR, 0, &late);
+  GP_CHECK(gp_pubkey_eq(&late.device, &f.device_addr));
+  GP_CHECK(gp_pubkey_eq(&late.oracle, &o[2]));
+  GP_CHECK_EQ(late.window, CLOSED);
+  GP_CHECK_EQ(late.benchmark_score, 1005);
+  GP_CHECK_EQ(late.device_benchmark_score, 1000);
+  GP_CHECK_EQ(late.challenge, REGISTRY_CHALLENGE_PASSED);
+  GP_CHECK_EQ(late.tally, REGISTRY_CHALLENGE_PASSED);
+  GP_CHECK_EQ(late.reputation, want.reputation);
+
+  /* once per oracle: a replay, or a voter of the window, is a duplicate */
+  GP_CHECK_EQ(run_submit(&f, o[2], rep(CLOSED, 0, 1005, REGISTRY_CHALLENGE_PASSED)), REGISTRY_ERR_DUPLICATE_VOTE);
+  GP_CHECK_EQ(run_submit(&f, o[0], rep(CLOSED, 0, 0, REGISTRY_CHALLENGE_FAILED)), REGISTRY_ERR_DUPLICATE_VOTE);
+  GP_CHECK(memcmp(&want, &f.device, sizeof want) == 0);
+  /* an older window stays stale */
+  fixture_window(&f, CLOSED - 1);
+  GP_CHECK_EQ(run_submit(&f, o[2], rep(CLOSED - 1, 0, 0, 0)), REGISTRY_ERR_STALE_PROOF);
+  GP_CHECK_EQ(f.proof_len, 0);
+  /* the report's own rules still hold */
+  f.device.reported_mask = 3;
+  GP_CHECK_EQ(run_submit(&f, o[2], rep(CLOSED, 0, 0, 3)), REGISTRY_ERR_INVALID_PROOF);
+  /* past max_proof_age_secs, or under another oracle set, it is stale */
+  f.now = NOW + 3 * 3600;
+  GP_CHECK_EQ(run_submit(&f, o[2], rep(CLOSED, 0, 0, 0)), REGISTRY_ERR_STALE_PROOF);
+  f.now = NOW;
+  f.config.params.oracle_quorum = 3;
+  GP_CHECK_EQ(run_submit(&f, o[2], rep(CLOSED, 0, 0, 0)), REGISTRY_ERR_STALE_PROOF);
+}
+
+/* A window whose votes made its tally takes no second one from a late report. */
+GP_TEST(a_late_report_never_tallies_a_window_twice) {
+  fixture_t f;
+  fixture_init(&f, 3600, 2);
+  fixture_oracles(&f, 3);
+  const SolPubkey *o = f.config.params.oracles;
+  fixture_window(&f, CLOSED);
+  fixture_vote(&f, 0, 3600, 0, REGISTRY_CHALLENGE_FAILED);
+  GP_CHECK_EQ(run_submit(&f, o[1], rep(CLOSED, 3600, 0, REGISTRY_CHALLENGE_FAILED)), 0);
+  GP_CHECK_EQ(f.device.challenges_failed, 1);
+  GP_CHECK_EQ(f.device.window_tallied, 1);
+  GP_CHECK_EQ(run_submit(&f, o[2], rep(CLOSED, 0, 0, REGISTRY_CHALLENGE_FAILED)), 0);
+  GP_CHECK_EQ(f.device.challenges_failed, 1);
+  GP_CHECK_EQ(f.device.challenge_mask, 7);
+  registry_late_report_recorded_t late;
+  EVENT(registry_late_report_recorded_t, REGISTRY_LATE_REPORT_RECORDED_DISCRIMINATOR, 0, &late);
+  GP_CHECK_EQ(late.tally, REGISTRY_CHALLENGE_NONE);
+  /* the next counted window starts over: its votes tally again */
+  fixture_window(&f, CLOSED + 1);
+  f.now = NOW + 3600;
+  fixture_vote(&f, 0, 3600, 0, REGISTRY_CHALLENGE_FAILED);
+  GP_CHECK_EQ(run_submit(&f, o[1], rep(CLOSED + 1, 3600, 0, REGISTRY_CHALLENGE_NONE)), 0);
+  GP_CHECK_EQ(f.device.challenges_failed, 2);
+  GP_CHECK_EQ(f.device.reported_mask, 3);
 }
 
 GP_TEST(a_vote_below_quorum_creates_the_window_only) {

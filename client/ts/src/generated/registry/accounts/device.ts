@@ -102,7 +102,11 @@ export type Device = {
   version: number;
   bump: number;
   vaultBump: number;
-  padding: ReadonlyUint8Array;
+  /**
+   * Bit i: oracle i's report on last_proof_window is in (its counted vote, or a late report); a
+   * late report (submit_proof on last_proof_window) is taken once per oracle.
+   */
+  reportedMask: number;
   /** Per oracle slot: its latest counted non-zero benchmark report; benchmark_score is their agreeing low end. */
   oracleBenchmark: Array<bigint>;
   /** Fingerprint of the oracle set the per-oracle reports were made under; a change clears them. */
@@ -113,6 +117,8 @@ export type Device = {
   challengePassMask: number;
   /** Bit o: a slash for offence o is pending (at most one per device and offence). */
   pendingOffences: number;
+  /** 1 once last_proof_window tallied a challenge (at its count or at a late report): one tally per counted window. */
+  windowTallied: number;
   padding2: ReadonlyUint8Array;
   /** The escrow authority that hired the device for current_job; only it releases the device, whatever the config says later. */
   hiredBy: Address;
@@ -171,7 +177,11 @@ export type DeviceArgs = {
   version: number;
   bump: number;
   vaultBump: number;
-  padding: ReadonlyUint8Array;
+  /**
+   * Bit i: oracle i's report on last_proof_window is in (its counted vote, or a late report); a
+   * late report (submit_proof on last_proof_window) is taken once per oracle.
+   */
+  reportedMask: number;
   /** Per oracle slot: its latest counted non-zero benchmark report; benchmark_score is their agreeing low end. */
   oracleBenchmark: Array<number | bigint>;
   /** Fingerprint of the oracle set the per-oracle reports were made under; a change clears them. */
@@ -182,6 +192,8 @@ export type DeviceArgs = {
   challengePassMask: number;
   /** Bit o: a slash for offence o is pending (at most one per device and offence). */
   pendingOffences: number;
+  /** 1 once last_proof_window tallied a challenge (at its count or at a late report): one tally per counted window. */
+  windowTallied: number;
   padding2: ReadonlyUint8Array;
   /** The escrow authority that hired the device for current_job; only it releases the device, whatever the config says later. */
   hiredBy: Address;
@@ -230,13 +242,14 @@ export function getDeviceEncoder(): FixedSizeEncoder<DeviceArgs> {
       ["version", getU8Encoder()],
       ["bump", getU8Encoder()],
       ["vaultBump", getU8Encoder()],
-      ["padding", fixEncoderSize(getBytesEncoder(), 2)],
+      ["reportedMask", getU16Encoder()],
       ["oracleBenchmark", getArrayEncoder(getU64Encoder(), { size: 16 })],
       ["oracleSet", getU64Encoder()],
       ["challengeMask", getU16Encoder()],
       ["challengePassMask", getU16Encoder()],
       ["pendingOffences", getU8Encoder()],
-      ["padding2", fixEncoderSize(getBytesEncoder(), 3)],
+      ["windowTallied", getU8Encoder()],
+      ["padding2", fixEncoderSize(getBytesEncoder(), 2)],
       ["hiredBy", getAddressEncoder()],
       ["slashWindow", getU64Encoder()],
       ["slashPreviousBps", getU64Encoder()],
@@ -277,13 +290,14 @@ export function getDeviceDecoder(): FixedSizeDecoder<Device> {
     ["version", getU8Decoder()],
     ["bump", getU8Decoder()],
     ["vaultBump", getU8Decoder()],
-    ["padding", fixDecoderSize(getBytesDecoder(), 2)],
+    ["reportedMask", getU16Decoder()],
     ["oracleBenchmark", getArrayDecoder(getU64Decoder(), { size: 16 })],
     ["oracleSet", getU64Decoder()],
     ["challengeMask", getU16Decoder()],
     ["challengePassMask", getU16Decoder()],
     ["pendingOffences", getU8Decoder()],
-    ["padding2", fixDecoderSize(getBytesDecoder(), 3)],
+    ["windowTallied", getU8Decoder()],
+    ["padding2", fixDecoderSize(getBytesDecoder(), 2)],
     ["hiredBy", getAddressDecoder()],
     ["slashWindow", getU64Decoder()],
     ["slashPreviousBps", getU64Decoder()],
