@@ -164,6 +164,19 @@ func (r *running) cranks(kind, outcome string) int {
 	return int(testutil.ToFloat64(r.metrics.Cranks.WithLabelValues(kind, outcome)))
 }
 
+// counted waits until the keeper has counted its cranks of each kind in want as landed (the
+// chain shows a crank's effect a moment before the keeper's confirmation returns).
+func (r *running) counted(t *testing.T, want map[string]int) {
+	require.Eventually(t, func() bool {
+		for kind, n := range want {
+			if r.cranks(kind, keeper.Landed) < n {
+				return false
+			}
+		}
+		return true
+	}, 10*time.Second, 20*time.Millisecond)
+}
+
 // landed sums, over keepers, the cranks of kind that landed.
 func landed(kind string, keepers ...*running) int {
 	n := 0
@@ -206,6 +219,7 @@ func TestExpiresAnUnacceptedJob(t *testing.T) {
 	for _, p := range j.providers {
 		require.Zero(t, f.Device(t, p).CurrentJob, "released")
 	}
+	k.counted(t, map[string]int{keeper.KindExpire: 1, keeper.KindClose: 1, keeper.KindCountProof: 1})
 	k.stop()
 	require.Equal(t, 1, k.cranks(keeper.KindExpire, keeper.Landed))
 	require.Equal(t, 1, k.cranks(keeper.KindClose, keeper.Landed))
@@ -330,6 +344,7 @@ func TestSurvivesAnRPCOutage(t *testing.T) {
 	f.vote(t, j, 0, last, duration)
 	f.vote(t, j, 1, last, duration)
 	require.Eventually(t, func() bool { return f.closed(t, j) }, 30*time.Second, 100*time.Millisecond)
+	k.counted(t, map[string]int{keeper.KindSettle: 1, keeper.KindClose: 1})
 	k.stop()
 	p := pay(duration)
 	require.Equal(t, p.Payout, f.TokenBalance(t, j.payouts[0]))
