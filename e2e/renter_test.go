@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -142,7 +143,7 @@ func renterLoop(t *testing.T, e *chaintest.Env, fixture chaintest.Escrow) {
 
 	// The money, to the base unit, from the job's events and the balances.
 	var terms escrow.JobCreated
-	verified := map[uint8]uint64{}
+	verified, devices := map[uint8]uint64{}, map[uint8]solana.PublicKey{}
 	paid := map[uint8]escrow.Settled{}
 	var refunded uint64
 	for _, ev := range escrowEvents(t, e, d.Job) {
@@ -153,6 +154,8 @@ func renterLoop(t *testing.T, e *chaintest.Env, fixture chaintest.Escrow) {
 			for slot := range uint8(3) {
 				verified[slot] = ev.Secs[slot]
 			}
+		case *escrow.DeviceAccepted:
+			devices[ev.Slot] = ev.Device
 		case *escrow.Settled:
 			s := paid[ev.Slot]
 			s.Secs += ev.Secs
@@ -168,14 +171,17 @@ func renterLoop(t *testing.T, e *chaintest.Env, fixture chaintest.Escrow) {
 	}
 	require.Equal(t, uint64(360_000), terms.PricePerHour)
 	var gross, toTreasury, burned uint64
-	for slot, w := range workers {
-		secs := verified[uint8(slot)]
+	for slot := range uint8(3) {
+		i := slices.IndexFunc(workers, func(w *worker) bool { return w.p.Device == devices[slot] })
+		require.GreaterOrEqual(t, i, 0, "slot %d's device is one of the workers'", slot)
+		w := workers[i]
+		secs := verified[slot]
 		require.NotZero(t, secs, "slot %d served", slot)
 		g := secs * terms.PricePerHour / 3600
 		fee := g * uint64(fixture.Params.FeeBps) / 10_000
 		burn := fee * uint64(fixture.Params.FeeBurnBps) / 10_000
 		require.Equal(t, escrow.Settled{Secs: secs, Payout: g - fee, FeeTreasury: fee - burn, FeeBurned: burn},
-			escrow.Settled{Secs: paid[uint8(slot)].Secs, Payout: paid[uint8(slot)].Payout, FeeTreasury: paid[uint8(slot)].FeeTreasury, FeeBurned: paid[uint8(slot)].FeeBurned}, "slot %d", slot)
+			escrow.Settled{Secs: paid[slot].Secs, Payout: paid[slot].Payout, FeeTreasury: paid[slot].FeeTreasury, FeeBurned: paid[slot].FeeBurned}, "slot %d", slot)
 		payout, _, err := solana.FindAssociatedTokenAddress(w.p.Owner.PublicKey(), e.IOSDMint)
 		require.NoError(t, err)
 		require.Equal(t, g-fee, e.TokenBalance(t, payout), "slot %d's owner is paid its verified seconds less the fee", slot)

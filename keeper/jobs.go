@@ -12,6 +12,7 @@ import (
 	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/protocol"
 	onescrow "github.com/gpunet/gpunet/onchain/escrow"
 )
 
@@ -48,24 +49,9 @@ func Due(j *escrow.Job, now, voteDeadline int64, settleAfter uint64) Work {
 	case escrow.JobRunning:
 		w.Expire = now >= j.StartedAt+j.DurationSecs
 	default:
-		w.Close = !w.CountUsage && len(w.Settle) == 0 && usageFinal(j, now)
+		w.Close = !w.CountUsage && len(w.Settle) == 0 && protocol.UsageFinal(j, now)
 	}
 	return w
-}
-
-// usageFinal is close_job's condition on usage (close_job.c): a job that never started has
-// none; otherwise no collection is open and a counted window reached the job's end, or the
-// job's grace after its end passed.
-func usageFinal(j *escrow.Job, now int64) bool {
-	switch {
-	case j.StartedAt == 0:
-		return true
-	case j.PendingVotes > 0:
-		return false
-	case j.LastUsageWindow > 0 && int64(j.LastUsageWindow+1)*j.UsageWindowSecs >= j.EndedAt:
-		return true
-	}
-	return now >= j.EndedAt+j.UsageGraceSecs
 }
 
 // dueJob is a job with work to do.

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/devnet"
 	"github.com/gpunet/gpunet/internal/renter"
 	"github.com/gpunet/gpunet/internal/scheduler"
 	"github.com/gpunet/gpunet/internal/wire"
@@ -53,7 +54,10 @@ Providers are paid only the seconds the oracles verify; the rest is refunded whe
 			}
 			urls := splitURLs(oracles)
 			if len(urls) == 0 {
-				return fmt.Errorf("--oracles is empty: name the oracles' URLs (make dev lists them in target/dev/network.json) or set GPUNET_ORACLES")
+				urls = devOracles()
+			}
+			if len(urls) == 0 {
+				return fmt.Errorf("--oracles is empty: name the oracles' URLs or set GPUNET_ORACLES (make dev's are read from target/dev/network.json when run from the repository)")
 			}
 			key, err := chain.LoadKeypair(a.keypair)
 			if err != nil {
@@ -82,7 +86,10 @@ Providers are paid only the seconds the oracles verify; the rest is refunded whe
 			for _, d := range q.Devices {
 				order.Devices = append(order.Devices, d.Address)
 			}
-			d, err := renter.Deploy(cmd.Context(), net, key, order, func(step string) { fmt.Fprintln(errOut, "... "+step) })
+			began := time.Now()
+			d, err := renter.Deploy(cmd.Context(), net, key, order, func(step string) {
+				fmt.Fprintf(errOut, "... %5.1fs %s\n", time.Since(began).Seconds(), step)
+			})
 			if err != nil {
 				if d != nil {
 					return fmt.Errorf("%w (job %d: `gpunet job %d` shows it, `gpunet cancel %d` refunds it)", err, d.JobID, d.JobID, d.JobID)
@@ -100,10 +107,26 @@ Providers are paid only the seconds the oracles verify; the rest is refunded whe
 	}
 	f := cmd.Flags()
 	f.BoolVar(&yes, "yes", false, "do not ask for confirmation")
-	f.StringVar(&oracles, "oracles", os.Getenv("GPUNET_ORACLES"), "comma-separated oracle base URLs: their relay carries the job's spec and Ray token (default $GPUNET_ORACLES)")
+	f.StringVar(&oracles, "oracles", os.Getenv("GPUNET_ORACLES"), "comma-separated oracle base URLs: their relay carries the job's spec and Ray token (default $GPUNET_ORACLES, else make dev's)")
 	f.StringVar(&dir, "jobs-dir", defaultDir, "where each job's key and Ray token are kept (mode 0600)")
 	f.DurationVar(&timeout, "timeout", 5*time.Minute, "how long to wait for the cluster to be ready")
 	return cmd
+}
+
+// devOracles are a running make dev's oracle APIs, from target/dev/network.json under the
+// working directory (none when there is no such file).
+func devOracles() []string {
+	n, err := devnet.ReadNetwork(filepath.Join("target", "dev", "network.json"))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, s := range n.Services {
+		if s.API != "" {
+			out = append(out, s.API)
+		}
+	}
+	return out
 }
 
 // splitURLs is the comma-separated list s, trimmed, without empty entries or trailing slashes.

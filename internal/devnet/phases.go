@@ -26,8 +26,12 @@ func (s *supervisor) startPostgres() (string, error) {
 		return "", fmt.Errorf("start PostgreSQL: %w (its log: %s)", err, s.cfg.rel(filepath.Join(s.logs, "postgres.log")))
 	}
 	s.pg = srv
-	s.daemons = s.cfg.Daemons(Env{RPCURL: s.node.RPCURL, WSURL: s.node.WSURL, KeysDir: s.cfg.KeysDir, WorkersDir: s.cfg.WorkersDir, Postgres: srv, Net: s.net,
-		FreePorts: s.cfg.FreeDaemonPorts})
+	env := Env{RPCURL: s.node.RPCURL, WSURL: s.node.WSURL, KeysDir: s.cfg.KeysDir, WorkersDir: s.cfg.WorkersDir, Postgres: srv, Net: s.net,
+		FreePorts: s.cfg.FreeDaemonPorts}
+	if ray := filepath.Join(s.cfg.Root, "target", "venv", "ray", "bin", "ray"); exists(ray) {
+		env.Ray = ray
+	}
+	s.daemons = s.cfg.Daemons(env)
 	var created, kept []string
 	for _, d := range s.daemons {
 		if d.Database == "" {
@@ -49,6 +53,9 @@ func (s *supervisor) startPostgres() (string, error) {
 	}
 	if len(kept) > 0 {
 		result += "; kept " + strings.Join(kept, ", ")
+	}
+	if env.Ray == "" {
+		result += "; the Ray venv is missing (make deps makes it): the workers accept no jobs"
 	}
 	return result, nil
 }
@@ -113,4 +120,10 @@ func (s *supervisor) startDaemons() (string, error) {
 		result += "; skipped (not built): " + strings.Join(names, ", ")
 	}
 	return result, nil
+}
+
+// exists reports whether path names a file.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

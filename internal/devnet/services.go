@@ -35,6 +35,9 @@ type Env struct {
 	Net *network.Network
 	// FreePorts: the daemons listen on free ports, not their fixed ones (Config.FreeDaemonPorts).
 	FreePorts bool
+	// Ray is the pinned venv's ray executable, "" when the venv is missing: the workers then
+	// accept no jobs.
+	Ray string
 }
 
 // port is fixed, or a free port with FreePorts (fixed if none is found: the daemon's listen
@@ -59,6 +62,10 @@ const (
 	devWorkers    = 2
 )
 
+// devRayPorts is where the dev workers' Ray ports start: worker n uses the 109 from
+// devRayPorts+200n.
+const devRayPorts = 20_000
+
 // devKeeperEvery is how often the dev keeper looks for due cranks.
 const devKeeperEvery = "5s"
 
@@ -69,7 +76,7 @@ const devPrice = 1_000_000
 // entry whose binary is not built is skipped, and the table says so.
 //
 //	oracle-1..3  target/bin/gpunet-oracle  /healthz 127.0.0.1:8801-8803, API 127.0.0.1:8701-8703  keys/oracle-n.json, database oracle_n, devPrice every 30 s
-//	worker-1..2  target/bin/gpunet-worker  /healthz 127.0.0.1:8811-8812  workers/n/device.json (its own), keys/wallet.json (owner)
+//	worker-1..2  target/bin/gpunet-worker  /healthz 127.0.0.1:8811-8812  workers/n/device.json (its own), keys/wallet.json (owner), Ray nodes on 127.0.0.(n+1)
 //	keeper       target/bin/gpunet-keeper  /healthz 127.0.0.1:8820            keys/keeper.json (pays the cranks' fees), a pass every 5 s
 //
 // A worker is CPU class (hardware model 0: the dev machine needs no GPU) with its config in
@@ -98,6 +105,10 @@ func DevDaemons(e Env) []Daemon {
 		settings := map[string]string{
 			"listen": listenAddr(port), "url": e.RPCURL, "cluster": "localnet", "device-keypair": device, "owner-keypair": wallet,
 			"oracles": strings.Join(oracles, ","), "state-dir": dir, "hardware-model": strconv.Itoa(int(registry.ModelCPU)),
+		}
+		if e.Ray != "" { // each worker a host of its own: its Ray nodes on 127.0.0.(n+1)
+			settings["ray"], settings["ray-address"] = e.Ray, fmt.Sprintf("127.0.0.%d", n+1)
+			settings["ray-port-base"], settings["ray-cpus"] = strconv.Itoa(devRayPorts+200*n), "1"
 		}
 		daemons = append(daemons, Daemon{
 			Name: fmt.Sprintf("worker-%d", n), Bin: "target/bin/gpunet-worker", Port: port, Keys: []string{wallet}, NewKeys: []string{device},
@@ -128,6 +139,9 @@ func registerWorker(e Env, config string, settings map[string]string) func(conte
 		}
 		device, err := keyfile.Load(settings["device-keypair"])
 		if err != nil {
+			return "", err
+		}
+		if err := fundDevice(ctx, e, device.PublicKey()); err != nil {
 			return "", err
 		}
 		rc, err := e.Net.Registry.FetchConfig(ctx, e.Net.Client)
@@ -183,6 +197,17 @@ func fundWallet(ctx context.Context, e Env, io uint64) error {
 		a.Lamports = 10 * solana.LAMPORTS_PER_SOL
 	}
 	_, err = localdev.Airdrop(ctx, e.Net.Client, keys, wallet.PublicKey(), a)
+	return err
+}
+
+// fundDevice airdrops SOL to a device key holding less than 0.1: it pays the fee when it
+// accepts a job, and its owner's payout account's rent when missing.
+func fundDevice(ctx context.Context, e Env, device solana.PublicKey) error {
+	lamports, err := e.Net.Client.Balance(ctx, device)
+	if err != nil || lamports >= solana.LAMPORTS_PER_SOL/10 {
+		return err
+	}
+	_, err = localdev.Airdrop(ctx, e.Net.Client, localdev.OpenKeys(e.KeysDir), device, localdev.Amounts{Lamports: solana.LAMPORTS_PER_SOL})
 	return err
 }
 

@@ -4,4 +4,4 @@ package ray
 func (n *Node) PGID() int { return n.pgid }
 
 // Dir is the directory of job's node.
-func (r *Runner) Dir(job string) string { return r.dir(job) }
+func (r *Runner) Dir(job string) (string, error) { return r.dir(job) }

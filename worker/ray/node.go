@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -145,7 +146,7 @@ func (s Spec) args(tempDir string) []string {
 // Runner starts a worker's Ray nodes.
 type Runner struct {
 	Ray      string // the venv's ray executable (target/venv/ray/bin/ray)
-	StateDir string // the worker's state dir: each node lives in StateDir/ray/<job hash>
+	StateDir string // the worker's state dir: with the job, it names the node's directory
 	Log      *slog.Logger
 }
 
@@ -164,10 +165,24 @@ type state struct {
 	PGID int  `json:"pgid"` // the process group of every process of the node
 }
 
-// dir is the node's directory: short, because Ray's unix socket paths live under it.
-func (r *Runner) dir(job string) string {
-	h := sha256.Sum256([]byte(job))
-	return filepath.Join(r.StateDir, "ray", hex.EncodeToString(h[:6]))
+// dir is the node's directory, in this user's private directory of the system's temp dir,
+// because Ray's unix socket paths live under it and a state dir may be too long for them;
+// named by the state dir and the job, so that a restarted worker finds its node and two
+// workers of one user never share one.
+func (r *Runner) dir(job string) (string, error) {
+	base := filepath.Join(os.TempDir(), "gpunet-ray-"+strconv.Itoa(os.Getuid()))
+	if err := os.Mkdir(base, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("ray nodes dir: %w", err)
+	}
+	info, err := os.Lstat(base)
+	if err != nil {
+		return "", fmt.Errorf("ray nodes dir: %w", err)
+	}
+	if st, ok := info.Sys().(*syscall.Stat_t); !info.IsDir() || !ok || int(st.Uid) != os.Getuid() || info.Mode().Perm() != 0o700 {
+		return "", fmt.Errorf("ray nodes dir %s is not a directory of this user only (mode 0700): remove it", base)
+	}
+	h := sha256.Sum256([]byte(r.StateDir + "\x00" + job))
+	return filepath.Join(base, hex.EncodeToString(h[:6])), nil
 }
 
 // Start starts the node of spec with token, or adopts the one a previous run of the worker
@@ -177,10 +192,13 @@ func (r *Runner) Start(ctx context.Context, spec Spec, token jobsecret.Token) (*
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	dir := r.dir(spec.Job)
+	dir, err := r.dir(spec.Job)
+	if err != nil {
+		return nil, err
+	}
 	if len(filepath.Join(dir, "t")) > maxTempDir {
-		return nil, fmt.Errorf("%w: state dir %s: Ray's temp dir %s is longer than %d bytes (unix socket paths)",
-			ErrSpec, r.StateDir, filepath.Join(dir, "t"), maxTempDir)
+		return nil, fmt.Errorf("%w: Ray's temp dir %s is longer than %d bytes (unix socket paths): set TMPDIR shorter",
+			ErrSpec, filepath.Join(dir, "t"), maxTempDir)
 	}
 	log := r.Log.With("job", spec.Job, "head", spec.Head, "ip", spec.IP)
 	if n, err := r.adopt(dir, spec, token, log); n != nil || err != nil {

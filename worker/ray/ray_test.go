@@ -143,7 +143,8 @@ func TestCluster(t *testing.T) {
 
 	// The member's worker crashed before, leaving a node whose process group id now names the
 	// unrelated process: the restarted worker cleans the leftover without killing that process.
-	leftover := memberRunner.Dir(member.Job)
+	leftover, err := memberRunner.Dir(member.Job)
+	require.NoError(t, err)
 	require.NoError(t, os.MkdirAll(filepath.Join(leftover, "t"), 0o700))
 	require.NoError(t, os.WriteFile(filepath.Join(leftover, "t/stale"), nil, 0o600))
 	state, err := json.Marshal(map[string]any{"spec": member, "pgid": unrelated.Process.Pid})
