@@ -69,9 +69,9 @@ dev:
 dev-bin:
 	@$(GO) build -o $(DEV_BIN) ./cmd/gpunet-dev
 
-# make dev's daemons (internal/devnet.DevDaemons), into target/bin/.
+# make dev's daemons (internal/devnet.DevDaemons) and the gpunet CLI, into target/bin/.
 dev-daemons:
-	$(Q)$(call say,GO,build cmd/gpunet-oracle cmd/gpunet-worker cmd/gpunet-keeper)$(GO) build -o target/bin/ ./cmd/gpunet-oracle ./cmd/gpunet-worker ./cmd/gpunet-keeper
+	$(Q)$(call say,GO,build cmd/gpunet cmd/gpunet-oracle cmd/gpunet-worker cmd/gpunet-keeper)$(GO) build -o target/bin/ ./cmd/gpunet ./cmd/gpunet-oracle ./cmd/gpunet-worker ./cmd/gpunet-keeper
 
 # Stops a running `make dev`; reset also deletes the chain and PostgreSQL's data (logs and the
 # workers' keys are kept).

@@ -124,7 +124,7 @@ func renterLoop(t *testing.T, e *chaintest.Env, fixture chaintest.Escrow) {
 
 	// The renter's token runs a task on every node; no token, or another, is refused.
 	got, err := rayClient(t, venv, string(token), "ray", "job", "submit", "--address", d.Dashboard, "--working-dir", "../worker/ray/testdata/job",
-		"--", filepath.Join(venv, "bin", "python"), "fanout.py")
+		"--", "python", "fanout.py") // the node's PATH has its venv first
 	require.NoError(t, err, got)
 	require.Contains(t, got, "ran on: 127.0.0.2 127.0.0.3 127.0.0.4\n")
 	got, err = rayClient(t, venv, "", "ray", "job", "list", "--address", d.Dashboard)

@@ -212,7 +212,7 @@ func (r *Runner) Start(ctx context.Context, spec Spec, token jobsecret.Token) (*
 		return nil, fmt.Errorf("ray token file: %w", err)
 	}
 	cmd := exec.CommandContext(ctx, r.Ray, spec.args(n.tempDir())...)
-	cmd.Env = n.env()
+	cmd.Env = n.env(filepath.Dir(r.Ray))
 	// A session of its own: every process of the node shares this process group, and only this one.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	var out bytes.Buffer
@@ -263,10 +263,13 @@ func (r *Runner) adopt(dir string, spec Spec, token jobsecret.Token, log *slog.L
 
 // env is the worker's environment for Ray, with token auth on and the token read from its
 // file; a token or mode inherited from the environment is dropped.
-func (n *Node) env() []string {
-	env := []string{"RAY_AUTH_MODE=token", "RAY_AUTH_TOKEN_PATH=" + n.tokenPath(), "RAY_USAGE_STATS_ENABLED=0"}
+// env is the node's environment: the worker's, without Ray's auth and address variables, with
+// the node's token file, and the venv's bin directory first on PATH, so that a renter's
+// entrypoint `python script.py` runs the venv's Python, which has Ray.
+func (n *Node) env(venvBin string) []string {
+	env := []string{"RAY_AUTH_MODE=token", "RAY_AUTH_TOKEN_PATH=" + n.tokenPath(), "RAY_USAGE_STATS_ENABLED=0", "PATH=" + venvBin + ":" + os.Getenv("PATH")}
 	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); k != "RAY_AUTH_TOKEN" && k != "RAY_AUTH_TOKEN_PATH" && k != "RAY_AUTH_MODE" && k != "RAY_ADDRESS" {
+		if k, _, _ := strings.Cut(kv, "="); k != "RAY_AUTH_TOKEN" && k != "RAY_AUTH_TOKEN_PATH" && k != "RAY_AUTH_MODE" && k != "RAY_ADDRESS" && k != "PATH" {
 			env = append(env, kv)
 		}
 	}
