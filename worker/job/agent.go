@@ -56,12 +56,13 @@ type Agent struct {
 	node      *ray.Node
 	token     jobsecret.Token
 	announced string // the last announcement sent, to send it again only when it changes
+	declined  map[solana.PublicKey]bool
 	report    atomic.Pointer[wire.JobNode]
 }
 
 // New is the agent of the device with key, meeting the other nodes through relays.
 func New(cfg Config, n *network.Network, key solana.PrivateKey, relays []string, runner *ray.Runner, log *slog.Logger) *Agent {
-	return &Agent{net: n, key: key, relays: relays, runner: runner, cfg: cfg, log: log, now: time.Now}
+	return &Agent{net: n, key: key, relays: relays, runner: runner, cfg: cfg, log: log, now: time.Now, declined: map[solana.PublicKey]bool{}}
 }
 
 // Node is what the device's heartbeats say of its Ray node (nil: it serves no job).
@@ -111,7 +112,13 @@ func (a *Agent) acceptProposal(ctx context.Context, d *registry.Device) error {
 			if s.Device != device || s.State != escrow.SlotProposed {
 				continue
 			}
+			if a.declined[acct.Address] {
+				continue
+			}
 			if err := a.accept(ctx, acct.Address, j, d, uint8(i)); err != nil {
+				if errors.Is(err, escrow.ErrPriceBelowAsk) || errors.Is(err, escrow.ErrIoNotAccepted) {
+					a.declined[acct.Address] = true // its terms never change: said once
+				}
 				a.log.Warn("accept", "job", acct.Address, "slot", i, "err", err)
 				continue
 			}
