@@ -123,14 +123,14 @@ func renterLoop(t *testing.T, e *chaintest.Env, fixture chaintest.Escrow) {
 	require.Equal(t, os.FileMode(0o600), info.Mode().Perm())
 
 	// The renter's token runs a task on every node; no token, or another, is refused.
-	got, err := rayClient(t, venv, string(token), "ray", "job", "submit", "--address", d.Dashboard, "--working-dir", "../worker/ray/testdata/job",
+	got, err := harness.RayClient(t.TempDir(), venv, string(token), "ray", "job", "submit", "--address", d.Dashboard, "--working-dir", "../worker/ray/testdata/job",
 		"--", "python", "fanout.py") // the node's PATH has its venv first
 	require.NoError(t, err, got)
 	require.Contains(t, got, "ran on: 127.0.0.2 127.0.0.3 127.0.0.4\n")
-	got, err = rayClient(t, venv, "", "ray", "job", "list", "--address", d.Dashboard)
+	got, err = harness.RayClient(t.TempDir(), venv, "", "ray", "job", "list", "--address", d.Dashboard)
 	require.Error(t, err)
 	require.Contains(t, got, "Unauthorized: Missing authentication token")
-	got, err = rayClient(t, venv, strings.Repeat("0", len(token)), "ray", "job", "list", "--address", d.Dashboard)
+	got, err = harness.RayClient(t.TempDir(), venv, strings.Repeat("0", len(token)), "ray", "job", "list", "--address", d.Dashboard)
 	require.Error(t, err)
 	require.Contains(t, got, "Forbidden: Invalid authentication token")
 
@@ -210,23 +210,6 @@ func gpunet(t *testing.T, args ...string) (stdout, stderr []byte) {
 	return out.Bytes(), errOut.Bytes()
 }
 
-// rayClient runs the venv's program as a Ray client with token (a file of its own) or none,
-// and a HOME of its own so that no ~/.ray/auth_token is found.
-func rayClient(t *testing.T, venv, token, program string, args ...string) (string, error) {
-	home := t.TempDir()
-	env := []string{"HOME=" + home, "PATH=" + filepath.Join(venv, "bin") + ":/usr/bin:/bin", "RAY_USAGE_STATS_ENABLED=0"}
-	if token != "" {
-		path := filepath.Join(home, "token")
-		require.NoError(t, os.WriteFile(path, []byte(token), 0o600))
-		env = append(env, "RAY_AUTH_MODE=token", "RAY_AUTH_TOKEN_PATH="+path)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(venv, "bin", program), args...)
-	cmd.Env = env
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
 
 // supply is mint's supply.
 func supply(t *testing.T, e *chaintest.Env, mint solana.PublicKey) uint64 {

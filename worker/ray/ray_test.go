@@ -74,23 +74,6 @@ func stateDir(t *testing.T) string {
 	return dir
 }
 
-// client runs the venv's program (ray, python) as a Ray client: with token (a file of its
-// own) or without any, and a HOME of its own so that no ~/.ray/auth_token is found.
-func client(t *testing.T, venv, token, program string, args ...string) (string, error) {
-	home := t.TempDir()
-	env := []string{"HOME=" + home, "PATH=" + filepath.Join(venv, "bin") + ":/usr/bin:/bin", "RAY_USAGE_STATS_ENABLED=0"}
-	if token != "" {
-		path := filepath.Join(home, "token")
-		require.NoError(t, os.WriteFile(path, []byte(token), 0o600))
-		env = append(env, "RAY_AUTH_MODE=token", "RAY_AUTH_TOKEN_PATH="+path)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(venv, "bin", program), args...)
-	cmd.Env = env
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
 
 // alive says whether pid runs (a zombie does not).
 func alive(pid int) bool {
@@ -182,7 +165,7 @@ func TestCluster(t *testing.T) {
 	require.ErrorIs(t, err, ray.ErrNotHead)
 
 	// A job submitted with the token runs tasks on both nodes.
-	out, err := client(t, venv, token.String(), "ray", "job", "submit", "--address", head.DashboardURL(), "--working-dir", "testdata/job",
+	out, err := harness.RayClient(t.TempDir(), venv, token.String(), "ray", "job", "submit", "--address", head.DashboardURL(), "--working-dir", "testdata/job",
 		"--", filepath.Join(venv, "bin/python"), "fanout.py")
 	require.NoError(t, err, out)
 	require.Contains(t, out, "ran on: 127.0.0.2 127.0.0.3\n")
@@ -204,7 +187,7 @@ func TestCluster(t *testing.T) {
 		{"", gcsRefused, "python", []string{"-c", driver}},
 		{wrong.String(), gcsRefused, "python", []string{"-c", driver}},
 	} {
-		out, err := client(t, venv, c.token, c.program, c.args...)
+		out, err := harness.RayClient(t.TempDir(), venv, c.token, c.program, c.args...)
 		require.Error(t, err)
 		require.Contains(t, out, c.want)
 	}
