@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -21,12 +22,10 @@ import (
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/chaintest"
 	"github.com/gpunet/gpunet/internal/harness"
+	"github.com/gpunet/gpunet/internal/jobsecret"
 	"github.com/gpunet/gpunet/internal/keyfile"
+	"github.com/gpunet/gpunet/internal/raystate"
 )
-
-// germany is the region of the renter scenario's devices: deploy asks for it, so the provider
-// scenarios' CPU devices (no region, no Ray) are never chosen.
-const germany = 276
 
 // rayVenv is the pinned Ray virtual environment the deps step makes.
 func rayVenv(t *testing.T) string {
@@ -39,13 +38,24 @@ func rayVenv(t *testing.T) string {
 	return venv
 }
 
-// rayWorker registers a CPU device in Germany, gives its key SOL for its own transactions
-// (accepting a job), and runs its worker with Ray nodes on ip.
+// rayWorker registers a CPU device, gives its key SOL for its own transactions (accepting a
+// job), and runs its worker with Ray nodes on ip.
 func rayWorker(t *testing.T, e *chaintest.Env, oracles []*oracle, venv, ip string, portBase int) *worker {
-	p := e.NewProvider(t, registry.DeviceSpec{HardwareModel: registry.ModelCPU, Region: germany}, 1_000*chaintest.IO, 200*chaintest.IO)
+	p := e.NewProvider(t, cpu, 1_000*chaintest.IO, 200*chaintest.IO)
 	require.NoError(t, e.Node.Airdrop(e.Ctx, p.DeviceKey.PublicKey(), solana.LAMPORTS_PER_SOL))
 	return runWorker(t, e, p, oracles, "-ray-address", ip, "-ray-port-base", fmt.Sprint(portBase), "-ray", filepath.Join(venv, "bin", "ray"),
 		"-ray-cpus", "1", "-job-every", "1s")
+}
+
+// cpuDevices are the registered CPU devices.
+func cpuDevices(t *testing.T, e *chaintest.Env) []solana.PublicKey {
+	devices, err := e.Registry.Devices(e.Ctx, e.Client, registry.ModelCPU)
+	require.NoError(t, err)
+	out := make([]solana.PublicKey, len(devices))
+	for i, d := range devices {
+		out[i] = d.Address
+	}
+	return out
 }
 
 // escrowEvents are the escrow events of job's transactions, oldest first.
@@ -94,6 +104,7 @@ func renterLoop(t *testing.T, e *chaintest.Env, fixture chaintest.Escrow) {
 		require.Eventually(t, func() bool { return e.Device(t, w.p).Status == registry.StatusActive }, 2*time.Minute, 200*time.Millisecond)
 	}
 
+	provided := len(cpuDevices(t, e)) - len(workers) // registered by the provider scenarios
 	renter := e.Funded(t)
 	const deposit = 3 * 360_000 // 3 devices x 1 h at 0.36 IOSD
 	renterToken := e.TokenAccount(t, e.IOSDMint, renter.PublicKey(), deposit)
@@ -103,9 +114,16 @@ func renterLoop(t *testing.T, e *chaintest.Env, fixture chaintest.Escrow) {
 
 	started := time.Now()
 	out, stderr := gpunet(t, "deploy", "-u", e.Node.RPCURL, "-k", renterKey, "--gpus", "3", "--class", "cpu", "--hours", "1", "--max-price", "0.36",
-		"--region", fmt.Sprint(germany), "--yes", "--oracles", strings.Join(urls, ","), "--jobs-dir", filepath.Join(dir, "jobs"), "--timeout", "3m", "-o", "json")
+		"--yes", "--oracles", strings.Join(urls, ","), "--jobs-dir", filepath.Join(dir, "jobs"), "--timeout", "3m", "-o", "json")
 	ready := time.Since(started)
 	var deployed struct {
+		Quote struct {
+			Exclusions []struct {
+				Reason string
+				Count  int
+			}
+			Devices []struct{ Address solana.PublicKey }
+		}
 		Deployment struct {
 			Job       solana.PublicKey
 			JobID     uint64 `json:"job_id"`
@@ -115,6 +133,20 @@ func renterLoop(t *testing.T, e *chaintest.Env, fixture chaintest.Escrow) {
 	}
 	require.NoError(t, json.Unmarshal(out, &deployed), "%s", stderr)
 	d := deployed.Deployment
+	// The provider scenarios' CPU devices are Active too, but their workers are gone: the
+	// oracles have no live heartbeat of them, so the quote leaves them out as offline.
+	var chosen []solana.PublicKey
+	for _, c := range deployed.Quote.Devices {
+		chosen = append(chosen, c.Address)
+	}
+	require.ElementsMatch(t, []solana.PublicKey{workers[0].p.Device, workers[1].p.Device, workers[2].p.Device}, chosen)
+	offline := 0
+	for _, x := range deployed.Quote.Exclusions {
+		if x.Reason == "offline" {
+			offline = x.Count
+		}
+	}
+	require.Equal(t, provided > 0, offline > 0, "the provider scenarios' Active devices (of %d) are offline", provided)
 	t.Logf("deploy to a ready 3-node cluster: %s\n%s", ready.Round(100*time.Millisecond), stderr)
 	token, err := os.ReadFile(d.TokenFile)
 	require.NoError(t, err)
@@ -136,6 +168,13 @@ func renterLoop(t *testing.T, e *chaintest.Env, fixture chaintest.Escrow) {
 
 	// The renter ends the job; the keeper settles every slot and closes it.
 	_, stderr = gpunet(t, "cancel", fmt.Sprint(d.JobID), "-u", e.Node.RPCURL, "-k", renterKey, "--yes")
+	var tok jobsecret.Token
+	_, err = hex.Decode(tok[:], token)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		_, err := raystate.Members(e.Ctx, d.Dashboard, tok)
+		return err != nil
+	}, time.Minute, 500*time.Millisecond, "the released devices' workers stop their Ray nodes: the head's dashboard is gone")
 	require.Eventually(t, func() bool {
 		_, err := e.Client.AccountData(e.Ctx, d.Job)
 		return err != nil

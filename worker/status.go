@@ -19,7 +19,6 @@ import (
 	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/internal/wire"
 	"github.com/gpunet/gpunet/worker/gpu"
-	"github.com/gpunet/gpunet/worker/heartbeat"
 )
 
 // Status is the device as the chain, the host and each oracle see it, and why it is not
@@ -139,7 +138,7 @@ func downReason(v *OracleView, c *OnChain, interval time.Duration, now time.Time
 	switch {
 	case v.Refused != nil:
 		return &Reason{Name: string(v.Refused.Reason), Message: v.Refused.Message, Fix: RefusalFix(v.Refused.Reason)}
-	case errors.Is(v.err, heartbeat.ErrUntrusted):
+	case errors.Is(v.err, wire.ErrUntrusted):
 		return &Reason{Name: "OracleUntrusted", Message: "its answer is not signed by an oracle of the registry", Fix: "this URL is not an oracle of the registry's set: fix `oracles` in the config"}
 	case v.Error != "":
 		return &Reason{Name: "OracleUnreachable", Message: "no answer from this oracle: it counts no heartbeat it does not receive",
@@ -237,7 +236,7 @@ func askOracle(ctx context.Context, url string, device solana.PublicKey, oracles
 		return fail("read answer: ", err)
 	}
 	v.Code = resp.StatusCode
-	if v.Oracle, err = heartbeat.VerifyAnswer(resp.Header, body, oracles); err != nil {
+	if v.Oracle, err = wire.VerifyAnswer(resp.Header, body, oracles); err != nil {
 		return fail("", err)
 	}
 	if resp.StatusCode == http.StatusOK {

@@ -27,7 +27,6 @@ func (a *app) deployCommand() *cobra.Command {
 	var (
 		req     request
 		yes     bool
-		oracles string
 		dir     string
 		timeout time.Duration
 	)
@@ -52,10 +51,7 @@ Providers are paid only the seconds the oracles verify; the rest is refunded whe
 			if err != nil {
 				return err
 			}
-			urls := splitURLs(oracles)
-			if len(urls) == 0 {
-				urls = devOracles()
-			}
+			urls := req.oracleURLs()
 			if len(urls) == 0 {
 				return fmt.Errorf("--oracles is empty: name the oracles' URLs or set GPUNET_ORACLES (make dev's are read from target/dev/network.json when run from the repository)")
 			}
@@ -63,7 +59,7 @@ Providers are paid only the seconds the oracles verify; the rest is refunded whe
 			if err != nil {
 				return fmt.Errorf("deploy: the renter is the -k/--keypair's key: %w (on make dev: -k target/dev/renter.json)", err)
 			}
-			q, net, config, err := a.quote(cmd, req.Request)
+			q, net, config, err := a.quote(cmd, req.Request, urls)
 			if err != nil {
 				return err
 			}
@@ -107,7 +103,6 @@ Providers are paid only the seconds the oracles verify; the rest is refunded whe
 	}
 	f := cmd.Flags()
 	f.BoolVar(&yes, "yes", false, "do not ask for confirmation")
-	f.StringVar(&oracles, "oracles", os.Getenv("GPUNET_ORACLES"), "comma-separated oracle base URLs: their relay carries the job's spec and Ray token (default $GPUNET_ORACLES, else make dev's)")
 	f.StringVar(&dir, "jobs-dir", defaultDir, "where each job's key and Ray token are kept (mode 0600)")
 	f.DurationVar(&timeout, "timeout", 5*time.Minute, "how long to wait for the cluster to be ready")
 	return cmd

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -25,8 +26,8 @@ type Quote struct {
 // request is the renter's request as quote and deploy take it from their flags.
 type request struct {
 	scheduler.Request
-	class, maxPrice, mint string
-	tier                  int
+	class, maxPrice, mint, oracles string
+	tier                           int
 }
 
 // bind defines the request's flags on f.
@@ -41,6 +42,7 @@ func (r *request) bind(cmd *cobra.Command) {
 	f.IntVar(&r.tier, "tier", -1, "slowest bandwidth tier taken, 0 to 3 (default: any)")
 	f.Uint32Var(&r.MinVRAM, "min-vram", 0, "minimum VRAM per device in GiB")
 	f.Uint16Var(&r.MinReputation, "min-reputation", 0, "minimum reputation, 0 to 10000")
+	f.StringVar(&r.oracles, "oracles", os.Getenv("GPUNET_ORACLES"), "comma-separated oracle base URLs: which devices are up, and deploy's relay (default $GPUNET_ORACLES, else make dev's)")
 	for _, name := range []string{"class", "max-price"} {
 		if err := cmd.MarkFlagRequired(name); err != nil {
 			panic(err) // the flag is defined above
@@ -72,8 +74,17 @@ func (r *request) parse() (token cli.Token, err error) {
 	return token, r.Validate()
 }
 
-// quote matches req against the cluster's devices and estimates the selection's cost.
-func (a *app) quote(cmd *cobra.Command, req scheduler.Request) (*Quote, *network.Network, *escrow.Config, error) {
+// oracleURLs are the --oracles, or a running make dev's.
+func (r *request) oracleURLs() []string {
+	if urls := splitURLs(r.oracles); len(urls) > 0 {
+		return urls
+	}
+	return devOracles()
+}
+
+// quote matches req against the cluster's devices, up ones only when oracles are named, and
+// estimates the selection's cost.
+func (a *app) quote(cmd *cobra.Command, req scheduler.Request, oracles []string) (*Quote, *network.Network, *escrow.Config, error) {
 	net, err := a.open(cmd.Context(), "", network.Mints{})
 	if err != nil {
 		return nil, nil, nil, err
@@ -82,7 +93,7 @@ func (a *app) quote(cmd *cobra.Command, req scheduler.Request) (*Quote, *network
 	if err != nil {
 		return nil, nil, nil, net.NotConfigured("escrow", err)
 	}
-	cands, err := candidates.Chain{Client: net.Client, Registry: net.Registry}.Candidates(cmd.Context(), req.Class)
+	cands, err := candidates.Chain{Client: net.Client, Registry: net.Registry, Oracles: oracles}.Candidates(cmd.Context(), req.Class)
 	if err != nil {
 		return nil, nil, nil, net.NotConfigured("registry", err)
 	}
@@ -124,7 +135,7 @@ tier taken (0: 1600/1200 MB/s .. 3: 100/10).`,
 			if err != nil {
 				return err
 			}
-			q, _, _, err := a.quote(cmd, req.Request)
+			q, _, _, err := a.quote(cmd, req.Request, req.oracleURLs())
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,9 @@ package candidates
 import (
 	"context"
 	"fmt"
+	"net/http"
+
+	"github.com/gagliardetto/solana-go"
 
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/scheduler"
@@ -18,16 +21,20 @@ type Client interface {
 	chain.Scanner
 }
 
-// Chain reads candidates from the registry through Client.
+// Chain reads candidates from the registry through Client and, when Oracles are named, asks
+// them which devices are up.
 type Chain struct {
 	Client   Client
 	Registry onregistry.Program
+	Oracles  []string     // the oracles' base URLs; none: every device's liveness is Unknown
+	HTTP     *http.Client // for the oracles; nil: one with a 5 s timeout
 }
 
 var _ scheduler.Source = Chain{}
 
 // Candidates are the registered devices of models (every device when none), whatever their
-// status: the scheduler counts the unhireable ones in its explanation.
+// status: the scheduler counts the unhireable ones in its explanation, and the offline ones
+// when the oracles were asked.
 func (c Chain) Candidates(ctx context.Context, models ...uint32) ([]scheduler.Candidate, error) {
 	config, err := c.Registry.FetchConfig(ctx, c.Client)
 	if err != nil {
@@ -38,8 +45,13 @@ func (c Chain) Candidates(ctx context.Context, models ...uint32) ([]scheduler.Ca
 		return nil, fmt.Errorf("scan devices: %w", err)
 	}
 	out := make([]scheduler.Candidate, len(devices))
+	keys := make(map[solana.PublicKey]solana.PublicKey, len(devices))
 	for i, d := range devices {
 		out[i] = scheduler.FromDevice(config, d.Address, d.Device)
+		keys[d.Address] = d.Device.DeviceKey
+	}
+	if len(c.Oracles) > 0 {
+		c.liveness(ctx, out, keys, &config.Params)
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package candidates_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/gagliardetto/solana-go"
 	"github.com/stretchr/testify/require"
@@ -11,6 +12,7 @@ import (
 	"github.com/gpunet/gpunet/internal/candidates"
 	"github.com/gpunet/gpunet/internal/chaintest"
 	"github.com/gpunet/gpunet/internal/scheduler"
+	"github.com/gpunet/gpunet/internal/wire"
 )
 
 // The chain's candidates: every registered device of the class, active or not, with the
@@ -42,4 +44,17 @@ func TestChain(t *testing.T) {
 	all, err := src.Candidates(e.Ctx)
 	require.NoError(t, err)
 	require.Len(t, all, 3)
+}
+
+// A device is up while an oracle's credit of its last heartbeat runs, with one interval's room.
+func TestLive(t *testing.T) {
+	now := time.UnixMilli(1_000_000)
+	status := func(creditedUntil int64, late bool) *wire.DeviceStatus {
+		return &wire.DeviceStatus{LastHeartbeat: &wire.HeartbeatSeen{CreditedUntil: creditedUntil, Late: late}}
+	}
+	require.True(t, candidates.Live(status(1_000_500, false), now, time.Second), "credited ahead")
+	require.True(t, candidates.Live(status(999_000, false), now, time.Second), "ended one interval ago")
+	require.False(t, candidates.Live(status(998_999, false), now, time.Second), "ended longer ago")
+	require.False(t, candidates.Live(status(1_000_500, true), now, time.Second), "a late heartbeat credits nothing")
+	require.False(t, candidates.Live(&wire.DeviceStatus{}, now, time.Second), "never heard")
 }

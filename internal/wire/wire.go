@@ -14,6 +14,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"slices"
 
 	"github.com/gagliardetto/solana-go"
 )
@@ -53,6 +55,25 @@ func Verify(key solana.PublicKey, domain string, body []byte, sig solana.Signatu
 		return ErrBadSignature
 	}
 	return nil
+}
+
+// ErrUntrusted is an answer that no oracle of the registry signed.
+var ErrUntrusted = errors.New("answer not signed by a registry oracle")
+
+// VerifyAnswer returns the oracle that signed answer, when it is one of oracles.
+func VerifyAnswer(h http.Header, answer []byte, oracles []solana.PublicKey) (solana.PublicKey, error) {
+	key, err := solana.PublicKeyFromBase58(h.Get(KeyHeader))
+	if err != nil || !slices.Contains(oracles, key) {
+		return solana.PublicKey{}, fmt.Errorf("%w (key %q)", ErrUntrusted, h.Get(KeyHeader))
+	}
+	sig, err := solana.SignatureFromBase58(h.Get(SignatureHeader))
+	if err != nil {
+		return solana.PublicKey{}, fmt.Errorf("%w: no signature", ErrUntrusted)
+	}
+	if err := Verify(key, DomainAnswer, answer, sig); err != nil {
+		return solana.PublicKey{}, fmt.Errorf("%w: %w", ErrUntrusted, err)
+	}
+	return key, nil
 }
 
 func tagged(domain string, body []byte) []byte {

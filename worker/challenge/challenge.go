@@ -166,7 +166,7 @@ func (s *Solver) post(ctx context.Context, url, path string, oracle solana.Publi
 	case err != nil:
 		return err
 	case signer != oracle:
-		return fmt.Errorf("%w: answered by %s, not %s", heartbeat.ErrUntrusted, signer, oracle)
+		return fmt.Errorf("%w: answered by %s, not %s", wire.ErrUntrusted, signer, oracle)
 	case status != http.StatusOK:
 		var p wire.Problem
 		if json.Unmarshal(answer, &p) != nil || p.Reason == "" {

@@ -30,8 +30,6 @@ type Set struct {
 	Oracles  []solana.PublicKey
 }
 
-// ErrUntrusted is an answer that no oracle of the registry signed.
-var ErrUntrusted = errors.New("answer not signed by a registry oracle")
 
 // Sender heartbeats from one device.
 type Sender struct {
@@ -135,7 +133,7 @@ func (s *Sender) beat(ctx context.Context, url string, set Set, key *solana.Publ
 		return err
 	}
 	if signer != *key {
-		return fmt.Errorf("%w: answered by %s, not %s", ErrUntrusted, signer, *key)
+		return fmt.Errorf("%w: answered by %s, not %s", wire.ErrUntrusted, signer, *key)
 	}
 	if status != http.StatusOK {
 		result = "refused"
@@ -167,7 +165,7 @@ func (s *Sender) beat(ctx context.Context, url string, set Set, key *solana.Publ
 }
 
 func resultOf(err error) string {
-	if errors.Is(err, ErrUntrusted) {
+	if errors.Is(err, wire.ErrUntrusted) {
 		return "untrusted"
 	}
 	return "error"
@@ -178,7 +176,7 @@ func (s *Sender) call(ctx context.Context, method, url string, body []byte, set 
 }
 
 // Call sends a request (signed by device when it has a body) and returns the answer's
-// verified signer, status and body. An answer that no key of oracles signed is ErrUntrusted.
+// verified signer, status and body. An answer that no key of oracles signed is wire.ErrUntrusted.
 func Call(ctx context.Context, hc *http.Client, device wire.Signer, method, url string, body []byte, oracles []solana.PublicKey) (solana.PublicKey, int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
 	if err != nil {
@@ -205,25 +203,10 @@ func Call(ctx context.Context, hc *http.Client, device wire.Signer, method, url 
 	if len(answer) > maxAnswer {
 		return solana.PublicKey{}, 0, nil, fmt.Errorf("answer over %d bytes", maxAnswer)
 	}
-	signer, err := VerifyAnswer(resp.Header, answer, oracles)
+	signer, err := wire.VerifyAnswer(resp.Header, answer, oracles)
 	if err != nil {
 		return solana.PublicKey{}, resp.StatusCode, answer, fmt.Errorf("%s %s: %d: %w", method, url, resp.StatusCode, err)
 	}
 	return signer, resp.StatusCode, answer, nil
 }
 
-// VerifyAnswer returns the oracle that signed answer, when it is one of oracles.
-func VerifyAnswer(h http.Header, answer []byte, oracles []solana.PublicKey) (solana.PublicKey, error) {
-	key, err := solana.PublicKeyFromBase58(h.Get(wire.KeyHeader))
-	if err != nil || !slices.Contains(oracles, key) {
-		return solana.PublicKey{}, fmt.Errorf("%w (key %q)", ErrUntrusted, h.Get(wire.KeyHeader))
-	}
-	sig, err := solana.SignatureFromBase58(h.Get(wire.SignatureHeader))
-	if err != nil {
-		return solana.PublicKey{}, fmt.Errorf("%w: no signature", ErrUntrusted)
-	}
-	if err := wire.Verify(key, wire.DomainAnswer, answer, sig); err != nil {
-		return solana.PublicKey{}, fmt.Errorf("%w: %w", ErrUntrusted, err)
-	}
-	return key, nil
-}
