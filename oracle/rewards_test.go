@@ -30,6 +30,23 @@ type ledger struct {
 	pools                         map[uint64]uint64
 	uptime                        map[uint64]map[solana.PublicKey]uint64
 	reputation                    map[uint64]map[solana.PublicKey]uint64
+	// updates are the registry's ConfigUpdated events: their block time and each model's
+	// multiplier after them
+	updates []classUpdate
+}
+
+type classUpdate struct {
+	at         int64
+	multiplier map[uint32]uint64
+}
+
+// multipliers is each hardware model's multiplier in params.
+func multipliers(params *registry.ConfigParams) map[uint32]uint64 {
+	out := map[uint32]uint64{}
+	for _, c := range params.HardwareClasses[:params.HardwareClassCount] {
+		out[c.Model] = uint64(c.MultiplierBps)
+	}
+	return out
 }
 
 func (l *ledger) read(t *testing.T, e *chaintest.Env, genesis, epochSecs int64) {
@@ -54,6 +71,12 @@ func (l *ledger) read(t *testing.T, e *chaintest.Env, genesis, epochSecs int64) 
 		}
 	})
 	each(e.Registry.ID, &l.registryCursor, func(tx chain.Event, d []byte) {
+		if bytes.HasPrefix(d, registry.Event_ConfigUpdated[:]) {
+			ev, err := registry.ParseEvent_ConfigUpdated(d)
+			require.NoError(t, err)
+			l.updates = append(l.updates, classUpdate{at: tx.BlockTime, multiplier: multipliers(&ev.Params)})
+			return
+		}
 		if !bytes.HasPrefix(d, registry.Event_ProofCounted[:]) {
 			return
 		}
@@ -75,15 +98,23 @@ func (l *ledger) read(t *testing.T, e *chaintest.Env, genesis, epochSecs int64) 
 }
 
 // rewards is each device's reward over the advanced epochs: per epoch, pool x w / W rounded
-// down, w = uptime x class multiplier x reputation. It checks each epoch's sum is within its pool.
-func (l *ledger) rewards(t *testing.T, multiplier map[solana.PublicKey]uint64) map[solana.PublicKey]uint64 {
+// down, w = uptime x class multiplier x reputation, the multiplier of the configuration in
+// force at the epoch's end (initial, then the last update before the end). It checks each
+// epoch's sum is within its pool.
+func (l *ledger) rewards(t *testing.T, initial map[uint32]uint64, model map[solana.PublicKey]uint32, genesis, epochSecs int64) map[solana.PublicKey]uint64 {
 	out := map[solana.PublicKey]uint64{}
 	for epoch, pool := range l.pools {
+		inForce := initial
+		for _, u := range l.updates {
+			if u.at < genesis+int64(epoch+1)*epochSecs {
+				inForce = u.multiplier
+			}
+		}
 		weights := map[solana.PublicKey]*big.Int{}
 		total := new(big.Int)
 		for d, up := range l.uptime[epoch] {
 			w := new(big.Int).SetUint64(up)
-			w.Mul(w, new(big.Int).SetUint64(multiplier[d]))
+			w.Mul(w, new(big.Int).SetUint64(inForce[model[d]]))
 			w.Mul(w, new(big.Int).SetUint64(l.reputation[epoch][d]))
 			weights[d] = w
 			total.Add(total, w)
@@ -112,16 +143,9 @@ func TestRewardsFromTheChainAreClaimed(t *testing.T) {
 	e.InitEconomy(t, e.Network.IDs.Escrow, params)
 	h100 := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 2_000*chaintest.IO)
 	rtx := e.NewProvider(t, registry.DeviceSpec{HardwareModel: registry.ModelRTX4090, VramGib: 24, GpuCount: 1}, 1_000*chaintest.IO, 250*chaintest.IO)
-	multiplier := map[solana.PublicKey]uint64{}
-	for _, c := range rp.HardwareClasses[:rp.HardwareClassCount] {
-		switch c.Model {
-		case registry.ModelH100:
-			multiplier[h100.Device] = uint64(c.MultiplierBps)
-		case registry.ModelRTX4090:
-			multiplier[rtx.Device] = uint64(c.MultiplierBps)
-		}
-	}
-	require.Equal(t, map[solana.PublicKey]uint64{h100.Device: 100_000, rtx.Device: 12_500}, multiplier)
+	initial := multipliers(&rp)
+	require.Equal(t, [2]uint64{100_000, 12_500}, [2]uint64{initial[registry.ModelH100], initial[registry.ModelRTX4090]})
+	model := map[solana.PublicKey]uint32{h100.Device: registry.ModelH100, rtx.Device: registry.ModelRTX4090}
 
 	oracles := make([]*running, 3)
 	for i := range oracles {
@@ -137,6 +161,23 @@ func TestRewardsFromTheChainAreClaimed(t *testing.T) {
 	}
 	first := waitCounted(t, e, h100, 0)
 	waitCounted(t, e, h100, first.LastProofWindow+3)
+
+	// mid-run the RTX 4090's multiplier doubles: each epoch is rewarded under the
+	// configuration in force at its end, by every oracle alike
+	doubled := rp
+	for i := range doubled.HardwareClasses[:doubled.HardwareClassCount] {
+		if doubled.HardwareClasses[i].Model == registry.ModelRTX4090 {
+			doubled.HardwareClasses[i].MultiplierBps *= 2
+		}
+	}
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.UpdateConfig(e.Admin.PublicKey(), doubled))))
+	if c, err := e.Registry.FetchConfig(e.Ctx, e.Client); err == nil && c.PendingAppliesAt != 0 {
+		e.WaitChainTime(t, c.PendingAppliesAt)
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.ApplyConfig())))
+	}
+	c, err := e.Registry.FetchConfig(e.Ctx, e.Client)
+	require.NoError(t, err)
+	require.Equal(t, uint64(25_000), multipliers(&c.Params)[registry.ModelRTX4090])
 
 	// oracle 3 is cancelled wherever its round is and started again on its database: it
 	// resumes from its saved progress, and its values below are still exactly everyone's
@@ -162,7 +203,7 @@ func TestRewardsFromTheChainAreClaimed(t *testing.T) {
 	var want map[solana.PublicKey]uint64
 	converged := func() bool {
 		l.read(t, e, params.GenesisTime, params.EpochSecs)
-		want = l.rewards(t, multiplier)
+		want = l.rewards(t, initial, model, params.GenesisTime, params.EpochSecs)
 		for _, p := range []chaintest.Provider{h100, rtx} {
 			rec, err := e.Economy.FetchRewards(e.Ctx, e.Client, p.Device)
 			if err != nil || want[p.Device] == 0 || rec.Values != [16]uint64{want[p.Device], want[p.Device], want[p.Device]} {
@@ -175,7 +216,19 @@ func TestRewardsFromTheChainAreClaimed(t *testing.T) {
 	ec, err := e.Economy.FetchConfig(e.Ctx, e.Client)
 	require.NoError(t, err)
 	require.LessOrEqual(t, want[h100.Device]+want[rtx.Device], ec.ProviderPoolTotal)
-	require.Greater(t, want[h100.Device], want[rtx.Device], "10x beats 1.25x over the same uptime")
+	require.Greater(t, want[h100.Device], want[rtx.Device], "10x beats 1.25x (then 2.5x) over the same uptime")
+	require.Len(t, l.updates, 1, "one configuration change")
+	var before, after int
+	for epoch := range l.pools {
+		if l.uptime[epoch][rtx.Device] > 0 {
+			if params.GenesisTime+int64(epoch+1)*params.EpochSecs <= l.updates[0].at {
+				before++
+			} else {
+				after++
+			}
+		}
+	}
+	require.True(t, before > 0 && after > 0, "epochs rewarded under each multiplier: %d before the change, %d after", before, after)
 	t.Logf("rewards over %d epochs (pool %d): H100 %d, RTX 4090 %d", len(l.pools), ec.ProviderPoolTotal, want[h100.Device], want[rtx.Device])
 
 	claim := func(p chaintest.Provider) uint64 {
