@@ -177,7 +177,7 @@ func runWorker(t *testing.T, e *chaintest.Env, p chaintest.Provider, oracles []*
 	}
 	w := &worker{p: p, ops: fmt.Sprintf("http://127.0.0.1:%d", harness.Port(t))}
 	w.proc = launch(t, "gpunet-worker", filepath.Join(dir, "worker.log"), append([]string{"run", "-listen", strings.TrimPrefix(w.ops, "http://"),
-		"-device-keypair", keyPath, "-oracles", strings.Join(urls, ","), "-url", e.Node.RPCURL, "-state-dir", dir,
+		"-device-keypair", keyPath, "-oracles", strings.Join(urls, ","), "-url", e.Node.RPCURL, "-ws-url", e.Node.WSURL, "-state-dir", dir,
 		"-hardware-model", "0", "-log-level", "debug"}, extra...)...)
 	waitHealthy(t, w.proc, w.ops)
 	return w

@@ -249,7 +249,6 @@ func gpunet(t *testing.T, args ...string) (stdout, stderr []byte) {
 	return out.Bytes(), errOut.Bytes()
 }
 
-
 // supply is mint's supply.
 func supply(t *testing.T, e *chaintest.Env, mint solana.PublicKey) uint64 {
 	s, err := e.Node.RPC.GetTokenSupply(e.Ctx, mint, "confirmed")

@@ -103,7 +103,7 @@ func DevDaemons(e Env) []Daemon {
 		dir, port := filepath.Join(e.WorkersDir, strconv.Itoa(n)), e.port(workerPort+n)
 		device, config := filepath.Join(dir, "device.json"), filepath.Join(dir, "config.json")
 		settings := map[string]string{
-			"listen": listenAddr(port), "url": e.RPCURL, "cluster": "localnet", "device-keypair": device, "owner-keypair": wallet,
+			"listen": listenAddr(port), "url": e.RPCURL, "ws-url": e.WSURL, "cluster": "localnet", "device-keypair": device, "owner-keypair": wallet,
 			"oracles": strings.Join(oracles, ","), "state-dir": dir, "hardware-model": strconv.Itoa(int(registry.ModelCPU)),
 		}
 		if e.Ray != "" { // each worker a host of its own: its Ray nodes on 127.0.0.(n+1)

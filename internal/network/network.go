@@ -51,6 +51,7 @@ type Options struct {
 	// hash names (localnet for any chain that is no public one).
 	Cluster    string `key:"cluster" usage:"Anchor.toml cluster of the program ids: localnet, devnet, testnet or mainnet (default: the one the RPC's genesis hash names)"`
 	URL        string `key:"url" usage:"JSON-RPC URL (default: the cluster's standard endpoint)"`
+	WSURL      string `key:"ws-url" usage:"PubSub (websocket) URL for subscriptions (default: the JSON-RPC URL's host, ws, port + 1)"`
 	AnchorToml string `key:"anchor-toml" usage:"Anchor.toml to read the program ids from (default: the one built into the binary)"`
 	Mints      Mints
 	Commitment rpc.CommitmentType // empty: the chain client's default
@@ -98,6 +99,9 @@ func Open(ctx context.Context, o Options) (*Network, error) {
 	var opts []chain.Option
 	if o.Commitment != "" {
 		opts = append(opts, chain.WithCommitment(o.Commitment))
+	}
+	if o.WSURL != "" {
+		opts = append(opts, chain.WithWebsocket(o.WSURL))
 	}
 	n := New(chain.New(url, opts...), ids, o.Mints)
 	n.Cluster = cluster

@@ -30,7 +30,6 @@ type Set struct {
 	Oracles  []solana.PublicKey
 }
 
-
 // Sender heartbeats from one device.
 type Sender struct {
 	Device    wire.Signer
@@ -209,4 +208,3 @@ func Call(ctx context.Context, hc *http.Client, device wire.Signer, method, url 
 	}
 	return signer, resp.StatusCode, answer, nil
 }
-

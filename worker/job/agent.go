@@ -1,9 +1,13 @@
 // Package job is the device's side of a job: it accepts a proposal that meets the device's
 // terms, runs the job's Ray node while the job runs (the job's first slot runs the head, the
 // others join it), meets the other nodes through the oracles' relay, reports the node in its
-// heartbeats, and stops it when the job ends for the device. Each round derives what to do
-// from the chain (the Device's current job, the Job's slots), so a restarted worker resumes
-// where the chain says and adopts the node it left running.
+// heartbeats, and stops it when the job ends for the device.
+//
+// Proposals come through a subscription to the transactions that mention the device's
+// registry Device (assign_devices names it), after one scan of the escrow's jobs at start for
+// those proposed while the worker was down. Each round reads the Device (one account) and
+// serves its current job, so a restarted worker resumes where the chain says and adopts the
+// node it left running.
 package job
 
 import (
@@ -17,10 +21,12 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gagliardetto/solana-go"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
@@ -55,7 +61,8 @@ type Agent struct {
 
 	node      *ray.Node
 	token     jobsecret.Token
-	announced string // the last announcement sent, to send it again only when it changes
+	announced string     // the last announcement sent, to send it again only when it changes
+	mu        sync.Mutex // consider: the start-up scan and the subscription
 	declined  map[solana.PublicKey]bool
 	report    atomic.Pointer[wire.JobNode]
 }
@@ -68,12 +75,16 @@ func New(cfg Config, n *network.Network, key solana.PrivateKey, relays []string,
 // Node is what the device's heartbeats say of its Ray node (nil: it serves no job).
 func (a *Agent) Node() *wire.JobNode { return a.report.Load() }
 
-// Run works every cfg.Every until ctx ends. The node outlives the worker: a restart adopts it.
+// Run serves the device's job every cfg.Every and accepts proposals as they come, until ctx
+// ends. The node outlives the worker: a restart adopts it.
 func (a *Agent) Run(ctx context.Context) error {
-	return daemon.Every(ctx, a.cfg.Every, a.log, "job round", a.Round)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return daemon.Every(ctx, a.cfg.Every, a.log, "job round", a.Round) })
+	g.Go(func() error { return a.watch(ctx) })
+	return g.Wait()
 }
 
-// Round serves the job the device is hired on, or accepts a proposal when it has none.
+// Round serves the job the device is hired on, and stops its node when it has none.
 func (a *Agent) Round(ctx context.Context) error {
 	d, err := a.net.Registry.FetchDevice(ctx, a.net.Client, a.key.PublicKey())
 	if errors.Is(err, chain.ErrAccountNotFound) {
@@ -83,49 +94,95 @@ func (a *Agent) Round(ctx context.Context) error {
 		return fmt.Errorf("read device: %w", err)
 	}
 	if d.CurrentJob.IsZero() {
-		if err := a.stop(); err != nil {
-			return err
-		}
-		return a.acceptProposal(ctx, d)
+		return a.stop()
 	}
 	return a.serve(ctx, d.CurrentJob)
 }
 
-// acceptProposal accepts the first proposal of the device (in address order) whose job is
-// still open to it.
-func (a *Agent) acceptProposal(ctx context.Context, d *registry.Device) error {
-	if d.Status != registry.StatusActive {
-		return nil // only an Active device can be hired
+// watch accepts the proposals made while the worker was down (Proposals), then each new one
+// from the subscription to the device's transactions; the subscription reconnects and
+// backfills by itself, and a failed scan is retried with backoff.
+func (a *Agent) watch(ctx context.Context) error {
+	for pause := time.Second; ; pause = min(2*pause, 30*time.Second) {
+		err := a.Proposals(ctx)
+		if err == nil {
+			break
+		}
+		a.log.Warn("scan proposals", "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
 	}
 	device := a.net.Registry.DeviceAddress(a.key.PublicKey())
+	return a.net.Client.Stream(ctx, device, solana.Signature{}, func(ctx context.Context, ev chain.Event) error {
+		if ev.Err != nil {
+			return nil
+		}
+		data, err := chain.EventData(ev.Logs, a.net.Escrow.ID)
+		if err != nil {
+			return nil // not the escrow's, or not readable: nothing proposed here
+		}
+		for _, d := range data {
+			if !bytes.HasPrefix(d, escrow.Event_DeviceAssigned[:]) {
+				continue
+			}
+			if assigned, err := escrow.ParseEvent_DeviceAssigned(d); err == nil && assigned.Device == device {
+				a.consider(ctx, assigned.Job)
+			}
+		}
+		return nil
+	})
+}
+
+// Proposals accepts the first standing proposal of the device (jobs in address order), found
+// by one scan of the escrow's jobs.
+func (a *Agent) Proposals(ctx context.Context) error {
 	jobs, err := a.net.Client.ProgramAccounts(ctx, a.net.Escrow.ID, chain.Memcmp(0, escrow.Account_Job[:]))
 	if err != nil {
 		return fmt.Errorf("scan jobs: %w", err)
 	}
 	slices.SortFunc(jobs, func(x, y *chain.Account) int { return bytes.Compare(x.Address[:], y.Address[:]) })
 	for _, acct := range jobs {
-		j, err := escrow.ParseAccount_Job(acct.Data)
-		if err != nil || j.State != escrow.JobAssigned && j.State != escrow.JobRunning {
-			continue
-		}
-		for i, s := range j.Slots[:min(int(j.SlotCount), len(j.Slots))] {
-			if s.Device != device || s.State != escrow.SlotProposed {
-				continue
-			}
-			if a.declined[acct.Address] {
-				continue
-			}
-			if err := a.accept(ctx, acct.Address, j, d, uint8(i)); err != nil {
-				if errors.Is(err, escrow.ErrPriceBelowAsk) || errors.Is(err, escrow.ErrIoNotAccepted) {
-					a.declined[acct.Address] = true // its terms never change: said once
-				}
-				a.log.Warn("accept", "job", acct.Address, "slot", i, "err", err)
-				continue
-			}
+		if a.consider(ctx, acct.Address) {
 			return nil
 		}
 	}
 	return nil
+}
+
+// consider accepts the device's proposed slot on job when the device is Active and free and
+// the job's price meets its asks; it reports whether the device was hired.
+func (a *Agent) consider(ctx context.Context, job solana.PublicKey) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.declined[job] {
+		return false
+	}
+	d, err := a.net.Registry.FetchDevice(ctx, a.net.Client, a.key.PublicKey())
+	if err != nil || d.Status != registry.StatusActive || !d.CurrentJob.IsZero() {
+		return false // only an Active device that is not hired can be
+	}
+	j, err := a.net.Escrow.FetchJob(ctx, a.net.Client, job)
+	if err != nil || j.State != escrow.JobAssigned && j.State != escrow.JobRunning {
+		return false
+	}
+	device := a.net.Registry.DeviceAddress(a.key.PublicKey())
+	for i, s := range j.Slots[:min(int(j.SlotCount), len(j.Slots))] {
+		if s.Device != device || s.State != escrow.SlotProposed {
+			continue
+		}
+		err := a.accept(ctx, job, j, d, uint8(i))
+		if err == nil {
+			return true
+		}
+		if errors.Is(err, escrow.ErrPriceBelowAsk) || errors.Is(err, escrow.ErrIoNotAccepted) {
+			a.declined[job] = true // its terms never change: said once
+		}
+		a.log.Warn("accept", "job", job, "slot", i, "err", err)
+	}
+	return false
 }
 
 // accept takes slot of job, paid to the owner's associated account of the job's mint (created

@@ -74,7 +74,6 @@ func stateDir(t *testing.T) string {
 	return dir
 }
 
-
 // alive says whether pid runs (a zombie does not).
 func alive(pid int) bool {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
