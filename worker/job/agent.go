@@ -229,8 +229,8 @@ func (a *Agent) serve(ctx context.Context, job solana.PublicKey) error {
 	if board.Spec == nil {
 		return fmt.Errorf("job %s: the renter has not published its spec to the relay yet", job)
 	}
-	if a.node != nil && a.node.Spec.Job != job.String() {
-		if err := a.stop(); err != nil {
+	if a.node != nil && (a.node.Spec.Job != job.String() || !a.node.Running()) {
+		if err := a.stop(); err != nil { // another job's, or its processes died: started again below
 			return err
 		}
 	}
