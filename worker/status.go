@@ -334,6 +334,17 @@ func printOracle(w io.Writer, o *OracleView, now time.Time) {
 			for _, p := range hb.Health.Problems {
 				fmt.Fprintf(w, "    GPU problem      %s\n", p)
 			}
+			if j := hb.Telemetry.Job; j != nil {
+				node := "alive"
+				if !j.Alive {
+					node = "NOT alive"
+				}
+				fmt.Fprintf(w, "    Ray node         job %s: %s", j.Job, node)
+				if len(j.Members) > 0 {
+					fmt.Fprintf(w, ", head of %d member nodes", len(j.Members))
+				}
+				fmt.Fprintln(w)
+			}
 		}
 		if c := o.Seen.LastChallenge; c != nil {
 			fmt.Fprintf(w, "    last challenge   n = %d issued %s: %s", c.N, at(c.IssuedAt), c.Outcome)

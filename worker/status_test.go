@@ -193,3 +193,23 @@ func TestStatusShowsEachOraclesLastChallenge(t *testing.T) {
 	printOracle(&none, &OracleView{URL: "http://o", Seen: &wire.DeviceStatus{}}, now)
 	require.NotContains(t, none.String(), "last challenge", "no challenge yet: no line")
 }
+
+// The Ray node line says the job, whether the node is alive and, for a head, its members.
+func TestStatusShowsTheJobsRayNode(t *testing.T) {
+	job := solana.MustPublicKeyFromBase58("Ep8FBGdvYuvFYn4EbwCpfXuZKH9c6z7dDZUUPT7JPWqG")
+	line := func(node *wire.JobNode) string {
+		var b strings.Builder
+		hb := &wire.HeartbeatSeen{Sequence: 1, Telemetry: wire.Telemetry{Version: 1, Job: node}}
+		printOracle(&b, &OracleView{URL: "http://o", Seen: &wire.DeviceStatus{LastHeartbeat: hb}}, time.UnixMilli(0))
+		for _, l := range strings.Split(b.String(), "\n") {
+			if strings.HasPrefix(l, "    Ray node") {
+				return l
+			}
+		}
+		return ""
+	}
+	require.Equal(t, "    Ray node         job "+job.String()+": alive, head of 2 member nodes",
+		line(&wire.JobNode{Job: job, Alive: true, Members: []solana.PublicKey{{1}, {2}}}))
+	require.Equal(t, "    Ray node         job "+job.String()+": NOT alive", line(&wire.JobNode{Job: job}))
+	require.Equal(t, "", line(nil), "no job: no line")
+}
