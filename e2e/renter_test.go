@@ -44,7 +44,7 @@ func rayWorker(t *testing.T, e *chaintest.Env, oracles []*oracle, venv, ip strin
 	p := e.NewProvider(t, cpu, 1_000*chaintest.IO, 200*chaintest.IO)
 	require.NoError(t, e.Node.Airdrop(e.Ctx, p.DeviceKey.PublicKey(), solana.LAMPORTS_PER_SOL))
 	return runWorker(t, e, p, oracles, "-ray-address", ip, "-ray-port-base", fmt.Sprint(portBase), "-ray", filepath.Join(venv, "bin", "ray"),
-		"-ray-cpus", "1", "-job-every", "1s")
+		"-ray-cpus", "1", "-job-every", "1s", "-ray-stop-on-exit")
 }
 
 // cpuDevices are the registered CPU devices.

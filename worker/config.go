@@ -41,6 +41,7 @@ type Config struct {
 	Ray              string        `key:"ray" usage:"the ray executable of the pinned venv (target/venv/ray/bin/ray)"`
 	RayCPUs          int           `key:"ray-cpus" usage:"CPUs a job's Ray node may use (0: all of this host's)"`
 	JobEvery         time.Duration `key:"job-every" usage:"how often the worker looks for proposals and checks its job"`
+	RayStopOnExit    bool          `key:"ray-stop-on-exit" usage:"stop the job's Ray node when the worker exits (make dev); otherwise it keeps running and a restarted worker adopts it"`
 	GPUHelper        string        `key:"gpu-helper" usage:"the proof-of-compute GPU helper's command line, space-separated: the venv's python, worker/gpuhelper/gpunet_poc.py, --device cuda (empty: the CPU backend only)"`
 }
 

@@ -115,7 +115,8 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 			cpus = runtime.NumCPU()
 		}
 		runner := &ray.Runner{Ray: cfg.Ray, StateDir: cfg.StateDir, Log: d.Log.With("part", "ray")}
-		agent = job.New(job.Config{Address: cfg.RayAddress, PortBase: cfg.RayPortBase, CPUs: cpus, GPUs: len(monitor.Latest().GPUs), Every: cfg.JobEvery},
+		agent = job.New(job.Config{Address: cfg.RayAddress, PortBase: cfg.RayPortBase, CPUs: cpus, GPUs: len(monitor.Latest().GPUs), Every: cfg.JobEvery,
+			StopOnExit: cfg.RayStopOnExit},
 			n, key, urls, runner, d.Log.With("part", "job"))
 	} else {
 		d.Log.Warn("ray-address is empty: the device accepts no jobs")

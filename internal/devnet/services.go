@@ -109,6 +109,7 @@ func DevDaemons(e Env) []Daemon {
 		if e.Ray != "" { // each worker a host of its own: its Ray nodes on 127.0.0.(n+1)
 			settings["ray"], settings["ray-address"] = e.Ray, fmt.Sprintf("127.0.0.%d", n+1)
 			settings["ray-port-base"], settings["ray-cpus"] = strconv.Itoa(devRayPorts+200*n), "1"
+			settings["ray-stop-on-exit"] = "true" // make down leaves nothing running
 		}
 		daemons = append(daemons, Daemon{
 			Name: fmt.Sprintf("worker-%d", n), Bin: "target/bin/gpunet-worker", Port: port, Keys: []string{wallet}, NewKeys: []string{device},

@@ -47,6 +47,9 @@ type Config struct {
 	CPUs     int           // CPUs per node
 	GPUs     int           // GPUs per node
 	Every    time.Duration // how often a round runs
+	// StopOnExit stops the node when Run returns; otherwise it outlives the worker, which
+	// adopts it when it starts again (a service's restart costs the job nothing).
+	StopOnExit bool
 }
 
 // Agent runs one device's jobs.
@@ -76,12 +79,16 @@ func New(cfg Config, n *network.Network, key solana.PrivateKey, relays []string,
 func (a *Agent) Node() *wire.JobNode { return a.report.Load() }
 
 // Run serves the device's job every cfg.Every and accepts proposals as they come, until ctx
-// ends. The node outlives the worker: a restart adopts it.
+// ends; then it stops the node only with cfg.StopOnExit.
 func (a *Agent) Run(ctx context.Context) error {
-	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return daemon.Every(ctx, a.cfg.Every, a.log, "job round", a.Round) })
-	g.Go(func() error { return a.watch(ctx) })
-	return g.Wait()
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return daemon.Every(gctx, a.cfg.Every, a.log, "job round", a.Round) })
+	g.Go(func() error { return a.watch(gctx) })
+	err := g.Wait()
+	if a.cfg.StopOnExit {
+		err = errors.Join(err, a.stop())
+	}
+	return err
 }
 
 // Round serves the job the device is hired on, and stops its node when it has none.
