@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gagliardetto/solana-go"
-	ata "github.com/gagliardetto/solana-go/programs/associated-token-account"
 
 	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
@@ -139,12 +138,13 @@ func tokenAccount(owner, mint solana.PublicKey) solana.PublicKey {
 }
 
 // withTokenAccount prefixes ixs with creating owner's token account of mint when it does not
-// exist (the keeper pays its rent), so a closed account cannot block a job's end.
+// exist (the keeper pays its rent), so a closed account cannot block a job's end; the create
+// is idempotent, so two keepers racing to it both land.
 func (k *Keeper) withTokenAccount(known map[solana.PublicKey]*chain.Account, owner, mint solana.PublicKey, ixs ...solana.Instruction) []solana.Instruction {
 	if known[tokenAccount(owner, mint)] != nil {
 		return ixs
 	}
-	return append([]solana.Instruction{ata.NewCreateInstruction(k.payer.PublicKey(), owner, mint).Build()}, ixs...)
+	return append([]solana.Instruction{chain.CreateAssociatedTokenAccount(k.payer.PublicKey(), owner, mint)}, ixs...)
 }
 
 // job does one job's work. The named errors each crank takes as done are what its program
