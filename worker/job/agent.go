@@ -243,15 +243,18 @@ func (a *Agent) serve(ctx context.Context, job solana.PublicKey) error {
 	}
 	spec := ray.Spec{Job: job.String(), Head: slot == wire.HeadSlot, IP: a.cfg.Address, PortBase: a.cfg.PortBase, CPUs: a.cfg.CPUs, GPUs: a.cfg.GPUs}
 	ann := wire.NodeAnnouncement{Job: job, Device: a.key.PublicKey(), Slot: uint8(slot), Address: a.cfg.Address}
+	var recipients []solana.PublicKey // the head seals the job's token to these devices
 	if spec.Head {
-		err = a.runHead(ctx, j, board, spec, &ann)
+		if err = a.runHead(ctx, board, spec); err == nil {
+			recipients, err = a.deviceKeys(ctx, j)
+		}
 	} else {
 		err = a.runMember(ctx, board, spec)
 	}
 	if err != nil {
 		return err
 	}
-	if err := a.announce(ctx, ann); err != nil {
+	if err := a.announce(ctx, ann, spec, board.Spec.RenterKey, recipients); err != nil {
 		return err
 	}
 	report := &wire.JobNode{Job: job, Alive: a.node.Running()}
@@ -276,51 +279,29 @@ func (a *Agent) slotOf(j *escrow.Job) int {
 }
 
 // runHead starts (or adopts) the head with the job's token: the one it sealed to itself on the
-// relay before a restart, else a new one. ann gets the head's endpoints and the token sealed
-// to the renter, to itself and to every device proposed or hired on the job.
-func (a *Agent) runHead(ctx context.Context, j *escrow.Job, board *jobrelay.Verified, spec ray.Spec, ann *wire.NodeAnnouncement) error {
-	self, err := jobsecret.DeviceKey(ed25519.PrivateKey(a.key))
+// relay before a restart, else a new one.
+func (a *Agent) runHead(ctx context.Context, board *jobrelay.Verified, spec ray.Spec) error {
+	if a.node != nil {
+		return nil
+	}
+	token, err := jobsecret.NewToken(rand.Reader)
 	if err != nil {
 		return err
 	}
-	if a.node == nil {
-		token, err := jobsecret.NewToken(rand.Reader)
+	if prev, ok := board.Nodes[wire.HeadSlot]; ok && prev.Device == a.key.PublicKey() && prev.Head != nil {
+		self, err := jobsecret.DeviceKey(ed25519.PrivateKey(a.key))
 		if err != nil {
 			return err
 		}
-		if prev, ok := board.Nodes[wire.HeadSlot]; ok && prev.Device == a.key.PublicKey() && prev.Head != nil {
-			if t, err := jobsecret.Open(self, prev.Head.Sealed[a.key.PublicKey().String()], ann.Job); err == nil {
-				token = t
-			}
+		job, _ := solana.PublicKeyFromBase58(spec.Job)
+		if t, err := jobsecret.Open(self, prev.Head.Sealed[a.key.PublicKey().String()], job); err == nil {
+			token = t
 		}
-		if a.node, err = a.runner.Start(ctx, spec, token); err != nil {
-			return err
-		}
-		a.token = token
 	}
-	sealed := map[string][]byte{}
-	seal := func(name string, to jobsecret.PublicKey) error {
-		box, err := jobsecret.Seal(rand.Reader, a.token, to, ann.Job)
-		sealed[name] = box
+	if a.node, err = a.runner.Start(ctx, spec, token); err != nil {
 		return err
 	}
-	if err := seal(wire.SealedForRenter, board.Spec.RenterKey); err != nil {
-		return err
-	}
-	keys, err := a.deviceKeys(ctx, j)
-	if err != nil {
-		return err
-	}
-	for _, k := range keys {
-		pub, err := jobsecret.DevicePublicKey(ed25519.PublicKey(k[:]))
-		if err != nil {
-			return fmt.Errorf("device %s: %w", k, err)
-		}
-		if err := seal(k.String(), pub); err != nil {
-			return err
-		}
-	}
-	ann.Head = &wire.HeadEndpoints{GCSPort: spec.GCSPort(), DashboardPort: spec.DashboardPort(), ClientPort: spec.ClientPort(), Sealed: sealed}
+	a.token = token
 	return nil
 }
 
@@ -376,11 +357,33 @@ func (a *Agent) runMember(ctx context.Context, board *jobrelay.Verified, spec ra
 	return nil
 }
 
-// announce publishes ann when it differs from the last one sent.
-func (a *Agent) announce(ctx context.Context, ann wire.NodeAnnouncement) error {
-	key := fmt.Sprint(ann.Job, ann.Slot, ann.Address, ann.Head != nil && len(ann.Head.Sealed) > 0, sealedNames(ann))
+// announce publishes ann when it differs from the last one sent; a head's carries its
+// endpoints and the job's token sealed to the renter's key and to each of recipients, sealed
+// only then (a new member, say a replacement, is a new announcement).
+func (a *Agent) announce(ctx context.Context, ann wire.NodeAnnouncement, spec ray.Spec, renter jobsecret.PublicKey, recipients []solana.PublicKey) error {
+	key := fmt.Sprint(ann.Job, ann.Slot, ann.Address, renter, recipients)
 	if key == a.announced {
 		return nil
+	}
+	if spec.Head {
+		sealed := map[string][]byte{}
+		seal := func(name string, to jobsecret.PublicKey) (err error) {
+			sealed[name], err = jobsecret.Seal(rand.Reader, a.token, to, ann.Job)
+			return err
+		}
+		if err := seal(wire.SealedForRenter, renter); err != nil {
+			return err
+		}
+		for _, k := range recipients {
+			pub, err := jobsecret.DevicePublicKey(ed25519.PublicKey(k[:]))
+			if err != nil {
+				return fmt.Errorf("device %s: %w", k, err)
+			}
+			if err := seal(k.String(), pub); err != nil {
+				return err
+			}
+		}
+		ann.Head = &wire.HeadEndpoints{GCSPort: spec.GCSPort(), DashboardPort: spec.DashboardPort(), ClientPort: spec.ClientPort(), Sealed: sealed}
 	}
 	ann.Timestamp = a.now().UnixMilli()
 	var errs []error
@@ -394,18 +397,6 @@ func (a *Agent) announce(ctx context.Context, ann wire.NodeAnnouncement) error {
 	}
 	a.announced = key // one relay is enough to be found: readers gather from all
 	return nil
-}
-
-func sealedNames(ann wire.NodeAnnouncement) []string {
-	if ann.Head == nil {
-		return nil
-	}
-	var names []string
-	for n := range ann.Head.Sealed {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
 }
 
 // members are the member devices whose nodes the head sees alive, matched by the address
