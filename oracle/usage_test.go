@@ -20,15 +20,15 @@ import (
 )
 
 // rayNode heartbeats device key to every oracle twice a second, saying its Ray node on job is
-// alive, and as the head, which members it sees alive.
-func rayNode(ctx context.Context, wg *sync.WaitGroup, key solana.PrivateKey, oracles []*running, node wire.JobNode) {
+// alive, and as the head, which members it sees alive (node's answer at each beat).
+func rayNode(ctx context.Context, wg *sync.WaitGroup, key solana.PrivateKey, oracles []*running, node func() wire.JobNode) {
 	seq := uint64(0)
 	defer wg.Done()
 	for {
 		seq++
 		for _, o := range oracles {
 			body, _ := json.Marshal(wire.Heartbeat{Device: key.PublicKey(), Oracle: o.key.PublicKey(), Sequence: seq, Timestamp: time.Now().UnixMilli(),
-				Telemetry: wire.Telemetry{Version: 1, Job: &node}})
+				Telemetry: wire.Telemetry{Version: 1, Job: ptr(node())}})
 			sig, _ := wire.Sign(key, wire.DomainRequest, body)
 			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, o.url+wire.HeartbeatPath, bytes.NewReader(body))
 			req.Header.Set(wire.KeyHeader, key.PublicKey().String())
@@ -44,6 +44,10 @@ func rayNode(ctx context.Context, wg *sync.WaitGroup, key solana.PrivateKey, ora
 		}
 	}
 }
+
+func always(n wire.JobNode) func() wire.JobNode { return func() wire.JobNode { return n } }
+
+func ptr[T any](v T) *T { return &v }
 
 // Three oracles attest a 3-device job's usage from its Ray nodes' heartbeats: the head and the
 // member it lists are verified for every second they were on the job, the member the head
@@ -83,9 +87,9 @@ func TestUsageIsTheRayTimeTheHeadConfirms(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Add(3)
 	head, confirmed, unlisted := providers[0].DeviceKey, providers[1].DeviceKey, providers[2].DeviceKey
-	go rayNode(ctx, &wg, head, oracles, wire.JobNode{Job: job, Alive: true, Members: []solana.PublicKey{confirmed.PublicKey()}})
-	go rayNode(ctx, &wg, confirmed, oracles, wire.JobNode{Job: job, Alive: true})
-	go rayNode(ctx, &wg, unlisted, oracles, wire.JobNode{Job: job, Alive: true})
+	go rayNode(ctx, &wg, head, oracles, always(wire.JobNode{Job: job, Alive: true, Members: []solana.PublicKey{confirmed.PublicKey()}}))
+	go rayNode(ctx, &wg, confirmed, oracles, always(wire.JobNode{Job: job, Alive: true}))
+	go rayNode(ctx, &wg, unlisted, oracles, always(wire.JobNode{Job: job, Alive: true}))
 	defer func() { stop(); wg.Wait() }()
 	time.Sleep(time.Second) // the nodes are up before they join: every second on the job is served
 	for i, p := range providers {

@@ -4,13 +4,46 @@ import "github.com/gagliardetto/solana-go"
 
 // JobsPath is the oracles' relay for a job's rendezvous, under the job's address (base58):
 // GET JobsPath+job answers a JobBoard; PUT JobsPath+job+JobSpecPath takes the renter's
-// signed spec; PUT JobsPath+job+JobNodePath takes a hired device's signed NodeAnnouncement.
+// signed spec; PUT JobsPath+job+JobNodePath takes a hired device's signed NodeAnnouncement;
+// GET JobsPath+job+JobHealthPath answers the oracle's JobHealth.
 // The relay stores and serves what the chain lets it check; every entry keeps its signer's
 // signature, so a reader need not trust the oracle it asks.
 const (
-	JobsPath    = "/v1/jobs/"
-	JobSpecPath = "/spec"
-	JobNodePath = "/node"
+	JobsPath      = "/v1/jobs/"
+	JobSpecPath   = "/spec"
+	JobNodePath   = "/node"
+	JobHealthPath = "/health"
+)
+
+// JobHealth is one oracle's judgement of a running job's hired devices, from the heartbeats it
+// received, signed like every answer. The keeper replaces a device only when a quorum of
+// oracles' reports, each fresh on the keeper's clock, say it is down.
+type JobHealth struct {
+	Oracle solana.PublicKey `json:"oracle"`
+	Job    solana.PublicKey `json:"job"`
+	At     int64            `json:"at_ms"` // the oracle's clock when it judged
+	Slots  []SlotHealth     `json:"slots"` // the hired slots, by slot
+}
+
+// SlotHealth is an oracle's view of one hired slot. A device is down when its heartbeats
+// stopped (ReasonNoHeartbeat) or when its Ray node is not alive on the job: it says so itself,
+// or the head, itself up, no longer lists it (ReasonNodeLeft). Since is when the oracle last
+// saw it serve the job (the end of its last credit; its joining when it never served).
+type SlotHealth struct {
+	Slot   uint8            `json:"slot"`
+	Device solana.PublicKey `json:"device"` // the registry Device
+	Up     bool             `json:"up"`
+	Reason string           `json:"reason,omitempty"`
+	Since  int64            `json:"since_ms,omitempty"`
+}
+
+// Reasons a hired slot is down, or not judged yet.
+const (
+	ReasonNoHeartbeat = "no_heartbeat"
+	ReasonNodeLeft    = "node_left"
+	// ReasonStarting: hired less than the oracle's start grace ago and its node never came up;
+	// counted as up.
+	ReasonStarting = "starting"
 )
 
 // JobSpec is the renter's off-chain description of a job. Its SHA-256 over the exact bytes

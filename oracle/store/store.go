@@ -96,15 +96,48 @@ func (s *Store) Credits(ctx context.Context, device string, fromMs, untilMs int6
 
 // JobCredits are the intervals credited to device while it said its Ray node for job was alive.
 func (s *Store) JobCredits(ctx context.Context, device, job string, fromMs, untilMs int64) ([]uptime.Interval, error) {
-	return s.credits(ctx, `AND telemetry ? 'job' AND telemetry->'job'->>'job' = $4 AND (telemetry->'job'->>'alive')::boolean`,
-		device, fromMs, untilMs, job)
+	return s.credits(ctx, onJob, device, fromMs, untilMs, job)
 }
 
 // HeadCredits are the intervals credited to head while it said its Ray node for job was alive
 // and listed member's node alive in its cluster.
 func (s *Store) HeadCredits(ctx context.Context, head, job, member string, fromMs, untilMs int64) ([]uptime.Interval, error) {
-	return s.credits(ctx, `AND telemetry ? 'job' AND telemetry->'job'->>'job' = $4 AND (telemetry->'job'->>'alive')::boolean
-		AND jsonb_exists(telemetry->'job'->'members', $5)`, head, fromMs, untilMs, job, member)
+	return s.credits(ctx, listedByHead, head, fromMs, untilMs, job, member)
+}
+
+// Filters of the heartbeats credited to a job's nodes, on the arguments after the device and
+// the span ($4 the job, $5 a member): the device's node alive on the job; and the head's node
+// alive listing the member's.
+const (
+	onJob        = `AND telemetry ? 'job' AND telemetry->'job'->>'job' = $4 AND (telemetry->'job'->>'alive')::boolean`
+	listedByHead = onJob + ` AND jsonb_exists(telemetry->'job'->'members', $5)`
+)
+
+// LastCredit is the end of device's last credit, among those ending after sinceMs (0: none).
+func (s *Store) LastCredit(ctx context.Context, device string, sinceMs, nowMs int64) (int64, error) {
+	return s.lastCredit(ctx, ``, device, sinceMs, nowMs)
+}
+
+// LastJobCredit is the end of device's last credit while its node was alive on job, among
+// those ending after sinceMs (0: none).
+func (s *Store) LastJobCredit(ctx context.Context, device, job string, sinceMs, nowMs int64) (int64, error) {
+	return s.lastCredit(ctx, onJob, device, sinceMs, nowMs, job)
+}
+
+// LastHeadCredit is the end of head's last credit while it listed member's node alive on job,
+// among those ending after sinceMs (0: none).
+func (s *Store) LastHeadCredit(ctx context.Context, head, job, member string, sinceMs, nowMs int64) (int64, error) {
+	return s.lastCredit(ctx, listedByHead, head, sinceMs, nowMs, job, member)
+}
+
+func (s *Store) lastCredit(ctx context.Context, where, device string, sinceMs, nowMs int64, args ...any) (int64, error) {
+	var last *int64
+	err := s.pool.QueryRow(ctx, `SELECT max(credited_until_ms) FROM heartbeats
+		WHERE device = $1 AND credited_until_ms > $2 AND received_ms < $3 `+where, append([]any{device, sinceMs, nowMs}, args...)...).Scan(&last)
+	if err != nil || last == nil {
+		return 0, err
+	}
+	return *last, nil
 }
 
 // credits are device's credited intervals overlapping [fromMs, untilMs) among the heartbeats

@@ -104,23 +104,32 @@ func (v *Registry) Device(ctx context.Context, key solana.PublicKey) (*registry.
 	return get(ctx, v, v.devices, key)
 }
 
-// Jobs is a cached view of program's Jobs sharing v's TTL, read budget and counter.
+// Jobs is a cached view of program's Jobs, and of the Devices their slots name, sharing v's
+// TTL, read budget and counter.
 func (v *Registry) Jobs(program onescrow.Program) *Jobs {
-	return &Jobs{program: program, view: v, jobs: &cache[*escrow.Job]{label: "job", missing: ErrUnknownJob,
-		entries: map[solana.PublicKey]entry[*escrow.Job]{}, fetch: func(ctx context.Context, addr solana.PublicKey) (*escrow.Job, error) {
-			a, err := v.reader.Accounts(ctx, []solana.PublicKey{addr})
-			if err != nil {
-				return nil, err
-			}
-			if a[0] == nil || a[0].Owner != program.ID { // the escrow writes Jobs only at its PDAs
-				return nil, ErrUnknownJob
-			}
-			j, err := escrow.ParseAccount_Job(a[0].Data)
-			if err != nil {
-				return nil, ErrUnknownJob
-			}
-			return j, nil
-		}}}
+	return &Jobs{program: program, view: v,
+		jobs:    at(v, "job", program.ID, ErrUnknownJob, escrow.ParseAccount_Job),
+		devices: at(v, "device", program.Registry.ID, ErrUnknownDevice, registry.ParseAccount_Device)}
+}
+
+// at is a cache of owner's accounts read by address and decoded by parse; an account another
+// program owns, or that does not decode, is missing.
+func at[T any](v *Registry, label string, owner solana.PublicKey, missing error, parse func([]byte) (T, error)) *cache[T] {
+	return &cache[T]{label: label, missing: missing, entries: map[solana.PublicKey]entry[T]{}, fetch: func(ctx context.Context, addr solana.PublicKey) (T, error) {
+		var zero T
+		a, err := v.reader.Accounts(ctx, []solana.PublicKey{addr})
+		if err != nil {
+			return zero, err
+		}
+		if a[0] == nil || a[0].Owner != owner { // the programs write these only at their PDAs
+			return zero, missing
+		}
+		out, err := parse(a[0].Data)
+		if err != nil {
+			return zero, missing
+		}
+		return out, nil
+	}}
 }
 
 // Jobs is a cached view of the escrow's Jobs.
@@ -128,6 +137,7 @@ type Jobs struct {
 	program onescrow.Program
 	view    *Registry
 	jobs    *cache[*escrow.Job]
+	devices *cache[*registry.Device] // by address
 }
 
 // Job is the Job at addr, at most the view's ttl old, or ErrUnknownJob (no account, or not an
@@ -139,6 +149,11 @@ func (j *Jobs) Job(ctx context.Context, addr solana.PublicKey) (*escrow.Job, err
 // DeviceAddress is the registry Device of deviceKey, as a Job's slots name it.
 func (j *Jobs) DeviceAddress(deviceKey solana.PublicKey) solana.PublicKey {
 	return j.program.Registry.DeviceAddress(deviceKey)
+}
+
+// DeviceAt is the registry Device at address (a Job slot's device), like Job.
+func (j *Jobs) DeviceAt(ctx context.Context, address solana.PublicKey) (*registry.Device, error) {
+	return get(ctx, j.view, j.devices, address)
 }
 
 // get is c's account at key, read through v's budget when not cached.
