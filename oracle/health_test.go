@@ -71,7 +71,9 @@ func TestJobHealth(t *testing.T) {
 		require.NoError(t, e.Send([]solana.PrivateKey{renter, p.DeviceKey}, chaintest.Must(e.Network.Escrow.AcceptJob(job, p.DeviceKey.PublicKey(),
 			e.TokenAccount(t, e.IOSDMint, p.Owner.PublicKey(), 0), uint8(i)))))
 	}
-	up := func(slot int) wire.SlotHealth { return wire.SlotHealth{Slot: uint8(slot), Device: providers[slot].Device, Up: true} }
+	up := func(slot int) wire.SlotHealth {
+		return wire.SlotHealth{Slot: uint8(slot), Device: providers[slot].Device, Up: true}
+	}
 	require.Eventually(t, func() bool {
 		h := health(t, o, job)
 		return len(h.Slots) == 3 && h.Slots[0] == up(0) && h.Slots[1] == up(1) && h.Slots[2] == up(2)
