@@ -28,10 +28,16 @@ import (
 // replayed one, say) or one from the future is dropped.
 const MaxAge = 30 * time.Second
 
+// Report is an oracle's checked report, and where the oracle answers.
+type Report struct {
+	URL string
+	wire.JobHealth
+}
+
 // Ask asks every oracle at urls for its health report of job, in parallel, and returns those
 // that check: signed by one of oracles (the registry's live set), by the oracle the report
 // names, about job, fresh at now (MaxAge); one per oracle. errs are the others' reasons.
-func Ask(ctx context.Context, client *http.Client, urls []string, job solana.PublicKey, oracles []solana.PublicKey, now time.Time) (reports []wire.JobHealth, errs []error) {
+func Ask(ctx context.Context, client *http.Client, urls []string, job solana.PublicKey, oracles []solana.PublicKey, now time.Time) (reports []Report, errs []error) {
 	var (
 		mu sync.Mutex
 		wg sync.WaitGroup
@@ -47,13 +53,13 @@ func Ask(ctx context.Context, client *http.Client, urls []string, job solana.Pub
 				errs = append(errs, fmt.Errorf("%s: %w", url, err))
 				return
 			}
-			if !slices.ContainsFunc(reports, func(r wire.JobHealth) bool { return r.Oracle == h.Oracle }) {
-				reports = append(reports, *h)
+			if !slices.ContainsFunc(reports, func(r Report) bool { return r.Oracle == h.Oracle }) {
+				reports = append(reports, Report{URL: url, JobHealth: *h})
 			}
 		}()
 	}
 	wg.Wait()
-	slices.SortFunc(reports, func(a, b wire.JobHealth) int { return bytes.Compare(a.Oracle[:], b.Oracle[:]) })
+	slices.SortFunc(reports, func(a, b Report) int { return bytes.Compare(a.Oracle[:], b.Oracle[:]) })
 	return reports, errs
 }
 
@@ -107,7 +113,7 @@ type Seen struct {
 
 // Faults are j's hired slots that at least quorum of reports (one per oracle, as Ask returns
 // them) say are down, about the device the slot holds now.
-func Faults(j *escrow.Job, reports []wire.JobHealth, quorum int) []Fault {
+func Faults(j *escrow.Job, reports []Report, quorum int) []Fault {
 	var out []Fault
 	for i, s := range j.Slots[:min(int(j.SlotCount), len(j.Slots))] {
 		if s.State != escrow.SlotHired {

@@ -63,7 +63,7 @@ func TestAskAndFaults(t *testing.T) {
 	j.Slots[1] = escrow.Slot{Device: devices[1], State: escrow.SlotHired}
 	require.Empty(t, jobhealth.Faults(j, reports, 2), "one oracle's word")
 
-	fresh := append(reports, report(keys[1], job, now))
+	fresh := append(reports, jobhealth.Report{JobHealth: report(keys[1], job, now)})
 	faults := jobhealth.Faults(j, fresh, 2)
 	require.Len(t, faults, 1)
 	require.Equal(t, uint8(1), faults[0].Slot)

@@ -25,6 +25,7 @@ type Jobs interface {
 	Job(ctx context.Context, job solana.PublicKey) (*escrow.Job, error)
 	DeviceAddress(deviceKey solana.PublicKey) solana.PublicKey
 	DeviceAt(ctx context.Context, address solana.PublicKey) (*registry.Device, error)
+	RegistryID() solana.PublicKey
 }
 
 // Bounds of a head's sealed tokens: the renter's and one per slot of a job, each a sealed box
@@ -37,13 +38,15 @@ const (
 // Relay serves the job relay (wire.JobsPath) reading jobs from jobs: PUT of a renter's spec
 // and of a hired device's node announcement, each checked against the chain and stored as
 // signed; GET of a job's board. Writers share a rate limit per signer (as many as heartbeats),
-// readers the status endpoint's per address; GET of a job's health (health.go).
+// readers the status endpoint's per address; GET of a job's health (health.go); POST of a
+// slash to co-sign (slash.go).
 func (s *Server) Relay(jobs Jobs) {
 	s.jobs = jobs
 	s.app.Put(wire.JobsPath+":job"+wire.JobSpecPath, func(c *fiber.Ctx) error { return s.relayPut(c, s.putSpec) })
 	s.app.Put(wire.JobsPath+":job"+wire.JobNodePath, func(c *fiber.Ctx) error { return s.relayPut(c, s.putNode) })
 	s.app.Get(wire.JobsPath+":job", s.board)
 	s.app.Get(wire.JobsPath+":job"+wire.JobHealthPath, s.health)
+	s.app.Post(wire.SlashPath, s.cosignSlash)
 }
 
 // relayPut checks a relay PUT's path and signature, then answers what put says: the entry as

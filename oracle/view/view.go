@@ -151,6 +151,9 @@ func (j *Jobs) DeviceAddress(deviceKey solana.PublicKey) solana.PublicKey {
 	return j.program.Registry.DeviceAddress(deviceKey)
 }
 
+// RegistryID is the registry program's id.
+func (j *Jobs) RegistryID() solana.PublicKey { return j.program.Registry.ID }
+
 // DeviceAt is the registry Device at address (a Job slot's device), like Job.
 func (j *Jobs) DeviceAt(ctx context.Context, address solana.PublicKey) (*registry.Device, error) {
 	return get(ctx, j.view, j.devices, address)
