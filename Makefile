@@ -107,7 +107,8 @@ test-validator: deps programs localnet-build
 # program benchmark sends its instructions once: CU are deterministic, not timed), and the
 # proof of compute's prover and verifier (n = 4096's CPU multiply alone is ~11 s on 2 cores),
 # its multiply through the helper process (numpy here; CUDA in scripts/gpu-check.sh), and the
-# scheduler: 10,000 requests against 100,000 devices on one core.
+# scheduler: 10,000 requests against 100,000 devices on one core; and making and removing the
+# end-to-end test's three hosts (harness.LAN: network namespaces, as root).
 bench: deps programs localnet-build
 	$(Q)$(call say,BENCH,internal/sbpf)$(GO) test ./internal/sbpf/ -run '^$$' -bench .
 	$(Q)$(call say,BENCH,programs)$(GO) test ./programs/... -run '^$$' -bench . -benchtime 1x
@@ -115,6 +116,7 @@ bench: deps programs localnet-build
 	$(Q)$(call say,BENCH,oracle)$(GO) test ./oracle/... -run '^$$' -bench .
 	$(Q)$(call say,BENCH,internal/scheduler)$(GO) test ./internal/scheduler/ -run '^$$' -bench . -cpu 1
 	$(Q)$(call say,BENCH,worker/gpuhelper)$(GO) test ./worker/gpuhelper/ -run '^$$' -bench .
+	$(Q)$(call say,BENCH,internal/harness)$(GO) test ./internal/harness/ -run '^$$' -bench .
 
 clean:
 	rm -rf target localnet/dist client/ts/dist

@@ -1,6 +1,10 @@
 // Package harness is what the test harnesses (internal/localnet, internal/chaintest,
 // internal/pg/pgtest) need from a test, as interfaces that *testing.T and *testing.B
 // satisfy, so that those packages import no `testing` and can also serve make dev and tools.
+//
+// It also makes separate hosts for end-to-end tests: a LAN (NewLAN, as root) is network
+// namespaces on a bridge of the machine, whose hosts can be cut off (Partition) and
+// reconnected (Heal); see LAN.
 package harness
 
 import (

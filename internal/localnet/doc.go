@@ -8,6 +8,9 @@
 // `make localnet-build` (or `npm --prefix localnet ci && npm --prefix localnet run build`)
 // first.
 //
+// It serves on 127.0.0.1; WithHost(lan.Addr()) serves it on a harness.LAN's bridge address
+// instead, where the LAN's network namespaces reach it too.
+//
 // Every key the localnet uses is a DEV-ONLY key derived from a public seed; Key(name)
 // reads them from the node's keys directory.
 package localnet

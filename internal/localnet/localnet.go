@@ -37,9 +37,9 @@ var ErrExited = errors.New("localnet exited before it was ready")
 
 // Node is a running localnet.
 type Node struct {
-	// RPCURL is the JSON-RPC endpoint (http://127.0.0.1:PORT).
+	// RPCURL is the JSON-RPC endpoint (http://HOST:PORT, HOST 127.0.0.1 unless WithHost).
 	RPCURL string
-	// WSURL is the PubSub endpoint (ws://127.0.0.1:PORT).
+	// WSURL is the PubSub endpoint (ws://HOST:PORT).
 	WSURL string
 	// KeysDir holds the DEV-ONLY keypairs (NAME.json, Solana CLI format).
 	KeysDir string
@@ -65,6 +65,7 @@ type options struct {
 	deployDir  string
 	stateDir   string
 	keysDir    string
+	host       string
 	rpcPort    int
 	wsPort     int
 	slotMs     int
@@ -92,7 +93,13 @@ func WithProgram(name, soPath string) Option {
 	return func(o *options) { o.programs = append(o.programs, name+"="+soPath) }
 }
 
-// WithPorts serves JSON-RPC on rpc and PubSub on ws on 127.0.0.1 (default 0 for both: free ports
+// WithHost serves JSON-RPC and PubSub on the address addr instead of 127.0.0.1, and RPCURL
+// and WSURL name it. A process in a network namespace cannot reach the host's 127.0.0.1:
+// give the host's address on a harness.LAN (LAN.Addr), which the host reaches as well, so
+// one URL serves the host and every namespace.
+func WithHost(addr string) Option { return func(o *options) { o.host = addr } }
+
+// WithPorts serves JSON-RPC on rpc and PubSub on ws on 127.0.0.1 (or WithHost's address) (default 0 for both: free ports
 // the system picks, read back from the localnet's output), so a localnet restarted on the same
 // state answers at the same URLs.
 func WithPorts(rpc, ws int) Option { return func(o *options) { o.rpcPort, o.wsPort = rpc, ws } }
@@ -181,7 +188,7 @@ func Launch(ctx context.Context, opts ...Option) (*Node, error) {
 
 // resolve applies opts over the defaults and checks that the localnet is built.
 func resolve(opts []Option) (options, error) {
-	o := options{node: "node", slotMs: 400, timeout: 60 * time.Second}
+	o := options{node: "node", host: "127.0.0.1", slotMs: 400, timeout: 60 * time.Second}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -245,7 +252,7 @@ func (n *Node) prepareDirs(o *options) error {
 // args is the localnet's command line.
 func (o options) args() []string {
 	args := []string{filepath.Join(o.root, MainJS),
-		"--rpc-port", fmt.Sprint(o.rpcPort), "--ws-port", fmt.Sprint(o.wsPort), "--host", "127.0.0.1",
+		"--rpc-port", fmt.Sprint(o.rpcPort), "--ws-port", fmt.Sprint(o.wsPort), "--host", o.host,
 		"--anchor-toml", o.anchorToml, "--deploy-dir", o.deployDir,
 		"--state", o.stateDir, "--keys-dir", o.keysDir,
 		"--slot-ms", fmt.Sprint(o.slotMs),
