@@ -683,12 +683,13 @@ func NewCountProofInstruction(
 }
 
 // Builds a "slash" instruction.
-// Moves the offence's share of the device's stake (then of its unstake ticket) into the slash // record's escrow and suspends the device. Needs the signatures of a quorum of distinct live oracles // over the evidence: the authority (if an oracle) and further oracle signers as remaining accounts; // the authority submits and pays (the keeper, say) but never decides alone. One slash per evidence // hash, at most one pending per device and offence, and at most max_slash_period_bps per period.
+// Moves the offence's share of the device's stake (then of its unstake ticket) into the slash // record's escrow and suspends the device. Needs the signatures of a quorum of distinct live oracles // over the evidence: the authority (if an oracle) and further oracle signers as remaining accounts; // the authority submits and pays (the keeper, say) but never decides alone. One slash per evidence // hash, at most one pending per device and offence, and at most max_slash_period_bps per period. // With an escrow Job that lists the device, the record names the job's renter as its beneficiary.
 func NewSlashInstruction(
 	// Params:
 	offenceParam uint8,
 	evidenceHashParam [32]uint8,
 	escrowBumpParam uint8,
+	escrowAuthorityBumpParam uint8,
 
 	// Accounts:
 	configAccount solanago.PublicKey,
@@ -702,6 +703,7 @@ func NewSlashInstruction(
 	ioMintAccount solanago.PublicKey,
 	tokenProgramAccount solanago.PublicKey,
 	systemProgramAccount solanago.PublicKey,
+	jobAccount solanago.PublicKey,
 ) (solanago.Instruction, error) {
 	buf__ := new(bytes.Buffer)
 	enc__ := binary.NewBorshEncoder(buf__)
@@ -726,6 +728,11 @@ func NewSlashInstruction(
 		err = enc__.Encode(escrowBumpParam)
 		if err != nil {
 			return nil, errors.NewField("escrowBumpParam", err)
+		}
+		// Serialize `escrowAuthorityBumpParam`:
+		err = enc__.Encode(escrowAuthorityBumpParam)
+		if err != nil {
+			return nil, errors.NewField("escrowAuthorityBumpParam", err)
 		}
 	}
 	accounts__ := solanago.AccountMetaSlice{}
@@ -757,6 +764,11 @@ func NewSlashInstruction(
 		accounts__.Append(solanago.NewAccountMeta(tokenProgramAccount, false, false))
 		// Account 10 "system_program": Read-only, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(systemProgramAccount, false, false))
+		// Account 11 "job": Read-only, Non-signer, Required
+		// The escrow Job the device abandoned (it must list the device, hired or left): its renter
+		// becomes the record's beneficiary and receives the compensation share. The system program
+		// when the offence abandoned no job: the compensation then goes to the pool.
+		accounts__.Append(solanago.NewAccountMeta(jobAccount, false, false))
 	}
 
 	// Create the instruction.
@@ -815,7 +827,7 @@ func NewResolveAppealInstruction(
 }
 
 // Builds a "finalize_slash" instruction.
-// After the appeal window anyone finalizes a slash: burn, treasury and compensation shares.
+// After the appeal window anyone finalizes a slash: burn, treasury and compensation shares; the // compensation goes to the record's beneficiary (an IO token account it owns), else to the pool.
 func NewFinalizeSlashInstruction(
 	configAccount solanago.PublicKey,
 	deviceAccount solanago.PublicKey,
@@ -823,7 +835,7 @@ func NewFinalizeSlashInstruction(
 	slashEscrowAccount solanago.PublicKey,
 	ioMintAccount solanago.PublicKey,
 	treasuryAccount solanago.PublicKey,
-	compensationPoolAccount solanago.PublicKey,
+	compensationAccount solanago.PublicKey,
 	payerAccount solanago.PublicKey,
 	tokenProgramAccount solanago.PublicKey,
 ) (solanago.Instruction, error) {
@@ -843,8 +855,10 @@ func NewFinalizeSlashInstruction(
 		accounts__.Append(solanago.NewAccountMeta(ioMintAccount, true, false))
 		// Account 5 "treasury": Writable, Non-signer, Required
 		accounts__.Append(solanago.NewAccountMeta(treasuryAccount, true, false))
-		// Account 6 "compensation_pool": Writable, Non-signer, Required
-		accounts__.Append(solanago.NewAccountMeta(compensationPoolAccount, true, false))
+		// Account 6 "compensation": Writable, Non-signer, Required
+		// The record's beneficiary's IO token account when it has one (the renter of the job the
+		// device abandoned), else the configured compensation pool.
+		accounts__.Append(solanago.NewAccountMeta(compensationAccount, true, false))
 		// Account 7 "payer": Writable, Non-signer, Required
 		// Who paid the record's rent; gets it back.
 		accounts__.Append(solanago.NewAccountMeta(payerAccount, true, false))

@@ -56,6 +56,8 @@ var (
 	ErrHardwareClassInUse        = &programerr.Error{Program: "registry", Code: 6134, Name: "HardwareClassInUse", Msg: "A hardware class that registered devices use cannot be removed"}
 	ErrSlashAlreadyPending       = &programerr.Error{Program: "registry", Code: 6135, Name: "SlashAlreadyPending", Msg: "A slash for this offence is already pending on the device"}
 	ErrSlashCapReached           = &programerr.Error{Program: "registry", Code: 6136, Name: "SlashCapReached", Msg: "The device's slash cap for this period is reached"}
+	ErrNotEscrowJob              = &programerr.Error{Program: "registry", Code: 6137, Name: "NotEscrowJob", Msg: "The job is neither the system program nor a Job of the config's escrow"}
+	ErrDeviceNotOnJob            = &programerr.Error{Program: "registry", Code: 6138, Name: "DeviceNotOnJob", Msg: "The job does not list the device as hired or left"}
 )
 
 // Errors maps each error code of the program to its error.
@@ -110,6 +112,8 @@ var Errors = programerr.Table{
 	6134: ErrHardwareClassInUse,
 	6135: ErrSlashAlreadyPending,
 	6136: ErrSlashCapReached,
+	6137: ErrNotEscrowJob,
+	6138: ErrDeviceNotOnJob,
 }
 
 // DecodeError returns the program's named error for the custom program error that err carries
@@ -123,7 +127,7 @@ const (
 	DeviceSize        = 488
 	UnstakeTicketSize = 96
 	ProofWindowSize   = 304
-	SlashRecordSize   = 176
+	SlashRecordSize   = 240
 )
 
 // Where each instruction's accounts sit in its account list.
@@ -209,6 +213,7 @@ const (
 	SlashAccountIoMint                   = 8
 	SlashAccountTokenProgram             = 9
 	SlashAccountSystemProgram            = 10
+	SlashAccountJob                      = 11
 	ResolveAppealAccountConfig           = 0
 	ResolveAppealAccountDevice           = 1
 	ResolveAppealAccountProvider         = 2
@@ -224,7 +229,7 @@ const (
 	FinalizeSlashAccountSlashEscrow      = 3
 	FinalizeSlashAccountIoMint           = 4
 	FinalizeSlashAccountTreasury         = 5
-	FinalizeSlashAccountCompensationPool = 6
+	FinalizeSlashAccountCompensation     = 6
 	FinalizeSlashAccountPayer            = 7
 	FinalizeSlashAccountTokenProgram     = 8
 	SetDeviceJobAccountConfig            = 0

@@ -1953,6 +1953,13 @@ type SlashRecord struct {
 	Bump       uint8    `json:"bump"`
 	EscrowBump uint8    `json:"escrowBump"`
 	Padding    [3]uint8 `json:"padding"`
+
+	// The renter of the job the device abandoned: finalize_slash pays it the compensation share
+	// (zero: the compensation pool).
+	Beneficiary solanago.PublicKey `json:"beneficiary"`
+
+	// That escrow Job (zero when none).
+	Job solanago.PublicKey `json:"job"`
 }
 
 func (obj SlashRecord) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -2040,6 +2047,16 @@ func (obj SlashRecord) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
 	err = encoder.Encode(obj.Padding)
 	if err != nil {
 		return errors.NewField("Padding", err)
+	}
+	// Serialize `Beneficiary`:
+	err = encoder.Encode(obj.Beneficiary)
+	if err != nil {
+		return errors.NewField("Beneficiary", err)
+	}
+	// Serialize `Job`:
+	err = encoder.Encode(obj.Job)
+	if err != nil {
+		return errors.NewField("Job", err)
 	}
 	return nil
 }
@@ -2139,6 +2156,16 @@ func (obj *SlashRecord) UnmarshalWithDecoder(decoder *binary.Decoder) (err error
 	err = decoder.Decode(&obj.Padding)
 	if err != nil {
 		return errors.NewField("Padding", err)
+	}
+	// Deserialize `Beneficiary`:
+	err = decoder.Decode(&obj.Beneficiary)
+	if err != nil {
+		return errors.NewField("Beneficiary", err)
+	}
+	// Deserialize `Job`:
+	err = decoder.Decode(&obj.Job)
+	if err != nil {
+		return errors.NewField("Job", err)
 	}
 	return nil
 }
@@ -3359,6 +3386,12 @@ type DeviceSlashed struct {
 
 	// The oracles that signed the evidence, in oracle-set order; the rest zero.
 	Signers [16]solanago.PublicKey `json:"signers"`
+
+	// The renter the compensation share goes to at finalization (zero: the pool).
+	Beneficiary solanago.PublicKey `json:"beneficiary"`
+
+	// The escrow Job the device abandoned (zero when none).
+	Job solanago.PublicKey `json:"job"`
 }
 
 func (obj DeviceSlashed) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -3406,6 +3439,16 @@ func (obj DeviceSlashed) MarshalWithEncoder(encoder *binary.Encoder) (err error)
 	err = encoder.Encode(obj.Signers)
 	if err != nil {
 		return errors.NewField("Signers", err)
+	}
+	// Serialize `Beneficiary`:
+	err = encoder.Encode(obj.Beneficiary)
+	if err != nil {
+		return errors.NewField("Beneficiary", err)
+	}
+	// Serialize `Job`:
+	err = encoder.Encode(obj.Job)
+	if err != nil {
+		return errors.NewField("Job", err)
 	}
 	return nil
 }
@@ -3465,6 +3508,16 @@ func (obj *DeviceSlashed) UnmarshalWithDecoder(decoder *binary.Decoder) (err err
 	err = decoder.Decode(&obj.Signers)
 	if err != nil {
 		return errors.NewField("Signers", err)
+	}
+	// Deserialize `Beneficiary`:
+	err = decoder.Decode(&obj.Beneficiary)
+	if err != nil {
+		return errors.NewField("Beneficiary", err)
+	}
+	// Deserialize `Job`:
+	err = decoder.Decode(&obj.Job)
+	if err != nil {
+		return errors.NewField("Job", err)
 	}
 	return nil
 }
@@ -3563,6 +3616,12 @@ type SlashFinalized struct {
 	Burned         uint64             `json:"burned"`
 	ToTreasury     uint64             `json:"toTreasury"`
 	ToCompensation uint64             `json:"toCompensation"`
+
+	// Whose IO token account received to_compensation: the record's beneficiary (zero: the pool).
+	Beneficiary solanago.PublicKey `json:"beneficiary"`
+
+	// The token account that received to_compensation.
+	Compensation solanago.PublicKey `json:"compensation"`
 }
 
 func (obj SlashFinalized) MarshalWithEncoder(encoder *binary.Encoder) (err error) {
@@ -3590,6 +3649,16 @@ func (obj SlashFinalized) MarshalWithEncoder(encoder *binary.Encoder) (err error
 	err = encoder.Encode(obj.ToCompensation)
 	if err != nil {
 		return errors.NewField("ToCompensation", err)
+	}
+	// Serialize `Beneficiary`:
+	err = encoder.Encode(obj.Beneficiary)
+	if err != nil {
+		return errors.NewField("Beneficiary", err)
+	}
+	// Serialize `Compensation`:
+	err = encoder.Encode(obj.Compensation)
+	if err != nil {
+		return errors.NewField("Compensation", err)
 	}
 	return nil
 }
@@ -3629,6 +3698,16 @@ func (obj *SlashFinalized) UnmarshalWithDecoder(decoder *binary.Decoder) (err er
 	err = decoder.Decode(&obj.ToCompensation)
 	if err != nil {
 		return errors.NewField("ToCompensation", err)
+	}
+	// Deserialize `Beneficiary`:
+	err = decoder.Decode(&obj.Beneficiary)
+	if err != nil {
+		return errors.NewField("Beneficiary", err)
+	}
+	// Deserialize `Compensation`:
+	err = decoder.Decode(&obj.Compensation)
+	if err != nil {
+		return errors.NewField("Compensation", err)
 	}
 	return nil
 }

@@ -165,19 +165,45 @@ func (p Program) CloseStaleProof(deviceKey solana.PublicKey, window uint64, paye
 
 // Slash slashes owner's device for an offence (registry.Offence...) with evidence that a quorum of oracles signed:
 // authority submits it and pays (anyone, the keeper say; it counts as a signer when it is an
-// oracle) and the oracles are cosigners (appended as signing accounts).
+// oracle) and the oracles are cosigners (appended as signing accounts). The slash names no job:
+// its compensation share goes to the configured pool (SlashJob names the renter's job).
 func (p Program) Slash(authority, owner, deviceKey, ioMint solana.PublicKey, offence uint8, evidence [32]byte, cosigners ...solana.PublicKey) (solana.Instruction, error) {
+	return p.SlashJob(authority, owner, deviceKey, ioMint, NoJob, offence, evidence, cosigners...)
+}
+
+// AbandonedJob is the escrow Job a slashed device abandoned: its address and the escrow
+// program that owns it (the registry proves the ownership with the escrow's authority PDA).
+type AbandonedJob struct {
+	Job    solana.PublicKey
+	Escrow solana.PublicKey // the escrow program's id
+}
+
+// NoJob is a slash that abandoned no job: the system program goes in the job's place.
+var NoJob = AbandonedJob{Job: solana.SystemProgramID}
+
+// SlashJob is Slash naming the escrow Job the device abandoned: the job must list the device
+// (hired or left), and the record's beneficiary becomes the job's renter, who receives the
+// compensation share at finalization (FinalizeSlashFor). NoJob (or a zero job) is Slash.
+func (p Program) SlashJob(authority, owner, deviceKey, ioMint solana.PublicKey, job AbandonedJob, offence uint8, evidence [32]byte, cosigners ...solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
 	record := p.SlashAddress(device, evidence)
 	escrow, bump := anchorix.PDA(registry.FindSlashEscrowAddress(p.ID, record))
+	jobAccount, authorityBump := solana.SystemProgramID, uint8(0)
+	if !job.Job.IsZero() {
+		jobAccount = job.Job
+		_, authorityBump = anchorix.PDA(solana.FindProgramAddress([][]byte{[]byte(escrowAuthoritySeed)}, job.Escrow))
+	}
 	extra := make([]*solana.AccountMeta, len(cosigners))
 	for i, c := range cosigners {
 		extra[i] = solana.Meta(c).SIGNER()
 	}
-	ix, err := registry.NewSlashInstruction(offence, evidence, bump, p.ConfigAddress(), device, p.ProviderAddress(owner), p.TicketAddress(device), p.VaultAddress(device),
-		record, escrow, authority, ioMint, solana.TokenProgramID, solana.SystemProgramID)
+	ix, err := registry.NewSlashInstruction(offence, evidence, bump, authorityBump, p.ConfigAddress(), device, p.ProviderAddress(owner), p.TicketAddress(device), p.VaultAddress(device),
+		record, escrow, authority, ioMint, solana.TokenProgramID, solana.SystemProgramID, jobAccount)
 	return anchorix.Build(p.ID, registry.Instruction_Slash, ix, err, extra...)
 }
+
+// escrowAuthoritySeed is the escrow's authority PDA seed (idl/escrow.json SEED_ESCROW_AUTHORITY).
+const escrowAuthoritySeed = "escrow_authority"
 
 // ResolveAppeal reverses a pending slash of owner's device (admin, within the appeal window).
 func (p Program) ResolveAppeal(admin, owner, deviceKey solana.PublicKey, evidence [32]byte, payer solana.PublicKey) (solana.Instruction, error) {
@@ -188,11 +214,53 @@ func (p Program) ResolveAppeal(admin, owner, deviceKey solana.PublicKey, evidenc
 }
 
 // FinalizeSlash splits a slash after its appeal window: burn, treasury, compensation.
-func (p Program) FinalizeSlash(deviceKey solana.PublicKey, evidence [32]byte, ioMint, treasury, compensationPool, payer solana.PublicKey) (solana.Instruction, error) {
+// compensation is the record's beneficiary's IO token account when it has one, else the
+// configured compensation pool (Compensation picks it; FinalizeSlashFor does it all).
+func (p Program) FinalizeSlash(deviceKey solana.PublicKey, evidence [32]byte, ioMint, treasury, compensation, payer solana.PublicKey) (solana.Instruction, error) {
 	device := p.DeviceAddress(deviceKey)
 	record := p.SlashAddress(device, evidence)
 	return p.build(registry.Instruction_FinalizeSlash)(registry.NewFinalizeSlashInstruction(p.ConfigAddress(), device, record, p.SlashEscrowAddress(record),
-		ioMint, treasury, compensationPool, payer, solana.TokenProgramID))
+		ioMint, treasury, compensation, payer, solana.TokenProgramID))
+}
+
+// FetchSlashRecord reads and decodes the record of a slash of a device key.
+func (p Program) FetchSlashRecord(ctx context.Context, r chain.Reader, deviceKey solana.PublicKey, evidence [32]byte) (*registry.SlashRecord, error) {
+	return anchorix.Fetch(ctx, r, p.SlashAddress(p.DeviceAddress(deviceKey), evidence), registry.ParseAccount_SlashRecord)
+}
+
+// Compensation is where a slash's compensation share goes: the beneficiary's associated IO
+// token account when the record names one (the renter of the job the device abandoned), else
+// pool (the configured compensation pool).
+func Compensation(record *registry.SlashRecord, ioMint, pool solana.PublicKey) (solana.PublicKey, error) {
+	if record.Beneficiary.IsZero() {
+		return pool, nil
+	}
+	ata, _, err := solana.FindAssociatedTokenAddress(record.Beneficiary, ioMint)
+	return ata, err
+}
+
+// FinalizeSlashFor reads the record of a slash and returns what finalizes it, cranker paying
+// the fee: with a beneficiary, first the idempotent creation of its associated IO token account
+// (cranker pays its rent when it is missing, so a renter who closed it cannot block the
+// finalization), then finalize_slash paying it; without, finalize_slash paying pool. The
+// record's rent payer gets the escrow's rent back.
+func (p Program) FinalizeSlashFor(ctx context.Context, r chain.Reader, cranker, deviceKey solana.PublicKey, evidence [32]byte, ioMint, treasury, pool solana.PublicKey) ([]solana.Instruction, error) {
+	record, err := p.FetchSlashRecord(ctx, r, deviceKey, evidence)
+	if err != nil {
+		return nil, err
+	}
+	to, err := Compensation(record, ioMint, pool)
+	if err != nil {
+		return nil, err
+	}
+	finalize, err := p.FinalizeSlash(deviceKey, evidence, ioMint, treasury, to, record.Payer)
+	if err != nil {
+		return nil, err
+	}
+	if record.Beneficiary.IsZero() {
+		return []solana.Instruction{finalize}, nil
+	}
+	return []solana.Instruction{chain.CreateAssociatedTokenAccount(cranker, record.Beneficiary, ioMint), finalize}, nil
 }
 
 // HireDevice marks a device hired for job; the escrow authority signs.

@@ -16,7 +16,7 @@ import (
 
 // Rent-exempt minimums on the localnet (mainnet values).
 const (
-	slashRecordRent  = 2_115_840 // 176 bytes
+	slashRecordRent  = 2_561_280 // 240 bytes
 	tokenAccountRent = 2_039_280 // 165 bytes
 )
 
@@ -111,6 +111,8 @@ func TestSlashOnOracleEvidence(t *testing.T) {
 	require.Equal(t, params.SlashTreasuryBps, r.TreasuryBps)
 	require.Equal(t, registry.SlashStatusPending, r.Status)
 	require.Equal(t, registry.LayoutVersion, r.Version)
+	require.Equal(t, solana.PublicKey{}, r.Beneficiary) // no job: the pool is compensated
+	require.Equal(t, solana.PublicKey{}, r.Job)
 	record := e.Registry.SlashAddress(p.Device, ev1)
 	_, bump, err := solana.FindProgramAddress([][]byte{[]byte("slash"), p.Device[:], ev1[:]}, e.Registry.ID)
 	require.NoError(t, err)
@@ -428,7 +430,7 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 	}{
 		{"finalize to another treasury", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountTreasury].PublicKey = b.Token }, registry.ErrWrongOwner},
 		{"finalize to another pool", func(ix solana.Instruction) {
-			ix.Accounts()[registry.FinalizeSlashAccountCompensationPool].PublicKey = e.Treasury
+			ix.Accounts()[registry.FinalizeSlashAccountCompensation].PublicKey = e.Treasury
 		}, registry.ErrWrongOwner},
 		{"finalize paying another wallet", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountPayer].PublicKey = admin }, registry.ErrWrongOwner},
 		{"finalize with another mint", func(ix solana.Instruction) { ix.Accounts()[registry.FinalizeSlashAccountIoMint].PublicKey = e.IOSDMint }, registry.ErrInvalidMint},
@@ -477,7 +479,7 @@ func TestSlashAppealAndFinalize(t *testing.T) {
 		require.Equal(t, []any{
 			&registry.DeviceStatusChanged{Device: b.Device, From: registry.StatusSuspended, To: registry.StatusProbation},
 			&registry.SlashFinalized{Device: b.Device, SlashRecord: e.Registry.SlashAddress(b.Device, evB),
-				Burned: burned, ToTreasury: toTreasury, ToCompensation: toCompensation},
+				Burned: burned, ToTreasury: toTreasury, ToCompensation: toCompensation, Compensation: e.Pool},
 		}, e.eventsOf(t, sig))
 	})
 

@@ -415,10 +415,11 @@ typedef struct {
   const SolAccountInfo *io_mint;
   const SolAccountInfo *token_program;
   const SolAccountInfo *system_program;
+  const SolAccountInfo *job;
 } registry_slash_cpi_t;
 /* Invokes slash; signer: the seeds of one PDA that signs, or NULL. */
 static inline uint64_t registry_cpi_slash(const registry_slash_cpi_t *c, const registry_slash_args_t *args, const SolSignerSeeds *signer) {
-  uint8_t data[42];
+  uint8_t data[43];
   uint64_t off = 8;
   gp_store_u64(data, REGISTRY_IX_SLASH);
   __builtin_memcpy(data + off, &args->offence, 1);
@@ -427,7 +428,9 @@ static inline uint64_t registry_cpi_slash(const registry_slash_cpi_t *c, const r
   off += 32;
   __builtin_memcpy(data + off, &args->escrow_bump, 1);
   off += 1;
-  SolAccountMeta metas[11] = {
+  __builtin_memcpy(data + off, &args->escrow_authority_bump, 1);
+  off += 1;
+  SolAccountMeta metas[12] = {
       {c->config->key, false, false},
       {c->device->key, true, false},
       {c->provider->key, true, false},
@@ -439,10 +442,11 @@ static inline uint64_t registry_cpi_slash(const registry_slash_cpi_t *c, const r
       {c->io_mint->key, false, false},
       {c->token_program->key, false, false},
       {c->system_program->key, false, false},
+      {c->job->key, false, false},
   };
-  SolAccountInfo infos[11] = {*c->config, *c->device, *c->provider, *c->ticket, *c->vault, *c->slash_record, *c->slash_escrow, *c->authority, *c->io_mint, *c->token_program, *c->system_program};
-  SolInstruction ix = {c->program_id, metas, 11, data, off};
-  return gp_invoke1(&ix, infos, 11, signer);
+  SolAccountInfo infos[12] = {*c->config, *c->device, *c->provider, *c->ticket, *c->vault, *c->slash_record, *c->slash_escrow, *c->authority, *c->io_mint, *c->token_program, *c->system_program, *c->job};
+  SolInstruction ix = {c->program_id, metas, 12, data, off};
+  return gp_invoke1(&ix, infos, 12, signer);
 }
 
 typedef struct {
@@ -486,7 +490,7 @@ typedef struct {
   const SolAccountInfo *slash_escrow; /* writable */
   const SolAccountInfo *io_mint; /* writable */
   const SolAccountInfo *treasury; /* writable */
-  const SolAccountInfo *compensation_pool; /* writable */
+  const SolAccountInfo *compensation; /* writable */
   const SolAccountInfo *payer; /* writable */
   const SolAccountInfo *token_program;
 } registry_finalize_slash_cpi_t;
@@ -502,11 +506,11 @@ static inline uint64_t registry_cpi_finalize_slash(const registry_finalize_slash
       {c->slash_escrow->key, true, false},
       {c->io_mint->key, true, false},
       {c->treasury->key, true, false},
-      {c->compensation_pool->key, true, false},
+      {c->compensation->key, true, false},
       {c->payer->key, true, false},
       {c->token_program->key, false, false},
   };
-  SolAccountInfo infos[9] = {*c->config, *c->device, *c->slash_record, *c->slash_escrow, *c->io_mint, *c->treasury, *c->compensation_pool, *c->payer, *c->token_program};
+  SolAccountInfo infos[9] = {*c->config, *c->device, *c->slash_record, *c->slash_escrow, *c->io_mint, *c->treasury, *c->compensation, *c->payer, *c->token_program};
   SolInstruction ix = {c->program_id, metas, 9, data, off};
   return gp_invoke1(&ix, infos, 9, signer);
 }

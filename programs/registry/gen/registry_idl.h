@@ -61,6 +61,8 @@
 #define REGISTRY_ERR_HARDWARE_CLASS_IN_USE 6134 /* A hardware class that registered devices use cannot be removed */
 #define REGISTRY_ERR_SLASH_ALREADY_PENDING 6135 /* A slash for this offence is already pending on the device */
 #define REGISTRY_ERR_SLASH_CAP_REACHED 6136 /* The device's slash cap for this period is reached */
+#define REGISTRY_ERR_NOT_ESCROW_JOB 6137 /* The job is neither the system program nor a Job of the config's escrow */
+#define REGISTRY_ERR_DEVICE_NOT_ON_JOB 6138 /* The job does not list the device as hired or left */
 _Static_assert(REGISTRY_ERR_INVALID_INSTRUCTION == GP_ERR_INVALID_INSTRUCTION, "IDL and SDK disagree on InvalidInstruction");
 _Static_assert(REGISTRY_ERR_INVALID_INSTRUCTION_DATA == GP_ERR_INVALID_INSTRUCTION_DATA, "IDL and SDK disagree on InvalidInstructionData");
 _Static_assert(REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS == GP_ERR_NOT_ENOUGH_ACCOUNTS, "IDL and SDK disagree on NotEnoughAccounts");
@@ -130,6 +132,8 @@ static __attribute__((noinline, cold, unused)) void registry_log_error(uint64_t 
     case REGISTRY_ERR_HARDWARE_CLASS_IN_USE: GP_LOG("AnchorError occurred. Error Code: HardwareClassInUse. Error Number: 6134. Error Message: A hardware class that registered devices use cannot be removed."); break;
     case REGISTRY_ERR_SLASH_ALREADY_PENDING: GP_LOG("AnchorError occurred. Error Code: SlashAlreadyPending. Error Number: 6135. Error Message: A slash for this offence is already pending on the device."); break;
     case REGISTRY_ERR_SLASH_CAP_REACHED: GP_LOG("AnchorError occurred. Error Code: SlashCapReached. Error Number: 6136. Error Message: The device's slash cap for this period is reached."); break;
+    case REGISTRY_ERR_NOT_ESCROW_JOB: GP_LOG("AnchorError occurred. Error Code: NotEscrowJob. Error Number: 6137. Error Message: The job is neither the system program nor a Job of the config's escrow."); break;
+    case REGISTRY_ERR_DEVICE_NOT_ON_JOB: GP_LOG("AnchorError occurred. Error Code: DeviceNotOnJob. Error Number: 6138. Error Message: The job does not list the device as hired or left."); break;
   }
 }
 
@@ -635,6 +639,11 @@ typedef struct {
   uint8_t bump;
   uint8_t escrow_bump;
   uint8_t padding[3];
+  /* The renter of the job the device abandoned: finalize_slash pays it the compensation share */
+  /* (zero: the compensation pool). */
+  SolPubkey beneficiary;
+  /* That escrow Job (zero when none). */
+  SolPubkey job;
 } registry_slash_record_t;
 _Static_assert(offsetof(registry_slash_record_t, device) == 8, "layout");
 _Static_assert(offsetof(registry_slash_record_t, payer) == 40, "layout");
@@ -653,8 +662,10 @@ _Static_assert(offsetof(registry_slash_record_t, version) == 170, "layout");
 _Static_assert(offsetof(registry_slash_record_t, bump) == 171, "layout");
 _Static_assert(offsetof(registry_slash_record_t, escrow_bump) == 172, "layout");
 _Static_assert(offsetof(registry_slash_record_t, padding) == 173, "layout");
-_Static_assert(sizeof(registry_slash_record_t) == 176, "layout");
-#define REGISTRY_SLASH_RECORD_SIZE 176
+_Static_assert(offsetof(registry_slash_record_t, beneficiary) == 176, "layout");
+_Static_assert(offsetof(registry_slash_record_t, job) == 208, "layout");
+_Static_assert(sizeof(registry_slash_record_t) == 240, "layout");
+#define REGISTRY_SLASH_RECORD_SIZE 240
 
 #define REGISTRY_CONFIG_INITIALIZED_DISCRIMINATOR 0x5bb2a7139cc831b5ULL
 typedef struct {
@@ -890,6 +901,10 @@ typedef struct {
   uint8_t padding[6];
   /* The oracles that signed the evidence, in oracle-set order; the rest zero. */
   SolPubkey signers[16];
+  /* The renter the compensation share goes to at finalization (zero: the pool). */
+  SolPubkey beneficiary;
+  /* The escrow Job the device abandoned (zero when none). */
+  SolPubkey job;
 } registry_device_slashed_t;
 _Static_assert(offsetof(registry_device_slashed_t, device) == 8, "layout");
 _Static_assert(offsetof(registry_device_slashed_t, slash_record) == 40, "layout");
@@ -900,8 +915,10 @@ _Static_assert(offsetof(registry_device_slashed_t, offence) == 120, "layout");
 _Static_assert(offsetof(registry_device_slashed_t, signer_count) == 121, "layout");
 _Static_assert(offsetof(registry_device_slashed_t, padding) == 122, "layout");
 _Static_assert(offsetof(registry_device_slashed_t, signers) == 128, "layout");
-_Static_assert(sizeof(registry_device_slashed_t) == 640, "layout");
-#define REGISTRY_DEVICE_SLASHED_SIZE 640
+_Static_assert(offsetof(registry_device_slashed_t, beneficiary) == 640, "layout");
+_Static_assert(offsetof(registry_device_slashed_t, job) == 672, "layout");
+_Static_assert(sizeof(registry_device_slashed_t) == 704, "layout");
+#define REGISTRY_DEVICE_SLASHED_SIZE 704
 
 #define REGISTRY_SLASH_REVERSED_DISCRIMINATOR 0x33e32a84f565ff63ULL
 typedef struct {
@@ -924,14 +941,20 @@ typedef struct {
   uint64_t burned;
   uint64_t to_treasury;
   uint64_t to_compensation;
+  /* Whose IO token account received to_compensation: the record's beneficiary (zero: the pool). */
+  SolPubkey beneficiary;
+  /* The token account that received to_compensation. */
+  SolPubkey compensation;
 } registry_slash_finalized_t;
 _Static_assert(offsetof(registry_slash_finalized_t, device) == 8, "layout");
 _Static_assert(offsetof(registry_slash_finalized_t, slash_record) == 40, "layout");
 _Static_assert(offsetof(registry_slash_finalized_t, burned) == 72, "layout");
 _Static_assert(offsetof(registry_slash_finalized_t, to_treasury) == 80, "layout");
 _Static_assert(offsetof(registry_slash_finalized_t, to_compensation) == 88, "layout");
-_Static_assert(sizeof(registry_slash_finalized_t) == 96, "layout");
-#define REGISTRY_SLASH_FINALIZED_SIZE 96
+_Static_assert(offsetof(registry_slash_finalized_t, beneficiary) == 96, "layout");
+_Static_assert(offsetof(registry_slash_finalized_t, compensation) == 128, "layout");
+_Static_assert(sizeof(registry_slash_finalized_t) == 160, "layout");
+#define REGISTRY_SLASH_FINALIZED_SIZE 160
 
 #define REGISTRY_DEVICE_JOB_SET_DISCRIMINATOR 0x72450a022740bb48ULL
 typedef struct {
@@ -1548,6 +1571,7 @@ static inline uint64_t registry_decode_count_proof_args(const uint8_t *data, uin
 /* over the evidence: the authority (if an oracle) and further oracle signers as remaining accounts; */
 /* the authority submits and pays (the keeper, say) but never decides alone. One slash per evidence */
 /* hash, at most one pending per device and offence, and at most max_slash_period_bps per period. */
+/* With an escrow Job that lists the device, the record names the job's renter as its beneficiary. */
 #define REGISTRY_IX_SLASH 0x8e5cb108a1128dccULL
 enum {
   REGISTRY_SLASH_CONFIG = 0,
@@ -1561,12 +1585,13 @@ enum {
   REGISTRY_SLASH_IO_MINT = 8,
   REGISTRY_SLASH_TOKEN_PROGRAM = 9,
   REGISTRY_SLASH_SYSTEM_PROGRAM = 10,
-  REGISTRY_SLASH_NUM_ACCOUNTS = 11
+  REGISTRY_SLASH_JOB = 11,
+  REGISTRY_SLASH_NUM_ACCOUNTS = 12
 };
 #define REGISTRY_SLASH_SIGNERS 0x80u
 #define REGISTRY_SLASH_WRITABLE 0xfeu
 static inline uint64_t registry_check_slash_accounts(const SolParameters *p) {
-  if (p->ka_num < 11) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
+  if (p->ka_num < 12) return REGISTRY_ERR_NOT_ENOUGH_ACCOUNTS;
   if (!p->ka[7].is_signer) return REGISTRY_ERR_MISSING_SIGNER; /* authority */
   if (!p->ka[1].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* device */
   if (!p->ka[2].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* provider */
@@ -1589,6 +1614,7 @@ typedef struct {
   uint8_t offence;
   uint8_t evidence_hash[32];
   uint8_t escrow_bump;
+  uint8_t escrow_authority_bump;
 } registry_slash_args_t;
 /* Decodes the arguments after the 8-byte discriminator; trailing bytes are an error. */
 static inline uint64_t registry_decode_slash_args(const uint8_t *data, uint64_t len, registry_slash_args_t *out) {
@@ -1601,6 +1627,9 @@ static inline uint64_t registry_decode_slash_args(const uint8_t *data, uint64_t 
   off += 32;
   if (len - off < 1) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
   __builtin_memcpy(&out->escrow_bump, data + off, 1);
+  off += 1;
+  if (len - off < 1) return REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
+  __builtin_memcpy(&out->escrow_authority_bump, data + off, 1);
   off += 1;
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
@@ -1645,7 +1674,8 @@ static inline uint64_t registry_decode_resolve_appeal_args(const uint8_t *data, 
   return off == len ? 0 : REGISTRY_ERR_INVALID_INSTRUCTION_DATA;
 }
 
-/* After the appeal window anyone finalizes a slash: burn, treasury and compensation shares. */
+/* After the appeal window anyone finalizes a slash: burn, treasury and compensation shares; the */
+/* compensation goes to the record's beneficiary (an IO token account it owns), else to the pool. */
 #define REGISTRY_IX_FINALIZE_SLASH 0x79d29253c6ecdf83ULL
 enum {
   REGISTRY_FINALIZE_SLASH_CONFIG = 0,
@@ -1654,7 +1684,7 @@ enum {
   REGISTRY_FINALIZE_SLASH_SLASH_ESCROW = 3,
   REGISTRY_FINALIZE_SLASH_IO_MINT = 4,
   REGISTRY_FINALIZE_SLASH_TREASURY = 5,
-  REGISTRY_FINALIZE_SLASH_COMPENSATION_POOL = 6,
+  REGISTRY_FINALIZE_SLASH_COMPENSATION = 6,
   REGISTRY_FINALIZE_SLASH_PAYER = 7,
   REGISTRY_FINALIZE_SLASH_TOKEN_PROGRAM = 8,
   REGISTRY_FINALIZE_SLASH_NUM_ACCOUNTS = 9
@@ -1668,7 +1698,7 @@ static inline uint64_t registry_check_finalize_slash_accounts(const SolParameter
   if (!p->ka[3].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* slash_escrow */
   if (!p->ka[4].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* io_mint */
   if (!p->ka[5].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* treasury */
-  if (!p->ka[6].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* compensation_pool */
+  if (!p->ka[6].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* compensation */
   if (!p->ka[7].is_writable) return REGISTRY_ERR_ACCOUNT_NOT_WRITABLE; /* payer */
   {
     static const SolPubkey want __attribute__((aligned(8))) = {{6,221,246,225,215,101,161,147,217,203,225,70,206,235,121,172,28,180,133,237,95,91,55,145,58,140,245,133,126,255,0,169}}; /* TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA */

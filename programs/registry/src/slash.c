@@ -1,5 +1,7 @@
 #include "registry.h"
 
+#include "escrow/gen/escrow_idl.h"
+
 /* The evidence needs the signatures of a quorum of distinct live oracles: the authority when it
    is one, and the oracles among the remaining accounts that signed. Whoever the authority is
    (the keeper, say) it only submits and pays; signers that are not oracles do not count, the
@@ -37,6 +39,40 @@ static uint64_t load_ticket(const SolAccountInfo *ticket, const SolAccountInfo *
   return REGISTRY_ERR_INVALID_PDA;
 }
 
+/* The escrow Job the device abandoned (the `job` account), or none. The system program means
+   none: the record's beneficiary stays zero and finalize_slash pays the compensation pool. Any
+   other account must be a Job of the config's escrow, proven without trusting the caller or
+   knowing the escrow's program id: ["escrow_authority", authority_bump] under the account's
+   owner program must be params->escrow_authority (the escrow's authority PDA). Only the program
+   that owns an account writes it, and a PDA fixes its program, so the owner is the escrow program
+   and the bytes are a real Job (exact size and discriminator). The bump comes from the client,
+   so this is one create_program_address (1,500 CU) instead of a canonical search; any bump is
+   as good as the canonical one, since the derived address must equal the configured one. A
+   mistaken account is refused (NotEscrowJob), not taken for "no job", so a renter is never
+   silently left out. The Job must list the device in a slot it was hired in or left
+   (abandonment usually follows a replacement, which already freed the device; DeviceNotOnJob).
+   *renter: the job's renter, or NULL for none. */
+static uint64_t load_job(const SolAccountInfo *job, const SolPubkey *device, const SolPubkey *escrow_authority,
+                         uint8_t authority_bump, const SolPubkey **renter) {
+  *renter = NULL;
+  if (gp_pubkey_is_zero(job->key)) return 0; /* the system program */
+  SolSignerSeed seeds[2] = {{(const uint8_t *)ESCROW_SEED_ESCROW_AUTHORITY, ESCROW_SEED_ESCROW_AUTHORITY_LEN},
+                            {&authority_bump, 1}};
+  SolPubkey authority __attribute__((aligned(8)));
+  if (sol_create_program_address(seeds, 2, job->owner, &authority) || !gp_pubkey_eq(&authority, escrow_authority))
+    return REGISTRY_ERR_NOT_ESCROW_JOB;
+  if (gp_check_data(job, ESCROW_JOB_DISCRIMINATOR, ESCROW_JOB_SIZE)) return REGISTRY_ERR_NOT_ESCROW_JOB;
+  const escrow_job_t *j = (const escrow_job_t *)(const void *)job->data;
+  for (uint32_t i = 0; i < j->slot_count && i < ESCROW_MAX_SLOTS; i++) {
+    const escrow_slot_t *s = &j->slots[i];
+    if ((s->state == ESCROW_SLOT_HIRED || s->state == ESCROW_SLOT_LEFT) && gp_pubkey_eq(&s->device, device)) {
+      *renter = &j->renter;
+      return 0;
+    }
+  }
+  return REGISTRY_ERR_DEVICE_NOT_ON_JOB;
+}
+
 /* Moves the offence's share of the device's stake + pending unstake into a new escrow token
    account owned by the new slash record, and suspends the device until the slash is reversed
    (resolve_appeal) or finalized (finalize_slash, which also resets its proven uptime). Only on
@@ -45,7 +81,9 @@ static uint64_t load_ticket(const SolAccountInfo *ticket, const SolAccountInfo *
    offence is pending (SlashAlreadyPending); the rates taken from one device in any span of
    limits.slash_period_secs add up to at most limits.max_slash_period_bps (SlashCapReached,
    gpunet/limit.h). The record keeps the signers and the burn / treasury split of the moment, so
-   finalize_slash does not depend on later parameters. */
+   finalize_slash does not depend on later parameters. With the escrow Job the device abandoned
+   (load_job), the record names the job's renter as its beneficiary, who gets the compensation
+   share at finalization; the quorum's signatures cover the whole transaction, job included. */
 uint64_t registry_slash(const SolParameters *p) {
   GP_TRY(registry_check_slash_accounts(p));
   SolAccountInfo *device = &p->ka[REGISTRY_SLASH_DEVICE];
@@ -76,6 +114,9 @@ uint64_t registry_slash(const SolParameters *p) {
   if (args.offence >= REGISTRY_OFFENCES) return REGISTRY_ERR_INVALID_OFFENCE;
   const uint8_t offence_bit = (uint8_t)(1u << args.offence);
   if (d->pending_offences & offence_bit) return REGISTRY_ERR_SLASH_ALREADY_PENDING;
+  const SolAccountInfo *job = &p->ka[REGISTRY_SLASH_JOB];
+  const SolPubkey *renter;
+  GP_TRY(load_job(job, device->key, &params->escrow_authority, args.escrow_authority_bump, &renter));
 
   /* The record at its canonical address: the bump is searched once and stored. */
   uint8_t bump;
@@ -145,6 +186,10 @@ uint64_t registry_slash(const SolParameters *p) {
   r->version = REGISTRY_LAYOUT_VERSION;
   r->bump = bump;
   r->escrow_bump = escrow_bump;
+  if (renter) {
+    gp_pubkey_copy(&r->beneficiary, renter);
+    gp_pubkey_copy(&r->job, job->key);
+  }
 
   d->slash_count++;
   d->pending_slashes++;
@@ -159,6 +204,8 @@ uint64_t registry_slash(const SolParameters *p) {
   gp_pubkey_copy(&ev.device, device->key);
   gp_pubkey_copy(&ev.slash_record, record_acc->key);
   gp_memcpy(ev.evidence_hash, args.evidence_hash, 32);
+  gp_pubkey_copy(&ev.beneficiary, &r->beneficiary);
+  gp_pubkey_copy(&ev.job, &r->job);
   for (int i = 0; i < params->oracle_count && i < REGISTRY_MAX_ORACLES; i++)
     if (signers & (1u << i)) gp_pubkey_copy(&ev.signers[ev.signer_count++], &params->oracles[i]);
   GP_EMIT_EVENT(&ev);

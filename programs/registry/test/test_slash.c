@@ -147,12 +147,13 @@ static outcome_t run_slash(const scenario_t *s) {
   mint_data[44] = 8;
   mint_data[45] = 1;
 
-  uint8_t ix[8 + 1 + 32 + 1];
+  uint8_t ix[8 + 1 + 32 + 1 + 1];
   uint64_t disc = REGISTRY_IX_SLASH;
   memcpy(ix, &disc, 8);
   ix[8] = s->offence;
   memcpy(ix + 9, evidence, 32);
   ix[41] = escrow_bump;
+  ix[42] = 0; /* no job: no escrow authority bump */
 
   bool has_ticket = s->ticket_mode != 0;
   gp_host_account_t accounts[REGISTRY_SLASH_NUM_ACCOUNTS] = {
@@ -176,6 +177,8 @@ static outcome_t run_slash(const scenario_t *s) {
                                   .data = mint_data, .data_len = sizeof mint_data},
       [REGISTRY_SLASH_TOKEN_PROGRAM] = {.key = GP_TOKEN_PROGRAM_ID, .lamports = 1, .executable = true},
       [REGISTRY_SLASH_SYSTEM_PROGRAM] = {.key = key(0), .lamports = 1, .executable = true},
+      /* no job: the system program (the Go tests slash with escrow Jobs) */
+      [REGISTRY_SLASH_JOB] = {.key = key(0), .lamports = 1, .executable = true},
   };
   uint8_t *input = gp_host_input_new(accounts, REGISTRY_SLASH_NUM_ACCOUNTS, ix, sizeof ix, program_id(), NULL);
   SolAccountInfo ka[GP_MAX_ACCOUNTS];
@@ -274,6 +277,8 @@ GP_TEST(slash_record_fields) {
   GP_CHECK_EQ(o.record.status, REGISTRY_SLASH_STATUS_PENDING);
   GP_CHECK_EQ(o.record.version, REGISTRY_LAYOUT_VERSION);
   GP_CHECK_EQ(o.record.amount, 300 * IO);
+  GP_CHECK(gp_pubkey_is_zero(&o.record.beneficiary)); /* no job: the pool is compensated */
+  GP_CHECK(gp_pubkey_is_zero(&o.record.job));
 }
 
 GP_TEST(slash_without_the_ticket_while_unstaking_is_invalid_pda) {
