@@ -22,7 +22,9 @@ const idlDir = join(here, "..", "..", "idl");
 
 // The programs take some PDAs' bumps as arguments (<name>_bump): the PDA account <name>, or the
 // one account whose name ends in _<name> (slash_escrow for escrow_bump). Their default is that
-// account's bump, which the generated builder finds with the PDA itself.
+// account's bump, which the generated builder finds with the PDA itself. A bump of a PDA that is
+// not among the instruction's accounts (slash's escrow_authority_bump: the escrow's authority,
+// derived under the job's owner) has no default: the caller passes it.
 function bumpAccount(instruction, argument) {
   const stem = argument.name.slice(0, -"Bump".length);
   const pdas = instruction.accounts.filter((a) => a.defaultValue && isNode(a.defaultValue, "pdaValueNode"));
@@ -30,7 +32,9 @@ function bumpAccount(instruction, argument) {
   if (exact) return exact;
   const suffix = stem[0].toUpperCase() + stem.slice(1);
   const ending = pdas.filter((a) => a.name.endsWith(suffix));
-  if (ending.length !== 1) throw new Error(`${instruction.name}.${argument.name}: no single PDA account ${stem} or *${suffix}`);
+  if (ending.length > 1) throw new Error(`${instruction.name}.${argument.name}: several PDA accounts *${suffix}`);
+  if (ending.length === 0 && instruction.accounts.some((a) => a.name === stem || a.name.endsWith(suffix)))
+    throw new Error(`${instruction.name}.${argument.name}: account ${stem} is not a PDA`);
   return ending[0];
 }
 
@@ -41,7 +45,7 @@ const defaultBumps = bottomUpTransformerVisitor([
       instructionNode({
         ...node,
         arguments: node.arguments.map((arg) =>
-          arg.name.endsWith("Bump") && !arg.defaultValue
+          arg.name.endsWith("Bump") && !arg.defaultValue && bumpAccount(node, arg)
             ? instructionArgumentNode({ ...arg, defaultValue: accountBumpValueNode(bumpAccount(node, arg).name) })
             : arg,
         ),

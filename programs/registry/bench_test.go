@@ -10,6 +10,7 @@ import (
 
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	onregistry "github.com/gpunet/gpunet/onchain/registry"
 )
 
 // BenchmarkComputeUnits sends every registry instruction once on the localnet, through a
@@ -73,6 +74,9 @@ func BenchmarkComputeUnits(b *testing.B) {
 
 	first, second := evidenceOf("bench 1"), evidenceOf("bench 2")
 	keeper := e.Keeper.PublicKey()
+	_, bump, err := solana.FindProgramAddress([][]byte{[]byte("slash"), p.Device[:], first[:]}, e.Registry.ID)
+	require.NoError(b, err)
+	b.Logf("slash: %d bump tries at 1,500 CU", 256-int(bump))
 	measure("slash", e.slashSigners(), e.oracleSlashIx(p, registry.OffenceDowntime, first))
 	measure("resolve_appeal", []solana.PrivateKey{admin}, chaintest.Must(e.Registry.ResolveAppeal(admin.PublicKey(), o, k, first, keeper)))
 	require.NoError(b, e.Send(e.slashSigners(), e.oracleSlashIx(p, registry.OffenceFailedChallenge, second)))
@@ -86,4 +90,30 @@ func BenchmarkComputeUnits(b *testing.B) {
 	measure("deregister_device", []solana.PrivateKey{owner}, chaintest.Must(e.Registry.DeregisterDevice(o, k, p.Token)))
 
 	measure("spl_token_transfer", []solana.PrivateKey{owner}, token.NewTransferInstruction(1, p.Token, e.Treasury, o, nil).Build())
+}
+
+// BenchmarkComputeUnitsJobSlash measures slash naming the escrow Job the device is hired on
+// (the job's escrow proven by its authority PDA, its slots scanned) and finalize_slash paying
+// the job's renter, on a localnet whose registry trusts the real escrow (chaintest.InitEscrow).
+func BenchmarkComputeUnitsJobSlash(b *testing.B) {
+	e := &env{Env: chaintest.New(b)}
+	e.InitEscrow(b)
+	measure := chaintest.NewCUTable(e.Env, b).Measure
+	renter := e.Funded(b)
+	p := e.ActiveProvider(b, renter)
+	job := e.runningJob(b, renter, e.TokenAccount(b, e.IOSDMint, renter.PublicKey(), 100_000_000), p)
+	renterIO := e.TokenAccount(b, e.IOMint, renter.PublicKey(), 0)
+	ev, plain := evidenceOf("bench: job abandoned"), evidenceOf("bench: downtime")
+	// the record's canonical bump costs 1,500 CU a try, and the tries differ by address: log
+	// them, so the two slashes compare net of the search
+	for name, evidence := range map[string][32]byte{"with a job": ev, "no job": plain} {
+		_, bump, err := solana.FindProgramAddress([][]byte{[]byte("slash"), p.Device[:], evidence[:]}, e.Registry.ID)
+		require.NoError(b, err)
+		b.Logf("slash (%s): %d bump tries", name, 256-int(bump))
+	}
+	measure("slash (with a job)", e.slashSigners(), chaintest.Must(e.Registry.SlashJob(e.Keeper.PublicKey(), p.Owner.PublicKey(), p.DeviceKey.PublicKey(), e.IOMint,
+		onregistry.AbandonedJob{Job: job, Escrow: e.Network.Escrow.ID}, registry.OffenceJobAbandonment, ev, e.Oracles[0].PublicKey(), e.Oracles[1].PublicKey())))
+	measure("slash (no job, same device)", e.slashSigners(), e.oracleSlashIx(p, registry.OffenceDowntime, plain))
+	e.WaitChainTime(b, e.slashRecord(b, p, ev).AppealDeadline)
+	measure("finalize_slash (to the renter)", []solana.PrivateKey{renter}, chaintest.Must(e.Registry.FinalizeSlash(p.DeviceKey.PublicKey(), ev, e.IOMint, e.Treasury, renterIO, e.Keeper.PublicKey())))
 }

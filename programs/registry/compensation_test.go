@@ -18,6 +18,28 @@ import (
 // slashJobPrice is the test jobs' price per device-hour in IOSD base units.
 const slashJobPrice = 3_600_000 // 3.6 IOSD per device-hour
 
+// runningJob is renter's IOSD job 1 on the devices ps, every one accepted (slot i: ps[i]),
+// paid from renterIOSD: it is Running.
+func (e *env) runningJob(t testing.TB, renter solana.PrivateKey, renterIOSD solana.PublicKey, ps ...chaintest.Provider) solana.PublicKey {
+	esc := e.Network.Escrow
+	job := esc.JobAddress(renter.PublicKey(), 1)
+	devices := make([]solana.PublicKey, len(ps))
+	for i, p := range ps {
+		devices[i] = p.Device
+	}
+	require.NoError(t, e.Send([]solana.PrivateKey{renter},
+		chaintest.Must(esc.CreateJob(renter.PublicKey(), renterIOSD, e.IOSDMint, onescrow.Terms{JobID: 1, PricePerHour: slashJobPrice, DurationSecs: 600, DeviceCount: uint8(len(ps)), Requirements: [32]byte{1}})),
+		chaintest.Must(esc.AssignDevices(renter.PublicKey(), job, devices...))))
+	for slot, p := range ps {
+		payout := e.TokenAccount(t, e.IOSDMint, p.Owner.PublicKey(), 0)
+		require.NoError(t, e.Send([]solana.PrivateKey{renter, p.DeviceKey}, chaintest.Must(esc.AcceptJob(job, p.DeviceKey.PublicKey(), payout, uint8(slot)))))
+	}
+	j, err := esc.FetchJob(e.Ctx, e.Client, job)
+	require.NoError(t, err)
+	require.Equal(t, escrow.JobRunning, j.State)
+	return job
+}
+
 // A device that abandoned an escrow job is slashed naming the job: the record's beneficiary is
 // the job's renter, and finalization pays the renter's IO account exactly the compensation share
 // (amount - burn - treasury, to the base unit). The job must be the configured escrow's (a copy
@@ -38,14 +60,7 @@ func TestSlashCompensatesTheAbandonedRenter(t *testing.T) {
 	renter := e.Funded(t)
 	renterIOSD := e.TokenAccount(t, e.IOSDMint, renter.PublicKey(), 100_000_000)
 	a, b, c, d := e.ActiveProvider(t, renter), e.ActiveProvider(t, renter), e.ActiveProvider(t, renter), e.ActiveProvider(t, renter)
-	job := esc.JobAddress(renter.PublicKey(), 1)
-	require.NoError(t, e.Send([]solana.PrivateKey{renter},
-		chaintest.Must(esc.CreateJob(renter.PublicKey(), renterIOSD, e.IOSDMint, onescrow.Terms{JobID: 1, PricePerHour: slashJobPrice, DurationSecs: 600, DeviceCount: 2, Requirements: [32]byte{1}})),
-		chaintest.Must(esc.AssignDevices(renter.PublicKey(), job, a.Device, b.Device))))
-	for slot, p := range []chaintest.Provider{a, b} {
-		payout := e.TokenAccount(t, e.IOSDMint, p.Owner.PublicKey(), 0)
-		require.NoError(t, e.Send([]solana.PrivateKey{renter, p.DeviceKey}, chaintest.Must(esc.AcceptJob(job, p.DeviceKey.PublicKey(), payout, uint8(slot)))))
-	}
+	job := e.runningJob(t, renter, renterIOSD, a, b)
 	require.NoError(t, e.Send([]solana.PrivateKey{renter}, chaintest.Must(esc.ReplaceDevice(renter.PublicKey(), job, 0, a.Device, c.Device))))
 	j, err := esc.FetchJob(e.Ctx, e.Client, job)
 	require.NoError(t, err)

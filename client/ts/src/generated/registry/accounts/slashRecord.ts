@@ -77,6 +77,13 @@ export type SlashRecord = {
   bump: number;
   escrowBump: number;
   padding: ReadonlyUint8Array;
+  /**
+   * The renter of the job the device abandoned: finalize_slash pays it the compensation share
+   * (zero: the compensation pool).
+   */
+  beneficiary: Address;
+  /** That escrow Job (zero when none). */
+  job: Address;
 };
 
 export type SlashRecordArgs = {
@@ -102,6 +109,13 @@ export type SlashRecordArgs = {
   bump: number;
   escrowBump: number;
   padding: ReadonlyUint8Array;
+  /**
+   * The renter of the job the device abandoned: finalize_slash pays it the compensation share
+   * (zero: the compensation pool).
+   */
+  beneficiary: Address;
+  /** That escrow Job (zero when none). */
+  job: Address;
 };
 
 /** Gets the encoder for {@link SlashRecordArgs} account data. */
@@ -126,6 +140,8 @@ export function getSlashRecordEncoder(): FixedSizeEncoder<SlashRecordArgs> {
       ["bump", getU8Encoder()],
       ["escrowBump", getU8Encoder()],
       ["padding", fixEncoderSize(getBytesEncoder(), 3)],
+      ["beneficiary", getAddressEncoder()],
+      ["job", getAddressEncoder()],
     ]),
     (value) => ({ ...value, discriminator: SLASH_RECORD_DISCRIMINATOR }),
   );
@@ -152,6 +168,8 @@ export function getSlashRecordDecoder(): FixedSizeDecoder<SlashRecord> {
     ["bump", getU8Decoder()],
     ["escrowBump", getU8Decoder()],
     ["padding", fixDecoderSize(getBytesDecoder(), 3)],
+    ["beneficiary", getAddressDecoder()],
+    ["job", getAddressDecoder()],
   ]);
 }
 
@@ -217,5 +235,5 @@ export async function fetchAllMaybeSlashRecord(
 }
 
 export function getSlashRecordSize(): number {
-  return 176;
+  return 240;
 }

@@ -114,6 +114,10 @@ export const REGISTRY_ERROR__HARDWARE_CLASS_IN_USE = 0x17f6; // 6134
 export const REGISTRY_ERROR__SLASH_ALREADY_PENDING = 0x17f7; // 6135
 /** SlashCapReached: The device's slash cap for this period is reached */
 export const REGISTRY_ERROR__SLASH_CAP_REACHED = 0x17f8; // 6136
+/** NotEscrowJob: The job is neither the system program nor a Job of the config's escrow */
+export const REGISTRY_ERROR__NOT_ESCROW_JOB = 0x17f9; // 6137
+/** DeviceNotOnJob: The job does not list the device as hired or left */
+export const REGISTRY_ERROR__DEVICE_NOT_ON_JOB = 0x17fa; // 6138
 
 export type RegistryError =
   | typeof REGISTRY_ERROR__ACCOUNT_ALREADY_INITIALIZED
@@ -126,6 +130,7 @@ export type RegistryError =
   | typeof REGISTRY_ERROR__DEVICE_HIRED
   | typeof REGISTRY_ERROR__DEVICE_NOT_EMPTY
   | typeof REGISTRY_ERROR__DEVICE_NOT_HIREABLE
+  | typeof REGISTRY_ERROR__DEVICE_NOT_ON_JOB
   | typeof REGISTRY_ERROR__DEVICE_SUSPENDED
   | typeof REGISTRY_ERROR__DUPLICATE_ACCOUNT
   | typeof REGISTRY_ERROR__DUPLICATE_VOTE
@@ -150,6 +155,7 @@ export type RegistryError =
   | typeof REGISTRY_ERROR__NO_PENDING_ADMIN
   | typeof REGISTRY_ERROR__NOT_DEVICE_JOB
   | typeof REGISTRY_ERROR__NOT_ENOUGH_ACCOUNTS
+  | typeof REGISTRY_ERROR__NOT_ESCROW_JOB
   | typeof REGISTRY_ERROR__NOT_ORACLE
   | typeof REGISTRY_ERROR__NOT_UPGRADE_AUTHORITY
   | typeof REGISTRY_ERROR__PROGRAM_PAUSED
@@ -180,6 +186,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [REGISTRY_ERROR__DEVICE_HIRED]: `The device is hired for a job`,
     [REGISTRY_ERROR__DEVICE_NOT_EMPTY]: `The device still has stake, a ticket, a job or a pending slash`,
     [REGISTRY_ERROR__DEVICE_NOT_HIREABLE]: `The device is not active, is hired, or the registry is paused`,
+    [REGISTRY_ERROR__DEVICE_NOT_ON_JOB]: `The job does not list the device as hired or left`,
     [REGISTRY_ERROR__DEVICE_SUSPENDED]: `The device is suspended by a pending slash`,
     [REGISTRY_ERROR__DUPLICATE_ACCOUNT]: `The same account was passed where distinct accounts are required`,
     [REGISTRY_ERROR__DUPLICATE_VOTE]: `This oracle already attested this window`,
@@ -204,6 +211,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [REGISTRY_ERROR__NO_PENDING_ADMIN]: `The signer is not the pending admin`,
     [REGISTRY_ERROR__NOT_DEVICE_JOB]: `The device is not held by this job, or not by this escrow authority`,
     [REGISTRY_ERROR__NOT_ENOUGH_ACCOUNTS]: `Not enough accounts for this instruction`,
+    [REGISTRY_ERROR__NOT_ESCROW_JOB]: `The job is neither the system program nor a Job of the config's escrow`,
     [REGISTRY_ERROR__NOT_ORACLE]: `The signer is not in the oracle set`,
     [REGISTRY_ERROR__NOT_UPGRADE_AUTHORITY]: `Only the program's upgrade authority can initialize the config`,
     [REGISTRY_ERROR__PROGRAM_PAUSED]: `The registry is paused`,

@@ -55,7 +55,7 @@ export type FinalizeSlashInstruction<
   TAccountSlashEscrow extends string | AccountMeta<string> = string,
   TAccountIoMint extends string | AccountMeta<string> = string,
   TAccountTreasury extends string | AccountMeta<string> = string,
-  TAccountCompensationPool extends string | AccountMeta<string> = string,
+  TAccountCompensation extends string | AccountMeta<string> = string,
   TAccountPayer extends string | AccountMeta<string> = string,
   TAccountTokenProgram extends string | AccountMeta<string> =
     "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
@@ -82,9 +82,9 @@ export type FinalizeSlashInstruction<
       TAccountTreasury extends string
         ? WritableAccount<TAccountTreasury>
         : TAccountTreasury,
-      TAccountCompensationPool extends string
-        ? WritableAccount<TAccountCompensationPool>
-        : TAccountCompensationPool,
+      TAccountCompensation extends string
+        ? WritableAccount<TAccountCompensation>
+        : TAccountCompensation,
       TAccountPayer extends string
         ? WritableAccount<TAccountPayer>
         : TAccountPayer,
@@ -131,7 +131,7 @@ export type FinalizeSlashAsyncInput<
   TAccountSlashEscrow extends string = string,
   TAccountIoMint extends string = string,
   TAccountTreasury extends string = string,
-  TAccountCompensationPool extends string = string,
+  TAccountCompensation extends string = string,
   TAccountPayer extends string = string,
   TAccountTokenProgram extends string = string,
 > = {
@@ -141,7 +141,11 @@ export type FinalizeSlashAsyncInput<
   slashEscrow?: Address<TAccountSlashEscrow>;
   ioMint: Address<TAccountIoMint>;
   treasury: Address<TAccountTreasury>;
-  compensationPool: Address<TAccountCompensationPool>;
+  /**
+   * The record's beneficiary's IO token account when it has one (the renter of the job the
+   * device abandoned), else the configured compensation pool.
+   */
+  compensation: Address<TAccountCompensation>;
   /** Who paid the record's rent; gets it back. */
   payer: Address<TAccountPayer>;
   tokenProgram?: Address<TAccountTokenProgram>;
@@ -154,7 +158,7 @@ export async function getFinalizeSlashInstructionAsync<
   TAccountSlashEscrow extends string,
   TAccountIoMint extends string,
   TAccountTreasury extends string,
-  TAccountCompensationPool extends string,
+  TAccountCompensation extends string,
   TAccountPayer extends string,
   TAccountTokenProgram extends string,
   TProgramAddress extends Address = typeof REGISTRY_PROGRAM_ADDRESS,
@@ -166,7 +170,7 @@ export async function getFinalizeSlashInstructionAsync<
     TAccountSlashEscrow,
     TAccountIoMint,
     TAccountTreasury,
-    TAccountCompensationPool,
+    TAccountCompensation,
     TAccountPayer,
     TAccountTokenProgram
   >,
@@ -180,7 +184,7 @@ export async function getFinalizeSlashInstructionAsync<
     TAccountSlashEscrow,
     TAccountIoMint,
     TAccountTreasury,
-    TAccountCompensationPool,
+    TAccountCompensation,
     TAccountPayer,
     TAccountTokenProgram
   >
@@ -196,10 +200,7 @@ export async function getFinalizeSlashInstructionAsync<
     slashEscrow: { value: input.slashEscrow ?? null, isWritable: true },
     ioMint: { value: input.ioMint ?? null, isWritable: true },
     treasury: { value: input.treasury ?? null, isWritable: true },
-    compensationPool: {
-      value: input.compensationPool ?? null,
-      isWritable: true,
-    },
+    compensation: { value: input.compensation ?? null, isWritable: true },
     payer: { value: input.payer ?? null, isWritable: true },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
   };
@@ -234,7 +235,7 @@ export async function getFinalizeSlashInstructionAsync<
       getAccountMeta("slashEscrow", accounts.slashEscrow),
       getAccountMeta("ioMint", accounts.ioMint),
       getAccountMeta("treasury", accounts.treasury),
-      getAccountMeta("compensationPool", accounts.compensationPool),
+      getAccountMeta("compensation", accounts.compensation),
       getAccountMeta("payer", accounts.payer),
       getAccountMeta("tokenProgram", accounts.tokenProgram),
     ],
@@ -248,7 +249,7 @@ export async function getFinalizeSlashInstructionAsync<
     TAccountSlashEscrow,
     TAccountIoMint,
     TAccountTreasury,
-    TAccountCompensationPool,
+    TAccountCompensation,
     TAccountPayer,
     TAccountTokenProgram
   >);
@@ -261,7 +262,7 @@ export type FinalizeSlashInput<
   TAccountSlashEscrow extends string = string,
   TAccountIoMint extends string = string,
   TAccountTreasury extends string = string,
-  TAccountCompensationPool extends string = string,
+  TAccountCompensation extends string = string,
   TAccountPayer extends string = string,
   TAccountTokenProgram extends string = string,
 > = {
@@ -271,7 +272,11 @@ export type FinalizeSlashInput<
   slashEscrow: Address<TAccountSlashEscrow>;
   ioMint: Address<TAccountIoMint>;
   treasury: Address<TAccountTreasury>;
-  compensationPool: Address<TAccountCompensationPool>;
+  /**
+   * The record's beneficiary's IO token account when it has one (the renter of the job the
+   * device abandoned), else the configured compensation pool.
+   */
+  compensation: Address<TAccountCompensation>;
   /** Who paid the record's rent; gets it back. */
   payer: Address<TAccountPayer>;
   tokenProgram?: Address<TAccountTokenProgram>;
@@ -284,7 +289,7 @@ export function getFinalizeSlashInstruction<
   TAccountSlashEscrow extends string,
   TAccountIoMint extends string,
   TAccountTreasury extends string,
-  TAccountCompensationPool extends string,
+  TAccountCompensation extends string,
   TAccountPayer extends string,
   TAccountTokenProgram extends string,
   TProgramAddress extends Address = typeof REGISTRY_PROGRAM_ADDRESS,
@@ -296,7 +301,7 @@ export function getFinalizeSlashInstruction<
     TAccountSlashEscrow,
     TAccountIoMint,
     TAccountTreasury,
-    TAccountCompensationPool,
+    TAccountCompensation,
     TAccountPayer,
     TAccountTokenProgram
   >,
@@ -309,7 +314,7 @@ export function getFinalizeSlashInstruction<
   TAccountSlashEscrow,
   TAccountIoMint,
   TAccountTreasury,
-  TAccountCompensationPool,
+  TAccountCompensation,
   TAccountPayer,
   TAccountTokenProgram
 > {
@@ -324,10 +329,7 @@ export function getFinalizeSlashInstruction<
     slashEscrow: { value: input.slashEscrow ?? null, isWritable: true },
     ioMint: { value: input.ioMint ?? null, isWritable: true },
     treasury: { value: input.treasury ?? null, isWritable: true },
-    compensationPool: {
-      value: input.compensationPool ?? null,
-      isWritable: true,
-    },
+    compensation: { value: input.compensation ?? null, isWritable: true },
     payer: { value: input.payer ?? null, isWritable: true },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
   };
@@ -351,7 +353,7 @@ export function getFinalizeSlashInstruction<
       getAccountMeta("slashEscrow", accounts.slashEscrow),
       getAccountMeta("ioMint", accounts.ioMint),
       getAccountMeta("treasury", accounts.treasury),
-      getAccountMeta("compensationPool", accounts.compensationPool),
+      getAccountMeta("compensation", accounts.compensation),
       getAccountMeta("payer", accounts.payer),
       getAccountMeta("tokenProgram", accounts.tokenProgram),
     ],
@@ -365,7 +367,7 @@ export function getFinalizeSlashInstruction<
     TAccountSlashEscrow,
     TAccountIoMint,
     TAccountTreasury,
-    TAccountCompensationPool,
+    TAccountCompensation,
     TAccountPayer,
     TAccountTokenProgram
   >);
@@ -383,7 +385,11 @@ export type ParsedFinalizeSlashInstruction<
     slashEscrow: TAccountMetas[3];
     ioMint: TAccountMetas[4];
     treasury: TAccountMetas[5];
-    compensationPool: TAccountMetas[6];
+    /**
+     * The record's beneficiary's IO token account when it has one (the renter of the job the
+     * device abandoned), else the configured compensation pool.
+     */
+    compensation: TAccountMetas[6];
     /** Who paid the record's rent; gets it back. */
     payer: TAccountMetas[7];
     tokenProgram: TAccountMetas[8];
@@ -423,7 +429,7 @@ export function parseFinalizeSlashInstruction<
       slashEscrow: getNextAccount(),
       ioMint: getNextAccount(),
       treasury: getNextAccount(),
-      compensationPool: getNextAccount(),
+      compensation: getNextAccount(),
       payer: getNextAccount(),
       tokenProgram: getNextAccount(),
     },

@@ -74,6 +74,7 @@ export type SlashInstruction<
     "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
   TAccountSystemProgram extends string | AccountMeta<string> =
     "11111111111111111111111111111111",
+  TAccountJob extends string | AccountMeta<string> = string,
   TRemainingAccounts extends readonly AccountMeta<string>[] = [],
 > = Instruction<TProgram> &
   InstructionWithData<ReadonlyUint8Array> &
@@ -113,6 +114,7 @@ export type SlashInstruction<
       TAccountSystemProgram extends string
         ? ReadonlyAccount<TAccountSystemProgram>
         : TAccountSystemProgram,
+      TAccountJob extends string ? ReadonlyAccount<TAccountJob> : TAccountJob,
       ...TRemainingAccounts,
     ]
   >;
@@ -123,6 +125,11 @@ export type SlashInstructionData = {
   evidenceHash: ReadonlyUint8Array;
   /** A bump of the slash_escrow PDA, found off-chain (any valid one: its address is stored). */
   escrowBump: number;
+  /**
+   * With a job: a bump with which ["escrow_authority", bump] under the job's owner program is
+   * the config's escrow_authority, which proves the job is the escrow's (0 without a job).
+   */
+  escrowAuthorityBump: number;
 };
 
 export type SlashInstructionDataArgs = {
@@ -130,6 +137,11 @@ export type SlashInstructionDataArgs = {
   evidenceHash: ReadonlyUint8Array;
   /** A bump of the slash_escrow PDA, found off-chain (any valid one: its address is stored). */
   escrowBump: number;
+  /**
+   * With a job: a bump with which ["escrow_authority", bump] under the job's owner program is
+   * the config's escrow_authority, which proves the job is the escrow's (0 without a job).
+   */
+  escrowAuthorityBump: number;
 };
 
 export function getSlashInstructionDataEncoder(): FixedSizeEncoder<SlashInstructionDataArgs> {
@@ -139,6 +151,7 @@ export function getSlashInstructionDataEncoder(): FixedSizeEncoder<SlashInstruct
       ["offence", getU8Encoder()],
       ["evidenceHash", fixEncoderSize(getBytesEncoder(), 32)],
       ["escrowBump", getU8Encoder()],
+      ["escrowAuthorityBump", getU8Encoder()],
     ]),
     (value) => ({ ...value, discriminator: SLASH_DISCRIMINATOR }),
   );
@@ -150,6 +163,7 @@ export function getSlashInstructionDataDecoder(): FixedSizeDecoder<SlashInstruct
     ["offence", getU8Decoder()],
     ["evidenceHash", fixDecoderSize(getBytesDecoder(), 32)],
     ["escrowBump", getU8Decoder()],
+    ["escrowAuthorityBump", getU8Decoder()],
   ]);
 }
 
@@ -175,6 +189,7 @@ export type SlashAsyncInput<
   TAccountIoMint extends string = string,
   TAccountTokenProgram extends string = string,
   TAccountSystemProgram extends string = string,
+  TAccountJob extends string = string,
 > = {
   config?: Address<TAccountConfig>;
   device: Address<TAccountDevice>;
@@ -190,9 +205,16 @@ export type SlashAsyncInput<
   ioMint: Address<TAccountIoMint>;
   tokenProgram?: Address<TAccountTokenProgram>;
   systemProgram?: Address<TAccountSystemProgram>;
+  /**
+   * The escrow Job the device abandoned (it must list the device, hired or left): its renter
+   * becomes the record's beneficiary and receives the compensation share. The system program
+   * when the offence abandoned no job: the compensation then goes to the pool.
+   */
+  job: Address<TAccountJob>;
   offence: SlashInstructionDataArgs["offence"];
   evidenceHash: SlashInstructionDataArgs["evidenceHash"];
   escrowBump?: SlashInstructionDataArgs["escrowBump"];
+  escrowAuthorityBump: SlashInstructionDataArgs["escrowAuthorityBump"];
 };
 
 export async function getSlashInstructionAsync<
@@ -207,6 +229,7 @@ export async function getSlashInstructionAsync<
   TAccountIoMint extends string,
   TAccountTokenProgram extends string,
   TAccountSystemProgram extends string,
+  TAccountJob extends string,
   TProgramAddress extends Address = typeof REGISTRY_PROGRAM_ADDRESS,
 >(
   input: SlashAsyncInput<
@@ -220,7 +243,8 @@ export async function getSlashInstructionAsync<
     TAccountAuthority,
     TAccountIoMint,
     TAccountTokenProgram,
-    TAccountSystemProgram
+    TAccountSystemProgram,
+    TAccountJob
   >,
   config?: { programAddress?: TProgramAddress },
 ): Promise<
@@ -236,7 +260,8 @@ export async function getSlashInstructionAsync<
     TAccountAuthority,
     TAccountIoMint,
     TAccountTokenProgram,
-    TAccountSystemProgram
+    TAccountSystemProgram,
+    TAccountJob
   >
 > {
   // Program address.
@@ -255,6 +280,7 @@ export async function getSlashInstructionAsync<
     ioMint: { value: input.ioMint ?? null, isWritable: false },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
     systemProgram: { value: input.systemProgram ?? null, isWritable: false },
+    job: { value: input.job ?? null, isWritable: false },
   };
   const accounts = originalAccounts as Record<
     keyof typeof originalAccounts,
@@ -333,6 +359,7 @@ export async function getSlashInstructionAsync<
       getAccountMeta("ioMint", accounts.ioMint),
       getAccountMeta("tokenProgram", accounts.tokenProgram),
       getAccountMeta("systemProgram", accounts.systemProgram),
+      getAccountMeta("job", accounts.job),
     ],
     data: getSlashInstructionDataEncoder().encode(
       args as SlashInstructionDataArgs,
@@ -350,7 +377,8 @@ export async function getSlashInstructionAsync<
     TAccountAuthority,
     TAccountIoMint,
     TAccountTokenProgram,
-    TAccountSystemProgram
+    TAccountSystemProgram,
+    TAccountJob
   >);
 }
 
@@ -366,6 +394,7 @@ export type SlashInput<
   TAccountIoMint extends string = string,
   TAccountTokenProgram extends string = string,
   TAccountSystemProgram extends string = string,
+  TAccountJob extends string = string,
 > = {
   config: Address<TAccountConfig>;
   device: Address<TAccountDevice>;
@@ -381,9 +410,16 @@ export type SlashInput<
   ioMint: Address<TAccountIoMint>;
   tokenProgram?: Address<TAccountTokenProgram>;
   systemProgram?: Address<TAccountSystemProgram>;
+  /**
+   * The escrow Job the device abandoned (it must list the device, hired or left): its renter
+   * becomes the record's beneficiary and receives the compensation share. The system program
+   * when the offence abandoned no job: the compensation then goes to the pool.
+   */
+  job: Address<TAccountJob>;
   offence: SlashInstructionDataArgs["offence"];
   evidenceHash: SlashInstructionDataArgs["evidenceHash"];
   escrowBump?: SlashInstructionDataArgs["escrowBump"];
+  escrowAuthorityBump: SlashInstructionDataArgs["escrowAuthorityBump"];
 };
 
 export function getSlashInstruction<
@@ -398,6 +434,7 @@ export function getSlashInstruction<
   TAccountIoMint extends string,
   TAccountTokenProgram extends string,
   TAccountSystemProgram extends string,
+  TAccountJob extends string,
   TProgramAddress extends Address = typeof REGISTRY_PROGRAM_ADDRESS,
 >(
   input: SlashInput<
@@ -411,7 +448,8 @@ export function getSlashInstruction<
     TAccountAuthority,
     TAccountIoMint,
     TAccountTokenProgram,
-    TAccountSystemProgram
+    TAccountSystemProgram,
+    TAccountJob
   >,
   config?: { programAddress?: TProgramAddress },
 ): SlashInstruction<
@@ -426,7 +464,8 @@ export function getSlashInstruction<
   TAccountAuthority,
   TAccountIoMint,
   TAccountTokenProgram,
-  TAccountSystemProgram
+  TAccountSystemProgram,
+  TAccountJob
 > {
   // Program address.
   const programAddress = config?.programAddress ?? REGISTRY_PROGRAM_ADDRESS;
@@ -444,6 +483,7 @@ export function getSlashInstruction<
     ioMint: { value: input.ioMint ?? null, isWritable: false },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
     systemProgram: { value: input.systemProgram ?? null, isWritable: false },
+    job: { value: input.job ?? null, isWritable: false },
   };
   const accounts = originalAccounts as Record<
     keyof typeof originalAccounts,
@@ -483,6 +523,7 @@ export function getSlashInstruction<
       getAccountMeta("ioMint", accounts.ioMint),
       getAccountMeta("tokenProgram", accounts.tokenProgram),
       getAccountMeta("systemProgram", accounts.systemProgram),
+      getAccountMeta("job", accounts.job),
     ],
     data: getSlashInstructionDataEncoder().encode(
       args as SlashInstructionDataArgs,
@@ -500,7 +541,8 @@ export function getSlashInstruction<
     TAccountAuthority,
     TAccountIoMint,
     TAccountTokenProgram,
-    TAccountSystemProgram
+    TAccountSystemProgram,
+    TAccountJob
   >);
 }
 
@@ -524,6 +566,12 @@ export type ParsedSlashInstruction<
     ioMint: TAccountMetas[8];
     tokenProgram: TAccountMetas[9];
     systemProgram: TAccountMetas[10];
+    /**
+     * The escrow Job the device abandoned (it must list the device, hired or left): its renter
+     * becomes the record's beneficiary and receives the compensation share. The system program
+     * when the offence abandoned no job: the compensation then goes to the pool.
+     */
+    job: TAccountMetas[11];
   };
   data: SlashInstructionData;
 };
@@ -536,12 +584,12 @@ export function parseSlashInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedSlashInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 11) {
+  if (instruction.accounts.length < 12) {
     throw new SolanaError(
       SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
       {
         actualAccountMetas: instruction.accounts.length,
-        expectedAccountMetas: 11,
+        expectedAccountMetas: 12,
       },
     );
   }
@@ -565,6 +613,7 @@ export function parseSlashInstruction<
       ioMint: getNextAccount(),
       tokenProgram: getNextAccount(),
       systemProgram: getNextAccount(),
+      job: getNextAccount(),
     },
     data: getSlashInstructionDataDecoder().decode(instruction.data),
   };
