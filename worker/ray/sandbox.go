@@ -161,7 +161,8 @@ func (s sandboxSpec) bwrapArgs(spec Spec, infoFD int) []string {
 		s.setpriv, "--reuid", strconv.Itoa(s.uid), "--regid", strconv.Itoa(s.uid), "--clear-groups",
 		"--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
 		filepath.Join(s.venv, "bin/python"), filepath.Join(s.venv, "bin/ray"))
-	return append(a, spec.args(sandboxTemp)...)
+	ray := spec.args(sandboxTemp) // "start", flags
+	return append(append(a, ray[0], "--block"), ray[1:]...)
 }
 
 // sandboxEnv is the node's whole environment: nothing of the worker's (its config may be in
