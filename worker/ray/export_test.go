@@ -17,6 +17,6 @@ func CgroupPlan(root string, v2 bool, self, name string) (Cgroups, error) {
 	return cgroupPlan(root, v2, self, name)
 }
 
-func CgroupFiles(cg Cgroups, l Limits) map[string]string { return cg.files(l) }
+func CgroupFiles(cg Cgroups, l Limits) [][2]string { return cg.files(l) }
 
 func NodeUID(hash []byte) int { return nodeUID(hash) }

@@ -213,18 +213,18 @@ func (r *Runner) Start(ctx context.Context, spec Spec, token jobsecret.Token) (*
 	}
 	n := &Node{Spec: spec, Sandbox: Sandbox{UID: sb.uid, Cgroups: cg, Limits: sb.limits}, dir: dir, token: token, log: log}
 	if err := n.prepare(); err != nil {
-		n.clean()
+		n.discard()
 		return nil, err
 	}
 	out, err := os.OpenFile(filepath.Join(dir, "out.log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
-		n.clean()
+		n.discard()
 		return nil, fmt.Errorf("ray node output: %w", err)
 	}
 	defer out.Close()
 	infoR, infoW, err := os.Pipe()
 	if err != nil {
-		n.clean()
+		n.discard()
 		return nil, err
 	}
 	defer infoR.Close()
@@ -245,7 +245,7 @@ func (r *Runner) Start(ctx context.Context, spec Spec, token jobsecret.Token) (*
 	err = cmd.Start()
 	infoW.Close()
 	if err != nil {
-		n.clean()
+		n.discard()
 		return nil, fmt.Errorf("ray sandbox: %w", err)
 	}
 	n.Sandbox.BwrapPID = cmd.Process.Pid
@@ -432,6 +432,14 @@ func (n *Node) Stop() error {
 	n.clean()
 	n.log.Info("ray node stopped")
 	return err
+}
+
+// discard removes what prepare made, before anything ran in it.
+func (n *Node) discard() {
+	if err := n.Sandbox.Cgroups.remove(); err != nil {
+		n.log.Warn("ray sandbox cgroups", "err", err)
+	}
+	n.clean()
 }
 
 func (n *Node) clean() {

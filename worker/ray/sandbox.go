@@ -216,15 +216,16 @@ func cgroupPlan(root string, v2 bool, self, name string) (Cgroups, error) {
 	return cg, nil
 }
 
-// cgroupFiles are the limit files and values written into cg's directories.
-func (cg Cgroups) files(l Limits) map[string]string {
+// files are the limit files and values written into cg's directories, in order (v1's
+// memory.memsw.limit_in_bytes may not be below memory.limit_in_bytes).
+func (cg Cgroups) files(l Limits) [][2]string {
 	mem, pids := strconv.FormatInt(l.MemoryBytes, 10), strconv.FormatInt(l.Pids, 10)
 	if cg.Version == 2 {
 		d := cg.Dirs[0]
-		return map[string]string{filepath.Join(d, "pids.max"): pids, filepath.Join(d, "memory.max"): mem, filepath.Join(d, "memory.swap.max"): "0"}
+		return [][2]string{{filepath.Join(d, "pids.max"), pids}, {filepath.Join(d, "memory.max"), mem}, {filepath.Join(d, "memory.swap.max"), "0"}}
 	}
-	return map[string]string{filepath.Join(cg.Dirs[0], "pids.max"): pids, filepath.Join(cg.Dirs[1], "memory.limit_in_bytes"): mem,
-		filepath.Join(cg.Dirs[1], "memory.memsw.limit_in_bytes"): mem}
+	return [][2]string{{filepath.Join(cg.Dirs[0], "pids.max"), pids}, {filepath.Join(cg.Dirs[1], "memory.limit_in_bytes"), mem},
+		{filepath.Join(cg.Dirs[1], "memory.memsw.limit_in_bytes"), mem}}
 }
 
 // hostCgroups finds the node's cgroups on this host, or says what to enable.
@@ -267,8 +268,9 @@ func (cg Cgroups) create(l Limits) error {
 			return fmt.Errorf("ray sandbox cgroup: %w", err)
 		}
 	}
-	for path, v := range cg.files(l) {
-		if err := os.WriteFile(path, []byte(v), 0); err != nil {
+	for _, f := range cg.files(l) {
+		path := f[0]
+		if err := os.WriteFile(path, []byte(f[1]), 0); err != nil {
 			if strings.Contains(path, "swap") || strings.Contains(path, "memsw") {
 				if errors.Is(err, fs.ErrNotExist) {
 					continue // no swap accounting: nothing to limit

@@ -23,10 +23,10 @@ func TestCgroupPlan(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, ray.Cgroups{Version: 1, Dirs: []string{"/sys/fs/cgroup/pids/gpunet-ray-ab", "/sys/fs/cgroup/memory/process_api/x/gpunet-ray-ab"}}, cg)
 	l := ray.Limits{MemoryBytes: 3 << 30, Pids: 4096, DiskBytes: 10 << 30}
-	require.Equal(t, map[string]string{
-		"/sys/fs/cgroup/pids/gpunet-ray-ab/pids.max":                                    "4096",
-		"/sys/fs/cgroup/memory/process_api/x/gpunet-ray-ab/memory.limit_in_bytes":       "3221225472",
-		"/sys/fs/cgroup/memory/process_api/x/gpunet-ray-ab/memory.memsw.limit_in_bytes": "3221225472",
+	require.Equal(t, [][2]string{
+		{"/sys/fs/cgroup/pids/gpunet-ray-ab/pids.max", "4096"},
+		{"/sys/fs/cgroup/memory/process_api/x/gpunet-ray-ab/memory.limit_in_bytes", "3221225472"},
+		{"/sys/fs/cgroup/memory/process_api/x/gpunet-ray-ab/memory.memsw.limit_in_bytes", "3221225472"}, // after the limit: never below it
 	}, ray.CgroupFiles(cg, l))
 
 	_, err = ray.CgroupPlan("/sys/fs/cgroup", false, "8:pids:/\n", "gpunet-ray-ab")
@@ -35,10 +35,10 @@ func TestCgroupPlan(t *testing.T) {
 	cg, err = ray.CgroupPlan("/sys/fs/cgroup", true, "0::/system.slice/w.service\n", "gpunet-ray-ab")
 	require.NoError(t, err)
 	require.Equal(t, ray.Cgroups{Version: 2, Dirs: []string{"/sys/fs/cgroup/gpunet-ray/gpunet-ray-ab"}}, cg)
-	require.Equal(t, map[string]string{
-		"/sys/fs/cgroup/gpunet-ray/gpunet-ray-ab/pids.max":        "4096",
-		"/sys/fs/cgroup/gpunet-ray/gpunet-ray-ab/memory.max":      "3221225472",
-		"/sys/fs/cgroup/gpunet-ray/gpunet-ray-ab/memory.swap.max": "0",
+	require.Equal(t, [][2]string{
+		{"/sys/fs/cgroup/gpunet-ray/gpunet-ray-ab/pids.max", "4096"},
+		{"/sys/fs/cgroup/gpunet-ray/gpunet-ray-ab/memory.max", "3221225472"},
+		{"/sys/fs/cgroup/gpunet-ray/gpunet-ray-ab/memory.swap.max", "0"},
 	}, ray.CgroupFiles(cg, l))
 }
 
