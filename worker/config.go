@@ -13,6 +13,7 @@ import (
 	"github.com/gpunet/gpunet/internal/daemon"
 	"github.com/gpunet/gpunet/internal/network"
 	"github.com/gpunet/gpunet/worker/gpu"
+	"github.com/gpunet/gpunet/worker/ray"
 )
 
 // Name is the daemon's name: its config's environment prefix (GPUNET_WORKER_*), log component
@@ -41,6 +42,9 @@ type Config struct {
 	Ray              string        `key:"ray" usage:"the ray executable of the pinned venv (target/venv/ray/bin/ray)"`
 	RayCPUs          int           `key:"ray-cpus" usage:"CPUs a job's Ray node may use (0: all of this host's)"`
 	JobEvery         time.Duration `key:"job-every" usage:"how often the worker looks for proposals and checks its job"`
+	RayMemoryLimit   int64         `key:"ray-memory-limit" usage:"bytes of memory (its tmpfs included) a job's sandboxed Ray node may use, a cgroup limit (0: the job's memory + object store + 2 GiB when it sizes them, else 3/4 of the host's)"`
+	RayPidsLimit     int64         `key:"ray-pids-limit" usage:"processes and threads a job's sandboxed Ray node may run, a cgroup limit"`
+	RayDiskLimit     int64         `key:"ray-disk-limit" usage:"bytes of the tmpfs a job's sandboxed Ray node writes to (/job, /tmp); counted in its memory too"`
 	RayStopOnExit    bool          `key:"ray-stop-on-exit" usage:"stop the job's Ray node when the worker exits (make dev); otherwise it keeps running and a restarted worker adopts it"`
 	GPUHelper        string        `key:"gpu-helper" usage:"the proof-of-compute GPU helper's command line, space-separated: the venv's python, worker/gpuhelper/gpunet_poc.py, --device cuda (empty: the CPU backend only)"`
 }
@@ -50,7 +54,8 @@ func DefaultConfig() Config {
 	base := daemon.DefaultBase()
 	base.Listen = "127.0.0.1:9101"
 	return Config{Base: base, HardwareModel: -1, DetectInterval: time.Minute, ConfigRefresh: 5 * time.Minute,
-		ProviderMetadata: "https://gpunet.example/provider.json", RayPortBase: 20000, JobEvery: 2 * time.Second}
+		ProviderMetadata: "https://gpunet.example/provider.json", RayPortBase: 20000, JobEvery: 2 * time.Second,
+		RayPidsLimit: ray.DefaultPids, RayDiskLimit: ray.DefaultDisk}
 }
 
 // Validate checks the configuration.
@@ -76,6 +81,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RayAddress != "" && c.Ray == "" {
 		bad("ray is empty: name the pinned venv's ray executable, or leave ray-address empty to accept no jobs")
+	}
+	if c.RayMemoryLimit < 0 || c.RayPidsLimit < 0 || c.RayDiskLimit < 0 {
+		bad("ray-memory-limit, ray-pids-limit and ray-disk-limit must be 0 (the default) or more")
 	}
 	if c.RayCPUs < 0 || c.JobEvery <= 0 {
 		bad("ray-cpus must be 0 or more and job-every positive")

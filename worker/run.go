@@ -114,7 +114,8 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 		if cpus == 0 {
 			cpus = runtime.NumCPU()
 		}
-		runner := &ray.Runner{Ray: cfg.Ray, StateDir: cfg.StateDir, Log: d.Log.With("part", "ray")}
+		runner := &ray.Runner{Ray: cfg.Ray, StateDir: cfg.StateDir, Log: d.Log.With("part", "ray"),
+			Limits: ray.Limits{MemoryBytes: cfg.RayMemoryLimit, Pids: cfg.RayPidsLimit, DiskBytes: cfg.RayDiskLimit}}
 		agent = job.New(job.Config{Address: cfg.RayAddress, PortBase: cfg.RayPortBase, CPUs: cpus, GPUs: len(monitor.Latest().GPUs), Every: cfg.JobEvery,
 			StopOnExit: cfg.RayStopOnExit},
 			n, key, urls, runner, d.Log.With("part", "job"))

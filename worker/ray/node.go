@@ -40,10 +40,6 @@ const (
 	PortCount = offWorkers + WorkerPorts
 )
 
-// maxTempDir keeps Ray's unix sockets (<temp>/session_<date>_<pid>/sockets/plasma_store)
-// under the kernel's 107-byte limit.
-const maxTempDir = 40
-
 // stopGrace is how long a node's processes have to exit after SIGTERM before SIGKILL
 // (Ray's raylet and GCS server often ignore SIGTERM while draining).
 const stopGrace = 3 * time.Second
@@ -143,147 +139,222 @@ func (s Spec) args(tempDir string) []string {
 	return append(a, "--address", s.HeadAddress)
 }
 
-// Runner starts a worker's Ray nodes.
+// Runner starts a worker's Ray nodes, each in its sandbox (sandbox.go): the only way the
+// worker runs Ray.
 type Runner struct {
 	Ray      string // the venv's ray executable (target/venv/ray/bin/ray)
 	StateDir string // the worker's state dir: with the job, it names the node's directory
+	Limits   Limits // per node; zero fields take their defaults from the spec (Limits.For)
 	Log      *slog.Logger
 }
 
 // Node is a running Ray node.
 type Node struct {
-	Spec  Spec
-	dir   string
-	pgid  int
-	token jobsecret.Token
-	log   *slog.Logger
+	Spec    Spec
+	Sandbox Sandbox // how the node is confined
+	dir     string
+	token   jobsecret.Token
+	log     *slog.Logger
 }
 
 // state is a node's state file: enough for a restarted worker to find and adopt or clean it.
 type state struct {
-	Spec Spec `json:"spec"`
-	PGID int  `json:"pgid"` // the process group of every process of the node
+	Spec    Spec    `json:"spec"`
+	Sandbox Sandbox `json:"sandbox"`
 }
 
-// dir is the node's directory, in this user's private directory of the system's temp dir,
-// because Ray's unix socket paths live under it and a state dir may be too long for them;
-// named by the state dir and the job, so that a restarted worker finds its node and two
-// workers of one user never share one.
-func (r *Runner) dir(job string) (string, error) {
+// dir is the node's directory on the host (token, state, the node's passwd and group, the
+// output of `ray start`), in this user's private directory of the system's temp dir, named by
+// the state dir and the job, so that a restarted worker finds its node and two workers never
+// share one; the hash also names the node's cgroups and uid.
+func (r *Runner) dir(job string) (string, []byte, error) {
 	base := filepath.Join(os.TempDir(), "gpunet-ray-"+strconv.Itoa(os.Getuid()))
 	if err := os.Mkdir(base, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return "", fmt.Errorf("ray nodes dir: %w", err)
+		return "", nil, fmt.Errorf("ray nodes dir: %w", err)
 	}
 	info, err := os.Lstat(base)
 	if err != nil {
-		return "", fmt.Errorf("ray nodes dir: %w", err)
+		return "", nil, fmt.Errorf("ray nodes dir: %w", err)
 	}
 	if st, ok := info.Sys().(*syscall.Stat_t); !info.IsDir() || !ok || int(st.Uid) != os.Getuid() || info.Mode().Perm() != 0o700 {
-		return "", fmt.Errorf("ray nodes dir %s is not a directory of this user only (mode 0700): remove it", base)
+		return "", nil, fmt.Errorf("ray nodes dir %s is not a directory of this user only (mode 0700): remove it", base)
 	}
 	h := sha256.Sum256([]byte(r.StateDir + "\x00" + job))
-	return filepath.Join(base, hex.EncodeToString(h[:6])), nil
+	return filepath.Join(base, hex.EncodeToString(h[:6])), h[:], nil
 }
 
-// Start starts the node of spec with token, or adopts the one a previous run of the worker
-// started for the same spec and token; a leftover node that differs is stopped and cleaned
-// first. It returns once `ray start` says the node runs (a member: joined its head).
+// Start starts the node of spec with token in its sandbox, or adopts the one a previous run
+// of the worker started for the same spec and token; a leftover node that differs is stopped
+// and cleaned first. It returns once `ray start` says the node runs (a member: joined its
+// head). Without bubblewrap, setpriv or cgroups it fails, saying what to install or enable.
 func (r *Runner) Start(ctx context.Context, spec Spec, token jobsecret.Token) (*Node, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	dir, err := r.dir(spec.Job)
+	sb, err := r.hostSandbox()
 	if err != nil {
 		return nil, err
 	}
-	if len(filepath.Join(dir, "t")) > maxTempDir {
-		return nil, fmt.Errorf("%w: Ray's temp dir %s is longer than %d bytes (unix socket paths): set TMPDIR shorter",
-			ErrSpec, filepath.Join(dir, "t"), maxTempDir)
-	}
-	log := r.Log.With("job", spec.Job, "head", spec.Head, "ip", spec.IP)
-	if n, err := r.adopt(dir, spec, token, log); n != nil || err != nil {
-		return n, err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("ray node dir: %w", err)
-	}
-	n := &Node{Spec: spec, dir: dir, token: token, log: log}
-	if err := os.WriteFile(n.tokenPath(), []byte(token.String()), 0o600); err != nil {
-		return nil, fmt.Errorf("ray token file: %w", err)
-	}
-	cmd := exec.CommandContext(ctx, r.Ray, spec.args(n.tempDir())...)
-	cmd.Env = n.env(filepath.Dir(r.Ray))
-	// A session of its own: every process of the node shares this process group, and only this one.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		n.clean()
-		return nil, fmt.Errorf("ray start: %w", err)
-	}
-	n.pgid = cmd.Process.Pid
-	if err := n.writeState(); err != nil {
-		n.Stop()
+	dir, hash, err := r.dir(spec.Job)
+	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Wait(); err != nil {
-		stopErr := n.Stop()
-		return nil, errors.Join(fmt.Errorf("ray start: %w: %s", err, lastLines(out.String(), 5)), stopErr)
+	cg, err := hostCgroups("gpunet-ray-" + filepath.Base(dir))
+	if err != nil {
+		return nil, err
 	}
-	log.Info("ray node started", "took", time.Since(start).Round(time.Millisecond), "gcs", spec.GCSAddress())
+	log := r.Log.With("job", spec.Job, "head", spec.Head, "ip", spec.IP)
+	if n, err := r.adopt(dir, cg, spec, token, log); n != nil || err != nil {
+		return n, err
+	}
+	sb.dir, sb.uid, sb.limits = dir, nodeUID(hash), r.Limits.For(spec, hostMemory())
+	if spec.GPUs > 0 {
+		sb.devices, _ = filepath.Glob("/dev/nvidia*")
+	}
+	n := &Node{Spec: spec, Sandbox: Sandbox{UID: sb.uid, Cgroups: cg, Limits: sb.limits}, dir: dir, token: token, log: log}
+	if err := n.prepare(); err != nil {
+		n.discard()
+		return nil, err
+	}
+	out, err := os.OpenFile(filepath.Join(dir, "out.log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		n.discard()
+		return nil, fmt.Errorf("ray node output: %w", err)
+	}
+	defer out.Close()
+	infoR, infoW, err := os.Pipe()
+	if err != nil {
+		n.discard()
+		return nil, err
+	}
+	defer infoR.Close()
+	// The shell puts itself into the node's cgroups, then becomes bwrap: nothing of the node
+	// runs outside them. bwrap has no --die-with-parent: the node outlives a crashed worker.
+	script := `while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"`
+	args := []string{"-c", script, "sh"}
+	for _, d := range cg.Dirs {
+		args = append(args, filepath.Join(d, "cgroup.procs"))
+	}
+	args = append(append(args, "--", sb.bwrap), sb.bwrapArgs(spec, 3)...)
+	cmd := exec.Command("/bin/sh", args...)
+	cmd.Env = sb.env()
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.ExtraFiles = []*os.File{infoW}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	start := time.Now()
+	err = cmd.Start()
+	infoW.Close()
+	if err != nil {
+		n.discard()
+		return nil, fmt.Errorf("ray sandbox: %w", err)
+	}
+	n.Sandbox.BwrapPID = cmd.Process.Pid
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }() // reaps bwrap whenever it exits
+	var info struct {
+		ChildPID int `json:"child-pid"`
+	}
+	if err := json.NewDecoder(infoR).Decode(&info); err != nil || info.ChildPID <= 0 {
+		<-exited
+		stopErr := n.Stop()
+		return nil, errors.Join(fmt.Errorf("ray sandbox: bwrap did not start (%v): %s", err, n.output(5)), stopErr)
+	}
+	n.Sandbox.InitPID = info.ChildPID
+	if err := n.writeState(); err != nil {
+		return nil, errors.Join(err, n.Stop())
+	}
+	for tick := time.NewTicker(100 * time.Millisecond); ; {
+		select {
+		case <-ctx.Done():
+			tick.Stop()
+			return nil, errors.Join(ctx.Err(), n.Stop())
+		case err := <-exited:
+			tick.Stop()
+			return nil, errors.Join(fmt.Errorf("ray start: %v: %s", err, n.output(5)), n.Stop())
+		case <-tick.C:
+		}
+		if b, _ := os.ReadFile(filepath.Join(dir, "out.log")); bytes.Contains(b, []byte("Ray runtime started.")) {
+			tick.Stop()
+			break
+		}
+	}
+	log.Info("ray node started", "took", time.Since(start).Round(time.Millisecond), "gcs", spec.GCSAddress(), "sandbox", n.Sandbox.String())
 	return n, nil
 }
 
+// prepare makes the node's directory and cgroups: the token file (the node's user's, 0400;
+// the directory is root's, 0700), the node's passwd and group.
+func (n *Node) prepare() error {
+	if err := os.MkdirAll(n.dir, 0o700); err != nil {
+		return fmt.Errorf("ray node dir: %w", err)
+	}
+	if err := os.WriteFile(n.tokenPath(), []byte(n.token.String()), 0o600); err != nil {
+		return fmt.Errorf("ray token file: %w", err)
+	}
+	if err := os.Chown(n.tokenPath(), n.Sandbox.UID, n.Sandbox.UID); err != nil {
+		return fmt.Errorf("ray token file: %w", err)
+	}
+	if err := os.Chmod(n.tokenPath(), 0o400); err != nil {
+		return fmt.Errorf("ray token file: %w", err)
+	}
+	passwd, group := accounts(n.Sandbox.UID)
+	if err := os.WriteFile(filepath.Join(n.dir, "passwd"), []byte(passwd), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(n.dir, "group"), []byte(group), 0o644); err != nil {
+		return err
+	}
+	return n.Sandbox.Cgroups.create(n.Sandbox.Limits)
+}
+
+func (n *Node) output(k int) string {
+	b, _ := os.ReadFile(filepath.Join(n.dir, "out.log"))
+	return lastLines(string(b), k)
+}
+
 // adopt returns the node a previous run left in dir when it still runs with the same spec
-// and token; otherwise it stops and cleans whatever is left, and returns nil.
-func (r *Runner) adopt(dir string, spec Spec, token jobsecret.Token, log *slog.Logger) (*Node, error) {
+// and token; otherwise it stops and cleans whatever is left (processes in the node's cgroups,
+// the cgroups, the directory), and returns nil.
+func (r *Runner) adopt(dir string, cg Cgroups, spec Spec, token jobsecret.Token, log *slog.Logger) (*Node, error) {
+	n := &Node{Spec: spec, Sandbox: Sandbox{Cgroups: cg}, dir: dir, token: token, log: log}
 	b, err := os.ReadFile(filepath.Join(dir, "state.json"))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, os.RemoveAll(dir)
+		if len(cg.procs()) > 0 {
+			log.Info("ray node cgroups left by a previous run: stopping their processes")
+		}
+		return nil, n.Stop()
 	}
 	var st state
 	if err == nil {
 		err = json.Unmarshal(b, &st)
 	}
-	n := &Node{Spec: st.Spec, dir: dir, pgid: st.PGID, token: token, log: log}
 	if err != nil {
-		log.Warn("ray node state unreadable: cleaning the node dir", "err", err)
-		return nil, os.RemoveAll(dir)
+		log.Warn("ray node state unreadable: cleaning the node", "err", err)
+		return nil, n.Stop()
+	}
+	n.Spec, n.Sandbox = st.Spec, st.Sandbox
+	if len(n.Sandbox.Cgroups.Dirs) == 0 {
+		n.Sandbox.Cgroups = cg
 	}
 	saved, _ := os.ReadFile(n.tokenPath())
 	if st.Spec == spec && string(saved) == token.String() && n.owned() {
-		log.Info("ray node adopted", "pgid", st.PGID)
+		log.Info("ray node adopted", "init_pid", st.Sandbox.InitPID, "sandbox", n.Sandbox.String())
 		return n, nil
 	}
-	log.Info("ray node left by a previous run: stopping and cleaning it", "pgid", st.PGID)
+	log.Info("ray node left by a previous run: stopping and cleaning it", "init_pid", st.Sandbox.InitPID)
 	return nil, n.Stop()
 }
 
-// env is the worker's environment for Ray, with token auth on and the token read from its
-// file; a token or mode inherited from the environment is dropped.
-// env is the node's environment: the worker's, without Ray's auth and address variables, with
-// the node's token file, and the venv's bin directory first on PATH, so that a renter's
-// entrypoint `python script.py` runs the venv's Python, which has Ray.
-func (n *Node) env(venvBin string) []string {
-	env := []string{"RAY_AUTH_MODE=token", "RAY_AUTH_TOKEN_PATH=" + n.tokenPath(), "RAY_USAGE_STATS_ENABLED=0", "PATH=" + venvBin + ":" + os.Getenv("PATH")}
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); k != "RAY_AUTH_TOKEN" && k != "RAY_AUTH_TOKEN_PATH" && k != "RAY_AUTH_MODE" && k != "RAY_ADDRESS" && k != "PATH" {
-			env = append(env, kv)
-		}
-	}
-	return env
+func (n *Node) tokenPath() string { return filepath.Join(n.dir, "token") }
+
+// TempDir is Ray's temp dir of the node (its session, sockets and logs), as the worker sees it
+// while the node runs: on the sandbox's tmpfs, through its pid 1's root.
+func (n *Node) TempDir() string {
+	return filepath.Join("/proc", strconv.Itoa(n.Sandbox.InitPID), "root", sandboxTemp)
 }
 
-func (n *Node) tokenPath() string { return filepath.Join(n.dir, "token") }
-func (n *Node) tempDir() string   { return filepath.Join(n.dir, "t") }
-
-// TempDir is Ray's temp dir of the node (its session, sockets and logs).
-func (n *Node) TempDir() string { return n.tempDir() }
-
 func (n *Node) writeState() error {
-	b, err := json.Marshal(state{Spec: n.Spec, PGID: n.pgid})
+	b, err := json.Marshal(state{Spec: n.Spec, Sandbox: n.Sandbox})
 	if err != nil {
 		return err
 	}
@@ -294,74 +365,81 @@ func (n *Node) writeState() error {
 	return os.Rename(tmp, filepath.Join(n.dir, "state.json"))
 }
 
-// Running says whether the node's processes run.
+// Running says whether the node runs: its pid namespace's pid 1 is alive in its cgroup.
 func (n *Node) Running() bool { return n.owned() }
 
-// group is the live (not zombie) processes of the node's process group.
-func (n *Node) group() []int {
-	pids, _ := n.scan()
-	return pids
-}
-
-// owned says whether the process group is still the node's: one of its processes names the
-// node's temp dir (its GCS server, raylet, agents), so a group id reused after the node died
-// is never taken for it.
+// owned says whether the node's pid 1 is still the node's: alive and in the node's cgroup, so
+// a pid reused after the node died is never taken for it.
 func (n *Node) owned() bool {
-	_, ours := n.scan()
-	return ours
-}
-
-func (n *Node) scan() (pids []int, ours bool) {
-	if n.pgid <= 0 {
-		return nil, false
+	if n.Sandbox.InitPID <= 0 || !live(n.Sandbox.InitPID) {
+		return false
 	}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid pgrp ...: comm may hold spaces, so split after its ')'.
-		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(f) < 3 || f[0] == "Z" || f[2] != strconv.Itoa(n.pgid) {
-			continue
-		}
-		pids = append(pids, pid)
-		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		ours = ours || bytes.Contains(cmdline, []byte(n.tempDir()))
-	}
-	return pids, ours
-}
-
-// Stop ends the node's processes (SIGTERM to its process group, SIGKILL after stopGrace) and
-// removes its directory: Ray's temp dir, the token file and the state file. Other Ray
-// processes of the machine, another job's or not, are untouched.
-func (n *Node) Stop() error {
-	if n.owned() {
-		_ = syscall.Kill(-n.pgid, syscall.SIGTERM)
-		if !n.waitGone(stopGrace) {
-			_ = syscall.Kill(-n.pgid, syscall.SIGKILL)
-			if !n.waitGone(stopGrace) {
-				return fmt.Errorf("ray stop: processes %v of group %d survived SIGKILL", n.group(), n.pgid)
-			}
-		}
-	}
-	n.clean()
-	n.log.Info("ray node stopped")
-	return nil
-}
-
-func (n *Node) waitGone(d time.Duration) bool {
-	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if len(n.group()) == 0 {
+	for _, pid := range n.Sandbox.Cgroups.procs() {
+		if pid == n.Sandbox.InitPID {
 			return true
 		}
 	}
-	return len(n.group()) == 0
+	return false
+}
+
+// live says whether pid is a process that is not a zombie.
+func live(pid int) bool {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	return len(f) > 0 && f[0] != "Z"
+}
+
+// group is the live processes of the node's cgroup.
+func (n *Node) group() []int {
+	var pids []int
+	for _, pid := range n.Sandbox.Cgroups.procs() {
+		if live(pid) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// Stop ends the node's processes (SIGTERM to Ray's, then after stopGrace SIGKILL to its pid
+// namespace's pid 1, which ends the namespace, and to anything left in its cgroup), removes its
+// cgroups and its directory; the tmpfs go with the namespace. Only the node's cgroup is
+// signalled: other Ray processes of the machine, another job's or not, are untouched.
+func (n *Node) Stop() error {
+	sb := n.Sandbox
+	if n.owned() {
+		for _, pid := range n.group() {
+			if pid != sb.InitPID && pid != sb.BwrapPID {
+				_ = syscall.Kill(pid, syscall.SIGTERM)
+			}
+		}
+		for deadline := time.Now().Add(stopGrace); time.Now().Before(deadline) && live(sb.InitPID); {
+			time.Sleep(100 * time.Millisecond)
+		}
+		_ = syscall.Kill(sb.InitPID, syscall.SIGKILL)
+	}
+	for deadline := time.Now().Add(2 * stopGrace); len(n.group()) > 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("ray stop: processes %v of the node's cgroup survived SIGKILL", n.group())
+		}
+		for _, pid := range n.group() {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	err := sb.Cgroups.remove()
+	n.clean()
+	n.log.Info("ray node stopped")
+	return err
+}
+
+// discard removes what prepare made, before anything ran in it.
+func (n *Node) discard() {
+	if err := n.Sandbox.Cgroups.remove(); err != nil {
+		n.log.Warn("ray sandbox cgroups", "err", err)
+	}
+	n.clean()
 }
 
 func (n *Node) clean() {

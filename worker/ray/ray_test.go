@@ -129,7 +129,7 @@ func TestCluster(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.MkdirAll(filepath.Join(leftover, "t"), 0o700))
 	require.NoError(t, os.WriteFile(filepath.Join(leftover, "t/stale"), nil, 0o600))
-	state, err := json.Marshal(map[string]any{"spec": member, "pgid": unrelated.Process.Pid})
+	state, err := json.Marshal(map[string]any{"spec": member, "sandbox": map[string]any{"init_pid": unrelated.Process.Pid}})
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(leftover, "state.json"), state, 0o600))
 
@@ -203,7 +203,7 @@ func TestCluster(t *testing.T) {
 	// A restarted head worker adopts its running node.
 	again, err := (&ray.Runner{Ray: headRunner.Ray, StateDir: headRunner.StateDir, Log: log}).Start(ctx, head, token)
 	require.NoError(t, err)
-	require.Equal(t, headNode.PGID(), again.PGID())
+	require.Equal(t, headNode.Sandbox.InitPID, again.Sandbox.InitPID)
 
 	// Stopping the member ends its processes only.
 	require.NoError(t, memberNode.Stop())
