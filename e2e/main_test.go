@@ -17,6 +17,10 @@ import (
 // bin is the directory holding the binaries TestMain built.
 var bin string
 
+// machine is the address this machine's daemons (the localnet, the oracles' APIs) serve on:
+// TestNetwork's LAN's bridge address, so its hosts reach them too.
+var machine = "127.0.0.1"
+
 func TestMain(m *testing.M) { pgtest.Main(built{m}) }
 
 // built runs the tests with the daemons built into a temporary directory, removed after.

@@ -36,10 +36,18 @@ type proc struct {
 // launch starts binary name of the built set with args, logging to log (appended: a restart
 // keeps the first run's lines), and stops it at cleanup: SIGTERM, then SIGKILL after 10 s.
 func launch(t *testing.T, name, log string, args ...string) *proc {
+	return launchOn(t, nil, name, log, args...)
+}
+
+// launchOn is launch on host (nil: this machine).
+func launchOn(t *testing.T, host *harness.Host, name, log string, args ...string) *proc {
 	f, err := os.OpenFile(log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	require.NoError(t, err)
 	defer f.Close()
 	cmd := exec.Command(filepath.Join(bin, name), args...)
+	if host != nil {
+		cmd = host.Command(context.Background(), filepath.Join(bin, name), args...)
+	}
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.Env = append(os.Environ(), "HOME="+filepath.Dir(log), "XDG_CONFIG_HOME="+filepath.Dir(log)) // no stray config file
 	require.NoError(t, cmd.Start())
@@ -118,7 +126,7 @@ type oracle struct {
 func newOracle(t *testing.T, e *chaintest.Env, slot int, dsn string) *oracle {
 	dir := t.TempDir()
 	o := &oracle{t: t, e: e, key: e.Oracles[slot], slot: slot, dsn: dsn, keyPath: filepath.Join(dir, "oracle.json"), log: filepath.Join(dir, "oracle.log"),
-		api: fmt.Sprintf("http://127.0.0.1:%d", harness.Port(t)), ops: fmt.Sprintf("http://127.0.0.1:%d", harness.Port(t))}
+		api: fmt.Sprintf("http://%s:%d", machine, harness.Port(t)), ops: fmt.Sprintf("http://127.0.0.1:%d", harness.Port(t))}
 	require.NoError(t, keyfile.Save(o.keyPath, o.key))
 	o.start()
 	return o
@@ -168,6 +176,11 @@ func newWorker(t *testing.T, e *chaintest.Env, oracles []*oracle) *worker {
 
 // runWorker runs p's device's worker, heartbeating to oracles, with extra flags.
 func runWorker(t *testing.T, e *chaintest.Env, p chaintest.Provider, oracles []*oracle, extra ...string) *worker {
+	return runWorkerOn(t, nil, e, p, oracles, extra...)
+}
+
+// runWorkerOn is runWorker on host (nil: this machine).
+func runWorkerOn(t *testing.T, host *harness.Host, e *chaintest.Env, p chaintest.Provider, oracles []*oracle, extra ...string) *worker {
 	dir := t.TempDir()
 	keyPath := filepath.Join(dir, "device.json")
 	require.NoError(t, keyfile.Save(keyPath, p.DeviceKey))
@@ -175,8 +188,12 @@ func runWorker(t *testing.T, e *chaintest.Env, p chaintest.Provider, oracles []*
 	for i, o := range oracles {
 		urls[i] = o.api
 	}
-	w := &worker{p: p, ops: fmt.Sprintf("http://127.0.0.1:%d", harness.Port(t))}
-	w.proc = launch(t, "gpunet-worker", filepath.Join(dir, "worker.log"), append([]string{"run", "-listen", strings.TrimPrefix(w.ops, "http://"),
+	ip := "127.0.0.1"
+	if host != nil {
+		ip = host.IP()
+	}
+	w := &worker{p: p, ops: fmt.Sprintf("http://%s:%d", ip, harness.Port(t))}
+	w.proc = launchOn(t, host, "gpunet-worker", filepath.Join(dir, "worker.log"), append([]string{"run", "-listen", strings.TrimPrefix(w.ops, "http://"),
 		"-device-keypair", keyPath, "-oracles", strings.Join(urls, ","), "-url", e.Node.RPCURL, "-ws-url", e.Node.WSURL, "-state-dir", dir,
 		"-hardware-model", "0", "-log-level", "debug"}, extra...)...)
 	waitHealthy(t, w.proc, w.ops)
@@ -222,8 +239,11 @@ func (o *oracle) status(t *testing.T, device solana.PublicKey) wire.DeviceStatus
 
 // metric is the value of the sample of o's /metrics whose name and labels are exactly series
 // (e.g. `gpunet_oracle_transactions_total{kind="vote",state="landed"}`), 0 when absent.
-func (o *oracle) metric(t *testing.T, series string) float64 {
-	code, body := get(o.ops + "/metrics")
+func (o *oracle) metric(t *testing.T, series string) float64 { return metric(t, o.ops, series) }
+
+// metric is the value of the sample of base's /metrics named exactly series (0 when absent).
+func metric(t *testing.T, base, series string) float64 {
+	code, body := get(base + "/metrics")
 	require.Equal(t, http.StatusOK, code)
 	for _, line := range strings.Split(string(body), "\n") {
 		if rest, ok := strings.CutPrefix(line, series+" "); ok {

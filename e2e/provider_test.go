@@ -15,6 +15,8 @@ import (
 
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	"github.com/gpunet/gpunet/internal/harness"
+	"github.com/gpunet/gpunet/internal/localnet"
 	"github.com/gpunet/gpunet/internal/pg"
 	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/internal/wire"
@@ -34,9 +36,12 @@ func fastRegistry(p *registry.ConfigParams) {
 
 // TestNetwork runs the provider loop's scenarios side by side on one localnet and one registry
 // (each has its own oracle processes, the localnet's oracle keys with a database each, and
-// devices, so one scenario's faults are its own), then the renter loop on the same network.
+// devices, so one scenario's faults are its own), then the renter loop on the same network,
+// its workers on hosts of their own (network namespaces: the test needs root, as CI has).
 func TestNetwork(t *testing.T) {
-	e := chaintest.New(t)
+	lan := harness.NewLAN(t, 4) // the renter loop's hosts
+	machine = lan.Addr()
+	e := chaintest.New(t, localnet.WithHost(machine))
 	fixture := e.SetUpEscrow(t, fastRegistry)
 	fixture.Params.AcceptanceWindowSecs = 120 // workers on a loaded machine accept within it
 	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Network.Escrow.InitializeConfig(e.Admin.PublicKey(), fixture.Params, fixture.Limits))))
@@ -60,7 +65,7 @@ func TestNetwork(t *testing.T) {
 			})
 		}
 	})
-	t.Run("renter loop", func(t *testing.T) { renterLoop(t, e, fixture) })
+	t.Run("renter loop", func(t *testing.T) { renterLoop(t, e, fixture, lan) })
 }
 
 // waitCounted waits until p's device has a counted window past after.

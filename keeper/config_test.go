@@ -21,7 +21,7 @@ func TestHelp(t *testing.T) {
 		var out harness.Buffer
 		require.NoError(t, keeper.Run(context.Background(), []string{"-keypair", "/nonexistent", arg}, &out))
 		for _, line := range []string{"  -keypair ", "  -every ", "(default 30s)", "  -settle-after ", "(default 1h0m0s)", "  -proof-grace ",
-			"  -max-backoff ", "  -url ", "  -listen ", "(default 127.0.0.1:8490)", "GPUNET_KEEPER_<KEY>"} {
+			"  -max-backoff ", "  -scheduler-keypair ", "  -oracles ", "  -watch-every ", "(default 3s)", "  -url ", "  -listen ", "(default 127.0.0.1:8490)", "GPUNET_KEEPER_<KEY>"} {
 			require.Contains(t, out.String(), line, arg)
 		}
 	}
@@ -37,6 +37,9 @@ func TestConfigRefusals(t *testing.T) {
 		{[]string{"-keypair", "k", "-settle-after", "500ms"}, "settle-after 500ms is under a second"},
 		{[]string{"-keypair", "k", "-proof-grace", "-1s"}, "proof-grace -1s is negative"},
 		{[]string{"-keypair", "k", "-every", "1m", "-max-backoff", "30s"}, "max-backoff 30s is shorter than every 1m0s"},
+		{[]string{"-keypair", "k", "-scheduler-keypair", "s"}, "scheduler-keypair and oracles go together"},
+		{[]string{"-keypair", "k", "-oracles", "http://127.0.0.1:1"}, "scheduler-keypair and oracles go together"},
+		{[]string{"-keypair", "k", "-watch-every", "0s"}, "watch-every 0s is not positive"},
 	} {
 		err := keeper.Run(context.Background(), append(c.args, "-listen", "127.0.0.1:0"), &harness.Buffer{})
 		require.ErrorIs(t, err, daemon.ErrInvalidConfig, c.want)

@@ -3,8 +3,11 @@
 // sysvar) and sends only what is due: it counts jobs' usage collections after their vote
 // deadline, settles slots' verified and unpaid time (hourly while a job runs, all of it once it
 // ended), expires jobs not accepted in time and completes running ones whose paid time is up,
-// closes ended jobs whose usage is final and paid, advances the economy's epochs and counts or
-// closes the proof windows the oracles left behind.
+// closes ended jobs whose usage is final and paid, advances the economy's epochs, counts or
+// closes the proof windows the oracles left behind and finalizes slashes after their appeal
+// window. With the escrow's scheduler key it also replaces the devices of running jobs that a
+// quorum of oracles report down, and slashes those that abandoned a job on the oracles'
+// co-signatures (replace.go, slash.go).
 //
 // Every crank is idempotent on chain: sent twice, or by two keepers at once, the second is a
 // no-op that fails with a named program error, which the keeper counts as done (README.md).
@@ -18,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -38,13 +42,17 @@ type Config struct {
 	SettleAfter time.Duration `key:"settle-after" usage:"settle a running job's slot once it holds this much verified, unpaid time (an ended job's slots are settled at once)"`
 	ProofGrace  time.Duration `key:"proof-grace" usage:"how long after a proof window's voting deadline it is left to the oracles before the keeper counts or closes it"`
 	MaxBackoff  time.Duration `key:"max-backoff" usage:"the longest pause between passes while they fail (an RPC outage): the pause doubles from every"`
+	// Replacing devices (replace.go): both or neither.
+	SchedulerKeypair string        `key:"scheduler-keypair" usage:"the escrow's scheduler keypair file (mode 0600): with oracles, the keeper replaces a running job's devices a quorum of oracles report down; empty: it replaces none"`
+	Oracles          string        `key:"oracles" usage:"comma-separated oracle base URLs, asked for their signed health reports of running jobs, the renters' specs and devices' liveness"`
+	WatchEvery       time.Duration `key:"watch-every" usage:"how often the running jobs' health is asked of the oracles (with scheduler-keypair)"`
 }
 
 // DefaultConfig is the production default.
 func DefaultConfig() Config {
 	base := daemon.DefaultBase()
 	base.Listen = "127.0.0.1:8490"
-	return Config{Base: base, Every: 30 * time.Second, SettleAfter: time.Hour, ProofGrace: time.Minute, MaxBackoff: 5 * time.Minute}
+	return Config{Base: base, Every: 30 * time.Second, SettleAfter: time.Hour, ProofGrace: time.Minute, MaxBackoff: 5 * time.Minute, WatchEvery: 3 * time.Second}
 }
 
 // Validate checks every field.
@@ -68,7 +76,24 @@ func (c *Config) Validate() error {
 	if c.MaxBackoff < c.Every {
 		bad("max-backoff %s is shorter than every %s", c.MaxBackoff, c.Every)
 	}
+	if (c.SchedulerKeypair == "") != (len(c.OracleURLs()) == 0) {
+		bad("scheduler-keypair and oracles go together: replacing a device needs the scheduler's key and the oracles' reports")
+	}
+	if c.WatchEvery <= 0 {
+		bad("watch-every %s is not positive", c.WatchEvery)
+	}
 	return errors.Join(errs...)
+}
+
+// OracleURLs are the oracles' base URLs.
+func (c *Config) OracleURLs() []string {
+	var out []string
+	for _, u := range strings.Split(c.Oracles, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			out = append(out, strings.TrimSuffix(u, "/"))
+		}
+	}
+	return out
 }
 
 // Run is the daemon: it loads the config from args (and the environment), opens the network
@@ -91,6 +116,13 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 		return err
 	}
 	k := New(cfg, n, key, d.Log.With("payer", key.PublicKey().String()), NewMetrics(d.Metrics))
+	if cfg.SchedulerKeypair != "" {
+		scheduler, err := chain.LoadKeypair(cfg.SchedulerKeypair)
+		if err != nil {
+			return fmt.Errorf("load the scheduler's key: %w", err)
+		}
+		k.WithScheduler(scheduler)
+	}
 	d.Check(k.Health)
 	return d.Run(ctx, k.Run)
 }

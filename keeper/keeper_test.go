@@ -127,10 +127,15 @@ func config() keeper.Config {
 
 // newKeeper is a keeper paying with payer, its log in the test's (shown when it fails).
 func (f *fixture) newKeeper(t *testing.T, payer solana.PrivateKey) *running {
+	return f.newKeeperWith(t, payer, config())
+}
+
+// newKeeperWith is newKeeper with cfg.
+func (f *fixture) newKeeperWith(t *testing.T, payer solana.PrivateKey, cfg keeper.Config) *running {
 	reg := prometheus.NewRegistry()
 	m := keeper.NewMetrics(promauto.With(reg))
 	log := slog.New(slog.NewTextHandler(testWriter{t}, nil)).With("payer", payer.PublicKey().String()[:8])
-	return &running{k: keeper.New(config(), f.Network, payer, log, m), reg: reg, metrics: m}
+	return &running{k: keeper.New(cfg, f.Network, payer, log, m), reg: reg, metrics: m}
 }
 
 // testWriter writes to the test's log, until the test ends.

@@ -29,14 +29,16 @@ const (
 	KindAdvance    = "advance_epoch"
 	KindCountProof = "count_proof"
 	KindCloseProof = "close_stale_proof"
+	KindReplace    = "replace_device"
 )
 
 // Outcomes of a crank, the outcome label of gpunet_keeper_cranks_total.
 const (
-	Landed = "landed" // it changed the chain
-	Done   = "done"   // another keeper (or an earlier pass) did it first: the program's named error says so
-	NotDue = "not_due"
-	Failed = "failed" // anything else: retried next pass
+	Landed    = "landed" // it changed the chain
+	Done      = "done"   // another keeper (or an earlier pass) did it first: the program's named error says so
+	NotDue    = "not_due"
+	Failed    = "failed"    // anything else: retried next pass
+	Unmatched = "unmatched" // replace_device only: no device matches the job's spec now
 )
 
 // Metrics are the keeper's Prometheus metrics.
@@ -66,22 +68,39 @@ type Keeper struct {
 	log     *slog.Logger
 	metrics *Metrics
 	failing atomic.Pointer[error] // the last pass's error, for /healthz
+	// scheduler signs replacements (nil: none); unmatched is when each (job, slot) without a
+	// match was last logged (watch's own goroutine only, like declined).
+	scheduler chain.Signer
+	unmatched map[fault]time.Time
+	declined  map[fault]time.Time // slots whose slash the oracles would not co-sign, and when
 }
 
 // New is a keeper paying with payer.
 func New(cfg Config, n *network.Network, payer chain.Signer, log *slog.Logger, m *Metrics) *Keeper {
-	k := &Keeper{cfg: cfg, net: n, payer: payer, log: log, metrics: m}
+	k := &Keeper{cfg: cfg, net: n, payer: payer, log: log, metrics: m, unmatched: map[fault]time.Time{}, declined: map[fault]time.Time{}}
 	var none error
 	k.failing.Store(&none)
+	return k
+}
+
+// WithScheduler has k replace the devices of running jobs that a quorum of the configured
+// oracles report down, signing with scheduler (the escrow's scheduler key), and slash those
+// that abandoned a job; it returns k.
+func (k *Keeper) WithScheduler(scheduler chain.Signer) *Keeper {
+	k.scheduler = scheduler
 	return k
 }
 
 // Health is the last pass's error: /healthz answers 503 while passes fail.
 func (k *Keeper) Health() error { return *k.failing.Load() }
 
-// Run runs a pass every cfg.Every until ctx ends. While passes fail (the RPC is down, say) the
-// pause doubles up to cfg.MaxBackoff, and the first pass that succeeds restores the period.
+// Run runs a pass every cfg.Every until ctx ends, and with a scheduler key the watch of running
+// jobs (replace.go) beside it. While passes fail (the RPC is down, say) the pause doubles up to
+// cfg.MaxBackoff, and the first pass that succeeds restores the period.
 func (k *Keeper) Run(ctx context.Context) error {
+	if k.scheduler != nil {
+		go k.watch(ctx)
+	}
 	pause := k.cfg.Every
 	for {
 		err := k.Pass(ctx)
@@ -118,7 +137,7 @@ func (k *Keeper) Pass(ctx context.Context) error {
 	if err != nil {
 		return k.fail("registry_config", fmt.Errorf("read the registry config: %w", err))
 	}
-	err = errors.Join(k.jobs(ctx, &rc.Params, now), k.epochs(ctx, now), k.proofs(ctx, &rc.Params, now))
+	err = errors.Join(k.jobs(ctx, &rc.Params, now), k.epochs(ctx, now), k.proofs(ctx, &rc.Params, now), k.finalizeSlashes(ctx, rc, now))
 	if err == nil {
 		k.metrics.LastPass.SetToCurrentTime()
 	}
@@ -148,7 +167,17 @@ func (k *Keeper) chainNow(ctx context.Context) (int64, error) {
 // refuses it with one of done (what it says when the work is done already), not_due with one
 // of notDue. Only a failure is returned.
 func (k *Keeper) send(ctx context.Context, kind string, ixs []solana.Instruction, done, notDue []error, attrs ...any) error {
-	sig, err := k.net.Client.Send(ctx, ixs, k.payer)
+	return k.sendAs(ctx, kind, ixs, nil, done, notDue, attrs...)
+}
+
+// sendAs is send with signers besides the payer.
+func (k *Keeper) sendAs(ctx context.Context, kind string, ixs []solana.Instruction, signers []chain.Signer, done, notDue []error, attrs ...any) error {
+	sig, err := k.net.Client.Send(ctx, ixs, k.payer, signers...)
+	return k.outcome(ctx, kind, sig, err, done, notDue, attrs...)
+}
+
+// outcome counts and logs the outcome of a crank sent as sig (err its failure), as send does.
+func (k *Keeper) outcome(ctx context.Context, kind string, sig solana.Signature, err error, done, notDue []error, attrs ...any) error {
 	if err != nil && k.processed(ctx, sig, err) {
 		err = nil
 	}

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net/http"
+	"os"
 	"text/tabwriter"
+	"time"
 
 	"github.com/gagliardetto/solana-go"
 	"github.com/spf13/cobra"
@@ -13,6 +16,7 @@ import (
 	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/cli"
+	"github.com/gpunet/gpunet/internal/jobhealth"
 	"github.com/gpunet/gpunet/internal/network"
 	"github.com/gpunet/gpunet/internal/renter"
 )
@@ -109,16 +113,22 @@ amounts in base units of the job's token.`,
 }
 
 func (a *app) jobCommand() *cobra.Command {
-	return &cobra.Command{
+	var oracles string
+	cmd := &cobra.Command{
 		Use:   "job ID|ADDRESS",
-		Short: "Show one job: terms, devices, usage, pay, refunds and the next step",
+		Short: "Show one job: terms, devices, their health, usage, pay, refunds and the next step",
 		Long: `Shows one job, by your job id (the -k/--keypair's) or by its address: its terms, each slot (a
 device's place: device, state, when it joined and left, seconds verified by the oracles and
 seconds paid), the usage so far, what was paid out and in fees, what cancelling now would
 refund and what the end would, and the next step. The amounts come from the escrow's own
-arithmetic (rounding favours the renter, as on chain).`,
+arithmetic (rounding favours the renter, as on chain).
+
+For a running job the oracles' signed health reports say which hired devices are down (no
+heartbeat, or their Ray node left the cluster) and for how long: a device a quorum of oracles
+reports down is replaced by the keeper with a matching one; while none matches, the slot stays
+and you pay only for the seconds the oracles verify.`,
 		Example: `  gpunet job 1
-  gpunet job 5Xb...Job -o json`,
+  gpunet job 5Xb...Job -o json --oracles https://o1.example,https://o2.example`,
 		Args: exactlyOne("job", "ID|ADDRESS"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := a.renterSession(cmd.Context(), "job")
@@ -133,13 +143,64 @@ arithmetic (rounding favours the renter, as on chain).`,
 			if err != nil {
 				return err
 			}
-			return a.format.Print(cmd.OutOrStdout(), sum, func(w io.Writer) error { return writeJob(w, sum, s.token(sum.Mint)) })
+			out := jobView{Summary: sum}
+			urls := splitURLs(oracles)
+			if len(urls) == 0 {
+				urls = devOracles()
+			}
+			if j.Job.State == escrow.JobRunning && len(urls) > 0 {
+				out.Health, err = health(cmd.Context(), s.net, j.Address, j.Job, urls)
+				if err != nil {
+					return err
+				}
+			}
+			return a.format.Print(cmd.OutOrStdout(), out, func(w io.Writer) error { return writeJob(w, out, s.token(sum.Mint)) })
 		},
 	}
+	cmd.Flags().StringVar(&oracles, "oracles", os.Getenv("GPUNET_ORACLES"),
+		"comma-separated oracle base URLs, asked for their health reports of a running job's devices (default $GPUNET_ORACLES, else make dev's)")
+	return cmd
+}
+
+// jobView is what `gpunet job` shows: the summary and, for a running job, its devices' health.
+type jobView struct {
+	renter.Summary
+	Health *jobHealth `json:"health,omitempty"`
+}
+
+// jobHealth is the oracles' view of a running job's hired slots.
+type jobHealth struct {
+	Answered int          `json:"answered"` // oracles whose report checked
+	Quorum   int          `json:"quorum"`
+	Down     []slotHealth `json:"down"` // slots at least one oracle reports down
+}
+
+// slotHealth is a slot some oracles report down: how many, the first's reason and since when.
+type slotHealth struct {
+	Slot    uint8  `json:"slot"`
+	Oracles int    `json:"oracles"`
+	Reason  string `json:"reason"`
+	Since   int64  `json:"since_ms"`
+}
+
+// health asks the oracles at urls for their reports of the running job j at addr.
+func health(ctx context.Context, n *network.Network, addr solana.PublicKey, j *escrow.Job, urls []string) (*jobHealth, error) {
+	rc, err := n.Registry.FetchConfig(ctx, n.Client)
+	if err != nil {
+		return nil, fmt.Errorf("read the registry config: %w", err)
+	}
+	live := rc.Params.Oracles[:min(int(rc.Params.OracleCount), len(rc.Params.Oracles))]
+	reports, _ := jobhealth.Ask(ctx, &http.Client{Timeout: 5 * time.Second}, urls, addr, live, time.Now())
+	out := &jobHealth{Answered: len(reports), Quorum: int(rc.Params.OracleQuorum), Down: []slotHealth{}}
+	for _, f := range jobhealth.Faults(j, reports, 1) {
+		out.Down = append(out.Down, slotHealth{Slot: f.Slot, Oracles: len(f.Reports), Reason: f.Reports[0].Reason, Since: f.Reports[0].Since})
+	}
+	return out, nil
 }
 
 // writeJob writes a job's summary for people.
-func writeJob(w io.Writer, j renter.Summary, t cli.Token) error {
+func writeJob(w io.Writer, v jobView, t cli.Token) error {
+	j := v.Summary
 	when := func(unix int64) string {
 		if unix == 0 {
 			return "not yet"
@@ -181,6 +242,16 @@ func writeJob(w io.Writer, j renter.Summary, t cli.Token) error {
 		}
 		if err := tw.Flush(); err != nil {
 			return err
+		}
+	}
+	if h := v.Health; h != nil {
+		fmt.Fprintf(w, "health: %d oracles answered (a quorum is %d)\n", h.Answered, h.Quorum)
+		for _, d := range h.Down {
+			verdict := "the keeper replaces it with a matching device; until one matches you pay only for verified time"
+			if d.Oracles < h.Quorum {
+				verdict = "not a quorum yet"
+			}
+			fmt.Fprintf(w, "  slot %d down since %s (%s, %d of %d oracles): %s\n", d.Slot, renter.When(d.Since/1000), d.Reason, d.Oracles, h.Answered, verdict)
 		}
 	}
 	_, err := fmt.Fprintf(w, "next: %s\n", j.Next)

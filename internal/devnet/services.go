@@ -66,8 +66,12 @@ const (
 // devRayPorts+200n.
 const devRayPorts = 20_000
 
-// devKeeperEvery is how often the dev keeper looks for due cranks.
-const devKeeperEvery = "5s"
+// devKeeperEvery is how often the dev keeper looks for due cranks, devKeeperWatch how often it
+// asks the oracles about running jobs' devices.
+const (
+	devKeeperEvery = "5s"
+	devKeeperWatch = "2s"
+)
 
 // devPrice is the IO/USD price the dev oracles submit: $1.00 in micro-USD, confidence 0.1%.
 const devPrice = 1_000_000
@@ -77,7 +81,8 @@ const devPrice = 1_000_000
 //
 //	oracle-1..3  target/bin/gpunet-oracle  /healthz 127.0.0.1:8801-8803, API 127.0.0.1:8701-8703  keys/oracle-n.json, database oracle_n, devPrice every 30 s
 //	worker-1..2  target/bin/gpunet-worker  /healthz 127.0.0.1:8811-8812  workers/n/device.json (its own), keys/wallet.json (owner), Ray nodes on 127.0.0.(n+1)
-//	keeper       target/bin/gpunet-keeper  /healthz 127.0.0.1:8820            keys/keeper.json (pays the cranks' fees), a pass every 5 s
+//	keeper       target/bin/gpunet-keeper  /healthz 127.0.0.1:8820            keys/keeper.json (pays the cranks' fees), a pass every 5 s,
+//	                                                                           keys/scheduler.json (replaces devices the oracles report down, asked every 2 s)
 //
 // A worker is CPU class (hardware model 0: the dev machine needs no GPU) with its config in
 // workers/n/config.json, written at each start (`gpunet-worker status --config` reads it);
@@ -117,10 +122,11 @@ func DevDaemons(e Env) []Daemon {
 			Prepare: registerWorker(e, config, settings),
 		})
 	}
-	keeper, port := filepath.Join(e.KeysDir, "keeper.json"), e.port(keeperPort)
+	keeper, scheduler, port := filepath.Join(e.KeysDir, "keeper.json"), filepath.Join(e.KeysDir, "scheduler.json"), e.port(keeperPort)
 	daemons = append(daemons, Daemon{
-		Name: "keeper", Bin: "target/bin/gpunet-keeper", Port: port, Keys: []string{keeper},
-		Args: []string{"-listen", listenAddr(port), "-url", e.RPCURL, "-cluster", "localnet", "-keypair", keeper, "-every", devKeeperEvery},
+		Name: "keeper", Bin: "target/bin/gpunet-keeper", Port: port, Keys: []string{keeper, scheduler},
+		Args: []string{"-listen", listenAddr(port), "-url", e.RPCURL, "-cluster", "localnet", "-keypair", keeper, "-every", devKeeperEvery,
+			"-scheduler-keypair", scheduler, "-oracles", strings.Join(oracles, ","), "-watch-every", devKeeperWatch},
 	})
 	return daemons
 }

@@ -291,7 +291,12 @@ func (p Program) FetchProvider(ctx context.Context, r chain.Reader, owner solana
 
 // FetchDevice reads and decodes the Device of a device key.
 func (p Program) FetchDevice(ctx context.Context, r chain.Reader, deviceKey solana.PublicKey) (*registry.Device, error) {
-	return anchorix.Fetch(ctx, r, p.DeviceAddress(deviceKey), registry.ParseAccount_Device)
+	return p.FetchDeviceAt(ctx, r, p.DeviceAddress(deviceKey))
+}
+
+// FetchDeviceAt reads and decodes the Device at its address (as escrow slots name it).
+func (p Program) FetchDeviceAt(ctx context.Context, r chain.Reader, device solana.PublicKey) (*registry.Device, error) {
+	return anchorix.Fetch(ctx, r, device, registry.ParseAccount_Device)
 }
 
 // Where a Device account holds the fields the scans filter on: its owner after the
