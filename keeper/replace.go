@@ -116,6 +116,11 @@ func (k *Keeper) replaceDevice(ctx context.Context, rc *registry.Config, job sol
 	if err != nil {
 		return k.fail(KindReplace, err)
 	}
+	for i := range cands { // only a device an oracle saw up now: none answered is not enough
+		if cands[i].Liveness != scheduler.Online {
+			cands[i].Liveness = scheduler.Offline
+		}
+	}
 	res, err := scheduler.Match(req, jobhealth.Outsiders(cands, j))
 	if err != nil {
 		return k.fail(KindReplace, err)

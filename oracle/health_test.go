@@ -38,7 +38,8 @@ func health(t *testing.T, o *running, job solana.PublicKey) wire.JobHealth {
 
 // An oracle judges a running job's hired devices from their heartbeats: all up while they beat
 // and the head lists the members; a member whose heartbeats stop is down for no_heartbeat, one
-// the head stops listing for node_left, each since the end of its last credit on the job.
+// the head stops listing for node_left, each since the end of its last credit; with the head
+// down, a beating member is up (no_head).
 func TestJobHealth(t *testing.T) {
 	e := chaintest.New(t)
 	e.InitEscrow(t, func(p *registry.ConfigParams) { p.HeartbeatIntervalSecs = 1 })
@@ -58,15 +59,18 @@ func TestJobHealth(t *testing.T) {
 
 	ctx, stop := context.WithCancel(e.Ctx)
 	quiet, stopQuiet := context.WithCancel(ctx)
+	headCtx, stopHead := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(3)
 	defer func() { stop(); wg.Wait() }()
 	dropped, leaving := providers[1].DeviceKey.PublicKey(), providers[2].DeviceKey.PublicKey()
 	var members atomic.Pointer[[]solana.PublicKey]
 	members.Store(&[]solana.PublicKey{dropped, leaving})
-	go rayNode(ctx, &wg, providers[0].DeviceKey, []*running{o}, func() wire.JobNode { return wire.JobNode{Job: job, Alive: true, Members: *members.Load()} })
+	go rayNode(headCtx, &wg, providers[0].DeviceKey, []*running{o}, func() wire.JobNode { return wire.JobNode{Job: job, Alive: true, Members: *members.Load()} })
 	go rayNode(quiet, &wg, providers[1].DeviceKey, []*running{o}, always(wire.JobNode{Job: job, Alive: true}))
-	go rayNode(ctx, &wg, providers[2].DeviceKey, []*running{o}, always(wire.JobNode{Job: job, Alive: true}))
+	var leftAlive atomic.Bool
+	leftAlive.Store(true)
+	go rayNode(ctx, &wg, providers[2].DeviceKey, []*running{o}, func() wire.JobNode { return wire.JobNode{Job: job, Alive: leftAlive.Load()} })
 	for i, p := range providers {
 		require.NoError(t, e.Send([]solana.PrivateKey{renter, p.DeviceKey}, chaintest.Must(e.Network.Escrow.AcceptJob(job, p.DeviceKey.PublicKey(),
 			e.TokenAccount(t, e.IOSDMint, p.Owner.PublicKey(), 0), uint8(i)))))
@@ -93,4 +97,12 @@ func TestJobHealth(t *testing.T) {
 		require.Less(t, s.Since, h.At-1000, "slot %d: down since more than a heartbeat interval before the report", s.Slot)
 		require.Greater(t, s.Since, h.At-10_000, "slot %d: since its last credit, seconds ago", s.Slot)
 	}
+
+	// The head goes: it is down, and a beating member whose node stopped with it is not blamed.
+	stopHead()
+	leftAlive.Store(false)
+	require.Eventually(t, func() bool { h = health(t, o, job); return !h.Slots[0].Up && h.Slots[2].Reason == wire.ReasonNoHead }, 20*time.Second, 200*time.Millisecond)
+	require.Equal(t, wire.ReasonNoHeartbeat, h.Slots[0].Reason)
+	require.Equal(t, wire.SlotHealth{Slot: 2, Device: providers[2].Device, Up: true, Reason: wire.ReasonNoHead}, h.Slots[2])
+	require.False(t, h.Slots[1].Up, "a member whose own heartbeats stopped is down whatever its head")
 }

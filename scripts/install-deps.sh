@@ -19,6 +19,8 @@ command -v xz >/dev/null || missing+=(xz-utils) # unpacks solana-test-validator 
 command -v initdb >/dev/null || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql) # the private PostgreSQL of tests and make dev (internal/pg)
 command -v bwrap >/dev/null || missing+=(bubblewrap) # the sandbox of every job's Ray node (worker/ray)
 command -v setpriv >/dev/null || missing+=(util-linux) # drops the Ray node to its unprivileged uid inside the sandbox
+command -v nsenter >/dev/null || missing+=(util-linux) # runs the end-to-end test's hosts' programs in their network namespaces
+command -v ip >/dev/null || missing+=(iproute2)        # makes those namespaces (internal/harness.LAN)
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv) # the venvs of the proof-of-compute helper (worker/gpuhelper) and Ray (worker/ray)
 if ((${#missing[@]})); then
   sudo=""

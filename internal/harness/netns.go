@@ -107,6 +107,9 @@ func OpenLAN(n int) (*LAN, error) {
 	if _, err := exec.LookPath("ip"); err != nil {
 		return nil, fmt.Errorf("network namespaces need iproute2's ip (apt-get install iproute2): %w", err)
 	}
+	if _, err := exec.LookPath("nsenter"); err != nil {
+		return nil, fmt.Errorf("running programs on a host needs util-linux's nsenter (apt-get install util-linux): %w", err)
+	}
 	unlock, err := lockFile(lanLock)
 	if err != nil {
 		return nil, err
@@ -192,11 +195,12 @@ func (l *LAN) links() []string {
 // IP is the host's address on the LAN.
 func (h *Host) IP() string { return h.ip.String() }
 
-// Command runs a program in the host's namespace (ip netns exec, which execs it: the
-// process is the program itself, and ctx kills it). Everything but the network is the
-// machine's: files, users, other processes.
+// Command runs a program in the host's namespace (nsenter, which execs it: the process is the
+// program itself, and ctx kills it). Everything but the network is the machine's: files,
+// users, other processes, and /sys with its cgroup mounts (`ip netns exec` would remount /sys
+// for the namespace, hiding the cgroups a worker's job sandbox needs).
 func (h *Host) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
-	return exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", h.Name, name}, args...)...)
+	return exec.CommandContext(ctx, "nsenter", append([]string{"--net=" + filepath.Join("/run/netns", h.Name), "--", name}, args...)...)
 }
 
 // Do runs f on an OS thread that has joined the host's namespace: a socket f creates

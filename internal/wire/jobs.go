@@ -44,6 +44,9 @@ const (
 	// ReasonStarting: hired less than the oracle's start grace ago and its node never came up;
 	// counted as up.
 	ReasonStarting = "starting"
+	// ReasonNoHead: a member whose node is not serving while the job's head is down, its
+	// heartbeats on; counted as up (the head is the one to replace).
+	ReasonNoHead = "no_head"
 )
 
 // JobSpec is the renter's off-chain description of a job. Its SHA-256 over the exact bytes

@@ -46,9 +46,9 @@ func (s *Server) health(c *fiber.Ctx) error {
 
 // judge is the health of j's hired slots at now. A device is up while its last credit, and its
 // last credit on the job, end no earlier than one heartbeat interval ago (candidates.Live's
-// room; a late heartbeat credits nothing): its own for the
-// head, and also the head's listing of it for a member, unless the head is down itself (then a
-// member is judged on its own word, so one dead head does not condemn the whole job).
+// room; a late heartbeat credits nothing): its own for the head, and also the head's listing
+// of it for a member. While the head is down a beating member is not blamed for its node
+// (wire.ReasonNoHead): it cannot serve without a head, so one dead head condemns no member.
 func (s *Server) judge(ctx context.Context, job solana.PublicKey, j *escrow.Job, interval time.Duration, now time.Time) (*wire.JobHealth, error) {
 	out := &wire.JobHealth{Oracle: s.key.PublicKey(), Job: job, At: now.UnixMilli(), Slots: []wire.SlotHealth{}}
 	if j.State != escrow.JobRunning {
@@ -93,12 +93,17 @@ func (s *Server) judge(ctx context.Context, job solana.PublicKey, j *escrow.Job,
 		case beat < nowMs-room:
 			h.Up, h.Reason = false, wire.ReasonNoHeartbeat
 		case served >= nowMs-room:
+		case i != wire.HeadSlot && !headUp:
+			h.Reason = wire.ReasonNoHead
 		case served == 0 && nowMs-joined < startGrace.Milliseconds():
 			h.Reason = wire.ReasonStarting
 		default:
 			h.Up, h.Reason = false, wire.ReasonNodeLeft
 		}
-		if !h.Up {
+		switch h.Reason {
+		case wire.ReasonNoHeartbeat:
+			h.Since = max(beat, joined)
+		case wire.ReasonNodeLeft:
 			h.Since = max(served, joined)
 		}
 		if i == wire.HeadSlot {

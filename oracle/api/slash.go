@@ -91,8 +91,10 @@ func (s *Server) checkSlash(req *wire.SlashRequest) *Refusal {
 }
 
 // abandoned checks this oracle's records: the job's slot held the device, which joined and then
-// left, and this oracle's last credit of its node on the job ended at least a heartbeat
-// interval before it left: it was down when it was replaced, not quitting while serving.
+// left, and this oracle's last credit of its heartbeats ended at least a heartbeat interval
+// before it left: the host was gone when it was replaced. A device whose worker kept beating
+// is not slashed, whatever its Ray node did: a node can fail for its head's sake (a member
+// cannot serve without it), and it was paid nothing for the time it did not serve.
 func (s *Server) abandoned(ctx context.Context, req *wire.SlashRequest) *Refusal {
 	j, r := s.job(ctx, req.Job)
 	if r != nil {
@@ -115,12 +117,12 @@ func (s *Server) abandoned(ctx context.Context, req *wire.SlashRequest) *Refusal
 	}
 	left := slot.LeftAt * 1000
 	room := (time.Duration(cfg.Params.HeartbeatIntervalSecs) * time.Second).Milliseconds()
-	served, err := s.store.LastJobCredit(ctx, d.DeviceKey.String(), req.Job.String(), slot.JoinedAt*1000, left)
+	beat, err := s.store.LastCredit(ctx, d.DeviceKey.String(), slot.JoinedAt*1000, left)
 	if err != nil {
 		return refuse(http.StatusServiceUnavailable, wire.ReasonUnavailable, "cannot read the database now")
 	}
-	if served >= left-room {
-		return refuse(http.StatusConflict, wire.ReasonNoEvidence, "this oracle saw the device serve the job until it left")
+	if beat >= left-room {
+		return refuse(http.StatusConflict, wire.ReasonNoEvidence, "this oracle heard the device until it left")
 	}
 	return nil
 }

@@ -7,7 +7,7 @@ import { handleBody } from "./dispatch.js";
 const MAX_BODY = 50 * 1024 * 1024;
 
 export function createRpcServer(ctx: RpcContext, log: (msg: string) => void): Server {
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.method === "GET" && (req.url === "/health" || req.url?.startsWith("/health?"))) {
       res.writeHead(200, { "content-type": "text/plain" }).end("ok");
       return;
@@ -44,6 +44,12 @@ export function createRpcServer(ctx: RpcContext, log: (msg: string) => void): Se
       res.writeHead(200, { "content-type": "application/json; charset=utf-8", ...corsHeaders() }).end(out ?? "");
     });
   });
+  // Idle connections outlive the clients' own idle timeout (Go's http.Transport: 90 s), so a
+  // client never reuses a connection the server is closing at that moment: ECONNRESET on a
+  // POST, which clients do not retry.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 121_000;
+  return server;
 }
 
 function corsHeaders(): Record<string, string> {
