@@ -361,15 +361,8 @@ func renterLoop(t *testing.T, e *chaintest.Env, fixture chaintest.Escrow, lan *h
 	require.Equal(t, feeToTreasury, e.TokenBalance(t, fixture.TreasuryIOSD)-treasuryBefore)
 	require.Equal(t, burned, supplyBefore-supply(t, e, e.IOSDMint), "the fee's burn share is burned")
 
-	// The slots that left when the job ended served to the end: the oracles refuse to co-sign a
-	// slash of the cut-off one (which came back).
-	require.Eventually(t, func() bool {
-		b, err := os.ReadFile(keeper.log)
-		require.NoError(t, err)
-		return slices.ContainsFunc(strings.Split(string(b), "\n"), func(l string) bool {
-			return strings.Contains(l, `"msg":"no abandonment: the oracles' records show the device serving"`) && strings.Contains(l, `"slot":2,`)
-		})
-	}, time.Minute, 500*time.Millisecond, "the keeper asked about the cut-off device's slot")
+	// The cut-off device was reported down but never replaced (nothing matched), so it never
+	// left the job: nothing to slash.
 	cutSlash, _ := slashEvents(t, e, workers[cut].p.Device)
 	require.Nil(t, cutSlash, "the cut-off device came back and served on: nothing abandoned")
 
