@@ -2,9 +2,6 @@ package candidates
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -69,28 +66,9 @@ func (c Chain) liveness(ctx context.Context, cands []scheduler.Candidate, keys m
 
 // status is the oracle at url's status of device, its answer signed by one of oracles.
 func status(ctx context.Context, client *http.Client, url string, device solana.PublicKey, oracles []solana.PublicKey) (*wire.DeviceStatus, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+wire.StatusPath+device.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, err
-	}
-	if _, err := wire.VerifyAnswer(resp.Header, body, oracles); err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", url, resp.Status)
-	}
 	var st wire.DeviceStatus
-	if err := json.Unmarshal(body, &st); err != nil {
-		return nil, fmt.Errorf("%s: %w", url, err)
+	if _, err := wire.GetAnswer(ctx, client, url+wire.StatusPath+device.String(), oracles, &st); err != nil {
+		return nil, err
 	}
 	return &st, nil
 }

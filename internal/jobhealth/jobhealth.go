@@ -9,9 +9,7 @@ package jobhealth
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"sync"
@@ -64,28 +62,9 @@ func Ask(ctx context.Context, client *http.Client, urls []string, job solana.Pub
 }
 
 func ask(ctx context.Context, client *http.Client, url string, job solana.PublicKey, oracles []solana.PublicKey, now time.Time) (*wire.JobHealth, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+wire.JobsPath+job.String()+wire.JobHealthPath, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, err
-	}
-	signer, err := wire.VerifyAnswer(resp.Header, body, oracles)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", resp.Status, body)
-	}
 	var h wire.JobHealth
-	if err := json.Unmarshal(body, &h); err != nil {
+	signer, err := wire.GetAnswer(ctx, client, url+wire.JobsPath+job.String()+wire.JobHealthPath, oracles, &h)
+	if err != nil {
 		return nil, err
 	}
 	switch at := time.UnixMilli(h.At); {

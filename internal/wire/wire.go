@@ -10,10 +10,12 @@
 package wire
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 
@@ -55,6 +57,36 @@ func Verify(key solana.PublicKey, domain string, body []byte, sig solana.Signatu
 		return ErrBadSignature
 	}
 	return nil
+}
+
+// GetAnswer GETs url with client and decodes its answer into out: signed by one of oracles (at
+// most 1 MiB read), with status 200. It returns the signer; a refusal is an error naming the
+// status and the answer.
+func GetAnswer(ctx context.Context, client *http.Client, url string, oracles []solana.PublicKey, out any) (solana.PublicKey, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return solana.PublicKey{}, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return solana.PublicKey{}, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return solana.PublicKey{}, err
+	}
+	signer, err := VerifyAnswer(resp.Header, body, oracles)
+	if err != nil {
+		return signer, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return signer, fmt.Errorf("%s: %s: %s", url, resp.Status, body)
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return signer, fmt.Errorf("%s: %w", url, err)
+	}
+	return signer, nil
 }
 
 // ErrUntrusted is an answer that no oracle of the registry signed.

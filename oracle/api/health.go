@@ -20,12 +20,9 @@ const startGrace = 2 * time.Minute
 // health answers this oracle's wire.JobHealth of a running job: each hired slot judged from
 // the heartbeats this oracle credited (judge).
 func (s *Server) health(c *fiber.Ctx) error {
-	job, err := solana.PublicKeyFromBase58(c.Params("job"))
-	if err != nil {
-		return s.refuse(c, refuse(http.StatusBadRequest, wire.ReasonMalformed, "not a base58 job address"))
-	}
-	if !s.clients.allow(c.IP(), s.now()) {
-		return s.refuse(c, refuse(http.StatusTooManyRequests, wire.ReasonRateLimited, "too many reads from this address"))
+	job, r := s.readJob(c)
+	if r != nil {
+		return s.refuse(c, r)
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.timeout)
 	defer cancel()

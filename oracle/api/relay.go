@@ -197,13 +197,22 @@ func (s *Server) allowSigner(signer solana.PublicKey) *Refusal {
 	return nil
 }
 
-func (s *Server) board(c *fiber.Ctx) error {
+// readJob is the job of a public read's path, within the reader's rate limit.
+func (s *Server) readJob(c *fiber.Ctx) (solana.PublicKey, *Refusal) {
 	job, err := solana.PublicKeyFromBase58(c.Params("job"))
 	if err != nil {
-		return s.refuse(c, refuse(http.StatusBadRequest, wire.ReasonMalformed, "not a base58 job address"))
+		return job, refuse(http.StatusBadRequest, wire.ReasonMalformed, "not a base58 job address")
 	}
 	if !s.clients.allow(c.IP(), s.now()) {
-		return s.refuse(c, refuse(http.StatusTooManyRequests, wire.ReasonRateLimited, "too many reads from this address"))
+		return job, refuse(http.StatusTooManyRequests, wire.ReasonRateLimited, "too many reads from this address")
+	}
+	return job, nil
+}
+
+func (s *Server) board(c *fiber.Ctx) error {
+	job, r := s.readJob(c)
+	if r != nil {
+		return s.refuse(c, r)
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.timeout)
 	defer cancel()
