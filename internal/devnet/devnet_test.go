@@ -394,10 +394,11 @@ func checkDaemons(t *testing.T, cfg Config, n *Network) []solana.PublicKey {
 		require.Equal(t, registry.StatusProbation, d.Status)
 		devices = append(devices, key.PublicKey())
 	}
-	// The keeper pays with the dev keeper key and its passes succeed.
+	// The keeper pays with the dev keeper key, replaces devices with the dev scheduler's, and
+	// its passes succeed.
 	k := n.Services[8]
 	healthy(k)
-	require.Equal(t, []string{filepath.Join(cfg.KeysDir, "keeper.json")}, k.Keys)
+	require.Equal(t, []string{filepath.Join(cfg.KeysDir, "keeper.json"), filepath.Join(cfg.KeysDir, "scheduler.json")}, k.Keys)
 	require.Eventually(t, func() bool {
 		resp, err := http.Get(k.URL + "/metrics")
 		require.NoError(t, err)
