@@ -54,7 +54,8 @@ func (o *oracleStub) serve(t *testing.T) *oracleStub {
 		case strings.HasPrefix(p, wire.StatusPath):
 			device, _ := solana.PublicKeyFromBase58(strings.TrimPrefix(p, wire.StatusPath))
 			now := time.Now().UnixMilli()
-			v = wire.DeviceStatus{Oracle: o.key.PublicKey(), Device: device, LastHeartbeat: &wire.HeartbeatSeen{ReceivedAt: now, CreditedUntil: now + 10_000}}
+			v = wire.DeviceStatus{Oracle: o.key.PublicKey(), Device: device, LastHeartbeat: &wire.HeartbeatSeen{ReceivedAt: now, CreditedUntil: now + 10_000,
+				Telemetry: wire.Telemetry{Version: wire.TelemetryVersion}}}
 		default:
 			http.NotFound(w, r)
 			return
@@ -90,8 +91,11 @@ func TestReplacesADeviceOnlyOnAQuorum(t *testing.T) {
 		require.NoError(t, f.Send([]solana.PrivateKey{renter, p.DeviceKey}, chaintest.Must(f.prog.AcceptJob(addr, p.DeviceKey.PublicKey(),
 			f.TokenAccount(t, f.IOSDMint, p.Owner.PublicKey(), 0), uint8(i)))))
 	}
-	hired := func() []wire.SlotHealth {
-		j := f.fetch(t, job{addr: addr})
+	hired := func() []wire.SlotHealth { // on the stubs' goroutines: no require here
+		j, err := f.prog.FetchJob(f.Ctx, f.Client, addr)
+		if err != nil {
+			return nil
+		}
 		var out []wire.SlotHealth
 		for i, s := range j.Slots[:j.SlotCount] {
 			if s.State == escrow.SlotHired {

@@ -16,6 +16,7 @@ import (
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/jobhealth"
+	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/internal/wire"
 	onregistry "github.com/gpunet/gpunet/onchain/registry"
 )
@@ -34,14 +35,15 @@ const slashWithin = 10 * time.Minute
 // answer, say) is left alone.
 const declinedFor = time.Minute
 
-// abandonments slashes the devices that left j's slots in the last slashWithin while down:
+// abandonments slashes the devices that left j's slots before its end in the last slashWithin
+// while down:
 // the oracles decide (wire.SlashPath), the keeper assembles and pays. A slot whose record
 // exists is done; one a quorum declined is asked again after declinedFor.
 func (k *Keeper) abandonments(ctx context.Context, rc *registry.Config, client *http.Client, job solana.PublicKey, j *escrow.Job, now int64) error {
 	var errs []error
 	for i, s := range j.Slots[:min(int(j.SlotCount), len(j.Slots))] {
 		slot := uint8(i)
-		if s.State != escrow.SlotLeft || s.JoinedAt == 0 || s.LeftAt < now-int64(slashWithin/time.Second) ||
+		if !protocol.LeftBeforeTheEnd(j, &s) || s.LeftAt < now-int64(slashWithin/time.Second) ||
 			time.Since(k.declined[fault{job, slot}]) < declinedFor {
 			continue
 		}

@@ -75,6 +75,13 @@ func SlotEnd(j *escrow.Job, s *escrow.Slot) int64 {
 	return j.StartedAt + j.DurationSecs
 }
 
+// LeftBeforeTheEnd reports whether slot s's device left job j while the job went on: it was
+// replaced or quit. Ending a job releases every slot at its end (end.c's release_all), which
+// is no abandonment.
+func LeftBeforeTheEnd(j *escrow.Job, s *escrow.Slot) bool {
+	return s.State == escrow.SlotLeft && s.JoinedAt != 0 && (j.EndedAt == 0 || s.LeftAt < j.EndedAt)
+}
+
 // SlotCap is the most seconds slot s can have been on job j as of at (escrow_slot_cap):
 // 0 before it joined.
 func SlotCap(j *escrow.Job, s *escrow.Slot, at int64) uint64 {

@@ -200,3 +200,17 @@ func TestRefundKeepsWhatTheSlotsMayStillBePaid(t *testing.T) {
 	_, err = Refund(&j)
 	require.Equal(t, escrow.ErrArithmeticOverflow, err)
 }
+
+// A slot released by the job's end left with it; one replaced or quit before did not, and one
+// that never joined never served.
+func TestLeftBeforeTheEnd(t *testing.T) {
+	j := job()
+	j.Slots[0] = escrow.Slot{State: escrow.SlotLeft, JoinedAt: 1_000, LeftAt: 1_600}
+	require.True(t, LeftBeforeTheEnd(&j, &j.Slots[0]), "the job runs on")
+	j.EndedAt = 2_800
+	require.True(t, LeftBeforeTheEnd(&j, &j.Slots[0]), "left before the end")
+	j.Slots[1] = escrow.Slot{State: escrow.SlotLeft, JoinedAt: 1_000, LeftAt: 2_800}
+	require.False(t, LeftBeforeTheEnd(&j, &j.Slots[1]), "released by the end")
+	require.False(t, LeftBeforeTheEnd(&j, &escrow.Slot{State: escrow.SlotLeft, LeftAt: 1_600}), "never joined")
+	require.False(t, LeftBeforeTheEnd(&j, &escrow.Slot{State: escrow.SlotHired, JoinedAt: 1_000}), "still hired")
+}

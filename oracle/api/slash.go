@@ -11,8 +11,8 @@ import (
 	"github.com/gagliardetto/solana-go"
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/internal/wire"
 )
 
@@ -91,7 +91,7 @@ func (s *Server) checkSlash(req *wire.SlashRequest) *Refusal {
 }
 
 // abandoned checks this oracle's records: the job's slot held the device, which joined and then
-// left, and this oracle's last credit of its heartbeats ended at least a heartbeat interval
+// left before the job's end (replaced or quitting; the end releases every slot), and this oracle's last credit of its heartbeats ended at least a heartbeat interval
 // before it left: the host was gone when it was replaced. A device whose worker kept beating
 // is not slashed, whatever its Ray node did: a node can fail for its head's sake (a member
 // cannot serve without it), and it was paid nothing for the time it did not serve.
@@ -104,8 +104,8 @@ func (s *Server) abandoned(ctx context.Context, req *wire.SlashRequest) *Refusal
 		return refuse(http.StatusConflict, wire.ReasonNoEvidence, "the job has no such slot")
 	}
 	slot := j.Slots[req.Slot]
-	if slot.Device != req.Device || slot.State != escrow.SlotLeft || slot.JoinedAt == 0 {
-		return refuse(http.StatusConflict, wire.ReasonNoEvidence, "the slot's device did not join and leave the job")
+	if slot.Device != req.Device || !protocol.LeftBeforeTheEnd(j, &slot) {
+		return refuse(http.StatusConflict, wire.ReasonNoEvidence, "the slot's device did not join and then leave the job before its end")
 	}
 	d, err := s.jobs.DeviceAt(ctx, req.Device)
 	if err != nil {
