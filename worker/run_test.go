@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"testing"
 
 	"github.com/gagliardetto/solana-go"
@@ -93,12 +94,15 @@ func TestRunHeartbeatsEveryOracleAndTrustsOnlyRegistryOracles(t *testing.T) {
 			require.Equal(t, wire.TelemetryVersion, hb.Telemetry.Version)
 			seqs = append(seqs, hb.Sequence)
 		}
-		resp, err := http.Get("http://" + listen + "/metrics")
-		require.NoError(t, err)
-		metrics, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		require.Contains(t, string(metrics), `gpunet_worker_heartbeats_total{oracle="`+impostorURL+`",result="untrusted"}`)
-		require.Contains(t, string(metrics), `gpunet_worker_heartbeat_last_ack_timestamp_seconds{oracle="`+honestURL+`"} 1`)
+		// the oracle has the heartbeat a moment before the worker has its answer
+		require.Eventually(t, func() bool {
+			resp, err := http.Get("http://" + listen + "/metrics")
+			require.NoError(t, err)
+			metrics, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return strings.Contains(string(metrics), `gpunet_worker_heartbeats_total{oracle="`+impostorURL+`",result="untrusted"}`) &&
+				strings.Contains(string(metrics), `gpunet_worker_heartbeat_last_ack_timestamp_seconds{oracle="`+honestURL+`"} 1`)
+		}, 10*time.Second, 20*time.Millisecond, "the impostor's answer counted untrusted, the honest one's ack recorded")
 		cancel()
 		require.NoError(t, <-done)
 		return seqs, out.String()
