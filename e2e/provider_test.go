@@ -129,8 +129,8 @@ func flaky(t *testing.T, e *chaintest.Env, params *registry.ConfigParams) {
 	w := newWorker(t, e, oracles)
 	from := waitCounted(t, e, w.p, 0)
 
-	stopped := time.Now()
 	w.proc.signal(syscall.SIGSTOP)
+	stopped := time.Now() // after the signal: a heartbeat the worker made before it stopped is older
 	time.Sleep(5 * time.Second)
 	w.proc.signal(syscall.SIGCONT)
 	resumed := time.Now()
