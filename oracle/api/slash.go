@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"time"
 
 	bin "github.com/gagliardetto/binary"
 	"github.com/gagliardetto/solana-go"
@@ -91,8 +90,11 @@ func (s *Server) checkSlash(req *wire.SlashRequest) *Refusal {
 }
 
 // abandoned checks this oracle's records: the job's slot held the device, which joined and then
-// left before the job's end (replaced or quitting; the end releases every slot), and this oracle's last credit of its heartbeats ended at least a heartbeat interval
-// before it left: the host was gone when it was replaced. A device whose worker kept beating
+// left before the job's end (replaced or quitting; the end releases every slot), and this
+// oracle's last credit of its heartbeats ended before it left: the host was gone when it was
+// replaced (a replacement needs a quorum to have seen it down for over a heartbeat interval;
+// the chain's clock, in whole seconds, may trail the oracles' by up to a second, so no more
+// room is asked). A device whose worker kept beating
 // is not slashed, whatever its Ray node did: a node can fail for its head's sake (a member
 // cannot serve without it), and it was paid nothing for the time it did not serve.
 func (s *Server) abandoned(ctx context.Context, req *wire.SlashRequest) *Refusal {
@@ -111,18 +113,13 @@ func (s *Server) abandoned(ctx context.Context, req *wire.SlashRequest) *Refusal
 	if err != nil {
 		return refuse(http.StatusServiceUnavailable, wire.ReasonUnavailable, "cannot read the device now")
 	}
-	cfg, err := s.registry.Config(ctx)
-	if err != nil {
-		return refuse(http.StatusServiceUnavailable, wire.ReasonUnavailable, "cannot read the registry now")
-	}
 	left := slot.LeftAt * 1000
-	room := (time.Duration(cfg.Params.HeartbeatIntervalSecs) * time.Second).Milliseconds()
 	beat, err := s.store.LastCredit(ctx, d.DeviceKey.String(), slot.JoinedAt*1000, left)
 	if err != nil {
 		return refuse(http.StatusServiceUnavailable, wire.ReasonUnavailable, "cannot read the database now")
 	}
-	if beat >= left-room {
-		return refuse(http.StatusConflict, wire.ReasonNoEvidence, "this oracle heard the device until it left")
+	if beat >= left {
+		return refuse(http.StatusConflict, wire.ReasonNoEvidence, "this oracle credited the device's heartbeats until it left")
 	}
 	return nil
 }
