@@ -37,8 +37,7 @@ func TestConfigRefusals(t *testing.T) {
 		{[]string{"-keypair", "k", "-settle-after", "500ms"}, "settle-after 500ms is under a second"},
 		{[]string{"-keypair", "k", "-proof-grace", "-1s"}, "proof-grace -1s is negative"},
 		{[]string{"-keypair", "k", "-every", "1m", "-max-backoff", "30s"}, "max-backoff 30s is shorter than every 1m0s"},
-		{[]string{"-keypair", "k", "-scheduler-keypair", "s"}, "scheduler-keypair and oracles go together"},
-		{[]string{"-keypair", "k", "-oracles", "http://127.0.0.1:1"}, "scheduler-keypair and oracles go together"},
+		{[]string{"-keypair", "k", "-scheduler-keypair", "s"}, "scheduler-keypair needs oracles"},
 		{[]string{"-keypair", "k", "-watch-every", "0s"}, "watch-every 0s is not positive"},
 	} {
 		err := keeper.Run(context.Background(), append(c.args, "-listen", "127.0.0.1:0"), &harness.Buffer{})

@@ -5,9 +5,10 @@
 // ended), expires jobs not accepted in time and completes running ones whose paid time is up,
 // closes ended jobs whose usage is final and paid, advances the economy's epochs, counts or
 // closes the proof windows the oracles left behind and finalizes slashes after their appeal
-// window. With the escrow's scheduler key it also replaces the devices of running jobs that a
-// quorum of oracles report down, and slashes those that abandoned a job on the oracles'
-// co-signatures (replace.go, slash.go).
+// window. With the oracles' URLs it slashes, on their co-signatures, the devices that abandoned
+// a job and those whose failed challenges the registry tallied (slash.go); with the escrow's
+// scheduler key too, it replaces the devices of running jobs that a quorum of oracles report
+// down (replace.go).
 //
 // Every crank is idempotent on chain: sent twice, or by two keepers at once, the second is a
 // no-op that fails with a named program error, which the keeper counts as done (README.md).
@@ -42,10 +43,10 @@ type Config struct {
 	SettleAfter time.Duration `key:"settle-after" usage:"settle a running job's slot once it holds this much verified, unpaid time (an ended job's slots are settled at once)"`
 	ProofGrace  time.Duration `key:"proof-grace" usage:"how long after a proof window's voting deadline it is left to the oracles before the keeper counts or closes it"`
 	MaxBackoff  time.Duration `key:"max-backoff" usage:"the longest pause between passes while they fail (an RPC outage): the pause doubles from every"`
-	// Replacing devices (replace.go): both or neither.
+	// Slashing (slash.go) needs the oracles; replacing devices (replace.go) the scheduler key too.
+	Oracles          string        `key:"oracles" usage:"comma-separated oracle base URLs: they co-sign the slashes the keeper assembles (abandoned jobs, tallied failed challenges), and with scheduler-keypair their health reports decide replacements; empty: neither"`
 	SchedulerKeypair string        `key:"scheduler-keypair" usage:"the escrow's scheduler keypair file (mode 0600): with oracles, the keeper replaces a running job's devices a quorum of oracles report down; empty: it replaces none"`
-	Oracles          string        `key:"oracles" usage:"comma-separated oracle base URLs, asked for their signed health reports of running jobs, the renters' specs and devices' liveness"`
-	WatchEvery       time.Duration `key:"watch-every" usage:"how often the running jobs' health is asked of the oracles (with scheduler-keypair)"`
+	WatchEvery       time.Duration `key:"watch-every" usage:"how often running jobs are looked at with the oracles (health, abandonments)"`
 }
 
 // DefaultConfig is the production default.
@@ -76,8 +77,8 @@ func (c *Config) Validate() error {
 	if c.MaxBackoff < c.Every {
 		bad("max-backoff %s is shorter than every %s", c.MaxBackoff, c.Every)
 	}
-	if (c.SchedulerKeypair == "") != (len(c.OracleURLs()) == 0) {
-		bad("scheduler-keypair and oracles go together: replacing a device needs the scheduler's key and the oracles' reports")
+	if c.SchedulerKeypair != "" && len(c.OracleURLs()) == 0 {
+		bad("scheduler-keypair needs oracles: a device is replaced only on the oracles' reports")
 	}
 	if c.WatchEvery <= 0 {
 		bad("watch-every %s is not positive", c.WatchEvery)

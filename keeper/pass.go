@@ -72,20 +72,19 @@ type Keeper struct {
 	// match was last logged (watch's own goroutine only, like declined).
 	scheduler chain.Signer
 	unmatched map[fault]time.Time
-	declined  map[fault]time.Time // slots whose slash the oracles would not co-sign, and when
+	declined  map[[32]byte]time.Time // slashes (by evidence) the oracles would not co-sign, and when
 }
 
 // New is a keeper paying with payer.
 func New(cfg Config, n *network.Network, payer chain.Signer, log *slog.Logger, m *Metrics) *Keeper {
-	k := &Keeper{cfg: cfg, net: n, payer: payer, log: log, metrics: m, unmatched: map[fault]time.Time{}, declined: map[fault]time.Time{}}
+	k := &Keeper{cfg: cfg, net: n, payer: payer, log: log, metrics: m, unmatched: map[fault]time.Time{}, declined: map[[32]byte]time.Time{}}
 	var none error
 	k.failing.Store(&none)
 	return k
 }
 
 // WithScheduler has k replace the devices of running jobs that a quorum of the configured
-// oracles report down, signing with scheduler (the escrow's scheduler key), and slash those
-// that abandoned a job; it returns k.
+// oracles report down, signing with scheduler (the escrow's scheduler key); it returns k.
 func (k *Keeper) WithScheduler(scheduler chain.Signer) *Keeper {
 	k.scheduler = scheduler
 	return k
@@ -94,11 +93,11 @@ func (k *Keeper) WithScheduler(scheduler chain.Signer) *Keeper {
 // Health is the last pass's error: /healthz answers 503 while passes fail.
 func (k *Keeper) Health() error { return *k.failing.Load() }
 
-// Run runs a pass every cfg.Every until ctx ends, and with a scheduler key the watch of running
-// jobs (replace.go) beside it. While passes fail (the RPC is down, say) the pause doubles up to
+// Run runs a pass every cfg.Every until ctx ends, and with oracles configured the watch
+// (replace.go) beside it. While passes fail (the RPC is down, say) the pause doubles up to
 // cfg.MaxBackoff, and the first pass that succeeds restores the period.
 func (k *Keeper) Run(ctx context.Context) error {
-	if k.scheduler != nil {
+	if len(k.cfg.OracleURLs()) > 0 {
 		go k.watch(ctx)
 	}
 	pause := k.cfg.Every

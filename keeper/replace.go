@@ -27,14 +27,21 @@ type fault struct {
 	slot uint8
 }
 
-// watch asks the oracles every cfg.WatchEvery for their health reports of every running job
-// and replaces each hired device a quorum of them report down (replaceDevice), then slashes
-// the devices that left jobs while down, on the oracles' co-signatures (slash.go). It runs
-// beside the passes, so a replacement never waits for a settle or a scan of proof windows.
+// watch runs every cfg.WatchEvery beside the passes, so a replacement never waits for a settle
+// or a scan of proof windows: with the scheduler key it asks the oracles for their health
+// reports of every running job and replaces each hired device a quorum of them report down
+// (replaceDevice); it slashes the devices that left jobs while down and, every cfg.Every, those
+// whose failed challenges the registry tallied, on the oracles' co-signatures (slash.go).
 func (k *Keeper) watch(ctx context.Context) {
 	client := &http.Client{Timeout: k.cfg.WatchEvery}
+	var scanned time.Time
 	for {
-		if err := k.watchOnce(ctx, client); err != nil && ctx.Err() == nil {
+		err := k.watchOnce(ctx, client)
+		if time.Since(scanned) >= k.cfg.Every {
+			scanned = time.Now()
+			err = errors.Join(err, k.challengeSlashes(ctx, client))
+		}
+		if err != nil && ctx.Err() == nil {
 			k.log.Warn("watch", "err", err)
 		}
 		select {
@@ -70,7 +77,7 @@ func (k *Keeper) watchOnce(ctx context.Context, client *http.Client) error {
 		if err := k.abandonments(ctx, rc, client, a.Address, j, now); err != nil {
 			errs = append(errs, err)
 		}
-		if j.State != escrow.JobRunning || now >= j.StartedAt+j.DurationSecs {
+		if k.scheduler == nil || j.State != escrow.JobRunning || now >= j.StartedAt+j.DurationSecs {
 			continue
 		}
 		reports, bad := jobhealth.Ask(ctx, client, k.cfg.OracleURLs(), a.Address, oracles, time.Now())
@@ -87,6 +94,15 @@ func (k *Keeper) watchOnce(ctx context.Context, client *http.Client) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// challengeSlashes reads the registry's Config and slashes the tallied failed challenges.
+func (k *Keeper) challengeSlashes(ctx context.Context, client *http.Client) error {
+	rc, err := k.net.Registry.FetchConfig(ctx, k.net.Client)
+	if err != nil {
+		return k.fail("registry_config", fmt.Errorf("read the registry config: %w", err))
+	}
+	return k.failedChallenges(ctx, rc, client)
 }
 
 // replaceDevice proposes the scheduler's best match for the renter's spec in place of f's

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/escrow"
+	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chaintest"
 	"github.com/gpunet/gpunet/internal/wire"
 	"github.com/gpunet/gpunet/keeper"
@@ -23,9 +24,9 @@ import (
 
 // oracleStub stands for one oracle's public API, as the keeper reads it: its signed health
 // reports of a job (each hired slot up, unless the test says which are down), the job's board
-// (the renter's signed spec) and every device's status (heartbeats credited ahead: online).
-// The real API's judgement is oracle/health_test.go's; this lets a test choose each oracle's
-// word, a lying one's included.
+// (the renter's signed spec), every device's status (heartbeats credited ahead: online) and
+// its co-signature of slashes. The real API's judgements are oracle/health_test.go's and
+// oracle/slash_test.go's; this lets a test choose each oracle's word, a lying one's included.
 type oracleStub struct {
 	key   solana.PrivateKey
 	job   solana.PublicKey
@@ -33,13 +34,31 @@ type oracleStub struct {
 	slots func() []wire.SlotHealth
 	down  sync.Map     // slot (uint8) -> reason
 	asked atomic.Int64 // health reports served
-	url   string
+	// refuse has the stub decline to co-sign slashes for want of evidence (409), as an oracle
+	// whose records do not show the offence; otherwise it signs every slash asked.
+	refuse  atomic.Bool
+	cosigns atomic.Int64 // slash requests answered
+	url     string
 }
 
 func (o *oracleStub) serve(t *testing.T) *oracleStub {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var v any
+		status := http.StatusOK
 		switch p := r.URL.Path; {
+		case p == wire.SlashPath:
+			o.cosigns.Add(1)
+			var req wire.SlashRequest
+			if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			if o.refuse.Load() {
+				status, v = http.StatusConflict, wire.Problem{Reason: wire.ReasonNoEvidence, Message: "no record of it"}
+				break
+			}
+			sig, _ := o.key.Sign(req.Message)
+			v = wire.SlashAnswer{Oracle: o.key.PublicKey(), Signature: sig}
 		case p == wire.JobsPath+o.job.String()+wire.JobHealthPath:
 			o.asked.Add(1)
 			h := wire.JobHealth{Oracle: o.key.PublicKey(), Job: o.job, At: time.Now().UnixMilli(), Slots: o.slots()}
@@ -64,6 +83,7 @@ func (o *oracleStub) serve(t *testing.T) *oracleStub {
 		sig, _ := wire.Sign(o.key, wire.DomainAnswer, body)
 		w.Header().Set(wire.KeyHeader, o.key.PublicKey().String())
 		w.Header().Set(wire.SignatureHeader, sig.String())
+		w.WriteHeader(status)
 		_, _ = w.Write(body)
 	}))
 	t.Cleanup(srv.Close)
@@ -143,9 +163,67 @@ func TestReplacesADeviceOnlyOnAQuorum(t *testing.T) {
 	require.Equal(t, escrow.SlotHired, j.Slots[0].State, "the device the quorum did not report stays")
 	k.counted(t, map[string]int{keeper.KindReplace: 1})
 
+	// The oracles (here, all) co-sign its abandonment: slashed, the renter the beneficiary.
+	k.counted(t, map[string]int{keeper.KindSlash: 1})
+	record, err := f.Registry.FetchSlashRecord(f.Ctx, f.Client, providers[1].DeviceKey.PublicKey(), wire.AbandonmentEvidence(addr, 1, providers[1].Device))
+	require.NoError(t, err)
+	require.Equal(t, registry.OffenceJobAbandonment, record.Offence)
+	require.Equal(t, renter.PublicKey(), record.Beneficiary)
+	require.Equal(t, addr, record.Job)
+
 	// A second keeper finds nothing to do: slot 1 left, so no report holds it any more.
 	second := newKeeper()
 	require.Eventually(t, func() bool { return stubs[1].asked.Load() >= 10 }, 30*time.Second, 50*time.Millisecond)
 	require.Zero(t, second.cranks(keeper.KindReplace, keeper.Landed)+second.cranks(keeper.KindReplace, keeper.Failed))
 	require.Equal(t, uint8(3), f.fetch(t, job{addr: addr}).SlotCount)
+}
+
+// A failed challenge the registry tallied (a quorum of the oracles' latest outcomes failed) is
+// slashed once, on the co-signatures of the oracles whose records show it: with two of three
+// declining there is no quorum and nothing is sent; with one declining the keeper asks the
+// other two again as the only co-signers, and the slash lands; a third keeper finds it pending.
+func TestSlashesATalliedFailedChallenge(t *testing.T) {
+	f := newFixture(t)
+	payer := f.Funded(t)
+	cheat := f.ActiveProvider(t, payer)
+	fail := registry.ProofReport{Window: chaintest.PastWindow(1), UptimeSecs: 2, Challenge: registry.ChallengeFailed}
+	for i := range 2 {
+		_, err := f.Vote(payer, i, cheat, fail)
+		require.NoError(t, err)
+	}
+	require.Equal(t, uint32(1), f.Device(t, cheat).ChallengesFailed)
+	stubs := make([]*oracleStub, 3)
+	urls := make([]string, 3)
+	for i := range stubs {
+		stubs[i] = (&oracleStub{key: f.Oracles[i], slots: func() []wire.SlotHealth { return nil }}).serve(t)
+		urls[i] = stubs[i].url
+	}
+	cfg := config()
+	cfg.Oracles, cfg.WatchEvery = strings.Join(urls, ","), 200*time.Millisecond
+	run := func() *running { return f.newKeeperWith(t, f.Funded(t), cfg).start(t) }
+
+	stubs[0].refuse.Store(true)
+	stubs[1].refuse.Store(true)
+	first := run()
+	require.Eventually(t, func() bool { return stubs[2].cosigns.Load() >= 1 }, 30*time.Second, 50*time.Millisecond)
+	first.stop()
+	require.Zero(t, f.Device(t, cheat).PendingSlashes, "two of three oracles have no record of it: no quorum")
+	require.Zero(t, first.cranks(keeper.KindSlash, keeper.Landed))
+
+	stubs[1].refuse.Store(false)
+	second := run()
+	second.counted(t, map[string]int{keeper.KindSlash: 1})
+	evidence := wire.FailedChallengeEvidence(cheat.Device, 1)
+	record, err := f.Registry.FetchSlashRecord(f.Ctx, f.Client, cheat.DeviceKey.PublicKey(), evidence)
+	require.NoError(t, err)
+	require.Equal(t, registry.OffenceFailedChallenge, record.Offence)
+	require.Equal(t, uint16(0b110), record.SignerMask, "the two oracles that signed, asked again alone")
+	require.True(t, record.Beneficiary.IsZero(), "no job: the compensation goes to the pool")
+	require.Equal(t, uint8(1<<registry.OffenceFailedChallenge), f.Device(t, cheat).PendingOffences)
+
+	third := run()
+	asked := stubs[1].cosigns.Load()
+	time.Sleep(time.Second) // five watches: the device's slash for this offence is pending
+	require.Equal(t, asked, stubs[1].cosigns.Load(), "nothing asked again")
+	require.Zero(t, third.cranks(keeper.KindSlash, keeper.Landed)+third.cranks(keeper.KindSlash, keeper.Failed))
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gagliardetto/solana-go"
@@ -15,7 +16,6 @@ import (
 	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/chain"
-	"github.com/gpunet/gpunet/internal/jobhealth"
 	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/internal/wire"
 	onregistry "github.com/gpunet/gpunet/onchain/registry"
@@ -31,60 +31,101 @@ const (
 // to slash: past it a slot is not asked about again (a keeper down that long lets it go).
 const slashWithin = 10 * time.Minute
 
-// declinedFor is how long a slot the oracles would not co-sign a slash for (some did not
-// answer, say) is left alone.
+// declinedFor is how long a slash the oracles would not co-sign (some did not answer, say) is
+// left alone.
 const declinedFor = time.Minute
 
+// slashing is one slash the keeper may assemble: the oracles' request (offence, device,
+// evidence inputs), the job it names (onregistry.NoJob for none) and its evidence hash, which
+// also keys the keeper's memory of declined slashes.
+type slashing struct {
+	req      wire.SlashRequest
+	job      onregistry.AbandonedJob
+	evidence [32]byte
+}
+
 // abandonments slashes the devices that left j's slots before its end in the last slashWithin
-// while down:
-// the oracles decide (wire.SlashPath), the keeper assembles and pays. A slot whose record
-// exists is done; one a quorum declined is asked again after declinedFor.
+// while down: the oracles decide (wire.SlashPath), the keeper assembles and pays.
 func (k *Keeper) abandonments(ctx context.Context, rc *registry.Config, client *http.Client, job solana.PublicKey, j *escrow.Job, now int64) error {
 	var errs []error
 	for i, s := range j.Slots[:min(int(j.SlotCount), len(j.Slots))] {
+		if !protocol.LeftBeforeTheEnd(j, &s) || s.LeftAt < now-int64(slashWithin/time.Second) {
+			continue
+		}
 		slot := uint8(i)
-		if !protocol.LeftBeforeTheEnd(j, &s) || s.LeftAt < now-int64(slashWithin/time.Second) ||
-			time.Since(k.declined[fault{job, slot}]) < declinedFor {
-			continue
-		}
-		evidence := wire.AbandonmentEvidence(job, slot, s.Device)
-		if _, err := k.net.Client.AccountData(ctx, k.net.Registry.SlashAddress(s.Device, evidence)); err == nil {
-			continue // slashed already
-		} else if !errors.Is(err, chain.ErrAccountNotFound) {
-			errs = append(errs, k.fail("accounts", err))
-			continue
-		}
-		if err := k.slash(ctx, rc, client, job, slot, s.Device, evidence); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, k.slashOnce(ctx, rc, client, slashing{
+			req:      wire.SlashRequest{Offence: registry.OffenceJobAbandonment, Device: s.Device, Job: job, Slot: slot},
+			job:      onregistry.AbandonedJob{Job: job, Escrow: k.net.Escrow.ID},
+			evidence: wire.AbandonmentEvidence(job, slot, s.Device),
+		}))
 	}
 	return errors.Join(errs...)
 }
 
-// slash assembles the slash of device for abandoning job's slot: it names every oracle that
-// answers a health report of the job as a co-signer, asks each to sign, and sends it when a
-// quorum did; when some declined, it asks those that signed once more, as the only co-signers.
-func (k *Keeper) slash(ctx context.Context, rc *registry.Config, client *http.Client, job solana.PublicKey, slot uint8, device solana.PublicKey, evidence [32]byte) error {
+// failedChallenges slashes the devices whose latest failed challenge the registry tallied (a
+// quorum of the oracles' latest outcomes failed: challenges_failed) and that have no such slash
+// pending: one slash per tally, the compensation to the pool. A scan of every Device.
+func (k *Keeper) failedChallenges(ctx context.Context, rc *registry.Config, client *http.Client) error {
+	devices, err := k.net.Registry.Devices(ctx, k.net.Client)
+	if err != nil {
+		return k.fail("devices", fmt.Errorf("scan devices: %w", err))
+	}
+	var errs []error
+	for _, d := range devices {
+		if d.Device.ChallengesFailed == 0 || d.Device.Status == registry.StatusDeregistered ||
+			d.Device.PendingOffences&(1<<registry.OffenceFailedChallenge) != 0 {
+			continue
+		}
+		errs = append(errs, k.slashOnce(ctx, rc, client, slashing{
+			req:      wire.SlashRequest{Offence: registry.OffenceFailedChallenge, Device: d.Address, Failures: d.Device.ChallengesFailed},
+			job:      onregistry.NoJob,
+			evidence: wire.FailedChallengeEvidence(d.Address, d.Device.ChallengesFailed),
+		}))
+	}
+	return errors.Join(errs...)
+}
+
+// slashOnce slashes s unless its record exists (done) or the oracles declined it lately.
+func (k *Keeper) slashOnce(ctx context.Context, rc *registry.Config, client *http.Client, s slashing) error {
+	if time.Since(k.declined[s.evidence]) < declinedFor {
+		return nil
+	}
+	if _, err := k.net.Client.AccountData(ctx, k.net.Registry.SlashAddress(s.req.Device, s.evidence)); err == nil {
+		return nil // slashed already
+	} else if !errors.Is(err, chain.ErrAccountNotFound) {
+		return k.fail("accounts", err)
+	}
+	return k.slash(ctx, rc, client, s)
+}
+
+// slash assembles s: it names every oracle that answers as a co-signer, asks each to sign, and
+// sends it when all did; when some declined but a quorum signed, it asks those once more, as
+// the only co-signers. When so many refuse for want of evidence that no quorum can sign, the
+// verdict is on the past: s is not asked again for slashWithin.
+func (k *Keeper) slash(ctx context.Context, rc *registry.Config, client *http.Client, s slashing) error {
 	params := &rc.Params
-	d, err := k.net.Registry.FetchDeviceAt(ctx, k.net.Client, device)
+	d, err := k.net.Registry.FetchDeviceAt(ctx, k.net.Client, s.req.Device)
 	if err != nil {
 		return k.fail("accounts", err)
 	}
-	oracles := params.Oracles[:min(int(params.OracleCount), len(params.Oracles))]
-	reports, _ := jobhealth.Ask(ctx, client, k.cfg.OracleURLs(), job, oracles, time.Now())
-	attrs := []any{"job", job.String(), "slot", slot, "device", device.String(), "evidence", solana.PublicKeyFromBytes(evidence[:]).String()}
+	willing := k.cosigners(ctx, client, d.DeviceKey, params)
+	attrs := []any{"offence", s.req.Offence, "device", s.req.Device.String(), "evidence", solana.PublicKeyFromBytes(s.evidence[:]).String()}
+	if s.req.Offence == registry.OffenceJobAbandonment {
+		attrs = append(attrs, "job", s.req.Job.String(), "slot", s.req.Slot)
+	} else {
+		attrs = append(attrs, "failures", s.req.Failures)
+	}
 	for range 2 {
-		if len(reports) < int(params.OracleQuorum) {
-			k.declined[fault{job, slot}] = time.Now()
-			k.log.Info("slash not co-signed by a quorum", append(attrs, "willing", len(reports))...)
+		if len(willing) < int(params.OracleQuorum) {
+			k.declined[s.evidence] = time.Now()
+			k.log.Info("slash not co-signed by a quorum", append(attrs, "willing", len(willing))...)
 			return nil
 		}
-		cosigners := make([]solana.PublicKey, len(reports))
-		for i, r := range reports {
-			cosigners[i] = r.Oracle
+		keys := make([]solana.PublicKey, len(willing))
+		for i, o := range willing {
+			keys[i] = o.key
 		}
-		ix, err := k.net.Registry.SlashJob(k.payer.PublicKey(), d.Owner, d.DeviceKey, rc.IoMint,
-			onregistry.AbandonedJob{Job: job, Escrow: k.net.Escrow.ID}, registry.OffenceJobAbandonment, evidence, cosigners...)
+		ix, err := k.net.Registry.SlashJob(k.payer.PublicKey(), d.Owner, d.DeviceKey, rc.IoMint, s.job, s.req.Offence, s.evidence, keys...)
 		if err != nil {
 			return err
 		}
@@ -92,32 +133,31 @@ func (k *Keeper) slash(ctx context.Context, rc *registry.Config, client *http.Cl
 		if err != nil {
 			return k.fail(KindSlash, err)
 		}
-		msg, err := tx.Message.MarshalBinary()
-		if err != nil {
+		req := s.req
+		if req.Message, err = tx.Message.MarshalBinary(); err != nil {
 			return err
 		}
-		var signed []jobhealth.Report
+		var signed []cosigner
 		sigs := map[solana.PublicKey]solana.Signature{}
 		refused := 0
-		for _, r := range reports {
-			sig, err := cosign(ctx, client, r, wire.SlashRequest{Job: job, Slot: slot, Device: device, Message: msg})
+		for _, o := range willing {
+			sig, err := cosign(ctx, client, o, req)
 			if err != nil {
 				if errors.Is(err, errNoEvidence) {
 					refused++
 				}
-				k.log.Info("oracle declined to co-sign a slash", append(attrs, "oracle", r.Oracle.String(), "why", err)...)
+				k.log.Info("oracle declined to co-sign a slash", append(attrs, "oracle", o.key.String(), "why", err)...)
 				continue
 			}
-			signed, sigs[r.Oracle] = append(signed, r), sig
+			signed, sigs[o.key] = append(signed, o), sig
 		}
 		if int(params.OracleCount)-refused < int(params.OracleQuorum) {
-			// the oracles' records show no abandonment: a verdict on the past, not asked again
-			k.declined[fault{job, slot}] = time.Now().Add(slashWithin - declinedFor)
-			k.log.Info("no abandonment: the oracles' records show the device serving", attrs...)
+			k.declined[s.evidence] = time.Now().Add(slashWithin - declinedFor)
+			k.log.Info("no offence: the oracles' records do not show it", attrs...)
 			return nil
 		}
-		if len(signed) < len(reports) {
-			reports = signed
+		if len(signed) < len(willing) {
+			willing = signed
 			continue
 		}
 		if _, err := chain.Sign(tx, k.payer); err != nil {
@@ -129,23 +169,47 @@ func (k *Keeper) slash(ctx context.Context, rc *registry.Config, client *http.Cl
 			}
 		}
 		sig, err := k.net.Client.SendSigned(ctx, tx)
-		return k.outcome(ctx, KindSlash, sig, err, []error{registry.ErrSlashAlreadyPending}, nil, append(attrs, "cosigners", cosigners)...)
+		// another keeper's slash of the same device and offence is pending, or the period's cap
+		// is reached: not now
+		notDue := []error{registry.ErrSlashAlreadyPending, registry.ErrSlashCapReached}
+		return k.outcome(ctx, KindSlash, sig, err, nil, notDue, append(attrs, "cosigners", keys)...)
 	}
-	k.declined[fault{job, slot}] = time.Now()
+	k.declined[s.evidence] = time.Now()
 	return nil
+}
+
+// cosigner is an oracle that answered, and where.
+type cosigner struct {
+	url string
+	key solana.PublicKey
+}
+
+// cosigners are the live oracles among the configured URLs that answer a signed status of
+// deviceKey: those a slash may name as co-signers.
+func (k *Keeper) cosigners(ctx context.Context, client *http.Client, deviceKey solana.PublicKey, params *registry.ConfigParams) []cosigner {
+	oracles := params.Oracles[:min(int(params.OracleCount), len(params.Oracles))]
+	var out []cosigner
+	for _, url := range k.cfg.OracleURLs() {
+		var st wire.DeviceStatus
+		key, err := wire.GetAnswer(ctx, client, url+wire.StatusPath+deviceKey.String(), oracles, &st)
+		if err == nil && !slices.ContainsFunc(out, func(c cosigner) bool { return c.key == key }) {
+			out = append(out, cosigner{url: url, key: key})
+		}
+	}
+	return out
 }
 
 // errNoEvidence is an oracle's refusal to co-sign because its records do not show the offence.
 var errNoEvidence = errors.New("the oracle's records do not show the abandonment")
 
-// cosign asks the oracle of r to co-sign req's message and checks its answer: signed by it,
-// and its signature of the message.
-func cosign(ctx context.Context, client *http.Client, r jobhealth.Report, req wire.SlashRequest) (solana.Signature, error) {
+// cosign asks oracle o to co-sign req's message and checks its answer: signed by it, and its
+// signature of the message.
+func cosign(ctx context.Context, client *http.Client, o cosigner, req wire.SlashRequest) (solana.Signature, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return solana.Signature{}, err
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL+wire.SlashPath, bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, o.url+wire.SlashPath, bytes.NewReader(body))
 	if err != nil {
 		return solana.Signature{}, err
 	}
@@ -159,7 +223,7 @@ func cosign(ctx context.Context, client *http.Client, r jobhealth.Report, req wi
 	if err != nil {
 		return solana.Signature{}, err
 	}
-	if _, err := wire.VerifyAnswer(resp.Header, answer, []solana.PublicKey{r.Oracle}); err != nil {
+	if _, err := wire.VerifyAnswer(resp.Header, answer, []solana.PublicKey{o.key}); err != nil {
 		return solana.Signature{}, err
 	}
 	if resp.StatusCode == http.StatusConflict {
@@ -172,7 +236,7 @@ func cosign(ctx context.Context, client *http.Client, r jobhealth.Report, req wi
 	if err := json.Unmarshal(answer, &a); err != nil {
 		return solana.Signature{}, err
 	}
-	if a.Oracle != r.Oracle || !a.Signature.Verify(r.Oracle, req.Message) {
+	if a.Oracle != o.key || !a.Signature.Verify(o.key, req.Message) {
 		return solana.Signature{}, errors.New("the answer's signature is not the oracle's of the message")
 	}
 	return a.Signature, nil

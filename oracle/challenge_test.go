@@ -144,6 +144,8 @@ func TestChallengesReachTheChain(t *testing.T) {
 	f = findings(t, oracles, spoof.DeviceKey.PublicKey())
 	require.Positive(t, f["failed/slow"], "flagged slow: %v", f)
 	require.Zero(t, f["passed/"], "%v", f)
+
+	slashFailedChallenges(t, e, oracles, cheat, honest)
 }
 
 // postTo sends body signed by signer to path of oracle o.

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 
 	"github.com/gagliardetto/solana-go"
 )
@@ -13,13 +14,19 @@ import (
 const SlashPath = "/v1/slash"
 
 // SlashRequest asks an oracle to co-sign Message, a transaction message (its exact bytes) that
-// holds one instruction: the registry's slash of Device (the registry Device) for abandoning
-// Job, its device leaving Slot, with AbandonmentEvidence as the evidence hash.
+// holds one instruction: the registry's slash of Device (the registry Device) for Offence
+// (the registry's offence numbers), with the offence's evidence hash:
+//   - job abandonment: AbandonmentEvidence(Job, Slot, Device), the device having left Slot of
+//     Job, which the slash names;
+//   - a failed challenge: FailedChallengeEvidence(Device, Failures), Failures being the
+//     device's challenges_failed, the count of the registry's quorum tallies; no job.
 type SlashRequest struct {
-	Job     solana.PublicKey `json:"job"`
-	Slot    uint8            `json:"slot"`
-	Device  solana.PublicKey `json:"device"`
-	Message []byte           `json:"message"`
+	Offence  uint8            `json:"offence"`
+	Device   solana.PublicKey `json:"device"`
+	Job      solana.PublicKey `json:"job,omitempty"`
+	Slot     uint8            `json:"slot,omitempty"`
+	Failures uint32           `json:"failures,omitempty"`
+	Message  []byte           `json:"message"`
 }
 
 // SlashAnswer is an oracle's signature of the request's message.
@@ -43,6 +50,18 @@ func AbandonmentEvidence(job solana.PublicKey, slot uint8, device solana.PublicK
 	h.Write(job[:])
 	h.Write([]byte{slot})
 	h.Write(device[:])
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// FailedChallengeEvidence is the evidence hash of device's failures-th failed challenge as the
+// registry tallied it: one slash per tallied failure, whoever assembles it.
+func FailedChallengeEvidence(device solana.PublicKey, failures uint32) [32]byte {
+	h := sha256.New()
+	h.Write([]byte("gpunet/failed-challenge/v1\x00"))
+	h.Write(device[:])
+	h.Write(binary.LittleEndian.AppendUint32(nil, failures))
 	var out [32]byte
 	h.Sum(out[:0])
 	return out

@@ -13,6 +13,7 @@ import (
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/internal/wire"
+	"github.com/gpunet/gpunet/oracle/store"
 )
 
 // Positions of the slash instruction's accounts (idl/registry.json) the check reads.
@@ -22,10 +23,11 @@ const (
 	slashFixed  = 12 // the co-signers follow
 )
 
-// cosignSlash co-signs a slash for job abandonment (wire.SlashPath) when the message is
-// exactly that slash, names this oracle as a read-only co-signer that does not pay, and this
-// oracle's own records show the abandonment (abandoned). Anyone may ask: a signature is only
-// ever given to a transaction that does nothing but what this oracle would vote for.
+// cosignSlash co-signs a slash (wire.SlashPath) for job abandonment or a failed challenge when
+// the message is exactly that slash, names this oracle as a read-only co-signer that does not
+// pay, and this oracle's own records show the offence (abandoned, failedChallenge). Anyone may
+// ask: a signature is only ever given to a transaction that does nothing but what this oracle
+// would vote for.
 func (s *Server) cosignSlash(c *fiber.Ctx) error {
 	if !s.clients.allow(c.IP(), s.now()) {
 		return s.refuse(c, refuse(http.StatusTooManyRequests, wire.ReasonRateLimited, "too many requests from this address"))
@@ -34,12 +36,16 @@ func (s *Server) cosignSlash(c *fiber.Ctx) error {
 	if err != nil {
 		return s.refuse(c, refuse(http.StatusBadRequest, wire.ReasonMalformed, err.Error()))
 	}
-	if r := s.checkSlash(req); r != nil {
+	evidence, job, shows := s.offence(req)
+	if shows == nil {
+		return s.refuse(c, refuse(http.StatusBadRequest, wire.ReasonNotASlash, fmt.Sprintf("offence %d: this oracle co-signs job abandonment and failed challenges", req.Offence)))
+	}
+	if r := s.checkSlash(req, evidence, job); r != nil {
 		return s.refuse(c, r)
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.timeout)
 	defer cancel()
-	if r := s.abandoned(ctx, req); r != nil {
+	if r := shows(ctx, req); r != nil {
 		return s.refuse(c, r)
 	}
 	sig, err := s.key.Sign(req.Message)
@@ -49,10 +55,23 @@ func (s *Server) cosignSlash(c *fiber.Ctx) error {
 	return s.answer(c, http.StatusOK, wire.SlashAnswer{Oracle: s.key.PublicKey(), Signature: sig})
 }
 
-// checkSlash checks the message alone: one instruction, the registry's slash for job
-// abandonment of req's device and job with req's evidence, this oracle among its co-signers,
-// read-only and not the fee payer.
-func (s *Server) checkSlash(req *wire.SlashRequest) *Refusal {
+// offence is what a slash for req's offence must carry, the evidence hash and the job account,
+// and the check of this oracle's records that shows it (nil: an offence this oracle does not
+// co-sign).
+func (s *Server) offence(req *wire.SlashRequest) (evidence [32]byte, job solana.PublicKey, shows func(context.Context, *wire.SlashRequest) *Refusal) {
+	switch req.Offence {
+	case registry.OffenceJobAbandonment:
+		return wire.AbandonmentEvidence(req.Job, req.Slot, req.Device), req.Job, s.abandoned
+	case registry.OffenceFailedChallenge:
+		return wire.FailedChallengeEvidence(req.Device, req.Failures), solana.SystemProgramID, s.failedChallenge
+	}
+	return evidence, job, nil
+}
+
+// checkSlash checks the message alone: one instruction, the registry's slash for req's offence
+// of req's device with evidence, naming job, this oracle among its co-signers, read-only and
+// not the fee payer.
+func (s *Server) checkSlash(req *wire.SlashRequest, evidence [32]byte, job solana.PublicKey) *Refusal {
 	var msg solana.Message
 	if err := msg.UnmarshalWithDecoder(bin.NewBinDecoder(req.Message)); err != nil {
 		return refuse(http.StatusBadRequest, wire.ReasonMalformed, "message: "+err.Error())
@@ -68,14 +87,13 @@ func (s *Server) checkSlash(req *wire.SlashRequest) *Refusal {
 	if err != nil || program != s.jobs.RegistryID() {
 		return notSlash("the instruction is not the registry's")
 	}
-	evidence := wire.AbandonmentEvidence(req.Job, req.Slot, req.Device)
 	data := []byte(ix.Data)
-	if len(data) < 8+1+32 || !bytes.Equal(data[:8], registry.Instruction_Slash[:]) || data[8] != registry.OffenceJobAbandonment ||
+	if len(data) < 8+1+32 || !bytes.Equal(data[:8], registry.Instruction_Slash[:]) || data[8] != req.Offence ||
 		!bytes.Equal(data[9:41], evidence[:]) {
-		return notSlash("not the registry's slash for abandoning slot %d of job %s by %s", req.Slot, req.Job, req.Device)
+		return notSlash("not the registry's slash of %s for offence %d with the request's evidence", req.Device, req.Offence)
 	}
 	accounts, err := ix.ResolveInstructionAccounts(&msg)
-	if err != nil || len(accounts) < slashFixed || accounts[slashDevice].PublicKey != req.Device || accounts[slashJob].PublicKey != req.Job {
+	if err != nil || len(accounts) < slashFixed || accounts[slashDevice].PublicKey != req.Device || accounts[slashJob].PublicKey != job {
 		return notSlash("the slash's device or job is not the request's")
 	}
 	me := s.key.PublicKey()
@@ -122,4 +140,30 @@ func (s *Server) abandoned(ctx context.Context, req *wire.SlashRequest) *Refusal
 		return refuse(http.StatusConflict, wire.ReasonNoEvidence, "this oracle credited the device's heartbeats until it left")
 	}
 	return nil
+}
+
+// failedChallenge checks this oracle's records of a failed challenge: the registry tallied
+// req.Failures failed challenges of the device (a quorum of the oracles' latest outcomes
+// failed), and this oracle's own latest decided challenge of it failed too.
+func (s *Server) failedChallenge(ctx context.Context, req *wire.SlashRequest) *Refusal {
+	d, err := s.jobs.DeviceAt(ctx, req.Device)
+	if err != nil {
+		return refuse(http.StatusServiceUnavailable, wire.ReasonUnavailable, "cannot read the device now")
+	}
+	if req.Failures == 0 || d.ChallengesFailed != req.Failures {
+		return refuse(http.StatusConflict, wire.ReasonNoEvidence, fmt.Sprintf("the registry tallied %d failed challenges of the device, not %d", d.ChallengesFailed, req.Failures))
+	}
+	recent, err := s.store.Challenges(ctx, d.DeviceKey.String(), 2) // one may be under way
+	if err != nil {
+		return refuse(http.StatusServiceUnavailable, wire.ReasonUnavailable, "cannot read the database now")
+	}
+	for _, c := range recent {
+		if c.State == store.Fail {
+			return nil
+		}
+		if c.State == store.Passed {
+			break
+		}
+	}
+	return refuse(http.StatusConflict, wire.ReasonNoEvidence, "this oracle's latest decided challenge of the device did not fail")
 }
