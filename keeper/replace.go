@@ -36,10 +36,18 @@ func (k *Keeper) watch(ctx context.Context) {
 	client := &http.Client{Timeout: k.cfg.WatchEvery}
 	var scanned time.Time
 	for {
-		err := k.watchOnce(ctx, client)
-		if time.Since(scanned) >= k.cfg.Every {
-			scanned = time.Now()
-			err = errors.Join(err, k.challengeSlashes(ctx, client))
+		rc, err := k.net.Registry.FetchConfig(ctx, k.net.Client)
+		switch {
+		case errors.Is(err, chain.ErrAccountNotFound):
+			err = nil // nothing is configured yet
+		case err != nil:
+			err = k.fail("registry_config", fmt.Errorf("read the registry config: %w", err))
+		default:
+			err = k.watchOnce(ctx, client, rc)
+			if time.Since(scanned) >= k.cfg.Every {
+				scanned = time.Now()
+				err = errors.Join(err, k.failedChallenges(ctx, rc, client))
+			}
 		}
 		if err != nil && ctx.Err() == nil {
 			k.log.Warn("watch", "err", err)
@@ -52,15 +60,12 @@ func (k *Keeper) watch(ctx context.Context) {
 	}
 }
 
-// watchOnce checks every running job once.
-func (k *Keeper) watchOnce(ctx context.Context, client *http.Client) error {
+// watchOnce looks at every job once, under the registry's Config rc: its abandonments, and a
+// running job's health.
+func (k *Keeper) watchOnce(ctx context.Context, client *http.Client, rc *registry.Config) error {
 	now, err := k.chainNow(ctx)
 	if err != nil {
 		return k.fail("clock", err)
-	}
-	rc, err := k.net.Registry.FetchConfig(ctx, k.net.Client)
-	if err != nil {
-		return k.fail("registry_config", fmt.Errorf("read the registry config: %w", err))
 	}
 	accounts, err := k.net.Client.ProgramAccounts(ctx, k.net.Escrow.ID, chain.Memcmp(0, escrow.Account_Job[:]))
 	if err != nil {
@@ -94,15 +99,6 @@ func (k *Keeper) watchOnce(ctx context.Context, client *http.Client) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// challengeSlashes reads the registry's Config and slashes the tallied failed challenges.
-func (k *Keeper) challengeSlashes(ctx context.Context, client *http.Client) error {
-	rc, err := k.net.Registry.FetchConfig(ctx, k.net.Client)
-	if err != nil {
-		return k.fail("registry_config", fmt.Errorf("read the registry config: %w", err))
-	}
-	return k.failedChallenges(ctx, rc, client)
 }
 
 // replaceDevice proposes the scheduler's best match for the renter's spec in place of f's

@@ -200,7 +200,7 @@ func (k *Keeper) cosigners(ctx context.Context, client *http.Client, deviceKey s
 }
 
 // errNoEvidence is an oracle's refusal to co-sign because its records do not show the offence.
-var errNoEvidence = errors.New("the oracle's records do not show the abandonment")
+var errNoEvidence = errors.New("the oracle's records do not show the offence")
 
 // cosign asks oracle o to co-sign req's message and checks its answer: signed by it, and its
 // signature of the message.
@@ -242,11 +242,9 @@ func cosign(ctx context.Context, client *http.Client, o cosigner, req wire.Slash
 	return a.Signature, nil
 }
 
-// finalizeSlashes finalizes the pending slashes this keeper's payer made whose appeal window
-// passed (finalize_slash returns the escrow's rent to the record's payer, which must sign
-// nothing, but only the payer's keeper has a reason to send it on time; anyone may): the
-// compensation share goes to the beneficiary renter (its IO account created when missing) or
-// the pool.
+// finalizeSlashes finalizes every pending slash whose appeal window passed (anyone may; the
+// escrow's rent goes back to the record's payer): the compensation share goes to the
+// beneficiary renter (its IO account created when missing) or the pool.
 func (k *Keeper) finalizeSlashes(ctx context.Context, rc *registry.Config, now int64) error {
 	accounts, err := k.net.Client.ProgramAccounts(ctx, k.net.Registry.ID, chain.Memcmp(0, registry.Account_SlashRecord[:]))
 	if err != nil {
@@ -263,9 +261,9 @@ func (k *Keeper) finalizeSlashes(ctx context.Context, rc *registry.Config, now i
 			errs = append(errs, k.fail("accounts", err))
 			continue
 		}
-		ixs, err := k.net.Registry.FinalizeSlashFor(ctx, k.net.Client, k.payer.PublicKey(), d.DeviceKey, r.EvidenceHash, rc.IoMint, rc.Params.Treasury, rc.Params.CompensationPool)
+		ixs, err := k.net.Registry.FinalizeRecord(r, k.payer.PublicKey(), d.DeviceKey, rc.IoMint, rc.Params.Treasury, rc.Params.CompensationPool)
 		if err == nil {
-			// finalized meanwhile: the record says Finalized (InvalidSlashStatus or the like)
+			// finalized (or reversed on appeal) meanwhile: SlashNotPending
 			err = k.send(ctx, KindFinalize, ixs, []error{registry.ErrSlashNotPending}, []error{registry.ErrAppealWindowOpen},
 				"device", r.Device.String(), "record", a.Address.String(), "beneficiary", r.Beneficiary.String())
 		}

@@ -239,21 +239,26 @@ func Compensation(record *registry.SlashRecord, ioMint, pool solana.PublicKey) (
 	return ata, err
 }
 
-// FinalizeSlashFor reads the record of a slash and returns what finalizes it, cranker paying
-// the fee: with a beneficiary, first the idempotent creation of its associated IO token account
-// (cranker pays its rent when it is missing, so a renter who closed it cannot block the
-// finalization), then finalize_slash paying it; without, finalize_slash paying pool. The
-// record's rent payer gets the escrow's rent back.
+// FinalizeSlashFor reads the record of a slash and returns what finalizes it (FinalizeRecord).
 func (p Program) FinalizeSlashFor(ctx context.Context, r chain.Reader, cranker, deviceKey solana.PublicKey, evidence [32]byte, ioMint, treasury, pool solana.PublicKey) ([]solana.Instruction, error) {
 	record, err := p.FetchSlashRecord(ctx, r, deviceKey, evidence)
 	if err != nil {
 		return nil, err
 	}
+	return p.FinalizeRecord(record, cranker, deviceKey, ioMint, treasury, pool)
+}
+
+// FinalizeRecord is what finalizes the slash of record (of deviceKey), cranker paying the fee:
+// with a beneficiary, first the idempotent creation of its associated IO token account
+// (cranker pays its rent when it is missing, so a renter who closed it cannot block the
+// finalization), then finalize_slash paying it; without, finalize_slash paying pool. The
+// record's rent payer gets the escrow's rent back.
+func (p Program) FinalizeRecord(record *registry.SlashRecord, cranker, deviceKey, ioMint, treasury, pool solana.PublicKey) ([]solana.Instruction, error) {
 	to, err := Compensation(record, ioMint, pool)
 	if err != nil {
 		return nil, err
 	}
-	finalize, err := p.FinalizeSlash(deviceKey, evidence, ioMint, treasury, to, record.Payer)
+	finalize, err := p.FinalizeSlash(deviceKey, record.EvidenceHash, ioMint, treasury, to, record.Payer)
 	if err != nil {
 		return nil, err
 	}
