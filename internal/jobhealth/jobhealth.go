@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"sync"
@@ -124,6 +125,9 @@ func Replacement(spec *wire.JobSpec, j *escrow.Job, mint scheduler.Mint, now int
 	class, err := scheduler.ParseClass(spec.Class)
 	if err != nil {
 		return req, false, err
+	}
+	if spec.MinVRAM > math.MaxUint32 {
+		return req, false, fmt.Errorf("the spec's min VRAM %d GiB is not a device's", spec.MinVRAM)
 	}
 	req = scheduler.Request{Class: class, Count: 1, MinVRAM: uint32(spec.MinVRAM), Region: spec.Region, Mint: mint,
 		MaxPrice: j.PricePerHour, Hours: uint64(max(1, (left+3599)/3600))}
