@@ -95,7 +95,9 @@ func (o *oracleStub) serve(t *testing.T) *oracleStub {
 // keeper replaces it with the online Active device that matches the renter's spec, in a fresh
 // slot, the old one leaving; a second keeper finds it done. Nothing matching: unmatched.
 func TestReplacesADeviceOnlyOnAQuorum(t *testing.T) {
-	f := newFixture(t)
+	e := chaintest.New(t)
+	// 1 s heartbeats: an abandonment is judged 3 intervals after the device left
+	f := &fixture{Env: e, esc: e.InitEscrow(t, func(p *registry.ConfigParams) { p.HeartbeatIntervalSecs = 1 }), prog: e.Network.Escrow}
 	renter := f.Funded(t)
 	specBody, err := json.Marshal(wire.JobSpec{Job: f.prog.JobAddress(renter.PublicKey(), 1), Class: "h100", Count: 2, Hours: 1})
 	require.NoError(t, err)

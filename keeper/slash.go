@@ -45,11 +45,13 @@ type slashing struct {
 }
 
 // abandonments slashes the devices that left j's slots before its end in the last slashWithin
-// while down: the oracles decide (wire.SlashPath), the keeper assembles and pays.
+// while down, once the oracles can judge it (wire.AbandonmentJudgedAfter): the oracles decide
+// (wire.SlashPath), the keeper assembles and pays.
 func (k *Keeper) abandonments(ctx context.Context, rc *registry.Config, client *http.Client, job solana.PublicKey, j *escrow.Job, now int64) error {
 	var errs []error
+	judged := wire.AbandonmentJudgedAfter * rc.Params.HeartbeatIntervalSecs
 	for i, s := range j.Slots[:min(int(j.SlotCount), len(j.Slots))] {
-		if !protocol.LeftBeforeTheEnd(j, &s) || s.LeftAt < now-int64(slashWithin/time.Second) {
+		if !protocol.LeftBeforeTheEnd(j, &s) || s.LeftAt < now-int64(slashWithin/time.Second) || now < s.LeftAt+judged {
 			continue
 		}
 		slot := uint8(i)

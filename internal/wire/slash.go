@@ -42,6 +42,22 @@ const (
 	ReasonNotCosigner Reason = "not_cosigner" // 400: the message does not name this oracle as a read-only co-signer
 )
 
+// How an abandonment is judged, in heartbeat intervals after the device left (its slot's
+// left_at): no oracle judges before AbandonmentJudgedAfter of them passed (ReasonTooEarly), and
+// an oracle signs only when the device's last credited heartbeat ended before
+// AbandonmentHeardWithin of them. A device that serves keeps beating after it leaves a job, so
+// by then its credit runs well past that; a gone host's ended before it was replaced (a quorum
+// saw it down over an interval). The margin absorbs the chain's clock, in whole seconds and
+// trailing the oracles' by up to a second or two.
+const (
+	AbandonmentJudgedAfter = 3
+	AbandonmentHeardWithin = 2
+)
+
+// ReasonTooEarly: asked to judge an abandonment before AbandonmentJudgedAfter intervals passed
+// (425).
+const ReasonTooEarly Reason = "too_early"
+
 // AbandonmentEvidence is the evidence hash of device's abandoning job's slot: one slash per
 // abandonment, whoever assembles it.
 func AbandonmentEvidence(job solana.PublicKey, slot uint8, device solana.PublicKey) [32]byte {

@@ -108,13 +108,12 @@ func (s *Server) checkSlash(req *wire.SlashRequest, evidence [32]byte, job solan
 }
 
 // abandoned checks this oracle's records: the job's slot held the device, which joined and then
-// left before the job's end (replaced or quitting; the end releases every slot), and this
-// oracle's last credit of its heartbeats ended before it left: the host was gone when it was
-// replaced (a replacement needs a quorum to have seen it down for over a heartbeat interval;
-// the chain's clock, in whole seconds, may trail the oracles' by up to a second, so no more
-// room is asked). A device whose worker kept beating
-// is not slashed, whatever its Ray node did: a node can fail for its head's sake (a member
-// cannot serve without it), and it was paid nothing for the time it did not serve.
+// left before the job's end (replaced or quitting; the end releases every slot), and, judged
+// wire.AbandonmentJudgedAfter heartbeat intervals after it left, this oracle's last credit of
+// its heartbeats ended before wire.AbandonmentHeardWithin of them: the host was gone. A device
+// whose worker kept beating is not slashed, whatever its Ray node did: a node can fail for its
+// head's sake (a member cannot serve without it), and it was paid nothing for the time it did
+// not serve.
 func (s *Server) abandoned(ctx context.Context, req *wire.SlashRequest) *Refusal {
 	j, r := s.job(ctx, req.Job)
 	if r != nil {
@@ -131,13 +130,21 @@ func (s *Server) abandoned(ctx context.Context, req *wire.SlashRequest) *Refusal
 	if err != nil {
 		return refuse(http.StatusServiceUnavailable, wire.ReasonUnavailable, "cannot read the device now")
 	}
-	left := slot.LeftAt * 1000
-	beat, err := s.store.LastCredit(ctx, d.DeviceKey.String(), slot.JoinedAt*1000, left)
+	cfg, err := s.registry.Config(ctx)
+	if err != nil {
+		return refuse(http.StatusServiceUnavailable, wire.ReasonUnavailable, "cannot read the registry now")
+	}
+	interval := cfg.Params.HeartbeatIntervalSecs * 1000
+	left, now := slot.LeftAt*1000, s.now().UnixMilli()
+	if now < left+wire.AbandonmentJudgedAfter*interval {
+		return refuse(http.StatusTooEarly, wire.ReasonTooEarly, fmt.Sprintf("judged %d heartbeat intervals after the device left", wire.AbandonmentJudgedAfter))
+	}
+	beat, err := s.store.LastCredit(ctx, d.DeviceKey.String(), slot.JoinedAt*1000, now)
 	if err != nil {
 		return refuse(http.StatusServiceUnavailable, wire.ReasonUnavailable, "cannot read the database now")
 	}
-	if beat >= left {
-		return refuse(http.StatusConflict, wire.ReasonNoEvidence, "this oracle credited the device's heartbeats until it left")
+	if beat >= left+wire.AbandonmentHeardWithin*interval {
+		return refuse(http.StatusConflict, wire.ReasonNoEvidence, "this oracle heard the device after it left the job")
 	}
 	return nil
 }
