@@ -33,6 +33,9 @@ type counted struct {
 type ledger struct {
 	votes  []vote
 	counts []counted
+	// late are the oracles' reports on a window counted without them (the registry's late
+	// report: LateReportRecorded, carrying no uptime): their oracle and window.
+	late []vote
 }
 
 // readLedger reads every registry event of p's device from its transactions, oldest first.
@@ -56,6 +59,8 @@ func readLedger(t *testing.T, e *chaintest.Env, p chaintest.Provider) ledger {
 				k := [2]uint64{ev.Window, ev.Base}
 				l.counts = append(l.counts, counted{window: ev.Window, base: ev.Base, uptime: ev.UptimeSecs, proven: ev.ProvenUptimeSecs, votes: open[k]})
 				delete(open, k)
+			case *registry.LateReportRecorded:
+				l.late = append(l.late, vote{oracle: ev.Oracle, window: ev.Window})
 			case *registry.ProofUndecided:
 				delete(open, [2]uint64{ev.Window, ev.Base})
 			case *registry.ProofClosed:
