@@ -79,6 +79,22 @@ func (p *proc) kill9() {
 	<-p.done
 }
 
+// stopped reports whether every thread of the process is stopped (state T in /proc).
+func (p *proc) stopped() bool {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", p.cmd.Process.Pid))
+	if err != nil || len(tasks) == 0 {
+		return false
+	}
+	for _, task := range tasks {
+		stat, err := os.ReadFile(task)
+		i := bytes.LastIndexByte(stat, ')')
+		if err != nil || i < 0 || i+2 >= len(stat) || stat[i+2] != 'T' {
+			return false
+		}
+	}
+	return true
+}
+
 func (p *proc) running() bool {
 	select {
 	case <-p.done:

@@ -130,7 +130,10 @@ func flaky(t *testing.T, e *chaintest.Env, params *registry.ConfigParams) {
 	from := waitCounted(t, e, w.p, 0)
 
 	w.proc.signal(syscall.SIGSTOP)
-	stopped := time.Now() // after the signal: a heartbeat the worker made before it stopped is older
+	// kill returns before every thread of the worker has stopped: a goroutine may still make a
+	// heartbeat. The stop is when the kernel shows every thread stopped.
+	require.Eventually(t, w.proc.stopped, 5*time.Second, time.Millisecond)
+	stopped := time.Now()
 	time.Sleep(5 * time.Second)
 	w.proc.signal(syscall.SIGCONT)
 	resumed := time.Now()
