@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"time"
@@ -145,7 +144,7 @@ func (k *Keeper) slash(ctx context.Context, rc *registry.Config, client *http.Cl
 		for _, o := range willing {
 			sig, err := cosign(ctx, client, o, req)
 			if err != nil {
-				if errors.Is(err, errNoEvidence) {
+				if noEvidence(err) {
 					refused++
 				}
 				k.log.Info("oracle declined to co-sign a slash", append(attrs, "oracle", o.key.String(), "why", err)...)
@@ -201,11 +200,8 @@ func (k *Keeper) cosigners(ctx context.Context, client *http.Client, deviceKey s
 	return out
 }
 
-// errNoEvidence is an oracle's refusal to co-sign because its records do not show the offence.
-var errNoEvidence = errors.New("the oracle's records do not show the offence")
-
-// cosign asks oracle o to co-sign req's message and checks its answer: signed by it, and its
-// signature of the message.
+// cosign asks oracle o to co-sign req's message (wire.Exchange: its answer signed by it) and
+// checks the signature is its of the message.
 func cosign(ctx context.Context, client *http.Client, o cosigner, req wire.SlashRequest) (solana.Signature, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
@@ -216,32 +212,21 @@ func cosign(ctx context.Context, client *http.Client, o cosigner, req wire.Slash
 		return solana.Signature{}, err
 	}
 	hreq.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(hreq)
-	if err != nil {
-		return solana.Signature{}, err
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-	if err != nil {
-		return solana.Signature{}, err
-	}
-	if _, err := wire.VerifyAnswer(resp.Header, answer, []solana.PublicKey{o.key}); err != nil {
-		return solana.Signature{}, err
-	}
-	if resp.StatusCode == http.StatusConflict {
-		return solana.Signature{}, fmt.Errorf("%w: %s", errNoEvidence, answer)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return solana.Signature{}, fmt.Errorf("%s: %s", resp.Status, answer)
-	}
 	var a wire.SlashAnswer
-	if err := json.Unmarshal(answer, &a); err != nil {
+	if _, err := wire.Exchange(client, hreq, []solana.PublicKey{o.key}, &a); err != nil {
 		return solana.Signature{}, err
 	}
 	if a.Oracle != o.key || !a.Signature.Verify(o.key, req.Message) {
 		return solana.Signature{}, errors.New("the answer's signature is not the oracle's of the message")
 	}
 	return a.Signature, nil
+}
+
+// noEvidence reports whether err is an oracle's refusal because its records do not show the
+// offence.
+func noEvidence(err error) bool {
+	var p *wire.Problem
+	return errors.As(err, &p) && p.Reason == wire.ReasonNoEvidence
 }
 
 // finalizeSlashes finalizes every pending slash whose appeal window passed (anyone may; the

@@ -59,14 +59,19 @@ func Verify(key solana.PublicKey, domain string, body []byte, sig solana.Signatu
 	return nil
 }
 
-// GetAnswer GETs url with client and decodes its answer into out: signed by one of oracles (at
-// most 1 MiB read), with status 200. It returns the signer; a refusal is an error naming the
-// status and the answer.
+// GetAnswer GETs url with client and decodes its answer into out (Exchange).
 func GetAnswer(ctx context.Context, client *http.Client, url string, oracles []solana.PublicKey, out any) (solana.PublicKey, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return solana.PublicKey{}, err
 	}
+	return Exchange(client, req, oracles, out)
+}
+
+// Exchange sends req with client and decodes the answer into out: signed by one of oracles (at
+// most 1 MiB read), with status 200. It returns the signer; any other status is an error naming
+// it, wrapping the answer's *Problem when it is one (errors.As tells its Reason).
+func Exchange(client *http.Client, req *http.Request, oracles []solana.PublicKey, out any) (solana.PublicKey, error) {
 	resp, err := client.Do(req)
 	if err != nil {
 		return solana.PublicKey{}, err
@@ -81,10 +86,14 @@ func GetAnswer(ctx context.Context, client *http.Client, url string, oracles []s
 		return signer, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return signer, fmt.Errorf("%s: %s: %s", url, resp.Status, body)
+		var p Problem
+		if json.Unmarshal(body, &p) == nil && p.Reason != "" {
+			return signer, fmt.Errorf("%s: %s: %w", req.URL, resp.Status, &p)
+		}
+		return signer, fmt.Errorf("%s: %s: %s", req.URL, resp.Status, body)
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return signer, fmt.Errorf("%s: %w", url, err)
+		return signer, fmt.Errorf("%s: %w", req.URL, err)
 	}
 	return signer, nil
 }
