@@ -187,3 +187,17 @@ func (c *Client) ComputeUnits(ctx context.Context, sig solana.Signature) (uint64
 	}
 	return *tx.Meta.ComputeUnitsConsumed, nil
 }
+
+// Slot returns the newest slot the node has at the client's commitment: the chain's tip as
+// the client sees it.
+func (c *Client) Slot(ctx context.Context) (uint64, error) {
+	var slot uint64
+	err := c.retry.Do(ctx, isTransient, func() (err error) {
+		slot, err = c.rpc.GetSlot(ctx, c.commitment)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("get slot: %w", err)
+	}
+	return slot, nil
+}
