@@ -96,7 +96,8 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 		return err
 	}
 	ids := decode.Programs{Registry: n.IDs.Registry, Escrow: n.IDs.Escrow, Economy: n.IDs.Economy}
-	in, err := ingest.New(ingest.Config{BatchSize: cfg.BatchSize, BatchWait: cfg.BatchWait, Fetchers: cfg.Fetchers},
+	in, err := ingest.New(ingest.Config{BatchSize: cfg.BatchSize, BatchWait: cfg.BatchWait, Fetchers: cfg.Fetchers,
+		Confirmed: cfg.Commitment == string(rpc.CommitmentConfirmed), FinalityEvery: time.Second},
 		ingest.ChainSource{Client: n.Client}, st, ids, d.Log.With("component", "ingest"), ingest.NewMetrics(d.Metrics))
 	if err != nil {
 		return err

@@ -26,6 +26,11 @@ type Config struct {
 	BatchSize int           // transactions per batch at most
 	BatchWait time.Duration // how long a batch waits to fill
 	Fetchers  int           // getTransaction calls in flight
+	// Confirmed is whether the source reads at confirmed commitment: then what is stored is
+	// checked against the finalized chain every FinalityEvery, and what it dropped is rolled
+	// back (Finality).
+	Confirmed     bool
+	FinalityEvery time.Duration
 }
 
 // DefaultConfig is the production default.
@@ -40,6 +45,7 @@ type Metrics struct {
 	Undecoded    prometheus.Counter
 	BatchSeconds prometheus.Histogram
 	LagSlots     prometheus.Gauge
+	RolledBack   prometheus.Counter
 }
 
 // NewMetrics registers the metrics with f.
@@ -53,6 +59,7 @@ func NewMetrics(f promauto.Factory) *Metrics {
 		Undecoded:    f.NewCounter(prometheus.CounterOpts(opts("undecoded_total", "Instructions, events and accounts kept undecoded."))),
 		BatchSeconds: f.NewHistogram(prometheus.HistogramOpts{Namespace: "gpunet", Subsystem: "indexer", Name: "batch_seconds", Help: "Time to read, decode and write one batch.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}),
 		LagSlots:     f.NewGauge(prometheus.GaugeOpts(opts("lag_slots", "The chain's tip slot minus the newest stored transaction's slot."))),
+		RolledBack:   f.NewCounter(prometheus.CounterOpts(opts("rolled_back_total", "Transactions stored at confirmed commitment that the finalized chain dropped."))),
 	}
 }
 
@@ -113,6 +120,24 @@ func (in *Ingester) Run(ctx context.Context) error {
 		})
 	}
 	g.Go(func() error { return in.batches(ctx, items) })
+	if in.cfg.Confirmed {
+		g.Go(func() error {
+			every := in.cfg.FinalityEvery
+			if every <= 0 {
+				every = time.Second
+			}
+			for {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(every):
+				}
+				if err := in.Finality(ctx); err != nil && ctx.Err() == nil {
+					in.log.Warn("finality check failed; retrying", "err", err)
+				}
+			}
+		})
+	}
 	return g.Wait()
 }
 
@@ -163,7 +188,7 @@ func (in *Ingester) batches(ctx context.Context, items <-chan item) error {
 // moves each program's cursor to its newest delivery.
 func (in *Ingester) ingest(ctx context.Context, batch []item) error {
 	start := time.Now()
-	b := &store.Batch{Cursors: map[string]store.Cursor{}}
+	b := &store.Batch{Cursors: map[string]store.Cursor{}, Unfinalized: in.cfg.Confirmed}
 	var sigs []string
 	unique := map[solana.Signature]bool{}
 	var order []chain.Event
@@ -291,6 +316,63 @@ func (in *Ingester) readAccounts(ctx context.Context, b *store.Batch, addrs []so
 			continue
 		}
 		b.Accounts = append(b.Accounts, a)
+	}
+	return nil
+}
+
+// Finality settles the transactions stored at confirmed commitment: those finalized are
+// forgotten as pending; those the cluster no longer has although the finalized chain is past
+// their slot (a dropped fork) are deleted with their rows, and the accounts they wrote are read
+// again.
+func (in *Ingester) Finality(ctx context.Context) error {
+	pending, err := in.st.Unfinalized(ctx, 1000)
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	sigs := make([]solana.Signature, len(pending))
+	for i, p := range pending {
+		if sigs[i], err = solana.SignatureFromBase58(p.Signature); err != nil {
+			return fmt.Errorf("unfinalized %q: %w", p.Signature, err)
+		}
+	}
+	st, finalized, err := in.src.Finality(ctx, sigs)
+	if err != nil {
+		return err
+	}
+	var final, gone []string
+	slotOf := map[solana.PublicKey]uint64{}
+	var addrs []solana.PublicKey
+	for i, p := range pending {
+		switch {
+		case st[i] == Final:
+			final = append(final, p.Signature)
+		case st[i] == Gone && p.Slot <= finalized:
+			gone = append(gone, p.Signature)
+			for _, w := range p.Written {
+				a, err := solana.PublicKeyFromBase58(w)
+				if err != nil {
+					return fmt.Errorf("unfinalized %s writes %q: %w", p.Signature, w, err)
+				}
+				if _, ok := slotOf[a]; !ok {
+					addrs = append(addrs, a)
+				}
+				slotOf[a] = finalized
+			}
+		}
+	}
+	if len(gone) > 0 {
+		b := &store.Batch{}
+		if err := in.readAccounts(ctx, b, addrs, slotOf); err != nil {
+			return err
+		}
+		if err := in.st.Rollback(ctx, gone, b); err != nil {
+			return err
+		}
+		in.m.RolledBack.Add(float64(len(gone)))
+		in.log.Warn("rolled back transactions the finalized chain dropped", "transactions", len(gone), "accounts", len(addrs))
+	}
+	if len(final) > 0 {
+		return in.st.Finalize(ctx, final)
 	}
 	return nil
 }

@@ -24,7 +24,21 @@ type Source interface {
 	Accounts(ctx context.Context, addrs []solana.PublicKey) ([]*chain.Account, error)
 	// Slot is the tip at the source's commitment.
 	Slot(ctx context.Context) (uint64, error)
+	// Finality is each of sigs' standing in the finalized chain, and the finalized slot.
+	Finality(ctx context.Context, sigs []solana.Signature) ([]Finality, uint64, error)
 }
+
+// Finality is a transaction's standing in the finalized chain.
+type Finality int
+
+const (
+	// Pending: the cluster has it, not finalized yet.
+	Pending Finality = iota
+	// Final: finalized.
+	Final
+	// Gone: the cluster does not have it (it was on a fork that was dropped).
+	Gone
+)
 
 // ChainSource is a Source on a chain client at the client's commitment.
 type ChainSource struct {
@@ -62,4 +76,28 @@ func (s ChainSource) Stream(ctx context.Context, program solana.PublicKey, curso
 		}
 	}
 	return s.Client.Stream(ctx, program, cursor, handle)
+}
+
+// Finality asks the node for the signatures' statuses and the finalized slot.
+func (s ChainSource) Finality(ctx context.Context, sigs []solana.Signature) ([]Finality, uint64, error) {
+	slot, err := s.SlotAt(ctx, rpc.CommitmentFinalized)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := s.SignatureStatuses(ctx, sigs)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]Finality, len(st))
+	for i, v := range st {
+		switch v {
+		case rpc.ConfirmationStatusFinalized:
+			out[i] = Final
+		case "":
+			out[i] = Gone
+		default:
+			out[i] = Pending
+		}
+	}
+	return out, slot, nil
 }

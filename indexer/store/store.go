@@ -133,6 +133,9 @@ type Batch struct {
 	AccountUndecoded []decode.Undecoded
 	// Cursors move each program's stream to the newest signature of the batch.
 	Cursors map[string]Cursor
+	// Unfinalized marks Txs as read at confirmed commitment: they are kept in unfinalized until
+	// Finalize or Rollback.
+	Unfinalized bool
 }
 
 // Rows counts what a write stored.
@@ -208,6 +211,23 @@ func write(ctx context.Context, tx pgx.Tx, b *Batch) (Rows, error) {
 	if n.Events, err = copyRows("events", EventColumns, evRows); err != nil {
 		return n, err
 	}
+	if b.Unfinalized {
+		var rows [][]any
+		for _, t := range b.Txs {
+			if !seen[t.Signature] {
+				continue
+			}
+			written := make([]string, len(t.Written))
+			for i, a := range t.Written {
+				written[i] = a.String()
+			}
+			rows = append(rows, []any{t.Signature, int64(t.Slot), written})
+			delete(seen, t.Signature) // once
+		}
+		if _, err := copyRows("unfinalized", []string{"signature", "slot", "written"}, rows); err != nil {
+			return n, err
+		}
+	}
 	if n.Undecoded, err = copyRows("undecoded", []string{"kind", "program", "signature", "position", "slot", "data", "reason"}, unRows); err != nil {
 		return n, err
 	}
@@ -224,6 +244,63 @@ func write(ctx context.Context, tx pgx.Tx, b *Batch) (Rows, error) {
 		return n, fmt.Errorf("move cursors: %w", err)
 	}
 	return n, nil
+}
+
+// Pending is a transaction stored at confirmed commitment, not yet finalized.
+type Pending struct {
+	Signature string
+	Slot      uint64
+	Written   []string
+}
+
+// Unfinalized lists up to limit pending transactions, oldest first.
+func (s *Store) Unfinalized(ctx context.Context, limit int) ([]Pending, error) {
+	rows, err := s.pool.Query(ctx, `SELECT signature, slot, written FROM unfinalized ORDER BY slot, signature LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read unfinalized: %w", err)
+	}
+	var out []Pending
+	for rows.Next() {
+		var p Pending
+		var slot int64
+		if err := rows.Scan(&p.Signature, &slot, &p.Written); err != nil {
+			return nil, fmt.Errorf("read unfinalized: %w", err)
+		}
+		p.Slot = uint64(slot)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Finalize forgets that sigs were pending: the finalized chain has them.
+func (s *Store) Finalize(ctx context.Context, sigs []string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM unfinalized WHERE signature = ANY($1)`, sigs); err != nil {
+		return fmt.Errorf("finalize: %w", err)
+	}
+	return nil
+}
+
+// Rollback deletes the transactions the finalized chain dropped, with every row they made
+// (instructions, events and unfinalized by cascade, their undecoded rows), and stores the
+// accounts they wrote as read again (b.Accounts, b.Closed, b.AccountUndecoded), in one
+// database transaction.
+func (s *Store) Rollback(ctx context.Context, sigs []string, b *Batch) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(writerLock)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM undecoded WHERE signature = ANY($1)`, sigs); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM transactions WHERE signature = ANY($1)`, sigs); err != nil {
+			return err
+		}
+		return writeAccounts(ctx, tx, b)
+	})
+	if err != nil {
+		return fmt.Errorf("roll back: %w", err)
+	}
+	return nil
 }
 
 // Column lists of the tables Write copies into (the benchmark copies the same).

@@ -153,3 +153,24 @@ func TestSlotAtCommitment(t *testing.T) {
 	require.GreaterOrEqual(t, f+32, conf)
 	require.LessOrEqual(t, f+32, after)
 }
+
+// SignatureStatuses follows a transfer from confirmed to finalized, and knows no signature
+// that never landed.
+func TestSignatureStatuses(t *testing.T) {
+	node, c, ctx := start(t)
+	payer := funded(t, ctx, node)
+	sig, err := c.Send(ctx, []solana.Instruction{system.NewTransferInstruction(1_000_000, payer.PublicKey(), solana.NewWallet().PublicKey()).Build()}, payer)
+	require.NoError(t, err)
+	var never solana.Signature
+	never[0] = 1
+	for {
+		st, err := c.SignatureStatuses(ctx, []solana.Signature{sig, never})
+		require.NoError(t, err)
+		require.Equal(t, rpc.ConfirmationStatusType(""), st[1])
+		if st[0] == rpc.ConfirmationStatusFinalized {
+			break
+		}
+		require.Contains(t, []rpc.ConfirmationStatusType{rpc.ConfirmationStatusConfirmed, rpc.ConfirmationStatusProcessed}, st[0])
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,193 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	bin "github.com/gagliardetto/binary"
+	"github.com/gagliardetto/solana-go"
+	"github.com/gagliardetto/solana-go/rpc"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/economy"
+	"github.com/gpunet/gpunet/client/escrow"
+	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/indexer/decode"
+	"github.com/gpunet/gpunet/indexer/ingest"
+	"github.com/gpunet/gpunet/indexer/store"
+	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/pg/pgtest"
+)
+
+// recorded is a Source replaying a recorded chain: the transactions of each program in order,
+// the accounts as they are now, and each signature's finality, which a test changes to play a
+// fork that finalization dropped.
+type recorded struct {
+	mu        sync.Mutex
+	streams   map[solana.PublicKey][]chain.Event
+	txs       map[solana.Signature]*rpc.GetTransactionResult
+	accounts  map[solana.PublicKey]*chain.Account
+	finality  map[solana.Signature]ingest.Finality
+	finalized uint64
+}
+
+func (r *recorded) Stream(ctx context.Context, program solana.PublicKey, cursor solana.Signature, handle func(context.Context, chain.Event) error) error {
+	r.mu.Lock()
+	evs := r.streams[program]
+	r.mu.Unlock()
+	after := cursor.IsZero()
+	for _, ev := range evs {
+		if after {
+			if err := handle(ctx, ev); err != nil {
+				return err
+			}
+		}
+		after = after || ev.Signature == cursor
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (r *recorded) Transaction(_ context.Context, sig solana.Signature) (*rpc.GetTransactionResult, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.txs[sig], nil
+}
+
+func (r *recorded) Accounts(_ context.Context, addrs []solana.PublicKey) ([]*chain.Account, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]*chain.Account, len(addrs))
+	for i, a := range addrs {
+		out[i] = r.accounts[a]
+	}
+	return out, nil
+}
+
+func (r *recorded) Slot(context.Context) (uint64, error) { return r.finalized + 32, nil }
+
+func (r *recorded) Finality(_ context.Context, sigs []solana.Signature) ([]ingest.Finality, uint64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]ingest.Finality, len(sigs))
+	for i, s := range sigs {
+		out[i] = r.finality[s]
+	}
+	return out, r.finalized, nil
+}
+
+// stakeTx records a registry stake of amount on deviceKey's device at slot, with its Staked
+// event, and returns its signature.
+func (r *recorded) stakeTx(t *testing.T, owner solana.PrivateKey, deviceKey solana.PublicKey, amount, total, slot uint64) solana.Signature {
+	id := registry.ProgramID
+	device, _, err := registry.FindDeviceAddress(id, deviceKey)
+	require.NoError(t, err)
+	config, _, err := registry.FindConfigAddress(id)
+	require.NoError(t, err)
+	provider, _, err := registry.FindProviderAddress(id, owner.PublicKey())
+	require.NoError(t, err)
+	vault, _, err := registry.FindVaultAddress(id, device)
+	require.NoError(t, err)
+	ix, err := registry.NewStakeInstruction(amount, config, provider, device, vault, owner.PublicKey(), solana.NewWallet().PublicKey(), solana.TokenProgramID)
+	require.NoError(t, err)
+	var hash solana.Hash
+	hash[0] = byte(slot)
+	tx, err := solana.NewTransaction([]solana.Instruction{ix}, hash, solana.TransactionPayer(owner.PublicKey()))
+	require.NoError(t, err)
+	_, err = tx.Sign(func(solana.PublicKey) *solana.PrivateKey { return &owner })
+	require.NoError(t, err)
+	raw, err := tx.MarshalBinary()
+	require.NoError(t, err)
+	event := borsh(t, registry.Event_Staked, registry.Staked{Device: device, Amount: amount, Stake: total})
+	logs := []string{"Program " + id.String() + " invoke [1]", "Program data: " + base64.StdEncoding.EncodeToString(event), "Program " + id.String() + " success"}
+	res := map[string]any{"slot": slot, "blockTime": 1_700_000_000 + slot, "transaction": []string{base64.StdEncoding.EncodeToString(raw), "base64"},
+		"meta": map[string]any{"err": nil, "fee": 5000, "preBalances": []uint64{}, "postBalances": []uint64{}, "logMessages": logs, "innerInstructions": []any{},
+			"loadedAddresses": map[string]any{"writable": []string{}, "readonly": []string{}}}}
+	js, err := json.Marshal(res)
+	require.NoError(t, err)
+	var got rpc.GetTransactionResult
+	require.NoError(t, json.Unmarshal(js, &got))
+	sig := tx.Signatures[0]
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.txs[sig] = &got
+	r.streams[id] = append(r.streams[id], chain.Event{Signature: sig, Slot: slot, Logs: logs})
+	r.finality[sig] = ingest.Pending
+	return sig
+}
+
+// setDevice records deviceKey's device account with stake.
+func (r *recorded) setDevice(t *testing.T, owner solana.PublicKey, deviceKey solana.PublicKey, stake uint64) solana.PublicKey {
+	device, _, err := registry.FindDeviceAddress(registry.ProgramID, deviceKey)
+	require.NoError(t, err)
+	data := borsh(t, registry.Account_Device, registry.Device{Owner: owner, DeviceKey: deviceKey, Stake: stake, Spec: registry.DeviceSpec{HardwareModel: 3, GpuCount: 1, VramGib: 80, Region: 276}})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.accounts[device] = &chain.Account{Address: device, Owner: registry.ProgramID, Data: data}
+	return device
+}
+
+func borsh(t *testing.T, disc [8]byte, v interface{ MarshalWithEncoder(*bin.Encoder) error }) []byte {
+	var buf bytes.Buffer
+	buf.Write(disc[:])
+	require.NoError(t, v.MarshalWithEncoder(bin.NewBorshEncoder(&buf)))
+	return buf.Bytes()
+}
+
+// At confirmed commitment, a transaction the finalized chain dropped (a fork) is deleted with
+// its instructions and events, and the account it wrote is read again; the one finalized
+// stays, no longer pending.
+func TestConfirmedRollbackOfADroppedFork(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := pgtest.DB(t)
+	st, err := store.New(ctx, db)
+	require.NoError(t, err)
+	src := &recorded{streams: map[solana.PublicKey][]chain.Event{}, txs: map[solana.Signature]*rpc.GetTransactionResult{},
+		accounts: map[solana.PublicKey]*chain.Account{}, finality: map[solana.Signature]ingest.Finality{}}
+	owner := solana.NewWallet().PrivateKey
+	keyA, keyB := solana.NewWallet().PublicKey(), solana.NewWallet().PublicKey()
+	kept := src.stakeTx(t, owner, keyA, 100, 100, 10)
+	forked := src.stakeTx(t, owner, keyB, 500, 600, 11)
+	deviceA := src.setDevice(t, owner.PublicKey(), keyA, 100)
+	deviceB := src.setDevice(t, owner.PublicKey(), keyB, 600) // as the fork left it
+
+	in, err := ingest.New(ingest.Config{BatchSize: 10, BatchWait: 10 * time.Millisecond, Fetchers: 2, Confirmed: true, FinalityEvery: time.Hour}, src, st,
+		decode.Programs{Registry: registry.ProgramID, Escrow: escrow.ProgramID, Economy: economy.ProgramID},
+		slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), nil)
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx) }()
+	waitStored(t, db, 2)
+	require.Equal(t, map[string]int{kept.String(): 10, forked.String(): 11}, counts(t, db, `SELECT signature, slot FROM unfinalized`))
+	require.Equal(t, map[string]int{deviceA.String(): 100, deviceB.String(): 600}, counts(t, db, `SELECT address, stake FROM devices`))
+
+	// Nothing is final yet: a pass changes nothing.
+	require.NoError(t, in.Finality(ctx))
+	require.Equal(t, 2, len(counts(t, db, `SELECT signature, 1 FROM unfinalized`)))
+
+	// The fork is dropped: the finalized chain has the first stake, not the second, and the
+	// second device is back to its stake before it.
+	src.mu.Lock()
+	src.finality[kept], src.finality[forked], src.finalized = ingest.Final, ingest.Gone, 12
+	src.mu.Unlock()
+	src.setDevice(t, owner.PublicKey(), keyB, 100)
+	require.NoError(t, in.Finality(ctx))
+
+	require.Equal(t, map[string]int{kept.String(): 10}, counts(t, db, `SELECT signature, slot FROM transactions`))
+	require.Equal(t, map[string]int{kept.String(): 1}, counts(t, db, `SELECT signature, count(*) FROM instructions GROUP BY 1`))
+	require.Equal(t, map[string]int{fmt.Sprint(kept, " Staked"): 1}, counts(t, db, `SELECT signature || ' ' || name, count(*) FROM events GROUP BY 1`))
+	require.Equal(t, map[string]int{}, counts(t, db, `SELECT signature, 1 FROM unfinalized`))
+	require.Equal(t, map[string]int{deviceA.String(): 100, deviceB.String(): 100}, counts(t, db, `SELECT address, stake FROM devices`))
+	require.Equal(t, map[string]int{deviceB.String(): 12}, counts(t, db, `SELECT address, slot FROM accounts WHERE address = '`+deviceB.String()+`'`))
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+}
