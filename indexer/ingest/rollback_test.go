@@ -98,16 +98,23 @@ func (r *recorded) stakeTx(t *testing.T, owner solana.PrivateKey, deviceKey sola
 	require.NoError(t, err)
 	ix, err := registry.NewStakeInstruction(amount, config, provider, device, vault, owner.PublicKey(), solana.NewWallet().PublicKey(), solana.TokenProgramID)
 	require.NoError(t, err)
+	event := borsh(t, registry.Event_Staked, registry.Staked{Device: device, Amount: amount, Stake: total})
+	return r.record(t, owner, []solana.Instruction{ix}, []string{"Program data: " + base64.StdEncoding.EncodeToString(event)}, slot)
+}
+
+// record records a successful transaction of ixs by payer at slot whose registry logs
+// between its invoke and success lines are data.
+func (r *recorded) record(t *testing.T, payer solana.PrivateKey, ixs []solana.Instruction, data []string, slot uint64) solana.Signature {
+	id := registry.ProgramID
 	var hash solana.Hash
 	hash[0] = byte(slot)
-	tx, err := solana.NewTransaction([]solana.Instruction{ix}, hash, solana.TransactionPayer(owner.PublicKey()))
+	tx, err := solana.NewTransaction(ixs, hash, solana.TransactionPayer(payer.PublicKey()))
 	require.NoError(t, err)
-	_, err = tx.Sign(func(solana.PublicKey) *solana.PrivateKey { return &owner })
+	_, err = tx.Sign(func(solana.PublicKey) *solana.PrivateKey { return &payer })
 	require.NoError(t, err)
 	raw, err := tx.MarshalBinary()
 	require.NoError(t, err)
-	event := borsh(t, registry.Event_Staked, registry.Staked{Device: device, Amount: amount, Stake: total})
-	logs := []string{"Program " + id.String() + " invoke [1]", "Program data: " + base64.StdEncoding.EncodeToString(event), "Program " + id.String() + " success"}
+	logs := append(append([]string{"Program " + id.String() + " invoke [1]"}, data...), "Program "+id.String()+" success")
 	res := map[string]any{"slot": slot, "blockTime": 1_700_000_000 + slot, "transaction": []string{base64.StdEncoding.EncodeToString(raw), "base64"},
 		"meta": map[string]any{"err": nil, "fee": 5000, "preBalances": []uint64{}, "postBalances": []uint64{}, "logMessages": logs, "innerInstructions": []any{},
 			"loadedAddresses": map[string]any{"writable": []string{}, "readonly": []string{}}}}
@@ -151,8 +158,7 @@ func TestConfirmedRollbackOfADroppedFork(t *testing.T) {
 	db := pgtest.DB(t)
 	st, err := store.New(ctx, db)
 	require.NoError(t, err)
-	src := &recorded{streams: map[solana.PublicKey][]chain.Event{}, txs: map[solana.Signature]*rpc.GetTransactionResult{},
-		accounts: map[solana.PublicKey]*chain.Account{}, finality: map[solana.Signature]ingest.Finality{}}
+	src := newRecorded()
 	owner := solana.NewWallet().PrivateKey
 	keyA, keyB := solana.NewWallet().PublicKey(), solana.NewWallet().PublicKey()
 	kept := src.stakeTx(t, owner, keyA, 100, 100, 10)
@@ -190,4 +196,62 @@ func TestConfirmedRollbackOfADroppedFork(t *testing.T) {
 	require.Equal(t, map[string]int{deviceB.String(): 12}, counts(t, db, `SELECT address, slot FROM accounts WHERE address = '`+deviceB.String()+`'`))
 	cancel()
 	require.ErrorIs(t, <-done, context.Canceled)
+}
+
+func newRecorded() *recorded {
+	return &recorded{streams: map[solana.PublicKey][]chain.Event{}, txs: map[solana.Signature]*rpc.GetTransactionResult{},
+		accounts: map[solana.PublicKey]*chain.Account{}, finality: map[solana.Signature]ingest.Finality{}}
+}
+
+// An instruction with an unknown discriminator, an event that does not decode and an account
+// of a layout the clients do not know are each kept raw with the reason; the rest of the
+// transaction is stored as usual.
+func TestUndecodedKeptRaw(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := pgtest.DB(t)
+	st, err := store.New(ctx, db)
+	require.NoError(t, err)
+	src := newRecorded()
+	owner := solana.NewWallet().PrivateKey
+	odd := solana.NewWallet().PublicKey() // a registry account of an unknown layout
+	src.accounts[odd] = &chain.Account{Address: odd, Owner: registry.ProgramID, Data: []byte{9, 9, 9, 9, 9, 9, 9, 9, 1}}
+	unknown := solana.NewInstruction(registry.ProgramID, solana.AccountMetaSlice{solana.Meta(odd).WRITE()}, []byte{1, 2, 3, 4, 5, 6, 7, 8, 42})
+	device, _, err := registry.FindDeviceAddress(registry.ProgramID, owner.PublicKey())
+	require.NoError(t, err)
+	stake, err := registry.NewStakeInstruction(7, solana.NewWallet().PublicKey(), solana.NewWallet().PublicKey(), device, solana.NewWallet().PublicKey(),
+		owner.PublicKey(), solana.NewWallet().PublicKey(), solana.TokenProgramID)
+	require.NoError(t, err)
+	badEvent := base64.StdEncoding.EncodeToString(registry.Event_Staked[:]) // no fields
+	sig := src.record(t, owner, []solana.Instruction{unknown, stake}, []string{"Program data: " + badEvent}, 5)
+
+	in, err := ingest.New(ingest.Config{BatchSize: 10, BatchWait: 10 * time.Millisecond, Fetchers: 1}, src, st,
+		decode.Programs{Registry: registry.ProgramID, Escrow: escrow.ProgramID, Economy: economy.ProgramID},
+		slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), nil)
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx) }()
+	waitStored(t, db, 1)
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+
+	var names []string
+	require.NoError(t, db.QueryRow(context.Background(), `SELECT instructions FROM transactions`).Scan(&names))
+	require.Equal(t, []string{"registry.unknown", "registry.stake"}, names)
+	require.Equal(t, map[string]int{"stake": 1}, counts(t, db, `SELECT name, position FROM instructions`))
+	require.Equal(t, map[string]int{}, counts(t, db, `SELECT name, 1 FROM events`))
+	rows, err := db.Query(context.Background(), `SELECT kind, coalesce(signature, ''), coalesce(position, -1), coalesce(address, ''), encode(data, 'hex'), reason FROM undecoded ORDER BY kind`)
+	require.NoError(t, err)
+	var got [][]any
+	for rows.Next() {
+		var kind, s, addr, data, reason string
+		var pos int
+		require.NoError(t, rows.Scan(&kind, &s, &pos, &addr, &data, &reason))
+		got = append(got, []any{kind, s, pos, addr, data, reason})
+	}
+	require.Equal(t, [][]any{
+		{"account", "", -1, odd.String(), "090909090909090901", "unknown discriminator: {9, 9, 9, 9, 9, 9, 9, 9}"},
+		{"event", sig.String(), 0, "", fmt.Sprintf("%x", registry.Event_Staked[:]), "failed to unmarshal event as Staked: Device: unexpected EOF"},
+		{"instruction", sig.String(), 0, "", "01020304050607082a", "unknown instruction discriminator 0102030405060708"},
+	}, got)
 }
