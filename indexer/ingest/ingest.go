@@ -35,7 +35,7 @@ type Config struct {
 
 // DefaultConfig is the production default.
 func DefaultConfig() Config {
-	return Config{BatchSize: 500, BatchWait: 200 * time.Millisecond, Fetchers: 8}
+	return Config{BatchSize: 500, BatchWait: 50 * time.Millisecond, Fetchers: 16}
 }
 
 // Metrics are the ingester's gpunet_indexer_* metrics.

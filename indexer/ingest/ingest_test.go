@@ -20,6 +20,7 @@ import (
 	"github.com/gpunet/gpunet/indexer/store"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	"github.com/gpunet/gpunet/internal/harness"
 	"github.com/gpunet/gpunet/internal/pg/pgtest"
 	onescrow "github.com/gpunet/gpunet/onchain/escrow"
 )
@@ -151,16 +152,22 @@ func startIngester(t *testing.T, e *chaintest.Env, db *pgxpool.Pool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := store.New(ctx, db)
 	require.NoError(t, err)
-	c := chain.New(e.Node.RPCURL, chain.WithWebsocket(e.Node.WSURL), chain.WithCommitment(rpc.CommitmentConfirmed))
-	in, err := ingest.New(ingest.Config{BatchSize: 50, BatchWait: 50 * time.Millisecond, Fetchers: 4}, ingest.ChainSource{Client: c, Poll: 100 * time.Millisecond},
-		st, ids(e), slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- in.Run(ctx) }()
+	done := startIngesterB(t, e, st, ctx)
 	t.Cleanup(func() {
 		cancel()
 		require.ErrorIs(t, <-done, context.Canceled)
 	})
+}
+
+// startIngesterB runs an ingester at confirmed commitment until ctx ends, which done reports.
+func startIngesterB(t harness.TB, e *chaintest.Env, st *store.Store, ctx context.Context) <-chan error {
+	c := chain.New(e.Node.RPCURL, chain.WithWebsocket(e.Node.WSURL), chain.WithCommitment(rpc.CommitmentConfirmed))
+	in, err := ingest.New(ingest.DefaultConfig(), ingest.ChainSource{Client: c, Poll: 100 * time.Millisecond},
+		st, ids(e), slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx) }()
+	return done
 }
 
 // Every instruction kind the fixtures reach, then the indexer: each transaction stored once
