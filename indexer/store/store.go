@@ -317,6 +317,7 @@ func writeAccounts(ctx context.Context, tx pgx.Tx, b *Batch) error {
 		for _, table := range []string{"accounts", "providers", "devices", "clusters", "jobs"} {
 			batch.Queue(`DELETE FROM `+table+` WHERE address = $1`, addr)
 		}
+		batch.Queue(`DELETE FROM undecoded WHERE kind = 'account' AND address = $1`, addr)
 	}
 	for _, a := range b.Accounts {
 		batch.Queue(`INSERT INTO accounts (address, program, kind, data, raw, slot) VALUES ($1, $2, $3, $4, $5, $6)
