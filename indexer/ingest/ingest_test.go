@@ -50,8 +50,18 @@ func drive(t *testing.T, e *chaintest.Env) scenario {
 	other := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 3_000*chaintest.IO)
 	require.NoError(t, e.Send([]solana.PrivateKey{other.Owner}, chaintest.Must(e.Registry.RequestUnstake(other.Owner.PublicKey(), other.DeviceKey.PublicKey(), 500*chaintest.IO))))
 
+	require.NoError(t, e.Send([]solana.PrivateKey{p.Owner}, chaintest.Must(e.Registry.SetAsks(p.Owner.PublicKey(), p.DeviceKey.PublicKey(), 100, 100))))
+	for _, paused := range []bool{true, false} {
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.SetPause(e.Admin.PublicKey(), paused))))
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(prog.SetPause(e.Admin.PublicKey(), paused))))
+	}
+
 	renter := e.Funded(t)
 	token := e.TokenAccount(t, e.IOSDMint, renter.PublicKey(), 100*iosd)
+	// A job cancelled while open: its deposit refunded.
+	require.NoError(t, e.Send([]solana.PrivateKey{renter}, chaintest.Must(prog.CreateJob(renter.PublicKey(), token, e.IOSDMint,
+		onescrow.Terms{JobID: 2, PricePerHour: price, DurationSecs: 10, DeviceCount: 1, Requirements: [32]byte{2}}))))
+	require.NoError(t, e.Send([]solana.PrivateKey{renter}, chaintest.Must(prog.CancelJob(renter.PublicKey(), prog.JobAddress(renter.PublicKey(), 2), token, nil))))
 	cluster := prog.ClusterAddress(renter.PublicKey(), 7)
 	require.NoError(t, e.Send([]solana.PrivateKey{renter}, chaintest.Must(prog.CreateCluster(renter.PublicKey(), 7, [32]byte{7}))))
 	require.NoError(t, e.Send([]solana.PrivateKey{renter}, chaintest.Must(prog.CreateCluster(renter.PublicKey(), 8, [32]byte{8}))))
@@ -78,6 +88,10 @@ func drive(t *testing.T, e *chaintest.Env) scenario {
 	to := onescrow.Payee{Payout: payout, Device: p.Device, Owner: p.Owner.PublicKey()}
 	require.NoError(t, e.Send([]solana.PrivateKey{renter}, chaintest.Must(prog.Settle(renter.PublicKey(), job, 0, to, s.TreasuryIOSD, e.IOSDMint))))
 	landFailed(t, e, e.Keeper, chaintest.Must(prog.Settle(e.Keeper.PublicKey(), job, 0, to, s.TreasuryIOSD, e.IOSDMint)))
+	// The registry's admin hands over (last: the fixtures' admin signs nothing after).
+	admin := e.Funded(t)
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.TransferAdmin(e.Admin.PublicKey(), admin.PublicKey()))))
+	require.NoError(t, e.Send([]solana.PrivateKey{admin}, chaintest.Must(e.Registry.AcceptAdmin(admin.PublicKey()))))
 	return scenario{provider: p, job: job, cluster: cluster}
 }
 
@@ -186,17 +200,19 @@ func TestIngestEveryInstruction(t *testing.T) {
 	require.Equal(t, map[string]int{
 		"registry.initialize_config": 1, "registry.register_provider": 2, "registry.register_device": 2, "registry.stake": 2,
 		"registry.submit_proof": 4, "registry.request_unstake": 1, "registry.set_device_job": 1, // set_device_job: the escrow's CPI
+		"registry.set_asks": 1, "registry.set_pause": 2, "registry.transfer_admin": 1, "registry.accept_admin": 1,
 		"economy.initialize": 1, "economy.burn_fee": 1, // burn_fee: the escrow's CPI in settle
-		"escrow.initialize_config": 1, "escrow.create_cluster": 2, "escrow.close_cluster": 1, "escrow.create_job": 1,
-		"escrow.assign_devices": 1, "escrow.accept_job": 1, "escrow.top_up": 1, "escrow.record_usage": 2,
+		"escrow.initialize_config": 1, "escrow.create_cluster": 2, "escrow.close_cluster": 1, "escrow.create_job": 2,
+		"escrow.cancel_job": 1, "escrow.set_pause": 2, "escrow.assign_devices": 1, "escrow.accept_job": 1, "escrow.top_up": 1, "escrow.record_usage": 2,
 		"escrow.settle": 2, // one failed
 	}, ixs)
 	require.Equal(t, map[string]int{
 		"registry.ConfigInitialized": 1, "registry.ProviderRegistered": 2, "registry.DeviceRegistered": 2, "registry.Staked": 2,
 		"registry.ProofRecorded": 4, "registry.ProofCounted": 2, "registry.DeviceStatusChanged": 2, "registry.UnstakeRequested": 1,
-		"registry.DeviceJobSet":     1,
+		"registry.DeviceJobSet": 1, "registry.AsksSet": 1, "registry.PauseSet": 2, "registry.AdminTransferStarted": 1, "registry.AdminTransferred": 1,
 		"economy.ConfigInitialized": 1, "economy.FeeBurned": 1,
-		"escrow.ConfigInitialized": 1, "escrow.ClusterCreated": 2, "escrow.ClusterClosed": 1, "escrow.JobCreated": 1,
+		"escrow.ConfigInitialized": 1, "escrow.ClusterCreated": 2, "escrow.ClusterClosed": 1, "escrow.JobCreated": 2,
+		"escrow.JobEnded": 1, "escrow.PauseSet": 2,
 		"escrow.DeviceAssigned": 1, "escrow.DeviceAccepted": 1, "escrow.JobStarted": 1, "escrow.JobToppedUp": 1,
 		"escrow.UsageVoted": 2, "escrow.UsageCounted": 1, "escrow.Settled": 1,
 	}, evs)
