@@ -24,6 +24,8 @@ import (
 	"github.com/gpunet/gpunet/indexer/ingest"
 	"github.com/gpunet/gpunet/indexer/store"
 	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/chaintest"
+	"github.com/gpunet/gpunet/internal/localnet"
 	"github.com/gpunet/gpunet/internal/pg/pgtest"
 )
 
@@ -254,4 +256,31 @@ func TestUndecodedKeptRaw(t *testing.T) {
 		{"event", sig.String(), 0, "", fmt.Sprintf("%x", registry.Event_Staked[:]), "failed to unmarshal event as Staked: Device: unexpected EOF"},
 		{"instruction", sig.String(), 0, "", "01020304050607082a", "unknown instruction discriminator 0102030405060708"},
 	}, got)
+}
+
+// On the localnet at confirmed commitment, every stored transaction becomes final (none is
+// rolled back: the localnet never forks) and leaves unfinalized.
+func TestConfirmedOnLocalnetFinalizes(t *testing.T) {
+	e := chaintest.New(t, localnet.WithSlotMs(50))
+	e.InitRegistry(t, solana.SystemProgramID)
+	e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 2_000*chaintest.IO)
+	want := signatures(t, e)
+	db := pgtest.DB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := store.New(ctx, db)
+	require.NoError(t, err)
+	c := chain.New(e.Node.RPCURL, chain.WithWebsocket(e.Node.WSURL), chain.WithCommitment(rpc.CommitmentConfirmed))
+	cfg := ingest.DefaultConfig()
+	cfg.Confirmed, cfg.FinalityEvery = true, 50*time.Millisecond
+	in, err := ingest.New(cfg, ingest.ChainSource{Client: c, Poll: 50 * time.Millisecond}, st, ids(e),
+		slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx) }()
+	waitStored(t, db, len(want))
+	waitFor(t, "finality", func() bool { return len(counts(t, db, `SELECT signature, 1 FROM unfinalized`)) == 0 })
+	require.Equal(t, len(want), stored(t, db))
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
 }
