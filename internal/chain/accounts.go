@@ -187,3 +187,52 @@ func (c *Client) ComputeUnits(ctx context.Context, sig solana.Signature) (uint64
 	}
 	return *tx.Meta.ComputeUnitsConsumed, nil
 }
+
+// Slot returns the newest slot the node has at the client's commitment: the chain's tip as
+// the client sees it.
+func (c *Client) Slot(ctx context.Context) (uint64, error) { return c.SlotAt(ctx, c.commitment) }
+
+// SlotAt returns the newest slot the node has at commitment.
+func (c *Client) SlotAt(ctx context.Context, commitment rpc.CommitmentType) (uint64, error) {
+	var slot uint64
+	err := c.retry.Do(ctx, isTransient, func() (err error) {
+		slot, err = c.rpc.GetSlot(ctx, commitment)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("get slot: %w", err)
+	}
+	return slot, nil
+}
+
+// maxStatusesPerRequest is getSignatureStatuses' limit.
+const maxStatusesPerRequest = 256
+
+// SignatureStatuses returns each signature's confirmation status (processed, confirmed or
+// finalized), searching the node's whole history: "" for a signature the node does not know
+// (it never landed, or landed on a fork the cluster dropped).
+func (c *Client) SignatureStatuses(ctx context.Context, sigs []solana.Signature) ([]rpc.ConfirmationStatusType, error) {
+	out := make([]rpc.ConfirmationStatusType, 0, len(sigs))
+	for start := 0; start < len(sigs); start += maxStatusesPerRequest {
+		chunk := sigs[start:min(start+maxStatusesPerRequest, len(sigs))]
+		var res *rpc.GetSignatureStatusesResult
+		err := c.retry.Do(ctx, isTransient, func() (err error) {
+			res, err = c.rpc.GetSignatureStatuses(ctx, true, chunk...)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("get signature statuses: %w", err)
+		}
+		if len(res.Value) != len(chunk) {
+			return nil, fmt.Errorf("get signature statuses: %d answers for %d signatures", len(res.Value), len(chunk))
+		}
+		for _, st := range res.Value {
+			if st == nil {
+				out = append(out, "")
+				continue
+			}
+			out = append(out, st.ConfirmationStatus)
+		}
+	}
+	return out, nil
+}

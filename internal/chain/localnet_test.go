@@ -7,6 +7,7 @@ import (
 
 	"github.com/gagliardetto/solana-go"
 	"github.com/gagliardetto/solana-go/programs/system"
+	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/internal/chain"
@@ -132,4 +133,44 @@ func TestProgramAccountsFilters(t *testing.T) {
 		require.Len(t, a.Data, chain.NonceAccountSize)
 	}
 	require.Equal(t, want, got)
+}
+
+// Slot is the tip at the client's commitment: finalized trails confirmed by the localnet's 32
+// slots.
+func TestSlotAtCommitment(t *testing.T) {
+	node, c, ctx := start(t)
+	fin := chain.New(node.RPCURL, chain.WithCommitment(rpc.CommitmentFinalized))
+	var conf uint64
+	for conf < 40 {
+		var err error
+		conf, err = c.Slot(ctx)
+		require.NoError(t, err)
+	}
+	f, err := fin.Slot(ctx)
+	require.NoError(t, err)
+	after, err := c.Slot(ctx)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, f+32, conf)
+	require.LessOrEqual(t, f+32, after)
+}
+
+// SignatureStatuses follows a transfer from confirmed to finalized, and knows no signature
+// that never landed.
+func TestSignatureStatuses(t *testing.T) {
+	node, c, ctx := start(t)
+	payer := funded(t, ctx, node)
+	sig, err := c.Send(ctx, []solana.Instruction{system.NewTransferInstruction(1_000_000, payer.PublicKey(), solana.NewWallet().PublicKey()).Build()}, payer)
+	require.NoError(t, err)
+	var never solana.Signature
+	never[0] = 1
+	for {
+		st, err := c.SignatureStatuses(ctx, []solana.Signature{sig, never})
+		require.NoError(t, err)
+		require.Equal(t, rpc.ConfirmationStatusType(""), st[1])
+		if st[0] == rpc.ConfirmationStatusFinalized {
+			break
+		}
+		require.Contains(t, []rpc.ConfirmationStatusType{rpc.ConfirmationStatusConfirmed, rpc.ConfirmationStatusProcessed}, st[0])
+		time.Sleep(20 * time.Millisecond)
+	}
 }

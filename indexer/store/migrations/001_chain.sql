@@ -71,6 +71,16 @@ CREATE TABLE undecoded (
     UNIQUE NULLS NOT DISTINCT (kind, signature, position, address)
 );
 
+-- Transactions stored at confirmed commitment that finalization has not confirmed yet, with
+-- the accounts they wrote: when the finalized chain drops one (a fork), its rows are deleted
+-- (ON DELETE CASCADE) and those accounts read again. Empty when indexing at finalized.
+CREATE TABLE unfinalized (
+    signature text   PRIMARY KEY REFERENCES transactions ON DELETE CASCADE,
+    slot      bigint NOT NULL,
+    written   text[] NOT NULL
+);
+CREATE INDEX unfinalized_slot ON unfinalized (slot);
+
 -- The latest state of every account of the three programs the indexed transactions wrote;
 -- a closed account's row is deleted.
 CREATE TABLE accounts (

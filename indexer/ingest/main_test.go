@@ -1,0 +1,9 @@
+package ingest_test
+
+import (
+	"testing"
+
+	"github.com/gpunet/gpunet/internal/pg/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
