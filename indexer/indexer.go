@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"text/tabwriter"
 	"time"
 
 	"github.com/gagliardetto/solana-go/rpc"
@@ -73,8 +71,9 @@ func (c *Config) Validate() error {
 // database, opens the network and ingests until ctx ends or SIGINT/SIGTERM. -h, -help or
 // --help prints the keys.
 func Run(ctx context.Context, args []string, logs io.Writer) error {
-	if slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" }) {
-		return usage(logs)
+	if daemon.WantsHelp(args) {
+		cfg := DefaultConfig()
+		return daemon.Usage(logs, Name, "copies gpunet's transactions, events and accounts into PostgreSQL.", &cfg)
 	}
 	cfg := DefaultConfig()
 	d, err := daemon.New(Name, args, &cfg, logs)
@@ -126,21 +125,4 @@ func openStore(ctx context.Context, pool *pgxpool.Pool, d *daemon.Daemon) (*stor
 		case <-time.After(wait):
 		}
 	}
-}
-
-// usage writes every key with its meaning and default.
-func usage(w io.Writer) error {
-	fmt.Fprintf(w, `gpunet-indexer: copies gpunet's transactions, events and accounts into PostgreSQL.
-
-Usage: gpunet-indexer [-config FILE] [-<key> VALUE ...]
-Each key is a flag, a key of the JSON config file and a variable %s; flags override
-variables, which override the file.
-
-`, daemon.EnvName(Name, "<KEY>"))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	cfg := DefaultConfig()
-	for _, e := range daemon.Entries(&cfg) {
-		fmt.Fprintf(tw, "  -%s\t%s (default %v)\n", e.Key, e.Usage, e.Value)
-	}
-	return tw.Flush()
 }

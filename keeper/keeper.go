@@ -21,9 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/gpunet/gpunet/internal/chain"
@@ -100,8 +98,9 @@ func (c *Config) OracleURLs() []string {
 // Run is the daemon: it loads the config from args (and the environment), opens the network
 // and runs passes until ctx ends or SIGINT/SIGTERM. -h, -help or --help prints the keys.
 func Run(ctx context.Context, args []string, logs io.Writer) error {
-	if slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" }) {
-		return usage(logs)
+	if daemon.WantsHelp(args) {
+		cfg := DefaultConfig()
+		return daemon.Usage(logs, Name, "sends the escrow's, the economy's and the registry's permissionless cranks when they are due.", &cfg)
 	}
 	cfg := DefaultConfig()
 	d, err := daemon.New(Name, args, &cfg, logs)
@@ -126,21 +125,4 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 	}
 	d.Check(k.Health)
 	return d.Run(ctx, k.Run)
-}
-
-// usage writes every key with its meaning and default.
-func usage(w io.Writer) error {
-	fmt.Fprintf(w, `gpunet-keeper: sends the escrow's, the economy's and the registry's permissionless cranks when they are due.
-
-Usage: gpunet-keeper [-config FILE] [-<key> VALUE ...]
-Each key is a flag, a key of the JSON config file and a variable %s; flags override
-variables, which override the file.
-
-`, daemon.EnvName(Name, "<KEY>"))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	cfg := DefaultConfig()
-	for _, e := range daemon.Entries(&cfg) {
-		fmt.Fprintf(tw, "  -%s\t%s (default %v)\n", e.Key, e.Usage, e.Value)
-	}
-	return tw.Flush()
 }

@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 )
 
@@ -276,4 +278,26 @@ func Entries(cfg any) []Entry {
 		}
 	}
 	return out
+}
+
+// WantsHelp reports whether args ask for the daemon's help (-h, -help or --help).
+func WantsHelp(args []string) bool {
+	return slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" })
+}
+
+// Usage writes the help of daemon gpunet-<name>: what it does, how keys are given, and every
+// key of cfg (its defaults) with its meaning and default.
+func Usage(w io.Writer, name, what string, cfg any) error {
+	fmt.Fprintf(w, `gpunet-%s: %s
+
+Usage: gpunet-%s [-config FILE] [-<key> VALUE ...]
+Each key is a flag, a key of the JSON config file and a variable %s; flags override
+variables, which override the file.
+
+`, name, what, name, EnvName(name, "<KEY>"))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, e := range Entries(cfg) {
+		fmt.Fprintf(tw, "  -%s\t%s (default %v)\n", e.Key, e.Usage, e.Value)
+	}
+	return tw.Flush()
 }
