@@ -269,7 +269,7 @@ func TestLists(t *testing.T) {
 	require.Equal(t, map[string]any{"probation": float64(1), "active": float64(2), "hired": float64(1), "suspended": float64(1), "deregistered": float64(1)}, p["statuses"])
 	require.Equal(t, float64(30), p["gpus"])
 	require.Len(t, p["devices"], 6)
-	require.Equal(t, key("o2"), c.get("/v1/providers/"+key("p2")).json(t)["owner"])
+	require.Equal(t, key("o2"), c.get("/v1/providers/" + key("p2")).json(t)["owner"])
 
 	j := c.get("/v1/jobs/" + key("j2")).json(t)
 	require.Equal(t, "io", j["token"])
