@@ -155,9 +155,12 @@ func TestDeviceReasons(t *testing.T) {
 		v := c.get("/v1/devices/" + key(tc.device)).json(t)
 		require.Equal(t, tc.status, v["status"])
 	}
-	// the registry paused: every device is refused, ProgramPaused first
+	// the registry paused (as the ingest stores it: the account and the cursor that covers it):
+	// every device is refused, ProgramPaused first
 	rc := registryConfig(1)
 	_, err := pool.Exec(context.Background(), "UPDATE accounts SET raw = $1 WHERE address = $2", raw(t, registry.Account_Config, rc), key("registry-config"))
+	require.NoError(t, err)
+	_, err = pool.Exec(context.Background(), "UPDATE ingest_cursors SET slot = 106, signature = $1 WHERE program = 'registry'", sig("pause"))
 	require.NoError(t, err)
 	for _, tc := range cases {
 		hireable, got := reasons(t, c, key(tc.device))

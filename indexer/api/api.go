@@ -1,19 +1,19 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/cors"
-	"github.com/gofiber/fiber/v2/middleware/etag"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -33,11 +33,13 @@ type Config struct {
 	CursorKey []byte
 	// AllowOrigins is the CORS Access-Control-Allow-Origin list ("*": any).
 	AllowOrigins string
+	// CacheEntries bounds the answers kept per ingest state (cache.go); 0 turns the cache off.
+	CacheEntries int
 }
 
 // DefaultConfig is the API's configuration for a public listener.
 func DefaultConfig() Config {
-	return Config{RateBurst: 120, RateEvery: 50 * time.Millisecond, MaxQuery: 2048, Timeout: 5 * time.Second, AllowOrigins: "*"}
+	return Config{RateBurst: 120, RateEvery: 50 * time.Millisecond, MaxQuery: 2048, Timeout: 5 * time.Second, AllowOrigins: "*", CacheEntries: 4096}
 }
 
 // Validate refuses a configuration the API cannot run with.
@@ -47,6 +49,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("api config: rate limit %d per %s", c.RateBurst, c.RateEvery)
 	case c.MaxQuery < 64:
 		return fmt.Errorf("api config: max query %d bytes: want at least 64", c.MaxQuery)
+	case c.CacheEntries < 0:
+		return fmt.Errorf("api config: cache entries %d", c.CacheEntries)
 	case c.Timeout <= 0:
 		return fmt.Errorf("api config: timeout %s", c.Timeout)
 	}
@@ -81,10 +85,7 @@ type Server struct {
 	limiter *limiter
 	cursors cursorSigner
 	metrics *metrics
-
-	statsMu   sync.Mutex
-	statsSlot int64
-	statsBody []byte
+	cache   *cache
 }
 
 // New is the explorer API over deps.Pool: every route of the route table (routes.go) under
@@ -117,6 +118,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if cfg.RateBurst > 0 {
 		s.limiter = newLimiter(cfg.RateBurst, cfg.RateEvery, maxTracked)
 	}
+	if cfg.CacheEntries > 0 {
+		s.cache = &cache{max: cfg.CacheEntries}
+	}
 	m, err := newMetrics(deps.Metrics)
 	if err != nil {
 		return nil, err
@@ -142,7 +146,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.app.Use(cors.New(cors.Config{AllowOrigins: cfg.AllowOrigins, AllowMethods: "GET,HEAD,OPTIONS",
 		ExposeHeaders: "ETag,Retry-After", MaxAge: 86400}))
 	s.app.Use(s.guard)
-	s.app.Use(etag.New(etag.Config{Weak: true}))
+	s.app.Use(s.etag)
 	for _, r := range s.routes {
 		s.app.Get(r.fiberPath(), s.serve(r))
 	}
@@ -181,4 +185,45 @@ func (s *Server) guard(c *fiber.Ctx) error {
 		return problem(http.StatusTooManyRequests, "rate-limited", "too many requests from this address; retry later")
 	}
 	return c.Next()
+}
+
+// crcTable is CRC-32C, which amd64 and arm64 compute in hardware.
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// etag gives a 200 answer a weak ETag (its length and CRC-32C) and answers 304 without a
+// body when the request's If-None-Match names it.
+func (s *Server) etag(c *fiber.Ctx) error {
+	if err := c.Next(); err != nil {
+		return err
+	}
+	if c.Response().StatusCode() != http.StatusOK {
+		return nil
+	}
+	body := c.Response().Body()
+	tag := make([]byte, 0, 32)
+	tag = append(tag, `W/"`...)
+	tag = strconv.AppendInt(tag, int64(len(body)), 16)
+	tag = append(tag, '-')
+	tag = strconv.AppendUint(tag, uint64(crc32.Checksum(body, crcTable)), 16)
+	tag = append(tag, '"')
+	if match := c.Request().Header.Peek(fiber.HeaderIfNoneMatch); len(match) > 0 && etagMatches(match, tag) {
+		c.Context().ResetBody()
+		c.Status(http.StatusNotModified)
+		c.Response().Header.SetBytesV(fiber.HeaderETag, tag)
+		return nil
+	}
+	c.Response().Header.SetBytesV(fiber.HeaderETag, tag)
+	return nil
+}
+
+// etagMatches reports whether an If-None-Match list names tag (weakly: W/ is ignored on both).
+func etagMatches(list, tag []byte) bool {
+	tag = bytes.TrimPrefix(tag, []byte("W/"))
+	for _, t := range bytes.Split(list, []byte(",")) {
+		t = bytes.TrimPrefix(bytes.TrimSpace(t), []byte("W/"))
+		if bytes.Equal(t, tag) || bytes.Equal(t, []byte("*")) {
+			return true
+		}
+	}
+	return false
 }

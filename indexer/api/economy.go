@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -81,8 +80,6 @@ type Stats struct {
 	Prices       []Price `json:"prices"`
 }
 
-// stats is cached by the newest slot the indexer stored: every figure comes from rows
-// written in the same database transaction as that slot's cursor.
 func (s *Server) stats(c *fiber.Ctx, _ input) (any, error) {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
@@ -90,13 +87,6 @@ func (s *Server) stats(c *fiber.Ctx, _ input) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.statsMu.Lock()
-	if s.statsBody != nil && s.statsSlot == slot {
-		body := s.statsBody
-		s.statsMu.Unlock()
-		return rawJSON(body), nil
-	}
-	s.statsMu.Unlock()
 	st := Stats{Slot: slot, Devices: map[string]int64{"total": 0}, GPUs: map[string]int64{}}
 	for _, n := range deviceStatuses {
 		st.Devices[n] = 0
@@ -134,14 +124,7 @@ func (s *Server) stats(c *fiber.Ctx, _ input) (any, error) {
 	if st.Prices, err = s.classPrices(ctx); err != nil {
 		return nil, err
 	}
-	body, err := json.Marshal(st)
-	if err != nil {
-		return nil, err
-	}
-	s.statsMu.Lock()
-	s.statsSlot, s.statsBody = slot, body
-	s.statsMu.Unlock()
-	return rawJSON(body), nil
+	return st, nil
 }
 
 // Supply is what the economy minted and burned (its Config's counters, exact) and what the

@@ -45,21 +45,25 @@ func TestETagCacheAndCORS(t *testing.T) {
 	require.Equal(t, "GET,HEAD,OPTIONS", resp.Header.Get("Access-Control-Allow-Methods"))
 }
 
-func TestStatsCachedBySlot(t *testing.T) {
+func TestCachedByIngestState(t *testing.T) {
 	pool := fixtureDB(t)
 	c := newClient(t, pool, testConfig(), api.Deps{})
 	total := func() float64 { return c.get("/v1/stats").json(t)["devices"].(map[string]any)["total"].(float64) }
 	require.Equal(t, float64(8), total())
+	require.Len(t, c.all(t, "/v1/devices?", 3, "address"), 8)
 	ctx := context.Background()
 	_, err := pool.Exec(ctx, `INSERT INTO devices SELECT $1, $2, provider, owner, status, hardware_model, gpu_count, vram_gib, region, stake,
 		reputation, benchmark_score, proven_uptime_secs, challenges_passed, challenges_failed, slash_count, NULL, registered_at, 106
 		FROM devices WHERE address = $3`, key("d9"), key("key-d9"), key("d1"))
 	require.NoError(t, err)
-	require.Equal(t, float64(8), total(), "the same newest slot: the cached figures")
-	_, err = pool.Exec(ctx, `UPDATE ingest_cursors SET slot = 106 WHERE program = 'registry'`)
+	require.Equal(t, float64(8), total(), "no cursor moved: the cached figures")
+	require.Len(t, c.all(t, "/v1/devices?", 3, "address"), 8)
+	// a stream behind the newest slot moves: the newest slot is the same, the state is not
+	_, err = pool.Exec(ctx, `UPDATE ingest_cursors SET slot = 102, signature = $1 WHERE program = 'escrow'`, sig("escrow-next"))
 	require.NoError(t, err)
-	require.Equal(t, float64(9), total(), "a newer slot: figures read again")
-	require.Equal(t, float64(106), c.get("/v1/stats").json(t)["slot"])
+	require.Equal(t, float64(9), total(), "a cursor moved: figures read again")
+	require.Equal(t, float64(105), c.get("/v1/stats").json(t)["slot"])
+	require.Len(t, c.all(t, "/v1/devices?", 3, "address"), 9)
 }
 
 func TestRateLimit(t *testing.T) {

@@ -46,6 +46,8 @@ type route struct {
 	text string // the media type of a non-JSON answer
 	// maxAge is the Cache-Control max-age of an answer, in seconds.
 	maxAge int
+	// cache: the answer depends only on the tables, so it is kept until the ingest moves (cache.go).
+	cache  bool
 	handle func(c *fiber.Ctx, in input) (any, error)
 }
 
@@ -310,10 +312,40 @@ func (s *Server) serve(r *route) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		var state, key string
+		if r.cache && s.cache != nil {
+			ctx, cancel := s.ctx(c)
+			state, err = s.ingestState(ctx)
+			cancel()
+			if err != nil {
+				return err
+			}
+			key = strings.Clone(c.OriginalURL()) // fiber's strings live as long as the request
+			if body, ok := s.cache.get(state, key); ok {
+				return s.send(c, r, rawJSON(body))
+			}
+		}
 		out, err := r.handle(c, in)
 		if err != nil {
 			return err
 		}
+		if r.cache && s.cache != nil {
+			if _, raw := out.(rawJSON); !raw {
+				body, err := json.Marshal(out)
+				if err != nil {
+					return err
+				}
+				s.cache.put(state, key, body)
+				out = rawJSON(body)
+			}
+		}
+		return s.send(c, r, out)
+	}
+}
+
+// send answers out (JSON, or already encoded) with r's Cache-Control.
+func (s *Server) send(c *fiber.Ctx, r *route, out any) error {
+	{
 		if r.maxAge > 0 {
 			c.Set(fiber.HeaderCacheControl, "public, max-age="+strconv.Itoa(r.maxAge))
 		} else {

@@ -1,0 +1,45 @@
+package api
+
+import (
+	"context"
+	"sync"
+)
+
+// cache keeps encoded answers of the routes whose answer depends only on the tables (route.cache)
+// for one ingest state: the ingest writes every row in the same database transaction as the
+// cursor that covers it, so while no cursor moved no such answer can change. A new state
+// drops every entry; so does a full table (at most max entries).
+type cache struct {
+	max int
+
+	mu      sync.Mutex
+	state   string
+	entries map[string][]byte
+}
+
+// ingestState is every program's cursor, in one string: it changes with every stored transaction.
+func (s *Server) ingestState(ctx context.Context) (string, error) {
+	var state string
+	err := s.deps.Pool.QueryRow(ctx, `SELECT coalesce(string_agg(program || ':' || slot || ':' || signature, ',' ORDER BY program), '')
+		FROM ingest_cursors`).Scan(&state)
+	return state, err
+}
+
+func (c *cache) get(state, key string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != state {
+		return nil, false
+	}
+	b, ok := c.entries[key]
+	return b, ok
+}
+
+func (c *cache) put(state, key string, body []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != state || len(c.entries) >= c.max {
+		c.state, c.entries = state, map[string][]byte{}
+	}
+	c.entries[key] = body
+}
