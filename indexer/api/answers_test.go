@@ -3,10 +3,13 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -288,4 +291,19 @@ func TestLists(t *testing.T) {
 	j1 := c.get("/v1/jobs/" + key("j1")).json(t)
 	require.Equal(t, "running", j1["state"])
 	require.Equal(t, "0", j1["slots"].([]any)[0].(map[string]any)["paid"])
+}
+
+// Without mints in Deps, the tokens are named by the registry's stored Config.
+func TestTokensFromStoredConfig(t *testing.T) {
+	srv, err := api.New(testConfig(), api.Deps{Pool: fixtureDB(t), Now: func() time.Time { return now }})
+	require.NoError(t, err)
+	for target, want := range map[string]string{"/v1/jobs/" + key("j2"): `"token":"io"`, "/v1/jobs/" + key("j1"): `"token":"iosd"`,
+		"/v1/supply": `"fees_burned":{"io":"150"}`, "/v1/devices/" + key("d1"): `"paid":{"io":"2700"}`} {
+		resp, err := srv.App().Test(httptest.NewRequest(http.MethodGet, target, nil), -1)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Contains(t, string(body), want, target)
+	}
 }

@@ -70,54 +70,58 @@ func BenchmarkAPI(b *testing.B) {
 	_, err = pool.Exec(ctx, "ANALYZE devices")
 	require.NoError(b, err)
 
-	cfg := testConfig()
-	srv, err := api.New(cfg, api.Deps{Pool: pool})
-	require.NoError(b, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(b, err)
-	go func() { _ = srv.Serve(ln) }()
-	b.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
-	base := "http://" + ln.Addr().String()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: benchConns, MaxIdleConnsPerHost: benchConns, MaxConnsPerHost: benchConns}}
-
-	// first, check what is served
-	var stats api.Stats
-	getJSON(b, client, base+"/v1/stats", &stats)
-	require.EqualValues(b, benchDevices, stats.Devices["total"])
-	require.EqualValues(b, benchDevices/5, stats.Devices["hired"])
-
-	b.Run("stats", func(b *testing.B) {
-		load(b, client, func(int) string { return base + "/v1/stats" }, nil)
-	})
-	b.Run("devices", func(b *testing.B) {
-		var mu sync.Mutex
-		cursors := make([]string, benchConns)
-		load(b, client, func(w int) string {
-			mu.Lock()
-			defer mu.Unlock()
-			u := base + "/v1/devices?limit=50"
-			if cursors[w] != "" {
-				u += "&cursor=" + url.QueryEscape(cursors[w])
-			}
-			return u
-		}, func(w int, body []byte) {
-			// the cursor ends the page: read just it, so the client spends little of the CPU
-			i := bytes.LastIndex(body, []byte(`"next_cursor":`))
-			var next *string
-			if i < 0 || json.Unmarshal(bytes.TrimSuffix(body[i+len(`"next_cursor":`):], []byte("}")), &next) != nil {
-				panic("bad page: " + string(body))
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			cursors[w] = ""
-			if next != nil {
-				cursors[w] = *next
-			}
+	for _, mode := range []struct {
+		name    string
+		entries int
+	}{{"cached", api.DefaultConfig().CacheEntries}, {"uncached", 0}} {
+		cfg := testConfig()
+		cfg.CacheEntries = mode.entries
+		srv, err := api.New(cfg, api.Deps{Pool: pool})
+		require.NoError(b, err)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(b, err)
+		go func() { _ = srv.Serve(ln) }()
+		base := "http://" + ln.Addr().String()
+		client := &http.Client{Transport: &http.Transport{MaxIdleConns: benchConns, MaxIdleConnsPerHost: benchConns, MaxConnsPerHost: benchConns}}
+		var stats api.Stats
+		getJSON(b, client, base+"/v1/stats", &stats)
+		require.EqualValues(b, benchDevices, stats.Devices["total"])
+		require.EqualValues(b, benchDevices/5, stats.Devices["hired"])
+		b.Run(mode.name+"/stats", func(b *testing.B) {
+			load(b, client, func(int) string { return base + "/v1/stats" }, nil)
 		})
-	})
-	b.Run("devices-filtered", func(b *testing.B) {
-		load(b, client, func(int) string { return base + "/v1/devices?limit=50&class=h100&status=active&min_reputation=5000" }, nil)
-	})
+		b.Run(mode.name+"/devices", func(b *testing.B) {
+			var mu sync.Mutex
+			cursors := make([]string, benchConns)
+			load(b, client, func(w int) string {
+				mu.Lock()
+				defer mu.Unlock()
+				u := base + "/v1/devices?limit=50"
+				if cursors[w] != "" {
+					u += "&cursor=" + url.QueryEscape(cursors[w])
+				}
+				return u
+			}, func(w int, body []byte) {
+				// the cursor ends the page: read just it, so the client spends little of the CPU
+				i := bytes.LastIndex(body, []byte(`"next_cursor":`))
+				var next *string
+				if i < 0 || json.Unmarshal(bytes.TrimSuffix(body[i+len(`"next_cursor":`):], []byte("}")), &next) != nil {
+					panic("bad page: " + string(body))
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				cursors[w] = ""
+				if next != nil {
+					cursors[w] = *next
+				}
+			})
+		})
+		b.Run(mode.name+"/devices-filtered", func(b *testing.B) {
+			load(b, client, func(int) string { return base + "/v1/devices?limit=50&class=h100&status=active&min_reputation=5000" }, nil)
+		})
+		client.CloseIdleConnections()
+		require.NoError(b, srv.Shutdown(context.Background()))
+	}
 }
 
 func getJSON(b *testing.B, c *http.Client, u string, out any) {

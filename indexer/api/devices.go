@@ -407,6 +407,10 @@ func (s *Server) earnings(ctx context.Context, device string) (Earnings, error) 
 	if err != nil {
 		return e, err
 	}
+	tk, err := s.tokens(ctx)
+	if err != nil {
+		return e, err
+	}
 	rows, err := s.deps.Pool.Query(ctx, `SELECT coalesce(j.mint, ''), sum((e.data->>'payout')::numeric)::text
 		FROM events e LEFT JOIN jobs j ON j.address = e.job
 		WHERE e.device = $1 AND e.program = 'escrow' AND e.name = 'Settled' GROUP BY 1 ORDER BY 1`, device)
@@ -416,23 +420,38 @@ func (s *Server) earnings(ctx context.Context, device string) (Earnings, error) 
 	var mint string
 	var sum Amount
 	_, err = pgx.ForEachRow(rows, []any{&mint, &sum}, func() error {
-		e.Paid[s.token(mint)] = sum
+		e.Paid[tk.name(mint)] = sum
 		return nil
 	})
 	return e, err
 }
 
-// token names a mint: io, iosd, the mint itself, or "unknown" for none.
-func (s *Server) token(mint string) string {
+// tokens names the network's two mints.
+type tokens struct{ io, iosd string }
+
+// name is mint's name: io, iosd, the mint itself, or "unknown" for none.
+func (t tokens) name(mint string) string {
 	switch {
 	case mint == "":
 		return "unknown"
-	case mint == s.deps.IOMint:
+	case mint == t.io:
 		return "io"
-	case mint == s.deps.IOSDMint:
+	case mint == t.iosd:
 		return "iosd"
 	}
 	return mint
+}
+
+// tokens are Deps' mints, or else those of the registry's stored Config.
+func (s *Server) tokens(ctx context.Context) (tokens, error) {
+	if s.deps.IOMint != "" || s.deps.IOSDMint != "" {
+		return tokens{s.deps.IOMint, s.deps.IOSDMint}, nil
+	}
+	c, err := s.registryConfig(ctx)
+	if err != nil || c == nil {
+		return tokens{}, err
+	}
+	return tokens{c.IoMint.String(), c.IosdMint.String()}, nil
 }
 
 // registryConfig is the registry's Config account as indexed; nil when it is not yet.

@@ -194,6 +194,10 @@ func (s *Server) readSupply(ctx context.Context) (Supply, error) {
 	if err != nil {
 		return out, err
 	}
+	tk, err := s.tokens(ctx)
+	if err != nil {
+		return out, err
+	}
 	rows, err := s.deps.Pool.Query(ctx, `SELECT coalesce(j.mint, ''), sum((e.data->>'amount')::numeric)::text FROM events e
 		LEFT JOIN jobs j ON j.address = e.job WHERE e.program = 'economy' AND e.name = 'FeeBurned' GROUP BY 1 ORDER BY 1`)
 	if err != nil {
@@ -202,7 +206,7 @@ func (s *Server) readSupply(ctx context.Context) (Supply, error) {
 	var mint string
 	var sum Amount
 	if _, err := pgx.ForEachRow(rows, []any{&mint, &sum}, func() error {
-		out.FeesBurned[s.token(mint)] = sum
+		out.FeesBurned[tk.name(mint)] = sum
 		return nil
 	}); err != nil {
 		return out, err
@@ -269,6 +273,10 @@ func (s *Server) classPrices(ctx context.Context) ([]Price, error) {
 	}); err != nil {
 		return nil, err
 	}
+	tk, err := s.tokens(ctx)
+	if err != nil {
+		return nil, err
+	}
 	since := s.deps.Now().Add(-7 * 24 * time.Hour)
 	rows, err = s.deps.Pool.Query(ctx, `SELECT m.hardware_model, j.mint, count(*), (sum(j.price_per_hour) / count(*))::numeric(20, 0)::text
 		FROM jobs j JOIN LATERAL (SELECT d.hardware_model FROM job_slots s JOIN devices d ON d.address = s.device
@@ -281,7 +289,7 @@ func (s *Server) classPrices(ctx context.Context) ([]Price, error) {
 	if _, err := pgx.ForEachRow(rows, []any{&model, &mint, &n, &avg}, func() error {
 		p := get(model)
 		p.RecentJobs += n
-		p.RecentAvgPrice[s.token(mint)] = Amount(avg)
+		p.RecentAvgPrice[tk.name(mint)] = Amount(avg)
 		return nil
 	}); err != nil {
 		return nil, err

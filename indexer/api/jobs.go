@@ -98,13 +98,13 @@ type Job struct {
 const jobCols = `address, renter, cluster, mint, job_id::text, state, device_count, price_per_hour::text, duration_secs,
 	deposited::text, paid_out::text, fees_treasury::text, fees_burned::text, refunded::text, created_at, started_at, ended_at, slot`
 
-func (s *Server) scanJob(r pgx.Row) (Job, error) {
+func scanJob(r pgx.Row, tk tokens) (Job, error) {
 	var j Job
 	var state int16
 	err := r.Scan(&j.Address, &j.Renter, &j.Cluster, &j.Mint, &j.JobID, &state, &j.DeviceCount, &j.PricePerHour, &j.DurationSecs,
 		&j.Deposited, &j.PaidOut, &j.FeesTreasury, &j.FeesBurned, &j.Refunded, &j.CreatedAt, &j.StartedAt, &j.EndedAt, &j.Slot)
 	j.State = name(jobStates, int(state))
-	j.Token = s.token(j.Mint)
+	j.Token = tk.name(j.Mint)
 	j.CreatedAt = j.CreatedAt.UTC()
 	j.StartedAt, j.EndedAt = utc(j.StartedAt), utc(j.EndedAt)
 	return j, err
@@ -135,11 +135,15 @@ func (s *Server) listJobs(c *fiber.Ctx, in input) (any, error) {
 	limit := in.int("limit")
 	ctx, cancel := s.ctx(c)
 	defer cancel()
+	tk, err := s.tokens(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.deps.Pool.Query(ctx, "SELECT "+jobCols+" FROM jobs"+q.clause()+" ORDER BY created_at DESC, address DESC LIMIT "+q.arg(limit+1), q.args...)
 	if err != nil {
 		return nil, err
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Job, error) { return s.scanJob(r) })
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Job, error) { return scanJob(r, tk) })
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +182,11 @@ func (s *Server) getJob(c *fiber.Ctx, in input) (any, error) {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	j, err := s.scanJob(s.deps.Pool.QueryRow(ctx, "SELECT "+jobCols+" FROM jobs WHERE address = $1", k))
+	tk, err := s.tokens(ctx)
+	if err != nil {
+		return nil, err
+	}
+	j, err := scanJob(s.deps.Pool.QueryRow(ctx, "SELECT "+jobCols+" FROM jobs WHERE address = $1", k), tk)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, notFound("no job has the address " + k)
 	}
