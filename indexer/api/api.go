@@ -33,13 +33,19 @@ type Config struct {
 	CursorKey []byte
 	// AllowOrigins is the CORS Access-Control-Allow-Origin list ("*": any).
 	AllowOrigins string
-	// CacheEntries bounds the answers kept per ingest state (cache.go); 0 turns the cache off.
+	// CacheEntries and CacheBytes bound the answers kept per ingest state (cache.go);
+	// CacheEntries 0 turns the cache off.
 	CacheEntries int
+	CacheBytes   int
+	// ProxyHeader is the header a trusted reverse proxy puts the client's address in (e.g.
+	// X-Forwarded-For), which the rate limit then keys on; empty: the connection's address.
+	// Set it only behind a proxy that overwrites it: clients can send any value.
+	ProxyHeader string
 }
 
 // DefaultConfig is the API's configuration for a public listener.
 func DefaultConfig() Config {
-	return Config{RateBurst: 120, RateEvery: 50 * time.Millisecond, MaxQuery: 2048, Timeout: 5 * time.Second, AllowOrigins: "*", CacheEntries: 4096}
+	return Config{RateBurst: 120, RateEvery: 50 * time.Millisecond, MaxQuery: 2048, Timeout: 5 * time.Second, AllowOrigins: "*", CacheEntries: 4096, CacheBytes: 64 << 20}
 }
 
 // Validate refuses a configuration the API cannot run with.
@@ -49,8 +55,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("api config: rate limit %d per %s", c.RateBurst, c.RateEvery)
 	case c.MaxQuery < 64:
 		return fmt.Errorf("api config: max query %d bytes: want at least 64", c.MaxQuery)
-	case c.CacheEntries < 0:
-		return fmt.Errorf("api config: cache entries %d", c.CacheEntries)
+	case c.CacheEntries < 0 || (c.CacheEntries > 0 && c.CacheBytes < 1<<16):
+		return fmt.Errorf("api config: cache of %d entries, %d bytes: want at least 64 KiB", c.CacheEntries, c.CacheBytes)
 	case c.Timeout <= 0:
 		return fmt.Errorf("api config: timeout %s", c.Timeout)
 	}
@@ -119,7 +125,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		s.limiter = newLimiter(cfg.RateBurst, cfg.RateEvery, maxTracked)
 	}
 	if cfg.CacheEntries > 0 {
-		s.cache = &cache{max: cfg.CacheEntries}
+		s.cache = &cache{max: cfg.CacheEntries, maxBytes: cfg.CacheBytes}
 	}
 	m, err := newMetrics(deps.Metrics)
 	if err != nil {
@@ -140,6 +146,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		ReadBufferSize:        16 << 10,
 		BodyLimit:             4 << 10,
 		DisableStartupMessage: true,
+		ProxyHeader:           cfg.ProxyHeader,
 		ErrorHandler:          s.fail,
 	})
 	s.app.Use(s.measure)

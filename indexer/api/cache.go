@@ -8,13 +8,14 @@ import (
 // cache keeps encoded answers of the routes whose answer depends only on the tables (route.cache)
 // for one ingest state: the ingest writes every row in the same database transaction as the
 // cursor that covers it, so while no cursor moved no such answer can change. A new state
-// drops every entry; so does a full table (at most max entries).
+// drops every entry; so does a full table (at most max entries and maxBytes bytes of answers).
 type cache struct {
-	max int
+	max, maxBytes int
 
 	mu      sync.Mutex
 	state   string
 	entries map[string][]byte
+	bytes   int
 }
 
 // ingestState is every program's cursor, in one string: it changes with every stored transaction.
@@ -38,8 +39,15 @@ func (c *cache) get(state, key string) ([]byte, bool) {
 func (c *cache) put(state, key string, body []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state != state || len(c.entries) >= c.max {
-		c.state, c.entries = state, map[string][]byte{}
+	if len(body) > c.maxBytes/16 {
+		return // one answer takes at most a sixteenth
+	}
+	if c.state != state || len(c.entries) >= c.max || c.bytes+len(body) > c.maxBytes {
+		c.state, c.entries, c.bytes = state, map[string][]byte{}, 0
+	}
+	if old, ok := c.entries[key]; ok {
+		c.bytes -= len(old)
 	}
 	c.entries[key] = body
+	c.bytes += len(body)
 }

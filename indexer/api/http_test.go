@@ -110,3 +110,24 @@ func TestOracleLiveView(t *testing.T) {
 		map[string]any{"url": down.URL, "signer": "", "error": "unreachable"},
 	}, v["oracles"])
 }
+
+func TestConfigValidate(t *testing.T) {
+	require.NoError(t, func() *api.Config { c := api.DefaultConfig(); return &c }().Validate())
+	pool := fixtureDB(t)
+	for name, edit := range map[string]func(*api.Config){
+		"negative burst":     func(c *api.Config) { c.RateBurst = -1 },
+		"burst without rate": func(c *api.Config) { c.RateEvery = 0 },
+		"tiny query cap":     func(c *api.Config) { c.MaxQuery = 10 },
+		"no timeout":         func(c *api.Config) { c.Timeout = 0 },
+		"tiny cache":         func(c *api.Config) { c.CacheBytes = 1000 },
+		"negative cache":     func(c *api.Config) { c.CacheEntries = -1 },
+	} {
+		c := api.DefaultConfig()
+		edit(&c)
+		require.Error(t, c.Validate(), name)
+		_, err := api.New(c, api.Deps{Pool: pool})
+		require.Error(t, err, name)
+	}
+	_, err := api.New(api.DefaultConfig(), api.Deps{})
+	require.EqualError(t, err, "api: no database pool")
+}
