@@ -14,8 +14,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/singleflight"
 )
 
 // Config bounds what the API takes and how it answers.
@@ -92,6 +94,7 @@ type Server struct {
 	cursors cursorSigner
 	metrics *metrics
 	cache   *cache
+	flight  singleflight.Group
 }
 
 // New is the explorer API over deps.Pool: every route of the route table (routes.go) under
@@ -150,6 +153,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		ErrorHandler:          s.fail,
 	})
 	s.app.Use(s.measure)
+	s.app.Use(recover.New()) // a bug answers 503 (logged by fail) instead of ending the process
 	s.app.Use(cors.New(cors.Config{AllowOrigins: cfg.AllowOrigins, AllowMethods: "GET,HEAD,OPTIONS",
 		ExposeHeaders: "ETag,Retry-After", MaxAge: 86400}))
 	s.app.Use(s.guard)

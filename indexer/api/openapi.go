@@ -312,33 +312,42 @@ func (s *Server) serve(r *route) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		var state, key string
-		if r.cache && s.cache != nil {
-			ctx, cancel := s.ctx(c)
-			state, err = s.ingestState(ctx)
-			cancel()
+		if !r.cache || s.cache == nil {
+			out, err := r.handle(c, in)
 			if err != nil {
 				return err
 			}
-			key = strings.Clone(c.OriginalURL()) // fiber's strings live as long as the request
-			if body, ok := s.cache.get(state, key); ok {
-				return s.send(c, r, rawJSON(body))
-			}
+			return s.send(c, r, out)
 		}
-		out, err := r.handle(c, in)
+		ctx, cancel := s.ctx(c)
+		state, err := s.ingestState(ctx)
+		cancel()
 		if err != nil {
 			return err
 		}
-		if r.cache && s.cache != nil {
-			if _, raw := out.(rawJSON); !raw {
-				body, err := json.Marshal(out)
-				if err != nil {
-					return err
-				}
-				s.cache.put(state, key, body)
-				out = rawJSON(body)
-			}
+		key := strings.Clone(c.OriginalURL()) // fiber's strings live as long as the request
+		if body, ok := s.cache.get(state, key); ok {
+			return s.send(c, r, rawJSON(body))
 		}
+		// one computation per answer at a time: requests that come while it runs share it
+		v, err, _ := s.flight.Do(state+"\x00"+key, func() (any, error) {
+			out, err := r.handle(c, in)
+			if err != nil {
+				return nil, err
+			}
+			body, raw := out.(rawJSON)
+			if !raw {
+				if body, err = json.Marshal(out); err != nil {
+					return nil, err
+				}
+			}
+			s.cache.put(state, key, body)
+			return body, nil
+		})
+		if err != nil {
+			return err
+		}
+		out := v.(rawJSON)
 		return s.send(c, r, out)
 	}
 }
