@@ -177,3 +177,13 @@ CREATE TABLE job_slots (
     PRIMARY KEY (job, slot_index)
 );
 CREATE INDEX job_slots_device ON job_slots (device) WHERE device IS NOT NULL;
+
+-- explorer API
+-- /v1/devices sorted without filters (the keyset pages of the default and each sort), and
+-- by provider or owner; /v1/jobs and /v1/clusters pages; hourly series over events.
+CREATE INDEX devices_by_reputation ON devices (reputation DESC, address DESC);
+CREATE INDEX devices_by_stake ON devices (stake DESC, address DESC);
+CREATE INDEX devices_by_registered ON devices (registered_at DESC, address DESC);
+CREATE INDEX devices_class ON devices (hardware_model, reputation DESC, address DESC);
+CREATE INDEX jobs_page ON jobs (created_at DESC, address DESC);
+CREATE INDEX events_time ON events (program, name, block_time);
