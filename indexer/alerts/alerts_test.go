@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -20,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/indexer/alerts"
-	"github.com/gpunet/gpunet/internal/pg"
+	"github.com/gpunet/gpunet/indexer/store"
 	"github.com/gpunet/gpunet/internal/pg/pgtest"
 )
 
@@ -29,7 +28,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // db is a fresh database with the indexer's migrations.
 func db(t *testing.T) *pgxpool.Pool {
 	pool := pgtest.DB(t)
-	v, err := pg.Migrate(context.Background(), pool, os.DirFS("../store/migrations"))
+	v, err := store.Migrate(context.Background(), pool)
 	require.NoError(t, err)
 	require.Equal(t, int32(2), v)
 	return pool

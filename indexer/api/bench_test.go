@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -22,7 +21,6 @@ import (
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/indexer/api"
 	"github.com/gpunet/gpunet/indexer/store"
-	"github.com/gpunet/gpunet/internal/pg"
 	"github.com/gpunet/gpunet/internal/pg/pgtest"
 )
 
@@ -41,9 +39,7 @@ const benchConns = 64
 func BenchmarkAPI(b *testing.B) {
 	pool := pgtest.DB(b)
 	ctx := context.Background()
-	migrations, err := fs.Sub(store.Migrations, "migrations")
-	require.NoError(b, err)
-	_, err = pg.Migrate(ctx, pool, migrations)
+	_, err := store.Migrate(ctx, pool)
 	require.NoError(b, err)
 	rc := registryConfig(0)
 	_, err = pool.Exec(ctx, `INSERT INTO accounts VALUES ($1, 'registry', 'Config', '{}', $2, 1)`, key("registry-config"), raw(b, registry.Account_Config, rc))

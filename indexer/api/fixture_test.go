@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"io/fs"
 	"testing"
 	"time"
 
@@ -18,7 +17,6 @@ import (
 	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/indexer/store"
-	"github.com/gpunet/gpunet/internal/pg"
 	"github.com/gpunet/gpunet/internal/pg/pgtest"
 	"github.com/gpunet/gpunet/internal/protocol"
 )
@@ -115,9 +113,7 @@ func economyConfig(rc *registry.Config) *economy.Config {
 func fixtureDB(t *testing.T) *pgxpool.Pool {
 	pool := pgtest.DB(t)
 	ctx := context.Background()
-	migrations, err := fs.Sub(store.Migrations, "migrations")
-	require.NoError(t, err)
-	_, err = pg.Migrate(ctx, pool, migrations)
+	_, err := store.Migrate(ctx, pool)
 	require.NoError(t, err)
 	exec := func(sql string, args ...any) {
 		t.Helper()
