@@ -17,7 +17,7 @@ func TestHelp(t *testing.T) {
 		var out harness.Buffer
 		require.NoError(t, indexer.Run(context.Background(), []string{arg}, &out))
 		for _, line := range []string{"  -database-url ", "  -commitment ", "(default finalized)", "  -batch-size ", "(default 500)",
-			"  -batch-wait ", "(default 50ms)", "  -fetchers ", "(default 16)", "  -url ", "  -listen ", "(default 127.0.0.1:8492)", "GPUNET_INDEXER_<KEY>"} {
+			"  -batch-wait ", "(default 50ms)", "  -fetchers ", "(default 16)", "  -url ", "  -listen ", "(default 127.0.0.1:8492)", "  -api-listen ", "(default 127.0.0.1:8493)", "  -oracles ", "  -alerts-allow-private ", "GPUNET_INDEXER_<KEY>"} {
 			require.Contains(t, out.String(), line, arg)
 		}
 	}
@@ -34,6 +34,9 @@ func TestConfigRefusals(t *testing.T) {
 		{append([]string{"-batch-size", "0"}, db...), "batch-size 0 is not within 1..10000"},
 		{append([]string{"-batch-wait", "0s"}, db...), "batch-wait 0s is not positive"},
 		{append([]string{"-fetchers", "65"}, db...), "fetchers 65 is not within 1..64"},
+		{append([]string{"-api-listen", "8493"}, db...), `api-listen "8493" is not host:port`},
+		{append([]string{"-actions-icon", "icon.png"}, db...), `actions icon "icon.png": want an absolute http(s) URL`},
+		{append([]string{"-alerts-every", "0s"}, db...), "alerts: window, interval, backoff and timeout must be > 0"},
 	} {
 		err := indexer.Run(context.Background(), append(c.args, "-listen", "127.0.0.1:0"), &harness.Buffer{})
 		require.ErrorIs(t, err, daemon.ErrInvalidConfig, c.want)

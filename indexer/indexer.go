@@ -9,14 +9,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"time"
 
 	"github.com/gagliardetto/solana-go/rpc"
+	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/gpunet/gpunet/indexer/actions"
+	"github.com/gpunet/gpunet/indexer/alerts"
+	"github.com/gpunet/gpunet/indexer/api"
 	"github.com/gpunet/gpunet/indexer/decode"
 	"github.com/gpunet/gpunet/indexer/ingest"
 	"github.com/gpunet/gpunet/indexer/store"
+	"github.com/gpunet/gpunet/internal/candidates"
 	"github.com/gpunet/gpunet/internal/daemon"
 	"github.com/gpunet/gpunet/internal/network"
 )
@@ -33,6 +39,14 @@ type Config struct {
 	BatchSize  int           `key:"batch-size" usage:"transactions written per database transaction at most"`
 	BatchWait  time.Duration `key:"batch-wait" usage:"how long a batch waits to fill before it is written"`
 	Fetchers   int           `key:"fetchers" usage:"getTransaction calls in flight"`
+	// The explorer API, the Solana Actions and the alerts' webhooks share one public listener.
+	APIListen    string `key:"api-listen" usage:"address of the explorer API, the Solana Actions and the alerts' webhooks (host:port)"`
+	AllowOrigins string `key:"allow-origins" usage:"the explorer API's CORS allowed origins (* for any)"`
+	Oracles      string `key:"oracles" usage:"comma-separated oracle base URLs: a device's page shows their live view and the alerts tell offline and unhealthy devices; empty: neither"`
+	ActionsIcon  string `key:"actions-icon" usage:"absolute URL of the Solana Actions' icon"`
+	// AlertsAllowPrivate is for make dev and tests: webhooks on loopback over plain http.
+	AlertsAllowPrivate bool          `key:"alerts-allow-private" usage:"take webhooks on plain http and private or loopback addresses (dev only)"`
+	AlertsEvery        time.Duration `key:"alerts-every" usage:"how often the alerts look for offline, unhealthy or slashed devices and deliver"`
 }
 
 // DefaultConfig is the production default.
@@ -40,7 +54,8 @@ func DefaultConfig() Config {
 	base := daemon.DefaultBase()
 	base.Listen = "127.0.0.1:8492"
 	d := ingest.DefaultConfig()
-	return Config{Base: base, Commitment: string(rpc.CommitmentFinalized), BatchSize: d.BatchSize, BatchWait: d.BatchWait, Fetchers: d.Fetchers}
+	return Config{Base: base, Commitment: string(rpc.CommitmentFinalized), BatchSize: d.BatchSize, BatchWait: d.BatchWait, Fetchers: d.Fetchers,
+		APIListen: "127.0.0.1:8493", AllowOrigins: api.DefaultConfig().AllowOrigins, ActionsIcon: actions.DefaultConfig().Icon, AlertsEvery: alerts.DefaultConfig().Interval}
 }
 
 // Validate checks every field.
@@ -63,6 +78,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Fetchers < 1 || c.Fetchers > 64 {
 		bad("fetchers %d is not within 1..64", c.Fetchers)
+	}
+	if _, _, err := net.SplitHostPort(c.APIListen); err != nil {
+		bad("api-listen %q is not host:port", c.APIListen)
+	}
+	if err := c.actions().Validate(); err != nil {
+		bad("%v", err)
+	}
+	if err := c.alerts().Validate(); err != nil {
+		bad("%v", err)
 	}
 	return errors.Join(errs...)
 }
@@ -102,10 +126,71 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 		return err
 	}
 	d.Check(func() error { return pool.Ping(ctx) })
-	tasks := []func(context.Context) error{in.Run}
-	// The explorer API (package indexer/api) starts here: the lead adds its listener as one
-	// more task on the same pool, e.g. tasks = append(tasks, api.New(pool, ...).Run).
-	return d.Run(ctx, tasks...)
+	serve, watch, err := explorer(cfg, n, pool, d)
+	if err != nil {
+		return err
+	}
+	return d.Run(ctx, in.Run, serve, watch)
+}
+
+// explorer makes the public listener's tasks: serve runs the explorer API with the Solana
+// Actions and the alerts' webhooks mounted beside it, watch the alerts' detection and delivery.
+func explorer(cfg Config, n *network.Network, pool *pgxpool.Pool, d *daemon.Daemon) (serve, watch func(context.Context) error, err error) {
+	oracles := cfg.OracleURLs()
+	act, err := actions.New(n, candidates.Chain{Client: n.Client, Registry: n.Registry, Oracles: oracles}, cfg.actions())
+	if err != nil {
+		return nil, nil, err
+	}
+	var prober alerts.Prober
+	if len(oracles) > 0 {
+		prober = &oracleProber{urls: oracles, network: n}
+	}
+	al, err := alerts.New(pool, cfg.alerts(), prober, d.Log)
+	if err != nil {
+		return nil, nil, err
+	}
+	apiCfg := api.DefaultConfig()
+	apiCfg.AllowOrigins = cfg.AllowOrigins
+	srv, err := api.New(apiCfg, api.Deps{Pool: pool, IOMint: n.Mints.IO.String(), IOSDMint: n.Mints.IOSD.String(), Oracles: oracles,
+		Metrics: d.Registry, Mount: []func(fiber.Router){act.Register, al.Register}})
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.APIListen)
+	if err != nil {
+		return nil, nil, fmt.Errorf("explorer API: %w", err)
+	}
+	d.Log.Info("explorer API", "url", "http://"+ln.Addr().String())
+	serve = func(ctx context.Context) error {
+		go func() {
+			<-ctx.Done()
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(sctx)
+		}()
+		if err := srv.Serve(ln); err != nil && ctx.Err() == nil {
+			return fmt.Errorf("explorer API: %w", err)
+		}
+		return nil
+	}
+	return serve, al.Run, nil
+}
+
+// OracleURLs are the oracles' base URLs.
+func (c *Config) OracleURLs() []string {
+	return daemon.URLs(c.Oracles)
+}
+
+func (c *Config) actions() actions.Config {
+	a := actions.DefaultConfig()
+	a.Icon = c.ActionsIcon
+	return a
+}
+
+func (c *Config) alerts() alerts.Config {
+	a := alerts.DefaultConfig()
+	a.AllowPrivate, a.Interval = c.AlertsAllowPrivate, c.AlertsEvery
+	return a
 }
 
 // openStore migrates the database, waiting for PostgreSQL while it cannot be reached (it may

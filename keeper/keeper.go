@@ -21,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/gpunet/gpunet/internal/chain"
@@ -86,13 +85,7 @@ func (c *Config) Validate() error {
 
 // OracleURLs are the oracles' base URLs.
 func (c *Config) OracleURLs() []string {
-	var out []string
-	for _, u := range strings.Split(c.Oracles, ",") {
-		if u = strings.TrimSpace(u); u != "" {
-			out = append(out, strings.TrimSuffix(u, "/"))
-		}
-	}
-	return out
+	return daemon.URLs(c.Oracles)
 }
 
 // Run is the daemon: it loads the config from args (and the environment), opens the network

@@ -24,9 +24,9 @@ const Version = "2.4"
 // Config is how the actions describe themselves.
 type Config struct {
 	// Icon is the absolute URL of the actions' icon (the specification wants an absolute URL).
-	Icon string `config:"icon" help:"absolute URL of the Solana Actions' icon"`
+	Icon string
 	// Timeout bounds the chain reads of one request.
-	Timeout time.Duration `config:"timeout" help:"chain reads of one action request"`
+	Timeout time.Duration
 }
 
 // DefaultConfig is the configuration the explorer starts from.

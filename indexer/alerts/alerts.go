@@ -25,24 +25,24 @@ var Events = []string{EventOffline, EventUnhealthy, EventSlashed}
 // Config is the alerts' configuration.
 type Config struct {
 	// Window is how far a signed request's timestamp may be from the server's clock.
-	Window time.Duration `config:"window" help:"how far a signed webhook request's timestamp may be from now"`
+	Window time.Duration
 	// MaxWebhooks bounds an owner's webhooks.
-	MaxWebhooks int `config:"max-webhooks" help:"webhooks per owner"`
+	MaxWebhooks int
 	// AllowPrivate lets webhooks target loopback, private and link-local addresses and plain
 	// http (tests and make dev); off, only https to public hosts is taken.
-	AllowPrivate bool `config:"allow-private" help:"allow http and private/loopback webhook URLs (dev only)"`
+	AllowPrivate bool
 	// Interval is the detector's and the delivery loop's period.
-	Interval time.Duration `config:"interval" help:"alerts detection and delivery period"`
+	Interval time.Duration
 	// Attempts is how many POSTs a delivery gets before it is given up.
-	Attempts int `config:"attempts" help:"delivery attempts before giving up"`
+	Attempts int
 	// Backoff is the wait after the first failed attempt, doubled after each, up to MaxBackoff.
-	Backoff    time.Duration `config:"backoff" help:"wait after a failed delivery, doubled per attempt"`
-	MaxBackoff time.Duration `config:"max-backoff" help:"longest wait between delivery attempts"`
+	Backoff    time.Duration
+	MaxBackoff time.Duration
 	// Timeout bounds one POST.
-	Timeout time.Duration `config:"timeout" help:"one webhook POST"`
+	Timeout time.Duration
 	// SlotMargin is how many slots behind its cursor the slash detector reads again (events
 	// ingested late within it are still alerted; the idempotency key removes repeats).
-	SlotMargin int64 `config:"slot-margin" help:"slots the slash detector re-reads behind its cursor"`
+	SlotMargin int64
 }
 
 // DefaultConfig is the configuration the indexer starts from.

@@ -81,6 +81,11 @@ type Deps struct {
 	Metrics *prometheus.Registry
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// Mount registers routes served beside the API's own (the Solana Actions, the alerts'
+	// webhooks): before the API's CORS, validation and caching, which they do their own way,
+	// and after its metrics and panic recovery, which they share. The document does not
+	// describe them (their packages do).
+	Mount []func(fiber.Router)
 }
 
 // Server is the explorer API.
@@ -154,6 +159,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	})
 	s.app.Use(s.measure)
 	s.app.Use(recover.New()) // a bug answers 503 (logged by fail) instead of ending the process
+	for _, mount := range deps.Mount {
+		mount(s.app)
+	}
 	s.app.Use(cors.New(cors.Config{AllowOrigins: cfg.AllowOrigins, AllowMethods: "GET,HEAD,OPTIONS",
 		ExposeHeaders: "ETag,Retry-After", MaxAge: 86400}))
 	s.app.Use(s.guard)

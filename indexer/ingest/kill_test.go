@@ -2,8 +2,11 @@ package ingest_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,7 +65,7 @@ type indexer struct {
 
 func launch(t *testing.T, bin string, e *chaintest.Env, dsn string, extra ...string) *indexer {
 	logs := &harness.Buffer{}
-	cmd := exec.Command(bin, append([]string{"-listen", "127.0.0.1:0", "-url", e.Node.RPCURL, "-ws-url", e.Node.WSURL, "-database-url", dsn, "-log-level", "warn"}, extra...)...)
+	cmd := exec.Command(bin, append([]string{"-listen", "127.0.0.1:0", "-api-listen", "127.0.0.1:0", "-url", e.Node.RPCURL, "-ws-url", e.Node.WSURL, "-database-url", dsn, "-log-level", "warn"}, extra...)...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	require.NoError(t, cmd.Start())
 	ix := &indexer{cmd: cmd, logs: logs}
@@ -149,8 +152,10 @@ func TestKillAndRestartEqualsCleanRun(t *testing.T) {
 	require.Equal(t, total, stored(t, db))
 
 	cleanDSN, clean := database(t)
-	ix = launch(t, bin, e, cleanDSN)
+	api := fmt.Sprintf("127.0.0.1:%d", harness.Port(t))
+	ix = launch(t, bin, e, cleanDSN, "-api-listen", api)
 	waitFor(t, "the clean run", func() bool { return stored(t, clean) >= total })
+	checkPublicListener(t, "http://"+api, clean)
 	ix.stop(t)
 
 	got, want := checksums(t, db), checksums(t, clean)
@@ -175,4 +180,35 @@ func database(t *testing.T) (string, *pgxpool.Pool) {
 		_ = pgtest.Server().DropDatabase(ctx, name)
 	})
 	return pgtest.Server().DSN(name), pool
+}
+
+// checkPublicListener checks that the daemon serves, on its one public listener, the explorer
+// API over its database and, mounted beside it, the Solana Actions and the alerts' webhooks.
+func checkPublicListener(t *testing.T, base string, db *pgxpool.Pool) {
+	get := func(path string, wantStatus int, out any) http.Header {
+		resp, err := http.Get(base + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, wantStatus, resp.StatusCode, "%s: %s", path, body)
+		require.NoError(t, json.Unmarshal(body, out), "%s: %s", path, body)
+		return resp.Header
+	}
+	var devices int64
+	require.NoError(t, db.QueryRow(context.Background(), `SELECT count(*) FROM devices`).Scan(&devices))
+	var stats struct {
+		Devices map[string]int64 `json:"devices"`
+	}
+	get("/v1/stats", http.StatusOK, &stats)
+	require.Equal(t, devices, stats.Devices["total"])
+	var rules struct {
+		Rules []struct{ PathPattern string } `json:"rules"`
+	}
+	h := get("/actions.json", http.StatusOK, &rules)
+	require.NotEmpty(t, rules.Rules)
+	require.Equal(t, "*", h.Get("Access-Control-Allow-Origin"))
+	var problem struct{ Status int }
+	get("/v1/alerts/webhooks", http.StatusBadRequest, &problem)
+	require.Equal(t, http.StatusBadRequest, problem.Status)
 }

@@ -301,3 +301,15 @@ variables, which override the file.
 	}
 	return tw.Flush()
 }
+
+// URLs splits a comma-separated list of base URLs (a config key such as -oracles), trimming
+// spaces and trailing slashes and dropping empty entries.
+func URLs(list string) []string {
+	var out []string
+	for _, u := range strings.Split(list, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			out = append(out, strings.TrimSuffix(u, "/"))
+		}
+	}
+	return out
+}
