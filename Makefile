@@ -71,7 +71,7 @@ dev-bin:
 
 # make dev's daemons (internal/devnet.DevDaemons) and the gpunet CLI, into target/bin/.
 dev-daemons:
-	$(Q)$(call say,GO,build cmd/gpunet cmd/gpunet-oracle cmd/gpunet-worker cmd/gpunet-keeper)$(GO) build -o target/bin/ ./cmd/gpunet ./cmd/gpunet-oracle ./cmd/gpunet-worker ./cmd/gpunet-keeper
+	$(Q)$(call say,GO,build cmd/gpunet cmd/gpunet-oracle cmd/gpunet-worker cmd/gpunet-keeper cmd/gpunet-indexer)$(GO) build -o target/bin/ ./cmd/gpunet ./cmd/gpunet-oracle ./cmd/gpunet-worker ./cmd/gpunet-keeper ./cmd/gpunet-indexer
 
 # Stops a running `make dev`; reset also deletes the chain and PostgreSQL's data (logs and the
 # workers' keys are kept).

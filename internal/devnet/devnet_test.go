@@ -78,7 +78,7 @@ var (
 	binErr  error
 )
 
-// daemonBins builds make dev's daemons, gpunet-oracle, gpunet-worker and gpunet-keeper, once, and returns
+// daemonBins builds make dev's daemons, gpunet-oracle, gpunet-worker, gpunet-keeper and gpunet-indexer, once, and returns
 // their directory.
 func daemonBins(t *testing.T) string {
 	binOnce.Do(func() {
@@ -93,7 +93,7 @@ func daemonBins(t *testing.T) string {
 			return
 		}
 		binDir = filepath.Join(dir, "bin")
-		cmd := exec.Command("go", "build", "-o", binDir+"/", "./cmd/gpunet-oracle", "./cmd/gpunet-worker", "./cmd/gpunet-keeper")
+		cmd := exec.Command("go", "build", "-o", binDir+"/", "./cmd/gpunet-oracle", "./cmd/gpunet-worker", "./cmd/gpunet-keeper", "./cmd/gpunet-indexer")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			binErr = fmt.Errorf("build the daemons: %w: %s", err, out)
@@ -183,7 +183,7 @@ func TestUpServesWritesNetworkAndRefusesASecond(t *testing.T) {
 	for i, s := range n.Services {
 		names[i] = s.Name
 	}
-	require.Equal(t, []string{"localnet-rpc", "localnet-ws", "postgres", "oracle-1", "oracle-2", "oracle-3", "worker-1", "worker-2", "keeper"}, names)
+	require.Equal(t, []string{"localnet-rpc", "localnet-ws", "postgres", "oracle-1", "oracle-2", "oracle-3", "worker-1", "worker-2", "keeper", "indexer"}, names)
 	require.Empty(t, n.Skipped)
 	devices := checkDaemons(t, cfg, n)
 	log := filepath.Join(n.Logs, "localnet.log")
@@ -217,10 +217,10 @@ func TestUpServesWritesNetworkAndRefusesASecond(t *testing.T) {
 	require.Contains(t, printed, "[2/5] configuring the programs … done: initialize registry config, initialize economy config, initialize escrow config; "+
 		"dev renter "+r.String()+" topped up with 10 SOL, 1000 IO, 1000 IOSD ")
 	require.Contains(t, printed, "  dev renter "+r.String()+": "+cfg.renterPath()+" (`gpunet jobs -k "+cfg.renterPath()+"`)\n")
-	require.Contains(t, printed, fmt.Sprintf("[3/5] starting PostgreSQL … ready on 127.0.0.1:%d, data in %s; created oracle_1, oracle_2, oracle_3 ", n.Services[2].Port, cfg.PGDir))
+	require.Contains(t, printed, fmt.Sprintf("[3/5] starting PostgreSQL … ready on 127.0.0.1:%d, data in %s; created oracle_1, oracle_2, oracle_3, indexer ", n.Services[2].Port, cfg.PGDir))
 	require.Regexp(t, fmt.Sprintf(`\[4/5\] preparing the daemons … keys ready; worker-1 device %s registered, 200 IO staked \d+\.\ds; worker-2 device %s registered, 200 IO staked \d+\.\ds \d+\.\ds\n`,
 		devices[0], devices[1]), printed)
-	require.Regexp(t, `\[5/5\] starting the daemons … ready: oracle-1 \d+\.\ds, oracle-2 \d+\.\ds, oracle-3 \d+\.\ds, worker-1 \d+\.\ds, worker-2 \d+\.\ds, keeper \d+\.\ds \d+\.\ds\n`, printed)
+	require.Regexp(t, `\[5/5\] starting the daemons … ready: oracle-1 \d+\.\ds, oracle-2 \d+\.\ds, oracle-3 \d+\.\ds, worker-1 \d+\.\ds, worker-2 \d+\.\ds, keeper \d+\.\ds, indexer \d+\.\ds \d+\.\ds\n`, printed)
 	require.Regexp(t, fmt.Sprintf(`\nlocalnet-rpc +%s +%d +%d +- +`, n.Services[0].URL, n.Services[0].Port, n.Services[0].PID), printed)
 	require.Regexp(t, fmt.Sprintf(`\npostgres +postgres://postgres@127.0.0.1:%d +%d +%d +- +%s\n`, n.Services[2].Port, n.Services[2].Port, n.Services[2].PID, n.Services[2].Log), printed)
 	o := n.Services[3]
@@ -248,7 +248,7 @@ func TestUpServesWritesNetworkAndRefusesASecond(t *testing.T) {
 	require.NoFileExists(t, cfg.networkPath())
 	_, err = Status(cfg)
 	require.ErrorIs(t, err, ErrNotRunning)
-	require.Contains(t, out.String(), "stopping the daemons … stopped keeper, worker-2, worker-1, oracle-3, oracle-2, oracle-1\n"+
+	require.Contains(t, out.String(), "stopping the daemons … stopped indexer, keeper, worker-2, worker-1, oracle-3, oracle-2, oracle-1\n"+
 		"stopping PostgreSQL … stopped, data kept in "+cfg.PGDir+"\nstopping the localnet … stopped, chain saved in ")
 	for _, s := range n.Services[3:] {
 		require.False(t, alive(s.PID), s.Name)
@@ -299,7 +299,7 @@ func TestDownStopsARunningSupervisorAndResetDeletesTheChain(t *testing.T) {
 	require.Equal(t, "deleted the chain state "+cfg.StateDir, report[1])
 	require.Equal(t, "deleted PostgreSQL's data "+cfg.PGDir, report[2])
 	require.NoError(t, child.Wait(), childOut.String())
-	require.Len(t, n.Services, 9) // the localnet's two endpoints, PostgreSQL, 3 oracles, 2 workers, the keeper: all gone
+	require.Len(t, n.Services, 10) // the localnet's two endpoints, PostgreSQL, 3 oracles, 2 workers, the keeper, the indexer: all gone
 	for _, s := range n.Services {
 		exited(t, s.PID)
 	}
@@ -340,7 +340,8 @@ func checkRenter(t *testing.T, cfg Config, n *Network) solana.PublicKey {
 // checkDaemons checks make dev's daemons in n: each runs with its log and answers /healthz;
 // each worker's config is its own (0600) and its device is registered on chain, CPU class,
 // owned by the dev wallet, with exactly the minimum stake; each oracle's status endpoint shows
-// a heartbeat from each device. It returns the workers' devices.
+// a heartbeat from each device; the indexer's explorer API lists the devices. It returns the
+// workers' devices.
 func checkDaemons(t *testing.T, cfg Config, n *Network) []solana.PublicKey {
 	t.Helper()
 	ctx := context.Background()
@@ -431,5 +432,45 @@ func checkDaemons(t *testing.T, cfg Config, n *Network) []solana.PublicKey {
 			require.Greater(t, st.LastHeartbeat.CreditedUntil, st.LastHeartbeat.ReceivedAt)
 		}
 	}
+	healthy(n.Services[9])
+	checkIndexer(t, n.Services[9], devices)
 	return devices
+}
+
+// checkIndexer checks make dev's indexer: its explorer API soon counts the workers' devices,
+// each in probation and owned by the dev wallet, as the chain holds them.
+func checkIndexer(t *testing.T, ix Service, devices []solana.PublicKey) {
+	t.Helper()
+	require.Equal(t, "indexer", ix.Name)
+	var page struct {
+		Items []struct {
+			DeviceKey string `json:"device_key"`
+			Status    string `json:"status"`
+		} `json:"items"`
+	}
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(ix.API + "/v1/devices?sort=address")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		if resp.StatusCode != http.StatusOK {
+			logs, _ := os.ReadFile(ix.Log)
+			require.Equal(t, http.StatusOK, resp.StatusCode, "%s\nthe indexer's log:\n%s", body, logs)
+		}
+		require.NoError(t, json.Unmarshal(body, &page))
+		return len(page.Items) >= len(devices)
+	}, 30*time.Second, 200*time.Millisecond, "the explorer API does not list the workers' devices")
+	var got []string
+	for _, d := range page.Items {
+		require.Equal(t, "probation", d.Status, d.DeviceKey)
+		got = append(got, d.DeviceKey)
+	}
+	want := make([]string, len(devices))
+	for i, d := range devices {
+		want[i] = d.String()
+	}
+	require.ElementsMatch(t, want, got)
 }

@@ -18,7 +18,7 @@ import (
 
 // TestMakeDevCtrlC runs `make dev` in a pseudo-terminal, as a developer does, presses Ctrl-C
 // once it is up, and expects exit status 0, no "*** Interrupt" from make, and no process
-// left: localnet, PostgreSQL, oracles, workers, keeper. It uses the checkout's make dev (ports 8899/8900, target/dev), so it is opt-in:
+// left: localnet, PostgreSQL, oracles, workers, keeper, indexer. It uses the checkout's make dev (ports 8899/8900, target/dev), so it is opt-in:
 // GPUNET_TEST_MAKE_DEV=1, which `make test-dev` sets.
 func TestMakeDevCtrlC(t *testing.T) {
 	if os.Getenv("GPUNET_TEST_MAKE_DEV") != "1" {
@@ -72,7 +72,7 @@ func TestMakeDevCtrlC(t *testing.T) {
 	require.False(t, alive(n.PID), "the supervisor is still running")
 	require.False(t, alive(n.Services[0].PID), "the localnet is still running")
 	require.Equal(t, "postgres", n.Services[2].Name)
-	require.Len(t, n.Services, 9) // and 3 oracles, 2 workers, the keeper
+	require.Len(t, n.Services, 10) // and 3 oracles, 2 workers, the keeper, the indexer
 	for _, s := range n.Services[2:] {
 		exited(t, s.PID)
 	}

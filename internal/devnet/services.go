@@ -59,6 +59,8 @@ const (
 	oracleAPIPort = 8700
 	workerPort    = 8810
 	keeperPort    = 8820
+	indexerPort   = 8830
+	explorerPort  = 8880
 	devWorkers    = 2
 )
 
@@ -83,6 +85,9 @@ const devPrice = 1_000_000
 //	worker-1..2  target/bin/gpunet-worker  /healthz 127.0.0.1:8811-8812  workers/n/device.json (its own), keys/wallet.json (owner), Ray nodes on 127.0.0.(n+1)
 //	keeper       target/bin/gpunet-keeper  /healthz 127.0.0.1:8820            keys/keeper.json (pays the cranks' fees), a pass every 5 s,
 //	                                                                           keys/scheduler.json (replaces devices the oracles report down, asked every 2 s)
+//	indexer      target/bin/gpunet-indexer /healthz 127.0.0.1:8830, explorer API 127.0.0.1:8880  database indexer, at confirmed commitment (make dev
+//	                                                                           shows a transaction within a second, not after finalization's
+//	                                                                           32 slots), the oracles' live views and plain-http webhooks
 //
 // A worker is CPU class (hardware model 0: the dev machine needs no GPU) with its config in
 // workers/n/config.json, written at each start (`gpunet-worker status --config` reads it);
@@ -127,6 +132,12 @@ func DevDaemons(e Env) []Daemon {
 		Name: "keeper", Bin: "target/bin/gpunet-keeper", Port: port, Keys: []string{keeper, scheduler},
 		Args: []string{"-listen", listenAddr(port), "-url", e.RPCURL, "-cluster", "localnet", "-keypair", keeper, "-every", devKeeperEvery,
 			"-scheduler-keypair", scheduler, "-oracles", strings.Join(oracles, ","), "-watch-every", devKeeperWatch},
+	})
+	port, api := e.port(indexerPort), e.port(explorerPort)
+	daemons = append(daemons, Daemon{
+		Name: "indexer", Bin: "target/bin/gpunet-indexer", Port: port, API: api, Database: "indexer",
+		Args: []string{"-listen", listenAddr(port), "-api-listen", listenAddr(api), "-url", e.RPCURL, "-ws-url", e.WSURL, "-cluster", "localnet",
+			"-database-url", e.Postgres.URL("indexer"), "-commitment", "confirmed", "-oracles", strings.Join(oracles, ","), "-alerts-allow-private"},
 	})
 	return daemons
 }
