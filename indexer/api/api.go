@@ -150,6 +150,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		ReadBufferSize:        16 << 10,
 		BodyLimit:             4 << 10,
 		DisableStartupMessage: true,
+		CaseSensitive:         true,
+		StrictRouting:         true,
 		ProxyHeader:           cfg.ProxyHeader,
 		ErrorHandler:          s.fail,
 	})
