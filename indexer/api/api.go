@@ -35,8 +35,9 @@ type Config struct {
 	CursorKey []byte
 	// AllowOrigins is the CORS Access-Control-Allow-Origin list ("*": any).
 	AllowOrigins string
-	// CacheEntries and CacheBytes bound the answers kept per ingest state (cache.go);
-	// CacheEntries 0 turns the cache off.
+	// CacheEntries and CacheBytes bound the answers kept for the current ingest state (the
+	// previous state's are kept too: at most twice CacheBytes in all, cache.go); CacheEntries
+	// 0 turns the cache off.
 	CacheEntries int
 	CacheBytes   int
 	// ProxyHeader is the header a trusted reverse proxy puts the client's address in (e.g.
@@ -154,6 +155,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		ReadBufferSize:        16 << 10,
 		BodyLimit:             4 << 10,
 		DisableStartupMessage: true,
+		CaseSensitive:         true,
+		StrictRouting:         true,
 		ProxyHeader:           cfg.ProxyHeader,
 		ErrorHandler:          s.fail,
 	})

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -91,7 +92,8 @@ func (a answer) problem(t *testing.T, status int, kind, param string) {
 // it matched, for its status.
 func (c *client) get(target string, header ...string) answer {
 	c.t.Helper()
-	req := httptest.NewRequest(http.MethodGet, target, nil)
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.URL, req.RequestURI = &url.URL{Opaque: target}, target // sent as it is, even what url.Parse refuses (%ZZ)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}

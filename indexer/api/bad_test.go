@@ -134,13 +134,29 @@ func TestBadInput(t *testing.T) {
 		{"/v1/series/io_burned?from=-1&to=3600", 400, "bad-parameter", "from"},
 		{"/v1/series/io_burned?from=0&to=3600&step=1m", 400, "bad-parameter", "step"},
 		{"/v1/series/io_burned?from=yesterday&to=3600", 400, "bad-parameter", "from"},
+		// encodings and odd shapes
+		{"/v1/devices/%ZZ", 400, "bad-parameter", "key"},
+		{"/v1/devices/%00", 400, "bad-parameter", "key"},
+		{"/v1/devices?limit=%ZZ", 400, "bad-parameter", "limit"},
+		{"/v1/devices?limit=5%00", 400, "bad-parameter", "limit"},
+		{"/v1/devices?status=%00", 400, "bad-parameter", "status"},
+		{"/v1/devices?provider=%E2%82%AC", 400, "bad-parameter", "provider"},
+		{"/v1/devices?limit", 400, "bad-parameter", "limit"},
+		{"/v1/devices?limit=50&limit=", 400, "bad-parameter", "limit"},
+		{"/v1/devices?=5", 400, "bad-parameter", ""},
+		{"/v1/devices?cursor=" + strings.Repeat("A", 600) + ".AA", 400, "bad-parameter", "cursor"},
+		{"/v1/devices/" + strings.Repeat("a", 5000), 400, "bad-parameter", "key"},
 		// no such endpoint
+		{"/v1/stats/", 404, "not-found", ""},
+		{"/V1/STATS", 404, "not-found", ""},
 		{"/v1/nodes", 404, "not-found", ""},
 		{"/v2/stats", 404, "not-found", ""},
 		{"/v1/devices/" + key("d1") + "/extra", 404, "not-found", ""},
 	} {
 		t.Run(tc.target[:min(len(tc.target), 80)], func(t *testing.T) {
-			c.get(tc.target).problem(t, tc.status, tc.kind, tc.param)
+			a := c.get(tc.target)
+			a.problem(t, tc.status, tc.kind, tc.param)
+			require.Less(t, len(a.body), 800, "a problem quotes at most a clipped value")
 		})
 	}
 	// a request line and headers over the read buffer: fasthttp refuses it before any route, as

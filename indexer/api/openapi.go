@@ -326,11 +326,14 @@ func (s *Server) serve(r *route) fiber.Handler {
 			return err
 		}
 		key := strings.Clone(c.OriginalURL()) // fiber's strings live as long as the request
-		if body, ok := s.cache.get(state, key); ok {
+		if body, _ := s.cache.get(state, key); body != nil {
 			return s.send(c, r, rawJSON(body))
 		}
-		// one computation per answer at a time: requests that come while it runs share it
-		v, err, _ := s.flight.Do(state+"\x00"+key, func() (any, error) {
+		// one computation per answer at a time: requests that come while it runs and find no
+		// older answer wait for it (cache.go)
+		v, err, _ := s.flight.Do(key, func() (any, error) {
+			s.cache.start(state, key)
+			defer s.cache.done(key)
 			out, err := r.handle(c, in)
 			if err != nil {
 				return nil, err

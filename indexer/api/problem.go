@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -32,8 +33,11 @@ func problem(status int, kind, detail string) *Problem {
 	return &Problem{Type: ProblemBase + kind, Title: http.StatusText(status), Status: status, Detail: detail}
 }
 
-// badParam is a 400 about parameter name.
+// badParam is a 400 about parameter name (its detail at most 240 bytes: it may quote the value).
 func badParam(name, detail string) *Problem {
+	if len(detail) > 240 {
+		detail = strings.ToValidUTF8(detail[:240], "") + "..."
+	}
 	p := problem(http.StatusBadRequest, "bad-parameter", name+": "+detail)
 	p.Param = name
 	return p
@@ -67,6 +71,9 @@ func (s *Server) fail(c *fiber.Ctx, err error) error {
 	}
 	q := *p
 	q.Instance = c.Path()
+	if len(q.Instance) > 200 {
+		q.Instance = strings.ToValidUTF8(q.Instance[:200], "") + "..."
+	}
 	body, _ := json.Marshal(&q)
 	c.Set(fiber.HeaderContentType, "application/problem+json")
 	c.Set(fiber.HeaderCacheControl, "no-store")
