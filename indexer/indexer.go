@@ -152,7 +152,7 @@ func explorer(cfg Config, n *network.Network, pool *pgxpool.Pool, d *daemon.Daem
 	apiCfg := api.DefaultConfig()
 	apiCfg.AllowOrigins = cfg.AllowOrigins
 	srv, err := api.New(apiCfg, api.Deps{Pool: pool, IOMint: n.Mints.IO.String(), IOSDMint: n.Mints.IOSD.String(), Oracles: oracles,
-		Metrics: d.Registry, Mount: []func(fiber.Router){act.Register, al.Register}})
+		Metrics: d.Registry, Log: d.Log.With("component", "api"), Mount: []func(fiber.Router){act.Register, al.Register}})
 	if err != nil {
 		return nil, nil, err
 	}

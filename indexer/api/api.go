@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -82,6 +83,8 @@ type Deps struct {
 	Metrics *prometheus.Registry
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// Log takes the failures answered 5xx (nil: slog.Default()).
+	Log *slog.Logger
 	// Mount registers routes served beside the API's own (the Solana Actions, the alerts'
 	// webhooks): before the API's CORS, validation and caching, which they do their own way,
 	// and after its metrics and panic recovery, which they share. The document does not
@@ -115,6 +118,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if deps.Now == nil {
 		deps.Now = time.Now
+	}
+	if deps.Log == nil {
+		deps.Log = slog.Default()
 	}
 	if deps.HTTP == nil {
 		deps.HTTP = &http.Client{Timeout: cfg.Timeout}

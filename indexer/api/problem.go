@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -66,7 +65,7 @@ func (s *Server) fail(c *fiber.Ctx, err error) error {
 			p = problem(http.StatusServiceUnavailable, "unavailable", "the explorer cannot answer now")
 		}
 	default:
-		slog.Default().Warn("explorer api", "component", "indexer-api", "path", c.Path(), "err", err)
+		s.deps.Log.Warn("explorer api", "path", c.Path(), "err", err)
 		p = problem(http.StatusServiceUnavailable, "unavailable", "the explorer cannot read its database now; retry later")
 	}
 	q := *p

@@ -225,7 +225,7 @@ func TestUpServesWritesNetworkAndRefusesASecond(t *testing.T) {
 	require.Regexp(t, fmt.Sprintf(`\npostgres +postgres://postgres@127.0.0.1:%d +%d +%d +- +%s\n`, n.Services[2].Port, n.Services[2].Port, n.Services[2].PID, n.Services[2].Log), printed)
 	o := n.Services[3]
 	require.Regexp(t, fmt.Sprintf(`\noracle-1 +%s +%d +%d +%s +%s\n`, o.URL, o.Port, o.PID, o.API, o.Log), printed)
-	require.Contains(t, printed, fmt.Sprintf("databases:\n  oracle_1 postgres://postgres@127.0.0.1:%d/oracle_1?sslmode=disable\n", n.Services[2].Port))
+	require.Contains(t, printed, fmt.Sprintf("databases:\n  indexer postgres://postgres@127.0.0.1:%[1]d/indexer?sslmode=disable\n  oracle_1 postgres://postgres@127.0.0.1:%[1]d/oracle_1?sslmode=disable\n", n.Services[2].Port))
 
 	// A second one is refused with who runs and how to stop it, and writes nothing.
 	err = Up(context.Background(), cfg)
