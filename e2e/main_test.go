@@ -1,7 +1,7 @@
 // Package e2e holds the end-to-end tests of the provider and renter loops with real
-// processes (the gpunet, gpunet-oracle, gpunet-worker and gpunet-keeper binaries, built by
-// TestMain) against one localnet and one PostgreSQL shared by the package (each oracle has
-// its own database). The scenarios have their own oracle processes and devices.
+// processes (the gpunet, gpunet-oracle, gpunet-worker, gpunet-keeper and gpunet-indexer
+// binaries, built by TestMain) against one localnet and one PostgreSQL shared by the package
+// (each oracle and the indexer has its own database). The scenarios have their own oracle processes and devices.
 package e2e
 
 import (
@@ -33,7 +33,7 @@ func (b built) Run() int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	build := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/gpunet", "./cmd/gpunet-oracle", "./cmd/gpunet-worker", "./cmd/gpunet-keeper")
+	build := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/gpunet", "./cmd/gpunet-oracle", "./cmd/gpunet-worker", "./cmd/gpunet-keeper", "./cmd/gpunet-indexer")
 	build.Dir = ".."
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {

@@ -37,7 +37,8 @@ func fastRegistry(p *registry.ConfigParams) {
 // TestNetwork runs the provider loop's scenarios side by side on one localnet and one registry
 // (each has its own oracle processes, the localnet's oracle keys with a database each, and
 // devices, so one scenario's faults are its own), then the renter loop on the same network,
-// its workers on hosts of their own (network namespaces: the test needs root, as CI has).
+// its workers on hosts of their own (network namespaces: the test needs root, as CI has); an
+// indexer follows it all and must mirror the chain at the end.
 func TestNetwork(t *testing.T) {
 	lan := harness.NewLAN(t, 4) // the renter loop's hosts
 	machine = lan.Addr()
@@ -48,6 +49,7 @@ func TestNetwork(t *testing.T) {
 	config, err := e.Registry.FetchConfig(e.Ctx, e.Client)
 	require.NoError(t, err)
 	params := config.Params
+	ix := startIndexer(t, e)
 	t.Run("provider loop", func(t *testing.T) {
 		for _, s := range []struct {
 			name string
@@ -66,6 +68,7 @@ func TestNetwork(t *testing.T) {
 		}
 	})
 	t.Run("renter loop", func(t *testing.T) { renterLoop(t, e, fixture, lan) })
+	t.Run("indexer mirrors the chain", func(t *testing.T) { ix.mirrorsTheChain(t, e) })
 }
 
 // waitCounted waits until p's device has a counted window past after.
