@@ -107,8 +107,10 @@ test-validator: deps programs localnet-build
 # program benchmark sends its instructions once: CU are deterministic, not timed), and the
 # proof of compute's prover and verifier (n = 4096's CPU multiply alone is ~11 s on 2 cores),
 # its multiply through the helper process (numpy here; CUDA in scripts/gpu-check.sh), and the
-# scheduler: 10,000 requests against 100,000 devices on one core; and making and removing the
-# end-to-end test's three hosts (harness.LAN: network namespaces, as root).
+# scheduler: 10,000 requests against 100,000 devices on one core; making and removing the
+# end-to-end test's three hosts (harness.LAN: network namespaces, as root); and the indexer:
+# its writer next to a raw COPY of the same rows, its lag behind the tip at 200 tx/s, and the
+# explorer API at 64 connections over 100,000 devices.
 bench: deps programs localnet-build
 	$(Q)$(call say,BENCH,internal/sbpf)$(GO) test ./internal/sbpf/ -run '^$$' -bench .
 	$(Q)$(call say,BENCH,programs)$(GO) test ./programs/... -run '^$$' -bench . -benchtime 1x
@@ -117,6 +119,9 @@ bench: deps programs localnet-build
 	$(Q)$(call say,BENCH,internal/scheduler)$(GO) test ./internal/scheduler/ -run '^$$' -bench . -cpu 1
 	$(Q)$(call say,BENCH,worker/gpuhelper)$(GO) test ./worker/gpuhelper/ -run '^$$' -bench .
 	$(Q)$(call say,BENCH,internal/harness)$(GO) test ./internal/harness/ -run '^$$' -bench .
+	$(Q)$(call say,BENCH,indexer/store)$(GO) test ./indexer/store/ -run '^$$' -bench .
+	$(Q)$(call say,BENCH,indexer/ingest)$(GO) test ./indexer/ingest/ -run '^$$' -bench . -benchtime 1x
+	$(Q)$(call say,BENCH,indexer/api)$(GO) test ./indexer/api/ -run '^$$' -bench .
 
 clean:
 	rm -rf target localnet/dist client/ts/dist
