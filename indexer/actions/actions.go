@@ -13,6 +13,7 @@ import (
 	"github.com/gagliardetto/solana-go"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/gpunet/gpunet/indexer/problem"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/network"
 	"github.com/gpunet/gpunet/internal/scheduler"
@@ -210,11 +211,11 @@ type NextLink struct {
 func account(c *fiber.Ctx) (solana.PublicKey, *Problem) {
 	var req PostRequest
 	if err := c.BodyParser(&req); err != nil {
-		return solana.PublicKey{}, problem(fiber.StatusBadRequest, "bad_request", "the body must be JSON {\"account\": \"<base58 public key>\"}")
+		return solana.PublicKey{}, refuse(fiber.StatusBadRequest, "bad_request", "the body must be JSON {\"account\": \"<base58 public key>\"}")
 	}
 	key, err := parseKey(req.Account)
 	if err != nil {
-		return solana.PublicKey{}, problem(fiber.StatusBadRequest, "bad_account", fmt.Sprintf("account %q: %v", clip(req.Account), err))
+		return solana.PublicKey{}, refuse(fiber.StatusBadRequest, "bad_account", fmt.Sprintf("account %q: %v", clip(req.Account), err))
 	}
 	return key, nil
 }
@@ -287,7 +288,7 @@ func (s *Server) transaction(ctx context.Context, ixs []solana.Instruction, paye
 }
 
 func unavailable(err error) *Problem {
-	return problem(fiber.StatusServiceUnavailable, "unavailable", "the chain could not be read: "+err.Error())
+	return refuse(fiber.StatusServiceUnavailable, "unavailable", "the chain could not be read: "+err.Error())
 }
 
 // tokenBalance is the amount in an SPL token account (0, false when there is none).
@@ -315,7 +316,7 @@ func (s *Server) handle(c *fiber.Ctx, f func(ctx context.Context) (any, *Problem
 	defer cancel()
 	out, p := f(ctx)
 	if p != nil {
-		return writeProblem(c, p)
+		return problem.Write(c, p)
 	}
 	return c.JSON(out)
 }

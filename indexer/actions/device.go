@@ -18,7 +18,7 @@ import (
 func (s *Server) device(ctx context.Context, param string) (solana.PublicKey, *registry.Device, *Problem) {
 	key, err := parseKey(param)
 	if err != nil {
-		return solana.PublicKey{}, nil, problem(fiber.StatusBadRequest, "bad_parameter", fmt.Sprintf("device %q: %v", clip(param), err))
+		return solana.PublicKey{}, nil, refuse(fiber.StatusBadRequest, "bad_parameter", fmt.Sprintf("device %q: %v", clip(param), err))
 	}
 	d, err := s.net.Registry.FetchDevice(ctx, s.net.Client, key)
 	if err == nil {
@@ -29,10 +29,10 @@ func (s *Server) device(ctx context.Context, param string) (solana.PublicKey, *r
 	}
 	d, err = s.net.Registry.FetchDeviceAt(ctx, s.net.Client, key)
 	if errors.Is(err, chain.ErrAccountNotFound) || (err == nil && s.net.Registry.DeviceAddress(d.DeviceKey) != key) {
-		return solana.PublicKey{}, nil, problem(fiber.StatusNotFound, "not_found", fmt.Sprintf("no registered device has key or address %s", key))
+		return solana.PublicKey{}, nil, refuse(fiber.StatusNotFound, "not_found", fmt.Sprintf("no registered device has key or address %s", key))
 	}
 	if err != nil {
-		return solana.PublicKey{}, nil, problem(fiber.StatusNotFound, "not_found", fmt.Sprintf("%s is not a registered device", key))
+		return solana.PublicKey{}, nil, refuse(fiber.StatusNotFound, "not_found", fmt.Sprintf("%s is not a registered device", key))
 	}
 	return key, d, nil
 }
@@ -67,14 +67,14 @@ func (s *Server) stake(c *fiber.Ctx) error {
 		}
 		amount, err := ParseAmount(c.Query("amount"), economy.IODecimals)
 		if err != nil {
-			return nil, problem(fiber.StatusBadRequest, "bad_parameter", err.Error())
+			return nil, refuse(fiber.StatusBadRequest, "bad_parameter", err.Error())
 		}
 		addr, d, p := s.device(ctx, c.Params("device"))
 		if p != nil {
 			return nil, p
 		}
 		if d.Owner != owner {
-			return nil, problem(fiber.StatusForbidden, "not_owner", fmt.Sprintf("device %s belongs to %s, not %s: only its owner can stake on it", addr, d.Owner, owner))
+			return nil, refuse(fiber.StatusForbidden, "not_owner", fmt.Sprintf("device %s belongs to %s, not %s: only its owner can stake on it", addr, d.Owner, owner))
 		}
 		from, _, err := solana.FindAssociatedTokenAddress(owner, s.net.Mints.IO)
 		if err != nil {
@@ -85,11 +85,11 @@ func (s *Server) stake(c *fiber.Ctx) error {
 			return nil, unavailable(err)
 		}
 		if balance < amount {
-			return nil, problem(fiber.StatusUnprocessableEntity, "insufficient_funds", fmt.Sprintf("your IO account %s holds %s IO, less than %s", from, FormatAmount(balance, economy.IODecimals), FormatAmount(amount, economy.IODecimals)))
+			return nil, refuse(fiber.StatusUnprocessableEntity, "insufficient_funds", fmt.Sprintf("your IO account %s holds %s IO, less than %s", from, FormatAmount(balance, economy.IODecimals), FormatAmount(amount, economy.IODecimals)))
 		}
 		ix, err := s.net.Registry.Stake(owner, d.DeviceKey, from, amount)
 		if err != nil {
-			return nil, problem(fiber.StatusBadRequest, "bad_parameter", err.Error())
+			return nil, refuse(fiber.StatusBadRequest, "bad_parameter", err.Error())
 		}
 		tx, p := s.transaction(ctx, []solana.Instruction{ix}, owner)
 		if p != nil {
@@ -123,7 +123,7 @@ func (s *Server) claimMeta(c *fiber.Ctx) error {
 func (s *Server) claimable(ctx context.Context, device solana.PublicKey) (uint64, *Problem) {
 	r, err := s.net.Economy.FetchRewards(ctx, s.net.Client, device)
 	if errors.Is(err, chain.ErrAccountNotFound) {
-		return 0, problem(fiber.StatusUnprocessableEntity, "nothing_to_claim", "the oracles attested no rewards for this device yet")
+		return 0, refuse(fiber.StatusUnprocessableEntity, "nothing_to_claim", "the oracles attested no rewards for this device yet")
 	}
 	if err != nil {
 		return 0, unavailable(err)
@@ -134,10 +134,10 @@ func (s *Server) claimable(ctx context.Context, device solana.PublicKey) (uint64
 	}
 	attested, err := protocol.AttestedReward(r, rc)
 	if err != nil {
-		return 0, problem(fiber.StatusUnprocessableEntity, "nothing_to_claim", "no quorum of the oracles agrees on this device's rewards yet: "+err.Error())
+		return 0, refuse(fiber.StatusUnprocessableEntity, "nothing_to_claim", "no quorum of the oracles agrees on this device's rewards yet: "+err.Error())
 	}
 	if attested <= r.Claimed {
-		return 0, problem(fiber.StatusUnprocessableEntity, "nothing_to_claim", fmt.Sprintf("all %s IO attested are paid", FormatAmount(r.Claimed, economy.IODecimals)))
+		return 0, refuse(fiber.StatusUnprocessableEntity, "nothing_to_claim", fmt.Sprintf("all %s IO attested are paid", FormatAmount(r.Claimed, economy.IODecimals)))
 	}
 	return attested - r.Claimed, nil
 }

@@ -1,31 +1,15 @@
 package actions
 
-import (
-	"github.com/gofiber/fiber/v2"
-)
+import "github.com/gpunet/gpunet/indexer/problem"
 
-// Problem is an RFC 9457 problem; Message repeats Detail as the Actions' ActionError reads it.
-type Problem struct {
-	Type    string `json:"type"`
-	Title   string `json:"title"`
-	Status  int    `json:"status"`
-	Detail  string `json:"detail"`
-	Reason  string `json:"reason"`
-	Message string `json:"message"`
-}
+// Problem is a refusal; its Message repeats Detail, as the Actions' ActionError reads it.
+type Problem = problem.Problem
 
-func (p *Problem) Error() string { return p.Reason + ": " + p.Detail }
-
-// problem makes a refusal with status, a stable reason and what the caller did wrong.
-func problem(status int, reason, detail string) *Problem {
-	return &Problem{Type: "https://gpunet.dev/problems/" + reason, Title: reasonTitle(reason), Status: status, Detail: detail, Reason: reason, Message: detail}
-}
-
-func reasonTitle(reason string) string {
-	if t, ok := titles[reason]; ok {
-		return t
-	}
-	return reason
+// refuse makes a refusal with status, a stable reason and what the caller did wrong.
+func refuse(status int, reason, detail string) *Problem {
+	p := problem.New(status, reason, detail, titles)
+	p.Message = detail
+	return p
 }
 
 var titles = map[string]string{
@@ -38,11 +22,4 @@ var titles = map[string]string{
 	"nothing_to_claim":   "No attested rewards are unpaid",
 	"no_match":           "Not enough devices match",
 	"unavailable":        "The chain could not be read",
-}
-
-// writeProblem answers with p as application/problem+json.
-func writeProblem(c *fiber.Ctx, p *Problem) error {
-	c.Status(p.Status)
-	c.Set(fiber.HeaderContentType, "application/problem+json")
-	return c.JSON(p, "application/problem+json")
 }

@@ -70,7 +70,7 @@ type RentRequest struct {
 func parseRent(c *fiber.Ctx) (RentRequest, *Problem) {
 	var r RentRequest
 	bad := func(format string, a ...any) (RentRequest, *Problem) {
-		return r, problem(fiber.StatusBadRequest, "bad_parameter", fmt.Sprintf(format, a...))
+		return r, refuse(fiber.StatusBadRequest, "bad_parameter", fmt.Sprintf(format, a...))
 	}
 	var err error
 	if r.Class, err = scheduler.ParseClass(c.Query("class")); err != nil || strings.TrimSpace(c.Query("class")) == "" {
@@ -124,7 +124,7 @@ func (s *Server) rent(c *fiber.Ctx) error {
 func (s *Server) rentFor(ctx context.Context, renter solana.PublicKey, r RentRequest) (any, *Problem) {
 	req := scheduler.Request{Class: r.Class, Count: r.Count, Mint: r.Mint, MaxPrice: r.MaxPrice, Hours: r.Hours}
 	if err := req.Validate(); err != nil {
-		return nil, problem(fiber.StatusBadRequest, "bad_parameter", err.Error())
+		return nil, refuse(fiber.StatusBadRequest, "bad_parameter", err.Error())
 	}
 	cands, err := s.source.Candidates(ctx, r.Class)
 	if err != nil {
@@ -132,15 +132,15 @@ func (s *Server) rentFor(ctx context.Context, renter solana.PublicKey, r RentReq
 	}
 	res, err := scheduler.Match(req, cands)
 	if err != nil {
-		return nil, problem(fiber.StatusBadRequest, "bad_parameter", err.Error())
+		return nil, refuse(fiber.StatusBadRequest, "bad_parameter", err.Error())
 	}
 	if !res.Enough() {
-		return nil, problem(fiber.StatusUnprocessableEntity, "no_match", res.Explain())
+		return nil, refuse(fiber.StatusUnprocessableEntity, "no_match", res.Explain())
 	}
 	price := scheduler.Price(res.Devices, r.MaxPrice)
 	deposit, err := protocol.Cost(price, uint8(r.Count), r.Hours*uint64(escrow.SecsPerHour))
 	if err != nil {
-		return nil, problem(fiber.StatusBadRequest, "bad_parameter", fmt.Sprintf("the job's cost: %v", err))
+		return nil, refuse(fiber.StatusBadRequest, "bad_parameter", fmt.Sprintf("the job's cost: %v", err))
 	}
 	mint, symbol, decimals := s.net.Mints.IOSD, "IOSD", economy.IOSDDecimals
 	if r.Mint == scheduler.IO {
@@ -155,7 +155,7 @@ func (s *Server) rentFor(ctx context.Context, renter solana.PublicKey, r RentReq
 		return nil, unavailable(err)
 	}
 	if balance < deposit {
-		return nil, problem(fiber.StatusUnprocessableEntity, "insufficient_funds", fmt.Sprintf("the deposit is %s %s; your %s account %s holds %s", FormatAmount(deposit, decimals), symbol, symbol, from, FormatAmount(balance, decimals)))
+		return nil, refuse(fiber.StatusUnprocessableEntity, "insufficient_funds", fmt.Sprintf("the deposit is %s %s; your %s account %s holds %s", FormatAmount(deposit, decimals), symbol, symbol, from, FormatAmount(balance, decimals)))
 	}
 	jobs, err := s.net.Escrow.JobsOf(ctx, s.net.Client, renter)
 	if err != nil {
@@ -173,7 +173,7 @@ func (s *Server) rentFor(ctx context.Context, renter solana.PublicKey, r RentReq
 	}
 	create, err := s.net.Escrow.CreateJob(renter, from, mint, onescrow.Terms{JobID: id, PricePerHour: price, DurationSecs: uint32(r.Hours * uint64(escrow.SecsPerHour)), DeviceCount: uint8(r.Count), Requirements: hash})
 	if err != nil {
-		return nil, problem(fiber.StatusBadRequest, "bad_parameter", err.Error())
+		return nil, refuse(fiber.StatusBadRequest, "bad_parameter", err.Error())
 	}
 	devices := make([]solana.PublicKey, len(res.Devices))
 	for i, d := range res.Devices {

@@ -1,20 +1,12 @@
 package alerts
 
-import "github.com/gofiber/fiber/v2"
+import "github.com/gpunet/gpunet/indexer/problem"
 
-// Problem is an RFC 9457 problem with a stable reason.
-type Problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail"`
-	Reason string `json:"reason"`
-}
+// Problem is a refusal.
+type Problem = problem.Problem
 
-func (p *Problem) Error() string { return p.Reason + ": " + p.Detail }
-
-func problem(status int, reason, detail string) *Problem {
-	return &Problem{Type: "https://gpunet.dev/problems/" + reason, Title: titles[reason], Status: status, Detail: detail, Reason: reason}
+func refuse(status int, reason, detail string) *Problem {
+	return problem.New(status, reason, detail, titles)
 }
 
 var titles = map[string]string{
@@ -28,10 +20,4 @@ var titles = map[string]string{
 	"conflict":       "The owner already has a webhook at this URL",
 	"not_found":      "No such webhook of this owner",
 	"unavailable":    "The database could not be reached",
-}
-
-func writeProblem(c *fiber.Ctx, p *Problem) error {
-	c.Status(p.Status)
-	c.Set(fiber.HeaderContentType, "application/problem+json")
-	return c.JSON(p, "application/problem+json")
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/gpunet/gpunet/indexer/problem"
 )
 
 // Register mounts the webhook API on r: POST /v1/alerts/webhooks (register), GET
@@ -68,7 +70,7 @@ type Webhook struct {
 }
 
 func badParam(format string, a ...any) *Problem {
-	return problem(fiber.StatusBadRequest, "bad_parameter", fmt.Sprintf(format, a...))
+	return refuse(fiber.StatusBadRequest, "bad_parameter", fmt.Sprintf(format, a...))
 }
 
 func clip(s string) string {
@@ -94,27 +96,27 @@ func parseOwner(s string) (solana.PublicKey, *Problem) {
 func (s *Service) verify(ctx context.Context, owner solana.PublicKey, message []byte, timestamp int64, signature string) *Problem {
 	now := s.Now()
 	if d := now.Sub(time.Unix(timestamp, 0)); d > s.cfg.Window || d < -s.cfg.Window {
-		return problem(fiber.StatusBadRequest, "stale", fmt.Sprintf("timestamp %d is %s from the server's clock; the window is %s", timestamp, d.Truncate(time.Second), s.cfg.Window))
+		return refuse(fiber.StatusBadRequest, "stale", fmt.Sprintf("timestamp %d is %s from the server's clock; the window is %s", timestamp, d.Truncate(time.Second), s.cfg.Window))
 	}
 	sig, err := solana.SignatureFromBase58(signature)
 	if err != nil || len(signature) > 100 {
-		return problem(fiber.StatusUnauthorized, "bad_signature", "signature: want the base58 ed25519 signature of the canonical message")
+		return refuse(fiber.StatusUnauthorized, "bad_signature", "signature: want the base58 ed25519 signature of the canonical message")
 	}
 	if !ed25519.Verify(ed25519.PublicKey(owner[:]), message, sig[:]) {
-		return problem(fiber.StatusUnauthorized, "bad_signature", "the signature is not the owner's over the canonical message")
+		return refuse(fiber.StatusUnauthorized, "bad_signature", "the signature is not the owner's over the canonical message")
 	}
 	tag, err := s.db.Exec(ctx, `INSERT INTO webhook_requests (signature) VALUES ($1) ON CONFLICT DO NOTHING`, signature)
 	if err != nil {
 		return unavailable(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return problem(fiber.StatusConflict, "replayed", "this signed request was already taken: sign a new one")
+		return refuse(fiber.StatusConflict, "replayed", "this signed request was already taken: sign a new one")
 	}
 	return nil
 }
 
 func unavailable(err error) *Problem {
-	return problem(fiber.StatusServiceUnavailable, "unavailable", "the database could not be reached: "+err.Error())
+	return refuse(fiber.StatusServiceUnavailable, "unavailable", "the database could not be reached: "+err.Error())
 }
 
 // checkURL refuses a URL the indexer must not POST to.
@@ -170,7 +172,7 @@ func checkEvents(events []string) *Problem {
 func (s *Service) register(c *fiber.Ctx) error {
 	var req RegisterRequest
 	if err := c.BodyParser(&req); err != nil || !strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEApplicationJSON) {
-		return writeProblem(c, problem(fiber.StatusBadRequest, "bad_request", "the body must be a JSON RegisterRequest {owner, url, events, timestamp, signature}"))
+		return problem.Write(c, refuse(fiber.StatusBadRequest, "bad_request", "the body must be a JSON RegisterRequest {owner, url, events, timestamp, signature}"))
 	}
 	ctx := c.UserContext()
 	owner, p := parseOwner(req.Owner)
@@ -184,14 +186,14 @@ func (s *Service) register(c *fiber.Ctx) error {
 		p = s.verify(ctx, owner, RegisterMessage(owner, req.URL, req.Events, req.Timestamp), req.Timestamp, req.Signature)
 	}
 	if p != nil {
-		return writeProblem(c, p)
+		return problem.Write(c, p)
 	}
 	var provider bool
 	if err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM providers WHERE owner = $1)`, owner.String()).Scan(&provider); err != nil {
-		return writeProblem(c, unavailable(err))
+		return problem.Write(c, unavailable(err))
 	}
 	if !provider {
-		return writeProblem(c, problem(fiber.StatusForbidden, "not_a_provider", fmt.Sprintf("%s has no registered provider (as indexed)", owner)))
+		return problem.Write(c, refuse(fiber.StatusForbidden, "not_a_provider", fmt.Sprintf("%s has no registered provider (as indexed)", owner)))
 	}
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
@@ -209,7 +211,7 @@ func (s *Service) register(c *fiber.Ctx) error {
 			return err
 		}
 		if n >= s.cfg.MaxWebhooks {
-			return problem(fiber.StatusConflict, "too_many", fmt.Sprintf("%s has %d webhooks, the most one owner may have", w.Owner, n))
+			return refuse(fiber.StatusConflict, "too_many", fmt.Sprintf("%s has %d webhooks, the most one owner may have", w.Owner, n))
 		}
 		return tx.QueryRow(ctx, `INSERT INTO webhooks (owner, url, events, secret) VALUES ($1, $2, $3, $4) RETURNING id, created_at`,
 			w.Owner, w.URL, w.Events, secret).Scan(&w.ID, &w.CreatedAt)
@@ -218,11 +220,11 @@ func (s *Service) register(c *fiber.Ctx) error {
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.As(err, &pe):
-		return writeProblem(c, pe)
+		return problem.Write(c, pe)
 	case errors.As(err, &pgErr) && pgErr.Code == "23505":
-		return writeProblem(c, problem(fiber.StatusConflict, "conflict", fmt.Sprintf("%s already has a webhook at this URL: delete it first", w.Owner)))
+		return problem.Write(c, refuse(fiber.StatusConflict, "conflict", fmt.Sprintf("%s already has a webhook at this URL: delete it first", w.Owner)))
 	case err != nil:
-		return writeProblem(c, unavailable(err))
+		return problem.Write(c, unavailable(err))
 	}
 	return c.Status(fiber.StatusCreated).JSON(w)
 }
@@ -247,18 +249,18 @@ func (s *Service) list(c *fiber.Ctx) error {
 		p = s.verify(ctx, owner, ListMessage(owner, ts), ts, sig)
 	}
 	if p != nil {
-		return writeProblem(c, p)
+		return problem.Write(c, p)
 	}
 	rows, err := s.db.Query(ctx, `SELECT id, owner, url, events, created_at FROM webhooks WHERE owner = $1 ORDER BY id`, owner.String())
 	if err != nil {
-		return writeProblem(c, unavailable(err))
+		return problem.Write(c, unavailable(err))
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Webhook, error) {
 		var w Webhook
 		return w, r.Scan(&w.ID, &w.Owner, &w.URL, &w.Events, &w.CreatedAt)
 	})
 	if err != nil {
-		return writeProblem(c, unavailable(err))
+		return problem.Write(c, unavailable(err))
 	}
 	return c.JSON(fiber.Map{"webhooks": out})
 }
@@ -267,21 +269,21 @@ func (s *Service) remove(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil || id < 1 {
-		return writeProblem(c, badParam("webhook id %q: want a positive integer", clip(c.Params("id"))))
+		return problem.Write(c, badParam("webhook id %q: want a positive integer", clip(c.Params("id"))))
 	}
 	owner, ts, sig, p := signedQuery(c)
 	if p == nil {
 		p = s.verify(ctx, owner, DeleteMessage(owner, id, ts), ts, sig)
 	}
 	if p != nil {
-		return writeProblem(c, p)
+		return problem.Write(c, p)
 	}
 	tag, err := s.db.Exec(ctx, `DELETE FROM webhooks WHERE id = $1 AND owner = $2`, id, owner.String())
 	if err != nil {
-		return writeProblem(c, unavailable(err))
+		return problem.Write(c, unavailable(err))
 	}
 	if tag.RowsAffected() == 0 {
-		return writeProblem(c, problem(fiber.StatusNotFound, "not_found", fmt.Sprintf("%s has no webhook %d", owner, id)))
+		return problem.Write(c, refuse(fiber.StatusNotFound, "not_found", fmt.Sprintf("%s has no webhook %d", owner, id)))
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }

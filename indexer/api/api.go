@@ -19,6 +19,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/gpunet/gpunet/internal/ratelimit"
 )
 
 // Config bounds what the API takes and how it answers.
@@ -99,7 +101,7 @@ type Server struct {
 	app     *fiber.App
 	doc     []byte // the OpenAPI document
 	routes  []*route
-	limiter *limiter
+	limiter *ratelimit.Limiter[string]
 	cursors cursorSigner
 	metrics *metrics
 	cache   *cache
@@ -137,7 +139,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, deps: deps, cursors: cursorSigner{key: key}}
 	if cfg.RateBurst > 0 {
-		s.limiter = newLimiter(cfg.RateBurst, cfg.RateEvery, maxTracked)
+		s.limiter = ratelimit.New[string](cfg.RateBurst, cfg.RateEvery, ratelimit.MaxTracked)
 	}
 	if cfg.CacheEntries > 0 {
 		s.cache = &cache{max: cfg.CacheEntries, maxBytes: cfg.CacheBytes}
@@ -208,7 +210,7 @@ func (s *Server) guard(c *fiber.Ctx) error {
 		return problem(http.StatusRequestURITooLong, "query-too-long",
 			fmt.Sprintf("the query string is %d bytes; at most %d are taken", n, s.cfg.MaxQuery))
 	}
-	if s.limiter != nil && !s.limiter.allow(c.IP(), s.deps.Now()) {
+	if s.limiter != nil && !s.limiter.Allow(c.IP(), s.deps.Now()) {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(s.cfg.RateEvery.Seconds()+0.999))))
 		return problem(http.StatusTooManyRequests, "rate-limited", "too many requests from this address; retry later")
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/ratelimit"
 	"github.com/gpunet/gpunet/internal/wire"
 	"github.com/gpunet/gpunet/oracle/challenge"
 	"github.com/gpunet/gpunet/oracle/store"
@@ -47,8 +48,8 @@ type Server struct {
 	app      *fiber.App
 	key      wire.Signer
 	verifier Verifier
-	devices  *limiter[solana.PublicKey]
-	clients  *limiter[string]
+	devices  *ratelimit.Limiter[solana.PublicKey]
+	clients  *ratelimit.Limiter[string]
 	registry Registry
 	store    *store.Store
 	timeout  time.Duration
@@ -58,7 +59,7 @@ type Server struct {
 	challenges *challenge.Service
 	// jobs and signers serve the job relay (relay.go).
 	jobs    Jobs
-	signers *limiter[solana.PublicKey]
+	signers *ratelimit.Limiter[solana.PublicKey]
 }
 
 // New is the API of the oracle signing with key; results counts heartbeats by outcome
@@ -67,9 +68,9 @@ func New(cfg Config, key wire.Signer, reg Registry, st *store.Store, results *pr
 	s := &Server{
 		key:      key,
 		verifier: Verifier{Oracle: key.PublicKey(), ClockSkew: cfg.ClockSkew},
-		devices:  newLimiter[solana.PublicKey](cfg.RateBurst, cfg.RateEvery, maxTracked),
-		clients:  newLimiter[string](cfg.StatusBurst, cfg.StatusEvery, maxTracked),
-		signers:  newLimiter[solana.PublicKey](cfg.RateBurst, cfg.RateEvery, maxTracked),
+		devices:  ratelimit.New[solana.PublicKey](cfg.RateBurst, cfg.RateEvery, ratelimit.MaxTracked),
+		clients:  ratelimit.New[string](cfg.StatusBurst, cfg.StatusEvery, ratelimit.MaxTracked),
+		signers:  ratelimit.New[solana.PublicKey](cfg.RateBurst, cfg.RateEvery, ratelimit.MaxTracked),
 		registry: reg,
 		store:    st,
 		timeout:  cfg.Timeout,
@@ -133,7 +134,7 @@ func (s *Server) accept(ctx context.Context, hb *wire.Heartbeat, addr string, no
 	case d.Status == registry.StatusSuspended:
 		return nil, refuse(http.StatusForbidden, wire.ReasonSuspended, "the device is suspended by a pending slash")
 	}
-	if !s.devices.allow(hb.Device, now) {
+	if !s.devices.Allow(hb.Device, now) {
 		return nil, refuse(http.StatusTooManyRequests, wire.ReasonRateLimited, "too many heartbeats from this device")
 	}
 	cfg, err := s.registry.Config(ctx)
@@ -165,7 +166,7 @@ func (s *Server) status(c *fiber.Ctx) error {
 	if err != nil {
 		return s.answer(c, http.StatusBadRequest, wire.Problem{Reason: wire.ReasonMalformed, Message: "not a base58 device key"})
 	}
-	if !s.clients.allow(c.IP(), s.now()) {
+	if !s.clients.Allow(c.IP(), s.now()) {
 		return s.refuse(c, refuse(http.StatusTooManyRequests, wire.ReasonRateLimited, "too many status requests from this address"))
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.timeout)

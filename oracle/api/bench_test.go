@@ -9,6 +9,7 @@ import (
 	"github.com/gagliardetto/solana-go"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gpunet/gpunet/internal/ratelimit"
 	"github.com/gpunet/gpunet/internal/wire"
 )
 
@@ -38,10 +39,10 @@ func BenchmarkVerify(b *testing.B) {
 	})
 	b.Run("heartbeat", func(b *testing.B) {
 		v := Verifier{Oracle: oracle.PublicKey(), ClockSkew: time.Hour}
-		l := newLimiter[solana.PublicKey](1<<30, time.Nanosecond, maxTracked)
+		l := ratelimit.New[solana.PublicKey](1<<30, time.Nanosecond, ratelimit.MaxTracked)
 		for b.Loop() {
 			hb, r := v.Verify(key, sigText, body, now)
-			if r != nil || !l.allow(hb.Device, now) {
+			if r != nil || !l.Allow(hb.Device, now) {
 				b.Fatal(r)
 			}
 		}

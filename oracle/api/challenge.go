@@ -37,7 +37,7 @@ func challengeStep[Req, Ans any](s *Server, f *fiber.Ctx, step func(context.Cont
 	if err != nil {
 		return s.refuse(f, refuse(http.StatusBadRequest, wire.ReasonMalformed, err.Error()))
 	}
-	if !s.devices.allow(signer, now) {
+	if !s.devices.Allow(signer, now) {
 		return s.refuse(f, refuse(http.StatusTooManyRequests, wire.ReasonRateLimited, "too many requests from this device"))
 	}
 	ctx, cancel := context.WithTimeout(f.UserContext(), s.timeout)

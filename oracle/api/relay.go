@@ -191,7 +191,7 @@ func (s *Server) job(ctx context.Context, addr solana.PublicKey) (*escrow.Job, *
 // allowSigner takes a token of the relay's limit for signer: after the chain's checks, so only
 // keys of a job's renter or devices take a place in the limiter.
 func (s *Server) allowSigner(signer solana.PublicKey) *Refusal {
-	if !s.signers.allow(signer, s.now()) {
+	if !s.signers.Allow(signer, s.now()) {
 		return refuse(http.StatusTooManyRequests, wire.ReasonRateLimited, "too many relay writes from this key")
 	}
 	return nil
@@ -203,7 +203,7 @@ func (s *Server) readJob(c *fiber.Ctx) (solana.PublicKey, *Refusal) {
 	if err != nil {
 		return job, refuse(http.StatusBadRequest, wire.ReasonMalformed, "not a base58 job address")
 	}
-	if !s.clients.allow(c.IP(), s.now()) {
+	if !s.clients.Allow(c.IP(), s.now()) {
 		return job, refuse(http.StatusTooManyRequests, wire.ReasonRateLimited, "too many reads from this address")
 	}
 	return job, nil

@@ -29,7 +29,7 @@ const (
 // ask: a signature is only ever given to a transaction that does nothing but what this oracle
 // would vote for.
 func (s *Server) cosignSlash(c *fiber.Ctx) error {
-	if !s.clients.allow(c.IP(), s.now()) {
+	if !s.clients.Allow(c.IP(), s.now()) {
 		return s.refuse(c, refuse(http.StatusTooManyRequests, wire.ReasonRateLimited, "too many requests from this address"))
 	}
 	req, err := strict[wire.SlashRequest](c.Body())

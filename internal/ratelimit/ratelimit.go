@@ -1,18 +1,20 @@
-package api
+// Package ratelimit is a token bucket per key with a bounded table, for the daemons' public
+// HTTP APIs (per device key, per signer, per client address).
+package ratelimit
 
 import (
 	"sync"
 	"time"
 )
 
-// maxTracked is how many keys a limiter of the API tracks at most.
-const maxTracked = 100_000
+// MaxTracked is how many keys a limiter of a public API tracks at most.
+const MaxTracked = 100_000
 
-// limiter is a token bucket per key: burst requests at once, then one per every. Its table
+// Limiter is a token bucket per key: burst requests at once, then one per every. Its table
 // holds max keys at most, so a flood of new keys (random device keys, many addresses) cannot
 // grow it without end: when it is full, a new key is refused until buckets refill and are
 // forgotten.
-type limiter[K comparable] struct {
+type Limiter[K comparable] struct {
 	burst float64
 	every time.Duration
 	max   int
@@ -27,12 +29,13 @@ type bucket struct {
 	at     time.Time
 }
 
-func newLimiter[K comparable](burst int, every time.Duration, max int) *limiter[K] {
-	return &limiter[K]{burst: float64(burst), every: every, max: max, buckets: map[K]*bucket{}}
+// New is a limiter of burst requests at once, then one per every, tracking max keys at most.
+func New[K comparable](burst int, every time.Duration, max int) *Limiter[K] {
+	return &Limiter[K]{burst: float64(burst), every: every, max: max, buckets: map[K]*bucket{}}
 }
 
-// allow takes a token from key's bucket at now.
-func (l *limiter[K]) allow(key K, now time.Time) bool {
+// Allow takes a token from key's bucket at now.
+func (l *Limiter[K]) Allow(key K, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	full := time.Duration(l.burst) * l.every
