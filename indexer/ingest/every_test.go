@@ -102,30 +102,8 @@ func driveRest(t *testing.T, e *chaintest.Env, sc scenario) rest {
 	windowSecs := sc.escrow.Params.UsageWindowSecs
 	var out rest
 
-	// The running job: one oracle's vote for its next window, counted (undecided) after the
-	// deadline below; its device names a new payout account.
-	j1, err := prog.FetchJob(e.Ctx, e.Client, sc.job)
-	require.NoError(t, err)
-	w := j1.LastUsageWindow + 1
-	wEnd := int64(w+1) * windowSecs
-	e.WaitChainTime(t, wEnd)
-	report := escrow.UsageReport{Window: w}
-	report.Secs[0] = uint32(protocol.SlotCap(j1, &j1.Slots[0], wEnd))
-	send(chaintest.Must(prog.RecordUsage(e.Oracles[0].PublicKey(), sc.job, report)), payer, e.Oracles[0])
-	owner := sc.provider.Owner
-	send(chaintest.Must(prog.SetPayout(owner.PublicKey(), sc.job, sc.provider.Device, freshIOSD(t, e, owner), 0)), owner)
-
-	// Devices: four Active (two for a job one quits and one is replaced, the replacement, one
-	// for the unclaimed pay), one Active that stays free, one in probation, one to slash.
-	q1, q2, f, u := e.ActiveProvider(t, payer), e.ActiveProvider(t, payer), e.ActiveProvider(t, payer), e.ActiveProvider(t, payer)
-	out.active = e.ActiveProvider(t, payer)
-	out.probation = e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 2_000*chaintest.IO)
-	out.suspended = e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 3_000*chaintest.IO)
-
-	e.WaitChainTime(t, wEnd+chaintest.EscrowVoteDeadline+1)
-	send(chaintest.Must(prog.CountUsage(sc.job)), e.Keeper)
-
-	// Jobs of a second renter.
+	// A second renter's jobs whose time runs while the rest is driven: two nobody accepts (one
+	// expires, one expires and closes), a one-device job of 4 s whose pay goes unclaimed.
 	renter := e.Funded(t)
 	rk := renter.PublicKey()
 	rtoken := e.TokenAccount(t, e.IOSDMint, rk, 100*iosd)
@@ -140,17 +118,54 @@ func driveRest(t *testing.T, e *chaintest.Env, sc scenario) rest {
 		return pay
 	}
 	out.expired, out.closed = create(10, 1, 10), create(11, 1, 10) // nobody accepts them
+	u := e.ActiveProvider(t, payer)
+	out.unclaimed = create(13, 1, 4)
+	send(chaintest.Must(prog.AssignDevices(rk, out.unclaimed, u.Device)), renter)
+	upay := accept(out.unclaimed, u, 0)
+	ju, err := prog.FetchJob(e.Ctx, e.Client, out.unclaimed)
+	require.NoError(t, err)
+
+	// The unclaimed job's first window counted; its provider closes its payout account.
+	wu := uint64(ju.StartedAt / windowSecs)
+	wuEnd := int64(wu+1) * windowSecs
+	e.WaitChainTime(t, wuEnd)
+	ru := escrow.UsageReport{Window: wu}
+	ru.Secs[0] = uint32(protocol.SlotCap(ju, &ju.Slots[0], wuEnd))
+	for _, o := range e.Oracles[:2] {
+		send(chaintest.Must(prog.RecordUsage(o.PublicKey(), out.unclaimed, ru)), payer, o)
+	}
+	send(token.NewCloseAccountInstruction(upay, u.Owner.PublicKey(), u.Owner.PublicKey(), nil).Build(), u.Owner)
+
+	// The running job: one oracle's vote for its next window, counted (undecided) after the
+	// deadline below; its device names a new payout account.
+	j1, err := prog.FetchJob(e.Ctx, e.Client, sc.job)
+	require.NoError(t, err)
+	w := j1.LastUsageWindow + 1
+	wEnd := int64(w+1) * windowSecs
+	e.WaitChainTime(t, wEnd)
+	report := escrow.UsageReport{Window: w}
+	report.Secs[0] = uint32(protocol.SlotCap(j1, &j1.Slots[0], wEnd))
+	send(chaintest.Must(prog.RecordUsage(e.Oracles[0].PublicKey(), sc.job, report)), payer, e.Oracles[0])
+	owner := sc.provider.Owner
+	send(chaintest.Must(prog.SetPayout(owner.PublicKey(), sc.job, sc.provider.Device, freshIOSD(t, e, owner), 0)), owner)
+
+	// Devices: three Active (two for a job one quits and one is replaced, the replacement), one
+	// Active that stays free, one in probation, one to slash.
+	q1, q2, f := e.ActiveProvider(t, payer), e.ActiveProvider(t, payer), e.ActiveProvider(t, payer)
+	out.active = e.ActiveProvider(t, payer)
+	out.probation = e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 2_000*chaintest.IO)
+	out.suspended = e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 3_000*chaintest.IO)
+
+	e.WaitChainTime(t, wEnd+chaintest.EscrowVoteDeadline+1)
+	send(chaintest.Must(prog.CountUsage(sc.job)), e.Keeper)
+
+	// A two-device job: one device quits, the other is replaced.
 	quit := create(12, 2, 30)
 	send(chaintest.Must(prog.AssignDevices(rk, quit, q1.Device, q2.Device)), renter)
 	accept(quit, q1, 0)
 	accept(quit, q2, 1)
 	send(chaintest.Must(prog.QuitJob(quit, q2.DeviceKey.PublicKey(), 1)), renter, q2.DeviceKey)
 	send(chaintest.Must(prog.ReplaceDevice(rk, quit, 0, q1.Device, f.Device)), renter)
-	out.unclaimed = create(13, 1, 4)
-	send(chaintest.Must(prog.AssignDevices(rk, out.unclaimed, u.Device)), renter)
-	upay := accept(out.unclaimed, u, 0)
-	ju, err := prog.FetchJob(e.Ctx, e.Client, out.unclaimed)
-	require.NoError(t, err)
 
 	// The economy: a quorum of prices, a burn and a redemption, emissions, a reward claimed.
 	published := time.Now().Unix() - 1
@@ -204,17 +219,6 @@ func driveRest(t *testing.T, e *chaintest.Env, sc scenario) rest {
 			e.Oracles[0].PublicKey(), e.Oracles[1].PublicKey())), e.Keeper, e.Oracles[0], e.Oracles[1])
 	}
 	send(chaintest.Must(reg.ResolveAppeal(sc.admin.PublicKey(), s.Owner.PublicKey(), s.DeviceKey.PublicKey(), reversed, e.Keeper.PublicKey())), sc.admin)
-
-	// The unclaimed job's first window counted; its provider closes its payout account.
-	wu := uint64(ju.StartedAt / windowSecs)
-	wuEnd := int64(wu+1) * windowSecs
-	e.WaitChainTime(t, wuEnd)
-	ru := escrow.UsageReport{Window: wu}
-	ru.Secs[0] = uint32(protocol.SlotCap(ju, &ju.Slots[0], wuEnd))
-	for _, o := range e.Oracles[:2] {
-		send(chaintest.Must(prog.RecordUsage(o.PublicKey(), out.unclaimed, ru)), payer, o)
-	}
-	send(token.NewCloseAccountInstruction(upay, u.Owner.PublicKey(), u.Owner.PublicKey(), nil).Build(), u.Owner)
 
 	// Each program's delayed configuration: proposed now, applied once due (last: a new oracle
 	// restarts the registry's and the economy's votes).
@@ -314,8 +318,39 @@ func TestIngestEveryKind(t *testing.T) {
 	require.Empty(t, missing(idlNames(t, "instructions"), ixs), "instruction kinds no stored transaction has")
 	require.Empty(t, missing(idlNames(t, "events"), evs), "event kinds no stored transaction has")
 	require.Equal(t, map[string]int{}, counts(t, db, `SELECT kind || ' ' || reason, count(*) FROM undecoded GROUP BY 1`))
-	t.Logf("instructions %v", ixs)
-	t.Logf("events %v", evs)
+	require.Equal(t, map[string]int{
+		"registry.initialize_config": 1, "registry.update_config": 1, "registry.apply_config": 1, "registry.transfer_admin": 1, "registry.accept_admin": 1,
+		"registry.set_pause": 2, "registry.register_provider": 9, "registry.register_device": 9, "registry.stake": 9, "registry.request_unstake": 2,
+		"registry.withdraw_unstaked": 2, "registry.deregister_device": 1,
+		"registry.submit_proof":      29, // 6 Active devices x 2 windows x 2 votes, 2 lonely votes, a window of 2 votes and a late one
+		"registry.close_stale_proof": 1, "registry.count_proof": 1, "registry.slash": 3, "registry.resolve_appeal": 1, "registry.finalize_slash": 1,
+		"registry.set_device_job": 7, // the escrow's CPIs: 4 accepts, a quit, a replacement, an expiry that completes
+		"registry.set_asks":       1,
+		"economy.initialize":      1, "economy.update_config": 1, "economy.apply_config": 1, "economy.submit_price": 2, "economy.burn_io_for_iosd": 1,
+		"economy.redeem_iosd_for_io": 1, "economy.advance_epoch": 2, "economy.submit_rewards": 2, "economy.claim_rewards": 1, "economy.fund_community_pool": 1,
+		"economy.burn_fee":         2, // the escrow's CPIs in settle
+		"escrow.initialize_config": 1, "escrow.update_config": 1, "escrow.apply_config": 1, "escrow.set_pause": 2, "escrow.create_cluster": 2,
+		"escrow.close_cluster": 1, "escrow.create_job": 6, "escrow.top_up": 1, "escrow.assign_devices": 3, "escrow.accept_job": 4,
+		"escrow.record_usage": 5, "escrow.count_usage": 1, "escrow.settle": 3, "escrow.set_payout": 1, "escrow.collect_unclaimed": 1,
+		"escrow.cancel_job": 1, "escrow.quit_job": 1, "escrow.replace_device": 1, "escrow.expire_job": 3, "escrow.close_job": 1,
+	}, ixs)
+	ec, err := e.Economy.FetchConfig(e.Ctx, e.Client)
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{
+		"registry.ConfigInitialized": 1, "registry.ConfigProposed": 1, "registry.ConfigUpdated": 1, "registry.AdminTransferStarted": 1,
+		"registry.AdminTransferred": 1, "registry.PauseSet": 2, "registry.ProviderRegistered": 9, "registry.DeviceRegistered": 9, "registry.Staked": 9,
+		"registry.UnstakeRequested": 2, "registry.UnstakeWithdrawn": 2, "registry.DeviceDeregistered": 1, "registry.DeviceStatusChanged": 14,
+		"registry.ProofRecorded": 28, "registry.ProofCounted": 13, "registry.ProofUndecided": 1, "registry.ProofClosed": 1, "registry.LateReportRecorded": 1,
+		"registry.DeviceSlashed": 3, "registry.SlashReversed": 1, "registry.SlashFinalized": 1, "registry.DeviceJobSet": 7, "registry.AsksSet": 1,
+		"economy.ConfigInitialized": 1, "economy.ConfigProposed": 1, "economy.ConfigUpdated": 1, "economy.PriceSubmitted": 2, "economy.IoBurned": 1,
+		"economy.IosdRedeemed": 1, "economy.EpochAdvanced": int(ec.NextEpoch), "economy.RewardsSubmitted": 2, "economy.RewardsClaimed": 1,
+		"economy.CommunityFunded":  2, // fund_community_pool, and apply_config paying the old pool
+		"economy.FeeBurned":        2,
+		"escrow.ConfigInitialized": 1, "escrow.ConfigProposed": 1, "escrow.ConfigUpdated": 1, "escrow.PauseSet": 2, "escrow.ClusterCreated": 2,
+		"escrow.ClusterClosed": 1, "escrow.JobCreated": 6, "escrow.JobToppedUp": 1, "escrow.DeviceAssigned": 5, "escrow.DeviceAccepted": 4,
+		"escrow.JobStarted": 3, "escrow.DeviceLeft": 2, "escrow.UsageVoted": 5, "escrow.UsageCounted": 3, "escrow.Settled": 2,
+		"escrow.PayoutUnclaimed": 1, "escrow.PayoutSet": 1, "escrow.UnclaimedCollected": 1, "escrow.JobEnded": 4, "escrow.JobClosed": 1,
+	}, evs)
 
 	checkRows(t, e, db, sc, r)
 	checkAPI(t, e, db, sc, r)
