@@ -86,8 +86,8 @@ const (
 
 // driveRest continues drive with every instruction kind drive leaves out: each program's
 // update_config and apply_config; the registry's withdraw_unstaked and deregister_device,
-// count_proof (an undecided window), close_stale_proof, slash, resolve_appeal and
-// finalize_slash; the economy's prices, a burn and a redemption, advance_epoch, rewards
+// count_proof (an undecided window), close_stale_proof, a late report, slash, resolve_appeal
+// and finalize_slash; the economy's prices, a burn and a redemption, advance_epoch, rewards
 // submitted and claimed, the community pool funded; the escrow's count_usage (one vote after
 // the deadline), set_payout, quit_job, replace_device, expire_job (an expiry with a refund and
 // a completion), close_job, and a settle to a closed payout account collected later
@@ -101,6 +101,21 @@ func driveRest(t *testing.T, e *chaintest.Env, sc scenario) rest {
 	payer := e.Funded(t)
 	windowSecs := sc.escrow.Params.UsageWindowSecs
 	var out rest
+
+	// The running job: one oracle's vote for the window now running, counted (undecided) after
+	// the deadline below (a vote after the deadline would count at once); its device names a
+	// new payout account.
+	j1, err := prog.FetchJob(e.Ctx, e.Client, sc.job)
+	require.NoError(t, err)
+	w := uint64(e.ChainNow(t) / windowSecs) // the current window: once it ends, its votes are open for the deadline
+	require.Greater(t, w, j1.LastUsageWindow)
+	wEnd := int64(w+1) * windowSecs
+	e.WaitChainTime(t, wEnd)
+	report := escrow.UsageReport{Window: w}
+	report.Secs[0] = uint32(protocol.SlotCap(j1, &j1.Slots[0], wEnd))
+	send(chaintest.Must(prog.RecordUsage(e.Oracles[0].PublicKey(), sc.job, report)), payer, e.Oracles[0])
+	owner := sc.provider.Owner
+	send(chaintest.Must(prog.SetPayout(owner.PublicKey(), sc.job, sc.provider.Device, freshIOSD(t, e, owner), 0)), owner)
 
 	// A second renter's jobs whose time runs while the rest is driven: two nobody accepts (one
 	// expires, one expires and closes), a one-device job of 4 s whose pay goes unclaimed.
@@ -125,7 +140,8 @@ func driveRest(t *testing.T, e *chaintest.Env, sc scenario) rest {
 	ju, err := prog.FetchJob(e.Ctx, e.Client, out.unclaimed)
 	require.NoError(t, err)
 
-	// The unclaimed job's first window counted; its provider closes its payout account.
+	// The unclaimed job's first window counted by a quorum (before the window's deadline, after
+	// which the first vote would count alone); its provider closes its payout account.
 	wu := uint64(ju.StartedAt / windowSecs)
 	wuEnd := int64(wu+1) * windowSecs
 	e.WaitChainTime(t, wuEnd)
@@ -135,19 +151,6 @@ func driveRest(t *testing.T, e *chaintest.Env, sc scenario) rest {
 		send(chaintest.Must(prog.RecordUsage(o.PublicKey(), out.unclaimed, ru)), payer, o)
 	}
 	send(token.NewCloseAccountInstruction(upay, u.Owner.PublicKey(), u.Owner.PublicKey(), nil).Build(), u.Owner)
-
-	// The running job: one oracle's vote for its next window, counted (undecided) after the
-	// deadline below; its device names a new payout account.
-	j1, err := prog.FetchJob(e.Ctx, e.Client, sc.job)
-	require.NoError(t, err)
-	w := j1.LastUsageWindow + 1
-	wEnd := int64(w+1) * windowSecs
-	e.WaitChainTime(t, wEnd)
-	report := escrow.UsageReport{Window: w}
-	report.Secs[0] = uint32(protocol.SlotCap(j1, &j1.Slots[0], wEnd))
-	send(chaintest.Must(prog.RecordUsage(e.Oracles[0].PublicKey(), sc.job, report)), payer, e.Oracles[0])
-	owner := sc.provider.Owner
-	send(chaintest.Must(prog.SetPayout(owner.PublicKey(), sc.job, sc.provider.Device, freshIOSD(t, e, owner), 0)), owner)
 
 	// Devices: three Active (two for a job one quits and one is replaced, the replacement), one
 	// Active that stays free, one in probation, one to slash.
@@ -269,8 +272,9 @@ func driveRest(t *testing.T, e *chaintest.Env, sc scenario) rest {
 	require.NoError(t, err)
 	e.WaitChainTime(t, max(rc.PendingAppliesAt, ec.PendingAppliesAt, xc.PendingAppliesAt))
 	send(chaintest.Must(reg.ApplyConfig()), payer)
-	send(chaintest.Must(econ.AdvanceEpoch(24)), payer) // the epochs ended so far first
-	send(chaintest.Must(econ.ApplyConfig(oldPool)), payer)
+	// The economy applies a change once every ended epoch is advanced: both in one transaction,
+	// so that no epoch ends between them.
+	require.NoError(t, e.Send([]solana.PrivateKey{payer}, chaintest.Must(econ.AdvanceEpoch(24)), chaintest.Must(econ.ApplyConfig(oldPool))))
 	send(chaintest.Must(prog.ApplyConfig()), payer)
 
 	// The unclaimed job settles after its grace period into its provider's Unclaimed record,
