@@ -36,6 +36,9 @@ type scenario struct {
 	provider chaintest.Provider
 	job      solana.PublicKey
 	cluster  solana.PublicKey
+	admin    solana.PrivateKey  // the registry's admin after the handover
+	other    chaintest.Provider // in probation, 500 IO of its 3,000 unstaking
+	escrow   chaintest.Escrow
 }
 
 // drive sends one of each instruction kind the chaintest fixtures reach across the three
@@ -92,7 +95,7 @@ func drive(t *testing.T, e *chaintest.Env) scenario {
 	admin := e.Funded(t)
 	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(e.Registry.TransferAdmin(e.Admin.PublicKey(), admin.PublicKey()))))
 	require.NoError(t, e.Send([]solana.PrivateKey{admin}, chaintest.Must(e.Registry.AcceptAdmin(admin.PublicKey()))))
-	return scenario{provider: p, job: job, cluster: cluster}
+	return scenario{provider: p, job: job, cluster: cluster, admin: admin, other: other, escrow: s}
 }
 
 // landFailed lands a transaction that fails (no preflight), so the chain records it with its
