@@ -123,10 +123,23 @@ func (ix *indexer) mirrorsTheChain(t *testing.T, e *chaintest.Env) {
 			[]any{status, reputation, stake, proven}, d.Address)
 		require.Equal(t, d.Device.CurrentJob.IsZero(), job == nil, d.Address)
 	}
-	// Every Job account's money equals its row and the explorer API's answer.
+	// The jobs table holds exactly the Job accounts still open (a closed job's row is gone with
+	// its account), and each one's money equals its row and the explorer API's answer.
 	jobs, err := e.Client.ProgramAccounts(ctx, e.Network.IDs.Escrow, chain.Memcmp(0, escrow.Account_Job[:]))
 	require.NoError(t, err)
-	require.NotEmpty(t, jobs)
+	var onChain, jobRows []string
+	for _, a := range jobs {
+		onChain = append(onChain, a.Address.String())
+	}
+	rows, err = ix.db.Query(ctx, `SELECT address FROM jobs`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var a string
+		require.NoError(t, rows.Scan(&a))
+		jobRows = append(jobRows, a)
+	}
+	require.NoError(t, rows.Err())
+	require.ElementsMatch(t, onChain, jobRows)
 	for _, a := range jobs {
 		j, err := escrow.ParseAccount_Job(a.Data)
 		require.NoError(t, err)
