@@ -138,8 +138,10 @@ func flaky(t *testing.T, e *chaintest.Env, params *registry.ConfigParams) {
 	require.Eventually(t, w.proc.stopped, 5*time.Second, time.Millisecond)
 	stopped := time.Now()
 	time.Sleep(5 * time.Second)
-	w.proc.signal(syscall.SIGCONT)
+	// resumed is taken before SIGCONT: the worker may send a heartbeat the moment it runs again,
+	// and that one must not count as sent during the gap.
 	resumed := time.Now()
+	w.proc.signal(syscall.SIGCONT)
 	end := waitCounted(t, e, w.p, windowAt(params, resumed)+1)
 
 	l, d := checkLedger(t, e, params, w.p)
