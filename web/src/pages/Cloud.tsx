@@ -193,14 +193,22 @@ function Rent({ me }: { me: string }) {
           </div>
         )}
       </Card>
-      {result && <Progress job={result.job} />}
+      {result && <Progress job={result.job} me={me} />}
     </>
   );
 }
 
 /** Progress follows the job on the explorer until its cluster is running. */
-function Progress({ job }: { job: string }) {
-  const j = useApi((s) => api.job(job, s).catch((e) => (e.status === 404 ? null : Promise.reject(e))), [job], 3000);
+function Progress({ job, me }: { job: string; me: string }) {
+  // the renter's jobs list first: the job is fetched once the indexer has it (no 404 meanwhile)
+  const j = useApi(
+    async (s) => {
+      const renter = await api.jobs({ renter: me, limit: 10 }, s);
+      return renter.items.some((x) => x.address === job) ? api.job(job, s) : null;
+    },
+    [job],
+    3000,
+  );
   return (
     <Card title="Progress">
       <Async loaded={j} what="the job">

@@ -9,6 +9,12 @@ import { burnIoForIosd, redeemIosdForIo } from "../wallet/tx";
 /** price is IOSD base units per IO (whole): the oracles' price as IOSD per IO. */
 const perIO = (v: string) => `${formatUnits(v, IOSD.decimals, 4)} IOSD per IO`;
 
+/** iosdForIO mirrors protocol.IOSDForIO: floor(amount × (lo − 2·conf) / 10^8), 0 when the price is too uncertain. */
+export function iosdForIO(lo: bigint, conf: bigint, amount: bigint): bigint {
+  const p = lo - 2n * conf;
+  return p <= 0n ? 0n : (amount * p) / 10n ** BigInt(IO.decimals);
+}
+
 export default function Convert() {
   const eco = useApi((s) => api.economy(s), [], 10000);
   const net = useNetwork();
@@ -48,6 +54,7 @@ export default function Convert() {
                   <input inputMode="decimal" value={burn} onChange={(e) => setBurn(e.target.value)} aria-invalid={!!b.err} data-testid="burn-amount" />
                 </label>
                 {b.err && <span className="field-error">{b.err}</span>}
+                {b.v && eco.data?.price && <span data-testid="burn-gives">gives about {formatToken(iosdForIO(BigInt(eco.data.price.lo), BigInt(eco.data.price.conf), b.v), IOSD, 6)}</span>}
                 <ActionButton label="Burn IO" testid="burn" net={net.data} disabled={!b.v} build={(n, me) => burnIoForIosd(n, me as never, b.v!)} onDone={eco.reload} />
                 <p className="hint">You receive IOSD at the usable price's low end; refused (PriceStale, BreakerTripped…) when the oracles disagree or the breaker's room is spent.</p>
               </div>
