@@ -54,6 +54,9 @@ describe("figures", () => {
     expect(formatCount(1234567)).toBe("1,234,567");
     expect(formatCount("98765432109876543210")).toBe("98,765,432,109,876,543,210");
     expect(formatSI(999)).toBe("999");
+    expect(formatSI(100000)).toBe("100 k");
+    expect(formatSI(50000)).toBe("50 k");
+    expect(formatSI(1.5)).toBe("1.5");
     expect(formatSI(1234, "OPS")).toBe("1.23 kOPS");
     expect(formatSI("2500000000000", "OPS")).toBe("2.5 TOPS");
     expect(formatDuration(0)).toBe("0 s");
@@ -64,6 +67,7 @@ describe("figures", () => {
     expect(formatDuration(-1)).toBe("?");
     expect(formatBps(250)).toBe("2.5%");
     expect(formatBps(10000)).toBe("100%");
+    expect(formatBps(1000)).toBe("10%");
   });
   it("times in UTC and keys abbreviated", () => {
     expect(formatTime("2026-12-02T03:37:02.5Z")).toBe("2026-12-02 03:37 UTC");

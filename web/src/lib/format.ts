@@ -76,6 +76,9 @@ export function formatCount(n: number | string | bigint): string {
   }
 }
 
+/** trimZeros drops a fraction's trailing zeros ("1.50" -> "1.5", "2.00" -> "2"), never an integer's. */
+const trimZeros = (s: string) => (s.includes(".") && !s.includes("e") ? s.replace(/0+$/, "").replace(/\.$/, "") : s);
+
 const si = ["", "k", "M", "G", "T", "P", "E", "Z"];
 
 /** formatSI writes a large figure with an SI prefix and 3 significant digits: 1.23 T. */
@@ -87,7 +90,7 @@ export function formatSI(n: number | string | bigint, unit = ""): string {
     v /= 1000;
     i++;
   }
-  const s = i === 0 && Number.isInteger(v) ? String(v) : v.toPrecision(3).replace(/\.?0+$/, "");
+  const s = i === 0 && Number.isInteger(v) ? String(v) : trimZeros(v.toPrecision(3));
   return `${s}${unit || si[i] ? " " : ""}${si[i]}${unit}`;
 }
 
@@ -113,7 +116,7 @@ export function formatDuration(secs: number | string | bigint): string {
 
 /** formatBps writes basis points as a percentage: 250 -> "2.5%". */
 export function formatBps(bps: number): string {
-  return `${(bps / 100).toFixed(2).replace(/\.?0+$/, "")}%`;
+  return `${trimZeros((bps / 100).toFixed(2))}%`;
 }
 
 /** formatReputation writes a 0..10000 reputation as a percentage with one decimal. */
