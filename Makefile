@@ -54,12 +54,12 @@ $(WEB_STAMP): $(shell find web/src -type f) web/index.html web/package-lock.json
 	$(Q)$(call say,VITE,web build)npm --prefix web run build --silent
 
 # The web app's tests: Vitest (formatting, transaction building), the Go side (embedding,
-# deep links, web/openapi.json against the API's document), then the browser test
-# (web/e2e: Debian's /usr/bin/chromium driven by playwright-core against a running network).
-test-web: web
+# deep links, web/openapi.json against the API's document), then the browser test (web/e2e:
+# a localnet, the indexer and the API with the built app; Debian's /usr/bin/chromium driven
+# by playwright-core; screenshots under target/test-artifacts/web).
+test-web: deps programs localnet-build web
 	$(Q)$(call say,TEST,web vitest)npm --prefix web test --silent
-	$(Q)$(call say,TEST,go web)$(GO) test -tags webapp -count=1 ./web/
-	$(Q)$(call say,TEST,web browser)npm --prefix web run e2e --silent
+	$(Q)$(call say,TEST,go web + browser)$(GO) test -tags webapp -count=1 ./web/...
 
 # Regenerates each program's C header and Go client (Go) and its TypeScript client (Node,
 # Codama) from idl/*.json.

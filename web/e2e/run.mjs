@@ -58,6 +58,7 @@ const { ctx, page } = await open("light");
 async function connect(path, key) {
   await page.goto(`${conf.url}${path}`);
   await settled(page);
+  await page.waitForFunction(() => window.gpunetLocalWallet); // registered once its module loads
   await page.evaluate((k) => window.gpunetLocalWallet.load(k), key);
   await page.getByRole("button", { name: "Connect wallet" }).click();
   await page.getByRole("button", { name: "gpunet localnet" }).click();

@@ -9,12 +9,12 @@ import { Device } from "./pages/Device";
 import { Provider } from "./pages/Provider";
 import { JobPage, Jobs } from "./pages/Jobs";
 import { Clusters, Rewards, Transactions } from "./pages/Lists";
-import { Tx } from "./pages/Tx";
 
 // The wallet pages are loaded when visited: the explorer's first render does not wait for them.
 const Dashboard = lazy(() => import("./pages/Dashboard"));
 const Cloud = lazy(() => import("./pages/Cloud"));
 const Convert = lazy(() => import("./pages/Convert"));
+const Tx = lazy(() => import("./pages/Tx").then((m) => ({ default: m.Tx })));
 
 function ThemeButton() {
   const { theme, toggle } = useTheme();

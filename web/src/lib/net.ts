@@ -1,6 +1,7 @@
 // Where the chain answers: the localnet's RPC by default when the page is served from this
 // machine, else what ?rpc= or the saved setting says (the API serves no keys and no RPC).
 import { createSolanaRpc, type Rpc, type SolanaRpcApi } from "@solana/kit";
+import { isLocal } from "./local";
 
 export function rpcUrl(): string {
   try {
@@ -14,10 +15,6 @@ export function rpcUrl(): string {
   return isLocal() ? "http://127.0.0.1:8899" : "https://api.mainnet-beta.solana.com";
 }
 
-/** isLocal reports whether the page runs against a local network (the localnet wallet is offered). */
-export function isLocal(): boolean {
-  return ["localhost", "127.0.0.1", "[::1]"].includes(location.hostname);
-}
 
 let rpc: Rpc<SolanaRpcApi> | undefined;
 let rpcFor = "";

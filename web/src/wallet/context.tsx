@@ -3,8 +3,7 @@ import { getWallets } from "@wallet-standard/app";
 import type { Wallet, WalletAccount } from "@wallet-standard/base";
 import { StandardConnect, StandardDisconnect, StandardEvents, type StandardConnectFeature, type StandardDisconnectFeature, type StandardEventsFeature } from "@wallet-standard/features";
 import { SolanaSignTransaction } from "@solana/wallet-standard-features";
-import { isLocal } from "../lib/net";
-import { registerLocalWallet } from "./local";
+import { isLocal } from "../lib/local";
 
 interface State {
   wallets: readonly Wallet[]; // those that can sign Solana transactions
@@ -29,7 +28,8 @@ export function WalletProvider({ children }: { children: ReactNode }) {
   const [account, setAccount] = useState<WalletAccount>();
   const [error, setError] = useState<string>();
   useEffect(() => {
-    if (isLocal()) registerLocalWallet();
+    // the localnet wallet (and @solana/kit with it) loads only on a local network
+    if (isLocal()) void import("./local").then((m) => m.registerLocalWallet());
     const api = getWallets();
     const refresh = () => setWallets(api.get().filter(usable));
     refresh();
