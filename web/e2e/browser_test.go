@@ -173,21 +173,24 @@ func TestBrowser(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	require.NoError(t, cmd.Run(), "run.mjs")
 
-	// What the browser did, on-chain: job 1 of the renter funded and proposing the two active
-	// devices; the provider's stake up by 10 IO; its 40 IO of rewards paid; 1 IO burned for
+	// What the browser did, on-chain: job 1 of the renter funded for 1 h proposing the two
+	// active devices, topped up by 1 h, then cancelled before any device accepted (a full
+	// refund); the provider's stake up by 10 IO; its 40 IO of rewards paid; 1 IO burned for
 	// IOSD at the usable price's low end; asks visible on the explorer.
 	j, err := prog.FetchJob(e.Ctx, e.Client, prog.JobAddress(renter.PublicKey(), 1))
 	require.NoError(t, err)
 	require.Equal(t, uint8(2), j.DeviceCount)
-	require.Equal(t, escrow.SlotProposed, j.Slots[0].State)
+	require.Equal(t, []uint8{escrow.SlotLeft, escrow.SlotLeft}, []uint8{j.Slots[0].State, j.Slots[1].State}) // proposed, then released by the cancel
 	require.ElementsMatch(t, []solana.PublicKey{a1.Device, a2.Device}, []solana.PublicKey{j.Slots[0].Device, j.Slots[1].Device})
 	require.Equal(t, e.IOSDMint, j.Mint)
+	require.Equal(t, escrow.JobCancelled, j.State)
+	require.Equal(t, int64(7200), j.DurationSecs)
 	require.Equal(t, 2_010*chaintest.IO, e.Device(t, p).Stake)
 	rec, err := e.Economy.FetchRewards(e.Ctx, e.Client, p.Device)
 	require.NoError(t, err)
 	require.Equal(t, 40*chaintest.IO, rec.Claimed)
 	require.Equal(t, 9*chaintest.IO, e.TokenBalance(t, renterIO))
-	require.Equal(t, 1_000*economy.IOSD-j.Deposited+minted, e.TokenBalance(t, renterIOSD))
+	require.Equal(t, 1_000*economy.IOSD+minted, e.TokenBalance(t, renterIOSD))
 	require.Eventually(t, func() bool {
 		var d api.DeviceDetail
 		return getJSON(t, url+"/v1/devices/"+p.Device.String(), &d) == 200 && string(d.AskIOSD) == "2500000"

@@ -85,6 +85,13 @@ await check("cloud: rent 2 h100 with the localnet wallet", async () => {
   await page.getByTestId("job-state").waitFor({ timeout: 30000 }); // on the explorer
   await page.screenshot({ path: join(conf.out, "cloud-rented-light.png"), fullPage: true });
 });
+await check("cloud: top up 1 hour, then cancel the job", async () => {
+  await page.getByTestId("topup").click();
+  await outcome("topup");
+  await page.getByTestId("cancel").click();
+  await outcome("cancel");
+  await page.getByTestId("job-state").filter({ hasText: "cancelled" }).waitFor({ timeout: 30000 }); // the explorer saw it
+});
 await check("convert: burn 1 IO for IOSD", async () => {
   await connect("/convert", conf.renter_key);
   await page.getByTestId("burn-amount").fill("1");

@@ -12,7 +12,8 @@ import {
 } from "@solana/kit";
 import { economy, escrow, registry } from "@gpunet/client";
 import { buildTransaction } from "../src/wallet/send";
-import { ata, askUnits, burnIoForIosd, claim, jobSpecBody, nextJobId, rent, setAsks, sha256, stake, ATA_PROGRAM, type Network } from "../src/wallet/tx";
+import { ata, askUnits, burnIoForIosd, cancelJob, claim, jobSpecBody, nextJobId, rent, setAsks, sha256, stake, topUp, ATA_PROGRAM, type Network } from "../src/wallet/tx";
+import { AccountRole } from "@solana/kit";
 import { LocalWallet } from "../src/wallet/local";
 import { errorName, chainErrorOf } from "../src/wallet/errors";
 
@@ -104,6 +105,18 @@ describe("transaction building", () => {
     expect(r.instructions[1].accounts!.slice(-2).map((a) => a.address)).toEqual(devices);
     const { tx } = decode(buildTransaction(renter, r.instructions, lifetime));
     expect(Object.keys(tx.signatures)).toEqual([renter]);
+  });
+
+  it("cancel passes the hired devices writable in slot order; top up adds paid time", async () => {
+    const renter = (await generateKeyPairSigner()).address;
+    const job = (await generateKeyPairSigner()).address;
+    const hired = [(await generateKeyPairSigner()).address, (await generateKeyPairSigner()).address];
+    const [c] = await cancelJob(net, renter, job, net.iosdMint, hired);
+    expect(c.programAddress).toBe(escrow.ESCROW_PROGRAM_ADDRESS);
+    expect(c.accounts!.slice(-2)).toEqual(hired.map((address) => ({ address, role: AccountRole.WRITABLE })));
+    expect(c.accounts!.map((a) => a.address)).toContain(await ata(renter, net.iosdMint));
+    const [t] = await topUp(renter, job, net.iosdMint, 3600);
+    expect(escrow.getTopUpInstructionDataDecoder().decode(t.data!).extraSecs).toBe(3600);
   });
 
   it("nextJobId follows the renter's largest id", () => {

@@ -5,9 +5,9 @@ import { useApi } from "../api/hooks";
 import { Async, Card, DeviceLink, Figure, JobLink, ProviderLink, TxLink } from "../components/ui";
 import { formatCount, formatDuration, formatReputation, formatSI, formatToken, IO, IOSD, parseUnits, regionName } from "../lib/format";
 import { useWallet } from "../wallet/context";
-import { RequireWallet, useNetwork } from "../wallet/Action";
+import { ActionButton, RequireWallet, useNetwork } from "../wallet/Action";
 import { send } from "../wallet/send";
-import { jobSpecBody, nextJobId, rent, sha256 } from "../wallet/tx";
+import { cancelJob, jobSpecBody, nextJobId, rent, sha256, topUp } from "../wallet/tx";
 import { oracleUrls, publishSpec } from "../wallet/relay";
 import { classes } from "./Devices";
 
@@ -200,6 +200,7 @@ function Rent({ me }: { me: string }) {
 
 /** Progress follows the job on the explorer until its cluster is running. */
 function Progress({ job, me }: { job: string; me: string }) {
+  const net = useNetwork();
   // the renter's jobs list first: the job is fetched once the indexer has it (no 404 meanwhile)
   const j = useApi(
     async (s) => {
@@ -227,8 +228,23 @@ function Progress({ job, me }: { job: string; me: string }) {
                   </li>
                 ))}
               </ul>
+              <p>
+                Paid so far: {formatToken(jd.paid_out, jd.token === "io" ? IO : IOSD, 4)} of {formatToken(jd.deposited, jd.token === "io" ? IO : IOSD, 4)} deposited; refunded {formatToken(jd.refunded, jd.token === "io" ? IO : IOSD, 4)}.
+              </p>
+              {["open", "assigned", "running"].includes(jd.state) && (
+                <div className="form">
+                  <ActionButton label="Top up 1 hour" testid="topup" net={net.data} build={(_n, me) => topUp(me as Address, toAddress(job), toAddress(jd.mint), 3600)} onDone={j.reload} />
+                  <ActionButton
+                    label="Cancel job"
+                    testid="cancel"
+                    net={net.data}
+                    build={(n, me) => cancelJob(n, me as Address, toAddress(job), toAddress(jd.mint), jd.slots.filter((s) => s.state === "hired" && s.device).map((s) => toAddress(s.device!)))}
+                    onDone={j.reload}
+                  />
+                </div>
+              )}
               <p className="hint">
-                Once running: the Ray address and dashboard come from the head's announcement on the oracles' relay, the cluster token sealed to this job's key (kept in this browser). Cancel or top up with gpunet job.
+                Once running, the Ray address and dashboard come from the head's announcement on the oracles' relay, with the cluster token sealed to this job's key (kept in this browser); submit with ray job submit --address &lt;it&gt;.
               </p>
             </>
           )

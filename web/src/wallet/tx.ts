@@ -174,3 +174,20 @@ export async function sha256(text: string): Promise<Uint8Array> {
 export function nextJobId(ids: (string | number | bigint)[]): bigint {
   return ids.reduce<bigint>((m, id) => (BigInt(id) >= m ? BigInt(id) + 1n : m), 1n);
 }
+
+/** cancelJob stops the renter's job and refunds what its devices did not earn; hired are the Device accounts of its hired slots in slot order. */
+export async function cancelJob(net: Network, renter: Address, job: Address, mint: Address, hired: Address[]): Promise<Instruction[]> {
+  const ix = await escrow.getCancelJobInstructionAsync({
+    job,
+    renter: signer(renter),
+    renterToken: await ata(renter, mint),
+    registryConfig: net.registryConfig,
+    registryProgram: registry.REGISTRY_PROGRAM_ADDRESS,
+  });
+  return [{ ...ix, accounts: [...ix.accounts, ...hired.map((d) => ({ address: d, role: AccountRole.WRITABLE }))] }];
+}
+
+/** topUp adds extraSecs of paid time per device to the renter's job, paid from its token account. */
+export async function topUp(renter: Address, job: Address, mint: Address, extraSecs: number): Promise<Instruction[]> {
+  return [await escrow.getTopUpInstructionAsync({ job, renter: signer(renter), renterToken: await ata(renter, mint), extraSecs })];
+}
