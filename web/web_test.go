@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
@@ -53,7 +54,9 @@ func TestOpenAPICopy(t *testing.T) {
 // index.html, API paths the API's answers and problems.
 func TestRoot(t *testing.T) {
 	srv := server(t)
-	root := web.Root(srv.App())
+	root := web.Root(srv.App(), func(r fiber.Router) {
+		r.Post("/v1/alerts/webhooks", func(c *fiber.Ctx) error { return c.SendStatus(http.StatusCreated) })
+	})
 	index := string(web.Index())
 	require.Contains(t, index, "<html")
 	do := func(method, path string) (int, http.Header, string) {
@@ -82,5 +85,7 @@ func TestRoot(t *testing.T) {
 		require.Contains(t, body, `"type":"`, p)
 	}
 	code, _, _ = do(http.MethodPost, "/devices")
-	require.NotEqual(t, http.StatusOK, code) // the app only answers GET and HEAD
+	require.NotEqual(t, http.StatusOK, code)                // the app only answers GET and HEAD
+	code, _, _ = do(http.MethodPost, "/v1/alerts/webhooks") // a route registered before the API's
+	require.Equal(t, http.StatusCreated, code)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/indexer/alerts"
 	"github.com/gpunet/gpunet/indexer/api"
 	"github.com/gpunet/gpunet/indexer/decode"
 	"github.com/gpunet/gpunet/indexer/ingest"
@@ -51,6 +52,7 @@ type Config struct {
 	OwnerAddr string `json:"owner"`
 	Renter    string `json:"renter"`
 	Sig       string `json:"sig"`
+	Hook      string `json:"hook"` // a webhook URL the dashboard registers
 }
 
 func ints(k solana.PrivateKey) []int {
@@ -124,7 +126,11 @@ func TestBrowser(t *testing.T) {
 	cfg.RateBurst = 0
 	srv, err := api.New(cfg, api.Deps{Pool: db, IOMint: e.IOMint.String(), IOSDMint: e.IOSDMint.String()})
 	require.NoError(t, err)
-	app := web.Root(srv.App())
+	acfg := alerts.DefaultConfig()
+	acfg.AllowPrivate = true // the test's webhook is on loopback
+	al, err := alerts.New(db, acfg, nil, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	require.NoError(t, err)
+	app := web.Root(srv.App(), al.Register)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	go func() { _ = app.Listener(ln) }()
@@ -162,7 +168,8 @@ func TestBrowser(t *testing.T) {
 	out := filepath.Join(root, "target", "test-artifacts", "web")
 	require.NoError(t, os.MkdirAll(out, 0o755))
 	conf := Config{URL: url, RPC: e.Node.RPCURL, Out: out, OwnerKey: ints(p.Owner), RenterKey: ints(renter),
-		Device: p.Device.String(), OwnerAddr: p.Owner.PublicKey().String(), Renter: renter.PublicKey().String(), Sig: txs.Items[0].Signature}
+		Device: p.Device.String(), OwnerAddr: p.Owner.PublicKey().String(), Renter: renter.PublicKey().String(), Sig: txs.Items[0].Signature,
+		Hook: url + "/hooks/provider"}
 	b, err := json.Marshal(conf)
 	require.NoError(t, err)
 	confPath := filepath.Join(t.TempDir(), "e2e.json")
@@ -176,7 +183,7 @@ func TestBrowser(t *testing.T) {
 	// What the browser did, on-chain: job 1 of the renter funded for 1 h proposing the two
 	// active devices, topped up by 1 h, then cancelled before any device accepted (a full
 	// refund); the provider's stake up by 10 IO; its 40 IO of rewards paid; 1 IO burned for
-	// IOSD at the usable price's low end; asks visible on the explorer.
+	// IOSD at the usable price's low end; its webhook stored; asks visible on the explorer.
 	j, err := prog.FetchJob(e.Ctx, e.Client, prog.JobAddress(renter.PublicKey(), 1))
 	require.NoError(t, err)
 	require.Equal(t, uint8(2), j.DeviceCount)
@@ -191,6 +198,9 @@ func TestBrowser(t *testing.T) {
 	require.Equal(t, 40*chaintest.IO, rec.Claimed)
 	require.Equal(t, 9*chaintest.IO, e.TokenBalance(t, renterIO))
 	require.Equal(t, 1_000*economy.IOSD+minted, e.TokenBalance(t, renterIOSD))
+	var hooks int
+	require.NoError(t, db.QueryRow(context.Background(), `SELECT count(*) FROM webhooks WHERE owner = $1 AND url = $2`, p.Owner.PublicKey().String(), conf.Hook).Scan(&hooks))
+	require.Equal(t, 1, hooks)
 	require.Eventually(t, func() bool {
 		var d api.DeviceDetail
 		return getJSON(t, url+"/v1/devices/"+p.Device.String(), &d) == 200 && string(d.AskIOSD) == "2500000"

@@ -116,6 +116,17 @@ await check("provider dashboard: stake 10 IO", async () => {
 await check("provider dashboard: claim rewards", async () => {
   await page.getByTestId(`claim-${conf.device}`).click();
   await outcome(`claim-${conf.device}`);
+});
+await check("provider dashboard: register a webhook signed by the wallet, list it", async () => {
+  await page.getByTestId("alert-url").fill(conf.hook);
+  await page.getByTestId("alert-register").click();
+  const ok = page.getByTestId("alert-secret");
+  const bad = page.getByTestId("alert-error");
+  await Promise.race([ok.waitFor({ timeout: 20000 }), bad.waitFor({ timeout: 20000 })]);
+  if (await bad.count()) throw new Error(await bad.innerText());
+  if (!/[0-9a-f]{64}/.test(await ok.innerText())) throw new Error("no secret shown");
+  await page.getByTestId("alert-list").click();
+  await page.getByTestId("alert-hooks").filter({ hasText: conf.hook }).waitFor({ timeout: 20000 });
   await page.screenshot({ path: join(conf.out, "dashboard-after-light.png"), fullPage: true });
 });
 await check("no console errors in the wallet flows", async () => {

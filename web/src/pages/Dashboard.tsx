@@ -8,6 +8,8 @@ import { formatAgo, formatCount, formatDuration, formatTime, formatToken, format
 import { getRpc } from "../lib/net";
 import { ActionButton, RequireWallet, useNetwork } from "../wallet/Action";
 import { claim, requestUnstake, setAsks, stake, withdrawUnstaked } from "../wallet/tx";
+import { useWallet } from "../wallet/context";
+import { ALERT_EVENTS, deleteWebhook, listWebhooks, registerWebhook, type Webhook } from "../wallet/alerts";
 
 /** Chain is what the dashboard reads from the chain itself: the registry's timings, tickets, reward records. */
 function useRegistryParams() {
@@ -214,11 +216,88 @@ function MyDevices({ me }: { me: string }) {
   );
 }
 
+/** Alerts registers, lists and deletes the provider's webhooks, each request signed by its wallet. */
+function Alerts() {
+  const { wallet, account } = useWallet();
+  const [url, setUrl] = useState("");
+  const [events, setEvents] = useState<string[]>([...ALERT_EVENTS]);
+  const [made, setMade] = useState<Webhook>();
+  const [hooks, setHooks] = useState<Webhook[]>();
+  const [error, setError] = useState<string>();
+  const run = async (f: () => Promise<void>) => {
+    setError(undefined);
+    try {
+      await f();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  if (!wallet || !account) return null;
+  return (
+    <Card title="Alerts by webhook">
+      <p className="hint">The indexer posts to your URL when one of your devices goes offline, turns unhealthy or is slashed, signed with the secret shown once here.</p>
+      <div className="form">
+        <label>
+          Webhook URL
+          <input type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://hooks.example/gpunet" data-testid="alert-url" />
+        </label>
+        <fieldset className="form">
+          <legend className="hint">Events</legend>
+          {ALERT_EVENTS.map((ev) => (
+            <label key={ev} style={{ flexDirection: "row", alignItems: "center" }}>
+              <input type="checkbox" checked={events.includes(ev)} onChange={(e) => setEvents(e.target.checked ? [...events, ev] : events.filter((x) => x !== ev))} /> {ev}
+            </label>
+          ))}
+        </fieldset>
+        <button type="button" className="primary" disabled={!url || events.length === 0} data-testid="alert-register" onClick={() => run(async () => setMade(await registerWebhook(wallet, account, url, events)))}>
+          Register webhook
+        </button>
+        <button type="button" onClick={() => run(async () => setHooks(await listWebhooks(wallet, account)))} data-testid="alert-list">
+          Show my webhooks
+        </button>
+      </div>
+      {made && (
+        <p className="ok-text" role="status" data-testid="alert-secret">
+          Webhook {made.id} registered. Its secret (shown once, keep it to verify deliveries): <code className="break">{made.secret}</code>
+        </p>
+      )}
+      {error && (
+        <p className="error" role="alert" data-testid="alert-error">
+          {error}
+        </p>
+      )}
+      {hooks && (
+        <ul data-testid="alert-hooks">
+          {hooks.length === 0 && <li>No webhooks.</li>}
+          {hooks.map((h) => (
+            <li key={h.id}>
+              #{h.id} {h.url} ({h.events.join(", ")}), since {formatTime(h.created_at)}{" "}
+              <button type="button" onClick={() => run(async () => {
+                await deleteWebhook(wallet, account, h.id);
+                setHooks(await listWebhooks(wallet, account));
+              })}>
+                Delete
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
 export default function Dashboard() {
   return (
     <>
       <h1>Provider dashboard</h1>
-      <RequireWallet what="see your devices">{(me) => <MyDevices me={me} />}</RequireWallet>
+      <RequireWallet what="see your devices">
+        {(me) => (
+          <>
+            <MyDevices me={me} />
+            <Alerts />
+          </>
+        )}
+      </RequireWallet>
     </>
   );
 }
