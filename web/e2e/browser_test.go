@@ -30,8 +30,11 @@ import (
 	"github.com/gpunet/gpunet/indexer/store"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	"github.com/gpunet/gpunet/internal/jobrelay"
+	"github.com/gpunet/gpunet/internal/jobsecret"
 	"github.com/gpunet/gpunet/internal/pg/pgtest"
 	"github.com/gpunet/gpunet/internal/protocol"
+	"github.com/gpunet/gpunet/internal/wire"
 	onescrow "github.com/gpunet/gpunet/onchain/escrow"
 	"github.com/gpunet/gpunet/web"
 )
@@ -191,6 +194,16 @@ func TestBrowser(t *testing.T) {
 	require.ElementsMatch(t, []solana.PublicKey{a1.Device, a2.Device}, []solana.PublicKey{j.Slots[0].Device, j.Slots[1].Device})
 	require.Equal(t, e.IOSDMint, j.Mint)
 	require.Equal(t, escrow.JobCancelled, j.State)
+	// its requirements: the spec jobrelay.SpecBody makes, with the renter's job key derived
+	// from the wallet's signature (jobsecret.KeyFromSignature), as the page derived it
+	jobAddr := prog.JobAddress(renter.PublicKey(), 1)
+	sig, err := renter.Sign(jobsecret.WalletMessage(jobAddr))
+	require.NoError(t, err)
+	jk, err := jobsecret.KeyFromSignature(sig[:])
+	require.NoError(t, err)
+	_, hash, err := jobrelay.SpecBody(wire.JobSpec{Job: jobAddr, Class: "h100", Count: 2, Hours: 1, RenterKey: jk.Public()})
+	require.NoError(t, err)
+	require.Equal(t, hash, [32]byte(j.RequirementsHash))
 	require.Equal(t, int64(7200), j.DurationSecs)
 	require.Equal(t, 2_010*chaintest.IO, e.Device(t, p).Stake)
 	rec, err := e.Economy.FetchRewards(e.Ctx, e.Client, p.Device)

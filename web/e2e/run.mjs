@@ -117,12 +117,13 @@ await check("provider dashboard: claim rewards", async () => {
   await page.getByTestId(`claim-${conf.device}`).click();
   await outcome(`claim-${conf.device}`);
 });
-await check("provider dashboard: a second claim fails with the economy's error by its IDL name", async () => {
-  await page.getByTestId(`claim-${conf.device}`).click();
-  const bad = page.getByTestId(`claim-${conf.device}-error`);
+await check("provider dashboard: unstaking more than the stake fails with the registry's error by its IDL name", async () => {
+  await page.getByTestId("unstake-amount").fill("1000000");
+  await page.getByTestId(`unstake-${conf.device}`).click();
+  const bad = page.getByTestId(`unstake-${conf.device}-error`);
   await bad.waitFor({ timeout: 30000 });
   const text = await bad.innerText();
-  if (!text.startsWith("economy: NothingToClaim (")) throw new Error(`shown: ${text}`);
+  if (!text.startsWith("registry: InsufficientStake (")) throw new Error(`shown: ${text}`);
 });
 await check("provider dashboard: register a webhook signed by the wallet, list it", async () => {
   await page.getByTestId("alert-url").fill(conf.hook);

@@ -160,3 +160,15 @@ describe("chain errors by name", () => {
     expect(chainErrorOf("AccountNotFound", [])).toBe("AccountNotFound");
   });
 });
+
+describe("errors from sending", () => {
+  it("names kit's errors and a program's error from a preflight's logs", async () => {
+    const { SolanaError, SOLANA_ERROR__JSON_RPC__SERVER_ERROR_SEND_TRANSACTION_PREFLIGHT_FAILURE, SOLANA_ERROR__TRANSACTION_ERROR__ALREADY_PROCESSED, SOLANA_ERROR__INSTRUCTION_ERROR__CUSTOM } = await import("@solana/kit");
+    const { describeError } = await import("../src/wallet/errors");
+    const preflight = (logs: string[], cause: unknown) =>
+      new SolanaError(SOLANA_ERROR__JSON_RPC__SERVER_ERROR_SEND_TRANSACTION_PREFLIGHT_FAILURE, { logs, accounts: null, unitsConsumed: 0n, returnData: null, innerInstructions: null, replacementBlockhash: null, fee: null, preBalances: null, postBalances: null, preTokenBalances: null, postTokenBalances: null, loadedAddresses: null, loadedAccountsDataSize: 0, cause } as never);
+    expect(describeError(preflight([], new SolanaError(SOLANA_ERROR__TRANSACTION_ERROR__ALREADY_PROCESSED)))).toBe("TRANSACTION_ERROR__ALREADY_PROCESSED");
+    const logs = [`Program ${economy.ECONOMY_PROGRAM_ADDRESS} invoke [1]`, `Program ${economy.ECONOMY_PROGRAM_ADDRESS} failed: custom program error: 0x1770`];
+    expect(describeError(preflight(logs, new SolanaError(SOLANA_ERROR__INSTRUCTION_ERROR__CUSTOM, { code: 6000, index: 0 })))).toBe("economy: InvalidInstruction (6000: Unknown instruction discriminator)");
+  });
+});

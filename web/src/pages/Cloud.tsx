@@ -8,18 +8,9 @@ import { useWallet } from "../wallet/context";
 import { ActionButton, RequireWallet, useNetwork } from "../wallet/Action";
 import { send } from "../wallet/send";
 import { cancelJob, jobSpecBody, nextJobId, rent, sha256, topUp } from "../wallet/tx";
-import { oracleUrls, publishSpec } from "../wallet/relay";
+import { oracleUrls, publishSpec, readCluster, type Cluster } from "../wallet/relay";
+import { jobKey, openToken } from "../wallet/jobkey";
 import { classes } from "./Devices";
-
-/** newRenterKey makes the job's X25519 key (the cluster token is sealed to it) and keeps its private half in this browser. */
-async function newRenterKey(): Promise<{ pub: Uint8Array; save: (job: string) => Promise<void> }> {
-  const kp = (await crypto.subtle.generateKey({ name: "X25519" }, true, ["deriveBits"])) as CryptoKeyPair;
-  const pub = new Uint8Array(await crypto.subtle.exportKey("raw", kp.publicKey));
-  return {
-    pub,
-    save: async (job) => localStorage.setItem(`gpunet.jobkey.${job}`, JSON.stringify(await crypto.subtle.exportKey("jwk", kp.privateKey))),
-  };
-}
 
 function Rent({ me }: { me: string }) {
   const { wallet, account } = useWallet();
@@ -55,16 +46,17 @@ function Rent({ me }: { me: string }) {
       setStatus("preparing");
       const jobs = await api.jobs({ renter: me, limit: 200 });
       const jobId = nextJobId(jobs.items.map((j) => j.job_id));
-      const key = await newRenterKey();
       const mint = form.mint === "io" ? net.data.ioMint : net.data.iosdMint;
       const devices = qd.devices.map((d) => toAddress(d.address));
       const { escrow } = await import("@gpunet/client");
       const [job] = await escrow.findJobPda({ renter: me as Address, jobId });
+      // the job's X25519 key, from the wallet's signature over the job's message: nothing to store
+      setStatus("waiting for the wallet to sign the job's key message");
+      const key = await jobKey(wallet, account, job);
       const body = jobSpecBody({ job, class: form.class, count, region: q.region, hours, renterKey: key.pub });
       const r = await rent(net.data, me as Address, { jobId, pricePerHour: BigInt(qd.price), hours, devices, mint, requirementsHash: await sha256(body) });
       const sig = await send(wallet, account, r.instructions, setStatus);
-      await key.save(r.job);
-      localStorage.setItem(`gpunet.jobspec.${r.job}`, body);
+
       let relay = "";
       const oracles = oracleUrls();
       if (oracles.length === 0) relay = "No oracle relay configured (?oracle=<url>): publish the spec with gpunet deploy so the devices accept.";
@@ -243,14 +235,79 @@ function Progress({ job, me }: { job: string; me: string }) {
                   />
                 </div>
               )}
-              <p className="hint">
-                Once running, the Ray address and dashboard come from the head's announcement on the oracles' relay, with the cluster token sealed to this job's key (kept in this browser); submit with ray job submit --address &lt;it&gt;.
-              </p>
+              {jd.state === "running" && <ClusterInfo job={jd.address} />}
             </>
           )
         }
       </Async>
     </Card>
+  );
+}
+
+/** ClusterInfo shows the running job's Ray cluster from the oracles' relay and opens its token with the job's key. */
+function ClusterInfo({ job }: { job: string }) {
+  const { wallet, account } = useWallet();
+  const oracles = oracleUrls();
+  const info = useApi(
+    async () => {
+      for (const o of oracles) {
+        const c = await readCluster(o, job).catch(() => undefined);
+        if (c) return c;
+      }
+      return null;
+    },
+    [job, oracles.join()],
+    10000,
+  );
+  const [token, setToken] = useState<string>();
+  const [error, setError] = useState<string>();
+  if (oracles.length === 0) return <p className="hint">Name the oracles' relays (?oracle=&lt;url&gt;) to see the cluster's address and open its token.</p>;
+  return (
+    <Async loaded={info} what="the cluster's announcement">
+      {(c: Cluster | null) =>
+        !c ? (
+          <p className="hint">The head has not announced the cluster yet.</p>
+        ) : (
+          <div>
+            <dl className="kv">
+              <dt>Ray address</dt>
+              <dd className="mono">{c.rayAddress}</dd>
+              <dt>Dashboard</dt>
+              <dd>
+                <a href={c.dashboard} rel="noreferrer" target="_blank">
+                  {c.dashboard}
+                </a>
+              </dd>
+              <dt>Token</dt>
+              <dd>
+                {token ? (
+                  <code className="break">{token}</code>
+                ) : (
+                  <button
+                    type="button"
+                    disabled={!c.sealedForRenter || !wallet || !account}
+                    onClick={async () => {
+                      try {
+                        const k = await jobKey(wallet!, account!, toAddress(job));
+                        setToken(openToken(k.priv, c.sealedForRenter!, toAddress(job)));
+                      } catch (e) {
+                        setError(e instanceof Error ? e.message : String(e));
+                      }
+                    }}
+                  >
+                    Open the token with the job's key
+                  </button>
+                )}
+              </dd>
+            </dl>
+            {error && <p className="error">{error}</p>}
+            <p className="hint">
+              Submit: RAY_AUTH_TOKEN=&lt;token&gt; ray job submit --address {c.rayAddress} -- python job.py
+            </p>
+          </div>
+        )
+      }
+    </Async>
   );
 }
 

@@ -141,9 +141,9 @@ function DeviceCard({ key58, me, onChange }: { key58: string; me: string; onChan
                 <ActionButton label="Stake" testid={`stake-${key58}`} net={net.data} disabled={!parse(stakeAmt, 8)} build={(n, me) => stake(n, me as Address, dev, parse(stakeAmt, 8)!)} onDone={done} />
                 <label>
                   IO to unstake
-                  <input inputMode="decimal" value={unstakeAmt} onChange={(e) => setUnstakeAmt(e.target.value)} />
+                  <input inputMode="decimal" value={unstakeAmt} onChange={(e) => setUnstakeAmt(e.target.value)} data-testid="unstake-amount" />
                 </label>
-                <ActionButton label="Request unstake" net={net.data} disabled={!parse(unstakeAmt, 8)} build={(_n, me) => requestUnstake(me as Address, dev, parse(unstakeAmt, 8)!)} onDone={done} />
+                <ActionButton label="Request unstake" testid={`unstake-${key58}`} net={net.data} disabled={!parse(unstakeAmt, 8)} build={(_n, me) => requestUnstake(me as Address, dev, parse(unstakeAmt, 8)!)} onDone={done} />
                 <ActionButton label="Withdraw" net={net.data} disabled={!ticket || unlock * 1000 > Date.now()} build={(n, me) => withdrawUnstaked(n, me as Address, dev)} onDone={done} />
               </div>
               <h3>Slash records</h3>

@@ -3,6 +3,14 @@ import { errors as economyErrors } from "../../../idl/economy.json";
 import { errors as escrowErrors } from "../../../idl/escrow.json";
 import { errors as registryErrors } from "../../../idl/registry.json";
 import { economy, escrow, registry } from "@gpunet/client";
+import * as kit from "@solana/kit";
+
+/** kitErrors names @solana/kit's error codes (production builds carry only the number). */
+const kitErrors = new Map<number, string>(
+  Object.entries(kit)
+    .filter(([k, v]) => k.startsWith("SOLANA_ERROR__") && typeof v === "number")
+    .map(([k, v]) => [v as number, k.slice("SOLANA_ERROR__".length)]),
+);
 
 type IdlError = { code: number; name: string; msg?: string };
 const programs: Record<string, { name: string; errors: IdlError[] }> = {
@@ -51,12 +59,13 @@ export function chainErrorOf(err: unknown, logs: readonly string[]): string {
 export function describeError(e: unknown): string {
   let logs: readonly string[] = [];
   let code: number | undefined;
+  let deepest: string | undefined; // the innermost kit error's name
   for (let x: unknown = e, depth = 0; x && depth < 6; depth++) {
     const ctx = (x as { context?: Record<string, unknown> }).context;
     if (ctx) {
-      if (Array.isArray(ctx.logs)) logs = ctx.logs as string[];
-      if (typeof ctx.code === "number" && ctx.__code === undefined) code ??= ctx.code as number;
-      if (ctx.errorName === undefined && typeof (ctx as { code?: unknown }).code === "number") code ??= (ctx as { code: number }).code;
+      if (Array.isArray(ctx.logs) && ctx.logs.length) logs = ctx.logs as string[];
+      if (typeof ctx.code === "number") code ??= ctx.code as number;
+      if (typeof ctx.__code === "number" && kitErrors.has(ctx.__code)) deepest = kitErrors.get(ctx.__code);
     }
     x = (x as { cause?: unknown }).cause;
   }
@@ -66,5 +75,6 @@ export function describeError(e: unknown): string {
     const c = m ? Number(m[1]) : code;
     if (c !== undefined) return errorName(program, c);
   }
+  if (deepest) return deepest; // e.g. TRANSACTION_ERROR__ALREADY_PROCESSED, TRANSACTION_ERROR__BLOCKHASH_NOT_FOUND
   return e instanceof Error ? e.message : String(e);
 }

@@ -31,3 +31,36 @@ export async function publishSpec(wallet: Wallet, account: WalletAccount, oracle
   });
   if (!res.ok) throw new Error(`${oracle} refused the spec: ${res.status} ${await res.text()}`);
 }
+
+/** Cluster is what the head's announcement on the relay says of a running job's Ray cluster. */
+export interface Cluster {
+  address: string; // the head's host
+  rayAddress: string; // host:gcs_port, for `ray job submit --address`
+  dashboard: string; // http://host:dashboard_port
+  sealedForRenter: Uint8Array | undefined; // the job's Ray token sealed to the renter's job key
+}
+
+const b64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+
+/** readCluster reads the job's board on an oracle's relay (wire.JobBoard) and finds the head's announcement. */
+export async function readCluster(oracle: string, job: string): Promise<Cluster | undefined> {
+  const res = await fetch(`${oracle}/v1/jobs/${job}`);
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new Error(`${oracle}: ${res.status} ${await res.text()}`);
+  const board = (await res.json()) as { nodes?: Record<string, { body: string }> };
+  for (const entry of Object.values(board.nodes ?? {})) {
+    const ann = JSON.parse(new TextDecoder().decode(b64(entry.body))) as {
+      address: string;
+      head?: { gcs_port: number; dashboard_port: number; sealed?: Record<string, string> };
+    };
+    if (!ann.head) continue;
+    const host = ann.address.includes(":") && !ann.address.startsWith("[") ? `[${ann.address}]` : ann.address;
+    return {
+      address: ann.address,
+      rayAddress: `${host}:${ann.head.gcs_port}`,
+      dashboard: `http://${host}:${ann.head.dashboard_port}`,
+      sealedForRenter: ann.head.sealed?.renter ? b64(ann.head.sealed.renter) : undefined,
+    };
+  }
+  return undefined;
+}
