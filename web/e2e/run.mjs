@@ -204,6 +204,16 @@ await check("home: figures equal the API's; time to first render", async () => {
   eq(await page.getByTestId("io-emitted").innerText(), `${tokens(st.supply.io_emitted, 8)} IO`, "IO emitted");
   eq(await page.getByTestId("iosd-minted").innerText(), `${tokens(st.supply.iosd_minted, 6)} IOSD`, "IOSD minted");
 });
+await check("home on a phone (390 px): no horizontal overflow", async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(conf.url + "/");
+  await settled(page);
+  await page.screenshot({ path: join(conf.out, "home-phone-light.png"), fullPage: true });
+  shots.push(join(conf.out, "home-phone-light.png"));
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  if (overflow > 0) throw new Error(`the page is ${overflow} px wider than the screen`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+});
 await check("device page: the reasons equal the API's", async () => {
   await page.goto(`${conf.url}/devices/${conf.device}`);
   await settled(page);

@@ -82,22 +82,26 @@ export function Overview() {
               </Card>
               <Card title="Supply">
                 <dl className="kv">
-                  <dt>IO circulating (minted − burned − redeemed)</dt>
+                  <dt>IO net issued (minted − burned)</dt>
                   <dd data-testid="io-net">{formatToken(st.supply.io_net_issued, IO, 2)}</dd>
-                  <dt>IO emitted</dt>
+                  <dt>IO minted (redemptions, rewards, community)</dt>
+                  <dd>{formatToken(st.supply.io_minted, IO, 2)}</dd>
+                  <dt>IO emitted (scheduled by the epochs)</dt>
                   <dd data-testid="io-emitted">{formatToken(st.supply.io_emitted, IO, 2)}</dd>
-                  <dt>IO burned</dt>
+                  <dt>IO burned for IOSD</dt>
                   <dd data-testid="io-burned">{formatToken(st.supply.io_burned, IO, 2)}</dd>
                   <dt>IO slashed and burned</dt>
                   <dd>{formatToken(st.supply.slash_burned, IO, 2)}</dd>
                   <dt>IOSD minted</dt>
                   <dd data-testid="iosd-minted">{formatToken(st.supply.iosd_minted, IOSD, 2)}</dd>
-                  <dt>IOSD burned</dt>
+                  <dt>IOSD burned (redeemed, fees)</dt>
                   <dd data-testid="iosd-burned">{formatToken(st.supply.iosd_burned, IOSD, 2)}</dd>
                   <dt>IOSD supply</dt>
                   <dd>{formatToken(st.supply.iosd_supply, IOSD, 2)}</dd>
-                  <dt>Emission budget left</dt>
-                  <dd>{formatUnits(st.supply.emission_budget, IO.decimals, 0)} of {formatUnits(st.supply.supply_cap, IO.decimals, 0)} IO</dd>
+                  <dt>Emission budget / supply cap</dt>
+                  <dd>
+                    {formatUnits(st.supply.emission_budget, IO.decimals, 0)} / {formatUnits(st.supply.supply_cap, IO.decimals, 0)} IO
+                  </dd>
                 </dl>
               </Card>
             </div>
@@ -105,7 +109,7 @@ export function Overview() {
         )}
       </Async>
       <div className="grid2">
-        <Card title="IO flows per day (30 days)">
+        <Card title="IO emitted, burned and redeemed per day (30 days)">
           <SeriesChart metrics={ioFlows} step="1d" buckets={30} decimals={IO.decimals} label="IO emitted, burned and redeemed per day" />
         </Card>
         <Card title="IOSD minted and burned per day (30 days)">
