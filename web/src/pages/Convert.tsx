@@ -37,7 +37,7 @@ export default function Convert() {
       <Async loaded={eco} what="the economy">
         {(e) => (
           <div className="figures">
-            <Figure label="Usable IO price" value={e.price ? `${perIO(e.price.lo)} – ${formatUnits(e.price.hi, IOSD.decimals, 4)}` : "none"} hint={e.price ? undefined : e.price_error} testid="price" />
+            <Figure label="Usable IO price" value={e.price ? (e.price.lo === e.price.hi ? perIO(e.price.lo) : `${formatUnits(e.price.lo, IOSD.decimals, 4)} – ${perIO(e.price.hi)}`) : "none"} hint={e.price ? undefined : e.price_error} testid="price" />
             <Figure label="Confidence" value={e.price ? `± ${formatUnits(e.price.conf, IOSD.decimals, 4)} IOSD` : "—"} hint={`band ${formatBps(e.price_band_bps)}`} testid="confidence" />
             <Figure label="IOSD mint room" value={formatToken(e.iosd_breaker.room, IOSD, 2)} hint={`of ${formatToken(e.iosd_breaker.limit, IOSD, 0)} per ${formatDuration(e.iosd_breaker.window_secs)}`} testid="iosd-room" />
             <Figure label="IO redeem room" value={formatToken(e.io_breaker.room, IO, 2)} hint={`of ${formatToken(e.io_breaker.limit, IO, 0)} per ${formatDuration(e.io_breaker.window_secs)}`} testid="io-room" />
