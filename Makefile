@@ -21,7 +21,7 @@ LOCALNET_JS := localnet/dist/main.js
 CLIENT_TS_JS := client/ts/dist/index.js
 DEPS_STAMP := target/.deps
 
-.PHONY: all deps build programs localnet-build client-ts-build localnet dev dev-bin dev-daemons down reset test-dev idl test test-go test-localnet test-validator test-c bench clean
+.PHONY: all deps build programs localnet-build client-ts-build localnet dev dev-bin dev-daemons down reset test-dev idl test test-go test-localnet test-validator test-c bench clean web test-web
 
 all: build
 
@@ -44,6 +44,22 @@ $(LOCALNET_JS): $(shell find localnet/src -name '*.ts') localnet/tsconfig.json l
 client-ts-build: deps $(CLIENT_TS_JS)
 $(CLIENT_TS_JS): $(shell find client/ts/src -name '*.ts') client/ts/tsconfig.json client/ts/package-lock.json
 	$(Q)$(call say,TSC,client/ts)npm --prefix client/ts run build --silent
+
+# The web app (web/, Vite + React): npm ci and vite build into web/dist, which
+# `go build -tags webapp` embeds (package web); without the tag a placeholder page is embedded.
+WEB_STAMP := web/dist/index.html
+web: $(WEB_STAMP)
+$(WEB_STAMP): $(shell find web/src -type f) web/index.html web/package-lock.json web/vite.config.ts web/tsconfig.json $(shell find client/ts/src -name '*.ts')
+	$(Q)$(call say,NPM,web ci)npm ci --prefix web --no-audit --no-fund --loglevel=error
+	$(Q)$(call say,VITE,web build)npm --prefix web run build --silent
+
+# The web app's tests: Vitest (formatting, transaction building), the Go side (embedding,
+# deep links, web/openapi.json against the API's document), then the browser test (web/e2e:
+# a localnet, the indexer and the API with the built app; Debian's /usr/bin/chromium driven
+# by playwright-core; screenshots under target/test-artifacts/web).
+test-web: deps programs localnet-build web
+	$(Q)$(call say,TEST,web vitest)npm --prefix web test --silent
+	$(Q)$(call say,TEST,go web + browser)$(GO) test -tags webapp -count=1 ./web/...
 
 # Regenerates each program's C header and Go client (Go) and its TypeScript client (Node,
 # Codama) from idl/*.json.

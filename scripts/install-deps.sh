@@ -21,6 +21,7 @@ command -v bwrap >/dev/null || missing+=(bubblewrap) # the sandbox of every job'
 command -v setpriv >/dev/null || missing+=(util-linux) # drops the Ray node to its unprivileged uid inside the sandbox
 command -v nsenter >/dev/null || missing+=(util-linux) # runs the end-to-end test's hosts' programs in their network namespaces
 command -v ip >/dev/null || missing+=(iproute2)        # makes those namespaces (internal/harness.LAN)
+[ -x /usr/bin/chromium ] || missing+=(chromium) # the web app's browser test (make test-web: playwright-core drives Debian's Chromium, never a downloaded one)
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv) # the venvs of the proof-of-compute helper (worker/gpuhelper) and Ray (worker/ray)
 if ((${#missing[@]})); then
   sudo=""

@@ -1,0 +1,221 @@
+//go:build webapp
+
+package e2e_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/gagliardetto/solana-go"
+	"github.com/gagliardetto/solana-go/rpc"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gpunet/gpunet/client/economy"
+	"github.com/gpunet/gpunet/client/escrow"
+	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/indexer/alerts"
+	"github.com/gpunet/gpunet/indexer/api"
+	"github.com/gpunet/gpunet/indexer/decode"
+	"github.com/gpunet/gpunet/indexer/ingest"
+	"github.com/gpunet/gpunet/indexer/store"
+	"github.com/gpunet/gpunet/internal/chain"
+	"github.com/gpunet/gpunet/internal/chaintest"
+	"github.com/gpunet/gpunet/internal/jobrelay"
+	"github.com/gpunet/gpunet/internal/jobsecret"
+	"github.com/gpunet/gpunet/internal/pg/pgtest"
+	"github.com/gpunet/gpunet/internal/protocol"
+	"github.com/gpunet/gpunet/internal/wire"
+	onescrow "github.com/gpunet/gpunet/onchain/escrow"
+	"github.com/gpunet/gpunet/web"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+const chromium = "/usr/bin/chromium"
+
+// Config is what run.mjs reads (a 0600 file: it holds the test's dev keys, which the page
+// gives the localnet wallet; the server never sees them).
+type Config struct {
+	URL       string `json:"url"`
+	RPC       string `json:"rpc"`
+	Out       string `json:"out"`
+	OwnerKey  []int  `json:"owner_key"`
+	RenterKey []int  `json:"renter_key"`
+	Device    string `json:"device"`
+	OwnerAddr string `json:"owner"`
+	Renter    string `json:"renter"`
+	Sig       string `json:"sig"`
+	Hook      string `json:"hook"` // a webhook URL the dashboard registers
+}
+
+func ints(k solana.PrivateKey) []int {
+	out := make([]int, len(k))
+	for i, b := range k {
+		out[i] = int(b)
+	}
+	return out
+}
+
+func getJSON(t *testing.T, url string, out any) int {
+	t.Helper()
+	res, err := http.Get(url)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	if res.StatusCode == http.StatusOK && out != nil {
+		require.NoError(t, json.Unmarshal(body, out), string(body))
+	}
+	return res.StatusCode
+}
+
+// TestBrowser: every page loads without console errors in light and dark (screenshots under
+// target/test-artifacts/web), the figures shown equal the API's, and the wallet flows through
+// the localnet wallet (rent 2 devices, set asks, stake, claim, burn IO for IOSD) land on-chain
+// and on the explorer.
+func TestBrowser(t *testing.T) {
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skip("no " + chromium + ": apt-get install chromium (scripts/install-deps.sh)")
+	}
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+
+	// The chain: the three programs as indexer/actions' tests set them up, 24 epochs
+	// advanced so the provider pool pays rewards.
+	e := chaintest.New(t)
+	prog := e.Network.Escrow
+	e.InitRegistry(t, prog.AuthorityAddress(), func(p *registry.ConfigParams) { p.VoteDeadlineSecs = chaintest.EscrowVoteDeadline })
+	ep := e.EconomyParams(t)
+	ep.GenesisTime -= 100
+	e.InitEconomy(t, prog.ID, ep)
+	params := onescrow.DefaultParams(e.Funded(t).PublicKey(), e.Node.Key("treasury").PublicKey())
+	params.AcceptanceWindowSecs = 60
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(prog.InitializeConfig(e.Admin.PublicKey(), params, onescrow.DefaultLimits()))))
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.Economy.AdvanceEpoch(24))))
+
+	a1 := e.ActiveProvider(t, e.Keeper)
+	a2 := e.ActiveProvider(t, e.Keeper)
+	p := e.NewProvider(t, chaintest.H100, 5_000*chaintest.IO, 2_000*chaintest.IO) // the dashboard's provider
+	for i := range 2 {
+		require.NoError(t, e.Send([]solana.PrivateKey{e.Oracles[i]}, chaintest.Must(e.Economy.SubmitRewards(e.Oracles[i].PublicKey(), p.Device, 40*chaintest.IO))))
+	}
+	renter := e.Funded(t)
+	renterIOSD := e.TokenAccount(t, e.IOSDMint, renter.PublicKey(), 1_000*economy.IOSD)
+	renterIO := e.TokenAccount(t, e.IOMint, renter.PublicKey(), 10*chaintest.IO)
+
+	// The indexer: ingest at confirmed commitment, the API and the app on one listener.
+	db := pgtest.DB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := store.New(ctx, db)
+	require.NoError(t, err)
+	c := chain.New(e.Node.RPCURL, chain.WithWebsocket(e.Node.WSURL), chain.WithCommitment(rpc.CommitmentConfirmed))
+	in, err := ingest.New(ingest.DefaultConfig(), ingest.ChainSource{Client: c, Poll: 100 * time.Millisecond}, st,
+		decode.Programs{Registry: e.Network.IDs.Registry, Escrow: e.Network.IDs.Escrow, Economy: e.Network.IDs.Economy},
+		slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx) }()
+	cfg := api.DefaultConfig()
+	cfg.RateBurst = 0
+	srv, err := api.New(cfg, api.Deps{Pool: db, IOMint: e.IOMint.String(), IOSDMint: e.IOSDMint.String()})
+	require.NoError(t, err)
+	acfg := alerts.DefaultConfig()
+	acfg.AllowPrivate = true // the test's webhook is on loopback
+	al, err := alerts.New(db, acfg, nil, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	require.NoError(t, err)
+	app := web.Root(srv.App(), al.Register)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = app.Listener(ln) }()
+	t.Cleanup(func() {
+		_ = app.Shutdown()
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+	})
+	url := "http://" + ln.Addr().String()
+
+	// Wait until the three devices are indexed.
+	require.Eventually(t, func() bool {
+		var s api.Stats
+		return getJSON(t, url+"/v1/stats", &s) == 200 && s.Devices["active"] == 2 && s.Devices["probation"] == 1
+	}, 60*time.Second, 200*time.Millisecond)
+	var txs api.Page[api.Transaction]
+	require.Equal(t, 200, getJSON(t, url+"/v1/transactions?limit=1", &txs))
+
+	// Fresh prices last (they go stale within the economy's maximum age), then the economy
+	// the page will show.
+	published := time.Now().Unix() - 1
+	for _, o := range e.Oracles[:2] {
+		require.NoError(t, e.Send([]solana.PrivateKey{o}, chaintest.Must(e.Economy.SubmitPrice(o.PublicKey(), 2_000_000, 10_000, published))))
+	}
+	var eco api.Economy
+	require.Eventually(t, func() bool {
+		return getJSON(t, url+"/v1/economy", &eco) == 200 && eco.Price != nil
+	}, 30*time.Second, 200*time.Millisecond, "no usable price indexed")
+	lo, err := strconv.ParseUint(string(eco.Price.Lo), 10, 64)
+	require.NoError(t, err)
+	spread, err := strconv.ParseUint(string(eco.Price.Conf), 10, 64)
+	require.NoError(t, err)
+	minted, err := protocol.IOSDForIO(lo, spread, chaintest.IO) // what burning 1 IO gives
+	require.NoError(t, err)
+	out := filepath.Join(root, "target", "test-artifacts", "web")
+	require.NoError(t, os.MkdirAll(out, 0o755))
+	conf := Config{URL: url, RPC: e.Node.RPCURL, Out: out, OwnerKey: ints(p.Owner), RenterKey: ints(renter),
+		Device: p.Device.String(), OwnerAddr: p.Owner.PublicKey().String(), Renter: renter.PublicKey().String(), Sig: txs.Items[0].Signature,
+		Hook: url + "/hooks/provider"}
+	b, err := json.Marshal(conf)
+	require.NoError(t, err)
+	confPath := filepath.Join(t.TempDir(), "e2e.json")
+	require.NoError(t, os.WriteFile(confPath, b, 0o600))
+
+	cmd := exec.Command("node", filepath.Join(root, "web", "e2e", "run.mjs"), confPath)
+	cmd.Dir = filepath.Join(root, "web")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	require.NoError(t, cmd.Run(), "run.mjs")
+
+	// What the browser did, on-chain: job 1 of the renter funded for 1 h proposing the two
+	// active devices, topped up by 1 h, then cancelled before any device accepted (a full
+	// refund); the provider's stake up by 10 IO; its 40 IO of rewards paid; 1 IO burned for
+	// IOSD at the usable price's low end; its webhook stored; asks visible on the explorer.
+	j, err := prog.FetchJob(e.Ctx, e.Client, prog.JobAddress(renter.PublicKey(), 1))
+	require.NoError(t, err)
+	require.Equal(t, uint8(2), j.DeviceCount)
+	require.Equal(t, []uint8{escrow.SlotLeft, escrow.SlotLeft}, []uint8{j.Slots[0].State, j.Slots[1].State}) // proposed, then released by the cancel
+	require.ElementsMatch(t, []solana.PublicKey{a1.Device, a2.Device}, []solana.PublicKey{j.Slots[0].Device, j.Slots[1].Device})
+	require.Equal(t, e.IOSDMint, j.Mint)
+	require.Equal(t, escrow.JobCancelled, j.State)
+	// its requirements: the spec jobrelay.SpecBody makes, with the renter's job key derived
+	// from the wallet's signature (jobsecret.KeyFromSignature), as the page derived it
+	jobAddr := prog.JobAddress(renter.PublicKey(), 1)
+	sig, err := renter.Sign(jobsecret.WalletMessage(jobAddr))
+	require.NoError(t, err)
+	jk, err := jobsecret.KeyFromSignature(sig[:])
+	require.NoError(t, err)
+	_, hash, err := jobrelay.SpecBody(wire.JobSpec{Job: jobAddr, Class: "h100", Count: 2, Hours: 1, RenterKey: jk.Public()})
+	require.NoError(t, err)
+	require.Equal(t, hash, [32]byte(j.RequirementsHash))
+	require.Equal(t, int64(7200), j.DurationSecs)
+	require.Equal(t, 2_010*chaintest.IO, e.Device(t, p).Stake)
+	rec, err := e.Economy.FetchRewards(e.Ctx, e.Client, p.Device)
+	require.NoError(t, err)
+	require.Equal(t, 40*chaintest.IO, rec.Claimed)
+	require.Equal(t, 9*chaintest.IO, e.TokenBalance(t, renterIO))
+	require.Equal(t, 1_000*economy.IOSD+minted, e.TokenBalance(t, renterIOSD))
+	var hooks int
+	require.NoError(t, db.QueryRow(context.Background(), `SELECT count(*) FROM webhooks WHERE owner = $1 AND url = $2`, p.Owner.PublicKey().String(), conf.Hook).Scan(&hooks))
+	require.Equal(t, 1, hooks)
+	require.Eventually(t, func() bool {
+		var d api.DeviceDetail
+		return getJSON(t, url+"/v1/devices/"+p.Device.String(), &d) == 200 && string(d.AskIOSD) == "2500000"
+	}, 30*time.Second, 200*time.Millisecond)
+}
