@@ -86,8 +86,10 @@ dev-bin:
 	@$(GO) build -o $(DEV_BIN) ./cmd/gpunet-dev
 
 # make dev's daemons (internal/devnet.DevDaemons) and the gpunet CLI, into target/bin/.
-dev-daemons:
-	$(Q)$(call say,GO,build cmd/gpunet cmd/gpunet-oracle cmd/gpunet-worker cmd/gpunet-keeper cmd/gpunet-indexer)$(GO) build -o target/bin/ ./cmd/gpunet ./cmd/gpunet-oracle ./cmd/gpunet-worker ./cmd/gpunet-keeper ./cmd/gpunet-indexer
+# gpunet-indexer embeds the web app (make web) and serves it with the explorer API.
+dev-daemons: web
+	$(Q)$(call say,GO,build cmd/gpunet cmd/gpunet-oracle cmd/gpunet-worker cmd/gpunet-keeper)$(GO) build -o target/bin/ ./cmd/gpunet ./cmd/gpunet-oracle ./cmd/gpunet-worker ./cmd/gpunet-keeper
+	$(Q)$(call say,GO,build cmd/gpunet-indexer with the web app)$(GO) build -tags webapp -o target/bin/ ./cmd/gpunet-indexer
 
 # Stops a running `make dev`; reset also deletes the chain and PostgreSQL's data (logs and the
 # workers' keys are kept).
@@ -105,6 +107,7 @@ test-dev: build dev-bin
 test: deps programs localnet-build client-ts-build test-c fuzz test-go test-localnet
 	$(MAKE) test-validator
 	$(MAKE) test-dev
+	$(MAKE) test-web
 
 test-go:
 	$(Q)$(call say,TEST,go ./...)$(GO) test ./...

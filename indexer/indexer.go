@@ -25,6 +25,7 @@ import (
 	"github.com/gpunet/gpunet/internal/candidates"
 	"github.com/gpunet/gpunet/internal/daemon"
 	"github.com/gpunet/gpunet/internal/network"
+	"github.com/gpunet/gpunet/web"
 )
 
 // Name is the daemon's name: its metrics are gpunet_indexer_*, its variables GPUNET_INDEXER_*.
@@ -134,7 +135,8 @@ func Run(ctx context.Context, args []string, logs io.Writer) error {
 }
 
 // explorer makes the public listener's tasks: serve runs the explorer API with the Solana
-// Actions and the alerts' webhooks mounted beside it, watch the alerts' detection and delivery.
+// Actions, the alerts' webhooks and the web app (package web: the built app with -tags webapp,
+// else a page saying how to build it) mounted beside it, watch the alerts' detection and delivery.
 func explorer(cfg Config, n *network.Network, pool *pgxpool.Pool, d *daemon.Daemon) (serve, watch func(context.Context) error, err error) {
 	oracles := cfg.OracleURLs()
 	act, err := actions.New(n, candidates.Chain{Client: n.Client, Registry: n.Registry, Oracles: oracles}, cfg.actions())
@@ -152,7 +154,7 @@ func explorer(cfg Config, n *network.Network, pool *pgxpool.Pool, d *daemon.Daem
 	apiCfg := api.DefaultConfig()
 	apiCfg.AllowOrigins = cfg.AllowOrigins
 	srv, err := api.New(apiCfg, api.Deps{Pool: pool, IOMint: n.Mints.IO.String(), IOSDMint: n.Mints.IOSD.String(), Oracles: oracles,
-		Metrics: d.Registry, Log: d.Log.With("component", "api"), Mount: []func(fiber.Router){act.Register, al.Register}})
+		Metrics: d.Registry, Log: d.Log.With("component", "api"), Mount: []func(fiber.Router){act.Register, al.Register, web.Mount}})
 	if err != nil {
 		return nil, nil, err
 	}

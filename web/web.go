@@ -73,17 +73,6 @@ func Handler() fiber.Handler {
 	}
 }
 
-// Root is a fiber app answering the web app (Handler) in front of api, a fiber app with the
-// API's routes mounted at /, under api's configuration (timeouts, buffers, error handler).
-// routes register more routes before the API's (whose last handler answers 404 to any
-// other path), e.g. the alerts' webhooks (alerts.Service.Register). Serve Root instead of api
-// to serve them all on one listener.
-func Root(api *fiber.App, routes ...func(fiber.Router)) *fiber.App {
-	root := fiber.New(api.Config())
-	root.Use(Handler())
-	for _, r := range routes {
-		r(root)
-	}
-	root.Mount("/", api)
-	return root
-}
+// Mount adds Handler to r: the explorer API mounts it (api.Deps.Mount) so the daemon serves the
+// app and the API on one listener.
+func Mount(r fiber.Router) { r.Use(Handler()) }

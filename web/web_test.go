@@ -24,12 +24,13 @@ var update = flag.Bool("update", false, "rewrite web/openapi.json from the API's
 
 // server is the explorer API on a pool that never connects (pgxpool connects lazily): the
 // document and the routing need no database.
-func server(t *testing.T) *api.Server {
+// server is the explorer API with routes mounted beside it, as the daemon mounts the app.
+func server(t *testing.T, mount ...func(fiber.Router)) *api.Server {
 	t.Helper()
 	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	srv, err := api.New(api.DefaultConfig(), api.Deps{Pool: pool, IOMint: "11111111111111111111111111111111", IOSDMint: "11111111111111111111111111111111"})
+	srv, err := api.New(api.DefaultConfig(), api.Deps{Pool: pool, IOMint: "11111111111111111111111111111111", IOSDMint: "11111111111111111111111111111111", Mount: mount})
 	require.NoError(t, err)
 	return srv
 }
@@ -53,10 +54,10 @@ func TestOpenAPICopy(t *testing.T) {
 // TestRoot serves the app and the API on one fiber app: app paths (deep links included) get
 // index.html, API paths the API's answers and problems.
 func TestRoot(t *testing.T) {
-	srv := server(t)
-	root := web.Root(srv.App(), func(r fiber.Router) {
+	srv := server(t, web.Mount, func(r fiber.Router) {
 		r.Post("/v1/alerts/webhooks", func(c *fiber.Ctx) error { return c.SendStatus(http.StatusCreated) })
 	})
+	root := srv.App()
 	index := string(web.Index())
 	require.Contains(t, index, "<html")
 	do := func(method, path string) (int, http.Header, string) {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -17,26 +16,21 @@ import (
 	"time"
 
 	"github.com/gagliardetto/solana-go"
-	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
-	"github.com/gpunet/gpunet/indexer/alerts"
 	"github.com/gpunet/gpunet/indexer/api"
-	"github.com/gpunet/gpunet/indexer/decode"
-	"github.com/gpunet/gpunet/indexer/ingest"
-	"github.com/gpunet/gpunet/indexer/store"
-	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/chaintest"
+	"github.com/gpunet/gpunet/internal/harness"
 	"github.com/gpunet/gpunet/internal/jobrelay"
 	"github.com/gpunet/gpunet/internal/jobsecret"
+	"github.com/gpunet/gpunet/internal/pg"
 	"github.com/gpunet/gpunet/internal/pg/pgtest"
 	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/internal/wire"
 	onescrow "github.com/gpunet/gpunet/onchain/escrow"
-	"github.com/gpunet/gpunet/web"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -113,36 +107,33 @@ func TestBrowser(t *testing.T) {
 	renterIOSD := e.TokenAccount(t, e.IOSDMint, renter.PublicKey(), 1_000*economy.IOSD)
 	renterIO := e.TokenAccount(t, e.IOMint, renter.PublicKey(), 10*chaintest.IO)
 
-	// The indexer: ingest at confirmed commitment, the API and the app on one listener.
-	db := pgtest.DB(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	st, err := store.New(ctx, db)
+	// The indexer as make dev runs it: gpunet-indexer built with the app embedded, ingesting at
+	// confirmed commitment, the API, the webhooks and the app on one listener.
+	bin := filepath.Join(t.TempDir(), "gpunet-indexer")
+	build := exec.Command("go", "build", "-tags", "webapp", "-o", bin, "github.com/gpunet/gpunet/cmd/gpunet-indexer")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	dbName, err := pgtest.Server().NewDatabase(context.Background())
 	require.NoError(t, err)
-	c := chain.New(e.Node.RPCURL, chain.WithWebsocket(e.Node.WSURL), chain.WithCommitment(rpc.CommitmentConfirmed))
-	in, err := ingest.New(ingest.DefaultConfig(), ingest.ChainSource{Client: c, Poll: 100 * time.Millisecond}, st,
-		decode.Programs{Registry: e.Network.IDs.Registry, Escrow: e.Network.IDs.Escrow, Economy: e.Network.IDs.Economy},
-		slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)
+	dsn := pgtest.Server().DSN(dbName)
+	db, err := pg.Open(context.Background(), dsn)
 	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- in.Run(ctx) }()
-	cfg := api.DefaultConfig()
-	cfg.RateBurst = 0
-	srv, err := api.New(cfg, api.Deps{Pool: db, IOMint: e.IOMint.String(), IOSDMint: e.IOSDMint.String()})
-	require.NoError(t, err)
-	acfg := alerts.DefaultConfig()
-	acfg.AllowPrivate = true // the test's webhook is on loopback
-	al, err := alerts.New(db, acfg, nil, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	require.NoError(t, err)
-	app := web.Root(srv.App(), al.Register)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go func() { _ = app.Listener(ln) }()
+	t.Cleanup(db.Close)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(harness.Port(t)))
+	var logs harness.Buffer
+	indexer := exec.Command(bin, "-listen", "127.0.0.1:0", "-api-listen", addr, "-url", e.Node.RPCURL, "-ws-url", e.Node.WSURL,
+		"-database-url", dsn, "-commitment", "confirmed", "-alerts-allow-private", "-log-level", "warn")
+	indexer.Stdout, indexer.Stderr = &logs, &logs
+	require.NoError(t, indexer.Start())
 	t.Cleanup(func() {
-		_ = app.Shutdown()
-		cancel()
-		require.ErrorIs(t, <-done, context.Canceled)
+		_ = indexer.Process.Kill()
+		_ = indexer.Wait()
+		if t.Failed() {
+			t.Logf("gpunet-indexer's log:\n%s", logs.String())
+		}
 	})
-	url := "http://" + ln.Addr().String()
+	url := "http://" + addr
 
 	// Wait until the three devices are indexed.
 	require.Eventually(t, func() bool {
@@ -168,9 +159,9 @@ func TestBrowser(t *testing.T) {
 	require.NoError(t, err)
 	minted, err := protocol.IOSDForIO(lo, spread, chaintest.IO) // what burning 1 IO gives
 	require.NoError(t, err)
-	out := filepath.Join(root, "target", "test-artifacts", "web")
-	require.NoError(t, os.MkdirAll(out, 0o755))
-	conf := Config{URL: url, RPC: e.Node.RPCURL, Out: out, OwnerKey: ints(p.Owner), RenterKey: ints(renter),
+	artifacts := filepath.Join(root, "target", "test-artifacts", "web")
+	require.NoError(t, os.MkdirAll(artifacts, 0o755))
+	conf := Config{URL: url, RPC: e.Node.RPCURL, Out: artifacts, OwnerKey: ints(p.Owner), RenterKey: ints(renter),
 		Device: p.Device.String(), OwnerAddr: p.Owner.PublicKey().String(), Renter: renter.PublicKey().String(), Sig: txs.Items[0].Signature,
 		Hook: url + "/hooks/provider"}
 	b, err := json.Marshal(conf)
