@@ -134,6 +134,13 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 	url := "http://" + addr
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusOK
+	}, 30*time.Second, 50*time.Millisecond, "gpunet-indexer does not answer")
 
 	// Wait until the three devices are indexed.
 	require.Eventually(t, func() bool {
