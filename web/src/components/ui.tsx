@@ -2,7 +2,8 @@ import { type ReactNode } from "react";
 import { Link } from "react-router";
 import type { Loaded } from "../api/hooks";
 import { SLOW_MS } from "../api/hooks";
-import { shortKey } from "../lib/format";
+import type { TransactionPage } from "../api/client";
+import { formatAgo, formatCount, formatTime, shortKey } from "../lib/format";
 
 /** Async shows a read's state: loading (with a timeout message), its error, or its data. */
 export function Async<T>({ loaded, children, what }: { loaded: Loaded<T>; children: (data: T) => ReactNode; what: string }) {
@@ -84,5 +85,37 @@ export function Pager({ cursors, next, onPage }: { cursors: string[]; next: stri
         Next →
       </button>
     </nav>
+  );
+}
+
+/** TransactionsTable lists transactions: signature (failed ones badged), instructions, fee payer, slot, age. */
+export function TransactionsTable({ items }: { items: TransactionPage["items"] }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">signature</th>
+          <th scope="col">instructions</th>
+          <th scope="col">fee payer</th>
+          <th scope="col" className="num">slot</th>
+          <th scope="col">when</th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((t) => (
+          <tr key={t.signature}>
+            <td>
+              <TxLink k={t.signature} /> {!t.ok && <span className="badge badge-failed">failed</span>}
+            </td>
+            <td>{t.instructions.join(", ")}</td>
+            <td>
+              <PayerLink k={t.fee_payer} />
+            </td>
+            <td className="num">{formatCount(t.slot)}</td>
+            <td title={formatTime(t.block_time)}>{formatAgo(t.block_time)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -2,8 +2,8 @@ import { useState } from "react";
 import { useSearchParams } from "react-router";
 import { api } from "../api/client";
 import { useApi } from "../api/hooks";
-import { Async, Card, ClusterLink, DeviceLink, Pager, PayerLink, RenterLink, TxLink } from "../components/ui";
-import { formatAgo, formatCount, formatTime, formatToken, IO } from "../lib/format";
+import { Async, Card, ClusterLink, DeviceLink, Pager, PayerLink, RenterLink, TransactionsTable, TxLink } from "../components/ui";
+import { formatCount, formatTime, formatToken, IO } from "../lib/format";
 
 export function Clusters() {
   const [cursors, setCursors] = useState<string[]>([]);
@@ -154,32 +154,7 @@ export function Transactions() {
         <Async loaded={loaded} what="the transactions">
           {(page) => (
             <>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">signature</th>
-                    <th scope="col">instructions</th>
-                    <th scope="col">fee payer</th>
-                    <th scope="col" className="num">slot</th>
-                    <th scope="col">when</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items.map((t) => (
-                    <tr key={t.signature}>
-                      <td>
-                        <TxLink k={t.signature} /> {!t.ok && <span className="badge badge-failed">failed</span>}
-                      </td>
-                      <td>{t.instructions.join(", ")}</td>
-                      <td>
-                        <PayerLink k={t.fee_payer} />
-                      </td>
-                      <td className="num">{formatCount(t.slot)}</td>
-                      <td title={formatTime(t.block_time)}>{formatAgo(t.block_time)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <TransactionsTable items={page.items} />
               <Pager cursors={cursors} next={page.next_cursor} onPage={setCursors} />
             </>
           )}

@@ -2,8 +2,8 @@ import { useMemo } from "react";
 import { api, type SeriesMetric } from "../api/client";
 import { useApi } from "../api/hooks";
 import { Chart } from "../components/Chart";
-import { Async, Card, Figure, PayerLink, TxLink } from "../components/ui";
-import { formatAgo, formatCount, formatSI, formatToken, formatUnits, IO, IOSD } from "../lib/format";
+import { Async, Card, Figure, TransactionsTable } from "../components/ui";
+import { formatCount, formatSI, formatToken, formatUnits, IO, IOSD } from "../lib/format";
 import { dense, window } from "../lib/series";
 
 function SeriesChart({ metrics, step, buckets, decimals, label, bars }: { metrics: { m: SeriesMetric; label: string }[]; step: "1h" | "1d"; buckets: number; decimals: number; label: string; bars?: boolean }) {
@@ -125,32 +125,7 @@ export function Overview() {
       <Card title="Latest transactions">
         <Async loaded={txs} what="the latest transactions">
           {(page) => (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">signature</th>
-                  <th scope="col">instructions</th>
-                  <th scope="col">fee payer</th>
-                  <th scope="col" className="num">slot</th>
-                  <th scope="col">when</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.items.map((t) => (
-                  <tr key={t.signature}>
-                    <td>
-                      <TxLink k={t.signature} /> {!t.ok && <span className="badge badge-failed">failed</span>}
-                    </td>
-                    <td>{t.instructions.join(", ")}</td>
-                    <td>
-                      <PayerLink k={t.fee_payer} />
-                    </td>
-                    <td className="num">{formatCount(t.slot)}</td>
-                    <td>{formatAgo(t.block_time)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <TransactionsTable items={page.items} />
           )}
         </Async>
       </Card>
