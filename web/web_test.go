@@ -51,9 +51,9 @@ func TestOpenAPICopy(t *testing.T) {
 		"web/openapi.json differs from the API's document: go test ./web -run TestOpenAPICopy -update && npm --prefix web run types")
 }
 
-// TestRoot serves the app and the API on one fiber app: app paths (deep links included) get
+// TestMount serves the app (web.Mount) beside the API on its fiber app: app paths (deep links included) get
 // index.html, API paths the API's answers and problems.
-func TestRoot(t *testing.T) {
+func TestMount(t *testing.T) {
 	srv := server(t, web.Mount, func(r fiber.Router) {
 		r.Post("/v1/alerts/webhooks", func(c *fiber.Ctx) error { return c.SendStatus(http.StatusCreated) })
 	})
