@@ -9,6 +9,7 @@ import (
 
 	"github.com/gpunet/gpunet/indexer/alerts"
 	"github.com/gpunet/gpunet/internal/network"
+	"github.com/gpunet/gpunet/internal/protocol"
 )
 
 // oracleSetTTL is how long the oracle set read from the registry is used before it is read
@@ -46,7 +47,7 @@ func (p *oracleProber) oracles(ctx context.Context) (alerts.Oracles, error) {
 		return alerts.Oracles{}, err
 	}
 	params := rc.Params
-	keys := params.Oracles[:min(int(params.OracleCount), len(params.Oracles))]
+	keys := protocol.LiveOracles(&params)
 	p.set = alerts.Oracles{URLs: p.urls, Keys: keys, Interval: time.Duration(params.HeartbeatIntervalSecs) * time.Second}
 	p.readAt = time.Now()
 	return p.set, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/jobhealth"
 	"github.com/gpunet/gpunet/internal/jobrelay"
+	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/internal/scheduler"
 )
 
@@ -72,7 +73,7 @@ func (k *Keeper) watchOnce(ctx context.Context, client *http.Client, rc *registr
 		return k.fail("jobs", fmt.Errorf("scan jobs: %w", err))
 	}
 	params := &rc.Params
-	oracles := params.Oracles[:min(int(params.OracleCount), len(params.Oracles))]
+	oracles := protocol.LiveOracles(params)
 	var errs []error
 	for _, a := range accounts {
 		j, err := escrow.ParseAccount_Job(a.Data)

@@ -188,7 +188,7 @@ type cosigner struct {
 // cosigners are the live oracles among the configured URLs that answer a signed status of
 // deviceKey: those a slash may name as co-signers.
 func (k *Keeper) cosigners(ctx context.Context, client *http.Client, deviceKey solana.PublicKey, params *registry.ConfigParams) []cosigner {
-	oracles := params.Oracles[:min(int(params.OracleCount), len(params.Oracles))]
+	oracles := protocol.LiveOracles(params)
 	var out []cosigner
 	for _, url := range k.cfg.OracleURLs() {
 		var st wire.DeviceStatus

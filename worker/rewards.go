@@ -69,7 +69,7 @@ func DeviceRewards(ctx context.Context, n *network.Network, device solana.Public
 	r.Claimed = rec.Claimed
 	live := rec.OracleSet == protocol.OracleSetFingerprint(&rc.Params)
 	var values []uint64
-	for i, o := range rc.Params.Oracles[:min(int(rc.Params.OracleCount), len(rc.Params.Oracles))] {
+	for i, o := range protocol.LiveOracles(&rc.Params) {
 		v := OracleReward{Oracle: o}
 		if live {
 			v.Cumulative = rec.Values[i]

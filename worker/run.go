@@ -19,6 +19,7 @@ import (
 	"github.com/gpunet/gpunet/internal/daemon"
 	"github.com/gpunet/gpunet/internal/keyfile"
 	"github.com/gpunet/gpunet/internal/network"
+	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/internal/wire"
 	"github.com/gpunet/gpunet/worker/challenge"
 	"github.com/gpunet/gpunet/worker/gpu"
@@ -164,7 +165,7 @@ func readSet(ctx context.Context, n *network.Network) (*heartbeat.Set, error) {
 			return err
 		}
 		p := rc.Params
-		s = &heartbeat.Set{Interval: time.Duration(p.HeartbeatIntervalSecs) * time.Second, Oracles: p.Oracles[:min(int(p.OracleCount), len(p.Oracles))]}
+		s = &heartbeat.Set{Interval: time.Duration(p.HeartbeatIntervalSecs) * time.Second, Oracles: protocol.LiveOracles(&p)}
 		return nil
 	})
 	if err != nil {

@@ -103,7 +103,7 @@ func DeviceStatus(ctx context.Context, n *network.Network, device solana.PublicK
 		}
 		s.Hireable = len(s.NotHireable) == 0
 	}
-	oracles := rc.Params.Oracles[:min(int(rc.Params.OracleCount), len(rc.Params.Oracles))]
+	oracles := protocol.LiveOracles(&rc.Params)
 	now := time.Now()
 	for _, url := range urls {
 		v := askOracle(ctx, url, device, oracles)

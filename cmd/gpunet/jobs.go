@@ -18,6 +18,7 @@ import (
 	"github.com/gpunet/gpunet/internal/cli"
 	"github.com/gpunet/gpunet/internal/jobhealth"
 	"github.com/gpunet/gpunet/internal/network"
+	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/internal/renter"
 )
 
@@ -189,7 +190,7 @@ func health(ctx context.Context, n *network.Network, addr solana.PublicKey, j *e
 	if err != nil {
 		return nil, fmt.Errorf("read the registry config: %w", err)
 	}
-	live := rc.Params.Oracles[:min(int(rc.Params.OracleCount), len(rc.Params.Oracles))]
+	live := protocol.LiveOracles(&rc.Params)
 	reports, _ := jobhealth.Ask(ctx, &http.Client{Timeout: 5 * time.Second}, urls, addr, live, time.Now())
 	out := &jobHealth{Answered: len(reports), Quorum: int(rc.Params.OracleQuorum), Down: []slotHealth{}}
 	for _, f := range jobhealth.Faults(j, reports, 1) {

@@ -535,7 +535,7 @@ func (s *Server) registryConfig(ctx context.Context) (*registry.Config, error) {
 func (s *Server) oracleViews(ctx context.Context, deviceKey string, config *registry.Config) []OracleView {
 	var oracles []solana.PublicKey
 	if config != nil {
-		oracles = config.Params.Oracles[:min(int(config.Params.OracleCount), len(config.Params.Oracles))]
+		oracles = protocol.LiveOracles(&config.Params)
 	}
 	out := make([]OracleView, len(s.deps.Oracles))
 	var wg sync.WaitGroup

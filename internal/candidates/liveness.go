@@ -9,6 +9,7 @@ import (
 	"github.com/gagliardetto/solana-go"
 
 	"github.com/gpunet/gpunet/client/registry"
+	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/internal/scheduler"
 	"github.com/gpunet/gpunet/internal/wire"
 )
@@ -28,7 +29,7 @@ func Live(st *wire.DeviceStatus, now time.Time, interval time.Duration) bool {
 // signed public status of their device keys: Online when one oracle sees it up (Live),
 // Offline when every oracle answered and none does, Unknown when none answered.
 func (c Chain) liveness(ctx context.Context, cands []scheduler.Candidate, keys map[solana.PublicKey]solana.PublicKey, params *registry.ConfigParams) {
-	oracles := params.Oracles[:min(int(params.OracleCount), len(params.Oracles))]
+	oracles := protocol.LiveOracles(params)
 	interval := time.Duration(params.HeartbeatIntervalSecs) * time.Second
 	client := c.HTTP
 	if client == nil {

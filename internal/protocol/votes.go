@@ -6,6 +6,8 @@ import (
 	"math/bits"
 	"slices"
 
+	"github.com/gagliardetto/solana-go"
+
 	"github.com/gpunet/gpunet/client/registry"
 )
 
@@ -84,12 +86,18 @@ func DecideVotes(rule VoteRule, votes []uint64, final bool) (Votes, VoteOutcome)
 	return out, VotesPending
 }
 
+// LiveOracles are the registry's live oracles: the first oracle_count of its oracle slots (a
+// count past the slots, which the program refuses, is clamped).
+func LiveOracles(p *registry.ConfigParams) []solana.PublicKey {
+	return p.Oracles[:min(int(p.OracleCount), len(p.Oracles))]
+}
+
 // OracleSetFingerprint is the fingerprint the programs record with oracle votes: the first 8
 // bytes, little-endian, of sha256(live oracle keys || quorum) (registry_oracle_set_fingerprint,
 // programs/registry/include/registry_view.h). Votes kept under another fingerprint do not count.
 func OracleSetFingerprint(p *registry.ConfigParams) uint64 {
 	h := sha256.New()
-	for _, o := range p.Oracles[:min(int(p.OracleCount), len(p.Oracles))] {
+	for _, o := range LiveOracles(p) {
 		h.Write(o[:])
 	}
 	h.Write([]byte{p.OracleQuorum})

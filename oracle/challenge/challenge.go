@@ -23,6 +23,7 @@ import (
 
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/internal/poc"
+	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/internal/wire"
 	"github.com/gpunet/gpunet/oracle/store"
 )
@@ -119,7 +120,7 @@ func (s *Service) Offer(ctx context.Context, d *registry.Device, params *registr
 }
 
 func oracleSlot(params *registry.ConfigParams, key solana.PublicKey) int {
-	for i, o := range params.Oracles[:min(int(params.OracleCount), len(params.Oracles))] {
+	for i, o := range protocol.LiveOracles(params) {
 		if o == key {
 			return i
 		}

@@ -157,7 +157,7 @@ func (f *Feed) Round(ctx context.Context) (time.Duration, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read registry config: %w", f.net.NotConfigured("registry", err))
 	}
-	slot := slices.Index(rc.Params.Oracles[:min(int(rc.Params.OracleCount), len(rc.Params.Oracles))], f.key.PublicKey())
+	slot := slices.Index(protocol.LiveOracles(&rc.Params), f.key.PublicKey())
 	if slot < 0 {
 		return 0, errors.New("this oracle is not in the registry's oracle set")
 	}

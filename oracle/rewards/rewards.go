@@ -390,7 +390,7 @@ func (r *Rewarder) readModels(ctx context.Context, proofs map[solana.PublicKey]*
 // (under the live oracle set), several devices a transaction.
 func (r *Rewarder) submit(ctx context.Context, params *registry.ConfigParams) error {
 	slot := -1
-	for i, o := range params.Oracles[:min(int(params.OracleCount), len(params.Oracles))] {
+	for i, o := range protocol.LiveOracles(params) {
 		if o == r.key.PublicKey() {
 			slot = i
 		}

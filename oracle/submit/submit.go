@@ -131,7 +131,7 @@ func (p *Prover) resume(ctx context.Context) error {
 }
 
 func oracleSlot(params *registry.ConfigParams, key solana.PublicKey) int {
-	for i, o := range params.Oracles[:min(int(params.OracleCount), len(params.Oracles))] {
+	for i, o := range protocol.LiveOracles(params) {
 		if o == key {
 			return i
 		}
