@@ -311,6 +311,10 @@ var (
 )
 
 // writeAccounts upserts the accounts and their typed copies and deletes the closed ones.
+// Batches are written one at a time and each reads its accounts after the one before, so the
+// newest read's data wins; a row's slot only grows, because the programs' streams interleave:
+// a batch may carry an older transaction that wrote the account (seen first on another
+// program's stream) after a newer one, and the row's slot must not depend on that order.
 func writeAccounts(ctx context.Context, tx pgx.Tx, b *Batch) error {
 	batch := &pgx.Batch{}
 	for _, addr := range b.Closed {
@@ -321,7 +325,7 @@ func writeAccounts(ctx context.Context, tx pgx.Tx, b *Batch) error {
 	}
 	for _, a := range b.Accounts {
 		batch.Queue(`INSERT INTO accounts (address, program, kind, data, raw, slot) VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (address) DO UPDATE SET program = excluded.program, kind = excluded.kind, data = excluded.data, raw = excluded.raw, slot = excluded.slot`,
+			ON CONFLICT (address) DO UPDATE SET program = excluded.program, kind = excluded.kind, data = excluded.data, raw = excluded.raw, slot = greatest(accounts.slot, excluded.slot)`,
 			a.Address, a.Program, a.Kind, string(a.Data), a.Raw, int64(a.Slot))
 		batch.Queue(`DELETE FROM undecoded WHERE kind = 'account' AND address = $1`, a.Address)
 		if err := typed(batch, a); err != nil {
@@ -351,7 +355,7 @@ func typed(batch *pgx.Batch, a *decode.Account) error {
 		uri := v.MetadataUri[:min(int(v.UriLen), len(v.MetadataUri))]
 		batch.Queue(`INSERT INTO providers (address, owner, total_stake, device_count, metadata_uri, created_at, slot) VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (address) DO UPDATE SET owner = excluded.owner, total_stake = excluded.total_stake, device_count = excluded.device_count,
-			metadata_uri = excluded.metadata_uri, created_at = excluded.created_at, slot = excluded.slot`,
+			metadata_uri = excluded.metadata_uri, created_at = excluded.created_at, slot = greatest(providers.slot, excluded.slot)`,
 			a.Address, v.Owner.String(), numeric(v.TotalStake), int32(v.DeviceCount), string(uri), unix(v.CreatedAt), slot)
 	case *registry.Device:
 		batch.Queue(`INSERT INTO devices (address, device_key, provider, owner, status, hardware_model, gpu_count, vram_gib, region, stake, reputation,
@@ -362,7 +366,7 @@ func typed(batch *pgx.Batch, a *decode.Account) error {
 			region = excluded.region, stake = excluded.stake, reputation = excluded.reputation, benchmark_score = excluded.benchmark_score,
 			proven_uptime_secs = excluded.proven_uptime_secs, challenges_passed = excluded.challenges_passed,
 			challenges_failed = excluded.challenges_failed, slash_count = excluded.slash_count, current_job = excluded.current_job,
-			registered_at = excluded.registered_at, slot = excluded.slot`,
+			registered_at = excluded.registered_at, slot = greatest(devices.slot, excluded.slot)`,
 			a.Address, v.DeviceKey.String(), v.Provider.String(), v.Owner.String(), int16(v.Status), int64(v.Spec.HardwareModel),
 			int32(v.Spec.GpuCount), int64(v.Spec.VramGib), int32(v.Spec.Region), numeric(v.Stake), int32(v.Reputation),
 			numeric(v.BenchmarkScore), numeric(v.ProvenUptimeSecs), int64(v.ChallengesPassed), int64(v.ChallengesFailed),
@@ -370,7 +374,7 @@ func typed(batch *pgx.Batch, a *decode.Account) error {
 	case *escrow.Cluster:
 		batch.Queue(`INSERT INTO clusters (address, renter, cluster_id, open_jobs, total_jobs, slot) VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (address) DO UPDATE SET renter = excluded.renter, cluster_id = excluded.cluster_id, open_jobs = excluded.open_jobs,
-			total_jobs = excluded.total_jobs, slot = excluded.slot`,
+			total_jobs = excluded.total_jobs, slot = greatest(clusters.slot, excluded.slot)`,
 			a.Address, v.Renter.String(), numeric(v.ClusterId), int64(v.OpenJobs), int64(v.TotalJobs), slot)
 	case *escrow.Job:
 		batch.Queue(`INSERT INTO jobs (address, renter, cluster, mint, job_id, state, device_count, price_per_hour, duration_secs, deposited,
@@ -380,7 +384,7 @@ func typed(batch *pgx.Batch, a *decode.Account) error {
 			job_id = excluded.job_id, state = excluded.state, device_count = excluded.device_count, price_per_hour = excluded.price_per_hour,
 			duration_secs = excluded.duration_secs, deposited = excluded.deposited, paid_out = excluded.paid_out,
 			fees_treasury = excluded.fees_treasury, fees_burned = excluded.fees_burned, refunded = excluded.refunded,
-			created_at = excluded.created_at, started_at = excluded.started_at, ended_at = excluded.ended_at, slot = excluded.slot`,
+			created_at = excluded.created_at, started_at = excluded.started_at, ended_at = excluded.ended_at, slot = greatest(jobs.slot, excluded.slot)`,
 			a.Address, v.Renter.String(), key(v.Cluster), v.Mint.String(), numeric(v.JobId), int16(v.State), int32(v.DeviceCount),
 			numeric(v.PricePerHour), v.DurationSecs, numeric(v.Deposited), numeric(v.PaidOut), numeric(v.FeesTreasury),
 			numeric(v.FeesBurned), numeric(v.Refunded), unix(v.CreatedAt), optUnix(v.StartedAt), optUnix(v.EndedAt), slot)

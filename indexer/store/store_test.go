@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/indexer/decode"
 	"github.com/gpunet/gpunet/indexer/store"
 	"github.com/gpunet/gpunet/internal/harness"
@@ -129,4 +130,29 @@ func rawCopy(ctx context.Context, st *store.Store, txs []*decode.Tx) error {
 		}
 		return nil
 	})
+}
+
+// The programs' streams interleave, so a batch may carry an older transaction that wrote an
+// account after a newer one did: the newest read's state is kept and the row's slot stays the
+// newest writer's, whatever the order.
+func TestAccountSlotOnlyGrows(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	job := func(state uint8, slot uint64) *store.Batch {
+		v := &escrow.Job{State: state, DeviceCount: 1}
+		return &store.Batch{Accounts: []*decode.Account{{Address: "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin", Program: "escrow", Kind: "Job",
+			Data: json.RawMessage(fmt.Sprintf(`{"state": %d}`, state)), Raw: []byte{state}, Slot: slot, Value: v}}}
+	}
+	for _, b := range []*store.Batch{job(1, 20), job(2, 18)} {
+		_, err := st.Write(ctx, b)
+		require.NoError(t, err)
+	}
+	var accountSlot, jobSlot int64
+	var data string
+	var state int16
+	require.NoError(t, st.Pool().QueryRow(ctx, `SELECT a.slot, a.data::text, j.slot, j.state FROM accounts a JOIN jobs j USING (address)`).Scan(&accountSlot, &data, &jobSlot, &state))
+	require.Equal(t, int64(20), accountSlot)
+	require.Equal(t, int64(20), jobSlot)
+	require.JSONEq(t, `{"state": 2}`, data)
+	require.Equal(t, int16(2), state)
 }
