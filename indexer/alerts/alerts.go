@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -84,7 +85,14 @@ func New(db *pgxpool.Pool, cfg Config, prober Prober, log *slog.Logger) (*Servic
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	client := &http.Client{Timeout: cfg.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// No proxy (the dialer must see the webhook's own address) and, unless private addresses
+	// are allowed, a check of every address the client connects to.
+	dialer := &net.Dialer{Timeout: cfg.Timeout}
+	if !cfg.AllowPrivate {
+		dialer.Control = refusePrivate
+	}
+	transport := &http.Transport{DialContext: dialer.DialContext, TLSHandshakeTimeout: cfg.Timeout, MaxIdleConnsPerHost: 2, IdleConnTimeout: time.Minute}
+	client := &http.Client{Timeout: cfg.Timeout, Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return &Service{db: db, cfg: cfg, prober: prober, log: log.With("component", "alerts"), http: client, Now: time.Now}, nil
 }
 

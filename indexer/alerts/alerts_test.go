@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -135,6 +136,9 @@ func TestRegistration(t *testing.T) {
 	a.refused("POST", path, signed(owner, "https://10.1.2.3/x", events, now), 400, "bad_parameter", `url "https://10.1.2.3/x": not a public address`)
 	a.refused("POST", path, signed(owner, "https://127.0.0.1:8080/x", events, now), 400, "bad_parameter", `url "https://127.0.0.1:8080/x": not a public address`)
 	a.refused("POST", path, signed(owner, "https://localhost/x", events, now), 400, "bad_parameter", `url "https://localhost/x": not a public host`)
+	for _, u := range []string{"https://[::ffff:127.0.0.1]/x", "https://100.64.1.1/x", "https://0.1.2.3/x", "https://[fd00::1]/x", "https://169.254.169.254/x"} {
+		a.refused("POST", path, signed(owner, u, events, now), 400, "bad_parameter", fmt.Sprintf("url %q: not a public address", u))
+	}
 	a.refused("POST", path, signed(owner, "https://u:p@hooks.example/x", events, now), 400, "bad_parameter", `url "https://u:p@hooks.example/x": no credentials or fragment`)
 	a.refused("POST", path, signed(owner, "hooks.example", events, now), 400, "bad_parameter", `url "hooks.example": want an absolute https URL`)
 	a.refused("POST", path, signed(owner, "https://hooks.example/y", nil, now), 400, "bad_parameter", "events: want at least one of device.offline, device.unhealthy, device.slashed")
@@ -333,4 +337,45 @@ func TestDelivery(t *testing.T) {
 	end := c.Add(3 * cfg.Backoff).Add(2 * cfg.Timeout)
 	require.Equal(t, []delivery{{Key: off1, Attempts: 3, NextAt: end, Failed: true}, {Key: off2, Attempts: 3, NextAt: end, Delivered: true}}, deliveries(t, pool)[1:])
 	require.Len(t, rec.requests(), 2+6)
+}
+
+// A webhook whose name resolved to a public address when it was registered but resolves inside
+// at delivery (DNS rebinding, or a record changed since) is refused at connect time: nothing
+// reaches the inside address and the delivery records why.
+func TestDeliveryRefusesInsideAddress(t *testing.T) {
+	ctx := context.Background()
+	pool := db(t)
+	registering := alerts.DefaultConfig()
+	registering.AllowPrivate = true // stands for the name's public address at registration
+	r, err := alerts.New(pool, registering, prober{}, nil)
+	require.NoError(t, err)
+	app := fiber.New()
+	r.Register(app)
+	rec := &receiver{}
+	srv := httptest.NewServer(rec)
+	t.Cleanup(srv.Close)
+	owner := solana.NewWallet().PrivateKey
+	device, _ := provider(t, pool, owner.PublicKey())
+	now := time.Now().Truncate(time.Second)
+	status, raw := api{t, app}.do("POST", "/v1/alerts/webhooks", signed(owner, srv.URL+"/hook", []string{alerts.EventSlashed}, now.Unix()))
+	require.Equal(t, 201, status, string(raw))
+	sig, slashed := solana.Signature{4, 5, 6}.String(), now.Add(time.Minute)
+	_, err = pool.Exec(ctx, `INSERT INTO transactions (signature, slot, block_time, fee_payer, instructions) VALUES ($1, 500, $2, $3, '{registry.slash}')`, sig, slashed, owner.PublicKey().String())
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `INSERT INTO events (signature, position, slot, block_time, program, name, data) VALUES ($1, 0, 500, $2, 'registry', 'DeviceSlashed', $3)`,
+		sig, slashed, `{"device":"`+device.String()+`","amount":1,"offence":1}`)
+	require.NoError(t, err)
+
+	s, err := alerts.New(pool, alerts.DefaultConfig(), prober{}, nil)
+	require.NoError(t, err)
+	require.NoError(t, s.Detect(ctx))
+	n, err := s.Deliver(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 0, n)
+	require.Empty(t, rec.requests())
+	var attempts int
+	var lastError string
+	require.NoError(t, pool.QueryRow(ctx, `SELECT attempts, last_error FROM alert_deliveries`).Scan(&attempts, &lastError))
+	require.Equal(t, 1, attempts)
+	require.Contains(t, lastError, "the webhook's host resolves to 127.0.0.1, not a public address: refused")
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gagliardetto/solana-go"
@@ -142,11 +143,36 @@ func (s *Service) checkURL(raw string) *Problem {
 		return badParam("url %q: not a public host", clip(raw))
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
-		if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified() || ip.IsMulticast() || ip.IsLinkLocalMulticast() {
+		if !public(ip) {
 			return badParam("url %q: not a public address", clip(raw))
 		}
 	} else if net.ParseIP(host) != nil {
 		return badParam("url %q: not a public address", clip(raw))
+	}
+	return nil
+}
+
+// public says whether ip is an address on the public internet: not loopback, private
+// (RFC 1918, fc00::/7), shared (100.64/10, carrier-grade NAT), link-local, unspecified (0/8, ::) or
+// multicast, also when written as IPv4-mapped IPv6.
+func public(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified() || ip.IsMulticast() ||
+		ip.IsLinkLocalMulticast() || sharedSpace.Contains(ip) || ip.Is4() && ip.As4()[0] == 0)
+}
+
+var sharedSpace = netip.MustParsePrefix("100.64.0.0/10")
+
+// refusePrivate is the webhook dialer's check of the address it is about to connect to, after
+// the name was resolved: what checkURL cannot see at registration (the name's addresses, then
+// and later) is checked at every connection.
+func refusePrivate(_, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("webhook dial %q: %w", address, err)
+	}
+	if !public(ap.Addr()) {
+		return fmt.Errorf("the webhook's host resolves to %s, not a public address: refused", ap.Addr())
 	}
 	return nil
 }
