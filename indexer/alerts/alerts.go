@@ -96,9 +96,21 @@ func New(db *pgxpool.Pool, cfg Config, prober Prober, log *slog.Logger) (*Servic
 	return &Service{db: db, cfg: cfg, prober: prober, log: log.With("component", "alerts"), http: client, Now: time.Now}, nil
 }
 
-// Run detects and delivers every Interval until ctx ends.
+// Prune forgets the signed requests whose timestamps left the window: a replay of one is
+// refused as stale, so remembering its signature is no longer needed.
+func (s *Service) Prune(ctx context.Context) error {
+	if _, err := s.db.Exec(ctx, `DELETE FROM webhook_requests WHERE at < $1`, s.Now().Add(-s.cfg.Window)); err != nil {
+		return fmt.Errorf("prune signed requests: %w", err)
+	}
+	return nil
+}
+
+// Run prunes, detects and delivers every Interval until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
 	return daemon.Every(ctx, s.cfg.Interval, s.log, "alerts round", func(ctx context.Context) error {
+		if err := s.Prune(ctx); err != nil {
+			s.log.Warn("prune", "err", err)
+		}
 		if err := s.Detect(ctx); err != nil {
 			s.log.Warn("detect", "err", err)
 		}

@@ -181,6 +181,23 @@ func TestRegistration(t *testing.T) {
 	var n int
 	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM webhooks WHERE owner = $1`, owner.PublicKey().String()).Scan(&n))
 	require.Equal(t, 1, n)
+
+	// The signatures taken are remembered while their timestamps are in the window, then
+	// pruned: a replay is refused as stale from then on.
+	taken := func() (n int) {
+		require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM webhook_requests`).Scan(&n))
+		return n
+	}
+	require.NoError(t, s.Prune(context.Background()))
+	require.Equal(t, 8, taken())
+	later := time.Unix(now+1, 0).Add(cfg.Window)
+	s.Now = func() time.Time { return later }
+	require.NoError(t, s.Prune(context.Background()))
+	require.Equal(t, 1, taken()) // the one at now+1 is still in the window
+	s.Now = func() time.Time { return later.Add(time.Second) }
+	require.NoError(t, s.Prune(context.Background()))
+	require.Equal(t, 0, taken())
+	a.refused("POST", path, signed(owner, "https://hooks.example/gpunet", events, now), 400, "stale", "timestamp "+strconv.FormatInt(now, 10)+" is 5m2s from the server's clock; the window is 5m0s")
 }
 
 // receiver is a webhook endpoint answering the statuses queued, then 200.

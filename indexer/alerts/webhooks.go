@@ -106,7 +106,8 @@ func (s *Service) verify(ctx context.Context, owner solana.PublicKey, message []
 	if !ed25519.Verify(ed25519.PublicKey(owner[:]), message, sig[:]) {
 		return refuse(fiber.StatusUnauthorized, "bad_signature", "the signature is not the owner's over the canonical message")
 	}
-	tag, err := s.db.Exec(ctx, `INSERT INTO webhook_requests (signature) VALUES ($1) ON CONFLICT DO NOTHING`, signature)
+	// at is the signed timestamp: the row is needed only while that timestamp is in the window
+	tag, err := s.db.Exec(ctx, `INSERT INTO webhook_requests (signature, at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, signature, time.Unix(timestamp, 0))
 	if err != nil {
 		return unavailable(err)
 	}
