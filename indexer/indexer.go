@@ -153,7 +153,7 @@ func explorer(cfg Config, n *network.Network, pool *pgxpool.Pool, d *daemon.Daem
 	}
 	apiCfg := api.DefaultConfig()
 	apiCfg.AllowOrigins = cfg.AllowOrigins
-	srv, err := api.New(apiCfg, api.Deps{Pool: pool, IOMint: n.Mints.IO.String(), IOSDMint: n.Mints.IOSD.String(), Oracles: oracles,
+	srv, err := api.New(apiCfg, api.Deps{Pool: pool, Oracles: oracles,
 		Metrics: d.Registry, Log: d.Log.With("component", "api"), Mount: []func(fiber.Router){act.Register, al.Register, web.Mount}})
 	if err != nil {
 		return nil, nil, err

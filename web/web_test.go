@@ -30,7 +30,7 @@ func server(t *testing.T, mount ...func(fiber.Router)) *api.Server {
 	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	srv, err := api.New(api.DefaultConfig(), api.Deps{Pool: pool, IOMint: "11111111111111111111111111111111", IOSDMint: "11111111111111111111111111111111", Mount: mount})
+	srv, err := api.New(api.DefaultConfig(), api.Deps{Pool: pool, Mount: mount})
 	require.NoError(t, err)
 	return srv
 }

@@ -73,8 +73,6 @@ func (c *Config) Validate() error {
 type Deps struct {
 	// Pool is the indexer's database (indexer/store's schema).
 	Pool *pgxpool.Pool
-	// IOMint and IOSDMint are the network's token mints (base58), to tell a job's token.
-	IOMint, IOSDMint string
 	// Oracles are the base URLs of the oracles' public status APIs (e.g.
 	// http://127.0.0.1:8701); /v1/devices/{key} shows each one's live view. None: no live view.
 	Oracles []string

@@ -501,11 +501,9 @@ func (t tokens) name(mint string) string {
 	return mint
 }
 
-// tokens are Deps' mints, or else those of the registry's stored Config.
+// tokens are the mints of the registry's stored Config: the chain's own word, so no flag or
+// default can disagree with it (none before the Config is indexed).
 func (s *Server) tokens(ctx context.Context) (tokens, error) {
-	if s.deps.IOMint != "" || s.deps.IOSDMint != "" {
-		return tokens{s.deps.IOMint, s.deps.IOSDMint}, nil
-	}
 	c, err := s.registryConfig(ctx)
 	if err != nil || c == nil {
 		return tokens{}, err

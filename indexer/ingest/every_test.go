@@ -399,7 +399,7 @@ func checkRows(t *testing.T, e *chaintest.Env, db *pgxpool.Pool, sc scenario, r 
 }
 
 func checkAPI(t *testing.T, e *chaintest.Env, db *pgxpool.Pool, sc scenario, r rest) {
-	srv, err := api.New(api.DefaultConfig(), api.Deps{Pool: db, IOMint: e.IOMint.String(), IOSDMint: e.IOSDMint.String()})
+	srv, err := api.New(api.DefaultConfig(), api.Deps{Pool: db})
 	require.NoError(t, err)
 	get := func(path string, out any) {
 		t.Helper()

@@ -155,7 +155,7 @@ func TestKillAndRestartEqualsCleanRun(t *testing.T) {
 	api := fmt.Sprintf("127.0.0.1:%d", harness.Port(t))
 	ix = launch(t, bin, e, cleanDSN, "-api-listen", api)
 	waitFor(t, "the clean run", func() bool { return stored(t, clean) >= total })
-	checkPublicListener(t, "http://"+api, clean)
+	checkPublicListener(t, "http://"+api, clean, sc.provider)
 	ix.stop(t)
 
 	got, want := checksums(t, db), checksums(t, clean)
@@ -183,8 +183,9 @@ func database(t *testing.T) (string, *pgxpool.Pool) {
 }
 
 // checkPublicListener checks that the daemon serves, on its one public listener, the explorer
-// API over its database and, mounted beside it, the Solana Actions and the alerts' webhooks.
-func checkPublicListener(t *testing.T, base string, db *pgxpool.Pool) {
+// API over its database and, mounted beside it, the Solana Actions (on the chain's own mints:
+// p's stake is drawn from its IO account) and the alerts' webhooks.
+func checkPublicListener(t *testing.T, base string, db *pgxpool.Pool, p chaintest.Provider) {
 	get := func(path string, wantStatus int, out any) http.Header {
 		resp, err := http.Get(base + path)
 		require.NoError(t, err)
@@ -208,6 +209,15 @@ func checkPublicListener(t *testing.T, base string, db *pgxpool.Pool) {
 	h := get("/actions.json", http.StatusOK, &rules)
 	require.NotEmpty(t, rules.Rules)
 	require.Equal(t, "*", h.Get("Access-Control-Allow-Origin"))
+	resp, err := http.Post(base+"/actions/stake/"+p.Device.String()+"?amount=0.000001", "application/json",
+		strings.NewReader(`{"account":"`+p.Owner.PublicKey().String()+`"}`))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var staked struct{ Type, Transaction, Message string }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&staked))
+	require.Equal(t, http.StatusOK, resp.StatusCode, staked.Message)
+	require.Equal(t, "transaction", staked.Type)
+	require.NotEmpty(t, staked.Transaction)
 	var problem struct{ Status int }
 	get("/v1/alerts/webhooks", http.StatusBadRequest, &problem)
 	require.Equal(t, http.StatusBadRequest, problem.Status)

@@ -18,7 +18,8 @@ import (
 	onregistry "github.com/gpunet/gpunet/onchain/registry"
 )
 
-// Mints are the IO and IOSD mints (zero where a caller does not need them).
+// Mints are the IO and IOSD mints (zero where a caller does not need them, and on a chain whose
+// registry is not yet initialized).
 type Mints struct{ IO, IOSD solana.PublicKey }
 
 // Network is gpunet as deployed on one cluster: its programs, wired to each other, and a
@@ -103,9 +104,30 @@ func Open(ctx context.Context, o Options) (*Network, error) {
 	if o.WSURL != "" {
 		opts = append(opts, chain.WithWebsocket(o.WSURL))
 	}
-	n := New(chain.New(url, opts...), ids, o.Mints)
+	c := chain.New(url, opts...)
+	mints := o.Mints
+	if mints == (Mints{}) {
+		if mints, err = configuredMints(ctx, c, ids); err != nil {
+			return nil, err
+		}
+	}
+	n := New(c, ids, mints)
 	n.Cluster = cluster
 	return n, nil
+}
+
+// configuredMints are the mints the registry's Config names: every token instruction a
+// daemon builds (stake, claim, a job's mint) must use the chain's own, never a default. A
+// chain whose registry is not yet initialized has none (zero), until its Config exists.
+func configuredMints(ctx context.Context, c *chain.Client, ids IDs) (Mints, error) {
+	rc, err := onregistry.New(ids.Registry).FetchConfig(ctx, c)
+	if errors.Is(err, chain.ErrAccountNotFound) {
+		return Mints{}, nil
+	}
+	if err != nil {
+		return Mints{}, fmt.Errorf("read the registry's mints: %w", err)
+	}
+	return Mints{IO: rc.IoMint, IOSD: rc.IosdMint}, nil
 }
 
 // ErrNotConfigured means a program's Config account does not exist: nobody has initialized

@@ -39,6 +39,16 @@ func TestOpenOnTheLocalnet(t *testing.T) {
 	require.EqualError(t, err, "the registry program is not initialized on this localnet: run `gpunet localnet-init` (`make dev` does)")
 	n.Cluster = "devnet"
 	require.EqualError(t, n.NotConfigured("registry", missing), "the registry program is not initialized on devnet: its admin must initialize it first")
+	require.Equal(t, network.Mints{}, n.Mints) // none before the registry names them
+
+	// Once the registry is configured, Open takes the mints its Config names (no flag or
+	// default can disagree with the chain), and the economy's instructions use them.
+	e.InitRegistry(t, e.Keeper.PublicKey())
+	n, err = network.Open(e.Ctx, network.Options{URL: e.Node.RPCURL})
+	require.NoError(t, err)
+	require.Equal(t, network.Mints{IO: e.IOMint, IOSD: e.IOSDMint}, n.Mints)
+	require.Equal(t, e.IOMint, n.Economy.IOMint)
+	require.Equal(t, e.IOSDMint, n.Economy.IOSDMint)
 }
 
 // An RPC that refuses the connection: ErrUnreachable at the first attempt, with a hint to
