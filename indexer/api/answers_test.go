@@ -3,18 +3,23 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/gagliardetto/solana-go"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gpunet/gpunet/client/escrow"
 	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/indexer/api"
+	"github.com/gpunet/gpunet/indexer/decode"
 )
 
 // names maps the fixture's addresses back to their names.
@@ -305,5 +310,60 @@ func TestTokensFromStoredConfig(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		require.Contains(t, string(body), want, target)
+	}
+}
+
+// The price over time comes from events alone: each job's price and time from JobCreated, its
+// classes from DeviceAssigned and the devices' DeviceRegistered specs.
+func TestPriceSeries(t *testing.T) {
+	pool := fixtureDB(t)
+	event := func(name string, at time.Time, evs ...any) {
+		_, err := pool.Exec(context.Background(), `INSERT INTO transactions VALUES ($1, 200, $2, $3, NULL, '{}')`, sig(name), at, key("r1"))
+		require.NoError(t, err)
+		for p, e := range evs {
+			data, err := decode.JSON(e)
+			require.NoError(t, err)
+			program := "escrow"
+			if _, ok := e.(*registry.DeviceRegistered); ok {
+				program = "registry"
+			}
+			_, err = pool.Exec(context.Background(), `INSERT INTO events (signature, position, slot, block_time, program, name, data) VALUES ($1, $2, 200, $3, $4, $5, $6)`,
+				sig(name), p, at, program, strings.TrimPrefix(fmt.Sprintf("%T", e), "*"+program+"."), string(data))
+			require.NoError(t, err)
+		}
+	}
+	registered := func(device string, model uint32) *registry.DeviceRegistered {
+		return &registry.DeviceRegistered{Device: pk(device), Spec: registry.DeviceSpec{HardwareModel: model}}
+	}
+	created := func(job, mint string, price uint64) *escrow.JobCreated {
+		return &escrow.JobCreated{Job: pk(job), Mint: solana.MustPublicKeyFromBase58(mint), PricePerHour: price, DeviceCount: 1}
+	}
+	assigned := func(job, device string) *escrow.DeviceAssigned {
+		return &escrow.DeviceAssigned{Job: pk(job), Device: pk(device)}
+	}
+	event("reg", t0, registered("d1", registry.ModelH100), registered("d7", registry.ModelRTX4090))
+	event("p1", t0.Add(70*time.Minute), created("j1", iosdMint, 2000), assigned("j1", "d1"))
+	// a job that hired both classes counts in both
+	event("p2", t0.Add(100*time.Minute), created("j3", iosdMint, 4000), assigned("j3", "d1"), assigned("j3", "d7"))
+	event("p3", t0.Add(125*time.Minute), created("j2", ioMint, 3000), assigned("j2", "d7"))
+	// outside the window; and a device with no DeviceRegistered indexed: no class, not counted
+	event("p4", t0.Add(5*time.Hour), created("j4", iosdMint, 9000), assigned("j4", "d1"))
+	event("p5", t0.Add(10*time.Minute), created("j5", iosdMint, 9000), assigned("j5", "d9"))
+
+	c := newClient(t, pool, testConfig(), api.Deps{})
+	from, to := t0.Unix(), t0.Add(3*time.Hour).Unix()
+	for _, tc := range []struct{ query, want string }{
+		{"", fmt.Sprintf(`{"token":"iosd","step":"1h","from":%d,"to":%d,"classes":[
+			{"class":"rtx4090","points":[{"t":%d,"jobs":1,"avg_price":"4000"}]},
+			{"class":"h100","points":[{"t":%[3]d,"jobs":2,"avg_price":"3000"}]}]}`, from, to, from+3600)},
+		{"&token=io", fmt.Sprintf(`{"token":"io","step":"1h","from":%d,"to":%d,"classes":[
+			{"class":"rtx4090","points":[{"t":%d,"jobs":1,"avg_price":"3000"}]}]}`, from, to, from+7200)},
+		{"&step=1d", fmt.Sprintf(`{"token":"iosd","step":"1d","from":%d,"to":%d,"classes":[
+			{"class":"rtx4090","points":[{"t":%[1]d,"jobs":1,"avg_price":"4000"}]},
+			{"class":"h100","points":[{"t":%[1]d,"jobs":2,"avg_price":"3000"}]}]}`, from, to)},
+	} {
+		a := c.get(fmt.Sprintf("/v1/prices/series?from=%d&to=%d%s", from, to, tc.query))
+		require.Equal(t, http.StatusOK, a.status, string(a.body))
+		require.JSONEq(t, tc.want, string(a.body), tc.query)
 	}
 }

@@ -134,6 +134,11 @@ func TestBadInput(t *testing.T) {
 		{"/v1/series/io_burned?from=-1&to=3600", 400, "bad-parameter", "from"},
 		{"/v1/series/io_burned?from=0&to=3600&step=1m", 400, "bad-parameter", "step"},
 		{"/v1/series/io_burned?from=yesterday&to=3600", 400, "bad-parameter", "from"},
+		// /v1/prices/series
+		{"/v1/prices/series?from=0&to=3600&token=usd", 400, "bad-parameter", "token"},
+		{"/v1/prices/series?to=3600", 400, "bad-parameter", "from"},
+		{"/v1/prices/series?from=3600&to=3600", 400, "bad-parameter", "to"},
+		{"/v1/prices/series?from=0&to=86400000", 400, "bad-parameter", "to"},
 		// encodings and odd shapes
 		{"/v1/devices/%ZZ", 400, "bad-parameter", "key"},
 		{"/v1/devices/%00", 400, "bad-parameter", "key"},

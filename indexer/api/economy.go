@@ -611,18 +611,27 @@ type Point struct {
 	Value Amount `json:"value"`
 }
 
-func (s *Server) series(c *fiber.Ctx, in input) (any, error) {
-	m := seriesMetrics[in.str("metric")]
-	step := int64(3600)
+// buckets reads a series' window: from (rounded down to the step), to and the step, in seconds.
+func buckets(in input) (from, to, step int64, err error) {
+	step = 3600
 	if in.str("step") == "1d" {
 		step = 86400
 	}
-	from, to := in.int("from")/step*step, in.int("to")
+	from, to = in.int("from")/step*step, in.int("to")
 	if to <= from {
-		return nil, badParam("to", "must be after from")
+		return 0, 0, 0, badParam("to", "must be after from")
 	}
 	if n := (to - from + step - 1) / step; n > maxBuckets {
-		return nil, badParam("to", fmt.Sprintf("%d buckets asked; at most %d", n, maxBuckets))
+		return 0, 0, 0, badParam("to", fmt.Sprintf("%d buckets asked; at most %d", n, maxBuckets))
+	}
+	return from, to, step, nil
+}
+
+func (s *Server) series(c *fiber.Ctx, in input) (any, error) {
+	m := seriesMetrics[in.str("metric")]
+	from, to, step, err := buckets(in)
+	if err != nil {
+		return nil, err
 	}
 	value := "count(*)::numeric"
 	if m.field != "" {
@@ -649,6 +658,77 @@ func (s *Server) series(c *fiber.Ctx, in input) (any, error) {
 			p.Value = v
 		}
 		out.Points = append(out.Points, p)
+	}
+	return out, nil
+}
+
+// PriceSeries is the market price over time: what the jobs created in each bucket pay per
+// device-hour, per hardware class, in one token.
+type PriceSeries struct {
+	Token   string        `json:"token"`
+	Step    string        `json:"step"`
+	From    int64         `json:"from"`
+	To      int64         `json:"to"`
+	Classes []ClassPrices `json:"classes"`
+}
+
+// ClassPrices are one class's buckets that had jobs (a bucket without jobs has no price).
+type ClassPrices struct {
+	Class  string       `json:"class"`
+	Points []PricePoint `json:"points"`
+}
+
+// PricePoint is one bucket of a class: how many jobs hired the class and their average price.
+type PricePoint struct {
+	T        int64  `json:"t" doc:"bucket start, unix seconds"`
+	Jobs     int64  `json:"jobs"`
+	AvgPrice Amount `json:"avg_price" doc:"the jobs' average price per device-hour, in base units of the token"`
+}
+
+// priceSeries reads the price from events only, so closed jobs and deregistered devices still
+// count: a job's price and time from JobCreated, its classes from DeviceAssigned and each
+// device's DeviceRegistered spec (a job that hired two classes counts in both).
+func (s *Server) priceSeries(c *fiber.Ctx, in input) (any, error) {
+	from, to, step, err := buckets(in)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	tk, err := s.tokens(ctx)
+	if err != nil {
+		return nil, err
+	}
+	mint := tk.iosd
+	if in.str("token") == "io" {
+		mint = tk.io
+	}
+	out := PriceSeries{Token: in.str("token"), Step: in.str("step"), From: from, To: to, Classes: []ClassPrices{}}
+	rows, err := s.deps.Pool.Query(ctx, `WITH created AS (
+			SELECT job, (data->>'pricePerHour')::numeric AS price, (floor(extract(epoch FROM block_time) / $1) * $1)::bigint AS b
+			FROM events WHERE program = 'escrow' AND name = 'JobCreated' AND block_time >= to_timestamp($2) AND block_time < to_timestamp($3)
+				AND data->>'mint' = $4),
+		classes AS (
+			SELECT DISTINCT a.job, (r.data->'spec'->>'hardwareModel')::bigint AS model
+			FROM events a JOIN events r ON r.program = 'registry' AND r.name = 'DeviceRegistered' AND r.device = a.device
+			WHERE a.program = 'escrow' AND a.name = 'DeviceAssigned' AND a.job IN (SELECT job FROM created))
+		SELECT c.model, j.b, count(*), (sum(j.price) / count(*))::numeric(20, 0)::text
+		FROM created j JOIN classes c USING (job) GROUP BY 1, 2 ORDER BY 1, 2`, step, from, to, mint)
+	if err != nil {
+		return nil, err
+	}
+	var model, b, n int64
+	var avg Amount
+	if _, err := pgx.ForEachRow(rows, []any{&model, &b, &n, &avg}, func() error {
+		class := scheduler.ClassName(uint32(model))
+		if k := len(out.Classes); k == 0 || out.Classes[k-1].Class != class {
+			out.Classes = append(out.Classes, ClassPrices{Class: class, Points: []PricePoint{}})
+		}
+		cp := &out.Classes[len(out.Classes)-1]
+		cp.Points = append(cp.Points, PricePoint{T: b, Jobs: n, AvgPrice: avg})
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -56,6 +56,11 @@ func intParam(name, what string, lo, hi int64) Param {
 func (s *Server) table() []*route {
 	page := []Param{limitParam(), cursorParam()}
 	with := func(ps ...Param) []Param { return append(append([]Param{}, ps...), page...) }
+	window := []Param{ // a series' buckets
+		{Name: "from", In: "query", Required: true, Description: "start, unix seconds (rounded down to the step)", Schema: Schema{"type": "integer", "minimum": 0, "maximum": int64(1) << 40}},
+		{Name: "to", In: "query", Required: true, Description: "end, unix seconds (exclusive)", Schema: Schema{"type": "integer", "minimum": 1, "maximum": int64(1) << 40}},
+		{Name: "step", In: "query", Description: "bucket", Default: "1h", Schema: enum([]string{"1h", "1d"})},
+	}
 	return []*route{
 		{path: "/healthz", id: "health", summary: "Liveness: the database answers", out: Health{}, handle: s.health},
 		{path: "/metrics", id: "metrics", summary: "Prometheus metrics (gpunet_indexer_api_*)", text: "text/plain; version=0.0.4; charset=utf-8", handle: s.metricsText},
@@ -108,11 +113,11 @@ func (s *Server) table() []*route {
 			params: with(keyParam("fee_payer", "query", "the fee payer"), enumParam("program", "a program the transaction ran", []string{"registry", "escrow", "economy"})),
 			handle: s.listTransactions},
 		{path: "/v1/series/{metric}", id: "series", cache: true, summary: "A flow over time, in buckets (from events)", out: Series{}, maxAge: 60,
-			params: []Param{
-				{Name: "metric", In: "path", Required: true, Description: "what is summed or counted", Schema: enum(seriesNames())},
-				{Name: "from", In: "query", Required: true, Description: "start, unix seconds (rounded down to the step)", Schema: Schema{"type": "integer", "minimum": 0, "maximum": int64(1) << 40}},
-				{Name: "to", In: "query", Required: true, Description: "end, unix seconds (exclusive)", Schema: Schema{"type": "integer", "minimum": 1, "maximum": int64(1) << 40}},
-				{Name: "step", In: "query", Description: "bucket", Default: "1h", Schema: enum([]string{"1h", "1d"})},
-			}, handle: s.series},
+			params: append([]Param{{Name: "metric", In: "path", Required: true, Description: "what is summed or counted", Schema: enum(seriesNames())}}, window...),
+			handle: s.series},
+		{path: "/v1/prices/series", id: "priceSeries", cache: true, summary: "The market price over time: what new jobs pay per device-hour, per class (from events)",
+			out: PriceSeries{}, maxAge: 60,
+			params: append([]Param{{Name: "token", In: "query", Description: "the jobs' token", Default: "iosd", Schema: enum([]string{"iosd", "io"})}}, window...),
+			handle: s.priceSeries},
 	}
 }

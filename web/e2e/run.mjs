@@ -203,6 +203,14 @@ await check("home: figures equal the API's; time to first render", async () => {
   };
   eq(await page.getByTestId("io-emitted").innerText(), `${tokens(st.supply.io_emitted, 8)} IO`, "IO emitted");
   eq(await page.getByTestId("iosd-minted").innerText(), `${tokens(st.supply.iosd_minted, 6)} IOSD`, "IOSD minted");
+  // the price chart's series is the API's: the job rented above is its latest h100 point
+  const to = Math.ceil(Date.now() / 3600000) * 3600;
+  const ps = await api(`/v1/prices/series?token=iosd&step=1h&from=${to - 168 * 3600}&to=${to}`);
+  const h100 = ps.classes.find((c) => c.class === "h100");
+  if (!h100) throw new Error(`no h100 price after the rent: ${JSON.stringify(ps)}`);
+  const shown = page.getByTestId("price-latest-h100");
+  await shown.waitFor({ timeout: 20000 });
+  eq(await shown.innerText(), `${tokens(h100.points[h100.points.length - 1].avg_price, 6)} IOSD/h`, "h100 price");
 });
 await check("home on a phone (390 px): no horizontal overflow", async () => {
   await page.setViewportSize({ width: 390, height: 844 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatAgo, formatBps, formatCount, formatDuration, formatSI, formatTime, formatToken, formatUnits, IO, IOSD, parseUnits, shortKey } from "../src/lib/format";
-import { dense, window } from "../src/lib/series";
+import { dense, priceLines, window } from "../src/lib/series";
 
 describe("formatUnits", () => {
   it("writes base units as tokens, rounded half away from zero, trailing zeros dropped", () => {
@@ -85,5 +85,17 @@ describe("series", () => {
     const d = dense({ metric: "io_burned", step: "1h", from: w.from, to: w.to, points: [{ t: w.from + 3600, value: "250000000" }] }, 8);
     expect(d.x).toEqual([w.from, w.from + 3600, w.from + 7200]);
     expect(d.y).toEqual([0, 2.5, 0]);
+  });
+  it("prices: a bucket without jobs is a gap, not a price of 0", () => {
+    const w = window("1h", 3, Date.parse("2026-01-01T10:30:00Z"));
+    const p = priceLines(
+      { token: "iosd", step: "1h", from: w.from, to: w.to, classes: [{ class: "h100", points: [{ t: w.from + 7200, jobs: 2, avg_price: "2500000" }] }, { class: "rtx4090", points: [] }] },
+      6,
+    );
+    expect(p.x).toEqual([w.from, w.from + 3600, w.from + 7200]);
+    expect(p.lines).toEqual([
+      { label: "h100", values: [null, null, 2.5] },
+      { label: "rtx4090", values: [null, null, null] },
+    ]);
   });
 });

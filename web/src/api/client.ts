@@ -21,6 +21,7 @@ export type Economy = Ok<"economy">;
 export type Quote = Ok<"quote">;
 export type TransactionPage = Ok<"listTransactions">;
 export type Series = Ok<"series">;
+export type PriceSeries = Ok<"priceSeries">;
 export type Event = DeviceDetail["events"][number];
 export type SeriesMetric = operations["series"]["parameters"]["path"]["metric"];
 export type DeviceQuery = NonNullable<operations["listDevices"]["parameters"]["query"]>;
@@ -100,4 +101,6 @@ export const api = {
   transactions: (q: Query, s?: AbortSignal) => get<TransactionPage>("/v1/transactions", q, s),
   series: (metric: SeriesMetric, from: number, to: number, step: "1h" | "1d", s?: AbortSignal) =>
     get<Series>(`/v1/series/${metric}`, { from, to, step }, s),
+  priceSeries: (token: "iosd" | "io", from: number, to: number, step: "1h" | "1d", s?: AbortSignal) =>
+    get<PriceSeries>("/v1/prices/series", { token, from, to, step }, s),
 };

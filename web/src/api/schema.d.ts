@@ -191,6 +191,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/prices/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The market price over time: what new jobs pay per device-hour, per class (from events) */
+        get: operations["priceSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/providers/{owner}": {
         parameters: {
             query?: never;
@@ -1122,6 +1139,75 @@ export interface operations {
                             price: string;
                             publish_time: number;
                         }[];
+                    };
+                };
+            };
+            /** @description Not Modified: the answer still has the ETag given in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request was refused (RFC 9457 problem details) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The explorer cannot answer now (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    priceSeries: {
+        parameters: {
+            query: {
+                /** @description the jobs' token */
+                token?: "iosd" | "io";
+                /** @description start, unix seconds (rounded down to the step) */
+                from: number;
+                /** @description end, unix seconds (exclusive) */
+                to: number;
+                /** @description bucket */
+                step?: "1h" | "1d";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        classes: {
+                            class: string;
+                            points: {
+                                /** @description the jobs' average price per device-hour, in base units of the token */
+                                avg_price: string;
+                                jobs: number;
+                                /** @description bucket start, unix seconds */
+                                t: number;
+                            }[];
+                        }[];
+                        from: number;
+                        step: string;
+                        to: number;
+                        token: string;
                     };
                 };
             };

@@ -7,6 +7,8 @@ export interface Line {
   label: string;
   values: (number | null)[];
   color?: string;
+  /** joins the points across empty (null) buckets instead of breaking the line */
+  spanGaps?: boolean;
 }
 
 const palette = ["#2f7d5b", "#c2572f", "#3b6fd1", "#a64bbf", "#b8901f", "#1f9aa8"];
@@ -37,6 +39,8 @@ export function Chart({ x, lines, label, height = 220, bars, format }: { x: numb
           stroke: l.color ?? palette[i % palette.length],
           fill: bars ? (l.color ?? palette[i % palette.length]) + "aa" : undefined,
           width: 2,
+          spanGaps: l.spanGaps,
+          points: l.spanGaps ? { show: true, size: 6 } : undefined,
           paths: bars ? uPlot.paths.bars!({ size: [0.8, 40] }) : undefined,
           value: format ? (_u: uPlot, v: number | null) => (v === null ? "—" : format(v)) : undefined,
         })),

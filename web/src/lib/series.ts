@@ -1,4 +1,4 @@
-import type { Series } from "../api/client";
+import type { PriceSeries, Series } from "../api/client";
 
 /** window is [from, to) in unix seconds: the last `buckets` whole steps up to now. */
 export function window(step: "1h" | "1d", buckets: number, nowMs = Date.now()): { from: number; to: number } {
@@ -23,4 +23,20 @@ export function dense(series: Series, decimals = 0): { x: number[]; y: number[] 
     y.push(v === undefined ? 0 : Number(BigInt(v)) / scale);
   }
   return { x, y };
+}
+
+/**
+ * priceLines puts each class's average job price on every bucket of the window, in tokens per
+ * device-hour; a bucket in which no job hired the class is null (a gap, not a price of 0).
+ */
+export function priceLines(series: PriceSeries, decimals: number): { x: number[]; lines: { label: string; values: (number | null)[] }[] } {
+  const s = series.step === "1d" ? 86400 : 3600;
+  const x: number[] = [];
+  for (let t = Math.floor(series.from / s) * s; t < series.to; t += s) x.push(t);
+  const scale = 10 ** decimals;
+  const lines = series.classes.map((c) => {
+    const by = new Map(c.points.map((p) => [p.t, p.avg_price]));
+    return { label: c.class, values: x.map((t) => (by.has(t) ? Number(BigInt(by.get(t)!)) / scale : null)) };
+  });
+  return { x, lines };
 }

@@ -3,8 +3,8 @@ import { api, type SeriesMetric } from "../api/client";
 import { useApi } from "../api/hooks";
 import { Chart } from "../components/Chart";
 import { Async, Card, Figure, TransactionsTable } from "../components/ui";
-import { formatCount, formatSI, formatToken, formatUnits, IO, IOSD } from "../lib/format";
-import { dense, window } from "../lib/series";
+import { formatCount, formatSI, formatTime, formatToken, formatUnits, IO, IOSD } from "../lib/format";
+import { dense, priceLines, window } from "../lib/series";
 
 function SeriesChart({ metrics, step, buckets, decimals, label, bars }: { metrics: { m: SeriesMetric; label: string }[]; step: "1h" | "1d"; buckets: number; decimals: number; label: string; bars?: boolean }) {
   const w = useMemo(() => window(step, buckets), [step, buckets]);
@@ -14,6 +14,39 @@ function SeriesChart({ metrics, step, buckets, decimals, label, bars }: { metric
       {(all) => {
         const d = all.map((s) => dense(s, decimals));
         return <Chart label={label} x={d[0].x} bars={bars} lines={metrics.map((m, i) => ({ label: m.label, values: d[i].y }))} format={(v) => formatSI(v)} />;
+      }}
+    </Async>
+  );
+}
+
+/**
+ * PriceChart is the market price over time: what the jobs created in each hour paid per
+ * device-hour, one line per class, with each class's latest price written out below.
+ */
+function PriceChart({ hours }: { hours: number }) {
+  const w = useMemo(() => window("1h", hours), [hours]);
+  const loaded = useApi((s) => api.priceSeries("iosd", w.from, w.to, "1h", s), [w.from]);
+  const label = "average job price per device-hour by GPU class (IOSD)";
+  return (
+    <Async loaded={loaded} what={label}>
+      {(ps) => {
+        if (ps.classes.length === 0) return <p className="hint">No job paid in IOSD in the last {hours} hours.</p>;
+        const { x, lines } = priceLines(ps, IOSD.decimals);
+        return (
+          <>
+            <Chart label={label} x={x} lines={lines.map((l) => ({ ...l, spanGaps: true }))} format={(v) => v.toFixed(2)} />
+            <ul className="hint">
+              {ps.classes.map((c) => {
+                const last = c.points[c.points.length - 1];
+                return (
+                  <li key={c.class}>
+                    {c.class}: <span data-testid={`price-latest-${c.class}`}>{formatToken(last.avg_price, IOSD, 2)}/h</span> ({formatCount(last.jobs)} {last.jobs === 1 ? "job" : "jobs"}, hour of {formatTime(last.t)})
+                  </li>
+                );
+              })}
+            </ul>
+          </>
+        );
       }}
     </Async>
   );
@@ -108,6 +141,9 @@ export function Overview() {
           </>
         )}
       </Async>
+      <Card title="Market price per GPU-hour by class (7 days)">
+        <PriceChart hours={168} />
+      </Card>
       <div className="grid2">
         <Card title="IO emitted, burned and redeemed per day (30 days)">
           <SeriesChart metrics={ioFlows} step="1d" buckets={30} decimals={IO.decimals} label="IO emitted, burned and redeemed per day" />
