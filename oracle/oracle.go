@@ -135,7 +135,12 @@ func (c *Config) Validate() error {
 
 // Run is the daemon: it loads the config from args (and the environment), opens the network,
 // the database (migrated) and the API listener, and serves until ctx ends or SIGINT/SIGTERM.
+// -h, -help or --help prints the keys.
 func Run(ctx context.Context, args []string, logs io.Writer) error {
+	if daemon.WantsHelp(args) {
+		cfg := DefaultConfig()
+		return daemon.Usage(logs, "oracle", "verifies workers (heartbeats, challenges, usage) and puts signed proofs, usage, prices and rewards on-chain; serves the workers' API and the job relay.", &cfg)
+	}
 	cfg := DefaultConfig()
 	d, err := daemon.New("oracle", args, &cfg, logs)
 	if err != nil {

@@ -177,3 +177,16 @@ func openDB(t *testing.T, dsn string) *pgxpool.Pool {
 	t.Cleanup(pool.Close)
 	return pool
 }
+
+// --help lists every key with its default and starts nothing (no keypair, no chain).
+func TestHelp(t *testing.T) {
+	for _, arg := range []string{"--help", "-help", "-h"} {
+		var out harness.Buffer
+		require.NoError(t, oracle.Run(context.Background(), []string{"-keypair", "/nonexistent", arg}, &out))
+		for _, line := range []string{"Usage: gpunet-oracle ", "  -keypair ", "  -database-url ", "  -api-listen ", "(default 127.0.0.1:8480)",
+			"  -prove-every ", "(default 5s)", "  -challenge-classes ", "GPUNET_ORACLE_<KEY>"} {
+			require.Contains(t, out.String(), line, arg)
+		}
+		require.NotContains(t, out.String(), "(default )")
+	}
+}

@@ -178,6 +178,31 @@ func TestJobRelay(t *testing.T) {
 		require.Equal(t, token, got)
 	})
 
+	t.Run("a browser on another origin may publish the spec and read the board", func(t *testing.T) {
+		const origin = "http://127.0.0.1:8880" // the web app, served by the indexer
+		preflight, err := http.NewRequest(http.MethodOptions, o.url+specPath, nil)
+		require.NoError(t, err)
+		preflight.Header.Set("Origin", origin)
+		preflight.Header.Set("Access-Control-Request-Method", http.MethodPut)
+		preflight.Header.Set("Access-Control-Request-Headers", "content-type,x-gpunet-key,x-gpunet-signature")
+		resp, err := http.DefaultClient.Do(preflight)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusNoContent, resp.StatusCode)
+		require.Equal(t, "*", resp.Header.Get("Access-Control-Allow-Origin"))
+		require.Equal(t, "GET,HEAD,PUT,OPTIONS", resp.Header.Get("Access-Control-Allow-Methods"))
+		require.Equal(t, "Content-Type,X-Gpunet-Key,X-Gpunet-Signature", resp.Header.Get("Access-Control-Allow-Headers"))
+		board, err := http.NewRequest(http.MethodGet, o.url+wire.JobsPath+job.String(), nil)
+		require.NoError(t, err)
+		board.Header.Set("Origin", origin)
+		resp, err = http.DefaultClient.Do(board)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Equal(t, "*", resp.Header.Get("Access-Control-Allow-Origin"))
+		require.Equal(t, "X-Gpunet-Key,X-Gpunet-Signature,Retry-After", resp.Header.Get("Access-Control-Expose-Headers"))
+	})
+
 	t.Run("a lying relay is caught; a withholding one outdone", func(t *testing.T) {
 		req, err := http.NewRequest(http.MethodGet, o.url+wire.JobsPath+job.String(), nil)
 		require.NoError(t, err)

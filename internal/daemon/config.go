@@ -297,7 +297,11 @@ variables, which override the file.
 `, name, what, name, EnvName(name, "<KEY>"))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, e := range Entries(cfg) {
-		fmt.Fprintf(tw, "  -%s\t%s (default %v)\n", e.Key, e.Usage, e.Value)
+		if v := fmt.Sprint(e.Value); v != "" {
+			fmt.Fprintf(tw, "  -%s\t%s (default %s)\n", e.Key, e.Usage, v)
+		} else {
+			fmt.Fprintf(tw, "  -%s\t%s\n", e.Key, e.Usage) // no default: the usage says what is taken
+		}
 	}
 	return tw.Flush()
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gagliardetto/solana-go"
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gpunet/gpunet/client/registry"
@@ -85,6 +86,12 @@ func New(cfg Config, key wire.Signer, reg Registry, st *store.Store, results *pr
 		DisableStartupMessage: true,
 		ErrorHandler:          s.fail,
 	})
+	// Browsers (the web app's cloud console) publish a job's spec and read its board from
+	// another origin. Every request is authenticated by its signature, never by a cookie, so
+	// any origin may; the answer's signature headers are exposed for clients to verify.
+	s.app.Use(cors.New(cors.Config{AllowOrigins: "*", AllowMethods: "GET,HEAD,PUT,OPTIONS",
+		AllowHeaders:  "Content-Type, " + wire.KeyHeader + ", " + wire.SignatureHeader,
+		ExposeHeaders: wire.KeyHeader + ", " + wire.SignatureHeader + ", Retry-After", MaxAge: 600}))
 	s.app.Use(bodyLimit(cfg.MaxBody))
 	s.app.Post(wire.HeartbeatPath, s.heartbeat)
 	s.app.Get(wire.StatusPath+":device", s.status)
