@@ -4,6 +4,7 @@ package e2e_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"net"
@@ -26,6 +27,7 @@ import (
 	"github.com/gpunet/gpunet/internal/harness"
 	"github.com/gpunet/gpunet/internal/jobrelay"
 	"github.com/gpunet/gpunet/internal/jobsecret"
+	"github.com/gpunet/gpunet/internal/keyfile"
 	"github.com/gpunet/gpunet/internal/pg"
 	"github.com/gpunet/gpunet/internal/pg/pgtest"
 	"github.com/gpunet/gpunet/internal/protocol"
@@ -34,6 +36,37 @@ import (
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// startRelay runs a gpunet-oracle for its job relay and returns its API's base URL. Its key is
+// in no oracle set, so its votes, rewards and prices are refused and change nothing the test
+// checks; the relay serves whatever oracle runs it.
+func startRelay(t *testing.T, bin string, e *chaintest.Env) string {
+	keyPath := filepath.Join(t.TempDir(), "relay-oracle.json")
+	require.NoError(t, keyfile.Save(keyPath, solana.NewWallet().PrivateKey))
+	name, err := pgtest.Server().NewDatabase(context.Background())
+	require.NoError(t, err)
+	health, api := net.JoinHostPort("127.0.0.1", strconv.Itoa(harness.Port(t))), net.JoinHostPort("127.0.0.1", strconv.Itoa(harness.Port(t)))
+	var logs harness.Buffer
+	cmd := exec.Command(bin, "-listen", health, "-api-listen", api, "-url", e.Node.RPCURL, "-ws-url", e.Node.WSURL, "-keypair", keyPath,
+		"-database-url", pgtest.Server().DSN(name), "-challenge-classes", "", "-prove-every", "1h", "-reward-every", "1h", "-log-level", "warn")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("gpunet-oracle's log:\n%s", logs.String())
+		}
+	})
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + health + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusOK
+	}, 30*time.Second, 50*time.Millisecond, "gpunet-oracle does not answer: %s", &logs)
+	return "http://" + api
+}
 
 const chromium = "/usr/bin/chromium"
 
@@ -49,7 +82,8 @@ type Config struct {
 	OwnerAddr string `json:"owner"`
 	Renter    string `json:"renter"`
 	Sig       string `json:"sig"`
-	Hook      string `json:"hook"` // a webhook URL the dashboard registers
+	Hook      string `json:"hook"`   // a webhook URL the dashboard registers
+	Oracle    string `json:"oracle"` // a gpunet-oracle's API: the cloud console publishes the job's spec to its relay
 }
 
 func ints(k solana.PrivateKey) []int {
@@ -109,11 +143,14 @@ func TestBrowser(t *testing.T) {
 
 	// The indexer as make dev runs it: gpunet-indexer built with the app embedded, ingesting at
 	// confirmed commitment, the API, the webhooks and the app on one listener.
-	bin := filepath.Join(t.TempDir(), "gpunet-indexer")
-	build := exec.Command("go", "build", "-tags", "webapp", "-o", bin, "github.com/gpunet/gpunet/cmd/gpunet-indexer")
+	bins := t.TempDir()
+	bin := filepath.Join(bins, "gpunet-indexer")
+	build := exec.Command("go", "build", "-tags", "webapp", "-o", bins+string(filepath.Separator),
+		"github.com/gpunet/gpunet/cmd/gpunet-indexer", "github.com/gpunet/gpunet/cmd/gpunet-oracle")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "%s", out)
+	oracle := startRelay(t, filepath.Join(bins, "gpunet-oracle"), e)
 	dbName, err := pgtest.Server().NewDatabase(context.Background())
 	require.NoError(t, err)
 	dsn := pgtest.Server().DSN(dbName)
@@ -170,7 +207,7 @@ func TestBrowser(t *testing.T) {
 	require.NoError(t, os.MkdirAll(artifacts, 0o755))
 	conf := Config{URL: url, RPC: e.Node.RPCURL, Out: artifacts, OwnerKey: ints(p.Owner), RenterKey: ints(renter),
 		Device: p.Device.String(), OwnerAddr: p.Owner.PublicKey().String(), Renter: renter.PublicKey().String(), Sig: txs.Items[0].Signature,
-		Hook: url + "/hooks/provider"}
+		Hook: url + "/hooks/provider", Oracle: oracle}
 	b, err := json.Marshal(conf)
 	require.NoError(t, err)
 	confPath := filepath.Join(t.TempDir(), "e2e.json")
@@ -202,6 +239,13 @@ func TestBrowser(t *testing.T) {
 	_, hash, err := jobrelay.SpecBody(wire.JobSpec{Job: jobAddr, Class: "h100", Count: 2, Hours: 1, RenterKey: jk.Public()})
 	require.NoError(t, err)
 	require.Equal(t, hash, [32]byte(j.RequirementsHash))
+	// and the page published that spec, signed by the renter's wallet, to the oracle's relay
+	// on another origin (CORS): the board holds its exact bytes
+	var board wire.JobBoard
+	require.Equal(t, 200, getJSON(t, oracle+wire.JobsPath+jobAddr.String(), &board))
+	require.NotNil(t, board.Spec)
+	require.Equal(t, renter.PublicKey(), board.Spec.Signer)
+	require.Equal(t, hash, sha256.Sum256(board.Spec.Body))
 	require.Equal(t, int64(7200), j.DurationSecs)
 	require.Equal(t, 2_010*chaintest.IO, e.Device(t, p).Stake)
 	rec, err := e.Economy.FetchRewards(e.Ctx, e.Client, p.Device)

@@ -71,8 +71,8 @@ const outcome = async (testid) => {
   if (await bad.count()) throw new Error(await bad.innerText());
 };
 
-await check("cloud: rent 2 h100 with the localnet wallet", async () => {
-  await connect("/cloud", conf.renter_key);
+await check("cloud: rent 2 h100 with the localnet wallet; the spec goes to the oracle's relay", async () => {
+  await connect(`/cloud?oracle=${encodeURIComponent(conf.oracle)}`, conf.renter_key);
   await page.getByTestId("rent-count").fill("2");
   await page.getByTestId("rent-hours").fill("1");
   await page.getByTestId("rent-max").fill("5");
@@ -82,6 +82,7 @@ await check("cloud: rent 2 h100 with the localnet wallet", async () => {
   const bad = page.getByTestId("rent-error");
   await Promise.race([ok.waitFor({ timeout: 60000 }), bad.waitFor({ timeout: 60000 })]);
   if (await bad.count()) throw new Error(await bad.innerText());
+  eq(await page.getByTestId("relay").innerText(), `spec published to ${conf.oracle}.`, "the relay's answer"); // a PUT across origins
   await page.getByTestId("job-state").waitFor({ timeout: 30000 }); // on the explorer
   await page.screenshot({ path: join(conf.out, "cloud-rented-light.png"), fullPage: true });
 });

@@ -181,7 +181,7 @@ function Rent({ me }: { me: string }) {
             <p className="ok-text">
               Job <JobLink k={result.job} full /> is funded and its devices proposed (<TxLink k={result.sig} />).
             </p>
-            <p className="hint">{result.relay}</p>
+            <p className="hint" data-testid="relay">{result.relay.trim()}</p>
           </div>
         )}
       </Card>
