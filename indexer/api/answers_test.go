@@ -367,3 +367,19 @@ func TestPriceSeries(t *testing.T) {
 		require.JSONEq(t, tc.want, string(a.body), tc.query)
 	}
 }
+
+// /v1/oracles names the oracles the indexer asks, for clients to find the job relays.
+func TestOracles(t *testing.T) {
+	pool := fixtureDB(t)
+	for _, tc := range []struct {
+		oracles []string
+		want    string
+	}{
+		{nil, `{"urls":[]}`},
+		{[]string{"http://127.0.0.1:8701", "https://oracle.example"}, `{"urls":["http://127.0.0.1:8701","https://oracle.example"]}`},
+	} {
+		a := newClient(t, pool, testConfig(), api.Deps{Oracles: tc.oracles}).get("/v1/oracles")
+		require.Equal(t, http.StatusOK, a.status)
+		require.JSONEq(t, tc.want, string(a.body))
+	}
+}

@@ -579,3 +579,13 @@ func (s *Server) oracleView(ctx context.Context, base, deviceKey string, oracles
 	}
 	return v
 }
+
+// Oracles are the base URLs of the oracles' public APIs the indexer was configured with, so
+// that a client (the web app's cloud console) finds the job relays without being told.
+type Oracles struct {
+	URLs []string `json:"urls"`
+}
+
+func (s *Server) oracles(*fiber.Ctx, input) (any, error) {
+	return Oracles{URLs: append([]string{}, s.deps.Oracles...)}, nil
+}

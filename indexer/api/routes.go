@@ -93,6 +93,8 @@ func (s *Server) table() []*route {
 		{path: "/v1/rewards", id: "listRewards", cache: true, summary: "Rewards claimed, newest first", out: Page[Reward]{}, maxAge: 5,
 			params: with(keyParam("device", "query", "the Device account")), handle: s.listRewards},
 		{path: "/v1/supply", id: "supply", cache: true, summary: "IO and IOSD minted, burned and emitted", out: Supply{}, maxAge: 5, handle: s.supply},
+		{path: "/v1/oracles", id: "oracles", summary: "The oracles' public APIs this indexer asks: their job relays and live views",
+			out: Oracles{}, maxAge: 60, handle: s.oracles},
 		{path: "/v1/prices", id: "prices", summary: "Asks and recent job prices per class; the oracles' IO price", out: Prices{}, maxAge: 5, handle: s.prices},
 		{path: "/v1/economy", id: "economy", summary: "The usable price, its band, each circuit breaker's room, the emission schedule",
 			out: Economy{}, maxAge: 5, handle: s.economy},

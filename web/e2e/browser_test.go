@@ -83,7 +83,7 @@ type Config struct {
 	Renter    string `json:"renter"`
 	Sig       string `json:"sig"`
 	Hook      string `json:"hook"`   // a webhook URL the dashboard registers
-	Oracle    string `json:"oracle"` // a gpunet-oracle's API: the cloud console publishes the job's spec to its relay
+	Oracle    string `json:"oracle"` // the gpunet-oracle the indexer names (/v1/oracles): the cloud console publishes the job's spec to its relay
 }
 
 func ints(k solana.PrivateKey) []int {
@@ -160,7 +160,7 @@ func TestBrowser(t *testing.T) {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(harness.Port(t)))
 	var logs harness.Buffer
 	indexer := exec.Command(bin, "-listen", "127.0.0.1:0", "-api-listen", addr, "-url", e.Node.RPCURL, "-ws-url", e.Node.WSURL,
-		"-database-url", dsn, "-commitment", "confirmed", "-alerts-allow-private", "-log-level", "warn")
+		"-database-url", dsn, "-commitment", "confirmed", "-oracles", oracle, "-alerts-allow-private", "-log-level", "warn")
 	indexer.Stdout, indexer.Stderr = &logs, &logs
 	require.NoError(t, indexer.Start())
 	t.Cleanup(func() {

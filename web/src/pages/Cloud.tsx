@@ -8,7 +8,7 @@ import { useWallet } from "../wallet/context";
 import { ActionButton, RequireWallet, useNetwork } from "../wallet/Action";
 import { send } from "../wallet/send";
 import { cancelJob, jobSpecBody, nextJobId, rent, sha256, topUp } from "../wallet/tx";
-import { oracleUrls, publishSpec, readCluster, type Cluster } from "../wallet/relay";
+import { publishSpec, readCluster, relayUrls, type Cluster } from "../wallet/relay";
 import { jobKey, openToken } from "../wallet/jobkey";
 import { classes } from "./Devices";
 
@@ -58,8 +58,8 @@ function Rent({ me }: { me: string }) {
       const sig = await send(wallet, account, r.instructions, setStatus);
 
       let relay = "";
-      const oracles = oracleUrls();
-      if (oracles.length === 0) relay = "No oracle relay configured (?oracle=<url>): publish the spec with gpunet deploy so the devices accept.";
+      const oracles = await relayUrls().catch(() => []);
+      if (oracles.length === 0) relay = "No oracle relay known (the indexer names none; add ?oracle=<url>): publish the spec with gpunet deploy so the devices accept.";
       for (const o of oracles) {
         setStatus(`publishing the spec to ${o}`);
         try {
@@ -247,25 +247,26 @@ function Progress({ job, me }: { job: string; me: string }) {
 /** ClusterInfo shows the running job's Ray cluster from the oracles' relay and opens its token with the job's key. */
 function ClusterInfo({ job }: { job: string }) {
   const { wallet, account } = useWallet();
-  const oracles = oracleUrls();
   const info = useApi(
-    async () => {
+    async (s) => {
+      const oracles = await relayUrls(s);
       for (const o of oracles) {
         const c = await readCluster(o, job).catch(() => undefined);
-        if (c) return c;
+        if (c) return { oracles, c };
       }
-      return null;
+      return { oracles, c: null };
     },
-    [job, oracles.join()],
+    [job],
     10000,
   );
   const [token, setToken] = useState<string>();
   const [error, setError] = useState<string>();
-  if (oracles.length === 0) return <p className="hint">Name the oracles' relays (?oracle=&lt;url&gt;) to see the cluster's address and open its token.</p>;
   return (
     <Async loaded={info} what="the cluster's announcement">
-      {(c: Cluster | null) =>
-        !c ? (
+      {({ oracles, c }: { oracles: string[]; c: Cluster | null }) =>
+        oracles.length === 0 ? (
+          <p className="hint">No oracle relay known (the indexer names none; add ?oracle=&lt;url&gt;) to see the cluster's address and open its token.</p>
+        ) : !c ? (
           <p className="hint">The head has not announced the cluster yet.</p>
         ) : (
           <div>

@@ -4,11 +4,20 @@
 import { getBase58Decoder } from "@solana/kit";
 import type { Wallet, WalletAccount } from "@wallet-standard/base";
 import { SolanaSignMessage, type SolanaSignMessageFeature } from "@solana/wallet-standard-features";
+import { api } from "../api/client";
 
 export const DOMAIN_REQUEST = "gpunet/worker-request/v1\u0000";
 
-/** oracleUrls are the oracles' relays the page was told of (?oracle=, comma-separated; saved). */
-export function oracleUrls(): string[] {
+/**
+ * relayUrls are the oracles' relays: those the page was told of (?oracle=, comma-separated;
+ * saved), else those the indexer asks (/v1/oracles).
+ */
+export async function relayUrls(s?: AbortSignal): Promise<string[]> {
+  const told = oracleUrls();
+  return told.length > 0 ? told : (await api.oracles(s)).urls;
+}
+
+function oracleUrls(): string[] {
   try {
     const q = new URLSearchParams(location.search).get("oracle");
     if (q) localStorage.setItem("gpunet.oracles", q);
