@@ -433,13 +433,14 @@ func checkDaemons(t *testing.T, cfg Config, n *Network) []solana.PublicKey {
 		}
 	}
 	healthy(n.Services[9])
-	checkIndexer(t, n.Services[9], devices)
+	checkIndexer(t, n.Services[9], devices, oracles)
 	return devices
 }
 
 // checkIndexer checks make dev's indexer: its explorer API soon counts the workers' devices,
-// each in probation and owned by the dev wallet, as the chain holds them.
-func checkIndexer(t *testing.T, ix Service, devices []solana.PublicKey) {
+// each in probation and owned by the dev wallet, as the chain holds them, and it names the
+// oracles (the web app publishes job specs to their relays).
+func checkIndexer(t *testing.T, ix Service, devices []solana.PublicKey, oracles []Service) {
 	t.Helper()
 	require.Equal(t, "indexer", ix.Name)
 	var page struct {
@@ -473,4 +474,14 @@ func checkIndexer(t *testing.T, ix Service, devices []solana.PublicKey) {
 		want[i] = d.String()
 	}
 	require.ElementsMatch(t, want, got)
+	// the web app's cloud console finds the oracles' relays there
+	var named struct{ URLs []string }
+	resp, err := http.Get(ix.API + "/v1/oracles")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&named))
+	require.Len(t, named.URLs, len(oracles))
+	for i, o := range oracles {
+		require.Equal(t, o.API, named.URLs[i])
+	}
 }
