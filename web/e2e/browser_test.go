@@ -46,26 +46,32 @@ func startRelay(t *testing.T, bin string, e *chaintest.Env) string {
 	name, err := pgtest.Server().NewDatabase(context.Background())
 	require.NoError(t, err)
 	health, api := net.JoinHostPort("127.0.0.1", strconv.Itoa(harness.Port(t))), net.JoinHostPort("127.0.0.1", strconv.Itoa(harness.Port(t)))
-	var logs harness.Buffer
-	cmd := exec.Command(bin, "-listen", health, "-api-listen", api, "-url", e.Node.RPCURL, "-ws-url", e.Node.WSURL, "-keypair", keyPath,
+	daemon(t, "http://"+health+"/healthz", bin, "-listen", health, "-api-listen", api, "-url", e.Node.RPCURL, "-ws-url", e.Node.WSURL, "-keypair", keyPath,
 		"-database-url", pgtest.Server().DSN(name), "-challenge-classes", "", "-prove-every", "1h", "-reward-every", "1h", "-log-level", "warn")
+	return "http://" + api
+}
+
+// daemon runs bin with args until the test ends (its log shown if the test fails) and waits
+// until health answers 200.
+func daemon(t *testing.T, health, bin string, args ...string) {
+	var logs harness.Buffer
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		if t.Failed() {
-			t.Logf("gpunet-oracle's log:\n%s", logs.String())
+			t.Logf("%s's log:\n%s", filepath.Base(bin), logs.String())
 		}
 	})
 	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + health + "/healthz")
+		resp, err := http.Get(health)
 		if err == nil {
 			resp.Body.Close()
 		}
 		return err == nil && resp.StatusCode == http.StatusOK
-	}, 30*time.Second, 50*time.Millisecond, "gpunet-oracle does not answer: %s", &logs)
-	return "http://" + api
+	}, 30*time.Second, 50*time.Millisecond, "%s does not answer: %s", filepath.Base(bin), &logs)
 }
 
 const chromium = "/usr/bin/chromium"
@@ -158,26 +164,9 @@ func TestBrowser(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(db.Close)
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(harness.Port(t)))
-	var logs harness.Buffer
-	indexer := exec.Command(bin, "-listen", "127.0.0.1:0", "-api-listen", addr, "-url", e.Node.RPCURL, "-ws-url", e.Node.WSURL,
-		"-database-url", dsn, "-commitment", "confirmed", "-oracles", oracle, "-alerts-allow-private", "-log-level", "warn")
-	indexer.Stdout, indexer.Stderr = &logs, &logs
-	require.NoError(t, indexer.Start())
-	t.Cleanup(func() {
-		_ = indexer.Process.Kill()
-		_ = indexer.Wait()
-		if t.Failed() {
-			t.Logf("gpunet-indexer's log:\n%s", logs.String())
-		}
-	})
 	url := "http://" + addr
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(url + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == http.StatusOK
-	}, 30*time.Second, 50*time.Millisecond, "gpunet-indexer does not answer")
+	daemon(t, url+"/healthz", bin, "-listen", "127.0.0.1:0", "-api-listen", addr, "-url", e.Node.RPCURL, "-ws-url", e.Node.WSURL,
+		"-database-url", dsn, "-commitment", "confirmed", "-oracles", oracle, "-alerts-allow-private", "-log-level", "warn")
 
 	// Wait until the three devices are indexed.
 	require.Eventually(t, func() bool {
