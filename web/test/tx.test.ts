@@ -12,7 +12,7 @@ import {
 } from "@solana/kit";
 import { economy, escrow, registry } from "@gpunet/client";
 import { buildTransaction } from "../src/wallet/send";
-import { ata, askUnits, burnIoForIosd, cancelJob, claim, jobSpecBody, nextJobId, rent, setAsks, sha256, stake, topUp, ATA_PROGRAM, type Network } from "../src/wallet/tx";
+import { ata, askUnits, burnIoForIosd, cancelJob, redeemIosdForIo, claim, jobSpecBody, nextJobId, rent, setAsks, sha256, stake, topUp, ATA_PROGRAM, type Network } from "../src/wallet/tx";
 import { AccountRole } from "@solana/kit";
 import { LocalWallet } from "../src/wallet/local";
 import { errorName, chainErrorOf } from "../src/wallet/errors";
@@ -84,6 +84,12 @@ describe("transaction building", () => {
     expect(economy.getBurnIoForIosdInstructionDataDecoder().decode(b[1].data!).amount).toBe(5n);
     const { msg } = decode(buildTransaction(payer, b, lifetime));
     expect(msg.header.numSignerAccounts).toBe(1);
+    // redeeming takes the same accounts the other way: the IO account is made first
+    const r = await redeemIosdForIo(net, payer, 7n);
+    expect(r[0].accounts![3].address).toBe(net.ioMint);
+    expect(economy.getRedeemIosdForIoInstructionDataDecoder().decode(r[1].data!).amount).toBe(7n);
+    const accounts = (ix: (typeof b)[1]) => ix.accounts!.map((a) => a.address);
+    expect(accounts(r[1])).toEqual(accounts(b[1]));
   });
 
   it("rent is create_job then assign_devices with the devices as remaining accounts", async () => {

@@ -95,33 +95,29 @@ export async function claim(net: Network, payer: Address, device: Address, owner
   ];
 }
 
+/** conversion are the accounts burn_io_for_iosd and redeem_iosd_for_io both take. */
+async function conversion(net: Network, user: Address) {
+  return {
+    registryConfig: net.registryConfig,
+    user: signer(user),
+    userIo: await ata(user, net.ioMint),
+    userIosd: await ata(user, net.iosdMint),
+    ioMint: net.ioMint,
+    iosdMint: net.iosdMint,
+  };
+}
+
 export async function burnIoForIosd(net: Network, user: Address, amount: bigint): Promise<Instruction[]> {
   return [
     await createAtaIdempotent(user, user, net.iosdMint),
-    await economy.getBurnIoForIosdInstructionAsync({
-      registryConfig: net.registryConfig,
-      user: signer(user),
-      userIo: await ata(user, net.ioMint),
-      userIosd: await ata(user, net.iosdMint),
-      ioMint: net.ioMint,
-      iosdMint: net.iosdMint,
-      amount,
-    }),
+    await economy.getBurnIoForIosdInstructionAsync({ ...(await conversion(net, user)), amount }),
   ];
 }
 
 export async function redeemIosdForIo(net: Network, user: Address, amount: bigint): Promise<Instruction[]> {
   return [
     await createAtaIdempotent(user, user, net.ioMint),
-    await economy.getRedeemIosdForIoInstructionAsync({
-      registryConfig: net.registryConfig,
-      user: signer(user),
-      userIo: await ata(user, net.ioMint),
-      userIosd: await ata(user, net.iosdMint),
-      ioMint: net.ioMint,
-      iosdMint: net.iosdMint,
-      amount,
-    }),
+    await economy.getRedeemIosdForIoInstructionAsync({ ...(await conversion(net, user)), amount }),
   ];
 }
 
