@@ -17,13 +17,11 @@ import (
 
 	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/client/escrow"
-	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/indexer/actions"
 	"github.com/gpunet/gpunet/internal/candidates"
 	"github.com/gpunet/gpunet/internal/chain"
 	"github.com/gpunet/gpunet/internal/chaintest"
 	"github.com/gpunet/gpunet/internal/protocol"
-	onescrow "github.com/gpunet/gpunet/onchain/escrow"
 )
 
 const io8 = economy.IO
@@ -101,21 +99,11 @@ func (w wallet) refused(method, path string, account string, status int, reason 
 	return p
 }
 
-// setUp deploys the three programs like chaintest.InitEscrow, with an economy whose genesis is
-// 100 s back (50 two-second epochs ended), and advances 24 epochs so the provider pool pays.
+// setUp deploys the three programs for a wallet (chaintest.InitForWallets) and serves the
+// actions over them.
 func setUp(t *testing.T) (*chaintest.Env, wallet) {
 	e := chaintest.New(t)
-	prog := e.Network.Escrow
-	e.InitRegistry(t, prog.AuthorityAddress(), func(p *registry.ConfigParams) { p.VoteDeadlineSecs = chaintest.EscrowVoteDeadline })
-	ep := e.EconomyParams(t)
-	ep.GenesisTime -= 100
-	e.InitEconomy(t, prog.ID, ep)
-	treasury := e.Node.Key("treasury").PublicKey()
-	params := onescrow.DefaultParams(e.Funded(t).PublicKey(), treasury)
-	params.AcceptanceWindowSecs = 60
-	limits := onescrow.DefaultLimits()
-	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(prog.InitializeConfig(e.Admin.PublicKey(), params, limits))))
-	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.Economy.AdvanceEpoch(24))))
+	e.InitForWallets(t)
 
 	cfg := actions.DefaultConfig()
 	srv, err := actions.New(e.Network, candidates.Chain{Client: e.Client, Registry: e.Registry}, cfg)

@@ -53,6 +53,22 @@ func (e *Env) SetUpEscrow(t harness.TB, adjust ...func(*registry.ConfigParams)) 
 	return s
 }
 
+// InitForWallets deploys the three programs for tests that act as a person's wallet (the
+// Solana Actions, the web app): the registry as SetUpEscrow's, an economy whose genesis is
+// 100 s back (50 two-second epochs ended) with 24 epochs advanced so the provider pool pays
+// rewards, and the escrow's default parameters with 60 s to accept.
+func (e *Env) InitForWallets(t harness.TB) {
+	prog := e.Network.Escrow
+	e.InitRegistry(t, prog.AuthorityAddress(), func(p *registry.ConfigParams) { p.VoteDeadlineSecs = EscrowVoteDeadline })
+	ep := e.EconomyParams(t)
+	ep.GenesisTime -= 100
+	e.InitEconomy(t, prog.ID, ep)
+	params := onescrow.DefaultParams(e.Funded(t).PublicKey(), e.Node.Key("treasury").PublicKey())
+	params.AcceptanceWindowSecs = 60
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, Must(prog.InitializeConfig(e.Admin.PublicKey(), params, onescrow.DefaultLimits()))))
+	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, Must(e.Economy.AdvanceEpoch(24))))
+}
+
 // InitEscrow is SetUpEscrow with the escrow's Config initialized by the admin.
 func (e *Env) InitEscrow(t harness.TB, adjust ...func(*registry.ConfigParams)) Escrow {
 	s := e.SetUpEscrow(t, adjust...)

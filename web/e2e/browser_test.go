@@ -21,7 +21,6 @@ import (
 
 	"github.com/gpunet/gpunet/client/economy"
 	"github.com/gpunet/gpunet/client/escrow"
-	"github.com/gpunet/gpunet/client/registry"
 	"github.com/gpunet/gpunet/indexer/api"
 	"github.com/gpunet/gpunet/internal/chaintest"
 	"github.com/gpunet/gpunet/internal/harness"
@@ -32,7 +31,6 @@ import (
 	"github.com/gpunet/gpunet/internal/pg/pgtest"
 	"github.com/gpunet/gpunet/internal/protocol"
 	"github.com/gpunet/gpunet/internal/wire"
-	onescrow "github.com/gpunet/gpunet/onchain/escrow"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -124,18 +122,11 @@ func TestBrowser(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
 
-	// The chain: the three programs as indexer/actions' tests set them up, 24 epochs
-	// advanced so the provider pool pays rewards.
+	// The chain: the three programs as a wallet meets them, 24 epochs advanced so the provider
+	// pool pays rewards.
 	e := chaintest.New(t)
 	prog := e.Network.Escrow
-	e.InitRegistry(t, prog.AuthorityAddress(), func(p *registry.ConfigParams) { p.VoteDeadlineSecs = chaintest.EscrowVoteDeadline })
-	ep := e.EconomyParams(t)
-	ep.GenesisTime -= 100
-	e.InitEconomy(t, prog.ID, ep)
-	params := onescrow.DefaultParams(e.Funded(t).PublicKey(), e.Node.Key("treasury").PublicKey())
-	params.AcceptanceWindowSecs = 60
-	require.NoError(t, e.Send([]solana.PrivateKey{e.Admin}, chaintest.Must(prog.InitializeConfig(e.Admin.PublicKey(), params, onescrow.DefaultLimits()))))
-	require.NoError(t, e.Send([]solana.PrivateKey{e.Keeper}, chaintest.Must(e.Economy.AdvanceEpoch(24))))
+	e.InitForWallets(t)
 
 	a1 := e.ActiveProvider(t, e.Keeper)
 	a2 := e.ActiveProvider(t, e.Keeper)
