@@ -1,8 +1,11 @@
 import type { PriceSeries, Series } from "../api/client";
 
+/** stepSecs is a series step ("1h" or "1d") in seconds. */
+const stepSecs = (step: string) => (step === "1d" ? 86400 : 3600);
+
 /** window is [from, to) in unix seconds: the last `buckets` whole steps up to now. */
 export function window(step: "1h" | "1d", buckets: number, nowMs = Date.now()): { from: number; to: number } {
-  const s = step === "1h" ? 3600 : 86400;
+  const s = stepSecs(step);
   const to = Math.ceil(nowMs / 1000 / s) * s;
   return { from: to - buckets * s, to };
 }
@@ -12,17 +15,18 @@ export function window(step: "1h" | "1d", buckets: number, nowMs = Date.now()): 
  * buckets), in tokens (base units / 10^decimals) for plotting.
  */
 export function dense(series: Series, decimals = 0): { x: number[]; y: number[] } {
-  const s = series.step === "1d" ? 86400 : 3600;
   const by = new Map(series.points.map((p) => [p.t, p.value]));
-  const x: number[] = [];
-  const y: number[] = [];
+  const x = bucketStarts(series);
   const scale = 10 ** decimals;
-  for (let t = Math.floor(series.from / s) * s; t < series.to; t += s) {
-    x.push(t);
-    const v = by.get(t);
-    y.push(v === undefined ? 0 : Number(BigInt(v)) / scale);
-  }
-  return { x, y };
+  return { x, y: x.map((t) => (by.has(t) ? Number(BigInt(by.get(t)!)) / scale : 0)) };
+}
+
+/** bucketStarts are the starts of every bucket of a series' window, in unix seconds. */
+function bucketStarts({ step, from, to }: { step: string; from: number; to: number }): number[] {
+  const s = stepSecs(step);
+  const x: number[] = [];
+  for (let t = Math.floor(from / s) * s; t < to; t += s) x.push(t);
+  return x;
 }
 
 /**
@@ -30,9 +34,7 @@ export function dense(series: Series, decimals = 0): { x: number[]; y: number[] 
  * device-hour; a bucket in which no job hired the class is null (a gap, not a price of 0).
  */
 export function priceLines(series: PriceSeries, decimals: number): { x: number[]; lines: { label: string; values: (number | null)[] }[] } {
-  const s = series.step === "1d" ? 86400 : 3600;
-  const x: number[] = [];
-  for (let t = Math.floor(series.from / s) * s; t < series.to; t += s) x.push(t);
+  const x = bucketStarts(series);
   const scale = 10 ** decimals;
   const lines = series.classes.map((c) => {
     const by = new Map(c.points.map((p) => [p.t, p.avg_price]));
