@@ -48,9 +48,22 @@ func TestQuoteCommand(t *testing.T) {
 	require.Equal(t, 2, q.Matched)
 	require.Equal(t, []scheduler.Exclusion{{Reason: scheduler.InProbation, Count: 2}}, q.Exclusions)
 	require.Equal(t, "4 devices of class h100: 2 in probation; 2 matching, 2 wanted", q.Explanation)
-	want := []solana.PublicKey{active[0].Device, active[1].Device}
-	sort.Slice(want, func(i, j int) bool { return strings.Compare(string(want[i][:]), string(want[j][:])) < 0 })
-	require.Equal(t, want, []solana.PublicKey{q.Devices[0].Address, q.Devices[1].Address}) // equal in all but the address
+	// in the scheduler's order: they ask nothing and have the same throughput, so the higher
+	// reputation first (their proofs may fall in different windows under load), then the lower
+	// address
+	reputation := map[solana.PublicKey]uint16{}
+	want := []solana.PublicKey{}
+	for _, p := range active {
+		reputation[p.Device] = e.Device(t, p).Reputation
+		want = append(want, p.Device)
+	}
+	sort.Slice(want, func(i, j int) bool {
+		if reputation[want[i]] != reputation[want[j]] {
+			return reputation[want[i]] > reputation[want[j]]
+		}
+		return strings.Compare(string(want[i][:]), string(want[j][:])) < 0
+	})
+	require.Equal(t, want, []solana.PublicKey{q.Devices[0].Address, q.Devices[1].Address})
 	perDevice, err := protocol.Pay(&escrow.Job{PricePerHour: 500_000, FeeBps: escrowConfig.Params.FeeBps, FeeBurnBps: escrowConfig.Params.FeeBurnBps}, 0, 3*3600)
 	require.NoError(t, err)
 	require.Equal(t, &scheduler.Estimate{Mint: scheduler.IOSD, PricePerHour: 500_000, Devices: 2, Secs: 3 * 3600, Jobs: 1, Deposit: 3_000_000,
